@@ -1,0 +1,119 @@
+using Microsoft.ML.Data;
+using Microsoft.ML.Gan.Encoding;
+using Microsoft.ML.Gan.Training;
+
+namespace Microsoft.ML.Gan.Data;
+
+/// <summary>
+/// <see cref="GanTransformer.Generate"/>'s result: a fixed number of synthetic rows for one seed, produced in
+/// batches as a cursor moves, never materialised. Row i of a seed is the same every time it is read (an
+/// IDataView must be re-readable), whatever the batching.
+/// </summary>
+internal sealed class GeneratedDataView : IDataView
+{
+    internal const int BatchRows = 1024;
+    private readonly GanModel _model;
+    private readonly long _rowCount;
+    private readonly ulong _seed;
+
+    public GeneratedDataView(GanModel model, long rowCount, ulong seed)
+    {
+        _model = model;
+        _rowCount = rowCount;
+        _seed = seed;
+    }
+
+    public bool CanShuffle => false;
+
+    public DataViewSchema Schema => _model.Schema;
+
+    public long? GetRowCount() => _rowCount;
+
+    public DataViewRowCursor GetRowCursor(IEnumerable<DataViewSchema.Column> columnsNeeded, Random? rand = null) =>
+        new Cursor(this, columnsNeeded);
+
+    public DataViewRowCursor[] GetRowCursorSet(IEnumerable<DataViewSchema.Column> columnsNeeded, int n, Random? rand = null) =>
+        [GetRowCursor(columnsNeeded, rand)];
+
+    private sealed class Cursor : DataViewRowCursor
+    {
+        private readonly GeneratedDataView _view;
+        private readonly bool[] _active;
+        private readonly Delegate[] _getters;
+        private readonly DecodedRows _rows;
+        private readonly float[] _noise;
+        private readonly float[] _draws;
+        private long _position = -1;
+        private int _inBatch;
+        private int _batchCount;
+
+        public Cursor(GeneratedDataView view, IEnumerable<DataViewSchema.Column> columnsNeeded)
+        {
+            _view = view;
+            var encoder = view._model.Encoder;
+            _active = new bool[view.Schema.Count];
+            foreach (var c in columnsNeeded) _active[c.Index] = true;
+            int capacity = (int)Math.Min(BatchRows, Math.Max(1, view._rowCount));
+            _rows = new DecodedRows(encoder, capacity);
+            _noise = new float[capacity * view._model.NoiseDimension];
+            _draws = new float[capacity * encoder.DrawCount];
+            _getters = new Delegate[encoder.Columns.Count];
+            for (int c = 0; c < _getters.Length; c++) _getters[c] = DecodedGetters.Create(encoder.Columns[c], c, _rows, CurrentIndex);
+        }
+
+        private int CurrentIndex()
+        {
+            if (_position < 0 || _inBatch >= _batchCount)
+                throw new InvalidOperationException("The cursor is not on a row: call MoveNext first (and only read while it returns true).");
+            return _inBatch;
+        }
+
+        public override long Position => _position;
+
+        public override long Batch => 0;
+
+        public override DataViewSchema Schema => _view.Schema;
+
+        public override bool IsColumnActive(DataViewSchema.Column column) => _active[column.Index];
+
+        public override ValueGetter<TValue> GetGetter<TValue>(DataViewSchema.Column column)
+        {
+            if (!_active[column.Index])
+                throw new InvalidOperationException($"Column '{column.Name}' was not asked for when the cursor was made.");
+            return DecodedGetters.Cast<TValue>(_getters[column.Index], column);
+        }
+
+        public override ValueGetter<DataViewRowId> GetIdGetter() =>
+            (ref DataViewRowId id) => id = new DataViewRowId((ulong)_position, 0);
+
+        public override bool MoveNext()
+        {
+            if (_position + 1 >= _view._rowCount)
+            {
+                _position = _view._rowCount;
+                _batchCount = 0;
+                return false;
+            }
+            _position++;
+            _inBatch++;
+            if (_inBatch >= _batchCount) FillBatch();
+            return true;
+        }
+
+        private void FillBatch()
+        {
+            var model = _view._model;
+            int rows = (int)Math.Min(_rows.Capacity, _view._rowCount - _position);
+            int nz = model.NoiseDimension, nd = model.Encoder.DrawCount;
+            for (int r = 0; r < rows; r++)
+            {
+                var source = new NoiseSource(_view._seed, (ulong)(_position + r));
+                source.FillNoise(_noise.AsSpan(r * nz, nz), model.Options.NoisePrior);
+                source.FillUniform(_draws.AsSpan(r * nd, nd));
+            }
+            model.Generate(_noise, _draws, rows, _rows);
+            _batchCount = rows;
+            _inBatch = 0;
+        }
+    }
+}

@@ -1,0 +1,22 @@
+using Microsoft.ML.Data;
+
+namespace Microsoft.ML.Gan;
+
+/// <summary>What the GAN learned about one column of the training table: enough to inspect a model.</summary>
+/// <param name="Name">The column's name, as in the training table.</param>
+/// <param name="Type">The ML.NET type generated rows have in this column (the training column's type).</param>
+/// <param name="IsCategorical">True for text, key and boolean columns (a softmax head); false for numbers.</param>
+/// <param name="MissingRate">Share of training rows with a missing value (NaN, a missing token, key 0).</param>
+/// <param name="Minimum">Smallest value seen in training (numbers only; NaN for categories). Generated values stay at or above it.</param>
+/// <param name="Maximum">Largest value seen in training (numbers only; NaN for categories). Generated values stay at or below it.</param>
+/// <param name="Categories">The categories seen in training, in the model's order; generated rows use only these.</param>
+/// <param name="CategoryFrequencies">Each category's share of the training rows, in the order of <paramref name="Categories"/>.</param>
+public sealed record GanColumnInfo(
+    string Name,
+    DataViewType Type,
+    bool IsCategorical,
+    double MissingRate,
+    double Minimum,
+    double Maximum,
+    IReadOnlyList<string> Categories,
+    IReadOnlyList<double> CategoryFrequencies);

@@ -1,0 +1,58 @@
+namespace Microsoft.ML.Gan;
+
+/// <summary>The distribution the generator's noise vector z is drawn from.</summary>
+public enum NoisePrior
+{
+    /// <summary>Independent standard normal components, N(0, 1). The common choice.</summary>
+    Gaussian,
+    /// <summary>Independent uniform components on [-1, 1], as in the original GAN paper's experiments.</summary>
+    Uniform,
+}
+
+/// <summary>The adversarial objective.</summary>
+public enum GanLossKind
+{
+    /// <summary>
+    /// The original minimax game: the discriminator ascends log D(x) + log(1 - D(G(z))) and the generator
+    /// descends log(1 - D(G(z))), exactly as in the seed algorithm. Its generator gradient vanishes while the
+    /// discriminator wins easily (early training), so it learns slowly.
+    /// </summary>
+    Minimax,
+    /// <summary>
+    /// The discriminator as in <see cref="Minimax"/>; the generator minimises -log D(G(z)) instead, which has the
+    /// same fixed point but strong gradients early on. The default.
+    /// </summary>
+    NonSaturating,
+}
+
+/// <summary>The gradient rule used for both networks.</summary>
+public enum GanOptimizerKind
+{
+    /// <summary>Adam, the common practice for GANs (betas 0.5 / 0.9 by default).</summary>
+    Adam,
+    /// <summary>Stochastic gradient descent with momentum, as in the original paper's experiments.</summary>
+    SgdMomentum,
+}
+
+/// <summary>Where training runs.</summary>
+public enum GanDevice
+{
+    /// <summary>CUDA when TorchSharp reports a usable CUDA device, the CPU otherwise. The log says which.</summary>
+    Auto,
+    /// <summary>The CPU.</summary>
+    Cpu,
+    /// <summary>A CUDA device (see <see cref="GanTrainer.Options.DeviceIndex"/>).</summary>
+    Cuda,
+}
+
+/// <summary>How a categorical column's value is chosen from the generator's scores when rows are generated.</summary>
+public enum CategorySampling
+{
+    /// <summary>
+    /// Draw the category from the generator's softmax (Gumbel-max with seeded uniform draws). The generator is
+    /// trained against Gumbel-softmax samples, so this reproduces the category frequencies it learned. The default.
+    /// </summary>
+    Sample,
+    /// <summary>Take the highest-scoring category: deterministic given the noise, but over-represents frequent categories.</summary>
+    ArgMax,
+}

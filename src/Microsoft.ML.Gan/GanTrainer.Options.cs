@@ -1,0 +1,172 @@
+namespace Microsoft.ML.Gan;
+
+public sealed partial class GanTrainer
+{
+    /// <summary>
+    /// Everything that shapes training. The defaults train a usable model on a small table without tuning;
+    /// every member says its default and what it is for.
+    /// </summary>
+    public sealed class Options
+    {
+        /// <summary>The columns to learn and generate, in this order. Default: null, every visible column of the training data.</summary>
+        public string[]? Columns { get; set; }
+
+        /// <summary>Passes over the training rows. Default 300. Each epoch makes max(1, rows / BatchSize) generator updates.</summary>
+        public int Epochs { get; set; } = 300;
+
+        /// <summary>
+        /// Rows in a minibatch (the seed's m): m real rows and m noise vectors per update. Default 500. A batch size
+        /// larger than the table is clamped to the table's row count (the log says so).
+        /// </summary>
+        public int BatchSize { get; set; } = 500;
+
+        /// <summary>Discriminator updates per generator update (the seed's k). Default 1, as in the paper's experiments.</summary>
+        public int DiscriminatorSteps { get; set; } = 1;
+
+        /// <summary>Length of the noise vector z fed to the generator. Default 128.</summary>
+        public int NoiseDimension { get; set; } = 128;
+
+        /// <summary>The distribution z is drawn from. Default <see cref="Gan.NoisePrior.Gaussian"/>.</summary>
+        public NoisePrior NoisePrior { get; set; } = NoisePrior.Gaussian;
+
+        /// <summary>The adversarial objective. Default <see cref="GanLossKind.NonSaturating"/>.</summary>
+        public GanLossKind Loss { get; set; } = GanLossKind.NonSaturating;
+
+        /// <summary>The gradient rule for both networks. Default <see cref="GanOptimizerKind.Adam"/>.</summary>
+        public GanOptimizerKind Optimizer { get; set; } = GanOptimizerKind.Adam;
+
+        /// <summary>Generator learning rate. Default 2e-4 (for SGD with momentum, about 0.01 is a usual start).</summary>
+        public double GeneratorLearningRate { get; set; } = 2e-4;
+
+        /// <summary>Discriminator learning rate. Default 2e-4.</summary>
+        public double DiscriminatorLearningRate { get; set; } = 2e-4;
+
+        /// <summary>Adam's first-moment decay. Default 0.5, the usual GAN setting (lower than Adam's 0.9 for stability).</summary>
+        public double AdamBeta1 { get; set; } = 0.5;
+
+        /// <summary>Adam's second-moment decay. Default 0.9.</summary>
+        public double AdamBeta2 { get; set; } = 0.9;
+
+        /// <summary>Momentum of <see cref="GanOptimizerKind.SgdMomentum"/>. Default 0.9.</summary>
+        public double Momentum { get; set; } = 0.9;
+
+        /// <summary>L2 weight decay of the generator. Default 1e-6.</summary>
+        public double GeneratorWeightDecay { get; set; } = 1e-6;
+
+        /// <summary>L2 weight decay of the discriminator. Default 0.</summary>
+        public double DiscriminatorWeightDecay { get; set; } = 0;
+
+        /// <summary>Widths of the generator's hidden layers. Default [256, 256].</summary>
+        public int[] GeneratorLayers { get; set; } = [256, 256];
+
+        /// <summary>Widths of the discriminator's hidden layers. Default [256, 256].</summary>
+        public int[] DiscriminatorLayers { get; set; } = [256, 256];
+
+        /// <summary>
+        /// Batch normalisation in the generator's hidden layers. Default true: it steadies training on tables. After
+        /// training its running statistics are re-estimated over many noise batches, so generation matches training.
+        /// </summary>
+        public bool GeneratorBatchNorm { get; set; } = true;
+
+        /// <summary>Dropout after each discriminator hidden layer, in [0, 1). Default 0.25: a discriminator that memorises rows starves the generator.</summary>
+        public double DiscriminatorDropout { get; set; } = 0.25;
+
+        /// <summary>Temperature of the Gumbel-softmax that makes category outputs differentiable while training. Default 0.2.</summary>
+        public double GumbelTemperature { get; set; } = 0.2;
+
+        /// <summary>How generated categories are picked from the generator's scores. Default <see cref="Gan.CategorySampling.Sample"/>.</summary>
+        public CategorySampling CategorySampling { get; set; } = CategorySampling.Sample;
+
+        /// <summary>
+        /// Text values that mean "missing" in category columns. Default [""] (empty text). Add "?" or "NA" where the
+        /// table uses them. Missing tokens are generated at their real rate and written back exactly as they were.
+        /// </summary>
+        public string[] MissingCategoryTokens { get; set; } = [""];
+
+        /// <summary>The most categories a column may have. Default 1000: more is usually an identifier or free text.</summary>
+        public int MaximumCategories { get; set; } = 1000;
+
+        /// <summary>Seed of every random choice (weights, minibatches, noise). Default null: drawn from the MLContext's seed.</summary>
+        public int? Seed { get; set; }
+
+        /// <summary>Where to train. Default <see cref="GanDevice.Auto"/>: CUDA when TorchSharp reports one, else the CPU.</summary>
+        public GanDevice Device { get; set; } = GanDevice.Auto;
+
+        /// <summary>The CUDA device index used when training on CUDA. Default 0.</summary>
+        public int DeviceIndex { get; set; }
+
+        /// <summary>
+        /// With <see cref="Device"/> = Cuda on a machine without that CUDA device: train on the CPU and log it (true)
+        /// or throw (false). Default false: asking for a GPU explicitly should not silently train for hours on a CPU.
+        /// </summary>
+        public bool FallbackToCpu { get; set; }
+
+        /// <summary>Name of the noise column <see cref="GanTransformer.Transform"/> reads (vector of Single, NoiseDimension long). Default "Noise".</summary>
+        public string NoiseColumnName { get; set; } = "Noise";
+
+        /// <summary>Called after every epoch with that epoch's statistics. Default null.</summary>
+        [System.Text.Json.Serialization.JsonIgnore]
+        public IProgress<GanTrainingProgress>? Progress { get; set; }
+
+        /// <summary>A copy, so a trained model keeps the options it was trained with even if the caller changes theirs.</summary>
+        public Options Clone()
+        {
+            var copy = (Options)MemberwiseClone();
+            copy.Columns = Columns?.ToArray();
+            copy.GeneratorLayers = GeneratorLayers.ToArray();
+            copy.DiscriminatorLayers = DiscriminatorLayers.ToArray();
+            copy.MissingCategoryTokens = MissingCategoryTokens.ToArray();
+            return copy;
+        }
+
+        /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> naming the first option out of range.</summary>
+        public void Validate()
+        {
+            static void Positive(int value, string name)
+            {
+                if (value <= 0) throw new ArgumentOutOfRangeException(name, value, $"{name} must be positive; it was {value}.");
+            }
+            static void Rate(double value, string name)
+            {
+                if (!(value > 0) || double.IsInfinity(value))
+                    throw new ArgumentOutOfRangeException(name, value, $"{name} must be a positive finite number; it was {value}.");
+            }
+            static void Unit(double value, string name, bool includeZero)
+            {
+                if (!(value < 1) || value < 0 || (!includeZero && value == 0))
+                    throw new ArgumentOutOfRangeException(name, value, $"{name} must be in {(includeZero ? "[0, 1)" : "(0, 1)")}; it was {value}.");
+            }
+            static void Layers(int[]? layers, string name)
+            {
+                if (layers is null || layers.Any(w => w <= 0))
+                    throw new ArgumentOutOfRangeException(name, $"{name} must list positive layer widths (it may be empty for no hidden layer).");
+            }
+
+            Positive(Epochs, nameof(Epochs));
+            Positive(BatchSize, nameof(BatchSize));
+            Positive(DiscriminatorSteps, nameof(DiscriminatorSteps));
+            Positive(NoiseDimension, nameof(NoiseDimension));
+            Positive(MaximumCategories, nameof(MaximumCategories));
+            Rate(GeneratorLearningRate, nameof(GeneratorLearningRate));
+            Rate(DiscriminatorLearningRate, nameof(DiscriminatorLearningRate));
+            Rate(GumbelTemperature, nameof(GumbelTemperature));
+            Unit(AdamBeta1, nameof(AdamBeta1), includeZero: true);
+            Unit(AdamBeta2, nameof(AdamBeta2), includeZero: true);
+            Unit(Momentum, nameof(Momentum), includeZero: true);
+            Unit(DiscriminatorDropout, nameof(DiscriminatorDropout), includeZero: true);
+            if (GeneratorWeightDecay < 0 || DiscriminatorWeightDecay < 0 || double.IsNaN(GeneratorWeightDecay) || double.IsNaN(DiscriminatorWeightDecay))
+                throw new ArgumentOutOfRangeException(nameof(GeneratorWeightDecay), "Weight decay must be zero or positive.");
+            Layers(GeneratorLayers, nameof(GeneratorLayers));
+            Layers(DiscriminatorLayers, nameof(DiscriminatorLayers));
+            if (DeviceIndex < 0) throw new ArgumentOutOfRangeException(nameof(DeviceIndex), DeviceIndex, "DeviceIndex must be zero or positive.");
+            if (string.IsNullOrWhiteSpace(NoiseColumnName)) throw new ArgumentOutOfRangeException(nameof(NoiseColumnName), "NoiseColumnName must name a column.");
+            if (MissingCategoryTokens is null) throw new ArgumentOutOfRangeException(nameof(MissingCategoryTokens), "MissingCategoryTokens may be empty but not null.");
+            if (Columns is not null)
+            {
+                if (Columns.Length == 0) throw new ArgumentOutOfRangeException(nameof(Columns), "Columns is empty: name at least one column, or leave it null for all columns.");
+                var repeated = Columns.GroupBy(c => c).FirstOrDefault(g => g.Count() > 1);
+                if (repeated is not null) throw new ArgumentOutOfRangeException(nameof(Columns), $"Column '{repeated.Key}' is named twice in Columns.");
+            }
+        }
+    }
+}

@@ -1,0 +1,199 @@
+using System.Diagnostics;
+using Microsoft.ML.Gan.Encoding;
+using Microsoft.ML.Gan.Networks;
+using Microsoft.ML.Runtime;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Microsoft.ML.Gan.Training;
+
+/// <summary>What training hands on to the transformer.</summary>
+internal sealed record TrainingResult(GeneratorNetwork Generator, IReadOnlyList<GanEpochStatistics> History, int BatchSize);
+
+/// <summary>
+/// The seed's algorithm: for each generator update, k discriminator updates on m real rows and m generated
+/// rows, then one generator update on m fresh noise vectors.
+/// </summary>
+internal static class GanTraining
+{
+    /// <summary>Noise batches that re-estimate the generator's batch-norm statistics after training.</summary>
+    private const int BatchNormCalibrationBatches = 64;
+
+    public static TrainingResult Run(float[] matrix, int rows, TabularEncoder encoder, GanTrainer.Options options,
+        DeviceChoice deviceChoice, int seed, IChannel channel)
+    {
+        var device = deviceChoice.ToDevice();
+        int batch = Math.Min(options.BatchSize, rows);
+        if (batch < options.BatchSize)
+            channel.Info(MessageSensitivity.None, $"BatchSize {options.BatchSize} is larger than the table's {rows} rows: using batches of {batch}.");
+        // Batch norm needs at least two rows to normalise over.
+        if (batch < 2) throw new InvalidOperationException("A minibatch needs at least 2 rows.");
+
+        // Weight initialisation and dropout use TorchSharp's global generator; everything else uses our own.
+        random.manual_seed(seed);
+        using var rng = new torch.Generator((ulong)seed, device);
+
+        var generator = new GeneratorNetwork(options.NoiseDimension, options.GeneratorLayers, encoder.Width, options.GeneratorBatchNorm);
+        generator.to(device);
+        using var discriminator = new DiscriminatorNetwork(encoder.Width, options.DiscriminatorLayers, options.DiscriminatorDropout);
+        discriminator.to(device);
+        var heads = new OutputHeads(encoder.Spans);
+
+        try
+        {
+            using var data = tensor(matrix, [rows, encoder.Width]).to(device);
+            using var optimizerG = CreateOptimizer(generator.parameters(), options, options.GeneratorLearningRate, options.GeneratorWeightDecay);
+            using var optimizerD = CreateOptimizer(discriminator.parameters(), options, options.DiscriminatorLearningRate, options.DiscriminatorWeightDecay);
+            var sampler = new MinibatchSampler(data, rows, batch, rng);
+
+            int stepsPerEpoch = Math.Max(1, rows / batch);
+            var history = new List<GanEpochStatistics>(options.Epochs);
+            var total = Stopwatch.StartNew();
+            generator.train();
+            discriminator.train();
+
+            for (int epoch = 1; epoch <= options.Epochs; epoch++)
+            {
+                var clock = Stopwatch.StartNew();
+                double lossD = 0, lossG = 0, realScore = 0, fakeScore = 0, gradD = 0, gradG = 0;
+                int stepsD = 0, stepsG = 0;
+
+                for (int step = 0; step < stepsPerEpoch; step++)
+                {
+                    for (int k = 0; k < options.DiscriminatorSteps; k++)
+                    {
+                        using var scope = NewDisposeScope();
+                        var real = sampler.Next();
+                        Tensor fake;
+                        using (no_grad())
+                        {
+                            fake = heads.ForTraining(generator.forward(Noise(batch, options, device, rng)), options.GumbelTemperature, rng);
+                        }
+                        var realLogits = discriminator.forward(real);
+                        var fakeLogits = discriminator.forward(fake);
+                        var loss = GanLoss.Discriminator(realLogits, fakeLogits);
+                        optimizerD.zero_grad();
+                        loss.backward();
+                        gradD += GradientNorm(discriminator);
+                        optimizerD.step();
+
+                        lossD += loss.item<float>();
+                        realScore += realLogits.sigmoid().mean().item<float>();
+                        fakeScore += fakeLogits.sigmoid().mean().item<float>();
+                        stepsD++;
+                    }
+
+                    using (NewDisposeScope())
+                    {
+                        var fake = heads.ForTraining(generator.forward(Noise(batch, options, device, rng)), options.GumbelTemperature, rng);
+                        var loss = GanLoss.Generator(discriminator.forward(fake), options.Loss);
+                        optimizerG.zero_grad();
+                        loss.backward();
+                        gradG += GradientNorm(generator);
+                        optimizerG.step();
+                        lossG += loss.item<float>();
+                        stepsG++;
+                    }
+                }
+
+                var stats = new GanEpochStatistics(
+                    epoch, lossD / stepsD, lossG / stepsG, realScore / stepsD, fakeScore / stepsD, -lossD / stepsD,
+                    gradG / stepsG, gradD / stepsD, stepsD, stepsG, clock.Elapsed.TotalSeconds);
+                CheckFinite(stats, options);
+                history.Add(stats);
+                channel.Info(MessageSensitivity.None, $"Epoch {epoch}/{options.Epochs}: loss D {stats.DiscriminatorLoss:F4}, loss G {stats.GeneratorLoss:F4}, " +
+                    $"D(x) {stats.MeanRealScore:F3}, D(G(z)) {stats.MeanFakeScore:F3}, V {stats.Value:F4} ({stats.Seconds:F2} s)");
+                options.Progress?.Report(new GanTrainingProgress(epoch, options.Epochs, stats, total.Elapsed));
+            }
+
+            if (options.GeneratorBatchNorm) CalibrateBatchNorm(generator, batch, options, device, rng);
+            generator.eval();
+            return new TrainingResult(generator, history, batch);
+        }
+        catch
+        {
+            generator.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>m noise vectors from the prior.</summary>
+    internal static Tensor Noise(int rows, GanTrainer.Options options, Device device, torch.Generator rng) =>
+        options.NoisePrior == NoisePrior.Uniform
+            ? rand([rows, options.NoiseDimension], device: device, generator: rng) * 2 - 1
+            : randn([rows, options.NoiseDimension], device: device, generator: rng);
+
+    private static optim.Optimizer CreateOptimizer(IEnumerable<Parameter> parameters, GanTrainer.Options options, double rate, double decay) =>
+        options.Optimizer switch
+        {
+            GanOptimizerKind.Adam => optim.Adam(parameters, rate, options.AdamBeta1, options.AdamBeta2, weight_decay: decay),
+            GanOptimizerKind.SgdMomentum => optim.SGD(parameters, rate, options.Momentum, weight_decay: decay),
+            _ => throw new ArgumentOutOfRangeException(nameof(options), options.Optimizer, "Unknown optimizer."),
+        };
+
+    private static double GradientNorm(nn.Module module)
+    {
+        double sum = 0;
+        foreach (var p in module.parameters())
+        {
+            if (p.grad is { } g) sum += g.pow(2).sum().item<float>();
+        }
+        return Math.Sqrt(sum);
+    }
+
+    private static void CheckFinite(GanEpochStatistics s, GanTrainer.Options options)
+    {
+        if (double.IsFinite(s.DiscriminatorLoss) && double.IsFinite(s.GeneratorLoss) && double.IsFinite(s.GeneratorGradientNorm) && double.IsFinite(s.DiscriminatorGradientNorm))
+            return;
+        throw new InvalidOperationException(
+            $"Training diverged in epoch {s.Epoch}: loss D {s.DiscriminatorLoss}, loss G {s.GeneratorLoss}, gradient norms G {s.GeneratorGradientNorm} / D {s.DiscriminatorGradientNorm}. " +
+            $"Lower the learning rates (now G {options.GeneratorLearningRate}, D {options.DiscriminatorLearningRate}), " +
+            "or use Adam with the default betas; no model was returned.");
+    }
+
+    /// <summary>
+    /// Batch norm normalises with the statistics of the batch while training but with running averages when
+    /// generating. The running averages trail the last updates, so they are recomputed here as an exact
+    /// average over many noise batches from the final generator: generation then sees what training saw.
+    /// </summary>
+    private static void CalibrateBatchNorm(GeneratorNetwork generator, int batch, GanTrainer.Options options, Device device, torch.Generator rng)
+    {
+        var norms = generator.modules().OfType<BatchNorm1d>().ToList();
+        foreach (var bn in norms)
+        {
+            bn.reset_running_stats();
+            bn.momentum = null; // cumulative moving average: every batch counts equally
+        }
+        generator.train();
+        using (no_grad())
+        {
+            for (int i = 0; i < BatchNormCalibrationBatches; i++)
+            {
+                using var scope = NewDisposeScope();
+                generator.forward(Noise(Math.Max(batch, 64), options, device, rng));
+            }
+        }
+        foreach (var bn in norms) bn.momentum = 0.1;
+    }
+
+    /// <summary>Minibatches of real rows without replacement within a pass, reshuffled each pass.</summary>
+    private sealed class MinibatchSampler(Tensor data, int rows, int batch, torch.Generator rng)
+    {
+        private Tensor? _order;
+        private int _position;
+
+        public Tensor Next()
+        {
+            if (_order is null || _position + batch > rows)
+            {
+                _order?.Dispose();
+                _order = randperm(rows, generator: rng, device: data.device).MoveToOuterDisposeScope();
+                _position = 0;
+            }
+            var index = _order.narrow(0, _position, batch);
+            _position += batch;
+            return data.index_select(0, index);
+        }
+    }
+}
