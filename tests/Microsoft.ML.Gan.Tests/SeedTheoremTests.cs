@@ -1,15 +1,14 @@
-using Microsoft.ML.Data;
-
 namespace Microsoft.ML.Gan.Tests;
 
 /// <summary>
 /// The seed's theorem, checked on a one-dimensional mixture of two Gaussians: when the generator's distribution
-/// equals the data's, D = 1/2 everywhere and V(D, G) = -log 4.
+/// equals the data's, D = 1/2 everywhere and V(D, G) = -log 4. Wrong losses (a sign, a swapped term) or a
+/// wrong update order leave the generator on one mode or off the data, and these tests fail.
 /// </summary>
 [TestClass]
 public sealed class SeedTheoremTests
 {
-    private static GanTrainer.Options MixtureOptions(GanLossKind loss) => new()
+    internal static GanTrainer.Options SeedOptions(GanLossKind loss = GanLossKind.NonSaturating) => new()
     {
         Epochs = 300,
         BatchSize = 200,
@@ -27,7 +26,14 @@ public sealed class SeedTheoremTests
     [TestMethod]
     public void NonSaturatingGanMatchesATwoModeMixtureAndReachesTheOptimum()
     {
-        var (ks, history) = TrainOnMixture(MixtureOptions(GanLossKind.NonSaturating));
+        var (ks, history) = TrainOnMixture(SeedOptions(GanLossKind.NonSaturating));
+        AssertNearOptimum(ks, history);
+    }
+
+    [TestMethod]
+    public void MinimaxGanMatchesATwoModeMixtureAndReachesTheOptimum()
+    {
+        var (ks, history) = TrainOnMixture(SeedOptions(GanLossKind.Minimax));
         AssertNearOptimum(ks, history);
     }
 
@@ -46,13 +52,13 @@ public sealed class SeedTheoremTests
     {
         // The two-sample KS test's critical value at alpha = 0.001 for 2,000 real and 4,000 generated values is
         // 1.949 * sqrt(6000 / (2000 * 4000)) = 0.053: below it the test cannot tell the samples apart. For scale, a
-        // fresh sample of the mixture itself scores 0.014, and a single Gaussian with the mixture's mean and
-        // variance 0.21 (it misses the two modes).
+        // fresh sample of the mixture itself scores 0.014, a generator on one mode 0.5, and a single Gaussian
+        // with the mixture's mean and variance 0.21.
         Assert.IsLessThan(0.053, ks, $"KS statistic {ks:F4} between real and generated values");
         var last = history.Skip(history.Count - 20).ToList();
         double dx = last.Average(s => s.MeanRealScore), dgz = last.Average(s => s.MeanFakeScore), v = last.Average(s => s.Value);
-        Assert.AreEqual(0.5, dx, 0.08, $"mean D(x) over the last epochs: {dx:F3}");
-        Assert.AreEqual(0.5, dgz, 0.08, $"mean D(G(z)) over the last epochs: {dgz:F3}");
-        Assert.AreEqual(-Math.Log(4), v, 0.08, $"V(D, G) over the last epochs: {v:F4}");
+        Assert.AreEqual(0.5, dx, 0.05, $"mean D(x) over the last 20 epochs: {dx:F3}");
+        Assert.AreEqual(0.5, dgz, 0.05, $"mean D(G(z)) over the last 20 epochs: {dgz:F3}");
+        Assert.AreEqual(-Math.Log(4), v, 0.05, $"V(D, G) over the last 20 epochs: {v:F4}");
     }
 }

@@ -124,7 +124,7 @@ internal static class GanTraining
             ? rand([rows, options.NoiseDimension], device: device, generator: rng) * 2 - 1
             : randn([rows, options.NoiseDimension], device: device, generator: rng);
 
-    private static optim.Optimizer CreateOptimizer(IEnumerable<Parameter> parameters, GanTrainer.Options options, double rate, double decay) =>
+    internal static optim.Optimizer CreateOptimizer(IEnumerable<Parameter> parameters, GanTrainer.Options options, double rate, double decay) =>
         options.Optimizer switch
         {
             GanOptimizerKind.Adam => optim.Adam(parameters, rate, options.AdamBeta1, options.AdamBeta2, weight_decay: decay),
