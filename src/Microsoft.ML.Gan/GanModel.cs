@@ -19,8 +19,7 @@ internal sealed class GanModel : IDisposable
     private const string ManifestEntry = "manifest.json";
     private const string WeightsEntry = "generator.bin";
 
-    private readonly object _forwardLock = new();
-    private readonly OutputHeads _heads;
+    private readonly GeneratorInference _inference;
 
     public GanModel(TabularEncoder encoder, GeneratorNetwork generator, GanTrainer.Options options, IReadOnlyList<GanEpochStatistics> history, long trainingRows)
     {
@@ -29,9 +28,9 @@ internal sealed class GanModel : IDisposable
         Options = options;
         History = history;
         TrainingRows = trainingRows;
-        _heads = new OutputHeads(encoder.Spans);
-        Schema = encoder.BuildSchema();
         Generator.eval();
+        _inference = GeneratorInference.From(generator, encoder);
+        Schema = encoder.BuildSchema();
     }
 
     public TabularEncoder Encoder { get; }
@@ -44,21 +43,30 @@ internal sealed class GanModel : IDisposable
 
     /// <summary>
     /// Runs the generator on <paramref name="rows"/> noise vectors and decodes them with the given draws.
-    /// TorchSharp modules are not safe to run from several threads at once, so the forward pass is serialised;
-    /// decoding runs outside the lock.
+    /// Deterministic per row and safe to call from several threads at once (see <see cref="GeneratorInference"/>).
     /// </summary>
     public void Generate(float[] noise, float[] draws, int rows, DecodedRows into)
     {
-        float[] output;
-        lock (_forwardLock)
-        {
-            using var scope = NewDisposeScope();
-            using var grad = no_grad();
-            var device = Generator.parameters().First().device;
-            var z = tensor(noise.AsSpan(0, rows * NoiseDimension).ToArray(), [rows, NoiseDimension]).to(device);
-            output = _heads.ForGeneration(Generator.forward(z)).cpu().data<float>().ToArray();
-        }
+        var output = new float[rows * Encoder.Width];
+        _inference.Forward(noise, rows, output);
         Encoder.Decode(output, draws, rows, Options.CategorySampling, into);
+    }
+
+    /// <summary>The generator's output for these noise rows computed by TorchSharp: the reference the fast path is tested against.</summary>
+    internal float[] ForwardWithTorch(float[] noise, int rows)
+    {
+        using var scope = NewDisposeScope();
+        using var grad = no_grad();
+        var device = Generator.parameters().First().device;
+        var z = tensor(noise.AsSpan(0, rows * NoiseDimension).ToArray(), [rows, NoiseDimension]).to(device);
+        return new OutputHeads(Encoder.Spans).ForGeneration(Generator.forward(z)).cpu().data<float>().ToArray();
+    }
+
+    internal float[] ForwardFast(float[] noise, int rows)
+    {
+        var output = new float[rows * Encoder.Width];
+        _inference.Forward(noise, rows, output);
+        return output;
     }
 
     public void Dispose() => Generator.Dispose();

@@ -6,6 +6,8 @@ namespace Microsoft.ML.Gan.Data;
 /// <summary>Typed getters over the current row of a <see cref="DecodedRows"/> batch, one per generated column.</summary>
 internal static class DecodedGetters
 {
+    /// <param name="column">The generated column's encoder.</param>
+    /// <param name="c">The column's position in the generated schema.</param>
     /// <param name="rows">The batch the cursor is on.</param>
     /// <param name="index">The current row within that batch, read at each call.</param>
     public static Delegate Create(ColumnEncoder column, int c, DecodedRows rows, Func<int> index)

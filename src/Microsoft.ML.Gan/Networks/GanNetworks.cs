@@ -17,18 +17,29 @@ internal sealed class GeneratorNetwork : nn.Module<Tensor, Tensor>
         : base("generator")
     {
         var modules = new List<(string, nn.Module<Tensor, Tensor>)>();
+        var hiddenLayers = new List<(Linear, BatchNorm1d?)>();
         int width = noiseDimension;
         for (int i = 0; i < hidden.Count; i++)
         {
-            modules.Add(($"linear{i}", nn.Linear(width, hidden[i])));
-            if (batchNorm) modules.Add(($"norm{i}", nn.BatchNorm1d(hidden[i])));
+            var linear = nn.Linear(width, hidden[i]);
+            modules.Add(($"linear{i}", linear));
+            BatchNorm1d? norm = batchNorm ? nn.BatchNorm1d(hidden[i]) : null;
+            if (norm is not null) modules.Add(($"norm{i}", norm));
             modules.Add(($"relu{i}", nn.ReLU()));
+            hiddenLayers.Add((linear, norm));
             width = hidden[i];
         }
-        modules.Add(("output", nn.Linear(width, outputWidth)));
+        Output = nn.Linear(width, outputWidth);
+        modules.Add(("output", Output));
+        HiddenLayers = hiddenLayers;
         _layers = nn.Sequential(modules);
         RegisterComponents();
     }
+
+    /// <summary>Each hidden layer's linear map and batch norm, in order (for exporting the weights).</summary>
+    internal IReadOnlyList<(Linear Linear, BatchNorm1d? Norm)> HiddenLayers { get; }
+
+    internal Linear Output { get; }
 
     public override Tensor forward(Tensor noise) => _layers.forward(noise);
 
