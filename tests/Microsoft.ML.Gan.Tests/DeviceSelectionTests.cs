@@ -55,4 +55,17 @@ public sealed class DeviceSelectionTests
         var choice = DeviceSelection.Choose(GanDevice.Auto, 0, false);
         Assert.AreEqual(torch.cuda.is_available() ? DeviceType.CUDA : DeviceType.CPU, choice.Type);
     }
+
+    [TestMethod]
+    public void ANativeLoadFailureSaysWhatToDo()
+    {
+        var plain = TorchRuntime.Explain(new DllNotFoundException("libLibTorchSharp.so: cannot open shared object file"));
+        StringAssert.Contains(plain.Message, "TorchSharp-cpu, TorchSharp-cuda-linux or TorchSharp-cuda-windows");
+        StringAssert.Contains(plain.Message, "cannot open shared object file");
+        Assert.DoesNotContain("GLIBCXX", plain.Message);
+
+        var old = TorchRuntime.Explain(new DllNotFoundException("/lib/x86_64-linux-gnu/libstdc++.so.6: version `GLIBCXX_3.4.32' not found"));
+        StringAssert.Contains(old.Message, "MicrosoftMLGanPatchTorchSharpNative");
+        Assert.IsInstanceOfType<DllNotFoundException>(old.InnerException);
+    }
 }

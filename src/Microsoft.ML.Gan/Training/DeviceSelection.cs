@@ -55,17 +55,20 @@ internal static class TorchRuntime
 
     public static void EnsureLoaded()
     {
-        if (s_loadError.Value is { } error)
-        {
-            string glibcxx = error.ToString().Contains("GLIBCXX", StringComparison.Ordinal)
-                ? " The system's libstdc++ is older than the one TorchSharp's libLibTorchSharp.so was built against (GLIBCXX_3.4.32, GCC 13): " +
-                  "the Microsoft.ML.Gan build step marks that version reference weak in the build output; make sure the application's build imported " +
-                  "Microsoft.ML.Gan's build targets (a PackageReference does this) and that MicrosoftMLGanPatchTorchSharpNative is not false, or install libstdc++ from GCC 13 or later."
-                : "";
-            throw new InvalidOperationException(
-                "TorchSharp's native backend could not be loaded, so the GAN cannot train or generate. The application must reference one native " +
-                "TorchSharp package: TorchSharp-cpu, TorchSharp-cuda-linux or TorchSharp-cuda-windows." + glibcxx + " Loader said: " + error.Message, error);
-        }
+        if (s_loadError.Value is { } error) throw Explain(error);
+    }
+
+    /// <summary>The exception a user sees when TorchSharp's native backend failed to load with <paramref name="error"/>.</summary>
+    internal static InvalidOperationException Explain(Exception error)
+    {
+        string glibcxx = error.ToString().Contains("GLIBCXX", StringComparison.Ordinal)
+            ? " The system's libstdc++ is older than the one TorchSharp's libLibTorchSharp.so was built against (GLIBCXX_3.4.32, GCC 13): " +
+              "the Microsoft.ML.Gan build step marks that version reference weak in the build output; make sure the application's build imported " +
+              "Microsoft.ML.Gan's build targets (a PackageReference does this) and that MicrosoftMLGanPatchTorchSharpNative is not false, or install libstdc++ from GCC 13 or later."
+            : "";
+        return new InvalidOperationException(
+            "TorchSharp's native backend could not be loaded, so the GAN cannot train or generate. The application must reference one native " +
+            "TorchSharp package: TorchSharp-cpu, TorchSharp-cuda-linux or TorchSharp-cuda-windows." + glibcxx + " Loader said: " + error.Message, error);
     }
 
     private static Exception? TryLoad()
