@@ -9,6 +9,9 @@ using static TorchSharp.torch;
 
 namespace Microsoft.ML.Gan;
 
+/// <summary>Supplies row <paramref name="row"/>'s noise vector and its decoding draws (uniform in [0, 1)).</summary>
+internal delegate void RowInputs(int row, Span<float> noise, Span<float> draws);
+
 /// <summary>
 /// The trained artefact: the generator network, the fitted encoder, the options it was trained with and the
 /// training history. Generates decoded rows in batches and saves to / loads from one zip file.
@@ -41,15 +44,41 @@ internal sealed class GanModel : IDisposable
     public Microsoft.ML.DataViewSchema Schema { get; }
     public int NoiseDimension => Options.NoiseDimension;
 
+    /// <summary>Rows one task generates; a batch is split into blocks of this many rows run in parallel.</summary>
+    private const int BlockRows = 64;
+
     /// <summary>
-    /// Runs the generator on <paramref name="rows"/> noise vectors and decodes them with the given draws.
-    /// Deterministic per row and safe to call from several threads at once (see <see cref="GeneratorInference"/>).
+    /// Generates <paramref name="rows"/> rows into <paramref name="into"/>: for each row, <paramref name="inputs"/>
+    /// supplies its noise vector and decoding draws, the generator runs and the row is decoded. Blocks of rows run
+    /// in parallel; each row's result depends only on its inputs, and any number of threads may call this at once.
     /// </summary>
-    public void Generate(float[] noise, float[] draws, int rows, DecodedRows into)
+    public void Generate(int rows, RowInputs inputs, DecodedRows into)
     {
-        var output = new float[rows * Encoder.Width];
-        _inference.Forward(noise, rows, output);
-        Encoder.Decode(output, draws, rows, Options.CategorySampling, into);
+        int blocks = (rows + BlockRows - 1) / BlockRows;
+        if (blocks <= 1) GenerateBlock(0, rows, inputs, into);
+        else Parallel.For(0, blocks, b => GenerateBlock(b * BlockRows, Math.Min(rows, (b + 1) * BlockRows), inputs, into));
+    }
+
+    private void GenerateBlock(int from, int to, RowInputs inputs, DecodedRows into)
+    {
+        int n = to - from, nz = NoiseDimension, nd = Encoder.DrawCount, scratch = n * _inference.MaxWidth;
+        var pool = System.Buffers.ArrayPool<float>.Shared;
+        float[] noise = pool.Rent(n * nz), draws = pool.Rent(Math.Max(1, n * nd)), output = pool.Rent(n * Encoder.Width);
+        float[] a = pool.Rent(scratch), b = pool.Rent(scratch);
+        try
+        {
+            for (int r = 0; r < n; r++) inputs(from + r, noise.AsSpan(r * nz, nz), draws.AsSpan(r * nd, nd));
+            _inference.Forward(noise, n, output, a, b);
+            Encoder.Decode(output, draws, n, Options.CategorySampling, into, from);
+        }
+        finally
+        {
+            pool.Return(noise);
+            pool.Return(draws);
+            pool.Return(output);
+            pool.Return(a);
+            pool.Return(b);
+        }
     }
 
     /// <summary>The generator's output for these noise rows computed by TorchSharp: the reference the fast path is tested against.</summary>
@@ -65,7 +94,7 @@ internal sealed class GanModel : IDisposable
     internal float[] ForwardFast(float[] noise, int rows)
     {
         var output = new float[rows * Encoder.Width];
-        _inference.Forward(noise, rows, output);
+        _inference.Forward(noise, rows, output, new float[rows * _inference.MaxWidth], new float[rows * _inference.MaxWidth]);
         return output;
     }
 

@@ -41,11 +41,11 @@ internal sealed class GeneratedDataView : IDataView
         private readonly bool[] _active;
         private readonly Delegate[] _getters;
         private readonly DecodedRows _rows;
-        private readonly float[] _noise;
-        private readonly float[] _draws;
+        private readonly RowInputs _inputs;
         private long _position = -1;
         private int _inBatch;
         private int _batchCount;
+        private long _batchStart;
 
         public Cursor(GeneratedDataView view, IEnumerable<DataViewSchema.Column> columnsNeeded)
         {
@@ -55,8 +55,14 @@ internal sealed class GeneratedDataView : IDataView
             foreach (var c in columnsNeeded) _active[c.Index] = true;
             int capacity = (int)Math.Min(BatchRows, Math.Max(1, view._rowCount));
             _rows = new DecodedRows(encoder, capacity);
-            _noise = new float[capacity * view._model.NoiseDimension];
-            _draws = new float[capacity * encoder.DrawCount];
+            var prior = view._model.Options.NoisePrior;
+            // Row i of the batch is row (batch start + i) of the view: its own counter-based random stream.
+            _inputs = (int row, Span<float> noise, Span<float> draws) =>
+            {
+                var source = new NoiseSource(view._seed, (ulong)(_batchStart + row));
+                source.FillNoise(noise, prior);
+                source.FillUniform(draws);
+            };
             _getters = new Delegate[encoder.Columns.Count];
             for (int c = 0; c < _getters.Length; c++) _getters[c] = DecodedGetters.Create(encoder.Columns[c], c, _rows, CurrentIndex);
         }
@@ -102,16 +108,9 @@ internal sealed class GeneratedDataView : IDataView
 
         private void FillBatch()
         {
-            var model = _view._model;
             int rows = (int)Math.Min(_rows.Capacity, _view._rowCount - _position);
-            int nz = model.NoiseDimension, nd = model.Encoder.DrawCount;
-            for (int r = 0; r < rows; r++)
-            {
-                var source = new NoiseSource(_view._seed, (ulong)(_position + r));
-                source.FillNoise(_noise.AsSpan(r * nz, nz), model.Options.NoisePrior);
-                source.FillUniform(_draws.AsSpan(r * nd, nd));
-            }
-            model.Generate(_noise, _draws, rows, _rows);
+            _batchStart = _position;
+            _view._model.Generate(rows, _inputs, _rows);
             _batchCount = rows;
             _inBatch = 0;
         }

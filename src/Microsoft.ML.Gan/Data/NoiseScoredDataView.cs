@@ -70,7 +70,7 @@ internal sealed class NoiseScoredDataView : IDataView
         private readonly Delegate[] _getters;
         private readonly DecodedRows _rows;
         private readonly float[] _noise;
-        private readonly float[] _draws;
+        private readonly RowInputs _inputs;
         private VBuffer<float> _noiseBuffer;
         private long _position = -1;
         private int _inBatch;
@@ -91,8 +91,14 @@ internal sealed class NoiseScoredDataView : IDataView
 
             var encoder = view._model.Encoder;
             _rows = new DecodedRows(encoder, GeneratedDataView.BatchRows);
-            _noise = new float[_rows.Capacity * view._model.NoiseDimension];
-            _draws = new float[_rows.Capacity * encoder.DrawCount];
+            int nz = view._model.NoiseDimension;
+            _noise = new float[_rows.Capacity * nz];
+            _inputs = (int row, Span<float> noise, Span<float> draws) =>
+            {
+                var given = _noise.AsSpan(row * nz, nz);
+                given.CopyTo(noise);
+                NoiseSource.FromNoise(given).FillUniform(draws);
+            };
             _getters = new Delegate[encoder.Columns.Count];
             for (int c = 0; c < _getters.Length; c++) _getters[c] = DecodedGetters.Create(encoder.Columns[c], c, _rows, CurrentIndex);
         }
@@ -141,7 +147,7 @@ internal sealed class NoiseScoredDataView : IDataView
         {
             if (_leadDone) return false;
             var model = _view._model;
-            int nz = model.NoiseDimension, nd = model.Encoder.DrawCount, rows = 0;
+            int nz = model.NoiseDimension, rows = 0;
             while (rows < _rows.Capacity && _lead.MoveNext())
             {
                 _noiseGetter(ref _noiseBuffer);
@@ -153,7 +159,6 @@ internal sealed class NoiseScoredDataView : IDataView
                         throw new InvalidOperationException(
                             $"Noise column '{_view._noise.Name}' has a non-finite value ({f}) at row {_lead.Position:N0}; noise must be finite numbers.");
                 }
-                NoiseSource.FromNoise(row).FillUniform(_draws.AsSpan(rows * nd, nd));
                 rows++;
             }
             if (rows == 0)
@@ -161,7 +166,7 @@ internal sealed class NoiseScoredDataView : IDataView
                 _leadDone = true;
                 return false;
             }
-            model.Generate(_noise, _draws, rows, _rows);
+            model.Generate(rows, _inputs, _rows);
             _batchCount = rows;
             _inBatch = 0;
             return true;

@@ -60,12 +60,13 @@ internal abstract class ColumnEncoder
         if (sampling == CategorySampling.ArgMax || logits.Length == 1) return best;
 
         float max = logits[best];
+        Span<double> weights = logits.Length <= 256 ? stackalloc double[logits.Length] : new double[logits.Length];
         double total = 0;
-        for (int i = 0; i < logits.Length; i++) total += Math.Exp(logits[i] - max);
+        for (int i = 0; i < logits.Length; i++) total += weights[i] = Math.Exp(logits[i] - max);
         double target = uniform * total, cumulative = 0;
         for (int i = 0; i < logits.Length; i++)
         {
-            cumulative += Math.Exp(logits[i] - max);
+            cumulative += weights[i];
             if (target < cumulative) return i;
         }
         return logits.Length - 1; // rounding left target at the very top

@@ -53,9 +53,10 @@ internal sealed class TabularEncoder
 
     /// <summary>
     /// Decodes <paramref name="rows"/> rows of generator output (tanh applied on tanh spans, raw logits on
-    /// softmax spans) with <paramref name="draws"/> (<see cref="DrawCount"/> uniforms per row) into <paramref name="into"/>.
+    /// softmax spans) with <paramref name="draws"/> (<see cref="DrawCount"/> uniforms per row) into <paramref name="into"/>,
+    /// from its row <paramref name="firstRow"/> on.
     /// </summary>
-    public void Decode(ReadOnlySpan<float> output, ReadOnlySpan<float> draws, int rows, CategorySampling sampling, DecodedRows into)
+    public void Decode(ReadOnlySpan<float> output, ReadOnlySpan<float> draws, int rows, CategorySampling sampling, DecodedRows into, int firstRow = 0)
     {
         for (int r = 0; r < rows; r++)
         {
@@ -67,8 +68,8 @@ internal sealed class TabularEncoder
                 var colDraws = rowDraws.Slice(_drawOffsets[c], Columns[c].DrawCount);
                 switch (Columns[c])
                 {
-                    case ContinuousColumnEncoder n: into.Numbers[c]![r] = n.Decode(slice, colDraws, sampling); break;
-                    case CategoricalColumnEncoder k: into.Levels[c]![r] = k.Decode(slice, colDraws, sampling); break;
+                    case ContinuousColumnEncoder n: into.Numbers[c]![firstRow + r] = n.Decode(slice, colDraws, sampling); break;
+                    case CategoricalColumnEncoder k: into.Levels[c]![firstRow + r] = k.Decode(slice, colDraws, sampling); break;
                 }
             }
         }

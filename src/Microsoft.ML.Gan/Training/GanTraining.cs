@@ -20,6 +20,9 @@ internal static class GanTraining
     /// <summary>Noise batches that re-estimate the generator's batch-norm statistics after training.</summary>
     private const int BatchNormCalibrationBatches = 64;
 
+    /// <summary>Generator steps between forced garbage collections (see where it is used).</summary>
+    private const int CollectEverySteps = 32;
+
     public static TrainingResult Run(float[] matrix, int rows, TabularEncoder encoder, GanTrainer.Options options,
         DeviceChoice deviceChoice, int seed, IChannel channel)
     {
@@ -45,11 +48,12 @@ internal static class GanTraining
             using var data = tensor(matrix, [rows, encoder.Width]).to(device);
             using var optimizerG = CreateOptimizer(generator.parameters(), options, options.GeneratorLearningRate, options.GeneratorWeightDecay);
             using var optimizerD = CreateOptimizer(discriminator.parameters(), options, options.DiscriminatorLearningRate, options.DiscriminatorWeightDecay);
-            var sampler = new MinibatchSampler(data, rows, batch, rng);
+            using var sampler = new MinibatchSampler(data, rows, batch, rng);
 
             int stepsPerEpoch = Math.Max(1, rows / batch);
             var history = new List<GanEpochStatistics>(options.Epochs);
             var total = Stopwatch.StartNew();
+            long totalSteps = 0;
             generator.train();
             discriminator.train();
 
@@ -94,6 +98,15 @@ internal static class GanTraining
                         optimizerG.step();
                         lossG += loss.item<float>();
                         stepsG++;
+                    }
+
+                    // TorchSharp's optimizer steps leave native tensors that only finalizers free, and training
+                    // allocates too little managed memory for the collector to run on its own: on Adult native
+                    // memory grew past a gigabyte before it did. A collection every few dozen steps keeps it flat.
+                    if (++totalSteps % CollectEverySteps == 0)
+                    {
+                        GC.Collect();
+                        GC.WaitForPendingFinalizers();
                     }
                 }
 
@@ -178,7 +191,7 @@ internal static class GanTraining
     }
 
     /// <summary>Minibatches of real rows without replacement within a pass, reshuffled each pass.</summary>
-    private sealed class MinibatchSampler(Tensor data, int rows, int batch, torch.Generator rng)
+    private sealed class MinibatchSampler(Tensor data, int rows, int batch, torch.Generator rng) : IDisposable
     {
         private Tensor? _order;
         private int _position;
@@ -195,5 +208,7 @@ internal static class GanTraining
             _position += batch;
             return data.index_select(0, index);
         }
+
+        public void Dispose() => _order?.Dispose();
     }
 }
