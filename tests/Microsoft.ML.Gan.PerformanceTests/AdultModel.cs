@@ -1,0 +1,37 @@
+using System.Diagnostics;
+
+namespace Microsoft.ML.Gan.PerformanceTests;
+
+/// <summary>A model to benchmark: trained on Adult here, or loaded from --model.</summary>
+/// <param name="Source">"trained N epoch(s) on PATH (R rows) in S s" or "loaded from PATH".</param>
+/// <param name="FitSeconds">Wall-clock seconds of Fit (reading, encoding, training, batch-norm calibration); NaN when loaded.</param>
+internal sealed record AdultModel(GanTransformer Model, string Source, double FitSeconds)
+{
+    /// <summary>The options every benchmark trains with: the library's defaults, plus Adult's missing token, the CPU, a seed.</summary>
+    public static GanTrainer.Options TrainingOptions(int epochs, int seed) => new()
+    {
+        Epochs = epochs,
+        Seed = seed,
+        MissingCategoryTokens = [AdultData.MissingToken],
+        Device = GanDevice.Cpu,
+    };
+
+    /// <summary>Trains on Adult with the default architecture and times Fit.</summary>
+    public static AdultModel Train(MLContext ml, string dataPath, int epochs, int seed, string? savePath)
+    {
+        var table = AdultData.Load(ml, dataPath);
+        var clock = Stopwatch.StartNew();
+        var model = ml.Gan().Train(TrainingOptions(epochs, seed)).Fit(table);
+        double seconds = clock.Elapsed.TotalSeconds;
+        if (savePath is not null) model.Save(savePath);
+        return new AdultModel(model, $"trained {epochs} epoch(s) on {dataPath} ({model.TrainingRowCount:N0} rows) in {seconds:F1} s", seconds);
+    }
+
+    /// <summary>--model when given (no data needed), otherwise a model trained for <paramref name="defaultEpochs"/> epochs.</summary>
+    public static AdultModel Obtain(MLContext ml, BenchmarkArguments arguments, int defaultEpochs)
+    {
+        if (arguments.ModelPath is { } path)
+            return new AdultModel(ml.Gan().LoadModel(path), $"loaded from {Path.GetFullPath(path)}", double.NaN);
+        return Train(ml, AdultData.Locate(arguments.DataPath), arguments.Epochs ?? defaultEpochs, arguments.Seed, arguments.SaveModelPath);
+    }
+}

@@ -1,0 +1,107 @@
+using System.Globalization;
+
+namespace Microsoft.ML.Gan.PerformanceTests;
+
+/// <summary>The command line: which benchmark and its options.</summary>
+internal sealed class BenchmarkArguments
+{
+    public const string Usage =
+        """
+        Usage: dotnet run -c Release --project tests/Microsoft.ML.Gan.PerformanceTests -- <benchmark> [options]
+
+        Benchmarks:
+          train      Train on Adult with the default architecture; compare with a bare TorchSharp loop of the
+                     same shapes and with this machine's matmul rate.
+          generate   Generate rows with Generate() and read every column through a cursor; compare with the bare
+                     generator forward pass and with the compute limit.
+          memory     Generate many rows through a cursor and sample the process's memory as it goes.
+
+        Options:
+          --data <path>        adult_train.csv, or the folder holding it. Default: ../shared/data next to the
+                               repository root (the folder with Microsoft.ML.Gan.sln or Directory.Packages.props).
+          --epochs <n>         train: epochs to train (default 3). generate/memory: epochs of the model they
+                               train when no --model is given (default 1).
+          --rows <n>           generate: rows to generate (default 1,000,000); memory: (default 10,000,000).
+                               Suffixes k and M are accepted (e.g. 10M).
+          --model <path.zip>   generate/memory: load this model instead of training one.
+          --save-model <path>  train/generate/memory: save the model trained here.
+          --seed <n>           seed of training and generation (default 1; generation uses seed 7).
+          --threads <n>        TorchSharp intra-op threads (default: TorchSharp's choice).
+          --json <path>        also write the figures as JSON (atomically: a temporary file, then a rename).
+          -h, --help           this text.
+
+        Exit codes: 0 done, 1 bad command line, 2 the Adult data was not found, 3 --model or the data file is unreadable.
+        """;
+
+    private static readonly string[] s_benchmarks = ["train", "generate", "memory"];
+
+    public string Benchmark { get; private init; } = "";
+    public bool Help { get; private init; }
+    public string? DataPath { get; private init; }
+    public int? Epochs { get; private init; }
+    public long? Rows { get; private init; }
+    public string? ModelPath { get; private init; }
+    public string? SaveModelPath { get; private init; }
+    public int Seed { get; private init; } = 1;
+    public int? Threads { get; private init; }
+    public string? JsonPath { get; private init; }
+
+    /// <summary>Parses the command line; throws <see cref="ArgumentException"/> saying what is wrong.</summary>
+    public static BenchmarkArguments Parse(IReadOnlyList<string> args)
+    {
+        if (args.Count == 0) throw new ArgumentException("Name a benchmark: train, generate or memory.");
+        if (args.Any(a => a is "-h" or "--help")) return new BenchmarkArguments { Help = true };
+
+        string benchmark = args[0];
+        if (!s_benchmarks.Contains(benchmark))
+            throw new ArgumentException($"Unknown benchmark '{benchmark}'. Choose one of: {string.Join(", ", s_benchmarks)}.");
+
+        string? data = null, model = null, saveModel = null, json = null;
+        int? epochs = null, threads = null;
+        long? rows = null;
+        int seed = 1;
+        for (int i = 1; i < args.Count; i++)
+        {
+            string name = args[i];
+            string Value() => i + 1 < args.Count ? args[++i] : throw new ArgumentException($"Option {name} needs a value.");
+            switch (name)
+            {
+                case "--data": data = Value(); break;
+                case "--epochs": epochs = PositiveInt(name, Value()); break;
+                case "--rows": rows = PositiveCount(name, Value()); break;
+                case "--model": model = Value(); break;
+                case "--save-model": saveModel = Value(); break;
+                case "--seed": seed = int.TryParse(Value(), NumberStyles.Integer, CultureInfo.InvariantCulture, out int s) ? s : throw new ArgumentException($"{name} needs an integer."); break;
+                case "--threads": threads = PositiveInt(name, Value()); break;
+                case "--json": json = Value(); break;
+                default: throw new ArgumentException($"Unknown option '{name}'.");
+            }
+        }
+        if (model is not null && benchmark == "train")
+            throw new ArgumentException("--model applies to generate and memory; train always trains.");
+
+        return new BenchmarkArguments
+        {
+            Benchmark = benchmark, DataPath = data, Epochs = epochs, Rows = rows, ModelPath = model,
+            SaveModelPath = saveModel, Seed = seed, Threads = threads, JsonPath = json,
+        };
+    }
+
+    private static int PositiveInt(string name, string text) =>
+        int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out int v) && v > 0
+            ? v
+            : throw new ArgumentException($"{name} needs a positive integer; got '{text}'.");
+
+    /// <summary>A positive count, optionally with a k (thousand) or M (million) suffix and _ or , separators.</summary>
+    private static long PositiveCount(string name, string text)
+    {
+        string t = text.Replace("_", "").Replace(",", "");
+        long scale = 1;
+        if (t.EndsWith('k') || t.EndsWith('K')) { scale = 1_000; t = t[..^1]; }
+        else if (t.EndsWith('M') || t.EndsWith('m')) { scale = 1_000_000; t = t[..^1]; }
+        if (double.TryParse(t, NumberStyles.Float, CultureInfo.InvariantCulture, out double v) && v > 0 && v * scale <= long.MaxValue / 2
+            && Math.Abs(v * scale - Math.Round(v * scale)) < 1e-9)
+            return (long)Math.Round(v * scale);
+        throw new ArgumentException($"{name} needs a positive whole number (e.g. 1000000, 1_000_000 or 1M); got '{text}'.");
+    }
+}

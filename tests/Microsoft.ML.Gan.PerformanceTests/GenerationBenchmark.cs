@@ -1,0 +1,152 @@
+using System.Diagnostics;
+
+namespace Microsoft.ML.Gan.PerformanceTests;
+
+/// <summary>
+/// generate: times Generate() with every column of every row read through a cursor (noise, generator, decoding,
+/// getters), sets it against the bare generator forward pass on the same number of rows and against the compute
+/// limit. The four measurements advance in interleaved chunks (a tenth of the rows each), so that all of them see
+/// the same machine.
+/// </summary>
+internal static class GenerationBenchmark
+{
+    public const long DefaultRows = 1_000_000;
+    public const int DefaultEpochs = 1;
+    public const int GenerationSeed = 7;
+    private const int Chunks = 10;
+
+    /// <summary>The bare forward pass's batch: the rows Generate() runs the generator on at once.</summary>
+    public const int BatchRows = 1024;
+
+    public static GenerationResult Run(BenchmarkArguments arguments)
+    {
+        long rows = arguments.Rows ?? DefaultRows;
+        var ml = new MLContext(seed: arguments.Seed);
+        Console.WriteLine(arguments.ModelPath is null ? $"Training a model for {arguments.Epochs ?? DefaultEpochs} epoch(s) ..." : "Loading the model ...");
+        var source = AdultModel.Obtain(ml, arguments, DefaultEpochs);
+        using var model = source.Model;
+        var shapes = GanShapes.Of(model);
+        using var bare = new BareGenerator(shapes, BatchRows);
+
+        // Warm up the JIT, TorchSharp and the decoding paths on other rows.
+        using (var warm = new AllColumnsReader(model.Generate(Math.Min(rows, 50_000), seed: GenerationSeed + 1))) warm.ReadToEnd();
+        bare.Run(Math.Min(rows, 50_000), copyOut: true);
+
+        Console.WriteLine($"Generating {rows:N0} rows: library (every column read, and cursor only) and bare forward pass, in {Chunks} interleaved chunks ...");
+        using var library = new AllColumnsReader(model.Generate(rows, seed: GenerationSeed));
+        using var cursorOnly = new AllColumnsReader(model.Generate(rows, seed: GenerationSeed), readColumns: false);
+        var phases = new Phase[4];
+        long chunk = (rows + Chunks - 1) / Chunks;
+        chunk = (chunk + BatchRows - 1) / BatchRows * BatchRows; // whole batches, so no phase pays for a partial one mid-way
+        for (long done = 0; done < rows; done += chunk)
+        {
+            long n = Math.Min(chunk, rows - done);
+            phases[0] += Phase.Time(() => Read(library, n));
+            phases[1] += Phase.Time(() => Read(cursorOnly, n));
+            phases[2] += Phase.Time(() => bare.Run(n, copyOut: false));
+            phases[3] += Phase.Time(() => bare.Run(n, copyOut: true));
+        }
+        if (library.Rows != rows || library.Next())
+            throw new InvalidOperationException($"Generate({rows:N0}) did not give exactly {rows:N0} rows.");
+
+        Console.WriteLine("Measuring the matmul rate ...");
+        int hidden = shapes.GeneratorLayers.Count > 0 ? shapes.GeneratorLayers[0] : shapes.Width;
+        int hiddenOut = shapes.GeneratorLayers.Count > 1 ? shapes.GeneratorLayers[1] : hidden;
+        var mark = CpuLoad.Mark.Now();
+        var matmul = MatmulRate.Measure(BatchRows, hidden, hiddenOut);
+        var matmulLoad = mark.UntilNow();
+
+        double flopPerRow = 2.0 * shapes.GeneratorMacsPerRow;
+        return new GenerationResult
+        {
+            Benchmark = "generate",
+            ModelSource = source.Source,
+            Rows = rows,
+            Columns = model.Columns.Count,
+            Shapes = shapes,
+            Checksum = library.Checksum,
+            LibrarySeconds = phases[0].Seconds,
+            LibraryRowsPerSecond = rows / phases[0].Seconds,
+            CursorOnlyRowsPerSecond = rows / phases[1].Seconds,
+            BareForwardRowsPerSecond = rows / phases[2].Seconds,
+            BareForwardAndCopyRowsPerSecond = rows / phases[3].Seconds,
+            LibraryOverBare = phases[0].Seconds / phases[2].Seconds,
+            OtherCores = phases.Select(p => p.Load.OtherCores).ToArray(),
+            MacsPerRow = shapes.GeneratorMacsPerRow,
+            Matmul = matmul,
+            MatmulLoad = matmulLoad,
+            ComputeLimitRowsPerSecond = matmul.LargeGflops * 1e9 / flopPerRow,
+            LayerShapeLimitRowsPerSecond = matmul.LayerGflops * 1e9 / flopPerRow,
+            LibraryGflops = flopPerRow * rows / phases[0].Seconds / 1e9,
+            BareGflops = flopPerRow * rows / phases[2].Seconds / 1e9,
+        };
+    }
+
+    private static void Read(AllColumnsReader reader, long rows)
+    {
+        for (long i = 0; i < rows; i++)
+            if (!reader.Next()) throw new InvalidOperationException($"The generated view ended after {reader.Rows:N0} rows.");
+    }
+
+    /// <summary>Accumulated seconds of one measurement and the machine's load meanwhile.</summary>
+    private readonly record struct Phase(double Seconds, CpuLoad Load)
+    {
+        public static Phase Time(Action action)
+        {
+            var mark = CpuLoad.Mark.Now();
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            action();
+            double seconds = clock.Elapsed.TotalSeconds;
+            return new Phase(seconds, mark.UntilNow());
+        }
+
+        public static Phase operator +(Phase a, Phase b) => new(a.Seconds + b.Seconds, a.Load + b.Load);
+    }
+}
+
+internal sealed class GenerationResult : BenchmarkResult
+{
+    public string ModelSource { get; init; } = "";
+    public long Rows { get; init; }
+    public int Columns { get; init; }
+    public required GanShapes Shapes { get; init; }
+    public double Checksum { get; init; }
+    public double LibrarySeconds { get; init; }
+    public double LibraryRowsPerSecond { get; init; }
+    public double CursorOnlyRowsPerSecond { get; init; }
+    public double BareForwardRowsPerSecond { get; init; }
+    public double BareForwardAndCopyRowsPerSecond { get; init; }
+    public double LibraryOverBare { get; init; }
+    /// <summary>Cores busy elsewhere during each measurement: library, cursor only, bare forward, bare forward + copy.</summary>
+    public double[] OtherCores { get; init; } = [];
+    public long MacsPerRow { get; init; }
+    public required MatmulRate Matmul { get; init; }
+    public CpuLoad MatmulLoad { get; init; }
+    public double ComputeLimitRowsPerSecond { get; init; }
+    public double LayerShapeLimitRowsPerSecond { get; init; }
+    public double LibraryGflops { get; init; }
+    public double BareGflops { get; init; }
+
+    public override void Print(TextWriter w)
+    {
+        PrintHeader(w);
+        w.WriteLine($"model    {ModelSource}");
+        w.WriteLine($"network  G {GanShapes.Describe(Shapes.GeneratorWidths)}{(Shapes.GeneratorBatchNorm ? " (BatchNorm, eval mode)" : "")}; " +
+                    $"{Columns} columns; {Format.N0(MacsPerRow)} multiply-adds per row ({Format.F(2e-3 * MacsPerRow, 1)} kFLOP)");
+        w.WriteLine($"matmul   float32 torch.mm {Matmul.Size}×{Matmul.Size}: {Format.F(Matmul.LargeGflops, 1)} GFLOP/s; at the layer shape {Matmul.LayerShape}: {Format.F(Matmul.LayerGflops, 1)} GFLOP/s");
+        w.WriteLine();
+
+        string Busy(int phase) => phase < OtherCores.Length ? Format.F(OtherCores[phase], 2) : "";
+        new TextTable("", "rows / s", "× library", "GFLOP/s", "cores busy elsewhere")
+            .Add($"library: Generate({Format.N0(Rows)}) + read every column", Format.N0(LibraryRowsPerSecond), "1.00", Format.F(LibraryGflops, 1), Busy(0))
+            .Add("library: same rows, cursor only (no column read)", Format.N0(CursorOnlyRowsPerSecond), Format.F(CursorOnlyRowsPerSecond / LibraryRowsPerSecond, 2), "", Busy(1))
+            .Add($"bare: randn + G forward (batch {GenerationBenchmark.BatchRows}, eval, no_grad)", Format.N0(BareForwardRowsPerSecond), Format.F(BareForwardRowsPerSecond / LibraryRowsPerSecond, 2), Format.F(BareGflops, 1), Busy(2))
+            .Add("bare: forward + copy out to a .NET array", Format.N0(BareForwardAndCopyRowsPerSecond), Format.F(BareForwardAndCopyRowsPerSecond / LibraryRowsPerSecond, 2), "", Busy(3))
+            .Add($"compute limit at the {Matmul.Size}² mm rate", Format.N0(ComputeLimitRowsPerSecond), Format.F(ComputeLimitRowsPerSecond / LibraryRowsPerSecond, 2), Format.F(Matmul.LargeGflops, 1), Format.F(MatmulLoad.OtherCores, 2))
+            .Add("compute limit at the layer-shape mm rate", Format.N0(LayerShapeLimitRowsPerSecond), Format.F(LayerShapeLimitRowsPerSecond / LibraryRowsPerSecond, 2), Format.F(Matmul.LayerGflops, 1), "")
+            .Print(w);
+        w.WriteLine();
+        w.WriteLine($"library/bare time ratio: {Format.F(LibraryOverBare, 2)} ({Format.F(LibrarySeconds, 2)} s for {Format.N0(Rows)} rows; the four measurements ran in interleaved chunks; checksum {Checksum:G6})");
+        LoadWarning.Print(w, OtherCores.Append(MatmulLoad.OtherCores).Max(), Machine.LogicalCores);
+    }
+}
