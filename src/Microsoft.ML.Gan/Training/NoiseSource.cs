@@ -51,8 +51,9 @@ internal struct NoiseSource
             double u1 = 1.0 - NextDouble(); // (0, 1]: log stays finite
             double u2 = NextDouble();
             double radius = Math.Sqrt(-2.0 * Math.Log(u1));
-            into[i] = (float)(radius * Math.Cos(2 * Math.PI * u2));
-            if (i + 1 < into.Length) into[i + 1] = (float)(radius * Math.Sin(2 * Math.PI * u2));
+            var (sin, cos) = Math.SinCos(2 * Math.PI * u2);
+            into[i] = (float)(radius * cos);
+            if (i + 1 < into.Length) into[i + 1] = (float)(radius * sin);
         }
     }
 
