@@ -24,13 +24,14 @@ internal sealed class GanModel : IDisposable
 
     private readonly GeneratorInference _inference;
 
-    public GanModel(TabularEncoder encoder, GeneratorNetwork generator, GanTrainer.Options options, IReadOnlyList<GanEpochStatistics> history, long trainingRows)
+    public GanModel(TabularEncoder encoder, GeneratorNetwork generator, GanTrainer.Options options, IReadOnlyList<GanEpochStatistics> history, long trainingRows, int selectedEpoch)
     {
         Encoder = encoder;
         Generator = generator;
         Options = options;
         History = history;
         TrainingRows = trainingRows;
+        SelectedEpoch = selectedEpoch;
         Generator.eval();
         _inference = GeneratorInference.From(generator, encoder);
         Schema = encoder.BuildSchema();
@@ -41,6 +42,7 @@ internal sealed class GanModel : IDisposable
     public GanTrainer.Options Options { get; }
     public IReadOnlyList<GanEpochStatistics> History { get; }
     public long TrainingRows { get; }
+    public int SelectedEpoch { get; }
     public Microsoft.ML.DataViewSchema Schema { get; }
     public int NoiseDimension => Options.NoiseDimension;
 
@@ -115,6 +117,7 @@ internal sealed class GanModel : IDisposable
             FormatVersion = FormatVersion,
             LibraryVersion = LibraryVersion,
             TrainingRows = TrainingRows,
+            SelectedEpoch = SelectedEpoch,
             Options = Options,
             Columns = Encoder.Columns.Select(c => c.ToState()).ToArray(),
             History = History.ToArray(),
@@ -204,7 +207,7 @@ internal sealed class GanModel : IDisposable
             generator.Dispose();
             throw Bad(source, $"its generator weights do not match the described network ({e.Message})", e);
         }
-        return new GanModel(encoder, generator, options, manifest.History ?? [], manifest.TrainingRows);
+        return new GanModel(encoder, generator, options, manifest.History ?? [], manifest.TrainingRows, manifest.SelectedEpoch);
     }
 
     private static InvalidDataException Bad(string source, string what, Exception? inner = null) =>
@@ -218,6 +221,7 @@ internal sealed class GanModel : IDisposable
         public int FormatVersion { get; set; }
         public string? LibraryVersion { get; set; }
         public long TrainingRows { get; set; }
+        public int SelectedEpoch { get; set; }
         public GanTrainer.Options? Options { get; set; }
         public ColumnEncoderState[]? Columns { get; set; }
         public GanEpochStatistics[]? History { get; set; }

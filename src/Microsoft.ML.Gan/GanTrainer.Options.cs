@@ -104,6 +104,29 @@ public sealed partial class GanTrainer
         /// <summary>Name of the noise column <see cref="GanTransformer.Transform"/> reads (vector of Single, NoiseDimension long). Default "Noise".</summary>
         public string NoiseColumnName { get; set; } = "Noise";
 
+        /// <summary>
+        /// Epochs between quality checks while training. Default 10; 0 turns them off. A check decodes a fixed
+        /// sample of <see cref="ValidationRows"/> generated rows, scores it against the training rows
+        /// (<see cref="GanEpochStatistics.ValidationScore"/>) and reports mode collapse
+        /// (<see cref="GanEpochStatistics.CollapsedModes"/>, and a warning in the log). The last epoch is always checked.
+        /// </summary>
+        public int ValidationInterval { get; set; } = 10;
+
+        /// <summary>Generated rows each quality check decodes. Default 2,000.</summary>
+        public int ValidationRows { get; set; } = 2000;
+
+        /// <summary>
+        /// Keep the generator of the checked epoch with the best <see cref="GanEpochStatistics.ValidationScore"/>
+        /// instead of the last one. Default false. <see cref="GanTransformer.SelectedEpoch"/> says which was kept.
+        /// </summary>
+        public bool KeepBestEpoch { get; set; }
+
+        /// <summary>
+        /// Stop training after this many quality checks in a row without a better validation score. Default 0 (off).
+        /// Usually combined with <see cref="KeepBestEpoch"/>.
+        /// </summary>
+        public int EarlyStoppingPatience { get; set; }
+
         /// <summary>Called after every epoch with that epoch's statistics. Default null.</summary>
         [System.Text.Json.Serialization.JsonIgnore]
         public IProgress<GanTrainingProgress>? Progress { get; set; }
@@ -147,6 +170,11 @@ public sealed partial class GanTrainer
             Positive(DiscriminatorSteps, nameof(DiscriminatorSteps));
             Positive(NoiseDimension, nameof(NoiseDimension));
             Positive(MaximumCategories, nameof(MaximumCategories));
+            Positive(ValidationRows, nameof(ValidationRows));
+            if (ValidationInterval < 0) throw new ArgumentOutOfRangeException(nameof(ValidationInterval), ValidationInterval, "ValidationInterval must be zero (no checks) or positive.");
+            if (EarlyStoppingPatience < 0) throw new ArgumentOutOfRangeException(nameof(EarlyStoppingPatience), EarlyStoppingPatience, "EarlyStoppingPatience must be zero (off) or positive.");
+            if ((KeepBestEpoch || EarlyStoppingPatience > 0) && ValidationInterval == 0)
+                throw new ArgumentOutOfRangeException(nameof(ValidationInterval), "KeepBestEpoch and EarlyStoppingPatience need quality checks: set ValidationInterval above 0.");
             Rate(GeneratorLearningRate, nameof(GeneratorLearningRate));
             Rate(DiscriminatorLearningRate, nameof(DiscriminatorLearningRate));
             Rate(GumbelTemperature, nameof(GumbelTemperature));

@@ -44,7 +44,7 @@ public sealed partial class GanTrainer : IEstimator<GanTransformer>
         kept.Seed = seed;
         kept.Columns = columns.ToArray();
         kept.Progress = null;
-        return new GanTransformer(_host, new GanModel(encoder, trained.Generator, kept, trained.History, rows));
+        return new GanTransformer(_host, new GanModel(encoder, trained.Generator, kept, trained.History, rows, trained.SelectedEpoch));
     }
 
     /// <summary>

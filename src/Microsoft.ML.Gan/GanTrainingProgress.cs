@@ -12,6 +12,16 @@ namespace Microsoft.ML.Gan;
 /// <param name="DiscriminatorSteps">Discriminator updates made this epoch.</param>
 /// <param name="GeneratorSteps">Generator updates made this epoch.</param>
 /// <param name="Seconds">Wall-clock seconds the epoch took.</param>
+/// <param name="ValidationScore">
+/// In epochs with a quality check (<see cref="GanTrainer.Options.ValidationInterval"/>): the mean over columns of
+/// 1 − Kolmogorov-Smirnov statistic (numbers) or 1 − total variation distance (categories) between a fixed sample of
+/// generated rows and the training rows, in [0, 1], higher is better. NaN in other epochs.
+/// </param>
+/// <param name="CollapsedModes">
+/// In epochs with a quality check: the categories (at least 1 % of the real rows) generated at under a tenth of
+/// their real share, and the deciles of numeric columns the generator all but skips — signs of mode collapse.
+/// Empty otherwise.
+/// </param>
 public sealed record GanEpochStatistics(
     int Epoch,
     double DiscriminatorLoss,
@@ -23,7 +33,24 @@ public sealed record GanEpochStatistics(
     double DiscriminatorGradientNorm,
     int DiscriminatorSteps,
     int GeneratorSteps,
-    double Seconds);
+    double Seconds,
+    double ValidationScore = double.NaN,
+    IReadOnlyList<string>? CollapsedModes = null)
+{
+    /// <summary>True in epochs where the generated sample was checked.</summary>
+    public bool WasValidated => !double.IsNaN(ValidationScore);
+
+    /// <summary>Value equality, the collapsed modes compared item by item (a saved and loaded history equals the original).</summary>
+    public bool Equals(GanEpochStatistics? other) =>
+        other is not null && Epoch == other.Epoch && DiscriminatorLoss.Equals(other.DiscriminatorLoss) && GeneratorLoss.Equals(other.GeneratorLoss) &&
+        MeanRealScore.Equals(other.MeanRealScore) && MeanFakeScore.Equals(other.MeanFakeScore) && Value.Equals(other.Value) &&
+        GeneratorGradientNorm.Equals(other.GeneratorGradientNorm) && DiscriminatorGradientNorm.Equals(other.DiscriminatorGradientNorm) &&
+        DiscriminatorSteps == other.DiscriminatorSteps && GeneratorSteps == other.GeneratorSteps && Seconds.Equals(other.Seconds) &&
+        ValidationScore.Equals(other.ValidationScore) && (CollapsedModes ?? []).SequenceEqual(other.CollapsedModes ?? []);
+
+    /// <inheritdoc/>
+    public override int GetHashCode() => HashCode.Combine(Epoch, DiscriminatorLoss, GeneratorLoss, Value, ValidationScore);
+}
 
 /// <summary>Reported through <see cref="GanTrainer.Options.Progress"/> after every epoch.</summary>
 /// <param name="Epoch">Epochs done so far.</param>

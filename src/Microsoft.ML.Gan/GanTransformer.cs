@@ -36,6 +36,12 @@ public sealed class GanTransformer : ITransformer, IDisposable
     /// <summary>The statistics of every training epoch, in order.</summary>
     public IReadOnlyList<GanEpochStatistics> History => _model.History;
 
+    /// <summary>
+    /// The epoch whose generator this model holds: the last one trained, or with
+    /// <see cref="GanTrainer.Options.KeepBestEpoch"/> the checked epoch with the best validation score.
+    /// </summary>
+    public int SelectedEpoch => _model.SelectedEpoch;
+
     /// <summary>Length of the noise vectors the generator takes (<see cref="GanTrainer.Options.NoiseDimension"/>).</summary>
     public int NoiseDimension => _model.NoiseDimension;
 

@@ -9,7 +9,7 @@ using static TorchSharp.torch;
 namespace Microsoft.ML.Gan.Training;
 
 /// <summary>What training hands on to the transformer.</summary>
-internal sealed record TrainingResult(GeneratorNetwork Generator, IReadOnlyList<GanEpochStatistics> History, int BatchSize);
+internal sealed record TrainingResult(GeneratorNetwork Generator, IReadOnlyList<GanEpochStatistics> History, int BatchSize, int SelectedEpoch);
 
 /// <summary>
 /// The seed's algorithm: for each generator update, k discriminator updates on m real rows and m generated
@@ -54,6 +54,11 @@ internal static class GanTraining
             var history = new List<GanEpochStatistics>(options.Epochs);
             var total = Stopwatch.StartNew();
             long totalSteps = 0;
+            // Quality checks use their own fixed noise, so turning them on or off does not change training.
+            var diagnostics = options.ValidationInterval > 0
+                ? new TrainingDiagnostics(encoder, matrix, rows, options.ValidationRows, options.NoisePrior, options.NoiseDimension, (ulong)seed ^ 0xD1A6UL)
+                : null;
+            using var selection = new EpochSelection(options);
             generator.train();
             discriminator.train();
 
@@ -112,17 +117,36 @@ internal static class GanTraining
 
                 var stats = new GanEpochStatistics(
                     epoch, lossD / stepsD, lossG / stepsG, realScore / stepsD, fakeScore / stepsD, -lossD / stepsD,
-                    gradG / stepsG, gradD / stepsD, stepsD, stepsG, clock.Elapsed.TotalSeconds);
+                    gradG / stepsG, gradD / stepsD, stepsD, stepsG, clock.Elapsed.TotalSeconds, double.NaN, []);
                 CheckFinite(stats, options);
+                bool stop = false;
+                if (diagnostics is not null && (epoch % options.ValidationInterval == 0 || epoch == options.Epochs))
+                {
+                    var check = diagnostics.Measure(generator, options.CategorySampling);
+                    stats = stats with { ValidationScore = check.Score, CollapsedModes = check.Collapsed };
+                    if (check.Collapsed.Count > 0)
+                        channel.Warning(MessageSensitivity.None, $"Epoch {epoch}: possible mode collapse, the generator hardly produces " +
+                            string.Join("; ", check.Collapsed) + ". More epochs, a lower discriminator learning rate or more discriminator dropout may help.");
+                    stop = selection.Record(epoch, check.Score, generator);
+                }
                 history.Add(stats);
                 channel.Info(MessageSensitivity.None, $"Epoch {epoch}/{options.Epochs}: loss D {stats.DiscriminatorLoss:F4}, loss G {stats.GeneratorLoss:F4}, " +
                     $"D(x) {stats.MeanRealScore:F3}, D(G(z)) {stats.MeanFakeScore:F3}, V {stats.Value:F4} ({stats.Seconds:F2} s)");
                 options.Progress?.Report(new GanTrainingProgress(epoch, options.Epochs, stats, total.Elapsed));
+                if (stop)
+                {
+                    channel.Info(MessageSensitivity.None, $"Stopping after epoch {epoch}: the validation score has not improved for " +
+                        $"{options.EarlyStoppingPatience} checks (best {selection.BestScore:F4} in epoch {selection.BestEpoch}).");
+                    break;
+                }
             }
 
+            int selected = selection.Restore(generator) ?? history.Count;
+            if (selected != history.Count)
+                channel.Info(MessageSensitivity.None, $"Keeping the generator of epoch {selected} (validation score {selection.BestScore:F4}), the best checked.");
             if (options.GeneratorBatchNorm) CalibrateBatchNorm(generator, batch, options, device, rng);
             generator.eval();
-            return new TrainingResult(generator, history, batch);
+            return new TrainingResult(generator, history, batch, selected);
         }
         catch
         {
@@ -188,6 +212,53 @@ internal static class GanTraining
             }
         }
         foreach (var bn in norms) bn.momentum = 0.1;
+    }
+
+    /// <summary>Tracks the best checked epoch: early stopping, and the weights to keep when KeepBestEpoch is set.</summary>
+    private sealed class EpochSelection(GanTrainer.Options options) : IDisposable
+    {
+        private Dictionary<string, Tensor>? _bestWeights;
+        private int _checksSinceBest;
+
+        public double BestScore { get; private set; } = double.NegativeInfinity;
+        public int BestEpoch { get; private set; }
+
+        /// <summary>Records a check; returns true when early stopping says to stop.</summary>
+        public bool Record(int epoch, double score, GeneratorNetwork generator)
+        {
+            if (score > BestScore)
+            {
+                BestScore = score;
+                BestEpoch = epoch;
+                _checksSinceBest = 0;
+                if (options.KeepBestEpoch)
+                {
+                    Dispose();
+                    _bestWeights = generator.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.detach().clone().DetachFromDisposeScope());
+                }
+            }
+            else
+            {
+                _checksSinceBest++;
+            }
+            return options.EarlyStoppingPatience > 0 && _checksSinceBest >= options.EarlyStoppingPatience;
+        }
+
+        /// <summary>Loads the best weights into the generator when they are kept; returns their epoch, or null.</summary>
+        public int? Restore(GeneratorNetwork generator)
+        {
+            if (_bestWeights is null) return null;
+            generator.load_state_dict(_bestWeights);
+            Dispose();
+            return BestEpoch;
+        }
+
+        public void Dispose()
+        {
+            if (_bestWeights is null) return;
+            foreach (var t in _bestWeights.Values) t.Dispose();
+            _bestWeights = null;
+        }
     }
 
     /// <summary>Minibatches of real rows without replacement within a pass, reshuffled each pass.</summary>

@@ -1,0 +1,113 @@
+using Microsoft.ML.Gan.Encoding;
+using Microsoft.ML.Gan.Networks;
+using Microsoft.ML.Gan.Training;
+using static TorchSharp.torch;
+
+namespace Microsoft.ML.Gan.Tests;
+
+/// <summary>Quality checks while training: scores, mode collapse, best-epoch selection, early stopping.</summary>
+[TestClass]
+public sealed class TrainingDiagnosticsTests
+{
+    private static IDataView Mixture(MLContext ml) =>
+        ml.Data.LoadFromEnumerable(TestTables.TwoGaussians(1000, 2).Select(v => new TestTables.Scalar { Value = v }));
+
+    private static GanTrainer.Options Small(int epochs, int interval) => new()
+    {
+        Epochs = epochs, BatchSize = 100, NoiseDimension = 8, GeneratorLayers = [32, 32], DiscriminatorLayers = [32, 32],
+        DiscriminatorDropout = 0, Seed = 3, ValidationInterval = interval, ValidationRows = 1000,
+    };
+
+    [TestMethod]
+    public void ChecksAreScoredEveryIntervalAndInTheLastEpoch()
+    {
+        var ml = new MLContext(1);
+        using var model = ml.Gan().Train(Small(epochs: 25, interval: 10)).Fit(Mixture(ml));
+        CollectionAssert.AreEqual(new[] { 10, 20, 25 }, model.History.Where(h => h.WasValidated).Select(h => h.Epoch).ToArray());
+        Assert.IsTrue(model.History.Where(h => h.WasValidated).All(h => h.ValidationScore is > 0 and <= 1));
+        Assert.IsTrue(model.History.Where(h => !h.WasValidated).All(h => h.CollapsedModes is { Count: 0 }));
+        // The score tracks learning: the trained generator matches the mixture better than after 10 epochs.
+        Assert.IsGreaterThan(model.History[9].ValidationScore, model.History[^1].ValidationScore);
+        Assert.AreEqual(25, model.SelectedEpoch);
+    }
+
+    [TestMethod]
+    public void ChecksDoNotChangeTraining()
+    {
+        var ml = new MLContext(1);
+        using var without = ml.Gan().Train(Small(epochs: 6, interval: 0)).Fit(Mixture(ml));
+        using var with = ml.Gan().Train(Small(epochs: 6, interval: 2)).Fit(Mixture(ml));
+        Assert.IsFalse(without.History.Any(h => h.WasValidated));
+        CollectionAssert.AreEqual(TableGenerationTests.Dump(without.Generate(300, seed: 1)), TableGenerationTests.Dump(with.Generate(300, seed: 1)));
+    }
+
+    [TestMethod]
+    public void ACollapsedCategoryAndASkippedRangeAreReported()
+    {
+        // A generator whose output layer ignores the noise: one category always wins and the number sits at one point.
+        var ml = new MLContext(1);
+        var rows = TestTables.MixedRows(600, seed: 4);
+        var settings = new TabularEncoderSettings(new HashSet<string> { "", "?" }, 100, int.MaxValue);
+        var (encoder, matrix, count) = TabularEncoder.Fit(ml.Data.LoadFromEnumerable(rows), ["Height", "City"], settings);
+        using var generator = new GeneratorNetwork(4, [8], encoder.Width, batchNorm: false);
+        using (no_grad())
+        {
+            generator.Output.weight!.zero_();
+            var bias = new float[encoder.Width];
+            var city = (CategoricalColumnEncoder)encoder.Columns[1];
+            bias[1 + Array.IndexOf(city.Levels, "Oslo")] = 20; // Height takes float 0; City's span follows
+            generator.Output.bias!.copy_(tensor(bias));
+        }
+        var diagnostics = new TrainingDiagnostics(encoder, matrix, count, 500, NoisePrior.Gaussian, 4, seed: 1);
+        var result = diagnostics.Measure(generator, CategorySampling.Sample);
+        foreach (string city in new[] { "Lima", "Pune", "Kyiv", "?" })
+            Assert.IsTrue(result.Collapsed.Any(c => c.StartsWith($"City = '{city}'")), $"City '{city}' reported: {string.Join(" | ", result.Collapsed)}");
+        Assert.IsFalse(result.Collapsed.Any(c => c.StartsWith("City = 'Oslo'")));
+        Assert.IsGreaterThanOrEqualTo(8, result.Collapsed.Count(c => c.StartsWith("Height ")), "all Height deciles but the one at the generated value");
+        Assert.IsLessThan(0.5, result.Score);
+    }
+
+    [TestMethod]
+    public void KeepBestEpochKeepsTheBestCheckedGenerator()
+    {
+        var ml = new MLContext(1);
+        var options = Small(epochs: 30, interval: 3);
+        options.KeepBestEpoch = true;
+        using var model = ml.Gan().Train(options).Fit(Mixture(ml));
+        var best = model.History.Where(h => h.WasValidated).MaxBy(h => h.ValidationScore)!;
+        Assert.AreEqual(best.Epoch, model.SelectedEpoch);
+        string path = Path.Combine(Path.GetTempPath(), $"gan-best-{Guid.NewGuid():N}.zip");
+        try
+        {
+            model.Save(path);
+            using var loaded = ml.Gan().LoadModel(path);
+            Assert.AreEqual(model.SelectedEpoch, loaded.SelectedEpoch);
+            CollectionAssert.AreEqual(model.History.ToList(), loaded.History.ToList());
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [TestMethod]
+    public void EarlyStoppingStopsAfterChecksWithoutImprovement()
+    {
+        var ml = new MLContext(1);
+        var options = Small(epochs: 400, interval: 1);
+        options.EarlyStoppingPatience = 2;
+        using var model = ml.Gan().Train(options).Fit(Mixture(ml));
+        Assert.IsLessThan(400, model.History.Count, "training stopped early");
+        var scores = model.History.Select(h => h.ValidationScore).ToList();
+        double bestBefore = scores.Take(scores.Count - 2).Max();
+        Assert.IsTrue(scores.Skip(scores.Count - 2).All(s => s <= bestBefore), "the last two checks did not improve on the best");
+    }
+
+    [TestMethod]
+    public void SelectionWithoutChecksIsRejected()
+    {
+        var ml = new MLContext(1);
+        var e = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.Gan().Train(new GanTrainer.Options { KeepBestEpoch = true, ValidationInterval = 0 }));
+        Assert.AreEqual("ValidationInterval", e.ParamName);
+    }
+}
