@@ -122,6 +122,10 @@ static int Run(Settings settings)
     var metrics = ml.Gan().Evaluate(table, synthetic, new SyntheticDataEvaluationOptions { Seed = settings.Seed });
     Console.WriteLine($"Evaluation ({clock.Elapsed.TotalSeconds:F1} s):");
     foreach (string line in metrics.Summary().Split('\n', StringSplitOptions.RemoveEmptyEntries)) Console.WriteLine($"  {line.TrimEnd()}");
+    // The same scores with a chart per column, the correlation heat maps and the training curves, in one HTML file.
+    string reportPath = Path.GetFullPath(Path.Combine(settings.Out, "report.html"));
+    SyntheticDataReport.Write(reportPath, table, synthetic, metrics, model.History, demo ? "Synthetic demo customers" : $"Synthetic {Path.GetFileName(settings.Data)}");
+    Console.WriteLine($"Report: {reportPath}");
     Console.WriteLine();
 
     model.Save(modelPath);
@@ -134,6 +138,7 @@ static int Run(Settings settings)
     Console.WriteLine();
     Console.WriteLine($"Synthetic rows: {csvPath}");
     Console.WriteLine($"Model:          {modelPath}  (load it with mlContext.Gan().LoadModel(path))");
+    Console.WriteLine($"Report:         {reportPath}  (open it in a browser)");
     return identical ? 0 : 1;
 }
 
