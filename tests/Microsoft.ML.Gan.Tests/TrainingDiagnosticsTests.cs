@@ -110,4 +110,16 @@ public sealed class TrainingDiagnosticsTests
         var e = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.Gan().Train(new GanTrainer.Options { KeepBestEpoch = true, ValidationInterval = 0 }));
         Assert.AreEqual("ValidationInterval", e.ParamName);
     }
+
+    [TestMethod]
+    public void ADivergingRunStopsWithAnExceptionInsteadOfReturningABrokenModel()
+    {
+        var ml = new MLContext(1);
+        var options = Small(epochs: 50, interval: 0);
+        options.Optimizer = GanOptimizerKind.SgdMomentum;
+        options.GeneratorLearningRate = options.DiscriminatorLearningRate = 1e30;
+        var e = Assert.ThrowsExactly<InvalidOperationException>(() => ml.Gan().Train(options).Fit(Mixture(ml)));
+        StringAssert.Contains(e.Message, "Training diverged in epoch");
+        StringAssert.Contains(e.Message, "Lower the learning rates");
+    }
 }
