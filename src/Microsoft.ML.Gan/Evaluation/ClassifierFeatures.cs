@@ -216,3 +216,49 @@ internal static class BinaryClassifier
         return labels.Length == 0 ? double.NaN : (double)right / labels.Length;
     }
 }
+
+/// <summary>The FastTree regressor of the efficacy test for numeric labels.</summary>
+internal static class Regressor
+{
+    private sealed class Example
+    {
+        public float Label { get; set; }
+        public float[] Features { get; set; } = [];
+    }
+
+    private static IDataView ToView(MLContext ml, int width, IReadOnlyList<float[]> features, IReadOnlyList<float> labels)
+    {
+        var examples = new List<Example>(features.Count);
+        for (int i = 0; i < features.Count; i++) examples.Add(new Example { Label = labels[i], Features = features[i] });
+        var definition = SchemaDefinition.Create(typeof(Example));
+        definition[nameof(Example.Features)].ColumnType = new VectorDataViewType(NumberDataViewType.Single, width);
+        return ml.Data.LoadFromEnumerable(examples, definition);
+    }
+
+    /// <summary>Trains on the given rows and returns its predictions for the test rows (the training mean when it has too few rows).</summary>
+    public static float[] TrainAndPredict(MLContext ml, int width, IReadOnlyList<float[]> trainFeatures, float[] trainLabels, IReadOnlyList<float[]> testFeatures, int seed)
+    {
+        var predictions = new float[testFeatures.Count];
+        if (trainLabels.Length < 2)
+        {
+            Array.Fill(predictions, trainLabels.Length == 1 ? trainLabels[0] : 0f);
+            return predictions;
+        }
+        var trainer = ml.Regression.Trainers.FastTree(new FastTreeRegressionTrainer.Options
+        {
+            LabelColumnName = "Label",
+            FeatureColumnName = "Features",
+            NumberOfTrees = BinaryClassifier.Trees,
+            NumberOfLeaves = BinaryClassifier.Leaves,
+            MinimumExampleCountPerLeaf = Math.Clamp(trainLabels.Length / 100, 2, 10),
+            Seed = seed,
+        });
+        var model = trainer.Fit(ToView(ml, width, trainFeatures, trainLabels));
+        var scored = model.Transform(ToView(ml, width, testFeatures, new float[testFeatures.Count]));
+        using var cursor = scored.GetRowCursor([scored.Schema["Score"]]);
+        var getter = cursor.GetGetter<float>(scored.Schema["Score"]);
+        int i = 0;
+        while (cursor.MoveNext() && i < predictions.Length) getter(ref predictions[i++]);
+        return predictions;
+    }
+}

@@ -223,35 +223,40 @@ internal static class SyntheticDataEvaluator
         return fold;
     }
 
+    /// <summary>A numeric label with more distinct values than this is a regression target, not classes.</summary>
+    private const int RegressionMinimumValues = 20;
+
+    /// <summary>The most classes a multiclass efficacy test trains one classifier each for.</summary>
+    private const int MaximumClasses = 50;
+
     private static EfficacyMetrics? Efficacy(MLContext ml, EvaluationTable real, EvaluationTable realSample, EvaluationTable syntheticSample,
         EvaluationTable holdout, int labelIndex, int[] features, int seed, out string? skipped)
     {
         var column = real.Columns[labelIndex];
-        // The two classes, as (value or code, count), from all real rows; missing labels are not a class.
-        List<(double Value, long Count)> classes;
-        if (real.Continuous[labelIndex] is { } values)
-            classes = values.Where(v => !double.IsNaN(v)).GroupBy(v => v).Select(g => (g.Key, (long)g.Count())).OrderBy(x => x.Key).ToList();
-        else
-            classes = real.Codes[labelIndex]!.Where(k => k != 0).GroupBy(k => k).Select(g => ((double)g.Key, (long)g.Count())).OrderBy(x => x.Item1).ToList();
-        if (classes.Count != 2)
+        bool numeric = real.Continuous[labelIndex] is not null;
+        double LabelOf(EvaluationTable t, int row) => numeric ? t.Continuous[labelIndex]![row] : t.Codes[labelIndex]![row];
+        bool Known(double label) => numeric ? !double.IsNaN(label) : label != 0;   // missing labels are not a class
+
+        // The real classes (value or code, count); a numeric label with many values is a regression target.
+        var classes = Enumerable.Range(0, real.RowCount).Select(i => LabelOf(real, i)).Where(Known)
+            .GroupBy(v => v).Select(g => (Value: g.Key, Count: (long)g.Count())).OrderBy(x => x.Value).ToList();
+        EfficacyTask task = classes.Count == 2 ? EfficacyTask.BinaryClassification
+            : numeric && classes.Count > RegressionMinimumValues ? EfficacyTask.Regression
+            : EfficacyTask.MulticlassClassification;
+        if (task == EfficacyTask.MulticlassClassification && (classes.Count < 2 || classes.Count > MaximumClasses))
         {
-            skipped = $"label '{column.Name}' has {classes.Count} classes in the real table; efficacy is measured for binary labels only";
+            skipped = $"label '{column.Name}' has {classes.Count} class(es) in the real table; efficacy needs 2 to {MaximumClasses} classes, or a numeric label with more than {RegressionMinimumValues} values";
             return null;
         }
-        // Positive: the less frequent real class (the later one on a tie).
-        var (positive, negative) = classes[0].Count < classes[1].Count ? (classes[0].Value, classes[1].Value) : (classes[1].Value, classes[0].Value);
-        string positiveName = real.Continuous[labelIndex] is null
-            ? column.CategoryName((int)positive)
-            : positive.ToString(CultureInfo.InvariantCulture);
-
-        double LabelOf(EvaluationTable t, int row) => t.Continuous[labelIndex] is { } v ? v[row] : t.Codes[labelIndex]![row];
-        (int[] Rows, bool[] Labels) Labelled(EvaluationTable t)
+        var classSet = classes.Select(c => c.Value).ToHashSet();
+        (int[] Rows, double[] Labels) Labelled(EvaluationTable t)
         {
-            var rows = new List<int>(); var labels = new List<bool>();
+            var rows = new List<int>();
+            var labels = new List<double>();
             for (int i = 0; i < t.RowCount; i++)
             {
                 double l = LabelOf(t, i);
-                if (l == positive || l == negative) { rows.Add(i); labels.Add(l == positive); }
+                if (Known(l) && (task == EfficacyTask.Regression || classSet.Contains(l))) { rows.Add(i); labels.Add(l); }
             }
             return (rows.ToArray(), labels.ToArray());
         }
@@ -259,16 +264,66 @@ internal static class SyntheticDataEvaluator
         var layout = FeatureLayout.Build(realSample, features, realSample, syntheticSample, holdout);
         var (testRows, testLabels) = Labelled(holdout);
         var testX = BinaryClassifier.Featurize(layout, holdout, testRows);
-        ClassifierScores Score(EvaluationTable train)
+        string? positiveName = null;
+        double positive = double.NaN;
+        if (task == EfficacyTask.BinaryClassification)
+        {
+            // Positive: the less frequent real class (the later one on a tie).
+            positive = classes[0].Count < classes[1].Count ? classes[0].Value : classes[1].Value;
+            positiveName = numeric ? positive.ToString(CultureInfo.InvariantCulture) : column.CategoryName((int)positive);
+        }
+
+        EfficacyScores Score(EvaluationTable train)
         {
             var (rows, labels) = Labelled(train);
             var x = BinaryClassifier.Featurize(layout, train, rows);
-            var (scores, predicted) = BinaryClassifier.TrainAndScore(ml, layout.Width, x, labels, testX, seed);
-            return new ClassifierScores(BinaryClassifier.F1(predicted, testLabels), BinaryClassifier.Accuracy(predicted, testLabels),
-                BinaryClassifier.Auc(scores, testLabels), rows.Length);
+            switch (task)
+            {
+                case EfficacyTask.BinaryClassification:
+                {
+                    var truth = testLabels.Select(l => l == positive).ToArray();
+                    var (scores, predicted) = BinaryClassifier.TrainAndScore(ml, layout.Width, x, labels.Select(l => l == positive).ToArray(), testX, seed);
+                    return new EfficacyScores(BinaryClassifier.F1(predicted, truth), BinaryClassifier.Accuracy(predicted, truth),
+                        BinaryClassifier.Auc(scores, truth), double.NaN, double.NaN, rows.Length);
+                }
+                case EfficacyTask.MulticlassClassification:
+                {
+                    // One classifier per class against the rest; each row goes to the class whose classifier scores it highest.
+                    var best = new double[testRows.Length];
+                    Array.Fill(best, double.NegativeInfinity);
+                    var predicted = new double[testRows.Length];
+                    foreach (var (value, _) in classes)
+                    {
+                        var isClass = labels.Select(l => l == value).ToArray();
+                        if (!isClass.Contains(true)) continue; // a class the training rows lack is never predicted
+                        var (scores, _) = BinaryClassifier.TrainAndScore(ml, layout.Width, x, isClass, testX, seed);
+                        for (int i = 0; i < scores.Length; i++)
+                        {
+                            if (scores[i] > best[i]) { best[i] = scores[i]; predicted[i] = value; }
+                        }
+                    }
+                    double f1 = classes.Average(c => BinaryClassifier.F1(predicted.Select(p => p == c.Value).ToArray(), testLabels.Select(l => l == c.Value).ToArray()));
+                    double accuracy = testLabels.Length == 0 ? double.NaN : testLabels.Where((l, i) => l == predicted[i]).Count() / (double)testLabels.Length;
+                    return new EfficacyScores(f1, accuracy, double.NaN, double.NaN, double.NaN, rows.Length);
+                }
+                default:
+                {
+                    var predictions = Regressor.TrainAndPredict(ml, layout.Width, x, labels.Select(l => (float)l).ToArray(), testX, seed);
+                    double mean = testLabels.Average(), residual = 0, totalSquares = 0, absolute = 0;
+                    for (int i = 0; i < testLabels.Length; i++)
+                    {
+                        double error = predictions[i] - testLabels[i];
+                        residual += error * error;
+                        totalSquares += (testLabels[i] - mean) * (testLabels[i] - mean);
+                        absolute += Math.Abs(error);
+                    }
+                    double r2 = totalSquares > 0 ? 1 - residual / totalSquares : double.NaN;
+                    return new EfficacyScores(double.NaN, double.NaN, double.NaN, r2, absolute / testLabels.Length, rows.Length);
+                }
+            }
         }
         skipped = null;
-        return new EfficacyMetrics(column.Name, positiveName, testRows.Length, Score(realSample), Score(syntheticSample));
+        return new EfficacyMetrics(column.Name, task, positiveName, testRows.Length, Score(realSample), Score(syntheticSample));
     }
 
     private static PrivacyMetrics Privacy(EvaluationTable real, EvaluationTable synthetic, EvaluationTable realSample, EvaluationTable? holdout,

@@ -75,32 +75,49 @@ public sealed record DetectionMetrics(double MeanAuc, IReadOnlyList<double> Fold
     public double Score => Math.Clamp(1 - 2 * Math.Abs(MeanAuc - 0.5), 0, 1);
 }
 
-/// <summary>Scores of one binary classifier on the real holdout rows.</summary>
-/// <param name="F1">F1 of the positive class, in [0, 1], higher is better.</param>
-/// <param name="Accuracy">Share of holdout rows classified right, in [0, 1], higher is better.</param>
-/// <param name="Auc">ROC AUC, in [0, 1], higher is better (0.5 = chance).</param>
+/// <summary>What the efficacy test's learner predicts.</summary>
+public enum EfficacyTask
+{
+    /// <summary>A label with two classes: FastTree binary classification; F1 of the less frequent class.</summary>
+    BinaryClassification,
+    /// <summary>A category label (or a number with at most 20 values) with 3 to 50 classes: one FastTree per class against the rest; macro-averaged F1.</summary>
+    MulticlassClassification,
+    /// <summary>A numeric label with more than 20 distinct values: FastTree regression; R² and mean absolute error.</summary>
+    Regression,
+}
+
+/// <summary>Scores of one learner on the real holdout rows. Figures that do not apply to the task are NaN.</summary>
+/// <param name="F1">Classification: F1 of the positive class (binary) or the mean F1 over classes (multiclass), in [0, 1], higher is better.</param>
+/// <param name="Accuracy">Classification: share of holdout rows classified right, in [0, 1], higher is better.</param>
+/// <param name="Auc">Binary classification: ROC AUC, in [0, 1], higher is better (0.5 = chance).</param>
+/// <param name="RSquared">Regression: 1 − residual / total sum of squares on the holdout, at most 1, higher is better (0 = predicting the mean).</param>
+/// <param name="MeanAbsoluteError">Regression: mean |prediction − label| on the holdout, lower is better.</param>
 /// <param name="TrainingRows">Rows it was trained on.</param>
-public sealed record ClassifierScores(double F1, double Accuracy, double Auc, int TrainingRows);
+public sealed record EfficacyScores(double F1, double Accuracy, double Auc, double RSquared, double MeanAbsoluteError, int TrainingRows);
 
 /// <summary>
-/// Machine-learning efficacy: the same learner (FastTree, binary) trained on synthetic rows and on real rows, both
-/// tested on the real holdout rows. Ratios near 1 (synthetic as useful as real) are best.
+/// Machine-learning efficacy: the same FastTree learner trained on synthetic rows and on real rows, both tested on
+/// the real holdout rows. Ratios near 1 (synthetic as useful as real) are best.
 /// </summary>
 /// <param name="LabelColumn">The label.</param>
-/// <param name="PositiveClass">The positive class: the less frequent of the two real classes.</param>
-/// <param name="HoldoutRows">Holdout rows tested (those with one of the two classes).</param>
-/// <param name="TrainedOnReal">The classifier trained on the real rows.</param>
-/// <param name="TrainedOnSynthetic">The classifier trained on the synthetic rows.</param>
-public sealed record EfficacyMetrics(string LabelColumn, string PositiveClass, int HoldoutRows, ClassifierScores TrainedOnReal, ClassifierScores TrainedOnSynthetic)
+/// <param name="Task">Binary or multiclass classification, or regression (chosen from the real label's values).</param>
+/// <param name="PositiveClass">Binary classification: the less frequent of the two real classes; null otherwise.</param>
+/// <param name="HoldoutRows">Holdout rows tested (those with a label the task knows).</param>
+/// <param name="TrainedOnReal">The learner trained on the real rows.</param>
+/// <param name="TrainedOnSynthetic">The learner trained on the synthetic rows.</param>
+public sealed record EfficacyMetrics(string LabelColumn, EfficacyTask Task, string? PositiveClass, int HoldoutRows, EfficacyScores TrainedOnReal, EfficacyScores TrainedOnSynthetic)
 {
-    /// <summary>F1 trained on synthetic ÷ F1 trained on real (NaN when the latter is 0); 1 is best.</summary>
+    /// <summary>F1 trained on synthetic ÷ F1 trained on real (NaN when the latter is 0 or for regression); 1 is best.</summary>
     public double F1Ratio => TrainedOnReal.F1 > 0 ? TrainedOnSynthetic.F1 / TrainedOnReal.F1 : double.NaN;
 
     /// <summary>Accuracy trained on synthetic ÷ accuracy trained on real; 1 is best.</summary>
     public double AccuracyRatio => TrainedOnReal.Accuracy > 0 ? TrainedOnSynthetic.Accuracy / TrainedOnReal.Accuracy : double.NaN;
 
-    /// <summary>AUC trained on synthetic ÷ AUC trained on real; 1 is best.</summary>
+    /// <summary>AUC trained on synthetic ÷ AUC trained on real (binary only); 1 is best.</summary>
     public double AucRatio => TrainedOnReal.Auc > 0 ? TrainedOnSynthetic.Auc / TrainedOnReal.Auc : double.NaN;
+
+    /// <summary>R² trained on synthetic ÷ R² trained on real (regression only, NaN when the latter is not positive); 1 is best.</summary>
+    public double RSquaredRatio => TrainedOnReal.RSquared > 0 ? TrainedOnSynthetic.RSquared / TrainedOnReal.RSquared : double.NaN;
 }
 
 /// <summary>
@@ -201,10 +218,20 @@ public sealed class SyntheticDataMetrics
         else s.AppendLine(c, $"  Detection           skipped: {DetectionSkippedReason}");
         if (Efficacy is { } e)
         {
-            s.AppendLine(c, $"  Efficacy ({e.LabelColumn}, positive '{e.PositiveClass}', {e.HoldoutRows} holdout rows)");
-            s.AppendLine(c, $"    trained on real       F1 {e.TrainedOnReal.F1:F4}  accuracy {e.TrainedOnReal.Accuracy:F4}  AUC {e.TrainedOnReal.Auc:F4}");
-            s.AppendLine(c, $"    trained on synthetic  F1 {e.TrainedOnSynthetic.F1:F4}  accuracy {e.TrainedOnSynthetic.Accuracy:F4}  AUC {e.TrainedOnSynthetic.Auc:F4}");
-            s.AppendLine(c, $"    ratio (synthetic/real) F1 {e.F1Ratio:F4}  accuracy {e.AccuracyRatio:F4}  AUC {e.AucRatio:F4}");
+            string positive = e.PositiveClass is null ? "" : $", positive '{e.PositiveClass}'";
+            s.AppendLine(c, $"  Efficacy ({e.LabelColumn}, {e.Task}{positive}, {e.HoldoutRows} holdout rows)");
+            if (e.Task == EfficacyTask.Regression)
+            {
+                s.AppendLine(c, $"    trained on real       R² {e.TrainedOnReal.RSquared:F4}  MAE {e.TrainedOnReal.MeanAbsoluteError:G5}");
+                s.AppendLine(c, $"    trained on synthetic  R² {e.TrainedOnSynthetic.RSquared:F4}  MAE {e.TrainedOnSynthetic.MeanAbsoluteError:G5}");
+                s.AppendLine(c, $"    ratio (synthetic/real) R² {e.RSquaredRatio:F4}");
+            }
+            else
+            {
+                s.AppendLine(c, $"    trained on real       F1 {e.TrainedOnReal.F1:F4}  accuracy {e.TrainedOnReal.Accuracy:F4}  AUC {e.TrainedOnReal.Auc:F4}");
+                s.AppendLine(c, $"    trained on synthetic  F1 {e.TrainedOnSynthetic.F1:F4}  accuracy {e.TrainedOnSynthetic.Accuracy:F4}  AUC {e.TrainedOnSynthetic.Auc:F4}");
+                s.AppendLine(c, $"    ratio (synthetic/real) F1 {e.F1Ratio:F4}  accuracy {e.AccuracyRatio:F4}  AUC {e.AucRatio:F4}");
+            }
         }
         else s.AppendLine(c, $"  Efficacy            skipped: {EfficacySkippedReason}");
         var p = Privacy;

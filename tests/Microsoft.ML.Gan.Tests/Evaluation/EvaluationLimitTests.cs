@@ -139,15 +139,79 @@ public sealed class EvaluationLimitTests
         StringAssert.Contains(good.Summary(), "trained on synthetic");
     }
 
+    public sealed class Graded
+    {
+        public float Signal { get; set; }
+        public float Noise { get; set; }
+        public string Grade { get; set; } = "";
+        public float Target { get; set; }
+    }
+
+    /// <summary>A grade (three classes) and a numeric target, both set by Signal; random ones when asked.</summary>
+    private static Graded[] GradedRows(int rows, int seed, bool random = false)
+    {
+        var r = new Random(seed);
+        return Enumerable.Range(0, rows).Select(_ =>
+        {
+            double s = Normal(r);
+            double g = random ? Normal(r) : s;
+            return new Graded
+            {
+                Signal = (float)s,
+                Noise = (float)Normal(r),
+                Grade = g < -0.5 ? "low" : g < 0.5 ? "mid" : "high",
+                Target = (float)(random ? 3 * Normal(r) : 3 * s + 0.1 * Normal(r)),
+            };
+        }).ToArray();
+    }
+
     [TestMethod]
-    public void MulticlassLabelSkipsEfficacyWithAReason()
+    public void MulticlassEfficacyUsesMeanF1AndDropsForRandomClasses()
     {
         var ml = new MLContext(1);
-        var rows = LabelledRows(60, 10);
+        var real = ml.Data.LoadFromEnumerable(GradedRows(900, 10));
+        var holdout = ml.Data.LoadFromEnumerable(GradedRows(450, 11));
+        var options = new SyntheticDataEvaluationOptions { Columns = ["Signal", "Noise", "Grade"], LabelColumn = "Grade", HoldoutReal = holdout, Seed = 2, DetectionFolds = 2 };
+        var good = ml.Gan().Evaluate(real, ml.Data.LoadFromEnumerable(GradedRows(900, 12)), options);
+        var bad = ml.Gan().Evaluate(real, ml.Data.LoadFromEnumerable(GradedRows(900, 13, random: true)), options);
+        Assert.IsNotNull(good.Efficacy, good.EfficacySkippedReason);
+        Assert.AreEqual(EfficacyTask.MulticlassClassification, good.Efficacy.Task);
+        Assert.IsNull(good.Efficacy.PositiveClass);
+        Assert.IsGreaterThan(0.85, good.Efficacy.TrainedOnReal.F1);
+        Assert.IsGreaterThan(0.85, good.Efficacy.TrainedOnReal.Accuracy);
+        Assert.IsGreaterThan(0.9, good.Efficacy.F1Ratio);
+        Assert.IsTrue(double.IsNaN(good.Efficacy.TrainedOnReal.Auc));
+        Assert.IsLessThan(0.6, bad.Efficacy!.TrainedOnSynthetic.F1, "classes unrelated to the features cannot be learned");
+        StringAssert.Contains(good.Summary(), "MulticlassClassification");
+    }
+
+    [TestMethod]
+    public void RegressionEfficacyUsesRSquaredAndDropsForARandomTarget()
+    {
+        var ml = new MLContext(1);
+        var real = ml.Data.LoadFromEnumerable(GradedRows(900, 20));
+        var holdout = ml.Data.LoadFromEnumerable(GradedRows(450, 21));
+        var options = new SyntheticDataEvaluationOptions { Columns = ["Signal", "Noise", "Target"], LabelColumn = "Target", HoldoutReal = holdout, Seed = 2, DetectionFolds = 2 };
+        var good = ml.Gan().Evaluate(real, ml.Data.LoadFromEnumerable(GradedRows(900, 22)), options);
+        var bad = ml.Gan().Evaluate(real, ml.Data.LoadFromEnumerable(GradedRows(900, 23, random: true)), options);
+        Assert.IsNotNull(good.Efficacy, good.EfficacySkippedReason);
+        Assert.AreEqual(EfficacyTask.Regression, good.Efficacy.Task);
+        Assert.IsGreaterThan(0.9, good.Efficacy.TrainedOnReal.RSquared);
+        Assert.IsGreaterThan(0.9, good.Efficacy.RSquaredRatio);
+        Assert.IsLessThan(1.0, good.Efficacy.TrainedOnReal.MeanAbsoluteError, "the target spans about ±9; a good fit is off by far less");
+        Assert.IsLessThan(0.2, bad.Efficacy!.TrainedOnSynthetic.RSquared, "a target unrelated to the features explains nothing");
+        Assert.IsTrue(double.IsNaN(good.Efficacy.F1Ratio));
+    }
+
+    [TestMethod]
+    public void ALabelWithOneClassSkipsEfficacyWithAReason()
+    {
+        var ml = new MLContext(1);
+        var rows = LabelledRows(60, 10).Select(r => { r.Group = "only"; return r; }).ToArray();
         var view = ml.Data.LoadFromEnumerable(rows);
         var m = ml.Gan().Evaluate(view, view, new SyntheticDataEvaluationOptions { LabelColumn = "Group", HoldoutReal = view, DetectionFolds = 2 });
         Assert.IsNull(m.Efficacy);
-        StringAssert.Contains(m.EfficacySkippedReason!, "3 classes");
+        StringAssert.Contains(m.EfficacySkippedReason!, "1 class(es)");
     }
 
     [TestMethod]

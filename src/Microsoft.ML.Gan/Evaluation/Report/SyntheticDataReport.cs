@@ -132,10 +132,21 @@ public static class SyntheticDataReport
         else Row("Detection AUC", "skipped", "0.5", m.DetectionSkippedReason ?? "");
         if (m.Efficacy is { } e)
         {
-            Row("Efficacy: F1 ratio", F(e.F1Ratio), "1",
-                $"F1 on real holdout rows of a classifier of '{e.LabelColumn}' (positive '{e.PositiveClass}') trained on synthetic rows ÷ the same trained on real rows: {F(e.TrainedOnSynthetic.F1)} ÷ {F(e.TrainedOnReal.F1)}.");
-            Row("Efficacy: accuracy ratio", F(e.AccuracyRatio), "1", $"Accuracy trained on synthetic ÷ trained on real: {F(e.TrainedOnSynthetic.Accuracy)} ÷ {F(e.TrainedOnReal.Accuracy)}.");
-            Row("Efficacy: AUC ratio", F(e.AucRatio), "1", $"AUC trained on synthetic ÷ trained on real: {F(e.TrainedOnSynthetic.Auc)} ÷ {F(e.TrainedOnReal.Auc)}.");
+            if (e.Task == EfficacyTask.Regression)
+            {
+                Row("Efficacy: R² ratio", F(e.RSquaredRatio), "1",
+                    $"R² on real holdout rows of a regressor of '{e.LabelColumn}' trained on synthetic rows ÷ the same trained on real rows: {F(e.TrainedOnSynthetic.RSquared)} ÷ {F(e.TrainedOnReal.RSquared)}.");
+                Row("Efficacy: mean absolute error", F(e.TrainedOnSynthetic.MeanAbsoluteError), "lower", $"Trained on synthetic rows; trained on real rows: {F(e.TrainedOnReal.MeanAbsoluteError)}.");
+            }
+            else
+            {
+                string what = e.Task == EfficacyTask.BinaryClassification ? $"F1 of '{e.PositiveClass}'" : "mean F1 over the classes";
+                Row("Efficacy: F1 ratio", F(e.F1Ratio), "1",
+                    $"{what} on real holdout rows of a classifier of '{e.LabelColumn}' trained on synthetic rows ÷ the same trained on real rows: {F(e.TrainedOnSynthetic.F1)} ÷ {F(e.TrainedOnReal.F1)}.");
+                Row("Efficacy: accuracy ratio", F(e.AccuracyRatio), "1", $"Accuracy trained on synthetic ÷ trained on real: {F(e.TrainedOnSynthetic.Accuracy)} ÷ {F(e.TrainedOnReal.Accuracy)}.");
+                if (e.Task == EfficacyTask.BinaryClassification)
+                    Row("Efficacy: AUC ratio", F(e.AucRatio), "1", $"AUC trained on synthetic ÷ trained on real: {F(e.TrainedOnSynthetic.Auc)} ÷ {F(e.TrainedOnReal.Auc)}.");
+            }
         }
         else Row("Efficacy", "skipped", "ratios near 1", m.EfficacySkippedReason ?? "");
         var p = m.Privacy;
