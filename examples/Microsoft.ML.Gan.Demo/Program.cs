@@ -119,7 +119,7 @@ static int Run(Settings settings)
     // The library's own scores: shapes and pair trends in [0, 1] (1 = same), and how well a classifier tells
     // real rows from synthetic ones (AUC 0.5 = it cannot).
     clock.Restart();
-    var metrics = ml.Gan().Evaluate(table, synthetic, new SyntheticDataEvaluationOptions { Seed = settings.Seed });
+    var metrics = ml.Gan().Evaluate(table, synthetic, new SyntheticDataEvaluationOptions { Seed = settings.Seed, MissingCategoryTokens = [.. missingTokens] });
     Console.WriteLine($"Evaluation ({clock.Elapsed.TotalSeconds:F1} s):");
     foreach (string line in metrics.Summary().Split('\n', StringSplitOptions.RemoveEmptyEntries)) Console.WriteLine($"  {line.TrimEnd()}");
     // The same scores with a chart per column, the correlation heat maps and the training curves, in one HTML file.

@@ -13,12 +13,18 @@ internal sealed class EvaluationColumn
     public const string MissingName = "(missing)";
     private readonly Dictionary<string, int> _codes = new(StringComparer.Ordinal);
     private readonly List<string> _names = [MissingName];
+    private readonly HashSet<string> _missingTokens;
 
-    public EvaluationColumn(string name, DataViewType type, ColumnKind kind)
+    /// <param name="name">The column's name.</param>
+    /// <param name="type">Its type (the same in every table).</param>
+    /// <param name="kind">Its kind.</param>
+    /// <param name="missingTokens">Text values that mean missing (code 0) besides the empty text.</param>
+    public EvaluationColumn(string name, DataViewType type, ColumnKind kind, IEnumerable<string>? missingTokens = null)
     {
         Name = name;
         Type = type;
         Kind = kind;
+        _missingTokens = new HashSet<string>(missingTokens ?? [], StringComparer.Ordinal);
     }
 
     public string Name { get; }
@@ -36,7 +42,7 @@ internal sealed class EvaluationColumn
 
     public int Code(ReadOnlySpan<char> value)
     {
-        if (value.IsEmpty) return 0;
+        if (value.IsEmpty || (_missingTokens.Count > 0 && _missingTokens.GetAlternateLookup<ReadOnlySpan<char>>().Contains(value))) return 0;
         var lookup = _codes.GetAlternateLookup<ReadOnlySpan<char>>();
         if (lookup.TryGetValue(value, out int code)) return code;
         string s = value.ToString();

@@ -28,6 +28,12 @@ public sealed class SyntheticDataEvaluationOptions
     public int Seed { get; set; }
 
     /// <summary>
+    /// Text values counted as missing in category columns, besides the empty text (as
+    /// <see cref="GanTrainer.Options.MissingCategoryTokens"/> does for training). Default none: only empty text is missing.
+    /// </summary>
+    public IReadOnlyList<string> MissingCategoryTokens { get; set; } = [];
+
+    /// <summary>
     /// At most this many rows are sampled (with <see cref="Seed"/>) from each table for the column pair trends,
     /// detection, efficacy training and as the real reference of the distance to the closest record. Column
     /// shapes, column quality and the exact-copy share use every row. Default 20,000.

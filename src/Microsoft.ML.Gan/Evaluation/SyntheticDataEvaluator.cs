@@ -31,7 +31,7 @@ internal static class SyntheticDataEvaluator
         int evaluatedCount = names.Count;
         string? label = options.LabelColumn;
         if (label is not null && !names.Contains(label)) names.Add(label);
-        var columns = names.Select(n => Describe(real.Schema, n)).ToArray();
+        var columns = names.Select(n => Describe(real.Schema, n, options.MissingCategoryTokens)).ToArray();
         CheckSameColumns(synthetic.Schema, columns, "synthetic", nameof(synthetic));
         if (options.HoldoutReal is { } holdoutView) CheckSameColumns(holdoutView.Schema, columns, "holdout", nameof(options.HoldoutReal));
         var evaluated = Enumerable.Range(0, evaluatedCount).ToArray();
@@ -76,17 +76,17 @@ internal static class SyntheticDataEvaluator
         Lap("Privacy");
 
         return new SyntheticDataMetrics(realTable.RowCount, syntheticTable.RowCount, columnResults, pairs,
-            detection, detectionSkipped, efficacy, efficacySkipped, privacy, timings);
+            detection, detectionSkipped, efficacy, efficacySkipped, privacy, timings, options.MissingCategoryTokens.ToArray());
     }
 
-    private static EvaluationColumn Describe(DataViewSchema schema, string name)
+    private static EvaluationColumn Describe(DataViewSchema schema, string name, IReadOnlyList<string> missingTokens)
     {
         var column = schema.GetColumnOrNull(name)
             ?? throw new ArgumentOutOfRangeException("real", $"The real table has no column '{name}'.");
         var kind = ColumnKinds.TryFrom(column.Type)
             ?? throw new ArgumentOutOfRangeException("real",
                 $"Column '{name}' has type {column.Type}, which cannot be evaluated; supported: {ColumnKinds.SupportedTypes}. Leave it out with SyntheticDataEvaluationOptions.Columns.");
-        return new EvaluationColumn(name, column.Type, kind);
+        return new EvaluationColumn(name, column.Type, kind, missingTokens);
     }
 
     private static void CheckSameColumns(DataViewSchema schema, EvaluationColumn[] columns, string table, string parameter)

@@ -153,8 +153,9 @@ public sealed class SyntheticDataMetrics
     internal SyntheticDataMetrics(
         long realRows, long syntheticRows, IReadOnlyList<ColumnComparison> columns, IReadOnlyList<ColumnPairComparison> pairs,
         DetectionMetrics? detection, string? detectionSkipped, EfficacyMetrics? efficacy, string? efficacySkipped,
-        PrivacyMetrics privacy, IReadOnlyDictionary<string, TimeSpan> timings)
+        PrivacyMetrics privacy, IReadOnlyDictionary<string, TimeSpan> timings, IReadOnlyList<string> missingCategoryTokens)
     {
+        MissingCategoryTokens = missingCategoryTokens;
         RealRowCount = realRows;
         SyntheticRowCount = syntheticRows;
         Columns = columns;
@@ -192,6 +193,9 @@ public sealed class SyntheticDataMetrics
 
     /// <summary>Why detection was skipped (too few rows), or null.</summary>
     public string? DetectionSkippedReason { get; }
+
+    /// <summary>The text values counted as missing in category columns besides the empty text (from the options).</summary>
+    public IReadOnlyList<string> MissingCategoryTokens { get; }
 
     /// <summary>The efficacy test; null when skipped (see <see cref="EfficacySkippedReason"/>).</summary>
     public EfficacyMetrics? Efficacy { get; }

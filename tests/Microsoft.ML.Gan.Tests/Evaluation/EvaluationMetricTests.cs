@@ -156,4 +156,21 @@ public sealed class EvaluationMetricTests
         Assert.AreEqual(0.5, BinaryClassifier.F1([true, true, false, false], [true, false, true, false]), Tolerance);
         Assert.AreEqual(0.5, BinaryClassifier.Accuracy([true, true, false, false], [true, false, true, false]), Tolerance);
     }
+
+    public sealed class Tokens { public string Region { get; set; } = ""; }
+
+    [TestMethod]
+    public void MissingTokensCountAsMissing()
+    {
+        var ml = new MLContext(1);
+        var real = ml.Data.LoadFromEnumerable(new[] { "a", "?", "b", "a" }.Select(r => new Tokens { Region = r }).ToList());
+        var synthetic = ml.Data.LoadFromEnumerable(new[] { "a", "a", "", "b" }.Select(r => new Tokens { Region = r }).ToList());
+        var plain = ml.Gan().Evaluate(real, synthetic, new SyntheticDataEvaluationOptions { DetectionFolds = 2 });
+        Assert.AreEqual(0.0, plain.Columns[0].RealMissingRate, "without tokens '?' is a category");
+        var withToken = ml.Gan().Evaluate(real, synthetic, new SyntheticDataEvaluationOptions { DetectionFolds = 2, MissingCategoryTokens = ["?"] });
+        Assert.AreEqual(0.25, withToken.Columns[0].RealMissingRate);
+        Assert.AreEqual(0.25, withToken.Columns[0].SyntheticMissingRate);
+        // '?' and empty are then the same (missing) value: real {a: 2, b: 1, missing: 1} = synthetic {a: 2, b: 1, missing: 1}.
+        Assert.AreEqual(1.0, withToken.Columns[0].ShapeScore, 1e-12);
+    }
 }

@@ -56,7 +56,7 @@ public static class SyntheticDataReport
     internal static string Render(IDataView real, IDataView synthetic, SyntheticDataMetrics metrics,
         IReadOnlyList<GanEpochStatistics>? history, string title)
     {
-        var columns = metrics.Columns.Select(c => Describe(real, synthetic, c.Name)).ToArray();
+        var columns = metrics.Columns.Select(c => Describe(real, synthetic, c.Name, metrics.MissingCategoryTokens)).ToArray();
         // Each table is read once, through one cursor; the real table first so its categories get the low codes.
         var realTable = EvaluationTable.Read(real, columns);
         foreach (var column in columns) column.RealCategoryCount = column.CategoryCount;
@@ -103,7 +103,7 @@ public static class SyntheticDataReport
         return html.ToString();
     }
 
-    private static EvaluationColumn Describe(IDataView real, IDataView synthetic, string name)
+    private static EvaluationColumn Describe(IDataView real, IDataView synthetic, string name, IReadOnlyList<string> missingTokens)
     {
         var column = real.Schema.GetColumnOrNull(name)
             ?? throw new ArgumentOutOfRangeException(nameof(real), $"The real table has no column '{name}', which the metrics list.");
@@ -113,7 +113,7 @@ public static class SyntheticDataReport
             throw new ArgumentOutOfRangeException(nameof(synthetic), $"Column '{name}' is {column.Type} in the real table but {other.Type} in the synthetic table.");
         var kind = ColumnKinds.TryFrom(column.Type)
             ?? throw new ArgumentOutOfRangeException(nameof(real), $"Column '{name}' has type {column.Type}, which cannot be charted; supported: {ColumnKinds.SupportedTypes}.");
-        return new EvaluationColumn(name, column.Type, kind);
+        return new EvaluationColumn(name, column.Type, kind, missingTokens);
     }
 
     private static void AppendScores(StringBuilder html, SyntheticDataMetrics m)
