@@ -20,6 +20,9 @@ internal static class GanTraining
     /// <summary>Noise batches that re-estimate the generator's batch-norm statistics after training.</summary>
     private const int BatchNormCalibrationBatches = 64;
 
+    /// <summary>An epoch's mean loss beyond which training counts as diverged.</summary>
+    private const double ExplodedLoss = 1e4;
+
     /// <summary>Generator steps between forced garbage collections (see where it is used).</summary>
     private const int CollectEverySteps = 32;
 
@@ -131,7 +134,9 @@ internal static class GanTraining
                 }
                 history.Add(stats);
                 channel.Info(MessageSensitivity.None, $"Epoch {epoch}/{options.Epochs}: loss D {stats.DiscriminatorLoss:F4}, loss G {stats.GeneratorLoss:F4}, " +
-                    $"D(x) {stats.MeanRealScore:F3}, D(G(z)) {stats.MeanFakeScore:F3}, V {stats.Value:F4} ({stats.Seconds:F2} s)");
+                    $"D(x) {stats.MeanRealScore:F3}, D(G(z)) {stats.MeanFakeScore:F3}, V {stats.Value:F4}, " +
+                    $"|grad G| {stats.GeneratorGradientNorm:G3}, |grad D| {stats.DiscriminatorGradientNorm:G3}" +
+                    (stats.WasValidated ? $", validation {stats.ValidationScore:F4}" : "") + $" ({stats.Seconds:F2} s)");
                 options.Progress?.Report(new GanTrainingProgress(epoch, options.Epochs, stats, total.Elapsed));
                 if (stop)
                 {
@@ -181,7 +186,10 @@ internal static class GanTraining
 
     private static void CheckFinite(GanEpochStatistics s, GanTrainer.Options options)
     {
-        if (double.IsFinite(s.DiscriminatorLoss) && double.IsFinite(s.GeneratorLoss) && double.IsFinite(s.GeneratorGradientNorm) && double.IsFinite(s.DiscriminatorGradientNorm))
+        // Both losses are softplus terms of the discriminator's logits: beyond ExplodedLoss a logit is in the
+        // thousands, which no healthy game reaches; treat it like a NaN rather than train on.
+        static bool Healthy(double loss) => double.IsFinite(loss) && Math.Abs(loss) < ExplodedLoss;
+        if (Healthy(s.DiscriminatorLoss) && Healthy(s.GeneratorLoss) && double.IsFinite(s.GeneratorGradientNorm) && double.IsFinite(s.DiscriminatorGradientNorm))
             return;
         throw new InvalidOperationException(
             $"Training diverged in epoch {s.Epoch}: loss D {s.DiscriminatorLoss}, loss G {s.GeneratorLoss}, gradient norms G {s.GeneratorGradientNorm} / D {s.DiscriminatorGradientNorm}. " +
