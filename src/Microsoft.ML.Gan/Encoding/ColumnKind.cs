@@ -58,18 +58,4 @@ internal static class ColumnKinds
         ColumnKind.Key => new KeyDataViewType(keyRawType ?? typeof(uint), keyCount),
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "Unknown column kind."),
     };
-
-    /// <summary>Inclusive range of an integer kind, as doubles (exact for all but the 64-bit extremes).</summary>
-    public static (double Min, double Max) IntegerRange(ColumnKind kind) => kind switch
-    {
-        ColumnKind.SByte => (sbyte.MinValue, sbyte.MaxValue),
-        ColumnKind.Byte => (byte.MinValue, byte.MaxValue),
-        ColumnKind.Int16 => (short.MinValue, short.MaxValue),
-        ColumnKind.UInt16 => (ushort.MinValue, ushort.MaxValue),
-        ColumnKind.Int32 => (int.MinValue, int.MaxValue),
-        ColumnKind.UInt32 => (uint.MinValue, uint.MaxValue),
-        ColumnKind.Int64 => (long.MinValue, long.MaxValue),
-        ColumnKind.UInt64 => (ulong.MinValue, ulong.MaxValue),
-        _ => (double.NegativeInfinity, double.PositiveInfinity),
-    };
 }

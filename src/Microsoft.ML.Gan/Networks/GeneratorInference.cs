@@ -38,9 +38,6 @@ internal sealed class GeneratorInference
     /// <summary>The widest activation: scratch space per row.</summary>
     public int MaxWidth { get; }
 
-    /// <summary>Multiply-adds per generated row.</summary>
-    public long MultiplyAddsPerRow => _layers.Sum(l => (long)l.Inputs * l.Outputs);
-
     /// <summary>Copies the weights of a trained generator (in eval mode: running batch-norm statistics).</summary>
     public static GeneratorInference From(GeneratorNetwork network, TabularEncoder encoder)
     {

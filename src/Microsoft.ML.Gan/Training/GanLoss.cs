@@ -23,7 +23,4 @@ internal static class GanLoss
         GanLossKind.NonSaturating => softplus(-fakeLogits).mean(),
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "Unknown loss kind."),
     };
-
-    /// <summary>V(D, G) = mean log D(x) + mean log(1 - D(G(z))) = -J_D.</summary>
-    public static Tensor Value(Tensor realLogits, Tensor fakeLogits) => -Discriminator(realLogits, fakeLogits);
 }

@@ -119,7 +119,7 @@ internal static class GanTraining
                 }
 
                 var stats = new GanEpochStatistics(
-                    epoch, lossD / stepsD, lossG / stepsG, realScore / stepsD, fakeScore / stepsD, -lossD / stepsD,
+                    epoch, lossD / stepsD, lossG / stepsG, realScore / stepsD, fakeScore / stepsD, -lossD / stepsD /* V(D, G) = -J_D */,
                     gradG / stepsG, gradD / stepsD, stepsD, stepsG, clock.Elapsed.TotalSeconds, double.NaN, []);
                 CheckFinite(stats, options);
                 bool stop = false;
