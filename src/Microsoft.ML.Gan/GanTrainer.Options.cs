@@ -127,6 +127,13 @@ public sealed partial class GanTrainer
         /// </summary>
         public int EarlyStoppingPatience { get; set; }
 
+        /// <summary>
+        /// Where the trained model's generator runs through ONNX Runtime when it makes rows (CPU by default, or a
+        /// GPU). A deployment choice, not part of the model: saved models do not keep it.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonIgnore]
+        public GanScoringOptions Scoring { get; set; } = new();
+
         /// <summary>Called after every epoch with that epoch's statistics. Default null.</summary>
         [System.Text.Json.Serialization.JsonIgnore]
         public IProgress<GanTrainingProgress>? Progress { get; set; }
@@ -139,12 +146,15 @@ public sealed partial class GanTrainer
             copy.GeneratorLayers = GeneratorLayers.ToArray();
             copy.DiscriminatorLayers = DiscriminatorLayers.ToArray();
             copy.MissingCategoryTokens = MissingCategoryTokens.ToArray();
+            copy.Scoring = Scoring.Clone();
             return copy;
         }
 
         /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> naming the first option out of range.</summary>
         public void Validate()
         {
+            ArgumentNullException.ThrowIfNull(Scoring, nameof(Scoring));
+            Scoring.Validate();
             static void Positive(int value, string name)
             {
                 if (value <= 0) throw new ArgumentOutOfRangeException(name, value, $"{name} must be positive; it was {value}.");

@@ -44,7 +44,7 @@ public sealed partial class GanTrainer : IEstimator<GanTransformer>
         kept.Seed = seed;
         kept.Columns = columns.ToArray();
         kept.Progress = null;
-        return new GanTransformer(_host, new GanModel(encoder, trained.Generator, kept, trained.History, rows, trained.SelectedEpoch));
+        return new GanTransformer(_host, new GanModel(encoder, trained.Generator, kept, trained.History, rows, trained.SelectedEpoch, _options.Scoring));
     }
 
     /// <summary>
@@ -76,7 +76,14 @@ public sealed partial class GanTrainer : IEstimator<GanTransformer>
     {
         var names = _options.Columns ?? schema.Where(c => !c.IsHidden).Select(c => c.Name).ToArray();
         if (names.Length == 0) throw new ArgumentOutOfRangeException(nameof(schema), "The training data has no columns.");
-        foreach (string name in names) TabularEncoder.CheckColumn(schema, name);
+        foreach (string name in names)
+        {
+            TabularEncoder.CheckColumn(schema, name);
+            if (name == _options.NoiseColumnName || name == Onnx.GeneratorExport.DrawsInputName)
+                throw new ArgumentOutOfRangeException(nameof(schema),
+                    $"Column '{name}' has the name of an input of the generator ('{_options.NoiseColumnName}' takes the noise, " +
+                    $"'{Onnx.GeneratorExport.DrawsInputName}' the category draws). Set Options.NoiseColumnName to another name, or rename the column.");
+        }
         return names;
     }
 }

@@ -7,18 +7,26 @@ namespace Microsoft.ML.Gan;
 /// <summary>
 /// A trained GAN: generates synthetic rows in the training table's schema. Immutable after
 /// <see cref="GanTrainer.Fit"/>. <see cref="Generate"/> makes rows from a seed; <see cref="Transform"/> scores a
-/// noise column, the ML.NET pipeline way. Safe to use from several threads at once.
+/// noise column, the ML.NET pipeline way. Either way the generator runs as an ONNX graph (decoding included)
+/// through ONNX Runtime, on the CPU or a GPU (<see cref="GanScoringOptions"/>). Safe to use from several threads at once.
 /// </summary>
 public sealed class GanTransformer : ITransformer, IDisposable
 {
+    private readonly IHostEnvironment _env;
     private readonly IHost _host;
     private readonly GanModel _model;
     private readonly object _seedLock = new();
 
     internal GanTransformer(IHostEnvironment env, GanModel model)
     {
+        _env = env;
         _host = env.Register(nameof(GanTransformer));
         _model = model;
+        _model.ScorerCreated = provider =>
+        {
+            using var channel = _host.Start("Scoring");
+            channel.Info(MessageSensitivity.None, $"Scoring the generator with ONNX Runtime on {provider.Name}: {provider.Explanation}.");
+        };
         Columns = model.Encoder.Columns.Select(c => c.ToInfo()).ToArray();
     }
 
@@ -44,6 +52,30 @@ public sealed class GanTransformer : ITransformer, IDisposable
 
     /// <summary>Length of the noise vectors the generator takes (<see cref="GanTrainer.Options.NoiseDimension"/>).</summary>
     public int NoiseDimension => _model.NoiseDimension;
+
+    /// <summary>Where the generator runs: ONNX Runtime's CPU provider or a CUDA device, and why (making the session if it is not made yet).</summary>
+    public string ScoringProvider
+    {
+        get
+        {
+            var provider = _model.Scorer.Provider;
+            return $"{provider.Name}: {provider.Explanation}";
+        }
+    }
+
+    /// <summary>The scoring options this transformer runs with.</summary>
+    public GanScoringOptions ScoringOptions => _model.ScoringOptions.Clone();
+
+    /// <summary>
+    /// The same model, scored with other options (a GPU, a thread count, a batch size). The returned transformer
+    /// has its own ONNX Runtime session; dispose it when done.
+    /// </summary>
+    public GanTransformer WithScoring(GanScoringOptions scoring)
+    {
+        ArgumentNullException.ThrowIfNull(scoring);
+        scoring.Validate();
+        return new GanTransformer(_env, _model.WithScoring(scoring));
+    }
 
     /// <summary>Rows in the table the model was trained on.</summary>
     public long TrainingRowCount => _model.TrainingRows;
@@ -92,7 +124,7 @@ public sealed class GanTransformer : ITransformer, IDisposable
 
     /// <summary>
     /// Saves the model (weights, fitted encoder, options, history) as one zip, written atomically (a temporary file,
-    /// then a rename). <see cref="GanCatalog.LoadModel(string)"/> reads it back.
+    /// then a rename). <see cref="GanCatalog.LoadModel(string, GanScoringOptions?)"/> reads it back.
     /// </summary>
     public void Save(string path)
     {
@@ -108,14 +140,41 @@ public sealed class GanTransformer : ITransformer, IDisposable
     }
 
     /// <summary>
-    /// ML.NET's own model format is closed to transformers outside ML.NET. Save this model with
-    /// <see cref="Save(string)"/> and load it with <see cref="GanCatalog.LoadModel(string)"/>.
+    /// Writes the generator as one ONNX model (default domain, opset 17): noise in, one output per training column
+    /// out, decoded to the column's type (text as strings, booleans as bool, keys as their raw unsigned value,
+    /// missing numbers as NaN). Its metadata describes the model fully, so <see cref="GanCatalog.LoadOnnx(string, GanScoringOptions?)"/>
+    /// rebuilds this transformer from the file alone. Written atomically (a temporary file, then a rename).
+    /// </summary>
+    /// <param name="path">The .onnx file to write.</param>
+    /// <param name="categorySampling">
+    /// How the graph picks categories. Null (the default) writes the graph <see cref="Generate"/> runs: the model's
+    /// <see cref="GanTrainer.Options.CategorySampling"/>, Sample unless trained otherwise, which takes a second input
+    /// "CategoryDraws" (float [batch, draws], uniform in [0, 1)) so results stay reproducible. ArgMax writes a
+    /// graph with the noise as its only input.
+    /// </param>
+    public void SaveAsOnnx(string path, CategorySampling? categorySampling = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        var bytes = _model.ExportOnnx(categorySampling ?? _model.Options.CategorySampling);
+        AtomicFile.Write(path, stream => stream.Write(bytes));
+    }
+
+    /// <summary>Writes the ONNX model to a stream (left open). See <see cref="SaveAsOnnx(string, CategorySampling?)"/>.</summary>
+    public void SaveAsOnnx(Stream stream, CategorySampling? categorySampling = null)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        stream.Write(_model.ExportOnnx(categorySampling ?? _model.Options.CategorySampling));
+    }
+
+    /// <summary>
+    /// Lets <c>mlContext.Model.Save</c> store this transformer, alone or in a chain. ML.NET can only load its own
+    /// transformer kinds, so the model is stored as an ONNX scoring transform (ApplyOnnxModel) holding the exported
+    /// graph and its metadata; <c>mlContext.Model.Load</c> gives that transform back, and
+    /// <see cref="GanCatalog.Restore(ITransformer)"/> turns it into a GanTransformer again.
     /// </summary>
     void ICanSaveModel.Save(ModelSaveContext ctx) =>
-        throw new NotSupportedException(
-            "mlContext.Model.Save cannot store a GanTransformer yet: ML.NET keeps its model-saving machinery internal. " +
-            "Save it with GanTransformer.Save(path) and load it with mlContext.Gan().LoadModel(path).");
+        ((ICanSaveModel)Onnx.MlNetModelBridge.ToOnnxTransformer(_model)).Save(ctx);
 
-    /// <summary>Frees the generator's native tensors.</summary>
+    /// <summary>Frees the generator's native tensors and its ONNX Runtime session.</summary>
     public void Dispose() => _model.Dispose();
 }

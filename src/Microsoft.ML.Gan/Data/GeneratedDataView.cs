@@ -11,7 +11,6 @@ namespace Microsoft.ML.Gan.Data;
 /// </summary>
 internal sealed class GeneratedDataView : IDataView
 {
-    internal const int BatchRows = 1024;
     private readonly GanModel _model;
     private readonly long _rowCount;
     private readonly ulong _seed;
@@ -53,7 +52,7 @@ internal sealed class GeneratedDataView : IDataView
             var encoder = view._model.Encoder;
             _active = new bool[view.Schema.Count];
             foreach (var c in columnsNeeded) _active[c.Index] = true;
-            int capacity = (int)Math.Min(BatchRows, Math.Max(1, view._rowCount));
+            int capacity = (int)Math.Min(view._model.ScoringOptions.BatchSize, Math.Max(1, view._rowCount));
             _rows = new DecodedRows(encoder, capacity);
             var prior = view._model.Options.NoisePrior;
             // Row i of the batch is row (batch start + i) of the view: its own counter-based random stream.

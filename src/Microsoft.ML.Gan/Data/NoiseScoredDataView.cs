@@ -90,7 +90,7 @@ internal sealed class NoiseScoredDataView : IDataView
             if (inputNeeded.Count > 0) _follower = view._input.GetRowCursor(inputNeeded);
 
             var encoder = view._model.Encoder;
-            _rows = new DecodedRows(encoder, GeneratedDataView.BatchRows);
+            _rows = new DecodedRows(encoder, view._model.ScoringOptions.BatchSize);
             int nz = view._model.NoiseDimension;
             _noise = new float[_rows.Capacity * nz];
             _inputs = (int row, Span<float> noise, Span<float> draws) =>

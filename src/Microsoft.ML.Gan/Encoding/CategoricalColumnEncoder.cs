@@ -1,4 +1,5 @@
 using System.Globalization;
+using Microsoft.ML.Gan.Onnx;
 
 namespace Microsoft.ML.Gan.Encoding;
 
@@ -84,6 +85,27 @@ internal sealed class CategoricalColumnEncoder : ColumnEncoder
 
     public int Decode(ReadOnlySpan<float> logits, ReadOnlySpan<float> draws, CategorySampling sampling) =>
         Choose(logits, draws[0], sampling);
+
+    public override (string Value, OnnxType Type) AddOnnxDecoder(OnnxGraph g, string output, int offset, string? draws, int drawOffset, CategorySampling sampling)
+    {
+        var level = OnnxChoose(g, output, offset, Width, draws, drawOffset, sampling);
+        (string table, OnnxType type) = Kind switch
+        {
+            ColumnKind.Text => (g.StringConstant(Levels), OnnxType.String),
+            ColumnKind.Boolean => (g.IntegerConstant(OnnxType.Bool, Values), OnnxType.Bool),
+            _ => (g.IntegerConstant(KeyOnnxType, Values), KeyOnnxType),
+        };
+        return (g.Node("Gather", [table, level], ("axis", 0)), type);
+    }
+
+    /// <summary>Keys come out of the graph as their raw unsigned values (0 is ML.NET's missing key).</summary>
+    private OnnxType KeyOnnxType => KeyRawType switch
+    {
+        nameof(Byte) => OnnxType.UInt8,
+        nameof(UInt16) => OnnxType.UInt16,
+        nameof(UInt64) => OnnxType.UInt64,
+        _ => OnnxType.UInt32,
+    };
 
     public Type KeyType => KeyRawType switch
     {

@@ -1,3 +1,5 @@
+using Microsoft.ML.Gan.Onnx;
+
 namespace Microsoft.ML.Gan.Encoding;
 
 /// <summary>How the generator's raw output on one span becomes a value the discriminator sees.</summary>
@@ -38,6 +40,34 @@ internal abstract class ColumnEncoder
     public abstract IReadOnlyList<OutputSpan> Spans { get; }
 
     public abstract ColumnEncoderState ToState();
+
+    /// <summary>
+    /// Adds this column's decoding to an ONNX graph: from the generator's raw output (<paramref name="output"/>,
+    /// [batch, width]; the column starts at <paramref name="offset"/>) to the decoded column, shape [batch].
+    /// <paramref name="draws"/> ([batch, draw count], uniforms in [0, 1)) is null when categories are taken by argmax.
+    /// Computes what <see cref="TabularEncoder.Decode"/> computes, step for step.
+    /// </summary>
+    public abstract (string Value, OnnxType Type) AddOnnxDecoder(OnnxGraph graph, string output, int offset, string? draws, int drawOffset, CategorySampling sampling);
+
+    /// <summary>Columns [start, start + length) of a [batch, width] value.</summary>
+    protected static string OnnxSlice(OnnxGraph g, string value, int start, int length) =>
+        g.Node("Slice", [value, g.Constant([(long)start], 1), g.Constant([(long)(start + length)], 1), g.Constant([1L], 1)]);
+
+    /// <summary>
+    /// <see cref="Choose"/> as ONNX nodes, giving an int64 index per row: ArgMax (first maximum, as Choose), or
+    /// inverse-CDF sampling: the number of entries whose cumulative softmax probability is at most the row's draw.
+    /// </summary>
+    protected static string OnnxChoose(OnnxGraph g, string output, int start, int length, string? draws, int drawIndex, CategorySampling sampling)
+    {
+        var logits = OnnxSlice(g, output, start, length);
+        if (sampling == CategorySampling.ArgMax || length == 1 || draws is null)
+            return g.Node("ArgMax", [logits], ("axis", 1), ("keepdims", 0));
+        var cumulative = g.Node("CumSum", [g.Node("Softmax", [logits], ("axis", 1)), g.Scalar(1L)]);
+        var passed = g.Node("LessOrEqual", [cumulative, OnnxSlice(g, draws, drawIndex, 1)]);
+        var count = g.Node("ReduceSum", [g.Node("Cast", [passed], ("to", (long)OnnxType.Int64)), g.Constant([1L], 1)], ("keepdims", 0));
+        // Rounding can leave the last cumulative value a hair under a draw close to 1, as in Choose.
+        return g.Node("Min", [count, g.Scalar((long)(length - 1))]);
+    }
 
     public abstract GanColumnInfo ToInfo();
 

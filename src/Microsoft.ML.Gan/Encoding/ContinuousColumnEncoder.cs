@@ -1,3 +1,5 @@
+using Microsoft.ML.Gan.Onnx;
+
 namespace Microsoft.ML.Gan.Encoding;
 
 /// <summary>
@@ -73,9 +75,45 @@ internal sealed class ContinuousColumnEncoder : ColumnEncoder
         if (HasMissing && Choose(slice.Slice(1, 2), draws[0], sampling) == 1) return double.NaN;
         double t = Math.Clamp((double)slice[0], -1.0, 1.0);
         double v = Minimum + (t + 1) / 2 * (Maximum - Minimum);
-        if (IsInteger) v = Math.Round(v, MidpointRounding.AwayFromZero);
+        // Half to even, as ONNX's Round, so the exported graph decodes the same integers.
+        if (IsInteger) v = Math.Round(v, MidpointRounding.ToEven);
         return Math.Clamp(v, Minimum, Maximum);
     }
+
+    public override (string Value, OnnxType Type) AddOnnxDecoder(OnnxGraph g, string output, int offset, string? draws, int drawOffset, CategorySampling sampling)
+    {
+        // The same operations in the same order as Decode, in double.
+        var t = g.Node("Cast", [g.Node("Tanh", [OnnxSlice(g, output, offset, 1)])], ("to", (long)OnnxType.Double));
+        t = g.Node("Min", [g.Node("Max", [t, g.Scalar(-1.0)]), g.Scalar(1.0)]);
+        var v = g.Node("Add", [g.Node("Mul", [g.Node("Div", [g.Node("Add", [t, g.Scalar(1.0)]), g.Scalar(2.0)]), g.Scalar(Maximum - Minimum)]), g.Scalar(Minimum)]);
+        if (IsInteger) v = g.Node("Round", [v]);
+        v = g.Node("Min", [g.Node("Max", [v, g.Scalar(Minimum)]), g.Scalar(Maximum)]);
+        v = g.Node("Reshape", [v, g.Constant([-1L], 1)]);
+        var type = OnnxTypeOf(Kind);
+        if (type != OnnxType.Double) v = g.Node("Cast", [v], ("to", (long)type));
+        if (HasMissing)
+        {
+            var missing = g.Node("Equal", [OnnxChoose(g, output, offset + 1, 2, draws, drawOffset, sampling), g.Scalar(1L)]);
+            var nan = type == OnnxType.Float ? g.Scalar(float.NaN) : g.Scalar(double.NaN);
+            v = g.Node("Where", [missing, nan, v]);
+        }
+        return (v, type);
+    }
+
+    private static OnnxType OnnxTypeOf(ColumnKind kind) => kind switch
+    {
+        ColumnKind.Single => OnnxType.Float,
+        ColumnKind.Double => OnnxType.Double,
+        ColumnKind.SByte => OnnxType.Int8,
+        ColumnKind.Byte => OnnxType.UInt8,
+        ColumnKind.Int16 => OnnxType.Int16,
+        ColumnKind.UInt16 => OnnxType.UInt16,
+        ColumnKind.Int32 => OnnxType.Int32,
+        ColumnKind.UInt32 => OnnxType.UInt32,
+        ColumnKind.Int64 => OnnxType.Int64,
+        ColumnKind.UInt64 => OnnxType.UInt64,
+        _ => throw new InvalidOperationException($"Column kind {kind} is not numeric."),
+    };
 
     public override ColumnEncoderState ToState() => new()
     {

@@ -1,0 +1,186 @@
+using System.Runtime.InteropServices;
+
+namespace Microsoft.ML.Gan.Onnx;
+
+/// <summary>ONNX tensor element types (TensorProto.DataType in the ONNX specification).</summary>
+internal enum OnnxType
+{
+    Float = 1,
+    UInt8 = 2,
+    Int8 = 3,
+    UInt16 = 4,
+    Int16 = 5,
+    Int32 = 6,
+    Int64 = 7,
+    String = 8,
+    Bool = 9,
+    Double = 11,
+    UInt32 = 12,
+    UInt64 = 13,
+}
+
+/// <summary>
+/// Builds one ONNX graph (nodes, constant initializers, typed inputs and outputs) and serialises it as a
+/// ModelProto. Only the parts of the ONNX schema this library writes are here; the field numbers are those of
+/// the published onnx.proto. Every intermediate value gets a generated name under a prefix no column name can
+/// take by accident, so graph outputs can carry the columns' own names.
+/// </summary>
+internal sealed class OnnxGraph
+{
+    /// <summary>The default ("ai.onnx") operator set the graphs use: opset 17 (ONNX 1.12), supported by ONNX Runtime 1.12 on.</summary>
+    public const int OpsetVersion = 17;
+
+    /// <summary>IR version 8 goes with opset 17.</summary>
+    public const int IrVersion = 8;
+
+    private const string Prefix = "gan::";
+
+    private readonly List<ProtoWriter> _nodes = [];
+    private readonly List<ProtoWriter> _initializers = [];
+    private readonly List<ProtoWriter> _inputs = [];
+    private readonly List<ProtoWriter> _outputs = [];
+    private readonly HashSet<string> _names = new(StringComparer.Ordinal);
+    private int _next;
+
+    public OnnxGraph(string name) => Name = name;
+
+    public string Name { get; }
+
+    /// <summary>Declares a graph input of shape [batch, width] (or [batch] when width is null).</summary>
+    public string Input(string name, OnnxType type, int? width)
+    {
+        Claim(name);
+        _inputs.Add(ValueInfo(name, type, width));
+        return name;
+    }
+
+    /// <summary>Declares <paramref name="value"/> (an existing value) as the graph output <paramref name="name"/>, of shape [batch].</summary>
+    public void Output(string name, string value, OnnxType type)
+    {
+        Claim(name);
+        Node("Identity", [value], name);
+        _outputs.Add(ValueInfo(name, type, null));
+    }
+
+    public string Constant(ReadOnlySpan<float> values, params long[] dims) =>
+        Tensor(OnnxType.Float, dims, MemoryMarshal.AsBytes(values));
+
+    public string Constant(ReadOnlySpan<double> values, params long[] dims) =>
+        Tensor(OnnxType.Double, dims, MemoryMarshal.AsBytes(values));
+
+    public string Constant(ReadOnlySpan<long> values, params long[] dims) =>
+        Tensor(OnnxType.Int64, dims, MemoryMarshal.AsBytes(values));
+
+    public string Scalar(double value) => Constant([value]);
+
+    public string Scalar(float value) => Constant([value]);
+
+    public string Scalar(long value) => Constant([value]);
+
+    /// <summary>A one-dimensional constant of integers stored as <paramref name="type"/> (bool, unsigned or signed integers).</summary>
+    public string IntegerConstant(OnnxType type, IReadOnlyList<ulong> values)
+    {
+        int size = type switch
+        {
+            OnnxType.Bool or OnnxType.UInt8 or OnnxType.Int8 => 1,
+            OnnxType.UInt16 or OnnxType.Int16 => 2,
+            OnnxType.UInt32 or OnnxType.Int32 => 4,
+            OnnxType.UInt64 or OnnxType.Int64 => 8,
+            _ => throw new ArgumentOutOfRangeException(nameof(type), type, "Not an integer type."),
+        };
+        var bytes = new byte[values.Count * size];
+        for (int i = 0; i < values.Count; i++)
+        {
+            // Little-endian, truncated to the element size: the raw_data layout ONNX specifies.
+            for (int b = 0; b < size; b++) bytes[i * size + b] = (byte)(values[i] >> (8 * b));
+        }
+        return Tensor(type, [values.Count], bytes);
+    }
+
+    public string StringConstant(IReadOnlyList<string> values)
+    {
+        string name = Fresh();
+        var tensor = new ProtoWriter().Int64(1, values.Count).Int64(2, (long)OnnxType.String);
+        foreach (var v in values) tensor.Bytes(6, System.Text.Encoding.UTF8.GetBytes(v));
+        tensor.String(8, name);
+        _initializers.Add(tensor);
+        return name;
+    }
+
+    /// <summary>Adds a node of the default domain with one output; returns the output's name.</summary>
+    public string Node(string op, string[] inputs, params (string Name, object Value)[] attributes) =>
+        Node(op, inputs, Fresh(), attributes);
+
+    private string Node(string op, string[] inputs, string output, params (string Name, object Value)[] attributes)
+    {
+        var node = new ProtoWriter();
+        foreach (var i in inputs) node.String(1, i);
+        node.String(2, output).String(3, output + "/" + op).String(4, op);
+        foreach (var (name, value) in attributes) node.Message(5, Attribute(name, value));
+        _nodes.Add(node);
+        return output;
+    }
+
+    /// <summary>The ModelProto bytes: this graph, opset imports, producer and the metadata properties given.</summary>
+    public byte[] ToModel(string producerVersion, IEnumerable<KeyValuePair<string, string>> metadata)
+    {
+        var graph = new ProtoWriter();
+        foreach (var n in _nodes) graph.Message(1, n);
+        graph.String(2, Name);
+        foreach (var t in _initializers) graph.Message(5, t);
+        foreach (var i in _inputs) graph.Message(11, i);
+        foreach (var o in _outputs) graph.Message(12, o);
+
+        var model = new ProtoWriter()
+            .Int64(1, IrVersion)
+            .String(2, "Microsoft.ML.Gan")
+            .String(3, producerVersion)
+            .String(4, "microsoft.ml.gan")
+            .Int64(5, 1)
+            .Message(7, graph)
+            .Message(8, new ProtoWriter().String(1, "").Int64(2, OpsetVersion));
+        foreach (var (key, value) in metadata) model.Message(14, new ProtoWriter().String(1, key).String(2, value));
+        return model.ToArray();
+    }
+
+    private string Tensor(OnnxType type, long[] dims, ReadOnlySpan<byte> raw)
+    {
+        string name = Fresh();
+        _initializers.Add(new ProtoWriter().Int64s(1, dims).Int64(2, (long)type).String(8, name).Bytes(9, raw));
+        return name;
+    }
+
+    private static ProtoWriter ValueInfo(string name, OnnxType type, int? width)
+    {
+        var shape = new ProtoWriter().Message(1, new ProtoWriter().String(2, "batch"));
+        if (width is int w) shape.Message(1, new ProtoWriter().Int64(1, w));
+        var tensorType = new ProtoWriter().Int64(1, (long)type).Message(2, shape);
+        return new ProtoWriter().String(1, name).Message(2, new ProtoWriter().Message(1, tensorType));
+    }
+
+    private static ProtoWriter Attribute(string name, object value)
+    {
+        var a = new ProtoWriter().String(1, name);
+        switch (value)
+        {
+            case int i: return a.Int64(3, i).Int64(20, 2);
+            case long l: return a.Int64(3, l).Int64(20, 2);
+            case float f: return a.Float(2, f).Int64(20, 1);
+            case long[] ls: return a.Int64s(8, ls).Int64(20, 7);
+            default: throw new ArgumentException($"Attribute '{name}': unsupported value type {value.GetType().Name}.", nameof(value));
+        }
+    }
+
+    private string Fresh()
+    {
+        string name = Prefix + _next++;
+        Claim(name);
+        return name;
+    }
+
+    private void Claim(string name)
+    {
+        if (!_names.Add(name))
+            throw new InvalidOperationException($"The ONNX graph already has a value named '{name}': graph inputs and outputs need distinct names.");
+    }
+}

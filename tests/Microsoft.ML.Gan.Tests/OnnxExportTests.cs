@@ -1,0 +1,280 @@
+using Microsoft.ML.Data;
+using Microsoft.ML.Gan.Encoding;
+using Microsoft.ML.Gan.Onnx;
+using Microsoft.ML.Gan.Training;
+using Microsoft.ML.OnnxRuntime;
+
+namespace Microsoft.ML.Gan.Tests;
+
+/// <summary>
+/// The exported ONNX graph: it decodes what the TorchSharp generator and the .NET decoder decode, it runs in a
+/// bare ONNX Runtime session, it round-trips through a file, and bad files are refused clearly.
+/// </summary>
+[TestClass]
+public sealed class OnnxExportTests
+{
+    private static MLContext s_ml = null!;
+    private static GanTransformer s_mixed = null!;
+    private static GanTransformer s_allKinds = null!;
+    private static GanTransformer s_noBatchNorm = null!;
+    private static string s_folder = null!;
+
+    [ClassInitialize]
+    public static void Train(TestContext _)
+    {
+        s_ml = new MLContext(seed: 1);
+        s_folder = Directory.CreateTempSubdirectory("gan-onnx-").FullName;
+        s_mixed = s_ml.Gan().Train(new GanTrainer.Options
+        {
+            Epochs = 15, BatchSize = 100, NoiseDimension = 12, GeneratorLayers = [64, 64], DiscriminatorLayers = [64], Seed = 5,
+            MissingCategoryTokens = ["", "?"],
+        }).Fit(s_ml.Data.LoadFromEnumerable(TestTables.MixedRows(1000, seed: 3)));
+        s_allKinds = s_ml.Gan().Train(new GanTrainer.Options { Epochs = 4, BatchSize = 50, NoiseDimension = 8, GeneratorLayers = [32], DiscriminatorLayers = [32], Seed = 4 })
+            .Fit(AllKindsTable(s_ml));
+        s_noBatchNorm = s_ml.Gan().Train(new GanTrainer.Options
+        {
+            Epochs = 3, BatchSize = 50, NoiseDimension = 4, GeneratorLayers = [8, 8], DiscriminatorLayers = [8], GeneratorBatchNorm = false, Seed = 1,
+        }).Fit(s_ml.Data.LoadFromEnumerable(TestTables.MixedRows(200, seed: 2)));
+    }
+
+    [ClassCleanup]
+    public static void Cleanup()
+    {
+        s_mixed?.Dispose();
+        s_allKinds?.Dispose();
+        s_noBatchNorm?.Dispose();
+        if (s_folder is not null) Directory.Delete(s_folder, recursive: true);
+    }
+
+    /// <summary>Every scalar kind, keys included, with a missing key (0) and a text column with a missing token.</summary>
+    internal static IDataView AllKindsTable(MLContext ml)
+    {
+        var random = new Random(3);
+        string[] words = ["red", "green", "blue", "?"];
+        var rows = Enumerable.Range(0, 300).Select(i => new ColumnKindTests.AllKinds
+        {
+            S8 = (sbyte)random.Next(-100, 100), U8 = (byte)random.Next(10, 250), S16 = (short)random.Next(-3000, 3000),
+            U16 = (ushort)random.Next(0, 60000), S32 = random.Next(-1_000_000, 1_000_000), U32 = (uint)random.Next(5, 1000),
+            S64 = random.NextInt64(-10_000_000_000, 10_000_000_000), U64 = (ulong)random.NextInt64(0, 1L << 40),
+            F32 = (float)random.NextDouble(), F64 = random.NextDouble() * 1e6, Flag = random.Next(2) == 0, Word = words[random.Next(4)],
+        }).ToList();
+        var data = ml.Data.LoadFromEnumerable(rows);
+        // Keys: "?" is left out of the key's values, so it maps to key 0, ML.NET's missing key.
+        var keys = ml.Transforms.Conversion.MapValueToKey("WordKey", "Word", keyData: ml.Data.LoadFromEnumerable(words[..3].Select(w => new { Word = w })));
+        return keys.Fit(data).Transform(data);
+    }
+
+    private static IEnumerable<GanTransformer> Models => [s_mixed, s_allKinds, s_noBatchNorm];
+
+    [TestMethod]
+    [DataRow(CategorySampling.Sample)]
+    [DataRow(CategorySampling.ArgMax)]
+    public void TheOnnxGraphDecodesWhatTorchSharpAndTheDotNetDecoderDecode(CategorySampling sampling)
+    {
+        foreach (var transformer in Models)
+        {
+            var model = transformer.Model;
+            int rows = 400, nz = model.NoiseDimension, nd = model.Encoder.DrawCount;
+            var (noise, draws) = Inputs(seed: 11, rows, nz, nd, model.Options.NoisePrior);
+
+            var reference = model.GenerateWithTorch(noise, draws, rows, sampling);
+            var bytes = model.ExportOnnx(sampling);
+            using var scorer = OnnxScorer.Create(bytes, model.Encoder, model.Options.NoiseColumnName,
+                sampling == CategorySampling.Sample && nd > 0 ? GeneratorExport.DrawsInputName : null, new GanScoringOptions());
+            var onnx = new DecodedRows(model.Encoder, rows);
+            scorer.Run(noise, nz, draws, nd, rows, onnx, 0);
+
+            int categoricalChecked = 0;
+            for (int c = 0; c < model.Encoder.Columns.Count; c++)
+            {
+                string name = model.Encoder.Columns[c].Name;
+                if (reference.Numbers[c] is double[] expected)
+                {
+                    // The generator computes in single precision, and the two runtimes' tanh differ in the last bit:
+                    // 1e-5 relative to the value or to the column's range, whichever is larger.
+                    var range = (ContinuousColumnEncoder)model.Encoder.Columns[c];
+                    double scale = Math.Max(1, range.Maximum - range.Minimum);
+                    var actual = onnx.Numbers[c]!;
+                    for (int r = 0; r < rows; r++)
+                    {
+                        if (double.IsNaN(expected[r])) Assert.IsTrue(double.IsNaN(actual[r]), $"{name} row {r}: expected missing, got {actual[r]}");
+                        else Assert.AreEqual(expected[r], actual[r], 1e-5 * Math.Max(scale, Math.Abs(expected[r])), $"{name} row {r}");
+                    }
+                }
+                else
+                {
+                    CollectionAssert.AreEqual(reference.Levels[c], onnx.Levels[c], $"{name} ({sampling})");
+                    categoricalChecked++;
+                }
+            }
+            Assert.IsGreaterThan(0, categoricalChecked);
+        }
+    }
+
+    [TestMethod]
+    public void TheCategoryChoiceFollowsTheDraws()
+    {
+        // Sampling must use the draws: shifting every draw changes some categories, and argmax ignores them.
+        var model = s_mixed.Model;
+        int rows = 300, nz = model.NoiseDimension, nd = model.Encoder.DrawCount;
+        var (noise, draws) = Inputs(seed: 4, rows, nz, nd, model.Options.NoisePrior);
+        var shifted = draws.Select(d => (d + 0.5f) % 1f).ToArray();
+        int city = model.Encoder.Columns.ToList().FindIndex(c => c.Name == "City");
+        var a = model.GenerateWithTorch(noise, draws, rows, CategorySampling.Sample).Levels[city]!;
+        var b = model.GenerateWithTorch(noise, shifted, rows, CategorySampling.Sample).Levels[city]!;
+        Assert.IsTrue(a.Zip(b).Count(p => p.First != p.Second) > rows / 10, "shifted draws change sampled categories");
+        CollectionAssert.AreEqual(model.GenerateWithTorch(noise, draws, rows, CategorySampling.ArgMax).Levels[city],
+            model.GenerateWithTorch(noise, shifted, rows, CategorySampling.ArgMax).Levels[city]);
+    }
+
+    [TestMethod]
+    public void TheOnnxFileRunsInABareInferenceSessionAndGivesTheDocumentedOutputs()
+    {
+        string path = Path.Combine(s_folder, "bare.onnx");
+        s_mixed.SaveAsOnnx(path);
+        int rows = 64, nz = s_mixed.NoiseDimension, nd = s_mixed.Model.Encoder.DrawCount;
+
+        using var session = new InferenceSession(path);
+        CollectionAssert.AreEqual(new[] { "Noise", "CategoryDraws" }, session.InputNames.ToArray());
+        CollectionAssert.AreEqual(new long[] { -1, nz }, session.InputMetadata["Noise"].Dimensions.Select(d => (long)d).ToArray());
+        CollectionAssert.AreEqual(new[] { "Height", "Income", "Age", "Children", "Owner", "City", "Segment" }, session.OutputNames.ToArray());
+        var types = session.OutputMetadata.ToDictionary(o => o.Key, o => o.Value.ElementDataType);
+        Assert.AreEqual(Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Float, types["Height"]);
+        Assert.AreEqual(Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Double, types["Income"]);
+        Assert.AreEqual(Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Int32, types["Age"]);
+        Assert.AreEqual(Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Int16, types["Children"]);
+        Assert.AreEqual(Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Bool, types["Owner"]);
+        Assert.AreEqual(Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.String, types["City"]);
+        StringAssert.Contains(session.ModelMetadata.CustomMetadataMap["microsoft.ml.gan.noise"], $"[batch, {nz}], Gaussian prior");
+
+        // Generate(rows, seed) feeds row i the counter-based noise and draws of (seed, i): feed the same by hand.
+        var noise = new float[rows * nz];
+        var draws = new float[rows * nd];
+        for (int r = 0; r < rows; r++)
+        {
+            var source = new NoiseSource(7, (ulong)r);
+            source.FillNoise(noise.AsSpan(r * nz, nz), NoisePrior.Gaussian);
+            source.FillUniform(draws.AsSpan(r * nd, nd));
+        }
+        using var noiseValue = OrtValue.CreateTensorValueFromMemory(noise, [rows, nz]);
+        using var drawsValue = OrtValue.CreateTensorValueFromMemory(draws, [rows, nd]);
+        using var outputs = session.Run(new RunOptions(), ["Noise", "CategoryDraws"], [noiseValue, drawsValue], session.OutputNames);
+
+        var generated = s_mixed.Generate(rows, seed: 7);
+        CollectionAssert.AreEqual(TestTables.Column(generated, "City").Select(v => v.ToString()).ToArray(), outputs[5].GetStringTensorAsArray());
+        CollectionAssert.AreEqual(TestTables.Column(generated, "Age").Cast<int>().ToArray(), outputs[2].GetTensorDataAsSpan<int>().ToArray());
+        CollectionAssert.AreEqual(TestTables.Column(generated, "Height").Cast<float>().ToArray(), outputs[0].GetTensorDataAsSpan<float>().ToArray());
+        var income = outputs[1].GetTensorDataAsSpan<double>().ToArray();
+        Assert.IsTrue(income.Any(double.IsNaN) && income.Any(double.IsFinite), "missing incomes come out as NaN beside real ones");
+        Assert.AreEqual(rows, outputs[4].GetTensorDataAsSpan<bool>().Length);
+    }
+
+    [TestMethod]
+    public void SaveAsOnnxThenLoadOnnxGivesTheSameRowsAndDescription()
+    {
+        foreach (var model in Models)
+        {
+            string path = Path.Combine(s_folder, "roundtrip.onnx");
+            model.SaveAsOnnx(path);
+            using var loaded = s_ml.Gan().LoadOnnx(path);
+            CollectionAssert.AreEqual(TableGenerationTests.Dump(model.Generate(700, seed: 9)), TableGenerationTests.Dump(loaded.Generate(700, seed: 9)));
+            Assert.AreEqual(model.TrainingSchema.Count, loaded.TrainingSchema.Count);
+            for (int i = 0; i < model.TrainingSchema.Count; i++) Assert.AreEqual(model.TrainingSchema[i].Type, loaded.TrainingSchema[i].Type);
+            Assert.HasCount(model.History.Count, loaded.History);
+            Assert.AreEqual(model.Options.NoiseDimension, loaded.Options.NoiseDimension);
+            CollectionAssert.AreEqual(model.Columns.Select(c => c.MissingRate).ToArray(), loaded.Columns.Select(c => c.MissingRate).ToArray());
+
+            // LoadModel recognises an .onnx file too, and a stream works like a file.
+            using var viaLoadModel = s_ml.Gan().LoadModel(path);
+            using var stream = File.OpenRead(path);
+            using var viaStream = s_ml.Gan().LoadOnnx(stream);
+            CollectionAssert.AreEqual(TableGenerationTests.Dump(loaded.Generate(50, seed: 2)), TableGenerationTests.Dump(viaLoadModel.Generate(50, seed: 2)));
+            CollectionAssert.AreEqual(TableGenerationTests.Dump(loaded.Generate(50, seed: 2)), TableGenerationTests.Dump(viaStream.Generate(50, seed: 2)));
+        }
+    }
+
+    [TestMethod]
+    public void AnArgMaxExportHasOneInputAndIsRecordedAsSuch()
+    {
+        string path = Path.Combine(s_folder, "argmax.onnx");
+        s_mixed.SaveAsOnnx(path, CategorySampling.ArgMax);
+        using (var session = new InferenceSession(path)) CollectionAssert.AreEqual(new[] { "Noise" }, session.InputNames.ToArray());
+        using var loaded = s_ml.Gan().LoadOnnx(path);
+        Assert.AreEqual(CategorySampling.ArgMax, loaded.Options.CategorySampling);
+        // Its rows are the trained model's argmax decoding of the same noise.
+        int rows = 200, nz = s_mixed.NoiseDimension, nd = s_mixed.Model.Encoder.DrawCount;
+        var (noise, draws) = Inputs(seed: 3, rows, nz, nd, NoisePrior.Gaussian);
+        var expected = s_mixed.Model.GenerateWithTorch(noise, draws, rows, CategorySampling.ArgMax);
+        var actual = new DecodedRows(loaded.Model.Encoder, rows);
+        loaded.Model.Generate(rows, (r, n, d) => { noise.AsSpan(r * nz, nz).CopyTo(n); draws.AsSpan(r * nd, nd).CopyTo(d); }, actual);
+        int city = loaded.Model.Encoder.Columns.ToList().FindIndex(c => c.Name == "City");
+        CollectionAssert.AreEqual(expected.Levels[city], actual.Levels[city]);
+        // A model loaded from an argmax graph has no weights to write a sampling graph from.
+        var e = Assert.ThrowsExactly<InvalidOperationException>(() => loaded.SaveAsOnnx(Path.Combine(s_folder, "x.onnx"), CategorySampling.Sample));
+        StringAssert.Contains(e.Message, "loaded from an ONNX graph");
+    }
+
+    [TestMethod]
+    public void RowsDoNotDependOnTheScoringBatchSize()
+    {
+        using var small = s_mixed.WithScoring(new GanScoringOptions { BatchSize = 7, IntraOpThreads = 1 });
+        CollectionAssert.AreEqual(TableGenerationTests.Dump(s_mixed.Generate(1500, seed: 21)), TableGenerationTests.Dump(small.Generate(1500, seed: 21)));
+    }
+
+    [TestMethod]
+    public void BadOnnxFilesAreRefusedWithTheFileAndTheReason()
+    {
+        string good = Path.Combine(s_folder, "good.onnx");
+        s_mixed.SaveAsOnnx(good);
+        var bytes = File.ReadAllBytes(good);
+
+        string truncated = Path.Combine(s_folder, "truncated.onnx");
+        File.WriteAllBytes(truncated, bytes[..(bytes.Length / 2)]);
+        var e = Assert.ThrowsExactly<InvalidDataException>(() => s_ml.Gan().LoadOnnx(truncated));
+        StringAssert.Contains(e.Message, truncated);
+        StringAssert.Contains(e.Message, "not a valid ONNX model");
+
+        string garbage = Path.Combine(s_folder, "garbage.onnx");
+        File.WriteAllBytes(garbage, Enumerable.Range(0, 500).Select(i => (byte)(i * 37 + 11)).ToArray());
+        e = Assert.ThrowsExactly<InvalidDataException>(() => s_ml.Gan().LoadOnnx(garbage));
+        StringAssert.Contains(e.Message, garbage);
+
+        // A valid ONNX model that this library did not write.
+        var graph = new OnnxGraph("foreign");
+        graph.Output("y", graph.Input("x", OnnxType.Float, 3), OnnxType.Float);
+        string foreign = Path.Combine(s_folder, "foreign.onnx");
+        File.WriteAllBytes(foreign, graph.ToModel("1", []));
+        using (var session = new InferenceSession(foreign)) Assert.AreEqual("x", session.InputNames[0]);
+        e = Assert.ThrowsExactly<InvalidDataException>(() => s_ml.Gan().LoadOnnx(foreign));
+        StringAssert.Contains(e.Message, "not a generator exported by Microsoft.ML.Gan");
+
+        Assert.ThrowsExactly<FileNotFoundException>(() => s_ml.Gan().LoadOnnx(Path.Combine(s_folder, "absent.onnx")));
+        // SaveAsOnnx leaves no temporary file behind and refuses a missing folder clearly.
+        Assert.IsEmpty(Directory.GetFiles(s_folder, "*.tmp"));
+        var missing = Assert.ThrowsExactly<DirectoryNotFoundException>(() => s_mixed.SaveAsOnnx(Path.Combine(s_folder, "no", "such", "g.onnx")));
+        StringAssert.Contains(missing.Message, "does not exist");
+    }
+
+    [TestMethod]
+    public void ATrainingColumnNamedLikeTheNoiseInputIsRefused()
+    {
+        var rows = Enumerable.Range(0, 50).Select(i => new { Noise = (float)i, Other = (float)(i % 7) });
+        var e = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() =>
+            s_ml.Gan().Train(new GanTrainer.Options { Epochs = 1, BatchSize = 10, Seed = 1 }).Fit(s_ml.Data.LoadFromEnumerable(rows)));
+        StringAssert.Contains(e.Message, "Column 'Noise'");
+        StringAssert.Contains(e.Message, "NoiseColumnName");
+    }
+
+    internal static (float[] Noise, float[] Draws) Inputs(ulong seed, int rows, int nz, int nd, NoisePrior prior)
+    {
+        var noise = new float[rows * nz];
+        var draws = new float[Math.Max(1, rows * nd)];
+        for (int r = 0; r < rows; r++)
+        {
+            var source = new NoiseSource(seed, (ulong)r);
+            source.FillNoise(noise.AsSpan(r * nz, nz), prior);
+            source.FillUniform(draws.AsSpan(r * nd, nd));
+        }
+        return (noise, draws);
+    }
+}
