@@ -1,3 +1,4 @@
+using Microsoft.ML.Data;
 using Microsoft.ML.Runtime;
 
 namespace Microsoft.ML.Gan;
@@ -120,6 +121,78 @@ public sealed class GanCatalog
     {
         ArgumentNullException.ThrowIfNull(loaded);
         return Onnx.MlNetModelBridge.Restore(loaded, Wrap);
+    }
+
+    /// <summary>
+    /// Rebalances a table's classes with synthetic rows: returns <paramref name="data"/>'s rows (in the model's
+    /// columns) followed by rows generated for the classes of <paramref name="labelColumn"/> that need more, so
+    /// that each class reaches its target (by default the count of the largest class). Every synthetic row has
+    /// its class exactly (<see cref="GanTransformer.Generate(long, int?, IReadOnlyDictionary{string, object}, int)"/>).
+    /// The result streams: a downstream trainer reads the real rows, then the synthetic ones.
+    /// </summary>
+    /// <param name="model">A GAN trained on this table (its columns include the label).</param>
+    /// <param name="data">The table: it has the model's columns with the same types.</param>
+    /// <param name="labelColumn">A categorical column of the model: text, boolean or key.</param>
+    /// <param name="options">Targets and seed; null to balance every class up to the largest.</param>
+    /// <exception cref="ArgumentException">The label is not a categorical column of the model, or a target names an unknown class or is below the class's count.</exception>
+    public IDataView Augment(GanTransformer model, IDataView data, string labelColumn, GanAugmentationOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(data);
+        ArgumentException.ThrowIfNullOrWhiteSpace(labelColumn);
+        options ??= new GanAugmentationOptions();
+        var label = model.Columns.FirstOrDefault(c => c.Name == labelColumn)
+            ?? throw new ArgumentException($"Label column '{labelColumn}' is not one of the model's columns ({string.Join(", ", model.Columns.Select(c => $"'{c.Name}'"))}).", nameof(labelColumn));
+        if (!label.IsCategorical)
+            throw new ArgumentException($"Label column '{labelColumn}' is numeric: augmentation balances the classes of a categorical (text, boolean or key) label.", nameof(labelColumn));
+
+        var counts = Data.ClassCounter.Count(data, labelColumn, label);
+        var targets = new Dictionary<string, long>(StringComparer.Ordinal);
+        if (options.TargetCounts is null)
+        {
+            long largest = counts.Values.Max();
+            foreach (var category in label.Categories) targets[category] = largest;
+        }
+        else
+        {
+            foreach (var (category, target) in options.TargetCounts)
+            {
+                if (!label.Categories.Contains(category))
+                    throw new ArgumentException($"TargetCounts names class '{category}', which label '{labelColumn}' does not have ({string.Join(", ", label.Categories.Select(v => $"'{v}'"))}).", nameof(options));
+                if (target < counts[category])
+                    throw new ArgumentException($"TargetCounts asks for {target:N0} rows of class '{category}', which already has {counts[category]:N0}: augmentation only adds rows.", nameof(options));
+                targets[category] = target;
+            }
+        }
+
+        var parts = new List<IDataView> { data };
+        int k = 0;
+        foreach (var category in label.Categories)
+        {
+            k++;
+            if (!targets.TryGetValue(category, out long target) || target <= counts[category]) continue;
+            object value = label.Type switch
+            {
+                BooleanDataViewType => bool.Parse(category),
+                KeyDataViewType => ulong.Parse(category, System.Globalization.CultureInfo.InvariantCulture),
+                _ => category,
+            };
+            parts.Add(model.Generate(target - counts[category], unchecked(options.Seed * 7919 + k), new Dictionary<string, object> { [labelColumn] = value }, options.MaximumCandidatesPerRow));
+        }
+        return new Data.AppendedDataView(model.TrainingSchema, parts);
+    }
+
+    /// <summary>
+    /// Trains a GAN on <paramref name="data"/> (with <see cref="GanAugmentationOptions.Training"/>) and rebalances it:
+    /// see <see cref="Augment(GanTransformer, IDataView, string, GanAugmentationOptions?)"/>. The trained model is
+    /// not kept; train it yourself to reuse it.
+    /// </summary>
+    public IDataView Augment(IDataView data, string labelColumn, GanAugmentationOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        options ??= new GanAugmentationOptions();
+        var model = Train(options.Training ?? new GanTrainer.Options()).Fit(data);
+        return Augment(model, data, labelColumn, options);
     }
 
     private GanTransformer LoadModel(Stream stream, GanScoringOptions? scoring, string source)

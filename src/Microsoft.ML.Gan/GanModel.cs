@@ -13,6 +13,9 @@ namespace Microsoft.ML.Gan;
 /// <summary>Supplies row <paramref name="row"/>'s noise vector and its decoding draws (uniform in [0, 1)).</summary>
 internal delegate void RowInputs(int row, Span<float> noise, Span<float> draws);
 
+/// <summary>Every generated row conditioned on one category: condition column <paramref name="ConditionIndex"/> (in <see cref="ConditionLayout.Columns"/>) has category <paramref name="Level"/>.</summary>
+internal readonly record struct FixedCondition(int ConditionIndex, int Level);
+
 /// <summary>
 /// The trained artefact: the fitted encoder, the options it was trained with, the training history and the
 /// generator, as TorchSharp weights (a model trained or loaded from a model zip) and as an ONNX graph with the
@@ -21,7 +24,8 @@ internal delegate void RowInputs(int row, Span<float> noise, Span<float> draws);
 /// </summary>
 internal sealed class GanModel : IDisposable
 {
-    internal const int FormatVersion = 1;
+    /// <summary>2: conditional, residual generators and mode-specific columns (version 1 files are refused clearly).</summary>
+    internal const int FormatVersion = 2;
     private const string ManifestEntry = "manifest.json";
     private const string WeightsEntry = "generator.bin";
 
@@ -48,10 +52,12 @@ internal sealed class GanModel : IDisposable
         Generator?.eval();
         _loadedOnnx = onnx;
         Schema = encoder.BuildSchema();
+        Layout = new ConditionLayout(encoder);
         _scoringGraph = new Lazy<byte[]>(() => ExportOnnx(Options.CategorySampling));
         _scorer = new Lazy<OnnxScorer>(() =>
         {
             var scorer = OnnxScorer.Create(_scoringGraph.Value, Encoder, Options.NoiseColumnName,
+                Conditional ? GeneratorExport.ConditionInputName : null,
                 Options.CategorySampling == CategorySampling.Sample && Encoder.DrawCount > 0 ? GeneratorExport.DrawsInputName : null, ScoringOptions);
             ScorerCreated?.Invoke(scorer.Provider);
             return scorer;
@@ -69,6 +75,18 @@ internal sealed class GanModel : IDisposable
     public GanScoringOptions ScoringOptions { get; }
     public Microsoft.ML.DataViewSchema Schema { get; }
     public int NoiseDimension => Options.NoiseDimension;
+
+    /// <summary>The condition vector's layout over the categorical columns.</summary>
+    public ConditionLayout Layout { get; }
+
+    /// <summary>Whether the generator takes a condition vector (trained with one, and the table has categorical columns).</summary>
+    public bool Conditional => Options.ConditionalGenerator && Layout.Width > 0;
+
+    /// <summary>The condition vector's length fed to the generator: 0 when it is unconditional.</summary>
+    public int ConditionWidth => Conditional ? Layout.Width : 0;
+
+    /// <summary>Uniforms a row takes: one per categorical choice of the decoding, then two for its condition (conditional generators).</summary>
+    public int DrawsPerRow => Encoder.DrawCount + (Conditional ? ConditionLayout.DrawsPerRow : 0);
 
     /// <summary>Told which execution provider the ONNX Runtime session got, when it is made (for the log).</summary>
     public Action<ScoringProvider>? ScorerCreated { get; set; }
@@ -92,8 +110,11 @@ internal sealed class GanModel : IDisposable
         return copy;
     }
 
-    private static GeneratorNetwork NewGenerator(GanTrainer.Options options, TabularEncoder encoder) =>
-        new(options.NoiseDimension, options.GeneratorLayers, encoder.Width, options.GeneratorBatchNorm);
+    private static GeneratorNetwork NewGenerator(GanTrainer.Options options, TabularEncoder encoder)
+    {
+        int conditionWidth = options.ConditionalGenerator ? new ConditionLayout(encoder).Width : 0;
+        return new(options.NoiseDimension + conditionWidth, options.GeneratorLayers, encoder.Width, options.GeneratorBatchNorm, options.GeneratorResidual);
+    }
 
     /// <summary>
     /// The generator and its decoding as an ONNX model, categories chosen by <paramref name="sampling"/>. A model
@@ -111,19 +132,22 @@ internal sealed class GanModel : IDisposable
         }
         var exported = Options.Clone();
         exported.CategorySampling = sampling;
-        return GeneratorExport.Build(Encoder, FoldedGenerator.From(Generator), Options, sampling, OnnxMetadata.Create(ToManifest(exported)));
+        return GeneratorExport.Build(Encoder, FoldedGenerator.From(Generator), Options, ConditionWidth, sampling, OnnxMetadata.Create(ToManifest(exported), Layout));
     }
 
     /// <summary>
     /// Generates <paramref name="rows"/> rows into <paramref name="into"/> (from its row 0): for each row,
-    /// <paramref name="inputs"/> supplies its noise vector and decoding draws; ONNX Runtime runs the graph on all
-    /// of them at once. Each row's result depends only on its inputs; any number of threads may call this at once.
+    /// <paramref name="inputs"/> supplies its noise vector and <see cref="DrawsPerRow"/> uniforms; ONNX Runtime runs
+    /// the graph on all of them at once. The row's condition is drawn from its last two uniforms, or is
+    /// <paramref name="fixedCondition"/> for every row. Each row's result depends only on its inputs; any number
+    /// of threads may call this at once.
     /// </summary>
-    public void Generate(int rows, RowInputs inputs, DecodedRows into)
+    public void Generate(int rows, RowInputs inputs, DecodedRows into, FixedCondition? fixedCondition = null)
     {
-        int nz = NoiseDimension, nd = Encoder.DrawCount;
+        int nz = NoiseDimension, nd = Encoder.DrawCount, perRow = DrawsPerRow, nc = ConditionWidth;
         var pool = System.Buffers.ArrayPool<float>.Shared;
-        float[] noise = pool.Rent(rows * nz), draws = pool.Rent(Math.Max(1, rows * nd));
+        float[] noise = pool.Rent(rows * nz), all = pool.Rent(Math.Max(1, rows * perRow)), draws = pool.Rent(Math.Max(1, rows * nd)),
+            condition = pool.Rent(Math.Max(1, rows * nc));
         try
         {
             // Drawing Gaussian noise costs about as much as a small generator's forward pass: spread it over the cores.
@@ -131,37 +155,73 @@ internal sealed class GanModel : IDisposable
             int chunks = (rows + Chunk - 1) / Chunk;
             if (chunks <= 1) Fill(0, rows);
             else Parallel.For(0, chunks, k => Fill(k * Chunk, Math.Min(rows, (k + 1) * Chunk)));
-            Scorer.Run(noise, nz, draws, nd, rows, into, 0);
+            Scorer.Run(noise, nz, condition, nc, draws, nd, rows, into, 0);
         }
         finally
         {
             pool.Return(noise);
+            pool.Return(all);
             pool.Return(draws);
+            pool.Return(condition);
         }
 
         void Fill(int from, int to)
         {
-            for (int r = from; r < to; r++) inputs(r, noise.AsSpan(r * nz, nz), draws.AsSpan(r * nd, nd));
+            for (int r = from; r < to; r++)
+            {
+                var rowDraws = all.AsSpan(r * perRow, perRow);
+                inputs(r, noise.AsSpan(r * nz, nz), rowDraws);
+                rowDraws[..nd].CopyTo(draws.AsSpan(r * nd, nd));
+                if (nc == 0) continue;
+                var rowCondition = condition.AsSpan(r * nc, nc);
+                if (fixedCondition is { } c) Layout.FillFixed(rowCondition, c.ConditionIndex, c.Level);
+                else Layout.FillOriginal(rowCondition, rowDraws[nd], rowDraws[nd + 1]);
+            }
         }
     }
 
-    /// <summary>The generator's output for these noise rows computed by TorchSharp (tanh on continuous spans, logits on the others).</summary>
-    internal float[] ForwardWithTorch(float[] noise, int rows)
+    /// <summary>The generator's output for these rows computed by TorchSharp (tanh on continuous spans, logits on the others).</summary>
+    internal float[] ForwardWithTorch(float[] noise, float[] condition, int rows)
     {
         var generator = Generator ?? throw new InvalidOperationException("This model was loaded from ONNX and has no TorchSharp generator.");
         using var scope = NewDisposeScope();
         using var grad = no_grad();
         var device = generator.parameters().First().device;
         var z = tensor(noise.AsSpan(0, rows * NoiseDimension).ToArray(), [rows, NoiseDimension]).to(device);
-        return new OutputHeads(Encoder.Spans).ForGeneration(generator.forward(z)).cpu().data<float>().ToArray();
+        var c = ConditionWidth > 0 ? tensor(condition.AsSpan(0, rows * ConditionWidth).ToArray(), [rows, ConditionWidth]).to(device) : null;
+        return new OutputHeads(Encoder.Spans).ForGeneration(generator.forward(GanTraining.GeneratorInput(z, c))).cpu().data<float>().ToArray();
     }
 
-    /// <summary>The reference decoding: TorchSharp's forward pass, then <see cref="TabularEncoder.Decode"/> in .NET.</summary>
-    internal DecodedRows GenerateWithTorch(float[] noise, float[] draws, int rows, CategorySampling sampling)
+    /// <summary>
+    /// The reference decoding: TorchSharp's forward pass, then <see cref="TabularEncoder.Decode"/> in .NET.
+    /// <paramref name="draws"/> holds <see cref="DrawsPerRow"/> uniforms a row, laid out as <see cref="Generate"/> reads them.
+    /// </summary>
+    internal DecodedRows GenerateWithTorch(float[] noise, float[] draws, int rows, CategorySampling sampling, FixedCondition? fixedCondition = null)
     {
+        var (decodeDraws, condition) = SplitDraws(draws, rows, fixedCondition);
         var into = new DecodedRows(Encoder, rows);
-        Encoder.Decode(ForwardWithTorch(noise, rows), draws, rows, sampling, into);
+        Encoder.Decode(ForwardWithTorch(noise, condition, rows), decodeDraws, rows, sampling, into);
         return into;
+    }
+
+    /// <summary>
+    /// Splits rows of <see cref="DrawsPerRow"/> uniforms into the decoding draws ([rows, Encoder.DrawCount]) and the
+    /// condition vectors ([rows, ConditionWidth]) they give, as <see cref="Generate"/> does.
+    /// </summary>
+    internal (float[] Draws, float[] Condition) SplitDraws(float[] draws, int rows, FixedCondition? fixedCondition = null)
+    {
+        int nd = Encoder.DrawCount, perRow = DrawsPerRow, nc = ConditionWidth;
+        var decodeDraws = new float[Math.Max(1, rows * nd)];
+        var condition = new float[Math.Max(1, rows * nc)];
+        for (int r = 0; r < rows; r++)
+        {
+            var rowDraws = draws.AsSpan(r * perRow, perRow);
+            rowDraws[..nd].CopyTo(decodeDraws.AsSpan(r * nd, nd));
+            if (nc == 0) continue;
+            if (fixedCondition is { } c) Layout.FillFixed(condition.AsSpan(r * nc, nc), c.ConditionIndex, c.Level);
+            else Layout.FillOriginal(condition.AsSpan(r * nc, nc), rowDraws[nd], rowDraws[nd + 1]);
+        }
+        return (decodeDraws, condition);
     }
 
     public void Dispose()

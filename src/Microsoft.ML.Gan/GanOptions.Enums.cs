@@ -20,9 +20,16 @@ public enum GanLossKind
     Minimax,
     /// <summary>
     /// The discriminator as in <see cref="Minimax"/>; the generator minimises -log D(G(z)) instead, which has the
-    /// same fixed point but strong gradients early on. The default.
+    /// same fixed point but strong gradients early on.
     /// </summary>
     NonSaturating,
+    /// <summary>
+    /// Wasserstein loss with gradient penalty (WGAN-GP, Gulrajani et al. 2017), as CTGAN trains: the discriminator
+    /// is a critic whose mean score on real rows minus that on generated rows estimates the Wasserstein distance;
+    /// a penalty (weight <see cref="GanTrainer.Options.GradientPenaltyWeight"/>) keeps its gradient norm near 1.
+    /// Stable on tables with many columns; gradients do not vanish when the critic wins. The default.
+    /// </summary>
+    WassersteinGp,
 }
 
 /// <summary>The gradient rule used for both networks.</summary>
@@ -55,4 +62,17 @@ public enum CategorySampling
     Sample,
     /// <summary>Take the highest-scoring category: deterministic given the noise, but over-represents frequent categories.</summary>
     ArgMax,
+}
+
+/// <summary>How numeric columns are normalised for the networks.</summary>
+public enum ContinuousNormalization
+{
+    /// <summary>
+    /// CTGAN's mode-specific normalisation: a variational Gaussian mixture (up to <see cref="GanTrainer.Options.MaximumModes"/>
+    /// modes) per column; a value becomes its mode (one-hot) and its offset within the mode. Keeps multi-modal and
+    /// long-tailed columns (amounts, counts, spikes at zero) in shape. The default.
+    /// </summary>
+    ModeSpecific,
+    /// <summary>The training range mapped linearly onto [-1, 1]. Simple; flattens modes and tails.</summary>
+    MinMax,
 }

@@ -29,8 +29,32 @@ public sealed partial class GanTrainer
         /// <summary>The distribution z is drawn from. Default <see cref="Gan.NoisePrior.Gaussian"/>.</summary>
         public NoisePrior NoisePrior { get; set; } = NoisePrior.Gaussian;
 
-        /// <summary>The adversarial objective. Default <see cref="GanLossKind.NonSaturating"/>.</summary>
-        public GanLossKind Loss { get; set; } = GanLossKind.NonSaturating;
+        /// <summary>The adversarial objective. Default <see cref="GanLossKind.WassersteinGp"/>.</summary>
+        public GanLossKind Loss { get; set; } = GanLossKind.WassersteinGp;
+
+        /// <summary>Weight of the gradient penalty of <see cref="GanLossKind.WassersteinGp"/>. Default 10 (Gulrajani et al., CTGAN).</summary>
+        public double GradientPenaltyWeight { get; set; } = 10;
+
+        /// <summary>
+        /// Rows the discriminator judges together (PacGAN, Lin et al. 2018): a pack of generated rows that all look
+        /// alike gives itself away, which fights mode collapse. 1 judges rows one at a time (the seed's GAN).
+        /// BatchSize must be a multiple of it. Default 10, as CTGAN.
+        /// </summary>
+        public int Pac { get; set; } = 10;
+
+        /// <summary>
+        /// Condition the generator on one categorical column's category per row, sampled by log-frequency while
+        /// training (CTGAN's conditional vector and training-by-sampling), so rare categories are learned rather than
+        /// dropped; it also enables generating rows for a given category. Default true; it has no effect on a table
+        /// without categorical columns.
+        /// </summary>
+        public bool ConditionalGenerator { get; set; } = true;
+
+        /// <summary>
+        /// Residual generator layers (CTGAN's): each hidden layer's output is concatenated with its input, so the
+        /// output layer sees the noise, the condition and every hidden representation. Default true.
+        /// </summary>
+        public bool GeneratorResidual { get; set; } = true;
 
         /// <summary>The gradient rule for both networks. Default <see cref="GanOptimizerKind.Adam"/>.</summary>
         public GanOptimizerKind Optimizer { get; set; } = GanOptimizerKind.Adam;
@@ -53,8 +77,8 @@ public sealed partial class GanTrainer
         /// <summary>L2 weight decay of the generator. Default 1e-6.</summary>
         public double GeneratorWeightDecay { get; set; } = 1e-6;
 
-        /// <summary>L2 weight decay of the discriminator. Default 0.</summary>
-        public double DiscriminatorWeightDecay { get; set; } = 0;
+        /// <summary>L2 weight decay of the discriminator. Default 1e-6.</summary>
+        public double DiscriminatorWeightDecay { get; set; } = 1e-6;
 
         /// <summary>Widths of the generator's hidden layers. Default [256, 256].</summary>
         public int[] GeneratorLayers { get; set; } = [256, 256];
@@ -68,11 +92,17 @@ public sealed partial class GanTrainer
         /// </summary>
         public bool GeneratorBatchNorm { get; set; } = true;
 
-        /// <summary>Dropout after each discriminator hidden layer, in [0, 1). Default 0.25: a discriminator that memorises rows starves the generator.</summary>
-        public double DiscriminatorDropout { get; set; } = 0.25;
+        /// <summary>Dropout after each discriminator hidden layer, in [0, 1). Default 0.5 (CTGAN's): a discriminator that memorises rows starves the generator.</summary>
+        public double DiscriminatorDropout { get; set; } = 0.5;
 
         /// <summary>Temperature of the Gumbel-softmax that makes category outputs differentiable while training. Default 0.2.</summary>
         public double GumbelTemperature { get; set; } = 0.2;
+
+        /// <summary>How numeric columns are normalised. Default <see cref="Gan.ContinuousNormalization.ModeSpecific"/>.</summary>
+        public ContinuousNormalization ContinuousNormalization { get; set; } = ContinuousNormalization.ModeSpecific;
+
+        /// <summary>Most Gaussian modes per numeric column in mode-specific normalisation (modes under 0.5 % weight are dropped). Default 10.</summary>
+        public int MaximumModes { get; set; } = 10;
 
         /// <summary>How generated categories are picked from the generator's scores. Default <see cref="Gan.CategorySampling.Sample"/>.</summary>
         public CategorySampling CategorySampling { get; set; } = CategorySampling.Sample;
@@ -138,6 +168,22 @@ public sealed partial class GanTrainer
         [System.Text.Json.Serialization.JsonIgnore]
         public IProgress<GanTrainingProgress>? Progress { get; set; }
 
+        /// <summary>
+        /// The original GAN of the seed (Goodfellow et al. 2014) on min-max encodings: non-saturating loss, one
+        /// row per discriminator judgement, no conditional vector, plain layers, dropout 0.25. The baseline the
+        /// tabular features (the defaults) are measured against; change any property after.
+        /// </summary>
+        public static Options Classic() => new()
+        {
+            Loss = GanLossKind.NonSaturating,
+            Pac = 1,
+            ConditionalGenerator = false,
+            GeneratorResidual = false,
+            ContinuousNormalization = ContinuousNormalization.MinMax,
+            DiscriminatorDropout = 0.25,
+            DiscriminatorWeightDecay = 0,
+        };
+
         /// <summary>A copy, so a trained model keeps the options it was trained with even if the caller changes theirs.</summary>
         public Options Clone()
         {
@@ -177,6 +223,12 @@ public sealed partial class GanTrainer
 
             Positive(Epochs, nameof(Epochs));
             Positive(BatchSize, nameof(BatchSize));
+            Positive(MaximumModes, nameof(MaximumModes));
+            Positive(Pac, nameof(Pac));
+            if (BatchSize % Pac != 0)
+                throw new ArgumentOutOfRangeException(nameof(BatchSize), BatchSize, $"BatchSize ({BatchSize}) must be a multiple of Pac ({Pac}): the discriminator judges packs of {Pac} rows.");
+            if (!(GradientPenaltyWeight >= 0) || double.IsInfinity(GradientPenaltyWeight))
+                throw new ArgumentOutOfRangeException(nameof(GradientPenaltyWeight), GradientPenaltyWeight, "GradientPenaltyWeight must be zero or more.");
             Positive(DiscriminatorSteps, nameof(DiscriminatorSteps));
             Positive(NoiseDimension, nameof(NoiseDimension));
             Positive(MaximumCategories, nameof(MaximumCategories));

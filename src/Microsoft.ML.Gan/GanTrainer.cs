@@ -28,8 +28,12 @@ public sealed partial class GanTrainer : IEstimator<GanTransformer>
     {
         ArgumentNullException.ThrowIfNull(input);
         var columns = ResolveColumns(input.Schema);
+        int seed = _options.Seed ?? _host.Rand.Next();
+        var modes = _options.ContinuousNormalization == ContinuousNormalization.ModeSpecific
+            ? new BayesianGaussianMixtureOptions { MaximumComponents = _options.MaximumModes }
+            : null;
         var settings = new TabularEncoderSettings(
-            new HashSet<string>(_options.MissingCategoryTokens, StringComparer.Ordinal), _options.MaximumCategories, Array.MaxLength);
+            new HashSet<string>(_options.MissingCategoryTokens, StringComparer.Ordinal), _options.MaximumCategories, Array.MaxLength, modes, seed);
 
         using var channel = _host.Start("Training");
         var (encoder, matrix, rows) = TabularEncoder.Fit(input, columns, settings);
@@ -38,7 +42,6 @@ public sealed partial class GanTrainer : IEstimator<GanTransformer>
         var device = DeviceSelection.Choose(_options.Device, _options.DeviceIndex, _options.FallbackToCpu);
         channel.Info(MessageSensitivity.None, device.Message);
 
-        int seed = _options.Seed ?? _host.Rand.Next();
         var trained = GanTraining.Run(matrix, rows, encoder, _options, device, seed, channel);
         var kept = _options.Clone();
         kept.Seed = seed;

@@ -6,7 +6,7 @@ namespace Microsoft.ML.Gan;
 
 /// <summary>
 /// A trained GAN: generates synthetic rows in the training table's schema. Immutable after
-/// <see cref="GanTrainer.Fit"/>. <see cref="Generate"/> makes rows from a seed; <see cref="Transform"/> scores a
+/// <see cref="GanTrainer.Fit"/>. <see cref="Generate(long, int?)"/> makes rows from a seed; <see cref="Transform"/> scores a
 /// noise column, the ML.NET pipeline way. Either way the generator runs as an ONNX graph (decoding included)
 /// through ONNX Runtime, on the CPU or a GPU (<see cref="GanScoringOptions"/>). Safe to use from several threads at once.
 /// </summary>
@@ -93,10 +93,35 @@ public sealed class GanTransformer : ITransformer, IDisposable
     public IDataView Generate(long rowCount, int? seed = null)
     {
         if (rowCount < 0) throw new ArgumentOutOfRangeException(nameof(rowCount), rowCount, "rowCount must be zero or more.");
-        ulong s;
-        if (seed is int given) s = (ulong)(uint)given;
-        else lock (_seedLock) s = (ulong)_host.Rand.NextInt64();
-        return new GeneratedDataView(_model, rowCount, s);
+        return new GeneratedDataView(_model, rowCount, Seed(seed));
+    }
+
+    private ulong Seed(int? seed)
+    {
+        if (seed is int given) return (ulong)(uint)given;
+        lock (_seedLock) return (ulong)_host.Rand.NextInt64();
+    }
+
+    /// <summary>
+    /// Generates <paramref name="rowCount"/> rows that all have the given categories, e.g. income = "&gt;50K" to add
+    /// rows of a rare class. A conditional generator (the default) is conditioned on the rarest asked-for
+    /// category; every row returned honours every condition exactly, because candidate rows that do not are left
+    /// out. That costs little when the generator honours its condition; when it cannot find enough rows within
+    /// <paramref name="maximumCandidatesPerRow"/> candidates a row, reading the view throws an exception that
+    /// says how many it found. Streams like <see cref="Generate(long, int?)"/>; the same seed gives the same rows.
+    /// </summary>
+    /// <param name="rowCount">How many rows; zero or more.</param>
+    /// <param name="seed">Seed of the noise and draws; null draws one from the MLContext's random source.</param>
+    /// <param name="conditions">Column name → category: a string for text, a bool for booleans, the raw key value for keys.</param>
+    /// <param name="maximumCandidatesPerRow">Candidate rows allowed per row asked for (at least 10,000 in all). Default 100.</param>
+    /// <exception cref="ArgumentException">A column is unknown or not categorical, or a value is not one of its categories.</exception>
+    public IDataView Generate(long rowCount, int? seed, IReadOnlyDictionary<string, object> conditions, int maximumCandidatesPerRow = 100)
+    {
+        ArgumentNullException.ThrowIfNull(conditions);
+        if (rowCount < 0) throw new ArgumentOutOfRangeException(nameof(rowCount), rowCount, "rowCount must be zero or more.");
+        if (maximumCandidatesPerRow < 1) throw new ArgumentOutOfRangeException(nameof(maximumCandidatesPerRow), maximumCandidatesPerRow, "maximumCandidatesPerRow must be 1 or more.");
+        var resolved = RowConditions.Resolve(_model, conditions, maximumCandidatesPerRow);
+        return new GeneratedDataView(_model, rowCount, Seed(seed), resolved);
     }
 
     /// <summary>
@@ -147,7 +172,7 @@ public sealed class GanTransformer : ITransformer, IDisposable
     /// </summary>
     /// <param name="path">The .onnx file to write.</param>
     /// <param name="categorySampling">
-    /// How the graph picks categories. Null (the default) writes the graph <see cref="Generate"/> runs: the model's
+    /// How the graph picks categories. Null (the default) writes the graph <see cref="Generate(long, int?)"/> runs: the model's
     /// <see cref="GanTrainer.Options.CategorySampling"/>, Sample unless trained otherwise, which takes a second input
     /// "CategoryDraws" (float [batch, draws], uniform in [0, 1)) so results stay reproducible. ArgMax writes a
     /// graph with the noise as its only input.

@@ -47,6 +47,18 @@ internal sealed class AllColumnsReader : IDisposable
 
     private Action Reader(DataViewSchema.Column column)
     {
+        // ML.NET's own ONNX transform gives each output as a vector (of one value per row here).
+        if (column.Type is VectorDataViewType vector)
+        {
+            var item = vector.ItemType.RawType;
+            if (item == typeof(ReadOnlyMemory<char>)) return ReadVector<ReadOnlyMemory<char>>(column, v => v.Length);
+            if (item == typeof(bool)) return ReadVector<bool>(column, v => v ? 1 : 0);
+            if (item == typeof(float)) return ReadVector<float>(column, v => v);
+            if (item == typeof(double)) return ReadVector<double>(column, v => v);
+            if (item == typeof(int)) return ReadVector<int>(column, v => v);
+            if (item == typeof(long)) return ReadVector<long>(column, v => v);
+            throw new NotSupportedException($"Column '{column.Name}' has type {column.Type}, which this benchmark does not read.");
+        }
         var raw = column.Type.RawType;
         if (raw == typeof(ReadOnlyMemory<char>))
         {
@@ -78,6 +90,22 @@ internal sealed class AllColumnsReader : IDisposable
             double v = toDouble(value);
             if (double.IsFinite(v)) Checksum += v;
             else MissingNumbers++;
+        };
+    }
+
+    private Action ReadVector<T>(DataViewSchema.Column column, Func<T, double> toDouble)
+    {
+        var getter = _cursor.GetGetter<VBuffer<T>>(column);
+        VBuffer<T> value = default;
+        return () =>
+        {
+            getter(ref value);
+            foreach (var item in value.DenseValues())
+            {
+                double v = toDouble(item);
+                if (double.IsFinite(v)) Checksum += v;
+                else MissingNumbers++;
+            }
         };
     }
 }

@@ -12,9 +12,12 @@ internal sealed class BenchmarkArguments
         Benchmarks:
           train      Train on Adult with the default architecture; compare with a bare TorchSharp loop of the
                      same shapes and with this machine's matmul rate.
-          generate   Generate rows with Generate() and read every column through a cursor; compare with the bare
-                     generator forward pass and with the compute limit.
+          generate   Generate rows with Generate() (ONNX Runtime) and read every column through a cursor; compare
+                     with the TorchSharp path, the bare generator forward pass and the compute limit; then
+                     Transform of a noise view against ML.NET's ApplyOnnxModel on the same graph.
           memory     Generate many rows through a cursor and sample the process's memory as it goes.
+          quality    Train on adult_train.csv, generate as many rows, evaluate against adult_test.csv: quality
+                     score, detection AUC, FastTree efficacy (F1 of >50K, synthetic- vs real-trained).
 
         Options:
           --data <path>        adult_train.csv, or the folder holding it. Default: ../shared/data next to the
@@ -23,7 +26,11 @@ internal sealed class BenchmarkArguments
                                train when no --model is given (default 1).
           --rows <n>           generate: rows to generate (default 1,000,000); memory: (default 10,000,000).
                                Suffixes k and M are accepted (e.g. 10M).
-          --model <path.zip>   generate/memory: load this model instead of training one.
+          --set Name=Value     quality: set a GanTrainer.Options property (repeatable), e.g. --set Loss=WassersteinGp
+                               --set GeneratorLayers=256x256.
+          --compare-batchnorm  quality: also evaluate rows generated in training mode (batch statistics).
+          --transform-rows <n> generate: rows of the Transform comparison (default 100,000).
+          --model <path>       generate/memory: load this model (zip or .onnx) instead of training one.
           --save-model <path>  train/generate/memory: save the model trained here.
           --seed <n>           seed of training and generation (default 1; generation uses seed 7).
           --threads <n>        TorchSharp intra-op threads (default: TorchSharp's choice).
@@ -33,13 +40,16 @@ internal sealed class BenchmarkArguments
         Exit codes: 0 done, 1 bad command line, 2 the Adult data was not found, 3 --model or the data file is unreadable.
         """;
 
-    private static readonly string[] s_benchmarks = ["train", "generate", "memory"];
+    private static readonly string[] s_benchmarks = ["train", "generate", "memory", "quality"];
 
     public string Benchmark { get; private init; } = "";
     public bool Help { get; private init; }
     public string? DataPath { get; private init; }
     public int? Epochs { get; private init; }
     public long? Rows { get; private init; }
+    public long? TransformRows { get; private init; }
+    public List<(string Name, string Value)> Settings { get; private init; } = [];
+    public bool CompareBatchNorm { get; private init; }
     public string? ModelPath { get; private init; }
     public string? SaveModelPath { get; private init; }
     public int Seed { get; private init; } = 1;
@@ -49,7 +59,7 @@ internal sealed class BenchmarkArguments
     /// <summary>Parses the command line; throws <see cref="ArgumentException"/> saying what is wrong.</summary>
     public static BenchmarkArguments Parse(IReadOnlyList<string> args)
     {
-        if (args.Count == 0) throw new ArgumentException("Name a benchmark: train, generate or memory.");
+        if (args.Count == 0) throw new ArgumentException("Name a benchmark: train, generate, memory or quality.");
         if (args.Any(a => a is "-h" or "--help")) return new BenchmarkArguments { Help = true };
 
         string benchmark = args[0];
@@ -58,7 +68,9 @@ internal sealed class BenchmarkArguments
 
         string? data = null, model = null, saveModel = null, json = null;
         int? epochs = null, threads = null;
-        long? rows = null;
+        long? rows = null, transformRows = null;
+        var settings = new List<(string, string)>();
+        bool compareBatchNorm = false;
         int seed = 1;
         for (int i = 1; i < args.Count; i++)
         {
@@ -69,6 +81,14 @@ internal sealed class BenchmarkArguments
                 case "--data": data = Value(); break;
                 case "--epochs": epochs = PositiveInt(name, Value()); break;
                 case "--rows": rows = PositiveCount(name, Value()); break;
+                case "--transform-rows": transformRows = PositiveCount(name, Value()); break;
+                case "--compare-batchnorm": compareBatchNorm = true; break;
+                case "--set":
+                    string assignment = Value();
+                    int eq = assignment.IndexOf('=');
+                    if (eq <= 0) throw new ArgumentException($"--set needs Name=Value; got '{assignment}'.");
+                    settings.Add((assignment[..eq], assignment[(eq + 1)..]));
+                    break;
                 case "--model": model = Value(); break;
                 case "--save-model": saveModel = Value(); break;
                 case "--seed": seed = int.TryParse(Value(), NumberStyles.Integer, CultureInfo.InvariantCulture, out int s) ? s : throw new ArgumentException($"{name} needs an integer."); break;
@@ -82,7 +102,7 @@ internal sealed class BenchmarkArguments
 
         return new BenchmarkArguments
         {
-            Benchmark = benchmark, DataPath = data, Epochs = epochs, Rows = rows, ModelPath = model,
+            Benchmark = benchmark, DataPath = data, Epochs = epochs, Rows = rows, TransformRows = transformRows, Settings = settings, CompareBatchNorm = compareBatchNorm, ModelPath = model,
             SaveModelPath = saveModel, Seed = seed, Threads = threads, JsonPath = json,
         };
     }

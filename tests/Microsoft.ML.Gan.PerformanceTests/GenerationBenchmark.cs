@@ -3,10 +3,11 @@ using System.Diagnostics;
 namespace Microsoft.ML.Gan.PerformanceTests;
 
 /// <summary>
-/// generate: times Generate() with every column of every row read through a cursor (noise, generator, decoding,
-/// getters), sets it against the bare generator forward pass on the same number of rows and against the compute
-/// limit. The four measurements advance in interleaved chunks (a tenth of the rows each), so that all of them see
-/// the same machine.
+/// generate: times Generate() with every column of every row read through a cursor (noise, the ONNX graph in ONNX
+/// Runtime with its decoding, getters), sets it against the TorchSharp path (the TorchSharp generator, then the .NET
+/// decoder, on the same noise), the bare TorchSharp forward pass and the compute limit. These advance in interleaved
+/// chunks (a tenth of the rows each), so that all of them see the same machine. Then, on a noise view, Transform
+/// against ML.NET's own ONNX transform (ApplyOnnxModel) running the same graph.
 /// </summary>
 internal static class GenerationBenchmark
 {
@@ -35,7 +36,8 @@ internal static class GenerationBenchmark
         Console.WriteLine($"Generating {rows:N0} rows: library (every column read, and cursor only) and bare forward pass, in {Chunks} interleaved chunks ...");
         using var library = new AllColumnsReader(model.Generate(rows, seed: GenerationSeed));
         using var cursorOnly = new AllColumnsReader(model.Generate(rows, seed: GenerationSeed), readColumns: false);
-        var phases = new Phase[4];
+        var phases = new Phase[5];
+        var torchPath = new TorchPath(model.Model, BatchRows);
         long chunk = (rows + Chunks - 1) / Chunks;
         chunk = (chunk + BatchRows - 1) / BatchRows * BatchRows; // whole batches, so no phase pays for a partial one mid-way
         for (long done = 0; done < rows; done += chunk)
@@ -45,9 +47,23 @@ internal static class GenerationBenchmark
             phases[1] += Phase.Time(() => Read(cursorOnly, n));
             phases[2] += Phase.Time(() => bare.Run(n, copyOut: false));
             phases[3] += Phase.Time(() => bare.Run(n, copyOut: true));
+            phases[4] += Phase.Time(() => torchPath.Run(done, n));
         }
         if (library.Rows != rows || library.Next())
             throw new InvalidOperationException($"Generate({rows:N0}) did not give exactly {rows:N0} rows.");
+
+        long transformRows = Math.Min(rows, arguments.TransformRows ?? 100_000);
+        Console.WriteLine($"Transform of a {transformRows:N0}-row noise view: GanTransformer against ApplyOnnxModel (ML.NET's ONNX transform), interleaved ...");
+        var noiseView = NoiseInputs.View(ml, model.Model, transformRows);
+        using var onnxTransformer = Microsoft.ML.Gan.Onnx.MlNetModelBridge.ToOnnxTransformer(model.Model);
+        var transformPhases = new Phase[3];
+        for (int round = 0; round < 2; round++)
+        {
+            transformPhases[0] += Phase.Time(() => new AllColumnsReader(noiseView).ReadToEnd());
+            transformPhases[1] += Phase.Time(() => new AllColumnsReader(model.Transform(noiseView)).ReadToEnd());
+            transformPhases[2] += Phase.Time(() => new AllColumnsReader(onnxTransformer.Transform(noiseView)).ReadToEnd());
+        }
+        double Rate(int i) => 2 * transformRows / Math.Max(1e-9, transformPhases[i].Seconds - transformPhases[0].Seconds);
 
         Console.WriteLine("Measuring the matmul rate ...");
         int hidden = shapes.GeneratorLayers.Count > 0 ? shapes.GeneratorLayers[0] : shapes.Width;
@@ -70,6 +86,12 @@ internal static class GenerationBenchmark
             CursorOnlyRowsPerSecond = rows / phases[1].Seconds,
             BareForwardRowsPerSecond = rows / phases[2].Seconds,
             BareForwardAndCopyRowsPerSecond = rows / phases[3].Seconds,
+            TorchPathRowsPerSecond = rows / phases[4].Seconds,
+            TransformRows = transformRows,
+            TransformRowsPerSecond = Rate(1),
+            ApplyOnnxModelRowsPerSecond = Rate(2),
+            NoiseViewSeconds = transformPhases[0].Seconds,
+            ScoringProvider = model.ScoringProvider,
             LibraryOverBare = phases[0].Seconds / phases[2].Seconds,
             OtherCores = phases.Select(p => p.Load.OtherCores).ToArray(),
             MacsPerRow = shapes.GeneratorMacsPerRow,
@@ -116,6 +138,14 @@ internal sealed class GenerationResult : BenchmarkResult
     public double CursorOnlyRowsPerSecond { get; init; }
     public double BareForwardRowsPerSecond { get; init; }
     public double BareForwardAndCopyRowsPerSecond { get; init; }
+    public double TorchPathRowsPerSecond { get; init; }
+    public long TransformRows { get; init; }
+    /// <summary>GanTransformer.Transform over a noise view, the view's own reading time taken out.</summary>
+    public double TransformRowsPerSecond { get; init; }
+    /// <summary>ML.NET's ApplyOnnxModel transform over the same view and graph, the view's own reading time taken out.</summary>
+    public double ApplyOnnxModelRowsPerSecond { get; init; }
+    public double NoiseViewSeconds { get; init; }
+    public string ScoringProvider { get; init; } = "";
     public double LibraryOverBare { get; init; }
     /// <summary>Cores busy elsewhere during each measurement: library, cursor only, bare forward, bare forward + copy.</summary>
     public double[] OtherCores { get; init; } = [];
@@ -131,6 +161,7 @@ internal sealed class GenerationResult : BenchmarkResult
     {
         PrintHeader(w);
         w.WriteLine($"model    {ModelSource}");
+        w.WriteLine($"scoring  ONNX Runtime {Microsoft.ML.OnnxRuntime.OrtEnv.Instance().GetVersionString()}, {ScoringProvider}");
         w.WriteLine($"network  G {GanShapes.Describe(Shapes.GeneratorWidths)}{(Shapes.GeneratorBatchNorm ? " (BatchNorm, eval mode)" : "")}; " +
                     $"{Columns} columns; {Format.N0(MacsPerRow)} multiply-adds per row ({Format.F(2e-3 * MacsPerRow, 1)} kFLOP)");
         w.WriteLine($"matmul   float32 torch.mm {Matmul.Size}×{Matmul.Size}: {Format.F(Matmul.LargeGflops, 1)} GFLOP/s; at the layer shape {Matmul.LayerShape}: {Format.F(Matmul.LayerGflops, 1)} GFLOP/s");
@@ -140,13 +171,81 @@ internal sealed class GenerationResult : BenchmarkResult
         new TextTable("", "rows / s", "× library", "GFLOP/s", "cores busy elsewhere")
             .Add($"library: Generate({Format.N0(Rows)}) + read every column", Format.N0(LibraryRowsPerSecond), "1.00", Format.F(LibraryGflops, 1), Busy(0))
             .Add("library: same rows, cursor only (no column read)", Format.N0(CursorOnlyRowsPerSecond), Format.F(CursorOnlyRowsPerSecond / LibraryRowsPerSecond, 2), "", Busy(1))
+            .Add($"TorchSharp path: G forward + .NET decode, same noise (batch {GenerationBenchmark.BatchRows})", Format.N0(TorchPathRowsPerSecond), Format.F(TorchPathRowsPerSecond / LibraryRowsPerSecond, 2), Format.F(2.0 * MacsPerRow * TorchPathRowsPerSecond / 1e9, 1), Busy(4))
             .Add($"bare: randn + G forward (batch {GenerationBenchmark.BatchRows}, eval, no_grad)", Format.N0(BareForwardRowsPerSecond), Format.F(BareForwardRowsPerSecond / LibraryRowsPerSecond, 2), Format.F(BareGflops, 1), Busy(2))
             .Add("bare: forward + copy out to a .NET array", Format.N0(BareForwardAndCopyRowsPerSecond), Format.F(BareForwardAndCopyRowsPerSecond / LibraryRowsPerSecond, 2), "", Busy(3))
             .Add($"compute limit at the {Matmul.Size}² mm rate", Format.N0(ComputeLimitRowsPerSecond), Format.F(ComputeLimitRowsPerSecond / LibraryRowsPerSecond, 2), Format.F(Matmul.LargeGflops, 1), Format.F(MatmulLoad.OtherCores, 2))
             .Add("compute limit at the layer-shape mm rate", Format.N0(LayerShapeLimitRowsPerSecond), Format.F(LayerShapeLimitRowsPerSecond / LibraryRowsPerSecond, 2), Format.F(Matmul.LayerGflops, 1), "")
             .Print(w);
         w.WriteLine();
+        new TextTable($"Transform of a noise view ({Format.N0(TransformRows)} rows, read twice; the view's own {Format.F(NoiseViewSeconds, 2)} s taken out)", "rows / s", "× GanTransformer")
+            .Add("GanTransformer.Transform (ONNX Runtime, batched)", Format.N0(TransformRowsPerSecond), "1.00")
+            .Add("ApplyOnnxModel (ML.NET OnnxTransformer, same graph)", Format.N0(ApplyOnnxModelRowsPerSecond), Format.F(ApplyOnnxModelRowsPerSecond / TransformRowsPerSecond, 2))
+            .Print(w);
+        w.WriteLine();
         w.WriteLine($"library/bare time ratio: {Format.F(LibraryOverBare, 2)} ({Format.F(LibrarySeconds, 2)} s for {Format.N0(Rows)} rows; the four measurements ran in interleaved chunks; checksum {Checksum:G6})");
         LoadWarning.Print(w, OtherCores.Append(MatmulLoad.OtherCores).Max(), Machine.LogicalCores);
+    }
+}
+
+/// <summary>The TorchSharp path: the same rows as Generate() (same noise and draws), through TorchSharp's forward pass and the .NET decoder.</summary>
+internal sealed class TorchPath(GanModel model, int batch)
+{
+    private readonly float[] _noise = new float[batch * model.NoiseDimension];
+    private readonly float[] _draws = new float[Math.Max(1, batch * model.DrawsPerRow)];
+
+    public void Run(long firstRow, long rows)
+    {
+        int nz = model.NoiseDimension, nd = model.DrawsPerRow;
+        for (long done = 0; done < rows; done += batch)
+        {
+            int b = (int)Math.Min(batch, rows - done);
+            for (int r = 0; r < b; r++)
+            {
+                var source = new Microsoft.ML.Gan.Training.NoiseSource(GenerationBenchmark.GenerationSeed, (ulong)(firstRow + done + r));
+                source.FillNoise(_noise.AsSpan(r * nz, nz), model.Options.NoisePrior);
+                source.FillUniform(_draws.AsSpan(r * nd, nd));
+            }
+            model.GenerateWithTorch(_noise, _draws, b, model.Options.CategorySampling);
+        }
+    }
+}
+
+/// <summary>A streaming view of noise rows (and category draws) for Transform: the input a pipeline would give.</summary>
+internal static class NoiseInputs
+{
+    private sealed class Row
+    {
+        public float[] Noise { get; set; } = [];
+        public float[] Condition { get; set; } = [];
+        public float[] CategoryDraws { get; set; } = [];
+    }
+
+    /// <summary>Noise, a condition drawn as Generate draws it, and category draws: every input the graph can take.</summary>
+    public static IDataView View(MLContext ml, GanModel model, long rows)
+    {
+        int nz = model.NoiseDimension, nd = Math.Max(1, model.Encoder.DrawCount), nc = Math.Max(1, model.ConditionWidth);
+        var schema = Microsoft.ML.Data.SchemaDefinition.Create(typeof(Row));
+        schema["Noise"].ColumnName = model.Options.NoiseColumnName;
+        schema["Noise"].ColumnType = new Microsoft.ML.Data.VectorDataViewType(Microsoft.ML.Data.NumberDataViewType.Single, nz);
+        schema["Condition"].ColumnType = new Microsoft.ML.Data.VectorDataViewType(Microsoft.ML.Data.NumberDataViewType.Single, nc);
+        schema["CategoryDraws"].ColumnType = new Microsoft.ML.Data.VectorDataViewType(Microsoft.ML.Data.NumberDataViewType.Single, nd);
+        return ml.Data.LoadFromEnumerable(Stream(model, rows, nz, nd, nc), schema);
+    }
+
+    private static IEnumerable<Row> Stream(GanModel model, long rows, int nz, int nd, int nc)
+    {
+        var uniforms = new float[model.DrawsPerRow];
+        for (long i = 0; i < rows; i++)
+        {
+            var row = new Row { Noise = new float[nz], Condition = new float[nc], CategoryDraws = new float[nd] };
+            var source = new Microsoft.ML.Gan.Training.NoiseSource(99, (ulong)i);
+            source.FillNoise(row.Noise, NoisePrior.Gaussian);
+            source.FillUniform(uniforms);
+            var (draws, condition) = model.SplitDraws(uniforms, 1);
+            draws.AsSpan(0, Math.Min(nd, draws.Length)).CopyTo(row.CategoryDraws);
+            condition.AsSpan(0, Math.Min(nc, condition.Length)).CopyTo(row.Condition);
+            yield return row;
+        }
     }
 }

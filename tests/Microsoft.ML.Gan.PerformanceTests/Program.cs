@@ -1,7 +1,7 @@
 using Microsoft.ML.Gan.PerformanceTests;
 
 // Benchmarks of Microsoft.ML.Gan, run by hand:
-//   dotnet run -c Release --project tests/Microsoft.ML.Gan.PerformanceTests -- <train|generate|memory> [options]
+//   dotnet run -c Release --project tests/Microsoft.ML.Gan.PerformanceTests -- <train|generate|memory|quality> [options]
 // Every figure of one benchmark comes from one process, so the ratios it prints compare like with like.
 
 BenchmarkArguments arguments;
@@ -32,6 +32,7 @@ try
         "train" => TrainingBenchmark.Run(arguments),
         "generate" => GenerationBenchmark.Run(arguments),
         "memory" => MemoryBenchmark.Run(arguments),
+        "quality" => QualityBenchmark.Run(arguments),
         _ => throw new InvalidOperationException($"Unknown benchmark '{arguments.Benchmark}'."), // Parse has checked the name
     };
 

@@ -87,7 +87,7 @@ public sealed class BadInputTests
         StringAssert.Contains(d.Message, "Column 'When'");
         StringAssert.Contains(d.Message, "DateTime");
         // Leaving the column out is the remedy the message gives, and it works.
-        using var model = ml.Gan().Train(new GanTrainer.Options { Epochs = 1, BatchSize = 5, Columns = ["A"], Seed = 1 }).Fit(dates);
+        using var model = ml.Gan().Train(new GanTrainer.Options { Epochs = 1, BatchSize = 10, Columns = ["A"], Seed = 1 }).Fit(dates);
         Assert.AreEqual(1, model.TrainingSchema.Count);
     }
 

@@ -115,7 +115,7 @@ public sealed class ModelFileTests
             using (var reader = new StreamReader(entry.Open())) text = reader.ReadToEnd();
             entry.Delete();
             using var writer = new StreamWriter(zip.CreateEntry("manifest.json").Open());
-            writer.Write(text.Replace("\"FormatVersion\": 1", "\"FormatVersion\": 99"));
+            writer.Write(text.Replace($"\"FormatVersion\": {GanModel.FormatVersion}", "\"FormatVersion\": 99"));
         }
         var e = Assert.ThrowsExactly<InvalidDataException>(() => s_ml.Gan().LoadModel(path));
         StringAssert.Contains(e.Message, "format version 99");

@@ -8,20 +8,23 @@ namespace Microsoft.ML.Gan.Tests;
 [TestClass]
 public sealed class SeedTheoremTests
 {
-    internal static GanTrainer.Options SeedOptions(GanLossKind loss = GanLossKind.NonSaturating) => new()
+    /// <summary>The seed's GAN (<see cref="GanTrainer.Options.Classic"/>) sized for a one-column mixture.</summary>
+    internal static GanTrainer.Options SeedOptions(GanLossKind loss = GanLossKind.NonSaturating)
     {
-        Epochs = 300,
-        BatchSize = 200,
-        NoiseDimension = 8,
-        GeneratorLayers = [64, 64],
-        DiscriminatorLayers = [64, 64],
-        DiscriminatorDropout = 0,
-        Loss = loss,
-        GeneratorLearningRate = 2e-4,
-        DiscriminatorLearningRate = 2e-4,
-        Seed = 11,
-        Device = GanDevice.Cpu,
-    };
+        var options = GanTrainer.Options.Classic();
+        options.Epochs = 300;
+        options.BatchSize = 200;
+        options.NoiseDimension = 8;
+        options.GeneratorLayers = [64, 64];
+        options.DiscriminatorLayers = [64, 64];
+        options.DiscriminatorDropout = 0;
+        options.Loss = loss;
+        options.GeneratorLearningRate = 2e-4;
+        options.DiscriminatorLearningRate = 2e-4;
+        options.Seed = 11;
+        options.Device = GanDevice.Cpu;
+        return options;
+    }
 
     [TestMethod]
     public void NonSaturatingGanMatchesATwoModeMixtureAndReachesTheOptimum()

@@ -12,11 +12,21 @@ public sealed class TrainingDiagnosticsTests
     private static IDataView Mixture(MLContext ml) =>
         ml.Data.LoadFromEnumerable(TestTables.TwoGaussians(1000, 2).Select(v => new TestTables.Scalar { Value = v }));
 
-    private static GanTrainer.Options Small(int epochs, int interval) => new()
+    /// <summary>The seed's GAN, small: these tests are about the checks, not the model.</summary>
+    private static GanTrainer.Options Small(int epochs, int interval)
     {
-        Epochs = epochs, BatchSize = 100, NoiseDimension = 8, GeneratorLayers = [32, 32], DiscriminatorLayers = [32, 32],
-        DiscriminatorDropout = 0, Seed = 3, ValidationInterval = interval, ValidationRows = 1000,
-    };
+        var options = GanTrainer.Options.Classic();
+        options.Epochs = epochs;
+        options.BatchSize = 100;
+        options.NoiseDimension = 8;
+        options.GeneratorLayers = [32, 32];
+        options.DiscriminatorLayers = [32, 32];
+        options.DiscriminatorDropout = 0;
+        options.Seed = 3;
+        options.ValidationInterval = interval;
+        options.ValidationRows = 1000;
+        return options;
+    }
 
     [TestMethod]
     public void ChecksAreScoredEveryIntervalAndInTheLastEpoch()
@@ -49,7 +59,7 @@ public sealed class TrainingDiagnosticsTests
         var rows = TestTables.MixedRows(600, seed: 4);
         var settings = new TabularEncoderSettings(new HashSet<string> { "", "?" }, 100, int.MaxValue);
         var (encoder, matrix, count) = TabularEncoder.Fit(ml.Data.LoadFromEnumerable(rows), ["Height", "City"], settings);
-        using var generator = new GeneratorNetwork(4, [8], encoder.Width, batchNorm: false);
+        using var generator = new GeneratorNetwork(4, [8], encoder.Width, batchNorm: false, residual: false);
         using (no_grad())
         {
             generator.Output.weight!.zero_();
@@ -58,7 +68,7 @@ public sealed class TrainingDiagnosticsTests
             bias[1 + Array.IndexOf(city.Levels, "Oslo")] = 20; // Height takes float 0; City's span follows
             generator.Output.bias!.copy_(tensor(bias));
         }
-        var diagnostics = new TrainingDiagnostics(encoder, matrix, count, 500, NoisePrior.Gaussian, 4, seed: 1);
+        var diagnostics = new TrainingDiagnostics(encoder, null, matrix, count, 500, NoisePrior.Gaussian, 4, seed: 1);
         var result = diagnostics.Measure(generator, CategorySampling.Sample);
         foreach (string city in new[] { "Lima", "Pune", "Kyiv", "?" })
             Assert.IsTrue(result.Collapsed.Any(c => c.StartsWith($"City = '{city}'")), $"City '{city}' reported: {string.Join(" | ", result.Collapsed)}");

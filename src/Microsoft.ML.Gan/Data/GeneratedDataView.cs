@@ -5,9 +5,11 @@ using Microsoft.ML.Gan.Training;
 namespace Microsoft.ML.Gan.Data;
 
 /// <summary>
-/// <see cref="GanTransformer.Generate"/>'s result: a fixed number of synthetic rows for one seed, produced in
+/// <see cref="GanTransformer.Generate(long, int?)"/>'s result: a fixed number of synthetic rows for one seed, produced in
 /// batches as a cursor moves, never materialised. Row i of a seed is the same every time it is read (an
-/// IDataView must be re-readable), whatever the batching.
+/// IDataView must be re-readable), whatever the batching. With conditions, candidate rows are generated (the
+/// generator conditioned on one of them when it can be) and only rows that honour every condition are kept, up to
+/// a budget of candidates; a cursor that exhausts it throws, saying how many rows it found.
 /// </summary>
 internal sealed class GeneratedDataView : IDataView
 {
@@ -15,11 +17,14 @@ internal sealed class GeneratedDataView : IDataView
     private readonly long _rowCount;
     private readonly ulong _seed;
 
-    public GeneratedDataView(GanModel model, long rowCount, ulong seed)
+    private readonly RowConditions? _conditions;
+
+    public GeneratedDataView(GanModel model, long rowCount, ulong seed, RowConditions? conditions = null)
     {
         _model = model;
         _rowCount = rowCount;
         _seed = seed;
+        _conditions = conditions;
     }
 
     public bool CanShuffle => false;
@@ -45,6 +50,10 @@ internal sealed class GeneratedDataView : IDataView
         private int _inBatch;
         private int _batchCount;
         private long _batchStart;
+        private readonly DecodedRows? _candidates;
+        private int _candidateCount;
+        private int _candidateNext;
+        private long _candidatesMade;
 
         public Cursor(GeneratedDataView view, IEnumerable<DataViewSchema.Column> columnsNeeded)
         {
@@ -62,6 +71,7 @@ internal sealed class GeneratedDataView : IDataView
                 source.FillNoise(noise, prior);
                 source.FillUniform(draws);
             };
+            if (view._conditions is not null) _candidates = new DecodedRows(encoder, view._model.ScoringOptions.BatchSize);
             _getters = new Delegate[encoder.Columns.Count];
             for (int c = 0; c < _getters.Length; c++) _getters[c] = DecodedGetters.Create(encoder.Columns[c], c, _rows, CurrentIndex);
         }
@@ -108,10 +118,39 @@ internal sealed class GeneratedDataView : IDataView
         private void FillBatch()
         {
             int rows = (int)Math.Min(_rows.Capacity, _view._rowCount - _position);
-            _batchStart = _position;
-            _view._model.Generate(rows, _inputs, _rows);
+            if (_view._conditions is { } conditions) FillConditioned(rows, conditions);
+            else
+            {
+                _batchStart = _position;
+                _view._model.Generate(rows, _inputs, _rows);
+            }
             _batchCount = rows;
             _inBatch = 0;
+        }
+
+        /// <summary>Fills the batch with candidate rows that honour every condition, in candidate order.</summary>
+        private void FillConditioned(int rows, RowConditions conditions)
+        {
+            var candidates = _candidates!;
+            for (int filled = 0; filled < rows;)
+            {
+                if (_candidateNext == _candidateCount)
+                {
+                    long budget = conditions.CandidateBudget(_view._rowCount);
+                    if (_candidatesMade >= budget)
+                        throw new InvalidOperationException(
+                            $"Generating rows with {conditions.Describe()}: {_candidatesMade:N0} candidate rows gave only {_position + filled:N0} that honour the conditions, " +
+                            $"fewer than the {_view._rowCount:N0} asked for (the limit is {conditions.MaximumCandidatesPerRow} candidates a row). The generator rarely makes " +
+                            "this combination: ask for fewer rows or conditions, train longer, or train with ConditionalGenerator (the default).");
+                    _candidateCount = (int)Math.Min(candidates.Capacity, budget - _candidatesMade);
+                    _batchStart = _candidatesMade;
+                    _view._model.Generate(_candidateCount, _inputs, candidates, conditions.Fixed);
+                    _candidatesMade += _candidateCount;
+                    _candidateNext = 0;
+                }
+                int i = _candidateNext++;
+                if (conditions.Honoured(candidates, i)) candidates.CopyRow(i, _rows, filled++);
+            }
         }
     }
 }

@@ -120,4 +120,8 @@ internal sealed class ColumnEncoderState
     public bool[]? LevelIsMissing { get; set; }
     public string? KeyRawType { get; set; }
     public ulong KeyCount { get; set; }
+    /// <summary>Mode-specific normalisation's Gaussian modes (numeric columns); null for min-max.</summary>
+    public double[]? ModeMeans { get; set; }
+    public double[]? ModeStandardDeviations { get; set; }
+    public double[]? ModeWeights { get; set; }
 }

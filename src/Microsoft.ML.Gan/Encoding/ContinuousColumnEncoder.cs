@@ -3,13 +3,23 @@ using Microsoft.ML.Gan.Onnx;
 namespace Microsoft.ML.Gan.Encoding;
 
 /// <summary>
-/// A numeric column (floating point or integer). The value is scaled linearly from the training range onto
-/// [-1, 1] (a tanh head); a column with missing values (NaN) gets a two-way softmax head present/missing so the
-/// generator learns their rate. Decoding maps back, clamps to the training range and rounds integer columns.
+/// A numeric column (floating point or integer), in one of two normalisations:
+/// <list type="bullet">
+/// <item><b>mode-specific</b> (CTGAN's): a variational Gaussian mixture is fitted to the column; a value is encoded as
+/// a one-hot of a mode drawn from its posterior (a softmax head) and its offset within that mode,
+/// (v − μ) / (4σ) clipped to ±0.99 (a tanh head). Multi-modal and long-tailed columns keep their shape;</item>
+/// <item><b>min-max</b>: the value scaled linearly from the training range onto [-1, 1] (a tanh head).</item>
+/// </list>
+/// A column with missing values (NaN) also gets a two-way softmax head present/missing so the generator learns their
+/// rate. Decoding maps back, clamps to the training range and rounds integer columns.
 /// </summary>
 internal sealed class ContinuousColumnEncoder : ColumnEncoder
 {
+    /// <summary>An offset of ±1 in the tanh head is this many standard deviations from the mode's mean.</summary>
+    private const double ModeScale = 4;
+
     private readonly OutputSpan[] _spans;
+    private readonly BayesianGaussianMixture? _mixture;
 
     public ContinuousColumnEncoder(ColumnEncoderState state)
         : base(state.Name, state.Kind)
@@ -18,9 +28,18 @@ internal sealed class ContinuousColumnEncoder : ColumnEncoder
         Maximum = state.Maximum;
         RowCount = state.RowCount;
         MissingCount = state.MissingCount;
-        _spans = HasMissing
-            ? [new OutputSpan(0, 1, SpanActivation.Tanh), new OutputSpan(1, 2, SpanActivation.Softmax)]
-            : [new OutputSpan(0, 1, SpanActivation.Tanh)];
+        if (state.ModeMeans is { } means)
+        {
+            var stds = state.ModeStandardDeviations ?? throw new InvalidDataException($"Column '{Name}': the saved modes lack their standard deviations.");
+            var weights = state.ModeWeights ?? throw new InvalidDataException($"Column '{Name}': the saved modes lack their weights.");
+            if (stds.Length != means.Length || weights.Length != means.Length)
+                throw new InvalidDataException($"Column '{Name}': the saved modes' means, standard deviations and weights differ in number.");
+            _mixture = new BayesianGaussianMixture(means.Select((m, k) => new MixtureComponent(weights[k], m, stds[k])).ToArray());
+        }
+        var spans = new List<OutputSpan> { new(0, 1, SpanActivation.Tanh) };
+        if (ModeCount > 0) spans.Add(new OutputSpan(1, ModeCount, SpanActivation.Softmax));
+        if (HasMissing) spans.Add(new OutputSpan(1 + ModeCount, 2, SpanActivation.Softmax));
+        _spans = spans.ToArray();
     }
 
     public double Minimum { get; }
@@ -30,12 +49,20 @@ internal sealed class ContinuousColumnEncoder : ColumnEncoder
     public bool HasMissing => MissingCount > 0;
     public bool IsInteger => ColumnKinds.IsInteger(Kind);
 
-    public override int Width => HasMissing ? 3 : 1;
-    public override int DrawCount => HasMissing ? 1 : 0;
+    /// <summary>The mixture's modes (mode-specific normalisation); empty for min-max.</summary>
+    public IReadOnlyList<MixtureComponent> Modes => _mixture?.Components ?? [];
+
+    public int ModeCount => _mixture?.Components.Count ?? 0;
+
+    public override int Width => 1 + ModeCount + (HasMissing ? 2 : 0);
+    public override int DrawCount => (ModeCount > 0 ? 1 : 0) + (HasMissing ? 1 : 0);
     public override IReadOnlyList<OutputSpan> Spans => _spans;
 
-    /// <summary>Fits the range from the column's values (NaN for missing); the caller has rejected infinities.</summary>
-    public static ContinuousColumnEncoder Fit(string name, ColumnKind kind, ReadOnlySpan<double> values)
+    /// <summary>
+    /// Fits the range from the column's values (NaN for missing; the caller has rejected infinities) and, when
+    /// <paramref name="mixture"/> is given, a Gaussian mixture on the present values.
+    /// </summary>
+    public static ContinuousColumnEncoder Fit(string name, ColumnKind kind, ReadOnlySpan<double> values, BayesianGaussianMixtureOptions? mixture)
     {
         double min = double.PositiveInfinity, max = double.NegativeInfinity;
         long missing = 0;
@@ -45,36 +72,85 @@ internal sealed class ContinuousColumnEncoder : ColumnEncoder
             if (v < min) min = v;
             if (v > max) max = v;
         }
-        return new ContinuousColumnEncoder(new ColumnEncoderState
+        var state = new ColumnEncoderState
         {
             Name = name, Kind = kind, Minimum = min, Maximum = max, RowCount = values.Length, MissingCount = missing,
-        });
+        };
+        if (mixture is not null && missing < values.Length)
+        {
+            var present = new double[values.Length - missing];
+            int i = 0;
+            foreach (double v in values)
+            {
+                if (!double.IsNaN(v)) present[i++] = v;
+            }
+            var modes = BayesianGaussianMixture.Fit(present, mixture).Components;
+            state.ModeMeans = modes.Select(m => m.Mean).ToArray();
+            state.ModeStandardDeviations = modes.Select(m => m.StandardDeviation).ToArray();
+            state.ModeWeights = modes.Select(m => m.Weight).ToArray();
+        }
+        return new ContinuousColumnEncoder(state);
     }
 
-    public void Encode(ReadOnlySpan<double> values, float[] matrix, int stride, int offset)
+    /// <summary>
+    /// Writes the encoded rows. With modes, each value's mode is drawn from its posterior with a counter-based
+    /// uniform of (<paramref name="seed"/>, row), as CTGAN draws it, so a value near two modes is taught as both.
+    /// </summary>
+    public void Encode(ReadOnlySpan<double> values, float[] matrix, int stride, int offset, ulong seed)
     {
         double range = Maximum - Minimum;
+        int widest = _mixture is null ? 0 : Enumerable.Range(0, ModeCount).MaxBy(k => _mixture.Components[k].Weight);
+        Span<float> uniform = stackalloc float[1];
         for (int r = 0; r < values.Length; r++)
         {
             int at = r * stride + offset;
             double v = values[r];
             bool missing = double.IsNaN(v);
-            // A missing value sits at the middle of the range so it pulls the tanh head nowhere.
-            matrix[at] = missing || range == 0 ? 0f : (float)(2 * (v - Minimum) / range - 1);
+            if (_mixture is null)
+            {
+                // A missing value sits at the middle of the range so it pulls the tanh head nowhere.
+                matrix[at] = missing || range == 0 ? 0f : (float)(2 * (v - Minimum) / range - 1);
+            }
+            else
+            {
+                Array.Clear(matrix, at + 1, ModeCount);
+                int mode = widest; // a missing value gets the heaviest mode and offset 0: a valid, uninformative code
+                double alpha = 0;
+                if (!missing)
+                {
+                    new Training.NoiseSource(seed, (ulong)r).FillUniform(uniform);
+                    mode = _mixture.Sample(v, Math.Min(uniform[0], 0.99999994f));
+                    var m = _mixture.Components[mode];
+                    alpha = Math.Clamp((v - m.Mean) / (ModeScale * m.StandardDeviation), -0.99, 0.99);
+                }
+                matrix[at] = (float)alpha;
+                matrix[at + 1 + mode] = 1f;
+            }
             if (HasMissing)
             {
-                matrix[at + 1] = missing ? 0f : 1f;
-                matrix[at + 2] = missing ? 1f : 0f;
+                int flag = at + 1 + ModeCount;
+                matrix[flag] = missing ? 0f : 1f;
+                matrix[flag + 1] = missing ? 1f : 0f;
             }
         }
     }
 
-    /// <summary>Decodes one row's slice of generator output (tanh already applied to the value, logits for the flag).</summary>
+    /// <summary>
+    /// Decodes one row's slice of generator output (tanh already applied to the offset, logits on the other
+    /// heads). Draws: the mode's first (with modes), then the missing flag's.
+    /// </summary>
     public double Decode(ReadOnlySpan<float> slice, ReadOnlySpan<float> draws, CategorySampling sampling)
     {
-        if (HasMissing && Choose(slice.Slice(1, 2), draws[0], sampling) == 1) return double.NaN;
+        int modeDraws = ModeCount > 0 ? 1 : 0;
+        if (HasMissing && Choose(slice.Slice(1 + ModeCount, 2), draws[modeDraws], sampling) == 1) return double.NaN;
         double t = Math.Clamp((double)slice[0], -1.0, 1.0);
-        double v = Minimum + (t + 1) / 2 * (Maximum - Minimum);
+        double v;
+        if (_mixture is null) v = Minimum + (t + 1) / 2 * (Maximum - Minimum);
+        else
+        {
+            var m = _mixture.Components[Choose(slice.Slice(1, ModeCount), draws[0], sampling)];
+            v = t * (ModeScale * m.StandardDeviation) + m.Mean;
+        }
         // Half to even, as ONNX's Round, so the exported graph decodes the same integers.
         if (IsInteger) v = Math.Round(v, MidpointRounding.ToEven);
         return Math.Clamp(v, Minimum, Maximum);
@@ -85,7 +161,19 @@ internal sealed class ContinuousColumnEncoder : ColumnEncoder
         // The same operations in the same order as Decode, in double.
         var t = g.Node("Cast", [g.Node("Tanh", [OnnxSlice(g, output, offset, 1)])], ("to", (long)OnnxType.Double));
         t = g.Node("Min", [g.Node("Max", [t, g.Scalar(-1.0)]), g.Scalar(1.0)]);
-        var v = g.Node("Add", [g.Node("Mul", [g.Node("Div", [g.Node("Add", [t, g.Scalar(1.0)]), g.Scalar(2.0)]), g.Scalar(Maximum - Minimum)]), g.Scalar(Minimum)]);
+        string v;
+        if (_mixture is null)
+            v = g.Node("Add", [g.Node("Mul", [g.Node("Div", [g.Node("Add", [t, g.Scalar(1.0)]), g.Scalar(2.0)]), g.Scalar(Maximum - Minimum)]), g.Scalar(Minimum)]);
+        else
+        {
+            var mode = OnnxChoose(g, output, offset + 1, ModeCount, draws, drawOffset, sampling);
+            var scales = Modes.Select(m => ModeScale * m.StandardDeviation).ToArray();
+            var means = Modes.Select(m => m.Mean).ToArray();
+            // [batch] → [batch, 1], to line up with the [batch, 1] offset.
+            var scale = g.Node("Unsqueeze", [g.Node("Gather", [g.Constant(scales, scales.Length), mode], ("axis", 0)), g.Constant([1L], 1)]);
+            var mean = g.Node("Unsqueeze", [g.Node("Gather", [g.Constant(means, means.Length), mode], ("axis", 0)), g.Constant([1L], 1)]);
+            v = g.Node("Add", [g.Node("Mul", [t, scale]), mean]);
+        }
         if (IsInteger) v = g.Node("Round", [v]);
         v = g.Node("Min", [g.Node("Max", [v, g.Scalar(Minimum)]), g.Scalar(Maximum)]);
         v = g.Node("Reshape", [v, g.Constant([-1L], 1)]);
@@ -93,7 +181,8 @@ internal sealed class ContinuousColumnEncoder : ColumnEncoder
         if (type != OnnxType.Double) v = g.Node("Cast", [v], ("to", (long)type));
         if (HasMissing)
         {
-            var missing = g.Node("Equal", [OnnxChoose(g, output, offset + 1, 2, draws, drawOffset, sampling), g.Scalar(1L)]);
+            int missingDraw = drawOffset + (ModeCount > 0 ? 1 : 0);
+            var missing = g.Node("Equal", [OnnxChoose(g, output, offset + 1 + ModeCount, 2, draws, missingDraw, sampling), g.Scalar(1L)]);
             var nan = type == OnnxType.Float ? g.Scalar(float.NaN) : g.Scalar(double.NaN);
             v = g.Node("Where", [missing, nan, v]);
         }
@@ -118,6 +207,9 @@ internal sealed class ContinuousColumnEncoder : ColumnEncoder
     public override ColumnEncoderState ToState() => new()
     {
         Name = Name, Kind = Kind, Minimum = Minimum, Maximum = Maximum, RowCount = RowCount, MissingCount = MissingCount,
+        ModeMeans = _mixture?.Components.Select(m => m.Mean).ToArray(),
+        ModeStandardDeviations = _mixture?.Components.Select(m => m.StandardDeviation).ToArray(),
+        ModeWeights = _mixture?.Components.Select(m => m.Weight).ToArray(),
     };
 
     public override GanColumnInfo ToInfo() => new(

@@ -137,7 +137,12 @@ internal sealed class TabularEncoder
 }
 
 /// <summary>The checks and limits that apply while the training table is read.</summary>
-internal sealed record TabularEncoderSettings(ISet<string> MissingCategoryTokens, int MaximumCategories, long MaximumRows);
+/// <remarks>
+/// Modes holds mode-specific normalisation's mixture settings (null for min-max normalisation); Seed seeds the
+/// mixtures and the per-row mode draws.
+/// </remarks>
+internal sealed record TabularEncoderSettings(ISet<string> MissingCategoryTokens, int MaximumCategories, long MaximumRows,
+    BayesianGaussianMixtureOptions? Modes = null, int Seed = 0);
 
 /// <summary>A batch of decoded rows: a double per row for numeric columns, a category index for the others.</summary>
 internal sealed class DecodedRows
@@ -157,6 +162,16 @@ internal sealed class DecodedRows
     public int Capacity { get; }
     public double[]?[] Numbers { get; }
     public int[]?[] Levels { get; }
+
+    /// <summary>Copies row <paramref name="from"/> into row <paramref name="to"/> of <paramref name="into"/> (same encoder).</summary>
+    public void CopyRow(int from, DecodedRows into, int to)
+    {
+        for (int c = 0; c < Numbers.Length; c++)
+        {
+            if (Numbers[c] is { } n) into.Numbers[c]![to] = n[from];
+            else into.Levels[c]![to] = Levels[c]![from];
+        }
+    }
 }
 
 /// <summary>Reads one column through the cursor into a compact buffer, checking each value on the way.</summary>
@@ -181,16 +196,16 @@ internal abstract class ColumnReader
         var kind = ColumnKinds.TryFrom(column.Type)!.Value;
         return kind switch
         {
-            ColumnKind.Single => new NumberReader<float>(column, kind, v => v),
-            ColumnKind.Double => new NumberReader<double>(column, kind, v => v),
-            ColumnKind.SByte => new NumberReader<sbyte>(column, kind, v => v),
-            ColumnKind.Byte => new NumberReader<byte>(column, kind, v => v),
-            ColumnKind.Int16 => new NumberReader<short>(column, kind, v => v),
-            ColumnKind.UInt16 => new NumberReader<ushort>(column, kind, v => v),
-            ColumnKind.Int32 => new NumberReader<int>(column, kind, v => v),
-            ColumnKind.UInt32 => new NumberReader<uint>(column, kind, v => v),
-            ColumnKind.Int64 => new NumberReader<long>(column, kind, v => v),
-            ColumnKind.UInt64 => new NumberReader<ulong>(column, kind, v => v),
+            ColumnKind.Single => new NumberReader<float>(column, kind, v => v, settings),
+            ColumnKind.Double => new NumberReader<double>(column, kind, v => v, settings),
+            ColumnKind.SByte => new NumberReader<sbyte>(column, kind, v => v, settings),
+            ColumnKind.Byte => new NumberReader<byte>(column, kind, v => v, settings),
+            ColumnKind.Int16 => new NumberReader<short>(column, kind, v => v, settings),
+            ColumnKind.UInt16 => new NumberReader<ushort>(column, kind, v => v, settings),
+            ColumnKind.Int32 => new NumberReader<int>(column, kind, v => v, settings),
+            ColumnKind.UInt32 => new NumberReader<uint>(column, kind, v => v, settings),
+            ColumnKind.Int64 => new NumberReader<long>(column, kind, v => v, settings),
+            ColumnKind.UInt64 => new NumberReader<ulong>(column, kind, v => v, settings),
             ColumnKind.Text => new TextReader(column, settings),
             ColumnKind.Boolean => new ValueReader<bool>(column, kind, v => v ? 1UL : 0UL, settings),
             ColumnKind.Key => column.Type.RawType switch
@@ -207,7 +222,7 @@ internal abstract class ColumnReader
     protected InvalidOperationException AllMissing(long rows) => new(
         $"Column '{Name}' has only missing values in all {rows:N0} rows: there is nothing to learn. Leave it out of Options.Columns.");
 
-    private sealed class NumberReader<T>(DataViewSchema.Column column, ColumnKind kind, Func<T, double> toDouble) : ColumnReader(column)
+    private sealed class NumberReader<T>(DataViewSchema.Column column, ColumnKind kind, Func<T, double> toDouble, TabularEncoderSettings settings) : ColumnReader(column)
     {
         private readonly List<double> _values = [];
         private ValueGetter<T>? _getter;
@@ -228,13 +243,30 @@ internal abstract class ColumnReader
 
         public override ColumnEncoder FitEncoder()
         {
-            var encoder = ContinuousColumnEncoder.Fit(Name, kind, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_values));
+            var mixture = settings.Modes is null ? null : new BayesianGaussianMixtureOptions
+            {
+                MaximumComponents = settings.Modes.MaximumComponents, WeightThreshold = settings.Modes.WeightThreshold,
+                WeightConcentration = settings.Modes.WeightConcentration, MaximumIterations = settings.Modes.MaximumIterations,
+                Tolerance = settings.Modes.Tolerance, SampleSize = settings.Modes.SampleSize, Seed = ColumnSeed,
+            };
+            var encoder = ContinuousColumnEncoder.Fit(Name, kind, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_values), mixture);
             if (encoder.MissingCount == encoder.RowCount) throw AllMissing(encoder.RowCount);
             return encoder;
         }
 
         public override void Encode(ColumnEncoder encoder, float[] matrix, int stride, int offset) =>
-            ((ContinuousColumnEncoder)encoder).Encode(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_values), matrix, stride, offset);
+            ((ContinuousColumnEncoder)encoder).Encode(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_values), matrix, stride, offset, (ulong)ColumnSeed);
+
+        /// <summary>Each column's own seed, from the training seed and the column's name, so columns draw independently.</summary>
+        private int ColumnSeed
+        {
+            get
+            {
+                uint hash = 2166136261; // FNV-1a: stable across runs and platforms, unlike string.GetHashCode
+                foreach (char ch in Name) hash = (hash ^ ch) * 16777619;
+                return settings.Seed ^ (int)hash;
+            }
+        }
     }
 
     /// <summary>Categories given by a text value; rows hold the index of first appearance until fitting sorts them.</summary>

@@ -170,6 +170,12 @@ public sealed class SyntheticDataMetrics
         ColumnPairTrendsScore = pairs.Count > 0 ? pairs.Average(p => p.Score) : double.NaN;
     }
 
+    /// <summary>
+    /// The overall quality score: the mean of <see cref="ColumnShapesScore"/> and <see cref="ColumnPairTrendsScore"/>
+    /// (the definition SDMetrics and SDGym use, so figures compare with theirs).
+    /// </summary>
+    public double QualityScore => (ColumnShapesScore + ColumnPairTrendsScore) / 2;
+
     /// <summary>Rows read from the real table.</summary>
     public long RealRowCount { get; }
 

@@ -4,10 +4,11 @@ using static TorchSharp.torch;
 namespace Microsoft.ML.Gan.Networks;
 
 /// <summary>
-/// One affine map of the generator in inference form: y = W x + b, then ReLU on hidden layers. The weights are
-/// row-major [Outputs, Inputs], as torch stores a Linear's weight.
+/// One affine map of the generator in inference form: y = W x + b, then ReLU on hidden layers, then (residual
+/// layers) the layer's input appended after y. The weights are row-major [Outputs, Inputs], as torch stores a
+/// Linear's weight.
 /// </summary>
-internal sealed record FoldedLayer(float[] Weights, float[] Bias, int Inputs, int Outputs, bool Relu);
+internal sealed record FoldedLayer(float[] Weights, float[] Bias, int Inputs, int Outputs, bool Relu, bool AppendInput);
 
 /// <summary>
 /// The trained generator with every batch norm folded into the linear map before it (inference mode: the
@@ -19,12 +20,12 @@ internal static class FoldedGenerator
     public static IReadOnlyList<FoldedLayer> From(GeneratorNetwork network)
     {
         var layers = new List<FoldedLayer>();
-        foreach (var (linear, norm) in network.HiddenLayers) layers.Add(Fold(linear, norm, relu: true));
-        layers.Add(Fold(network.Output, null, relu: false));
+        foreach (var (linear, norm) in network.HiddenLayers) layers.Add(Fold(linear, norm, relu: true, network.Residual));
+        layers.Add(Fold(network.Output, null, relu: false, appendInput: false));
         return layers;
     }
 
-    private static FoldedLayer Fold(Linear linear, BatchNorm1d? norm, bool relu)
+    private static FoldedLayer Fold(Linear linear, BatchNorm1d? norm, bool relu, bool appendInput)
     {
         static double[] Read(Tensor t) => t.detach().cpu().to_type(ScalarType.Float64).data<double>().ToArray();
         var w = Read(linear.weight!);
@@ -43,6 +44,6 @@ internal static class FoldedGenerator
                 b[o] = s * (b[o] - mean[o]) + beta[o];
             }
         }
-        return new FoldedLayer(w.Select(v => (float)v).ToArray(), b.Select(v => (float)v).ToArray(), inputs, outputs, relu);
+        return new FoldedLayer(w.Select(v => (float)v).ToArray(), b.Select(v => (float)v).ToArray(), inputs, outputs, relu, appendInput);
     }
 }

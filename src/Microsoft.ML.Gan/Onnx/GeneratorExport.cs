@@ -8,8 +8,10 @@ namespace Microsoft.ML.Gan.Onnx;
 /// </summary>
 /// <remarks>
 /// Inputs: the noise, named like <see cref="GanTrainer.Options.NoiseColumnName"/>, float [batch, noise dimension];
-/// with category sampling, also <see cref="DrawsInputName"/>, float [batch, draws], one uniform in [0, 1) per
-/// categorical choice. Hidden layers are Gemm (batch norm folded in) and Relu; then per column the decoding of
+/// for a conditional generator <see cref="ConditionInputName"/>, float [batch, condition width], one one-hot block
+/// per categorical column (the metadata says how to fill it); with category sampling, also <see cref="DrawsInputName"/>,
+/// float [batch, draws], one uniform in [0, 1) per categorical choice. Hidden layers are Gemm (batch norm folded
+/// in) and Relu, residual layers concatenated with their input; then per column the decoding of
 /// <see cref="TabularEncoder.Decode"/>: tanh and the affine map back to the training range (rounded and clamped,
 /// cast to the column's type; NaN where the missing head says so), or the chosen category gathered from a
 /// constant table (text as strings, booleans as bool, keys as their unsigned raw value). Default ONNX domain,
@@ -20,24 +22,31 @@ internal static class GeneratorExport
     /// <summary>The input that carries the category draws in a sampling graph.</summary>
     public const string DrawsInputName = "CategoryDraws";
 
-    public static byte[] Build(TabularEncoder encoder, IReadOnlyList<FoldedLayer> layers, GanTrainer.Options options, CategorySampling sampling, IEnumerable<KeyValuePair<string, string>> metadata)
+    /// <summary>The input that carries the condition vector of a conditional generator.</summary>
+    public const string ConditionInputName = "Condition";
+
+    /// <param name="conditionWidth">The condition vector's length; 0 for an unconditional generator (no Condition input).</param>
+    public static byte[] Build(TabularEncoder encoder, IReadOnlyList<FoldedLayer> layers, GanTrainer.Options options, int conditionWidth,
+        CategorySampling sampling, IEnumerable<KeyValuePair<string, string>> metadata)
     {
         string noiseName = options.NoiseColumnName;
-        var clash = encoder.Columns.FirstOrDefault(c => c.Name == noiseName || c.Name == DrawsInputName);
+        var clash = encoder.Columns.FirstOrDefault(c => c.Name == noiseName || c.Name == DrawsInputName || c.Name == ConditionInputName);
         if (clash is not null)
             throw new InvalidOperationException(
-                $"Column '{clash.Name}' has the name of an input of the ONNX graph ('{noiseName}' carries the noise, '{DrawsInputName}' the category draws): " +
+                $"Column '{clash.Name}' has the name of an input of the ONNX graph ('{noiseName}' carries the noise, '{ConditionInputName}' the condition, '{DrawsInputName}' the category draws): " +
                 "an ONNX value has one name. Train with another Options.NoiseColumnName, or rename the column.");
 
         var g = new OnnxGraph("gan_generator");
         string x = g.Input(noiseName, OnnxType.Float, options.NoiseDimension);
+        if (conditionWidth > 0) x = g.Node("Concat", [x, g.Input(ConditionInputName, OnnxType.Float, conditionWidth)], ("axis", 1));
         bool sampled = sampling == CategorySampling.Sample && encoder.DrawCount > 0;
         string? draws = sampled ? g.Input(DrawsInputName, OnnxType.Float, encoder.DrawCount) : null;
 
         foreach (var layer in layers)
         {
-            x = g.Node("Gemm", [x, g.Constant(layer.Weights, layer.Outputs, layer.Inputs), g.Constant(layer.Bias, layer.Outputs)], ("transB", 1));
-            if (layer.Relu) x = g.Node("Relu", [x]);
+            var y = g.Node("Gemm", [x, g.Constant(layer.Weights, layer.Outputs, layer.Inputs), g.Constant(layer.Bias, layer.Outputs)], ("transB", 1));
+            if (layer.Relu) y = g.Node("Relu", [y]);
+            x = layer.AppendInput ? g.Node("Concat", [y, x], ("axis", 1)) : y;
         }
 
         int offset = 0, drawOffset = 0;

@@ -81,6 +81,7 @@ internal static class MlNetModelBridge
     private static IReadOnlyList<(string Name, int Width)> InputColumns(GanModel model)
     {
         var inputs = new List<(string, int)> { (model.Options.NoiseColumnName, model.NoiseDimension) };
+        if (model.Conditional) inputs.Add((GeneratorExport.ConditionInputName, model.ConditionWidth));
         if (model.Options.CategorySampling == CategorySampling.Sample && model.Encoder.DrawCount > 0)
             inputs.Add((GeneratorExport.DrawsInputName, model.Encoder.DrawCount));
         return inputs;

@@ -14,7 +14,7 @@ internal static class OnnxMetadata
 {
     public const string ManifestKey = "microsoft.ml.gan.manifest";
 
-    public static IEnumerable<KeyValuePair<string, string>> Create(GanModel.Manifest manifest)
+    public static IEnumerable<KeyValuePair<string, string>> Create(GanModel.Manifest manifest, Encoding.ConditionLayout layout)
     {
         var options = manifest.Options!;
         yield return new(ManifestKey, GanModel.ToJson(manifest));
@@ -22,6 +22,15 @@ internal static class OnnxMetadata
         yield return new("microsoft.ml.gan.columns", string.Join(", ", manifest.Columns!.Select(c => $"{c.Name}: {c.Kind}")));
         yield return new("microsoft.ml.gan.noise", string.Create(CultureInfo.InvariantCulture,
             $"input '{options.NoiseColumnName}': float [batch, {options.NoiseDimension}], {options.NoisePrior} prior"));
+        if (options.ConditionalGenerator && layout.Width > 0)
+        {
+            yield return new("microsoft.ml.gan.condition", FormattableString.Invariant(
+                $"input '{GeneratorExport.ConditionInputName}': float [batch, {layout.Width}], one block per categorical column ") +
+                "(" + string.Join(", ", layout.Columns.Select(c => FormattableString.Invariant($"{c.Name} at {c.Offset}, {c.Count} categories in the order of microsoft.ml.gan.manifest"))) + "). " +
+                "Set exactly one entry to 1: to ask for a category, its entry; for ordinary rows, a block chosen uniformly and in it a " +
+                "category drawn with the probabilities in microsoft.ml.gan.condition_frequencies.");
+            yield return new("microsoft.ml.gan.condition_frequencies", JsonSerializer.Serialize(layout.Columns.ToDictionary(c => c.Name, c => c.Frequencies)));
+        }
         yield return new("microsoft.ml.gan.category_sampling", options.CategorySampling == CategorySampling.Sample
             ? $"Sample: input '{GeneratorExport.DrawsInputName}' takes one uniform draw in [0, 1) per categorical choice and row"
             : "ArgMax: the highest-scoring category");

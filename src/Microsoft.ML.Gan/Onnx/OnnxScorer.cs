@@ -60,15 +60,17 @@ internal sealed class OnnxScorer : IDisposable
     private readonly TabularEncoder _encoder;
     private readonly string _noiseName;
     private readonly string? _drawsName;
+    private readonly string? _conditionName;
     private readonly string[] _outputNames;
     private readonly Dictionary<string, int>[] _textLevels;
     private readonly Dictionary<ulong, int>[] _valueLevels;
 
-    private OnnxScorer(InferenceSession session, TabularEncoder encoder, string noiseName, string? drawsName, ScoringProvider provider)
+    private OnnxScorer(InferenceSession session, TabularEncoder encoder, string noiseName, string? conditionName, string? drawsName, ScoringProvider provider)
     {
         _session = session;
         _encoder = encoder;
         _noiseName = noiseName;
+        _conditionName = conditionName;
         _drawsName = drawsName;
         Provider = provider;
         _outputNames = encoder.Columns.Select(c => c.Name).ToArray();
@@ -92,7 +94,9 @@ internal sealed class OnnxScorer : IDisposable
 
     public ScoringProvider Provider { get; }
 
-    public static OnnxScorer Create(byte[] model, TabularEncoder encoder, string noiseName, string? drawsName, GanScoringOptions options)
+    /// <param name="conditionName">The condition input's name, or null when the graph has none.</param>
+    /// <param name="drawsName">The category draws input's name, or null when the graph has none (argmax).</param>
+    public static OnnxScorer Create(byte[] model, TabularEncoder encoder, string noiseName, string? conditionName, string? drawsName, GanScoringOptions options)
     {
         OnnxRuntimeCheck.EnsureLoaded();
         var sessionOptions = new SessionOptions();
@@ -101,7 +105,7 @@ internal sealed class OnnxScorer : IDisposable
             if (options.IntraOpThreads is int threads) sessionOptions.IntraOpNumThreads = threads;
             var provider = ScoringProviderSelection.Choose(options, OrtEnv.Instance().GetAvailableProviders(), sessionOptions.AppendExecutionProvider_CUDA);
             var session = new InferenceSession(model, sessionOptions);
-            return new OnnxScorer(session, encoder, noiseName, drawsName, provider);
+            return new OnnxScorer(session, encoder, noiseName, conditionName, drawsName, provider);
         }
         finally
         {
@@ -111,25 +115,34 @@ internal sealed class OnnxScorer : IDisposable
 
     /// <summary>
     /// Scores <paramref name="rows"/> rows: <paramref name="noise"/> holds rows × noise dimension floats,
-    /// <paramref name="draws"/> rows × draw count (ignored by an argmax graph). Results go to <paramref name="into"/>
-    /// from its row <paramref name="firstRow"/> on.
+    /// <paramref name="condition"/> rows × condition width (ignored by an unconditional graph), <paramref name="draws"/>
+    /// rows × draw count (ignored by an argmax graph). Results go to <paramref name="into"/> from its row
+    /// <paramref name="firstRow"/> on.
     /// </summary>
-    public void Run(float[] noise, int noiseWidth, float[] draws, int drawWidth, int rows, DecodedRows into, int firstRow)
+    public void Run(float[] noise, int noiseWidth, float[] condition, int conditionWidth, float[] draws, int drawWidth, int rows, DecodedRows into, int firstRow)
     {
-        using var noiseValue = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, noise.AsMemory(0, rows * noiseWidth), [rows, noiseWidth]);
-        OrtValue? drawsValue = _drawsName is null ? null
-            : OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, draws.AsMemory(0, rows * drawWidth), [rows, drawWidth]);
+        var names = new List<string> { _noiseName };
+        var values = new List<OrtValue>();
         try
         {
-            var names = _drawsName is null ? new[] { _noiseName } : [_noiseName, _drawsName];
-            var values = drawsValue is null ? new[] { noiseValue } : [noiseValue, drawsValue];
+            values.Add(OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, noise.AsMemory(0, rows * noiseWidth), [rows, noiseWidth]));
+            if (_conditionName is not null)
+            {
+                names.Add(_conditionName);
+                values.Add(OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, condition.AsMemory(0, rows * conditionWidth), [rows, conditionWidth]));
+            }
+            if (_drawsName is not null)
+            {
+                names.Add(_drawsName);
+                values.Add(OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, draws.AsMemory(0, rows * drawWidth), [rows, drawWidth]));
+            }
             using var runOptions = new RunOptions();
             using var outputs = _session.Run(runOptions, names, values, _outputNames);
             for (int c = 0; c < _outputNames.Length; c++) Read(c, outputs[c], rows, into, firstRow);
         }
         finally
         {
-            drawsValue?.Dispose();
+            foreach (var v in values) v.Dispose();
         }
     }
 

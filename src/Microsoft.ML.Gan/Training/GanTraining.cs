@@ -30,21 +30,22 @@ internal static class GanTraining
         DeviceChoice deviceChoice, int seed, IChannel channel)
     {
         var device = deviceChoice.ToDevice();
-        int batch = Math.Min(options.BatchSize, rows);
-        if (batch < options.BatchSize)
-            channel.Info(MessageSensitivity.None, $"BatchSize {options.BatchSize} is larger than the table's {rows} rows: using batches of {batch}.");
-        // Batch norm needs at least two rows to normalise over.
-        if (batch < 2) throw new InvalidOperationException("A minibatch needs at least 2 rows.");
+        var (batch, pac) = BatchShape(rows, options, channel);
 
         // Weight initialisation and dropout use TorchSharp's global generator; everything else uses our own.
         random.manual_seed(seed);
         using var rng = new torch.Generator((ulong)seed, device);
 
-        var generator = new GeneratorNetwork(options.NoiseDimension, options.GeneratorLayers, encoder.Width, options.GeneratorBatchNorm);
+        var layout = new ConditionLayout(encoder);
+        bool conditional = options.ConditionalGenerator && layout.Width > 0;
+        int conditionWidth = conditional ? layout.Width : 0;
+        var generator = new GeneratorNetwork(options.NoiseDimension + conditionWidth, options.GeneratorLayers, encoder.Width,
+            options.GeneratorBatchNorm, options.GeneratorResidual);
         generator.to(device);
-        using var discriminator = new DiscriminatorNetwork(encoder.Width, options.DiscriminatorLayers, options.DiscriminatorDropout);
+        using var discriminator = new DiscriminatorNetwork(encoder.Width + conditionWidth, options.DiscriminatorLayers, options.DiscriminatorDropout, pac);
         discriminator.to(device);
         var heads = new OutputHeads(encoder.Spans);
+        bool wasserstein = options.Loss == GanLossKind.WassersteinGp;
 
         try
         {
@@ -52,6 +53,7 @@ internal static class GanTraining
             using var optimizerG = CreateOptimizer(generator.parameters(), options, options.GeneratorLearningRate, options.GeneratorWeightDecay);
             using var optimizerD = CreateOptimizer(discriminator.parameters(), options, options.DiscriminatorLearningRate, options.DiscriminatorWeightDecay);
             using var sampler = new MinibatchSampler(data, rows, batch, rng);
+            var conditions = conditional ? new ConditionBatch(new ConditionalSampler(layout, matrix, rows, encoder.Width, seed ^ 0x5A3C), layout, batch) : null;
 
             int stepsPerEpoch = Math.Max(1, rows / batch);
             var history = new List<GanEpochStatistics>(options.Epochs);
@@ -59,7 +61,7 @@ internal static class GanTraining
             long totalSteps = 0;
             // Quality checks use their own fixed noise, so turning them on or off does not change training.
             var diagnostics = options.ValidationInterval > 0
-                ? new TrainingDiagnostics(encoder, matrix, rows, options.ValidationRows, options.NoisePrior, options.NoiseDimension, (ulong)seed ^ 0xD1A6UL)
+                ? new TrainingDiagnostics(encoder, conditional ? layout : null, matrix, rows, options.ValidationRows, options.NoisePrior, options.NoiseDimension, (ulong)seed ^ 0xD1A6UL)
                 : null;
             using var selection = new EpochSelection(options);
             generator.train();
@@ -68,7 +70,7 @@ internal static class GanTraining
             for (int epoch = 1; epoch <= options.Epochs; epoch++)
             {
                 var clock = Stopwatch.StartNew();
-                double lossD = 0, lossG = 0, realScore = 0, fakeScore = 0, gradD = 0, gradG = 0;
+                double lossD = 0, lossG = 0, realScore = 0, fakeScore = 0, gradD = 0, gradG = 0, value = 0;
                 int stepsD = 0, stepsG = 0;
 
                 for (int step = 0; step < stepsPerEpoch; step++)
@@ -76,30 +78,53 @@ internal static class GanTraining
                     for (int k = 0; k < options.DiscriminatorSteps; k++)
                     {
                         using var scope = NewDisposeScope();
-                        var real = sampler.Next();
+                        Tensor real;
+                        Tensor? condition = null;
+                        if (conditions is not null)
+                        {
+                            condition = conditions.Next(device, withRealRows: true);
+                            real = cat([data.index_select(0, conditions.RealRows(device)), condition], 1);
+                        }
+                        else
+                        {
+                            real = sampler.Next();
+                        }
                         Tensor fake;
                         using (no_grad())
                         {
-                            fake = heads.ForTraining(generator.forward(Noise(batch, options, device, rng)), options.GumbelTemperature, rng);
+                            fake = heads.ForTraining(generator.forward(GeneratorInput(Noise(batch, options, device, rng), condition)), options.GumbelTemperature, rng);
+                            if (condition is not null) fake = cat([fake, condition], 1);
                         }
                         var realLogits = discriminator.forward(real);
                         var fakeLogits = discriminator.forward(fake);
-                        var loss = GanLoss.Discriminator(realLogits, fakeLogits);
+                        var loss = GanLoss.Discriminator(realLogits, fakeLogits, options.Loss);
+                        // V(D, G) = -J_D for the seed's game; for the critic, mean real − mean fake: the Wasserstein estimate.
+                        double gameValue = -loss.item<float>();
+                        if (wasserstein)
+                        {
+                            var alpha = rand([batch / pac], device: device, generator: rng);
+                            loss = loss + GanLoss.GradientPenalty(discriminator, real, fake, pac, alpha, options.GradientPenaltyWeight);
+                        }
                         optimizerD.zero_grad();
                         loss.backward();
                         gradD += GradientNorm(discriminator);
                         optimizerD.step();
 
                         lossD += loss.item<float>();
-                        realScore += realLogits.sigmoid().mean().item<float>();
-                        fakeScore += fakeLogits.sigmoid().mean().item<float>();
+                        value += gameValue;
+                        realScore += (wasserstein ? realLogits : realLogits.sigmoid()).mean().item<float>();
+                        fakeScore += (wasserstein ? fakeLogits : fakeLogits.sigmoid()).mean().item<float>();
                         stepsD++;
                     }
 
                     using (NewDisposeScope())
                     {
-                        var fake = heads.ForTraining(generator.forward(Noise(batch, options, device, rng)), options.GumbelTemperature, rng);
+                        var condition = conditions?.Next(device, withRealRows: false);
+                        var raw = generator.forward(GeneratorInput(Noise(batch, options, device, rng), condition));
+                        var fake = heads.ForTraining(raw, options.GumbelTemperature, rng);
+                        if (condition is not null) fake = cat([fake, condition], 1);
                         var loss = GanLoss.Generator(discriminator.forward(fake), options.Loss);
+                        if (conditions is not null) loss = loss + GanLoss.Condition(raw, layout, conditions.Levels(device), conditions.Mask(device));
                         optimizerG.zero_grad();
                         loss.backward();
                         gradG += GradientNorm(generator);
@@ -119,7 +144,7 @@ internal static class GanTraining
                 }
 
                 var stats = new GanEpochStatistics(
-                    epoch, lossD / stepsD, lossG / stepsG, realScore / stepsD, fakeScore / stepsD, -lossD / stepsD /* V(D, G) = -J_D */,
+                    epoch, lossD / stepsD, lossG / stepsG, realScore / stepsD, fakeScore / stepsD, value / stepsD,
                     gradG / stepsG, gradD / stepsD, stepsD, stepsG, clock.Elapsed.TotalSeconds, double.NaN, []);
                 CheckFinite(stats, options);
                 bool stop = false;
@@ -133,9 +158,10 @@ internal static class GanTraining
                     stop = selection.Record(epoch, check.Score, generator);
                 }
                 history.Add(stats);
+                string scores = wasserstein ? $"critic real {stats.MeanRealScore:F3}, critic fake {stats.MeanFakeScore:F3}, W {stats.Value:F4}"
+                    : $"D(x) {stats.MeanRealScore:F3}, D(G(z)) {stats.MeanFakeScore:F3}, V {stats.Value:F4}";
                 channel.Info(MessageSensitivity.None, $"Epoch {epoch}/{options.Epochs}: loss D {stats.DiscriminatorLoss:F4}, loss G {stats.GeneratorLoss:F4}, " +
-                    $"D(x) {stats.MeanRealScore:F3}, D(G(z)) {stats.MeanFakeScore:F3}, V {stats.Value:F4}, " +
-                    $"|grad G| {stats.GeneratorGradientNorm:G3}, |grad D| {stats.DiscriminatorGradientNorm:G3}" +
+                    $"{scores}, |grad G| {stats.GeneratorGradientNorm:G3}, |grad D| {stats.DiscriminatorGradientNorm:G3}" +
                     (stats.WasValidated ? $", validation {stats.ValidationScore:F4}" : "") + $" ({stats.Seconds:F2} s)");
                 options.Progress?.Report(new GanTrainingProgress(epoch, options.Epochs, stats, total.Elapsed));
                 if (stop)
@@ -149,7 +175,7 @@ internal static class GanTraining
             int selected = selection.Restore(generator) ?? history.Count;
             if (selected != history.Count)
                 channel.Info(MessageSensitivity.None, $"Keeping the generator of epoch {selected} (validation score {selection.BestScore:F4}), the best checked.");
-            if (options.GeneratorBatchNorm) CalibrateBatchNorm(generator, batch, options, device, rng);
+            if (options.GeneratorBatchNorm) CalibrateBatchNorm(generator, batch, options, conditional ? layout : null, device, rng, seed);
             generator.eval();
             return new TrainingResult(generator, history, batch, selected);
         }
@@ -159,6 +185,35 @@ internal static class GanTraining
             throw;
         }
     }
+
+    /// <summary>
+    /// The minibatch size and the pack size: the batch is at most the table and a multiple of the pack; a table
+    /// smaller than one pack trains with packs of one. Both changes are logged.
+    /// </summary>
+    internal static (int Batch, int Pac) BatchShape(int rows, GanTrainer.Options options, IChannel channel)
+    {
+        int pac = options.Pac;
+        int batch = Math.Min(options.BatchSize, rows);
+        if (batch < options.BatchSize)
+            channel.Info(MessageSensitivity.None, $"BatchSize {options.BatchSize} is larger than the table's {rows} rows: using batches of {batch}.");
+        if (batch < 2 * pac && pac > 1)
+        {
+            channel.Info(MessageSensitivity.None, $"The table's {rows} rows are too few for packs of {pac} (Pac): the discriminator judges rows one at a time.");
+            pac = 1;
+        }
+        if (batch % pac != 0)
+        {
+            int rounded = batch / pac * pac;
+            channel.Info(MessageSensitivity.None, $"Batches of {batch} rows do not split into packs of {pac}: using batches of {rounded}.");
+            batch = rounded;
+        }
+        // Batch norm needs at least two rows to normalise over.
+        if (batch < 2) throw new InvalidOperationException("A minibatch needs at least 2 rows.");
+        return (batch, pac);
+    }
+
+    /// <summary>The generator's input: the noise, followed by the condition vector when there is one.</summary>
+    internal static Tensor GeneratorInput(Tensor noise, Tensor? condition) => condition is null ? noise : cat([noise, condition], 1);
 
     /// <summary>m noise vectors from the prior.</summary>
     internal static Tensor Noise(int rows, GanTrainer.Options options, Device device, torch.Generator rng) =>
@@ -202,8 +257,10 @@ internal static class GanTraining
     /// generating. The running averages trail the last updates, so they are recomputed here as an exact
     /// average over many noise batches from the final generator: generation then sees what training saw.
     /// </summary>
-    private static void CalibrateBatchNorm(GeneratorNetwork generator, int batch, GanTrainer.Options options, Device device, torch.Generator rng)
+    private static void CalibrateBatchNorm(GeneratorNetwork generator, int batch, GanTrainer.Options options, ConditionLayout? layout, Device device, torch.Generator rng, int seed)
     {
+        var draws = new Random(seed ^ 0xBA7C);
+        int rowsPerBatch = Math.Max(batch, 64);
         var norms = generator.modules().OfType<BatchNorm1d>().ToList();
         foreach (var bn in norms)
         {
@@ -216,7 +273,16 @@ internal static class GanTraining
             for (int i = 0; i < BatchNormCalibrationBatches; i++)
             {
                 using var scope = NewDisposeScope();
-                generator.forward(Noise(Math.Max(batch, 64), options, device, rng));
+                Tensor? condition = null;
+                if (layout is not null)
+                {
+                    // Ordinary rows: conditions as the data have them, as generation draws them.
+                    var values = new float[rowsPerBatch * layout.Width];
+                    for (int r = 0; r < rowsPerBatch; r++)
+                        layout.FillOriginal(values.AsSpan(r * layout.Width, layout.Width), draws.NextSingle(), draws.NextSingle());
+                    condition = tensor(values, [rowsPerBatch, layout.Width]).to(device);
+                }
+                generator.forward(GeneratorInput(Noise(rowsPerBatch, options, device, rng), condition));
             }
         }
         foreach (var bn in norms) bn.momentum = 0.1;
@@ -267,6 +333,28 @@ internal static class GanTraining
             foreach (var t in _bestWeights.Values) t.Dispose();
             _bestWeights = null;
         }
+    }
+
+    /// <summary>A step's conditions from the <see cref="ConditionalSampler"/>, as tensors.</summary>
+    private sealed class ConditionBatch(ConditionalSampler sampler, ConditionLayout layout, int batch)
+    {
+        private readonly float[] _condition = new float[batch * layout.Width];
+        private readonly float[] _mask = new float[batch * layout.Columns.Count];
+        private readonly long[][] _levels = layout.Columns.Select(_ => new long[batch]).ToArray();
+        private readonly int[] _realRows = new int[batch];
+
+        /// <summary>Samples the next conditions; returns the condition vectors [batch, width].</summary>
+        public Tensor Next(Device device, bool withRealRows)
+        {
+            sampler.Sample(batch, _condition, _mask, _levels, withRealRows ? _realRows : null);
+            return tensor(_condition, [batch, layout.Width]).to(device);
+        }
+
+        public Tensor RealRows(Device device) => tensor(_realRows.Select(r => (long)r).ToArray(), ScalarType.Int64).to(device);
+
+        public Tensor Mask(Device device) => tensor(_mask, [batch, layout.Columns.Count]).to(device);
+
+        public IReadOnlyList<Tensor> Levels(Device device) => _levels.Select(l => tensor(l, ScalarType.Int64).to(device)).ToArray();
     }
 
     /// <summary>Minibatches of real rows without replacement within a pass, reshuffled each pass.</summary>

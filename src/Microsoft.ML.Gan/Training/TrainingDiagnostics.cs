@@ -27,23 +27,33 @@ internal sealed class TrainingDiagnostics
     private readonly OutputHeads _heads;
     private readonly float[] _noise;
     private readonly float[] _draws;
+    private readonly float[] _conditions;
+    private readonly int _conditionWidth;
     private readonly int _rows;
     private readonly DecodedRows _real;
     private readonly int _realRows;
     private readonly double[]?[] _edges;
 
-    public TrainingDiagnostics(TabularEncoder encoder, float[] matrix, int rows, int sampleRows, NoisePrior prior, int noiseDimension, ulong seed)
+    /// <param name="layout">The conditional generator's condition layout, or null for an unconditional generator.</param>
+    public TrainingDiagnostics(TabularEncoder encoder, ConditionLayout? layout, float[] matrix, int rows, int sampleRows, NoisePrior prior, int noiseDimension, ulong seed)
     {
         _encoder = encoder;
         _heads = new OutputHeads(encoder.Spans);
         _rows = Math.Max(1, sampleRows);
         _noise = new float[_rows * noiseDimension];
         _draws = new float[_rows * encoder.DrawCount];
+        _conditionWidth = layout?.Width ?? 0;
+        _conditions = new float[_rows * _conditionWidth];
+        Span<float> pick = stackalloc float[ConditionLayout.DrawsPerRow];
         for (int r = 0; r < _rows; r++)
         {
             var source = new NoiseSource(seed, (ulong)r);
             source.FillNoise(_noise.AsSpan(r * noiseDimension, noiseDimension), prior);
             source.FillUniform(_draws.AsSpan(r * encoder.DrawCount, encoder.DrawCount));
+            if (layout is null) continue;
+            // Ordinary rows, the way generation makes them: conditions drawn as the data have them.
+            source.FillUniform(pick);
+            layout.FillOriginal(_conditions.AsSpan(r * _conditionWidth, _conditionWidth), pick[0], pick[1]);
         }
 
         // The real rows decoded back to values: their one-hot parts are exact, so arg-max decoding recovers them.
@@ -71,7 +81,8 @@ internal sealed class TrainingDiagnostics
             using var scope = NewDisposeScope();
             using var grad = no_grad();
             var z = tensor(_noise, [_rows, _noise.Length / _rows]).to(device);
-            output = _heads.ForGeneration(generator.forward(z)).cpu().data<float>().ToArray();
+            var c = _conditionWidth > 0 ? tensor(_conditions, [_rows, _conditionWidth]).to(device) : null;
+            output = _heads.ForGeneration(generator.forward(GanTraining.GeneratorInput(z, c))).cpu().data<float>().ToArray();
         }
         finally
         {

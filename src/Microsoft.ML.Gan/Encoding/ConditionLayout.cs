@@ -1,0 +1,79 @@
+namespace Microsoft.ML.Gan.Encoding;
+
+/// <summary>One categorical column's block in the condition vector.</summary>
+/// <remarks>
+/// Column is the column's index in the encoder, Offset its first entry in the condition vector, RowStart the first
+/// float of its one-hot span in the encoded row, Count its number of categories and Frequencies their training
+/// shares (summing to 1).
+/// </remarks>
+internal sealed record ConditionColumn(int Column, string Name, int Offset, int RowStart, int Count, double[] Frequencies);
+
+/// <summary>
+/// The condition vector of a conditional generator (CTGAN): one block per categorical column, one entry per
+/// category; a condition sets exactly one entry of one block to 1. Ordinary rows are generated with the
+/// condition drawn as the data have it: a column uniformly, then a category by its training frequency, so that
+/// conditioning changes which rows come out, not how often each category does.
+/// </summary>
+internal sealed class ConditionLayout
+{
+    public ConditionLayout(TabularEncoder encoder)
+    {
+        var columns = new List<ConditionColumn>();
+        int offset = 0, rowStart = 0;
+        for (int c = 0; c < encoder.Columns.Count; c++)
+        {
+            if (encoder.Columns[c] is CategoricalColumnEncoder k)
+            {
+                double total = k.LevelCounts.Sum();
+                columns.Add(new ConditionColumn(c, k.Name, offset, rowStart, k.Width, k.LevelCounts.Select(n => n / total).ToArray()));
+                offset += k.Width;
+            }
+            rowStart += encoder.Columns[c].Width;
+        }
+        Columns = columns;
+        Width = offset;
+    }
+
+    public IReadOnlyList<ConditionColumn> Columns { get; }
+
+    /// <summary>Entries in the condition vector; 0 when the table has no categorical column (then nothing is conditioned).</summary>
+    public int Width { get; }
+
+    /// <summary>Uniform draws <see cref="FillOriginal"/> takes per row.</summary>
+    public const int DrawsPerRow = 2;
+
+    /// <summary>
+    /// Writes an ordinary row's condition from two uniforms in [0, 1): the first picks the column, the second its
+    /// category by training frequency.
+    /// </summary>
+    public void FillOriginal(Span<float> condition, float pickColumn, float pickCategory)
+    {
+        condition.Clear();
+        if (Columns.Count == 0) return;
+        var column = Columns[Math.Min(Columns.Count - 1, (int)(pickColumn * Columns.Count))];
+        condition[column.Offset + Pick(column.Frequencies, pickCategory)] = 1f;
+    }
+
+    /// <summary>Writes the condition "column <paramref name="conditionIndex"/> has category <paramref name="level"/>".</summary>
+    public void FillFixed(Span<float> condition, int conditionIndex, int level)
+    {
+        condition.Clear();
+        condition[Columns[conditionIndex].Offset + level] = 1f;
+    }
+
+    /// <summary>The index whose cumulative share first exceeds <paramref name="uniform"/> (inverse CDF).</summary>
+    internal static int Pick(IReadOnlyList<double> shares, double uniform)
+    {
+        double cumulative = 0;
+        for (int i = 0; i < shares.Count; i++)
+        {
+            cumulative += shares[i];
+            if (uniform < cumulative) return i;
+        }
+        for (int i = shares.Count - 1; i > 0; i--)
+        {
+            if (shares[i] > 0) return i; // rounding left the total a hair under the draw
+        }
+        return 0;
+    }
+}
