@@ -7,24 +7,32 @@ namespace Microsoft.ML.Gan.PerformanceTests;
 /// <param name="FitSeconds">Wall-clock seconds of Fit (reading, encoding, training, batch-norm calibration); NaN when loaded.</param>
 internal sealed record AdultModel(GanTransformer Model, string Source, double FitSeconds)
 {
-    /// <summary>The options every benchmark trains with: the library's defaults, plus Adult's missing token, the CPU, a seed.</summary>
-    public static GanTrainer.Options TrainingOptions(int epochs, int seed) => new()
+    /// <summary>
+    /// The options every benchmark trains with: the library's defaults (or <see cref="GanTrainer.Options.Classic"/>),
+    /// plus Adult's missing token, the CPU, a seed.
+    /// </summary>
+    public static GanTrainer.Options TrainingOptions(int epochs, int seed, bool classic = false)
     {
-        Epochs = epochs,
-        Seed = seed,
-        MissingCategoryTokens = [AdultData.MissingToken],
-        Device = GanDevice.Cpu,
-    };
+        var options = classic ? GanTrainer.Options.Classic() : new GanTrainer.Options();
+        options.Epochs = epochs;
+        options.Seed = seed;
+        options.MissingCategoryTokens = [AdultData.MissingToken];
+        options.Device = GanDevice.Cpu;
+        return options;
+    }
 
-    /// <summary>Trains on Adult with the default architecture and times Fit.</summary>
-    public static AdultModel Train(MLContext ml, string dataPath, int epochs, int seed, string? savePath)
+    /// <summary>Which options <see cref="TrainingOptions"/> starts from, for the reports.</summary>
+    public static string Describe(bool classic) => classic ? "Classic()" : "library defaults";
+
+    /// <summary>Trains on Adult with the default architecture (or Classic()) and times Fit.</summary>
+    public static AdultModel Train(MLContext ml, string dataPath, int epochs, int seed, string? savePath, bool classic = false)
     {
         var table = AdultData.Load(ml, dataPath);
         var clock = Stopwatch.StartNew();
-        var model = ml.Gan().Train(TrainingOptions(epochs, seed)).Fit(table);
+        var model = ml.Gan().Train(TrainingOptions(epochs, seed, classic)).Fit(table);
         double seconds = clock.Elapsed.TotalSeconds;
         if (savePath is not null) model.Save(savePath);
-        return new AdultModel(model, $"trained {epochs} epoch(s) on {dataPath} ({model.TrainingRowCount:N0} rows) in {seconds:F1} s", seconds);
+        return new AdultModel(model, $"trained {epochs} epoch(s) with {Describe(classic)} on {dataPath} ({model.TrainingRowCount:N0} rows) in {seconds:F1} s", seconds);
     }
 
     /// <summary>--model when given (no data needed), otherwise a model trained for <paramref name="defaultEpochs"/> epochs.</summary>
@@ -32,6 +40,6 @@ internal sealed record AdultModel(GanTransformer Model, string Source, double Fi
     {
         if (arguments.ModelPath is { } path)
             return new AdultModel(ml.Gan().LoadModel(path), $"loaded from {Path.GetFullPath(path)}", double.NaN);
-        return Train(ml, AdultData.Locate(arguments.DataPath), arguments.Epochs ?? defaultEpochs, arguments.Seed, arguments.SaveModelPath);
+        return Train(ml, AdultData.Locate(arguments.DataPath), arguments.Epochs ?? defaultEpochs, arguments.Seed, arguments.SaveModelPath, arguments.Classic);
     }
 }

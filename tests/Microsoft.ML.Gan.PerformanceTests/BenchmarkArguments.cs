@@ -10,8 +10,8 @@ internal sealed class BenchmarkArguments
         Usage: dotnet run -c Release --project tests/Microsoft.ML.Gan.PerformanceTests -- <benchmark> [options]
 
         Benchmarks:
-          train      Train on Adult with the default architecture; compare with a bare TorchSharp loop of the
-                     same shapes and with this machine's matmul rate.
+          train      Train on Adult with the default architecture (or --classic); compare with a bare TorchSharp
+                     loop of the same networks and step and with this machine's matmul rate.
           generate   Generate rows with Generate() (ONNX Runtime) and read every column through a cursor; compare
                      with the TorchSharp path, the bare generator forward pass and the compute limit; then
                      Transform of a noise view against ML.NET's ApplyOnnxModel on the same graph.
@@ -28,9 +28,12 @@ internal sealed class BenchmarkArguments
                                Suffixes k and M are accepted (e.g. 10M).
           --set Name=Value     quality: set a GanTrainer.Options property (repeatable), e.g. --set Loss=WassersteinGp
                                --set GeneratorLayers=256x256.
+          --classic            train/generate/memory/quality: train with GanTrainer.Options.Classic() (plain GAN: min-max
+                               columns, no condition, pac 1, plain layers, non-saturating loss) instead of the defaults.
           --compare-batchnorm  quality: also evaluate rows generated in training mode (batch statistics).
+          --compare-argmax     quality: also evaluate rows whose categories are the argmax (the ArgMax ONNX graph).
           --transform-rows <n> generate: rows of the Transform comparison (default 100,000).
-          --model <path>       generate/memory: load this model (zip or .onnx) instead of training one.
+          --model <path>       generate/memory/quality: load this model (zip or .onnx) instead of training one.
           --save-model <path>  train/generate/memory: save the model trained here.
           --seed <n>           seed of training and generation (default 1; generation uses seed 7).
           --threads <n>        TorchSharp intra-op threads (default: TorchSharp's choice).
@@ -50,6 +53,8 @@ internal sealed class BenchmarkArguments
     public long? TransformRows { get; private init; }
     public List<(string Name, string Value)> Settings { get; private init; } = [];
     public bool CompareBatchNorm { get; private init; }
+    public bool CompareArgMax { get; private init; }
+    public bool Classic { get; private init; }
     public string? ModelPath { get; private init; }
     public string? SaveModelPath { get; private init; }
     public int Seed { get; private init; } = 1;
@@ -70,7 +75,7 @@ internal sealed class BenchmarkArguments
         int? epochs = null, threads = null;
         long? rows = null, transformRows = null;
         var settings = new List<(string, string)>();
-        bool compareBatchNorm = false;
+        bool compareBatchNorm = false, classic = false, compareArgMax = false;
         int seed = 1;
         for (int i = 1; i < args.Count; i++)
         {
@@ -83,6 +88,8 @@ internal sealed class BenchmarkArguments
                 case "--rows": rows = PositiveCount(name, Value()); break;
                 case "--transform-rows": transformRows = PositiveCount(name, Value()); break;
                 case "--compare-batchnorm": compareBatchNorm = true; break;
+                case "--compare-argmax": compareArgMax = true; break;
+                case "--classic": classic = true; break;
                 case "--set":
                     string assignment = Value();
                     int eq = assignment.IndexOf('=');
@@ -98,11 +105,13 @@ internal sealed class BenchmarkArguments
             }
         }
         if (model is not null && benchmark == "train")
-            throw new ArgumentException("--model applies to generate and memory; train always trains.");
+            throw new ArgumentException("--model applies to generate, memory and quality; train always trains.");
+        if (classic && model is not null)
+            throw new ArgumentException("--classic chooses the options of the model trained here; with --model nothing is trained.");
 
         return new BenchmarkArguments
         {
-            Benchmark = benchmark, DataPath = data, Epochs = epochs, Rows = rows, TransformRows = transformRows, Settings = settings, CompareBatchNorm = compareBatchNorm, ModelPath = model,
+            Benchmark = benchmark, DataPath = data, Epochs = epochs, Rows = rows, TransformRows = transformRows, Settings = settings, CompareBatchNorm = compareBatchNorm, CompareArgMax = compareArgMax, Classic = classic, ModelPath = model,
             SaveModelPath = saveModel, Seed = seed, Threads = threads, JsonPath = json,
         };
     }

@@ -66,10 +66,9 @@ internal static class GenerationBenchmark
         double Rate(int i) => 2 * transformRows / Math.Max(1e-9, transformPhases[i].Seconds - transformPhases[0].Seconds);
 
         Console.WriteLine("Measuring the matmul rate ...");
-        int hidden = shapes.GeneratorLayers.Count > 0 ? shapes.GeneratorLayers[0] : shapes.Width;
-        int hiddenOut = shapes.GeneratorLayers.Count > 1 ? shapes.GeneratorLayers[1] : hidden;
+        var layer = shapes.LargestGeneratorLayer;
         var mark = CpuLoad.Mark.Now();
-        var matmul = MatmulRate.Measure(BatchRows, hidden, hiddenOut);
+        var matmul = MatmulRate.Measure(BatchRows, layer.In, layer.Out);
         var matmulLoad = mark.UntilNow();
 
         double flopPerRow = 2.0 * shapes.GeneratorMacsPerRow;
@@ -162,8 +161,8 @@ internal sealed class GenerationResult : BenchmarkResult
         PrintHeader(w);
         w.WriteLine($"model    {ModelSource}");
         w.WriteLine($"scoring  ONNX Runtime {Microsoft.ML.OnnxRuntime.OrtEnv.Instance().GetVersionString()}, {ScoringProvider}");
-        w.WriteLine($"network  G {GanShapes.Describe(Shapes.GeneratorWidths)}{(Shapes.GeneratorBatchNorm ? " (BatchNorm, eval mode)" : "")}; " +
-                    $"{Columns} columns; {Format.N0(MacsPerRow)} multiply-adds per row ({Format.F(2e-3 * MacsPerRow, 1)} kFLOP)");
+        w.WriteLine($"network  G {Shapes.DescribeGenerator()}{(Shapes.GeneratorBatchNorm ? " (eval mode)" : "")}; " +
+                    $"{Columns} columns; {Format.N0(MacsPerRow)} multiply-adds per row ({Format.F(2e-3 * MacsPerRow, 1)} kFLOP; layers {string.Join(", ", Shapes.GeneratorLayerShapes)})");
         w.WriteLine($"matmul   float32 torch.mm {Matmul.Size}×{Matmul.Size}: {Format.F(Matmul.LargeGflops, 1)} GFLOP/s; at the layer shape {Matmul.LayerShape}: {Format.F(Matmul.LayerGflops, 1)} GFLOP/s");
         w.WriteLine();
 

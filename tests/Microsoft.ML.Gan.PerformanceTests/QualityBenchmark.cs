@@ -31,14 +31,26 @@ internal static class QualityBenchmark
         var train = AdultData.Load(ml, trainPath);
         var test = AdultData.Load(ml, testPath);
 
-        var options = AdultModel.TrainingOptions(arguments.Epochs ?? DefaultEpochs, arguments.Seed);
+        var options = AdultModel.TrainingOptions(arguments.Epochs ?? DefaultEpochs, arguments.Seed, arguments.Classic);
         foreach (var (name, value) in arguments.Settings) Set(options, name, value);
-        string described = arguments.Settings.Count == 0 ? "defaults" : string.Join(", ", arguments.Settings.Select(s => $"{s.Name}={s.Value}"));
-        Console.WriteLine($"Training {options.Epochs} epochs on {trainPath} ({described}) ...");
+        string described = AdultModel.Describe(arguments.Classic) + string.Concat(arguments.Settings.Select(s => $", {s.Name}={s.Value}"));
         var clock = Stopwatch.StartNew();
         var load = CpuLoad.Mark.Now();
-        using var model = ml.Gan().Train(options).Fit(train);
-        double fitSeconds = clock.Elapsed.TotalSeconds;
+        GanTransformer model;
+        if (arguments.ModelPath is { } saved)
+        {
+            Console.WriteLine($"Loading {saved} (no training) ...");
+            model = ml.Gan().LoadModel(saved);
+            options = model.Options;
+            described = $"loaded from {saved}";
+        }
+        else
+        {
+            Console.WriteLine($"Training {options.Epochs} epochs on {trainPath} ({described}) ...");
+            model = ml.Gan().Train(options).Fit(train);
+        }
+        using var _ = model;
+        double fitSeconds = arguments.ModelPath is null ? clock.Elapsed.TotalSeconds : double.NaN;
         var fitLoad = load.UntilNow();
         if (arguments.SaveModelPath is { } save) model.Save(save);
 
@@ -59,6 +71,17 @@ internal static class QualityBenchmark
             Console.WriteLine("Generating the same number of rows in training mode (batch statistics) and evaluating ...");
             var trainingMode = ml.Data.Cache(TrainingModeRows(model.Model, rows, options.BatchSize));
             results.Add(QualityRow.From($"training mode (batch statistics, batches of {options.BatchSize}), as CTGAN samples", ml.Gan().Evaluate(train, trainingMode, evaluation), trainingMode));
+        }
+
+        if (arguments.CompareArgMax && options.CategorySampling == CategorySampling.Sample)
+        {
+            Console.WriteLine("Generating the same number of rows with argmax categories and evaluating ...");
+            using var graph = new MemoryStream();
+            model.SaveAsOnnx(graph, CategorySampling.ArgMax);
+            graph.Position = 0;
+            using var argmax = ml.Gan().LoadOnnx(graph);
+            var argmaxRows = ml.Data.Cache(argmax.Generate(rows, seed: 7));
+            results.Add(QualityRow.From("argmax categories (SaveAsOnnx(path, CategorySampling.ArgMax))", ml.Gan().Evaluate(train, argmaxRows, evaluation), argmaxRows));
         }
 
         return new QualityResult
@@ -182,14 +205,15 @@ internal static class QualityBenchmark
     }
 }
 
-internal sealed record QualityRow(string Generation, double Quality, double Shapes, double Pairs, double DetectionAuc,
-    double F1Synthetic, double F1Real, double F1Ratio, double AccuracySynthetic, double AccuracyReal, Dictionary<string, double> MissingShare)
+internal sealed record QualityRow(string Generation, double Quality, double Shapes, double Pairs, double DetectionAuc, double LogisticDetectionAuc,
+    double F1Synthetic, double F1Real, double F1Ratio, double AccuracySynthetic, double AccuracyReal, Dictionary<string, double> MissingShare,
+    Dictionary<string, double> ColumnShapes)
 {
     public static QualityRow From(string generation, SyntheticDataMetrics m, IDataView synthetic) => new(
-        generation, m.QualityScore, m.ColumnShapesScore, m.ColumnPairTrendsScore, m.Detection?.MeanAuc ?? double.NaN,
+        generation, m.QualityScore, m.ColumnShapesScore, m.ColumnPairTrendsScore, m.Detection?.MeanAuc ?? double.NaN, m.LogisticDetection?.MeanAuc ?? double.NaN,
         m.Efficacy?.TrainedOnSynthetic.F1 ?? double.NaN, m.Efficacy?.TrainedOnReal.F1 ?? double.NaN, m.Efficacy?.F1Ratio ?? double.NaN,
         m.Efficacy?.TrainedOnSynthetic.Accuracy ?? double.NaN, m.Efficacy?.TrainedOnReal.Accuracy ?? double.NaN,
-        QualityBenchmark.MissingShares(synthetic));
+        QualityBenchmark.MissingShares(synthetic), m.Columns.ToDictionary(c => c.Name, c => c.ShapeScore));
 }
 
 internal sealed class QualityResult : BenchmarkResult
@@ -212,15 +236,20 @@ internal sealed class QualityResult : BenchmarkResult
         w.WriteLine($"training {Format.N0(TrainingRows)} rows of adult_train.csv in {Format.F(FitSeconds, 1)} s ({Format.F(FitSeconds / Math.Max(1, EpochsRun), 2)} s/epoch; cores busy elsewhere {Format.F(FitLoad.OtherCores, 2)})");
         w.WriteLine($"evaluated against adult_test.csv; label {QualityBenchmark.Label}, positive class {QualityBenchmark.PositiveClass}; FastTree efficacy");
         w.WriteLine();
-        var table = new TextTable("generation", "quality", "shapes", "pairs", "detect AUC", "F1 synth", "F1 real", "F1 ratio", "acc synth", "acc real",
+        var table = new TextTable("generation", "quality", "shapes", "pairs", "AUC FastTree", "AUC logistic", "F1 synth", "F1 real", "F1 ratio", "acc synth", "acc real",
             "? workclass", "? occupation", "? country");
         foreach (var r in Results)
-            table.Add(r.Generation, Format.F(r.Quality, 3), Format.F(r.Shapes, 3), Format.F(r.Pairs, 3), Format.F(r.DetectionAuc, 3),
+            table.Add(r.Generation, Format.F(r.Quality, 3), Format.F(r.Shapes, 3), Format.F(r.Pairs, 3), Format.F(r.DetectionAuc, 3), Format.F(r.LogisticDetectionAuc, 3),
                 Format.F(r.F1Synthetic, 3), Format.F(r.F1Real, 3), Format.F(r.F1Ratio, 3), Format.F(r.AccuracySynthetic, 3), Format.F(r.AccuracyReal, 3),
                 Share(r.MissingShare, "workclass"), Share(r.MissingShare, "occupation"), Share(r.MissingShare, "native-country"));
-        table.Add("real training rows", "", "", "", "", "", "", "", "", "",
+        table.Add("real training rows", "", "", "", "", "", "", "", "", "", "",
             Share(RealMissingShare, "workclass"), Share(RealMissingShare, "occupation"), Share(RealMissingShare, "native-country"));
         table.Print(w);
+        w.WriteLine();
+        var columns = Results[0].ColumnShapes.Keys.ToList();
+        var shapes = new TextTable(new[] { "column shape (1 - KS or 1 - TVD)" }.Concat(Results.Select((_, i) => $"generation {i + 1}")).ToArray());
+        foreach (var c in columns) shapes.Add(new[] { c }.Concat(Results.Select(r => Format.F(r.ColumnShapes[c], 3))).ToArray());
+        shapes.Print(w);
         LoadWarning.Print(w, FitLoad.OtherCores, Machine.LogicalCores);
     }
 

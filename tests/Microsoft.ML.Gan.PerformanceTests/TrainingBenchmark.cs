@@ -1,11 +1,12 @@
 namespace Microsoft.ML.Gan.PerformanceTests;
 
 /// <summary>
-/// train: fits the default architecture on Adult and, in the same process, runs <see cref="BareTrainingLoop"/> with
-/// the same shapes and step counts; sets both against the multiply-adds of a step and this machine's matmul rate.
-/// The bare loop's epochs are interleaved with the library's (one bare epoch after each library epoch, from the
-/// training progress callback), so that both see the same machine: on a shared machine the load of other processes
-/// comes and goes within seconds, and a ratio of two runs taken minutes apart would measure that instead.
+/// train: fits the default architecture (or Classic() with --classic) on Adult and, in the same process, runs
+/// <see cref="BareTrainingLoop"/> with the same shapes and step counts; sets both against the multiply-adds of a
+/// step and this machine's matmul rate. The bare loop's epochs are interleaved with the library's (one bare epoch
+/// after each library epoch, from the training progress callback), so that both see the same machine: on a shared
+/// machine the load of other processes comes and goes within seconds, and a ratio of two runs taken minutes apart
+/// would measure that instead.
 /// </summary>
 internal static class TrainingBenchmark
 {
@@ -19,10 +20,12 @@ internal static class TrainingBenchmark
         var table = AdultData.Load(ml, dataPath);
 
         // The bare loop is built before training (the library then reseeds TorchSharp's generator), so its shapes
-        // come from the table: the width is counted here and checked against the trained model's below.
-        var (width, rows) = GanShapes.EncodedWidth(table);
-        var options = AdultModel.TrainingOptions(epochs, arguments.Seed);
-        var planned = GanShapes.From(options, width, rows);
+        // come from the library's encoder fitted here on the table with the same settings and seed; they are
+        // checked against the trained model's below.
+        var options = AdultModel.TrainingOptions(epochs, arguments.Seed, arguments.Classic);
+        Console.WriteLine("Fitting the library's encoder to plan the bare loop's shapes ...");
+        var planned = GanShapes.Plan(table, options);
+        long rows = planned.TrainingRows;
         int generatorSteps = (int)Math.Max(1, rows / planned.BatchSize); // as training counts them
         using var bare = new BareTrainingLoop(planned, arguments.Seed);
         var interleaved = new InterleavedBareEpochs(bare, generatorSteps);
@@ -37,16 +40,15 @@ internal static class TrainingBenchmark
 
         var shapes = GanShapes.Of(model);
         var history = model.History;
-        if (shapes.Width != width || model.TrainingRowCount != rows)
-            throw new InvalidOperationException($"The table was counted as {rows:N0} rows of encoded width {width}; the model says {model.TrainingRowCount:N0} rows of width {shapes.Width}.");
+        if (planned.Mismatch(shapes) is { } mismatch)
+            throw new InvalidOperationException($"The bare loop was planned with other shapes than the trained model's: {mismatch}.");
         if (history.Any(h => h.GeneratorSteps != generatorSteps))
             throw new InvalidOperationException($"The bare loop ran {generatorSteps} generator steps per epoch; the library ran {string.Join(", ", history.Select(h => h.GeneratorSteps))}.");
 
         Console.WriteLine("Measuring the matmul rate ...");
-        int hidden = shapes.GeneratorLayers.Count > 0 ? shapes.GeneratorLayers[0] : shapes.Width;
-        int hiddenOut = shapes.GeneratorLayers.Count > 1 ? shapes.GeneratorLayers[1] : hidden;
+        var layer = shapes.LargestGeneratorLayer;
         var mark = CpuLoad.Mark.Now();
-        var matmul = MatmulRate.Measure(shapes.BatchSize, hidden, hiddenOut);
+        var matmul = MatmulRate.Measure(shapes.BatchSize, layer.In, layer.Out);
         var matmulLoad = mark.UntilNow();
 
         double flopPerStep = 2.0 * shapes.TrainingStepMacs;
@@ -58,6 +60,7 @@ internal static class TrainingBenchmark
         return new TrainingResult
         {
             Benchmark = "train",
+            OptionSet = AdultModel.Describe(arguments.Classic),
             DataPath = dataPath,
             Rows = rows,
             Columns = model.Columns.Count,
@@ -65,6 +68,7 @@ internal static class TrainingBenchmark
             Epochs = epochs,
             Shapes = shapes,
             MacsPerDiscriminatorStep = shapes.DiscriminatorStepMacs,
+            MacsPerGradientPenalty = shapes.GradientPenaltyMacs,
             MacsPerGeneratorStep = shapes.GeneratorStepMacs,
             MacsPerTrainingStep = shapes.TrainingStepMacs,
             Matmul = matmul,
@@ -154,8 +158,12 @@ internal sealed class TrainingResult : BenchmarkResult
     public int Columns { get; init; }
     public string IntegerColumnType { get; init; } = "";
     public int Epochs { get; init; }
+    /// <summary>"library defaults" or "Classic()" (--classic), with the Adult settings on top.</summary>
+    public string OptionSet { get; init; } = "";
     public required GanShapes Shapes { get; init; }
     public long MacsPerDiscriminatorStep { get; init; }
+    /// <summary>The gradient penalty's share of <see cref="MacsPerDiscriminatorStep"/> (an approximation, see <see cref="GanShapes"/>).</summary>
+    public long MacsPerGradientPenalty { get; init; }
     public long MacsPerGeneratorStep { get; init; }
     public long MacsPerTrainingStep { get; init; }
     public required MatmulRate Matmul { get; init; }
@@ -171,11 +179,19 @@ internal sealed class TrainingResult : BenchmarkResult
         var s = Shapes;
         PrintHeader(w);
         w.WriteLine($"data     {DataPath}: {Rows:N0} rows, {Columns} columns (integer columns loaded as {IntegerColumnType}, text as text, \"?\" missing)");
-        w.WriteLine($"network  encoded width {s.Width}; G {GanShapes.Describe(s.GeneratorWidths)}{(s.GeneratorBatchNorm ? " (BatchNorm, ReLU)" : " (ReLU)")}; " +
-                    $"D {GanShapes.Describe(s.DiscriminatorWidths)} (LeakyReLU 0.2, dropout {s.DiscriminatorDropout}); batch {s.BatchSize}; " +
-                    $"{s.DiscriminatorStepsPerGeneratorStep} D-step per G-step; {s.Options.Optimizer}");
+        w.WriteLine($"options  {OptionSet}: {s.ContinuousNormalization} normalisation, {s.DescribeLoss()}, " +
+                    $"pac {s.Pac}, conditional generator {(s.Conditional ? $"on ({s.ConditionBlocks.Count} columns, condition width {s.ConditionWidth})" : "off")}, " +
+                    $"residual generator {(s.GeneratorResidual ? "on" : "off")}; batch {s.BatchSize}; {s.DiscriminatorStepsPerGeneratorStep} D-step per G-step; {s.Options.Optimizer}");
+        w.WriteLine($"network  encoded width {s.Width}; G {s.DescribeGenerator()}; D {s.DescribeDiscriminator()}");
+        string penalty = MacsPerGradientPenalty > 0 ? $", of which gradient penalty {Format.Millions(MacsPerGradientPenalty)}" : "";
         w.WriteLine($"work     multiply-adds per training step ({s.DiscriminatorStepsPerGeneratorStep} D-step + 1 G-step, forward + backward of the linear layers): " +
-                    $"{Format.Millions(MacsPerTrainingStep)} (D-step {Format.Millions(MacsPerDiscriminatorStep)}, G-step {Format.Millions(MacsPerGeneratorStep)}) = {Format.F(2e-9 * MacsPerTrainingStep, 3)} GFLOP");
+                    $"{Format.Millions(MacsPerTrainingStep)} (D-step {Format.Millions(MacsPerDiscriminatorStep)}{penalty}; G-step {Format.Millions(MacsPerGeneratorStep)}) = {Format.F(2e-9 * MacsPerTrainingStep, 3)} GFLOP");
+        w.WriteLine($"counted  G forward {Format.N0(s.GeneratorMacsPerRow)} per row (layers {string.Join(", ", s.GeneratorLayerShapes)}); " +
+                    $"D forward {Format.N0(s.DiscriminatorMacsPerPack)} per pack of {s.Pac} (layers {string.Join(", ", s.DiscriminatorLayerShapes)})");
+        w.WriteLine("         backward = weight gradients + input gradients (none into G's input or into D's first layer on real/fake rows)" +
+                    (s.Loss == GanLossKind.WassersteinGp
+                        ? "; gradient penalty ≈ 6 × D forward per pack: forward, gradient to the input, double backward 4× (2× through the gradient, 2× for the zeros libtorch sends back through LeakyReLU)"
+                        : ""));
         w.WriteLine($"matmul   float32 torch.mm {Matmul.Size}×{Matmul.Size}: {Format.F(Matmul.LargeGflops, 1)} GFLOP/s; at the layer shape {Matmul.LayerShape}: " +
                     $"{Format.F(Matmul.LayerGflops, 1)} GFLOP/s ({Format.F(MatmulLoad.OtherCores, 2)} cores busy elsewhere meanwhile)");
         w.WriteLine("order    each library epoch is followed by one bare epoch (interleaved, so both see the same machine)");

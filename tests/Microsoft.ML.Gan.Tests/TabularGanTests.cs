@@ -62,6 +62,34 @@ public sealed class TabularGanTests
     }
 
     [TestMethod]
+    public void AValueThatMakesUpMuchOfAColumnIsASpikeDecodedExactly()
+    {
+        // Like Adult's capital-gain: most rows 0, the rest spread over a long range.
+        var random = new Random(6);
+        var values = Enumerable.Range(0, 4000).Select(i => i % 10 < 9 ? 0.0 : Math.Round(2000 + 3000 * Math.Abs(Gaussian(random)))).ToArray();
+        var encoder = ContinuousColumnEncoder.Fit("gain", ColumnKind.Int32, values, new BayesianGaussianMixtureOptions { Seed = 1 });
+        CollectionAssert.AreEqual(new[] { 0.0 }, encoder.Spikes.ToArray(), "0 is 90 % of the rows; no other value reaches 5 %");
+        Assert.IsTrue(encoder.Modes.All(m => m.Mean > 1000), "the mixture models the non-zero values only");
+
+        var matrix = new float[values.Length * encoder.Width];
+        encoder.Encode(values, matrix, encoder.Width, 0, seed: 3);
+        int spikeMode = encoder.ModeCount - 1;
+        for (int r = 0; r < values.Length; r++)
+        {
+            var row = matrix.AsSpan(r * encoder.Width, encoder.Width);
+            Assert.AreEqual(values[r] == 0, row[1 + spikeMode] == 1f, $"row {r}: zeros, and only zeros, take the spike mode");
+        }
+        // Whatever offset the generator gives, the spike decodes to exactly 0.
+        var output = new float[encoder.Width];
+        output[1 + spikeMode] = 30;
+        foreach (float offset in new[] { -0.9f, 0.013f, 0.7f })
+        {
+            output[0] = offset;
+            Assert.AreEqual(0.0, encoder.Decode(output, [0.5f], CategorySampling.ArgMax));
+        }
+    }
+
+    [TestMethod]
     public void TheConditionLayoutDrawsColumnsUniformlyAndCategoriesByFrequency()
     {
         var layout = s_model.Model.Layout;

@@ -124,4 +124,7 @@ internal sealed class ColumnEncoderState
     public double[]? ModeMeans { get; set; }
     public double[]? ModeStandardDeviations { get; set; }
     public double[]? ModeWeights { get; set; }
+    /// <summary>Mode-specific normalisation's spike values (each a mode decoded exactly), ascending, and their counts.</summary>
+    public double[]? SpikeValues { get; set; }
+    public long[]? SpikeCounts { get; set; }
 }

@@ -10,6 +10,10 @@ namespace Microsoft.ML.Gan.Encoding;
 /// (v − μ) / (4σ) clipped to ±0.99 (a tanh head). Multi-modal and long-tailed columns keep their shape;</item>
 /// <item><b>min-max</b>: the value scaled linearly from the training range onto [-1, 1] (a tanh head).</item>
 /// </list>
+/// In mode-specific normalisation a value that alone makes up at least <see cref="SpikeShare"/> of the column (0 in an
+/// amount most rows do not have, 40 hours a week, a frequent code) is a spike: a mode of its own with no spread, decoded
+/// to exactly that value. The mixture models the other values. CTGAN leaves spikes to the mixture, which gives them a
+/// narrow Gaussian, so its "zeros" come back as small non-zero amounts that a classifier spots at once.
 /// A column with missing values (NaN) also gets a two-way softmax head present/missing so the generator learns their
 /// rate. Decoding maps back, clamps to the training range and rounds integer columns.
 /// </summary>
@@ -18,8 +22,15 @@ internal sealed class ContinuousColumnEncoder : ColumnEncoder
     /// <summary>An offset of ±1 in the tanh head is this many standard deviations from the mode's mean.</summary>
     private const double ModeScale = 4;
 
+    /// <summary>The share of present values one value needs to become a spike mode.</summary>
+    public const double SpikeShare = 0.05;
+
     private readonly OutputSpan[] _spans;
     private readonly BayesianGaussianMixture? _mixture;
+    private readonly double[] _spikes;
+    private readonly long[] _spikeCounts;
+    private readonly double[] _modeScales;
+    private readonly double[] _modeMeans;
 
     public ContinuousColumnEncoder(ColumnEncoderState state)
         : base(state.Name, state.Kind)
@@ -36,6 +47,13 @@ internal sealed class ContinuousColumnEncoder : ColumnEncoder
                 throw new InvalidDataException($"Column '{Name}': the saved modes' means, standard deviations and weights differ in number.");
             _mixture = new BayesianGaussianMixture(means.Select((m, k) => new MixtureComponent(weights[k], m, stds[k])).ToArray());
         }
+        _spikes = state.SpikeValues ?? [];
+        _spikeCounts = state.SpikeCounts ?? new long[_spikes.Length];
+        if (_spikeCounts.Length != _spikes.Length || _spikes.Any(v => !double.IsFinite(v)))
+            throw new InvalidDataException($"Column '{Name}': the saved spike values are inconsistent.");
+        // Each mode decodes as offset × scale + mean: a Gaussian mode's scale is 4σ, a spike's is 0 (exactly its value).
+        _modeScales = (_mixture?.Components.Select(m => ModeScale * m.StandardDeviation) ?? []).Concat(_spikes.Select(_ => 0.0)).ToArray();
+        _modeMeans = (_mixture?.Components.Select(m => m.Mean) ?? []).Concat(_spikes).ToArray();
         var spans = new List<OutputSpan> { new(0, 1, SpanActivation.Tanh) };
         if (ModeCount > 0) spans.Add(new OutputSpan(1, ModeCount, SpanActivation.Softmax));
         if (HasMissing) spans.Add(new OutputSpan(1 + ModeCount, 2, SpanActivation.Softmax));
@@ -49,10 +67,16 @@ internal sealed class ContinuousColumnEncoder : ColumnEncoder
     public bool HasMissing => MissingCount > 0;
     public bool IsInteger => ColumnKinds.IsInteger(Kind);
 
-    /// <summary>The mixture's modes (mode-specific normalisation); empty for min-max.</summary>
+    /// <summary>The mixture's Gaussian modes (mode-specific normalisation); empty for min-max.</summary>
     public IReadOnlyList<MixtureComponent> Modes => _mixture?.Components ?? [];
 
-    public int ModeCount => _mixture?.Components.Count ?? 0;
+    /// <summary>The spike modes' values, after the Gaussian modes.</summary>
+    public IReadOnlyList<double> Spikes => _spikes;
+
+    /// <summary>Gaussian modes plus spikes: the width of the mode head (0 for min-max).</summary>
+    public int ModeCount => _modeMeans.Length;
+
+    private int GaussianModes => _mixture?.Components.Count ?? 0;
 
     public override int Width => 1 + ModeCount + (HasMissing ? 2 : 0);
     public override int DrawCount => (ModeCount > 0 ? 1 : 0) + (HasMissing ? 1 : 0);
@@ -84,12 +108,41 @@ internal sealed class ContinuousColumnEncoder : ColumnEncoder
             {
                 if (!double.IsNaN(v)) present[i++] = v;
             }
-            var modes = BayesianGaussianMixture.Fit(present, mixture).Components;
-            state.ModeMeans = modes.Select(m => m.Mean).ToArray();
-            state.ModeStandardDeviations = modes.Select(m => m.StandardDeviation).ToArray();
-            state.ModeWeights = modes.Select(m => m.Weight).ToArray();
+            var (spikes, counts) = FindSpikes(present);
+            state.SpikeValues = spikes;
+            state.SpikeCounts = counts;
+            var rest = spikes.Length == 0 ? present : present.Where(v => Array.BinarySearch(spikes, v) < 0).ToArray();
+            if (rest.Length > 0)
+            {
+                var modes = BayesianGaussianMixture.Fit(rest, mixture).Components;
+                state.ModeMeans = modes.Select(m => m.Mean).ToArray();
+                state.ModeStandardDeviations = modes.Select(m => m.StandardDeviation).ToArray();
+                state.ModeWeights = modes.Select(m => m.Weight).ToArray();
+            }
         }
         return new ContinuousColumnEncoder(state);
+    }
+
+    /// <summary>The values that make up at least <see cref="SpikeShare"/> of <paramref name="present"/>, ascending, with their counts.</summary>
+    private static (double[] Values, long[] Counts) FindSpikes(double[] present)
+    {
+        var sorted = (double[])present.Clone();
+        Array.Sort(sorted);
+        var values = new List<double>();
+        var counts = new List<long>();
+        long needed = (long)Math.Ceiling(SpikeShare * sorted.Length);
+        for (int start = 0; start < sorted.Length;)
+        {
+            int end = start + 1;
+            while (end < sorted.Length && sorted[end] == sorted[start]) end++;
+            if (end - start >= needed)
+            {
+                values.Add(sorted[start]);
+                counts.Add(end - start);
+            }
+            start = end;
+        }
+        return (values.ToArray(), counts.ToArray());
     }
 
     /// <summary>
@@ -99,14 +152,14 @@ internal sealed class ContinuousColumnEncoder : ColumnEncoder
     public void Encode(ReadOnlySpan<double> values, float[] matrix, int stride, int offset, ulong seed)
     {
         double range = Maximum - Minimum;
-        int widest = _mixture is null ? 0 : Enumerable.Range(0, ModeCount).MaxBy(k => _mixture.Components[k].Weight);
+        int widest = HeaviestMode();
         Span<float> uniform = stackalloc float[1];
         for (int r = 0; r < values.Length; r++)
         {
             int at = r * stride + offset;
             double v = values[r];
             bool missing = double.IsNaN(v);
-            if (_mixture is null)
+            if (ModeCount == 0)
             {
                 // A missing value sits at the middle of the range so it pulls the tanh head nowhere.
                 matrix[at] = missing || range == 0 ? 0f : (float)(2 * (v - Minimum) / range - 1);
@@ -116,10 +169,12 @@ internal sealed class ContinuousColumnEncoder : ColumnEncoder
                 Array.Clear(matrix, at + 1, ModeCount);
                 int mode = widest; // a missing value gets the heaviest mode and offset 0: a valid, uninformative code
                 double alpha = 0;
-                if (!missing)
+                int spike = missing ? -1 : Array.BinarySearch(_spikes, v);
+                if (spike >= 0) mode = GaussianModes + spike;
+                else if (!missing)
                 {
                     new Training.NoiseSource(seed, (ulong)r).FillUniform(uniform);
-                    mode = _mixture.Sample(v, Math.Min(uniform[0], 0.99999994f));
+                    mode = _mixture!.Sample(v, Math.Min(uniform[0], 0.99999994f));
                     var m = _mixture.Components[mode];
                     alpha = Math.Clamp((v - m.Mean) / (ModeScale * m.StandardDeviation), -0.99, 0.99);
                 }
@@ -145,11 +200,11 @@ internal sealed class ContinuousColumnEncoder : ColumnEncoder
         if (HasMissing && Choose(slice.Slice(1 + ModeCount, 2), draws[modeDraws], sampling) == 1) return double.NaN;
         double t = Math.Clamp((double)slice[0], -1.0, 1.0);
         double v;
-        if (_mixture is null) v = Minimum + (t + 1) / 2 * (Maximum - Minimum);
+        if (ModeCount == 0) v = Minimum + (t + 1) / 2 * (Maximum - Minimum);
         else
         {
-            var m = _mixture.Components[Choose(slice.Slice(1, ModeCount), draws[0], sampling)];
-            v = t * (ModeScale * m.StandardDeviation) + m.Mean;
+            int mode = Choose(slice.Slice(1, ModeCount), draws[0], sampling);
+            v = t * _modeScales[mode] + _modeMeans[mode];
         }
         // Half to even, as ONNX's Round, so the exported graph decodes the same integers.
         if (IsInteger) v = Math.Round(v, MidpointRounding.ToEven);
@@ -162,13 +217,13 @@ internal sealed class ContinuousColumnEncoder : ColumnEncoder
         var t = g.Node("Cast", [g.Node("Tanh", [OnnxSlice(g, output, offset, 1)])], ("to", (long)OnnxType.Double));
         t = g.Node("Min", [g.Node("Max", [t, g.Scalar(-1.0)]), g.Scalar(1.0)]);
         string v;
-        if (_mixture is null)
+        if (ModeCount == 0)
             v = g.Node("Add", [g.Node("Mul", [g.Node("Div", [g.Node("Add", [t, g.Scalar(1.0)]), g.Scalar(2.0)]), g.Scalar(Maximum - Minimum)]), g.Scalar(Minimum)]);
         else
         {
             var mode = OnnxChoose(g, output, offset + 1, ModeCount, draws, drawOffset, sampling);
-            var scales = Modes.Select(m => ModeScale * m.StandardDeviation).ToArray();
-            var means = Modes.Select(m => m.Mean).ToArray();
+            var scales = _modeScales;
+            var means = _modeMeans;
             // [batch] → [batch, 1], to line up with the [batch, 1] offset.
             var scale = g.Node("Unsqueeze", [g.Node("Gather", [g.Constant(scales, scales.Length), mode], ("axis", 0)), g.Constant([1L], 1)]);
             var mean = g.Node("Unsqueeze", [g.Node("Gather", [g.Constant(means, means.Length), mode], ("axis", 0)), g.Constant([1L], 1)]);
@@ -210,7 +265,18 @@ internal sealed class ContinuousColumnEncoder : ColumnEncoder
         ModeMeans = _mixture?.Components.Select(m => m.Mean).ToArray(),
         ModeStandardDeviations = _mixture?.Components.Select(m => m.StandardDeviation).ToArray(),
         ModeWeights = _mixture?.Components.Select(m => m.Weight).ToArray(),
+        SpikeValues = _spikes.Length > 0 ? _spikes : null,
+        SpikeCounts = _spikes.Length > 0 ? _spikeCounts : null,
     };
+
+    /// <summary>The mode with the most training values: Gaussian modes by weight times the values they model, spikes by count.</summary>
+    private int HeaviestMode()
+    {
+        if (ModeCount == 0) return 0;
+        double rest = RowCount - MissingCount - _spikeCounts.Sum();
+        var weights = (_mixture?.Components.Select(m => m.Weight * rest) ?? []).Concat(_spikeCounts.Select(c => (double)c)).ToArray();
+        return Array.IndexOf(weights, weights.Max());
+    }
 
     public override GanColumnInfo ToInfo() => new(
         Name, ColumnKinds.ToType(Kind), IsCategorical: false,

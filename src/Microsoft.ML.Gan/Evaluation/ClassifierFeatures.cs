@@ -139,8 +139,9 @@ internal static class BinaryClassifier
     /// Trains on <paramref name="trainFeatures"/> and returns the scores of <paramref name="testFeatures"/>' rows (higher = more
     /// likely true). A training set with one class gives a constant score and that class.
     /// </summary>
+    /// <param name="logistic">A logistic regression on standardised features instead of FastTree (SDMetrics' LogisticDetection).</param>
     public static (float[] Scores, bool[] Predicted) TrainAndScore(
-        MLContext ml, int width, IReadOnlyList<float[]> trainFeatures, bool[] trainLabels, IReadOnlyList<float[]> testFeatures, int seed)
+        MLContext ml, int width, IReadOnlyList<float[]> trainFeatures, bool[] trainLabels, IReadOnlyList<float[]> testFeatures, int seed, bool logistic = false)
     {
         int testRows = testFeatures.Count;
         bool anyTrue = trainLabels.Contains(true), anyFalse = trainLabels.Contains(false);
@@ -150,15 +151,17 @@ internal static class BinaryClassifier
             Array.Fill(constant, anyTrue);
             return (new float[testRows], constant);
         }
-        var trainer = ml.BinaryClassification.Trainers.FastTree(new FastTreeBinaryTrainer.Options
-        {
-            LabelColumnName = "Label",
-            FeatureColumnName = "Features",
-            NumberOfTrees = Trees,
-            NumberOfLeaves = Leaves,
-            MinimumExampleCountPerLeaf = Math.Clamp(trainLabels.Length / 100, 2, 10),
-            Seed = seed,
-        });
+        IEstimator<ITransformer> trainer = logistic
+            ? ml.Transforms.NormalizeMeanVariance("Features").Append(ml.BinaryClassification.Trainers.LbfgsLogisticRegression("Label", "Features"))
+            : ml.BinaryClassification.Trainers.FastTree(new FastTreeBinaryTrainer.Options
+            {
+                LabelColumnName = "Label",
+                FeatureColumnName = "Features",
+                NumberOfTrees = Trees,
+                NumberOfLeaves = Leaves,
+                MinimumExampleCountPerLeaf = Math.Clamp(trainLabels.Length / 100, 2, 10),
+                Seed = seed,
+            });
         var model = trainer.Fit(ToView(ml, width, trainFeatures, trainLabels));
         var scored = model.Transform(ToView(ml, width, testFeatures, new bool[testRows]));
         var scores = new float[testRows];

@@ -52,12 +52,18 @@ internal static class SyntheticDataEvaluator
         Lap("Column pair trends");
 
         var ml = new MLContext(options.Seed);
-        DetectionMetrics? detection = null;
+        DetectionMetrics? detection = null, logisticDetection = null;
         string? detectionSkipped = null;
         int perClass = Math.Min(realSample.RowCount, syntheticSample.RowCount);
         if (perClass < Math.Max(10, 2 * options.DetectionFolds))
             detectionSkipped = $"too few rows: {realSample.RowCount} real and {syntheticSample.RowCount} synthetic; at least {Math.Max(10, 2 * options.DetectionFolds)} of each are needed";
-        else detection = Detect(ml, realSample, syntheticSample, evaluated, perClass, options, random);
+        else
+        {
+            // Both detectors see the same sample and folds: the seeded random source is copied for the second.
+            var state = random.Next();
+            detection = Detect(ml, realSample, syntheticSample, evaluated, perClass, options, new Random(state), logistic: false);
+            logisticDetection = Detect(ml, realSample, syntheticSample, evaluated, perClass, options, new Random(state), logistic: true);
+        }
         Lap("Detection");
 
         EfficacyMetrics? efficacy = null;
@@ -76,7 +82,7 @@ internal static class SyntheticDataEvaluator
         Lap("Privacy");
 
         return new SyntheticDataMetrics(realTable.RowCount, syntheticTable.RowCount, columnResults, pairs,
-            detection, detectionSkipped, efficacy, efficacySkipped, privacy, timings, options.MissingCategoryTokens.ToArray());
+            detection, logisticDetection, detectionSkipped, efficacy, efficacySkipped, privacy, timings, options.MissingCategoryTokens.ToArray());
     }
 
     private static EvaluationColumn Describe(DataViewSchema schema, string name, IReadOnlyList<string> missingTokens)
@@ -186,7 +192,7 @@ internal static class SyntheticDataEvaluator
     }
 
     private static DetectionMetrics Detect(MLContext ml, EvaluationTable realSample, EvaluationTable syntheticSample, int[] evaluated,
-        int perClass, SyntheticDataEvaluationOptions options, Random random)
+        int perClass, SyntheticDataEvaluationOptions options, Random random, bool logistic)
     {
         // A balanced sample: as many real rows as synthetic ones.
         var realRows = EvaluationTable.SampleIndices(realSample.RowCount, perClass, random);
@@ -208,7 +214,7 @@ internal static class SyntheticDataEvaluator
                 if (realFold[i] == f) { testX.Add(realFeatures[i]); testY.Add(true); } else { trainX.Add(realFeatures[i]); trainY.Add(true); }
                 if (synthFold[i] == f) { testX.Add(synthFeatures[i]); testY.Add(false); } else { trainX.Add(synthFeatures[i]); trainY.Add(false); }
             }
-            var (scores, _) = BinaryClassifier.TrainAndScore(ml, layout.Width, trainX, trainY.ToArray(), testX, options.Seed + f);
+            var (scores, _) = BinaryClassifier.TrainAndScore(ml, layout.Width, trainX, trainY.ToArray(), testX, options.Seed + f, logistic);
             aucs[f] = BinaryClassifier.Auc(scores, testY.ToArray());
         }
         return new DetectionMetrics(aucs.Average(), aucs, perClass);

@@ -152,7 +152,7 @@ public sealed class SyntheticDataMetrics
 {
     internal SyntheticDataMetrics(
         long realRows, long syntheticRows, IReadOnlyList<ColumnComparison> columns, IReadOnlyList<ColumnPairComparison> pairs,
-        DetectionMetrics? detection, string? detectionSkipped, EfficacyMetrics? efficacy, string? efficacySkipped,
+        DetectionMetrics? detection, DetectionMetrics? logisticDetection, string? detectionSkipped, EfficacyMetrics? efficacy, string? efficacySkipped,
         PrivacyMetrics privacy, IReadOnlyDictionary<string, TimeSpan> timings, IReadOnlyList<string> missingCategoryTokens)
     {
         MissingCategoryTokens = missingCategoryTokens;
@@ -161,6 +161,7 @@ public sealed class SyntheticDataMetrics
         Columns = columns;
         ColumnPairs = pairs;
         Detection = detection;
+        LogisticDetection = logisticDetection;
         DetectionSkippedReason = detectionSkipped;
         Efficacy = efficacy;
         EfficacySkippedReason = efficacySkipped;
@@ -194,8 +195,15 @@ public sealed class SyntheticDataMetrics
     /// <summary>Mean of the pairs' <see cref="ColumnPairComparison.Score"/>: in [0, 1], higher is better (NaN with one column).</summary>
     public double ColumnPairTrendsScore { get; }
 
-    /// <summary>The detection test; null when skipped (see <see cref="DetectionSkippedReason"/>).</summary>
+    /// <summary>The detection test with FastTree (boosted trees); null when skipped (see <see cref="DetectionSkippedReason"/>).</summary>
     public DetectionMetrics? Detection { get; }
+
+    /// <summary>
+    /// The same detection test with a logistic regression on standardised features, the detector of SDMetrics'
+    /// LogisticDetection (which published detection scores of CTGAN and others use). A weaker detector than
+    /// FastTree: it sees each feature's effect, not their interactions. Null when skipped.
+    /// </summary>
+    public DetectionMetrics? LogisticDetection { get; }
 
     /// <summary>Why detection was skipped (too few rows), or null.</summary>
     public string? DetectionSkippedReason { get; }
@@ -224,7 +232,9 @@ public sealed class SyntheticDataMetrics
         s.AppendLine(c, $"  Column shapes       {ColumnShapesScore:F4}   (1 = same marginals)");
         s.AppendLine(c, $"  Column pair trends  {ColumnPairTrendsScore:F4}   (1 = same correlations / joint frequencies)");
         if (Detection is { } d)
-            s.AppendLine(c, $"  Detection AUC       {d.MeanAuc:F4}   (0.5 = indistinguishable, 1 = fully detected; {Detection.FoldAucs.Count} folds, {d.RowsPerClass} rows per class)");
+            s.AppendLine(c, $"  Detection AUC       {d.MeanAuc:F4}   (FastTree; 0.5 = indistinguishable, 1 = fully detected; {Detection.FoldAucs.Count} folds, {d.RowsPerClass} rows per class)");
+        if (LogisticDetection is { } l)
+            s.AppendLine(c, $"  Detection AUC       {l.MeanAuc:F4}   (logistic regression, as SDMetrics' LogisticDetection)");
         else s.AppendLine(c, $"  Detection           skipped: {DetectionSkippedReason}");
         if (Efficacy is { } e)
         {
