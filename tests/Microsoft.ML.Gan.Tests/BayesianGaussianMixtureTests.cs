@@ -64,15 +64,7 @@ public sealed class BayesianGaussianMixtureTests
     {
         var mixture = Fit(Mixture(20_000, 1, Three));
 
-        AssertWellFormed(mixture);
-        Assert.HasCount(3, mixture.Components);
-        for (int k = 0; k < 3; k++)
-        {
-            var c = mixture.Components[k];
-            Assert.AreEqual(Three[k].Mean, c.Mean, 0.1, $"mean of component {k}");
-            Assert.AreEqual(Three[k].Std, c.StandardDeviation, 0.1 * Three[k].Std, $"standard deviation of component {k}");
-            Assert.AreEqual(Three[k].Weight, c.Weight, 0.02, $"weight of component {k}");
-        }
+        AssertRecoversThree(mixture);
     }
 
     [TestMethod]
@@ -306,15 +298,7 @@ public sealed class BayesianGaussianMixtureTests
         var mixture = BayesianGaussianMixture.Fit(values, options);
         watch.Stop();
 
-        AssertWellFormed(mixture);
-        Assert.HasCount(3, mixture.Components);
-        for (int k = 0; k < 3; k++)
-        {
-            var c = mixture.Components[k];
-            Assert.AreEqual(Three[k].Mean, c.Mean, 0.1, $"mean of component {k}");
-            Assert.AreEqual(Three[k].Std, c.StandardDeviation, 0.1 * Three[k].Std, $"standard deviation of component {k}");
-            Assert.AreEqual(Three[k].Weight, c.Weight, 0.02, $"weight of component {k}");
-        }
+        AssertRecoversThree(mixture);
         // The seed picks the subsample (the fit itself draws nothing), so it shows that one was taken; a generous
         // time limit shows that the million values were not iterated over (the fit takes tens of milliseconds).
         CollectionAssert.AreEqual(mixture.Components.ToArray(), BayesianGaussianMixture.Fit(values, options).Components.ToArray());
@@ -409,6 +393,20 @@ public sealed class BayesianGaussianMixtureTests
         {
             var e = Assert.ThrowsExactly<InvalidDataException>(() => new BayesianGaussianMixture(components), string.Join("; ", components));
             Assert.Contains("Gaussian mixture", e.Message);
+        }
+    }
+
+    /// <summary>The mixture is the <see cref="Three"/> Gaussians: 3 components, means within 0.1, standard deviations within 10 %, weights within 0.02.</summary>
+    private static void AssertRecoversThree(BayesianGaussianMixture mixture)
+    {
+        AssertWellFormed(mixture);
+        Assert.HasCount(3, mixture.Components);
+        for (int k = 0; k < 3; k++)
+        {
+            var c = mixture.Components[k];
+            Assert.AreEqual(Three[k].Mean, c.Mean, 0.1, $"mean of component {k}");
+            Assert.AreEqual(Three[k].Std, c.StandardDeviation, 0.1 * Three[k].Std, $"standard deviation of component {k}");
+            Assert.AreEqual(Three[k].Weight, c.Weight, 0.02, $"weight of component {k}");
         }
     }
 }
