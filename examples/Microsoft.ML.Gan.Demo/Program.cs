@@ -122,7 +122,7 @@ static int Run(Settings settings)
     foreach (string line in metrics.Summary().Split('\n', StringSplitOptions.RemoveEmptyEntries)) Console.WriteLine($"  {line.TrimEnd()}");
     // The same scores with a chart per column, the correlation heat maps and the training curves, in one HTML file.
     string reportPath = Path.GetFullPath(Path.Combine(settings.Out, "report.html"));
-    SyntheticDataReport.Write(reportPath, table, synthetic, metrics, model.History, demo ? "Synthetic demo customers" : $"Synthetic {Path.GetFileName(settings.Data)}");
+    SyntheticDataReport.Write(reportPath, table, synthetic, metrics, model.History, demo ? "Synthetic demo customers" : $"Synthetic {Path.GetFileName(settings.Data)}", model.Options.Loss);
     Console.WriteLine($"Report: {reportPath}");
     Console.WriteLine();
 
@@ -282,7 +282,7 @@ internal sealed class ConsoleProgress(int every) : IProgress<GanTrainingProgress
         if (p.Epoch != 1 && p.Epoch % every != 0 && p.Epoch != p.TotalEpochs) return;
         var s = p.Statistics;
         Console.WriteLine($"  epoch {p.Epoch.ToString().PadLeft(p.TotalEpochs.ToString().Length)}/{p.TotalEpochs}  " +
-            $"loss D {s.DiscriminatorLoss:F3}  loss G {s.GeneratorLoss:F3}  D(x) {s.MeanRealScore:F3}  D(G(z)) {s.MeanFakeScore:F3}  " +
+            $"loss D {s.DiscriminatorLoss:F3}  loss G {s.GeneratorLoss:F3}  score real {s.MeanRealScore:F3}  score generated {s.MeanFakeScore:F3}  " +
             $"{p.Elapsed.TotalSeconds,6:F1} s");
     }
 }

@@ -112,6 +112,22 @@ public sealed class ReportTests
     }
 
     [TestMethod]
+    public void TheTrainingCurvesSayWhatTheLossMeans()
+    {
+        var ml = new MLContext(1);
+        var real = Table(ml, 40, 1);
+        var synthetic = Table(ml, 40, 2);
+        var metrics = ml.Gan().Evaluate(real, synthetic);
+        var history = Enumerable.Range(1, 3).Select(e => new GanEpochStatistics(e, -0.5 / e, 0.3, 0.2, -0.1, 0.3 / e, 1, 1, 10, 10, 0.1, double.NaN, [])).ToList();
+        string critic = SyntheticDataReport.Render(real, synthetic, metrics, history, "t", GanLossKind.WassersteinGp);
+        Assert.Contains("Wasserstein estimate", critic);
+        Assert.DoesNotContain("0.5 is the optimum", critic);
+        string seed = SyntheticDataReport.Render(real, synthetic, metrics, history, "t", GanLossKind.NonSaturating);
+        Assert.Contains("0.5 is the optimum", seed);
+        Assert.DoesNotContain("Wasserstein estimate", seed);
+    }
+
+    [TestMethod]
     public void WritingIntoAMissingFolderThrowsAndLeavesNothing()
     {
         var ml = new MLContext(1);

@@ -143,43 +143,45 @@ internal static class ReportCharts
         return plot.GetImageBytes(size + 60, size, ImageFormat.Png);
     }
 
-    /// <summary>Discriminator and generator losses per epoch.</summary>
-    public static byte[] Losses(IReadOnlyList<GanEpochStatistics> history)
+    /// <summary>Discriminator and generator losses per epoch, with the discriminator's loss at the optimum when the game has one (log 4).</summary>
+    public static byte[] Losses(IReadOnlyList<GanEpochStatistics> history, double? optimum)
     {
         var plot = NewPlot("Losses");
         Line(plot, history, s => s.DiscriminatorLoss, "Discriminator", RealColor);
         Line(plot, history, s => s.GeneratorLoss, "Generator", SyntheticColor);
-        var optimum = plot.Add.HorizontalLine(Math.Log(4));
-        optimum.LinePattern = LinePattern.Dashed;
-        optimum.Color = Colors.Gray;
-        optimum.LegendText = "log 4 (D's loss at the optimum)";
+        if (optimum is double o) Reference(plot, o, "log 4 (D's loss at the optimum)");
         return Curve(plot);
     }
 
-    /// <summary>Mean D(x) and D(G(z)) per epoch, with the optimum 0.5.</summary>
-    public static byte[] Scores(IReadOnlyList<GanEpochStatistics> history)
+    /// <summary>Mean scores on real and generated rows per epoch: D's probabilities with the optimum 0.5, or the critic's values.</summary>
+    public static byte[] Scores(IReadOnlyList<GanEpochStatistics> history, bool wasserstein)
     {
-        var plot = NewPlot("Discriminator scores");
-        Line(plot, history, s => s.MeanRealScore, "mean D(x), real rows", RealColor);
-        Line(plot, history, s => s.MeanFakeScore, "mean D(G(z)), generated rows", SyntheticColor);
-        var optimum = plot.Add.HorizontalLine(0.5);
-        optimum.LinePattern = LinePattern.Dashed;
-        optimum.Color = Colors.Gray;
-        optimum.LegendText = "0.5 (optimum)";
-        plot.Axes.SetLimitsY(0, 1);
+        var plot = NewPlot(wasserstein ? "Critic scores" : "Discriminator scores");
+        Line(plot, history, s => s.MeanRealScore, wasserstein ? "mean critic score, real rows" : "mean D(x), real rows", RealColor);
+        Line(plot, history, s => s.MeanFakeScore, wasserstein ? "mean critic score, generated rows" : "mean D(G(z)), generated rows", SyntheticColor);
+        if (!wasserstein)
+        {
+            Reference(plot, 0.5, "0.5 (optimum)");
+            plot.Axes.SetLimitsY(0, 1);
+        }
         return Curve(plot);
     }
 
-    /// <summary>The game's value V(D, G) per epoch, with the optimum −log 4.</summary>
-    public static byte[] Value(IReadOnlyList<GanEpochStatistics> history)
+    /// <summary>The game's value per epoch (V(D, G), or the Wasserstein estimate), with its reference line.</summary>
+    public static byte[] Value(IReadOnlyList<GanEpochStatistics> history, string label, double reference, string referenceLabel)
     {
-        var plot = NewPlot("Value V(D, G)");
-        Line(plot, history, s => s.Value, "V(D, G)", Color.FromHex("#2ca02c"));
-        var optimum = plot.Add.HorizontalLine(-Math.Log(4));
-        optimum.LinePattern = LinePattern.Dashed;
-        optimum.Color = Colors.Gray;
-        optimum.LegendText = "−log 4 (optimum)";
+        var plot = NewPlot(label);
+        Line(plot, history, s => s.Value, label, Color.FromHex("#2ca02c"));
+        Reference(plot, reference, referenceLabel);
         return Curve(plot);
+    }
+
+    private static void Reference(Plot plot, double y, string label)
+    {
+        var line = plot.Add.HorizontalLine(y);
+        line.LinePattern = LinePattern.Dashed;
+        line.Color = Colors.Gray;
+        line.LegendText = label;
     }
 
     private static void Line(Plot plot, IReadOnlyList<GanEpochStatistics> history, Func<GanEpochStatistics, double> value, string label, Color color)

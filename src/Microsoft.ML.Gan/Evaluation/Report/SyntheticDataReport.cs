@@ -24,10 +24,11 @@ public static class SyntheticDataReport
     /// <param name="metrics">The result of <see cref="GanCatalog.Evaluate(IDataView, IDataView, SyntheticDataEvaluationOptions?)"/> on these tables; its columns are the ones charted.</param>
     /// <param name="history">The training statistics per epoch (<see cref="GanTransformer.History"/>), or null to leave the training curves out.</param>
     /// <param name="title">The report's title.</param>
+    /// <param name="loss">The loss the model was trained with (<see cref="GanTrainer.Options.Loss"/>): it says what the training curves mean. Default: the Wasserstein loss of the default options.</param>
     /// <exception cref="DirectoryNotFoundException">The folder of <paramref name="path"/> does not exist.</exception>
     /// <exception cref="ArgumentOutOfRangeException">A column of <paramref name="metrics"/> is missing from a table or has a type that cannot be charted.</exception>
     public static void Write(string path, IDataView real, IDataView synthetic, SyntheticDataMetrics metrics,
-        IReadOnlyList<GanEpochStatistics>? history = null, string title = "Synthetic data report")
+        IReadOnlyList<GanEpochStatistics>? history = null, string title = "Synthetic data report", GanLossKind loss = GanLossKind.WassersteinGp)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         ArgumentNullException.ThrowIfNull(real);
@@ -38,7 +39,7 @@ public static class SyntheticDataReport
         string folder = Path.GetDirectoryName(full) ?? throw new ArgumentException($"'{path}' names no file.", nameof(path));
         if (!Directory.Exists(folder)) throw new DirectoryNotFoundException($"Cannot write the report to '{full}': the folder '{folder}' does not exist.");
 
-        string html = Render(real, synthetic, metrics, history, title);
+        string html = Render(real, synthetic, metrics, history, title, loss);
 
         string temporary = Path.Combine(folder, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
         try
@@ -54,7 +55,7 @@ public static class SyntheticDataReport
     }
 
     internal static string Render(IDataView real, IDataView synthetic, SyntheticDataMetrics metrics,
-        IReadOnlyList<GanEpochStatistics>? history, string title)
+        IReadOnlyList<GanEpochStatistics>? history, string title, GanLossKind loss = GanLossKind.WassersteinGp)
     {
         var columns = metrics.Columns.Select(c => Describe(real, synthetic, c.Name, metrics.MissingCategoryTokens)).ToArray();
         // Each table is read once, through one cursor; the real table first so its categories get the low codes.
@@ -93,10 +94,20 @@ public static class SyntheticDataReport
         if (history is { Count: > 0 })
         {
             html.Append("<h2>Training</h2>\n");
-            html.Append("<p>Per epoch, averaged over its updates. At the game's equilibrium the discriminator outputs ½ for every row, so D(x) and D(G(z)) meet at 0.5, the discriminator's loss is log 4 ≈ 1.386 and the value V(D, G) is −log 4 ≈ −1.386. Curves that settle near those lines are healthy; D(x) near 1 with D(G(z)) near 0 means the discriminator has won and the generator gets little signal.</p>\n<div class=\"grid\">\n");
-            AppendFigure(html, ReportCharts.Losses(history), "Losses", "Discriminator and generator losses");
-            AppendFigure(html, ReportCharts.Scores(history), "Discriminator scores", "Mean D(x) on real rows and D(G(z)) on generated rows; 0.5 is the optimum");
-            AppendFigure(html, ReportCharts.Value(history), "Value of the game", "V(D, G) = mean log D(x) + mean log(1 − D(G(z))); −log 4 at the optimum");
+            if (loss == GanLossKind.WassersteinGp)
+            {
+                html.Append("<p>Per epoch, averaged over its updates. The discriminator is a Wasserstein critic: its scores are unbounded, and what matters is the gap between its mean score on real rows and on generated rows, the Wasserstein estimate W. W falls towards 0 as the generator improves; a W that grows for many epochs means the generator is losing ground. The critic's loss is −W plus the gradient penalty.</p>\n<div class=\"grid\">\n");
+                AppendFigure(html, ReportCharts.Losses(history, optimum: null), "Losses", "Critic loss (−W plus the gradient penalty) and generator loss");
+                AppendFigure(html, ReportCharts.Scores(history, wasserstein: true), "Critic scores", "Mean critic score on real rows and on generated rows");
+                AppendFigure(html, ReportCharts.Value(history, "Wasserstein estimate W", 0, "0 (no gap)"), "Wasserstein estimate", "W = mean critic score on real rows − on generated rows");
+            }
+            else
+            {
+                html.Append("<p>Per epoch, averaged over its updates. At the game's equilibrium the discriminator outputs ½ for every row, so D(x) and D(G(z)) meet at 0.5, the discriminator's loss is log 4 ≈ 1.386 and the value V(D, G) is −log 4 ≈ −1.386. Curves that settle near those lines are healthy; D(x) near 1 with D(G(z)) near 0 means the discriminator has won and the generator gets little signal.</p>\n<div class=\"grid\">\n");
+                AppendFigure(html, ReportCharts.Losses(history, optimum: Math.Log(4)), "Losses", "Discriminator and generator losses");
+                AppendFigure(html, ReportCharts.Scores(history, wasserstein: false), "Discriminator scores", "Mean D(x) on real rows and D(G(z)) on generated rows; 0.5 is the optimum");
+                AppendFigure(html, ReportCharts.Value(history, "V(D, G)", -Math.Log(4), "−log 4 (optimum)"), "Value of the game", "V(D, G) = mean log D(x) + mean log(1 − D(G(z))); −log 4 at the optimum");
+            }
             html.Append("</div>\n");
         }
         html.Append("</body>\n</html>\n");
