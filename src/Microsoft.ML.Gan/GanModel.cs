@@ -56,9 +56,8 @@ internal sealed class GanModel : IDisposable
         _scoringGraph = new Lazy<byte[]>(() => ExportOnnx(Options.CategorySampling));
         _scorer = new Lazy<OnnxScorer>(() =>
         {
-            var scorer = OnnxScorer.Create(_scoringGraph.Value, Encoder, Options.NoiseColumnName,
-                Conditional ? GeneratorExport.ConditionInputName : null,
-                Options.CategorySampling == CategorySampling.Sample && Encoder.DrawCount > 0 ? GeneratorExport.DrawsInputName : null, ScoringOptions);
+            var inputs = GraphInputs(Options.CategorySampling);
+            var scorer = OnnxScorer.Create(_scoringGraph.Value, Encoder, inputs.Noise, inputs.Condition, inputs.Draws, ScoringOptions);
             ScorerCreated?.Invoke(scorer.Provider);
             return scorer;
         });
@@ -84,6 +83,12 @@ internal sealed class GanModel : IDisposable
 
     /// <summary>The condition vector's length fed to the generator: 0 when it is unconditional.</summary>
     public int ConditionWidth => Conditional ? Layout.Width : 0;
+
+    /// <summary>The inputs of this model's graph with <paramref name="sampling"/>: the condition and draws inputs are null when the graph has none.</summary>
+    public (string Noise, string? Condition, string? Draws) GraphInputs(CategorySampling sampling) => (
+        Options.NoiseColumnName,
+        Conditional ? GeneratorExport.ConditionInputName : null,
+        sampling == CategorySampling.Sample && Encoder.DrawCount > 0 ? GeneratorExport.DrawsInputName : null);
 
     /// <summary>Uniforms a row takes: one per categorical choice of the decoding, then two for its condition (conditional generators).</summary>
     public int DrawsPerRow => Encoder.DrawCount + (Conditional ? ConditionLayout.DrawsPerRow : 0);

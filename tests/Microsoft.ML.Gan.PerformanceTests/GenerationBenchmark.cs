@@ -146,7 +146,7 @@ internal sealed class GenerationResult : BenchmarkResult
     public double NoiseViewSeconds { get; init; }
     public string ScoringProvider { get; init; } = "";
     public double LibraryOverBare { get; init; }
-    /// <summary>Cores busy elsewhere during each measurement: library, cursor only, bare forward, bare forward + copy.</summary>
+    /// <summary>Cores busy elsewhere during each measurement: library, cursor only, bare forward, bare forward + copy, TorchSharp path.</summary>
     public double[] OtherCores { get; init; } = [];
     public long MacsPerRow { get; init; }
     public required MatmulRate Matmul { get; init; }
@@ -200,11 +200,8 @@ internal sealed class TorchPath(GanModel model, int batch)
         {
             int b = (int)Math.Min(batch, rows - done);
             for (int r = 0; r < b; r++)
-            {
-                var source = new Microsoft.ML.Gan.Training.NoiseSource(GenerationBenchmark.GenerationSeed, (ulong)(firstRow + done + r));
-                source.FillNoise(_noise.AsSpan(r * nz, nz), model.Options.NoisePrior);
-                source.FillUniform(_draws.AsSpan(r * nd, nd));
-            }
+                Microsoft.ML.Gan.Training.NoiseSource.FillRow(GenerationBenchmark.GenerationSeed, (ulong)(firstRow + done + r), model.Options.NoisePrior,
+                    _noise.AsSpan(r * nz, nz), _draws.AsSpan(r * nd, nd));
             model.GenerateWithTorch(_noise, _draws, b, model.Options.CategorySampling);
         }
     }
@@ -238,9 +235,7 @@ internal static class NoiseInputs
         for (long i = 0; i < rows; i++)
         {
             var row = new Row { Noise = new float[nz], Condition = new float[nc], CategoryDraws = new float[nd] };
-            var source = new Microsoft.ML.Gan.Training.NoiseSource(99, (ulong)i);
-            source.FillNoise(row.Noise, NoisePrior.Gaussian);
-            source.FillUniform(uniforms);
+            Microsoft.ML.Gan.Training.NoiseSource.FillRow(99, (ulong)i, NoisePrior.Gaussian, row.Noise, uniforms);
             var (draws, condition) = model.SplitDraws(uniforms, 1);
             draws.AsSpan(0, Math.Min(nd, draws.Length)).CopyTo(row.CategoryDraws);
             condition.AsSpan(0, Math.Min(nc, condition.Length)).CopyTo(row.Condition);

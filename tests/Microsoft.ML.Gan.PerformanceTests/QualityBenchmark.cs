@@ -151,11 +151,7 @@ internal static class QualityBenchmark
             var noise = new float[b * nz];
             var uniforms = new float[Math.Max(1, b * perRow)];
             for (int r = 0; r < b; r++)
-            {
-                var source = new Microsoft.ML.Gan.Training.NoiseSource(7, (ulong)(start + r));
-                source.FillNoise(noise.AsSpan(r * nz, nz), model.Options.NoisePrior);
-                source.FillUniform(uniforms.AsSpan(r * perRow, perRow));
-            }
+                Microsoft.ML.Gan.Training.NoiseSource.FillRow(7, (ulong)(start + r), model.Options.NoisePrior, noise.AsSpan(r * nz, nz), uniforms.AsSpan(r * perRow, perRow));
             var (draws, condition) = model.SplitDraws(uniforms, b);
             float[] output;
             using (NewDisposeScope())

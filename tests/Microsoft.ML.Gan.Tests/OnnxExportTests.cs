@@ -80,9 +80,8 @@ public sealed class OnnxExportTests
 
             var reference = model.GenerateWithTorch(noise, uniforms, rows, sampling);
             var bytes = model.ExportOnnx(sampling);
-            using var scorer = OnnxScorer.Create(bytes, model.Encoder, model.Options.NoiseColumnName,
-                model.Conditional ? GeneratorExport.ConditionInputName : null,
-                sampling == CategorySampling.Sample && nd > 0 ? GeneratorExport.DrawsInputName : null, new GanScoringOptions());
+            var inputs = model.GraphInputs(sampling);
+            using var scorer = OnnxScorer.Create(bytes, model.Encoder, inputs.Noise, inputs.Condition, inputs.Draws, new GanScoringOptions());
             var onnx = new DecodedRows(model.Encoder, rows);
             var (draws, condition) = model.SplitDraws(uniforms, rows);
             scorer.Run(noise, nz, condition, model.ConditionWidth, draws, nd, rows, onnx, 0);
@@ -279,12 +278,7 @@ public sealed class OnnxExportTests
     {
         var noise = new float[rows * nz];
         var draws = new float[Math.Max(1, rows * nd)];
-        for (int r = 0; r < rows; r++)
-        {
-            var source = new NoiseSource(seed, (ulong)r);
-            source.FillNoise(noise.AsSpan(r * nz, nz), prior);
-            source.FillUniform(draws.AsSpan(r * nd, nd));
-        }
+        for (int r = 0; r < rows; r++) NoiseSource.FillRow(seed, (ulong)r, prior, noise.AsSpan(r * nz, nz), draws.AsSpan(r * nd, nd));
         return (noise, draws);
     }
 }

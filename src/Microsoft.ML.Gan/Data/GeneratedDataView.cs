@@ -66,11 +66,7 @@ internal sealed class GeneratedDataView : IDataView
             var prior = view._model.Options.NoisePrior;
             // Row i of the batch is row (batch start + i) of the view: its own counter-based random stream.
             _inputs = (int row, Span<float> noise, Span<float> draws) =>
-            {
-                var source = new NoiseSource(view._seed, (ulong)(_batchStart + row));
-                source.FillNoise(noise, prior);
-                source.FillUniform(draws);
-            };
+                NoiseSource.FillRow(view._seed, (ulong)(_batchStart + row), prior, noise, draws);
             if (view._conditions is not null) _candidates = new DecodedRows(encoder, view._model.ScoringOptions.BatchSize);
             _getters = new Delegate[encoder.Columns.Count];
             for (int c = 0; c < _getters.Length; c++) _getters[c] = DecodedGetters.Create(encoder.Columns[c], c, _rows, CurrentIndex);

@@ -42,6 +42,7 @@ internal sealed class RowConditions
         if (conditions.Count == 0) throw new ArgumentException("Give at least one condition (column name → category), or call Generate without conditions.", nameof(conditions));
         var columns = model.Encoder.Columns;
         var required = new List<(int, int, string)>();
+        var categorical = columns.Where(k => k is CategoricalColumnEncoder).Select(k => $"'{k.Name}'").ToList();
         foreach (var (name, value) in conditions)
         {
             int c = -1;
@@ -49,7 +50,6 @@ internal sealed class RowConditions
             {
                 if (columns[i].Name == name) c = i;
             }
-            var categorical = columns.Where(k => k is CategoricalColumnEncoder).Select(k => $"'{k.Name}'").ToList();
             if (c < 0)
                 throw new ArgumentException($"Condition on column '{name}': the model has no such column. Columns that can be conditioned: {string.Join(", ", categorical)}.", nameof(conditions));
             if (columns[c] is not CategoricalColumnEncoder k)

@@ -80,10 +80,10 @@ internal static class MlNetModelBridge
 
     private static IReadOnlyList<(string Name, int Width)> InputColumns(GanModel model)
     {
-        var inputs = new List<(string, int)> { (model.Options.NoiseColumnName, model.NoiseDimension) };
-        if (model.Conditional) inputs.Add((GeneratorExport.ConditionInputName, model.ConditionWidth));
-        if (model.Options.CategorySampling == CategorySampling.Sample && model.Encoder.DrawCount > 0)
-            inputs.Add((GeneratorExport.DrawsInputName, model.Encoder.DrawCount));
+        var (noise, condition, draws) = model.GraphInputs(model.Options.CategorySampling);
+        var inputs = new List<(string, int)> { (noise, model.NoiseDimension) };
+        if (condition is not null) inputs.Add((condition, model.ConditionWidth));
+        if (draws is not null) inputs.Add((draws, model.Encoder.DrawCount));
         return inputs;
     }
 

@@ -57,6 +57,17 @@ internal struct NoiseSource
         }
     }
 
+    /// <summary>
+    /// Row <paramref name="row"/> of a seed, as <see cref="GanTransformer.Generate(long, int?)"/> makes it: its noise
+    /// vector, then its uniforms (decoding draws, then condition draws) from the same stream.
+    /// </summary>
+    public static void FillRow(ulong seed, ulong row, NoisePrior prior, Span<float> noise, Span<float> uniforms)
+    {
+        var source = new NoiseSource(seed, row);
+        source.FillNoise(noise, prior);
+        source.FillUniform(uniforms);
+    }
+
     public void FillUniform(Span<float> into)
     {
         for (int i = 0; i < into.Length; i++) into[i] = NextSingle();
