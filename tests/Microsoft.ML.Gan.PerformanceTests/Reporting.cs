@@ -134,16 +134,6 @@ internal static class JsonOutput
     {
         string full = Path.GetFullPath(path);
         Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-        string temp = $"{full}.{Environment.ProcessId}.tmp";
-        try
-        {
-            using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write))
-                JsonSerializer.Serialize(stream, result, result.GetType(), s_options);
-            File.Move(temp, full, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(temp)) File.Delete(temp);
-        }
+        AtomicFile.Write(full, stream => JsonSerializer.Serialize(stream, result, result.GetType(), s_options));
     }
 }

@@ -39,19 +39,9 @@ public static class SyntheticDataReport
         string folder = Path.GetDirectoryName(full) ?? throw new ArgumentException($"'{path}' names no file.", nameof(path));
         if (!Directory.Exists(folder)) throw new DirectoryNotFoundException($"Cannot write the report to '{full}': the folder '{folder}' does not exist.");
 
+        // The folder is checked before rendering, which reads both tables; the write is atomic like every file the library writes.
         string html = Render(real, synthetic, metrics, history, title, loss);
-
-        string temporary = Path.Combine(folder, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
-        try
-        {
-            File.WriteAllText(temporary, html, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false));
-            File.Move(temporary, full, overwrite: true);
-        }
-        catch
-        {
-            try { File.Delete(temporary); } catch (IOException) { } catch (UnauthorizedAccessException) { }
-            throw;
-        }
+        AtomicFile.Write(full, stream => stream.Write(new UTF8Encoding(encoderShouldEmitUTF8Identifier: false).GetBytes(html)));
     }
 
     internal static string Render(IDataView real, IDataView synthetic, SyntheticDataMetrics metrics,
