@@ -129,6 +129,13 @@ public sealed class ScoringTests
         }).ToList());
     }
 
+    private sealed class GraphInputRow
+    {
+        public float[] Noise { get; set; } = [];
+        public float[] Condition { get; set; } = [];
+        public float[] CategoryDraws { get; set; } = [];
+    }
+
     [TestMethod]
     public void MlNetModelSaveAndLoadGiveTheGanBack()
     {
@@ -143,6 +150,40 @@ public sealed class ScoringTests
         CollectionAssert.AreEqual(TableGenerationTests.Dump(s_model.Generate(500, seed: 3)), TableGenerationTests.Dump(restored.Generate(500, seed: 3)));
         CollectionAssert.AreEqual(TableGenerationTests.Dump(s_model.Transform(noise)), TableGenerationTests.Dump(restored.Transform(noise)));
         Assert.HasCount(s_model.History.Count, restored.History);
+
+        // Without Restore, ML.NET's own ONNX transform scores the graph's inputs: the same cities as the GAN's rows.
+        var model = s_model.Model;
+        int rows = 50, nz = model.NoiseDimension, perRow = model.DrawsPerRow;
+        var (noiseValues, uniforms) = OnnxExportTests.Inputs(seed: 4, rows, nz, perRow, NoisePrior.Gaussian);
+        var (draws, condition) = model.SplitDraws(uniforms, rows);
+        int nd = model.Encoder.DrawCount, nc = model.ConditionWidth;
+        var inputs = Enumerable.Range(0, rows).Select(r => new GraphInputRow
+        {
+            Noise = noiseValues.AsSpan(r * nz, nz).ToArray(),
+            Condition = condition.AsSpan(r * nc, nc).ToArray(),
+            CategoryDraws = draws.AsSpan(r * nd, nd).ToArray(),
+        }).ToList();
+        var definition = SchemaDefinition.Create(typeof(GraphInputRow));
+        definition["Noise"].ColumnType = new VectorDataViewType(NumberDataViewType.Single, nz);
+        definition["Condition"].ColumnType = new VectorDataViewType(NumberDataViewType.Single, nc);
+        definition["CategoryDraws"].ColumnType = new VectorDataViewType(NumberDataViewType.Single, nd);
+        var scored = loaded.Transform(s_ml.Data.LoadFromEnumerable(inputs, definition));
+        var cities = new List<string>();
+        using (var cursor = scored.GetRowCursor([scored.Schema["City"]]))
+        {
+            var getter = cursor.GetGetter<VBuffer<ReadOnlyMemory<char>>>(scored.Schema["City"]);
+            VBuffer<ReadOnlyMemory<char>> value = default;
+            while (cursor.MoveNext())
+            {
+                getter(ref value);
+                cities.Add(value.GetItemOrDefault(0).ToString());
+            }
+        }
+        var expected = new Gan.Encoding.DecodedRows(model.Encoder, rows);
+        model.Generate(rows, (r, n, d) => { noiseValues.AsSpan(r * nz, nz).CopyTo(n); uniforms.AsSpan(r * perRow, perRow).CopyTo(d); }, expected);
+        int city = model.Encoder.Columns.ToList().FindIndex(c => c.Name == "City");
+        var levels = ((Gan.Encoding.CategoricalColumnEncoder)model.Encoder.Columns[city]).Levels;
+        CollectionAssert.AreEqual(expected.Levels[city]!.Select(l => levels[l]).ToArray(), cities.ToArray());
 
         // LoadModel reads such a file directly.
         using var direct = s_ml.Gan().LoadModel(path);
