@@ -15,7 +15,7 @@ public sealed class GanAugmentationOptions
     public int Seed { get; set; }
 
     /// <summary>Candidate rows allowed per synthetic row when the generator does not produce the class at once. Default 100.</summary>
-    public int MaximumCandidatesPerRow { get; set; } = 100;
+    public int MaximumCandidatesPerRow { get; set; } = GanTrainer.Defaults.MaximumCandidatesPerRow;
 
     /// <summary>
     /// Training options for <see cref="GanCatalog.Augment(IDataView, string, GanAugmentationOptions?)"/>, which trains

@@ -14,7 +14,7 @@ public enum GanLossKind
 {
     /// <summary>
     /// The original minimax game: the discriminator ascends log D(x) + log(1 - D(G(z))) and the generator
-    /// descends log(1 - D(G(z))), exactly as in the seed algorithm. Its generator gradient vanishes while the
+    /// descends log(1 - D(G(z))), exactly as in the original GAN (Goodfellow et al., 2014). Its generator gradient vanishes while the
     /// discriminator wins easily (early training), so it learns slowly.
     /// </summary>
     Minimax,

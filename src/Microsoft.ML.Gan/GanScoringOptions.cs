@@ -22,7 +22,7 @@ public sealed class GanScoringOptions
     public int? IntraOpThreads { get; set; }
 
     /// <summary>Rows scored per ONNX Runtime call (default 1,024). Larger batches use the CPU's vector units better; memory grows with it.</summary>
-    public int BatchSize { get; set; } = 1024;
+    public int BatchSize { get; set; } = GanTrainer.Defaults.ScoringBatchSize;
 
     internal GanScoringOptions Clone() => (GanScoringOptions)MemberwiseClone();
 

@@ -12,39 +12,39 @@ public sealed partial class GanTrainer
         public string[]? Columns { get; set; }
 
         /// <summary>Passes over the training rows. Default 300. Each epoch makes max(1, rows / BatchSize) generator updates.</summary>
-        public int Epochs { get; set; } = 300;
+        public int Epochs { get; set; } = Defaults.Epochs;
 
         /// <summary>
-        /// Rows in a minibatch (the seed's m): m real rows and m noise vectors per update. Default 500. A batch size
+        /// Rows in a minibatch (the original GAN's m): m real rows and m noise vectors per update. Default 500. A batch size
         /// larger than the table is clamped to the table's row count (the log says so).
         /// </summary>
-        public int BatchSize { get; set; } = 500;
+        public int BatchSize { get; set; } = Defaults.BatchSize;
 
         /// <summary>
-        /// Discriminator updates per generator update (the seed's k). Default 2: on Adult, over two seeds, it beat 1
+        /// Discriminator updates per generator update (the original GAN's k). Default 2: on Adult, over two seeds, it beat 1
         /// (CTGAN's) on every score (quality 0.928 vs 0.907, FastTree detection AUC 0.877 vs 0.888, efficacy F1 0.614 vs
         /// 0.602) for 1.5 times the training time. <see cref="Classic"/> uses 1, as the paper's experiments did.
         /// </summary>
-        public int DiscriminatorSteps { get; set; } = 2;
+        public int DiscriminatorSteps { get; set; } = Defaults.DiscriminatorSteps;
 
         /// <summary>Length of the noise vector z fed to the generator. Default 128.</summary>
-        public int NoiseDimension { get; set; } = 128;
+        public int NoiseDimension { get; set; } = Defaults.NoiseDimension;
 
         /// <summary>The distribution z is drawn from. Default <see cref="Gan.NoisePrior.Gaussian"/>.</summary>
-        public NoisePrior NoisePrior { get; set; } = NoisePrior.Gaussian;
+        public NoisePrior NoisePrior { get; set; } = Defaults.NoisePrior;
 
         /// <summary>The adversarial objective. Default <see cref="GanLossKind.WassersteinGp"/>.</summary>
-        public GanLossKind Loss { get; set; } = GanLossKind.WassersteinGp;
+        public GanLossKind Loss { get; set; } = Defaults.Loss;
 
         /// <summary>Weight of the gradient penalty of <see cref="GanLossKind.WassersteinGp"/>. Default 10 (Gulrajani et al., CTGAN).</summary>
-        public double GradientPenaltyWeight { get; set; } = 10;
+        public double GradientPenaltyWeight { get; set; } = Defaults.GradientPenaltyWeight;
 
         /// <summary>
         /// Rows the discriminator judges together (PacGAN, Lin et al. 2018): a pack of generated rows that all look
-        /// alike gives itself away, which fights mode collapse. 1 judges rows one at a time (the seed's GAN).
+        /// alike gives itself away, which fights mode collapse. 1 judges rows one at a time (the original GAN).
         /// BatchSize must be a multiple of it. Default 10, as CTGAN.
         /// </summary>
-        public int Pac { get; set; } = 10;
+        public int Pac { get; set; } = Defaults.Pac;
 
         /// <summary>
         /// Condition the generator on one categorical column's category per row, sampled by log-frequency while
@@ -52,79 +52,79 @@ public sealed partial class GanTrainer
         /// dropped; it also enables generating rows for a given category. Default true; it has no effect on a table
         /// without categorical columns.
         /// </summary>
-        public bool ConditionalGenerator { get; set; } = true;
+        public bool ConditionalGenerator { get; set; } = Defaults.ConditionalGenerator;
 
         /// <summary>
         /// Residual generator layers (CTGAN's): each hidden layer's output is concatenated with its input, so the
         /// output layer sees the noise, the condition and every hidden representation. Default true.
         /// </summary>
-        public bool GeneratorResidual { get; set; } = true;
+        public bool GeneratorResidual { get; set; } = Defaults.GeneratorResidual;
 
         /// <summary>The gradient rule for both networks. Default <see cref="GanOptimizerKind.Adam"/>.</summary>
-        public GanOptimizerKind Optimizer { get; set; } = GanOptimizerKind.Adam;
+        public GanOptimizerKind Optimizer { get; set; } = Defaults.Optimizer;
 
         /// <summary>Generator learning rate. Default 2e-4 (for SGD with momentum, about 0.01 is a usual start).</summary>
-        public double GeneratorLearningRate { get; set; } = 2e-4;
+        public double GeneratorLearningRate { get; set; } = Defaults.LearningRate;
 
         /// <summary>Discriminator learning rate. Default 2e-4.</summary>
-        public double DiscriminatorLearningRate { get; set; } = 2e-4;
+        public double DiscriminatorLearningRate { get; set; } = Defaults.LearningRate;
 
         /// <summary>Adam's first-moment decay. Default 0.5, the usual GAN setting (lower than Adam's 0.9 for stability).</summary>
-        public double AdamBeta1 { get; set; } = 0.5;
+        public double AdamBeta1 { get; set; } = Defaults.AdamBeta1;
 
         /// <summary>Adam's second-moment decay. Default 0.9.</summary>
-        public double AdamBeta2 { get; set; } = 0.9;
+        public double AdamBeta2 { get; set; } = Defaults.AdamBeta2;
 
         /// <summary>Momentum of <see cref="GanOptimizerKind.SgdMomentum"/>. Default 0.9.</summary>
-        public double Momentum { get; set; } = 0.9;
+        public double Momentum { get; set; } = Defaults.Momentum;
 
         /// <summary>L2 weight decay of the generator. Default 1e-6.</summary>
-        public double GeneratorWeightDecay { get; set; } = 1e-6;
+        public double GeneratorWeightDecay { get; set; } = Defaults.WeightDecay;
 
         /// <summary>L2 weight decay of the discriminator. Default 1e-6.</summary>
-        public double DiscriminatorWeightDecay { get; set; } = 1e-6;
+        public double DiscriminatorWeightDecay { get; set; } = Defaults.WeightDecay;
 
         /// <summary>Widths of the generator's hidden layers. Default [256, 256].</summary>
-        public int[] GeneratorLayers { get; set; } = [256, 256];
+        public int[] GeneratorLayers { get; set; } = [Defaults.LayerWidth, Defaults.LayerWidth];
 
         /// <summary>Widths of the discriminator's hidden layers. Default [256, 256].</summary>
-        public int[] DiscriminatorLayers { get; set; } = [256, 256];
+        public int[] DiscriminatorLayers { get; set; } = [Defaults.LayerWidth, Defaults.LayerWidth];
 
         /// <summary>
         /// Batch normalisation in the generator's hidden layers. Default true: it steadies training on tables. After
         /// training its running statistics are re-estimated over many noise batches, so generation matches training.
         /// </summary>
-        public bool GeneratorBatchNorm { get; set; } = true;
+        public bool GeneratorBatchNorm { get; set; } = Defaults.GeneratorBatchNorm;
 
         /// <summary>Dropout after each discriminator hidden layer, in [0, 1). Default 0.5 (CTGAN's): a discriminator that memorises rows starves the generator.</summary>
-        public double DiscriminatorDropout { get; set; } = 0.5;
+        public double DiscriminatorDropout { get; set; } = Defaults.DiscriminatorDropout;
 
         /// <summary>Temperature of the Gumbel-softmax that makes category outputs differentiable while training. Default 0.2.</summary>
-        public double GumbelTemperature { get; set; } = 0.2;
+        public double GumbelTemperature { get; set; } = Defaults.GumbelTemperature;
 
         /// <summary>How numeric columns are normalised. Default <see cref="Gan.ContinuousNormalization.ModeSpecific"/>.</summary>
-        public ContinuousNormalization ContinuousNormalization { get; set; } = ContinuousNormalization.ModeSpecific;
+        public ContinuousNormalization ContinuousNormalization { get; set; } = Defaults.ContinuousNormalization;
 
         /// <summary>Most Gaussian modes per numeric column in mode-specific normalisation (modes under 0.5 % weight are dropped). Default 10.</summary>
-        public int MaximumModes { get; set; } = 10;
+        public int MaximumModes { get; set; } = Defaults.MaximumModes;
 
         /// <summary>How generated categories are picked from the generator's scores. Default <see cref="Gan.CategorySampling.Sample"/>.</summary>
-        public CategorySampling CategorySampling { get; set; } = CategorySampling.Sample;
+        public CategorySampling CategorySampling { get; set; } = Defaults.CategorySampling;
 
         /// <summary>
         /// Text values that mean "missing" in category columns. Default [""] (empty text). Add "?" or "NA" where the
         /// table uses them. Missing tokens are generated at their real rate and written back exactly as they were.
         /// </summary>
-        public string[] MissingCategoryTokens { get; set; } = [""];
+        public string[] MissingCategoryTokens { get; set; } = [Defaults.MissingCategoryToken];
 
         /// <summary>The most categories a column may have. Default 1000: more is usually an identifier or free text.</summary>
-        public int MaximumCategories { get; set; } = 1000;
+        public int MaximumCategories { get; set; } = Defaults.MaximumCategories;
 
         /// <summary>Seed of every random choice (weights, minibatches, noise). Default null: drawn from the MLContext's seed.</summary>
         public int? Seed { get; set; }
 
         /// <summary>Where to train. Default <see cref="GanDevice.Auto"/>: CUDA when TorchSharp reports one, else the CPU.</summary>
-        public GanDevice Device { get; set; } = GanDevice.Auto;
+        public GanDevice Device { get; set; } = Defaults.Device;
 
         /// <summary>The CUDA device index used when training on CUDA. Default 0.</summary>
         public int DeviceIndex { get; set; }
@@ -136,7 +136,7 @@ public sealed partial class GanTrainer
         public bool FallbackToCpu { get; set; }
 
         /// <summary>Name of the noise column <see cref="GanTransformer.Transform"/> reads (vector of Single, NoiseDimension long). Default "Noise".</summary>
-        public string NoiseColumnName { get; set; } = "Noise";
+        public string NoiseColumnName { get; set; } = Defaults.NoiseColumnName;
 
         /// <summary>
         /// Epochs between quality checks while training. Default 10; 0 turns them off. A check decodes a fixed
@@ -144,10 +144,10 @@ public sealed partial class GanTrainer
         /// (<see cref="GanEpochStatistics.ValidationScore"/>) and reports mode collapse
         /// (<see cref="GanEpochStatistics.CollapsedModes"/>, and a warning in the log). The last epoch is always checked.
         /// </summary>
-        public int ValidationInterval { get; set; } = 10;
+        public int ValidationInterval { get; set; } = Defaults.ValidationInterval;
 
         /// <summary>Generated rows each quality check decodes. Default 2,000.</summary>
-        public int ValidationRows { get; set; } = 2000;
+        public int ValidationRows { get; set; } = Defaults.ValidationRows;
 
         /// <summary>
         /// Keep the generator of the checked epoch with the best <see cref="GanEpochStatistics.ValidationScore"/>
@@ -165,15 +165,16 @@ public sealed partial class GanTrainer
         /// Where the trained model's generator runs through ONNX Runtime when it makes rows (CPU by default, or a
         /// GPU). A deployment choice, not part of the model: saved models do not keep it.
         /// </summary>
-        [System.Text.Json.Serialization.JsonIgnore]
         public GanScoringOptions Scoring { get; set; } = new();
 
         /// <summary>Called after every epoch with that epoch's statistics. Default null.</summary>
-        [System.Text.Json.Serialization.JsonIgnore]
         public IProgress<GanTrainingProgress>? Progress { get; set; }
 
+        /// <summary>Sees the networks and optimizers when training starts (tests observe the updates through it).</summary>
+        internal Action<Training.TrainingParts>? TrainingStarted { get; set; }
+
         /// <summary>
-        /// The original GAN of the seed (Goodfellow et al. 2014) on min-max encodings: non-saturating loss, one
+        /// The original GAN (Goodfellow et al., 2014) on min-max encodings: non-saturating loss, one
         /// discriminator step per generator step, one row per judgement, no conditional vector, plain layers, dropout 0.25. The baseline the
         /// tabular features (the defaults) are measured against; change any property after.
         /// </summary>
@@ -226,6 +227,18 @@ public sealed partial class GanTrainer
                     throw new ArgumentOutOfRangeException(name, $"{name} must list positive layer widths (it may be empty for no hidden layer).");
             }
 
+            static void Known<T>(T value, string name) where T : struct, Enum
+            {
+                if (!Enum.IsDefined(value))
+                    throw new ArgumentOutOfRangeException(name, value, $"{name} is {value}, which is not one of {string.Join(", ", Enum.GetNames<T>())}.");
+            }
+
+            Known(NoisePrior, nameof(NoisePrior));
+            Known(Loss, nameof(Loss));
+            Known(Optimizer, nameof(Optimizer));
+            Known(ContinuousNormalization, nameof(ContinuousNormalization));
+            Known(CategorySampling, nameof(CategorySampling));
+            Known(Device, nameof(Device));
             Positive(Epochs, nameof(Epochs));
             Positive(BatchSize, nameof(BatchSize));
             Positive(MaximumModes, nameof(MaximumModes));

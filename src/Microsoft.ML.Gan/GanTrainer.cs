@@ -1,5 +1,6 @@
 using Microsoft.ML.Data;
 using Microsoft.ML.Gan.Encoding;
+using Microsoft.ML.Gan.Model;
 using Microsoft.ML.Gan.Training;
 using Microsoft.ML.Runtime;
 
@@ -7,56 +8,74 @@ namespace Microsoft.ML.Gan;
 
 /// <summary>
 /// Trains a generative adversarial network on a table's columns with TorchSharp (CUDA when present, CPU
-/// otherwise). <see cref="Fit"/> returns a <see cref="GanTransformer"/> that generates rows in the table's schema.
+/// otherwise). <see cref="Fit(IDataView)"/> returns a <see cref="GanTransformer"/> that generates rows in the table's schema.
 /// Made by <see cref="GanCatalog.Train(GanTrainer.Options)"/>.
 /// </summary>
 public sealed partial class GanTrainer : IEstimator<GanTransformer>
 {
+    private readonly MLContext _ml;
     private readonly IHost _host;
     private readonly Options _options;
 
-    internal GanTrainer(IHostEnvironment env, Options options)
+    internal GanTrainer(MLContext ml, Options options)
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
-        _host = env.Register(nameof(GanTrainer));
+        _ml = ml;
+        _host = ((IHostEnvironment)ml).Register(nameof(GanTrainer));
         _options = options.Clone();
     }
 
     /// <summary>Trains on <paramref name="input"/>: reads it once, encodes it, runs the adversarial training.</summary>
-    public GanTransformer Fit(IDataView input)
+    public GanTransformer Fit(IDataView input) => Fit(input, CancellationToken.None);
+
+    /// <summary>
+    /// Trains on <paramref name="input"/>, stopping with <see cref="OperationCanceledException"/> (and returning no
+    /// model) soon after <paramref name="cancellationToken"/> is cancelled, or after the MLContext's own cancellation,
+    /// which ML.NET's own callers (AutoML's experiments) use. Checked before every update and while the table is read.
+    /// </summary>
+    public GanTransformer Fit(IDataView input, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(input);
+        void CheckAlive()
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            Common.Cancellation.ThrowIfCanceled(_host);
+        }
+
         var columns = ResolveColumns(input.Schema);
         int seed = _options.Seed ?? _host.Rand.Next();
         var modes = _options.ContinuousNormalization == ContinuousNormalization.ModeSpecific
             ? new BayesianGaussianMixtureOptions { MaximumComponents = _options.MaximumModes }
             : null;
-        var settings = new TabularEncoderSettings(
-            new HashSet<string>(_options.MissingCategoryTokens, StringComparer.Ordinal), _options.MaximumCategories, Array.MaxLength, modes, seed);
+        var settings = new ColumnFitSettings(new HashSet<string>(_options.MissingCategoryTokens, StringComparer.Ordinal), _options.MaximumCategories, modes, seed);
 
         using var channel = _host.Start("Training");
-        var (encoder, matrix, rows) = TabularEncoder.Fit(input, columns, settings);
+        var (encoder, matrix, rows) = TabularEncoder.Fit(input, columns, settings, CheckAlive);
         channel.Info(MessageSensitivity.None, $"Read {rows:N0} rows of {columns.Length} column(s) into {encoder.Width} encoded features.");
 
         var device = DeviceSelection.Choose(_options.Device, _options.DeviceIndex, _options.FallbackToCpu);
         channel.Info(MessageSensitivity.None, device.Message);
 
-        var trained = GanTraining.Run(matrix, rows, encoder, _options, device, seed, channel);
-        var kept = _options.Clone();
+        var trained = GanTraining.Run(matrix, rows, encoder, _options, device, seed, channel, CheckAlive);
+        var kept = TrainingRecord.From(_options);
         kept.Seed = seed;
         kept.Columns = columns.ToArray();
-        kept.Progress = null;
-        return new GanTransformer(_host, new GanModel(encoder, trained.Generator, kept, trained.History, rows, trained.SelectedEpoch, _options.Scoring));
+        return new GanTransformer(_ml, new GanModel(encoder, kept, trained.Generator, trained.History, rows, trained.SelectedEpoch), _options.Scoring);
     }
 
     /// <summary>
-    /// Checks the training columns (they exist, with a type the GAN models) and returns the output schema:
-    /// the input's columns followed by the generated columns, as <see cref="GanTransformer.Transform"/> makes them.
+    /// The schema <c>Fit(x).Transform(y)</c> returns for an input of schema <paramref name="inputSchema"/>, which must
+    /// hold what both need: the training columns, with types the GAN models (for Fit), and the noise column
+    /// (<see cref="Options.NoiseColumnName"/>, a vector of Single, <see cref="Options.NoiseDimension"/> long) that
+    /// <see cref="GanTransformer.Transform"/> generates from. The output is the input's columns followed by one
+    /// generated column per training column, with its name and type (hiding an input column of that name).
     /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">A column is missing or has a type that does not fit; the message names it, the type found and the type expected.</exception>
     public SchemaShape GetOutputSchema(SchemaShape inputSchema)
     {
-        var names = _options.Columns ?? inputSchema.Select(c => c.Name).ToArray();
+        ArgumentNullException.ThrowIfNull(inputSchema);
+        var names = _options.Columns ?? inputSchema.Where(c => !IsNoise(c.Name, c.Kind == SchemaShape.Column.VectorKind.Vector)).Select(c => c.Name).ToArray();
         var generated = new List<SchemaShape.Column>();
         foreach (string name in names)
         {
@@ -64,29 +83,55 @@ public sealed partial class GanTrainer : IEstimator<GanTransformer>
             if (column.Name is null)
                 throw new ArgumentOutOfRangeException(nameof(inputSchema),
                     $"Column '{name}' was not found in the training data. Its columns are: {string.Join(", ", inputSchema.Select(c => $"'{c.Name}'"))}.");
-            if (column.Kind != SchemaShape.Column.VectorKind.Scalar || ColumnKinds.TryFrom(column.ItemType) is null)
+            if (column.Kind != SchemaShape.Column.VectorKind.Scalar || ColumnKinds.Find(column.ItemType) is null)
                 throw new ArgumentOutOfRangeException(nameof(inputSchema),
                     $"Column '{name}' has type {(column.Kind == SchemaShape.Column.VectorKind.Scalar ? column.ItemType.ToString() : $"Vector<{column.ItemType}>")}, " +
                     $"which the GAN cannot model. Supported types: {ColumnKinds.SupportedTypes}. Convert it or leave it out of Options.Columns.");
+            CheckName(name);
             generated.Add(column); // a generated column has its training column's name and type
         }
-        var output = inputSchema.Where(c => !names.Contains(c.Name)).ToList();
+
+        string noise = _options.NoiseColumnName;
+        var noiseColumn = inputSchema.FirstOrDefault(c => c.Name == noise);
+        if (noiseColumn.Name is null)
+            throw new ArgumentOutOfRangeException(nameof(inputSchema),
+                $"The input has no noise column '{noise}': Transform generates one row per noise vector (vector of Single, {_options.NoiseDimension} long) " +
+                $"it reads from that column. Add it to the data (the name is Options.NoiseColumnName), or call Fit and then GanTransformer.Generate, which needs none.");
+        if (noiseColumn.Kind != SchemaShape.Column.VectorKind.Vector || noiseColumn.ItemType != NumberDataViewType.Single)
+            throw new ArgumentOutOfRangeException(nameof(inputSchema),
+                $"Noise column '{noise}' has type {(noiseColumn.Kind == SchemaShape.Column.VectorKind.Scalar ? noiseColumn.ItemType.ToString() : $"Vector<{noiseColumn.ItemType}>")}; " +
+                $"it must be a vector of Single, {_options.NoiseDimension} long (Options.NoiseDimension).");
+
+        var output = inputSchema.Where(c => !generated.Any(g => g.Name == c.Name)).ToList();
         output.AddRange(generated);
         return new SchemaShape(output);
     }
 
     private string[] ResolveColumns(DataViewSchema schema)
     {
-        var names = _options.Columns ?? schema.Where(c => !c.IsHidden).Select(c => c.Name).ToArray();
+        var names = _options.Columns ?? schema.Where(c => !c.IsHidden && !IsNoise(c.Name, c.Type is VectorDataViewType)).Select(c => c.Name).ToArray();
         if (names.Length == 0) throw new ArgumentOutOfRangeException(nameof(schema), "The training data has no columns.");
         foreach (string name in names)
         {
             TabularEncoder.CheckColumn(schema, name);
-            if (name == _options.NoiseColumnName || name == Onnx.GeneratorExport.DrawsInputName)
-                throw new ArgumentOutOfRangeException(nameof(schema),
-                    $"Column '{name}' has the name of an input of the generator ('{_options.NoiseColumnName}' takes the noise, " +
-                    $"'{Onnx.GeneratorExport.DrawsInputName}' the category draws). Set Options.NoiseColumnName to another name, or rename the column.");
+            CheckName(name);
         }
         return names;
+    }
+
+    /// <summary>
+    /// Whether a column is the noise a pipeline's data carries for Transform (a vector named <see cref="Options.NoiseColumnName"/>),
+    /// which training leaves out; a scalar of that name is a training column, and refused by name.
+    /// </summary>
+    private bool IsNoise(string name, bool vector) => vector && name == _options.NoiseColumnName;
+
+    /// <summary>Every name the generator's graph uses for an input is refused as a training column's name, at Fit.</summary>
+    private void CheckName(string name)
+    {
+        var reserved = GeneratorSignature.ReservedNames(_options.NoiseColumnName);
+        if (reserved.Contains(name))
+            throw new ArgumentOutOfRangeException(nameof(name),
+                $"Column '{name}' has the name of an input of the generator ('{reserved[0]}' takes the noise, '{reserved[1]}' the condition, " +
+                $"'{reserved[2]}' the category draws). Rename the column, or set Options.NoiseColumnName to another name if it is '{reserved[0]}'.");
     }
 }

@@ -1,12 +1,27 @@
 namespace Microsoft.ML.Gan;
 
-/// <summary>What one epoch of training measured. Scores are averaged over the epoch's updates.</summary>
+/// <summary>
+/// What one epoch of training measured, averaged over its updates. What the losses and scores are depends on
+/// <see cref="GanTrainer.Options.Loss"/>: the original GAN's losses (<see cref="GanLossKind.Minimax"/>,
+/// <see cref="GanLossKind.NonSaturating"/>) make D a probability that rows are real, while
+/// <see cref="GanLossKind.WassersteinGp"/> (the default) makes it a critic with unbounded scores.
+/// </summary>
 /// <param name="Epoch">The epoch, from 1.</param>
-/// <param name="DiscriminatorLoss">J_D = -mean log D(x) - mean log(1 - D(G(z))). At the seed's optimum log 4 ≈ 1.386.</param>
-/// <param name="GeneratorLoss">The generator's loss as trained: log(1 - D(G(z))) (Minimax) or -log D(G(z)) (NonSaturating).</param>
-/// <param name="MeanRealScore">Mean D(x) on real rows: the discriminator's probability that a real row is real. 1/2 at the optimum.</param>
-/// <param name="MeanFakeScore">Mean D(G(z)) on generated rows. 1/2 at the optimum.</param>
-/// <param name="Value">The game's value V(D, G) = mean log D(x) + mean log(1 - D(G(z))). -log 4 ≈ -1.386 at the optimum.</param>
+/// <param name="DiscriminatorLoss">
+/// The discriminator's loss as trained. Original GAN: J_D = -mean log D(x) - mean log(1 - D(G(z))), log 4 ≈ 1.386 at the
+/// optimum. WGAN-GP: the critic's loss, −W plus the gradient penalty.
+/// </param>
+/// <param name="GeneratorLoss">
+/// The generator's loss as trained: mean log(1 - D(G(z))) (Minimax), -mean log D(G(z)) (NonSaturating) or -mean
+/// critic(G(z)) (WGAN-GP), plus, for a conditional generator, the cross-entropy that makes it honour its condition.
+/// </param>
+/// <param name="MeanRealScore">Mean score on real rows: D(x), the probability that a real row is real (1/2 at the optimum); or the critic's mean value.</param>
+/// <param name="MeanFakeScore">Mean score on generated rows: D(G(z)) (1/2 at the optimum); or the critic's mean value.</param>
+/// <param name="Value">
+/// The game's value, the discriminator's loss without penalty, negated: V(D, G) = mean log D(x) + mean log(1 - D(G(z)))
+/// (-log 4 ≈ -1.386 at the optimum); for WGAN-GP the Wasserstein estimate W = mean critic on real rows − on generated rows,
+/// which falls towards 0 as the generator improves.
+/// </param>
 /// <param name="GeneratorGradientNorm">Mean L2 norm of the generator's gradient per update: near zero means it has stopped learning.</param>
 /// <param name="DiscriminatorGradientNorm">Mean L2 norm of the discriminator's gradient per update.</param>
 /// <param name="DiscriminatorSteps">Discriminator updates made this epoch.</param>

@@ -1,36 +1,52 @@
 using Microsoft.ML.Data;
-using Microsoft.ML.Gan.Data;
+using Microsoft.ML.Gan.Common;
+using Microsoft.ML.Gan.DataViews;
+using Microsoft.ML.Gan.Generation;
+using Microsoft.ML.Gan.Model;
+using Microsoft.ML.Gan.Scoring;
 using Microsoft.ML.Runtime;
 
 namespace Microsoft.ML.Gan;
 
 /// <summary>
 /// A trained GAN: generates synthetic rows in the training table's schema. Immutable after
-/// <see cref="GanTrainer.Fit"/>. <see cref="Generate(long, int?)"/> makes rows from a seed; <see cref="Transform"/> scores a
+/// <see cref="GanTrainer.Fit(IDataView)"/>. <see cref="Generate(long, int?)"/> makes rows from a seed; <see cref="Transform"/> scores a
 /// noise column, the ML.NET pipeline way. Either way the generator runs as an ONNX graph (decoding included)
 /// through ONNX Runtime, on the CPU or a GPU (<see cref="GanScoringOptions"/>). Safe to use from several threads at once.
 /// </summary>
 public sealed class GanTransformer : ITransformer, IDisposable
 {
-    private readonly IHostEnvironment _env;
+    private readonly MLContext _ml;
     private readonly IHost _host;
     private readonly GanModel _model;
+    private readonly GanScoringOptions _scoring;
+    private readonly Lazy<GeneratorSession> _session;
     private readonly object _seedLock = new();
 
-    internal GanTransformer(IHostEnvironment env, GanModel model)
+    /// <param name="ml">The caller's context: its log, random source and cancellation reach every part.</param>
+    /// <param name="model">The model; the transformer owns it and disposes it.</param>
+    /// <param name="scoring">Where the generator runs; null for the CPU.</param>
+    internal GanTransformer(MLContext ml, GanModel model, GanScoringOptions? scoring)
     {
-        _env = env;
-        _host = env.Register(nameof(GanTransformer));
+        _ml = ml;
+        _host = ((IHostEnvironment)ml).Register(nameof(GanTransformer));
         _model = model;
-        _model.ScorerCreated = provider =>
+        _scoring = (scoring ?? new GanScoringOptions()).Clone();
+        _scoring.Validate();
+        _session = new Lazy<GeneratorSession>(() =>
         {
+            var session = new GeneratorSession(_model, _scoring);
             using var channel = _host.Start("Scoring");
-            channel.Info(MessageSensitivity.None, $"Scoring the generator with ONNX Runtime on {provider.Name}: {provider.Explanation}.");
-        };
+            channel.Info(MessageSensitivity.None, $"Scoring the generator with ONNX Runtime on {session.Provider.Name}: {session.Provider.Explanation}.");
+            return session;
+        });
         Columns = model.Encoder.Columns.Select(c => c.ToInfo()).ToArray();
     }
 
     internal GanModel Model => _model;
+
+    /// <summary>The ONNX Runtime session rows are generated with, made on first use.</summary>
+    internal GeneratorSession Session => _session.Value;
 
     /// <summary>The schema of generated rows: the training columns, with their names, types and order.</summary>
     public DataViewSchema TrainingSchema => _model.Schema;
@@ -39,7 +55,7 @@ public sealed class GanTransformer : ITransformer, IDisposable
     public IReadOnlyList<GanColumnInfo> Columns { get; }
 
     /// <summary>The options the model was trained with (a copy; the progress callback is not kept by saved models).</summary>
-    public GanTrainer.Options Options => _model.Options.Clone();
+    public GanTrainer.Options Options => _model.Training.ToOptions();
 
     /// <summary>The statistics of every training epoch, in order.</summary>
     public IReadOnlyList<GanEpochStatistics> History => _model.History;
@@ -58,13 +74,13 @@ public sealed class GanTransformer : ITransformer, IDisposable
     {
         get
         {
-            var provider = _model.Scorer.Provider;
+            var provider = _session.Value.Provider;
             return $"{provider.Name}: {provider.Explanation}";
         }
     }
 
     /// <summary>The scoring options this transformer runs with.</summary>
-    public GanScoringOptions ScoringOptions => _model.ScoringOptions.Clone();
+    public GanScoringOptions ScoringOptions => _scoring.Clone();
 
     /// <summary>
     /// The same model, scored with other options (a GPU, a thread count, a batch size). The returned transformer
@@ -74,7 +90,7 @@ public sealed class GanTransformer : ITransformer, IDisposable
     {
         ArgumentNullException.ThrowIfNull(scoring);
         scoring.Validate();
-        return new GanTransformer(_env, _model.WithScoring(scoring));
+        return new GanTransformer(_ml, _model.Copy(), scoring);
     }
 
     /// <summary>Rows in the table the model was trained on.</summary>
@@ -93,7 +109,7 @@ public sealed class GanTransformer : ITransformer, IDisposable
     public IDataView Generate(long rowCount, int? seed = null)
     {
         if (rowCount < 0) throw new ArgumentOutOfRangeException(nameof(rowCount), rowCount, "rowCount must be zero or more.");
-        return new GeneratedDataView(_model, rowCount, Seed(seed));
+        return new GeneratedDataView(_model, _session, rowCount, Seed(seed));
     }
 
     private ulong Seed(int? seed)
@@ -115,13 +131,13 @@ public sealed class GanTransformer : ITransformer, IDisposable
     /// <param name="conditions">Column name → category: a string for text, a bool for booleans, the raw key value for keys.</param>
     /// <param name="maximumCandidatesPerRow">Candidate rows allowed per row asked for (at least 10,000 in all). Default 100.</param>
     /// <exception cref="ArgumentException">A column is unknown or not categorical, or a value is not one of its categories.</exception>
-    public IDataView Generate(long rowCount, int? seed, IReadOnlyDictionary<string, object> conditions, int maximumCandidatesPerRow = 100)
+    public IDataView Generate(long rowCount, int? seed, IReadOnlyDictionary<string, object> conditions, int maximumCandidatesPerRow = GanTrainer.Defaults.MaximumCandidatesPerRow)
     {
         ArgumentNullException.ThrowIfNull(conditions);
         if (rowCount < 0) throw new ArgumentOutOfRangeException(nameof(rowCount), rowCount, "rowCount must be zero or more.");
         if (maximumCandidatesPerRow < 1) throw new ArgumentOutOfRangeException(nameof(maximumCandidatesPerRow), maximumCandidatesPerRow, "maximumCandidatesPerRow must be 1 or more.");
         var resolved = RowConditions.Resolve(_model, conditions, maximumCandidatesPerRow);
-        return new GeneratedDataView(_model, rowCount, Seed(seed), resolved);
+        return new GeneratedDataView(_model, _session, rowCount, Seed(seed), resolved);
     }
 
     /// <summary>
@@ -132,7 +148,7 @@ public sealed class GanTransformer : ITransformer, IDisposable
     public IDataView Transform(IDataView input)
     {
         ArgumentNullException.ThrowIfNull(input);
-        return new NoiseScoredDataView(_model, input);
+        return new NoiseScoredDataView(_model, _session, input);
     }
 
     /// <summary>The schema <see cref="Transform"/> returns for an input of this schema; checks the noise column.</summary>
@@ -154,14 +170,14 @@ public sealed class GanTransformer : ITransformer, IDisposable
     public void Save(string path)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
-        _model.Save(path);
+        ModelFile.Save(_model, path);
     }
 
     /// <summary>Writes the model zip to a stream (left open).</summary>
     public void Save(Stream stream)
     {
         ArgumentNullException.ThrowIfNull(stream);
-        _model.Save(stream);
+        ModelFile.Save(_model, stream);
     }
 
     /// <summary>
@@ -180,7 +196,7 @@ public sealed class GanTransformer : ITransformer, IDisposable
     public void SaveAsOnnx(string path, CategorySampling? categorySampling = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
-        var bytes = _model.ExportOnnx(categorySampling ?? _model.Options.CategorySampling);
+        var bytes = _model.ExportOnnx(categorySampling ?? _model.Training.CategorySampling);
         AtomicFile.Write(path, stream => stream.Write(bytes));
     }
 
@@ -188,7 +204,7 @@ public sealed class GanTransformer : ITransformer, IDisposable
     public void SaveAsOnnx(Stream stream, CategorySampling? categorySampling = null)
     {
         ArgumentNullException.ThrowIfNull(stream);
-        stream.Write(_model.ExportOnnx(categorySampling ?? _model.Options.CategorySampling));
+        stream.Write(_model.ExportOnnx(categorySampling ?? _model.Training.CategorySampling));
     }
 
     /// <summary>
@@ -198,8 +214,12 @@ public sealed class GanTransformer : ITransformer, IDisposable
     /// <see cref="GanCatalog.Restore(ITransformer)"/> turns it into a GanTransformer again.
     /// </summary>
     void ICanSaveModel.Save(ModelSaveContext ctx) =>
-        ((ICanSaveModel)Onnx.MlNetModelBridge.ToOnnxTransformer(_model)).Save(ctx);
+        ((ICanSaveModel)MlNetModelBridge.ToOnnxTransformer(_model, _ml)).Save(ctx);
 
     /// <summary>Frees the generator's native tensors and its ONNX Runtime session.</summary>
-    public void Dispose() => _model.Dispose();
+    public void Dispose()
+    {
+        if (_session.IsValueCreated) _session.Value.Dispose();
+        _model.Dispose();
+    }
 }

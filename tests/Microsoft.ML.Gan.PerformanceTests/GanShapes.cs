@@ -64,7 +64,7 @@ internal sealed record GanShapes(
     public static GanShapes Of(GanTransformer model)
     {
         var m = model.Model;
-        return From(m.Options, m.Encoder.Width, m.Conditional ? m.Layout : null, m.TrainingRows);
+        return From(m.Training.ToOptions(), m.Encoder.Width, m.Conditional ? m.Layout : null, m.TrainingRows);
     }
 
     /// <summary>
@@ -79,9 +79,8 @@ internal sealed record GanShapes(
         var modes = options.ContinuousNormalization == ContinuousNormalization.ModeSpecific
             ? new BayesianGaussianMixtureOptions { MaximumComponents = options.MaximumModes }
             : null;
-        var settings = new TabularEncoderSettings(
-            new HashSet<string>(options.MissingCategoryTokens, StringComparer.Ordinal), options.MaximumCategories, Array.MaxLength, modes, seed);
-        var (encoder, _, rows) = TabularEncoder.Fit(table, columns, settings);
+        var settings = new ColumnFitSettings(new HashSet<string>(options.MissingCategoryTokens, StringComparer.Ordinal), options.MaximumCategories, modes, seed);
+        var (encoder, _, rows) = TabularEncoder.Fit(table, columns, settings, () => { });
         var layout = new ConditionLayout(encoder);
         return From(options, encoder.Width, options.ConditionalGenerator && layout.Width > 0 ? layout : null, rows);
     }

@@ -1,5 +1,8 @@
 using System.Diagnostics;
 
+using Microsoft.ML.Gan.Model;
+using Microsoft.ML.Gan.Encoding;
+
 namespace Microsoft.ML.Gan.PerformanceTests;
 
 /// <summary>
@@ -55,7 +58,7 @@ internal static class GenerationBenchmark
         long transformRows = Math.Min(rows, arguments.TransformRows ?? 100_000);
         Console.WriteLine($"Transform of a {transformRows:N0}-row noise view: GanTransformer against ApplyOnnxModel (ML.NET's ONNX transform), interleaved ...");
         var noiseView = NoiseInputs.View(ml, model.Model, transformRows);
-        using var onnxTransformer = Microsoft.ML.Gan.Onnx.MlNetModelBridge.ToOnnxTransformer(model.Model);
+        using var onnxTransformer = Microsoft.ML.Gan.Scoring.MlNetModelBridge.ToOnnxTransformer(model.Model, ml);
         var transformPhases = new Phase[3];
         for (int round = 0; round < 2; round++)
         {
@@ -191,18 +194,18 @@ internal sealed class GenerationResult : BenchmarkResult
 internal sealed class TorchPath(GanModel model, int batch)
 {
     private readonly float[] _noise = new float[batch * model.NoiseDimension];
-    private readonly float[] _draws = new float[Math.Max(1, batch * model.DrawsPerRow)];
+    private readonly float[] _draws = new float[Math.Max(1, batch * model.Signature.UniformsPerRow)];
 
     public void Run(long firstRow, long rows)
     {
-        int nz = model.NoiseDimension, nd = model.DrawsPerRow;
+        int nz = model.NoiseDimension, nd = model.Signature.UniformsPerRow;
         for (long done = 0; done < rows; done += batch)
         {
             int b = (int)Math.Min(batch, rows - done);
             for (int r = 0; r < b; r++)
-                Microsoft.ML.Gan.Training.NoiseSource.FillRow(GenerationBenchmark.GenerationSeed, (ulong)(firstRow + done + r), model.Options.NoisePrior,
+                Microsoft.ML.Gan.Common.NoiseSource.FillRow(GenerationBenchmark.GenerationSeed, (ulong)(firstRow + done + r), model.Training.NoisePrior,
                     _noise.AsSpan(r * nz, nz), _draws.AsSpan(r * nd, nd));
-            model.GenerateWithTorch(_noise, _draws, b, model.Options.CategorySampling);
+            model.GenerateWithTorch(_noise, _draws, b, model.Training.CategorySampling);
         }
     }
 }
@@ -220,9 +223,9 @@ internal static class NoiseInputs
     /// <summary>Noise, a condition drawn as Generate draws it, and category draws: every input the graph can take.</summary>
     public static IDataView View(MLContext ml, GanModel model, long rows)
     {
-        int nz = model.NoiseDimension, nd = Math.Max(1, model.Encoder.DrawCount), nc = Math.Max(1, model.ConditionWidth);
+        int nz = model.NoiseDimension, nd = Math.Max(1, model.Encoder.DrawCount), nc = Math.Max(1, model.Signature.ConditionWidth);
         var schema = Microsoft.ML.Data.SchemaDefinition.Create(typeof(Row));
-        schema["Noise"].ColumnName = model.Options.NoiseColumnName;
+        schema["Noise"].ColumnName = model.Training.NoiseColumnName;
         schema["Noise"].ColumnType = new Microsoft.ML.Data.VectorDataViewType(Microsoft.ML.Data.NumberDataViewType.Single, nz);
         schema["Condition"].ColumnType = new Microsoft.ML.Data.VectorDataViewType(Microsoft.ML.Data.NumberDataViewType.Single, nc);
         schema["CategoryDraws"].ColumnType = new Microsoft.ML.Data.VectorDataViewType(Microsoft.ML.Data.NumberDataViewType.Single, nd);
@@ -231,12 +234,12 @@ internal static class NoiseInputs
 
     private static IEnumerable<Row> Stream(GanModel model, long rows, int nz, int nd, int nc)
     {
-        var uniforms = new float[model.DrawsPerRow];
+        var uniforms = new float[model.Signature.UniformsPerRow];
         for (long i = 0; i < rows; i++)
         {
             var row = new Row { Noise = new float[nz], Condition = new float[nc], CategoryDraws = new float[nd] };
-            Microsoft.ML.Gan.Training.NoiseSource.FillRow(99, (ulong)i, NoisePrior.Gaussian, row.Noise, uniforms);
-            var (draws, condition) = model.SplitDraws(uniforms, 1);
+            Microsoft.ML.Gan.Common.NoiseSource.FillRow(99, (ulong)i, NoisePrior.Gaussian, row.Noise, uniforms);
+            var (draws, condition) = model.Signature.PrepareRows(uniforms, 1);
             draws.AsSpan(0, Math.Min(nd, draws.Length)).CopyTo(row.CategoryDraws);
             condition.AsSpan(0, Math.Min(nc, condition.Length)).CopyTo(row.Condition);
             yield return row;

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Reflection;
 using Microsoft.ML.Data;
-using Microsoft.ML.Gan.Data;
+using Microsoft.ML.Gan.Model;
 using Microsoft.ML.Gan.Encoding;
 using Microsoft.ML.Gan.Networks;
 using static TorchSharp.torch;
@@ -139,28 +139,28 @@ internal static class QualityBenchmark
     /// </summary>
     private static IDataView TrainingModeRows(GanModel model, long rows, int batch)
     {
-        using var copy = model.WithScoring(new GanScoringOptions());
+        using var copy = model.Copy();
         var generator = copy.Generator!;
         generator.train();
         var all = new DecodedRows(model.Encoder, (int)rows);
         var heads = new OutputHeads(model.Encoder.Spans);
-        int nz = model.NoiseDimension, perRow = model.DrawsPerRow, nc = model.ConditionWidth;
+        int nz = model.NoiseDimension, perRow = model.Signature.UniformsPerRow, nc = model.Signature.ConditionWidth;
         for (long start = 0; start < rows; start += batch)
         {
             int b = (int)Math.Min(batch, rows - start);
             var noise = new float[b * nz];
             var uniforms = new float[Math.Max(1, b * perRow)];
             for (int r = 0; r < b; r++)
-                Microsoft.ML.Gan.Training.NoiseSource.FillRow(7, (ulong)(start + r), model.Options.NoisePrior, noise.AsSpan(r * nz, nz), uniforms.AsSpan(r * perRow, perRow));
-            var (draws, condition) = model.SplitDraws(uniforms, b);
+                Microsoft.ML.Gan.Common.NoiseSource.FillRow(7, (ulong)(start + r), model.Training.NoisePrior, noise.AsSpan(r * nz, nz), uniforms.AsSpan(r * perRow, perRow));
+            var (draws, condition) = model.Signature.PrepareRows(uniforms, b);
             float[] output;
             using (NewDisposeScope())
             using (no_grad())
             {
                 var c = nc > 0 ? tensor(condition, [b, nc]) : null;
-                output = heads.ForGeneration(generator.forward(Microsoft.ML.Gan.Training.GanTraining.GeneratorInput(tensor(noise, [b, nz]), c))).data<float>().ToArray();
+                output = heads.ForGeneration(generator.forward(tensor(noise, [b, nz]), c)).data<float>().ToArray();
             }
-            model.Encoder.Decode(output, draws, b, model.Options.CategorySampling, all, (int)start);
+            model.Encoder.Decode(output, draws, b, model.Training.CategorySampling, all, (int)start);
         }
         return new DecodedRowsView(model, all);
     }
@@ -185,9 +185,7 @@ internal static class QualityBenchmark
             public Cursor(DecodedRowsView view)
             {
                 _view = view;
-                var columns = view.Schema.Count;
-                _getters = new Delegate[columns];
-                for (int c = 0; c < columns; c++) _getters[c] = DecodedGetters.Create(view.Model.Encoder.Columns[c], c, view.Rows, () => (int)_position);
+                _getters = Microsoft.ML.Gan.DataViews.DecodedGetters.Create(view.Model.Encoder, view.Rows, () => (int)_position);
             }
 
             public override DataViewSchema Schema => _view.Schema;
@@ -195,7 +193,7 @@ internal static class QualityBenchmark
             public override long Batch => 0;
             public override bool IsColumnActive(DataViewSchema.Column column) => true;
             public override bool MoveNext() => ++_position < _view.Rows.Capacity;
-            public override ValueGetter<TValue> GetGetter<TValue>(DataViewSchema.Column column) => DecodedGetters.Cast<TValue>(_getters[column.Index], column);
+            public override ValueGetter<TValue> GetGetter<TValue>(DataViewSchema.Column column) => Microsoft.ML.Gan.DataViews.DecodedGetters.Cast<TValue>(_getters[column.Index], column);
             public override ValueGetter<DataViewRowId> GetIdGetter() => (ref DataViewRowId id) => id = new DataViewRowId((ulong)_position, 0);
         }
     }

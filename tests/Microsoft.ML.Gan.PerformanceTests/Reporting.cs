@@ -134,6 +134,6 @@ internal static class JsonOutput
     {
         string full = Path.GetFullPath(path);
         Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-        AtomicFile.Write(full, stream => JsonSerializer.Serialize(stream, result, result.GetType(), s_options));
+        Microsoft.ML.Gan.Common.AtomicFile.Write(full, stream => JsonSerializer.Serialize(stream, result, result.GetType(), s_options));
     }
 }

@@ -1,4 +1,5 @@
 using Microsoft.ML.Data;
+using Microsoft.ML.Gan.Common;
 
 namespace Microsoft.ML.Gan.Tests;
 
@@ -103,5 +104,95 @@ internal static class TestTables
 
     /// <summary>Two-sample Kolmogorov-Smirnov statistic (the library's, checked against hand-computed values in EvaluationMetricTests).</summary>
     public static double KolmogorovSmirnov(IReadOnlyList<double> a, IReadOnlyList<double> b) =>
-        Microsoft.ML.Gan.Evaluation.ColumnStatistics.KolmogorovSmirnov(a.ToArray(), b.ToArray());
+        Microsoft.ML.Gan.Common.ColumnStatistics.KolmogorovSmirnov(a.ToArray(), b.ToArray());
+
+    public sealed class AllKinds
+    {
+        public sbyte S8 { get; set; }
+        public byte U8 { get; set; }
+        public short S16 { get; set; }
+        public ushort U16 { get; set; }
+        public int S32 { get; set; }
+        public uint U32 { get; set; }
+        public long S64 { get; set; }
+        public ulong U64 { get; set; }
+        public float F32 { get; set; }
+        public double F64 { get; set; }
+        public bool Flag { get; set; }
+        public string Word { get; set; } = "";
+    }
+
+    /// <summary>Every scalar kind, keys included, with a missing key (0) and a text column with a missing token.</summary>
+    internal static IDataView AllKindsTable(MLContext ml)
+    {
+        var random = new Random(3);
+        string[] words = ["red", "green", "blue", "?"];
+        var rows = Enumerable.Range(0, 300).Select(i => new AllKinds
+        {
+            S8 = (sbyte)random.Next(-100, 100), U8 = (byte)random.Next(10, 250), S16 = (short)random.Next(-3000, 3000),
+            U16 = (ushort)random.Next(0, 60000), S32 = random.Next(-1_000_000, 1_000_000), U32 = (uint)random.Next(5, 1000),
+            S64 = random.NextInt64(-10_000_000_000, 10_000_000_000), U64 = (ulong)random.NextInt64(0, 1L << 40),
+            F32 = (float)random.NextDouble(), F64 = random.NextDouble() * 1e6, Flag = random.Next(2) == 0, Word = words[random.Next(4)],
+        }).ToList();
+        var data = ml.Data.LoadFromEnumerable(rows);
+        // Keys: "?" is left out of the key's values, so it maps to key 0, ML.NET's missing key.
+        var keys = ml.Transforms.Conversion.MapValueToKey("WordKey", "Word", keyData: ml.Data.LoadFromEnumerable(words[..3].Select(w => new { Word = w })));
+        return keys.Fit(data).Transform(data);
+    }
+
+    /// <summary>Every row of a view, one string a row, numbers by their bits: equal lists mean identical rows.</summary>
+    internal static List<string> Dump(IDataView view)
+    {
+        var columns = view.Schema.Where(c => !c.IsHidden && c.Type is not VectorDataViewType).Select(c => c.Name).ToList();
+        var values = columns.Select(c => TestTables.Column(view, c)).ToList();
+        return Enumerable.Range(0, values[0].Count).Select(r => string.Join("|", values.Select(v => v[r] switch
+        {
+            float f => BitConverter.SingleToInt32Bits(f).ToString(),
+            double d => BitConverter.DoubleToInt64Bits(d).ToString(),
+            var o => o.ToString(),
+        }))).ToList();
+    }
+
+    /// <summary>Rows 0..rows-1 of a seed: each row's noise and its uniforms, as generation draws them.</summary>
+    internal static (float[] Noise, float[] Draws) Inputs(ulong seed, int rows, int nz, int nd, NoisePrior prior)
+    {
+        var noise = new float[rows * nz];
+        var draws = new float[Math.Max(1, rows * nd)];
+        for (int r = 0; r < rows; r++) NoiseSource.FillRow(seed, (ulong)r, prior, noise.AsSpan(r * nz, nz), draws.AsSpan(r * nd, nd));
+        return (noise, draws);
+    }
+
+    /// <summary>A table held in arrays, one per column (of the column type's raw type): any ML.NET column type, read by one cursor at a time.</summary>
+    internal sealed class ArrayView(IReadOnlyList<(string Name, DataViewType Type, Array Values)> columns) : IDataView
+    {
+        public DataViewSchema Schema { get; } = Build(columns);
+        public bool CanShuffle => false;
+        public long? GetRowCount() => columns[0].Values.Length;
+
+        private static DataViewSchema Build(IReadOnlyList<(string Name, DataViewType Type, Array Values)> columns)
+        {
+            var builder = new DataViewSchema.Builder();
+            foreach (var (name, type, _) in columns) builder.AddColumn(name, type);
+            return builder.ToSchema();
+        }
+
+        public DataViewRowCursor GetRowCursor(IEnumerable<DataViewSchema.Column> columnsNeeded, Random? rand = null) => new Cursor(this, columns);
+        public DataViewRowCursor[] GetRowCursorSet(IEnumerable<DataViewSchema.Column> columnsNeeded, int n, Random? rand = null) => [new Cursor(this, columns)];
+
+        private sealed class Cursor(ArrayView view, IReadOnlyList<(string Name, DataViewType Type, Array Values)> columns) : DataViewRowCursor
+        {
+            private long _position = -1;
+            public override DataViewSchema Schema => view.Schema;
+            public override long Position => _position;
+            public override long Batch => 0;
+            public override bool IsColumnActive(DataViewSchema.Column column) => true;
+            public override bool MoveNext() => ++_position < columns[0].Values.Length;
+            public override ValueGetter<TValue> GetGetter<TValue>(DataViewSchema.Column column)
+            {
+                var values = (TValue[])columns[column.Index].Values;
+                return (ref TValue value) => value = values[_position];
+            }
+            public override ValueGetter<DataViewRowId> GetIdGetter() => (ref DataViewRowId id) => id = new DataViewRowId((ulong)_position, 0);
+        }
+    }
 }

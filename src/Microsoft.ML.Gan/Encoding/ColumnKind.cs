@@ -2,60 +2,217 @@ using Microsoft.ML.Data;
 
 namespace Microsoft.ML.Gan.Encoding;
 
-/// <summary>The ML.NET value types a GAN column can hold, as stored in a saved model.</summary>
-internal enum ColumnKind
+/// <summary>
+/// A kind of column the GAN models, found by its <see cref="DataViewType"/>: it reads a training column's values
+/// through a cursor (<see cref="CreateFitter"/>), fits a <see cref="GanColumn"/> from them, and restores that column
+/// from a model file (<see cref="Restore"/>). Every kind is listed once, in <see cref="ColumnKinds.All"/>.
+/// </summary>
+internal abstract class ColumnKind
 {
-    Single, Double, SByte, Byte, Int16, UInt16, Int32, UInt32, Int64, UInt64,
-    Boolean, Text, Key,
+    /// <summary>The name a model file stores for columns of this kind (never changes once released).</summary>
+    public abstract string Name { get; }
+
+    /// <summary>The types this kind models, in words, for error messages.</summary>
+    public abstract string Description { get; }
+
+    public abstract bool Handles(DataViewType type);
+
+    /// <summary>Reads <paramref name="column"/> row by row and fits it.</summary>
+    public abstract ColumnFitter CreateFitter(DataViewSchema.Column column, ColumnFitSettings settings);
+
+    /// <summary>The column a model file describes; <see cref="InvalidDataException"/> naming the column when the state is inconsistent.</summary>
+    public abstract GanColumn Restore(ColumnState state);
 }
 
+/// <summary>Columns modelled as numbers: values are read as doubles (NaN is missing).</summary>
+internal abstract class NumericKind : ColumnKind
+{
+    /// <summary>A reader of the current row's value of <paramref name="column"/> as a double (NaN when missing).</summary>
+    public abstract Func<double> CreateReader(DataViewRowCursor cursor, DataViewSchema.Column column);
+
+    public override ColumnFitter CreateFitter(DataViewSchema.Column column, ColumnFitSettings settings) => new NumericFitter(this, column, settings);
+}
+
+/// <summary>Reads the current row's category: its name (as <see cref="CategoricalColumn.LevelName"/> writes it) and whether the type itself marks it missing.</summary>
+internal delegate ReadOnlySpan<char> CategoryReader(out bool missing);
+
+/// <summary>A category seen while fitting: its name, its row count, and whether it stands for a missing value.</summary>
+internal readonly record struct SeenCategory(string Name, long Count, bool Missing);
+
+/// <summary>Columns modelled as categories: values are read by name.</summary>
+internal abstract class CategoricalKind : ColumnKind
+{
+    /// <summary>A reader of the current row's category of <paramref name="column"/>.</summary>
+    public abstract CategoryReader CreateReader(DataViewRowCursor cursor, DataViewSchema.Column column);
+
+    /// <summary>The fitted column from the categories seen (in the order first seen); the kind orders them.</summary>
+    public abstract CategoricalColumn Create(DataViewSchema.Column column, IReadOnlyList<SeenCategory> categories);
+
+    public override ColumnFitter CreateFitter(DataViewSchema.Column column, ColumnFitSettings settings) => new CategoricalFitter(this, column, settings);
+}
+
+/// <summary>The column kinds, found by type. A new kind is one class and one line here.</summary>
 internal static class ColumnKinds
 {
+    public static IReadOnlyList<ColumnKind> All { get; } =
+    [
+        new NumberKind<float>(NumberDataViewType.Single),
+        new NumberKind<double>(NumberDataViewType.Double),
+        new NumberKind<sbyte>(NumberDataViewType.SByte),
+        new NumberKind<byte>(NumberDataViewType.Byte),
+        new NumberKind<short>(NumberDataViewType.Int16),
+        new NumberKind<ushort>(NumberDataViewType.UInt16),
+        new NumberKind<int>(NumberDataViewType.Int32),
+        new NumberKind<uint>(NumberDataViewType.UInt32),
+        new NumberKind<long>(NumberDataViewType.Int64),
+        new NumberKind<ulong>(NumberDataViewType.UInt64),
+        BooleanKind.Instance,
+        TextKind.Instance,
+        KeyKind.Instance,
+    ];
+
+    private static readonly Dictionary<string, ColumnKind> s_byName = All.ToDictionary(k => k.Name, StringComparer.Ordinal);
+
     /// <summary>Human-readable list for error messages.</summary>
-    public const string SupportedTypes =
-        "Single, Double, SByte, Byte, Int16, UInt16, Int32, UInt32, Int64, UInt64, Boolean, Text (ReadOnlyMemory<char>) and key types";
-
-    public static bool IsContinuous(ColumnKind kind) => kind <= ColumnKind.UInt64;
-
-    public static bool IsInteger(ColumnKind kind) => kind is >= ColumnKind.SByte and <= ColumnKind.UInt64;
+    public static string SupportedTypes { get; } = string.Join(", ", All.Select(k => k.Description));
 
     /// <summary>The kind of an ML.NET column type, or null when the GAN cannot model it.</summary>
-    public static ColumnKind? TryFrom(DataViewType type)
+    public static ColumnKind? Find(DataViewType type) => All.FirstOrDefault(k => k.Handles(type));
+
+    /// <summary>The kind a model file names; <see cref="InvalidDataException"/> for a name no kind has.</summary>
+    public static ColumnKind Named(string? name, string column) =>
+        name is not null && s_byName.TryGetValue(name, out var kind) ? kind
+        : throw new InvalidDataException($"Column '{column}' has the kind '{name}', which this library does not know (it knows {string.Join(", ", s_byName.Keys)}).");
+
+    /// <summary>Restores a column from its saved state.</summary>
+    public static GanColumn Restore(ColumnState state) => Named(state.Kind, state.Name).Restore(state);
+}
+
+/// <summary>The checks and limits that apply while the training table is read.</summary>
+/// <remarks>
+/// Modes holds mode-specific normalisation's mixture settings (null for min-max normalisation); Seed seeds the
+/// mixtures and the per-row mode draws.
+/// </remarks>
+internal sealed record ColumnFitSettings(ISet<string> MissingCategoryTokens, int MaximumCategories,
+    BayesianGaussianMixtureOptions? Modes = null, int Seed = 0);
+
+/// <summary>Reads one training column through the cursor into a compact buffer, checking each value, then fits and encodes it.</summary>
+internal abstract class ColumnFitter
+{
+    protected ColumnFitter(DataViewSchema.Column column) => Column = column;
+
+    public DataViewSchema.Column Column { get; }
+
+    protected string Name => Column.Name;
+
+    public abstract void Bind(DataViewRowCursor cursor);
+
+    public abstract void Read(long row);
+
+    public abstract GanColumn Fit();
+
+    /// <summary>Writes the column's slice of every encoded row (<paramref name="fitted"/> is what <see cref="Fit"/> returned).</summary>
+    public abstract void Encode(GanColumn fitted, float[] matrix, int stride, int offset);
+
+    protected InvalidOperationException AllMissing(long rows) => new(
+        $"Column '{Name}' has only missing values in all {rows:N0} rows: there is nothing to learn. Leave it out of Options.Columns.");
+}
+
+/// <summary>Fits a numeric column: reads doubles, refuses infinities, fits the range and the modes.</summary>
+internal sealed class NumericFitter(NumericKind kind, DataViewSchema.Column column, ColumnFitSettings settings) : ColumnFitter(column)
+{
+    private readonly List<double> _values = [];
+    private Func<double>? _read;
+
+    public override void Bind(DataViewRowCursor cursor) => _read = kind.CreateReader(cursor, Column);
+
+    public override void Read(long row)
     {
-        if (type is KeyDataViewType) return ColumnKind.Key;
-        if (type is TextDataViewType) return ColumnKind.Text;
-        if (type is BooleanDataViewType) return ColumnKind.Boolean;
-        var raw = type.RawType;
-        if (type is not NumberDataViewType) return null;
-        if (raw == typeof(float)) return ColumnKind.Single;
-        if (raw == typeof(double)) return ColumnKind.Double;
-        if (raw == typeof(sbyte)) return ColumnKind.SByte;
-        if (raw == typeof(byte)) return ColumnKind.Byte;
-        if (raw == typeof(short)) return ColumnKind.Int16;
-        if (raw == typeof(ushort)) return ColumnKind.UInt16;
-        if (raw == typeof(int)) return ColumnKind.Int32;
-        if (raw == typeof(uint)) return ColumnKind.UInt32;
-        if (raw == typeof(long)) return ColumnKind.Int64;
-        if (raw == typeof(ulong)) return ColumnKind.UInt64;
-        return null;
+        double v = _read!();
+        if (double.IsInfinity(v))
+            throw new InvalidOperationException(
+                $"Column '{Name}' has an infinite value ({v.ToString(System.Globalization.CultureInfo.InvariantCulture)}) at row {row:N0}. " +
+                "A GAN cannot model infinities: replace them (with NaN to mark them missing, or a finite value) before training.");
+        _values.Add(v);
     }
 
-    /// <summary>The ML.NET type a generated column of this kind has (keys need their raw type and count).</summary>
-    public static DataViewType ToType(ColumnKind kind, Type? keyRawType = null, ulong keyCount = 0) => kind switch
+    public override GanColumn Fit()
     {
-        ColumnKind.Single => NumberDataViewType.Single,
-        ColumnKind.Double => NumberDataViewType.Double,
-        ColumnKind.SByte => NumberDataViewType.SByte,
-        ColumnKind.Byte => NumberDataViewType.Byte,
-        ColumnKind.Int16 => NumberDataViewType.Int16,
-        ColumnKind.UInt16 => NumberDataViewType.UInt16,
-        ColumnKind.Int32 => NumberDataViewType.Int32,
-        ColumnKind.UInt32 => NumberDataViewType.UInt32,
-        ColumnKind.Int64 => NumberDataViewType.Int64,
-        ColumnKind.UInt64 => NumberDataViewType.UInt64,
-        ColumnKind.Boolean => BooleanDataViewType.Instance,
-        ColumnKind.Text => TextDataViewType.Instance,
-        ColumnKind.Key => new KeyDataViewType(keyRawType ?? typeof(uint), keyCount),
-        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "Unknown column kind."),
-    };
+        var mixture = settings.Modes is null ? null : new BayesianGaussianMixtureOptions
+        {
+            MaximumComponents = settings.Modes.MaximumComponents, WeightThreshold = settings.Modes.WeightThreshold,
+            WeightConcentration = settings.Modes.WeightConcentration, MaximumIterations = settings.Modes.MaximumIterations,
+            Tolerance = settings.Modes.Tolerance, SampleSize = settings.Modes.SampleSize, Seed = ColumnSeed,
+        };
+        var state = NumericColumn.Fit(Name, kind.Name, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_values), mixture);
+        if (state.MissingCount == state.RowCount) throw AllMissing(state.RowCount);
+        return kind.Restore(state);
+    }
+
+    public override void Encode(GanColumn fitted, float[] matrix, int stride, int offset) =>
+        ((NumericColumn)fitted).Encode(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_values), matrix, stride, offset, (ulong)ColumnSeed);
+
+    /// <summary>Each column's own seed, from the training seed and the column's name, so columns draw independently.</summary>
+    private int ColumnSeed
+    {
+        get
+        {
+            uint hash = 2166136261; // FNV-1a: stable across runs and platforms, unlike string.GetHashCode
+            foreach (char ch in Name) hash = (hash ^ ch) * 16777619;
+            return settings.Seed ^ (int)hash;
+        }
+    }
+}
+
+/// <summary>
+/// Fits a categorical column: counts each category by name (refusing more than the allowed number), marks the
+/// missing ones (the type's own missing value, or a missing token), and lets the kind order them.
+/// </summary>
+internal sealed class CategoricalFitter(CategoricalKind kind, DataViewSchema.Column column, ColumnFitSettings settings) : ColumnFitter(column)
+{
+    private readonly Dictionary<string, int> _index = new(StringComparer.Ordinal);
+    private readonly List<SeenCategory> _seen = [];
+    private readonly List<long> _counts = [];
+    private readonly List<int> _rows = [];
+    private CategoryReader? _read;
+
+    public override void Bind(DataViewRowCursor cursor) => _read = kind.CreateReader(cursor, Column);
+
+    public override void Read(long row)
+    {
+        var name = _read!(out bool missing);
+        var lookup = _index.GetAlternateLookup<ReadOnlySpan<char>>();
+        if (!lookup.TryGetValue(name, out int level))
+        {
+            level = _index.Count;
+            if (level == settings.MaximumCategories)
+                throw new InvalidOperationException(
+                    $"Column '{Name}' has more than {settings.MaximumCategories:N0} distinct categories (found at row {row:N0}). " +
+                    "Raise Options.MaximumCategories, or leave out or group the column (an identifier or free text is not a category).");
+            string text = name.ToString();
+            _index.Add(text, level);
+            _seen.Add(new SeenCategory(text, 0, missing || settings.MissingCategoryTokens.Contains(text)));
+            _counts.Add(0);
+        }
+        _counts[level]++;
+        _rows.Add(level);
+    }
+
+    public override GanColumn Fit()
+    {
+        var seen = _seen.Select((s, i) => s with { Count = _counts[i] }).ToArray();
+        var fitted = kind.Create(Column, seen);
+        if (fitted.LevelIsMissing.All(m => m)) throw AllMissing(fitted.LevelCounts.Sum());
+        return fitted;
+    }
+
+    public override void Encode(GanColumn fitted, float[] matrix, int stride, int offset)
+    {
+        var column = (CategoricalColumn)fitted;
+        var remap = new int[_seen.Count];
+        var byName = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (int level = 0; level < column.LevelCount; level++) byName[column.LevelName(level)] = level;
+        for (int i = 0; i < remap.Length; i++) remap[i] = byName[_seen[i].Name];
+        column.Encode(_rows.Select(l => remap[l]).ToArray(), matrix, stride, offset);
+    }
 }

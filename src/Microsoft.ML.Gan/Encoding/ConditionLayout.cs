@@ -8,6 +8,9 @@ namespace Microsoft.ML.Gan.Encoding;
 /// </remarks>
 internal sealed record ConditionColumn(int Column, string Name, int Offset, int RowStart, int Count, double[] Frequencies);
 
+/// <summary>Every generated row conditioned on one category: condition column <paramref name="ConditionIndex"/> (in <see cref="ConditionLayout.Columns"/>) has category <paramref name="Level"/>.</summary>
+internal readonly record struct FixedCondition(int ConditionIndex, int Level);
+
 /// <summary>
 /// The condition vector of a conditional generator (CTGAN): one block per categorical column, one entry per
 /// category; a condition sets exactly one entry of one block to 1. Ordinary rows are generated with the
@@ -22,7 +25,7 @@ internal sealed class ConditionLayout
         int offset = 0, rowStart = 0;
         for (int c = 0; c < encoder.Columns.Count; c++)
         {
-            if (encoder.Columns[c] is CategoricalColumnEncoder k)
+            if (encoder.Columns[c] is CategoricalColumn k)
             {
                 double total = k.LevelCounts.Sum();
                 columns.Add(new ConditionColumn(c, k.Name, offset, rowStart, k.Width, k.LevelCounts.Select(n => n / total).ToArray()));
@@ -39,26 +42,35 @@ internal sealed class ConditionLayout
     /// <summary>Entries in the condition vector; 0 when the table has no categorical column (then nothing is conditioned).</summary>
     public int Width { get; }
 
-    /// <summary>Uniform draws <see cref="FillOriginal"/> takes per row.</summary>
+    /// <summary>Uniform draws <see cref="Fill"/> takes per row.</summary>
     public const int DrawsPerRow = 2;
 
     /// <summary>
-    /// Writes an ordinary row's condition from two uniforms in [0, 1): the first picks the column, the second its
-    /// category by training frequency.
+    /// Writes a generated row's condition vector: <paramref name="fixedCondition"/> when one is given; otherwise an
+    /// ordinary row's, from two uniforms in [0, 1): the first picks the column, the second its category by training
+    /// frequency. The one place where draws become conditions (generation, validation, batch-norm calibration).
     /// </summary>
-    public void FillOriginal(Span<float> condition, float pickColumn, float pickCategory)
+    public void Fill(Span<float> condition, ReadOnlySpan<float> uniforms, FixedCondition? fixedCondition = null)
     {
         condition.Clear();
+        if (fixedCondition is { } c)
+        {
+            condition[Columns[c.ConditionIndex].Offset + c.Level] = 1f;
+            return;
+        }
         if (Columns.Count == 0) return;
-        var column = Columns[Math.Min(Columns.Count - 1, (int)(pickColumn * Columns.Count))];
-        condition[column.Offset + Pick(column.Frequencies, pickCategory)] = 1f;
+        var column = Columns[Math.Min(Columns.Count - 1, (int)(uniforms[0] * Columns.Count))];
+        condition[column.Offset + Pick(column.Frequencies, uniforms[1])] = 1f;
     }
 
-    /// <summary>Writes the condition "column <paramref name="conditionIndex"/> has category <paramref name="level"/>".</summary>
-    public void FillFixed(Span<float> condition, int conditionIndex, int level)
+    /// <summary>The condition block of the encoder's column <paramref name="column"/>, or -1 when it has none.</summary>
+    public int IndexOfColumn(int column)
     {
-        condition.Clear();
-        condition[Columns[conditionIndex].Offset + level] = 1f;
+        for (int i = 0; i < Columns.Count; i++)
+        {
+            if (Columns[i].Column == column) return i;
+        }
+        return -1;
     }
 
     /// <summary>The index whose cumulative share first exceeds <paramref name="uniform"/> (inverse CDF).</summary>

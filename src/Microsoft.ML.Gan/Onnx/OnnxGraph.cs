@@ -19,6 +19,29 @@ internal enum OnnxType
     UInt64 = 13,
 }
 
+internal static class OnnxTypes
+{
+    /// <summary>The ONNX element type of a CLR value type: one table for every column kind that writes or reads tensors.</summary>
+    public static OnnxType Of<T>() => Of(typeof(T));
+
+    public static OnnxType Of(Type type) => type switch
+    {
+        _ when type == typeof(float) => OnnxType.Float,
+        _ when type == typeof(double) => OnnxType.Double,
+        _ when type == typeof(sbyte) => OnnxType.Int8,
+        _ when type == typeof(byte) => OnnxType.UInt8,
+        _ when type == typeof(short) => OnnxType.Int16,
+        _ when type == typeof(ushort) => OnnxType.UInt16,
+        _ when type == typeof(int) => OnnxType.Int32,
+        _ when type == typeof(uint) => OnnxType.UInt32,
+        _ when type == typeof(long) => OnnxType.Int64,
+        _ when type == typeof(ulong) => OnnxType.UInt64,
+        _ when type == typeof(bool) => OnnxType.Bool,
+        _ when type == typeof(string) => OnnxType.String,
+        _ => throw new ArgumentOutOfRangeException(nameof(type), type, "No ONNX element type for this type."),
+    };
+}
+
 /// <summary>
 /// Builds one ONNX graph (nodes, constant initializers, typed inputs and outputs) and serialises it as a
 /// ModelProto. Only the parts of the ONNX schema this library writes are here; the field numbers are those of

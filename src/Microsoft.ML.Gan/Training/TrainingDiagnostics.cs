@@ -1,6 +1,6 @@
 using System.Globalization;
+using Microsoft.ML.Gan.Common;
 using Microsoft.ML.Gan.Encoding;
-using Microsoft.ML.Gan.Evaluation;
 using Microsoft.ML.Gan.Networks;
 using static TorchSharp.torch;
 
@@ -31,7 +31,6 @@ internal sealed class TrainingDiagnostics
     private readonly int _conditionWidth;
     private readonly int _rows;
     private readonly DecodedRows _real;
-    private readonly int _realRows;
     private readonly double[]?[] _edges;
 
     /// <param name="layout">The conditional generator's condition layout, or null for an unconditional generator.</param>
@@ -44,20 +43,16 @@ internal sealed class TrainingDiagnostics
         _draws = new float[_rows * encoder.DrawCount];
         _conditionWidth = layout?.Width ?? 0;
         _conditions = new float[_rows * _conditionWidth];
-        Span<float> pick = stackalloc float[ConditionLayout.DrawsPerRow];
+        var uniforms = new float[encoder.DrawCount + ConditionLayout.DrawsPerRow];
         for (int r = 0; r < _rows; r++)
         {
-            var source = new NoiseSource(seed, (ulong)r);
-            source.FillNoise(_noise.AsSpan(r * noiseDimension, noiseDimension), prior);
-            source.FillUniform(_draws.AsSpan(r * encoder.DrawCount, encoder.DrawCount));
-            if (layout is null) continue;
-            // Ordinary rows, the way generation makes them: conditions drawn as the data have them.
-            source.FillUniform(pick);
-            layout.FillOriginal(_conditions.AsSpan(r * _conditionWidth, _conditionWidth), pick[0], pick[1]);
+            // Ordinary rows, the way generation makes them: row r's noise and uniforms, conditions drawn as the data have them.
+            NoiseSource.FillRow(seed, (ulong)r, prior, _noise.AsSpan(r * noiseDimension, noiseDimension), uniforms);
+            uniforms.AsSpan(0, encoder.DrawCount).CopyTo(_draws.AsSpan(r * encoder.DrawCount, encoder.DrawCount));
+            layout?.Fill(_conditions.AsSpan(r * _conditionWidth, _conditionWidth), uniforms.AsSpan(encoder.DrawCount));
         }
 
         // The real rows decoded back to values: their one-hot parts are exact, so arg-max decoding recovers them.
-        _realRows = rows;
         _real = new DecodedRows(encoder, rows);
         var half = new float[rows * encoder.DrawCount];
         Array.Fill(half, 0.5f);
@@ -66,7 +61,7 @@ internal sealed class TrainingDiagnostics
         _edges = new double[]?[encoder.Columns.Count];
         for (int c = 0; c < encoder.Columns.Count; c++)
         {
-            if (_real.Numbers[c] is { } values) _edges[c] = ColumnStatistics.QuantileEdges(values, Deciles);
+            if (encoder.Columns[c] is NumericColumn) _edges[c] = ColumnStatistics.QuantileEdges(_real.Numbers(c), Deciles);
         }
     }
 
@@ -82,7 +77,7 @@ internal sealed class TrainingDiagnostics
             using var grad = no_grad();
             var z = tensor(_noise, [_rows, _noise.Length / _rows]).to(device);
             var c = _conditionWidth > 0 ? tensor(_conditions, [_rows, _conditionWidth]).to(device) : null;
-            output = _heads.ForGeneration(generator.forward(GanTraining.GeneratorInput(z, c))).cpu().data<float>().ToArray();
+            output = _heads.ForGeneration(generator.forward(z, c)).cpu().data<float>().ToArray();
         }
         finally
         {
@@ -96,10 +91,10 @@ internal sealed class TrainingDiagnostics
         for (int c = 0; c < _encoder.Columns.Count; c++)
         {
             var column = _encoder.Columns[c];
-            if (column is CategoricalColumnEncoder categorical)
+            if (column is CategoricalColumn categorical)
             {
-                var real = _real.Levels[c]!;
-                var fake = synthetic.Levels[c]!;
+                var real = _real.Levels(c);
+                var fake = synthetic.Levels(c);
                 total += 1 - ColumnStatistics.TotalVariation(real, fake, categorical.Width);
                 var realCounts = Count(real, categorical.Width);
                 var fakeCounts = Count(fake, categorical.Width);
@@ -107,13 +102,13 @@ internal sealed class TrainingDiagnostics
                 {
                     double realShare = (double)realCounts[k] / real.Length, fakeShare = (double)fakeCounts[k] / fake.Length;
                     if (realShare >= MinimumShare && fakeShare < CollapsedFraction * realShare)
-                        collapsed.Add($"{column.Name} = {Describe(categorical, k)} ({realShare:P1} of real rows, {fakeShare:P1} generated)");
+                        collapsed.Add($"{column.Name} = '{categorical.LevelName(k)}' ({realShare:P1} of real rows, {fakeShare:P1} generated)");
                 }
             }
             else
             {
-                var real = _real.Numbers[c]!;
-                var fake = synthetic.Numbers[c]!;
+                var real = _real.Numbers(c);
+                var fake = synthetic.Numbers(c);
                 double ks = ColumnStatistics.KolmogorovSmirnov(real, fake);
                 double missingGap = Math.Abs(MissingShare(real) - MissingShare(fake));
                 total += 1 - Math.Max(ks, missingGap);
@@ -141,13 +136,6 @@ internal sealed class TrainingDiagnostics
             collapsed.Add(string.Create(CultureInfo.InvariantCulture, $"{name} {range} ({realShare:P1} of real rows, {fakeShare:P1} generated)"));
         }
     }
-
-    private static string Describe(CategoricalColumnEncoder column, int level) => column.Kind switch
-    {
-        ColumnKind.Text => $"'{column.Levels[level]}'",
-        ColumnKind.Boolean => column.Values[level] != 0 ? "true" : "false",
-        _ => column.Values[level].ToString(CultureInfo.InvariantCulture),
-    };
 
     private static long[] Count(ReadOnlySpan<int> codes, int categories)
     {

@@ -1,3 +1,5 @@
+using Microsoft.ML.Gan.Common;
+using Microsoft.ML.Gan.Encoding;
 using Microsoft.ML.Gan.Evaluation;
 
 namespace Microsoft.ML.Gan.Tests.Evaluation;
@@ -138,7 +140,7 @@ public sealed class EvaluationMetricTests
 
     private static EvaluationTable ReadTable(MLContext ml, IDataView view, out EvaluationColumn[] columns)
     {
-        columns = [new("X", view.Schema["X"].Type, Encoding.ColumnKind.Single), new("C", view.Schema["C"].Type, Encoding.ColumnKind.Text)];
+        columns = [new("X", view.Schema["X"].Type, ColumnKinds.Find(view.Schema["X"].Type)!), new("C", view.Schema["C"].Type, ColumnKinds.Find(view.Schema["C"].Type)!)];
         var table = EvaluationTable.Read(view, columns);
         foreach (var c in columns) c.RealCategoryCount = c.CategoryCount;
         return table;

@@ -1,0 +1,280 @@
+using System.Globalization;
+using System.Text;
+
+namespace Microsoft.ML.Gan;
+
+/// <summary>How a column is compared: continuous (Single, Double, integers) or categorical (Text, Boolean, key).</summary>
+public enum ComparedColumnKind
+{
+    /// <summary>Single, Double and integer columns: compared by the Kolmogorov-Smirnov statistic; NaN is missing.</summary>
+    Continuous,
+    /// <summary>Text, Boolean and key columns: compared by the total variation distance; empty text and key 0 are missing.</summary>
+    Categorical,
+}
+
+/// <summary>How a pair of columns is compared.</summary>
+public enum PairTrendMethod
+{
+    /// <summary>Both continuous: 1 − |Pearson(real) − Pearson(synthetic)| / 2.</summary>
+    Correlation,
+    /// <summary>Otherwise: 1 − total variation distance of the joint contingency tables.</summary>
+    Contingency,
+}
+
+/// <summary>
+/// One column compared: its shape score and its quality figures.
+/// </summary>
+/// <param name="Name">The column.</param>
+/// <param name="Type">Its ML.NET type, as text.</param>
+/// <param name="Kind">Continuous or categorical.</param>
+/// <param name="ShapeScore">
+/// 1 − <paramref name="ShapeStatistic"/>; in [0, 1], higher is better (1 = the same marginal distribution).
+/// </param>
+/// <param name="ShapeStatistic">
+/// Continuous: the two-sample Kolmogorov-Smirnov statistic (the largest gap between the empirical CDFs of the
+/// non-missing values). Categorical: the total variation distance ½ Σ |p − q| of the category frequencies, missing
+/// being a category. In [0, 1], lower is better.
+/// </param>
+/// <param name="RealMissingRate">Share of real rows with a missing value (NaN; empty text; key 0).</param>
+/// <param name="SyntheticMissingRate">Share of synthetic rows with a missing value; ideally close to the real rate.</param>
+/// <param name="OutOfRangeCount">Continuous: synthetic values outside the real minimum..maximum (0 for categorical).</param>
+/// <param name="UnseenCategoryRows">Categorical: synthetic rows whose category never occurs in the real table (0 for continuous).</param>
+/// <param name="UnseenCategoryCount">Categorical: distinct such categories (0 for continuous).</param>
+public sealed record ColumnComparison(
+    string Name, string Type, ComparedColumnKind Kind, double ShapeScore, double ShapeStatistic,
+    double RealMissingRate, double SyntheticMissingRate, long OutOfRangeCount, long UnseenCategoryRows, int UnseenCategoryCount);
+
+/// <summary>
+/// One pair of columns compared.
+/// </summary>
+/// <param name="First">The first column (in evaluation order).</param>
+/// <param name="Second">The second column.</param>
+/// <param name="Method">Correlation (both continuous) or contingency.</param>
+/// <param name="Score">
+/// Correlation: 1 − |Pearson(real) − Pearson(synthetic)| / 2. Contingency: 1 − total variation distance of the
+/// two joint frequency tables, continuous columns binned at the real data's quantiles, missing a bin of its own.
+/// In [0, 1], higher is better.
+/// </param>
+/// <param name="RealCorrelation">Correlation: Pearson's r on the real rows where both are present (0 for a constant column); else null.</param>
+/// <param name="SyntheticCorrelation">Correlation: the same on the synthetic rows; else null.</param>
+public sealed record ColumnPairComparison(
+    string First, string Second, PairTrendMethod Method, double Score, double? RealCorrelation, double? SyntheticCorrelation);
+
+/// <summary>
+/// How well a classifier tells synthetic rows from real ones.
+/// </summary>
+/// <param name="MeanAuc">
+/// Mean ROC AUC over the cross-validation folds, in [0, 1]: 0.5 = indistinguishable (best), 1 = every row detected
+/// (worst). Below 0.5 is chance too.
+/// </param>
+/// <param name="FoldAucs">The AUC of each fold.</param>
+/// <param name="RowsPerClass">Real rows used, and as many synthetic ones.</param>
+public sealed record DetectionMetrics(double MeanAuc, IReadOnlyList<double> FoldAucs, int RowsPerClass)
+{
+    /// <summary>1 − 2·|AUC − 0.5|, clipped to [0, 1]: higher is better (1 = indistinguishable).</summary>
+    public double Score => Math.Clamp(1 - 2 * Math.Abs(MeanAuc - 0.5), 0, 1);
+}
+
+/// <summary>What the efficacy test's learner predicts.</summary>
+public enum EfficacyTask
+{
+    /// <summary>A label with two classes: FastTree binary classification; F1 of the less frequent class.</summary>
+    BinaryClassification,
+    /// <summary>A category label (or a number with at most 20 values) with 3 to 50 classes: one FastTree per class against the rest; macro-averaged F1.</summary>
+    MulticlassClassification,
+    /// <summary>A numeric label with more than 20 distinct values: FastTree regression; R² and mean absolute error.</summary>
+    Regression,
+}
+
+/// <summary>Scores of one learner on the real holdout rows. Figures that do not apply to the task are NaN.</summary>
+/// <param name="F1">Classification: F1 of the positive class (binary) or the mean F1 over classes (multiclass), in [0, 1], higher is better.</param>
+/// <param name="Accuracy">Classification: share of holdout rows classified right, in [0, 1], higher is better.</param>
+/// <param name="Auc">Binary classification: ROC AUC, in [0, 1], higher is better (0.5 = chance).</param>
+/// <param name="RSquared">Regression: 1 − residual / total sum of squares on the holdout, at most 1, higher is better (0 = predicting the mean).</param>
+/// <param name="MeanAbsoluteError">Regression: mean |prediction − label| on the holdout, lower is better.</param>
+/// <param name="TrainingRows">Rows it was trained on.</param>
+public sealed record EfficacyScores(double F1, double Accuracy, double Auc, double RSquared, double MeanAbsoluteError, int TrainingRows);
+
+/// <summary>
+/// Machine-learning efficacy: the same FastTree learner trained on synthetic rows and on real rows, both tested on
+/// the real holdout rows. Ratios near 1 (synthetic as useful as real) are best.
+/// </summary>
+/// <param name="LabelColumn">The label.</param>
+/// <param name="Task">Binary or multiclass classification, or regression (chosen from the real label's values).</param>
+/// <param name="PositiveClass">Binary classification: the less frequent of the two real classes; null otherwise.</param>
+/// <param name="HoldoutRows">Holdout rows tested (those with a label the task knows).</param>
+/// <param name="TrainedOnReal">The learner trained on the real rows.</param>
+/// <param name="TrainedOnSynthetic">The learner trained on the synthetic rows.</param>
+public sealed record EfficacyMetrics(string LabelColumn, EfficacyTask Task, string? PositiveClass, int HoldoutRows, EfficacyScores TrainedOnReal, EfficacyScores TrainedOnSynthetic)
+{
+    /// <summary>F1 trained on synthetic ÷ F1 trained on real (NaN when the latter is 0 or for regression); 1 is best.</summary>
+    public double F1Ratio => TrainedOnReal.F1 > 0 ? TrainedOnSynthetic.F1 / TrainedOnReal.F1 : double.NaN;
+
+    /// <summary>Accuracy trained on synthetic ÷ accuracy trained on real; 1 is best.</summary>
+    public double AccuracyRatio => TrainedOnReal.Accuracy > 0 ? TrainedOnSynthetic.Accuracy / TrainedOnReal.Accuracy : double.NaN;
+
+    /// <summary>AUC trained on synthetic ÷ AUC trained on real (binary only); 1 is best.</summary>
+    public double AucRatio => TrainedOnReal.Auc > 0 ? TrainedOnSynthetic.Auc / TrainedOnReal.Auc : double.NaN;
+
+    /// <summary>R² trained on synthetic ÷ R² trained on real (regression only, NaN when the latter is not positive); 1 is best.</summary>
+    public double RSquaredRatio => TrainedOnReal.RSquared > 0 ? TrainedOnSynthetic.RSquared / TrainedOnReal.RSquared : double.NaN;
+}
+
+/// <summary>
+/// How close synthetic rows come to real ones.
+/// </summary>
+/// <param name="ExactCopyShare">
+/// Share of (all) synthetic rows equal to some real row in every evaluated column (NaN equals NaN). In [0, 1];
+/// lower is better: copies leak real records.
+/// </param>
+/// <param name="ExactCopyRows">The number of such rows.</param>
+/// <param name="SyntheticDcrMedian">
+/// Median distance to the closest record: for each of up to <see cref="SyntheticDataEvaluationOptions.PrivacyRows"/>
+/// synthetic rows, the smallest distance to a (sampled) real row, where the distance is the mean over columns of
+/// |a − b| / (real range) capped at 1 for continuous columns and 0/1 mismatch for categorical ones (missing is a
+/// value: missing vs present is 1). In [0, 1]; 0 = copies. Compare with <paramref name="HoldoutDcrMedian"/>: much
+/// below it means memorisation.
+/// </param>
+/// <param name="HoldoutDcrMedian">The same median for the holdout rows against the real rows (the baseline); null without a holdout.</param>
+/// <param name="DcrRows">Synthetic rows whose distance was measured.</param>
+public sealed record PrivacyMetrics(double ExactCopyShare, long ExactCopyRows, double SyntheticDcrMedian, double? HoldoutDcrMedian, int DcrRows)
+{
+    /// <summary>Synthetic DCR median ÷ holdout DCR median (null without a holdout): near 1 or above is fine, near 0 means memorisation.</summary>
+    public double? DcrRatio => HoldoutDcrMedian is double h ? (h > 0 ? SyntheticDcrMedian / h : double.NaN) : null;
+}
+
+/// <summary>
+/// The result of <see cref="GanEvaluationCatalog.Evaluate(GanCatalog, IDataView, IDataView, SyntheticDataEvaluationOptions?)"/>: how
+/// closely a synthetic table follows a real one, column by column, pair by pair, to a classifier and for privacy.
+/// Immutable. <see cref="ToString"/> gives a readable summary.
+/// </summary>
+public sealed class SyntheticDataMetrics
+{
+    internal SyntheticDataMetrics(
+        long realRows, long syntheticRows, IReadOnlyList<ColumnComparison> columns, IReadOnlyList<ColumnPairComparison> pairs,
+        DetectionMetrics? detection, DetectionMetrics? logisticDetection, string? detectionSkipped, EfficacyMetrics? efficacy, string? efficacySkipped,
+        PrivacyMetrics privacy, IReadOnlyDictionary<string, TimeSpan> timings, IReadOnlyList<string> missingCategoryTokens)
+    {
+        MissingCategoryTokens = missingCategoryTokens;
+        RealRowCount = realRows;
+        SyntheticRowCount = syntheticRows;
+        Columns = columns;
+        ColumnPairs = pairs;
+        Detection = detection;
+        LogisticDetection = logisticDetection;
+        DetectionSkippedReason = detectionSkipped;
+        Efficacy = efficacy;
+        EfficacySkippedReason = efficacySkipped;
+        Privacy = privacy;
+        Timings = timings;
+        ColumnShapesScore = columns.Count > 0 ? columns.Average(c => c.ShapeScore) : double.NaN;
+        ColumnPairTrendsScore = pairs.Count > 0 ? pairs.Average(p => p.Score) : double.NaN;
+    }
+
+    /// <summary>
+    /// The overall quality score: the mean of <see cref="ColumnShapesScore"/> and <see cref="ColumnPairTrendsScore"/>
+    /// (the definition SDMetrics and SDGym use, so figures compare with theirs).
+    /// </summary>
+    public double QualityScore => (ColumnShapesScore + ColumnPairTrendsScore) / 2;
+
+    /// <summary>Rows read from the real table.</summary>
+    public long RealRowCount { get; }
+
+    /// <summary>Rows read from the synthetic table.</summary>
+    public long SyntheticRowCount { get; }
+
+    /// <summary>Each evaluated column: shape score, missing rates, out-of-range and unseen categories.</summary>
+    public IReadOnlyList<ColumnComparison> Columns { get; }
+
+    /// <summary>Each pair of evaluated columns: its trend score.</summary>
+    public IReadOnlyList<ColumnPairComparison> ColumnPairs { get; }
+
+    /// <summary>Mean of the columns' <see cref="ColumnComparison.ShapeScore"/>: in [0, 1], higher is better.</summary>
+    public double ColumnShapesScore { get; }
+
+    /// <summary>Mean of the pairs' <see cref="ColumnPairComparison.Score"/>: in [0, 1], higher is better (NaN with one column).</summary>
+    public double ColumnPairTrendsScore { get; }
+
+    /// <summary>The detection test with FastTree (boosted trees); null when skipped (see <see cref="DetectionSkippedReason"/>).</summary>
+    public DetectionMetrics? Detection { get; }
+
+    /// <summary>
+    /// The same detection test with a logistic regression on standardised features, the detector of SDMetrics'
+    /// LogisticDetection (which published detection scores of CTGAN and others use). A weaker detector than
+    /// FastTree: it sees each feature's effect, not their interactions. Null when skipped.
+    /// </summary>
+    public DetectionMetrics? LogisticDetection { get; }
+
+    /// <summary>Why detection was skipped (too few rows), or null.</summary>
+    public string? DetectionSkippedReason { get; }
+
+    /// <summary>The text values counted as missing in category columns besides the empty text (from the options).</summary>
+    public IReadOnlyList<string> MissingCategoryTokens { get; }
+
+    /// <summary>The efficacy test; null when skipped (see <see cref="EfficacySkippedReason"/>).</summary>
+    public EfficacyMetrics? Efficacy { get; }
+
+    /// <summary>Why efficacy was not measured (no label or holdout, not a binary label, …), or null.</summary>
+    public string? EfficacySkippedReason { get; }
+
+    /// <summary>Exact copies and distances to the closest record.</summary>
+    public PrivacyMetrics Privacy { get; }
+
+    /// <summary>Time spent on each part: reading, shapes, pair trends, detection, efficacy, privacy.</summary>
+    public IReadOnlyDictionary<string, TimeSpan> Timings { get; }
+
+    /// <summary>A readable multi-line summary: the scores, then per column and the weakest pairs.</summary>
+    public string Summary()
+    {
+        var c = CultureInfo.InvariantCulture;
+        var s = new StringBuilder();
+        s.AppendLine(c, $"Synthetic data evaluation: {RealRowCount} real rows, {SyntheticRowCount} synthetic rows, {Columns.Count} columns");
+        s.AppendLine(c, $"  Column shapes       {ColumnShapesScore:F4}   (1 = same marginals)");
+        s.AppendLine(c, $"  Column pair trends  {ColumnPairTrendsScore:F4}   (1 = same correlations / joint frequencies)");
+        if (Detection is { } d)
+            s.AppendLine(c, $"  Detection AUC       {d.MeanAuc:F4}   (FastTree; 0.5 = indistinguishable, 1 = fully detected; {Detection.FoldAucs.Count} folds, {d.RowsPerClass} rows per class)");
+        if (LogisticDetection is { } l)
+            s.AppendLine(c, $"  Detection AUC       {l.MeanAuc:F4}   (logistic regression, as SDMetrics' LogisticDetection)");
+        else s.AppendLine(c, $"  Detection           skipped: {DetectionSkippedReason}");
+        if (Efficacy is { } e)
+        {
+            string positive = e.PositiveClass is null ? "" : $", positive '{e.PositiveClass}'";
+            s.AppendLine(c, $"  Efficacy ({e.LabelColumn}, {e.Task}{positive}, {e.HoldoutRows} holdout rows)");
+            if (e.Task == EfficacyTask.Regression)
+            {
+                s.AppendLine(c, $"    trained on real       R² {e.TrainedOnReal.RSquared:F4}  MAE {e.TrainedOnReal.MeanAbsoluteError:G5}");
+                s.AppendLine(c, $"    trained on synthetic  R² {e.TrainedOnSynthetic.RSquared:F4}  MAE {e.TrainedOnSynthetic.MeanAbsoluteError:G5}");
+                s.AppendLine(c, $"    ratio (synthetic/real) R² {e.RSquaredRatio:F4}");
+            }
+            else
+            {
+                s.AppendLine(c, $"    trained on real       F1 {e.TrainedOnReal.F1:F4}  accuracy {e.TrainedOnReal.Accuracy:F4}  AUC {e.TrainedOnReal.Auc:F4}");
+                s.AppendLine(c, $"    trained on synthetic  F1 {e.TrainedOnSynthetic.F1:F4}  accuracy {e.TrainedOnSynthetic.Accuracy:F4}  AUC {e.TrainedOnSynthetic.Auc:F4}");
+                s.AppendLine(c, $"    ratio (synthetic/real) F1 {e.F1Ratio:F4}  accuracy {e.AccuracyRatio:F4}  AUC {e.AucRatio:F4}");
+            }
+        }
+        else s.AppendLine(c, $"  Efficacy            skipped: {EfficacySkippedReason}");
+        var p = Privacy;
+        s.AppendLine(c, $"  Exact copies        {p.ExactCopyShare:P2} ({p.ExactCopyRows} synthetic rows equal a real row)");
+        s.Append(c, $"  DCR median          {p.SyntheticDcrMedian:F4} over {p.DcrRows} synthetic rows");
+        if (p.HoldoutDcrMedian is double h) s.Append(c, $"; holdout baseline {h:F4} (ratio {p.DcrRatio:F3}, much below 1 = memorisation)");
+        s.AppendLine();
+        s.AppendLine("  Columns:  name  kind  shape  (KS/TVD)  missing real/synthetic  out-of-range  unseen categories");
+        foreach (var col in Columns)
+            s.AppendLine(c, $"    {col.Name,-20} {col.Kind,-11} {col.ShapeScore:F4} ({col.ShapeStatistic:F4})  {col.RealMissingRate:P1}/{col.SyntheticMissingRate:P1}  {col.OutOfRangeCount}  {col.UnseenCategoryRows} rows, {col.UnseenCategoryCount} distinct");
+        if (ColumnPairs.Count > 0)
+        {
+            s.AppendLine("  Weakest pairs:");
+            foreach (var pair in ColumnPairs.OrderBy(x => x.Score).Take(5))
+            {
+                s.Append(c, $"    {pair.First} × {pair.Second}: {pair.Score:F4} ({pair.Method}");
+                if (pair.RealCorrelation is double r) s.Append(c, $", r real {r:F3} vs synthetic {pair.SyntheticCorrelation:F3}");
+                s.AppendLine(")");
+            }
+        }
+        return s.ToString();
+    }
+
+    /// <inheritdoc cref="Summary"/>
+    public override string ToString() => Summary();
+}

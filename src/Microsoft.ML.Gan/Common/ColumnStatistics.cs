@@ -1,0 +1,156 @@
+namespace Microsoft.ML.Gan.Common;
+
+/// <summary>The statistics behind column shapes and pair trends, on plain arrays.</summary>
+internal static class ColumnStatistics
+{
+    /// <summary>
+    /// Two-sample Kolmogorov-Smirnov statistic of the non-missing (non-NaN) values: the largest gap between the two
+    /// empirical CDFs. Both empty: 0; one empty: 1.
+    /// </summary>
+    public static double KolmogorovSmirnov(ReadOnlySpan<double> a, ReadOnlySpan<double> b)
+    {
+        var x = Present(a);
+        var y = Present(b);
+        if (x.Length == 0 && y.Length == 0) return 0;
+        if (x.Length == 0 || y.Length == 0) return 1;
+        Array.Sort(x);
+        Array.Sort(y);
+        int i = 0, j = 0;
+        double d = 0;
+        while (i < x.Length && j < y.Length)
+        {
+            double v = Math.Min(x[i], y[j]);
+            while (i < x.Length && x[i] <= v) i++;
+            while (j < y.Length && y[j] <= v) j++;
+            d = Math.Max(d, Math.Abs((double)i / x.Length - (double)j / y.Length));
+        }
+        return d;
+    }
+
+    /// <summary>Total variation distance ½ Σ |p − q| between the frequencies of codes in 0..<paramref name="categories"/>−1.</summary>
+    public static double TotalVariation(ReadOnlySpan<int> a, ReadOnlySpan<int> b, int categories)
+    {
+        if (a.Length == 0 || b.Length == 0) return a.Length == b.Length ? 0 : 1;
+        var ca = new long[categories];
+        var cb = new long[categories];
+        foreach (int v in a) ca[v]++;
+        foreach (int v in b) cb[v]++;
+        double sum = 0;
+        for (int k = 0; k < categories; k++) sum += Math.Abs((double)ca[k] / a.Length - (double)cb[k] / b.Length);
+        return sum / 2;
+    }
+
+    /// <summary>Pearson's r over the rows where both values are present; 0 when either is constant or fewer than 2 rows.</summary>
+    public static double Pearson(ReadOnlySpan<double> x, ReadOnlySpan<double> y)
+    {
+        double sx = 0, sy = 0;
+        long n = 0;
+        for (int i = 0; i < x.Length; i++)
+        {
+            if (double.IsNaN(x[i]) || double.IsNaN(y[i])) continue;
+            sx += x[i]; sy += y[i]; n++;
+        }
+        if (n < 2) return 0;
+        double mx = sx / n, my = sy / n, sxx = 0, syy = 0, sxy = 0;
+        for (int i = 0; i < x.Length; i++)
+        {
+            if (double.IsNaN(x[i]) || double.IsNaN(y[i])) continue;
+            double dx = x[i] - mx, dy = y[i] - my;
+            sxx += dx * dx; syy += dy * dy; sxy += dx * dy;
+        }
+        if (sxx <= 0 || syy <= 0) return 0;
+        return Math.Clamp(sxy / Math.Sqrt(sxx * syy), -1, 1);
+    }
+
+    /// <summary>
+    /// Inner edges at the <paramref name="bins"/>-quantiles of the present values (duplicates merged, so a column
+    /// with ties gets fewer bins).
+    /// </summary>
+    public static double[] QuantileEdges(ReadOnlySpan<double> values, int bins)
+    {
+        var x = Present(values);
+        if (x.Length == 0) return [];
+        Array.Sort(x);
+        var edges = new List<double>(bins - 1);
+        for (int k = 1; k < bins; k++)
+        {
+            double e = x[Math.Min(x.Length - 1, (int)((long)k * x.Length / bins))];
+            if (edges.Count == 0 || e > edges[^1]) edges.Add(e);
+        }
+        return edges.ToArray();
+    }
+
+    /// <summary>Bin of each value: the number of edges at or below it (0..edges.Length); missing: edges.Length + 1.</summary>
+    public static int[] Bin(ReadOnlySpan<double> values, double[] edges)
+    {
+        var bins = new int[values.Length];
+        for (int i = 0; i < values.Length; i++)
+        {
+            double v = values[i];
+            if (double.IsNaN(v)) { bins[i] = edges.Length + 1; continue; }
+            int lo = 0, hi = edges.Length;
+            while (lo < hi)
+            {
+                int mid = (lo + hi) >> 1;
+                if (edges[mid] <= v) lo = mid + 1; else hi = mid;
+            }
+            bins[i] = lo;
+        }
+        return bins;
+    }
+
+    /// <summary>Total variation distance between the joint frequencies of (a1, b1) and (a2, b2); codes below the counts.</summary>
+    public static double JointTotalVariation(ReadOnlySpan<int> a1, ReadOnlySpan<int> b1, ReadOnlySpan<int> a2, ReadOnlySpan<int> b2, int countA, int countB)
+    {
+        int n1 = a1.Length, n2 = a2.Length;
+        if (n1 == 0 || n2 == 0) return n1 == n2 ? 0 : 1;
+        long cells = (long)countA * countB;
+        if (cells <= 1 << 22)
+        {
+            var c1 = new int[cells];
+            var c2 = new int[cells];
+            for (int i = 0; i < n1; i++) c1[(long)a1[i] * countB + b1[i]]++;
+            for (int i = 0; i < n2; i++) c2[(long)a2[i] * countB + b2[i]]++;
+            double sum = 0;
+            for (long k = 0; k < cells; k++)
+                if ((c1[k] | c2[k]) != 0) sum += Math.Abs((double)c1[k] / n1 - (double)c2[k] / n2);
+            return sum / 2;
+        }
+        // Many categories on both sides: count only the cells that occur.
+        var counts = new Dictionary<long, (int Real, int Synthetic)>();
+        for (int i = 0; i < n1; i++)
+        {
+            long key = (long)a1[i] * countB + b1[i];
+            counts.TryGetValue(key, out var c);
+            counts[key] = (c.Real + 1, c.Synthetic);
+        }
+        for (int i = 0; i < n2; i++)
+        {
+            long key = (long)a2[i] * countB + b2[i];
+            counts.TryGetValue(key, out var c);
+            counts[key] = (c.Real, c.Synthetic + 1);
+        }
+        double total = 0;
+        foreach (var (r, s) in counts.Values) total += Math.Abs((double)r / n1 - (double)s / n2);
+        return total / 2;
+    }
+
+    public static double Median(double[] values)
+    {
+        if (values.Length == 0) return double.NaN;
+        var sorted = (double[])values.Clone();
+        Array.Sort(sorted);
+        int m = sorted.Length / 2;
+        return sorted.Length % 2 == 1 ? sorted[m] : (sorted[m - 1] + sorted[m]) / 2;
+    }
+
+    private static double[] Present(ReadOnlySpan<double> values)
+    {
+        int n = 0;
+        foreach (double v in values) if (!double.IsNaN(v)) n++;
+        var x = new double[n];
+        n = 0;
+        foreach (double v in values) if (!double.IsNaN(v)) x[n++] = v;
+        return x;
+    }
+}

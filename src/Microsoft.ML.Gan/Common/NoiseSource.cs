@@ -1,0 +1,75 @@
+namespace Microsoft.ML.Gan.Common;
+
+/// <summary>
+/// Counter-based random numbers for generation: row i of a seed always gets the same noise vector and the
+/// same decoding draws, however the rows are batched, cursored or split across threads. SplitMix64 mixes
+/// (seed, row) into the state; Box-Muller turns uniforms into normals.
+/// </summary>
+internal struct NoiseSource
+{
+    private ulong _state;
+
+    public NoiseSource(ulong seed, ulong row) => _state = Mix(seed ^ Mix(row + 0x9E3779B97F4A7C15UL));
+
+    /// <summary>A stream keyed by the bits of a noise vector: the draws for a row scored from a caller's noise column.</summary>
+    public static NoiseSource FromNoise(ReadOnlySpan<float> noise)
+    {
+        ulong h = 0xCBF29CE484222325UL;
+        foreach (float f in noise) h = Mix(h ^ BitConverter.SingleToUInt32Bits(f));
+        return new NoiseSource(h, 0);
+    }
+
+    public static ulong Mix(ulong z)
+    {
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
+        return z ^ (z >> 31);
+    }
+
+    public ulong NextUInt64()
+    {
+        _state += 0x9E3779B97F4A7C15UL;
+        return Mix(_state);
+    }
+
+    /// <summary>Uniform on [0, 1) with 53 random bits.</summary>
+    public double NextDouble() => (NextUInt64() >> 11) * (1.0 / (1UL << 53));
+
+    /// <summary>Uniform on [0, 1) as a float that is never rounded up to 1.</summary>
+    public float NextSingle() => (NextUInt64() >> 40) * (1f / (1 << 24));
+
+    /// <summary>Fills <paramref name="into"/> with draws from the prior: N(0, 1) or U(-1, 1).</summary>
+    public void FillNoise(Span<float> into, NoisePrior prior)
+    {
+        if (prior == NoisePrior.Uniform)
+        {
+            for (int i = 0; i < into.Length; i++) into[i] = (float)(2 * NextDouble() - 1);
+            return;
+        }
+        for (int i = 0; i < into.Length; i += 2)
+        {
+            double u1 = 1.0 - NextDouble(); // (0, 1]: log stays finite
+            double u2 = NextDouble();
+            double radius = Math.Sqrt(-2.0 * Math.Log(u1));
+            var (sin, cos) = Math.SinCos(2 * Math.PI * u2);
+            into[i] = (float)(radius * cos);
+            if (i + 1 < into.Length) into[i + 1] = (float)(radius * sin);
+        }
+    }
+
+    /// <summary>
+    /// Row <paramref name="row"/> of a seed, as <see cref="GanTransformer.Generate(long, int?)"/> makes it: its noise
+    /// vector, then its uniforms (decoding draws, then condition draws) from the same stream.
+    /// </summary>
+    public static void FillRow(ulong seed, ulong row, NoisePrior prior, Span<float> noise, Span<float> uniforms)
+    {
+        var source = new NoiseSource(seed, row);
+        source.FillNoise(noise, prior);
+        source.FillUniform(uniforms);
+    }
+
+    public void FillUniform(Span<float> into)
+    {
+        for (int i = 0; i < into.Length; i++) into[i] = NextSingle();
+    }
+}

@@ -1,0 +1,158 @@
+using Microsoft.ML.Data;
+using Microsoft.ML.Gan.Common;
+using Microsoft.ML.Gan.Encoding;
+using Microsoft.ML.Gan.Generation;
+using Microsoft.ML.Gan.Model;
+using Microsoft.ML.Gan.Scoring;
+
+namespace Microsoft.ML.Gan.DataViews;
+
+/// <summary>
+/// <see cref="GanTransformer.Generate(long, int?)"/>'s result: a fixed number of synthetic rows for one seed, produced in
+/// batches as a cursor moves, never materialised. Row i of a seed is the same every time it is read (an
+/// IDataView must be re-readable), whatever the batching. With conditions, candidate rows are generated (the
+/// generator conditioned on one of them when it can be) and only rows that honour every condition are kept, up to
+/// a budget of candidates; a cursor that exhausts it throws, saying how many rows it found.
+/// </summary>
+internal sealed class GeneratedDataView : IDataView
+{
+    private readonly GanModel _model;
+    private readonly Lazy<GeneratorSession> _session;
+    private readonly long _rowCount;
+    private readonly ulong _seed;
+
+    private readonly RowConditions? _conditions;
+
+    public GeneratedDataView(GanModel model, Lazy<GeneratorSession> session, long rowCount, ulong seed, RowConditions? conditions = null)
+    {
+        _model = model;
+        _session = session;
+        _rowCount = rowCount;
+        _seed = seed;
+        _conditions = conditions;
+    }
+
+    public bool CanShuffle => false;
+
+    public DataViewSchema Schema => _model.Schema;
+
+    public long? GetRowCount() => _rowCount;
+
+    public DataViewRowCursor GetRowCursor(IEnumerable<DataViewSchema.Column> columnsNeeded, Random? rand = null) =>
+        new Cursor(this, columnsNeeded);
+
+    public DataViewRowCursor[] GetRowCursorSet(IEnumerable<DataViewSchema.Column> columnsNeeded, int n, Random? rand = null) =>
+        [GetRowCursor(columnsNeeded, rand)];
+
+    private sealed class Cursor : DataViewRowCursor
+    {
+        private readonly GeneratedDataView _view;
+        private readonly GeneratorSession _session;
+        private readonly bool[] _active;
+        private readonly Delegate[] _getters;
+        private readonly DecodedRows _rows;
+        private readonly RowInputs _inputs;
+        private long _position = -1;
+        private int _inBatch;
+        private int _batchCount;
+        private long _batchStart;
+        private readonly DecodedRows? _candidates;
+        private int _candidateCount;
+        private int _candidateNext;
+        private long _candidatesMade;
+
+        public Cursor(GeneratedDataView view, IEnumerable<DataViewSchema.Column> columnsNeeded)
+        {
+            _view = view;
+            _session = view._session.Value;
+            var encoder = view._model.Encoder;
+            _active = new bool[view.Schema.Count];
+            foreach (var c in columnsNeeded) _active[c.Index] = true;
+            int batchSize = _session.Options.BatchSize;
+            _rows = new DecodedRows(encoder, (int)Math.Min(batchSize, Math.Max(1, view._rowCount)));
+            var prior = view._model.Signature.NoisePrior;
+            // Row i of the batch is row (batch start + i) of the view: its own counter-based random stream.
+            _inputs = (int row, Span<float> noise, Span<float> uniforms) =>
+                NoiseSource.FillRow(view._seed, (ulong)(_batchStart + row), prior, noise, uniforms);
+            if (view._conditions is not null) _candidates = new DecodedRows(encoder, batchSize);
+            _getters = DecodedGetters.Create(encoder, _rows, CurrentIndex);
+        }
+
+        private int CurrentIndex()
+        {
+            if (_position < 0 || _inBatch >= _batchCount)
+                throw new InvalidOperationException("The cursor is not on a row: call MoveNext first (and only read while it returns true).");
+            return _inBatch;
+        }
+
+        public override long Position => _position;
+
+        public override long Batch => 0;
+
+        public override DataViewSchema Schema => _view.Schema;
+
+        public override bool IsColumnActive(DataViewSchema.Column column) => _active[column.Index];
+
+        public override ValueGetter<TValue> GetGetter<TValue>(DataViewSchema.Column column)
+        {
+            if (!_active[column.Index])
+                throw new InvalidOperationException($"Column '{column.Name}' was not asked for when the cursor was made.");
+            return DecodedGetters.Cast<TValue>(_getters[column.Index], column);
+        }
+
+        public override ValueGetter<DataViewRowId> GetIdGetter() =>
+            (ref DataViewRowId id) => id = new DataViewRowId((ulong)_position, 0);
+
+        public override bool MoveNext()
+        {
+            if (_position + 1 >= _view._rowCount)
+            {
+                _position = _view._rowCount;
+                _batchCount = 0;
+                return false;
+            }
+            _position++;
+            _inBatch++;
+            if (_inBatch >= _batchCount) FillBatch();
+            return true;
+        }
+
+        private void FillBatch()
+        {
+            int rows = (int)Math.Min(_rows.Capacity, _view._rowCount - _position);
+            if (_view._conditions is { } conditions) FillConditioned(rows, conditions);
+            else
+            {
+                _batchStart = _position;
+                _session.Generate(rows, _inputs, _rows);
+            }
+            _batchCount = rows;
+            _inBatch = 0;
+        }
+
+        /// <summary>Fills the batch with candidate rows that honour every condition, in candidate order.</summary>
+        private void FillConditioned(int rows, RowConditions conditions)
+        {
+            var candidates = _candidates!;
+            for (int filled = 0; filled < rows;)
+            {
+                if (_candidateNext == _candidateCount)
+                {
+                    long budget = conditions.CandidateBudget(_view._rowCount);
+                    if (_candidatesMade >= budget)
+                        throw new InvalidOperationException(
+                            $"Generating rows with {conditions.Describe()}: {_candidatesMade:N0} candidate rows gave only {_position + filled:N0} that honour the conditions, " +
+                            $"fewer than the {_view._rowCount:N0} asked for (the limit is {conditions.MaximumCandidatesPerRow} candidates a row). The generator rarely makes " +
+                            "this combination: ask for fewer rows or conditions, train longer, or train with ConditionalGenerator (the default).");
+                    _candidateCount = (int)Math.Min(candidates.Capacity, budget - _candidatesMade);
+                    _batchStart = _candidatesMade;
+                    _session.Generate(_candidateCount, _inputs, candidates, conditions.Fixed);
+                    _candidatesMade += _candidateCount;
+                    _candidateNext = 0;
+                }
+                int i = _candidateNext++;
+                if (conditions.Honoured(candidates, i)) candidates.CopyRow(i, _rows, filled++);
+            }
+        }
+    }
+}

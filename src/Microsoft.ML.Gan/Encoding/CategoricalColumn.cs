@@ -1,0 +1,104 @@
+using Microsoft.ML.Gan.Onnx;
+using Microsoft.ML.OnnxRuntime;
+
+namespace Microsoft.ML.Gan.Encoding;
+
+/// <summary>
+/// The categorical family (text, boolean and key columns): each category seen in training is one entry of a
+/// one-hot softmax head. Missing values are categories too (a text token such as "" or "?", key value 0), flagged
+/// as missing, so they are generated at their real rate and come back exactly as they were written. Decoded values
+/// are category indices (levels); the leaf class turns a level into its typed value, its name and its ONNX constant.
+/// </summary>
+internal abstract class CategoricalColumn : GanColumn
+{
+    private readonly OutputSpan[] _spans;
+
+    protected CategoricalColumn(string name, long[]? counts, bool[]? missing, int levels)
+        : base(name)
+    {
+        LevelCounts = counts ?? [];
+        LevelIsMissing = missing ?? new bool[LevelCounts.Length];
+        if (levels == 0 || LevelCounts.Length != levels || LevelIsMissing.Length != levels)
+            throw new InvalidDataException($"Column '{Name}': the saved categories are inconsistent.");
+        _spans = [new OutputSpan(0, levels, SpanActivation.Softmax)];
+    }
+
+    /// <summary>Training rows per category.</summary>
+    public long[] LevelCounts { get; }
+
+    /// <summary>Which categories stand for a missing value.</summary>
+    public bool[] LevelIsMissing { get; }
+
+    public int LevelCount => LevelCounts.Length;
+
+    public override int Width => LevelCount;
+    public override int DrawCount => 1;
+    public override IReadOnlyList<OutputSpan> Spans => _spans;
+
+    /// <summary>The category's name, as users write it in conditions and targets and see it in <see cref="GanColumnInfo.Categories"/>.</summary>
+    public abstract string LevelName(int level);
+
+    /// <summary>The category of a user's value (a condition), or -1 when <paramref name="value"/> is not one of them.</summary>
+    public abstract int FindLevel(object value);
+
+    /// <summary>The categories' values as one ONNX constant table, and its element type: the graph gathers the chosen category from it.</summary>
+    protected abstract (string Table, OnnxType Type) AddOnnxTable(OnnxGraph graph);
+
+    public override Array CreateBuffer(int capacity) => new int[capacity];
+
+    /// <summary>Writes the one-hot rows; <paramref name="levels"/> holds each row's category index.</summary>
+    public void Encode(ReadOnlySpan<int> levels, float[] matrix, int stride, int offset)
+    {
+        for (int r = 0; r < levels.Length; r++)
+        {
+            int at = r * stride + offset;
+            Array.Clear(matrix, at, Width);
+            matrix[at + levels[r]] = 1f;
+        }
+    }
+
+    public override void Decode(ReadOnlySpan<float> output, int stride, int offset, ReadOnlySpan<float> draws, int drawStride, int drawOffset,
+        int rows, CategorySampling sampling, Array buffer, int firstRow)
+    {
+        var into = (int[])buffer;
+        for (int r = 0; r < rows; r++)
+            into[firstRow + r] = Choose(output.Slice(r * stride + offset, Width), draws[r * drawStride + drawOffset], sampling);
+    }
+
+    public override (string Value, OnnxType Type) AddOnnxDecoder(OnnxGraph g, string output, int offset, string? draws, int drawOffset, CategorySampling sampling)
+    {
+        var level = OnnxChoose(g, output, offset, Width, draws, drawOffset, sampling);
+        var (table, type) = AddOnnxTable(g);
+        return (g.Node("Gather", [table, level], ("axis", 0)), type);
+    }
+
+    /// <summary>The level of a value the graph produced; a value that is not a category means the graph and its description disagree.</summary>
+    protected int Known(bool found, int level) => found ? level
+        : throw new InvalidDataException($"Column '{Name}': the ONNX graph produced a value that is not one of the column's categories; the graph does not match its metadata.");
+
+    public override GanColumnInfo ToInfo()
+    {
+        long total = LevelCounts.Sum();
+        return new GanColumnInfo(
+            Name, Type, IsCategorical: true,
+            MissingRate: total == 0 ? 0 : (double)LevelCounts.Where((_, i) => LevelIsMissing[i]).Sum() / total,
+            Minimum: double.NaN, Maximum: double.NaN, Categories: Enumerable.Range(0, LevelCount).Select(LevelName).ToArray(),
+            CategoryFrequencies: LevelCounts.Select(c => total == 0 ? 0 : (double)c / total).ToArray());
+    }
+
+    /// <summary>The state every categorical column saves; the leaf adds its values.</summary>
+    protected ColumnState BaseState() => new()
+    {
+        Name = Name, Kind = Kind.Name, LevelCounts = LevelCounts, LevelIsMissing = LevelIsMissing,
+        RowCount = LevelCounts.Sum(), MissingCount = LevelCounts.Where((_, i) => LevelIsMissing[i]).Sum(),
+    };
+
+    /// <summary>Reads an integer-typed graph output and maps each value to its level.</summary>
+    protected void ReadLevels<TRaw>(OrtValue output, int rows, Array buffer, int firstRow, Dictionary<ulong, int> levels)
+        where TRaw : unmanaged, System.Numerics.IBinaryInteger<TRaw>
+    {
+        var from = output.GetTensorDataAsSpan<TRaw>();
+        var into = ((int[])buffer).AsSpan(firstRow, rows);
+        for (int i = 0; i < into.Length; i++) into[i] = Known(levels.TryGetValue(ulong.CreateTruncating(from[i]), out int l), l);
+    }
+}

@@ -1,0 +1,154 @@
+using Microsoft.ML.Data;
+using Microsoft.ML.Gan.Onnx;
+using Microsoft.ML.OnnxRuntime;
+
+namespace Microsoft.ML.Gan.Encoding;
+
+/// <summary>How the generator's raw output on one span becomes a value the discriminator sees.</summary>
+internal enum SpanActivation
+{
+    /// <summary>One continuous value in [-1, 1].</summary>
+    Tanh,
+    /// <summary>A one-hot choice among the span's entries (Gumbel-softmax while training).</summary>
+    Softmax,
+}
+
+/// <summary>A slice of the encoded row, with the activation of the generator's head on it.</summary>
+internal readonly record struct OutputSpan(int Start, int Length, SpanActivation Activation);
+
+/// <summary>
+/// One fitted column of the training table: everything the GAN does with a column of its kind, in one object.
+/// It turns the column's values into a fixed-width slice of the encoded training row; turns the generator's output
+/// on that slice back into values, in .NET (<see cref="Decode"/>) and as ONNX nodes (<see cref="AddOnnxDecoder"/>);
+/// reads that graph's output (<see cref="ReadOnnxOutput"/>); and serves the decoded values to ML.NET
+/// (<see cref="CreateGetter"/>). Decoded values live in a buffer the column makes (<see cref="CreateBuffer"/>).
+/// The two families, <see cref="NumericColumn"/> and <see cref="CategoricalColumn"/>, hold the modelling; each
+/// leaf class adds what depends on its ML.NET type. Its <see cref="ColumnKind"/> reads and fits it.
+/// </summary>
+internal abstract class GanColumn
+{
+    protected GanColumn(string name) => Name = name;
+
+    public string Name { get; }
+
+    /// <summary>The kind that fitted this column and restores it from a model file.</summary>
+    public abstract ColumnKind Kind { get; }
+
+    /// <summary>The ML.NET type of the column, in the training table and in generated rows.</summary>
+    public abstract DataViewType Type { get; }
+
+    /// <summary>Floats this column takes in the encoded row.</summary>
+    public abstract int Width { get; }
+
+    /// <summary>How many softmax spans the column has: each needs one uniform draw when a row is decoded.</summary>
+    public abstract int DrawCount { get; }
+
+    /// <summary>The column's spans, relative to its own first float.</summary>
+    public abstract IReadOnlyList<OutputSpan> Spans { get; }
+
+    /// <summary>A buffer for <paramref name="capacity"/> decoded values (an array whose element type the family fixes).</summary>
+    public abstract Array CreateBuffer(int capacity);
+
+    /// <summary>
+    /// Decodes <paramref name="rows"/> rows of generator output into <paramref name="buffer"/> from its row
+    /// <paramref name="firstRow"/> on. Row r's slice starts at r × <paramref name="stride"/> + <paramref name="offset"/>
+    /// of <paramref name="output"/> (tanh applied on tanh spans, raw logits on softmax spans); its uniforms at
+    /// r × <paramref name="drawStride"/> + <paramref name="drawOffset"/> of <paramref name="draws"/>.
+    /// </summary>
+    public abstract void Decode(ReadOnlySpan<float> output, int stride, int offset, ReadOnlySpan<float> draws, int drawStride, int drawOffset,
+        int rows, CategorySampling sampling, Array buffer, int firstRow);
+
+    /// <summary>
+    /// Adds this column's decoding to an ONNX graph: from the generator's raw output (<paramref name="output"/>,
+    /// [batch, width]; the column starts at <paramref name="offset"/>) to the decoded column, shape [batch].
+    /// <paramref name="draws"/> ([batch, draw count], uniforms in [0, 1)) is null when categories are taken by argmax.
+    /// Computes what <see cref="Decode"/> computes, step for step.
+    /// </summary>
+    public abstract (string Value, OnnxType Type) AddOnnxDecoder(OnnxGraph graph, string output, int offset, string? draws, int drawOffset, CategorySampling sampling);
+
+    /// <summary>Reads this column's output of the graph <see cref="AddOnnxDecoder"/> wrote into <paramref name="buffer"/>, from its row <paramref name="firstRow"/> on.</summary>
+    /// <exception cref="InvalidDataException">The graph produced a value the column cannot have.</exception>
+    public abstract void ReadOnnxOutput(OrtValue output, int rows, Array buffer, int firstRow);
+
+    /// <summary>An ML.NET value getter (ValueGetter of the column's raw type) over <paramref name="buffer"/>, at the row <paramref name="row"/> returns when called.</summary>
+    public abstract Delegate CreateGetter(Array buffer, Func<int> row);
+
+    /// <summary>What the column learned, for users.</summary>
+    public abstract GanColumnInfo ToInfo();
+
+    /// <summary>The fitted state, as a model file keeps it.</summary>
+    public abstract ColumnState ToState();
+
+    /// <summary>Columns [start, start + length) of a [batch, width] value.</summary>
+    protected static string OnnxSlice(OnnxGraph g, string value, int start, int length) =>
+        g.Node("Slice", [value, g.Constant([(long)start], 1), g.Constant([(long)(start + length)], 1), g.Constant([1L], 1)]);
+
+    /// <summary>
+    /// <see cref="Choose"/> as ONNX nodes, giving an int64 index per row: ArgMax (first maximum, as Choose), or
+    /// inverse-CDF sampling: the number of entries whose cumulative softmax probability is at most the row's draw.
+    /// </summary>
+    protected static string OnnxChoose(OnnxGraph g, string output, int start, int length, string? draws, int drawIndex, CategorySampling sampling)
+    {
+        var logits = OnnxSlice(g, output, start, length);
+        if (sampling == CategorySampling.ArgMax || length == 1 || draws is null)
+            return g.Node("ArgMax", [logits], ("axis", 1), ("keepdims", 0));
+        var cumulative = g.Node("CumSum", [g.Node("Softmax", [logits], ("axis", 1)), g.Scalar(1L)]);
+        var passed = g.Node("LessOrEqual", [cumulative, OnnxSlice(g, draws, drawIndex, 1)]);
+        var count = g.Node("ReduceSum", [g.Node("Cast", [passed], ("to", (long)OnnxType.Int64)), g.Constant([1L], 1)], ("keepdims", 0));
+        // Rounding can leave the last cumulative value a hair under a draw close to 1, as in Choose.
+        return g.Node("Min", [count, g.Scalar((long)(length - 1))]);
+    }
+
+    /// <summary>
+    /// Picks an entry of a softmax span: argmax, or inverse-CDF sampling from softmax(logits) with one uniform
+    /// draw in [0, 1) (the same distribution as Gumbel-max, with one draw per span instead of one per entry).
+    /// </summary>
+    public static int Choose(ReadOnlySpan<float> logits, float uniform, CategorySampling sampling)
+    {
+        int best = 0;
+        for (int i = 1; i < logits.Length; i++)
+        {
+            if (logits[i] > logits[best]) best = i;
+        }
+        if (sampling == CategorySampling.ArgMax || logits.Length == 1) return best;
+
+        float max = logits[best];
+        Span<double> weights = logits.Length <= 256 ? stackalloc double[logits.Length] : new double[logits.Length];
+        double total = 0;
+        for (int i = 0; i < logits.Length; i++) total += weights[i] = Math.Exp(logits[i] - max);
+        double target = uniform * total, cumulative = 0;
+        for (int i = 0; i < logits.Length; i++)
+        {
+            cumulative += weights[i];
+            if (target < cumulative) return i;
+        }
+        return logits.Length - 1; // rounding left target at the very top
+    }
+}
+
+/// <summary>The fitted state of one column, as saved in a model file. Plain data for System.Text.Json; each kind reads the fields it uses.</summary>
+internal sealed class ColumnState
+{
+    public string Name { get; set; } = "";
+    /// <summary>The <see cref="ColumnKind.Name"/> that restores the column.</summary>
+    public string Kind { get; set; } = "";
+    public double Minimum { get; set; }
+    public double Maximum { get; set; }
+    public long RowCount { get; set; }
+    public long MissingCount { get; set; }
+    /// <summary>Text categories (for Text columns).</summary>
+    public string[]? Levels { get; set; }
+    /// <summary>Raw values of Key (0 is missing) or Boolean (0/1) categories.</summary>
+    public ulong[]? Values { get; set; }
+    public long[]? LevelCounts { get; set; }
+    public bool[]? LevelIsMissing { get; set; }
+    public string? KeyRawType { get; set; }
+    public ulong KeyCount { get; set; }
+    /// <summary>Mode-specific normalisation's Gaussian modes (numeric columns); null for min-max.</summary>
+    public double[]? ModeMeans { get; set; }
+    public double[]? ModeStandardDeviations { get; set; }
+    public double[]? ModeWeights { get; set; }
+    /// <summary>Mode-specific normalisation's spike values (each a mode decoded exactly), ascending, and their counts.</summary>
+    public double[]? SpikeValues { get; set; }
+    public long[]? SpikeCounts { get; set; }
+}

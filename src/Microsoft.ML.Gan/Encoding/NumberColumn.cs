@@ -1,0 +1,68 @@
+using System.Numerics;
+using Microsoft.ML.Data;
+using Microsoft.ML.Gan.Onnx;
+using Microsoft.ML.OnnxRuntime;
+
+namespace Microsoft.ML.Gan.Encoding;
+
+/// <summary>
+/// A column of ML.NET numbers of type <typeparamref name="T"/> (Single, Double or any integer type): the numeric
+/// family's modelling, with values read, output by the graph and served to ML.NET as <typeparamref name="T"/>.
+/// Integer columns are rounded (half to even) and every value is clamped to the training range, so casts never overflow.
+/// </summary>
+internal sealed class NumberColumn<T> : NumericColumn
+    where T : unmanaged, INumber<T>
+{
+    private static readonly bool s_integer =
+        typeof(T).GetInterfaces().Any(i => i.IsGenericType && i.GetGenericTypeDefinition() == typeof(IBinaryInteger<>));
+
+    private readonly NumberKind<T> _kind;
+
+    public NumberColumn(NumberKind<T> kind, ColumnState state)
+        : base(state) => _kind = kind;
+
+    public override ColumnKind Kind => _kind;
+    public override DataViewType Type => _kind.Type;
+    public override bool IsInteger => s_integer;
+    protected override OnnxType OnnxOutputType => OnnxTypes.Of<T>();
+
+    public override void ReadOnnxOutput(OrtValue output, int rows, Array buffer, int firstRow)
+    {
+        var from = output.GetTensorDataAsSpan<T>();
+        var into = ((double[])buffer).AsSpan(firstRow, rows);
+        for (int i = 0; i < into.Length; i++) into[i] = double.CreateTruncating(from[i]);
+    }
+
+    public override Delegate CreateGetter(Array buffer, Func<int> row)
+    {
+        var numbers = (double[])buffer;
+        // Saturating: decoded values are clamped to the training range, so this only guards 2^63 and 2^64 at the edge.
+        return (ValueGetter<T>)((ref T value) => value = T.CreateSaturating(numbers[row()]));
+    }
+}
+
+/// <summary>Columns of ML.NET's number type <typeparamref name="T"/>.</summary>
+internal sealed class NumberKind<T>(NumberDataViewType type) : NumericKind
+    where T : unmanaged, INumber<T>
+{
+    public NumberDataViewType Type { get; } = type;
+
+    public override string Name => typeof(T).Name;
+
+    public override string Description => typeof(T).Name;
+
+    public override bool Handles(DataViewType type) => type.Equals(Type);
+
+    public override Func<double> CreateReader(DataViewRowCursor cursor, DataViewSchema.Column column)
+    {
+        var getter = cursor.GetGetter<T>(column);
+        T value = default;
+        return () =>
+        {
+            getter(ref value);
+            return double.CreateTruncating(value);
+        };
+    }
+
+    public override GanColumn Restore(ColumnState state) => new NumberColumn<T>(this, state);
+}

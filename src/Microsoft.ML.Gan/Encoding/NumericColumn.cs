@@ -1,0 +1,285 @@
+using Microsoft.ML.Gan.Common;
+using Microsoft.ML.Gan.Onnx;
+
+namespace Microsoft.ML.Gan.Encoding;
+
+/// <summary>
+/// The numeric family (floating point and integer columns), in one of two normalisations:
+/// <list type="bullet">
+/// <item><b>mode-specific</b> (CTGAN's): a variational Gaussian mixture is fitted to the column; a value is encoded as
+/// a one-hot of a mode drawn from its posterior (a softmax head) and its offset within that mode,
+/// (v − μ) / (4σ) clipped to ±0.99 (a tanh head). Multi-modal and long-tailed columns keep their shape;</item>
+/// <item><b>min-max</b>: the value scaled linearly from the training range onto [-1, 1] (a tanh head).</item>
+/// </list>
+/// In mode-specific normalisation a value that alone makes up at least <see cref="SpikeShare"/> of the column (0 in an
+/// amount most rows do not have, 40 hours a week, a frequent code) is a spike: a mode of its own with no spread, decoded
+/// to exactly that value. The mixture models the other values. CTGAN leaves spikes to the mixture, which gives them a
+/// narrow Gaussian, so its "zeros" come back as small non-zero amounts that a classifier spots at once.
+/// A column with missing values (NaN) also gets a two-way softmax head present/missing so the generator learns their
+/// rate. Decoding maps back, clamps to the training range and rounds integer columns. Decoded values are doubles
+/// (NaN for missing); the leaf class (<see cref="NumberColumn{T}"/>) casts them to the column's type.
+/// </summary>
+internal abstract class NumericColumn : GanColumn
+{
+    /// <summary>An offset of ±1 in the tanh head is this many standard deviations from the mode's mean.</summary>
+    private const double ModeScale = 4;
+
+    /// <summary>The share of present values one value needs to become a spike mode.</summary>
+    public const double SpikeShare = 0.05;
+
+    private readonly OutputSpan[] _spans;
+    private readonly BayesianGaussianMixture? _mixture;
+    private readonly double[] _spikes;
+    private readonly long[] _spikeCounts;
+    private readonly double[] _modeScales;
+    private readonly double[] _modeMeans;
+
+    protected NumericColumn(ColumnState state)
+        : base(state.Name)
+    {
+        Minimum = state.Minimum;
+        Maximum = state.Maximum;
+        RowCount = state.RowCount;
+        MissingCount = state.MissingCount;
+        if (state.ModeMeans is { } means)
+        {
+            var stds = state.ModeStandardDeviations ?? throw new InvalidDataException($"Column '{Name}': the saved modes lack their standard deviations.");
+            var weights = state.ModeWeights ?? throw new InvalidDataException($"Column '{Name}': the saved modes lack their weights.");
+            if (stds.Length != means.Length || weights.Length != means.Length)
+                throw new InvalidDataException($"Column '{Name}': the saved modes' means, standard deviations and weights differ in number.");
+            _mixture = new BayesianGaussianMixture(means.Select((m, k) => new MixtureComponent(weights[k], m, stds[k])).ToArray());
+        }
+        _spikes = state.SpikeValues ?? [];
+        _spikeCounts = state.SpikeCounts ?? new long[_spikes.Length];
+        if (_spikeCounts.Length != _spikes.Length || _spikes.Any(v => !double.IsFinite(v)))
+            throw new InvalidDataException($"Column '{Name}': the saved spike values are inconsistent.");
+        // Each mode decodes as offset × scale + mean: a Gaussian mode's scale is 4σ, a spike's is 0 (exactly its value).
+        _modeScales = (_mixture?.Components.Select(m => ModeScale * m.StandardDeviation) ?? []).Concat(_spikes.Select(_ => 0.0)).ToArray();
+        _modeMeans = (_mixture?.Components.Select(m => m.Mean) ?? []).Concat(_spikes).ToArray();
+        var spans = new List<OutputSpan> { new(0, 1, SpanActivation.Tanh) };
+        if (ModeCount > 0) spans.Add(new OutputSpan(1, ModeCount, SpanActivation.Softmax));
+        if (HasMissing) spans.Add(new OutputSpan(1 + ModeCount, 2, SpanActivation.Softmax));
+        _spans = spans.ToArray();
+    }
+
+    public double Minimum { get; }
+    public double Maximum { get; }
+    public long RowCount { get; }
+    public long MissingCount { get; }
+    public bool HasMissing => MissingCount > 0;
+
+    /// <summary>Whether decoded values are rounded to whole numbers (integer types).</summary>
+    public abstract bool IsInteger { get; }
+
+    /// <summary>The mixture's Gaussian modes (mode-specific normalisation); empty for min-max.</summary>
+    public IReadOnlyList<MixtureComponent> Modes => _mixture?.Components ?? [];
+
+    /// <summary>The spike modes' values, after the Gaussian modes.</summary>
+    public IReadOnlyList<double> Spikes => _spikes;
+
+    /// <summary>Gaussian modes plus spikes: the width of the mode head (0 for min-max).</summary>
+    public int ModeCount => _modeMeans.Length;
+
+    private int GaussianModes => _mixture?.Components.Count ?? 0;
+
+    public override int Width => 1 + ModeCount + (HasMissing ? 2 : 0);
+    public override int DrawCount => (ModeCount > 0 ? 1 : 0) + (HasMissing ? 1 : 0);
+    public override IReadOnlyList<OutputSpan> Spans => _spans;
+
+    public override Array CreateBuffer(int capacity) => new double[capacity];
+
+    /// <summary>
+    /// Fits the range from the column's values (NaN for missing; the caller has rejected infinities) and, when
+    /// <paramref name="mixture"/> is given, spikes and a Gaussian mixture on the present values.
+    /// </summary>
+    public static ColumnState Fit(string name, string kind, ReadOnlySpan<double> values, BayesianGaussianMixtureOptions? mixture)
+    {
+        double min = double.PositiveInfinity, max = double.NegativeInfinity;
+        long missing = 0;
+        foreach (double v in values)
+        {
+            if (double.IsNaN(v)) { missing++; continue; }
+            if (v < min) min = v;
+            if (v > max) max = v;
+        }
+        var state = new ColumnState
+        {
+            Name = name, Kind = kind, Minimum = min, Maximum = max, RowCount = values.Length, MissingCount = missing,
+        };
+        if (mixture is not null && missing < values.Length)
+        {
+            var present = new double[values.Length - missing];
+            int i = 0;
+            foreach (double v in values)
+            {
+                if (!double.IsNaN(v)) present[i++] = v;
+            }
+            var (spikes, counts) = FindSpikes(present);
+            state.SpikeValues = spikes.Length > 0 ? spikes : null;
+            state.SpikeCounts = spikes.Length > 0 ? counts : null;
+            var rest = spikes.Length == 0 ? present : present.Where(v => Array.BinarySearch(spikes, v) < 0).ToArray();
+            if (rest.Length > 0)
+            {
+                var modes = BayesianGaussianMixture.Fit(rest, mixture).Components;
+                state.ModeMeans = modes.Select(m => m.Mean).ToArray();
+                state.ModeStandardDeviations = modes.Select(m => m.StandardDeviation).ToArray();
+                state.ModeWeights = modes.Select(m => m.Weight).ToArray();
+            }
+        }
+        return state;
+    }
+
+    /// <summary>The values that make up at least <see cref="SpikeShare"/> of <paramref name="present"/>, ascending, with their counts.</summary>
+    private static (double[] Values, long[] Counts) FindSpikes(double[] present)
+    {
+        var sorted = (double[])present.Clone();
+        Array.Sort(sorted);
+        var values = new List<double>();
+        var counts = new List<long>();
+        long needed = (long)Math.Ceiling(SpikeShare * sorted.Length);
+        for (int start = 0; start < sorted.Length;)
+        {
+            int end = start + 1;
+            while (end < sorted.Length && sorted[end] == sorted[start]) end++;
+            if (end - start >= needed)
+            {
+                values.Add(sorted[start]);
+                counts.Add(end - start);
+            }
+            start = end;
+        }
+        return (values.ToArray(), counts.ToArray());
+    }
+
+    /// <summary>
+    /// Writes the encoded rows. With modes, each value's mode is drawn from its posterior with a counter-based
+    /// uniform of (<paramref name="seed"/>, row), as CTGAN draws it, so a value near two modes is taught as both.
+    /// </summary>
+    public void Encode(ReadOnlySpan<double> values, float[] matrix, int stride, int offset, ulong seed)
+    {
+        double range = Maximum - Minimum;
+        int widest = HeaviestMode();
+        Span<float> uniform = stackalloc float[1];
+        for (int r = 0; r < values.Length; r++)
+        {
+            int at = r * stride + offset;
+            double v = values[r];
+            bool missing = double.IsNaN(v);
+            if (ModeCount == 0)
+            {
+                // A missing value sits at the middle of the range so it pulls the tanh head nowhere.
+                matrix[at] = missing || range == 0 ? 0f : (float)(2 * (v - Minimum) / range - 1);
+            }
+            else
+            {
+                Array.Clear(matrix, at + 1, ModeCount);
+                int mode = widest; // a missing value gets the heaviest mode and offset 0: a valid, uninformative code
+                double alpha = 0;
+                int spike = missing ? -1 : Array.BinarySearch(_spikes, v);
+                if (spike >= 0) mode = GaussianModes + spike;
+                else if (!missing)
+                {
+                    new NoiseSource(seed, (ulong)r).FillUniform(uniform);
+                    mode = _mixture!.Sample(v, Math.Min(uniform[0], 0.99999994f));
+                    var m = _mixture.Components[mode];
+                    alpha = Math.Clamp((v - m.Mean) / (ModeScale * m.StandardDeviation), -0.99, 0.99);
+                }
+                matrix[at] = (float)alpha;
+                matrix[at + 1 + mode] = 1f;
+            }
+            if (HasMissing)
+            {
+                int flag = at + 1 + ModeCount;
+                matrix[flag] = missing ? 0f : 1f;
+                matrix[flag + 1] = missing ? 1f : 0f;
+            }
+        }
+    }
+
+    public override void Decode(ReadOnlySpan<float> output, int stride, int offset, ReadOnlySpan<float> draws, int drawStride, int drawOffset,
+        int rows, CategorySampling sampling, Array buffer, int firstRow)
+    {
+        var into = (double[])buffer;
+        for (int r = 0; r < rows; r++)
+            into[firstRow + r] = Decode(output.Slice(r * stride + offset, Width), draws.Slice(r * drawStride + drawOffset, DrawCount), sampling);
+    }
+
+    /// <summary>
+    /// Decodes one row's slice of generator output (tanh already applied to the offset, logits on the other
+    /// heads). Draws: the mode's first (with modes), then the missing flag's.
+    /// </summary>
+    public double Decode(ReadOnlySpan<float> slice, ReadOnlySpan<float> draws, CategorySampling sampling)
+    {
+        int modeDraws = ModeCount > 0 ? 1 : 0;
+        if (HasMissing && Choose(slice.Slice(1 + ModeCount, 2), draws[modeDraws], sampling) == 1) return double.NaN;
+        double t = Math.Clamp((double)slice[0], -1.0, 1.0);
+        double v;
+        if (ModeCount == 0) v = Minimum + (t + 1) / 2 * (Maximum - Minimum);
+        else
+        {
+            int mode = Choose(slice.Slice(1, ModeCount), draws[0], sampling);
+            v = t * _modeScales[mode] + _modeMeans[mode];
+        }
+        // Half to even, as ONNX's Round, so the exported graph decodes the same integers.
+        if (IsInteger) v = Math.Round(v, MidpointRounding.ToEven);
+        return Math.Clamp(v, Minimum, Maximum);
+    }
+
+    /// <summary>The ONNX element type the graph outputs this column as.</summary>
+    protected abstract OnnxType OnnxOutputType { get; }
+
+    public override (string Value, OnnxType Type) AddOnnxDecoder(OnnxGraph g, string output, int offset, string? draws, int drawOffset, CategorySampling sampling)
+    {
+        // The same operations in the same order as Decode, in double.
+        var t = g.Node("Cast", [g.Node("Tanh", [OnnxSlice(g, output, offset, 1)])], ("to", (long)OnnxType.Double));
+        t = g.Node("Min", [g.Node("Max", [t, g.Scalar(-1.0)]), g.Scalar(1.0)]);
+        string v;
+        if (ModeCount == 0)
+            v = g.Node("Add", [g.Node("Mul", [g.Node("Div", [g.Node("Add", [t, g.Scalar(1.0)]), g.Scalar(2.0)]), g.Scalar(Maximum - Minimum)]), g.Scalar(Minimum)]);
+        else
+        {
+            var mode = OnnxChoose(g, output, offset + 1, ModeCount, draws, drawOffset, sampling);
+            // [batch] → [batch, 1], to line up with the [batch, 1] offset.
+            var scale = g.Node("Unsqueeze", [g.Node("Gather", [g.Constant(_modeScales, _modeScales.Length), mode], ("axis", 0)), g.Constant([1L], 1)]);
+            var mean = g.Node("Unsqueeze", [g.Node("Gather", [g.Constant(_modeMeans, _modeMeans.Length), mode], ("axis", 0)), g.Constant([1L], 1)]);
+            v = g.Node("Add", [g.Node("Mul", [t, scale]), mean]);
+        }
+        if (IsInteger) v = g.Node("Round", [v]);
+        v = g.Node("Min", [g.Node("Max", [v, g.Scalar(Minimum)]), g.Scalar(Maximum)]);
+        v = g.Node("Reshape", [v, g.Constant([-1L], 1)]);
+        var type = OnnxOutputType;
+        if (type != OnnxType.Double) v = g.Node("Cast", [v], ("to", (long)type));
+        if (HasMissing)
+        {
+            int missingDraw = drawOffset + (ModeCount > 0 ? 1 : 0);
+            var missing = g.Node("Equal", [OnnxChoose(g, output, offset + 1 + ModeCount, 2, draws, missingDraw, sampling), g.Scalar(1L)]);
+            var nan = type == OnnxType.Float ? g.Scalar(float.NaN) : g.Scalar(double.NaN);
+            v = g.Node("Where", [missing, nan, v]);
+        }
+        return (v, type);
+    }
+
+    public override ColumnState ToState() => new()
+    {
+        Name = Name, Kind = Kind.Name, Minimum = Minimum, Maximum = Maximum, RowCount = RowCount, MissingCount = MissingCount,
+        ModeMeans = _mixture?.Components.Select(m => m.Mean).ToArray(),
+        ModeStandardDeviations = _mixture?.Components.Select(m => m.StandardDeviation).ToArray(),
+        ModeWeights = _mixture?.Components.Select(m => m.Weight).ToArray(),
+        SpikeValues = _spikes.Length > 0 ? _spikes : null,
+        SpikeCounts = _spikes.Length > 0 ? _spikeCounts : null,
+    };
+
+    /// <summary>The mode with the most training values: Gaussian modes by weight times the values they model, spikes by count.</summary>
+    private int HeaviestMode()
+    {
+        if (ModeCount == 0) return 0;
+        double rest = RowCount - MissingCount - _spikeCounts.Sum();
+        var weights = (_mixture?.Components.Select(m => m.Weight * rest) ?? []).Concat(_spikeCounts.Select(c => (double)c)).ToArray();
+        return Array.IndexOf(weights, weights.Max());
+    }
+
+    public override GanColumnInfo ToInfo() => new(
+        Name, Type, IsCategorical: false,
+        MissingRate: RowCount == 0 ? 0 : (double)MissingCount / RowCount,
+        Minimum, Maximum, Categories: [], CategoryFrequencies: []);
+}

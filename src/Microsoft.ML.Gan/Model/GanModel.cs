@@ -1,0 +1,146 @@
+using Microsoft.ML.Data;
+using Microsoft.ML.Gan.Encoding;
+using Microsoft.ML.Gan.Networks;
+using static TorchSharp.torch;
+
+namespace Microsoft.ML.Gan.Model;
+
+/// <summary>
+/// The trained artefact: the fitted columns, the options it was trained with, the training history and the
+/// generator, as TorchSharp weights (a model trained or loaded from a model zip) and as an ONNX graph with the
+/// decoding built in (exported from the weights, or loaded from an .onnx file). Immutable; scoring the graph is
+/// <see cref="Scoring.GeneratorSession"/>'s job, reading and writing files <see cref="ModelFile"/>'s.
+/// </summary>
+internal sealed class GanModel : IDisposable
+{
+    private readonly byte[]? _loadedGraph;
+    private readonly Lazy<byte[]> _scoringGraph;
+
+    /// <summary>
+    /// A model from its parts: <paramref name="generator"/> is the trained network, or null for a model loaded from
+    /// ONNX (then <paramref name="graph"/> is its graph).
+    /// </summary>
+    public GanModel(TabularEncoder encoder, TrainingRecord training, GeneratorNetwork? generator, IReadOnlyList<GanEpochStatistics> history,
+        long trainingRows, int selectedEpoch, byte[]? graph = null)
+    {
+        if (generator is null && graph is null) throw new ArgumentException("A model needs its generator's weights or its ONNX graph.");
+        Encoder = encoder;
+        Training = training;
+        Generator = generator;
+        History = history;
+        TrainingRows = trainingRows;
+        SelectedEpoch = selectedEpoch;
+        Generator?.eval();
+        _loadedGraph = graph;
+        Schema = encoder.BuildSchema();
+        Layout = new ConditionLayout(encoder);
+        Signature = SignatureFor(training.CategorySampling);
+        _scoringGraph = new Lazy<byte[]>(() => ExportOnnx(training.CategorySampling));
+    }
+
+    public TabularEncoder Encoder { get; }
+
+    /// <summary>The options the model was trained with.</summary>
+    public TrainingRecord Training { get; }
+
+    /// <summary>The TorchSharp generator; null when the model was loaded from an ONNX file.</summary>
+    public GeneratorNetwork? Generator { get; }
+    public IReadOnlyList<GanEpochStatistics> History { get; }
+    public long TrainingRows { get; }
+    public int SelectedEpoch { get; }
+    public DataViewSchema Schema { get; }
+    public int NoiseDimension => Training.NoiseDimension;
+
+    /// <summary>The condition vector's layout over the categorical columns.</summary>
+    public ConditionLayout Layout { get; }
+
+    /// <summary>Whether the generator takes a condition vector (trained with one, and the table has categorical columns).</summary>
+    public bool Conditional => Training.ConditionalGenerator && Layout.Width > 0;
+
+    /// <summary>The inputs and outputs of the graph that <see cref="ScoringGraph"/> holds.</summary>
+    public GeneratorSignature Signature { get; }
+
+    /// <summary>The graph generation runs: the one loaded, or exported with the model's own category sampling.</summary>
+    public byte[] ScoringGraph => _scoringGraph.Value;
+
+    /// <summary>The signature of the graph that picks categories by <paramref name="sampling"/>.</summary>
+    public GeneratorSignature SignatureFor(CategorySampling sampling) =>
+        new(Training.NoiseColumnName, Training.NoiseDimension, Training.NoisePrior, Conditional ? Layout : null, Encoder, sampling);
+
+    /// <summary>The shape of the generator a model of these columns and options has, as training built it.</summary>
+    public static GeneratorShape ShapeFor(TabularEncoder encoder, TrainingRecord training) =>
+        GeneratorShape.For(encoder, new ConditionLayout(encoder), training.NoiseDimension, training.GeneratorLayers,
+            training.GeneratorBatchNorm, training.GeneratorResidual, training.ConditionalGenerator);
+
+    /// <summary>
+    /// The generator and its decoding as an ONNX model, categories chosen by <paramref name="sampling"/>. A model
+    /// loaded from ONNX has only the graph it was loaded from.
+    /// </summary>
+    public byte[] ExportOnnx(CategorySampling sampling)
+    {
+        if (Generator is null)
+        {
+            if (sampling != Training.CategorySampling)
+                throw new InvalidOperationException(
+                    $"This model was loaded from an ONNX graph that picks categories by {Training.CategorySampling}; it has no weights to " +
+                    $"write a {sampling} graph from. Export that graph from the trained model (or its Save zip).");
+            return _loadedGraph!;
+        }
+        var signature = SignatureFor(sampling);
+        return GeneratorGraph.Build(Encoder, FoldedGenerator.From(Generator), signature, OnnxMetadata.Create(Describe(sampling), signature));
+    }
+
+    /// <summary>The description a model file or graph carries, with the graph's category sampling.</summary>
+    public ModelDescription Describe(CategorySampling? sampling = null) => new()
+    {
+        FormatVersion = ModelDescription.CurrentFormat,
+        LibraryVersion = ModelDescription.LibraryVersionNow,
+        TrainingRows = TrainingRows,
+        SelectedEpoch = SelectedEpoch,
+        Options = sampling is { } s ? Training.With(s) : Training,
+        Columns = Encoder.Columns.Select(c => c.ToState()).ToArray(),
+        History = History.ToArray(),
+    };
+
+    /// <summary>The same model with its own copy of the generator's weights, so that each copy can be disposed on its own.</summary>
+    public GanModel Copy()
+    {
+        GeneratorNetwork? copy = null;
+        if (Generator is not null)
+        {
+            copy = new GeneratorNetwork(Generator.Shape);
+            using var buffer = new MemoryStream();
+            using (var writer = new BinaryWriter(buffer, System.Text.Encoding.UTF8, leaveOpen: true)) Generator.save(writer);
+            buffer.Position = 0;
+            using (var reader = new BinaryReader(buffer)) copy.load(reader);
+        }
+        return new GanModel(Encoder, Training, copy, History, TrainingRows, SelectedEpoch, _loadedGraph);
+    }
+
+    /// <summary>The generator's output for these rows computed by TorchSharp (tanh on continuous spans, logits on the others).</summary>
+    internal float[] ForwardWithTorch(float[] noise, float[] condition, int rows)
+    {
+        var generator = Generator ?? throw new InvalidOperationException("This model was loaded from ONNX and has no TorchSharp generator.");
+        using var scope = NewDisposeScope();
+        using var grad = no_grad();
+        var device = generator.parameters().First().device;
+        var z = tensor(noise.AsSpan(0, rows * NoiseDimension).ToArray(), [rows, NoiseDimension]).to(device);
+        int width = Signature.ConditionWidth;
+        var c = width > 0 ? tensor(condition.AsSpan(0, rows * width).ToArray(), [rows, width]).to(device) : null;
+        return new OutputHeads(Encoder.Spans).ForGeneration(generator.forward(z, c)).cpu().data<float>().ToArray();
+    }
+
+    /// <summary>
+    /// The reference decoding: TorchSharp's forward pass, then <see cref="TabularEncoder.Decode"/> in .NET.
+    /// <paramref name="uniforms"/> holds <see cref="GeneratorSignature.UniformsPerRow"/> uniforms a row, as generation reads them.
+    /// </summary>
+    internal DecodedRows GenerateWithTorch(float[] noise, float[] uniforms, int rows, CategorySampling sampling, FixedCondition? fixedCondition = null)
+    {
+        var (draws, condition) = Signature.PrepareRows(uniforms, rows, fixedCondition);
+        var into = new DecodedRows(Encoder, rows);
+        Encoder.Decode(ForwardWithTorch(noise, condition, rows), draws, rows, sampling, into);
+        return into;
+    }
+
+    public void Dispose() => Generator?.Dispose();
+}

@@ -1,0 +1,45 @@
+using Microsoft.ML.Gan.Encoding;
+using Microsoft.ML.Gan.Networks;
+using Microsoft.ML.Gan.Onnx;
+
+namespace Microsoft.ML.Gan.Model;
+
+/// <summary>
+/// Writes the whole generator as one ONNX graph: the inputs of its <see cref="GeneratorSignature"/> in, one decoded
+/// output per training column out.
+/// </summary>
+/// <remarks>
+/// Hidden layers are Gemm (batch norm folded in) and Relu, residual layers concatenated with their input; then per
+/// column the column's own decoding (<see cref="GanColumn.AddOnnxDecoder"/>): tanh and the affine map back to the
+/// training range (rounded and clamped, cast to the column's type; NaN where the missing head says so), or the chosen
+/// category gathered from a constant table (text as strings, booleans as bool, keys as their unsigned raw value).
+/// Default ONNX domain, opset <see cref="OnnxGraph.OpsetVersion"/>; no custom or ai.onnx.ml operators.
+/// </remarks>
+internal static class GeneratorGraph
+{
+    public static byte[] Build(TabularEncoder encoder, IReadOnlyList<FoldedLayer> layers, GeneratorSignature signature,
+        IEnumerable<KeyValuePair<string, string>> metadata)
+    {
+        var g = new OnnxGraph("gan_generator");
+        string x = g.Input(signature.Noise.Name, OnnxType.Float, signature.Noise.Width);
+        if (signature.Condition is { } condition) x = g.Node("Concat", [x, g.Input(condition.Name, OnnxType.Float, condition.Width)], ("axis", 1));
+        string? draws = signature.Draws is { } d ? g.Input(d.Name, OnnxType.Float, d.Width) : null;
+
+        foreach (var layer in layers)
+        {
+            var y = g.Node("Gemm", [x, g.Constant(layer.Weights, layer.Outputs, layer.Inputs), g.Constant(layer.Bias, layer.Outputs)], ("transB", 1));
+            if (layer.Relu) y = g.Node("Relu", [y]);
+            x = layer.AppendInput ? g.Node("Concat", [y, x], ("axis", 1)) : y;
+        }
+
+        int offset = 0, drawOffset = 0;
+        foreach (var column in encoder.Columns)
+        {
+            var (value, type) = column.AddOnnxDecoder(g, x, offset, draws, drawOffset, signature.Sampling);
+            g.Output(column.Name, value, type);
+            offset += column.Width;
+            drawOffset += column.DrawCount;
+        }
+        return g.ToModel(ModelDescription.LibraryVersionNow, metadata);
+    }
+}

@@ -1,0 +1,131 @@
+using System.Reflection;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Microsoft.ML.Gan.Encoding;
+
+namespace Microsoft.ML.Gan.Model;
+
+/// <summary>
+/// What a saved model says about itself: a model zip's manifest.json, and the same JSON in an exported graph's
+/// metadata. Its own type, apart from the public <see cref="GanTrainer.Options"/>, so the file format does not move
+/// when the public surface does.
+/// </summary>
+internal sealed class ModelDescription
+{
+    /// <summary>2: conditional, residual generators and mode-specific columns (version 1 files are refused clearly).</summary>
+    public const int CurrentFormat = 2;
+
+    public int FormatVersion { get; set; }
+    public string? LibraryVersion { get; set; }
+    public long TrainingRows { get; set; }
+    public int SelectedEpoch { get; set; }
+
+    /// <summary>The options the model was trained with (named "Options" in the file).</summary>
+    public TrainingRecord? Options { get; set; }
+    public ColumnState[]? Columns { get; set; }
+    public GanEpochStatistics[]? History { get; set; }
+
+    private static readonly JsonSerializerOptions s_json = new()
+    {
+        WriteIndented = true,
+        Converters = { new JsonStringEnumConverter() },
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
+
+    public string ToJson() => JsonSerializer.Serialize(this, s_json);
+
+    public void WriteTo(Stream stream) => JsonSerializer.Serialize(stream, this, s_json);
+
+    /// <exception cref="JsonException">The text is not a description.</exception>
+    public static ModelDescription? FromJson(string json) => JsonSerializer.Deserialize<ModelDescription>(json, s_json);
+
+    /// <exception cref="JsonException">The stream does not hold a description.</exception>
+    public static ModelDescription? ReadFrom(Stream stream) => JsonSerializer.Deserialize<ModelDescription>(stream, s_json);
+
+    public static string LibraryVersionNow =>
+        typeof(ModelDescription).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
+}
+
+/// <summary>
+/// The training options a model keeps: every plain setting of <see cref="GanTrainer.Options"/> (the callbacks and
+/// the scoring choice are the caller's, not the model's). Property names are those of the file format.
+/// </summary>
+internal sealed class TrainingRecord
+{
+    public string[]? Columns { get; set; }
+    public int Epochs { get; set; }
+    public int BatchSize { get; set; }
+    public int DiscriminatorSteps { get; set; }
+    public int NoiseDimension { get; set; }
+    public NoisePrior NoisePrior { get; set; }
+    public GanLossKind Loss { get; set; }
+    public double GradientPenaltyWeight { get; set; }
+    public int Pac { get; set; }
+    public bool ConditionalGenerator { get; set; }
+    public bool GeneratorResidual { get; set; }
+    public GanOptimizerKind Optimizer { get; set; }
+    public double GeneratorLearningRate { get; set; }
+    public double DiscriminatorLearningRate { get; set; }
+    public double AdamBeta1 { get; set; }
+    public double AdamBeta2 { get; set; }
+    public double Momentum { get; set; }
+    public double GeneratorWeightDecay { get; set; }
+    public double DiscriminatorWeightDecay { get; set; }
+    public int[] GeneratorLayers { get; set; } = [];
+    public int[] DiscriminatorLayers { get; set; } = [];
+    public bool GeneratorBatchNorm { get; set; }
+    public double DiscriminatorDropout { get; set; }
+    public double GumbelTemperature { get; set; }
+    public ContinuousNormalization ContinuousNormalization { get; set; }
+    public int MaximumModes { get; set; }
+    public CategorySampling CategorySampling { get; set; }
+    public string[] MissingCategoryTokens { get; set; } = [];
+    public int MaximumCategories { get; set; }
+    public int? Seed { get; set; }
+    public GanDevice Device { get; set; }
+    public int DeviceIndex { get; set; }
+    public bool FallbackToCpu { get; set; }
+    public string NoiseColumnName { get; set; } = "";
+    public int ValidationInterval { get; set; }
+    public int ValidationRows { get; set; }
+    public bool KeepBestEpoch { get; set; }
+    public int EarlyStoppingPatience { get; set; }
+
+    public static TrainingRecord From(GanTrainer.Options o) => new()
+    {
+        Columns = o.Columns?.ToArray(), Epochs = o.Epochs, BatchSize = o.BatchSize, DiscriminatorSteps = o.DiscriminatorSteps,
+        NoiseDimension = o.NoiseDimension, NoisePrior = o.NoisePrior, Loss = o.Loss, GradientPenaltyWeight = o.GradientPenaltyWeight, Pac = o.Pac,
+        ConditionalGenerator = o.ConditionalGenerator, GeneratorResidual = o.GeneratorResidual, Optimizer = o.Optimizer,
+        GeneratorLearningRate = o.GeneratorLearningRate, DiscriminatorLearningRate = o.DiscriminatorLearningRate, AdamBeta1 = o.AdamBeta1,
+        AdamBeta2 = o.AdamBeta2, Momentum = o.Momentum, GeneratorWeightDecay = o.GeneratorWeightDecay, DiscriminatorWeightDecay = o.DiscriminatorWeightDecay,
+        GeneratorLayers = o.GeneratorLayers.ToArray(), DiscriminatorLayers = o.DiscriminatorLayers.ToArray(), GeneratorBatchNorm = o.GeneratorBatchNorm,
+        DiscriminatorDropout = o.DiscriminatorDropout, GumbelTemperature = o.GumbelTemperature, ContinuousNormalization = o.ContinuousNormalization,
+        MaximumModes = o.MaximumModes, CategorySampling = o.CategorySampling, MissingCategoryTokens = o.MissingCategoryTokens.ToArray(),
+        MaximumCategories = o.MaximumCategories, Seed = o.Seed, Device = o.Device, DeviceIndex = o.DeviceIndex, FallbackToCpu = o.FallbackToCpu,
+        NoiseColumnName = o.NoiseColumnName, ValidationInterval = o.ValidationInterval, ValidationRows = o.ValidationRows,
+        KeepBestEpoch = o.KeepBestEpoch, EarlyStoppingPatience = o.EarlyStoppingPatience,
+    };
+
+    public GanTrainer.Options ToOptions() => new()
+    {
+        Columns = Columns?.ToArray(), Epochs = Epochs, BatchSize = BatchSize, DiscriminatorSteps = DiscriminatorSteps,
+        NoiseDimension = NoiseDimension, NoisePrior = NoisePrior, Loss = Loss, GradientPenaltyWeight = GradientPenaltyWeight, Pac = Pac,
+        ConditionalGenerator = ConditionalGenerator, GeneratorResidual = GeneratorResidual, Optimizer = Optimizer,
+        GeneratorLearningRate = GeneratorLearningRate, DiscriminatorLearningRate = DiscriminatorLearningRate, AdamBeta1 = AdamBeta1,
+        AdamBeta2 = AdamBeta2, Momentum = Momentum, GeneratorWeightDecay = GeneratorWeightDecay, DiscriminatorWeightDecay = DiscriminatorWeightDecay,
+        GeneratorLayers = GeneratorLayers.ToArray(), DiscriminatorLayers = DiscriminatorLayers.ToArray(), GeneratorBatchNorm = GeneratorBatchNorm,
+        DiscriminatorDropout = DiscriminatorDropout, GumbelTemperature = GumbelTemperature, ContinuousNormalization = ContinuousNormalization,
+        MaximumModes = MaximumModes, CategorySampling = CategorySampling, MissingCategoryTokens = MissingCategoryTokens.ToArray(),
+        MaximumCategories = MaximumCategories, Seed = Seed, Device = Device, DeviceIndex = DeviceIndex, FallbackToCpu = FallbackToCpu,
+        NoiseColumnName = NoiseColumnName, ValidationInterval = ValidationInterval, ValidationRows = ValidationRows,
+        KeepBestEpoch = KeepBestEpoch, EarlyStoppingPatience = EarlyStoppingPatience,
+    };
+
+    /// <summary>A copy with another way of picking categories (the graph an export writes).</summary>
+    public TrainingRecord With(CategorySampling sampling)
+    {
+        var copy = (TrainingRecord)MemberwiseClone();
+        copy.CategorySampling = sampling;
+        return copy;
+    }
+}

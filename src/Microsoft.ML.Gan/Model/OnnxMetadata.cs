@@ -1,0 +1,37 @@
+using System.Globalization;
+using System.Text.Json;
+using Microsoft.ML.Gan.Encoding;
+
+namespace Microsoft.ML.Gan.Model;
+
+/// <summary>
+/// The metadata_props of an exported generator graph. One entry holds the whole model description (the same
+/// JSON as a model zip's manifest: options, fitted columns, history), enough to rebuild a
+/// <see cref="GanTransformer"/> from the .onnx file alone; the others repeat its main facts in plain words
+/// for a reader with any ONNX tool.
+/// </summary>
+internal static class OnnxMetadata
+{
+    public const string ManifestKey = "microsoft.ml.gan.manifest";
+
+    public static IEnumerable<KeyValuePair<string, string>> Create(ModelDescription description, GeneratorSignature signature)
+    {
+        yield return new(ManifestKey, description.ToJson());
+        yield return new("microsoft.ml.gan.library_version", description.LibraryVersion ?? "unknown");
+        yield return new("microsoft.ml.gan.columns", string.Join(", ", description.Columns!.Select(c => $"{c.Name}: {c.Kind}")));
+        yield return new("microsoft.ml.gan.noise", string.Create(CultureInfo.InvariantCulture,
+            $"input '{signature.Noise.Name}': float [batch, {signature.Noise.Width}], {signature.NoisePrior} prior"));
+        if (signature.Layout is { } layout)
+        {
+            yield return new("microsoft.ml.gan.condition", FormattableString.Invariant(
+                $"input '{GeneratorSignature.ConditionName}': float [batch, {layout.Width}], one block per categorical column ") +
+                "(" + string.Join(", ", layout.Columns.Select(c => FormattableString.Invariant($"{c.Name} at {c.Offset}, {c.Count} categories in the order of microsoft.ml.gan.manifest"))) + "). " +
+                "Set exactly one entry to 1: to ask for a category, its entry; for ordinary rows, a block chosen uniformly and in it a " +
+                "category drawn with the probabilities in microsoft.ml.gan.condition_frequencies.");
+            yield return new("microsoft.ml.gan.condition_frequencies", JsonSerializer.Serialize(layout.Columns.ToDictionary(c => c.Name, c => c.Frequencies)));
+        }
+        yield return new("microsoft.ml.gan.category_sampling", signature.Sampling == CategorySampling.Sample
+            ? $"Sample: input '{GeneratorSignature.DrawsName}' takes one uniform draw in [0, 1) per categorical choice and row"
+            : "ArgMax: the highest-scoring category");
+    }
+}

@@ -1,0 +1,40 @@
+using TorchSharp;
+
+namespace Microsoft.ML.Gan.Networks;
+
+/// <summary>Loads TorchSharp's native backend once, turning a load failure into an exception that says what to do.</summary>
+internal static class TorchRuntime
+{
+    private static readonly Lazy<Exception?> s_loadError = new(TryLoad);
+
+    public static void EnsureLoaded()
+    {
+        if (s_loadError.Value is { } error) throw Explain(error);
+    }
+
+    /// <summary>The exception a user sees when TorchSharp's native backend failed to load with <paramref name="error"/>.</summary>
+    internal static InvalidOperationException Explain(Exception error)
+    {
+        string glibcxx = error.ToString().Contains("GLIBCXX", StringComparison.Ordinal)
+            ? " The system's libstdc++ is older than the one TorchSharp's libLibTorchSharp.so was built against (GLIBCXX_3.4.32, GCC 13): " +
+              "the Microsoft.ML.Gan build step marks that version reference weak in the build output; make sure the application's build imported " +
+              "Microsoft.ML.Gan's build targets (a PackageReference does this) and that MicrosoftMLGanPatchTorchSharpNative is not false, or install libstdc++ from GCC 13 or later."
+            : "";
+        return new InvalidOperationException(
+            "TorchSharp's native backend could not be loaded, so the GAN cannot train or generate. The application must reference one native " +
+            "TorchSharp package: TorchSharp-cpu, TorchSharp-cuda-linux or TorchSharp-cuda-windows." + glibcxx + " Loader said: " + error.Message, error);
+    }
+
+    private static Exception? TryLoad()
+    {
+        try
+        {
+            torch.InitializeDeviceType(DeviceType.CPU);
+            return null;
+        }
+        catch (Exception e) when (e is TypeInitializationException or DllNotFoundException or NotSupportedException or EntryPointNotFoundException or BadImageFormatException or InvalidOperationException)
+        {
+            return e.InnerException ?? e;
+        }
+    }
+}

@@ -1,0 +1,72 @@
+using Microsoft.ML.Data;
+using Microsoft.ML.Gan.Encoding;
+
+namespace Microsoft.ML.Gan.Tests.Encoding;
+
+/// <summary>The numeric family: mode-specific normalisation and spike modes, encoded and decoded.</summary>
+[TestClass]
+public sealed class NumericColumnTests
+{
+    /// <summary>A numeric column fitted from values, as training fits it (a Double column, or an Int32 one).</summary>
+    private static NumericColumn Fit(string name, double[] values, bool integer = false)
+    {
+        var kind = (NumericKind)ColumnKinds.Find(integer ? NumberDataViewType.Int32 : NumberDataViewType.Double)!;
+        return (NumericColumn)kind.Restore(NumericColumn.Fit(name, kind.Name, values, new BayesianGaussianMixtureOptions { Seed = 1 }));
+    }
+
+    [TestMethod]
+    public void ModeSpecificNormalisationFindsTheModesAndDecodesWhatItEncodes()
+    {
+        var random = new Random(2);
+        var values = Enumerable.Range(0, 3000).Select(i => i % 3 == 0 ? 1000 + 5 * Gaussian(random) : 10 + Gaussian(random)).ToArray();
+        var encoder = Fit("x", values);
+        Assert.AreEqual(2, encoder.ModeCount, string.Join("; ", encoder.Modes));
+        Assert.AreEqual(10, encoder.Modes[0].Mean, 0.2);
+        Assert.AreEqual(1000, encoder.Modes[1].Mean, 1.0);
+        Assert.AreEqual(1 + 2, encoder.Width, "offset plus two mode entries");
+
+        var matrix = new float[values.Length * encoder.Width];
+        encoder.Encode(values, matrix, encoder.Width, 0, seed: 3);
+        for (int r = 0; r < values.Length; r++)
+        {
+            var row = matrix.AsSpan(r * encoder.Width, encoder.Width);
+            Assert.IsTrue(Math.Abs(row[0]) <= 0.99f, "offset clipped to ±0.99");
+            Assert.AreEqual(1f, row[1] + row[2], "one mode");
+            // As generator output: the offset as its tanh value, the mode one-hot as decisive logits.
+            var output = new[] { row[0], row[1] * 50, row[2] * 50 };
+            double decoded = encoder.Decode(output, [0.5f], CategorySampling.ArgMax);
+            Assert.AreEqual(values[r], decoded, 1e-4 * Math.Max(1, Math.Abs(values[r])), $"row {r}");
+        }
+    }
+
+    [TestMethod]
+    public void AValueThatMakesUpMuchOfAColumnIsASpikeDecodedExactly()
+    {
+        // Like Adult's capital-gain: most rows 0, the rest spread over a long range.
+        var random = new Random(6);
+        var values = Enumerable.Range(0, 4000).Select(i => i % 10 < 9 ? 0.0 : Math.Round(2000 + 3000 * Math.Abs(Gaussian(random)))).ToArray();
+        var encoder = Fit("gain", values, integer: true);
+        CollectionAssert.AreEqual(new[] { 0.0 }, encoder.Spikes.ToArray(), "0 is 90 % of the rows; no other value reaches 5 %");
+        Assert.IsTrue(encoder.Modes.All(m => m.Mean > 1000), "the mixture models the non-zero values only");
+
+        var matrix = new float[values.Length * encoder.Width];
+        encoder.Encode(values, matrix, encoder.Width, 0, seed: 3);
+        int spikeMode = encoder.ModeCount - 1;
+        for (int r = 0; r < values.Length; r++)
+        {
+            var row = matrix.AsSpan(r * encoder.Width, encoder.Width);
+            Assert.AreEqual(values[r] == 0, row[1 + spikeMode] == 1f, $"row {r}: zeros, and only zeros, take the spike mode");
+        }
+        // Whatever offset the generator gives, the spike decodes to exactly 0.
+        var output = new float[encoder.Width];
+        output[1 + spikeMode] = 30;
+        foreach (float offset in new[] { -0.9f, 0.013f, 0.7f })
+        {
+            output[0] = offset;
+            Assert.AreEqual(0.0, encoder.Decode(output, [0.5f], CategorySampling.ArgMax));
+        }
+    }
+
+    private static double Gaussian(Random random) =>
+        Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble());
+}

@@ -1,0 +1,136 @@
+using Microsoft.ML.Gan.Encoding;
+
+namespace Microsoft.ML.Gan.Tests.Generation;
+
+/// <summary>Rows with asked-for categories, and tables rebalanced with them, from the library's defaults (small).</summary>
+[TestClass]
+public sealed class ConditionalGenerationTests
+{
+    private static MLContext s_ml = null!;
+    private static List<TestTables.Mixed> s_rows = null!;
+    private static GanTransformer s_model = null!;
+
+    /// <summary>The library's defaults (WGAN-GP, PacGAN, conditional and residual generator, mode-specific normalisation), small.</summary>
+    internal static GanTrainer.Options Defaults(int epochs) => new()
+    {
+        Epochs = epochs, BatchSize = 100, NoiseDimension = 16, GeneratorLayers = [64, 64], DiscriminatorLayers = [64, 64],
+        Seed = 7, MissingCategoryTokens = ["", "?"],
+    };
+
+    [ClassInitialize]
+    public static void Train(TestContext _)
+    {
+        s_ml = new MLContext(seed: 1);
+        s_rows = TestTables.MixedRows(2000, seed: 5);
+        s_model = s_ml.Gan().Train(Defaults(epochs: 40)).Fit(s_ml.Data.LoadFromEnumerable(s_rows));
+    }
+
+    [ClassCleanup]
+    public static void Cleanup() => s_model?.Dispose();
+
+    [TestMethod]
+    public void TheConditionalGeneratorHonoursItsCondition()
+    {
+        // Without any rejection: conditioned on Segment = "A", the generator itself mostly makes "A" rows, and those
+        // rows carry the table's dependence (every "A" row is an owner).
+        var model = s_model.Model;
+        int rows = 1000, segment = model.Layout.Columns.ToList().FindIndex(c => c.Name == "Segment");
+        var segmentEncoder = (TextColumn)model.Encoder.Columns[model.Layout.Columns[segment].Column];
+        int a = Array.IndexOf(segmentEncoder.Levels, "A");
+        var (noise, draws) = TestTables.Inputs(seed: 9, rows, model.NoiseDimension, model.Signature.UniformsPerRow, NoisePrior.Gaussian);
+        var decoded = model.GenerateWithTorch(noise, draws, rows, CategorySampling.Sample, new FixedCondition(segment, a));
+        var levels = decoded.Levels(model.Layout.Columns[segment].Column);
+        double honoured = levels.Count(l => l == a) / (double)rows;
+        double realShare = s_rows.Count(r => r.Segment == "A") / (double)s_rows.Count;
+        Assert.IsGreaterThan(Math.Max(0.7, realShare + 0.3), honoured, $"share of 'A' with the condition (real share {realShare:P0})");
+    }
+
+    [TestMethod]
+    public void ConditionalGenerateGivesOnlyRowsWithTheAskedCategories()
+    {
+        var rows = s_model.Generate(800, seed: 3, new Dictionary<string, object> { ["City"] = "Kyiv", ["Owner"] = true });
+        Assert.AreEqual(800L, rows.GetRowCount());
+        var cities = TestTables.Column(rows, "City");
+        var owners = TestTables.Column(rows, "Owner");
+        Assert.HasCount(800, cities);
+        Assert.IsTrue(cities.All(c => (string)c == "Kyiv"));
+        Assert.IsTrue(owners.All(o => (bool)o));
+        // Deterministic, and other columns still vary.
+        CollectionAssert.AreEqual(TestTables.Dump(rows), TestTables.Dump(s_model.Generate(800, seed: 3, new Dictionary<string, object> { ["City"] = "Kyiv", ["Owner"] = true })));
+        Assert.IsGreaterThan(10, TestTables.Column(rows, "Age").Distinct().Count());
+    }
+
+    [TestMethod]
+    public void ConditionsThatCannotBeMetAreReportedAndBadOnesRefused()
+    {
+        // No real row is in segment "A" without being an owner: the generator makes few such rows, and one candidate
+        // a row cannot give 20,000 of them.
+        var impossible = s_model.Generate(20_000, seed: 1, new Dictionary<string, object> { ["Segment"] = "A", ["Owner"] = false }, maximumCandidatesPerRow: 1);
+        var e = Assert.ThrowsExactly<InvalidOperationException>(() => TestTables.Column(impossible, "Age"));
+        StringAssert.Contains(e.Message, "Segment = 'A' and Owner = 'False'");
+        StringAssert.Contains(e.Message, "candidate rows gave only");
+
+        var unknown = Assert.ThrowsExactly<ArgumentException>(() => s_model.Generate(10, 1, new Dictionary<string, object> { ["Town"] = "Oslo" }));
+        StringAssert.Contains(unknown.Message, "no such column");
+        StringAssert.Contains(unknown.Message, "'City'");
+        var numeric = Assert.ThrowsExactly<ArgumentException>(() => s_model.Generate(10, 1, new Dictionary<string, object> { ["Age"] = 30 }));
+        StringAssert.Contains(numeric.Message, "numeric");
+        var value = Assert.ThrowsExactly<ArgumentException>(() => s_model.Generate(10, 1, new Dictionary<string, object> { ["City"] = "Paris" }));
+        StringAssert.Contains(value.Message, "'Paris' is not one of its categories");
+        StringAssert.Contains(value.Message, "'Oslo'");
+    }
+
+    [TestMethod]
+    public void TheDefaultGeneratorKeepsRareCategories()
+    {
+        // City "?" is 10 % of the rows; Segment "" 15 %. The original GAN tends to drop such categories.
+        var generated = s_model.Generate(4000, seed: 11);
+        double question = TestTables.Column(generated, "City").Count(v => (string)v == "?") / 4000.0;
+        Assert.AreEqual(s_rows.Count(r => r.City == "?") / (double)s_rows.Count, question, 0.04);
+    }
+
+    public sealed class Labelled
+    {
+        public float X { get; set; }
+        public float Y { get; set; }
+        public string Label { get; set; } = "";
+    }
+
+    [TestMethod]
+    public void AugmentBalancesTheClassesADownstreamTrainerSees()
+    {
+        var random = new Random(8);
+        var rows = Enumerable.Range(0, 1200).Select(i =>
+        {
+            bool rare = i % 10 == 0;
+            return new Labelled { X = (float)((rare ? 3 : 0) + Gaussian(random)), Y = (float)Gaussian(random), Label = rare ? "yes" : "no" };
+        }).ToList();
+        var data = s_ml.Data.LoadFromEnumerable(rows);
+        using var gan = s_ml.Gan().Train(Defaults(epochs: 10)).Fit(data);
+
+        var balanced = s_ml.Gan().Augment(gan, data, "Label");
+        var pipeline = s_ml.Transforms.Conversion.MapValueToKey("LabelKey", "Label")
+            .Append(s_ml.Transforms.Concatenate("Features", "X", "Y"))
+            .Append(s_ml.MulticlassClassification.Trainers.SdcaMaximumEntropy("LabelKey", maximumNumberOfIterations: 5));
+        var fitted = pipeline.Fit(balanced);
+        var seen = TestTables.Column(fitted.Transform(balanced), "Label").GroupBy(v => v.ToString()!).ToDictionary(g => g.Key, g => g.Count());
+        Assert.AreEqual(1080, seen["no"]);
+        Assert.AreEqual(1080, seen["yes"], "the minority class raised to the majority's count");
+        Assert.AreEqual(2160L, balanced.GetRowCount());
+        // The real rows come first, unchanged.
+        CollectionAssert.AreEqual(rows.Select(r => r.X).ToArray(), TestTables.Column(balanced, "X").Take(1200).Cast<float>().ToArray());
+
+        var targeted = s_ml.Gan().Augment(gan, data, "Label", new GanAugmentationOptions { TargetCounts = new Dictionary<string, long> { ["yes"] = 500 } });
+        var counts = TestTables.Column(targeted, "Label").GroupBy(v => v.ToString()!).ToDictionary(g => g.Key, g => g.Count());
+        Assert.AreEqual(1080, counts["no"]);
+        Assert.AreEqual(500, counts["yes"]);
+
+        var below = Assert.ThrowsExactly<ArgumentException>(() => s_ml.Gan().Augment(gan, data, "Label", new GanAugmentationOptions { TargetCounts = new Dictionary<string, long> { ["no"] = 10 } }));
+        StringAssert.Contains(below.Message, "only adds rows");
+        var numeric = Assert.ThrowsExactly<ArgumentException>(() => s_ml.Gan().Augment(gan, data, "X"));
+        StringAssert.Contains(numeric.Message, "numeric");
+    }
+
+    private static double Gaussian(Random random) =>
+        Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble());
+}
