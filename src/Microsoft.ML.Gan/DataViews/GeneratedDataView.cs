@@ -39,95 +39,59 @@ internal sealed class GeneratedDataView : IDataView
     public long? GetRowCount() => _rowCount;
 
     public DataViewRowCursor GetRowCursor(IEnumerable<DataViewSchema.Column> columnsNeeded, Random? rand = null) =>
-        new Cursor(this, columnsNeeded);
+        new Cursor(this, columnsNeeded, _session.Value);
 
     public DataViewRowCursor[] GetRowCursorSet(IEnumerable<DataViewSchema.Column> columnsNeeded, int n, Random? rand = null) =>
         [GetRowCursor(columnsNeeded, rand)];
 
-    private sealed class Cursor : DataViewRowCursor
+    private sealed class Cursor : DecodedBatchCursor
     {
         private readonly GeneratedDataView _view;
         private readonly GeneratorSession _session;
-        private readonly bool[] _active;
-        private readonly Delegate[] _getters;
-        private readonly DecodedRows _rows;
         private readonly RowInputs _inputs;
-        private long _position = -1;
-        private int _inBatch;
-        private int _batchCount;
         private long _batchStart;
         private readonly DecodedRows? _candidates;
         private int _candidateCount;
         private int _candidateNext;
         private long _candidatesMade;
 
-        public Cursor(GeneratedDataView view, IEnumerable<DataViewSchema.Column> columnsNeeded)
+        public Cursor(GeneratedDataView view, IEnumerable<DataViewSchema.Column> columnsNeeded, GeneratorSession session)
+            : base(view.Schema, columnsNeeded, view._model.Encoder, (int)Math.Min(session.Options.BatchSize, Math.Max(1, view._rowCount)))
         {
             _view = view;
-            _session = view._session.Value;
-            var encoder = view._model.Encoder;
-            _active = new bool[view.Schema.Count];
-            foreach (var c in columnsNeeded) _active[c.Index] = true;
-            int batchSize = _session.Options.BatchSize;
-            _rows = new DecodedRows(encoder, (int)Math.Min(batchSize, Math.Max(1, view._rowCount)));
+            _session = session;
             var prior = view._model.Signature.NoisePrior;
             // Row i of the batch is row (batch start + i) of the view: its own counter-based random stream.
             _inputs = (int row, Span<float> noise, Span<float> uniforms) =>
                 NoiseSource.FillRow(view._seed, (ulong)(_batchStart + row), prior, noise, uniforms);
-            if (view._conditions is not null) _candidates = new DecodedRows(encoder, batchSize);
-            _getters = DecodedGetters.Create(encoder, _rows, CurrentIndex);
+            if (view._conditions is not null) _candidates = new DecodedRows(view._model.Encoder, session.Options.BatchSize);
         }
-
-        private int CurrentIndex()
-        {
-            if (_position < 0 || _inBatch >= _batchCount)
-                throw new InvalidOperationException("The cursor is not on a row: call MoveNext first (and only read while it returns true).");
-            return _inBatch;
-        }
-
-        public override long Position => _position;
-
-        public override long Batch => 0;
-
-        public override DataViewSchema Schema => _view.Schema;
-
-        public override bool IsColumnActive(DataViewSchema.Column column) => _active[column.Index];
-
-        public override ValueGetter<TValue> GetGetter<TValue>(DataViewSchema.Column column)
-        {
-            if (!_active[column.Index])
-                throw new InvalidOperationException($"Column '{column.Name}' was not asked for when the cursor was made.");
-            return DecodedGetters.Cast<TValue>(_getters[column.Index], column);
-        }
-
-        public override ValueGetter<DataViewRowId> GetIdGetter() =>
-            (ref DataViewRowId id) => id = new DataViewRowId((ulong)_position, 0);
 
         public override bool MoveNext()
         {
-            if (_position + 1 >= _view._rowCount)
+            if (RowPosition + 1 >= _view._rowCount)
             {
-                _position = _view._rowCount;
-                _batchCount = 0;
+                RowPosition = _view._rowCount;
+                BatchCount = 0;
                 return false;
             }
-            _position++;
-            _inBatch++;
-            if (_inBatch >= _batchCount) FillBatch();
+            RowPosition++;
+            InBatch++;
+            if (InBatch >= BatchCount) FillBatch();
             return true;
         }
 
         private void FillBatch()
         {
-            int rows = (int)Math.Min(_rows.Capacity, _view._rowCount - _position);
+            int rows = (int)Math.Min(Rows.Capacity, _view._rowCount - RowPosition);
             if (_view._conditions is { } conditions) FillConditioned(rows, conditions);
             else
             {
-                _batchStart = _position;
-                _session.Generate(rows, _inputs, _rows);
+                _batchStart = RowPosition;
+                _session.Generate(rows, _inputs, Rows);
             }
-            _batchCount = rows;
-            _inBatch = 0;
+            BatchCount = rows;
+            InBatch = 0;
         }
 
         /// <summary>Fills the batch with candidate rows that honour every condition, in candidate order.</summary>
@@ -141,7 +105,7 @@ internal sealed class GeneratedDataView : IDataView
                     long budget = conditions.CandidateBudget(_view._rowCount);
                     if (_candidatesMade >= budget)
                         throw new InvalidOperationException(
-                            $"Generating rows with {conditions.Describe()}: {_candidatesMade:N0} candidate rows gave only {_position + filled:N0} that honour the conditions, " +
+                            $"Generating rows with {conditions.Describe()}: {_candidatesMade:N0} candidate rows gave only {RowPosition + filled:N0} that honour the conditions, " +
                             $"fewer than the {_view._rowCount:N0} asked for (the limit is {conditions.MaximumCandidatesPerRow} candidates a row). The generator rarely makes " +
                             "this combination: ask for fewer rows or conditions, train longer, or train with ConditionalGenerator (the default).");
                     _candidateCount = (int)Math.Min(candidates.Capacity, budget - _candidatesMade);
@@ -151,7 +115,7 @@ internal sealed class GeneratedDataView : IDataView
                     _candidateNext = 0;
                 }
                 int i = _candidateNext++;
-                if (conditions.Honoured(candidates, i)) candidates.CopyRow(i, _rows, filled++);
+                if (conditions.Honoured(candidates, i)) candidates.CopyRow(i, Rows, filled++);
             }
         }
     }

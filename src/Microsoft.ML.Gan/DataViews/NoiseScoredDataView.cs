@@ -58,93 +58,57 @@ internal sealed class NoiseScoredDataView : IDataView
     }
 
     public DataViewRowCursor GetRowCursor(IEnumerable<DataViewSchema.Column> columnsNeeded, Random? rand = null) =>
-        new Cursor(this, columnsNeeded);
+        new Cursor(this, columnsNeeded, _session.Value);
 
     public DataViewRowCursor[] GetRowCursorSet(IEnumerable<DataViewSchema.Column> columnsNeeded, int n, Random? rand = null) =>
         [GetRowCursor(columnsNeeded, rand)];
 
-    private sealed class Cursor : DataViewRowCursor
+    private sealed class Cursor : DecodedBatchCursor
     {
         private readonly NoiseScoredDataView _view;
         private readonly GeneratorSession _session;
-        private readonly int _inputCount;
-        private readonly bool[] _active;
         private readonly DataViewRowCursor _lead;
         private readonly DataViewRowCursor? _follower;
         private readonly ValueGetter<VBuffer<float>> _noiseGetter;
-        private readonly Delegate[] _getters;
-        private readonly DecodedRows _rows;
         private readonly float[] _noise;
         private readonly RowInputs _inputs;
         private VBuffer<float> _noiseBuffer;
-        private long _position = -1;
-        private int _inBatch;
-        private int _batchCount;
         private bool _leadDone;
 
-        public Cursor(NoiseScoredDataView view, IEnumerable<DataViewSchema.Column> columnsNeeded)
+        public Cursor(NoiseScoredDataView view, IEnumerable<DataViewSchema.Column> columnsNeeded, GeneratorSession session)
+            : base(view.Schema, columnsNeeded, view._model.Encoder, session.Options.BatchSize, generatedColumnsStart: view._input.Schema.Count)
         {
             _view = view;
-            _session = view._session.Value;
-            _inputCount = view._input.Schema.Count;
-            _active = new bool[view.Schema.Count];
-            foreach (var c in columnsNeeded) _active[c.Index] = true;
-
-            var inputNeeded = view._input.Schema.Where(c => _active[c.Index]).ToList();
+            _session = session;
+            var inputNeeded = view._input.Schema.Where(IsColumnActive).ToList();
             _lead = view._input.GetRowCursor([view._noise]);
             _noiseGetter = _lead.GetGetter<VBuffer<float>>(view._noise);
             if (inputNeeded.Count > 0) _follower = view._input.GetRowCursor(inputNeeded);
 
-            var encoder = view._model.Encoder;
-            _rows = new DecodedRows(encoder, _session.Options.BatchSize);
             int nz = view._model.NoiseDimension;
-            _noise = new float[_rows.Capacity * nz];
+            _noise = new float[Rows.Capacity * nz];
             _inputs = (int row, Span<float> noise, Span<float> uniforms) =>
             {
                 var given = _noise.AsSpan(row * nz, nz);
                 given.CopyTo(noise);
                 NoiseSource.FromNoise(given).FillUniform(uniforms);
             };
-            _getters = DecodedGetters.Create(encoder, _rows, CurrentIndex);
         }
 
-        private int CurrentIndex()
-        {
-            if (_position < 0 || _inBatch >= _batchCount)
-                throw new InvalidOperationException("The cursor is not on a row: call MoveNext first (and only read while it returns true).");
-            return _inBatch;
-        }
-
-        public override long Position => _position;
-
-        public override long Batch => 0;
-
-        public override DataViewSchema Schema => _view.Schema;
-
-        public override bool IsColumnActive(DataViewSchema.Column column) => _active[column.Index];
-
-        public override ValueGetter<TValue> GetGetter<TValue>(DataViewSchema.Column column)
-        {
-            if (!_active[column.Index])
-                throw new InvalidOperationException($"Column '{column.Name}' was not asked for when the cursor was made.");
-            if (column.Index < _inputCount) return _follower!.GetGetter<TValue>(_view._input.Schema[column.Index]);
-            return DecodedGetters.Cast<TValue>(_getters[column.Index - _inputCount], column);
-        }
-
-        public override ValueGetter<DataViewRowId> GetIdGetter() =>
-            (ref DataViewRowId id) => id = new DataViewRowId((ulong)_position, 0);
+        protected override ValueGetter<TValue> GetInputGetter<TValue>(DataViewSchema.Column column) =>
+            _follower!.GetGetter<TValue>(_view._input.Schema[column.Index]);
 
         public override bool MoveNext()
         {
-            _inBatch++;
-            if (_inBatch >= _batchCount && !FillBatch())
+            InBatch++;
+            if (InBatch >= BatchCount && !FillBatch())
             {
-                _batchCount = 0;
+                BatchCount = 0;
                 return false;
             }
             if (_follower is not null && !_follower.MoveNext())
                 throw new InvalidOperationException("The input data view gave two cursors different row counts; it must be re-readable in the same order.");
-            _position++;
+            RowPosition++;
             return true;
         }
 
@@ -153,7 +117,7 @@ internal sealed class NoiseScoredDataView : IDataView
             if (_leadDone) return false;
             var model = _view._model;
             int nz = model.NoiseDimension, rows = 0;
-            while (rows < _rows.Capacity && _lead.MoveNext())
+            while (rows < Rows.Capacity && _lead.MoveNext())
             {
                 _noiseGetter(ref _noiseBuffer);
                 var row = _noise.AsSpan(rows * nz, nz);
@@ -171,9 +135,9 @@ internal sealed class NoiseScoredDataView : IDataView
                 _leadDone = true;
                 return false;
             }
-            _session.Generate(rows, _inputs, _rows);
-            _batchCount = rows;
-            _inBatch = 0;
+            _session.Generate(rows, _inputs, Rows);
+            BatchCount = rows;
+            InBatch = 0;
             return true;
         }
 
