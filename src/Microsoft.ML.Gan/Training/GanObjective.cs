@@ -13,7 +13,7 @@ namespace Microsoft.ML.Gan.Training;
 internal abstract class GanObjective
 {
     /// <summary>The objective of <paramref name="kind"/>; an unknown kind is an error, never a fallback.</summary>
-    public static GanObjective For(GanLossKind kind, double gradientPenaltyWeight = 10) => kind switch
+    public static GanObjective For(GanLossKind kind, double gradientPenaltyWeight = GanTrainer.Defaults.GradientPenaltyWeight) => kind switch
     {
         GanLossKind.Minimax => new OriginalGan(saturating: true),
         GanLossKind.NonSaturating => new OriginalGan(saturating: false),
