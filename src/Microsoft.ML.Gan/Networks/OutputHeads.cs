@@ -31,7 +31,8 @@ internal sealed class OutputHeads
     private readonly bool _hasSoftmax;
 
     /// <summary>Training form: what the discriminator sees of a generated row.</summary>
-    public Tensor ForTraining(Tensor raw, double temperature, torch.Generator random)
+    /// <param name="temperature">The Gumbel-softmax temperature, as a Scalar the caller keeps alive while training.</param>
+    public Tensor ForTraining(Tensor raw, Scalar temperature, torch.Generator random)
     {
         // The Gumbel noise and the temperature are applied to the whole row at once (two tensor operations
         // instead of eight per category column); each category span then only needs its softmax.
@@ -64,6 +65,6 @@ internal sealed class OutputHeads
     internal static Tensor Gumbel(Tensor like, torch.Generator random)
     {
         var uniform = rand(like.shape, dtype: like.dtype, device: like.device, generator: random);
-        return -(-(uniform.clamp_min(1e-10)).log()).clamp_min(1e-10).log();
+        return -(-(uniform.clamp_min(Scalars.Tiny)).log()).clamp_min(Scalars.Tiny).log();
     }
 }

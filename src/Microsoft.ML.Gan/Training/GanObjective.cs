@@ -115,11 +115,12 @@ internal abstract class GanObjective
     {
         long width = real.shape[1];
         var a = alpha.reshape(-1, 1, 1).expand(-1, pac, width).reshape(-1, width);
-        var mixed = (a * real.detach() + (1 - a) * fake.detach()).requires_grad_(true);
+        var mixed = (a * real.detach() + (Scalars.One - a) * fake.detach()).requires_grad_(true);
         var score = critic.forward(mixed);
         var gradient = torch.autograd.grad([score], [mixed], [ones_like(score)], retain_graph: true, create_graph: true)[0];
         var norms = gradient.reshape(-1, pac * width).norm(1, keepdim: false, p: 2);
-        return (norms - 1).pow(2).mean() * weight;
+        using var penaltyWeight = weight.ToScalar();
+        return (norms - Scalars.One).pow(Scalars.Two).mean() * penaltyWeight;
     }
 }
 

@@ -48,8 +48,9 @@ internal static class GanTraining
             var sampler = conditional ? new ConditionalSampler(layout, matrix, rows, encoder.Width, seed ^ 0x5A3C) : null;
             using var batches = new TrainingBatches(data, rows, batch, rng, sampler, layout);
             var objective = GanObjective.For(options.Loss, options.GradientPenaltyWeight);
+            using var temperature = options.GumbelTemperature.ToScalar();
             var parts = new TrainingParts(generator, discriminator, optimizerG, optimizerD, objective, batches,
-                new NoiseBatches(options.NoisePrior, options.NoiseDimension, batch, device, rng), new OutputHeads(encoder.Spans), options.GumbelTemperature, rng);
+                new NoiseBatches(options.NoisePrior, options.NoiseDimension, batch, device, rng), new OutputHeads(encoder.Spans), temperature, rng);
             options.TrainingStarted?.Invoke(parts);
             var discriminatorStep = new DiscriminatorStep(parts);
             var generatorStep = new GeneratorStep(parts);

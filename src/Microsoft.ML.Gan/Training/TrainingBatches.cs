@@ -1,4 +1,5 @@
 using Microsoft.ML.Gan.Encoding;
+using Microsoft.ML.Gan.Networks;
 using TorchSharp;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn.functional;
@@ -13,7 +14,7 @@ internal sealed class NoiseBatches(NoisePrior prior, int dimension, int rows, De
     /// <summary><paramref name="rows"/> noise vectors: N(0, 1) or U(-1, 1) per component.</summary>
     public static Tensor Draw(NoisePrior prior, int rows, int dimension, Device device, torch.Generator random) =>
         prior == NoisePrior.Uniform
-            ? rand([rows, dimension], device: device, generator: random) * 2 - 1
+            ? rand([rows, dimension], device: device, generator: random) * Scalars.Two - Scalars.One
             : randn([rows, dimension], device: device, generator: random);
 }
 
@@ -114,6 +115,8 @@ internal sealed class ConditionBatch(Tensor vectors, IReadOnlyList<Tensor> level
             var ce = cross_entropy(raw.narrow(1, column.RowStart, column.Count), levels[d], reduction: nn.Reduction.None) * mask.select(1, d);
             total = total is null ? ce : total + ce;
         }
-        return total is null ? zeros(1, device: raw.device) : total.sum() / raw.shape[0];
+        if (total is null) return zeros(1, device: raw.device);
+        using var rows = raw.shape[0].ToScalar();
+        return total.sum() / rows;
     }
 }

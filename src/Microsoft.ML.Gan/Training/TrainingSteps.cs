@@ -11,9 +11,10 @@ internal readonly record struct DiscriminatorMeasures(Tensor Loss, Tensor Value,
 internal readonly record struct GeneratorMeasures(Tensor Loss, Tensor GradientNorm);
 
 /// <summary>The networks, their optimizers and the sources of each update's inputs, shared by both steps.</summary>
+/// <remarks>Temperature is a Scalar the training keeps alive (see <see cref="Scalars"/>).</remarks>
 internal sealed record TrainingParts(
     GeneratorNetwork Generator, DiscriminatorNetwork Discriminator, optim.Optimizer GeneratorOptimizer, optim.Optimizer DiscriminatorOptimizer,
-    GanObjective Objective, TrainingBatches Batches, NoiseBatches Noise, OutputHeads Heads, double Temperature, torch.Generator Random)
+    GanObjective Objective, TrainingBatches Batches, NoiseBatches Noise, OutputHeads Heads, Scalar Temperature, torch.Generator Random)
 {
     /// <summary>Generated rows as the discriminator sees them: heads applied (Gumbel-softmax on categories), conditions appended.</summary>
     public Tensor Generate(ConditionBatch? conditions, out Tensor raw)
@@ -25,7 +26,7 @@ internal sealed record TrainingParts(
 
     /// <summary>The L2 norm of a network's whole gradient, on the device.</summary>
     public static Tensor GradientNorm(nn.Module module) =>
-        stack(module.parameters().Where(p => p.grad is not null).Select(p => p.grad!.pow(2).sum())).sum().sqrt();
+        stack(module.parameters().Where(p => p.grad is not null).Select(p => p.grad!.pow(Scalars.Two).sum())).sum().sqrt();
 }
 
 /// <summary>
