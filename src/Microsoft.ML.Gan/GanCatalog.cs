@@ -45,14 +45,15 @@ public sealed class GanCatalog
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         string full = Path.GetFullPath(path);
         if (!File.Exists(full)) throw new FileNotFoundException($"No GAN model file at '{full}'.", full);
-        return ModelLoader.Load(Context, File.ReadAllBytes(full), $"'{full}'", scoring);
+        using var file = File.OpenRead(full);
+        return ModelLoader.Load(Context, ModelLoader.ReadAll(file, $"'{full}'"), $"'{full}'", scoring);
     }
 
     /// <summary>Loads a model (zip or ONNX) from a stream. See <see cref="LoadModel(string, GanScoringOptions?)"/>.</summary>
     public GanTransformer LoadModel(Stream stream, GanScoringOptions? scoring = null)
     {
         ArgumentNullException.ThrowIfNull(stream);
-        return ModelLoader.Load(Context, ReadAll(stream), "the stream", scoring);
+        return ModelLoader.Load(Context, ModelLoader.ReadAll(stream, "the stream"), "the stream", scoring);
     }
 
     /// <summary>
@@ -66,14 +67,15 @@ public sealed class GanCatalog
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         string full = Path.GetFullPath(path);
         if (!File.Exists(full)) throw new FileNotFoundException($"No ONNX file at '{full}'.", full);
-        return new GanTransformer(Context, ModelLoader.LoadOnnx(File.ReadAllBytes(full), $"'{full}'"), scoring);
+        using var file = File.OpenRead(full);
+        return new GanTransformer(Context, ModelLoader.LoadOnnx(ModelLoader.ReadAll(file, $"'{full}'"), $"'{full}'"), scoring);
     }
 
     /// <summary>Loads an exported generator from a stream. See <see cref="LoadOnnx(string, GanScoringOptions?)"/>.</summary>
     public GanTransformer LoadOnnx(Stream stream, GanScoringOptions? scoring = null)
     {
         ArgumentNullException.ThrowIfNull(stream);
-        return new GanTransformer(Context, ModelLoader.LoadOnnx(ReadAll(stream), "the stream"), scoring);
+        return new GanTransformer(Context, ModelLoader.LoadOnnx(ModelLoader.ReadAll(stream, "the stream"), "the stream"), scoring);
     }
 
     /// <summary>
@@ -88,6 +90,22 @@ public sealed class GanCatalog
     {
         ArgumentNullException.ThrowIfNull(loaded);
         return ModelLoader.Restore(Context, loaded);
+    }
+
+    /// <summary>
+    /// Saves a model in ML.NET's format (what <c>mlContext.Model.Save</c> writes: a GanTransformer alone or in a chain
+    /// with other transforms), atomically: into a temporary file beside <paramref name="path"/>, then a rename, so a
+    /// failure leaves the file that was there. ML.NET's own <c>Model.Save(model, schema, path)</c> empties the file
+    /// before the transforms write into it.
+    /// </summary>
+    /// <param name="model">The model: a GanTransformer, or a chain holding GANs and other transforms.</param>
+    /// <param name="inputSchema">The schema of the model's input (for a GAN: a noise column), or null.</param>
+    /// <param name="path">The file to write; its folder must exist.</param>
+    public void SaveModel(ITransformer model, DataViewSchema? inputSchema, string path)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        Common.AtomicFile.Write(path, stream => Context.Model.Save(model, inputSchema, stream));
     }
 
     /// <summary>
@@ -121,12 +139,5 @@ public sealed class GanCatalog
         options ??= new GanAugmentationOptions();
         var model = Train(options.Training ?? new GanTrainer.Options()).Fit(data);
         return Augment(model, data, labelColumn, options);
-    }
-
-    private static byte[] ReadAll(Stream stream)
-    {
-        using var copy = new MemoryStream();
-        stream.CopyTo(copy);
-        return copy.ToArray();
     }
 }

@@ -125,9 +125,16 @@ public sealed partial class GanTrainer : IEstimator<GanTransformer>
     /// </summary>
     private bool IsNoise(string name, bool vector) => vector && name == _options.NoiseColumnName;
 
-    /// <summary>Every name the generator's graph uses for an input is refused as a training column's name, at Fit.</summary>
+    /// <summary>
+    /// Refused at Fit, not at the first save: a name of only white space (ML.NET's model files cannot hold it), and
+    /// every name the generator's graph uses for an input.
+    /// </summary>
     private void CheckName(string name)
     {
+        if (string.IsNullOrWhiteSpace(name) || name.Any(char.IsControl))
+            throw new ArgumentOutOfRangeException(nameof(name),
+                $"Column '{name}' has a name that is empty, only white space or holds control characters: ML.NET's model files cannot carry it. " +
+                "Rename the column (for example with mlContext.Transforms.CopyColumns) before training.");
         var reserved = GeneratorSignature.ReservedNames(_options.NoiseColumnName);
         if (reserved.Contains(name))
             throw new ArgumentOutOfRangeException(nameof(name),

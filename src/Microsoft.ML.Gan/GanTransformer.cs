@@ -20,8 +20,9 @@ public sealed class GanTransformer : ITransformer, IDisposable
     private readonly IHost _host;
     private readonly GanModel _model;
     private readonly GanScoringOptions _scoring;
-    private readonly Lazy<GeneratorSession> _session;
+    private readonly GeneratorSession _session;
     private readonly object _seedLock = new();
+    private readonly GanColumnInfo[] _columns;
 
     /// <param name="ml">The caller's context: its log, random source and cancellation reach every part.</param>
     /// <param name="model">The model; the transformer owns it and disposes it.</param>
@@ -33,54 +34,59 @@ public sealed class GanTransformer : ITransformer, IDisposable
         _model = model;
         _scoring = (scoring ?? new GanScoringOptions()).Clone();
         _scoring.Validate();
-        _session = new Lazy<GeneratorSession>(() =>
+        _session = new GeneratorSession(_model, _scoring, provider =>
         {
-            var session = new GeneratorSession(_model, _scoring);
             using var channel = _host.Start("Scoring");
-            channel.Info(MessageSensitivity.None, $"Scoring the generator with ONNX Runtime on {session.Provider.Name}: {session.Provider.Explanation}.");
-            return session;
+            channel.Info(MessageSensitivity.None, $"Scoring the generator with ONNX Runtime on {provider.Name}: {provider.Explanation}.");
         });
-        Columns = model.Encoder.Columns.Select(c => c.ToInfo()).ToArray();
+        _columns = model.Encoder.Columns.Select(c => c.ToInfo()).ToArray();
     }
 
-    internal GanModel Model => _model;
+    internal GanModel Model => Alive(_model);
 
-    /// <summary>The ONNX Runtime session rows are generated with, made on first use.</summary>
-    internal GeneratorSession Session => _session.Value;
+    /// <summary>Where rows are generated (ONNX Runtime, made on first use), and the lifetime every use holds.</summary>
+    internal GeneratorSession Session => Alive(_session);
+
+    /// <summary>Returns <paramref name="value"/>, or throws <see cref="ObjectDisposedException"/> once this transformer is disposed.</summary>
+    private T Alive<T>(T value)
+    {
+        _session.Lifetime.ThrowIfEnded();
+        return value;
+    }
 
     /// <summary>The schema of generated rows: the training columns, with their names, types and order.</summary>
-    public DataViewSchema TrainingSchema => _model.Schema;
+    public DataViewSchema TrainingSchema => Alive(_model.Schema);
 
     /// <summary>What the model learned about each column: type, range, categories and their frequencies, missing rate.</summary>
-    public IReadOnlyList<GanColumnInfo> Columns { get; }
+    public IReadOnlyList<GanColumnInfo> Columns => Alive(_columns);
 
     /// <summary>The options the model was trained with (a copy; the progress callback is not kept by saved models).</summary>
-    public GanTrainer.Options Options => _model.Training.ToOptions();
+    public GanTrainer.Options Options => Alive(_model.Training).ToOptions();
 
     /// <summary>The statistics of every training epoch, in order.</summary>
-    public IReadOnlyList<GanEpochStatistics> History => _model.History;
+    public IReadOnlyList<GanEpochStatistics> History => Alive(_model.History);
 
     /// <summary>
     /// The epoch whose generator this model holds: the last one trained, or with
     /// <see cref="GanTrainer.Options.KeepBestEpoch"/> the checked epoch with the best validation score.
     /// </summary>
-    public int SelectedEpoch => _model.SelectedEpoch;
+    public int SelectedEpoch => Alive(_model.SelectedEpoch);
 
     /// <summary>Length of the noise vectors the generator takes (<see cref="GanTrainer.Options.NoiseDimension"/>).</summary>
-    public int NoiseDimension => _model.NoiseDimension;
+    public int NoiseDimension => Alive(_model.NoiseDimension);
 
     /// <summary>Where the generator runs: ONNX Runtime's CPU provider or a CUDA device, and why (making the session if it is not made yet).</summary>
     public string ScoringProvider
     {
         get
         {
-            var provider = _session.Value.Provider;
+            var provider = _session.Provider;
             return $"{provider.Name}: {provider.Explanation}";
         }
     }
 
     /// <summary>The scoring options this transformer runs with.</summary>
-    public GanScoringOptions ScoringOptions => _scoring.Clone();
+    public GanScoringOptions ScoringOptions => Alive(_scoring).Clone();
 
     /// <summary>
     /// The same model, scored with other options (a GPU, a thread count, a batch size). The returned transformer
@@ -90,14 +96,15 @@ public sealed class GanTransformer : ITransformer, IDisposable
     {
         ArgumentNullException.ThrowIfNull(scoring);
         scoring.Validate();
+        using var use = _session.Lifetime.Enter();
         return new GanTransformer(_ml, _model.Copy(), scoring);
     }
 
     /// <summary>Rows in the table the model was trained on.</summary>
-    public long TrainingRowCount => _model.TrainingRows;
+    public long TrainingRowCount => Alive(_model.TrainingRows);
 
     /// <summary>Always false: rows are generated in batches, not one input row at a time.</summary>
-    public bool IsRowToRowMapper => false;
+    public bool IsRowToRowMapper => Alive(false);
 
     /// <summary>
     /// Generates <paramref name="rowCount"/> synthetic rows in the training schema. The view streams: rows are made
@@ -109,7 +116,7 @@ public sealed class GanTransformer : ITransformer, IDisposable
     public IDataView Generate(long rowCount, int? seed = null)
     {
         if (rowCount < 0) throw new ArgumentOutOfRangeException(nameof(rowCount), rowCount, "rowCount must be zero or more.");
-        return new GeneratedDataView(_model, _session, rowCount, Seed(seed));
+        return new GeneratedDataView(Session, rowCount, Seed(seed));
     }
 
     private ulong Seed(int? seed)
@@ -136,8 +143,8 @@ public sealed class GanTransformer : ITransformer, IDisposable
         ArgumentNullException.ThrowIfNull(conditions);
         if (rowCount < 0) throw new ArgumentOutOfRangeException(nameof(rowCount), rowCount, "rowCount must be zero or more.");
         if (maximumCandidatesPerRow < 1) throw new ArgumentOutOfRangeException(nameof(maximumCandidatesPerRow), maximumCandidatesPerRow, "maximumCandidatesPerRow must be 1 or more.");
-        var resolved = RowConditions.Resolve(_model, conditions, maximumCandidatesPerRow);
-        return new GeneratedDataView(_model, _session, rowCount, Seed(seed), resolved);
+        var resolved = RowConditions.Resolve(Model, conditions, maximumCandidatesPerRow);
+        return new GeneratedDataView(_session, rowCount, Seed(seed), resolved);
     }
 
     /// <summary>
@@ -148,20 +155,23 @@ public sealed class GanTransformer : ITransformer, IDisposable
     public IDataView Transform(IDataView input)
     {
         ArgumentNullException.ThrowIfNull(input);
-        return new NoiseScoredDataView(_model, _session, input);
+        return new NoiseScoredDataView(Session, input);
     }
 
     /// <summary>The schema <see cref="Transform"/> returns for an input of this schema; checks the noise column.</summary>
     public DataViewSchema GetOutputSchema(DataViewSchema inputSchema)
     {
         ArgumentNullException.ThrowIfNull(inputSchema);
-        NoiseScoredDataView.CheckNoiseColumn(inputSchema, _model);
+        NoiseScoredDataView.CheckNoiseColumn(inputSchema, Model);
         return NoiseScoredDataView.BuildSchema(inputSchema, _model);
     }
 
     /// <summary>Not supported: rows are generated in batches. Use <see cref="Transform"/>.</summary>
-    public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema) =>
+    public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema)
+    {
+        _session.Lifetime.ThrowIfEnded();
         throw new NotSupportedException("A GanTransformer generates rows in batches and has no row-to-row mapper; use Transform or Generate.");
+    }
 
     /// <summary>
     /// Saves the model (weights, fitted encoder, options, history) as one zip, written atomically (a temporary file,
@@ -170,6 +180,7 @@ public sealed class GanTransformer : ITransformer, IDisposable
     public void Save(string path)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        using var use = _session.Lifetime.Enter();
         ModelFile.Save(_model, path);
     }
 
@@ -177,6 +188,7 @@ public sealed class GanTransformer : ITransformer, IDisposable
     public void Save(Stream stream)
     {
         ArgumentNullException.ThrowIfNull(stream);
+        using var use = _session.Lifetime.Enter();
         ModelFile.Save(_model, stream);
     }
 
@@ -196,6 +208,7 @@ public sealed class GanTransformer : ITransformer, IDisposable
     public void SaveAsOnnx(string path, CategorySampling? categorySampling = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        using var use = _session.Lifetime.Enter();
         var bytes = _model.ExportOnnx(categorySampling ?? _model.Training.CategorySampling);
         AtomicFile.Write(path, stream => stream.Write(bytes));
     }
@@ -204,6 +217,7 @@ public sealed class GanTransformer : ITransformer, IDisposable
     public void SaveAsOnnx(Stream stream, CategorySampling? categorySampling = null)
     {
         ArgumentNullException.ThrowIfNull(stream);
+        using var use = _session.Lifetime.Enter();
         stream.Write(_model.ExportOnnx(categorySampling ?? _model.Training.CategorySampling));
     }
 
@@ -213,13 +227,13 @@ public sealed class GanTransformer : ITransformer, IDisposable
     /// graph and its metadata; <c>mlContext.Model.Load</c> gives that transform back, and
     /// <see cref="GanCatalog.Restore(ITransformer)"/> turns it into a GanTransformer again.
     /// </summary>
-    void ICanSaveModel.Save(ModelSaveContext ctx) =>
+    void ICanSaveModel.Save(ModelSaveContext ctx)
+    {
+        using var use = _session.Lifetime.Enter();
         ((ICanSaveModel)MlNetModelBridge.ToOnnxTransformer(_model, _ml)).Save(ctx);
+    }
 
     /// <summary>Frees the generator's native tensors and its ONNX Runtime session.</summary>
-    public void Dispose()
-    {
-        if (_session.IsValueCreated) _session.Value.Dispose();
-        _model.Dispose();
-    }
+    /// <remarks>Waits for generations in flight on other threads; afterwards every member, and every view it made, throws <see cref="ObjectDisposedException"/>.</remarks>
+    public void Dispose() => _session.Dispose();
 }

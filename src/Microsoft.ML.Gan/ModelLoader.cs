@@ -1,17 +1,28 @@
 using System.Text.Json;
+using Microsoft.ML.Gan.Common;
+using Microsoft.ML.Gan.Encoding;
 using Microsoft.ML.Gan.Model;
+using Microsoft.ML.Gan.Onnx;
 using Microsoft.ML.Gan.Scoring;
 using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
 
 namespace Microsoft.ML.Gan;
 
 /// <summary>
 /// Reads a model file of any of the kinds the library writes, telling them apart by their bytes: a model zip
-/// (<see cref="ModelFile"/>), an exported ONNX graph, or an ML.NET model zip holding one GAN. Every problem is an
-/// <see cref="InvalidDataException"/> that names the file.
+/// (<see cref="ModelFile"/>), an exported ONNX graph, or an ML.NET model zip holding one GAN. A file may come from a
+/// stranger: its integrity record, its description, and for a graph the graph's own inputs and outputs and a trial
+/// run are checked before a model is returned. Every problem is an <see cref="InvalidDataException"/> that names the file.
 /// </summary>
 internal static class ModelLoader
 {
+    /// <summary>The largest model file read (the largest generator a file may declare, and room to spare).</summary>
+    public const long MaximumFileBytes = 2L << 30;
+
+    /// <summary>Rows of the trial run that checks a graph's outputs against its description.</summary>
+    private const int ProbeRows = 256;
+
     public static GanTransformer Load(MLContext ml, byte[] bytes, string source, GanScoringOptions? scoring)
     {
         // A zip starts with "PK"; anything else is read as ONNX (protobuf), whose loader says clearly if it is not.
@@ -24,27 +35,68 @@ internal static class ModelLoader
             }
             catch (InvalidDataException e) when (e.InnerException is OnnxRuntimeException)
             {
-                throw ModelFile.Bad(source, $"it is not a readable Microsoft.ML.Gan model: neither a model zip nor a valid ONNX model ({e.InnerException.Message.Trim()})", e);
+                throw ModelFile.Bad(source, $"it is not a readable Microsoft.ML.Gan model: neither a model zip nor a valid ONNX model ({Text.Printable(e.InnerException.Message.Trim())})", e);
             }
         }
-        if (ModelFile.IsModelZip(bytes)) return new GanTransformer(ml, ModelFile.Load(new MemoryStream(bytes), source), scoring);
+        if (ModelFile.IsModelZip(bytes)) return new GanTransformer(ml, ModelFile.Load(bytes, source), scoring);
         return FromMlNetModel(ml, bytes, source, scoring);
     }
 
-    /// <summary>Rebuilds a model from an ONNX graph this library exported: the description comes from its metadata.</summary>
+    /// <summary>Reads a whole file or stream, refusing one larger than <see cref="MaximumFileBytes"/>.</summary>
+    public static byte[] ReadAll(Stream stream, string source)
+    {
+        if (stream.CanSeek && stream.Length - stream.Position > MaximumFileBytes)
+            throw ModelFile.Bad(source, $"it has {stream.Length - stream.Position:N0} bytes, more than the {MaximumFileBytes:N0} a model file may have");
+        using var copy = new MemoryStream();
+        var buffer = new byte[81920];
+        int read;
+        while ((read = stream.Read(buffer)) > 0)
+        {
+            if (copy.Length + read > MaximumFileBytes) throw ModelFile.Bad(source, $"it has more than the {MaximumFileBytes:N0} bytes a model file may have");
+            copy.Write(buffer, 0, read);
+        }
+        return copy.ToArray();
+    }
+
+    /// <summary>
+    /// Rebuilds a model from an ONNX graph this library exported: the description comes from its metadata, and the
+    /// graph must have the inputs and outputs the description implies and produce what it describes.
+    /// </summary>
     public static GanModel LoadOnnx(byte[] onnx, string source)
     {
-        var description = ReadDescription(onnx, source);
-        var (encoder, training) = ModelFile.Check(description, source);
-        return new GanModel(encoder, training, null, description.History ?? [], description.TrainingRows, description.SelectedEpoch, onnx);
+        var seal = OnnxSeal.Check(onnx);
+        if (seal == SealState.Broken)
+            throw ModelFile.Bad(source, "it is damaged: its bytes no longer match the SHA-256 recorded when it was written (a changed, truncated or corrupted copy)");
+        OnnxRuntimeCheck.EnsureLoaded();
+        InferenceSession session;
+        try
+        {
+            using var quiet = new SessionOptions { LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL };
+            session = new InferenceSession(onnx, quiet);
+        }
+        catch (OnnxRuntimeException e)
+        {
+            throw ModelFile.Bad(source, $"it is not a valid ONNX model ({Text.Printable(e.Message.Trim())})", e);
+        }
+        using (session)
+        {
+            var description = ReadDescription(session, source);
+            if (description.FormatVersion >= ModelDescription.SealedFormat && seal != SealState.Valid)
+                throw ModelFile.Bad(source, "its integrity record (the SHA-256 of its bytes) is missing: it was changed after it was written");
+            var (encoder, training) = ModelValidation.Check(description, source);
+            var model = new GanModel(encoder, training, null, description.History ?? [], description.TrainingRows, description.SelectedEpoch, onnx);
+            CheckSignature(session, model.Signature, encoder, source);
+            Probe(model, source);
+            return model;
+        }
     }
 
     /// <summary>
     /// After <c>mlContext.Model.Load</c>: every ML.NET ONNX transform that holds a Microsoft.ML.Gan graph becomes a
     /// <see cref="GanTransformer"/> again, alone or inside chains.
     /// </summary>
-    public static ITransformer Restore(MLContext ml, ITransformer loaded) =>
-        MlNetModelBridge.Restore(loaded, ml, graph => new GanTransformer(ml, LoadOnnx(graph, "the ONNX transform of an ML.NET model"), null));
+    public static ITransformer Restore(MLContext ml, ITransformer loaded, string source = "an ML.NET model") =>
+        MlNetModelBridge.Restore(loaded, ml, graph => new GanTransformer(ml, LoadOnnx(graph, $"the ONNX transform in {source}"), null));
 
     /// <summary>A zip that is not a GAN model zip may be an ML.NET model holding one GAN (saved with mlContext.Model.Save).</summary>
     private static GanTransformer FromMlNetModel(MLContext ml, byte[] bytes, string source, GanScoringOptions? scoring)
@@ -54,11 +106,16 @@ internal static class ModelLoader
         {
             loaded = ml.Model.Load(new MemoryStream(bytes), out _);
         }
-        catch (Exception e) when (e is InvalidOperationException or FormatException or InvalidDataException or IOException)
+        catch (Exception e) when (e is not (OutOfMemoryException or OperationCanceledException))
         {
-            throw ModelFile.Bad(source, $"it is a zip, but not a Microsoft.ML.Gan model (it has no manifest.json) nor an ML.NET model holding one ({e.Message})", e);
+            // ML.NET reads its zips through reflection: a damaged file surfaces as whatever its readers throw, wrapped.
+            while (e is System.Reflection.TargetInvocationException { InnerException: { } inner }) e = inner;
+            bool holdsGraph = bytes.AsSpan().IndexOf(System.Text.Encoding.UTF8.GetBytes(OnnxMetadata.ManifestKey)) >= 0;
+            throw ModelFile.Bad(source, holdsGraph
+                ? $"it is an ML.NET model holding a Microsoft.ML.Gan graph, but ML.NET cannot read it: the file is damaged ({Text.Printable(e.Message)})"
+                : $"it is a zip, but not a Microsoft.ML.Gan model (it has no manifest.json) nor an ML.NET model holding one ({Text.Printable(e.Message)})", e);
         }
-        var restored = Restore(ml, loaded);
+        var restored = Restore(ml, loaded, source);
         if (restored is GanTransformer gan)
         {
             if (scoring is null) return gan;
@@ -70,20 +127,10 @@ internal static class ModelLoader
             : $"it is an ML.NET model with {gans} GAN(s) among other transforms; load it with mlContext.Model.Load and call mlContext.Gan().Restore on the result");
     }
 
-    /// <summary>Reads the description from an ONNX model's bytes; the message names <paramref name="source"/> and what is wrong.</summary>
-    private static ModelDescription ReadDescription(byte[] onnx, string source)
+    /// <summary>The description in a graph's metadata; the message names <paramref name="source"/> and what is wrong.</summary>
+    private static ModelDescription ReadDescription(InferenceSession session, string source)
     {
-        OnnxRuntimeCheck.EnsureLoaded();
-        Dictionary<string, string> metadata;
-        try
-        {
-            using var session = new InferenceSession(onnx);
-            metadata = session.ModelMetadata.CustomMetadataMap;
-        }
-        catch (OnnxRuntimeException e)
-        {
-            throw ModelFile.Bad(source, $"it is not a valid ONNX model ({e.Message.Trim()})", e);
-        }
+        var metadata = session.ModelMetadata.CustomMetadataMap;
         if (!metadata.TryGetValue(OnnxMetadata.ManifestKey, out var json))
             throw ModelFile.Bad(source, $"it is an ONNX model, but not a generator exported by Microsoft.ML.Gan (its metadata has no '{OnnxMetadata.ManifestKey}')");
         try
@@ -92,7 +139,65 @@ internal static class ModelLoader
         }
         catch (JsonException e)
         {
-            throw ModelFile.Bad(source, $"its model description is not readable ({e.Message})", e);
+            throw ModelFile.Bad(source, $"its model description is not readable ({Text.Printable(e.Message)})", e);
         }
     }
+
+    /// <summary>The graph's inputs and outputs, by name, element type and width, against those the description implies.</summary>
+    private static void CheckSignature(InferenceSession session, GeneratorSignature signature, TabularEncoder encoder, string source)
+    {
+        var inputs = session.InputMetadata;
+        var expected = signature.Inputs.Select(i => i.Name).ToList();
+        if (!inputs.Keys.OrderBy(k => k, StringComparer.Ordinal).SequenceEqual(expected.OrderBy(k => k, StringComparer.Ordinal)))
+            throw Mismatch(source, $"inputs {Names(inputs.Keys)}, but its description implies {Names(expected)}");
+        foreach (var input in signature.Inputs)
+        {
+            var meta = inputs[input.Name];
+            if (meta.ElementDataType != TensorElementType.Float || meta.Dimensions.Length != 2 || meta.Dimensions[1] != input.Width)
+                throw Mismatch(source, $"input '{input.Name}' is {meta.ElementDataType} [{string.Join(", ", meta.Dimensions)}], but its description implies Float [batch, {input.Width}]");
+        }
+        var outputs = session.OutputMetadata;
+        if (!session.OutputNames.SequenceEqual(signature.Outputs))
+            throw Mismatch(source, $"outputs {Names(session.OutputNames)}, but its description has the columns {Names(signature.Outputs)}");
+        foreach (var column in encoder.Columns)
+        {
+            // ONNX Runtime's element types carry the ONNX specification's numbers, as OnnxType does.
+            var meta = outputs[column.Name];
+            if ((int)meta.ElementDataType != (int)column.OutputType || meta.Dimensions.Length != 1)
+                throw Mismatch(source, $"output '{Text.Printable(column.Name, 60)}' of {meta.ElementDataType} [{string.Join(", ", meta.Dimensions)}], but its description implies {column.OutputType} [batch]");
+        }
+    }
+
+    /// <summary>
+    /// Generates a few hundred rows and checks them against the description: each column reads its output (a
+    /// category must be one of its own, a type its own), numbers stay in their training range, and only columns
+    /// with missing values have any. A graph whose constants disagree with its description fails here, not later.
+    /// </summary>
+    private static void Probe(GanModel model, string source)
+    {
+        try
+        {
+            using var session = new GeneratorSession(model.Copy(), new GanScoringOptions { IntraOpThreads = 1 });
+            var rows = new DecodedRows(model.Encoder, ProbeRows);
+            session.Generate(ProbeRows, (row, noise, uniforms) => NoiseSource.FillRow(0x5EED, (ulong)row, model.Training.NoisePrior, noise, uniforms), rows);
+            for (int c = 0; c < model.Encoder.Columns.Count; c++)
+            {
+                if (model.Encoder.Columns[c] is not NumericColumn numeric) continue;
+                foreach (double v in rows.Numbers(c))
+                {
+                    if (double.IsNaN(v) ? !numeric.HasMissing : v < numeric.Minimum || v > numeric.Maximum)
+                        throw Mismatch(source, $"column '{numeric.Name}' came out as {v}, which its description does not allow (range [{numeric.Minimum}, {numeric.Maximum}], missing values {(numeric.HasMissing ? "allowed" : "none")})");
+                }
+            }
+        }
+        catch (Exception e) when (e is OnnxRuntimeException or InvalidDataException && !e.Message.StartsWith("Cannot load GAN model", StringComparison.Ordinal))
+        {
+            throw Mismatch(source, $"a trial run of the graph failed ({Text.Printable(e.Message)})", e);
+        }
+    }
+
+    private static string Names(IEnumerable<string> names) => string.Join(", ", names.Select(n => $"'{Text.Printable(n, 60)}'"));
+
+    private static InvalidDataException Mismatch(string source, string what, Exception? inner = null) =>
+        ModelFile.Bad(source, $"its graph does not match its description: it has {what}", inner);
 }

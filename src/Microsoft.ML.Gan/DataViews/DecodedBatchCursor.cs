@@ -1,5 +1,6 @@
 using Microsoft.ML.Data;
 using Microsoft.ML.Gan.Encoding;
+using Microsoft.ML.Gan.Scoring;
 
 namespace Microsoft.ML.Gan.DataViews;
 
@@ -13,8 +14,11 @@ internal abstract class DecodedBatchCursor : DataViewRowCursor
     private readonly bool[] _active;
     private readonly Delegate[] _getters;
 
-    protected DecodedBatchCursor(DataViewSchema schema, IEnumerable<DataViewSchema.Column> columnsNeeded, TabularEncoder encoder, int batchSize, int generatedColumnsStart = 0)
+    /// <exception cref="ObjectDisposedException">The model of <paramref name="session"/> has been disposed (reading a batch later throws it too).</exception>
+    protected DecodedBatchCursor(GeneratorSession session, DataViewSchema schema, IEnumerable<DataViewSchema.Column> columnsNeeded, int batchSize, int generatedColumnsStart = 0)
     {
+        session.Lifetime.ThrowIfEnded();
+        var encoder = session.Model.Encoder;
         Schema = schema;
         GeneratedColumnsStart = generatedColumnsStart;
         _active = new bool[schema.Count];

@@ -17,15 +17,16 @@ namespace Microsoft.ML.Gan.DataViews;
 internal sealed class GeneratedDataView : IDataView
 {
     private readonly GanModel _model;
-    private readonly Lazy<GeneratorSession> _session;
+    private readonly GeneratorSession _session;
     private readonly long _rowCount;
     private readonly ulong _seed;
 
     private readonly RowConditions? _conditions;
 
-    public GeneratedDataView(GanModel model, Lazy<GeneratorSession> session, long rowCount, ulong seed, RowConditions? conditions = null)
+    /// <param name="session">Generates the rows; a cursor of a view whose model has been disposed throws <see cref="ObjectDisposedException"/>.</param>
+    public GeneratedDataView(GeneratorSession session, long rowCount, ulong seed, RowConditions? conditions = null)
     {
-        _model = model;
+        _model = session.Model;
         _session = session;
         _rowCount = rowCount;
         _seed = seed;
@@ -39,7 +40,7 @@ internal sealed class GeneratedDataView : IDataView
     public long? GetRowCount() => _rowCount;
 
     public DataViewRowCursor GetRowCursor(IEnumerable<DataViewSchema.Column> columnsNeeded, Random? rand = null) =>
-        new Cursor(this, columnsNeeded, _session.Value);
+        new Cursor(this, columnsNeeded, _session);
 
     public DataViewRowCursor[] GetRowCursorSet(IEnumerable<DataViewSchema.Column> columnsNeeded, int n, Random? rand = null) =>
         [GetRowCursor(columnsNeeded, rand)];
@@ -56,7 +57,7 @@ internal sealed class GeneratedDataView : IDataView
         private long _candidatesMade;
 
         public Cursor(GeneratedDataView view, IEnumerable<DataViewSchema.Column> columnsNeeded, GeneratorSession session)
-            : base(view.Schema, columnsNeeded, view._model.Encoder, (int)Math.Min(session.Options.BatchSize, Math.Max(1, view._rowCount)))
+            : base(session, view.Schema, columnsNeeded, (int)Math.Min(session.Options.BatchSize, Math.Max(1, view._rowCount)))
         {
             _view = view;
             _session = session;

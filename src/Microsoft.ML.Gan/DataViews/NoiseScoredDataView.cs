@@ -17,17 +17,18 @@ namespace Microsoft.ML.Gan.DataViews;
 internal sealed class NoiseScoredDataView : IDataView
 {
     private readonly GanModel _model;
-    private readonly Lazy<GeneratorSession> _session;
+    private readonly GeneratorSession _session;
     private readonly IDataView _input;
     private readonly DataViewSchema.Column _noise;
 
-    public NoiseScoredDataView(GanModel model, Lazy<GeneratorSession> session, IDataView input)
+    /// <param name="session">Generates the rows; a cursor of a view whose model has been disposed throws <see cref="ObjectDisposedException"/>.</param>
+    public NoiseScoredDataView(GeneratorSession session, IDataView input)
     {
-        _model = model;
+        _model = session.Model;
         _session = session;
         _input = input;
-        _noise = CheckNoiseColumn(input.Schema, model);
-        Schema = BuildSchema(input.Schema, model);
+        _noise = CheckNoiseColumn(input.Schema, _model);
+        Schema = BuildSchema(input.Schema, _model);
     }
 
     public bool CanShuffle => false;
@@ -58,7 +59,7 @@ internal sealed class NoiseScoredDataView : IDataView
     }
 
     public DataViewRowCursor GetRowCursor(IEnumerable<DataViewSchema.Column> columnsNeeded, Random? rand = null) =>
-        new Cursor(this, columnsNeeded, _session.Value);
+        new Cursor(this, columnsNeeded, _session);
 
     public DataViewRowCursor[] GetRowCursorSet(IEnumerable<DataViewSchema.Column> columnsNeeded, int n, Random? rand = null) =>
         [GetRowCursor(columnsNeeded, rand)];
@@ -76,7 +77,7 @@ internal sealed class NoiseScoredDataView : IDataView
         private bool _leadDone;
 
         public Cursor(NoiseScoredDataView view, IEnumerable<DataViewSchema.Column> columnsNeeded, GeneratorSession session)
-            : base(view.Schema, columnsNeeded, view._model.Encoder, session.Options.BatchSize, generatedColumnsStart: view._input.Schema.Count)
+            : base(session, view.Schema, columnsNeeded, session.Options.BatchSize, generatedColumnsStart: view._input.Schema.Count)
         {
             _view = view;
             _session = session;

@@ -33,7 +33,9 @@ internal sealed class BooleanColumn : CategoricalColumn
         _ => -1,
     };
 
-    protected override (string Table, OnnxType Type) AddOnnxTable(OnnxGraph g) => (g.IntegerConstant(OnnxType.Bool, _values), OnnxType.Bool);
+    public override OnnxType OutputType => OnnxType.Bool;
+
+    protected override string AddOnnxTable(OnnxGraph g) => g.IntegerConstant(OnnxType.Bool, _values);
 
     public override void ReadOnnxOutput(OrtValue output, int rows, Array buffer, int firstRow)
     {

@@ -11,6 +11,9 @@ namespace Microsoft.ML.Gan.Encoding;
 /// </summary>
 internal abstract class CategoricalColumn : GanColumn
 {
+    /// <summary>The most categories a saved column may have.</summary>
+    public const int MaximumLevels = 1 << 20;
+
     private readonly OutputSpan[] _spans;
 
     protected CategoricalColumn(string name, long[]? counts, bool[]? missing, int levels)
@@ -18,8 +21,15 @@ internal abstract class CategoricalColumn : GanColumn
     {
         LevelCounts = counts ?? [];
         LevelIsMissing = missing ?? new bool[LevelCounts.Length];
-        if (levels == 0 || LevelCounts.Length != levels || LevelIsMissing.Length != levels)
-            throw new InvalidDataException($"Column '{Name}': the saved categories are inconsistent.");
+        if (levels == 0 || levels > MaximumLevels || LevelCounts.Length != levels || LevelIsMissing.Length != levels)
+            throw new InvalidDataException($"Column '{Name}': the saved categories are inconsistent (1 to {MaximumLevels:N0} categories, each with a count and a missing flag).");
+        long total = 0;
+        foreach (long n in LevelCounts)
+        {
+            if (n < 0 || (total += n) < 0) throw new InvalidDataException($"Column '{Name}': the saved category counts are negative or overflow.");
+        }
+        if (total == 0) throw new InvalidDataException($"Column '{Name}': the saved category counts are all zero.");
+        if (LevelIsMissing.All(m => m)) throw new InvalidDataException($"Column '{Name}': every saved category stands for a missing value.");
         _spans = [new OutputSpan(0, levels, SpanActivation.Softmax)];
     }
 
@@ -41,8 +51,8 @@ internal abstract class CategoricalColumn : GanColumn
     /// <summary>The category of a user's value (a condition), or -1 when <paramref name="value"/> is not one of them.</summary>
     public abstract int FindLevel(object value);
 
-    /// <summary>The categories' values as one ONNX constant table, and its element type: the graph gathers the chosen category from it.</summary>
-    protected abstract (string Table, OnnxType Type) AddOnnxTable(OnnxGraph graph);
+    /// <summary>The categories' values as one ONNX constant table of <see cref="GanColumn.OutputType"/>: the graph gathers the chosen category from it.</summary>
+    protected abstract string AddOnnxTable(OnnxGraph graph);
 
     public override Array CreateBuffer(int capacity) => new int[capacity];
 
@@ -68,8 +78,7 @@ internal abstract class CategoricalColumn : GanColumn
     public override (string Value, OnnxType Type) AddOnnxDecoder(OnnxGraph g, string output, int offset, string? draws, int drawOffset, CategorySampling sampling)
     {
         var level = OnnxChoose(g, output, offset, Width, draws, drawOffset, sampling);
-        var (table, type) = AddOnnxTable(g);
-        return (g.Node("Gather", [table, level], ("axis", 0)), type);
+        return (g.Node("Gather", [AddOnnxTable(g), level], ("axis", 0)), OutputType);
     }
 
     /// <summary>The level of a value the graph produced; a value that is not a category means the graph and its description disagree.</summary>

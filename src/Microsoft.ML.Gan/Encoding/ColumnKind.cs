@@ -190,6 +190,11 @@ internal sealed class CategoricalFitter(CategoricalKind kind, DataViewSchema.Col
                     $"Column '{Name}' has more than {settings.MaximumCategories:N0} distinct categories (found at row {row:N0}). " +
                     "Raise Options.MaximumCategories, or leave out or group the column (an identifier or free text is not a category).");
             string text = name.ToString();
+            // The graph carries categories as UTF-8: text that is not valid Unicode would come back as another string.
+            if (!IsValidUnicode(text))
+                throw new InvalidOperationException(
+                    $"Column '{Name}' has text that is not valid Unicode (a lone surrogate) at row {row:N0}: '{Common.Text.Printable(text, 60)}'. " +
+                    "A model cannot generate it back as it was; clean the column's text (for example replace lone surrogates with U+FFFD) before training.");
             _index.Add(text, level);
             _seen.Add(new SeenCategory(text, 0, missing || settings.MissingCategoryTokens.Contains(text)));
             _counts.Add(0);
@@ -198,12 +203,21 @@ internal sealed class CategoricalFitter(CategoricalKind kind, DataViewSchema.Col
         _rows.Add(level);
     }
 
+    private static bool IsValidUnicode(string text)
+    {
+        for (int i = 0; i < text.Length; i++)
+        {
+            if (char.IsHighSurrogate(text[i]) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1])) i++;
+            else if (char.IsSurrogate(text[i])) return false;
+        }
+        return true;
+    }
+
     public override GanColumn Fit()
     {
         var seen = _seen.Select((s, i) => s with { Count = _counts[i] }).ToArray();
-        var fitted = kind.Create(Column, seen);
-        if (fitted.LevelIsMissing.All(m => m)) throw AllMissing(fitted.LevelCounts.Sum());
-        return fitted;
+        if (seen.All(s => s.Missing)) throw AllMissing(_rows.Count);
+        return kind.Create(Column, seen);
     }
 
     public override void Encode(GanColumn fitted, float[] matrix, int stride, int offset)

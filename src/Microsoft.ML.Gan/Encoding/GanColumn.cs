@@ -66,6 +66,9 @@ internal abstract class GanColumn
     /// </summary>
     public abstract (string Value, OnnxType Type) AddOnnxDecoder(OnnxGraph graph, string output, int offset, string? draws, int drawOffset, CategorySampling sampling);
 
+    /// <summary>The element type of the column's output in the graph.</summary>
+    public abstract OnnxType OutputType { get; }
+
     /// <summary>Reads this column's output of the graph <see cref="AddOnnxDecoder"/> wrote into <paramref name="buffer"/>, from its row <paramref name="firstRow"/> on.</summary>
     /// <exception cref="InvalidDataException">The graph produced a value the column cannot have.</exception>
     public abstract void ReadOnnxOutput(OrtValue output, int rows, Array buffer, int firstRow);

@@ -52,7 +52,9 @@ internal sealed class KeyColumn<T> : CategoricalColumn
         return key is ulong k && _levelOf.TryGetValue(k, out int level) ? level : -1;
     }
 
-    protected override (string Table, OnnxType Type) AddOnnxTable(OnnxGraph g) => (g.IntegerConstant(OnnxTypes.Of<T>(), _values), OnnxTypes.Of<T>());
+    public override OnnxType OutputType => OnnxTypes.Of<T>();
+
+    protected override string AddOnnxTable(OnnxGraph g) => g.IntegerConstant(OutputType, _values);
 
     public override void ReadOnnxOutput(OrtValue output, int rows, Array buffer, int firstRow) => ReadLevels<T>(output, rows, buffer, firstRow, _levelOf);
 

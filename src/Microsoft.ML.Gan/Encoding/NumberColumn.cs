@@ -24,7 +24,7 @@ internal sealed class NumberColumn<T> : NumericColumn
     public override ColumnKind Kind => _kind;
     public override DataViewType Type => _kind.Type;
     public override bool IsInteger => s_integer;
-    protected override OnnxType OnnxOutputType => OnnxTypes.Of<T>();
+    public override OnnxType OutputType => OnnxTypes.Of<T>();
 
     public override void ReadOnnxOutput(OrtValue output, int rows, Array buffer, int firstRow)
     {

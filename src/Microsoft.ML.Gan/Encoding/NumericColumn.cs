@@ -27,6 +27,9 @@ internal abstract class NumericColumn : GanColumn
     /// <summary>The share of present values one value needs to become a spike mode.</summary>
     public const double SpikeShare = 0.05;
 
+    /// <summary>The most Gaussian modes, and the most spikes, a saved column may have.</summary>
+    private const int MaximumModes = 1000;
+
     private readonly OutputSpan[] _spans;
     private readonly BayesianGaussianMixture? _mixture;
     private readonly double[] _spikes;
@@ -41,17 +44,23 @@ internal abstract class NumericColumn : GanColumn
         Maximum = state.Maximum;
         RowCount = state.RowCount;
         MissingCount = state.MissingCount;
+        if (!double.IsFinite(Minimum) || !double.IsFinite(Maximum) || Minimum > Maximum)
+            throw new InvalidDataException($"Column '{Name}': the saved range [{Minimum}, {Maximum}] is not a range of finite numbers.");
+        if (RowCount < 1 || MissingCount < 0 || MissingCount >= RowCount)
+            throw new InvalidDataException($"Column '{Name}': the saved counts ({RowCount} rows, {MissingCount} missing) are inconsistent.");
         if (state.ModeMeans is { } means)
         {
             var stds = state.ModeStandardDeviations ?? throw new InvalidDataException($"Column '{Name}': the saved modes lack their standard deviations.");
             var weights = state.ModeWeights ?? throw new InvalidDataException($"Column '{Name}': the saved modes lack their weights.");
             if (stds.Length != means.Length || weights.Length != means.Length)
                 throw new InvalidDataException($"Column '{Name}': the saved modes' means, standard deviations and weights differ in number.");
+            if (means.Length > MaximumModes || means.Any(m => !double.IsFinite(m)) || stds.Any(s => !(s > 0) || !double.IsFinite(s)) || weights.Any(w => !(w >= 0) || !double.IsFinite(w)))
+                throw new InvalidDataException($"Column '{Name}': the saved modes are not {MaximumModes} or fewer Gaussians with finite means, positive deviations and weights.");
             _mixture = new BayesianGaussianMixture(means.Select((m, k) => new MixtureComponent(weights[k], m, stds[k])).ToArray());
         }
         _spikes = state.SpikeValues ?? [];
         _spikeCounts = state.SpikeCounts ?? new long[_spikes.Length];
-        if (_spikeCounts.Length != _spikes.Length || _spikes.Any(v => !double.IsFinite(v)))
+        if (_spikeCounts.Length != _spikes.Length || _spikes.Length > MaximumModes || _spikes.Any(v => !double.IsFinite(v)) || _spikeCounts.Any(n => n < 0))
             throw new InvalidDataException($"Column '{Name}': the saved spike values are inconsistent.");
         // Each mode decodes as offset × scale + mean: a Gaussian mode's scale is 4σ, a spike's is 0 (exactly its value).
         _modeScales = (_mixture?.Components.Select(m => ModeScale * m.StandardDeviation) ?? []).Concat(_spikes.Select(_ => 0.0)).ToArray();
@@ -225,8 +234,6 @@ internal abstract class NumericColumn : GanColumn
         return Math.Clamp(v, Minimum, Maximum);
     }
 
-    /// <summary>The ONNX element type the graph outputs this column as.</summary>
-    protected abstract OnnxType OnnxOutputType { get; }
 
     public override (string Value, OnnxType Type) AddOnnxDecoder(OnnxGraph g, string output, int offset, string? draws, int drawOffset, CategorySampling sampling)
     {
@@ -247,7 +254,7 @@ internal abstract class NumericColumn : GanColumn
         if (IsInteger) v = g.Node("Round", [v]);
         v = g.Node("Min", [g.Node("Max", [v, g.Scalar(Minimum)]), g.Scalar(Maximum)]);
         v = g.Node("Reshape", [v, g.Constant([-1L], 1)]);
-        var type = OnnxOutputType;
+        var type = OutputType;
         if (type != OnnxType.Double) v = g.Node("Cast", [v], ("to", (long)type));
         if (HasMissing)
         {

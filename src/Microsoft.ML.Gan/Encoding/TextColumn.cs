@@ -15,6 +15,7 @@ internal sealed class TextColumn : CategoricalColumn
         : base(state.Name, state.LevelCounts, state.LevelIsMissing, state.Levels?.Length ?? 0)
     {
         Levels = state.Levels!;
+        if (Levels.Any(l => l is null)) throw new InvalidDataException($"Column '{Name}': a saved category is null.");
         _text = Levels.Select(l => l.AsMemory()).ToArray();
         _levels = new Dictionary<string, int>(StringComparer.Ordinal);
         for (int i = 0; i < Levels.Length; i++)
@@ -38,7 +39,9 @@ internal sealed class TextColumn : CategoricalColumn
         _ => -1,
     };
 
-    protected override (string Table, OnnxType Type) AddOnnxTable(OnnxGraph g) => (g.StringConstant(Levels), OnnxType.String);
+    public override OnnxType OutputType => OnnxType.String;
+
+    protected override string AddOnnxTable(OnnxGraph g) => g.StringConstant(Levels);
 
     public override void ReadOnnxOutput(OrtValue output, int rows, Array buffer, int firstRow)
     {

@@ -23,7 +23,9 @@ internal sealed class RowConditions
 
     public int MaximumCandidatesPerRow { get; }
 
-    public long CandidateBudget(long rows) => Math.Max(rows * MaximumCandidatesPerRow, 10_000);
+    /// <summary>Candidates allowed for <paramref name="rows"/> rows: <see cref="MaximumCandidatesPerRow"/> a row (saturating), at least 10,000.</summary>
+    public long CandidateBudget(long rows) =>
+        Math.Max(rows > long.MaxValue / MaximumCandidatesPerRow ? long.MaxValue : rows * MaximumCandidatesPerRow, 10_000);
 
     public bool Honoured(DecodedRows rows, int row)
     {

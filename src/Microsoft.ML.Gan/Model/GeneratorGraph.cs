@@ -40,6 +40,6 @@ internal static class GeneratorGraph
             offset += column.Width;
             drawOffset += column.DrawCount;
         }
-        return g.ToModel(ModelDescription.LibraryVersionNow, metadata);
+        return OnnxSeal.Seal(g.ToModel(ModelDescription.LibraryVersionNow, metadata));
     }
 }

@@ -12,8 +12,17 @@ namespace Microsoft.ML.Gan.Model;
 /// </summary>
 internal sealed class ModelDescription
 {
-    /// <summary>2: conditional, residual generators and mode-specific columns (version 1 files are refused clearly).</summary>
-    public const int CurrentFormat = 2;
+    /// <summary>
+    /// 3: every file carries an integrity record (SHA-256 of its bytes). 2 (release 0.1.0) is read too; version 1
+    /// files are refused clearly.
+    /// </summary>
+    public const int CurrentFormat = 3;
+
+    /// <summary>The first format whose files must carry an integrity record.</summary>
+    public const int SealedFormat = 3;
+
+    /// <summary>The oldest format this library reads.</summary>
+    public const int OldestReadableFormat = 2;
 
     public int FormatVersion { get; set; }
     public string? LibraryVersion { get; set; }

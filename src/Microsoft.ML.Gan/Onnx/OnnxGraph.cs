@@ -56,6 +56,9 @@ internal sealed class OnnxGraph
     /// <summary>IR version 8 goes with opset 17.</summary>
     public const int IrVersion = 8;
 
+    /// <summary>ModelProto's metadata_props field.</summary>
+    public const int MetadataPropsField = 14;
+
     private const string Prefix = "gan::";
 
     private readonly List<ProtoWriter> _nodes = [];
@@ -162,7 +165,7 @@ internal sealed class OnnxGraph
             .Int64(5, 1)
             .Message(7, graph)
             .Message(8, new ProtoWriter().String(1, "").Int64(2, OpsetVersion));
-        foreach (var (key, value) in metadata) model.Message(14, new ProtoWriter().String(1, key).String(2, value));
+        foreach (var (key, value) in metadata) model.Message(MetadataPropsField, new ProtoWriter().String(1, key).String(2, value));
         return model.ToArray();
     }
 

@@ -1,3 +1,4 @@
+using Microsoft.ML.Gan.Common;
 using Microsoft.ML.Gan.Encoding;
 using Microsoft.ML.Gan.Model;
 
@@ -8,32 +9,56 @@ internal delegate void RowInputs(int row, Span<float> noise, Span<float> uniform
 
 /// <summary>
 /// Generates rows with a model's scoring graph through ONNX Runtime, on the provider <see cref="GanScoringOptions"/>
-/// chose. Each row's result depends only on its inputs; any number of threads may generate at once.
+/// chose (the session is made on first use). Owns the model: disposing waits for the generations in flight, frees
+/// the session and the model's weights, and makes every later use throw <see cref="ObjectDisposedException"/>, so
+/// a view that outlives its model never reads freed memory. Each row's result depends only on its inputs; any
+/// number of threads may generate at once.
 /// </summary>
 internal sealed class GeneratorSession : IDisposable
 {
-    private readonly GanModel _model;
-    private readonly OnnxScorer _scorer;
+    private readonly Lazy<OnnxScorer> _scorer;
 
-    public GeneratorSession(GanModel model, GanScoringOptions options)
+    /// <param name="created">Told which execution provider the session got, when it is made (for the log).</param>
+    public GeneratorSession(GanModel model, GanScoringOptions options, Action<ScoringProvider>? created = null)
     {
-        _model = model;
+        Model = model;
         Options = options;
-        _scorer = OnnxScorer.Create(model.ScoringGraph, model.Signature, model.Encoder, options);
+        Lifetime = new Lifetime(nameof(GanTransformer));
+        _scorer = new Lazy<OnnxScorer>(() =>
+        {
+            var scorer = OnnxScorer.Create(model.ScoringGraph, model.Signature, model.Encoder, options);
+            created?.Invoke(scorer.Provider);
+            return scorer;
+        });
     }
+
+    public GanModel Model { get; }
 
     public GanScoringOptions Options { get; }
 
-    public ScoringProvider Provider => _scorer.Provider;
+    /// <summary>Held by every use of the model and its session; ended by <see cref="Dispose"/>.</summary>
+    public Lifetime Lifetime { get; }
+
+    public ScoringProvider Provider
+    {
+        get
+        {
+            using var use = Lifetime.Enter();
+            return _scorer.Value.Provider;
+        }
+    }
 
     /// <summary>
     /// Generates <paramref name="rows"/> rows into <paramref name="into"/> (from its row 0): for each row,
     /// <paramref name="inputs"/> supplies its noise vector and uniforms; ONNX Runtime runs the graph on all of them at
     /// once. Each row's condition is drawn from its uniforms, or is <paramref name="fixedCondition"/> for every row.
     /// </summary>
+    /// <exception cref="ObjectDisposedException">The model has been disposed.</exception>
     public void Generate(int rows, RowInputs inputs, DecodedRows into, FixedCondition? fixedCondition = null)
     {
-        var signature = _model.Signature;
+        using var use = Lifetime.Enter();
+        var scorer = _scorer.Value;
+        var signature = Model.Signature;
         int nz = signature.Noise.Width, nd = signature.DecodeDraws, perRow = signature.UniformsPerRow, nc = signature.ConditionWidth;
         var pool = System.Buffers.ArrayPool<float>.Shared;
         float[] noise = pool.Rent(rows * nz), uniforms = pool.Rent(Math.Max(1, rows * perRow)), draws = pool.Rent(Math.Max(1, rows * nd)),
@@ -45,7 +70,7 @@ internal sealed class GeneratorSession : IDisposable
             int chunks = (rows + Chunk - 1) / Chunk;
             if (chunks <= 1) Fill(0, rows);
             else Parallel.For(0, chunks, k => Fill(k * Chunk, Math.Min(rows, (k + 1) * Chunk)));
-            _scorer.Run(noise, condition, draws, rows, into, 0);
+            scorer.Run(noise, condition, draws, rows, into, 0);
         }
         finally
         {
@@ -66,5 +91,10 @@ internal sealed class GeneratorSession : IDisposable
         }
     }
 
-    public void Dispose() => _scorer.Dispose();
+    /// <summary>Waits for generations in flight, then frees the session and the model.</summary>
+    public void Dispose() => Lifetime.End(() =>
+    {
+        if (_scorer.IsValueCreated) _scorer.Value.Dispose();
+        Model.Dispose();
+    });
 }

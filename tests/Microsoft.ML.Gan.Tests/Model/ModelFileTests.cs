@@ -93,12 +93,12 @@ public sealed class ModelFileTests
     {
         string path = PathOf("mismatch.zip");
         s_model.Save(path);
-        using (var zip = ZipFile.Open(path, ZipArchiveMode.Update))
+        Hostile.HostileFiles.EditZip(path, zip =>
         {
             zip.GetEntry("generator.bin")!.Delete();
             using var entry = zip.CreateEntry("generator.bin").Open();
             entry.Write(new byte[100]);
-        }
+        });
         var e = Assert.ThrowsExactly<InvalidDataException>(() => s_ml.Gan().LoadModel(path));
         StringAssert.Contains(e.Message, "generator weights");
     }
@@ -108,17 +108,10 @@ public sealed class ModelFileTests
     {
         string path = PathOf("future.zip");
         s_model.Save(path);
-        using (var zip = ZipFile.Open(path, ZipArchiveMode.Update))
-        {
-            var entry = zip.GetEntry("manifest.json")!;
-            string text;
-            using (var reader = new StreamReader(entry.Open())) text = reader.ReadToEnd();
-            entry.Delete();
-            using var writer = new StreamWriter(zip.CreateEntry("manifest.json").Open());
-            writer.Write(text.Replace($"\"FormatVersion\": {Microsoft.ML.Gan.Model.ModelDescription.CurrentFormat}", "\"FormatVersion\": 99"));
-        }
+        Hostile.HostileFiles.EditManifest(path, manifest => manifest["FormatVersion"] = 99);
         var e = Assert.ThrowsExactly<InvalidDataException>(() => s_ml.Gan().LoadModel(path));
         StringAssert.Contains(e.Message, "format version 99");
+        StringAssert.Contains(e.Message, "update Microsoft.ML.Gan");
     }
 
     [TestMethod]

@@ -1,0 +1,105 @@
+using Microsoft.ML.Gan.Encoding;
+using Microsoft.ML.Gan.Networks;
+
+namespace Microsoft.ML.Gan.Model;
+
+/// <summary>
+/// Checks a description read from a file before anything is built from it: its format, its options (in range, and
+/// describing a network of bounded size), its columns (names, kinds and each kind's own state). Every problem is an
+/// <see cref="InvalidDataException"/> naming the file and the field, raised here, at load, never later.
+/// </summary>
+internal static class ModelValidation
+{
+    /// <summary>The widest layer, noise vector or encoded row a model file may declare.</summary>
+    public const int MaximumWidth = 1 << 16;
+
+    /// <summary>The most hidden layers a model file may declare.</summary>
+    public const int MaximumLayers = 64;
+
+    /// <summary>The most columns a model file may declare.</summary>
+    public const int MaximumColumns = 10_000;
+
+    /// <summary>The most generator parameters a model file may declare (1 GiB of weights).</summary>
+    public const long MaximumParameters = 1L << 28;
+
+    /// <summary>Bytes TorchSharp's weight file may add to the parameters themselves (names, shapes, per tensor).</summary>
+    private const int WeightFileOverheadPerTensor = 1024;
+
+    public static (TabularEncoder Encoder, TrainingRecord Training) Check(ModelDescription description, string source)
+    {
+        if (description.FormatVersion > ModelDescription.CurrentFormat)
+            throw ModelFile.Bad(source, $"it has format version {description.FormatVersion}, newer than this library's {ModelDescription.CurrentFormat}: update Microsoft.ML.Gan to read it");
+        if (description.FormatVersion < ModelDescription.OldestReadableFormat)
+            throw ModelFile.Bad(source, $"it has format version {description.FormatVersion}; this library reads versions {ModelDescription.OldestReadableFormat} to {ModelDescription.CurrentFormat}");
+        var training = description.Options ?? throw ModelFile.Bad(source, "its manifest lacks the options");
+        var states = description.Columns ?? throw ModelFile.Bad(source, "its manifest lacks the columns");
+        if (states.Length == 0 || states.Length > MaximumColumns)
+            throw ModelFile.Bad(source, $"its manifest declares {states.Length:N0} columns; a model has 1 to {MaximumColumns:N0}");
+        if (description.TrainingRows < 0) throw ModelFile.Bad(source, $"its TrainingRows is {description.TrainingRows}");
+
+        CheckOptions(training, source);
+        var reserved = GeneratorSignature.ReservedNames(training.NoiseColumnName);
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        var columns = new GanColumn[states.Length];
+        for (int c = 0; c < states.Length; c++)
+        {
+            var state = states[c] ?? throw ModelFile.Bad(source, $"column {c + 1} of its manifest is null");
+            if (string.IsNullOrWhiteSpace(state.Name)) throw ModelFile.Bad(source, $"column {c + 1} of its manifest has no name");
+            string name = Common.Text.Printable(state.Name, 100);
+            if (!names.Add(state.Name)) throw ModelFile.Bad(source, $"its manifest names column '{name}' twice");
+            if (reserved.Contains(state.Name)) throw ModelFile.Bad(source, $"its column '{name}' has the name of an input of the generator's graph");
+            try
+            {
+                columns[c] = ColumnKinds.Restore(state); // each kind checks its own state
+            }
+            catch (Exception e) when (e is InvalidDataException or ArgumentException or OverflowException or InvalidCastException)
+            {
+                throw ModelFile.Bad(source, $"its column '{name}' is not valid ({Common.Text.Printable(e.Message)})", e);
+            }
+        }
+        var encoder = new TabularEncoder(columns);
+        if (encoder.Width > MaximumWidth) throw ModelFile.Bad(source, $"its columns encode to {encoder.Width:N0} features, more than the {MaximumWidth:N0} a model may have");
+        long parameters = ParameterCount(GanModel.ShapeFor(encoder, training));
+        if (parameters > MaximumParameters)
+            throw ModelFile.Bad(source, $"its options describe a generator of {parameters:N0} parameters, more than the {MaximumParameters:N0} this library builds from a file");
+        return (encoder, training);
+    }
+
+    private static void CheckOptions(TrainingRecord training, string source)
+    {
+        try
+        {
+            training.ToOptions().Validate();
+        }
+        catch (ArgumentException e)
+        {
+            throw ModelFile.Bad(source, $"its options are out of range ({Common.Text.Printable(e.Message)})", e);
+        }
+        if (training.NoiseDimension > MaximumWidth) throw ModelFile.Bad(source, $"its NoiseDimension is {training.NoiseDimension:N0}, more than {MaximumWidth:N0}");
+        foreach (var (layers, name) in new[] { (training.GeneratorLayers, nameof(training.GeneratorLayers)), (training.DiscriminatorLayers, nameof(training.DiscriminatorLayers)) })
+        {
+            if (layers.Length > MaximumLayers) throw ModelFile.Bad(source, $"its {name} lists {layers.Length:N0} layers, more than {MaximumLayers}");
+            if (layers.Any(w => w > MaximumWidth)) throw ModelFile.Bad(source, $"its {name} has a layer wider than {MaximumWidth:N0}");
+        }
+    }
+
+    /// <summary>The generator's parameter count: weights, biases and batch-norm scales and shifts.</summary>
+    public static long ParameterCount(GeneratorShape shape)
+    {
+        long count = 0, width = shape.InputWidth;
+        foreach (int hidden in shape.HiddenLayers)
+        {
+            count += width * hidden + hidden + (shape.BatchNorm ? 2L * hidden : 0);
+            width = shape.Residual ? width + hidden : hidden;
+        }
+        return count + width * shape.OutputWidth + shape.OutputWidth;
+    }
+
+    /// <summary>The most bytes the generator's weight file can take: its parameters and batch-norm statistics as floats, and per-tensor headers.</summary>
+    public static long MaximumWeightBytes(GeneratorShape shape)
+    {
+        long statistics = shape.BatchNorm ? 3L * shape.HiddenLayers.Sum() : 0; // running mean, variance, batch count
+        int tensors = shape.HiddenLayers.Count * (shape.BatchNorm ? 7 : 2) + 2;
+        return 8 * (ParameterCount(shape) + statistics) + (long)tensors * WeightFileOverheadPerTensor + 4096;
+    }
+}

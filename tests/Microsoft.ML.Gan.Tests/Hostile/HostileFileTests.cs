@@ -1,0 +1,273 @@
+using System.Text.Json.Nodes;
+using Microsoft.ML.Data;
+using Microsoft.ML.Gan.Model;
+
+namespace Microsoft.ML.Gan.Tests.Hostile;
+
+/// <summary>
+/// Model files from a stranger: every corrupt, truncated, bombed or lying file is refused at load with an
+/// <see cref="InvalidDataException"/> that names the file, within bounded memory, leaving the file as it was; none
+/// crashes the process, and none loads and then fails.
+/// </summary>
+[TestClass]
+public sealed class HostileFileTests
+{
+    /// <summary>Managed memory one refused file may cost, beyond its own bytes.</summary>
+    private const long MemoryBound = 48L << 20;
+
+    private static MLContext s_ml = null!;
+    private static GanTransformer s_model = null!;
+    private static string s_folder = null!;
+    private static string s_zip = null!, s_onnx = null!, s_mlnet = null!;
+    private static long s_peakBefore;
+
+    [ClassInitialize]
+    public static void Make(TestContext _)
+    {
+        s_peakBefore = System.Diagnostics.Process.GetCurrentProcess().PeakWorkingSet64;
+        s_ml = new MLContext(1);
+        s_folder = Directory.CreateTempSubdirectory("gan-hostile-").FullName;
+        var rows = TestTables.MixedRows(300, seed: 4);
+        var data = s_ml.Data.LoadFromEnumerable(rows);
+        var table = s_ml.Transforms.Conversion.MapValueToKey("CityKey", "City").Fit(data).Transform(data);
+        s_model = s_ml.Gan().Train(new GanTrainer.Options
+        {
+            Epochs = 2, BatchSize = 50, NoiseDimension = 4, GeneratorLayers = [16], DiscriminatorLayers = [16], Seed = 3, MissingCategoryTokens = ["", "?"],
+        }).Fit(table);
+        s_zip = Path.Combine(s_folder, "good.zip");
+        s_onnx = Path.Combine(s_folder, "good.onnx");
+        s_mlnet = Path.Combine(s_folder, "good.mlnet.zip");
+        s_model.Save(s_zip);
+        s_model.SaveAsOnnx(s_onnx);
+        s_ml.Gan().SaveModel(s_model, null, s_mlnet);
+    }
+
+    [ClassCleanup]
+    public static void Cleanup()
+    {
+        s_model?.Dispose();
+        if (s_folder is not null) Directory.Delete(s_folder, recursive: true);
+        // All the hostile files of this class together raised the process's peak working set by less than this.
+        long grown = System.Diagnostics.Process.GetCurrentProcess().PeakWorkingSet64 - s_peakBefore;
+        Assert.IsLessThan(768L << 20, grown, $"peak working set grew by {grown >> 20} MiB");
+    }
+
+    /// <summary>Loads <paramref name="bytes"/> from a file and asserts the refusal: the type, the file named, the memory, the file untouched.</summary>
+    private static InvalidDataException Refused(byte[] bytes, string name, Func<string, GanTransformer>? load = null)
+    {
+        string path = Path.Combine(s_folder, name);
+        File.WriteAllBytes(path, bytes);
+        long before = GC.GetTotalAllocatedBytes(precise: true);
+        var e = Assert.ThrowsExactly<InvalidDataException>(() => (load ?? (p => s_ml.Gan().LoadModel(p)))(path).Dispose(), name);
+        long allocated = GC.GetTotalAllocatedBytes(precise: true) - before;
+        StringAssert.Contains(e.Message, path, "the message names the file");
+        Assert.IsTrue(e.Message.All(c => !char.IsControl(c) || c is '\n' or '\t'), $"{name}: the message holds no raw bytes: {e.Message}");
+        Assert.IsLessThan(MemoryBound + 4L * bytes.Length, allocated, $"{name}: {allocated >> 20} MiB allocated to refuse it");
+        CollectionAssert.AreEqual(bytes, File.ReadAllBytes(path), $"{name}: the file is left as it was");
+        return e;
+    }
+
+    [TestMethod]
+    public void TheGoodFilesLoad()
+    {
+        foreach (string path in new[] { s_zip, s_onnx, s_mlnet })
+        {
+            using var loaded = s_ml.Gan().LoadModel(path);
+            CollectionAssert.AreEqual(TestTables.Dump(s_model.Generate(100, seed: 1)), TestTables.Dump(loaded.Generate(100, seed: 1)), path);
+        }
+    }
+
+    [TestMethod]
+    public void AFlippedBitAnywhereInAModelZipIsRefused()
+    {
+        var good = File.ReadAllBytes(s_zip);
+        int refused = 0;
+        foreach (int position in HostileFiles.Positions(good.Length, 300))
+        {
+            Refused(HostileFiles.Flip(good, position, position % 8), "flipped.zip");
+            refused++;
+        }
+        Assert.IsGreaterThan(400, refused);
+    }
+
+    [TestMethod]
+    public void AFlippedBitAnywhereInAnOnnxFileIsRefused()
+    {
+        var good = File.ReadAllBytes(s_onnx);
+        foreach (int position in HostileFiles.Positions(good.Length, 300))
+            Refused(HostileFiles.Flip(good, position, (position * 3) % 8), "flipped.onnx");
+        foreach (int position in HostileFiles.Positions(good.Length, 60))
+            Refused(HostileFiles.Flip(good, position, position % 8), "flipped-onnx.onnx", p => s_ml.Gan().LoadOnnx(p));
+    }
+
+    [TestMethod]
+    public void AFlippedBitInTheGraphOfAnMlNetModelIsRefused()
+    {
+        // ML.NET's own entries are ML.NET's format; the graph it carries is the library's, with its integrity record.
+        var good = File.ReadAllBytes(s_mlnet);
+        int refusedOrUnchanged = 0;
+        foreach (int position in HostileFiles.Positions(good.Length, 80))
+        {
+            var flipped = HostileFiles.Flip(good, position, position % 8);
+            string path = Path.Combine(s_folder, "flipped.mlnet.zip");
+            File.WriteAllBytes(path, flipped);
+            try
+            {
+                using var loaded = s_ml.Gan().LoadModel(path);
+                // A flip in ML.NET's bookkeeping that ML.NET ignores: the GAN it gives back is the same.
+                CollectionAssert.AreEqual(TestTables.Dump(s_model.Generate(50, seed: 2)), TestTables.Dump(loaded.Generate(50, seed: 2)), $"byte {position}");
+            }
+            catch (InvalidDataException e)
+            {
+                StringAssert.Contains(e.Message, path);
+            }
+            refusedOrUnchanged++;
+        }
+        Assert.IsGreaterThan(100, refusedOrUnchanged);
+    }
+
+    [TestMethod]
+    public void TruncatedFilesAreRefused()
+    {
+        foreach (var (path, name) in new[] { (s_zip, "truncated.zip"), (s_onnx, "truncated.onnx"), (s_mlnet, "truncated.mlnet.zip") })
+        {
+            var good = File.ReadAllBytes(path);
+            foreach (int length in new[] { 0, 1, 2, 10, 100, 1000 }.Concat(Enumerable.Range(1, 20).Select(k => (int)((long)k * good.Length / 21))).Append(good.Length - 1).Where(l => l < good.Length))
+            {
+                if (length == 0)
+                {
+                    Refused([], name);
+                    continue;
+                }
+                Refused(good[..length], name);
+            }
+        }
+    }
+
+    [TestMethod]
+    public void DecompressionBombsAreRefusedWithinBoundedMemory()
+    {
+        // 256 MiB of zeros behind each entry, from files of a few hundred kilobytes.
+        foreach (string entry in new[] { "manifest.json", "generator.bin" })
+        {
+            string bomb = Path.Combine(s_folder, $"bomb-{entry}.zip");
+            HostileFiles.Bomb(s_zip, bomb, entry, 256L << 20);
+            var bytes = File.ReadAllBytes(bomb);
+            Assert.IsLessThan(2L << 20, bytes.Length, "the bomb is small");
+            var e = Refused(bytes, $"refused-bomb-{entry}.zip");
+            StringAssert.Contains(e.Message, "bytes");
+        }
+    }
+
+    /// <summary>Each lie a manifest can tell, told in a re-sealed model zip: refused at load, naming the field.</summary>
+    public static IEnumerable<object[]> ManifestLies() =>
+    [
+        ["noise of a million", (Action<JsonObject>)(m => m["Options"]!["NoiseDimension"] = 1_000_000), "NoiseDimension"],
+        ["noise of two billion", (Action<JsonObject>)(m => m["Options"]!["NoiseDimension"] = 2_000_000_000), "NoiseDimension"],
+        ["a layer of a million", (Action<JsonObject>)(m => m["Options"]!["GeneratorLayers"] = new JsonArray(1_000_000)), "GeneratorLayers"],
+        ["a thousand layers", (Action<JsonObject>)(m => m["Options"]!["GeneratorLayers"] = new JsonArray(Enumerable.Repeat(8, 1000).Select(v => (JsonNode)v).ToArray())), "GeneratorLayers"],
+        ["a huge network", (Action<JsonObject>)(m => m["Options"]!["GeneratorLayers"] = new JsonArray(60_000, 60_000)), "parameters"],
+        ["options out of range", (Action<JsonObject>)(m => m["Options"]!["Pac"] = 0), "options are out of range"],
+        ["no options", (Action<JsonObject>)(m => m.Remove("Options")), "options"],
+        ["no columns", (Action<JsonObject>)(m => m["Columns"] = new JsonArray()), "columns"],
+        ["a null column", (Action<JsonObject>)(m => m["Columns"]!.AsArray()[0] = null), "null"],
+        ["a column without a name", (Action<JsonObject>)(m => Column(m, "Height")["Name"] = ""), "no name"],
+        ["a column named twice", (Action<JsonObject>)(m => Column(m, "Age")["Name"] = "Height"), "twice"],
+        ["a column named like an input", (Action<JsonObject>)(m => Column(m, "Age")["Name"] = "Condition"), "input of the generator"],
+        ["an unknown kind", (Action<JsonObject>)(m => Column(m, "Age")["Kind"] = "Complex"), "'Complex'"],
+        ["a category count of long.MaxValue", (Action<JsonObject>)(m => Column(m, "City")["LevelCounts"]!.AsArray()[0] = long.MaxValue), "overflow"],
+        ["all category counts zero", (Action<JsonObject>)(m => Column(m, "City")["LevelCounts"] = new JsonArray(0, 0, 0, 0, 0)), "all zero"],
+        ["a negative count", (Action<JsonObject>)(m => Column(m, "Segment")["LevelCounts"]!.AsArray()[0] = -5), "negative"],
+        ["counts for fewer categories", (Action<JsonObject>)(m => Column(m, "City")["LevelCounts"] = new JsonArray(3, 4)), "inconsistent"],
+        ["a key count of ten billion", (Action<JsonObject>)(m => Column(m, "CityKey")["KeyCount"] = 10_000_000_000L), "key count"],
+        ["a key value beyond its count", (Action<JsonObject>)(m => Column(m, "CityKey")["KeyCount"] = 2), "outside the key's range"],
+        ["a key of a raw type keys cannot have", (Action<JsonObject>)(m => Column(m, "CityKey")["KeyRawType"] = "Int32"), "raw type"],
+        ["Boolean values other than 0 and 1", (Action<JsonObject>)(m => Column(m, "Owner")["Values"] = new JsonArray(0, 7)), "false and true"],
+        ["a null category", (Action<JsonObject>)(m => Column(m, "City")["Levels"]!.AsArray()[0] = null), "null"],
+        ["minimum above maximum", (Action<JsonObject>)(m => { Column(m, "Height")["Minimum"] = 200; Column(m, "Height")["Maximum"] = 100; }), "range"],
+        ["an infinite maximum", (Action<JsonObject>)(m => Column(m, "Height")["Maximum"] = "Infinity"), "range"],
+        ["more missing than rows", (Action<JsonObject>)(m => Column(m, "Income")["MissingCount"] = 1_000_000), "counts"],
+        ["a mode with no spread", (Action<JsonObject>)(m => Column(m, "Height")["ModeStandardDeviations"]!.AsArray()[0] = 0), "modes"],
+        ["modes of different lengths", (Action<JsonObject>)(m => Column(m, "Height")["ModeWeights"] = new JsonArray(1)), "differ in number"],
+        ["a format from the future", (Action<JsonObject>)(m => m["FormatVersion"] = 4), "format version 4"],
+        ["format 1", (Action<JsonObject>)(m => m["FormatVersion"] = 1), "format version 1"],
+    ];
+
+    private static JsonObject Column(JsonObject manifest, string name) =>
+        manifest["Columns"]!.AsArray().Select(c => c!.AsObject()).First(c => (string?)c["Name"] == name);
+
+    [TestMethod]
+    [DynamicData(nameof(ManifestLies))]
+    public void ALyingManifestIsRefusedAtLoad(string lie, Action<JsonObject> edit, string named)
+    {
+        string path = Path.Combine(s_folder, "lie.zip");
+        File.Copy(s_zip, path, overwrite: true);
+        HostileFiles.EditManifest(path, edit);
+        var e = Refused(File.ReadAllBytes(path), "lying.zip");
+        StringAssert.Contains(e.Message, named, lie);
+    }
+
+    [TestMethod]
+    [DynamicData(nameof(ManifestLies))]
+    public void ALyingDescriptionInAnOnnxFileIsRefusedAtLoad(string lie, Action<JsonObject> edit, string named)
+    {
+        var e = Refused(HostileFiles.OnnxWithDescription(s_model.Model, edit), "lying.onnx");
+        StringAssert.Contains(e.Message, named, lie);
+    }
+
+    /// <summary>Descriptions that are valid on their own but not for the graph they travel with.</summary>
+    public static IEnumerable<object[]> GraphLies() =>
+    [
+        ["another noise size", (Action<JsonObject>)(m => m["Options"]!["NoiseDimension"] = 7), CategorySampling.Sample, "input 'Noise'"],
+        ["another noise name", (Action<JsonObject>)(m => m["Options"]!["NoiseColumnName"] = "Z"), CategorySampling.Sample, "inputs"],
+        ["a renamed column", (Action<JsonObject>)(m => Column(m, "Age")["Name"] = "Years"), CategorySampling.Sample, "outputs"],
+        ["another number type", (Action<JsonObject>)(m => Column(m, "Age")["Kind"] = "Single"), CategorySampling.Sample, "output 'Age'"],
+        ["a category dropped", (Action<JsonObject>)(m => DropLastCategory(Column(m, "City"))), CategorySampling.Sample, "input"],
+        ["sampling told, argmax graph", (Action<JsonObject>)(m => m["Options"]!["CategorySampling"] = "Sample"), CategorySampling.ArgMax, "input"],
+        ["argmax told, sampling graph", (Action<JsonObject>)(m => m["Options"]!["CategorySampling"] = "ArgMax"), CategorySampling.Sample, "input"],
+        ["no missing values told", (Action<JsonObject>)(m => Column(m, "Income")["MissingCount"] = 0), CategorySampling.Sample, "input"],
+        ["unconditional told", (Action<JsonObject>)(m => m["Options"]!["ConditionalGenerator"] = false), CategorySampling.Sample, "input"],
+        ["a narrower range told", (Action<JsonObject>)(m => Column(m, "Height")["Maximum"] = 151), CategorySampling.Sample, "came out as"],
+        ["other category names told", (Action<JsonObject>)(m => Column(m, "Segment")["Levels"] = new JsonArray("", "X", "Y")), CategorySampling.Sample, "trial run"],
+    ];
+
+    private static void DropLastCategory(JsonObject column)
+    {
+        foreach (string field in new[] { "Levels", "LevelCounts", "LevelIsMissing" }) column[field]!.AsArray().RemoveAt(column[field]!.AsArray().Count - 1);
+    }
+
+    [TestMethod]
+    [DynamicData(nameof(GraphLies))]
+    public void AGraphThatDoesNotMatchItsDescriptionIsRefusedAtLoad(string lie, Action<JsonObject> edit, CategorySampling graph, string named)
+    {
+        var e = Refused(HostileFiles.OnnxWithDescription(s_model.Model, edit, graph), "mismatched.onnx");
+        StringAssert.Contains(e.Message, "does not match its description", lie);
+        StringAssert.Contains(e.Message, named, lie);
+    }
+
+    [TestMethod]
+    public void WeightsOfAnotherShapeAreRefusedAtLoad()
+    {
+        // A manifest that still passes its own checks but describes wider layers than the weights hold.
+        string path = Path.Combine(s_folder, "wider.zip");
+        File.Copy(s_zip, path, overwrite: true);
+        HostileFiles.EditManifest(path, m => m["Options"]!["GeneratorLayers"] = new JsonArray(32));
+        var e = Refused(File.ReadAllBytes(path), "wider.zip");
+        StringAssert.Contains(e.Message, "generator weights");
+    }
+
+    [TestMethod]
+    public void GarbageIsRefusedWithAPrintableMessage()
+    {
+        var random = new Random(5);
+        foreach (int length in new[] { 3, 64, 5000 })
+        {
+            var garbage = new byte[length];
+            random.NextBytes(garbage);
+            Refused(garbage, $"garbage-{length}.bin");
+            garbage[0] = (byte)'P';
+            garbage[1] = (byte)'K';
+            Refused(garbage, $"garbage-zip-{length}.zip");
+        }
+    }
+}

@@ -1,0 +1,84 @@
+using System.IO.Compression;
+using System.Text.Json.Nodes;
+using Microsoft.ML.Gan.Model;
+using Microsoft.ML.Gan.Networks;
+
+namespace Microsoft.ML.Gan.Tests.Hostile;
+
+/// <summary>
+/// Makes the files an attacker or a broken disk would hand the loader: bit flips, truncations, decompression bombs,
+/// and manifests or graphs that lie. Edits that the integrity record would catch are re-sealed, as an attacker who
+/// recomputes the hash would, so that the checks behind the record are tested too.
+/// </summary>
+internal static class HostileFiles
+{
+    /// <summary>Edits a model zip in place, then makes its integrity record match again.</summary>
+    public static void EditZip(string path, Action<ZipArchive> edit)
+    {
+        using (var zip = ZipFile.Open(path, ZipArchiveMode.Update)) edit(zip);
+        File.WriteAllBytes(path, ModelFile.Reseal(File.ReadAllBytes(path)));
+    }
+
+    /// <summary>Edits a model zip's manifest (as JSON) in place and re-seals the file.</summary>
+    public static void EditManifest(string path, Action<JsonObject> edit) => EditZip(path, zip =>
+    {
+        var entry = zip.GetEntry("manifest.json")!;
+        JsonObject manifest;
+        using (var stream = entry.Open()) manifest = JsonNode.Parse(stream)!.AsObject();
+        edit(manifest);
+        entry.Delete();
+        using var writer = new StreamWriter(zip.CreateEntry("manifest.json").Open());
+        writer.Write(manifest.ToJsonString());
+    });
+
+    /// <summary>
+    /// An .onnx file with <paramref name="model"/>'s real graph but the description <paramref name="lie"/> makes of
+    /// its manifest, sealed: what someone who edits the metadata and recomputes the hash would hand over.
+    /// </summary>
+    public static byte[] OnnxWithDescription(GanModel model, Action<JsonObject> lie, CategorySampling? graphSampling = null)
+    {
+        var sampling = graphSampling ?? model.Training.CategorySampling;
+        var signature = model.SignatureFor(sampling);
+        var truth = model.Describe(sampling);
+        var description = JsonNode.Parse(truth.ToJson())!.AsObject();
+        lie(description);
+        // The plain-word metadata stays true; the description the loader reads is the lie.
+        var metadata = OnnxMetadata.Create(truth, signature)
+            .Select(kv => kv.Key == OnnxMetadata.ManifestKey ? new KeyValuePair<string, string>(kv.Key, description.ToJsonString()) : kv);
+        return GeneratorGraph.Build(model.Encoder, FoldedGenerator.From(model.Generator!), signature, metadata);
+    }
+
+    /// <summary>A copy of <paramref name="bytes"/> with bit <paramref name="bit"/> of byte <paramref name="position"/> flipped.</summary>
+    public static byte[] Flip(byte[] bytes, int position, int bit)
+    {
+        var copy = (byte[])bytes.Clone();
+        copy[position] ^= (byte)(1 << bit);
+        return copy;
+    }
+
+    /// <summary>About <paramref name="count"/> positions spread over a file, every byte of its first and last 64 included.</summary>
+    public static IEnumerable<int> Positions(int length, int count)
+    {
+        var positions = new SortedSet<int>();
+        for (int i = 0; i < Math.Min(64, length); i++)
+        {
+            positions.Add(i);
+            positions.Add(length - 1 - i);
+        }
+        for (int k = 0; k < count; k++) positions.Add((int)((long)k * length / count));
+        return positions;
+    }
+
+    /// <summary>A model zip whose entry <paramref name="entry"/> inflates to <paramref name="bytes"/> zero bytes from a small file, re-sealed.</summary>
+    public static void Bomb(string goodZip, string path, string entry, long bytes)
+    {
+        File.Copy(goodZip, path, overwrite: true);
+        EditZip(path, zip =>
+        {
+            zip.GetEntry(entry)!.Delete();
+            using var stream = zip.CreateEntry(entry, CompressionLevel.SmallestSize).Open();
+            var zeros = new byte[1 << 20];
+            for (long written = 0; written < bytes; written += zeros.Length) stream.Write(zeros);
+        });
+    }
+}
