@@ -16,7 +16,8 @@ internal sealed class DiscriminatorNetwork : nn.Module<Tensor, Tensor>
     private readonly Sequential _layers;
     private readonly int _packedWidth;
 
-    public DiscriminatorNetwork(int inputWidth, IReadOnlyList<int> hidden, double dropout, int pac = 1)
+    /// <param name="random">The training's own generator, for the dropout masks.</param>
+    public DiscriminatorNetwork(int inputWidth, IReadOnlyList<int> hidden, double dropout, int pac, torch.Generator random)
         : base("discriminator")
     {
         Pac = pac;
@@ -27,7 +28,7 @@ internal sealed class DiscriminatorNetwork : nn.Module<Tensor, Tensor>
         {
             modules.Add(($"linear{i}", nn.Linear(width, hidden[i])));
             modules.Add(($"leaky{i}", nn.LeakyReLU(0.2)));
-            if (dropout > 0) modules.Add(($"dropout{i}", nn.Dropout(dropout)));
+            if (dropout > 0) modules.Add(($"dropout{i}", new SeededDropout(dropout, random)));
             width = hidden[i];
         }
         modules.Add(("output", nn.Linear(width, 1)));

@@ -29,8 +29,8 @@ internal static class GanTraining
         var device = deviceChoice.ToDevice();
         var (batch, pac) = BatchShape(rows, options, channel);
 
-        // Weight initialisation and dropout use TorchSharp's global generator; everything else uses our own.
-        random.manual_seed(seed);
+        // Every random draw (weights, dropout, batches, noise) comes from this generator: TorchSharp's process-wide one
+        // is shared with whatever else runs in the process.
         using var rng = new torch.Generator((ulong)seed, device);
 
         var layout = new ConditionLayout(encoder);
@@ -40,8 +40,10 @@ internal static class GanTraining
         try
         {
             generator.to(device);
-            using var discriminator = new DiscriminatorNetwork(encoder.Width + generator.Shape.ConditionWidth, options.DiscriminatorLayers, options.DiscriminatorDropout, pac);
+            SeededInitialization.Apply(generator, rng);
+            using var discriminator = new DiscriminatorNetwork(encoder.Width + generator.Shape.ConditionWidth, options.DiscriminatorLayers, options.DiscriminatorDropout, pac, rng);
             discriminator.to(device);
+            SeededInitialization.Apply(discriminator, rng);
             using var data = tensor(matrix, [rows, encoder.Width]).to(device);
             using var optimizerG = CreateOptimizer(generator.parameters(), options, options.GeneratorLearningRate, options.GeneratorWeightDecay);
             using var optimizerD = CreateOptimizer(discriminator.parameters(), options, options.DiscriminatorLearningRate, options.DiscriminatorWeightDecay);
