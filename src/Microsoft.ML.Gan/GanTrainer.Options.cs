@@ -123,6 +123,15 @@ public sealed partial class GanTrainer
         /// <summary>Seed of every random choice (weights, minibatches, noise). Default null: drawn from the MLContext's seed.</summary>
         public int? Seed { get; set; }
 
+        /// <summary>
+        /// libtorch's threads while training on the CPU. Default null: automatic, every core while nothing else keeps the
+        /// machine busy and fewer while other processes do, chosen again after every epoch (libtorch's threads spin
+        /// while they wait for each other, so keeping them all on a shared machine makes training several times slower
+        /// instead of about twice). A model is reproducible for a seed and a thread count: set this to train the same
+        /// model again whatever else runs. libtorch's thread count is process-wide; it is restored after training.
+        /// </summary>
+        public int? TrainingThreads { get; set; }
+
         /// <summary>Where to train. Default <see cref="GanDevice.Auto"/>: CUDA when TorchSharp reports one, else the CPU.</summary>
         public GanDevice Device { get; set; } = Defaults.Device;
 
@@ -266,6 +275,7 @@ public sealed partial class GanTrainer
                 throw new ArgumentOutOfRangeException(nameof(GeneratorWeightDecay), "Weight decay must be zero or positive.");
             Layers(GeneratorLayers, nameof(GeneratorLayers));
             Layers(DiscriminatorLayers, nameof(DiscriminatorLayers));
+            if (TrainingThreads is < 1 or > 1024) throw new ArgumentOutOfRangeException(nameof(TrainingThreads), TrainingThreads, "TrainingThreads must be null (automatic) or between 1 and 1,024.");
             if (DeviceIndex < 0) throw new ArgumentOutOfRangeException(nameof(DeviceIndex), DeviceIndex, "DeviceIndex must be zero or positive.");
             if (string.IsNullOrWhiteSpace(NoiseColumnName)) throw new ArgumentOutOfRangeException(nameof(NoiseColumnName), "NoiseColumnName must name a column.");
             if (MissingCategoryTokens is null) throw new ArgumentOutOfRangeException(nameof(MissingCategoryTokens), "MissingCategoryTokens may be empty but not null.");

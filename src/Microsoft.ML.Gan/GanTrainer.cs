@@ -51,13 +51,14 @@ public sealed partial class GanTrainer : IEstimator<GanTransformer>
         var settings = new ColumnFitSettings(new HashSet<string>(_options.MissingCategoryTokens, StringComparer.Ordinal), _options.MaximumCategories, modes, seed);
 
         using var channel = _host.Start("Training");
+        var reading = Common.MachineLoad.Mark.Now();
         var (encoder, matrix, rows) = TabularEncoder.Fit(input, columns, settings, CheckAlive);
         channel.Info(MessageSensitivity.None, $"Read {rows:N0} rows of {columns.Length} column(s) into {encoder.Width} encoded features.");
 
         var device = DeviceSelection.Choose(_options.Device, _options.DeviceIndex, _options.FallbackToCpu);
         channel.Info(MessageSensitivity.None, device.Message);
 
-        var trained = GanTraining.Run(matrix, rows, encoder, _options, device, seed, channel, CheckAlive);
+        var trained = GanTraining.Run(matrix, rows, encoder, _options, device, seed, channel, CheckAlive, reading.UntilNow());
         var kept = TrainingRecord.From(_options);
         kept.Seed = seed;
         kept.Columns = columns.ToArray();

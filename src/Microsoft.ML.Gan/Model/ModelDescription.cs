@@ -91,6 +91,7 @@ internal sealed class TrainingRecord
     public string[] MissingCategoryTokens { get; set; } = [];
     public int MaximumCategories { get; set; }
     public int? Seed { get; set; }
+    public int? TrainingThreads { get; set; }
     public GanDevice Device { get; set; }
     public int DeviceIndex { get; set; }
     public bool FallbackToCpu { get; set; }
@@ -110,7 +111,7 @@ internal sealed class TrainingRecord
         GeneratorLayers = o.GeneratorLayers.ToArray(), DiscriminatorLayers = o.DiscriminatorLayers.ToArray(), GeneratorBatchNorm = o.GeneratorBatchNorm,
         DiscriminatorDropout = o.DiscriminatorDropout, GumbelTemperature = o.GumbelTemperature, ContinuousNormalization = o.ContinuousNormalization,
         MaximumModes = o.MaximumModes, CategorySampling = o.CategorySampling, MissingCategoryTokens = o.MissingCategoryTokens.ToArray(),
-        MaximumCategories = o.MaximumCategories, Seed = o.Seed, Device = o.Device, DeviceIndex = o.DeviceIndex, FallbackToCpu = o.FallbackToCpu,
+        MaximumCategories = o.MaximumCategories, Seed = o.Seed, TrainingThreads = o.TrainingThreads, Device = o.Device, DeviceIndex = o.DeviceIndex, FallbackToCpu = o.FallbackToCpu,
         NoiseColumnName = o.NoiseColumnName, ValidationInterval = o.ValidationInterval, ValidationRows = o.ValidationRows,
         KeepBestEpoch = o.KeepBestEpoch, EarlyStoppingPatience = o.EarlyStoppingPatience,
     };
@@ -125,7 +126,7 @@ internal sealed class TrainingRecord
         GeneratorLayers = GeneratorLayers.ToArray(), DiscriminatorLayers = DiscriminatorLayers.ToArray(), GeneratorBatchNorm = GeneratorBatchNorm,
         DiscriminatorDropout = DiscriminatorDropout, GumbelTemperature = GumbelTemperature, ContinuousNormalization = ContinuousNormalization,
         MaximumModes = MaximumModes, CategorySampling = CategorySampling, MissingCategoryTokens = MissingCategoryTokens.ToArray(),
-        MaximumCategories = MaximumCategories, Seed = Seed, Device = Device, DeviceIndex = DeviceIndex, FallbackToCpu = FallbackToCpu,
+        MaximumCategories = MaximumCategories, Seed = Seed, TrainingThreads = TrainingThreads, Device = Device, DeviceIndex = DeviceIndex, FallbackToCpu = FallbackToCpu,
         NoiseColumnName = NoiseColumnName, ValidationInterval = ValidationInterval, ValidationRows = ValidationRows,
         KeepBestEpoch = KeepBestEpoch, EarlyStoppingPatience = EarlyStoppingPatience,
     };

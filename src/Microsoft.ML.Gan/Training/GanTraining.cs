@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Microsoft.ML.Gan.Common;
 using Microsoft.ML.Gan.Encoding;
 using Microsoft.ML.Gan.Networks;
 using Microsoft.ML.Runtime;
@@ -23,8 +24,9 @@ internal static class GanTraining
     private const int CollectEverySteps = 32;
 
     /// <param name="checkAlive">Throws when the caller's MLContext has cancelled training; called before every update.</param>
+    /// <param name="startLoad">The machine's load while the table was read (it chooses the first thread count).</param>
     public static TrainingResult Run(float[] matrix, int rows, TabularEncoder encoder, GanTrainer.Options options,
-        DeviceChoice deviceChoice, int seed, IChannel channel, Action checkAlive)
+        DeviceChoice deviceChoice, int seed, IChannel channel, Action checkAlive, MachineLoad startLoad)
     {
         var device = deviceChoice.ToDevice();
         var (batch, pac) = BatchShape(rows, options, channel);
@@ -58,7 +60,10 @@ internal static class GanTraining
             var generatorStep = new GeneratorStep(parts);
             using var meter = new EpochMeter(device);
             using var selection = new EpochSelection(generator, options, channel);
+            // On a GPU the CPU's threads only feed it: libtorch's count is left as it is.
+            using var threads = deviceChoice.Type == DeviceType.CPU ? new TrainingThreads(options.TrainingThreads, startLoad, channel) : null;
             var observers = Observers(encoder, conditional ? layout : null, matrix, rows, options, objective, generator, selection, seed, channel);
+            if (threads is not null) observers.Add(threads);
 
             var history = new List<GanEpochStatistics>(options.Epochs);
             int stepsPerEpoch = Math.Max(1, rows / batch);

@@ -72,13 +72,24 @@ internal static class HostileFiles
     /// <summary>A model zip whose entry <paramref name="entry"/> inflates to <paramref name="bytes"/> zero bytes from a small file, re-sealed.</summary>
     public static void Bomb(string goodZip, string path, string entry, long bytes)
     {
-        File.Copy(goodZip, path, overwrite: true);
-        EditZip(path, zip =>
+        // Written in Create mode, which streams to the file (Update mode would hold the whole entry in memory).
+        using (var good = ZipFile.OpenRead(goodZip))
+        using (var bomb = new ZipArchive(File.Create(path), ZipArchiveMode.Create))
         {
-            zip.GetEntry(entry)!.Delete();
-            using var stream = zip.CreateEntry(entry, CompressionLevel.SmallestSize).Open();
-            var zeros = new byte[1 << 20];
-            for (long written = 0; written < bytes; written += zeros.Length) stream.Write(zeros);
-        });
+            bomb.Comment = good.Comment;
+            foreach (var e in good.Entries)
+            {
+                using var target = bomb.CreateEntry(e.FullName, CompressionLevel.SmallestSize).Open();
+                if (e.FullName != entry)
+                {
+                    using var source = e.Open();
+                    source.CopyTo(target);
+                    continue;
+                }
+                var zeros = new byte[1 << 20];
+                for (long written = 0; written < bytes; written += zeros.Length) target.Write(zeros);
+            }
+        }
+        File.WriteAllBytes(path, ModelFile.Reseal(File.ReadAllBytes(path)));
     }
 }

@@ -1,29 +1,24 @@
 using System.Diagnostics;
 using System.Globalization;
 
-namespace Microsoft.ML.Gan.PerformanceTests;
+namespace Microsoft.ML.Gan.Common;
 
 /// <summary>
-/// How busy the machine was while something was timed: the cores this process kept busy, and the cores busy with
-/// anything else (other processes, and time the hypervisor stole). On a shared machine a second busy process
-/// does more than take its share: libtorch's threads wait for each other at every parallel region, so one
-/// descheduled thread stalls the rest. Figures taken while <see cref="OtherCores"/> is well above zero are not clean.
-/// Linux only (/proc/stat); elsewhere the other load reads NaN.
+/// How busy the machine was over an interval: the cores this process kept busy, and the cores busy with anything
+/// else (other processes, and time a hypervisor stole). Linux only (/proc/stat); elsewhere the other load reads NaN.
 /// </summary>
-internal readonly record struct CpuLoad(double Seconds, double OwnCores, double OtherCores)
+internal readonly record struct MachineLoad(double Seconds, double OwnCores, double OtherCores)
 {
-    public static CpuLoad Zero => new(0, 0, 0);
+    public static MachineLoad Zero => new(0, 0, 0);
 
     /// <summary>Adds two intervals, weighting the core counts by their durations.</summary>
-    public static CpuLoad operator +(CpuLoad a, CpuLoad b)
+    public static MachineLoad operator +(MachineLoad a, MachineLoad b)
     {
         double seconds = a.Seconds + b.Seconds;
-        return seconds == 0 ? Zero : new CpuLoad(seconds,
+        return seconds == 0 ? Zero : new MachineLoad(seconds,
             (a.OwnCores * a.Seconds + b.OwnCores * b.Seconds) / seconds,
             (a.OtherCores * a.Seconds + b.OtherCores * b.Seconds) / seconds);
     }
-
-    public override string ToString() => $"{Format.F(OtherCores, 2)} cores busy elsewhere, {Format.F(OwnCores, 2)} here";
 
     /// <summary>A moment to measure from.</summary>
     public readonly record struct Mark(long Ticks, TimeSpan OwnCpu, double MachineBusySeconds)
@@ -34,22 +29,23 @@ internal readonly record struct CpuLoad(double Seconds, double OwnCores, double 
             return new Mark(Stopwatch.GetTimestamp(), self.TotalProcessorTime, MachineBusySecondsNow());
         }
 
-        /// <summary>The load from this mark to now.</summary>
-        public CpuLoad Until(Mark end)
+        /// <summary>The load from this mark to <paramref name="end"/>.</summary>
+        public MachineLoad Until(Mark end)
         {
             double seconds = Stopwatch.GetElapsedTime(Ticks, end.Ticks).TotalSeconds;
             if (seconds <= 0) return Zero;
             double own = (end.OwnCpu - OwnCpu).TotalSeconds / seconds;
             double machine = (end.MachineBusySeconds - MachineBusySeconds) / seconds;
-            return new CpuLoad(seconds, own, double.IsNaN(machine) ? double.NaN : Math.Max(0, machine - own));
+            return new MachineLoad(seconds, own, double.IsNaN(machine) ? double.NaN : Math.Max(0, machine - own));
         }
 
-        public CpuLoad UntilNow() => Until(Now());
+        public MachineLoad UntilNow() => Until(Now());
     }
 
     /// <summary>Busy seconds of all cores since boot: user, nice, system, irq, softirq and steal from /proc/stat.</summary>
     private static double MachineBusySecondsNow()
     {
+        if (!OperatingSystem.IsLinux()) return double.NaN;
         try
         {
             string? line = File.ReadLines("/proc/stat").FirstOrDefault(l => l.StartsWith("cpu ", StringComparison.Ordinal));
@@ -60,7 +56,7 @@ internal readonly record struct CpuLoad(double Seconds, double OwnCores, double 
             long busy = f[0] + f[1] + f[2] + f[5] + f[6] + (f.Length > 7 ? f[7] : 0);
             return busy / ClockTicksPerSecond;
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or IndexOutOfRangeException)
         {
             return double.NaN;
         }
