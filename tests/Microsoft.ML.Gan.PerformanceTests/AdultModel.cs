@@ -11,13 +11,15 @@ internal sealed record AdultModel(GanTransformer Model, string Source, double Fi
     /// The options every benchmark trains with: the library's defaults (or <see cref="GanTrainer.Options.Classic"/>),
     /// plus Adult's missing token, the CPU, a seed.
     /// </summary>
-    public static GanTrainer.Options TrainingOptions(int epochs, int seed, bool classic = false)
+    /// <param name="threads">libtorch's threads while training (--threads); null for the library's automatic choice.</param>
+    public static GanTrainer.Options TrainingOptions(int epochs, int seed, bool classic = false, int? threads = null)
     {
         var options = classic ? GanTrainer.Options.Classic() : new GanTrainer.Options();
         options.Epochs = epochs;
         options.Seed = seed;
         options.MissingCategoryTokens = [AdultData.MissingToken];
         options.Device = GanDevice.Cpu;
+        options.TrainingThreads = threads;
         return options;
     }
 
@@ -25,11 +27,11 @@ internal sealed record AdultModel(GanTransformer Model, string Source, double Fi
     public static string Describe(bool classic) => classic ? "Classic()" : "library defaults";
 
     /// <summary>Trains on Adult with the default architecture (or Classic()) and times Fit.</summary>
-    public static AdultModel Train(MLContext ml, string dataPath, int epochs, int seed, string? savePath, bool classic = false)
+    public static AdultModel Train(MLContext ml, string dataPath, int epochs, int seed, string? savePath, bool classic = false, int? threads = null)
     {
         var table = AdultData.Load(ml, dataPath);
         var clock = Stopwatch.StartNew();
-        var model = ml.Gan().Train(TrainingOptions(epochs, seed, classic)).Fit(table);
+        var model = ml.Gan().Train(TrainingOptions(epochs, seed, classic, threads)).Fit(table);
         double seconds = clock.Elapsed.TotalSeconds;
         if (savePath is not null) model.Save(savePath);
         return new AdultModel(model, $"trained {epochs} epoch(s) with {Describe(classic)} on {dataPath} ({model.TrainingRowCount:N0} rows) in {seconds:F1} s", seconds);
@@ -40,6 +42,6 @@ internal sealed record AdultModel(GanTransformer Model, string Source, double Fi
     {
         if (arguments.ModelPath is { } path)
             return new AdultModel(ml.Gan().LoadModel(path), $"loaded from {Path.GetFullPath(path)}", double.NaN);
-        return Train(ml, AdultData.Locate(arguments.DataPath), arguments.Epochs ?? defaultEpochs, arguments.Seed, arguments.SaveModelPath, arguments.Classic);
+        return Train(ml, AdultData.Locate(arguments.DataPath), arguments.Epochs ?? defaultEpochs, arguments.Seed, arguments.SaveModelPath, arguments.Classic, arguments.Threads);
     }
 }

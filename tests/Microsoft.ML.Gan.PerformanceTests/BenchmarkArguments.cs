@@ -18,6 +18,9 @@ internal sealed class BenchmarkArguments
           memory     Generate many rows through a cursor and sample the process's memory as it goes.
           quality    Train on adult_train.csv, generate as many rows, evaluate against adult_test.csv: quality
                      score, detection AUC, FastTree efficacy (F1 of >50K, synthetic- vs real-trained).
+          concurrent Train on Adult in one process alone, then in --processes processes at once, with the library's
+                     automatic thread count and with every core's threads fixed (TrainingThreads): how much a
+                     second training on the machine costs each.
 
         Options:
           --data <path>        adult_train.csv, or the folder holding it. Default: ../shared/data next to the
@@ -36,14 +39,17 @@ internal sealed class BenchmarkArguments
           --model <path>       generate/memory/quality: load this model (zip or .onnx) instead of training one.
           --save-model <path>  train/generate/memory: save the model trained here.
           --seed <n>           seed of training and generation (default 1; generation uses seed 7).
-          --threads <n>        TorchSharp intra-op threads (default: TorchSharp's choice).
+          --threads <n>        libtorch's intra-op threads (default: TorchSharp's choice; while training, the
+                               library's automatic count). Training takes it as Options.TrainingThreads.
+          --processes <n>      concurrent: trainings at once (default 2).
           --json <path>        also write the figures as JSON (atomically: a temporary file, then a rename).
           -h, --help           this text.
 
         Exit codes: 0 done, 1 bad command line, 2 the Adult data was not found, 3 --model or the data file is unreadable.
         """;
 
-    private static readonly string[] s_benchmarks = ["train", "generate", "memory", "quality"];
+    // "fit" is the worker the concurrent benchmark starts: it trains and writes its epoch times to --json.
+    private static readonly string[] s_benchmarks = ["train", "generate", "memory", "quality", "concurrent", "fit"];
 
     public string Benchmark { get; private init; } = "";
     public bool Help { get; private init; }
@@ -60,6 +66,7 @@ internal sealed class BenchmarkArguments
     public int Seed { get; private init; } = 1;
     public int? Threads { get; private init; }
     public string? JsonPath { get; private init; }
+    public int Processes { get; private init; } = 2;
 
     /// <summary>Parses the command line; throws <see cref="ArgumentException"/> saying what is wrong.</summary>
     public static BenchmarkArguments Parse(IReadOnlyList<string> args)
@@ -76,7 +83,7 @@ internal sealed class BenchmarkArguments
         long? rows = null, transformRows = null;
         var settings = new List<(string, string)>();
         bool compareBatchNorm = false, classic = false, compareArgMax = false;
-        int seed = 1;
+        int seed = 1, processes = 2;
         for (int i = 1; i < args.Count; i++)
         {
             string name = args[i];
@@ -101,6 +108,7 @@ internal sealed class BenchmarkArguments
                 case "--seed": seed = int.TryParse(Value(), NumberStyles.Integer, CultureInfo.InvariantCulture, out int s) ? s : throw new ArgumentException($"{name} needs an integer."); break;
                 case "--threads": threads = PositiveInt(name, Value()); break;
                 case "--json": json = Value(); break;
+                case "--processes": processes = PositiveInt(name, Value()); break;
                 default: throw new ArgumentException($"Unknown option '{name}'.");
             }
         }
@@ -112,7 +120,7 @@ internal sealed class BenchmarkArguments
         return new BenchmarkArguments
         {
             Benchmark = benchmark, DataPath = data, Epochs = epochs, Rows = rows, TransformRows = transformRows, Settings = settings, CompareBatchNorm = compareBatchNorm, CompareArgMax = compareArgMax, Classic = classic, ModelPath = model,
-            SaveModelPath = saveModel, Seed = seed, Threads = threads, JsonPath = json,
+            SaveModelPath = saveModel, Seed = seed, Threads = threads, JsonPath = json, Processes = processes,
         };
     }
 

@@ -33,6 +33,8 @@ try
         "generate" => GenerationBenchmark.Run(arguments),
         "memory" => MemoryBenchmark.Run(arguments),
         "quality" => QualityBenchmark.Run(arguments),
+        "concurrent" => ConcurrencyBenchmark.Run(arguments),
+        "fit" => ConcurrencyBenchmark.Fit(arguments),
         _ => throw new InvalidOperationException($"Unknown benchmark '{arguments.Benchmark}'."), // Parse has checked the name
     };
 

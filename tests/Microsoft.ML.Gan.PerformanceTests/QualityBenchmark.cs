@@ -31,7 +31,7 @@ internal static class QualityBenchmark
         var train = AdultData.Load(ml, trainPath);
         var test = AdultData.Load(ml, testPath);
 
-        var options = AdultModel.TrainingOptions(arguments.Epochs ?? DefaultEpochs, arguments.Seed, arguments.Classic);
+        var options = AdultModel.TrainingOptions(arguments.Epochs ?? DefaultEpochs, arguments.Seed, arguments.Classic, arguments.Threads);
         foreach (var (name, value) in arguments.Settings) Set(options, name, value);
         string described = AdultModel.Describe(arguments.Classic) + string.Concat(arguments.Settings.Select(s => $", {s.Name}={s.Value}"));
         var clock = Stopwatch.StartNew();
@@ -101,7 +101,7 @@ internal static class QualityBenchmark
     }
 
     /// <summary>Sets a GanTrainer.Options property from text: numbers, booleans, enums, and int arrays as 256x256.</summary>
-    private static void Set(GanTrainer.Options options, string name, string value)
+    internal static void Set(GanTrainer.Options options, string name, string value)
     {
         var property = typeof(GanTrainer.Options).GetProperty(name, BindingFlags.Public | BindingFlags.Instance | BindingFlags.IgnoreCase)
             ?? throw new ArgumentException($"--set: GanTrainer.Options has no property '{name}'.");

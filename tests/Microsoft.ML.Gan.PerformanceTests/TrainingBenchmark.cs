@@ -22,7 +22,7 @@ internal static class TrainingBenchmark
         // The bare loop is built before training (the library then reseeds TorchSharp's generator), so its shapes
         // come from the library's encoder fitted here on the table with the same settings and seed; they are
         // checked against the trained model's below.
-        var options = AdultModel.TrainingOptions(epochs, arguments.Seed, arguments.Classic);
+        var options = AdultModel.TrainingOptions(epochs, arguments.Seed, arguments.Classic, arguments.Threads);
         Console.WriteLine("Fitting the library's encoder to plan the bare loop's shapes ...");
         var planned = GanShapes.Plan(table, options);
         long rows = planned.TrainingRows;
