@@ -232,6 +232,7 @@ internal static class CsvTable
     {
         if (!File.Exists(path)) throw new UsageException($"--data: there is no file '{Path.GetFullPath(path)}'.");
         string[] header = ReadHeader(path);
+        CheckFieldCounts(path, header.Length);
         var loaderColumns = columns.Select(c =>
         {
             int index = Array.IndexOf(header, c.Name);
@@ -248,6 +249,44 @@ internal static class CsvTable
             ReadMultilines = true,
             MissingRealsAsNaNs = true, // an empty number is missing, not zero
         });
+    }
+
+    /// <summary>
+    /// Refuses a file whose rows do not all have the header's number of fields (ML.NET's text loader would read a
+    /// short row's last fields as missing and drop a long row's extra ones). Quoted fields may hold commas and line
+    /// breaks; the message names the line where the row starts.
+    /// </summary>
+    private static void CheckFieldCounts(string path, int expected)
+    {
+        using var reader = new StreamReader(path, detectEncodingFromByteOrderMarks: true);
+        int line = 1, rowStart = 1, fields = 1, c;
+        bool quoted = false, empty = true, header = true;
+        while ((c = reader.Read()) >= 0)
+        {
+            if (c == '"') { quoted = !quoted; empty = false; continue; }
+            if (quoted)
+            {
+                if (c == '\n') line++;
+                continue;
+            }
+            if (c == ',') { fields++; empty = false; continue; }
+            if (c == '\r') continue;
+            if (c == '\n')
+            {
+                line++;
+                if (!header && !empty && fields != expected)
+                    throw new UsageException($"--data: the row at line {rowStart} of {path} has {fields} fields; the header has {expected}. Fix or remove that row.");
+                header = false;
+                fields = 1;
+                empty = true;
+                rowStart = line;
+                continue;
+            }
+            empty = false;
+        }
+        if (quoted) throw new UsageException($"--data: {path} ends inside a quoted field that starts in the row at line {rowStart}.");
+        if (!header && !empty && fields != expected)
+            throw new UsageException($"--data: the row at line {rowStart} of {path} has {fields} fields; the header has {expected}. Fix or remove that row.");
     }
 
     /// <summary>The header's names, with CSV quoting undone and surrounding spaces trimmed.</summary>
