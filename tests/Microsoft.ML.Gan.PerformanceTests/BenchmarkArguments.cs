@@ -21,6 +21,8 @@ internal sealed class BenchmarkArguments
           concurrent Train on Adult in one process alone, then in --processes processes at once, with the library's
                      automatic thread count and with every core's threads fixed (TrainingThreads): how much a
                      second training on the machine costs each.
+          soak       Many small trainings (--trainings, default 10; --epochs, default 3000) in one process while another
+                     thread allocates without pause: garbage collections land inside TorchSharp's native calls.
 
         Options:
           --data <path>        adult_train.csv, or the folder holding it. Default: ../shared/data next to the
@@ -42,6 +44,7 @@ internal sealed class BenchmarkArguments
           --threads <n>        libtorch's intra-op threads (default: TorchSharp's choice; while training, the
                                library's automatic count). Training takes it as Options.TrainingThreads.
           --processes <n>      concurrent: trainings at once (default 2).
+          --trainings <n>      soak: trainings one after another (default 10).
           --json <path>        also write the figures as JSON (atomically: a temporary file, then a rename).
           -h, --help           this text.
 
@@ -49,7 +52,7 @@ internal sealed class BenchmarkArguments
         """;
 
     // "fit" is the worker the concurrent benchmark starts: it trains and writes its epoch times to --json.
-    private static readonly string[] s_benchmarks = ["train", "generate", "memory", "quality", "concurrent", "fit"];
+    private static readonly string[] s_benchmarks = ["train", "generate", "memory", "quality", "concurrent", "soak", "fit"];
 
     public string Benchmark { get; private init; } = "";
     public bool Help { get; private init; }
@@ -67,6 +70,7 @@ internal sealed class BenchmarkArguments
     public int? Threads { get; private init; }
     public string? JsonPath { get; private init; }
     public int Processes { get; private init; } = 2;
+    public int Trainings { get; private init; } = 10;
 
     /// <summary>Parses the command line; throws <see cref="ArgumentException"/> saying what is wrong.</summary>
     public static BenchmarkArguments Parse(IReadOnlyList<string> args)
@@ -83,7 +87,7 @@ internal sealed class BenchmarkArguments
         long? rows = null, transformRows = null;
         var settings = new List<(string, string)>();
         bool compareBatchNorm = false, classic = false, compareArgMax = false;
-        int seed = 1, processes = 2;
+        int seed = 1, processes = 2, trainings = 10;
         for (int i = 1; i < args.Count; i++)
         {
             string name = args[i];
@@ -109,6 +113,7 @@ internal sealed class BenchmarkArguments
                 case "--threads": threads = PositiveInt(name, Value()); break;
                 case "--json": json = Value(); break;
                 case "--processes": processes = PositiveInt(name, Value()); break;
+                case "--trainings": trainings = PositiveInt(name, Value()); break;
                 default: throw new ArgumentException($"Unknown option '{name}'.");
             }
         }
@@ -120,7 +125,7 @@ internal sealed class BenchmarkArguments
         return new BenchmarkArguments
         {
             Benchmark = benchmark, DataPath = data, Epochs = epochs, Rows = rows, TransformRows = transformRows, Settings = settings, CompareBatchNorm = compareBatchNorm, CompareArgMax = compareArgMax, Classic = classic, ModelPath = model,
-            SaveModelPath = saveModel, Seed = seed, Threads = threads, JsonPath = json, Processes = processes,
+            SaveModelPath = saveModel, Seed = seed, Threads = threads, JsonPath = json, Processes = processes, Trainings = trainings,
         };
     }
 

@@ -35,6 +35,7 @@ try
         "quality" => QualityBenchmark.Run(arguments),
         "concurrent" => ConcurrencyBenchmark.Run(arguments),
         "fit" => ConcurrencyBenchmark.Fit(arguments),
+        "soak" => SoakBenchmark.Run(arguments),
         _ => throw new InvalidOperationException($"Unknown benchmark '{arguments.Benchmark}'."), // Parse has checked the name
     };
 

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Microsoft.ML.Gan.Common;
 using Microsoft.ML.Runtime;
 using TorchSharp;
@@ -17,6 +18,16 @@ internal sealed class TrainingThreads : IEpochObserver, IDisposable
     /// <summary>The other processes' load at which a core counts as taken: a little under one busy core.</summary>
     private const double TakenCore = 0.6;
 
+    /// <summary>The shortest measurement the first count is chosen from; shorter reads of the table are topped up.</summary>
+    private static readonly TimeSpan s_shortestMeasure = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>How long the last measurement of any training in this process stands in for a new one.</summary>
+    private static readonly TimeSpan s_fresh = TimeSpan.FromSeconds(30);
+
+    // The other processes' load last measured by a training in this process, and when: a run of short trainings (a
+    // test suite, a sweep) starts each one with the right count without measuring again.
+    private static (double OtherCores, long Timestamp)? s_recent;
+
     private readonly int _previous;
     private readonly int? _fixed;
     private readonly int _cores;
@@ -30,7 +41,7 @@ internal sealed class TrainingThreads : IEpochObserver, IDisposable
         _fixed = fixedCount;
         _cores = Environment.ProcessorCount;
         _channel = channel;
-        Count = fixedCount ?? Choose(_cores, startLoad.Seconds >= 0.05 ? startLoad.OtherCores : double.NaN);
+        Count = fixedCount ?? Choose(_cores, OtherLoadBefore(startLoad));
         torch.set_num_threads(Count);
         channel.Info(MessageSensitivity.None, fixedCount is null
             ? $"Training with {Count} of {_cores} cores' threads (TrainingThreads is automatic: chosen again after every epoch from what else keeps the machine busy)."
@@ -52,10 +63,30 @@ internal sealed class TrainingThreads : IEpochObserver, IDisposable
         return Math.Clamp(cores - taken, 1, cores);
     }
 
+    /// <summary>The other processes' load before training: measured while the table was read, else recently, else now.</summary>
+    private static double OtherLoadBefore(MachineLoad reading)
+    {
+        if (reading.Seconds < s_shortestMeasure.TotalSeconds)
+        {
+            if (s_recent is { } recent && Stopwatch.GetElapsedTime(recent.Timestamp) < s_fresh) return recent.OtherCores;
+            var mark = MachineLoad.Mark.Now();
+            Thread.Sleep(s_shortestMeasure);
+            reading = mark.UntilNow();
+        }
+        Remember(reading.OtherCores);
+        return reading.OtherCores;
+    }
+
+    private static void Remember(double otherCores)
+    {
+        if (!double.IsNaN(otherCores)) s_recent = (otherCores, Stopwatch.GetTimestamp());
+    }
+
     public GanEpochStatistics Observe(GanEpochStatistics epoch)
     {
         if (_fixed is not null) return epoch;
         var load = _mark.UntilNow();
+        Remember(load.OtherCores);
         int next = Choose(_cores, load.OtherCores);
         if (next != Count)
         {
