@@ -14,7 +14,7 @@ internal static class SeededInitialization
     public static void Apply(nn.Module module, torch.Generator random)
     {
         using var grad = no_grad();
-        foreach (var linear in module.modules().OfType<Linear>())
+        foreach (var linear in module.modules().OfType<Linear>().Distinct())
         {
             double bound = 1 / Math.Sqrt(linear.weight!.shape[1]);
             linear.weight.uniform_(-bound, bound, random);
