@@ -130,7 +130,8 @@ public sealed class TrainingAlgorithmTests
         List<string> Train(int seed)
         {
             var ml = new MLContext(seed: 1);
-            using var model = ml.Gan().Train(new GanTrainer.Options { Epochs = 3, BatchSize = 50, GeneratorLayers = [32], DiscriminatorLayers = [32], Seed = seed }).Fit(ml.Data.LoadFromEnumerable(rows));
+            // A model is reproducible for a seed and a thread count: fixed, so that a busy machine cannot change it.
+            using var model = ml.Gan().Train(new GanTrainer.Options { Epochs = 3, BatchSize = 50, GeneratorLayers = [32], DiscriminatorLayers = [32], Seed = seed, TrainingThreads = 1 }).Fit(ml.Data.LoadFromEnumerable(rows));
             return TestTables.Dump(model.Generate(200, seed: 1));
         }
         var first = Train(5);
@@ -146,7 +147,8 @@ public sealed class TrainingAlgorithmTests
         List<string> Train()
         {
             var ml = new MLContext(seed: 1);
-            var options = new GanTrainer.Options { Epochs = 4, BatchSize = 50, GeneratorLayers = [32], DiscriminatorLayers = [32], Seed = 9, ValidationInterval = 0 };
+            // The thread count is fixed: automatic counts follow the load, and libtorch's count is process-wide.
+            var options = new GanTrainer.Options { Epochs = 4, BatchSize = 50, GeneratorLayers = [32], DiscriminatorLayers = [32], Seed = 9, ValidationInterval = 0, TrainingThreads = 1 };
             using var model = ml.Gan().Train(options).Fit(ml.Data.LoadFromEnumerable(rows));
             return TestTables.Dump(model.Generate(200, seed: 1));
         }

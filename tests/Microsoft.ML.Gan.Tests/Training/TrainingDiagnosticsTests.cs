@@ -25,6 +25,7 @@ public sealed class TrainingDiagnosticsTests
         options.Seed = 3;
         options.ValidationInterval = interval;
         options.ValidationRows = 1000;
+        options.TrainingThreads = 1; // tests here compare trainings: a model is reproducible for a seed and a thread count
         return options;
     }
 
