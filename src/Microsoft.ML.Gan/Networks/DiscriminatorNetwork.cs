@@ -27,7 +27,7 @@ internal sealed class DiscriminatorNetwork : nn.Module<Tensor, Tensor>
         for (int i = 0; i < hidden.Count; i++)
         {
             modules.Add(($"linear{i}", nn.Linear(width, hidden[i])));
-            modules.Add(($"leaky{i}", nn.LeakyReLU(0.2)));
+            modules.Add(($"leaky{i}", new LeakyRelu(0.2)));
             if (dropout > 0) modules.Add(($"dropout{i}", new SeededDropout(dropout, random)));
             width = hidden[i];
         }

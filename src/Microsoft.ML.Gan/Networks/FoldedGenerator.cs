@@ -19,6 +19,7 @@ internal static class FoldedGenerator
 {
     public static IReadOnlyList<FoldedLayer> From(GeneratorNetwork network)
     {
+        using var scope = NewDisposeScope(); // the copies Read makes on the way to managed arrays
         var layers = new List<FoldedLayer>();
         foreach (var (linear, norm) in network.HiddenLayers) layers.Add(Fold(linear, norm, relu: true, network.Residual));
         layers.Add(Fold(network.Output, null, relu: false, appendInput: false));

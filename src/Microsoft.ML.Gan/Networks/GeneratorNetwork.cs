@@ -58,11 +58,25 @@ internal sealed class GeneratorNetwork : nn.Module<Tensor, Tensor>
         foreach (var (linear, norm) in _hidden)
         {
             var h = linear.forward(x);
-            if (norm is not null) h = norm.forward(h);
+            if (norm is not null) h = Normalize(norm, h);
             h = nn.functional.relu(h);
             x = Residual ? cat([h, x], 1) : h;
         }
         return Output.forward(x);
+    }
+
+    /// <summary>
+    /// <paramref name="norm"/>'s batch norm, called directly: TorchSharp's <c>BatchNorm1d.forward</c> counts its
+    /// batches with <c>num_batches_tracked.add_(1)</c>, two temporary Scalars a call (see <see cref="Scalars"/>). The
+    /// count is kept here with long-lived ones, so the saved state is what the module would have written; it serves
+    /// only a null momentum (a cumulative average), which <c>BatchNormCalibration</c> asks for with explicit factors.
+    /// </summary>
+    private Tensor Normalize(BatchNorm1d norm, Tensor h)
+    {
+        double momentum = norm.momentum ?? throw new InvalidOperationException("The generator's batch norm needs a momentum.");
+        if (training && norm.num_batches_tracked is { } count)
+            using (no_grad()) count.add_(Scalars.One, Scalars.One); // in place: returns the same tensor
+        return nn.functional.batch_norm(h, norm.running_mean, norm.running_var, norm.weight, norm.bias, training, momentum, norm.eps);
     }
 
     protected override void Dispose(bool disposing)

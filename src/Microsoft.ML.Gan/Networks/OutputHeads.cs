@@ -36,7 +36,7 @@ internal sealed class OutputHeads
     {
         // The Gumbel noise and the temperature are applied to the whole row at once (two tensor operations
         // instead of eight per category column); each category span then only needs its softmax.
-        Tensor? perturbed = _hasSoftmax ? (raw + Gumbel(raw, random)) / temperature : null;
+        Tensor? perturbed = _hasSoftmax ? raw.Plus(Gumbel(raw, random)) / temperature : null;
         var pieces = new Tensor[_runs.Length];
         for (int i = 0; i < _runs.Length; i++)
         {

@@ -22,11 +22,7 @@ internal static class BatchNormCalibration
         var draws = new Random(seed ^ 0xBA7C);
         int rows = Math.Max(batch, 64);
         var norms = generator.modules().OfType<BatchNorm1d>().ToList();
-        foreach (var bn in norms)
-        {
-            bn.reset_running_stats();
-            bn.momentum = null; // cumulative moving average: every batch counts equally
-        }
+        using (NewDisposeScope()) foreach (var bn in norms) bn.reset_running_stats();
         generator.train();
         using (no_grad())
         {
@@ -34,6 +30,8 @@ internal static class BatchNormCalibration
             for (int i = 0; i < Batches; i++)
             {
                 using var scope = NewDisposeScope();
+                // A cumulative average: batch i weighs 1/(i+1), so every batch counts equally.
+                foreach (var bn in norms) bn.momentum = 1.0 / (i + 1);
                 Tensor? condition = null;
                 if (layout is not null)
                 {

@@ -94,6 +94,7 @@ internal sealed class EpochSelection(GeneratorNetwork generator, GanTrainer.Opti
             if (options.KeepBestEpoch)
             {
                 Dispose();
+                using var scope = NewDisposeScope(); // the detached views; the copies leave it
                 _bestWeights = generator.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.detach().clone().DetachFromDisposeScope());
             }
         }
@@ -112,7 +113,7 @@ internal sealed class EpochSelection(GeneratorNetwork generator, GanTrainer.Opti
     public int? RestoreBest()
     {
         if (_bestWeights is null) return null;
-        generator.load_state_dict(_bestWeights);
+        using (NewDisposeScope()) generator.load_state_dict(_bestWeights);
         Dispose();
         channel.Info(MessageSensitivity.None, $"Keeping the generator of epoch {BestEpoch} (validation score {BestScore:F4}), the best checked.");
         return BestEpoch;

@@ -1,7 +1,6 @@
 using Microsoft.ML.Gan.Networks;
 using TorchSharp;
 using static TorchSharp.torch;
-using static TorchSharp.torch.nn.functional;
 
 namespace Microsoft.ML.Gan.Training;
 
@@ -54,9 +53,12 @@ internal abstract class GanObjective
     /// </summary>
     internal sealed class OriginalGan(bool saturating) : GanObjective
     {
-        public override Tensor DiscriminatorLoss(Tensor realLogits, Tensor fakeLogits) => softplus(-realLogits).mean() + softplus(fakeLogits).mean();
+        public override Tensor DiscriminatorLoss(Tensor realLogits, Tensor fakeLogits) => Softplus(-realLogits).mean().Plus(Softplus(fakeLogits).mean());
 
-        public override Tensor GeneratorLoss(Tensor fakeLogits) => saturating ? -softplus(fakeLogits).mean() : softplus(-fakeLogits).mean();
+        public override Tensor GeneratorLoss(Tensor fakeLogits) => saturating ? -Softplus(fakeLogits).mean() : Softplus(-fakeLogits).mean();
+
+        // softplus(x) = −log σ(−x). TorchSharp's softplus passes β and its threshold as temporary Scalars; log σ takes none.
+        private static Tensor Softplus(Tensor x) => -(-x).log_sigmoid();
 
         public override Tensor Score(Tensor logits) => logits.sigmoid();
 
@@ -115,7 +117,7 @@ internal abstract class GanObjective
     {
         long width = real.shape[1];
         var a = alpha.reshape(-1, 1, 1).expand(-1, pac, width).reshape(-1, width);
-        var mixed = (a * real.detach() + (Scalars.One - a) * fake.detach()).requires_grad_(true);
+        var mixed = (a * real.detach()).Plus(a.OneMinus() * fake.detach()).requires_grad_(true);
         var score = critic.forward(mixed);
         var gradient = torch.autograd.grad([score], [mixed], [ones_like(score)], retain_graph: true, create_graph: true)[0];
         var norms = gradient.reshape(-1, pac * width).norm(1, keepdim: false, p: 2);

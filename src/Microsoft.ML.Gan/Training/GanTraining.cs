@@ -46,9 +46,10 @@ internal static class GanTraining
             using var discriminator = new DiscriminatorNetwork(encoder.Width + generator.Shape.ConditionWidth, options.DiscriminatorLayers, options.DiscriminatorDropout, pac, rng);
             discriminator.to(device);
             SeededInitialization.Apply(discriminator, rng);
-            using var data = tensor(matrix, [rows, encoder.Width]).to(device);
-            using var optimizerG = CreateOptimizer(generator.parameters(), options, options.GeneratorLearningRate, options.GeneratorWeightDecay);
-            using var optimizerD = CreateOptimizer(discriminator.parameters(), options, options.DiscriminatorLearningRate, options.DiscriminatorWeightDecay);
+            using var hostData = tensor(matrix, [rows, encoder.Width]);
+            using var data = hostData.to(device); // the same tensor on the CPU
+            using var optimizerG = GanOptimizer.Create(generator.parameters(), options, options.GeneratorLearningRate, options.GeneratorWeightDecay);
+            using var optimizerD = GanOptimizer.Create(discriminator.parameters(), options, options.DiscriminatorLearningRate, options.DiscriminatorWeightDecay);
             var sampler = conditional ? new ConditionalSampler(layout, matrix, rows, encoder.Width, seed ^ 0x5A3C) : null;
             using var batches = new TrainingBatches(data, rows, batch, rng, sampler, layout);
             var objective = GanObjective.For(options.Loss, options.GradientPenaltyWeight);
@@ -155,12 +156,4 @@ internal static class GanTraining
         if (batch < 2) throw new InvalidOperationException("A minibatch needs at least 2 rows.");
         return (batch, pac);
     }
-
-    internal static optim.Optimizer CreateOptimizer(IEnumerable<Parameter> parameters, GanTrainer.Options options, double rate, double decay) =>
-        options.Optimizer switch
-        {
-            GanOptimizerKind.Adam => optim.Adam(parameters, rate, options.AdamBeta1, options.AdamBeta2, weight_decay: decay),
-            GanOptimizerKind.SgdMomentum => optim.SGD(parameters, rate, options.Momentum, weight_decay: decay),
-            _ => throw new ArgumentOutOfRangeException(nameof(options), options.Optimizer, "Unknown optimizer."),
-        };
 }

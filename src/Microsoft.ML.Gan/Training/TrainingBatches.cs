@@ -113,7 +113,7 @@ internal sealed class ConditionBatch(Tensor vectors, IReadOnlyList<Tensor> level
         {
             var column = layout.Columns[d];
             var ce = cross_entropy(raw.narrow(1, column.RowStart, column.Count), levels[d], reduction: nn.Reduction.None) * mask.select(1, d);
-            total = total is null ? ce : total + ce;
+            total = total is null ? ce : total.Plus(ce);
         }
         if (total is null) return zeros(1, device: raw.device);
         using var rows = raw.shape[0].ToScalar();

@@ -13,7 +13,7 @@ internal readonly record struct GeneratorMeasures(Tensor Loss, Tensor GradientNo
 /// <summary>The networks, their optimizers and the sources of each update's inputs, shared by both steps.</summary>
 /// <remarks>Temperature is a Scalar the training keeps alive (see <see cref="Scalars"/>).</remarks>
 internal sealed record TrainingParts(
-    GeneratorNetwork Generator, DiscriminatorNetwork Discriminator, optim.Optimizer GeneratorOptimizer, optim.Optimizer DiscriminatorOptimizer,
+    GeneratorNetwork Generator, DiscriminatorNetwork Discriminator, GanOptimizer GeneratorOptimizer, GanOptimizer DiscriminatorOptimizer,
     GanObjective Objective, TrainingBatches Batches, NoiseBatches Noise, OutputHeads Heads, Scalar Temperature, torch.Generator Random)
 {
     /// <summary>Generated rows as the discriminator sees them: heads applied (Gumbel-softmax on categories), conditions appended.</summary>
@@ -44,12 +44,12 @@ internal sealed class DiscriminatorStep(TrainingParts parts)
         var fakeLogits = parts.Discriminator.forward(fake);
         var loss = parts.Objective.DiscriminatorLoss(realLogits, fakeLogits);
         var value = -loss.detach(); // V(D, G) = -J_D; for a critic, W = mean real − mean fake
-        if (parts.Objective.Penalty(parts.Discriminator, real, fake, parts.Random) is { } penalty) loss = loss + penalty;
+        if (parts.Objective.Penalty(parts.Discriminator, real, fake, parts.Random) is { } penalty) loss = loss.Plus(penalty);
 
-        parts.DiscriminatorOptimizer.zero_grad();
+        parts.DiscriminatorOptimizer.ZeroGrad();
         loss.backward();
         var norm = TrainingParts.GradientNorm(parts.Discriminator);
-        parts.DiscriminatorOptimizer.step();
+        parts.DiscriminatorOptimizer.Step();
         return new(loss.detach(), value, parts.Objective.Score(realLogits).mean().detach(), parts.Objective.Score(fakeLogits).mean().detach(), norm);
     }
 }
@@ -62,12 +62,12 @@ internal sealed class GeneratorStep(TrainingParts parts)
         var conditions = parts.Batches.NextConditions();
         var fake = parts.Generate(conditions, out var raw);
         var loss = parts.Objective.GeneratorLoss(parts.Discriminator.forward(fake));
-        if (conditions is not null) loss = loss + conditions.CrossEntropy(raw);
+        if (conditions is not null) loss = loss.Plus(conditions.CrossEntropy(raw));
 
-        parts.GeneratorOptimizer.zero_grad();
+        parts.GeneratorOptimizer.ZeroGrad();
         loss.backward();
         var norm = TrainingParts.GradientNorm(parts.Generator);
-        parts.GeneratorOptimizer.step();
+        parts.GeneratorOptimizer.Step();
         return new(loss.detach(), norm);
     }
 }
@@ -86,19 +86,20 @@ internal sealed class EpochMeter : IDisposable
 
     public void Start()
     {
-        _sums.zero_();
+        // TorchSharp's zero_ returns a new wrapper of the same tensor: the scope frees it, not the finalizer.
+        using (NewDisposeScope()) _sums.zero_();
         _discriminatorSteps = _generatorSteps = 0;
     }
 
     public void Add(DiscriminatorMeasures m)
     {
-        _sums.narrow(0, 0, 5).add_(stack([m.Loss, m.Value, m.RealScore, m.FakeScore, m.GradientNorm]).to(ScalarType.Float64));
+        _sums.narrow(0, 0, 5).PlusInPlace(stack([m.Loss, m.Value, m.RealScore, m.FakeScore, m.GradientNorm]).to(ScalarType.Float64));
         _discriminatorSteps++;
     }
 
     public void Add(GeneratorMeasures m)
     {
-        _sums.narrow(0, 5, 2).add_(stack([m.Loss, m.GradientNorm]).to(ScalarType.Float64));
+        _sums.narrow(0, 5, 2).PlusInPlace(stack([m.Loss, m.GradientNorm]).to(ScalarType.Float64));
         _generatorSteps++;
     }
 

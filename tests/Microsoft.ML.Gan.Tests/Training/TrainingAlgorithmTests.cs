@@ -35,8 +35,12 @@ public sealed class TrainingAlgorithmTests
             }
         }
 
-        static long Steps(optim.Optimizer optimizer) =>
-            ((TorchSharp.Modules.OptimizerHelper)optimizer).state_dict().State.Cast<TorchSharp.Modules.Adam.State>().Select(s => s.step).Distinct().Single();
+        static long Steps(GanOptimizer optimizer)
+        {
+            long updates = ((GanOptimizer.Adam)optimizer).Updates.Distinct().Single();
+            Assert.AreEqual(optimizer.Steps, updates, "every parameter is updated at every step");
+            return updates;
+        }
     }
 
     [TestMethod]
@@ -76,8 +80,10 @@ public sealed class TrainingAlgorithmTests
     public void EachOptimizerIsSelectedAndLearns()
     {
         using var linear = nn.Linear(2, 2);
-        Assert.IsInstanceOfType<TorchSharp.Modules.Adam>(GanTraining.CreateOptimizer(linear.parameters(), new GanTrainer.Options { Optimizer = GanOptimizerKind.Adam }, 1e-3, 0));
-        Assert.IsInstanceOfType<TorchSharp.Modules.SGD>(GanTraining.CreateOptimizer(linear.parameters(), new GanTrainer.Options { Optimizer = GanOptimizerKind.SgdMomentum }, 1e-3, 0));
+        using (var adam = GanOptimizer.Create(linear.parameters(), new GanTrainer.Options { Optimizer = GanOptimizerKind.Adam }, 1e-3, 0))
+            Assert.IsInstanceOfType<GanOptimizer.Adam>(adam);
+        using (var momentum = GanOptimizer.Create(linear.parameters(), new GanTrainer.Options { Optimizer = GanOptimizerKind.SgdMomentum }, 1e-3, 0))
+            Assert.IsInstanceOfType<GanOptimizer.SgdMomentum>(momentum);
 
         var untrained = SeedTheoremTests.SeedOptions();
         untrained.Epochs = 1;
