@@ -20,9 +20,6 @@ internal sealed record TrainingResult(GeneratorNetwork Generator, IReadOnlyList<
 /// </summary>
 internal static class GanTraining
 {
-    /// <summary>Generator steps between forced garbage collections (see where it is used).</summary>
-    private const int CollectEverySteps = 32;
-
     /// <param name="checkAlive">Throws when the caller's MLContext has cancelled training; called before every update.</param>
     /// <param name="startLoad">The machine's load while the table was read (it chooses the first thread count).</param>
     public static TrainingResult Run(float[] matrix, int rows, TabularEncoder encoder, GanTrainer.Options options,
@@ -68,7 +65,6 @@ internal static class GanTraining
 
             var history = new List<GanEpochStatistics>(options.Epochs);
             int stepsPerEpoch = Math.Max(1, rows / batch);
-            long steps = 0;
             generator.train();
             discriminator.train();
             for (int epoch = 1; epoch <= options.Epochs; epoch++)
@@ -85,15 +81,6 @@ internal static class GanTraining
                     }
                     checkAlive();
                     using (NewDisposeScope()) meter.Add(generatorStep.Run());
-
-                    // TorchSharp's optimizer steps leave native tensors that only finalizers free, and training
-                    // allocates too little managed memory for the collector to run on its own: on Adult native
-                    // memory grew past a gigabyte before it did. A collection every few dozen steps keeps it flat.
-                    if (++steps % CollectEverySteps == 0)
-                    {
-                        GC.Collect();
-                        GC.WaitForPendingFinalizers();
-                    }
                 }
 
                 var statistics = meter.Read(epoch, clock.Elapsed);
