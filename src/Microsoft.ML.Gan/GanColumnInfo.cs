@@ -11,6 +11,10 @@ namespace Microsoft.ML.Gan;
 /// <param name="Maximum">Largest value seen in training (numbers only; NaN for categories). Generated values stay at or below it.</param>
 /// <param name="Categories">The categories seen in training, in the model's order; generated rows use only these.</param>
 /// <param name="CategoryFrequencies">Each category's share of the training rows, in the order of <paramref name="Categories"/>.</param>
+/// <param name="Step">
+/// The spacing of generated values (numbers only), learned from the training values: 1 for whole numbers, 0.01 for
+/// two decimals, 5 for steps of five. NaN where any value of the range may be generated, and for categories.
+/// </param>
 public sealed record GanColumnInfo(
     string Name,
     DataViewType Type,
@@ -19,4 +23,5 @@ public sealed record GanColumnInfo(
     double Minimum,
     double Maximum,
     IReadOnlyList<string> Categories,
-    IReadOnlyList<double> CategoryFrequencies);
+    IReadOnlyList<double> CategoryFrequencies,
+    double Step = double.NaN);

@@ -105,6 +105,15 @@ public sealed partial class GanTrainer
         /// <summary>How numeric columns are normalised. Default <see cref="Gan.ContinuousNormalization.ModeSpecific"/>.</summary>
         public ContinuousNormalization ContinuousNormalization { get; set; } = Defaults.ContinuousNormalization;
 
+        /// <summary>
+        /// Whether each numeric column is generated at the granularity of its training values: whole numbers where
+        /// they are whole (also in a Single column), two decimals where they have two, steps of 5 where they move in
+        /// fives. Learned exactly from every value at <c>Fit</c> and applied in .NET and in the exported graph; a
+        /// column that needs more than 15 decimals is continuous. Default true: a detector spots an age of 40.49 at once.
+        /// False generates any value in the training range (integer columns are still rounded to whole numbers).
+        /// </summary>
+        public bool NumericGranularity { get; set; } = Defaults.NumericGranularity;
+
         /// <summary>Most Gaussian modes per numeric column in mode-specific normalisation (modes under 0.5 % weight are dropped). Default 10.</summary>
         public int MaximumModes { get; set; } = Defaults.MaximumModes;
 

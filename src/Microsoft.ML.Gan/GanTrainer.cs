@@ -48,7 +48,8 @@ public sealed partial class GanTrainer : IEstimator<GanTransformer>
         var modes = _options.ContinuousNormalization == ContinuousNormalization.ModeSpecific
             ? new BayesianGaussianMixtureOptions { MaximumComponents = _options.MaximumModes }
             : null;
-        var settings = new ColumnFitSettings(new HashSet<string>(_options.MissingCategoryTokens, StringComparer.Ordinal), _options.MaximumCategories, modes, seed);
+        var settings = new ColumnFitSettings(new HashSet<string>(_options.MissingCategoryTokens, StringComparer.Ordinal), _options.MaximumCategories, modes, seed,
+            _options.NumericGranularity);
 
         using var channel = _host.Start("Training");
         var reading = Common.MachineLoad.Mark.Now();

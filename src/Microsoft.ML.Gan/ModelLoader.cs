@@ -170,7 +170,7 @@ internal static class ModelLoader
 
     /// <summary>
     /// Generates a few hundred rows and checks them against the description: each column reads its output (a
-    /// category must be one of its own, a type its own), numbers stay in their training range, and only columns
+    /// category must be one of its own, a type its own), numbers stay in their training range and on their grid, and only columns
     /// with missing values have any. A graph whose constants disagree with its description fails here, not later.
     /// </summary>
     private static void Probe(GanModel model, string source)
@@ -185,8 +185,8 @@ internal static class ModelLoader
                 if (model.Encoder.Columns[c] is not NumericColumn numeric) continue;
                 foreach (double v in rows.Numbers(c))
                 {
-                    if (double.IsNaN(v) ? !numeric.HasMissing : v < numeric.Minimum || v > numeric.Maximum)
-                        throw Mismatch(source, $"column '{numeric.Name}' came out as {v}, which its description does not allow (range [{numeric.Minimum}, {numeric.Maximum}], missing values {(numeric.HasMissing ? "allowed" : "none")})");
+                    if (!numeric.Allows(v))
+                        throw Mismatch(source, $"column '{numeric.Name}' came out as {v}, which its description does not allow (range [{numeric.Minimum}, {numeric.Maximum}]{(numeric.Granularity is { } grid ? $" in steps of {grid.Step}" : "")}, missing values {(numeric.HasMissing ? "allowed" : "none")})");
                 }
             }
         }

@@ -30,6 +30,9 @@ internal abstract class NumericKind : ColumnKind
     /// <summary>A reader of the current row's value of <paramref name="column"/> as a double (NaN when missing).</summary>
     public abstract Func<double> CreateReader(DataViewRowCursor cursor, DataViewSchema.Column column);
 
+    /// <summary><paramref name="value"/> as a column of this kind holds it (rounded to Single, for one), back as a double.</summary>
+    public abstract double Stored(double value);
+
     public override ColumnFitter CreateFitter(DataViewSchema.Column column, ColumnFitSettings settings) => new NumericFitter(this, column, settings);
 }
 
@@ -91,10 +94,10 @@ internal static class ColumnKinds
 /// <summary>The checks and limits that apply while the training table is read.</summary>
 /// <remarks>
 /// Modes holds mode-specific normalisation's mixture settings (null for min-max normalisation); Seed seeds the
-/// mixtures and the per-row mode draws.
+/// mixtures and the per-row mode draws; Granularity learns each numeric column's grid (<see cref="NumericGranularity"/>).
 /// </remarks>
 internal sealed record ColumnFitSettings(ISet<string> MissingCategoryTokens, int MaximumCategories,
-    BayesianGaussianMixtureOptions? Modes = null, int Seed = 0);
+    BayesianGaussianMixtureOptions? Modes = null, int Seed = 0, bool Granularity = false);
 
 /// <summary>Reads one training column through the cursor into a compact buffer, checking each value, then fits and encodes it.</summary>
 internal abstract class ColumnFitter
@@ -144,7 +147,8 @@ internal sealed class NumericFitter(NumericKind kind, DataViewSchema.Column colu
             WeightConcentration = settings.Modes.WeightConcentration, MaximumIterations = settings.Modes.MaximumIterations,
             Tolerance = settings.Modes.Tolerance, SampleSize = settings.Modes.SampleSize, Seed = ColumnSeed,
         };
-        var state = NumericColumn.Fit(Name, kind.Name, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_values), mixture);
+        var state = NumericColumn.Fit(Name, kind.Name, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_values), mixture,
+            settings.Granularity ? kind.Stored : null);
         if (state.MissingCount == state.RowCount) throw AllMissing(state.RowCount);
         return kind.Restore(state);
     }

@@ -154,4 +154,7 @@ internal sealed class ColumnState
     /// <summary>Mode-specific normalisation's spike values (each a mode decoded exactly), ascending, and their counts.</summary>
     public double[]? SpikeValues { get; set; }
     public long[]? SpikeCounts { get; set; }
+    /// <summary>The numeric grid's step in units of 10^-<see cref="GranularityDecimals"/> (see <see cref="NumericGranularity"/>); null for none.</summary>
+    public long? GranularityUnits { get; set; }
+    public int? GranularityDecimals { get; set; }
 }

@@ -8,7 +8,8 @@ namespace Microsoft.ML.Gan.Encoding;
 /// <summary>
 /// A column of ML.NET numbers of type <typeparamref name="T"/> (Single, Double or any integer type): the numeric
 /// family's modelling, with values read, output by the graph and served to ML.NET as <typeparamref name="T"/>.
-/// Integer columns are rounded (half to even) and every value is clamped to the training range, so casts never overflow.
+/// Values are rounded to the column's granularity (whole numbers at least, for integer types; half to even) and
+/// clamped to the training range, so casts never overflow.
 /// </summary>
 internal sealed class NumberColumn<T> : NumericColumn
     where T : unmanaged, INumber<T>
@@ -63,6 +64,8 @@ internal sealed class NumberKind<T>(NumberDataViewType type) : NumericKind
             return double.CreateTruncating(value);
         };
     }
+
+    public override double Stored(double value) => double.CreateTruncating(T.CreateTruncating(value));
 
     public override GanColumn Restore(ColumnState state) => new NumberColumn<T>(this, state);
 }

@@ -16,8 +16,10 @@ namespace Microsoft.ML.Gan.Encoding;
 /// to exactly that value. The mixture models the other values. CTGAN leaves spikes to the mixture, which gives them a
 /// narrow Gaussian, so its "zeros" come back as small non-zero amounts that a classifier spots at once.
 /// A column with missing values (NaN) also gets a two-way softmax head present/missing so the generator learns their
-/// rate. Decoding maps back, clamps to the training range and rounds integer columns. Decoded values are doubles
-/// (NaN for missing); the leaf class (<see cref="NumberColumn{T}"/>) casts them to the column's type.
+/// rate. Decoding maps back, rounds to the column's granularity (<see cref="NumericGranularity"/>: whole numbers, two
+/// decimals, steps of five, as the training values lie; whole numbers for an integer column without one) and clamps
+/// to the training range. Decoded values are doubles (NaN for missing); the leaf class
+/// (<see cref="NumberColumn{T}"/>) casts them to the column's type.
 /// </summary>
 internal abstract class NumericColumn : GanColumn
 {
@@ -36,6 +38,7 @@ internal abstract class NumericColumn : GanColumn
     private readonly long[] _spikeCounts;
     private readonly double[] _modeScales;
     private readonly double[] _modeMeans;
+    private readonly NumericGranularity? _granularity;
 
     protected NumericColumn(ColumnState state)
         : base(state.Name)
@@ -58,6 +61,10 @@ internal abstract class NumericColumn : GanColumn
                 throw new InvalidDataException($"Column '{Name}': the saved modes are not {MaximumModes} or fewer Gaussians with finite means, positive deviations and weights.");
             _mixture = new BayesianGaussianMixture(means.Select((m, k) => new MixtureComponent(weights[k], m, stds[k])).ToArray());
         }
+        if ((state.GranularityUnits is null) != (state.GranularityDecimals is null))
+            throw new InvalidDataException($"Column '{Name}': the saved granularity needs both its units and its decimals.");
+        if (state.GranularityUnits is long units)
+            _granularity = new NumericGranularity(units, state.GranularityDecimals!.Value, Minimum, Maximum, Name);
         _spikes = state.SpikeValues ?? [];
         _spikeCounts = state.SpikeCounts ?? new long[_spikes.Length];
         if (_spikeCounts.Length != _spikes.Length || _spikes.Length > MaximumModes || _spikes.Any(v => !double.IsFinite(v)) || _spikeCounts.Any(n => n < 0))
@@ -80,6 +87,17 @@ internal abstract class NumericColumn : GanColumn
     /// <summary>Whether decoded values are rounded to whole numbers (integer types).</summary>
     public abstract bool IsInteger { get; }
 
+    /// <summary>The grid decoded values are rounded to; null when values anywhere in the range may be generated.</summary>
+    public NumericGranularity? Granularity => _granularity;
+
+    /// <summary>
+    /// Whether a decoded value is one this column can generate: NaN only with missing values; else in the range and,
+    /// with a granularity, on its grid as the column's type holds it.
+    /// </summary>
+    public bool Allows(double v) =>
+        double.IsNaN(v) ? HasMissing
+        : v >= Minimum && v <= Maximum && (_granularity is not { } grid || ((NumericKind)Kind).Stored(grid.Round(v)) == v);
+
     /// <summary>The mixture's Gaussian modes (mode-specific normalisation); empty for min-max.</summary>
     public IReadOnlyList<MixtureComponent> Modes => _mixture?.Components ?? [];
 
@@ -98,10 +116,12 @@ internal abstract class NumericColumn : GanColumn
     public override Array CreateBuffer(int capacity) => new double[capacity];
 
     /// <summary>
-    /// Fits the range from the column's values (NaN for missing; the caller has rejected infinities) and, when
-    /// <paramref name="mixture"/> is given, spikes and a Gaussian mixture on the present values.
+    /// Fits the range from the column's values (NaN for missing; the caller has rejected infinities); when
+    /// <paramref name="mixture"/> is given, spikes and a Gaussian mixture on the present values; when
+    /// <paramref name="stored"/> is given (a value rounded to the column's type), the values' granularity.
     /// </summary>
-    public static ColumnState Fit(string name, string kind, ReadOnlySpan<double> values, BayesianGaussianMixtureOptions? mixture)
+    public static ColumnState Fit(string name, string kind, ReadOnlySpan<double> values, BayesianGaussianMixtureOptions? mixture,
+        Func<double, double>? stored = null)
     {
         double min = double.PositiveInfinity, max = double.NegativeInfinity;
         long missing = 0;
@@ -115,6 +135,11 @@ internal abstract class NumericColumn : GanColumn
         {
             Name = name, Kind = kind, Minimum = min, Maximum = max, RowCount = values.Length, MissingCount = missing,
         };
+        if (stored is not null && NumericGranularity.Fit(values, stored) is var (units, decimals))
+        {
+            state.GranularityUnits = units;
+            state.GranularityDecimals = decimals;
+        }
         if (mixture is not null && missing < values.Length)
         {
             var present = new double[values.Length - missing];
@@ -229,8 +254,9 @@ internal abstract class NumericColumn : GanColumn
             int mode = Choose(slice.Slice(1, ModeCount), draws[0], sampling);
             v = t * _modeScales[mode] + _modeMeans[mode];
         }
-        // Half to even, as ONNX's Round, so the exported graph decodes the same integers.
-        if (IsInteger) v = Math.Round(v, MidpointRounding.ToEven);
+        // Half to even, as ONNX's Round, so the exported graph decodes the same values.
+        if (_granularity is { } grid) v = grid.Round(v);
+        else if (IsInteger) v = Math.Round(v, MidpointRounding.ToEven);
         return Math.Clamp(v, Minimum, Maximum);
     }
 
@@ -251,7 +277,8 @@ internal abstract class NumericColumn : GanColumn
             var mean = g.Node("Unsqueeze", [g.Node("Gather", [g.Constant(_modeMeans, _modeMeans.Length), mode], ("axis", 0)), g.Constant([1L], 1)]);
             v = g.Node("Add", [g.Node("Mul", [t, scale]), mean]);
         }
-        if (IsInteger) v = g.Node("Round", [v]);
+        if (_granularity is { } grid) v = grid.AddOnnxRound(g, v);
+        else if (IsInteger) v = g.Node("Round", [v]);
         v = g.Node("Min", [g.Node("Max", [v, g.Scalar(Minimum)]), g.Scalar(Maximum)]);
         v = g.Node("Reshape", [v, g.Constant([-1L], 1)]);
         var type = OutputType;
@@ -274,6 +301,8 @@ internal abstract class NumericColumn : GanColumn
         ModeWeights = _mixture?.Components.Select(m => m.Weight).ToArray(),
         SpikeValues = _spikes.Length > 0 ? _spikes : null,
         SpikeCounts = _spikes.Length > 0 ? _spikeCounts : null,
+        GranularityUnits = _granularity?.Units,
+        GranularityDecimals = _granularity?.Decimals,
     };
 
     /// <summary>The mode with the most training values: Gaussian modes by weight times the values they model, spikes by count.</summary>
@@ -288,5 +317,6 @@ internal abstract class NumericColumn : GanColumn
     public override GanColumnInfo ToInfo() => new(
         Name, Type, IsCategorical: false,
         MissingRate: RowCount == 0 ? 0 : (double)MissingCount / RowCount,
-        Minimum, Maximum, Categories: [], CategoryFrequencies: []);
+        Minimum, Maximum, Categories: [], CategoryFrequencies: [],
+        Step: _granularity?.Step ?? (IsInteger ? 1 : double.NaN));
 }

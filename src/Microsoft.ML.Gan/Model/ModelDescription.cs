@@ -13,10 +13,11 @@ namespace Microsoft.ML.Gan.Model;
 internal sealed class ModelDescription
 {
     /// <summary>
-    /// 3: every file carries an integrity record (SHA-256 of its bytes). 2 (release 0.1.0) is read too; version 1
-    /// files are refused clearly.
+    /// 4: numeric columns may carry a granularity (a library that reads only 3 would generate off the grid, so it
+    /// refuses these files). 3: every file carries an integrity record (SHA-256 of its bytes). 3 and 2 (release
+    /// 0.1.0) are read too; version 1 files are refused clearly.
     /// </summary>
-    public const int CurrentFormat = 3;
+    public const int CurrentFormat = 4;
 
     /// <summary>The first format whose files must carry an integrity record.</summary>
     public const int SealedFormat = 3;
@@ -87,6 +88,8 @@ internal sealed class TrainingRecord
     public double GumbelTemperature { get; set; }
     public ContinuousNormalization ContinuousNormalization { get; set; }
     public int MaximumModes { get; set; }
+    /// <summary>False in files of format 3 and older, which had no granularity.</summary>
+    public bool NumericGranularity { get; set; }
     public CategorySampling CategorySampling { get; set; }
     public string[] MissingCategoryTokens { get; set; } = [];
     public int MaximumCategories { get; set; }
@@ -110,7 +113,7 @@ internal sealed class TrainingRecord
         AdamBeta2 = o.AdamBeta2, Momentum = o.Momentum, GeneratorWeightDecay = o.GeneratorWeightDecay, DiscriminatorWeightDecay = o.DiscriminatorWeightDecay,
         GeneratorLayers = o.GeneratorLayers.ToArray(), DiscriminatorLayers = o.DiscriminatorLayers.ToArray(), GeneratorBatchNorm = o.GeneratorBatchNorm,
         DiscriminatorDropout = o.DiscriminatorDropout, GumbelTemperature = o.GumbelTemperature, ContinuousNormalization = o.ContinuousNormalization,
-        MaximumModes = o.MaximumModes, CategorySampling = o.CategorySampling, MissingCategoryTokens = o.MissingCategoryTokens.ToArray(),
+        MaximumModes = o.MaximumModes, NumericGranularity = o.NumericGranularity, CategorySampling = o.CategorySampling, MissingCategoryTokens = o.MissingCategoryTokens.ToArray(),
         MaximumCategories = o.MaximumCategories, Seed = o.Seed, TrainingThreads = o.TrainingThreads, Device = o.Device, DeviceIndex = o.DeviceIndex, FallbackToCpu = o.FallbackToCpu,
         NoiseColumnName = o.NoiseColumnName, ValidationInterval = o.ValidationInterval, ValidationRows = o.ValidationRows,
         KeepBestEpoch = o.KeepBestEpoch, EarlyStoppingPatience = o.EarlyStoppingPatience,
@@ -125,7 +128,7 @@ internal sealed class TrainingRecord
         AdamBeta2 = AdamBeta2, Momentum = Momentum, GeneratorWeightDecay = GeneratorWeightDecay, DiscriminatorWeightDecay = DiscriminatorWeightDecay,
         GeneratorLayers = GeneratorLayers.ToArray(), DiscriminatorLayers = DiscriminatorLayers.ToArray(), GeneratorBatchNorm = GeneratorBatchNorm,
         DiscriminatorDropout = DiscriminatorDropout, GumbelTemperature = GumbelTemperature, ContinuousNormalization = ContinuousNormalization,
-        MaximumModes = MaximumModes, CategorySampling = CategorySampling, MissingCategoryTokens = MissingCategoryTokens.ToArray(),
+        MaximumModes = MaximumModes, NumericGranularity = NumericGranularity, CategorySampling = CategorySampling, MissingCategoryTokens = MissingCategoryTokens.ToArray(),
         MaximumCategories = MaximumCategories, Seed = Seed, TrainingThreads = TrainingThreads, Device = Device, DeviceIndex = DeviceIndex, FallbackToCpu = FallbackToCpu,
         NoiseColumnName = NoiseColumnName, ValidationInterval = ValidationInterval, ValidationRows = ValidationRows,
         KeepBestEpoch = KeepBestEpoch, EarlyStoppingPatience = EarlyStoppingPatience,

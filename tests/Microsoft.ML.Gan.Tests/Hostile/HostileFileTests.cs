@@ -189,7 +189,11 @@ public sealed class HostileFileTests
         ["more missing than rows", (Action<JsonObject>)(m => Column(m, "Income")["MissingCount"] = 1_000_000), "counts"],
         ["a mode with no spread", (Action<JsonObject>)(m => Column(m, "Height")["ModeStandardDeviations"]!.AsArray()[0] = 0), "modes"],
         ["modes of different lengths", (Action<JsonObject>)(m => Column(m, "Height")["ModeWeights"] = new JsonArray(1)), "differ in number"],
-        ["a format from the future", (Action<JsonObject>)(m => m["FormatVersion"] = 4), "format version 4"],
+        ["a grid of zero units", (Action<JsonObject>)(m => Column(m, "Age")["GranularityUnits"] = 0), "granularity"],
+        ["a grid of 99 decimals", (Action<JsonObject>)(m => Column(m, "Age")["GranularityDecimals"] = 99), "granularity"],
+        ["a grid without its decimals", (Action<JsonObject>)(m => Column(m, "Age").Remove("GranularityDecimals")), "granularity"],
+        ["a grid too fine for the range", (Action<JsonObject>)(m => { Column(m, "Age")["GranularityDecimals"] = 15; Column(m, "Age")["Maximum"] = 1e6; }), "too wide"],
+        ["a format from the future", (Action<JsonObject>)(m => m["FormatVersion"] = 5), "format version 5"],
         ["format 1", (Action<JsonObject>)(m => m["FormatVersion"] = 1), "format version 1"],
     ];
 
@@ -228,6 +232,7 @@ public sealed class HostileFileTests
         ["no missing values told", (Action<JsonObject>)(m => Column(m, "Income")["MissingCount"] = 0), CategorySampling.Sample, "input"],
         ["unconditional told", (Action<JsonObject>)(m => m["Options"]!["ConditionalGenerator"] = false), CategorySampling.Sample, "input"],
         ["a narrower range told", (Action<JsonObject>)(m => Column(m, "Height")["Maximum"] = 151), CategorySampling.Sample, "came out as"],
+        ["a coarser grid told", (Action<JsonObject>)(m => Column(m, "Age")["GranularityUnits"] = 7), CategorySampling.Sample, "in steps of 7"],
         ["other category names told", (Action<JsonObject>)(m => Column(m, "Segment")["Levels"] = new JsonArray("", "X", "Y")), CategorySampling.Sample, "trial run"],
     ];
 
