@@ -72,8 +72,11 @@ internal static class AdultData
             "(see that folder's README.md); it is never copied into the repository. Pass --data <path> to point at it.");
     }
 
-    /// <summary>Loads the table lazily with ML.NET's TextLoader, after checking that the header is the one expected.</summary>
-    public static IDataView Load(MLContext ml, string path)
+    /// <summary>
+    /// Loads the table lazily with ML.NET's TextLoader, after checking that the header is the one expected; with
+    /// <paramref name="numbersAsSingle"/> its integer columns are Single, as many ML.NET samples load every number.
+    /// </summary>
+    public static IDataView Load(MLContext ml, string path, bool numbersAsSingle = false)
     {
         string header = File.ReadLines(path).FirstOrDefault() ?? "";
         string expected = string.Join(",", s_columns.Select(c => c.Name));
@@ -84,7 +87,7 @@ internal static class AdultData
         {
             HasHeader = true,
             Separators = [','],
-            Columns = s_columns.Select((c, i) => new TextLoader.Column(c.Name, c.Kind, i)).ToArray(),
+            Columns = s_columns.Select((c, i) => new TextLoader.Column(c.Name, numbersAsSingle && c.Kind == DataKind.Int32 ? DataKind.Single : c.Kind, i)).ToArray(),
         });
         return loader.Load(path);
     }

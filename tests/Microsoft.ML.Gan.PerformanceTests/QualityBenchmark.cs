@@ -28,12 +28,13 @@ internal static class QualityBenchmark
         string trainPath = AdultData.Locate(arguments.DataPath);
         string testPath = Path.Combine(Path.GetDirectoryName(trainPath)!, "adult_test.csv");
         if (!File.Exists(testPath)) throw new DataNotFoundException($"The Adult test table was not found at '{testPath}' (beside {AdultData.FileName}).");
-        var train = AdultData.Load(ml, trainPath);
-        var test = AdultData.Load(ml, testPath);
+        var train = AdultData.Load(ml, trainPath, arguments.NumbersAsSingle);
+        var test = AdultData.Load(ml, testPath, arguments.NumbersAsSingle);
 
         var options = AdultModel.TrainingOptions(arguments.Epochs ?? DefaultEpochs, arguments.Seed, arguments.Classic, arguments.Threads);
         foreach (var (name, value) in arguments.Settings) Set(options, name, value);
-        string described = AdultModel.Describe(arguments.Classic) + string.Concat(arguments.Settings.Select(s => $", {s.Name}={s.Value}"));
+        string described = AdultModel.Describe(arguments.Classic) + string.Concat(arguments.Settings.Select(s => $", {s.Name}={s.Value}"))
+            + (arguments.NumbersAsSingle ? ", integer columns loaded as Single" : "");
         var clock = Stopwatch.StartNew();
         var load = CpuLoad.Mark.Now();
         GanTransformer model;
