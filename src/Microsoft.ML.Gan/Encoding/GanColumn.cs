@@ -156,5 +156,7 @@ internal sealed class ColumnState
     public long[]? SpikeCounts { get; set; }
     /// <summary>The numeric grid's step in units of 10^-<see cref="GranularityDecimals"/> (see <see cref="NumericGranularity"/>); null for none.</summary>
     public long? GranularityUnits { get; set; }
+    /// <summary>Whether decoding mirrors values beyond the range back inside it (format 4); false: it clamps only.</summary>
+    public bool ReflectAtEdges { get; set; }
     public int? GranularityDecimals { get; set; }
 }

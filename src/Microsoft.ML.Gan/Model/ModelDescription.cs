@@ -13,8 +13,8 @@ namespace Microsoft.ML.Gan.Model;
 internal sealed class ModelDescription
 {
     /// <summary>
-    /// 4: numeric columns may carry a granularity (a library that reads only 3 would generate off the grid, so it
-    /// refuses these files). 3: every file carries an integrity record (SHA-256 of its bytes). 3 and 2 (release
+    /// 4: numeric columns may carry a granularity and mirror values beyond their range (a library that reads only 3
+    /// would generate differently, so it refuses these files). 3: every file carries an integrity record (SHA-256 of its bytes). 3 and 2 (release
     /// 0.1.0) are read too; version 1 files are refused clearly.
     /// </summary>
     public const int CurrentFormat = 4;

@@ -67,6 +67,39 @@ public sealed class NumericColumnTests
         }
     }
 
+    [TestMethod]
+    public void OvershootIsMirroredInsideTheRangeInsteadOfPilingUpAtItsEnds()
+    {
+        // A column bounded on both sides (like a temperature with a record high), its mass near both ends.
+        var random = new Random(8);
+        var values = Enumerable.Range(0, 3000).Select(_ => Math.Clamp(60 + 12 * Gaussian(random), 40, 97)).Select(v => v + 1e-7 * random.NextDouble()).ToArray();
+        var mirrored = Fit("temp", values);
+        Assert.IsTrue(mirrored.ReflectsAtEdges, "new models mirror");
+        var state = mirrored.ToState();
+        state.ReflectAtEdges = false; // how format 3 files decode
+        var clamped = (NumericColumn)mirrored.Kind.Restore(state);
+
+        // Offsets all over [-1, 1]: a mode's ±4σ reaches past both ends of the range.
+        var output = new float[mirrored.Width];
+        int atEnds = 0, mirroredAtEnds = 0, differ = 0;
+        const int n = 20_000;
+        for (int r = 0; r < n; r++)
+        {
+            output[0] = (float)(2 * random.NextDouble() - 1);
+            for (int k = 1; k < output.Length; k++) output[k] = (float)(3 * random.NextDouble());
+            float[] draw = [(float)random.NextDouble()];
+            double c = clamped.Decode(output, draw, CategorySampling.Sample), m = mirrored.Decode(output, draw, CategorySampling.Sample);
+            Assert.IsTrue(m >= mirrored.Minimum && m <= mirrored.Maximum, $"{m} in the range");
+            if (c == clamped.Minimum || c == clamped.Maximum) atEnds++;
+            else Assert.AreEqual(c, m, "a value inside the range is left alone");
+            if (m == mirrored.Minimum || m == mirrored.Maximum) mirroredAtEnds++;
+            if (c != m) differ++;
+        }
+        Assert.IsGreaterThan(n / 50, atEnds, "clamping piles overshoot onto the ends");
+        Assert.IsLessThan(5, mirroredAtEnds, "mirroring leaves no pile at the ends");
+        Assert.IsGreaterThan(atEnds - 5, differ, "the overshooting values moved inside");
+    }
+
     private static double Gaussian(Random random) =>
         Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble());
 }
