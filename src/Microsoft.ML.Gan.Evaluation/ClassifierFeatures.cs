@@ -137,10 +137,11 @@ internal static class BinaryClassifier
 
     /// <summary>
     /// Trains on <paramref name="trainFeatures"/> and returns the scores of <paramref name="testFeatures"/>' rows (higher = more
-    /// likely true). A training set with one class gives a constant score and that class.
+    /// likely true), the predicted classes and the calibrated probabilities of true. A training set with one class
+    /// gives a constant score, that class and a probability of 1 or 0.
     /// </summary>
     /// <param name="logistic">A logistic regression on standardised features instead of FastTree (SDMetrics' LogisticDetection).</param>
-    public static (float[] Scores, bool[] Predicted) TrainAndScore(
+    public static (float[] Scores, bool[] Predicted, float[] Probabilities) TrainAndScore(
         MLContext ml, int width, IReadOnlyList<float[]> trainFeatures, bool[] trainLabels, IReadOnlyList<float[]> testFeatures, int seed, bool logistic = false)
     {
         int testRows = testFeatures.Count;
@@ -149,7 +150,9 @@ internal static class BinaryClassifier
         {
             var constant = new bool[testRows];
             Array.Fill(constant, anyTrue);
-            return (new float[testRows], constant);
+            var certain = new float[testRows];
+            Array.Fill(certain, anyTrue ? 1f : 0f);
+            return (new float[testRows], constant, certain);
         }
         IEstimator<ITransformer> trainer = logistic
             ? ml.Transforms.NormalizeMeanVariance("Features").Append(ml.BinaryClassification.Trainers.LbfgsLogisticRegression("Label", "Features"))
@@ -166,17 +169,20 @@ internal static class BinaryClassifier
         var scored = model.Transform(ToView(ml, width, testFeatures, new bool[testRows]));
         var scores = new float[testRows];
         var predicted = new bool[testRows];
-        using var cursor = scored.GetRowCursor([scored.Schema["Score"], scored.Schema["PredictedLabel"]]);
+        var probabilities = new float[testRows];
+        using var cursor = scored.GetRowCursor([scored.Schema["Score"], scored.Schema["PredictedLabel"], scored.Schema["Probability"]]);
         var scoreGetter = cursor.GetGetter<float>(scored.Schema["Score"]);
         var labelGetter = cursor.GetGetter<bool>(scored.Schema["PredictedLabel"]);
+        var probabilityGetter = cursor.GetGetter<float>(scored.Schema["Probability"]);
         int i = 0;
         while (cursor.MoveNext() && i < testRows)
         {
             scoreGetter(ref scores[i]);
             labelGetter(ref predicted[i]);
+            probabilityGetter(ref probabilities[i]);
             i++;
         }
-        return (scores, predicted);
+        return (scores, predicted, probabilities);
     }
 
     /// <summary>ROC AUC by ranks (ties count half); 0.5 when a class is absent.</summary>

@@ -81,8 +81,11 @@ internal static class SyntheticDataEvaluator
         var privacy = Privacy(realTable, syntheticTable, realSample, holdoutTable, evaluated, options, random);
         Lap("Privacy");
 
+        var giveaways = GiveawayFinder.Find(realSample, syntheticSample, evaluated, options.Seed);
+        Lap("Giveaways");
+
         return new SyntheticDataMetrics(realTable.RowCount, syntheticTable.RowCount, columnResults, pairs,
-            detection, logisticDetection, detectionSkipped, efficacy, efficacySkipped, privacy, timings, options.MissingCategoryTokens.ToArray());
+            detection, logisticDetection, detectionSkipped, efficacy, efficacySkipped, privacy, timings, options.MissingCategoryTokens.ToArray(), giveaways);
     }
 
     private static EvaluationColumn Describe(DataViewSchema schema, string name, IReadOnlyList<string> missingTokens)
@@ -205,6 +208,7 @@ internal static class SyntheticDataEvaluator
         var realFold = Folds(perClass, folds, random);
         var synthFold = Folds(perClass, folds, random);
         var aucs = new double[folds];
+        long sure = 0, falseAlarms = 0;
         for (int f = 0; f < folds; f++)
         {
             var trainX = new List<float[]>(); var trainY = new List<bool>();
@@ -214,10 +218,20 @@ internal static class SyntheticDataEvaluator
                 if (realFold[i] == f) { testX.Add(realFeatures[i]); testY.Add(true); } else { trainX.Add(realFeatures[i]); trainY.Add(true); }
                 if (synthFold[i] == f) { testX.Add(synthFeatures[i]); testY.Add(false); } else { trainX.Add(synthFeatures[i]); trainY.Add(false); }
             }
-            var (scores, _) = BinaryClassifier.TrainAndScore(ml, layout.Width, trainX, trainY.ToArray(), testX, options.Seed + f, logistic);
+            var (scores, _, realness) = BinaryClassifier.TrainAndScore(ml, layout.Width, trainX, trainY.ToArray(), testX, options.Seed + f, logistic);
             aucs[f] = BinaryClassifier.Auc(scores, testY.ToArray());
+            for (int i = 0; i < testY.Count; i++)
+            {
+                if (realness[i] >= 1 - DetectionMetrics.Sure) continue;
+                if (testY[i]) falseAlarms++;
+                else sure++;
+            }
         }
-        return new DetectionMetrics(aucs.Average(), aucs, perClass);
+        return new DetectionMetrics(aucs.Average(), aucs, perClass)
+        {
+            SurelyDetectedShare = (double)sure / perClass,
+            RealRowsCalledSyntheticShare = (double)falseAlarms / perClass,
+        };
     }
 
     private static int[] Folds(int rows, int folds, Random random)
@@ -288,7 +302,7 @@ internal static class SyntheticDataEvaluator
                 case EfficacyTask.BinaryClassification:
                 {
                     var truth = testLabels.Select(l => l == positive).ToArray();
-                    var (scores, predicted) = BinaryClassifier.TrainAndScore(ml, layout.Width, x, labels.Select(l => l == positive).ToArray(), testX, seed);
+                    var (scores, predicted, _) = BinaryClassifier.TrainAndScore(ml, layout.Width, x, labels.Select(l => l == positive).ToArray(), testX, seed);
                     return new EfficacyScores(BinaryClassifier.F1(predicted, truth), BinaryClassifier.Accuracy(predicted, truth),
                         BinaryClassifier.Auc(scores, truth), double.NaN, double.NaN, rows.Length);
                 }
@@ -302,7 +316,7 @@ internal static class SyntheticDataEvaluator
                     {
                         var isClass = labels.Select(l => l == value).ToArray();
                         if (!isClass.Contains(true)) continue; // a class the training rows lack is never predicted
-                        var (scores, _) = BinaryClassifier.TrainAndScore(ml, layout.Width, x, isClass, testX, seed);
+                        var (scores, _, _) = BinaryClassifier.TrainAndScore(ml, layout.Width, x, isClass, testX, seed);
                         for (int i = 0; i < scores.Length; i++)
                         {
                             if (scores[i] > best[i]) { best[i] = scores[i]; predicted[i] = value; }

@@ -71,6 +71,19 @@ public sealed record ColumnPairComparison(
 /// <param name="RowsPerClass">Real rows used, and as many synthetic ones.</param>
 public sealed record DetectionMetrics(double MeanAuc, IReadOnlyList<double> FoldAucs, int RowsPerClass)
 {
+    /// <summary>How sure the detector must be that a row is synthetic for <see cref="SurelyDetectedShare"/>: 90 %.</summary>
+    public const double Sure = 0.9;
+
+    /// <summary>
+    /// Share of the synthetic rows (each scored once, by the fold that did not train on it) that the detector
+    /// calls synthetic with a calibrated probability of at least 90 %: the rows that give themselves away on
+    /// their own. In [0, 1], lower is better; compare with <see cref="RealRowsCalledSyntheticShare"/>.
+    /// </summary>
+    public double SurelyDetectedShare { get; init; }
+
+    /// <summary>The same share among the real rows (the detector's false alarms): the baseline for <see cref="SurelyDetectedShare"/>.</summary>
+    public double RealRowsCalledSyntheticShare { get; init; }
+
     /// <summary>1 − 2·|AUC − 0.5|, clipped to [0, 1]: higher is better (1 = indistinguishable).</summary>
     public double Score => Math.Clamp(1 - 2 * Math.Abs(MeanAuc - 0.5), 0, 1);
 }
@@ -143,6 +156,47 @@ public sealed record PrivacyMetrics(double ExactCopyShare, long ExactCopyRows, d
     public double? DcrRatio => HoldoutDcrMedian is double h ? (h > 0 ? SyntheticDcrMedian / h : double.NaN) : null;
 }
 
+/// <summary>A value (or a combination of values) and how often the real and the synthetic rows have it.</summary>
+/// <param name="Value">The category, the number, a range between real quantiles ("30 to 41"), or "values the real rows never have".</param>
+/// <param name="RealShare">Its share of the real rows, in [0, 1].</param>
+/// <param name="SyntheticShare">Its share of the synthetic rows, in [0, 1].</param>
+public sealed record ValueGiveaway(string Value, double RealShare, double SyntheticShare);
+
+/// <summary>What one column gives away on its own.</summary>
+/// <param name="Column">The column.</param>
+/// <param name="DetectionAuc">
+/// ROC AUC of the best detector that sees only this column (its values' real-to-synthetic frequency ratios, learnt on
+/// half the rows, measured on the other half). 0.5: the column alone gives nothing away; 1: it gives every row away.
+/// </param>
+/// <param name="OverGenerated">The values synthetic rows have much more often than real ones, the worst first.</param>
+/// <param name="UnderGenerated">The values synthetic rows have much less often than real ones, the worst first.</param>
+/// <param name="UnseenValueShare">
+/// Share of synthetic rows holding a value the real rows never have: a category they lack, or, in a number column whose
+/// real values repeat (whole numbers, a few prices), a number they never hold (40.49 among whole ages).
+/// </param>
+public sealed record ColumnGiveaway(string Column, double DetectionAuc, IReadOnlyList<ValueGiveaway> OverGenerated,
+    IReadOnlyList<ValueGiveaway> UnderGenerated, double UnseenValueShare);
+
+/// <summary>What a pair of columns gives away beyond what each column gives away alone.</summary>
+/// <param name="First">The first column.</param>
+/// <param name="Second">The second column.</param>
+/// <param name="DetectionAuc">ROC AUC of the best detector that sees only these two columns (continuous ones in 8 quantile bins).</param>
+/// <param name="Gain">
+/// <paramref name="DetectionAuc"/> minus the better of the two columns' AUCs with the same bins: how much the
+/// combination gives away that neither column does (a broken relation). Near 0: the pair adds nothing.
+/// </param>
+/// <param name="UnseenCombinations">Combinations the synthetic rows have and the real rows never do (at least 0.1 % of the synthetic rows), the commonest first.</param>
+public sealed record PairGiveaway(string First, string Second, double DetectionAuc, double Gain, IReadOnlyList<ValueGiveaway> UnseenCombinations);
+
+/// <summary>
+/// What gives the synthetic rows away, for a user who wants to know why a detector tells them from real ones: the
+/// columns ranked by what each gives away alone, and the pairs of columns whose combination gives away the most
+/// beyond that. Together with <see cref="DetectionMetrics.SurelyDetectedShare"/> (how many rows a detector is sure of).
+/// </summary>
+/// <param name="Columns">Every evaluated column, the most revealing first.</param>
+/// <param name="Pairs">The five pairs with the largest <see cref="PairGiveaway.Gain"/>.</param>
+public sealed record SyntheticDataGiveaways(IReadOnlyList<ColumnGiveaway> Columns, IReadOnlyList<PairGiveaway> Pairs);
+
 /// <summary>
 /// The result of <see cref="GanEvaluationCatalog.Evaluate(GanCatalog, IDataView, IDataView, SyntheticDataEvaluationOptions?)"/>: how
 /// closely a synthetic table follows a real one, column by column, pair by pair, to a classifier and for privacy.
@@ -153,8 +207,10 @@ public sealed class SyntheticDataMetrics
     internal SyntheticDataMetrics(
         long realRows, long syntheticRows, IReadOnlyList<ColumnComparison> columns, IReadOnlyList<ColumnPairComparison> pairs,
         DetectionMetrics? detection, DetectionMetrics? logisticDetection, string? detectionSkipped, EfficacyMetrics? efficacy, string? efficacySkipped,
-        PrivacyMetrics privacy, IReadOnlyDictionary<string, TimeSpan> timings, IReadOnlyList<string> missingCategoryTokens)
+        PrivacyMetrics privacy, IReadOnlyDictionary<string, TimeSpan> timings, IReadOnlyList<string> missingCategoryTokens,
+        SyntheticDataGiveaways giveaways)
     {
+        Giveaways = giveaways;
         MissingCategoryTokens = missingCategoryTokens;
         RealRowCount = realRows;
         SyntheticRowCount = syntheticRows;
@@ -220,6 +276,9 @@ public sealed class SyntheticDataMetrics
     /// <summary>Exact copies and distances to the closest record.</summary>
     public PrivacyMetrics Privacy { get; }
 
+    /// <summary>What gives the synthetic rows away: the columns and pairs a detector relies on, and their worst values.</summary>
+    public SyntheticDataGiveaways Giveaways { get; }
+
     /// <summary>Time spent on each part: reading, shapes, pair trends, detection, efficacy, privacy.</summary>
     public IReadOnlyDictionary<string, TimeSpan> Timings { get; }
 
@@ -262,6 +321,22 @@ public sealed class SyntheticDataMetrics
         s.AppendLine("  Columns:  name  kind  shape  (KS/TVD)  missing real/synthetic  out-of-range  unseen categories");
         foreach (var col in Columns)
             s.AppendLine(c, $"    {col.Name,-20} {col.Kind,-11} {col.ShapeScore:F4} ({col.ShapeStatistic:F4})  {col.RealMissingRate:P1}/{col.SyntheticMissingRate:P1}  {col.OutOfRangeCount}  {col.UnseenCategoryRows} rows, {col.UnseenCategoryCount} distinct");
+        if (Detection is { } sure)
+            s.AppendLine(c, $"  Surely detected     {sure.SurelyDetectedShare:P1} of synthetic rows (FastTree ≥ 90 % sure; real rows called synthetic so: {sure.RealRowsCalledSyntheticShare:P1})");
+        s.AppendLine("  What gives it away (AUC of a detector that sees only that column; 0.5 = nothing):");
+        foreach (var g in Giveaways.Columns.Take(5))
+        {
+            s.Append(c, $"    {g.Column,-20} {g.DetectionAuc:F3}");
+            if (g.UnseenValueShare > 0) s.Append(c, $"  {g.UnseenValueShare:P1} of synthetic rows hold values the real rows never have;");
+            foreach (var v in g.OverGenerated.Take(2)) s.Append(c, $"  {v.Value}: {v.SyntheticShare:P1} synthetic vs {v.RealShare:P1} real;");
+            s.AppendLine();
+        }
+        foreach (var pair in Giveaways.Pairs.Where(p => p.Gain > 0.01))
+        {
+            s.Append(c, $"    {pair.First} × {pair.Second}: AUC {pair.DetectionAuc:F3}, {pair.Gain:+0.000} beyond either column");
+            foreach (var v in pair.UnseenCombinations.Take(2)) s.Append(c, $"; never in the real rows: {v.Value} ({v.SyntheticShare:P1})");
+            s.AppendLine();
+        }
         if (ColumnPairs.Count > 0)
         {
             s.AppendLine("  Weakest pairs:");

@@ -63,6 +63,7 @@ public static class SyntheticDataReport
         html.Append(ci, $"<p class=\"lead\">{metrics.RealRowCount:N0} real rows, {metrics.SyntheticRowCount:N0} synthetic rows, {metrics.Columns.Count} columns. Generated {E(DateTime.UtcNow.ToString("yyyy-MM-dd HH:mm", ci))} UTC.</p>\n");
 
         AppendScores(html, metrics);
+        AppendGiveaways(html, metrics);
         AppendColumnTable(html, metrics);
 
         html.Append("<h2>Columns: real vs synthetic</h2>\n");
@@ -123,6 +124,12 @@ public static class SyntheticDataReport
             Row("Detection AUC", F(d.MeanAuc), "0.5 (1 is worst)",
                 $"How well a classifier tells synthetic rows from real ones ({d.FoldAucs.Count}-fold cross-validation, {d.RowsPerClass:N0} rows per class). 0.5: it cannot; 1: every row detected. Detection score 1 − 2·|AUC − 0.5| = {F(d.Score)}.");
         else Row("Detection AUC", "skipped", "0.5", m.DetectionSkippedReason ?? "");
+        if (m.LogisticDetection is { } l)
+            Row("Detection AUC, logistic regression", F(l.MeanAuc), "0.5 (1 is worst)",
+                "The same test with a logistic regression on standardised features, SDMetrics' LogisticDetection (the detector most published figures use). It sees each column's effect, not their interactions, so it is weaker than the trees above.");
+        if (m.Detection is { } sure)
+            Row("Rows surely detected", sure.SurelyDetectedShare.ToString("P1", CultureInfo.InvariantCulture), "lower (0 %)",
+                $"Synthetic rows the trees call synthetic with at least 90 % probability (each scored by the fold that did not train on it): rows that give themselves away on their own. Real rows called synthetic as surely: {sure.RealRowsCalledSyntheticShare.ToString("P1", CultureInfo.InvariantCulture)}.");
         if (m.Efficacy is { } e)
         {
             if (e.Task == EfficacyTask.Regression)
@@ -149,6 +156,27 @@ public static class SyntheticDataReport
             $"For {p.DcrRows:N0} synthetic rows, the distance to the nearest real row (0 = a copy, 1 = different in every column)."
             + (p.HoldoutDcrMedian is double h ? $" Holdout baseline {F(h)}, ratio {F(p.DcrRatio ?? double.NaN)}: much below 1 means memorisation." : " No holdout given, so no baseline."));
         html.Append("</table>\n");
+    }
+
+    private static void AppendGiveaways(StringBuilder html, SyntheticDataMetrics m)
+    {
+        var ci = CultureInfo.InvariantCulture;
+        string Share(double v) => v.ToString("P1", ci);
+        string Values(IEnumerable<ValueGiveaway> values) =>
+            string.Join("; ", values.Select(v => $"{E(v.Value)}: {Share(v.SyntheticShare)} synthetic, {Share(v.RealShare)} real"));
+        html.Append("<h2>What gives it away</h2>\n");
+        html.Append("<p>Each column's AUC is that of the best detector that sees only that column: 0.5 means the column alone gives nothing away, 1 that it gives every row away. The values listed are those the synthetic rows have too often or too rarely. A pair's gain is what the two columns together give away beyond the better of them alone: a relation between them that the synthetic rows do not keep.</p>\n");
+        html.Append("<table>\n<tr><th>Column</th><th>AUC alone</th><th>Values the real rows never have</th><th>Too often</th><th>Too rarely</th></tr>\n");
+        foreach (var c in m.Giveaways.Columns)
+            html.Append(ci, $"<tr><td>{E(c.Column)}</td><td class=\"num\">{F(c.DetectionAuc)}</td><td class=\"num\">{Share(c.UnseenValueShare)}</td><td>{Values(c.OverGenerated)}</td><td>{Values(c.UnderGenerated)}</td></tr>\n");
+        html.Append("</table>\n");
+        if (m.Giveaways.Pairs.Count > 0)
+        {
+            html.Append("<table>\n<tr><th>Pair</th><th>AUC together</th><th>Gain beyond either alone</th><th>Combinations the real rows never have</th></tr>\n");
+            foreach (var p in m.Giveaways.Pairs)
+                html.Append(ci, $"<tr><td>{E(p.First)} × {E(p.Second)}</td><td class=\"num\">{F(p.DetectionAuc)}</td><td class=\"num\">{F(p.Gain)}</td><td>{Values(p.UnseenCombinations)}</td></tr>\n");
+            html.Append("</table>\n");
+        }
     }
 
     private static void AppendColumnTable(StringBuilder html, SyntheticDataMetrics m)

@@ -87,7 +87,16 @@ public sealed class ReportTests
             Assert.DoesNotContain(OddName, html);
             Assert.Contains("Test &lt;report&gt;", html);
             Assert.Contains("Detection AUC", html);
+            Assert.Contains("Detection AUC, logistic regression", html);
+            Assert.Contains("Rows surely detected", html);
             Assert.Contains("Column pair trends", html);
+            // What gives it away: every column with its AUC alone, escaped, and the pairs.
+            Assert.Contains("<h2>What gives it away</h2>", html);
+            foreach (var g in metrics.Giveaways.Columns)
+                Assert.Contains($"<td>{System.Net.WebUtility.HtmlEncode(g.Column)}</td><td class=\"num\">{g.DetectionAuc.ToString("F4", System.Globalization.CultureInfo.InvariantCulture)}</td>", html);
+            Assert.AreEqual(5, metrics.Giveaways.Pairs.Count);
+            foreach (var p in metrics.Giveaways.Pairs)
+                Assert.Contains($"<td>{System.Net.WebUtility.HtmlEncode(p.First)} × {System.Net.WebUtility.HtmlEncode(p.Second)}</td>", html);
         }
         finally { Directory.Delete(folder, recursive: true); }
     }

@@ -1,0 +1,232 @@
+using System.Globalization;
+using Microsoft.ML.Gan.Common;
+
+namespace Microsoft.ML.Gan.Evaluation;
+
+/// <summary>
+/// Finds what gives synthetic rows away: for each column, and for each pair of columns, how well a detector that sees
+/// only that column (or pair) tells synthetic rows from real ones, and which values (or combinations) make the
+/// difference. The detector is a histogram: each value (a category, a discrete number, or a bin of the real
+/// quantiles) scores by how much more often real rows have it than synthetic ones, learnt on one half of the rows
+/// and measured, as a ROC AUC, on the other (and the other way round). It is the best detector that sees only
+/// those values, so a column's AUC is what the column alone gives away.
+/// </summary>
+internal static class GiveawayFinder
+{
+    /// <summary>Quantile bins of a continuous column with many distinct values, alone.</summary>
+    private const int Bins = 20;
+
+    /// <summary>Quantile bins of such a column within a pair (fewer, so a pair's cells stay filled).</summary>
+    private const int PairBins = 8;
+
+    /// <summary>A numeric column with at most this many distinct real values is judged value by value.</summary>
+    private const int MaximumDistinct = 64;
+
+    private const int ValuesShown = 3;
+    private const int PairsShown = 5;
+
+    /// <summary>Combinations shown must make up at least this share of the synthetic rows.</summary>
+    private const double NotableShare = 0.001;
+
+    public static SyntheticDataGiveaways Find(EvaluationTable real, EvaluationTable synthetic, int[] evaluated, int seed)
+    {
+        var random = new Random(seed);
+        var realHalf = Halves(real.RowCount, random);
+        var syntheticHalf = Halves(synthetic.RowCount, random);
+
+        var fine = evaluated.Select(c => Coding.For(real, synthetic, c, Bins)).ToArray();
+        var columns = fine.Select((coding, i) =>
+        {
+            var split = Split(coding.Real, coding.Synthetic, realHalf, syntheticHalf);
+            var (realShares, syntheticShares) = Shares(coding.Real, coding.Synthetic, coding.Count);
+            var ranked = Enumerable.Range(0, coding.Count).Where(k => realShares[k] > 0 || syntheticShares[k] > 0).ToList();
+            ValueGiveaway Value(int k) => new(coding.Name(k), realShares[k], syntheticShares[k]);
+            return new ColumnGiveaway(real.Columns[evaluated[i]].Name, split,
+                ranked.Where(k => syntheticShares[k] > realShares[k]).OrderByDescending(k => syntheticShares[k] - realShares[k]).Take(ValuesShown).Select(Value).ToList(),
+                ranked.Where(k => realShares[k] > syntheticShares[k]).OrderByDescending(k => realShares[k] - syntheticShares[k]).Take(ValuesShown).Select(Value).ToList(),
+                Enumerable.Range(0, coding.Count).Where(coding.IsUnseen).Sum(k => syntheticShares[k]));
+        }).OrderByDescending(c => c.DetectionAuc).ToList();
+
+        var coarse = evaluated.Select(c => Coding.For(real, synthetic, c, PairBins)).ToArray();
+        var alone = coarse.Select(coding => Split(coding.Real, coding.Synthetic, realHalf, syntheticHalf)).ToArray();
+        var pairs = new List<(int I, int J)>();
+        for (int i = 0; i < coarse.Length; i++) for (int j = i + 1; j < coarse.Length; j++) pairs.Add((i, j));
+        var pairResults = new PairGiveaway[pairs.Count];
+        Parallel.For(0, pairs.Count, p =>
+        {
+            var (i, j) = pairs[p];
+            var (a, b) = (coarse[i], coarse[j]);
+            var realCodes = Combine(a.Real, b.Real, b.Count);
+            var syntheticCodes = Combine(a.Synthetic, b.Synthetic, b.Count);
+            double auc = Split(realCodes, syntheticCodes, realHalf, syntheticHalf);
+            // Combinations the synthetic rows have and the real rows never do, by their share of the synthetic rows.
+            var realSeen = realCodes.ToHashSet();
+            var unseen = syntheticCodes.Where(code => !realSeen.Contains(code)).GroupBy(code => code)
+                .Select(g => (Code: g.Key, Share: (double)g.Count() / syntheticCodes.Length))
+                .Where(x => x.Share >= NotableShare).OrderByDescending(x => x.Share).Take(ValuesShown)
+                .Select(x => new ValueGiveaway($"{a.Name((int)(x.Code / b.Count))} with {b.Name((int)(x.Code % b.Count))}", 0, x.Share)).ToList();
+            pairResults[p] = new PairGiveaway(real.Columns[evaluated[i]].Name, real.Columns[evaluated[j]].Name, auc, auc - Math.Max(alone[i], alone[j]), unseen);
+        });
+        var shownPairs = pairResults.OrderByDescending(p => p.Gain).ThenByDescending(p => p.DetectionAuc).Take(PairsShown).ToList();
+        return new SyntheticDataGiveaways(columns, shownPairs);
+    }
+
+    /// <summary>Each row's half (0 or 1), drawn with the seed.</summary>
+    private static bool[] Halves(int rows, Random random)
+    {
+        var half = new bool[rows];
+        for (int i = 0; i < rows; i++) half[i] = random.Next(2) == 1;
+        return half;
+    }
+
+    private static long[] Combine(long[] a, long[] b, int bCount)
+    {
+        var combined = new long[a.Length];
+        for (int i = 0; i < a.Length; i++) combined[i] = a[i] * bCount + b[i];
+        return combined;
+    }
+
+    private static (double[] Real, double[] Synthetic) Shares(long[] real, long[] synthetic, int count)
+    {
+        var r = new double[count];
+        var s = new double[count];
+        foreach (long k in real) r[k]++;
+        foreach (long k in synthetic) s[k]++;
+        for (int k = 0; k < count; k++)
+        {
+            r[k] /= Math.Max(1, real.Length);
+            s[k] /= Math.Max(1, synthetic.Length);
+        }
+        return (r, s);
+    }
+
+    /// <summary>The histogram detector's AUC, learnt on each half and measured on the other, averaged.</summary>
+    private static double Split(long[] real, long[] synthetic, bool[] realHalf, bool[] syntheticHalf) =>
+        (HalfAuc(real, synthetic, realHalf, syntheticHalf, learnOn: false) + HalfAuc(real, synthetic, realHalf, syntheticHalf, learnOn: true)) / 2;
+
+    private static double HalfAuc(long[] real, long[] synthetic, bool[] realHalf, bool[] syntheticHalf, bool learnOn)
+    {
+        // Counts per code: learnt (real, synthetic) and measured (real, synthetic).
+        var cells = new Dictionary<long, (long LearnReal, long LearnSynthetic, long TestReal, long TestSynthetic)>();
+        long learnReal = 0, learnSynthetic = 0, testReal = 0, testSynthetic = 0;
+        for (int i = 0; i < real.Length; i++)
+        {
+            var c = cells.GetValueOrDefault(real[i]);
+            if (realHalf[i] == learnOn) { c.LearnReal++; learnReal++; } else { c.TestReal++; testReal++; }
+            cells[real[i]] = c;
+        }
+        for (int i = 0; i < synthetic.Length; i++)
+        {
+            var c = cells.GetValueOrDefault(synthetic[i]);
+            if (syntheticHalf[i] == learnOn) { c.LearnSynthetic++; learnSynthetic++; } else { c.TestSynthetic++; testSynthetic++; }
+            cells[synthetic[i]] = c;
+        }
+        if (testReal == 0 || testSynthetic == 0) return 0.5;
+        // A value's score: the log ratio of its smoothed real and synthetic frequencies (higher = more real-like).
+        int k = cells.Count;
+        var scored = cells.Values.Select(c => (
+            Score: Math.Log((c.LearnReal + 0.5) / (learnReal + 0.5 * k)) - Math.Log((c.LearnSynthetic + 0.5) / (learnSynthetic + 0.5 * k)),
+            c.TestReal, c.TestSynthetic)).OrderBy(x => x.Score).ToList();
+        // AUC = P(a real row scores above a synthetic one) + half the ties, over groups of equal score.
+        double pairs = 0;
+        long syntheticBelow = 0;
+        for (int g = 0; g < scored.Count;)
+        {
+            long groupReal = 0, groupSynthetic = 0;
+            int end = g;
+            while (end < scored.Count && scored[end].Score == scored[g].Score)
+            {
+                groupReal += scored[end].TestReal;
+                groupSynthetic += scored[end].TestSynthetic;
+                end++;
+            }
+            pairs += groupReal * (syntheticBelow + 0.5 * groupSynthetic);
+            syntheticBelow += groupSynthetic;
+            g = end;
+        }
+        return pairs / ((double)testReal * testSynthetic);
+    }
+
+    /// <summary>A column's values as codes shared by the real and synthetic rows, and each code's name.</summary>
+    private sealed class Coding
+    {
+        private readonly Func<int, string> _name;
+
+        private readonly Func<int, bool> _unseen;
+
+        private Coding(long[] real, long[] synthetic, int count, Func<int, string> name, Func<int, bool> unseen)
+        {
+            Real = real;
+            Synthetic = synthetic;
+            Count = count;
+            _name = name;
+            _unseen = unseen;
+        }
+
+        public long[] Real { get; }
+        public long[] Synthetic { get; }
+        public int Count { get; }
+
+        public string Name(int code) => _name(code);
+
+        /// <summary>Whether a code stands for values (or a category) the real rows never have.</summary>
+        public bool IsUnseen(int code) => _unseen(code);
+
+        private static string Number(double v) => v.ToString("G6", CultureInfo.InvariantCulture);
+
+        public static Coding For(EvaluationTable real, EvaluationTable synthetic, int column, int bins)
+        {
+            var info = real.Columns[column];
+            if (real.Codes[column] is { } realCodes)
+            {
+                // Categories: the real ones first; a code at or above RealCategoryCount is one the real rows never have.
+                var syntheticCodes = synthetic.Codes[column]!;
+                int count = Math.Max(info.CategoryCount, 1);
+                return new Coding(realCodes.Select(c => (long)c).ToArray(), syntheticCodes.Select(c => (long)c).ToArray(), count,
+                    code => code >= info.RealCategoryCount ? $"{info.CategoryName(code)} (not in the real rows)" : info.CategoryName(code),
+                    code => code >= info.RealCategoryCount);
+            }
+            var r = real.Continuous[column]!;
+            var s = synthetic.Continuous[column]!;
+            var seen = new HashSet<double>();
+            long present = 0;
+            foreach (double v in r)
+            {
+                if (double.IsNaN(v)) continue;
+                present++;
+                seen.Add(v);
+            }
+            const string Unseen = "values the real rows never have";
+            if (seen.Count <= MaximumDistinct)
+            {
+                // Few values: each is a code, then one for any value the real rows never have, then missing.
+                var values = seen.Order().ToArray();
+                var index = values.Select((v, i) => (v, i)).ToDictionary(x => x.v, x => x.i);
+                int unseen = values.Length, missing = values.Length + 1;
+                long Code(double v) => double.IsNaN(v) ? missing : index.TryGetValue(v, out int i) ? i : unseen;
+                return new Coding(r.Select(Code).ToArray(), s.Select(Code).ToArray(), values.Length + 2,
+                    code => code < values.Length ? Number(values[code]) : code == unseen ? Unseen : EvaluationColumn.MissingName, code => code == unseen);
+            }
+            // Many values: bins between the real quantiles, then missing; where the real values repeat (whole numbers,
+            // a few prices), a value they never have gets a code of its own, so generated 40.49s show.
+            bool discrete = seen.Count * 20L <= present;
+            var edges = ColumnStatistics.QuantileEdges(r, bins);
+            int missingBin = edges.Length + 1, unseenBin = edges.Length + 2;
+            string Range(int code) =>
+                code == unseenBin ? Unseen
+                : code == missingBin ? EvaluationColumn.MissingName
+                : edges.Length == 0 ? "all values"
+                : code == 0 ? $"below {Number(edges[0])}"
+                : code == edges.Length ? $"{Number(edges[^1])} and above"
+                : $"{Number(edges[code - 1])} to {Number(edges[code])}";
+            long[] Codes(double[] values)
+            {
+                var bin = ColumnStatistics.Bin(values, edges);
+                var codes = new long[values.Length];
+                for (int i = 0; i < values.Length; i++) codes[i] = discrete && !double.IsNaN(values[i]) && !seen.Contains(values[i]) ? unseenBin : bin[i];
+                return codes;
+            }
+            return new Coding(Codes(r), Codes(s), edges.Length + 3, Range, code => code == unseenBin);
+        }
+    }
+}
