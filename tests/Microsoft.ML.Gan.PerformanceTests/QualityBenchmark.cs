@@ -202,13 +202,27 @@ internal static class QualityBenchmark
 
 internal sealed record QualityRow(string Generation, double Quality, double Shapes, double Pairs, double DetectionAuc, double LogisticDetectionAuc,
     double F1Synthetic, double F1Real, double F1Ratio, double AccuracySynthetic, double AccuracyReal, Dictionary<string, double> MissingShare,
-    Dictionary<string, double> ColumnShapes)
+    Dictionary<string, double> ColumnShapes, double SurelyDetected, List<string> Giveaways)
 {
     public static QualityRow From(string generation, SyntheticDataMetrics m, IDataView synthetic) => new(
         generation, m.QualityScore, m.ColumnShapesScore, m.ColumnPairTrendsScore, m.Detection?.MeanAuc ?? double.NaN, m.LogisticDetection?.MeanAuc ?? double.NaN,
         m.Efficacy?.TrainedOnSynthetic.F1 ?? double.NaN, m.Efficacy?.TrainedOnReal.F1 ?? double.NaN, m.Efficacy?.F1Ratio ?? double.NaN,
         m.Efficacy?.TrainedOnSynthetic.Accuracy ?? double.NaN, m.Efficacy?.TrainedOnReal.Accuracy ?? double.NaN,
-        QualityBenchmark.MissingShares(synthetic), m.Columns.ToDictionary(c => c.Name, c => c.ShapeScore));
+        QualityBenchmark.MissingShares(synthetic), m.Columns.ToDictionary(c => c.Name, c => c.ShapeScore),
+        m.Detection?.SurelyDetectedShare ?? double.NaN, Describe(m.Giveaways));
+
+    /// <summary>What gives the rows away, as lines: the columns a detector relies on most, then the pairs.</summary>
+    private static List<string> Describe(SyntheticDataGiveaways g)
+    {
+        static string Share(double v) => Format.F(100 * v, 1) + " %";
+        static string Values(IEnumerable<ValueGiveaway> values) => string.Join("; ", values.Select(v => $"{v.Value} {Share(v.SyntheticShare)} vs {Share(v.RealShare)}"));
+        var lines = g.Columns.Take(6).Select(c =>
+            $"{c.Column,-16} AUC alone {Format.F(c.DetectionAuc, 3)}" + (c.UnseenValueShare > 0 ? $"; unseen values {Share(c.UnseenValueShare)}" : "")
+            + $"; too often: {Values(c.OverGenerated.Take(2))}; too rarely: {Values(c.UnderGenerated.Take(2))}").ToList();
+        lines.AddRange(g.Pairs.Select(p => $"{p.First} x {p.Second}: AUC {Format.F(p.DetectionAuc, 3)}, gain {Format.F(p.Gain, 3)}"
+            + (p.UnseenCombinations.Count > 0 ? "; never in the real rows: " + Values(p.UnseenCombinations) : "")));
+        return lines;
+    }
 }
 
 internal sealed class QualityResult : BenchmarkResult
@@ -245,6 +259,13 @@ internal sealed class QualityResult : BenchmarkResult
         var shapes = new TextTable(new[] { "column shape (1 - KS or 1 - TVD)" }.Concat(Results.Select((_, i) => $"generation {i + 1}")).ToArray());
         foreach (var c in columns) shapes.Add(new[] { c }.Concat(Results.Select(r => Format.F(r.ColumnShapes[c], 3))).ToArray());
         shapes.Print(w);
+        w.WriteLine();
+        w.WriteLine($"evaluation took {Format.F(EvaluateSeconds, 1)} s (generation included)");
+        foreach (var (r, i) in Results.Select((r, i) => (r, i)))
+        {
+            w.WriteLine($"what gives generation {i + 1} away (FastTree at least 90 % sure of {Format.F(100 * r.SurelyDetected, 1)} % of its rows):");
+            foreach (string line in r.Giveaways) w.WriteLine("  " + line);
+        }
         LoadWarning.Print(w, FitLoad.OtherCores, Machine.LogicalCores);
     }
 
