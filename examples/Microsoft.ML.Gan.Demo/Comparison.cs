@@ -20,7 +20,7 @@ internal static class Comparison
     private sealed record Column(string Name, DataViewType Type, double[]? Numbers, string[]? Categories)
     {
         /// <summary>Booleans take part in correlations as 0/1; text only through group comparisons.</summary>
-        public double[]? AsNumbers => Numbers ?? (Type is BooleanDataViewType ? Categories!.Select(c => c == "true" ? 1.0 : 0.0).ToArray() : null);
+        public double[]? AsNumbers => Numbers ?? (Type is BooleanDataViewType ? Categories!.Select(c => c == bool.TrueString ? 1.0 : 0.0).ToArray() : null);
     }
 
     public static void Print(IDataView real, IDataView synthetic, ISet<string> missingTokens, TextWriter output)

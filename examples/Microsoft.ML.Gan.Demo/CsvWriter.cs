@@ -116,13 +116,13 @@ internal static class Cells
         _ => throw new NotSupportedException($"Column '{column.Name}' has type {column.Type}, which is not a number."),
     };
 
-    /// <summary>The value as category text: text as is, booleans as true/false, keys as their number (0, missing, as empty).</summary>
+    /// <summary>The value as category text: text as is, booleans as True/False (as the library names them everywhere: the report, conditions, augmentation), keys as their number (0, missing, as empty).</summary>
     public static Func<string> Category(DataViewRow row, DataViewSchema.Column column)
     {
         switch (column.Type)
         {
             case TextDataViewType: return Get<ReadOnlyMemory<char>, string>(row, column, v => v.ToString());
-            case BooleanDataViewType: return Get<bool, string>(row, column, v => v ? "true" : "false");
+            case BooleanDataViewType: return Get<bool, string>(row, column, v => v ? bool.TrueString : bool.FalseString);
             case KeyDataViewType:
                 var key = Number(row, column);
                 return () => key() is var k && k == 0 ? "" : k.ToString(CultureInfo.InvariantCulture);

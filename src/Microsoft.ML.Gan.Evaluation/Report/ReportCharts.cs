@@ -16,10 +16,17 @@ internal static class ReportCharts
     private const int MaximumBins = 40;
     private const int LabelLength = 18;
 
+    /// <summary>The share of real values left out at each end of a histogram whose extremes stretch its range.</summary>
+    private const double TailShare = 0.005;
+
     private static readonly Color RealColor = Color.FromHex("#1f77b4");
     private static readonly Color SyntheticColor = Color.FromHex("#ff7f0e");
 
-    /// <summary>Overlaid histograms over the same bins, which span the real range; bars are shares of the non-missing values.</summary>
+    /// <summary>
+    /// Overlaid histograms over the same bins; bars are shares of the non-missing values. The bins span the real range,
+    /// or, where a few extreme values stretch it (a skewed amount), the real values between their 0.5 % and 99.5 %
+    /// quantiles, and the note says how much of each table lies beyond.
+    /// </summary>
     public static ReportChart Histogram(string name, double[] real, double[] synthetic)
     {
         var realValues = real.Where(v => !double.IsNaN(v)).ToArray();
@@ -34,8 +41,23 @@ internal static class ReportCharts
         }
         double min = realValues.Min(), max = realValues.Max();
         int bins = Math.Min(MaximumBins, Math.Max(1, (int)Math.Ceiling(Math.Sqrt(realValues.Length))));
+        string? tails = null;
         // Whole numbers with a small range: one bin per value, so bars do not alias.
         if (realValues.All(v => v == Math.Floor(v)) && max - min + 1 <= MaximumBins) { bins = (int)(max - min + 1); min -= 0.5; max += 0.5; }
+        else
+        {
+            var sorted = realValues.Order().ToArray();
+            double low = sorted[(int)(TailShare * (sorted.Length - 1))], high = sorted[(int)Math.Ceiling((1 - TailShare) * (sorted.Length - 1))];
+            if (high > low && high - low < (max - min) / 3)
+            {
+                static string Beyond(double[] values, double low, double high) =>
+                    string.Create(CultureInfo.InvariantCulture, $"{values.Count(v => v < low) / (double)Math.Max(1, values.Length):P1} below, {values.Count(v => v > high) / (double)Math.Max(1, values.Length):P1} above");
+                tails = string.Create(CultureInfo.InvariantCulture,
+                    $"drawn from {low:G6} to {high:G6}, the real 0.5 % to 99.5 % quantiles of a range from {min:G6} to {max:G6}: real {Beyond(realValues, low, high)}, synthetic {Beyond(syntheticValues, low, high)}");
+                min = low;
+                max = high;
+            }
+        }
         if (max <= min) { min -= 0.5; max += 0.5; bins = 1; }
         double width = (max - min) / bins;
         var realShares = Shares(realValues, min, width, bins, out _);
@@ -52,7 +74,8 @@ internal static class ReportCharts
         syntheticBars.LegendText = "Synthetic";
         plot.Axes.Margins(bottom: 0);
         plot.ShowLegend(Edge.Right);
-        if (outside == 1) note = "1 synthetic value outside the real range is not drawn";
+        if (tails is not null) note = tails;
+        else if (outside == 1) note = "1 synthetic value outside the real range is not drawn";
         else if (outside > 1) note = string.Create(CultureInfo.InvariantCulture, $"{outside:N0} synthetic values outside the real range are not drawn");
         return new ReportChart(Png(plot), note);
     }

@@ -67,7 +67,7 @@ public static class SyntheticDataReport
         AppendColumnTable(html, metrics);
 
         html.Append("<h2>Columns: real vs synthetic</h2>\n");
-        html.Append("<p>Numbers: histograms over the same bins, spanning the real range, as shares of the non-missing values. Categories: shares of the rows, the 20 most frequent categories, missing as a bar of its own, the rest together.</p>\n<div class=\"grid\">\n");
+        html.Append("<p>Numbers: histograms over the same bins, spanning the real range (or, where a few extremes stretch it, the real 0.5 % to 99.5 % quantiles, as the caption says), as shares of the non-missing values. Categories: shares of the rows, the 20 most frequent categories, missing as a bar of its own, the rest together.</p>\n<div class=\"grid\">\n");
         for (int c = 0; c < columns.Length; c++)
         {
             var comparison = metrics.Columns[c];

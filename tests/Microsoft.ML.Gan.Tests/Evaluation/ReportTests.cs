@@ -120,6 +120,31 @@ public sealed class ReportTests
         finally { Directory.Delete(folder, recursive: true); }
     }
 
+    public sealed class Amount
+    {
+        public double Value { get; set; }
+    }
+
+    [TestMethod]
+    public void AHistogramStretchedByAFewExtremesIsDrawnBetweenTheRealQuantilesAndSaysWhatIsLeftOut()
+    {
+        // 0.35 % of the amounts a thousand times larger: over the full range every other value falls in the first bar.
+        var ml = new MLContext(1);
+        IDataView Amounts(int seed) => ml.Data.LoadFromEnumerable(Enumerable.Range(0, 2000).Select(i =>
+            new Amount { Value = (i % 300 == 0 ? 1000 : 1) * (50 + new Random(seed * 10_000 + i).NextDouble() * 100) }).ToList());
+        var real = Amounts(1);
+        var synthetic = Amounts(2);
+        string html = SyntheticDataReport.Render(real, synthetic, ml.Gan().Evaluate(real, synthetic), null, "t", GanLossKind.WassersteinGp);
+        var note = Regex.Match(html, "drawn from [^<;]*quantiles of a range from [^:]*: real ([0-9.]+) % below, ([0-9.]+) % above, synthetic [0-9.]+ % below, ([0-9.]+) % above");
+        Assert.IsTrue(note.Success, "the note says which range is drawn and how much lies beyond it: " + Regex.Match(html, "<b>Value</b>[^<]*").Value);
+        Assert.AreEqual(0.35, double.Parse(note.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture), 0.1, "the real extremes (7 of 2,000) are left out, and said so");
+
+        // A column without such extremes keeps its full range.
+        var plain = Table(ml, 200, 1);
+        string full = SyntheticDataReport.Render(plain, Table(ml, 200, 2), ml.Gan().Evaluate(plain, Table(ml, 200, 2)), null, "t", GanLossKind.WassersteinGp);
+        Assert.DoesNotContain("quantiles of a range", full);
+    }
+
     [TestMethod]
     public void TheTrainingCurvesSayWhatTheLossMeans()
     {
