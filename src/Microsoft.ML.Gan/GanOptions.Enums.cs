@@ -52,6 +52,20 @@ public enum GanDevice
     Cuda,
 }
 
+/// <summary>How training draws each row's condition (a categorical column's category) for the conditional generator.</summary>
+public enum TrainingConditionDraw
+{
+    /// <summary>
+    /// A category with probability ∝ log(1 + its count) (CTGAN's training-by-sampling): rare categories are trained
+    /// on far more often than they occur. The rows the discriminator sees then have other shares than the table (on
+    /// Adult, 75 % White and 62 % male instead of 85 % and 67 %), and a generator that follows its condition
+    /// imperfectly carries those shares into ordinary generation. The default.
+    /// </summary>
+    LogFrequency,
+    /// <summary>A category with probability ∝ its count: the discriminator sees rows with the table's own shares.</summary>
+    Frequency,
+}
+
 /// <summary>How a categorical column's value is chosen from the generator's scores when rows are generated.</summary>
 public enum CategorySampling
 {

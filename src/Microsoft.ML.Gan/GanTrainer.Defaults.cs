@@ -30,6 +30,7 @@ public sealed partial class GanTrainer
         public const double GumbelTemperature = 0.2;
         public const ContinuousNormalization ContinuousNormalization = Gan.ContinuousNormalization.ModeSpecific;
         public const int MaximumModes = 10;
+        public const TrainingConditionDraw TrainingConditionDraw = Gan.TrainingConditionDraw.LogFrequency;
         public const bool NumericGranularity = true;
         public const CategorySampling CategorySampling = Gan.CategorySampling.Sample;
         public const string MissingCategoryToken = "";

@@ -54,6 +54,9 @@ public sealed partial class GanTrainer
         /// </summary>
         public bool ConditionalGenerator { get; set; } = Defaults.ConditionalGenerator;
 
+        /// <summary>How training draws each row's condition. Default <see cref="Gan.TrainingConditionDraw.LogFrequency"/> (CTGAN's).</summary>
+        public TrainingConditionDraw TrainingConditionDraw { get; set; } = Defaults.TrainingConditionDraw;
+
         /// <summary>
         /// Residual generator layers (CTGAN's): each hidden layer's output is concatenated with its input, so the
         /// output layer sees the noise, the condition and every hidden representation. Default true.
@@ -256,6 +259,7 @@ public sealed partial class GanTrainer
             Known(Optimizer, nameof(Optimizer));
             Known(ContinuousNormalization, nameof(ContinuousNormalization));
             Known(CategorySampling, nameof(CategorySampling));
+            Known(TrainingConditionDraw, nameof(TrainingConditionDraw));
             Known(Device, nameof(Device));
             Positive(Epochs, nameof(Epochs));
             Positive(BatchSize, nameof(BatchSize));

@@ -72,6 +72,7 @@ internal sealed class TrainingRecord
     public double GradientPenaltyWeight { get; set; }
     public int Pac { get; set; }
     public bool ConditionalGenerator { get; set; }
+    public TrainingConditionDraw TrainingConditionDraw { get; set; }
     public bool GeneratorResidual { get; set; }
     public GanOptimizerKind Optimizer { get; set; }
     public double GeneratorLearningRate { get; set; }
@@ -108,7 +109,7 @@ internal sealed class TrainingRecord
     {
         Columns = o.Columns?.ToArray(), Epochs = o.Epochs, BatchSize = o.BatchSize, DiscriminatorSteps = o.DiscriminatorSteps,
         NoiseDimension = o.NoiseDimension, NoisePrior = o.NoisePrior, Loss = o.Loss, GradientPenaltyWeight = o.GradientPenaltyWeight, Pac = o.Pac,
-        ConditionalGenerator = o.ConditionalGenerator, GeneratorResidual = o.GeneratorResidual, Optimizer = o.Optimizer,
+        ConditionalGenerator = o.ConditionalGenerator, TrainingConditionDraw = o.TrainingConditionDraw, GeneratorResidual = o.GeneratorResidual, Optimizer = o.Optimizer,
         GeneratorLearningRate = o.GeneratorLearningRate, DiscriminatorLearningRate = o.DiscriminatorLearningRate, AdamBeta1 = o.AdamBeta1,
         AdamBeta2 = o.AdamBeta2, Momentum = o.Momentum, GeneratorWeightDecay = o.GeneratorWeightDecay, DiscriminatorWeightDecay = o.DiscriminatorWeightDecay,
         GeneratorLayers = o.GeneratorLayers.ToArray(), DiscriminatorLayers = o.DiscriminatorLayers.ToArray(), GeneratorBatchNorm = o.GeneratorBatchNorm,
@@ -123,7 +124,7 @@ internal sealed class TrainingRecord
     {
         Columns = Columns?.ToArray(), Epochs = Epochs, BatchSize = BatchSize, DiscriminatorSteps = DiscriminatorSteps,
         NoiseDimension = NoiseDimension, NoisePrior = NoisePrior, Loss = Loss, GradientPenaltyWeight = GradientPenaltyWeight, Pac = Pac,
-        ConditionalGenerator = ConditionalGenerator, GeneratorResidual = GeneratorResidual, Optimizer = Optimizer,
+        ConditionalGenerator = ConditionalGenerator, TrainingConditionDraw = TrainingConditionDraw, GeneratorResidual = GeneratorResidual, Optimizer = Optimizer,
         GeneratorLearningRate = GeneratorLearningRate, DiscriminatorLearningRate = DiscriminatorLearningRate, AdamBeta1 = AdamBeta1,
         AdamBeta2 = AdamBeta2, Momentum = Momentum, GeneratorWeightDecay = GeneratorWeightDecay, DiscriminatorWeightDecay = DiscriminatorWeightDecay,
         GeneratorLayers = GeneratorLayers.ToArray(), DiscriminatorLayers = DiscriminatorLayers.ToArray(), GeneratorBatchNorm = GeneratorBatchNorm,

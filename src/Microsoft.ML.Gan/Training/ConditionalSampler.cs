@@ -4,24 +4,24 @@ namespace Microsoft.ML.Gan.Training;
 
 /// <summary>
 /// CTGAN's training-by-sampling. Each row of a batch picks a categorical column uniformly and one of its categories
-/// with probability proportional to log(1 + count), so rare categories are trained on far more often than they
-/// occur; the generator is conditioned on that choice and the real rows the discriminator sees are drawn among the
-/// rows that have it. Both sides then carry the same condition distribution, and the generator learns rare
-/// categories instead of dropping them.
+/// with probability proportional to log(1 + count) (<see cref="TrainingConditionDraw.LogFrequency"/>), so rare
+/// categories are trained on far more often than they occur, or to its count (<see cref="TrainingConditionDraw.Frequency"/>);
+/// the generator is conditioned on that choice and the real rows the discriminator sees are drawn among the rows
+/// that have it. Both sides then carry the same condition distribution.
 /// </summary>
 internal sealed class ConditionalSampler
 {
     private readonly ConditionLayout _layout;
     private readonly int[][][] _rowsByLevel;
-    private readonly double[][] _logShares;
+    private readonly double[][] _shares;
     private readonly Random _random;
 
-    public ConditionalSampler(ConditionLayout layout, float[] matrix, int rows, int width, int seed)
+    public ConditionalSampler(ConditionLayout layout, float[] matrix, int rows, int width, int seed, TrainingConditionDraw draw = TrainingConditionDraw.LogFrequency)
     {
         _layout = layout;
         _random = new Random(seed);
         _rowsByLevel = new int[layout.Columns.Count][][];
-        _logShares = new double[layout.Columns.Count][];
+        _shares = new double[layout.Columns.Count][];
         for (int d = 0; d < layout.Columns.Count; d++)
         {
             var column = layout.Columns[d];
@@ -33,9 +33,9 @@ internal sealed class ConditionalSampler
                 lists[span.IndexOf(1f)].Add(r);
             }
             _rowsByLevel[d] = lists.Select(l => l.ToArray()).ToArray();
-            var logs = lists.Select(l => Math.Log(1 + l.Count)).ToArray();
-            double total = logs.Sum();
-            _logShares[d] = logs.Select(v => v / total).ToArray();
+            var weights = lists.Select(l => draw == TrainingConditionDraw.Frequency ? l.Count : Math.Log(1 + l.Count)).ToArray();
+            double total = weights.Sum();
+            _shares[d] = weights.Select(v => v / total).ToArray();
         }
     }
 
@@ -55,7 +55,7 @@ internal sealed class ConditionalSampler
         {
             int d = _random.Next(columns);
             var column = _layout.Columns[d];
-            int level = ConditionLayout.Pick(_logShares[d], _random.NextDouble());
+            int level = ConditionLayout.Pick(_shares[d], _random.NextDouble());
             condition[i * width + column.Offset + level] = 1f;
             mask[i * columns + d] = 1f;
             levels[d][i] = level;

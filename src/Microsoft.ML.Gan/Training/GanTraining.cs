@@ -47,7 +47,7 @@ internal static class GanTraining
             using var data = hostData.to(device); // the same tensor on the CPU
             using var optimizerG = GanOptimizer.Create(generator.parameters(), options, options.GeneratorLearningRate, options.GeneratorWeightDecay);
             using var optimizerD = GanOptimizer.Create(discriminator.parameters(), options, options.DiscriminatorLearningRate, options.DiscriminatorWeightDecay);
-            var sampler = conditional ? new ConditionalSampler(layout, matrix, rows, encoder.Width, seed ^ 0x5A3C) : null;
+            var sampler = conditional ? new ConditionalSampler(layout, matrix, rows, encoder.Width, seed ^ 0x5A3C, options.TrainingConditionDraw) : null;
             using var batches = new TrainingBatches(data, rows, batch, rng, sampler, layout);
             var objective = GanObjective.For(options.Loss, options.GradientPenaltyWeight);
             using var temperature = options.GumbelTemperature.ToScalar();

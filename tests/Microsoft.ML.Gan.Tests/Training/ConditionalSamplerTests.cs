@@ -3,19 +3,22 @@ using Microsoft.ML.Gan.Training;
 
 namespace Microsoft.ML.Gan.Tests.Training;
 
-/// <summary>CTGAN's training-by-sampling: conditions by log-frequency, and real rows that have them.</summary>
+/// <summary>CTGAN's training-by-sampling: conditions by log-frequency or frequency, and real rows that have them.</summary>
 [TestClass]
 public sealed class ConditionalSamplerTests
 {
     [TestMethod]
-    public void TrainingBySamplingFavoursRareCategoriesAndDrawsMatchingRealRows()
+    [DataRow(TrainingConditionDraw.LogFrequency)]
+    [DataRow(TrainingConditionDraw.Frequency)]
+    public void TrainingBySamplingDrawsConditionsAsAskedAndMatchingRealRows(TrainingConditionDraw draw)
     {
-        // 2 % rare, 98 % common: log-frequency sampling gives the rare one far more than 2 % of the conditions.
+        // 2 % rare, 98 % common: log-frequency sampling gives the rare one far more than 2 % of the conditions,
+        // frequency sampling its 2 %.
         var rows = Enumerable.Range(0, 1000).Select(i => new { Kind = i % 50 == 0 ? "rare" : "common", Value = (float)i }).ToList();
         var settings = new ColumnFitSettings(new HashSet<string>(), 100);
         var (encoder, matrix, count) = TabularEncoder.Fit(new MLContext(1).Data.LoadFromEnumerable(rows), ["Kind", "Value"], settings, () => { });
         var layout = new ConditionLayout(encoder);
-        var sampler = new ConditionalSampler(layout, matrix, count, encoder.Width, seed: 1);
+        var sampler = new ConditionalSampler(layout, matrix, count, encoder.Width, seed: 1, draw);
         const int Batch = 4000;
         var condition = new float[Batch * layout.Width];
         var mask = new float[Batch * layout.Columns.Count];
@@ -25,8 +28,8 @@ public sealed class ConditionalSamplerTests
         var kind = (TextColumn)encoder.Columns[0];
         int rare = Array.IndexOf(kind.Levels, "rare");
         double rareShare = levels[0].Count(l => l == rare) / (double)Batch;
-        double expected = Math.Log(1 + 20) / (Math.Log(1 + 20) + Math.Log(1 + 980));
-        Assert.AreEqual(expected, rareShare, 0.03, "log(1 + count) shares");
+        double expected = draw == TrainingConditionDraw.Frequency ? 0.02 : Math.Log(1 + 20) / (Math.Log(1 + 20) + Math.Log(1 + 980));
+        Assert.AreEqual(expected, rareShare, draw == TrainingConditionDraw.Frequency ? 0.008 : 0.03, $"{draw} shares");
         for (int i = 0; i < Batch; i++)
         {
             Assert.AreEqual(1f, mask[i]);
