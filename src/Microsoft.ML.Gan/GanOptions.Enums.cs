@@ -64,6 +64,8 @@ public enum TrainingConditionDraw
     LogFrequency,
     /// <summary>A category with probability ∝ its count: the discriminator sees rows with the table's own shares.</summary>
     Frequency,
+    /// <summary>Half of the rows as <see cref="LogFrequency"/>, half as <see cref="Frequency"/>: rare categories still trained on more often, the shares the discriminator sees halfway to the table's.</summary>
+    Mixed,
 }
 
 /// <summary>How a categorical column's value is chosen from the generator's scores when rows are generated.</summary>

@@ -33,10 +33,22 @@ internal sealed class ConditionalSampler
                 lists[span.IndexOf(1f)].Add(r);
             }
             _rowsByLevel[d] = lists.Select(l => l.ToArray()).ToArray();
-            var weights = lists.Select(l => draw == TrainingConditionDraw.Frequency ? l.Count : Math.Log(1 + l.Count)).ToArray();
-            double total = weights.Sum();
-            _shares[d] = weights.Select(v => v / total).ToArray();
+            var logs = Normalized(lists.Select(l => Math.Log(1 + l.Count)));
+            var counts = Normalized(lists.Select(l => (double)l.Count));
+            _shares[d] = draw switch
+            {
+                TrainingConditionDraw.Frequency => counts,
+                TrainingConditionDraw.Mixed => logs.Zip(counts, (a, b) => (a + b) / 2).ToArray(),
+                _ => logs,
+            };
         }
+    }
+
+    private static double[] Normalized(IEnumerable<double> weights)
+    {
+        var w = weights.ToArray();
+        double total = w.Sum();
+        return w.Select(v => v / total).ToArray();
     }
 
     /// <summary>

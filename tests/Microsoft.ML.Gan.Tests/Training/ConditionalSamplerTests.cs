@@ -10,6 +10,7 @@ public sealed class ConditionalSamplerTests
     [TestMethod]
     [DataRow(TrainingConditionDraw.LogFrequency)]
     [DataRow(TrainingConditionDraw.Frequency)]
+    [DataRow(TrainingConditionDraw.Mixed)]
     public void TrainingBySamplingDrawsConditionsAsAskedAndMatchingRealRows(TrainingConditionDraw draw)
     {
         // 2 % rare, 98 % common: log-frequency sampling gives the rare one far more than 2 % of the conditions,
@@ -28,7 +29,8 @@ public sealed class ConditionalSamplerTests
         var kind = (TextColumn)encoder.Columns[0];
         int rare = Array.IndexOf(kind.Levels, "rare");
         double rareShare = levels[0].Count(l => l == rare) / (double)Batch;
-        double expected = draw == TrainingConditionDraw.Frequency ? 0.02 : Math.Log(1 + 20) / (Math.Log(1 + 20) + Math.Log(1 + 980));
+        double logShare = Math.Log(1 + 20) / (Math.Log(1 + 20) + Math.Log(1 + 980));
+        double expected = draw switch { TrainingConditionDraw.Frequency => 0.02, TrainingConditionDraw.Mixed => (logShare + 0.02) / 2, _ => logShare };
         Assert.AreEqual(expected, rareShare, draw == TrainingConditionDraw.Frequency ? 0.008 : 0.03, $"{draw} shares");
         for (int i = 0; i < Batch; i++)
         {
