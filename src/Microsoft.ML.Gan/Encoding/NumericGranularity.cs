@@ -16,6 +16,9 @@ internal readonly record struct NumericGranularity
     /// <summary>The most decimals a grid may have: beyond them a double no longer holds the grid's integers exactly.</summary>
     public const int MaximumDecimals = 15;
 
+    /// <summary>10^0 … 10^<see cref="MaximumDecimals"/>, each exact in a double.</summary>
+    private static readonly double[] s_powersOfTen = Enumerable.Range(0, MaximumDecimals + 1).Select(d => Math.Pow(10, d)).ToArray();
+
     /// <summary>Grid integers (value × 10^Decimals) must stay below 2^53 to be exact in a double.</summary>
     private const double ExactIntegers = 9007199254740992.0;
 
@@ -23,7 +26,7 @@ internal readonly record struct NumericGranularity
     {
         if (units < 1 || units >= (long)ExactIntegers || decimals < 0 || decimals > MaximumDecimals)
             throw new InvalidDataException($"Column '{column}': the saved granularity ({units} units of 10^-{decimals}) is not a whole number of units from 1 to 2^53 with 0 to {MaximumDecimals} decimals.");
-        Scale = Math.Pow(10, decimals); // exact for 0..22
+        Scale = s_powersOfTen[decimals];
         if (Math.Max(Math.Abs(minimum), Math.Abs(maximum)) * Scale >= ExactIntegers)
             throw new InvalidDataException($"Column '{column}': the range [{minimum}, {maximum}] is too wide for a granularity of {decimals} decimals.");
         Units = units;
@@ -67,7 +70,7 @@ internal readonly record struct NumericGranularity
             }
         }
         if (!(min < max)) return null; // all equal, or none present: the range alone decides
-        double scale = Math.Pow(10, decimals);
+        double scale = s_powersOfTen[decimals];
         if (Math.Max(Math.Abs(min), Math.Abs(max)) * scale >= ExactIntegers) return null;
 
         // The step: the greatest common divisor of every value's distance from the minimum, in those units.
@@ -84,7 +87,7 @@ internal readonly record struct NumericGranularity
 
     private static bool Writes(double v, int decimals, Func<double, double> stored)
     {
-        double scale = Math.Pow(10, decimals);
+        double scale = s_powersOfTen[decimals];
         double scaled = v * scale;
         if (Math.Abs(scaled) >= ExactIntegers) return true; // the type cannot hold more decimals of so large a value
         return stored(Math.Round(scaled) / scale) == v;
