@@ -35,20 +35,21 @@ internal static class GiveawayFinder
         var syntheticHalf = Halves(synthetic.RowCount, random);
 
         var fine = evaluated.Select(c => Coding.For(real, synthetic, c, Bins)).ToArray();
+        var fineAuc = fine.Select(coding => Split(coding.Real, coding.Synthetic, realHalf, syntheticHalf)).ToArray();
         var columns = fine.Select((coding, i) =>
         {
-            var split = Split(coding.Real, coding.Synthetic, realHalf, syntheticHalf);
             var (realShares, syntheticShares) = Shares(coding.Real, coding.Synthetic, coding.Count);
             var ranked = Enumerable.Range(0, coding.Count).Where(k => realShares[k] > 0 || syntheticShares[k] > 0).ToList();
             ValueGiveaway Value(int k) => new(coding.Name(k), realShares[k], syntheticShares[k]);
-            return new ColumnGiveaway(real.Columns[evaluated[i]].Name, split,
+            return new ColumnGiveaway(real.Columns[evaluated[i]].Name, fineAuc[i],
                 ranked.Where(k => syntheticShares[k] > realShares[k]).OrderByDescending(k => syntheticShares[k] - realShares[k]).Take(ValuesShown).Select(Value).ToList(),
                 ranked.Where(k => realShares[k] > syntheticShares[k]).OrderByDescending(k => realShares[k] - syntheticShares[k]).Take(ValuesShown).Select(Value).ToList(),
                 Enumerable.Range(0, coding.Count).Where(coding.IsUnseen).Sum(k => syntheticShares[k]));
         }).OrderByDescending(c => c.DetectionAuc).ToList();
 
-        var coarse = evaluated.Select(c => Coding.For(real, synthetic, c, PairBins)).ToArray();
-        var alone = coarse.Select(coding => Split(coding.Real, coding.Synthetic, realHalf, syntheticHalf)).ToArray();
+        // Within pairs, binned columns get fewer bins; categories and few-valued numbers keep their codes (and AUCs).
+        var coarse = fine.Select((coding, i) => coding.Binned ? Coding.For(real, synthetic, evaluated[i], PairBins) : coding).ToArray();
+        var alone = coarse.Select((coding, i) => coding.Binned ? Split(coding.Real, coding.Synthetic, realHalf, syntheticHalf) : fineAuc[i]).ToArray();
         var pairs = new List<(int I, int J)>();
         for (int i = 0; i < coarse.Length; i++) for (int j = i + 1; j < coarse.Length; j++) pairs.Add((i, j));
         var pairResults = new PairGiveaway[pairs.Count];
@@ -154,8 +155,9 @@ internal static class GiveawayFinder
 
         private readonly Func<int, bool> _unseen;
 
-        private Coding(long[] real, long[] synthetic, int count, Func<int, string> name, Func<int, bool> unseen)
+        private Coding(long[] real, long[] synthetic, int count, Func<int, string> name, Func<int, bool> unseen, bool binned = false)
         {
+            Binned = binned;
             Real = real;
             Synthetic = synthetic;
             Count = count;
@@ -166,6 +168,9 @@ internal static class GiveawayFinder
         public long[] Real { get; }
         public long[] Synthetic { get; }
         public int Count { get; }
+
+        /// <summary>Whether the codes are bins between quantiles (whose number depends on the bins asked for).</summary>
+        public bool Binned { get; }
 
         public string Name(int code) => _name(code);
 
@@ -226,7 +231,7 @@ internal static class GiveawayFinder
                 for (int i = 0; i < values.Length; i++) codes[i] = discrete && !double.IsNaN(values[i]) && !seen.Contains(values[i]) ? unseenBin : bin[i];
                 return codes;
             }
-            return new Coding(Codes(r), Codes(s), edges.Length + 3, Range, code => code == unseenBin);
+            return new Coding(Codes(r), Codes(s), edges.Length + 3, Range, code => code == unseenBin, binned: true);
         }
     }
 }
