@@ -91,6 +91,20 @@ public sealed class GiveawayTests
     }
 
     [TestMethod]
+    public void RowsTheDetectorIsSureOfAreCountedInBothTables()
+    {
+        // City "Baku" in 5 % of the real rows and 95 % of the synthetic ones: a Baku row is synthetic 19 times in 20.
+        var real = People(3000, 1);
+        var synthetic = People(3000, 2);
+        for (int i = 0; i < real.Count; i++) real[i].City = i % 20 == 0 ? "Baku" : "Oslo";
+        for (int i = 0; i < synthetic.Count; i++) synthetic[i].City = i % 20 == 0 ? "Oslo" : "Baku";
+        var m = Evaluate(real, synthetic);
+        // Calibrated trees are not quite as sure as the counts: most of the synthetic Baku rows, about the real ones.
+        Assert.IsGreaterThan(0.75, m.Detection!.SurelyDetectedShare, $"the synthetic Baku rows: {m.Detection.SurelyDetectedShare}");
+        Assert.AreEqual(0.05, m.Detection.RealRowsCalledSyntheticShare, 0.03, "the real Baku rows");
+    }
+
+    [TestMethod]
     public void ADriftedCategoryIsNamedWithItsShares()
     {
         var synthetic = People(3000, 2);
