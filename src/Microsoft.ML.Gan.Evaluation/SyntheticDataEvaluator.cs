@@ -363,6 +363,7 @@ internal static class SyntheticDataEvaluator
         double syntheticMedian = ColumnStatistics.Median(PrivacyCalculator.ClosestDistances(realSample, query, evaluated, min, max));
         double? holdoutMedian = holdout is null ? null
             : ColumnStatistics.Median(PrivacyCalculator.ClosestDistances(realSample, holdout.Sample(options.PrivacyRows, random), evaluated, min, max));
-        return new PrivacyMetrics(Rate(copies, synthetic.RowCount), copies, syntheticMedian, holdoutMedian, query.RowCount);
+        double? holdoutCopies = holdout is null ? null : Rate(PrivacyCalculator.ExactCopies(real, holdout, evaluated), holdout.RowCount);
+        return new PrivacyMetrics(Rate(copies, synthetic.RowCount), copies, syntheticMedian, holdoutMedian, query.RowCount) { HoldoutExactCopyShare = holdoutCopies };
     }
 }

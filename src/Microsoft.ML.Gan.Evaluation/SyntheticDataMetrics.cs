@@ -152,6 +152,13 @@ public sealed record EfficacyMetrics(string LabelColumn, EfficacyTask Task, stri
 /// <param name="DcrRows">Synthetic rows whose distance was measured.</param>
 public sealed record PrivacyMetrics(double ExactCopyShare, long ExactCopyRows, double SyntheticDcrMedian, double? HoldoutDcrMedian, int DcrRows)
 {
+    /// <summary>
+    /// The share of holdout rows equal to some real training row in every column: the copies that a table's own
+    /// repeated rows make (a table of few-valued columns has many); null without a holdout. Synthetic rows copy no
+    /// more than this when they copy no more than new real rows would.
+    /// </summary>
+    public double? HoldoutExactCopyShare { get; init; }
+
     /// <summary>Synthetic DCR median ÷ holdout DCR median (null without a holdout): near 1 or above is fine, near 0 means memorisation.</summary>
     public double? DcrRatio => HoldoutDcrMedian is double h ? (h > 0 ? SyntheticDcrMedian / h : double.NaN) : null;
 }
@@ -314,7 +321,9 @@ public sealed class SyntheticDataMetrics
         }
         else s.AppendLine(c, $"  Efficacy            skipped: {EfficacySkippedReason}");
         var p = Privacy;
-        s.AppendLine(c, $"  Exact copies        {p.ExactCopyShare:P2} ({p.ExactCopyRows} synthetic rows equal a real row)");
+        s.Append(c, $"  Exact copies        {p.ExactCopyShare:P2} ({p.ExactCopyRows} synthetic rows equal a real row)");
+        if (p.HoldoutExactCopyShare is double hc) s.Append(c, $"; holdout rows equal to a real row {hc:P2}");
+        s.AppendLine();
         s.Append(c, $"  DCR median          {p.SyntheticDcrMedian:F4} over {p.DcrRows} synthetic rows");
         if (p.HoldoutDcrMedian is double h) s.Append(c, $"; holdout baseline {h:F4} (ratio {p.DcrRatio:F3}, much below 1 = memorisation)");
         s.AppendLine();

@@ -16,8 +16,11 @@ internal sealed class BenchmarkArguments
                      with the TorchSharp path, the bare generator forward pass and the compute limit; then
                      Transform of a noise view against ML.NET's ApplyOnnxModel on the same graph.
           memory     Generate many rows through a cursor and sample the process's memory as it goes.
-          quality    Train on adult_train.csv, generate as many rows, evaluate against adult_test.csv: quality
-                     score, detection AUC, FastTree efficacy (F1 of >50K, synthetic- vs real-trained).
+          quality    Train on adult_train.csv (or --table), generate as many rows, evaluate against adult_test.csv
+                     (or the table's held-out rows): quality score, detection AUCs, FastTree efficacy (synthetic- vs
+                     real-trained), copies and distance to the closest record, what gives the rows away.
+          summary    Mean ± standard deviation of the figures of quality runs, from their --json files (arguments),
+                     per table and settings: e.g. summary q-adult-1.json q-adult-2.json q-adult-3.json.
           concurrent Train on Adult in one process alone, then in --processes processes at once, with the library's
                      automatic thread count and with every core's threads fixed (TrainingThreads): how much a
                      second training on the machine costs each.
@@ -27,6 +30,11 @@ internal sealed class BenchmarkArguments
         Options:
           --data <path>        adult_train.csv, or the folder holding it. Default: ../shared/data next to the
                                repository root (the folder with Microsoft.ML.Gan.sln or Directory.Packages.props).
+          --table <csv>        quality: any CSV with a header instead of Adult; column kinds inferred (numbers,
+                               whole numbers, text; empty/NA/? missing), 20 % of rows held out (split seed 0).
+          --label <column>     quality with --table: the efficacy test's label (binary, multiclass or numeric).
+          --columns <list>     quality with --table: kinds that override the inference, e.g. "year:text,age:float"
+                               (kinds: int, float, text, bool).
           --epochs <n>         train: epochs to train (default 3). generate/memory: epochs of the model they
                                train when no --model is given (default 1).
           --rows <n>           generate: rows to generate (default 1,000,000); memory: (default 10,000,000).
@@ -53,11 +61,15 @@ internal sealed class BenchmarkArguments
         """;
 
     // "fit" is the worker the concurrent benchmark starts: it trains and writes its epoch times to --json.
-    private static readonly string[] s_benchmarks = ["train", "generate", "memory", "quality", "concurrent", "soak", "fit"];
+    private static readonly string[] s_benchmarks = ["train", "generate", "memory", "quality", "summary", "concurrent", "soak", "fit"];
 
     public string Benchmark { get; private init; } = "";
     public bool Help { get; private init; }
     public string? DataPath { get; private init; }
+    public string? TablePath { get; private init; }
+    public string? Label { get; private init; }
+    public List<(string Name, Microsoft.ML.Data.DataKind Kind)>? ColumnKinds { get; private init; }
+    public List<string> Files { get; private init; } = [];
     public int? Epochs { get; private init; }
     public long? Rows { get; private init; }
     public long? TransformRows { get; private init; }
@@ -84,7 +96,9 @@ internal sealed class BenchmarkArguments
         if (!s_benchmarks.Contains(benchmark))
             throw new ArgumentException($"Unknown benchmark '{benchmark}'. Choose one of: {string.Join(", ", s_benchmarks)}.");
 
-        string? data = null, model = null, saveModel = null, json = null;
+        string? data = null, model = null, saveModel = null, json = null, table = null, label = null;
+        List<(string, Microsoft.ML.Data.DataKind)>? columnKinds = null;
+        var files = new List<string>();
         int? epochs = null, threads = null;
         long? rows = null, transformRows = null;
         var settings = new List<(string, string)>();
@@ -97,6 +111,9 @@ internal sealed class BenchmarkArguments
             switch (name)
             {
                 case "--data": data = Value(); break;
+                case "--table": table = Value(); break;
+                case "--label": label = Value(); break;
+                case "--columns": columnKinds = ParseColumns(Value()); break;
                 case "--epochs": epochs = PositiveInt(name, Value()); break;
                 case "--rows": rows = PositiveCount(name, Value()); break;
                 case "--transform-rows": transformRows = PositiveCount(name, Value()); break;
@@ -117,9 +134,15 @@ internal sealed class BenchmarkArguments
                 case "--json": json = Value(); break;
                 case "--processes": processes = PositiveInt(name, Value()); break;
                 case "--trainings": trainings = PositiveInt(name, Value()); break;
-                default: throw new ArgumentException($"Unknown option '{name}'.");
+                default:
+                    if (benchmark == "summary" && !name.StartsWith("--", StringComparison.Ordinal)) { files.Add(name); break; }
+                    throw new ArgumentException($"Unknown option '{name}'.");
             }
         }
+        if (benchmark == "summary" && files.Count == 0) throw new ArgumentException("summary needs the --json files of quality runs.");
+        if ((table is not null || label is not null || columnKinds is not null) && benchmark != "quality")
+            throw new ArgumentException("--table, --label and --columns apply to quality.");
+        if (table is not null && data is not null) throw new ArgumentException("--data points at Adult; --table names another table. Give one.");
         if (model is not null && benchmark == "train")
             throw new ArgumentException("--model applies to generate, memory and quality; train always trains.");
         if (classic && model is not null)
@@ -128,8 +151,27 @@ internal sealed class BenchmarkArguments
         return new BenchmarkArguments
         {
             Benchmark = benchmark, DataPath = data, Epochs = epochs, Rows = rows, TransformRows = transformRows, Settings = settings, CompareBatchNorm = compareBatchNorm, CompareArgMax = compareArgMax, NumbersAsSingle = numbersAsSingle, Classic = classic, ModelPath = model,
+            TablePath = table, Label = label, ColumnKinds = columnKinds, Files = files,
             SaveModelPath = saveModel, Seed = seed, Threads = threads, JsonPath = json, Processes = processes, Trainings = trainings,
         };
+    }
+
+    private static List<(string, Microsoft.ML.Data.DataKind)> ParseColumns(string list)
+    {
+        var kinds = new Dictionary<string, Microsoft.ML.Data.DataKind>(StringComparer.OrdinalIgnoreCase)
+        {
+            ["int"] = Microsoft.ML.Data.DataKind.Int32, ["float"] = Microsoft.ML.Data.DataKind.Single,
+            ["text"] = Microsoft.ML.Data.DataKind.String, ["bool"] = Microsoft.ML.Data.DataKind.Boolean,
+        };
+        var columns = new List<(string, Microsoft.ML.Data.DataKind)>();
+        foreach (string item in list.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        {
+            int colon = item.LastIndexOf(':');
+            if (colon <= 0 || !kinds.TryGetValue(item[(colon + 1)..], out var kind))
+                throw new ArgumentException($"--columns: '{item}' is not name:kind; kinds are {string.Join(", ", kinds.Keys)}.");
+            columns.Add((item[..colon], kind));
+        }
+        return columns;
     }
 
     private static int PositiveInt(string name, string text) =>

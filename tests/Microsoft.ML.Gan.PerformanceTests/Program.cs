@@ -33,6 +33,7 @@ try
         "generate" => GenerationBenchmark.Run(arguments),
         "memory" => MemoryBenchmark.Run(arguments),
         "quality" => QualityBenchmark.Run(arguments),
+        "summary" => QualitySummary.Run(arguments),
         "concurrent" => ConcurrencyBenchmark.Run(arguments),
         "fit" => ConcurrencyBenchmark.Fit(arguments),
         "soak" => SoakBenchmark.Run(arguments),

@@ -10,28 +10,51 @@ using static TorchSharp.torch;
 namespace Microsoft.ML.Gan.PerformanceTests;
 
 /// <summary>
-/// quality: trains on adult_train.csv, generates as many rows as it has, and evaluates them against adult_test.csv:
-/// column shapes, pair trends, real-vs-synthetic detection AUC, and machine-learning efficacy (FastTree trained on
-/// synthetic rows vs on real rows, both tested on the real test rows, F1 of "&gt;50K"). --set Name=Value changes
-/// any GanTrainer.Options property, so one command compares configurations. --compare-batchnorm also evaluates
-/// rows generated in training mode (batch statistics) beside the exported inference-mode graph.
+/// quality: trains on a table's training rows, generates as many rows, and evaluates them against the table's real
+/// rows and held-out rows: column shapes, pair trends, real-vs-synthetic detection AUC (FastTree and logistic),
+/// machine-learning efficacy (FastTree trained on synthetic rows vs on real rows, both tested on the held-out rows:
+/// F1 of a binary label, macro F1 of a multiclass one, R² of a numeric one), exact copies and distance to the closest
+/// record, and what gives the rows away. The table is Adult (adult_train.csv, tested on adult_test.csv, label
+/// income) or, with --table, any CSV (kinds inferred, <see cref="CsvTableData.HoldoutShare"/> of its rows held out,
+/// --label naming the efficacy label). --set Name=Value changes any GanTrainer.Options property, so one command
+/// compares configurations. --compare-batchnorm also evaluates rows generated in training mode (batch statistics)
+/// beside the exported inference-mode graph.
 /// </summary>
 internal static class QualityBenchmark
 {
     public const int DefaultEpochs = 300;
-    public const string Label = "income";
-    public const string PositiveClass = ">50K";
+
+    /// <summary>The table measured: its training rows, held-out real rows, efficacy label and missing tokens.</summary>
+    private sealed record QualityTable(string Name, string TrainPath, string HoldoutSource, IDataView Train, IDataView Holdout, string Label, string[] MissingTokens);
+
+    private static QualityTable Table(MLContext ml, BenchmarkArguments arguments)
+    {
+        if (arguments.TablePath is { } table)
+        {
+            var csv = CsvTableData.Load(ml, table, arguments.ColumnKinds);
+            string label = arguments.Label ?? throw new ArgumentException("--table needs --label: the column the efficacy test predicts.");
+            if (!csv.Columns.Any(c => c.Name == label))
+                throw new ArgumentException($"--label: '{label}' is not a column of {csv.Path}; its columns are {string.Join(", ", csv.Columns.Select(c => c.Name))}.");
+            Console.WriteLine($"{csv.Name}: columns inferred as {string.Join(", ", csv.Columns.Select(c => $"{c.Name}:{c.Kind}"))}");
+            return new QualityTable(csv.Name, csv.Path, $"{Format.F(100 * CsvTableData.HoldoutShare, 0)} % of {Path.GetFileName(csv.Path)} held out (split seed {CsvTableData.SplitSeed})",
+                csv.Train, csv.Holdout, label, CsvTableData.MissingTokens);
+        }
+        string trainPath = AdultData.Locate(arguments.DataPath);
+        string testPath = Path.Combine(Path.GetDirectoryName(trainPath)!, "adult_test.csv");
+        if (!File.Exists(testPath)) throw new DataNotFoundException($"The Adult test table was not found at '{testPath}' (beside {AdultData.FileName}).");
+        if (arguments.Label is { } l && l != "income") throw new ArgumentException("--label applies to --table; Adult's label is income.");
+        return new QualityTable("adult", trainPath, testPath, AdultData.Load(ml, trainPath, arguments.NumbersAsSingle), AdultData.Load(ml, testPath, arguments.NumbersAsSingle),
+            "income", [AdultData.MissingToken]);
+    }
 
     public static QualityResult Run(BenchmarkArguments arguments)
     {
         var ml = new MLContext(seed: arguments.Seed);
-        string trainPath = AdultData.Locate(arguments.DataPath);
-        string testPath = Path.Combine(Path.GetDirectoryName(trainPath)!, "adult_test.csv");
-        if (!File.Exists(testPath)) throw new DataNotFoundException($"The Adult test table was not found at '{testPath}' (beside {AdultData.FileName}).");
-        var train = AdultData.Load(ml, trainPath, arguments.NumbersAsSingle);
-        var test = AdultData.Load(ml, testPath, arguments.NumbersAsSingle);
+        var data = Table(ml, arguments);
+        var train = data.Train;
 
         var options = AdultModel.TrainingOptions(arguments.Epochs ?? DefaultEpochs, arguments.Seed, arguments.Classic, arguments.Threads);
+        options.MissingCategoryTokens = data.MissingTokens;
         foreach (var (name, value) in arguments.Settings) Set(options, name, value);
         string described = AdultModel.Describe(arguments.Classic) + string.Concat(arguments.Settings.Select(s => $", {s.Name}={s.Value}"))
             + (arguments.NumbersAsSingle ? ", integer columns loaded as Single" : "");
@@ -47,7 +70,7 @@ internal static class QualityBenchmark
         }
         else
         {
-            Console.WriteLine($"Training {options.Epochs} epochs on {trainPath} ({described}) ...");
+            Console.WriteLine($"Training {options.Epochs} epochs on {data.TrainPath} ({described}) ...");
             model = ml.Gan().Train(options).Fit(train);
         }
         using var _ = model;
@@ -58,20 +81,20 @@ internal static class QualityBenchmark
         long rows = model.TrainingRowCount;
         var evaluation = new SyntheticDataEvaluationOptions
         {
-            LabelColumn = Label, HoldoutReal = test, MissingCategoryTokens = [AdultData.MissingToken], Seed = 0, MaximumRows = 30_000,
+            LabelColumn = data.Label, HoldoutReal = data.Holdout, MissingCategoryTokens = data.MissingTokens, Seed = 0, MaximumRows = 30_000,
         };
-        Console.WriteLine($"Generating {rows:N0} rows and evaluating against {testPath} ...");
+        Console.WriteLine($"Generating {rows:N0} rows and evaluating against {data.HoldoutSource} ...");
         clock.Restart();
         var synthetic = ml.Data.Cache(model.Generate(rows, seed: 7));
         var metrics = ml.Gan().Evaluate(train, synthetic, evaluation);
-        var results = new List<QualityRow> { QualityRow.From("inference mode (exported ONNX graph, running statistics)", metrics, synthetic) };
+        var results = new List<QualityRow> { QualityRow.From("inference mode (exported ONNX graph, running statistics)", metrics, synthetic, data.MissingTokens) };
         double evaluateSeconds = clock.Elapsed.TotalSeconds;
 
         if (arguments.CompareBatchNorm && options.GeneratorBatchNorm)
         {
             Console.WriteLine("Generating the same number of rows in training mode (batch statistics) and evaluating ...");
             var trainingMode = ml.Data.Cache(TrainingModeRows(model.Model, rows, options.BatchSize));
-            results.Add(QualityRow.From($"training mode (batch statistics, batches of {options.BatchSize}), as CTGAN samples", ml.Gan().Evaluate(train, trainingMode, evaluation), trainingMode));
+            results.Add(QualityRow.From($"training mode (batch statistics, batches of {options.BatchSize}), as CTGAN samples", ml.Gan().Evaluate(train, trainingMode, evaluation), trainingMode, data.MissingTokens));
         }
 
         if (arguments.CompareArgMax && options.CategorySampling == CategorySampling.Sample)
@@ -82,12 +105,17 @@ internal static class QualityBenchmark
             graph.Position = 0;
             using var argmax = ml.Gan().LoadOnnx(graph);
             var argmaxRows = ml.Data.Cache(argmax.Generate(rows, seed: 7));
-            results.Add(QualityRow.From("argmax categories (SaveAsOnnx(path, CategorySampling.ArgMax))", ml.Gan().Evaluate(train, argmaxRows, evaluation), argmaxRows));
+            results.Add(QualityRow.From("argmax categories (SaveAsOnnx(path, CategorySampling.ArgMax))", ml.Gan().Evaluate(train, argmaxRows, evaluation), argmaxRows, data.MissingTokens));
         }
 
         return new QualityResult
         {
             Benchmark = "quality",
+            Table = data.Name,
+            TrainPath = data.TrainPath,
+            HoldoutSource = data.HoldoutSource,
+            Label = data.Label,
+            Seed = arguments.Seed,
             Settings = described,
             Epochs = options.Epochs,
             EpochsRun = model.History.Count,
@@ -97,7 +125,7 @@ internal static class QualityBenchmark
             FitLoad = fitLoad,
             EvaluateSeconds = evaluateSeconds,
             Results = results,
-            RealMissingShare = MissingShares(train),
+            RealMissingShare = MissingShares(train, data.MissingTokens),
         };
     }
 
@@ -113,25 +141,52 @@ internal static class QualityBenchmark
         property.SetValue(options, parsed);
     }
 
-    /// <summary>The share of "?" in the columns that have it, in a table.</summary>
-    internal static Dictionary<string, double> MissingShares(IDataView view)
+    /// <summary>The share of missing values (NaN numbers, empty or missing-token text) in each column of a table.</summary>
+    internal static Dictionary<string, double> MissingShares(IDataView view, IReadOnlyCollection<string> tokens)
     {
         var shares = new Dictionary<string, double>();
-        foreach (string column in new[] { "workclass", "occupation", "native-country" })
+        var columns = view.Schema.Where(c => c.Type is NumberDataViewType || c.Type is TextDataViewType).ToList();
+        var missing = new long[columns.Count];
+        long total = 0;
+        using var cursor = view.GetRowCursor(columns);
+        var tests = columns.Select(c => MissingTest(cursor, c, tokens)).ToArray();
+        while (cursor.MoveNext())
         {
-            long total = 0, missing = 0;
-            using var cursor = view.GetRowCursor([view.Schema[column]]);
-            var getter = cursor.GetGetter<ReadOnlyMemory<char>>(view.Schema[column]);
+            total++;
+            for (int j = 0; j < tests.Length; j++) if (tests[j]()) missing[j]++;
+        }
+        for (int j = 0; j < columns.Count; j++) shares[columns[j].Name] = total == 0 ? 0 : (double)missing[j] / total;
+        return shares;
+    }
+
+    private static Func<bool> MissingTest(DataViewRowCursor cursor, DataViewSchema.Column column, IReadOnlyCollection<string> tokens)
+    {
+        if (column.Type is TextDataViewType)
+        {
+            var getter = cursor.GetGetter<ReadOnlyMemory<char>>(column);
             ReadOnlyMemory<char> text = default;
-            while (cursor.MoveNext())
+            return () =>
             {
                 getter(ref text);
-                total++;
-                if (text.Span.SequenceEqual(AdultData.MissingToken)) missing++;
-            }
-            shares[column] = total == 0 ? 0 : (double)missing / total;
+                var t = text.Span.Trim();
+                if (t.IsEmpty) return true;
+                foreach (string token in tokens) if (t.SequenceEqual(token)) return true;
+                return false;
+            };
         }
-        return shares;
+        if (column.Type.RawType == typeof(float))
+        {
+            var getter = cursor.GetGetter<float>(column);
+            float v = 0;
+            return () => { getter(ref v); return float.IsNaN(v); };
+        }
+        if (column.Type.RawType == typeof(double))
+        {
+            var getter = cursor.GetGetter<double>(column);
+            double v = 0;
+            return () => { getter(ref v); return double.IsNaN(v); };
+        }
+        return () => false; // integers have no missing value
     }
 
     /// <summary>
@@ -200,16 +255,29 @@ internal static class QualityBenchmark
     }
 }
 
+/// <summary>The figures of one set of generated rows.</summary>
+/// <param name="Efficacy">What the efficacy test measured: "F1 of CLASS" (binary), "macro F1" (multiclass) or "R²" (numeric label).</param>
+/// <param name="EfficacySynthetic">The efficacy score of FastTree trained on the synthetic rows (F1 or R²), tested on the held-out rows.</param>
+/// <param name="EfficacyReal">The same, trained on the real training rows.</param>
 internal sealed record QualityRow(string Generation, double Quality, double Shapes, double Pairs, double DetectionAuc, double LogisticDetectionAuc,
-    double F1Synthetic, double F1Real, double F1Ratio, double AccuracySynthetic, double AccuracyReal, Dictionary<string, double> MissingShare,
+    string Efficacy, double EfficacySynthetic, double EfficacyReal, double EfficacyRatio, double AccuracySynthetic, double AccuracyReal,
+    double ExactCopyShare, double HoldoutExactCopyShare, double DcrRatio, Dictionary<string, double> MissingShare,
     Dictionary<string, double> ColumnShapes, double SurelyDetected, List<string> Giveaways)
 {
-    public static QualityRow From(string generation, SyntheticDataMetrics m, IDataView synthetic) => new(
-        generation, m.QualityScore, m.ColumnShapesScore, m.ColumnPairTrendsScore, m.Detection?.MeanAuc ?? double.NaN, m.LogisticDetection?.MeanAuc ?? double.NaN,
-        m.Efficacy?.TrainedOnSynthetic.F1 ?? double.NaN, m.Efficacy?.TrainedOnReal.F1 ?? double.NaN, m.Efficacy?.F1Ratio ?? double.NaN,
-        m.Efficacy?.TrainedOnSynthetic.Accuracy ?? double.NaN, m.Efficacy?.TrainedOnReal.Accuracy ?? double.NaN,
-        QualityBenchmark.MissingShares(synthetic), m.Columns.ToDictionary(c => c.Name, c => c.ShapeScore),
-        m.Detection?.SurelyDetectedShare ?? double.NaN, Describe(m.Giveaways));
+    public static QualityRow From(string generation, SyntheticDataMetrics m, IDataView synthetic, IReadOnlyCollection<string> missingTokens)
+    {
+        var e = m.Efficacy;
+        bool regression = e?.Task == EfficacyTask.Regression;
+        string efficacy = e is null ? "none" : regression ? "R²" : e.Task == EfficacyTask.BinaryClassification ? $"F1 of {e.PositiveClass}" : "macro F1";
+        return new(generation, m.QualityScore, m.ColumnShapesScore, m.ColumnPairTrendsScore, m.Detection?.MeanAuc ?? double.NaN, m.LogisticDetection?.MeanAuc ?? double.NaN,
+            efficacy, e is null ? double.NaN : regression ? e.TrainedOnSynthetic.RSquared : e.TrainedOnSynthetic.F1,
+            e is null ? double.NaN : regression ? e.TrainedOnReal.RSquared : e.TrainedOnReal.F1,
+            e is null ? double.NaN : regression ? e.RSquaredRatio : e.F1Ratio,
+            e?.TrainedOnSynthetic.Accuracy ?? double.NaN, e?.TrainedOnReal.Accuracy ?? double.NaN,
+            m.Privacy.ExactCopyShare, m.Privacy.HoldoutExactCopyShare ?? double.NaN, m.Privacy.DcrRatio ?? double.NaN,
+            QualityBenchmark.MissingShares(synthetic, missingTokens), m.Columns.ToDictionary(c => c.Name, c => c.ShapeScore),
+            m.Detection?.SurelyDetectedShare ?? double.NaN, Describe(m.Giveaways));
+    }
 
     /// <summary>What gives the rows away, as lines: the columns a detector relies on most, then the pairs.</summary>
     private static List<string> Describe(SyntheticDataGiveaways g)
@@ -227,6 +295,11 @@ internal sealed record QualityRow(string Generation, double Quality, double Shap
 
 internal sealed class QualityResult : BenchmarkResult
 {
+    public string Table { get; init; } = "";
+    public string TrainPath { get; init; } = "";
+    public string HoldoutSource { get; init; } = "";
+    public string Label { get; init; } = "";
+    public int Seed { get; init; }
     public string Settings { get; init; } = "";
     public int Epochs { get; init; }
     public int EpochsRun { get; init; }
@@ -241,23 +314,22 @@ internal sealed class QualityResult : BenchmarkResult
     public override void Print(TextWriter w)
     {
         PrintHeader(w);
-        w.WriteLine($"options  {Settings}; {EpochsRun} of {Epochs} epochs run, epoch {SelectedEpoch} kept");
-        w.WriteLine($"training {Format.N0(TrainingRows)} rows of adult_train.csv in {Format.F(FitSeconds, 1)} s ({Format.F(FitSeconds / Math.Max(1, EpochsRun), 2)} s/epoch; cores busy elsewhere {Format.F(FitLoad.OtherCores, 2)})");
-        w.WriteLine($"evaluated against adult_test.csv; label {QualityBenchmark.Label}, positive class {QualityBenchmark.PositiveClass}; FastTree efficacy");
+        w.WriteLine($"options  {Settings}; seed {Seed}; {EpochsRun} of {Epochs} epochs run, epoch {SelectedEpoch} kept");
+        w.WriteLine($"training {Format.N0(TrainingRows)} rows of {TrainPath} in {Format.F(FitSeconds, 1)} s ({Format.F(FitSeconds / Math.Max(1, EpochsRun), 2)} s/epoch; cores busy elsewhere {Format.F(FitLoad.OtherCores, 2)})");
+        w.WriteLine($"evaluated against {HoldoutSource}; efficacy label {Label}, {Results[0].Efficacy}, FastTree");
         w.WriteLine();
-        var table = new TextTable("generation", "quality", "shapes", "pairs", "AUC FastTree", "AUC logistic", "F1 synth", "F1 real", "F1 ratio", "acc synth", "acc real",
-            "? workclass", "? occupation", "? country");
+        var table = new TextTable("generation", "quality", "shapes", "pairs", "AUC FastTree", "AUC logistic", "efficacy synth", "efficacy real", "ratio", "acc synth", "acc real",
+            "copies", "holdout copies", "DCR ratio");
         foreach (var r in Results)
             table.Add(r.Generation, Format.F(r.Quality, 3), Format.F(r.Shapes, 3), Format.F(r.Pairs, 3), Format.F(r.DetectionAuc, 3), Format.F(r.LogisticDetectionAuc, 3),
-                Format.F(r.F1Synthetic, 3), Format.F(r.F1Real, 3), Format.F(r.F1Ratio, 3), Format.F(r.AccuracySynthetic, 3), Format.F(r.AccuracyReal, 3),
-                Share(r.MissingShare, "workclass"), Share(r.MissingShare, "occupation"), Share(r.MissingShare, "native-country"));
-        table.Add("real training rows", "", "", "", "", "", "", "", "", "", "",
-            Share(RealMissingShare, "workclass"), Share(RealMissingShare, "occupation"), Share(RealMissingShare, "native-country"));
+                Format.F(r.EfficacySynthetic, 3), Format.F(r.EfficacyReal, 3), Format.F(r.EfficacyRatio, 3), Format.F(r.AccuracySynthetic, 3), Format.F(r.AccuracyReal, 3),
+                Format.F(100 * r.ExactCopyShare, 2) + " %", Format.F(100 * r.HoldoutExactCopyShare, 2) + " %", Format.F(r.DcrRatio, 3));
         table.Print(w);
         w.WriteLine();
         var columns = Results[0].ColumnShapes.Keys.ToList();
-        var shapes = new TextTable(new[] { "column shape (1 - KS or 1 - TVD)" }.Concat(Results.Select((_, i) => $"generation {i + 1}")).ToArray());
-        foreach (var c in columns) shapes.Add(new[] { c }.Concat(Results.Select(r => Format.F(r.ColumnShapes[c], 3))).ToArray());
+        var shapes = new TextTable(new[] { "column", "shape (1 - KS or 1 - TVD)" }.Concat(Results.Skip(1).Select((_, i) => $"shape, generation {i + 2}")).Append("missing, real").Concat(Results.Select((_, i) => $"missing, generation {i + 1}")).ToArray());
+        foreach (var c in columns)
+            shapes.Add(new[] { c }.Concat(Results.Select(r => Format.F(r.ColumnShapes[c], 3))).Append(Share(RealMissingShare, c)).Concat(Results.Select(r => Share(r.MissingShare, c))).ToArray());
         shapes.Print(w);
         w.WriteLine();
         w.WriteLine($"evaluation took {Format.F(EvaluateSeconds, 1)} s (generation included)");

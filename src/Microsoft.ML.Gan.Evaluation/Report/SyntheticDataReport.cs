@@ -151,7 +151,8 @@ public static class SyntheticDataReport
         else Row("Efficacy", "skipped", "ratios near 1", m.EfficacySkippedReason ?? "");
         var p = m.Privacy;
         Row("Exact copies", p.ExactCopyShare.ToString("P2", CultureInfo.InvariantCulture), "lower",
-            $"Share of synthetic rows equal to some real row in every column ({p.ExactCopyRows:N0} rows): copies leak real records.");
+            $"Share of synthetic rows equal to some real row in every column ({p.ExactCopyRows:N0} rows): copies leak real records."
+            + (p.HoldoutExactCopyShare is double hc ? $" Holdout baseline {hc.ToString("P2", CultureInfo.InvariantCulture)}: the share of new real rows that equal a training row (a table of few-valued columns repeats rows)." : ""));
         Row("Distance to closest record (median)", F(p.SyntheticDcrMedian), "not much below the holdout baseline",
             $"For {p.DcrRows:N0} synthetic rows, the distance to the nearest real row (0 = a copy, 1 = different in every column)."
             + (p.HoldoutDcrMedian is double h ? $" Holdout baseline {F(h)}, ratio {F(p.DcrRatio ?? double.NaN)}: much below 1 means memorisation." : " No holdout given, so no baseline."));

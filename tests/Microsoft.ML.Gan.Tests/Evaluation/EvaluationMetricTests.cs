@@ -114,6 +114,12 @@ public sealed class EvaluationMetricTests
         var m = ml.Gan().Evaluate(real, synthetic);
         Assert.AreEqual(2L, m.Privacy.ExactCopyRows);
         Assert.AreEqual(0.5, m.Privacy.ExactCopyShare, Tolerance);
+        Assert.IsNull(m.Privacy.HoldoutExactCopyShare);
+
+        // The baseline: of three new real rows, one repeats a training row.
+        var holdout = View(ml, new NumCat { X = 2, C = "b" }, new NumCat { X = 2, C = "a" }, new NumCat { X = 5, C = "c" });
+        var withHoldout = ml.Gan().Evaluate(real, synthetic, new SyntheticDataEvaluationOptions { HoldoutReal = holdout });
+        Assert.AreEqual(1 / 3.0, withHoldout.Privacy.HoldoutExactCopyShare!.Value, Tolerance);
     }
 
     [TestMethod]

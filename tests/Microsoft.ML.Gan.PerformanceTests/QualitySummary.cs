@@ -1,0 +1,86 @@
+using System.Text.Json;
+
+namespace Microsoft.ML.Gan.PerformanceTests;
+
+/// <summary>
+/// summary: the mean ± sample standard deviation of the figures of several quality runs (their --json files), one
+/// line per table and settings, so that three seeds read as one result. Only the first generation of each run (the
+/// exported graph) is summarised.
+/// </summary>
+internal static class QualitySummary
+{
+    private static readonly (string Header, string Name, double Scale, int Decimals)[] s_figures =
+    [
+        ("quality", "quality", 1, 3), ("shapes", "shapes", 1, 3), ("pairs", "pairs", 1, 3),
+        ("AUC FastTree", "detectionAuc", 1, 3), ("AUC logistic", "logisticDetectionAuc", 1, 3),
+        ("efficacy ratio", "efficacyRatio", 1, 3), ("copies %", "exactCopyShare", 100, 2), ("holdout copies %", "holdoutExactCopyShare", 100, 2), ("DCR ratio", "dcrRatio", 1, 3),
+    ];
+
+    public static SummaryResult Run(BenchmarkArguments arguments)
+    {
+        var runs = arguments.Files.Select(Read).ToList();
+        var groups = runs.GroupBy(r => (r.Table, r.Settings, r.Epochs)).OrderBy(g => g.Key.Table, StringComparer.Ordinal).ThenBy(g => g.Key.Settings, StringComparer.Ordinal);
+        var lines = new List<SummaryLine>();
+        foreach (var g in groups)
+        {
+            var figures = s_figures.ToDictionary(f => f.Header, f => Stats(g.Select(r => f.Scale * r.Figures[f.Name])));
+            figures["efficacy ratio, lowest"] = new Stat(g.Min(r => r.Figures["efficacyRatio"]), double.NaN, g.Count());
+            figures["fit s"] = Stats(g.Select(r => r.FitSeconds));
+            lines.Add(new SummaryLine(g.Key.Table, g.Key.Settings, g.Key.Epochs, g.Select(r => r.Seed).Order().ToList(), g.First().Efficacy, figures));
+        }
+        return new SummaryResult { Benchmark = "summary", Lines = lines };
+    }
+
+    private sealed record QualityRun(string Table, string Settings, int Epochs, int Seed, double FitSeconds, string Efficacy, Dictionary<string, double> Figures);
+
+    private static QualityRun Read(string path)
+    {
+        if (!File.Exists(path)) throw new FileNotFoundException($"summary: there is no file '{Path.GetFullPath(path)}'.");
+        using var json = JsonDocument.Parse(File.ReadAllText(path));
+        var root = json.RootElement;
+        if (!root.TryGetProperty("benchmark", out var b) || b.GetString() != "quality" || !root.TryGetProperty("results", out var results) || results.GetArrayLength() == 0)
+            throw new InvalidDataException($"'{path}' is not the --json file of a quality run.");
+        var first = results[0];
+        var figures = s_figures.ToDictionary(f => f.Name, f => Number(first.GetProperty(f.Name)));
+        return new QualityRun(root.GetProperty("table").GetString() ?? "", root.GetProperty("settings").GetString() ?? "", root.GetProperty("epochs").GetInt32(),
+            root.GetProperty("seed").GetInt32(), Number(root.GetProperty("fitSeconds")), first.GetProperty("efficacy").GetString() ?? "", figures);
+    }
+
+    private static double Number(JsonElement e) => e.ValueKind == JsonValueKind.Number ? e.GetDouble() : double.NaN; // "NaN" is written as a string
+
+    private static Stat Stats(IEnumerable<double> values)
+    {
+        var v = values.ToList();
+        double mean = v.Average();
+        double sd = v.Count > 1 ? Math.Sqrt(v.Sum(x => (x - mean) * (x - mean)) / (v.Count - 1)) : double.NaN;
+        return new Stat(mean, sd, v.Count);
+    }
+}
+
+internal sealed record Stat(double Mean, double StandardDeviation, int Count);
+
+internal sealed record SummaryLine(string Table, string Settings, int Epochs, List<int> Seeds, string Efficacy, Dictionary<string, Stat> Figures);
+
+internal sealed class SummaryResult : BenchmarkResult
+{
+    public List<SummaryLine> Lines { get; init; } = [];
+
+    public override void Print(TextWriter w)
+    {
+        PrintHeader(w);
+        w.WriteLine("mean ± sample standard deviation over seeds (first generation of each run: the exported graph)");
+        w.WriteLine();
+        var headers = Lines.SelectMany(l => l.Figures.Keys).Distinct().ToList();
+        var table = new TextTable(new[] { "table", "settings", "epochs", "seeds", "efficacy" }.Concat(headers).ToArray());
+        foreach (var l in Lines)
+            table.Add(new[] { l.Table, l.Settings, l.Epochs.ToString(System.Globalization.CultureInfo.InvariantCulture), string.Join(",", l.Seeds), l.Efficacy }
+                .Concat(headers.Select(h => l.Figures.TryGetValue(h, out var s) ? Cell(h, s) : "")).ToArray());
+        table.Print(w);
+    }
+
+    private static string Cell(string header, Stat s)
+    {
+        int decimals = header is "fit s" ? 0 : header.EndsWith('%') ? 2 : 3;
+        return double.IsNaN(s.StandardDeviation) ? Format.F(s.Mean, decimals) : $"{Format.F(s.Mean, decimals)} ± {Format.F(s.StandardDeviation, decimals)}";
+    }
+}

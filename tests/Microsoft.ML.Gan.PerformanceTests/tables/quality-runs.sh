@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Runs the quality benchmark on several tables and seeds, a few processes at a time (one libtorch thread each, so
+# they do not spin against each other), writes each run's figures and report to OUT, then prints the mean ± sd.
+# Usage: quality-runs.sh OUT [--tables "adult SLID Arrests txhousing airquality"] [--seeds "1 2 3"] [--jobs 2]
+#                            [--tables-dir DIR] [-- any quality option, e.g. --epochs 100 --set Pac=5]
+# Tables other than Adult are read from DIR (default ../tables beside the repository root; written by
+# export-r-tables.sh); Adult from ../shared/data as the benchmark finds it. Each table's efficacy label:
+#   adult income (binary), SLID wages (numeric), Arrests released (binary), txhousing median (numeric),
+#   airquality Ozone (numeric).
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(cd "$here/../../.." && pwd)"
+out="${1:?Usage: quality-runs.sh OUT [--tables ...] [--seeds ...] [--jobs N] [--tables-dir DIR] [-- quality options]}"
+shift
+tables="adult SLID Arrests txhousing airquality"
+seeds="1 2 3"
+jobs=2
+dir="$root/../tables"
+extra=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --tables) tables="$2"; shift 2 ;;
+    --seeds) seeds="$2"; shift 2 ;;
+    --jobs) jobs="$2"; shift 2 ;;
+    --tables-dir) dir="$2"; shift 2 ;;
+    --) shift; extra=("$@"); break ;;
+    *) echo "unknown option $1" >&2; exit 1 ;;
+  esac
+done
+
+declare -A label=([SLID]=wages [Arrests]=released [txhousing]=median [airquality]=Ozone)
+for t in $tables; do
+  if [ "$t" != adult ] && [ -z "${label[$t]:-}" ]; then echo "unknown table $t; known: adult ${!label[*]}" >&2; exit 1; fi
+  if [ "$t" != adult ] && [ ! -f "$dir/$t.csv" ]; then echo "$dir/$t.csv is missing: run export-r-tables.sh $dir first" >&2; exit 2; fi
+done
+
+mkdir -p "$out"
+dotnet build -c Release "$root/tests/Microsoft.ML.Gan.PerformanceTests" > "$out/build.log" || { cat "$out/build.log"; exit 1; }
+dll="$(ls "$root"/tests/Microsoft.ML.Gan.PerformanceTests/bin/Release/*/Microsoft.ML.Gan.PerformanceTests.dll | head -1)"
+
+commands=()
+for t in $tables; do
+  for s in $seeds; do
+    table=()
+    [ "$t" != adult ] && table=(--table "$dir/$t.csv" --label "${label[$t]}")
+    commands+=("OMP_NUM_THREADS=1 dotnet $(printf '%q ' "$dll" quality "${table[@]}" --seed "$s" --threads 1 --json "$out/$t-$s.json" "${extra[@]}") > $(printf '%q' "$out/$t-$s.txt") 2>&1 || echo \"failed: $t seed $s (see $out/$t-$s.txt)\"")
+  done
+done
+printf '%s\0' "${commands[@]}" | xargs -0 -P "$jobs" -I{} bash -c {}
+files=()
+for t in $tables; do for s in $seeds; do [ -f "$out/$t-$s.json" ] && files+=("$out/$t-$s.json"); done; done
+dotnet "$dll" summary "${files[@]}" | tee "$out/summary.txt"
