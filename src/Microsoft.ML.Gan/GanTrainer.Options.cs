@@ -117,6 +117,19 @@ public sealed partial class GanTrainer
         /// </summary>
         public bool NumericGranularity { get; set; } = Defaults.NumericGranularity;
 
+        /// <summary>
+        /// Whether each numeric column's generated values are mapped onto its training values' distribution after
+        /// training: a monotone quantile map, fitted from the training values and from 50,000 rows the trained
+        /// generator makes, stored in the model and applied in .NET and in the exported graph. A value keeps its rank
+        /// among the generated values (so the relations the generator learned with the other columns stay) and takes
+        /// the training values' quantile at that rank, so the column's shape is the training column's. A column with
+        /// few distinct values (at most 1,000, each seen 4 times on average: ages, counts, codes, a month's date) maps
+        /// onto exactly those values; any other onto its quantiles at 501 levels, interpolated, then rounded to its
+        /// granularity. Default true. The model then holds each numeric column's quantiles (or distinct values), as
+        /// it holds each category; false generates the network's own values (<see cref="Classic"/> sets it false).
+        /// </summary>
+        public bool ExactMarginals { get; set; } = Defaults.ExactMarginals;
+
         /// <summary>Most Gaussian modes per numeric column in mode-specific normalisation (modes under 0.5 % weight are dropped). Default 10.</summary>
         public int MaximumModes { get; set; } = Defaults.MaximumModes;
 
@@ -209,6 +222,7 @@ public sealed partial class GanTrainer
             ContinuousNormalization = ContinuousNormalization.MinMax,
             DiscriminatorDropout = 0.25,
             DiscriminatorWeightDecay = 0,
+            ExactMarginals = false,
         };
 
         /// <summary>A copy, so a trained model keeps the options it was trained with even if the caller changes theirs.</summary>

@@ -49,7 +49,7 @@ public sealed partial class GanTrainer : IEstimator<GanTransformer>
             ? new BayesianGaussianMixtureOptions { MaximumComponents = _options.MaximumModes }
             : null;
         var settings = new ColumnFitSettings(new HashSet<string>(_options.MissingCategoryTokens, StringComparer.Ordinal), _options.MaximumCategories, modes, seed,
-            _options.NumericGranularity);
+            _options.NumericGranularity, _options.ExactMarginals);
 
         using var channel = _host.Start("Training");
         var reading = Common.MachineLoad.Mark.Now();
@@ -63,7 +63,15 @@ public sealed partial class GanTrainer : IEstimator<GanTransformer>
         var kept = TrainingRecord.From(_options);
         kept.Seed = seed;
         kept.Columns = columns.ToArray();
-        return new GanTransformer(_ml, new GanModel(encoder, kept, trained.Generator, trained.History, rows, trained.SelectedEpoch), _options.Scoring);
+        var model = new GanModel(encoder, kept, trained.Generator, trained.History, rows, trained.SelectedEpoch);
+        if (_options.ExactMarginals)
+        {
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            try { model = MarginalCalibration.Run(model, seed, CheckAlive); }
+            catch { model.Dispose(); throw; } // cancelled: no model, and its weights freed
+            channel.Info(MessageSensitivity.None, $"Mapped the numeric columns onto their training distributions in {clock.Elapsed.TotalSeconds:F1} s.");
+        }
+        return new GanTransformer(_ml, model, _options.Scoring);
     }
 
     /// <summary>

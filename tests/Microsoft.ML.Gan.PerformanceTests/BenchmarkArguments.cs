@@ -45,6 +45,7 @@ internal sealed class BenchmarkArguments
                                columns, no condition, pac 1, plain layers, non-saturating loss) instead of the defaults.
           --compare-batchnorm  quality: also evaluate rows generated in training mode (batch statistics).
           --compare-argmax     quality: also evaluate rows whose categories are the argmax (the ArgMax ONNX graph).
+          --compare-unmapped   quality: also evaluate the same model without its marginal maps (ExactMarginals = false).
           --numbers-as-single  quality: load Adult's integer columns as Single, as many ML.NET samples load tables.
           --transform-rows <n> generate: rows of the Transform comparison (default 100,000).
           --model <path>       generate/memory/quality: load this model (zip or .onnx) instead of training one.
@@ -76,6 +77,7 @@ internal sealed class BenchmarkArguments
     public List<(string Name, string Value)> Settings { get; private init; } = [];
     public bool CompareBatchNorm { get; private init; }
     public bool CompareArgMax { get; private init; }
+    public bool CompareUnmapped { get; private init; }
     public bool NumbersAsSingle { get; private init; }
     public bool Classic { get; private init; }
     public string? ModelPath { get; private init; }
@@ -102,7 +104,7 @@ internal sealed class BenchmarkArguments
         int? epochs = null, threads = null;
         long? rows = null, transformRows = null;
         var settings = new List<(string, string)>();
-        bool compareBatchNorm = false, classic = false, compareArgMax = false, numbersAsSingle = false;
+        bool compareBatchNorm = false, classic = false, compareArgMax = false, compareUnmapped = false, numbersAsSingle = false;
         int seed = 1, processes = 2, trainings = 10;
         for (int i = 1; i < args.Count; i++)
         {
@@ -119,6 +121,7 @@ internal sealed class BenchmarkArguments
                 case "--transform-rows": transformRows = PositiveCount(name, Value()); break;
                 case "--compare-batchnorm": compareBatchNorm = true; break;
                 case "--compare-argmax": compareArgMax = true; break;
+                case "--compare-unmapped": compareUnmapped = true; break;
                 case "--numbers-as-single": numbersAsSingle = true; break;
                 case "--classic": classic = true; break;
                 case "--set":
@@ -150,7 +153,7 @@ internal sealed class BenchmarkArguments
 
         return new BenchmarkArguments
         {
-            Benchmark = benchmark, DataPath = data, Epochs = epochs, Rows = rows, TransformRows = transformRows, Settings = settings, CompareBatchNorm = compareBatchNorm, CompareArgMax = compareArgMax, NumbersAsSingle = numbersAsSingle, Classic = classic, ModelPath = model,
+            Benchmark = benchmark, DataPath = data, Epochs = epochs, Rows = rows, TransformRows = transformRows, Settings = settings, CompareBatchNorm = compareBatchNorm, CompareArgMax = compareArgMax, CompareUnmapped = compareUnmapped, NumbersAsSingle = numbersAsSingle, Classic = classic, ModelPath = model,
             TablePath = table, Label = label, ColumnKinds = columnKinds, Files = files,
             SaveModelPath = saveModel, Seed = seed, Threads = threads, JsonPath = json, Processes = processes, Trainings = trainings,
         };

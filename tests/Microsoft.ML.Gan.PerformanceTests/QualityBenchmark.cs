@@ -97,6 +97,14 @@ internal static class QualityBenchmark
             results.Add(QualityRow.From($"training mode (batch statistics, batches of {options.BatchSize}), as CTGAN samples", ml.Gan().Evaluate(train, trainingMode, evaluation), trainingMode, data.MissingTokens));
         }
 
+        if (arguments.CompareUnmapped && model.Model.Encoder.Columns.OfType<NumericColumn>().Any(c => c.MapsMarginal))
+        {
+            Console.WriteLine("Generating the same number of rows without the marginal maps and evaluating ...");
+            using var unmapped = new GanTransformer(ml, WithoutMarginalMaps(model.Model), null);
+            var unmappedRows = ml.Data.Cache(unmapped.Generate(rows, seed: 7));
+            results.Add(QualityRow.From("the same model without its marginal maps (ExactMarginals = false)", ml.Gan().Evaluate(train, unmappedRows, evaluation), unmappedRows, data.MissingTokens));
+        }
+
         if (arguments.CompareArgMax && options.CategorySampling == CategorySampling.Sample)
         {
             Console.WriteLine("Generating the same number of rows with argmax categories and evaluating ...");
@@ -187,6 +195,20 @@ internal static class QualityBenchmark
             return () => { getter(ref v); return double.IsNaN(v); };
         }
         return () => false; // integers have no missing value
+    }
+
+    /// <summary>A copy of the model (its own weights) whose numeric columns decode without their marginal maps.</summary>
+    private static GanModel WithoutMarginalMaps(GanModel model)
+    {
+        var copy = model.Copy();
+        var columns = copy.Encoder.Columns.Select(c =>
+        {
+            if (c is not NumericColumn { Marginal: not null }) return c;
+            var state = c.ToState();
+            state.MarginalGenerated = state.MarginalQuantiles = state.MarginalValues = state.MarginalCumulative = null;
+            return c.Kind.Restore(state);
+        }).ToArray();
+        return new GanModel(new TabularEncoder(columns), copy.Training, copy.Generator, copy.History, copy.TrainingRows, copy.SelectedEpoch);
     }
 
     /// <summary>

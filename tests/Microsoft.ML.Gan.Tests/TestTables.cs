@@ -25,6 +25,14 @@ internal static class TestTables
         return values;
     }
 
+    /// <summary>A skewed amount, a few-valued count and a category.</summary>
+    public sealed class Skewed
+    {
+        public float Income { get; set; }
+        public int Children { get; set; }
+        public string Segment { get; set; } = "";
+    }
+
     public sealed class Mixed
     {
         public float Height { get; set; }

@@ -94,10 +94,11 @@ internal static class ColumnKinds
 /// <summary>The checks and limits that apply while the training table is read.</summary>
 /// <remarks>
 /// Modes holds mode-specific normalisation's mixture settings (null for min-max normalisation); Seed seeds the
-/// mixtures and the per-row mode draws; Granularity learns each numeric column's grid (<see cref="NumericGranularity"/>).
+/// mixtures and the per-row mode draws; Granularity learns each numeric column's grid (<see cref="NumericGranularity"/>);
+/// Marginal keeps the training side of each numeric column's <see cref="MarginalMap"/>.
 /// </remarks>
 internal sealed record ColumnFitSettings(ISet<string> MissingCategoryTokens, int MaximumCategories,
-    BayesianGaussianMixtureOptions? Modes = null, int Seed = 0, bool Granularity = false);
+    BayesianGaussianMixtureOptions? Modes = null, int Seed = 0, bool Granularity = false, bool Marginal = false);
 
 /// <summary>Reads one training column through the cursor into a compact buffer, checking each value, then fits and encodes it.</summary>
 internal abstract class ColumnFitter
@@ -148,7 +149,7 @@ internal sealed class NumericFitter(NumericKind kind, DataViewSchema.Column colu
             Tolerance = settings.Modes.Tolerance, SampleSize = settings.Modes.SampleSize, Seed = ColumnSeed,
         };
         var state = NumericColumn.Fit(Name, kind.Name, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_values), mixture,
-            settings.Granularity ? kind.Stored : null);
+            settings.Granularity ? kind.Stored : null, settings.Marginal);
         if (state.MissingCount == state.RowCount) throw AllMissing(state.RowCount);
         return kind.Restore(state);
     }

@@ -159,4 +159,12 @@ internal sealed class ColumnState
     /// <summary>Whether decoding mirrors values beyond the range back inside it (format 4); false: it clamps only.</summary>
     public bool ReflectAtEdges { get; set; }
     public int? GranularityDecimals { get; set; }
+    /// <summary>The marginal map's generated quantiles (see <see cref="MarginalMap"/>); null before calibration or without a map (format 4 and older).</summary>
+    public double[]? MarginalGenerated { get; set; }
+    /// <summary>The marginal map's training quantiles, for a column mapped by interpolation.</summary>
+    public double[]? MarginalQuantiles { get; set; }
+    /// <summary>The marginal map's training values, ascending, for a column mapped onto its exact values.</summary>
+    public double[]? MarginalValues { get; set; }
+    /// <summary>The cumulative shares of <see cref="MarginalValues"/>, all but the last (which is 1).</summary>
+    public double[]? MarginalCumulative { get; set; }
 }

@@ -17,7 +17,8 @@ namespace Microsoft.ML.Gan.Encoding;
 /// narrow Gaussian, so its "zeros" come back as small non-zero amounts that a classifier spots at once.
 /// A column with missing values (NaN) also gets a two-way softmax head present/missing so the generator learns their
 /// rate. Decoding maps back, mirrors a value beyond an end of the training range back inside it (see
-/// <see cref="ReflectsAtEdges"/>), rounds to the column's granularity (<see cref="NumericGranularity"/>: whole numbers, two
+/// <see cref="ReflectsAtEdges"/>), sends it through the column's <see cref="MarginalMap"/> onto the training values'
+/// distribution (when trained with <see cref="GanTrainer.Options.ExactMarginals"/>), rounds to the column's granularity (<see cref="NumericGranularity"/>: whole numbers, two
 /// decimals, steps of five, as the training values lie; whole numbers for an integer column without one) and clamps
 /// to the training range. Decoded values are doubles (NaN for missing); the leaf class
 /// (<see cref="NumberColumn{T}"/>) casts them to the column's type.
@@ -41,6 +42,7 @@ internal abstract class NumericColumn : GanColumn
     private readonly double[] _modeMeans;
     private readonly NumericGranularity? _granularity;
     private readonly bool _reflect;
+    private readonly MarginalMap? _map;
 
     protected NumericColumn(ColumnState state)
         : base(state.Name)
@@ -68,6 +70,7 @@ internal abstract class NumericColumn : GanColumn
         if (state.GranularityUnits is long units)
             _granularity = new NumericGranularity(units, state.GranularityDecimals!.Value, Minimum, Maximum, Name);
         _reflect = state.ReflectAtEdges;
+        _map = MarginalMap.FromState(state, Name, v => v >= Minimum && v <= Maximum);
         _spikes = state.SpikeValues ?? [];
         _spikeCounts = state.SpikeCounts ?? new long[_spikes.Length];
         if (_spikeCounts.Length != _spikes.Length || _spikes.Length > MaximumModes || _spikes.Any(v => !double.IsFinite(v)) || _spikeCounts.Any(n => n < 0))
@@ -99,6 +102,24 @@ internal abstract class NumericColumn : GanColumn
     /// </summary>
     public bool ReflectsAtEdges => _reflect;
 
+    /// <summary>The map onto the training values' distribution; null without one (see <see cref="GanTrainer.Options.ExactMarginals"/>).</summary>
+    public MarginalMap? Marginal => _map;
+
+    /// <summary>Whether decoding maps values through <see cref="Marginal"/> (calibrated after training).</summary>
+    public bool MapsMarginal => _map is { IsCalibrated: true };
+
+    /// <summary>
+    /// The same column with its marginal map calibrated on <paramref name="generated"/> (values decoded before the
+    /// map, NaN missing); the column itself when it has no map or no generated value is present.
+    /// </summary>
+    public NumericColumn WithGeneratedMarginal(IEnumerable<double> generated)
+    {
+        if (_map is null) return this;
+        var state = ToState();
+        if (!MarginalMap.FitGenerated(state, generated)) return this;
+        return (NumericColumn)Kind.Restore(state);
+    }
+
     /// <summary>The grid decoded values are rounded to; null when values anywhere in the range may be generated.</summary>
     public NumericGranularity? Granularity => _granularity;
 
@@ -122,7 +143,8 @@ internal abstract class NumericColumn : GanColumn
     private int GaussianModes => _mixture?.Components.Count ?? 0;
 
     public override int Width => 1 + ModeCount + (HasMissing ? 2 : 0);
-    public override int DrawCount => (ModeCount > 0 ? 1 : 0) + (HasMissing ? 1 : 0);
+    /// <summary>A draw for the mode (with modes), for the missing flag (with missing values), and for the marginal map's ties (with a map).</summary>
+    public override int DrawCount => (ModeCount > 0 ? 1 : 0) + (HasMissing ? 1 : 0) + (_map is not null ? 1 : 0);
     public override IReadOnlyList<OutputSpan> Spans => _spans;
 
     public override Array CreateBuffer(int capacity) => new double[capacity];
@@ -133,7 +155,7 @@ internal abstract class NumericColumn : GanColumn
     /// <paramref name="stored"/> is given (a value rounded to the column's type), the values' granularity.
     /// </summary>
     public static ColumnState Fit(string name, string kind, ReadOnlySpan<double> values, BayesianGaussianMixtureOptions? mixture,
-        Func<double, double>? stored = null)
+        Func<double, double>? stored = null, bool marginal = false)
     {
         double min = double.PositiveInfinity, max = double.NegativeInfinity;
         long missing = 0;
@@ -151,6 +173,16 @@ internal abstract class NumericColumn : GanColumn
         {
             state.GranularityUnits = units;
             state.GranularityDecimals = decimals;
+        }
+        if (marginal && missing < values.Length)
+        {
+            var known = new double[values.Length - missing];
+            int n = 0;
+            foreach (double v in values)
+            {
+                if (!double.IsNaN(v)) known[n++] = v;
+            }
+            MarginalMap.FitTraining(state, known);
         }
         if (mixture is not null && missing < values.Length)
         {
@@ -254,7 +286,14 @@ internal abstract class NumericColumn : GanColumn
     /// Decodes one row's slice of generator output (tanh already applied to the offset, logits on the other
     /// heads). Draws: the mode's first (with modes), then the missing flag's.
     /// </summary>
-    public double Decode(ReadOnlySpan<float> slice, ReadOnlySpan<float> draws, CategorySampling sampling)
+    public double Decode(ReadOnlySpan<float> slice, ReadOnlySpan<float> draws, CategorySampling sampling) =>
+        Finish(DecodeUnmapped(slice, draws, sampling), _map is null || sampling == CategorySampling.ArgMax ? 0.5 : draws[DrawCount - 1]);
+
+    /// <summary>
+    /// One row's value before the marginal map, rounding and clamping (mirrored at the range's ends): what the map is
+    /// calibrated on. NaN when missing.
+    /// </summary>
+    public double DecodeUnmapped(ReadOnlySpan<float> slice, ReadOnlySpan<float> draws, CategorySampling sampling)
     {
         int modeDraws = ModeCount > 0 ? 1 : 0;
         if (HasMissing && Choose(slice.Slice(1 + ModeCount, 2), draws[modeDraws], sampling) == 1) return double.NaN;
@@ -270,6 +309,18 @@ internal abstract class NumericColumn : GanColumn
         {
             if (v > Maximum) v = 2 * Maximum - v;
             if (v < Minimum) v = 2 * Minimum - v;
+        }
+        return v;
+    }
+
+    /// <summary>A present value from <see cref="DecodeUnmapped"/> mapped, rounded to the column's grid and clamped to its range.</summary>
+    private double Finish(double v, double draw)
+    {
+        if (double.IsNaN(v)) return v;
+        if (_map is { IsCalibrated: true } map)
+        {
+            v = map.Map(v, draw);
+            if (map.IsDiscrete) return Math.Clamp(v, Minimum, Maximum); // a training value already: nothing to round
         }
         // Half to even, as ONNX's Round, so the exported graph decodes the same values.
         if (_granularity is { } grid) v = grid.Round(v);
@@ -301,8 +352,16 @@ internal abstract class NumericColumn : GanColumn
             var lower = g.Scalar(Minimum);
             v = g.Node("Where", [g.Node("Less", [v, lower]), g.Node("Sub", [g.Scalar(2 * Minimum), v]), v]);
         }
-        if (_granularity is { } grid) v = grid.AddOnnxRound(g, v);
-        else if (IsInteger) v = g.Node("Round", [v]);
+        if (MapsMarginal)
+        {
+            var draw = sampling == CategorySampling.ArgMax || draws is null
+                ? g.Scalar(0.5)
+                : g.Node("Cast", [OnnxSlice(g, draws, drawOffset + DrawCount - 1, 1)], ("to", (long)OnnxType.Double));
+            v = _map!.AddOnnxMap(g, v, draw);
+        }
+        bool exact = MapsMarginal && _map!.IsDiscrete; // a training value already: nothing to round
+        if (!exact && _granularity is { } grid) v = grid.AddOnnxRound(g, v);
+        else if (!exact && IsInteger) v = g.Node("Round", [v]);
         v = g.Node("Min", [g.Node("Max", [v, g.Scalar(Minimum)]), g.Scalar(Maximum)]);
         v = g.Node("Reshape", [v, g.Constant([-1L], 1)]);
         var type = OutputType;
@@ -317,7 +376,14 @@ internal abstract class NumericColumn : GanColumn
         return (v, type);
     }
 
-    public override ColumnState ToState() => new()
+    public override ColumnState ToState()
+    {
+        var state = State();
+        _map?.ToState(state);
+        return state;
+    }
+
+    private ColumnState State() => new()
     {
         Name = Name, Kind = Kind.Name, Minimum = Minimum, Maximum = Maximum, RowCount = RowCount, MissingCount = MissingCount,
         ModeMeans = _mixture?.Components.Select(m => m.Mean).ToArray(),

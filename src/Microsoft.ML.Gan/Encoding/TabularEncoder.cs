@@ -45,6 +45,9 @@ internal sealed class TabularEncoder
     /// <summary>Where column <paramref name="c"/> starts in the encoded row.</summary>
     public int OffsetOf(int c) => _offsets[c];
 
+    /// <summary>Where column <paramref name="c"/>'s draws start among a row's <see cref="DrawCount"/> draws.</summary>
+    public int DrawOffsetOf(int c) => _drawOffsets[c];
+
     /// <summary>The schema generated rows have: the training columns, same names, types and order.</summary>
     public DataViewSchema BuildSchema()
     {

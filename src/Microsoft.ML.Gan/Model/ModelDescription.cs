@@ -17,7 +17,7 @@ internal sealed class ModelDescription
     /// would generate differently, so it refuses these files). 3: every file carries an integrity record (SHA-256 of its bytes). 3 and 2 (release
     /// 0.1.0) are read too; version 1 files are refused clearly.
     /// </summary>
-    public const int CurrentFormat = 4;
+    public const int CurrentFormat = 5;
 
     /// <summary>The first format whose files must carry an integrity record.</summary>
     public const int SealedFormat = 3;
@@ -91,6 +91,8 @@ internal sealed class TrainingRecord
     public int MaximumModes { get; set; }
     /// <summary>False in files of format 3 and older, which had no granularity.</summary>
     public bool NumericGranularity { get; set; }
+    /// <summary>False in files of format 4 and older, which had no marginal maps.</summary>
+    public bool ExactMarginals { get; set; }
     public CategorySampling CategorySampling { get; set; }
     public string[] MissingCategoryTokens { get; set; } = [];
     public int MaximumCategories { get; set; }
@@ -114,7 +116,7 @@ internal sealed class TrainingRecord
         AdamBeta2 = o.AdamBeta2, Momentum = o.Momentum, GeneratorWeightDecay = o.GeneratorWeightDecay, DiscriminatorWeightDecay = o.DiscriminatorWeightDecay,
         GeneratorLayers = o.GeneratorLayers.ToArray(), DiscriminatorLayers = o.DiscriminatorLayers.ToArray(), GeneratorBatchNorm = o.GeneratorBatchNorm,
         DiscriminatorDropout = o.DiscriminatorDropout, GumbelTemperature = o.GumbelTemperature, ContinuousNormalization = o.ContinuousNormalization,
-        MaximumModes = o.MaximumModes, NumericGranularity = o.NumericGranularity, CategorySampling = o.CategorySampling, MissingCategoryTokens = o.MissingCategoryTokens.ToArray(),
+        MaximumModes = o.MaximumModes, NumericGranularity = o.NumericGranularity, ExactMarginals = o.ExactMarginals, CategorySampling = o.CategorySampling, MissingCategoryTokens = o.MissingCategoryTokens.ToArray(),
         MaximumCategories = o.MaximumCategories, Seed = o.Seed, TrainingThreads = o.TrainingThreads, Device = o.Device, DeviceIndex = o.DeviceIndex, FallbackToCpu = o.FallbackToCpu,
         NoiseColumnName = o.NoiseColumnName, ValidationInterval = o.ValidationInterval, ValidationRows = o.ValidationRows,
         KeepBestEpoch = o.KeepBestEpoch, EarlyStoppingPatience = o.EarlyStoppingPatience,
@@ -129,7 +131,7 @@ internal sealed class TrainingRecord
         AdamBeta2 = AdamBeta2, Momentum = Momentum, GeneratorWeightDecay = GeneratorWeightDecay, DiscriminatorWeightDecay = DiscriminatorWeightDecay,
         GeneratorLayers = GeneratorLayers.ToArray(), DiscriminatorLayers = DiscriminatorLayers.ToArray(), GeneratorBatchNorm = GeneratorBatchNorm,
         DiscriminatorDropout = DiscriminatorDropout, GumbelTemperature = GumbelTemperature, ContinuousNormalization = ContinuousNormalization,
-        MaximumModes = MaximumModes, NumericGranularity = NumericGranularity, CategorySampling = CategorySampling, MissingCategoryTokens = MissingCategoryTokens.ToArray(),
+        MaximumModes = MaximumModes, NumericGranularity = NumericGranularity, ExactMarginals = ExactMarginals, CategorySampling = CategorySampling, MissingCategoryTokens = MissingCategoryTokens.ToArray(),
         MaximumCategories = MaximumCategories, Seed = Seed, TrainingThreads = TrainingThreads, Device = Device, DeviceIndex = DeviceIndex, FallbackToCpu = FallbackToCpu,
         NoiseColumnName = NoiseColumnName, ValidationInterval = ValidationInterval, ValidationRows = ValidationRows,
         KeepBestEpoch = KeepBestEpoch, EarlyStoppingPatience = EarlyStoppingPatience,

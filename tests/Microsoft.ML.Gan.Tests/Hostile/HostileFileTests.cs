@@ -193,7 +193,12 @@ public sealed class HostileFileTests
         ["a grid of 99 decimals", (Action<JsonObject>)(m => Column(m, "Age")["GranularityDecimals"] = 99), "granularity"],
         ["a grid without its decimals", (Action<JsonObject>)(m => Column(m, "Age").Remove("GranularityDecimals")), "granularity"],
         ["a grid too fine for the range", (Action<JsonObject>)(m => { Column(m, "Age")["GranularityDecimals"] = 15; Column(m, "Age")["Maximum"] = 1e6; }), "too wide"],
-        ["a format from the future", (Action<JsonObject>)(m => m["FormatVersion"] = 5), "format version 5"],
+        ["marginal knots descending", (Action<JsonObject>)(m => Reverse(Column(m, "Height"), "MarginalGenerated")), "marginal map"],
+        ["a marginal map beyond the range", (Action<JsonObject>)(m => TrainingSide(Column(m, "Height"))[0] = -1e9), "marginal map"],
+        ["a NaN marginal knot", (Action<JsonObject>)(m => Column(m, "Age")["MarginalGenerated"]!.AsArray()[1] = "NaN"), "marginal map"],
+        ["marginal values without their shares", (Action<JsonObject>)(m => DropShares(Column(m, "Age"))), "marginal map"],
+        ["marginal sides of other lengths", (Action<JsonObject>)(m => Column(m, "Height")["MarginalQuantiles"] = new JsonArray(150.1, 150.5)), "marginal map"],
+        ["a format from the future", (Action<JsonObject>)(m => m["FormatVersion"] = 99), "format version 99"],
         ["format 1", (Action<JsonObject>)(m => m["FormatVersion"] = 1), "format version 1"],
     ];
 
@@ -231,10 +236,37 @@ public sealed class HostileFileTests
         ["argmax told, sampling graph", (Action<JsonObject>)(m => m["Options"]!["CategorySampling"] = "ArgMax"), CategorySampling.Sample, "input"],
         ["no missing values told", (Action<JsonObject>)(m => Column(m, "Income")["MissingCount"] = 0), CategorySampling.Sample, "input"],
         ["unconditional told", (Action<JsonObject>)(m => m["Options"]!["ConditionalGenerator"] = false), CategorySampling.Sample, "input"],
-        ["a narrower range told", (Action<JsonObject>)(m => Column(m, "Height")["Maximum"] = 151), CategorySampling.Sample, "came out as"],
+        ["a narrower range told", (Action<JsonObject>)(m => NarrowerRange(Column(m, "Height"), 151)), CategorySampling.Sample, "came out as"],
         ["a coarser grid told", (Action<JsonObject>)(m => Column(m, "Age")["GranularityUnits"] = 7), CategorySampling.Sample, "in steps of 7"],
         ["other category names told", (Action<JsonObject>)(m => Column(m, "Segment")["Levels"] = new JsonArray("", "X", "Y")), CategorySampling.Sample, "trial run"],
     ];
+
+    private static void Reverse(JsonObject column, string field) =>
+        column[field] = new JsonArray(column[field]!.AsArray().Reverse().Select(v => (JsonNode?)v!.DeepClone()).ToArray());
+
+    /// <summary>The training side of a column's marginal map: its quantiles, or its distinct values.</summary>
+    private static JsonArray TrainingSide(JsonObject column) => (column["MarginalQuantiles"] ?? column["MarginalValues"])!.AsArray();
+
+    /// <summary>Values without their cumulative shares; or, for a column mapped by quantiles, values added beside them.</summary>
+    private static void DropShares(JsonObject column)
+    {
+        if (column["MarginalValues"] is not null) column.Remove("MarginalCumulative");
+        else column["MarginalValues"] = new JsonArray(1, 2);
+    }
+
+    /// <summary>A lower maximum, with the marginal map's training side (which must lie in the range) cut to it.</summary>
+    private static void NarrowerRange(JsonObject column, double maximum)
+    {
+        column["Maximum"] = maximum;
+        if (column["MarginalQuantiles"] is JsonArray quantiles)
+            column["MarginalQuantiles"] = new JsonArray(quantiles.Select(q => (JsonNode?)Math.Min((double)q!, maximum)).ToArray());
+        if (column["MarginalValues"] is JsonArray values)
+        {
+            var kept = values.Select(v => (double)v!).Where(v => v <= maximum).ToArray();
+            column["MarginalValues"] = new JsonArray(kept.Select(v => (JsonNode?)v).ToArray());
+            column["MarginalCumulative"] = new JsonArray(column["MarginalCumulative"]!.AsArray().Take(kept.Length - 1).Select(c => c!.DeepClone()).ToArray());
+        }
+    }
 
     private static void DropLastCategory(JsonObject column)
     {

@@ -1,0 +1,156 @@
+using Microsoft.ML.Gan.Encoding;
+using Microsoft.ML.Gan.Onnx;
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
+
+namespace Microsoft.ML.Gan.Tests.Encoding;
+
+/// <summary>
+/// The marginal map: generated values sent onto the training values' distribution, keeping their order; a few-valued
+/// column onto its exact values with their shares; the same values in .NET and in the graph.
+/// </summary>
+[TestClass]
+public sealed class MarginalMapTests
+{
+    private static MarginalMap Fitted(double[] training, IEnumerable<double> generated)
+    {
+        var state = new ColumnState { Name = "X", Kind = "Double", Minimum = training.Min(), Maximum = training.Max(), RowCount = training.Length };
+        MarginalMap.FitTraining(state, training);
+        Assert.IsTrue(MarginalMap.FitGenerated(state, generated));
+        return MarginalMap.FromState(state, "X", v => v >= state.Minimum && v <= state.Maximum)!;
+    }
+
+    private static double[] Normal(int n, int seed)
+    {
+        var random = new Random(seed);
+        return Enumerable.Range(0, n).Select(_ => Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble())).ToArray();
+    }
+
+    private static double KolmogorovSmirnov(double[] a, double[] b)
+    {
+        var x = a.Order().ToArray();
+        var y = b.Order().ToArray();
+        double worst = 0;
+        int i = 0, j = 0;
+        while (i < x.Length && j < y.Length)
+        {
+            double v = Math.Min(x[i], y[j]);
+            while (i < x.Length && x[i] == v) i++;
+            while (j < y.Length && y[j] == v) j++;
+            worst = Math.Max(worst, Math.Abs((double)i / x.Length - (double)j / y.Length));
+        }
+        return worst;
+    }
+
+    [TestMethod]
+    public void ContinuousValuesTakeTheTrainingShapeAndKeepTheirOrder()
+    {
+        var random = new Random(3);
+        var training = Enumerable.Range(0, 5000).Select(_ => -Math.Log(1 - random.NextDouble()) * 1000).ToArray(); // skewed: an amount
+        var map = Fitted(training, Normal(50_000, 4));
+        Assert.IsFalse(map.IsDiscrete, "5,000 distinct amounts are mapped by quantiles");
+
+        var generated = Normal(20_000, 5);
+        var mapped = generated.Select(v => map.Map(v, 0.5)).ToArray();
+        Assert.IsLessThan(0.03, KolmogorovSmirnov(mapped, training), "the mapped values have the training shape");
+        Assert.IsGreaterThan(0.3, KolmogorovSmirnov(generated, training), "the generated ones did not");
+        var byValue = generated.Zip(mapped).OrderBy(p => p.First).Select(p => p.Second).ToArray();
+        for (int i = 1; i < byValue.Length; i++) Assert.IsGreaterThanOrEqualTo(byValue[i - 1], byValue[i], "the map keeps the generated order");
+        Assert.AreEqual(training.Min(), map.Map(-100, 0.5), "below every generated value: the training minimum");
+        Assert.AreEqual(training.Max(), map.Map(100, 0.5), "above: the maximum");
+    }
+
+    [TestMethod]
+    public void AFewValuedColumnMapsOntoItsValuesWithTheirShares()
+    {
+        var training = Enumerable.Repeat(1.0, 500).Concat(Enumerable.Repeat(2.0, 300)).Concat(Enumerable.Repeat(5.0, 200)).ToArray();
+
+        // The generator puts every row on one value (a spike): each row's draw spreads it over the training values.
+        var spike = Fitted(training, Enumerable.Repeat(7.0, 1000));
+        Assert.IsTrue(spike.IsDiscrete);
+        var spread = Enumerable.Range(0, 10_000).Select(i => spike.Map(7.0, (i + 0.5) / 10_000)).ToArray();
+        Assert.AreEqual(0.5, spread.Count(v => v == 1) / 10_000.0, 0.02);
+        Assert.AreEqual(0.3, spread.Count(v => v == 2) / 10_000.0, 0.02);
+        Assert.AreEqual(0.2, spread.Count(v => v == 5) / 10_000.0, 0.02);
+        Assert.AreEqual(1.0, spike.Map(7.0, 0.5), "without a draw, the middle level: the median value");
+
+        // Continuous generated values land only on the training values, in their shares.
+        var map = Fitted(training, Normal(50_000, 6));
+        var mapped = Normal(10_000, 7).Select(v => map.Map(v, 0.5)).ToArray();
+        CollectionAssert.IsSubsetOf(mapped.Distinct().ToArray(), new[] { 1.0, 2.0, 5.0 });
+        Assert.AreEqual(0.5, mapped.Count(v => v == 1) / 10_000.0, 0.03);
+        Assert.AreEqual(0.2, mapped.Count(v => v == 5) / 10_000.0, 0.03);
+    }
+
+    [TestMethod]
+    public void TheGraphMapsAsDotNetDoesToTheBit()
+    {
+        var random = new Random(8);
+        var amounts = Enumerable.Range(0, 3000).Select(_ => Math.Round(-Math.Log(1 - random.NextDouble()) * 100, 2)).ToArray();
+        var codes = Enumerable.Range(0, 3000).Select(_ => (double)random.Next(0, 12) * 5).ToArray();
+        // Generated samples with spikes of their own (exact repeats), as spike modes make them.
+        var generated = Normal(20_000, 9).Select((v, i) => i % 4 == 0 ? 0.25 : v).ToArray();
+        foreach (var (name, map) in new[] { ("quantiles", Fitted(amounts, generated)), ("values", Fitted(codes, generated)) })
+        {
+            var inputs = Normal(2000, 10).Concat([0.25, -50, 50, double.Epsilon, -0.0]).ToArray();
+            var draws = inputs.Select((_, i) => (double)(float)((i * 0.6180339887) % 1)).ToArray();
+            var graph = new OnnxGraph("map");
+            var v = graph.Input("v", OnnxType.Double, 1);
+            var d = graph.Input("d", OnnxType.Double, 1);
+            graph.Output("y", map.AddOnnxMap(graph, v, d), OnnxType.Double);
+            using var session = new InferenceSession(graph.ToModel("test", []));
+            using var results = session.Run(
+            [
+                NamedOnnxValue.CreateFromTensor("v", new DenseTensor<double>(inputs, [inputs.Length, 1])),
+                NamedOnnxValue.CreateFromTensor("d", new DenseTensor<double>(draws, [draws.Length, 1])),
+            ]);
+            var fromGraph = results.First().AsEnumerable<double>().ToArray();
+            for (int i = 0; i < inputs.Length; i++)
+                Assert.AreEqual(BitConverter.DoubleToInt64Bits(map.Map(inputs[i], draws[i])), BitConverter.DoubleToInt64Bits(fromGraph[i]),
+                    $"{name}: {inputs[i]} with draw {draws[i]}: .NET {map.Map(inputs[i], draws[i])}, graph {fromGraph[i]}");
+        }
+    }
+
+    [TestMethod]
+    public void TrainedModelsGenerateEachNumericColumnInItsTrainingShape()
+    {
+        var random = new Random(11);
+        var rows = Enumerable.Range(0, 1500).Select(_ =>
+        {
+            float income = (float)Math.Round(Math.Exp(10 + 0.8 * Normal(1, random.Next())[0]), 0);
+            return new TestTables.Skewed { Income = income, Children = random.Next(0, 10) < 6 ? 0 : random.Next(1, 5), Segment = random.Next(0, 3) == 0 ? "a" : "b" };
+        }).ToList();
+        var ml = new MLContext(seed: 1);
+        var data = ml.Data.LoadFromEnumerable(rows);
+        var options = new GanTrainer.Options { Epochs = 2, BatchSize = 100, NoiseDimension = 8, GeneratorLayers = [32], DiscriminatorLayers = [32], Seed = 2 };
+        using var mapped = ml.Gan().Train(options).Fit(data);
+        options.ExactMarginals = false;
+        using var raw = ml.Gan().Train(options).Fit(data);
+
+        var income = rows.Select(r => (double)r.Income).ToArray();
+        var children = rows.Select(r => (double)r.Children).ToArray();
+        double Ks(GanTransformer model, string column, double[] real) =>
+            KolmogorovSmirnov(TestTables.Column(model.Generate(3000, seed: 3), column).Select(Convert.ToDouble).ToArray(), real);
+        // Two epochs teach a generator little; the map gives every column its training shape all the same.
+        double incomeMapped = Ks(mapped, "Income", income), incomeRaw = Ks(raw, "Income", income);
+        double childrenMapped = Ks(mapped, "Children", children), childrenRaw = Ks(raw, "Children", children);
+        Console.WriteLine($"KS income {incomeMapped:F3} mapped, {incomeRaw:F3} not; children {childrenMapped:F3} mapped, {childrenRaw:F3} not");
+        Assert.IsLessThan(0.04, incomeMapped, "incomes mapped");
+        Assert.IsLessThan(0.04, childrenMapped, "children mapped");
+        Assert.IsGreaterThan(2 * incomeMapped, incomeRaw, "incomes of the same training without the map");
+        CollectionAssert.IsSubsetOf(TestTables.Column(mapped.Generate(3000, seed: 4), "Children").Distinct().ToArray(), new object[] { 0, 1, 2, 3, 4 });
+
+        // The map travels with a saved model and with the graph.
+        string path = Path.Combine(Path.GetTempPath(), $"gan-map-{Guid.NewGuid():N}.zip");
+        try
+        {
+            mapped.Save(path);
+            using var loaded = ml.Gan().LoadModel(path);
+            CollectionAssert.AreEqual(TestTables.Column(mapped.Generate(500, seed: 5), "Income"), TestTables.Column(loaded.Generate(500, seed: 5), "Income"));
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+}
