@@ -118,15 +118,20 @@ public sealed partial class GanTrainer
         public bool NumericGranularity { get; set; } = Defaults.NumericGranularity;
 
         /// <summary>
-        /// Whether each numeric column's generated values are mapped onto its training values' distribution after
-        /// training: a monotone quantile map, fitted from the training values and from 50,000 rows the trained
-        /// generator makes, stored in the model and applied in .NET and in the exported graph. A value keeps its rank
-        /// among the generated values (so the relations the generator learned with the other columns stay) and takes
-        /// the training values' quantile at that rank, so the column's shape is the training column's. A column with
-        /// few distinct values (at most 1,000, each seen 4 times on average: ages, counts, codes, a month's date) maps
-        /// onto exactly those values; any other onto its quantiles at 501 levels, interpolated, then rounded to its
-        /// granularity. Default true. The model then holds each numeric column's quantiles (or distinct values), as
-        /// it holds each category; false generates the network's own values (<see cref="Classic"/> sets it false).
+        /// Whether each column is generated with its training marginal, calibrated after training on 50,000 rows the
+        /// trained generator makes (fewer for very wide tables), stored in the model and applied in .NET and in the
+        /// exported graph. Default true; <see cref="Classic"/> sets it false, which generates the network's own values.
+        /// <list type="bullet">
+        /// <item>Categories (and booleans, keys) and missing rates: a bias is added to each category's logit (to the
+        /// missing logit of a numeric column with missing values) so that the generated shares are the training
+        /// shares. The generator's relations between columns stay; a sex or race share no longer drifts.</item>
+        /// <item>Numbers: a monotone quantile map. A value keeps its rank among the generated values and takes the
+        /// training values' quantile at that rank, so the column's shape is the training column's. A column with few
+        /// distinct values (at most 1,000, each seen 4 times on average: ages, counts, codes, a month's date) maps
+        /// onto exactly those values in their shares; any other onto its quantiles at 501 levels, interpolated, then
+        /// rounded to its granularity. The model then holds each numeric column's quantiles (or distinct values), as it
+        /// holds each category.</item>
+        /// </list>
         /// </summary>
         public bool ExactMarginals { get; set; } = Defaults.ExactMarginals;
 

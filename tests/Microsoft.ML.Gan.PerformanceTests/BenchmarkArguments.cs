@@ -45,7 +45,8 @@ internal sealed class BenchmarkArguments
                                columns, no condition, pac 1, plain layers, non-saturating loss) instead of the defaults.
           --compare-batchnorm  quality: also evaluate rows generated in training mode (batch statistics).
           --compare-argmax     quality: also evaluate rows whose categories are the argmax (the ArgMax ONNX graph).
-          --compare-unmapped   quality: also evaluate the same model without its marginal maps (ExactMarginals = false).
+          --compare-unmapped   quality: also evaluate the same model without its numeric maps, and without any marginal
+                               calibration (shares and maps: what ExactMarginals = false generates).
           --numbers-as-single  quality: load Adult's integer columns as Single, as many ML.NET samples load tables.
           --transform-rows <n> generate: rows of the Transform comparison (default 100,000).
           --model <path>       generate/memory/quality: load this model (zip or .onnx) instead of training one.

@@ -97,12 +97,15 @@ internal static class QualityBenchmark
             results.Add(QualityRow.From($"training mode (batch statistics, batches of {options.BatchSize}), as CTGAN samples", ml.Gan().Evaluate(train, trainingMode, evaluation), trainingMode, data.MissingTokens));
         }
 
-        if (arguments.CompareUnmapped && model.Model.Encoder.Columns.OfType<NumericColumn>().Any(c => c.MapsMarginal))
+        if (arguments.CompareUnmapped && model.Options.ExactMarginals)
         {
-            Console.WriteLine("Generating the same number of rows without the marginal maps and evaluating ...");
-            using var unmapped = new GanTransformer(ml, WithoutMarginalMaps(model.Model), null);
-            var unmappedRows = ml.Data.Cache(unmapped.Generate(rows, seed: 7));
-            results.Add(QualityRow.From("the same model without its marginal maps (ExactMarginals = false)", ml.Gan().Evaluate(train, unmappedRows, evaluation), unmappedRows, data.MissingTokens));
+            foreach (var (label, keepShares) in new[] { ("the same model without its numeric maps (shares still calibrated)", true), ("the same model without any marginal calibration (ExactMarginals = false)", false) })
+            {
+                Console.WriteLine($"Generating the same number of rows from {label} and evaluating ...");
+                using var uncalibrated = new GanTransformer(ml, WithoutCalibration(model.Model, keepShares), null);
+                var uncalibratedRows = ml.Data.Cache(uncalibrated.Generate(rows, seed: 7));
+                results.Add(QualityRow.From(label, ml.Gan().Evaluate(train, uncalibratedRows, evaluation), uncalibratedRows, data.MissingTokens));
+            }
         }
 
         if (arguments.CompareArgMax && options.CategorySampling == CategorySampling.Sample)
@@ -197,15 +200,18 @@ internal static class QualityBenchmark
         return () => false; // integers have no missing value
     }
 
-    /// <summary>A copy of the model (its own weights) whose numeric columns decode without their marginal maps.</summary>
-    private static GanModel WithoutMarginalMaps(GanModel model)
+    /// <summary>
+    /// A copy of the model (its own weights) whose numeric columns decode without their marginal maps, and, unless
+    /// <paramref name="keepShares"/>, whose heads have no logit biases: what the generator makes on its own.
+    /// </summary>
+    private static GanModel WithoutCalibration(GanModel model, bool keepShares)
     {
         var copy = model.Copy();
         var columns = copy.Encoder.Columns.Select(c =>
         {
-            if (c is not NumericColumn { Marginal: not null }) return c;
             var state = c.ToState();
             state.MarginalGenerated = state.MarginalQuantiles = state.MarginalValues = state.MarginalCumulative = null;
+            if (!keepShares) state.LogitBiases = null;
             return c.Kind.Restore(state);
         }).ToArray();
         return new GanModel(new TabularEncoder(columns), copy.Training, copy.Generator, copy.History, copy.TrainingRows, copy.SelectedEpoch);

@@ -16,7 +16,7 @@ internal abstract class CategoricalColumn : GanColumn
 
     private readonly OutputSpan[] _spans;
 
-    protected CategoricalColumn(string name, long[]? counts, bool[]? missing, int levels)
+    protected CategoricalColumn(string name, long[]? counts, bool[]? missing, int levels, float[]? biases)
         : base(name)
     {
         LevelCounts = counts ?? [];
@@ -31,6 +31,18 @@ internal abstract class CategoricalColumn : GanColumn
         if (total == 0) throw new InvalidDataException($"Column '{Name}': the saved category counts are all zero.");
         if (LevelIsMissing.All(m => m)) throw new InvalidDataException($"Column '{Name}': every saved category stands for a missing value.");
         _spans = [new OutputSpan(0, levels, SpanActivation.Softmax)];
+        LogitBiases = CheckedBiases(biases, levels, Name);
+    }
+
+    /// <summary>Biases added to the category logits when generating (see <see cref="ColumnState.LogitBiases"/>); null for none.</summary>
+    public float[]? LogitBiases { get; }
+
+    /// <summary>The same column generating with <paramref name="biases"/> added to its category logits.</summary>
+    public CategoricalColumn WithLogitBiases(float[] biases)
+    {
+        var state = ToState();
+        state.LogitBiases = biases;
+        return (CategoricalColumn)Kind.Restore(state);
     }
 
     /// <summary>Training rows per category.</summary>
@@ -72,12 +84,12 @@ internal abstract class CategoricalColumn : GanColumn
     {
         var into = (int[])buffer;
         for (int r = 0; r < rows; r++)
-            into[firstRow + r] = Choose(output.Slice(r * stride + offset, Width), draws[r * drawStride + drawOffset], sampling);
+            into[firstRow + r] = Choose(output.Slice(r * stride + offset, Width), LogitBiases, draws[r * drawStride + drawOffset], sampling);
     }
 
     public override (string Value, OnnxType Type) AddOnnxDecoder(OnnxGraph g, string output, int offset, string? draws, int drawOffset, CategorySampling sampling)
     {
-        var level = OnnxChoose(g, output, offset, Width, draws, drawOffset, sampling);
+        var level = OnnxChoose(g, output, offset, Width, draws, drawOffset, sampling, LogitBiases);
         return (g.Node("Gather", [AddOnnxTable(g), level], ("axis", 0)), OutputType);
     }
 
@@ -98,7 +110,7 @@ internal abstract class CategoricalColumn : GanColumn
     /// <summary>The state every categorical column saves; the leaf adds its values.</summary>
     protected ColumnState BaseState() => new()
     {
-        Name = Name, Kind = Kind.Name, LevelCounts = LevelCounts, LevelIsMissing = LevelIsMissing,
+        Name = Name, Kind = Kind.Name, LevelCounts = LevelCounts, LevelIsMissing = LevelIsMissing, LogitBiases = LogitBiases,
         RowCount = LevelCounts.Sum(), MissingCount = LevelCounts.Where((_, i) => LevelIsMissing[i]).Sum(),
     };
 

@@ -87,12 +87,15 @@ internal abstract class GanColumn
         g.Node("Slice", [value, g.Constant([(long)start], 1), g.Constant([(long)(start + length)], 1), g.Constant([1L], 1)]);
 
     /// <summary>
-    /// <see cref="Choose"/> as ONNX nodes, giving an int64 index per row: ArgMax (first maximum, as Choose), or
-    /// inverse-CDF sampling: the number of entries whose cumulative softmax probability is at most the row's draw.
+    /// <see cref="Choose(ReadOnlySpan{float}, float[], float, CategorySampling)"/> as ONNX nodes, giving an int64 index per
+    /// row: ArgMax (first maximum, as Choose), or inverse-CDF sampling: the number of entries whose cumulative softmax
+    /// probability is at most the row's draw. <paramref name="bias"/>, when given, is added to the logits first.
     /// </summary>
-    protected static string OnnxChoose(OnnxGraph g, string output, int start, int length, string? draws, int drawIndex, CategorySampling sampling)
+    protected static string OnnxChoose(OnnxGraph g, string output, int start, int length, string? draws, int drawIndex, CategorySampling sampling,
+        float[]? bias = null)
     {
         var logits = OnnxSlice(g, output, start, length);
+        if (bias is not null) logits = g.Node("Add", [logits, g.Constant(bias, bias.Length)]);
         if (sampling == CategorySampling.ArgMax || length == 1 || draws is null)
             return g.Node("ArgMax", [logits], ("axis", 1), ("keepdims", 0));
         var cumulative = g.Node("CumSum", [g.Node("Softmax", [logits], ("axis", 1)), g.Scalar(1L)]);
@@ -106,6 +109,30 @@ internal abstract class GanColumn
     /// Picks an entry of a softmax span: argmax, or inverse-CDF sampling from softmax(logits) with one uniform
     /// draw in [0, 1) (the same distribution as Gumbel-max, with one draw per span instead of one per entry).
     /// </summary>
+    /// <summary>
+    /// <see cref="Choose(ReadOnlySpan{float}, float, CategorySampling)"/> of the logits plus <paramref name="bias"/>
+    /// (added in float, as the graph adds them); no bias when it is null.
+    /// </summary>
+    public static int Choose(ReadOnlySpan<float> logits, float[]? bias, float uniform, CategorySampling sampling)
+    {
+        if (bias is null) return Choose(logits, uniform, sampling);
+        Span<float> adjusted = logits.Length <= 256 ? stackalloc float[logits.Length] : new float[logits.Length];
+        for (int i = 0; i < logits.Length; i++) adjusted[i] = logits[i] + bias[i];
+        return Choose(adjusted, uniform, sampling);
+    }
+
+    /// <summary>The largest logit bias a saved column may hold: e^16 ≈ nine million times more or less likely.</summary>
+    public const float MaximumBias = 16;
+
+    /// <summary>Checks saved logit biases: null, or <paramref name="length"/> finite values within ±<see cref="MaximumBias"/>.</summary>
+    protected static float[]? CheckedBiases(float[]? biases, int length, string column)
+    {
+        if (biases is null) return null;
+        if (biases.Length != length || biases.Any(b => !float.IsFinite(b) || Math.Abs(b) > MaximumBias))
+            throw new InvalidDataException($"Column '{column}': the saved logit biases are not {length} finite numbers within ±{MaximumBias}.");
+        return biases;
+    }
+
     public static int Choose(ReadOnlySpan<float> logits, float uniform, CategorySampling sampling)
     {
         int best = 0;
@@ -159,6 +186,12 @@ internal sealed class ColumnState
     /// <summary>Whether decoding mirrors values beyond the range back inside it (format 4); false: it clamps only.</summary>
     public bool ReflectAtEdges { get; set; }
     public int? GranularityDecimals { get; set; }
+    /// <summary>
+    /// Biases added to a softmax head's logits when generating, calibrated after training so that generated shares
+    /// match the training shares: one per category (categorical columns), or present/missing (numeric columns with
+    /// missing values); null for none (format 4 and older, or <see cref="GanTrainer.Options.ExactMarginals"/> off).
+    /// </summary>
+    public float[]? LogitBiases { get; set; }
     /// <summary>The marginal map's generated quantiles (see <see cref="MarginalMap"/>); null before calibration or without a map (format 4 and older).</summary>
     public double[]? MarginalGenerated { get; set; }
     /// <summary>The marginal map's training quantiles, for a column mapped by interpolation.</summary>

@@ -71,6 +71,9 @@ internal abstract class NumericColumn : GanColumn
             _granularity = new NumericGranularity(units, state.GranularityDecimals!.Value, Minimum, Maximum, Name);
         _reflect = state.ReflectAtEdges;
         _map = MarginalMap.FromState(state, Name, v => v >= Minimum && v <= Maximum);
+        if (state.LogitBiases is not null && !HasMissing)
+            throw new InvalidDataException($"Column '{Name}': the saved logit biases belong to a missing-value head, which a column without missing values lacks.");
+        MissingBiases = CheckedBiases(state.LogitBiases, 2, Name);
         _spikes = state.SpikeValues ?? [];
         _spikeCounts = state.SpikeCounts ?? new long[_spikes.Length];
         if (_spikeCounts.Length != _spikes.Length || _spikes.Length > MaximumModes || _spikes.Any(v => !double.IsFinite(v)) || _spikeCounts.Any(n => n < 0))
@@ -101,6 +104,17 @@ internal abstract class NumericColumn : GanColumn
     /// the range are untouched. Files of format 3 and older clamp only.
     /// </summary>
     public bool ReflectsAtEdges => _reflect;
+
+    /// <summary>Biases added to the present/missing logits when generating (see <see cref="ColumnState.LogitBiases"/>); null for none.</summary>
+    public float[]? MissingBiases { get; }
+
+    /// <summary>The same column generating with <paramref name="biases"/> added to its present/missing logits.</summary>
+    public NumericColumn WithMissingBiases(float[] biases)
+    {
+        var state = ToState();
+        state.LogitBiases = biases;
+        return (NumericColumn)Kind.Restore(state);
+    }
 
     /// <summary>The map onto the training values' distribution; null without one (see <see cref="GanTrainer.Options.ExactMarginals"/>).</summary>
     public MarginalMap? Marginal => _map;
@@ -296,7 +310,7 @@ internal abstract class NumericColumn : GanColumn
     public double DecodeUnmapped(ReadOnlySpan<float> slice, ReadOnlySpan<float> draws, CategorySampling sampling)
     {
         int modeDraws = ModeCount > 0 ? 1 : 0;
-        if (HasMissing && Choose(slice.Slice(1 + ModeCount, 2), draws[modeDraws], sampling) == 1) return double.NaN;
+        if (HasMissing && Choose(slice.Slice(1 + ModeCount, 2), MissingBiases, draws[modeDraws], sampling) == 1) return double.NaN;
         double t = Math.Clamp((double)slice[0], -1.0, 1.0);
         double v;
         if (ModeCount == 0) v = Minimum + (t + 1) / 2 * (Maximum - Minimum);
@@ -369,7 +383,7 @@ internal abstract class NumericColumn : GanColumn
         if (HasMissing)
         {
             int missingDraw = drawOffset + (ModeCount > 0 ? 1 : 0);
-            var missing = g.Node("Equal", [OnnxChoose(g, output, offset + 1 + ModeCount, 2, draws, missingDraw, sampling), g.Scalar(1L)]);
+            var missing = g.Node("Equal", [OnnxChoose(g, output, offset + 1 + ModeCount, 2, draws, missingDraw, sampling, MissingBiases), g.Scalar(1L)]);
             var nan = type == OnnxType.Float ? g.Scalar(float.NaN) : g.Scalar(double.NaN);
             v = g.Node("Where", [missing, nan, v]);
         }
@@ -380,6 +394,7 @@ internal abstract class NumericColumn : GanColumn
     {
         var state = State();
         _map?.ToState(state);
+        state.LogitBiases = MissingBiases;
         return state;
     }
 

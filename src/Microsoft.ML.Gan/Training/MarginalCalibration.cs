@@ -5,47 +5,113 @@ using Microsoft.ML.Gan.Model;
 namespace Microsoft.ML.Gan.Training;
 
 /// <summary>
-/// The second half of each numeric column's <see cref="MarginalMap"/>: after training, the trained generator makes
-/// <see cref="MarginalMap.CalibrationRows"/> rows as <c>Generate</c> makes them (noise and draws from a seed of
-/// their own, conditions as the data have them), and each mapped column's values before the map give the
-/// generator's own quantiles.
+/// After training, each column's generated marginal is made the training one (<see cref="GanTrainer.Options.ExactMarginals"/>).
+/// The trained generator makes rows once, as <c>Generate</c> makes them (noise and draws from a seed of their own,
+/// conditions as the data have them); on those rows:
+/// <list type="number">
+/// <item>shares: each category's logit gets a bias, and each numeric column with missing values its missing logit, so
+/// that the generated shares come out as the training shares (a few rounds of a multiplicative correction, each
+/// adding log(training share ÷ generated share));</item>
+/// <item>numbers: each mapped numeric column's values before the map, with the missing rate as now generated, give the
+/// generator's own quantiles (<see cref="MarginalMap"/>).</item>
+/// </list>
 /// </summary>
 internal static class MarginalCalibration
 {
     private const int Batch = 4096;
 
-    /// <summary>The model with its numeric columns' maps calibrated; the model itself when no column has a map.</summary>
+    /// <summary>Rounds of the share correction.</summary>
+    public const int ShareRounds = 5;
+
+    /// <summary>The most one round moves a logit.</summary>
+    private const double StepLimit = 3;
+
+    /// <summary>The model with its columns' shares and maps calibrated; the model itself when there is nothing to calibrate.</summary>
     public static GanModel Run(GanModel model, int seed, Action checkAlive)
     {
         var encoder = model.Encoder;
-        var mapped = Enumerable.Range(0, encoder.Columns.Count).Where(c => encoder.Columns[c] is NumericColumn { Marginal: not null }).ToArray();
-        if (mapped.Length == 0) return model;
+        var columns = encoder.Columns.ToArray();
+        bool Shares(GanColumn c) => c is CategoricalColumn || c is NumericColumn { HasMissing: true };
+        if (!columns.Any(c => Shares(c) || c is NumericColumn { Marginal: not null })) return model;
 
-        var samples = mapped.ToDictionary(c => c, _ => new List<double>(MarginalMap.CalibrationRows));
+        // One pass of the generator, kept for every step below; fewer rows for very wide tables, to bound the memory.
+        int rows = Math.Clamp(20_000_000 / Math.Max(1, encoder.Width), 10_000, MarginalMap.CalibrationRows);
+        var output = new float[(long)rows * encoder.Width];
+        var draws = new float[Math.Max(1, (long)rows * encoder.DrawCount)];
         int nz = model.NoiseDimension, perRow = model.Signature.UniformsPerRow;
         ulong calibrationSeed = (ulong)(uint)seed ^ 0x4D41_5247_494E_414CUL; // its own stream, apart from training's and Generate's
-        var sampling = model.Training.CategorySampling;
-        for (int start = 0; start < MarginalMap.CalibrationRows; start += Batch)
+        for (int start = 0; start < rows; start += Batch)
         {
             checkAlive();
-            int rows = Math.Min(Batch, MarginalMap.CalibrationRows - start);
-            var noise = new float[rows * nz];
-            var uniforms = new float[Math.Max(1, rows * perRow)];
-            for (int r = 0; r < rows; r++)
+            int n = Math.Min(Batch, rows - start);
+            var noise = new float[n * nz];
+            var uniforms = new float[Math.Max(1, n * perRow)];
+            for (int r = 0; r < n; r++)
                 NoiseSource.FillRow(calibrationSeed, (ulong)(start + r), model.Training.NoisePrior, noise.AsSpan(r * nz, nz), uniforms.AsSpan(r * perRow, perRow));
-            var (draws, condition) = model.Signature.PrepareRows(uniforms, rows);
-            var output = model.ForwardWithTorch(noise, condition, rows);
-            foreach (int c in mapped)
+            var (batchDraws, condition) = model.Signature.PrepareRows(uniforms, n);
+            model.ForwardWithTorch(noise, condition, n).AsSpan(0, n * encoder.Width).CopyTo(output.AsSpan(start * encoder.Width));
+            batchDraws.AsSpan(0, n * encoder.DrawCount).CopyTo(draws.AsSpan(start * encoder.DrawCount));
+        }
+
+        var sampling = model.Training.CategorySampling;
+        Array Decoded(int c)
+        {
+            var buffer = columns[c].CreateBuffer(rows);
+            columns[c].Decode(output, encoder.Width, encoder.OffsetOf(c), draws, encoder.DrawCount, encoder.DrawOffsetOf(c), rows, sampling, buffer, 0);
+            return buffer;
+        }
+
+        for (int round = 0; round < ShareRounds; round++)
+        {
+            checkAlive();
+            for (int c = 0; c < columns.Length; c++)
             {
-                var column = (NumericColumn)encoder.Columns[c];
-                var list = samples[c];
-                for (int r = 0; r < rows; r++)
-                    list.Add(column.DecodeUnmapped(output.AsSpan(r * encoder.Width + encoder.OffsetOf(c), column.Width),
-                        draws.AsSpan(r * encoder.DrawCount + encoder.DrawOffsetOf(c), column.DrawCount), sampling));
+                switch (columns[c])
+                {
+                    case CategoricalColumn categorical:
+                    {
+                        var generated = new long[categorical.LevelCount];
+                        foreach (int level in (int[])Decoded(c)) generated[level]++;
+                        double total = categorical.LevelCounts.Sum();
+                        var biases = (float[]?)categorical.LogitBiases?.Clone() ?? new float[categorical.LevelCount];
+                        for (int l = 0; l < biases.Length; l++)
+                        {
+                            double share = (generated[l] + 0.5) / (rows + 0.5 * biases.Length);
+                            biases[l] = Moved(biases[l], Math.Log(categorical.LevelCounts[l] / total / share));
+                        }
+                        columns[c] = categorical.WithLogitBiases(biases);
+                        break;
+                    }
+                    case NumericColumn { HasMissing: true } numeric:
+                    {
+                        long missing = ((double[])Decoded(c)).Count(double.IsNaN);
+                        double target = (double)numeric.MissingCount / numeric.RowCount, share = (missing + 0.5) / (rows + 1.0);
+                        var biases = (float[]?)numeric.MissingBiases?.Clone() ?? new float[2];
+                        biases[1] = Moved(biases[1], Logit(target) - Logit(share));
+                        columns[c] = numeric.WithMissingBiases(biases);
+                        break;
+                    }
+                }
             }
         }
 
-        var columns = encoder.Columns.Select((column, c) => samples.TryGetValue(c, out var values) ? ((NumericColumn)column).WithGeneratedMarginal(values) : column).ToArray();
+        for (int c = 0; c < columns.Length; c++)
+        {
+            if (columns[c] is not NumericColumn { Marginal: not null } numeric) continue;
+            checkAlive();
+            var values = new double[rows];
+            int offset = encoder.OffsetOf(c), drawOffset = encoder.DrawOffsetOf(c);
+            for (int r = 0; r < rows; r++)
+                values[r] = numeric.DecodeUnmapped(output.AsSpan(r * encoder.Width + offset, numeric.Width),
+                    draws.AsSpan(r * encoder.DrawCount + drawOffset, numeric.DrawCount), sampling);
+            columns[c] = numeric.WithGeneratedMarginal(values);
+        }
         return new GanModel(new TabularEncoder(columns), model.Training, model.Generator, model.History, model.TrainingRows, model.SelectedEpoch);
     }
+
+    private static double Logit(double p) => Math.Log(p / (1 - p));
+
+    /// <summary>A bias moved by <paramref name="step"/> (at most <see cref="StepLimit"/> either way), kept within ±<see cref="GanColumn.MaximumBias"/>.</summary>
+    private static float Moved(float bias, double step) =>
+        (float)Math.Clamp(bias + Math.Clamp(double.IsNaN(step) ? 0 : step, -StepLimit, StepLimit), -GanColumn.MaximumBias, GanColumn.MaximumBias);
 }

@@ -153,4 +153,38 @@ public sealed class MarginalMapTests
             File.Delete(path);
         }
     }
+
+    [TestMethod]
+    public void CategoryAndMissingSharesComeOutAsInTraining()
+    {
+        var random = new Random(12);
+        var rows = Enumerable.Range(0, 2000).Select(_ => new TestTables.Skewed
+        {
+            Income = random.NextDouble() < 0.3 ? float.NaN : (float)Math.Round(random.NextDouble() * 1000),
+            Children = random.Next(0, 4),
+            Segment = random.NextDouble() switch { < 0.80 => "common", < 0.95 => "rarer", _ => "rare" },
+        }).ToList();
+        var ml = new MLContext(seed: 1);
+        var data = ml.Data.LoadFromEnumerable(rows);
+        var options = new GanTrainer.Options { Epochs = 2, BatchSize = 100, NoiseDimension = 8, GeneratorLayers = [32], DiscriminatorLayers = [32], Seed = 5 };
+        using var calibrated = ml.Gan().Train(options).Fit(data);
+        options.ExactMarginals = false;
+        using var raw = ml.Gan().Train(options).Fit(data);
+
+        double Error(GanTransformer model)
+        {
+            var generated = model.Generate(5000, seed: 6);
+            var segments = TestTables.Column(generated, "Segment").Cast<string>().ToList();
+            double missing = TestTables.Column(generated, "Income").Cast<float>().Count(float.IsNaN) / 5000.0;
+            double worst = Math.Abs(missing - 0.3);
+            foreach (var (segment, share) in new[] { ("common", 0.80), ("rarer", 0.15), ("rare", 0.05) })
+                worst = Math.Max(worst, Math.Abs(segments.Count(s => s == segment) / 5000.0 - share));
+            return worst;
+        }
+        double calibratedError = Error(calibrated), rawError = Error(raw);
+        Console.WriteLine($"largest share error {calibratedError:F3} calibrated, {rawError:F3} not");
+        Assert.IsLessThan(0.025, calibratedError, "shares and the missing rate within 2.5 points of the training ones");
+        Assert.IsGreaterThan(2 * calibratedError, rawError, "the same training without calibration is further off");
+        Assert.IsNotNull(calibrated.Model.Encoder.Columns.OfType<CategoricalColumn>().Single().LogitBiases);
+    }
 }

@@ -198,6 +198,9 @@ public sealed class HostileFileTests
         ["a NaN marginal knot", (Action<JsonObject>)(m => Column(m, "Age")["MarginalGenerated"]!.AsArray()[1] = "NaN"), "marginal map"],
         ["marginal values without their shares", (Action<JsonObject>)(m => DropShares(Column(m, "Age"))), "marginal map"],
         ["marginal sides of other lengths", (Action<JsonObject>)(m => Column(m, "Height")["MarginalQuantiles"] = new JsonArray(150.1, 150.5)), "marginal map"],
+        ["a huge logit bias", (Action<JsonObject>)(m => Column(m, "City")["LogitBiases"]!.AsArray()[0] = 1e30), "logit biases"],
+        ["logit biases for fewer categories", (Action<JsonObject>)(m => Column(m, "City")["LogitBiases"] = new JsonArray(0.5, -0.5)), "logit biases"],
+        ["a missing bias on a column with no missing values", (Action<JsonObject>)(m => Column(m, "Age")["LogitBiases"] = new JsonArray(0, 1)), "missing-value head"],
         ["a format from the future", (Action<JsonObject>)(m => m["FormatVersion"] = 99), "format version 99"],
         ["format 1", (Action<JsonObject>)(m => m["FormatVersion"] = 1), "format version 1"],
     ];
@@ -234,7 +237,7 @@ public sealed class HostileFileTests
         ["a category dropped", (Action<JsonObject>)(m => DropLastCategory(Column(m, "City"))), CategorySampling.Sample, "input"],
         ["sampling told, argmax graph", (Action<JsonObject>)(m => m["Options"]!["CategorySampling"] = "Sample"), CategorySampling.ArgMax, "input"],
         ["argmax told, sampling graph", (Action<JsonObject>)(m => m["Options"]!["CategorySampling"] = "ArgMax"), CategorySampling.Sample, "input"],
-        ["no missing values told", (Action<JsonObject>)(m => Column(m, "Income")["MissingCount"] = 0), CategorySampling.Sample, "input"],
+        ["no missing values told", (Action<JsonObject>)(m => { Column(m, "Income")["MissingCount"] = 0; Column(m, "Income").Remove("LogitBiases"); }), CategorySampling.Sample, "input"],
         ["unconditional told", (Action<JsonObject>)(m => m["Options"]!["ConditionalGenerator"] = false), CategorySampling.Sample, "input"],
         ["a narrower range told", (Action<JsonObject>)(m => NarrowerRange(Column(m, "Height"), 151)), CategorySampling.Sample, "came out as"],
         ["a coarser grid told", (Action<JsonObject>)(m => Column(m, "Age")["GranularityUnits"] = 7), CategorySampling.Sample, "in steps of 7"],
@@ -270,7 +273,8 @@ public sealed class HostileFileTests
 
     private static void DropLastCategory(JsonObject column)
     {
-        foreach (string field in new[] { "Levels", "LevelCounts", "LevelIsMissing" }) column[field]!.AsArray().RemoveAt(column[field]!.AsArray().Count - 1);
+        foreach (string field in new[] { "Levels", "LevelCounts", "LevelIsMissing", "LogitBiases" })
+            if (column[field] is JsonArray values) values.RemoveAt(values.Count - 1);
     }
 
     [TestMethod]
