@@ -4,8 +4,8 @@ namespace Microsoft.ML.Gan.PerformanceTests;
 
 /// <summary>
 /// summary: the mean ± sample standard deviation of the figures of several quality runs (their --json files), one
-/// line per table and settings, so that three seeds read as one result. Only the first generation of each run (the
-/// exported graph) is summarised.
+/// line per table, settings and generation (the exported graph first, then what --compare-... added), so that three
+/// seeds read as one result.
 /// </summary>
 internal static class QualitySummary
 {
@@ -18,32 +18,39 @@ internal static class QualitySummary
 
     public static SummaryResult Run(BenchmarkArguments arguments)
     {
-        var runs = arguments.Files.Select(Read).ToList();
-        var groups = runs.GroupBy(r => (r.Table, r.Settings, r.Epochs)).OrderBy(g => g.Key.Table, StringComparer.Ordinal).ThenBy(g => g.Key.Settings, StringComparer.Ordinal);
+        var runs = arguments.Files.SelectMany(Read).ToList();
+        var groups = runs.GroupBy(r => (r.Table, r.Settings, r.Epochs, r.Index, r.Generation))
+            .OrderBy(g => g.Key.Table, StringComparer.Ordinal).ThenBy(g => g.Key.Settings, StringComparer.Ordinal).ThenBy(g => g.Key.Index);
         var lines = new List<SummaryLine>();
         foreach (var g in groups)
         {
             var figures = s_figures.ToDictionary(f => f.Header, f => Stats(g.Select(r => f.Scale * r.Figures[f.Name])));
             figures["efficacy ratio, lowest"] = new Stat(g.Min(r => r.Figures["efficacyRatio"]), double.NaN, g.Count());
             figures["fit s"] = Stats(g.Select(r => r.FitSeconds));
-            lines.Add(new SummaryLine(g.Key.Table, g.Key.Settings, g.Key.Epochs, g.Select(r => r.Seed).Order().ToList(), g.First().Efficacy, figures));
+            lines.Add(new SummaryLine(g.Key.Table, g.Key.Index == 0 ? g.Key.Settings : $"  {g.Key.Generation}", g.Key.Epochs, g.Select(r => r.Seed).Order().ToList(), g.First().Efficacy, figures));
         }
         return new SummaryResult { Benchmark = "summary", Lines = lines };
     }
 
-    private sealed record QualityRun(string Table, string Settings, int Epochs, int Seed, double FitSeconds, string Efficacy, Dictionary<string, double> Figures);
+    private sealed record QualityRun(string Table, string Settings, int Epochs, int Seed, double FitSeconds, int Index, string Generation, string Efficacy, Dictionary<string, double> Figures);
 
-    private static QualityRun Read(string path)
+    private static IEnumerable<QualityRun> Read(string path)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"summary: there is no file '{Path.GetFullPath(path)}'.");
         using var json = JsonDocument.Parse(File.ReadAllText(path));
         var root = json.RootElement;
         if (!root.TryGetProperty("benchmark", out var b) || b.GetString() != "quality" || !root.TryGetProperty("results", out var results) || results.GetArrayLength() == 0)
             throw new InvalidDataException($"'{path}' is not the --json file of a quality run.");
-        var first = results[0];
-        var figures = s_figures.ToDictionary(f => f.Name, f => Number(first.GetProperty(f.Name)));
-        return new QualityRun(root.GetProperty("table").GetString() ?? "", root.GetProperty("settings").GetString() ?? "", root.GetProperty("epochs").GetInt32(),
-            root.GetProperty("seed").GetInt32(), Number(root.GetProperty("fitSeconds")), first.GetProperty("efficacy").GetString() ?? "", figures);
+        var list = new List<QualityRun>();
+        for (int i = 0; i < results.GetArrayLength(); i++)
+        {
+            var result = results[i];
+            var figures = s_figures.ToDictionary(f => f.Name, f => Number(result.GetProperty(f.Name)));
+            list.Add(new QualityRun(root.GetProperty("table").GetString() ?? "", root.GetProperty("settings").GetString() ?? "", root.GetProperty("epochs").GetInt32(),
+                root.GetProperty("seed").GetInt32(), Number(root.GetProperty("fitSeconds")), i, result.GetProperty("generation").GetString() ?? "",
+                result.GetProperty("efficacy").GetString() ?? "", figures));
+        }
+        return list;
     }
 
     private static double Number(JsonElement e) => e.ValueKind == JsonValueKind.Number ? e.GetDouble() : double.NaN; // "NaN" is written as a string
@@ -68,7 +75,7 @@ internal sealed class SummaryResult : BenchmarkResult
     public override void Print(TextWriter w)
     {
         PrintHeader(w);
-        w.WriteLine("mean ± sample standard deviation over seeds (first generation of each run: the exported graph)");
+        w.WriteLine("mean ± sample standard deviation over seeds; indented lines: other generations of the same models (--compare-...)");
         w.WriteLine();
         var headers = Lines.SelectMany(l => l.Figures.Keys).Distinct().ToList();
         var table = new TextTable(new[] { "table", "settings", "epochs", "seeds", "efficacy" }.Concat(headers).ToArray());
