@@ -289,7 +289,7 @@ internal static class QualityBenchmark
 /// <param name="EfficacyReal">The same, trained on the real training rows.</param>
 internal sealed record QualityRow(string Generation, double Quality, double Shapes, double Pairs, double DetectionAuc, double LogisticDetectionAuc,
     string Efficacy, double EfficacySynthetic, double EfficacyReal, double EfficacyRatio, double AccuracySynthetic, double AccuracyReal,
-    double ExactCopyShare, double HoldoutExactCopyShare, double DcrRatio, Dictionary<string, double> MissingShare,
+    double ExactCopyShare, double HoldoutExactCopyShare, double DcrRatio, double TopCorrelationGap, double MissingGap, List<string> TopCorrelations, Dictionary<string, double> MissingShare,
     Dictionary<string, double> ColumnShapes, double SurelyDetected, List<string> Giveaways)
 {
     public static QualityRow From(string generation, SyntheticDataMetrics m, IDataView synthetic, IReadOnlyCollection<string> missingTokens)
@@ -303,9 +303,19 @@ internal sealed record QualityRow(string Generation, double Quality, double Shap
             e is null ? double.NaN : regression ? e.RSquaredRatio : e.F1Ratio,
             e?.TrainedOnSynthetic.Accuracy ?? double.NaN, e?.TrainedOnReal.Accuracy ?? double.NaN,
             m.Privacy.ExactCopyShare, m.Privacy.HoldoutExactCopyShare ?? double.NaN, m.Privacy.DcrRatio ?? double.NaN,
+            StrongestPairs(m).DefaultIfEmpty().Max(p => p is null ? double.NaN : Math.Abs(p.RealCorrelation!.Value - p.SyntheticCorrelation!.Value)),
+            m.Columns.Max(c => Math.Abs(c.RealMissingRate - c.SyntheticMissingRate)),
+            StrongestPairs(m).Select(p => $"{p.First} x {p.Second}: {Format.F(p.RealCorrelation!.Value, 2)} real, {Format.F(p.SyntheticCorrelation!.Value, 2)} synthetic").ToList(),
             QualityBenchmark.MissingShares(synthetic, missingTokens), m.Columns.ToDictionary(c => c.Name, c => c.ShapeScore),
             m.Detection?.SurelyDetectedShare ?? double.NaN, Describe(m.Giveaways));
     }
+
+    /// <summary>The strongest relations between numbers: the <see cref="TopPairs"/> pairs of numeric columns with the largest real |Pearson r|.</summary>
+    public const int TopPairs = 3;
+
+    private static IEnumerable<ColumnPairComparison> StrongestPairs(SyntheticDataMetrics m) =>
+        m.ColumnPairs.Where(p => p.RealCorrelation is not null && p.SyntheticCorrelation is not null && double.IsFinite(p.SyntheticCorrelation.Value))
+            .OrderByDescending(p => Math.Abs(p.RealCorrelation!.Value)).Take(TopPairs);
 
     /// <summary>What gives the rows away, as lines: the columns a detector relies on most, then the pairs.</summary>
     private static List<string> Describe(SyntheticDataGiveaways g)
@@ -347,11 +357,12 @@ internal sealed class QualityResult : BenchmarkResult
         w.WriteLine($"evaluated against {HoldoutSource}; efficacy label {Label}, {Results[0].Efficacy}, FastTree");
         w.WriteLine();
         var table = new TextTable("generation", "quality", "shapes", "pairs", "AUC FastTree", "AUC logistic", "efficacy synth", "efficacy real", "ratio", "acc synth", "acc real",
-            "copies", "holdout copies", "DCR ratio");
+            "copies", "holdout copies", "DCR ratio", "top r gap", "missing gap");
         foreach (var r in Results)
             table.Add(r.Generation, Format.F(r.Quality, 3), Format.F(r.Shapes, 3), Format.F(r.Pairs, 3), Format.F(r.DetectionAuc, 3), Format.F(r.LogisticDetectionAuc, 3),
                 Format.F(r.EfficacySynthetic, 3), Format.F(r.EfficacyReal, 3), Format.F(r.EfficacyRatio, 3), Format.F(r.AccuracySynthetic, 3), Format.F(r.AccuracyReal, 3),
-                Format.F(100 * r.ExactCopyShare, 2) + " %", Format.F(100 * r.HoldoutExactCopyShare, 2) + " %", Format.F(r.DcrRatio, 3));
+                Format.F(100 * r.ExactCopyShare, 2) + " %", Format.F(100 * r.HoldoutExactCopyShare, 2) + " %", Format.F(r.DcrRatio, 3),
+                Format.F(r.TopCorrelationGap, 3), Format.F(100 * r.MissingGap, 1) + " pt");
         table.Print(w);
         w.WriteLine();
         var columns = Results[0].ColumnShapes.Keys.ToList();
@@ -361,6 +372,8 @@ internal sealed class QualityResult : BenchmarkResult
         shapes.Print(w);
         w.WriteLine();
         w.WriteLine($"evaluation took {Format.F(EvaluateSeconds, 1)} s (generation included)");
+        foreach (var (r, i) in Results.Select((r, i) => (r, i)))
+            w.WriteLine($"strongest correlations, generation {i + 1}: {string.Join("; ", r.TopCorrelations)}");
         foreach (var (r, i) in Results.Select((r, i) => (r, i)))
         {
             w.WriteLine($"what gives generation {i + 1} away (FastTree at least 90 % sure of {Format.F(100 * r.SurelyDetected, 1)} % of its rows):");

@@ -13,7 +13,7 @@ internal static class QualitySummary
     [
         ("quality", "quality", 1, 3), ("shapes", "shapes", 1, 3), ("pairs", "pairs", 1, 3),
         ("AUC FastTree", "detectionAuc", 1, 3), ("AUC logistic", "logisticDetectionAuc", 1, 3),
-        ("efficacy ratio", "efficacyRatio", 1, 3), ("copies %", "exactCopyShare", 100, 2), ("holdout copies %", "holdoutExactCopyShare", 100, 2), ("DCR ratio", "dcrRatio", 1, 3),
+        ("efficacy ratio", "efficacyRatio", 1, 3), ("copies %", "exactCopyShare", 100, 2), ("holdout copies %", "holdoutExactCopyShare", 100, 2), ("DCR ratio", "dcrRatio", 1, 3), ("top r gap", "topCorrelationGap", 1, 3), ("missing gap pt", "missingGap", 100, 1),
     ];
 
     public static SummaryResult Run(BenchmarkArguments arguments)
@@ -87,7 +87,7 @@ internal sealed class SummaryResult : BenchmarkResult
 
     private static string Cell(string header, Stat s)
     {
-        int decimals = header is "fit s" ? 0 : header.EndsWith('%') ? 2 : 3;
+        int decimals = header is "fit s" ? 0 : header.EndsWith('%') ? 2 : header.EndsWith("pt", StringComparison.Ordinal) ? 1 : 3;
         return double.IsNaN(s.StandardDeviation) ? Format.F(s.Mean, decimals) : $"{Format.F(s.Mean, decimals)} ± {Format.F(s.StandardDeviation, decimals)}";
     }
 }
