@@ -10,6 +10,7 @@ public sealed partial class GanTrainer
     {
         public const int Epochs = 300;
         public const int BatchSize = 500;
+        public const int MinimumEpochSteps = 16;
         public const int DiscriminatorSteps = 2;
         public const int NoiseDimension = 128;
         public const NoisePrior NoisePrior = Gan.NoisePrior.Gaussian;

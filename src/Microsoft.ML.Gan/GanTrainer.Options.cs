@@ -11,8 +11,19 @@ public sealed partial class GanTrainer
         /// <summary>The columns to learn and generate, in this order. Default: null, every visible column of the training data.</summary>
         public string[]? Columns { get; set; }
 
-        /// <summary>Passes over the training rows. Default 300. Each epoch makes max(1, rows / BatchSize) generator updates.</summary>
+        /// <summary>
+        /// Epochs of training. Default 300. An epoch is a pass over the training rows, rows / BatchSize generator
+        /// updates, or <see cref="MinimumEpochSteps"/> updates when a pass makes fewer.
+        /// </summary>
         public int Epochs { get; set; } = Defaults.Epochs;
+
+        /// <summary>
+        /// The fewest generator updates an epoch makes. A small table's pass is one or two updates (153 rows in batches
+        /// of 500: one), and 300 of them teach a GAN nothing of the relations between columns; its epochs then draw
+        /// this many batches each. Default 16 (4,800 updates in 300 epochs; Adult's 26,048 rows make 52 an epoch and
+        /// are unaffected). 1 makes every epoch one pass, however small the table.
+        /// </summary>
+        public int MinimumEpochSteps { get; set; } = Defaults.MinimumEpochSteps;
 
         /// <summary>
         /// Rows in a minibatch (the original GAN's m): m real rows and m noise vectors per update. Default 500. A batch size
@@ -228,6 +239,7 @@ public sealed partial class GanTrainer
             DiscriminatorDropout = 0.25,
             DiscriminatorWeightDecay = 0,
             ExactMarginals = false,
+            MinimumEpochSteps = 1,
         };
 
         /// <summary>A copy, so a trained model keeps the options it was trained with even if the caller changes theirs.</summary>
@@ -282,6 +294,7 @@ public sealed partial class GanTrainer
             Known(Device, nameof(Device));
             Positive(Epochs, nameof(Epochs));
             Positive(BatchSize, nameof(BatchSize));
+            Positive(MinimumEpochSteps, nameof(MinimumEpochSteps));
             Positive(MaximumModes, nameof(MaximumModes));
             Positive(Pac, nameof(Pac));
             if (BatchSize % Pac != 0)

@@ -154,6 +154,7 @@ public sealed class BadInputTests
         ml.Log += (_, e) => { lock (messages) messages.Add(e.Message); };
         var options = Quick(epochs: 2);
         options.BatchSize = 1000;
+        options.MinimumEpochSteps = 1;
         using var model = ml.Gan().Train(options).Fit(Table(ml, 40));
         Assert.IsTrue(model.History.All(h => h.GeneratorSteps == 1), "one update per epoch: the whole table is one batch");
         Assert.IsTrue(messages.Any(m => m.Contains("BatchSize 1000 is larger than the table's 40 rows: using batches of 40")));

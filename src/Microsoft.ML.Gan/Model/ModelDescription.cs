@@ -64,6 +64,8 @@ internal sealed class TrainingRecord
 {
     public string[]? Columns { get; set; }
     public int Epochs { get; set; }
+    /// <summary>0 in files of format 4 and older, whose epochs were one pass each.</summary>
+    public int MinimumEpochSteps { get; set; }
     public int BatchSize { get; set; }
     public int DiscriminatorSteps { get; set; }
     public int NoiseDimension { get; set; }
@@ -109,7 +111,7 @@ internal sealed class TrainingRecord
 
     public static TrainingRecord From(GanTrainer.Options o) => new()
     {
-        Columns = o.Columns?.ToArray(), Epochs = o.Epochs, BatchSize = o.BatchSize, DiscriminatorSteps = o.DiscriminatorSteps,
+        Columns = o.Columns?.ToArray(), Epochs = o.Epochs, MinimumEpochSteps = o.MinimumEpochSteps, BatchSize = o.BatchSize, DiscriminatorSteps = o.DiscriminatorSteps,
         NoiseDimension = o.NoiseDimension, NoisePrior = o.NoisePrior, Loss = o.Loss, GradientPenaltyWeight = o.GradientPenaltyWeight, Pac = o.Pac,
         ConditionalGenerator = o.ConditionalGenerator, TrainingConditionDraw = o.TrainingConditionDraw, GeneratorResidual = o.GeneratorResidual, Optimizer = o.Optimizer,
         GeneratorLearningRate = o.GeneratorLearningRate, DiscriminatorLearningRate = o.DiscriminatorLearningRate, AdamBeta1 = o.AdamBeta1,
@@ -124,7 +126,7 @@ internal sealed class TrainingRecord
 
     public GanTrainer.Options ToOptions() => new()
     {
-        Columns = Columns?.ToArray(), Epochs = Epochs, BatchSize = BatchSize, DiscriminatorSteps = DiscriminatorSteps,
+        Columns = Columns?.ToArray(), Epochs = Epochs, MinimumEpochSteps = Math.Max(1, MinimumEpochSteps), BatchSize = BatchSize, DiscriminatorSteps = DiscriminatorSteps,
         NoiseDimension = NoiseDimension, NoisePrior = NoisePrior, Loss = Loss, GradientPenaltyWeight = GradientPenaltyWeight, Pac = Pac,
         ConditionalGenerator = ConditionalGenerator, TrainingConditionDraw = TrainingConditionDraw, GeneratorResidual = GeneratorResidual, Optimizer = Optimizer,
         GeneratorLearningRate = GeneratorLearningRate, DiscriminatorLearningRate = DiscriminatorLearningRate, AdamBeta1 = AdamBeta1,

@@ -14,7 +14,8 @@ internal sealed record TrainingResult(GeneratorNetwork Generator, IReadOnlyList<
 
 /// <summary>
 /// The training loop of the original GAN's algorithm (Goodfellow et al., 2014): each epoch makes rows / m generator
-/// updates, each after k discriminator updates on m real and m generated rows. The objective, the batches and the
+/// updates (at least <see cref="GanTrainer.Options.MinimumEpochSteps"/>), each after k discriminator updates on m real
+/// and m generated rows. The objective, the batches and the
 /// networks are set up first; observers see each epoch's statistics (divergence, validation, log, progress, epoch
 /// selection); the generator's batch-norm statistics are calibrated last.
 /// </summary>
@@ -64,7 +65,7 @@ internal static class GanTraining
             if (threads is not null) observers.Add(threads);
 
             var history = new List<GanEpochStatistics>(options.Epochs);
-            int stepsPerEpoch = Math.Max(1, rows / batch);
+            int stepsPerEpoch = Math.Max(options.MinimumEpochSteps, rows / batch);
             generator.train();
             discriminator.train();
             for (int epoch = 1; epoch <= options.Epochs; epoch++)

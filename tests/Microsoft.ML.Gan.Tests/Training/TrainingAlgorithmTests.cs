@@ -22,7 +22,7 @@ public sealed class TrainingAlgorithmTests
             var counted = new List<(long D, long G)>();
             var options = new GanTrainer.Options
             {
-                Epochs = 2, BatchSize = 100, DiscriminatorSteps = k, GeneratorLayers = [16], DiscriminatorLayers = [16], Seed = 1,
+                Epochs = 2, BatchSize = 100, DiscriminatorSteps = k, GeneratorLayers = [16], DiscriminatorLayers = [16], Seed = 1, MinimumEpochSteps = 1,
                 Progress = new SynchronousProgress<GanTrainingProgress>(_ => counted.Add((Steps(parts!.DiscriminatorOptimizer), Steps(parts.GeneratorOptimizer)))),
             };
             options.TrainingStarted = p => parts = p;
@@ -41,6 +41,22 @@ public sealed class TrainingAlgorithmTests
             Assert.AreEqual(optimizer.Steps, updates, "every parameter is updated at every step");
             return updates;
         }
+    }
+
+    [TestMethod]
+    public void ASmallTablesEpochMakesAtLeastTheMinimumUpdates()
+    {
+        // 1,000 rows in batches of 100 make 10 updates a pass; an epoch makes 25 when asked for at least 25.
+        var ml = new MLContext(seed: 1);
+        var data = ml.Data.LoadFromEnumerable(TestTables.TwoGaussians(1000, 2).Select(v => new TestTables.Scalar { Value = v }));
+        foreach (var (minimum, expected) in new[] { (25, 25), (1, 10), (GanTrainer.Defaults.MinimumEpochSteps, Math.Max(10, GanTrainer.Defaults.MinimumEpochSteps)) })
+        {
+            var options = new GanTrainer.Options { Epochs = 2, BatchSize = 100, GeneratorLayers = [16], DiscriminatorLayers = [16], Seed = 1, MinimumEpochSteps = minimum };
+            using var model = ml.Gan().Train(options).Fit(data);
+            Assert.IsTrue(model.History.All(h => h.GeneratorSteps == expected && h.DiscriminatorSteps == expected * options.DiscriminatorSteps),
+                $"at least {minimum}: {string.Join(", ", model.History.Select(h => h.GeneratorSteps))}");
+        }
+        Assert.AreEqual(1, GanTrainer.Options.Classic().MinimumEpochSteps, "the original GAN's epoch is one pass");
     }
 
     [TestMethod]
