@@ -123,16 +123,26 @@ internal static class GanTraining
     /// The minibatch size and the pack size: the batch is at most the table and a multiple of the pack; a table
     /// smaller than one pack trains with packs of one. Both changes are logged.
     /// </summary>
+    /// <summary>
+    /// The fewest packs a batch of a table smaller than <see cref="GanTrainer.Options.BatchSize"/> gives the
+    /// discriminator: on such a table Pac is lowered to keep them (a 153-row weather table kept its correlations with
+    /// packs of 1 and lost them with packs of 10, 11 judgements a batch). Adult's batches of 500 in packs of 10 make 50.
+    /// </summary>
+    public const int MinimumPacks = 50;
+
     internal static (int Batch, int Pac) BatchShape(int rows, GanTrainer.Options options, IChannel channel)
     {
         int pac = options.Pac;
         int batch = Math.Min(options.BatchSize, rows);
         if (batch < options.BatchSize)
             channel.Info(MessageSensitivity.None, $"BatchSize {options.BatchSize} is larger than the table's {rows} rows: using batches of {batch}.");
-        if (batch < 2 * pac && pac > 1)
+        if (batch < options.BatchSize && pac > 1 && batch / pac < MinimumPacks)
         {
-            channel.Info(MessageSensitivity.None, $"The table's {rows} rows are too few for packs of {pac} (Pac): the discriminator judges rows one at a time.");
-            pac = 1;
+            // A table smaller than a batch: packs of Pac would leave the discriminator a handful of judgements a batch.
+            int smaller = Math.Max(1, batch / MinimumPacks);
+            channel.Info(MessageSensitivity.None, $"The table's {rows} rows make {batch / pac} packs of {pac} (Pac) a batch, too few to learn from: " +
+                (smaller == 1 ? "the discriminator judges rows one at a time." : $"using packs of {smaller}."));
+            pac = smaller;
         }
         if (batch % pac != 0)
         {

@@ -141,9 +141,13 @@ public sealed class ObjectiveTests
         ml.Log += (_, e) => log.Add(e.Message);
         using var channel = ((Runtime.IHostEnvironment)ml).Start("test");
         Assert.AreEqual((500, 10), GanTraining.BatchShape(30_000, new GanTrainer.Options(), channel));
-        Assert.AreEqual((130, 10), GanTraining.BatchShape(137, new GanTrainer.Options(), channel), "clamped to the table, then to whole packs");
-        Assert.AreEqual((15, 1), GanTraining.BatchShape(15, new GanTrainer.Options(), channel), "too few rows for two packs: packs of one");
-        Assert.IsTrue(log.Any(m => m.Contains("packs of 10")), string.Join("\n", log));
+        Assert.AreEqual((5000, 10), GanTraining.BatchShape(30_000, new GanTrainer.Options { BatchSize = 5000 }, channel), "a batch that fits: Pac as asked");
+        Assert.AreEqual((100, 10), GanTraining.BatchShape(30_000, new GanTrainer.Options { BatchSize = 100 }, channel), "a batch the user made small: Pac as asked");
+        Assert.AreEqual((400, 8), GanTraining.BatchShape(400, new GanTrainer.Options(), channel), "a table smaller than a batch keeps 50 packs: packs of 8");
+        Assert.AreEqual((136, 2), GanTraining.BatchShape(137, new GanTrainer.Options(), channel), "clamped to the table, packs of 2 for 68 of them, then to whole packs");
+        Assert.AreEqual((60, 1), GanTraining.BatchShape(60, new GanTrainer.Options(), channel), "too few rows for 50 packs of two: packs of one");
+        Assert.IsTrue(log.Any(m => m.Contains("make 13 packs of 10 (Pac) a batch, too few to learn from: using packs of 2")), string.Join("\n", log));
+        Assert.IsTrue(log.Any(m => m.Contains("judges rows one at a time")), string.Join("\n", log));
         var e = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.Gan().Train(new GanTrainer.Options { BatchSize = 55 }));
         StringAssert.Contains(e.Message, "multiple of Pac");
     }
