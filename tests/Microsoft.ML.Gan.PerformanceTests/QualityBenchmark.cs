@@ -24,6 +24,9 @@ internal static class QualityBenchmark
 {
     public const int DefaultEpochs = 300;
 
+    /// <summary>Generated rows the missing rates are read from, when the table has fewer.</summary>
+    public const int MissingSampleRows = 10_000;
+
     /// <summary>The table measured: its training rows, held-out real rows, efficacy label and missing tokens.</summary>
     private sealed record QualityTable(string Name, string TrainPath, string HoldoutSource, IDataView Train, IDataView Holdout, string Label, string[] MissingTokens);
 
@@ -87,14 +90,19 @@ internal static class QualityBenchmark
         clock.Restart();
         var synthetic = ml.Data.Cache(model.Generate(rows, seed: 7));
         var metrics = ml.Gan().Evaluate(train, synthetic, evaluation);
-        var results = new List<QualityRow> { QualityRow.From("inference mode (exported ONNX graph, running statistics)", metrics, synthetic, data.MissingTokens) };
+        var realMissing = MissingShares(train, data.MissingTokens);
+        IDataView MissingSample(GanTransformer t, IDataView generated) => rows >= MissingSampleRows ? generated : ml.Data.Cache(t.Generate(MissingSampleRows, seed: 8));
+        var results = new List<QualityRow>
+        {
+            QualityRow.From("inference mode (exported ONNX graph, running statistics)", metrics, synthetic, data.MissingTokens, MissingSample(model, synthetic), realMissing),
+        };
         double evaluateSeconds = clock.Elapsed.TotalSeconds;
 
         if (arguments.CompareBatchNorm && options.GeneratorBatchNorm)
         {
             Console.WriteLine("Generating the same number of rows in training mode (batch statistics) and evaluating ...");
             var trainingMode = ml.Data.Cache(TrainingModeRows(model.Model, rows, options.BatchSize));
-            results.Add(QualityRow.From($"training mode (batch statistics, batches of {options.BatchSize}), as CTGAN samples", ml.Gan().Evaluate(train, trainingMode, evaluation), trainingMode, data.MissingTokens));
+            results.Add(QualityRow.From($"training mode (batch statistics, batches of {options.BatchSize}), as CTGAN samples", ml.Gan().Evaluate(train, trainingMode, evaluation), trainingMode, data.MissingTokens, trainingMode, realMissing));
         }
 
         if (arguments.CompareUnmapped && model.Options.ExactMarginals)
@@ -104,7 +112,7 @@ internal static class QualityBenchmark
                 Console.WriteLine($"Generating the same number of rows from {label} and evaluating ...");
                 using var uncalibrated = new GanTransformer(ml, WithoutCalibration(model.Model, keepShares), null);
                 var uncalibratedRows = ml.Data.Cache(uncalibrated.Generate(rows, seed: 7));
-                results.Add(QualityRow.From(label, ml.Gan().Evaluate(train, uncalibratedRows, evaluation), uncalibratedRows, data.MissingTokens));
+                results.Add(QualityRow.From(label, ml.Gan().Evaluate(train, uncalibratedRows, evaluation), uncalibratedRows, data.MissingTokens, MissingSample(uncalibrated, uncalibratedRows), realMissing));
             }
         }
 
@@ -116,7 +124,7 @@ internal static class QualityBenchmark
             graph.Position = 0;
             using var argmax = ml.Gan().LoadOnnx(graph);
             var argmaxRows = ml.Data.Cache(argmax.Generate(rows, seed: 7));
-            results.Add(QualityRow.From("argmax categories (SaveAsOnnx(path, CategorySampling.ArgMax))", ml.Gan().Evaluate(train, argmaxRows, evaluation), argmaxRows, data.MissingTokens));
+            results.Add(QualityRow.From("argmax categories (SaveAsOnnx(path, CategorySampling.ArgMax))", ml.Gan().Evaluate(train, argmaxRows, evaluation), argmaxRows, data.MissingTokens, MissingSample(argmax, argmaxRows), realMissing));
         }
 
         return new QualityResult
@@ -136,7 +144,7 @@ internal static class QualityBenchmark
             FitLoad = fitLoad,
             EvaluateSeconds = evaluateSeconds,
             Results = results,
-            RealMissingShare = MissingShares(train, data.MissingTokens),
+            RealMissingShare = realMissing,
         };
     }
 
@@ -292,8 +300,12 @@ internal sealed record QualityRow(string Generation, double Quality, double Shap
     double ExactCopyShare, double HoldoutExactCopyShare, double DcrRatio, double TopCorrelationGap, double MissingGap, List<string> TopCorrelations, Dictionary<string, double> MissingShare,
     Dictionary<string, double> ColumnShapes, double SurelyDetected, List<string> Giveaways)
 {
-    public static QualityRow From(string generation, SyntheticDataMetrics m, IDataView synthetic, IReadOnlyCollection<string> missingTokens)
+    /// <param name="missingSample">Generated rows whose missing shares are compared with <paramref name="realMissing"/>:
+    /// more than <paramref name="synthetic"/> holds for a small table, so that a missing rate is not read off a hundred rows.</param>
+    public static QualityRow From(string generation, SyntheticDataMetrics m, IDataView synthetic, IReadOnlyCollection<string> missingTokens,
+        IDataView missingSample, Dictionary<string, double> realMissing)
     {
+        var missing = QualityBenchmark.MissingShares(missingSample, missingTokens);
         var e = m.Efficacy;
         bool regression = e?.Task == EfficacyTask.Regression;
         string efficacy = e is null ? "none" : regression ? "R²" : e.Task == EfficacyTask.BinaryClassification ? $"F1 of {e.PositiveClass}" : "macro F1";
@@ -304,9 +316,9 @@ internal sealed record QualityRow(string Generation, double Quality, double Shap
             e?.TrainedOnSynthetic.Accuracy ?? double.NaN, e?.TrainedOnReal.Accuracy ?? double.NaN,
             m.Privacy.ExactCopyShare, m.Privacy.HoldoutExactCopyShare ?? double.NaN, m.Privacy.DcrRatio ?? double.NaN,
             StrongestPairs(m).DefaultIfEmpty().Max(p => p is null ? double.NaN : Math.Abs(p.RealCorrelation!.Value - p.SyntheticCorrelation!.Value)),
-            m.Columns.Max(c => Math.Abs(c.RealMissingRate - c.SyntheticMissingRate)),
+            realMissing.Max(r => Math.Abs(r.Value - missing.GetValueOrDefault(r.Key))),
             StrongestPairs(m).Select(p => $"{p.First} x {p.Second}: {Format.F(p.RealCorrelation!.Value, 2)} real, {Format.F(p.SyntheticCorrelation!.Value, 2)} synthetic").ToList(),
-            QualityBenchmark.MissingShares(synthetic, missingTokens), m.Columns.ToDictionary(c => c.Name, c => c.ShapeScore),
+            missing, m.Columns.ToDictionary(c => c.Name, c => c.ShapeScore),
             m.Detection?.SurelyDetectedShare ?? double.NaN, Describe(m.Giveaways));
     }
 
@@ -366,7 +378,7 @@ internal sealed class QualityResult : BenchmarkResult
         table.Print(w);
         w.WriteLine();
         var columns = Results[0].ColumnShapes.Keys.ToList();
-        var shapes = new TextTable(new[] { "column", "shape (1 - KS or 1 - TVD)" }.Concat(Results.Skip(1).Select((_, i) => $"shape, generation {i + 2}")).Append("missing, real").Concat(Results.Select((_, i) => $"missing, generation {i + 1}")).ToArray());
+        var shapes = new TextTable(new[] { "column", "shape (1 - KS or 1 - TVD)" }.Concat(Results.Skip(1).Select((_, i) => $"shape, generation {i + 2}")).Append("missing, real").Concat(Results.Select((_, i) => $"missing, generation {i + 1} (at least {Format.N0(QualityBenchmark.MissingSampleRows)} rows)")).ToArray());
         foreach (var c in columns)
             shapes.Add(new[] { c }.Concat(Results.Select(r => Format.F(r.ColumnShapes[c], 3))).Append(Share(RealMissingShare, c)).Concat(Results.Select(r => Share(r.MissingShare, c))).ToArray());
         shapes.Print(w);
