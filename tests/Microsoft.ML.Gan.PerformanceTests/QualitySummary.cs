@@ -45,7 +45,7 @@ internal static class QualitySummary
         for (int i = 0; i < results.GetArrayLength(); i++)
         {
             var result = results[i];
-            var figures = s_figures.ToDictionary(f => f.Name, f => Number(result.GetProperty(f.Name)));
+            var figures = s_figures.ToDictionary(f => f.Name, f => result.TryGetProperty(f.Name, out var v) ? Number(v) : double.NaN); // older runs lack the newer figures
             list.Add(new QualityRun(root.GetProperty("table").GetString() ?? "", root.GetProperty("settings").GetString() ?? "", root.GetProperty("epochs").GetInt32(),
                 root.GetProperty("seed").GetInt32(), Number(root.GetProperty("fitSeconds")), i, result.GetProperty("generation").GetString() ?? "",
                 result.GetProperty("efficacy").GetString() ?? "", figures));
