@@ -53,7 +53,9 @@ public sealed partial class GanTrainer
         /// <summary>
         /// Rows the discriminator judges together (PacGAN, Lin et al. 2018): a pack of generated rows that all look
         /// alike gives itself away, which fights mode collapse. 1 judges rows one at a time (the original GAN).
-        /// BatchSize must be a multiple of it. Default 10, as CTGAN.
+        /// BatchSize must be a multiple of it. Default 10, as CTGAN. On a table smaller than BatchSize the packs are made
+        /// smaller, so that a batch still gives the discriminator 50 judgements (the log says so): 153 rows in packs of
+        /// 10 gave it 11 and lost the correlations between columns.
         /// </summary>
         public int Pac { get; set; } = Defaults.Pac;
 
