@@ -69,7 +69,7 @@ public sealed partial class GanTrainer : IEstimator<GanTransformer>
             var clock = System.Diagnostics.Stopwatch.StartNew();
             try { model = MarginalCalibration.Run(model, seed, CheckAlive); }
             catch { model.Dispose(); throw; } // cancelled: no model, and its weights freed
-            channel.Info(MessageSensitivity.None, $"Mapped the numeric columns onto their training distributions in {clock.Elapsed.TotalSeconds:F1} s.");
+            channel.Info(MessageSensitivity.None, $"Calibrated the columns' shares, missing rates and numeric distributions onto the training ones in {clock.Elapsed.TotalSeconds:F1} s.");
         }
         return new GanTransformer(_ml, model, _options.Scoring);
     }

@@ -106,10 +106,6 @@ internal abstract class GanColumn
     }
 
     /// <summary>
-    /// Picks an entry of a softmax span: argmax, or inverse-CDF sampling from softmax(logits) with one uniform
-    /// draw in [0, 1) (the same distribution as Gumbel-max, with one draw per span instead of one per entry).
-    /// </summary>
-    /// <summary>
     /// <see cref="Choose(ReadOnlySpan{float}, float, CategorySampling)"/> of the logits plus <paramref name="bias"/>
     /// (added in float, as the graph adds them); no bias when it is null.
     /// </summary>
@@ -133,6 +129,10 @@ internal abstract class GanColumn
         return biases;
     }
 
+    /// <summary>
+    /// Picks an entry of a softmax span: argmax, or inverse-CDF sampling from softmax(logits) with one uniform
+    /// draw in [0, 1) (the same distribution as Gumbel-max, with one draw per span instead of one per entry).
+    /// </summary>
     public static int Choose(ReadOnlySpan<float> logits, float uniform, CategorySampling sampling)
     {
         int best = 0;

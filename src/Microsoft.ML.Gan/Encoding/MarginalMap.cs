@@ -169,12 +169,8 @@ internal sealed class MarginalMap
     {
         var g = _generated!;
         int k = g.Length - 1;
-        int below = 0, atOrBelow = 0; // counted as the graph counts them: every knot compared
-        foreach (double knot in g)
-        {
-            if (knot < v) below++;
-            if (knot <= v) atOrBelow++;
-        }
+        // The graph counts the knots below and at-or-below v by comparing each; on sorted knots a search gives the same counts.
+        int below = CountBelow(g, v, orEqual: false), atOrBelow = CountBelow(g, v, orEqual: true);
         if (atOrBelow > below) return Math.Min(Math.Max((below - 0.5 + draw * (atOrBelow - below)) / k, 0.0), 1.0);
         if (below == 0) return 0.0;
         if (below == k + 1) return 1.0;
@@ -183,15 +179,26 @@ internal sealed class MarginalMap
         return (below - 1.0 + f) / k;
     }
 
+    /// <summary>How many of the ascending <paramref name="sorted"/> are below <paramref name="v"/> (or equal to it, with <paramref name="orEqual"/>).</summary>
+    private static int CountBelow(double[] sorted, double v, bool orEqual)
+    {
+        int low = 0, high = sorted.Length;
+        while (low < high)
+        {
+            int middle = (low + high) >>> 1;
+            if (sorted[middle] < v || (orEqual && sorted[middle] == v)) low = middle + 1;
+            else high = middle;
+        }
+        return low;
+    }
+
     /// <summary>Maps a present generated value onto the training distribution; <paramref name="draw"/> is the row's uniform in [0, 1) (0.5 without one).</summary>
     public double Map(double v, double draw)
     {
         double u = Level(v, draw);
         if (_values is { } values)
         {
-            int index = 0;
-            foreach (double share in _cumulative!) if (share < u) index++;
-            return values[index];
+            return values[CountBelow(_cumulative!, u, orEqual: false)];
         }
         var q = _quantiles!;
         int k = q.Length - 1;

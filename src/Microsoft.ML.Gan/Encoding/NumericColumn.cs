@@ -188,17 +188,7 @@ internal abstract class NumericColumn : GanColumn
             state.GranularityUnits = units;
             state.GranularityDecimals = decimals;
         }
-        if (marginal && missing < values.Length)
-        {
-            var known = new double[values.Length - missing];
-            int n = 0;
-            foreach (double v in values)
-            {
-                if (!double.IsNaN(v)) known[n++] = v;
-            }
-            MarginalMap.FitTraining(state, known);
-        }
-        if (mixture is not null && missing < values.Length)
+        if ((marginal || mixture is not null) && missing < values.Length)
         {
             var present = new double[values.Length - missing];
             int i = 0;
@@ -206,19 +196,26 @@ internal abstract class NumericColumn : GanColumn
             {
                 if (!double.IsNaN(v)) present[i++] = v;
             }
-            var (spikes, counts) = FindSpikes(present);
-            state.SpikeValues = spikes.Length > 0 ? spikes : null;
-            state.SpikeCounts = spikes.Length > 0 ? counts : null;
-            var rest = spikes.Length == 0 ? present : present.Where(v => Array.BinarySearch(spikes, v) < 0).ToArray();
-            if (rest.Length > 0)
-            {
-                var modes = BayesianGaussianMixture.Fit(rest, mixture).Components;
-                state.ModeMeans = modes.Select(m => m.Mean).ToArray();
-                state.ModeStandardDeviations = modes.Select(m => m.StandardDeviation).ToArray();
-                state.ModeWeights = modes.Select(m => m.Weight).ToArray();
-            }
+            if (marginal) MarginalMap.FitTraining(state, present);
+            if (mixture is not null) FitModes(state, present, mixture);
         }
         return state;
+    }
+
+    /// <summary>Spikes and a Gaussian mixture on the present values, into <paramref name="state"/>.</summary>
+    private static void FitModes(ColumnState state, double[] present, BayesianGaussianMixtureOptions mixture)
+    {
+        var (spikes, counts) = FindSpikes(present);
+        state.SpikeValues = spikes.Length > 0 ? spikes : null;
+        state.SpikeCounts = spikes.Length > 0 ? counts : null;
+        var rest = spikes.Length == 0 ? present : present.Where(v => Array.BinarySearch(spikes, v) < 0).ToArray();
+        if (rest.Length > 0)
+        {
+            var modes = BayesianGaussianMixture.Fit(rest, mixture).Components;
+            state.ModeMeans = modes.Select(m => m.Mean).ToArray();
+            state.ModeStandardDeviations = modes.Select(m => m.StandardDeviation).ToArray();
+            state.ModeWeights = modes.Select(m => m.Weight).ToArray();
+        }
     }
 
     /// <summary>The values that make up at least <see cref="SpikeShare"/> of <paramref name="present"/>, ascending, with their counts.</summary>
@@ -298,7 +295,7 @@ internal abstract class NumericColumn : GanColumn
 
     /// <summary>
     /// Decodes one row's slice of generator output (tanh already applied to the offset, logits on the other
-    /// heads). Draws: the mode's first (with modes), then the missing flag's.
+    /// heads). Draws: the mode's first (with modes), then the missing flag's, then the marginal map's (with a map).
     /// </summary>
     public double Decode(ReadOnlySpan<float> slice, ReadOnlySpan<float> draws, CategorySampling sampling) =>
         Finish(DecodeUnmapped(slice, draws, sampling), _map is null || sampling == CategorySampling.ArgMax ? 0.5 : draws[DrawCount - 1]);

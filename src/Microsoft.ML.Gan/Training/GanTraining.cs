@@ -120,16 +120,17 @@ internal static class GanTraining
     }
 
     /// <summary>
-    /// The minibatch size and the pack size: the batch is at most the table and a multiple of the pack; a table
-    /// smaller than one pack trains with packs of one. Both changes are logged.
-    /// </summary>
-    /// <summary>
     /// The fewest packs a batch of a table smaller than <see cref="GanTrainer.Options.BatchSize"/> gives the
-    /// discriminator: on such a table Pac is lowered to keep them (a 153-row weather table kept its correlations with
-    /// packs of 1 and lost them with packs of 10, 11 judgements a batch). Adult's batches of 500 in packs of 10 make 50.
+    /// discriminator: on such a table Pac is lowered to keep them (a 153-row weather table lost its correlations with
+    /// packs of 10, 11 judgements a batch, and kept most of them with packs of 2). Adult's batches of 500 in packs of 10
+    /// make 50.
     /// </summary>
     public const int MinimumPacks = 50;
 
+    /// <summary>
+    /// The minibatch size and the pack size: the batch is at most the table and a multiple of the pack; a table
+    /// smaller than a batch trains with smaller packs (see <see cref="MinimumPacks"/>). Every change is logged.
+    /// </summary>
     internal static (int Batch, int Pac) BatchShape(int rows, GanTrainer.Options options, IChannel channel)
     {
         int pac = options.Pac;
