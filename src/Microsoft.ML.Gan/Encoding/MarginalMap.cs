@@ -22,8 +22,8 @@ namespace Microsoft.ML.Gan.Encoding;
 /// the data do, rather than one value for the whole spike; with argmax sampling, which has no draws, the middle
 /// level). Any other value's level is interpolated between the two knots around it; below the lowest knot it is 0,
 /// above the highest 1.</para>
-/// <para>The graph computes the same operations in the same order in double (counts of knots below a value by
-/// comparison, gathers, then the same arithmetic), so .NET and ONNX decode the same values to the bit.</para>
+/// <para>The graph computes the same operations in the same order in double (counts of knots below a value by the same
+/// binary search, gathers, then the same arithmetic), so .NET and ONNX decode the same values to the bit.</para>
 /// </remarks>
 internal sealed class MarginalMap
 {
@@ -169,7 +169,6 @@ internal sealed class MarginalMap
     {
         var g = _generated!;
         int k = g.Length - 1;
-        // The graph counts the knots below and at-or-below v by comparing each; on sorted knots a search gives the same counts.
         int below = CountBelow(g, v, orEqual: false), atOrBelow = CountBelow(g, v, orEqual: true);
         if (atOrBelow > below) return Math.Min(Math.Max((below - 0.5 + draw * (atOrBelow - below)) / k, 0.0), 1.0);
         if (below == 0) return 0.0;
@@ -209,15 +208,36 @@ internal sealed class MarginalMap
         return q[at] + t * (q[at + 1] - q[at]);
     }
 
+    /// <summary>
+    /// <see cref="CountBelow"/> in the graph, for each row of <paramref name="v"/> ([batch, 1]): the same binary search
+    /// unrolled into ⌈log2(n + 1)⌉ steps of gathers and comparisons on [batch, 1] tensors, so a value costs a few dozen
+    /// small operations rather than a comparison with every knot. Gives int64 counts.
+    /// </summary>
+    private static string OnnxCountBelow(OnnxGraph g, string sorted, int n, string v, bool orEqual)
+    {
+        var low = g.Node("Cast", [g.Node("Less", [v, v])], ("to", (long)OnnxType.Int64)); // zeros of v's shape (false, NaN too)
+        var high = g.Node("Add", [low, g.Scalar((long)n)]);
+        var last = g.Scalar((long)(n - 1));
+        for (int step = 0; (1L << step) <= n; step++)
+        {
+            var middle = g.Node("Div", [g.Node("Add", [low, high]), g.Scalar(2L)]);
+            var value = g.Node("Gather", [sorted, g.Node("Min", [middle, last])], ("axis", 0));
+            var right = g.Node(orEqual ? "LessOrEqual" : "Less", [value, v]);
+            var open = g.Node("Less", [low, high]);
+            low = g.Node("Where", [g.Node("And", [open, right]), g.Node("Add", [middle, g.Scalar(1L)]), low]);
+            high = g.Node("Where", [g.Node("And", [open, g.Node("Not", [right])]), middle, high]);
+        }
+        return low;
+    }
+
     /// <summary>The graph's <see cref="Map"/> of <paramref name="v"/> and <paramref name="draw"/> ([batch, 1] doubles): the same operations in the same order.</summary>
     public string AddOnnxMap(OnnxGraph g, string v, string draw)
     {
         var generated = _generated!;
         int k = generated.Length - 1;
         var knots = g.Constant(generated, generated.Length);
-        string Count(string comparison) => g.Node("Cast", [g.Node("ReduceSum", [g.Node("Cast", [comparison], ("to", (long)OnnxType.Int64)), g.Constant([1L], 1)], ("keepdims", 1))], ("to", (long)OnnxType.Double));
-        var below = Count(g.Node("Less", [knots, v]));
-        var atOrBelow = Count(g.Node("LessOrEqual", [knots, v]));
+        var below = g.Node("Cast", [OnnxCountBelow(g, knots, generated.Length, v, orEqual: false)], ("to", (long)OnnxType.Double));
+        var atOrBelow = g.Node("Cast", [OnnxCountBelow(g, knots, generated.Length, v, orEqual: true)], ("to", (long)OnnxType.Double));
 
         var spread = g.Node("Add", [g.Node("Sub", [below, g.Scalar(0.5)]), g.Node("Mul", [draw, g.Node("Sub", [atOrBelow, below])])]);
         var tie = g.Node("Min", [g.Node("Max", [g.Node("Div", [spread, g.Scalar((double)k)]), g.Scalar(0.0)]), g.Scalar(1.0)]);
@@ -234,8 +254,7 @@ internal sealed class MarginalMap
         if (_values is { } values)
         {
             if (_cumulative!.Length == 0) return g.Node("Add", [g.Node("Mul", [u, g.Scalar(0.0)]), g.Scalar(values[0])]);
-            var shares = g.Constant(_cumulative, _cumulative.Length);
-            var index = g.Node("ReduceSum", [g.Node("Cast", [g.Node("Less", [shares, u])], ("to", (long)OnnxType.Int64)), g.Constant([1L], 1)], ("keepdims", 1));
+            var index = OnnxCountBelow(g, g.Constant(_cumulative, _cumulative.Length), _cumulative.Length, u, orEqual: false);
             return g.Node("Gather", [g.Constant(values, values.Length), index], ("axis", 0));
         }
         var q = _quantiles!;
