@@ -25,3 +25,19 @@ public sealed record GanColumnInfo(
     IReadOnlyList<string> Categories,
     IReadOnlyList<double> CategoryFrequencies,
     double Step = double.NaN);
+
+/// <summary>
+/// A rule between two columns that the training rows obey (but for at most 1 in 100 rows of each value) and every
+/// generated row obeys: where <paramref name="Determinant"/> holds one of <paramref name="Values"/> particular values,
+/// <paramref name="Target"/> holds the one value the training rows have with it (see <see cref="GanTrainer.Options.ExactDependencies"/>).
+/// </summary>
+/// <param name="Determinant">The column whose value decides.</param>
+/// <param name="Target">The column whose value is decided.</param>
+/// <param name="Values">How many of the determinant's values decide the target.</param>
+/// <param name="Complete">True when every value of a categorical determinant decides it: the target is a function of the determinant.</param>
+public sealed record GanColumnDependency(string Determinant, string Target, int Values, bool Complete)
+{
+    /// <inheritdoc/>
+    public override string ToString() =>
+        $"{Determinant} → {Target} ({(Complete ? "every value" : Values == 1 ? "1 value" : $"{Values} values")})";
+}

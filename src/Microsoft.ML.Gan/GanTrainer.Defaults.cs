@@ -34,6 +34,7 @@ public sealed partial class GanTrainer
         public const TrainingConditionDraw TrainingConditionDraw = Gan.TrainingConditionDraw.LogFrequency;
         public const bool NumericGranularity = true;
         public const bool ExactMarginals = true;
+        public const bool ExactDependencies = true;
         public const CategorySampling CategorySampling = Gan.CategorySampling.Sample;
         public const string MissingCategoryToken = "";
         public const int MaximumCategories = 1000;

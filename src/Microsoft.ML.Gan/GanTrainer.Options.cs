@@ -148,6 +148,19 @@ public sealed partial class GanTrainer
         /// </summary>
         public bool ExactMarginals { get; set; } = Defaults.ExactMarginals;
 
+        /// <summary>
+        /// Whether rules between columns that the training rows obey hold in every generated row too. At <c>Fit</c>
+        /// each column with at most 1,000 distinct values is checked against every other column: where the rows (at
+        /// least 10) holding one of its values all hold one value of the other column, but for at most 1 in 100 of
+        /// them, and the agreement is too strong to be chance, the rule is kept. education "Bachelors" always has
+        /// education-num 13; relationship "Husband" is "Male" (one Husband in ten thousand recorded "Female" is such an
+        /// exception); a month's date fixes its year. A value seen in fewer than 10 rows makes no rule. Generated rows are made to obey
+        /// each rule after decoding, in .NET and in the exported graph; where the determining value has no rule the
+        /// generator's own value stays. The model lists them (<see cref="GanTransformer.Dependencies"/>). Default true;
+        /// <see cref="Classic"/> sets it false. A combination the data never have is what a detector finds first.
+        /// </summary>
+        public bool ExactDependencies { get; set; } = Defaults.ExactDependencies;
+
         /// <summary>Most Gaussian modes per numeric column in mode-specific normalisation (modes under 0.5 % weight are dropped). Default 10.</summary>
         public int MaximumModes { get; set; } = Defaults.MaximumModes;
 
@@ -241,6 +254,7 @@ public sealed partial class GanTrainer
             DiscriminatorDropout = 0.25,
             DiscriminatorWeightDecay = 0,
             ExactMarginals = false,
+            ExactDependencies = false,
             MinimumEpochSteps = 1,
         };
 

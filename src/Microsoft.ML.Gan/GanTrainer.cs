@@ -49,12 +49,15 @@ public sealed partial class GanTrainer : IEstimator<GanTransformer>
             ? new BayesianGaussianMixtureOptions { MaximumComponents = _options.MaximumModes }
             : null;
         var settings = new ColumnFitSettings(new HashSet<string>(_options.MissingCategoryTokens, StringComparer.Ordinal), _options.MaximumCategories, modes, seed,
-            _options.NumericGranularity, _options.ExactMarginals);
+            _options.NumericGranularity, _options.ExactMarginals, _options.ExactDependencies);
 
         using var channel = _host.Start("Training");
         var reading = Common.MachineLoad.Mark.Now();
         var (encoder, matrix, rows) = TabularEncoder.Fit(input, columns, settings, CheckAlive);
         channel.Info(MessageSensitivity.None, $"Read {rows:N0} rows of {columns.Length} column(s) into {encoder.Width} encoded features.");
+        if (encoder.Dependencies.Count > 0)
+            channel.Info(MessageSensitivity.Schema, $"Generated rows will keep {encoder.Dependencies.Count} rule(s) every training row obeys: " +
+                string.Join("; ", encoder.Dependencies.Select(d => d.ToInfo().ToString())) + ".");
 
         var device = DeviceSelection.Choose(_options.Device, _options.DeviceIndex, _options.FallbackToCpu);
         channel.Info(MessageSensitivity.None, device.Message);

@@ -23,6 +23,7 @@ public sealed class GanTransformer : ITransformer, IDisposable
     private readonly GeneratorSession _session;
     private readonly object _seedLock = new();
     private readonly GanColumnInfo[] _columns;
+    private readonly GanColumnDependency[] _dependencies;
 
     /// <param name="ml">The caller's context: its log, random source and cancellation reach every part.</param>
     /// <param name="model">The model; the transformer owns it and disposes it.</param>
@@ -40,6 +41,7 @@ public sealed class GanTransformer : ITransformer, IDisposable
             channel.Info(MessageSensitivity.None, $"Scoring the generator with ONNX Runtime on {provider.Name}: {provider.Explanation}.");
         });
         _columns = model.Encoder.Columns.Select(c => c.ToInfo()).ToArray();
+        _dependencies = model.Encoder.Dependencies.Select(d => d.ToInfo()).ToArray();
     }
 
     internal GanModel Model => Alive(_model);
@@ -59,6 +61,12 @@ public sealed class GanTransformer : ITransformer, IDisposable
 
     /// <summary>What the model learned about each column: type, range, categories and their frequencies, missing rate.</summary>
     public IReadOnlyList<GanColumnInfo> Columns => Alive(_columns);
+
+    /// <summary>
+    /// The rules between columns that every training row obeys and every generated row obeys too (found when
+    /// <see cref="GanTrainer.Options.ExactDependencies"/> is on), in the order they apply.
+    /// </summary>
+    public IReadOnlyList<GanColumnDependency> Dependencies => Alive(_dependencies);
 
     /// <summary>The options the model was trained with (a copy; the progress callback is not kept by saved models).</summary>
     public GanTrainer.Options Options => Alive(_model.Training).ToOptions();

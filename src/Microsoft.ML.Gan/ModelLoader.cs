@@ -171,7 +171,7 @@ internal static class ModelLoader
     /// <summary>
     /// Generates a few hundred rows and checks them against the description: each column reads its output (a
     /// category must be one of its own, a type its own), numbers stay in their training range and on their grid, and only columns
-    /// with missing values have any. A graph whose constants disagree with its description fails here, not later.
+    /// with missing values have any, and every rule between columns the description lists holds. A graph whose constants disagree with its description fails here, not later.
     /// </summary>
     private static void Probe(GanModel model, string source)
     {
@@ -180,6 +180,11 @@ internal static class ModelLoader
             using var session = new GeneratorSession(model.Copy(), new GanScoringOptions { IntraOpThreads = 1 });
             var rows = new DecodedRows(model.Encoder, ProbeRows);
             session.Generate(ProbeRows, (row, noise, uniforms) => NoiseSource.FillRow(0x5EED, (ulong)row, model.Training.NoisePrior, noise, uniforms), rows);
+            foreach (var dependency in model.Encoder.Dependencies)
+            {
+                if (!dependency.HoldsIn(rows, model.Encoder.Columns, ProbeRows))
+                    throw Mismatch(source, $"its rows break the rule '{Text.Printable(dependency.ToInfo().ToString(), 120)}' that its description lists");
+            }
             for (int c = 0; c < model.Encoder.Columns.Count; c++)
             {
                 if (model.Encoder.Columns[c] is not NumericColumn numeric) continue;

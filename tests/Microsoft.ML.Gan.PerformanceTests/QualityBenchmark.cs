@@ -5,6 +5,7 @@ using Microsoft.ML.Data;
 using Microsoft.ML.Gan.Model;
 using Microsoft.ML.Gan.Encoding;
 using Microsoft.ML.Gan.Networks;
+using Microsoft.ML.Gan.Training;
 using static TorchSharp.torch;
 
 namespace Microsoft.ML.Gan.PerformanceTests;
@@ -77,6 +78,8 @@ internal static class QualityBenchmark
             model = ml.Gan().Train(options).Fit(train);
         }
         using var _ = model;
+        Console.WriteLine(model.Dependencies.Count == 0 ? "Column dependencies kept: none"
+            : $"Column dependencies kept: {string.Join("; ", model.Dependencies)}");
         double fitSeconds = arguments.ModelPath is null ? clock.Elapsed.TotalSeconds : double.NaN;
         var fitLoad = load.UntilNow();
         if (arguments.SaveModelPath is { } save) model.Save(save);
@@ -114,6 +117,15 @@ internal static class QualityBenchmark
                 var uncalibratedRows = ml.Data.Cache(uncalibrated.Generate(rows, seed: 7));
                 results.Add(QualityRow.From(label, ml.Gan().Evaluate(train, uncalibratedRows, evaluation), uncalibratedRows, data.MissingTokens, MissingSample(uncalibrated, uncalibratedRows), realMissing));
             }
+        }
+
+        if (arguments.CompareDependencies && model.Dependencies.Count > 0)
+        {
+            const string label = "the same generator without its column dependencies (ExactDependencies = false)";
+            Console.WriteLine($"Generating the same number of rows from {label} and evaluating ...");
+            using var independent = new GanTransformer(ml, WithoutDependencies(model.Model, arguments.Seed), null);
+            var independentRows = ml.Data.Cache(independent.Generate(rows, seed: 7));
+            results.Add(QualityRow.From(label, ml.Gan().Evaluate(train, independentRows, evaluation), independentRows, data.MissingTokens, MissingSample(independent, independentRows), realMissing));
         }
 
         if (arguments.CompareArgMax && options.CategorySampling == CategorySampling.Sample)
@@ -223,6 +235,25 @@ internal static class QualityBenchmark
             return c.Kind.Restore(state);
         }).ToArray();
         return new GanModel(new TabularEncoder(columns), copy.Training, copy.Generator, copy.History, copy.TrainingRows, copy.SelectedEpoch);
+    }
+
+    /// <summary>
+    /// The model <c>ExactDependencies = false</c> trains: training does not use the dependencies, so it is the same
+    /// generator, without them, its marginals calibrated afresh (as <c>Fit</c> calibrates them, with the same seed).
+    /// </summary>
+    private static GanModel WithoutDependencies(GanModel model, int seed)
+    {
+        var copy = model.Copy();
+        var columns = copy.Encoder.Columns.Select(c =>
+        {
+            var state = c.ToState();
+            state.MarginalGenerated = null; // the training side of each map stays, to be calibrated again
+            state.LogitBiases = null;
+            return c.Kind.Restore(state);
+        }).ToArray();
+        var bare = new GanModel(new TabularEncoder(columns), copy.Training, copy.Generator, copy.History, copy.TrainingRows, copy.SelectedEpoch);
+        if (!model.Training.ExactMarginals) return bare;
+        return MarginalCalibration.Run(bare, model.Training.Seed ?? seed, () => { }); // shares bare's generator: bare is not disposed
     }
 
     /// <summary>

@@ -87,11 +87,15 @@ internal abstract class CategoricalColumn : GanColumn
             into[firstRow + r] = Choose(output.Slice(r * stride + offset, Width), LogitBiases, draws[r * drawStride + drawOffset], sampling);
     }
 
-    public override (string Value, OnnxType Type) AddOnnxDecoder(OnnxGraph g, string output, int offset, string? draws, int drawOffset, CategorySampling sampling)
-    {
-        var level = OnnxChoose(g, output, offset, Width, draws, drawOffset, sampling, LogitBiases);
-        return (g.Node("Gather", [AddOnnxTable(g), level], ("axis", 0)), OutputType);
-    }
+    public override (string Value, OnnxType Type) AddOnnxDecoder(OnnxGraph g, string output, int offset, string? draws, int drawOffset, CategorySampling sampling) =>
+        (AddOnnxValues(g, AddOnnxLevel(g, output, offset, draws, drawOffset, sampling)), OutputType);
+
+    /// <summary>The first half of <see cref="AddOnnxDecoder"/>: each row's category index (int64, [batch]), as <see cref="Decode"/> picks it.</summary>
+    public string AddOnnxLevel(OnnxGraph g, string output, int offset, string? draws, int drawOffset, CategorySampling sampling) =>
+        OnnxChoose(g, output, offset, Width, draws, drawOffset, sampling, LogitBiases);
+
+    /// <summary>The second half of <see cref="AddOnnxDecoder"/>: the categories' values at the indices <paramref name="level"/> holds.</summary>
+    public string AddOnnxValues(OnnxGraph g, string level) => g.Node("Gather", [AddOnnxTable(g), level], ("axis", 0));
 
     /// <summary>The level of a value the graph produced; a value that is not a category means the graph and its description disagree.</summary>
     protected int Known(bool found, int level) => found ? level

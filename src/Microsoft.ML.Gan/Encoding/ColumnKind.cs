@@ -95,10 +95,11 @@ internal static class ColumnKinds
 /// <remarks>
 /// Modes holds mode-specific normalisation's mixture settings (null for min-max normalisation); Seed seeds the
 /// mixtures and the per-row mode draws; Granularity learns each numeric column's grid (<see cref="NumericGranularity"/>);
-/// Marginal keeps the training side of each numeric column's <see cref="MarginalMap"/>.
+/// Marginal keeps the training side of each numeric column's <see cref="MarginalMap"/>; Dependencies finds the
+/// <see cref="ColumnDependency"/> rules between columns.
 /// </remarks>
 internal sealed record ColumnFitSettings(ISet<string> MissingCategoryTokens, int MaximumCategories,
-    BayesianGaussianMixtureOptions? Modes = null, int Seed = 0, bool Granularity = false, bool Marginal = false);
+    BayesianGaussianMixtureOptions? Modes = null, int Seed = 0, bool Granularity = false, bool Marginal = false, bool Dependencies = false);
 
 /// <summary>Reads one training column through the cursor into a compact buffer, checking each value, then fits and encodes it.</summary>
 internal abstract class ColumnFitter
@@ -117,6 +118,12 @@ internal abstract class ColumnFitter
 
     /// <summary>Writes the column's slice of every encoded row (<paramref name="fitted"/> is what <see cref="Fit"/> returned).</summary>
     public abstract void Encode(GanColumn fitted, float[] matrix, int stride, int offset);
+
+    /// <summary>
+    /// The rows as dense codes (0, 1, ... in order of first appearance) and each code's decoded value: a category's
+    /// index in <paramref name="fitted"/>, or a number as the column holds it (NaN for missing).
+    /// </summary>
+    public abstract (int[] Codes, double[] Values) Coded(GanColumn fitted);
 
     protected InvalidOperationException AllMissing(long rows) => new(
         $"Column '{Name}' has only missing values in all {rows:N0} rows: there is nothing to learn. Leave it out of Options.Columns.");
@@ -156,6 +163,24 @@ internal sealed class NumericFitter(NumericKind kind, DataViewSchema.Column colu
 
     public override void Encode(GanColumn fitted, float[] matrix, int stride, int offset) =>
         ((NumericColumn)fitted).Encode(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_values), matrix, stride, offset, (ulong)ColumnSeed);
+
+    public override (int[] Codes, double[] Values) Coded(GanColumn fitted)
+    {
+        var codes = new int[_values.Count];
+        var index = new Dictionary<double, int>(); // double's equality: every NaN is one key, as the missing value
+        var values = new List<double>();
+        for (int r = 0; r < codes.Length; r++)
+        {
+            double v = _values[r];
+            if (!index.TryGetValue(v, out int code))
+            {
+                index.Add(v, code = values.Count);
+                values.Add(v);
+            }
+            codes[r] = code;
+        }
+        return (codes, values.ToArray());
+    }
 
     /// <summary>Each column's own seed, from the training seed and the column's name, so columns draw independently.</summary>
     private int ColumnSeed
@@ -227,11 +252,21 @@ internal sealed class CategoricalFitter(CategoricalKind kind, DataViewSchema.Col
 
     public override void Encode(GanColumn fitted, float[] matrix, int stride, int offset)
     {
-        var column = (CategoricalColumn)fitted;
+        var remap = Remap((CategoricalColumn)fitted);
+        ((CategoricalColumn)fitted).Encode(_rows.Select(l => remap[l]).ToArray(), matrix, stride, offset);
+    }
+
+    /// <summary>Codes are the categories in order of first appearance; their values the fitted column's indices.</summary>
+    public override (int[] Codes, double[] Values) Coded(GanColumn fitted) =>
+        (_rows.ToArray(), Remap((CategoricalColumn)fitted).Select(l => (double)l).ToArray());
+
+    /// <summary>The fitted column's index of each category, in order of first appearance.</summary>
+    private int[] Remap(CategoricalColumn column)
+    {
         var remap = new int[_seen.Count];
         var byName = new Dictionary<string, int>(StringComparer.Ordinal);
         for (int level = 0; level < column.LevelCount; level++) byName[column.LevelName(level)] = level;
         for (int i = 0; i < remap.Length; i++) remap[i] = byName[_seen[i].Name];
-        column.Encode(_rows.Select(l => remap[l]).ToArray(), matrix, stride, offset);
+        return remap;
     }
 }

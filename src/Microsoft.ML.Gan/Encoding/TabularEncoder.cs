@@ -11,9 +11,10 @@ internal sealed class TabularEncoder
     private readonly int[] _offsets;
     private readonly int[] _drawOffsets;
 
-    public TabularEncoder(IReadOnlyList<GanColumn> columns)
+    public TabularEncoder(IReadOnlyList<GanColumn> columns, IReadOnlyList<ColumnDependency>? dependencies = null)
     {
         Columns = columns;
+        Dependencies = dependencies ?? [];
         _offsets = new int[columns.Count];
         _drawOffsets = new int[columns.Count];
         var spans = new List<OutputSpan>();
@@ -32,6 +33,12 @@ internal sealed class TabularEncoder
     }
 
     public IReadOnlyList<GanColumn> Columns { get; }
+
+    /// <summary>The rules between columns that decoded rows are made to obey, in the order they apply (see <see cref="ColumnDependency"/>).</summary>
+    public IReadOnlyList<ColumnDependency> Dependencies { get; }
+
+    /// <summary>The same layout and dependencies over <paramref name="columns"/>: the same columns, recalibrated.</summary>
+    public TabularEncoder WithColumns(IReadOnlyList<GanColumn> columns) => new(columns, Dependencies);
 
     /// <summary>Floats in one encoded row: the generator's output width and the discriminator's input width.</summary>
     public int Width { get; }
@@ -59,18 +66,20 @@ internal sealed class TabularEncoder
     /// <summary>
     /// Decodes <paramref name="rows"/> rows of generator output (tanh applied on tanh spans, raw logits on
     /// softmax spans) with <paramref name="draws"/> (<see cref="DrawCount"/> uniforms per row) into <paramref name="into"/>,
-    /// from its row <paramref name="firstRow"/> on.
+    /// from its row <paramref name="firstRow"/> on; then applies the <see cref="Dependencies"/>.
     /// </summary>
     public void Decode(ReadOnlySpan<float> output, ReadOnlySpan<float> draws, int rows, CategorySampling sampling, DecodedRows into, int firstRow = 0)
     {
         for (int c = 0; c < Columns.Count; c++)
             Columns[c].Decode(output, Width, _offsets[c], draws, DrawCount, _drawOffsets[c], rows, sampling, into.Buffers[c], firstRow);
+        foreach (var dependency in Dependencies) dependency.Apply(into, Columns, firstRow, rows);
     }
 
     /// <summary>
     /// Reads the training columns once, checks them, fits every column and returns the encoded matrix
     /// (row-major, <see cref="Width"/> floats a row). <paramref name="checkAlive"/> is called every few thousand
-    /// rows and between columns, so a cancelled context stops a long read.
+    /// rows and between columns, so a cancelled context stops a long read. With <see cref="ColumnFitSettings.Dependencies"/>,
+    /// the dependencies between columns the rows show are found (<see cref="ColumnDependency.Find"/>).
     /// </summary>
     public static (TabularEncoder Encoder, float[] Matrix, int Rows) Fit(IDataView data, IReadOnlyList<string> columnNames, ColumnFitSettings settings, Action checkAlive)
     {
@@ -108,7 +117,10 @@ internal sealed class TabularEncoder
             checkAlive();
             columns[c] = fitters[c].Fit();
         }
-        var encoder = new TabularEncoder(columns);
+        var dependencies = settings.Dependencies
+            ? ColumnDependency.Find(columns, fitters.Select((f, c) => f.Coded(columns[c])).ToArray(), (int)rows, checkAlive)
+            : [];
+        var encoder = new TabularEncoder(columns, dependencies);
         if ((long)rows * encoder.Width > Array.MaxLength)
             throw new InvalidOperationException(
                 $"{rows:N0} rows of {encoder.Width} encoded features are more than one training matrix can hold. Train on a sample of the rows.");

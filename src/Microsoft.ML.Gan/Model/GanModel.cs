@@ -99,6 +99,7 @@ internal sealed class GanModel : IDisposable
         SelectedEpoch = SelectedEpoch,
         Options = sampling is { } s ? Training.With(s) : Training,
         Columns = Encoder.Columns.Select(c => c.ToState()).ToArray(),
+        Dependencies = Encoder.Dependencies.Count > 0 ? Encoder.Dependencies.Select(d => d.ToState()).ToArray() : null,
         History = History.ToArray(),
     };
 

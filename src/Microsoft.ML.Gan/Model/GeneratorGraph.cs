@@ -12,7 +12,8 @@ namespace Microsoft.ML.Gan.Model;
 /// Hidden layers are Gemm (batch norm folded in) and Relu, residual layers concatenated with their input; then per
 /// column the column's own decoding (<see cref="GanColumn.AddOnnxDecoder"/>): tanh and the affine map back to the
 /// training range (rounded and clamped, cast to the column's type; NaN where the missing head says so), or the chosen
-/// category gathered from a constant table (text as strings, booleans as bool, keys as their unsigned raw value).
+/// category gathered from a constant table (text as strings, booleans as bool, keys as their unsigned raw value);
+/// between the two for categories, the column dependencies (<see cref="ColumnDependency.AddOnnx"/>).
 /// Default ONNX domain, opset <see cref="OnnxGraph.OpsetVersion"/>; no custom or ai.onnx.ml operators.
 /// </remarks>
 internal static class GeneratorGraph
@@ -32,14 +33,18 @@ internal static class GeneratorGraph
             x = layer.AppendInput ? g.Node("Concat", [y, x], ("axis", 1)) : y;
         }
 
-        int offset = 0, drawOffset = 0;
-        foreach (var column in encoder.Columns)
+        // Each column decoded (categories as their indices), the dependencies applied in order, then the outputs.
+        var columns = encoder.Columns;
+        var decoded = new string[columns.Count];
+        for (int c = 0; c < columns.Count; c++)
         {
-            var (value, type) = column.AddOnnxDecoder(g, x, offset, draws, drawOffset, signature.Sampling);
-            g.Output(column.Name, value, type);
-            offset += column.Width;
-            drawOffset += column.DrawCount;
+            decoded[c] = columns[c] is CategoricalColumn categorical
+                ? categorical.AddOnnxLevel(g, x, encoder.OffsetOf(c), draws, encoder.DrawOffsetOf(c), signature.Sampling)
+                : columns[c].AddOnnxDecoder(g, x, encoder.OffsetOf(c), draws, encoder.DrawOffsetOf(c), signature.Sampling).Value;
         }
+        foreach (var dependency in encoder.Dependencies) dependency.AddOnnx(g, columns, decoded);
+        for (int c = 0; c < columns.Count; c++)
+            g.Output(columns[c].Name, columns[c] is CategoricalColumn categorical ? categorical.AddOnnxValues(g, decoded[c]) : decoded[c], columns[c].OutputType);
         return OnnxSeal.Seal(g.ToModel(ModelDescription.LibraryVersionNow, metadata));
     }
 }

@@ -57,7 +57,16 @@ internal static class ModelValidation
                 throw ModelFile.Bad(source, $"its column '{name}' is not valid ({Common.Text.Printable(e.Message)})", e);
             }
         }
-        var encoder = new TabularEncoder(columns);
+        ColumnDependency[] dependencies;
+        try
+        {
+            dependencies = ColumnDependency.Restore(description.Dependencies, columns);
+        }
+        catch (InvalidDataException e)
+        {
+            throw ModelFile.Bad(source, Common.Text.Printable(e.Message), e);
+        }
+        var encoder = new TabularEncoder(columns, dependencies);
         if (encoder.Width > MaximumWidth) throw ModelFile.Bad(source, $"its columns encode to {encoder.Width:N0} features, more than the {MaximumWidth:N0} a model may have");
         long parameters = ParameterCount(GanModel.ShapeFor(encoder, training));
         if (parameters > MaximumParameters)

@@ -10,7 +10,7 @@ namespace Microsoft.ML.Gan.Training;
 /// conditions as the data have them); on those rows:
 /// <list type="number">
 /// <item>shares: each category's logit gets a bias, and each numeric column with missing values its missing logit, so
-/// that the generated shares come out as the training shares (a few rounds of a multiplicative correction, each
+/// that the generated shares (counted after the column dependencies have set their targets) come out as the training shares (a few rounds of a multiplicative correction, each
 /// adding log(training share ÷ generated share));</item>
 /// <item>numbers: each mapped numeric column's values before the map, with the missing rate as now generated, give the
 /// generator's own quantiles (<see cref="MarginalMap"/>).</item>
@@ -54,16 +54,13 @@ internal static class MarginalCalibration
         }
 
         var sampling = model.Training.CategorySampling;
-        Array Decoded(int c)
-        {
-            var buffer = columns[c].CreateBuffer(rows);
-            columns[c].Decode(output, encoder.Width, encoder.OffsetOf(c), draws, encoder.DrawCount, encoder.DrawOffsetOf(c), rows, sampling, buffer, 0);
-            return buffer;
-        }
-
         for (int round = 0; round < ShareRounds; round++)
         {
             checkAlive();
+            // The rows as generation decodes them, dependencies applied: a category that a rule sets counts as generated.
+            var current = encoder.WithColumns(columns);
+            var decoded = new DecodedRows(current, rows);
+            current.Decode(output, draws, rows, sampling, decoded);
             for (int c = 0; c < columns.Length; c++)
             {
                 switch (columns[c])
@@ -71,7 +68,7 @@ internal static class MarginalCalibration
                     case CategoricalColumn categorical:
                     {
                         var generated = new long[categorical.LevelCount];
-                        foreach (int level in (int[])Decoded(c)) generated[level]++;
+                        foreach (int level in decoded.Levels(c)) generated[level]++;
                         double total = categorical.LevelCounts.Sum();
                         var biases = (float[]?)categorical.LogitBiases?.Clone() ?? new float[categorical.LevelCount];
                         for (int l = 0; l < biases.Length; l++)
@@ -84,7 +81,7 @@ internal static class MarginalCalibration
                     }
                     case NumericColumn { HasMissing: true } numeric:
                     {
-                        long missing = ((double[])Decoded(c)).Count(double.IsNaN);
+                        long missing = decoded.Numbers(c).Count(double.IsNaN);
                         double target = (double)numeric.MissingCount / numeric.RowCount, share = (missing + 0.5) / (rows + 1.0);
                         var biases = (float[]?)numeric.MissingBiases?.Clone() ?? new float[2];
                         biases[1] = Moved(biases[1], Logit(target) - Logit(share));
@@ -106,7 +103,7 @@ internal static class MarginalCalibration
                     draws.AsSpan(r * encoder.DrawCount + drawOffset, numeric.DrawCount), sampling);
             columns[c] = numeric.WithGeneratedMarginal(values);
         }
-        return new GanModel(new TabularEncoder(columns), model.Training, model.Generator, model.History, model.TrainingRows, model.SelectedEpoch);
+        return new GanModel(encoder.WithColumns(columns), model.Training, model.Generator, model.History, model.TrainingRows, model.SelectedEpoch);
     }
 
     private static double Logit(double p) => Math.Log(p / (1 - p));

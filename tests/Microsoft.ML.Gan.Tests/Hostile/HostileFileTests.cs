@@ -34,6 +34,7 @@ public sealed class HostileFileTests
         {
             Epochs = 2, BatchSize = 50, NoiseDimension = 4, GeneratorLayers = [16], DiscriminatorLayers = [16], Seed = 3, MissingCategoryTokens = ["", "?"],
         }).Fit(table);
+        Assert.AreEqual("City → CityKey (every value); Segment → Owner (2 values)", string.Join("; ", s_model.Dependencies), "the dependencies the lies below edit");
         s_zip = Path.Combine(s_folder, "good.zip");
         s_onnx = Path.Combine(s_folder, "good.onnx");
         s_mlnet = Path.Combine(s_folder, "good.mlnet.zip");
@@ -201,9 +202,26 @@ public sealed class HostileFileTests
         ["a huge logit bias", (Action<JsonObject>)(m => Column(m, "City")["LogitBiases"]!.AsArray()[0] = 1e30), "logit biases"],
         ["logit biases for fewer categories", (Action<JsonObject>)(m => Column(m, "City")["LogitBiases"] = new JsonArray(0.5, -0.5)), "logit biases"],
         ["a missing bias on a column with no missing values", (Action<JsonObject>)(m => Column(m, "Age")["LogitBiases"] = new JsonArray(0, 1)), "missing-value head"],
+        ["a dependency on an unknown column", (Action<JsonObject>)(m => Dependency(m)["Determinant"] = "Nope"), "does not name two different columns"],
+        ["a column that fixes itself", (Action<JsonObject>)(m => Dependency(m)["Target"] = (string?)Dependency(m)["Determinant"]), "does not name two different columns"],
+        ["dependency keys descending", (Action<JsonObject>)(m => { Reverse(Dependency(m), "Keys"); Reverse(Dependency(m), "Values"); }), "ascending"],
+        ["a dependency value the target cannot hold", (Action<JsonObject>)(m => Dependency(m)["Values"]!.AsArray()[0] = 99), "cannot hold"],
+        ["a dependency without values", (Action<JsonObject>)(m => Dependency(m)["Values"] = new JsonArray()), "keys, each with a value"],
+        ["a number key off its column's grid", (Action<JsonObject>)(m => AddDependency(m, "Age", "Segment", [20.5], [0])), "ascending values of 'Age'"],
+        ["dependencies out of order", (Action<JsonObject>)(m => AddDependency(m, "Segment", "City", [0], [0])), "out of order"],
         ["a format from the future", (Action<JsonObject>)(m => m["FormatVersion"] = 99), "format version 99"],
         ["format 1", (Action<JsonObject>)(m => m["FormatVersion"] = 1), "format version 1"],
     ];
+
+    /// <summary>The model's first column dependency (City fixes CityKey: the one is a function of the other).</summary>
+    private static JsonObject Dependency(JsonObject manifest) => manifest["Dependencies"]!.AsArray()[0]!.AsObject();
+
+    private static void AddDependency(JsonObject manifest, string determinant, string target, double[] keys, double[] values) =>
+        manifest["Dependencies"]!.AsArray().Add(new JsonObject
+        {
+            ["Determinant"] = determinant, ["Target"] = target,
+            ["Keys"] = new JsonArray(keys.Select(k => (JsonNode?)k).ToArray()), ["Values"] = new JsonArray(values.Select(v => (JsonNode?)v).ToArray()),
+        });
 
     private static JsonObject Column(JsonObject manifest, string name) =>
         manifest["Columns"]!.AsArray().Select(c => c!.AsObject()).First(c => (string?)c["Name"] == name);
@@ -241,6 +259,7 @@ public sealed class HostileFileTests
         ["unconditional told", (Action<JsonObject>)(m => m["Options"]!["ConditionalGenerator"] = false), CategorySampling.Sample, "input"],
         ["a narrower range told", (Action<JsonObject>)(m => NarrowerRange(Column(m, "Height"), 151)), CategorySampling.Sample, "came out as"],
         ["a coarser grid told", (Action<JsonObject>)(m => Column(m, "Age")["GranularityUnits"] = 7), CategorySampling.Sample, "in steps of 7"],
+        ["a rule the graph does not apply", (Action<JsonObject>)(m => AddDependency(m, "Segment", "Owner", [0, 1, 2], [0, 0, 0])), CategorySampling.Sample, "break the rule"],
         ["other category names told", (Action<JsonObject>)(m => Column(m, "Segment")["Levels"] = new JsonArray("", "X", "Y")), CategorySampling.Sample, "trial run"],
     ];
 
@@ -275,6 +294,7 @@ public sealed class HostileFileTests
     {
         foreach (string field in new[] { "Levels", "LevelCounts", "LevelIsMissing", "LogitBiases" })
             if (column[field] is JsonArray values) values.RemoveAt(values.Count - 1);
+        column.Parent!.Parent!.AsObject().Remove("Dependencies"); // they name the dropped category: the lie is the graph's input
     }
 
     [TestMethod]

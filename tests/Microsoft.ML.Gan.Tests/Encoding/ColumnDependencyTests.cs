@@ -1,0 +1,227 @@
+using Microsoft.ML.Data;
+using Microsoft.ML.Gan.Encoding;
+using Microsoft.ML.Gan.Scoring;
+
+namespace Microsoft.ML.Gan.Tests.Encoding;
+
+/// <summary>
+/// Column dependencies: the rules a table's rows obey (a function of one column, a category that fixes another, a date
+/// that fixes its year and month) are found at Fit, chance agreements are not, and every generated row obeys them, in
+/// .NET and in the exported graph, also after a save and a load.
+/// </summary>
+[TestClass]
+public sealed class ColumnDependencyTests
+{
+    private static readonly string[] s_education = ["Preschool", "HS-grad", "Some-college", "Bachelors", "Masters", "Doctorate"];
+    private static readonly float[] s_educationNum = [1, 9, 10, 13, 14, 16];
+
+    /// <summary>
+    /// Education, its number and a code (each a function of the others), relationship and sex ("Husband" male but for one row in
+    /// a few hundred, "Wife" female, "Single" either), a month's date with its year and month, and two columns that
+    /// depend on nothing.
+    /// </summary>
+    private static IDataView Linked(MLContext ml, int rows, int seed)
+    {
+        var random = new Random(seed);
+        bool exception = false;
+        var code = new float[rows];
+        var education = new ReadOnlyMemory<char>[rows];
+        var educationNum = new float[rows];
+        var relationship = new ReadOnlyMemory<char>[rows];
+        var sex = new ReadOnlyMemory<char>[rows];
+        var year = new int[rows];
+        var month = new int[rows];
+        var date = new double[rows];
+        var noise = new ReadOnlyMemory<char>[rows];
+        var amount = new float[rows];
+        for (int r = 0; r < rows; r++)
+        {
+            int e = random.Next(s_education.Length);
+            education[r] = s_education[e].AsMemory();
+            educationNum[r] = s_educationNum[e];
+            code[r] = s_educationNum[e] / 10f + 0.01f; // a Single that no double holds exactly: 1.31f, 0.91f
+            double u = random.NextDouble();
+            string rel = u < 0.4 ? "Husband" : u < 0.5 ? "Wife" : "Single";
+            relationship[r] = rel.AsMemory();
+            string s = rel switch { "Husband" => exception ? "Male" : "Female", "Wife" => "Female", _ => random.Next(2) == 0 ? "Male" : "Female" };
+            if (rel == "Husband") exception = true; // only the first Husband is recorded Female
+            sex[r] = s.AsMemory();
+            year[r] = 2000 + random.Next(5);
+            month[r] = 1 + random.Next(12);
+            date[r] = year[r] + (month[r] - 1) / 12.0;
+            noise[r] = ((char)('x' + random.Next(3))).ToString().AsMemory();
+            amount[r] = (float)Math.Round(random.NextDouble() * 1000, 2);
+        }
+        return new TestTables.ArrayView(
+        [
+            ("Code", NumberDataViewType.Single, code), ("Education", TextDataViewType.Instance, education), ("EducationNum", NumberDataViewType.Single, educationNum),
+            ("Relationship", TextDataViewType.Instance, relationship), ("Sex", TextDataViewType.Instance, sex),
+            ("Year", NumberDataViewType.Int32, year), ("Month", NumberDataViewType.Int32, month), ("Date", NumberDataViewType.Double, date),
+            ("Colour", TextDataViewType.Instance, noise), ("Amount", NumberDataViewType.Single, amount),
+        ]);
+    }
+
+    private static TabularEncoder Fitted(IDataView data) =>
+        TabularEncoder.Fit(data, data.Schema.Select(c => c.Name).ToArray(),
+            new ColumnFitSettings(new HashSet<string> { "" }, 1000, Granularity: true, Dependencies: true), () => { }).Encoder;
+
+    private static string Pairs(TabularEncoder encoder) =>
+        string.Join(", ", encoder.Dependencies.Select(d => $"{d.DeterminantName}->{d.TargetName}").Order(StringComparer.Ordinal));
+
+    [TestMethod]
+    public void TheRulesATableObeysAreFoundAndNoOthers()
+    {
+        var encoder = Fitted(Linked(new MLContext(1), 3000, seed: 1));
+        // Code, education and its number fix each other: the first column's rules are kept, and no rule that closes a cycle.
+        Assert.AreEqual("Code->Education, Code->EducationNum, Date->Month, Date->Year, Education->EducationNum, Relationship->Sex", Pairs(encoder));
+
+        var info = encoder.Dependencies.Select(d => d.ToInfo()).ToDictionary(d => $"{d.Determinant}->{d.Target}");
+        Assert.IsTrue(info["Education->EducationNum"].Complete, "every education fixes its number");
+        Assert.AreEqual(2, info["Relationship->Sex"].Values, "Husband and Wife fix sex (one Husband in 1,200 recorded Female is an exception); Single does not");
+        Assert.IsFalse(info["Relationship->Sex"].Complete);
+        Assert.AreEqual(60, info["Date->Year"].Values, "each of the 60 months fixes its year");
+
+        var relationship = (CategoricalColumn)encoder.Columns[3];
+        var sex = (CategoricalColumn)encoder.Columns[4];
+        var rule = encoder.Dependencies.Single(d => d.TargetName == "Sex");
+        var fixes = rule.Keys.Zip(rule.Values).ToDictionary(p => relationship.LevelName((int)p.First), p => sex.LevelName((int)p.Second));
+        Assert.AreEqual("Male", fixes["Husband"]);
+        Assert.AreEqual("Female", fixes["Wife"]);
+
+        // A column is final before it fixes another: every dependency that changes a column comes before any it fixes.
+        var fixedSoFar = new HashSet<int>();
+        foreach (var d in encoder.Dependencies)
+        {
+            Assert.IsFalse(fixedSoFar.Contains(d.Target), $"{d.TargetName} is changed after it fixed another column");
+            fixedSoFar.Add(d.Determinant);
+        }
+    }
+
+    /// <summary>A determinant X and a target T built row by row: (X value, T value, rows).</summary>
+    private static TabularEncoder FittedPairs(params (string X, string T, int Rows)[] groups)
+    {
+        var x = groups.SelectMany(g => Enumerable.Repeat(g.X.AsMemory(), g.Rows)).ToArray();
+        var t = groups.SelectMany(g => Enumerable.Repeat(g.T.AsMemory(), g.Rows)).ToArray();
+        return Fitted(new TestTables.ArrayView([("X", TextDataViewType.Instance, x), ("T", TextDataViewType.Instance, t)]));
+    }
+
+    private static string[] RuleKeys(TabularEncoder encoder) =>
+        encoder.Dependencies.Where(d => d.DeterminantName == "X").SelectMany(d => d.Keys.Select(k => ((CategoricalColumn)encoder.Columns[0]).LevelName((int)k))).Order().ToArray();
+
+    [TestMethod]
+    public void ChanceAgreementsAndThinSupportMakeNoRule()
+    {
+        var encoder = FittedPairs(
+            ("few", "rare", 9),          // 9 rows agree: fewer than the 10 a rule needs
+            ("common", "usual", 40),     // 40 rows agree on a value 77 % of rows hold: 0.77^40 is not small enough
+            ("real", "scarce", 40),      // 40 rows agree on a value 2 % of rows hold: a rule
+            ("other", "usual", 1500),
+            ("other", "rare", 411));
+        CollectionAssert.AreEqual(new[] { "real" }, RuleKeys(encoder));
+    }
+
+    [TestMethod]
+    public void ARuleAllowsOneExceptionInAHundredRows()
+    {
+        // 200 rows of "a" with T = "one", but for 2 (1 %): kept; with 3 exceptions: not.
+        (string, string, int)[] rest = [("b", "two", 450), ("b", "three", 450), ("c", "two", 450), ("c", "three", 450)];
+        var kept = FittedPairs([("a", "one", 198), ("a", "two", 2), .. rest]);
+        CollectionAssert.AreEqual(new[] { "a" }, RuleKeys(kept));
+        var broken = FittedPairs([("a", "one", 197), ("a", "two", 3), .. rest]);
+        CollectionAssert.AreEqual(Array.Empty<string>(), RuleKeys(broken));
+    }
+
+    [TestMethod]
+    public void OptionsOffFindNone()
+    {
+        var ml = new MLContext(1);
+        var data = Linked(ml, 600, seed: 2);
+        var options = new GanTrainer.Options { Epochs = 1, BatchSize = 100, NoiseDimension = 4, GeneratorLayers = [8], DiscriminatorLayers = [8], Seed = 1, ExactDependencies = false };
+        using var off = ml.Gan().Train(options).Fit(data);
+        Assert.AreEqual(0, off.Dependencies.Count);
+        var classic = GanTrainer.Options.Classic();
+        Assert.IsFalse(classic.ExactDependencies);
+        Assert.IsTrue(new GanTrainer.Options().ExactDependencies, "on by default");
+    }
+
+    /// <summary>Rows that break one of the table's rules, of <paramref name="rows"/>.</summary>
+    private static int Broken(IDataView rows)
+    {
+        var code = TestTables.Column(rows, "Code").Cast<float>().ToArray();
+        var education = TestTables.Column(rows, "Education").Cast<string>().ToArray();
+        var number = TestTables.Column(rows, "EducationNum").Cast<float>().ToArray();
+        var relationship = TestTables.Column(rows, "Relationship").Cast<string>().ToArray();
+        var sex = TestTables.Column(rows, "Sex").Cast<string>().ToArray();
+        var year = TestTables.Column(rows, "Year").Cast<int>().ToArray();
+        var month = TestTables.Column(rows, "Month").Cast<int>().ToArray();
+        var date = TestTables.Column(rows, "Date").Cast<double>().ToArray();
+        int broken = 0;
+        for (int r = 0; r < education.Length; r++)
+        {
+            int e = Array.IndexOf(s_education, education[r]);
+            bool ok = s_educationNum[e] == number[r] && s_educationNum[e] / 10f + 0.01f == code[r]
+                && (relationship[r] != "Husband" || sex[r] == "Male") && (relationship[r] != "Wife" || sex[r] == "Female")
+                && year[r] == (int)Math.Floor(date[r]) && month[r] == 1 + (int)Math.Round((date[r] - year[r]) * 12);
+            if (!ok) broken++;
+        }
+        return broken;
+    }
+
+    [TestMethod]
+    public void EveryGeneratedRowObeysTheRulesInDotNetAndInTheGraphAlsoAfterALoad()
+    {
+        var ml = new MLContext(1);
+        var data = Linked(ml, 2000, seed: 3);
+        var options = new GanTrainer.Options { Epochs = 2, BatchSize = 100, NoiseDimension = 8, GeneratorLayers = [32], DiscriminatorLayers = [32], Seed = 4 };
+        using var model = ml.Gan().Train(options).Fit(data);
+        Assert.AreEqual(6, model.Dependencies.Count);
+        options.ExactDependencies = false;
+        using var bare = ml.Gan().Train(options).Fit(data);
+
+        int bareBroken = Broken(bare.Generate(5000, seed: 5));
+        Console.WriteLine($"rows breaking a rule: {bareBroken} of 5,000 without dependencies");
+        Assert.IsGreaterThan(100, bareBroken, "two epochs teach a generator few of the rules: without dependencies many rows break one");
+        Assert.AreEqual(0, Broken(model.Generate(20_000, seed: 5)), "with them, none (the exported graph generates these rows)");
+
+        // The .NET decoder applies them as the graph does: the same categories, the same numbers.
+        var m = model.Model;
+        int rows = 2000;
+        var (noise, uniforms) = TestTables.Inputs(seed: 6, rows, m.NoiseDimension, m.Signature.UniformsPerRow, m.Training.NoisePrior);
+        var reference = m.GenerateWithTorch(noise, uniforms, rows, m.Training.CategorySampling);
+        using var scorer = OnnxScorer.Create(m.ScoringGraph, m.Signature, m.Encoder, new GanScoringOptions());
+        var onnx = new DecodedRows(m.Encoder, rows);
+        var (draws, condition) = m.Signature.PrepareRows(uniforms, rows);
+        scorer.Run(noise, condition, draws, rows, onnx, 0);
+        foreach (var d in m.Encoder.Dependencies)
+        {
+            Assert.IsTrue(d.HoldsIn(reference, m.Encoder.Columns, rows), $"{d.DeterminantName} -> {d.TargetName} in .NET");
+            Assert.IsTrue(d.HoldsIn(onnx, m.Encoder.Columns, rows), $"{d.DeterminantName} -> {d.TargetName} in the graph");
+        }
+        for (int c = 0; c < m.Encoder.Columns.Count; c++)
+        {
+            if (m.Encoder.Columns[c] is CategoricalColumn)
+                CollectionAssert.AreEqual(reference.Levels(c), onnx.Levels(c), m.Encoder.Columns[c].Name);
+        }
+
+        // Saved and loaded, as a model zip and as a bare graph: the same rules, the same rows.
+        string folder = Directory.CreateTempSubdirectory("gan-dependencies-").FullName;
+        try
+        {
+            string zip = Path.Combine(folder, "m.zip"), graph = Path.Combine(folder, "m.onnx");
+            model.Save(zip);
+            model.SaveAsOnnx(graph);
+            using var fromZip = ml.Gan().LoadModel(zip);
+            using var fromGraph = ml.Gan().LoadOnnx(graph);
+            foreach (var loaded in new[] { fromZip, fromGraph })
+            {
+                CollectionAssert.AreEqual(model.Dependencies.ToArray(), loaded.Dependencies.ToArray());
+                CollectionAssert.AreEqual(TestTables.Column(model.Generate(300, seed: 8), "Sex"), TestTables.Column(loaded.Generate(300, seed: 8), "Sex"));
+                CollectionAssert.AreEqual(TestTables.Column(model.Generate(300, seed: 8), "EducationNum"), TestTables.Column(loaded.Generate(300, seed: 8), "EducationNum"));
+            }
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+}
