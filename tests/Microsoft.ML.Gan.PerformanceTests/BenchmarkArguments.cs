@@ -46,7 +46,8 @@ internal sealed class BenchmarkArguments
           --compare-batchnorm  quality: also evaluate rows generated in training mode (batch statistics).
           --compare-argmax     quality: also evaluate rows whose categories are the argmax (the ArgMax ONNX graph).
           --compare-unmapped   quality: also evaluate the same model without its numeric maps, and without any marginal
-                               calibration (shares and maps: what ExactMarginals = false generates).
+                               calibration (shares and maps), both without column dependencies (what ExactMarginals =
+                               ExactDependencies = false generates).
           --compare-dependencies quality: also evaluate the same generator without its column dependencies, its
                                marginals calibrated again without them (what ExactDependencies = false generates).
           --numbers-as-single  quality: load Adult's integer columns as Single, as many ML.NET samples load tables.

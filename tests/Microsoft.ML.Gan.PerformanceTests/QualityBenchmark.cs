@@ -110,7 +110,7 @@ internal static class QualityBenchmark
 
         if (arguments.CompareUnmapped && model.Options.ExactMarginals)
         {
-            foreach (var (label, keepShares) in new[] { ("the same model without its numeric maps (shares still calibrated)", true), ("the same model without any marginal calibration (ExactMarginals = false)", false) })
+            foreach (var (label, keepShares) in new[] { ("the same model without its numeric maps or dependencies (shares still calibrated)", true), ("the same model without any calibration or dependencies (ExactMarginals = ExactDependencies = false)", false) })
             {
                 Console.WriteLine($"Generating the same number of rows from {label} and evaluating ...");
                 using var uncalibrated = new GanTransformer(ml, WithoutCalibration(model.Model, keepShares), null);
@@ -224,14 +224,20 @@ internal static class QualityBenchmark
     /// A copy of the model (its own weights) whose numeric columns decode without their marginal maps, and, unless
     /// <paramref name="keepShares"/>, whose heads have no logit biases: what the generator makes on its own.
     /// </summary>
-    private static GanModel WithoutCalibration(GanModel model, bool keepShares)
+    private static GanModel WithoutCalibration(GanModel model, bool keepShares) => Stripped(model, state =>
+    {
+        state.MarginalGenerated = state.MarginalQuantiles = state.MarginalValues = state.MarginalCumulative = null;
+        if (!keepShares) state.LogitBiases = null;
+    });
+
+    /// <summary>A copy of <paramref name="model"/> whose columns' states <paramref name="strip"/> has edited, without column dependencies.</summary>
+    private static GanModel Stripped(GanModel model, Action<ColumnState> strip)
     {
         var copy = model.Copy();
         var columns = copy.Encoder.Columns.Select(c =>
         {
             var state = c.ToState();
-            state.MarginalGenerated = state.MarginalQuantiles = state.MarginalValues = state.MarginalCumulative = null;
-            if (!keepShares) state.LogitBiases = null;
+            strip(state);
             return c.Kind.Restore(state);
         }).ToArray();
         return new GanModel(new TabularEncoder(columns), copy.Training, copy.Generator, copy.History, copy.TrainingRows, copy.SelectedEpoch);
@@ -243,15 +249,11 @@ internal static class QualityBenchmark
     /// </summary>
     private static GanModel WithoutDependencies(GanModel model, int seed)
     {
-        var copy = model.Copy();
-        var columns = copy.Encoder.Columns.Select(c =>
+        var bare = Stripped(model, state =>
         {
-            var state = c.ToState();
             state.MarginalGenerated = null; // the training side of each map stays, to be calibrated again
             state.LogitBiases = null;
-            return c.Kind.Restore(state);
-        }).ToArray();
-        var bare = new GanModel(new TabularEncoder(columns), copy.Training, copy.Generator, copy.History, copy.TrainingRows, copy.SelectedEpoch);
+        });
         if (!model.Training.ExactMarginals) return bare;
         return MarginalCalibration.Run(bare, model.Training.Seed ?? seed, () => { }); // shares bare's generator: bare is not disposed
     }

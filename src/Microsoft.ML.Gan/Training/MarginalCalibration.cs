@@ -13,7 +13,9 @@ namespace Microsoft.ML.Gan.Training;
 /// that the generated shares (counted after the column dependencies have set their targets) come out as the training shares (a few rounds of a multiplicative correction, each
 /// adding log(training share ÷ generated share));</item>
 /// <item>numbers: each mapped numeric column's values before the map, with the missing rate as now generated, give the
-/// generator's own quantiles (<see cref="MarginalMap"/>).</item>
+/// generator's own quantiles (<see cref="MarginalMap"/>);</item>
+/// <item>with column dependencies, the shares again, maps in place: a rule keyed on a number fires as often as the
+/// mapped number holds its keys.</item>
 /// </list>
 /// </summary>
 internal static class MarginalCalibration
@@ -54,44 +56,7 @@ internal static class MarginalCalibration
         }
 
         var sampling = model.Training.CategorySampling;
-        for (int round = 0; round < ShareRounds; round++)
-        {
-            checkAlive();
-            // The rows as generation decodes them, dependencies applied: a category that a rule sets counts as generated.
-            var current = encoder.WithColumns(columns);
-            var decoded = new DecodedRows(current, rows);
-            current.Decode(output, draws, rows, sampling, decoded);
-            for (int c = 0; c < columns.Length; c++)
-            {
-                switch (columns[c])
-                {
-                    case CategoricalColumn categorical:
-                    {
-                        var generated = new long[categorical.LevelCount];
-                        foreach (int level in decoded.Levels(c)) generated[level]++;
-                        double total = categorical.LevelCounts.Sum();
-                        var biases = (float[]?)categorical.LogitBiases?.Clone() ?? new float[categorical.LevelCount];
-                        for (int l = 0; l < biases.Length; l++)
-                        {
-                            double share = (generated[l] + 0.5) / (rows + 0.5 * biases.Length);
-                            biases[l] = Moved(biases[l], Math.Log(categorical.LevelCounts[l] / total / share));
-                        }
-                        columns[c] = categorical.WithLogitBiases(biases);
-                        break;
-                    }
-                    case NumericColumn { HasMissing: true } numeric:
-                    {
-                        long missing = decoded.Numbers(c).Count(double.IsNaN);
-                        double target = (double)numeric.MissingCount / numeric.RowCount, share = (missing + 0.5) / (rows + 1.0);
-                        var biases = (float[]?)numeric.MissingBiases?.Clone() ?? new float[2];
-                        biases[1] = Moved(biases[1], Logit(target) - Logit(share));
-                        columns[c] = numeric.WithMissingBiases(biases);
-                        break;
-                    }
-                }
-            }
-        }
-
+        CorrectShares();
         for (int c = 0; c < columns.Length; c++)
         {
             if (columns[c] is not NumericColumn { Marginal: not null } numeric) continue;
@@ -103,7 +68,51 @@ internal static class MarginalCalibration
                     draws.AsSpan(r * encoder.DrawCount + drawOffset, numeric.DrawCount), sampling);
             columns[c] = numeric.WithGeneratedMarginal(values);
         }
+        // A dependency on a number fires as often as the mapped number holds its keys: the shares it sets move with
+        // the maps, so they are corrected again with the maps in place.
+        if (encoder.Dependencies.Count > 0) CorrectShares();
         return new GanModel(encoder.WithColumns(columns), model.Training, model.Generator, model.History, model.TrainingRows, model.SelectedEpoch);
+
+        void CorrectShares()
+        {
+            for (int round = 0; round < ShareRounds; round++)
+            {
+                checkAlive();
+                // The rows as generation decodes them, dependencies applied: a category that a rule sets counts as generated.
+                var current = encoder.WithColumns(columns);
+                var decoded = new DecodedRows(current, rows);
+                current.Decode(output, draws, rows, sampling, decoded);
+                for (int c = 0; c < columns.Length; c++)
+                {
+                    switch (columns[c])
+                    {
+                        case CategoricalColumn categorical:
+                        {
+                            var generated = new long[categorical.LevelCount];
+                            foreach (int level in decoded.Levels(c)) generated[level]++;
+                            double total = categorical.LevelCounts.Sum();
+                            var biases = (float[]?)categorical.LogitBiases?.Clone() ?? new float[categorical.LevelCount];
+                            for (int l = 0; l < biases.Length; l++)
+                            {
+                                double share = (generated[l] + 0.5) / (rows + 0.5 * biases.Length);
+                                biases[l] = Moved(biases[l], Math.Log(categorical.LevelCounts[l] / total / share));
+                            }
+                            columns[c] = categorical.WithLogitBiases(biases);
+                            break;
+                        }
+                        case NumericColumn { HasMissing: true } numeric:
+                        {
+                            long missing = decoded.Numbers(c).Count(double.IsNaN);
+                            double target = (double)numeric.MissingCount / numeric.RowCount, share = (missing + 0.5) / (rows + 1.0);
+                            var biases = (float[]?)numeric.MissingBiases?.Clone() ?? new float[2];
+                            biases[1] = Moved(biases[1], Logit(target) - Logit(share));
+                            columns[c] = numeric.WithMissingBiases(biases);
+                            break;
+                        }
+                    }
+                }
+            }
+        }
     }
 
     private static double Logit(double p) => Math.Log(p / (1 - p));

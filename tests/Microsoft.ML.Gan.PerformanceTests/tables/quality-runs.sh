@@ -2,9 +2,10 @@
 # Runs the quality benchmark on several tables and seeds, a few processes at a time (one libtorch thread each, so
 # they do not spin against each other), writes each run's figures and report to OUT, then prints the mean ± sd.
 # Usage: quality-runs.sh OUT [--tables "adult SLID Arrests txhousing airquality"] [--seeds "1 2 3"] [--jobs 2]
-#                            [--tables-dir DIR] [-- any quality option, e.g. --epochs 100 --set Pac=5]
+#                            [--tables-dir DIR] [--save-models] [-- any quality option, e.g. --epochs 100 --set Pac=5]
 # Tables other than Adult are read from DIR (default ../tables beside the repository root; written by
-# export-r-tables.sh); Adult from ../shared/data as the benchmark finds it. Each table's efficacy label:
+# export-r-tables.sh); Adult from ../shared/data as the benchmark finds it. --save-models keeps each trained model as
+# OUT/TABLE-SEED.zip (for later runs with --model). Each table's efficacy label:
 #   adult income (binary), SLID wages (numeric), Arrests released (binary), txhousing median (numeric),
 #   airquality Ozone (numeric).
 set -euo pipefail
@@ -16,6 +17,7 @@ tables="adult SLID Arrests txhousing airquality"
 seeds="1 2 3"
 jobs=2
 dir="$root/../tables"
+save=0
 extra=()
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -23,6 +25,7 @@ while [ $# -gt 0 ]; do
     --seeds) seeds="$2"; shift 2 ;;
     --jobs) jobs="$2"; shift 2 ;;
     --tables-dir) dir="$2"; shift 2 ;;
+    --save-models) save=1; shift ;;
     --) shift; extra=("$@"); break ;;
     *) echo "unknown option $1" >&2; exit 1 ;;
   esac
@@ -43,6 +46,7 @@ for t in $tables; do
   for s in $seeds; do
     table=()
     [ "$t" != adult ] && table=(--table "$dir/$t.csv" --label "${label[$t]}")
+    [ "$save" = 1 ] && table+=(--save-model "$out/$t-$s.zip")
     commands+=("OMP_NUM_THREADS=1 dotnet $(printf '%q ' "$dll" quality "${table[@]}" --seed "$s" --threads 1 --json "$out/$t-$s.json" "${extra[@]}") > $(printf '%q' "$out/$t-$s.txt") 2>&1 || echo \"failed: $t seed $s (see $out/$t-$s.txt)\"")
   done
 done
