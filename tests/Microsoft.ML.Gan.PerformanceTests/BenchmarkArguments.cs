@@ -53,7 +53,7 @@ internal sealed class BenchmarkArguments
           --numbers-as-single  quality: load Adult's integer columns as Single, as many ML.NET samples load tables.
           --transform-rows <n> generate: rows of the Transform comparison (default 100,000).
           --model <path>       generate/memory/quality: load this model (zip or .onnx) instead of training one.
-          --save-model <path>  train/generate/memory: save the model trained here.
+          --save-model <path>  train/generate/memory/quality: save the model trained here.
           --seed <n>           seed of training and generation (default 1; generation uses seed 7).
           --threads <n>        libtorch's intra-op threads (default: TorchSharp's choice; while training, the
                                library's automatic count). Training takes it as Options.TrainingThreads.

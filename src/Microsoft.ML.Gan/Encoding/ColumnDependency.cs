@@ -6,9 +6,10 @@ namespace Microsoft.ML.Gan.Encoding;
 /// A rule the training rows obey: where the <see cref="Determinant"/> column holds one of <see cref="Keys"/>, the
 /// <see cref="Target"/> column holds the matching entry of <see cref="Values"/> (education "Bachelors" fixes
 /// education-num 13; relationship "Husband" fixes sex "Male"; a date fixes its year), in every training row but at most
-/// <see cref="ExceptionShare"/> of those holding the key. Generated rows are made to obey it, without exception, after decoding, in .NET (<see cref="Apply"/>) and in the exported graph (<see cref="AddOnnx"/>), so that a
-/// combination the data never have is never generated. Where the determinant holds another value the target keeps
-/// the generator's own value.
+/// <see cref="ExceptionShare"/> of those holding the key. Generated rows obey it without exception: after decoding,
+/// in .NET (<see cref="Apply"/>) and in the exported graph (<see cref="AddOnnx"/>), the target is set where the
+/// determinant holds a key, so that a combination the data (all but never) have is never generated. Where the
+/// determinant holds another value the target keeps the generator's own value.
 /// </summary>
 /// <remarks>
 /// Keys and values are in the columns' decoded domain: a categorical column's category index, a numeric column's value
