@@ -369,7 +369,8 @@ internal sealed record QualityRow(string Generation, double Quality, double Shap
         static string Values(IEnumerable<ValueGiveaway> values) => string.Join("; ", values.Select(v => $"{v.Value} {Share(v.SyntheticShare)} vs {Share(v.RealShare)}"));
         var lines = g.Columns.Take(6).Select(c =>
             $"{c.Column,-16} AUC alone {Format.F(c.DetectionAuc, 3)}" + (c.UnseenValueShare > 0 ? $"; unseen values {Share(c.UnseenValueShare)}" : "")
-            + $"; too often: {Values(c.OverGenerated.Take(2))}; too rarely: {Values(c.UnderGenerated.Take(2))}").ToList();
+            + (c.OverGenerated.Count > 0 ? $"; too often: {Values(c.OverGenerated.Take(2))}" : "")
+            + (c.UnderGenerated.Count > 0 ? $"; too rarely: {Values(c.UnderGenerated.Take(2))}" : "")).ToList();
         lines.AddRange(g.Pairs.Select(p => $"{p.First} x {p.Second}: AUC {Format.F(p.DetectionAuc, 3)}, gain {Format.F(p.Gain, 3)}"
             + (p.UnseenCombinations.Count > 0 ? "; never in the real rows: " + Values(p.UnseenCombinations) : "")));
         return lines;
