@@ -100,6 +100,9 @@ static int Run(Settings settings)
             : $"range {column.Minimum:G6} to {column.Maximum:G6}";
         Console.WriteLine($"  {column.Name.PadRight(nameWidth)}{column.Type,-9}{shape}, missing {column.MissingRate:P1}");
     }
+    Console.WriteLine(model.Dependencies.Count == 0
+        ? "Rules between columns that every generated row keeps: none found."
+        : $"Rules between columns that every generated row keeps: {string.Join("; ", model.Dependencies)}.");
     Console.WriteLine();
 
     long rows = settings.Rows ?? model.TrainingRowCount;
