@@ -55,7 +55,6 @@ internal sealed class ColumnDependency
         }
         DeterminantName = columns[determinant].Name;
         TargetName = columns[target].Name;
-        DeterminantValueCount = columns[determinant] is CategoricalColumn c ? c.LevelCount : -1;
     }
 
     /// <summary>The determinant's column index in the encoder.</summary>
@@ -73,12 +72,9 @@ internal sealed class ColumnDependency
     public string DeterminantName { get; }
     public string TargetName { get; }
 
-    /// <summary>A categorical determinant's category count; -1 for a numeric one.</summary>
-    private int DeterminantValueCount { get; }
-
     /// <summary>What users see of it.</summary>
     public GanColumnDependency ToInfo() =>
-        new(DeterminantName, TargetName, Keys.Length, DeterminantValueCount >= 0 && Keys.Length == DeterminantValueCount);
+        new(DeterminantName, TargetName, Keys.Length, Complete: _byLevel is not null && Keys.Length == _byLevel.Length);
 
     /// <summary>The key index that <paramref name="buffer"/>'s row <paramref name="row"/> matches, or -1.</summary>
     private int KeyOf(Array buffer, int row, NumericKind? kind)
@@ -224,9 +220,8 @@ internal sealed class ColumnDependency
     /// The dependencies the training rows show (see the class remarks): for every column A with at most
     /// <see cref="MaximumKeys"/> values and every other column B, the values of A whose rows (at least
     /// <see cref="MinimumSupport"/>) all hold one value of B, but for at most <see cref="ExceptionShare"/> of them, with
-    /// an agreement too strong to be chance (<see cref="ChanceLimit"/>). Two passes over the rows per pair of columns:
-    /// a majority vote per value of A, then its exceptions counted; a pair is left as soon as no value of A can make a
-    /// rule, so unrelated columns cost a few thousand rows, not the table.
+    /// an agreement too strong to be chance (<see cref="ChanceLimit"/>); at most two passes over the rows per pair
+    /// (<see cref="Rules"/>), and unrelated columns cost a few thousand rows, not the table.
     /// Kept in order of the rows they cover, each only when it does not close a cycle (education fixes education-num
     /// and education-num fixes education: one is kept), then ordered so that a column is final before it fixes another.
     /// </summary>
@@ -235,81 +230,22 @@ internal sealed class ColumnDependency
     {
         int n = columns.Count;
         var counts = codes.Select(c => Counts(c.Codes, c.Values.Length)).ToArray();
-        var candidates = new List<(int A, int B, double[] Keys, double[] Values, long Covered)>();
-        const int Chunk = 1 << 16;
+        var candidates = new List<Candidate>();
         for (int a = 0; a < n; a++)
         {
-            int ka = codes[a].Values.Length;
-            if (ka < 2 || ka > MaximumKeys) continue;
-            var ca = codes[a].Codes;
+            if (codes[a].Values.Length < 2 || codes[a].Values.Length > MaximumKeys) continue;
             for (int b = 0; b < n; b++)
             {
                 if (b == a || codes[b].Values.Length < 2) continue;
                 checkAlive();
-                var cb = codes[b].Codes;
-                // The exceptions each value of A may have; -1 once it has more (or it has too few rows, or is missing).
-                var allowed = new long[ka];
-                int open = 0;
-                for (int v = 0; v < ka; v++)
-                {
-                    bool useful = counts[a][v] >= MinimumSupport && !double.IsNaN(codes[a].Values[v]);
-                    allowed[v] = useful ? (long)Math.Floor(ExceptionShare * counts[a][v]) : -1;
-                    if (useful) open++;
-                }
-                // Each value of A's most common value of B, by a majority vote (Boyer-Moore). Every decrement of a vote
-                // pairs two rows of different values of B, at least one of them not the winner: a value of A with more
-                // decrements than allowed exceptions cannot make a rule, and a pair with no value left is dropped.
-                var vote = new int[ka];
-                var votes = new long[ka];
-                var against = new long[ka];
-                for (int start = 0; start < rows && open > 0; start += Chunk)
-                {
-                    int end = Math.Min(rows, start + Chunk);
-                    for (int r = start; r < end; r++)
-                    {
-                        int v = ca[r];
-                        if (allowed[v] < 0) continue;
-                        if (votes[v] == 0) { vote[v] = cb[r]; votes[v] = 1; }
-                        else if (vote[v] == cb[r]) votes[v]++;
-                        else
-                        {
-                            votes[v]--;
-                            if (++against[v] > allowed[v]) { allowed[v] = -1; open--; }
-                        }
-                    }
-                }
-                // Then the exceptions to each vote, counted.
-                for (int start = 0; start < rows && open > 0; start += Chunk)
-                {
-                    int end = Math.Min(rows, start + Chunk);
-                    for (int r = start; r < end; r++)
-                    {
-                        int v = ca[r];
-                        if (allowed[v] >= 0 && vote[v] != cb[r] && --allowed[v] < 0) open--;
-                    }
-                }
-                if (open == 0) continue;
-                var keys = new List<double>();
-                var values = new List<double>();
-                long covered = 0;
-                foreach (int v in Enumerable.Range(0, ka).OrderBy(v => codes[a].Values[v]))
-                {
-                    if (allowed[v] < 0) continue;
-                    int w = vote[v];
-                    long rowsOfV = counts[a][v], exceptions = (long)Math.Floor(ExceptionShare * rowsOfV) - allowed[v];
-                    if (double.IsNaN(codes[b].Values[w]) || LogChance(rowsOfV, exceptions, (double)counts[b][w] / rows) > Math.Log(ChanceLimit)) continue;
-                    keys.Add(codes[a].Values[v]);
-                    values.Add(codes[b].Values[w]);
-                    covered += rowsOfV;
-                }
-                if (keys.Count > 0) candidates.Add((a, b, keys.ToArray(), values.ToArray(), covered));
+                if (Rules(a, b, codes, counts, rows) is { } found) candidates.Add(found);
             }
         }
 
         // Keep the strongest first; an edge that would close a cycle of fixing is left out.
         var edges = new List<int>[n];
         for (int c = 0; c < n; c++) edges[c] = [];
-        var kept = new List<(int A, int B, double[] Keys, double[] Values, long Covered)>();
+        var kept = new List<Candidate>();
         foreach (var d in candidates.OrderByDescending(d => d.Covered).ThenBy(d => d.A).ThenBy(d => d.B))
         {
             if (kept.Count == MaximumDependencies) break;
@@ -321,6 +257,78 @@ internal sealed class ColumnDependency
         return kept.OrderBy(d => rank[d.A]).ThenBy(d => d.A).ThenBy(d => d.B)
             .Select(d => new ColumnDependency(d.A, d.B, d.Keys, d.Values, columns)).ToArray();
     }
+
+    /// <summary>The rules column <paramref name="a"/> makes for column <paramref name="b"/>, with the training rows they cover.</summary>
+    private sealed record Candidate(int A, int B, double[] Keys, double[] Values, long Covered);
+
+    /// <summary>
+    /// The values of column <paramref name="a"/> that fix column <paramref name="b"/> (see <see cref="Find"/>), or null.
+    /// Two passes over the rows: a majority vote per value of A, then its exceptions counted; a value of A leaves as
+    /// soon as it has more exceptions than allowed, and the pair as soon as no value is left.
+    /// </summary>
+    private static Candidate? Rules(int a, int b, IReadOnlyList<(int[] Codes, double[] Values)> codes, long[][] counts, int rows)
+    {
+        const int Chunk = 1 << 16;
+        var (ca, cb) = (codes[a].Codes, codes[b].Codes);
+        int ka = codes[a].Values.Length;
+        // The exceptions each value of A may still have; -1 once it has more (or it has too few rows, or is missing).
+        var allowed = new long[ka];
+        int open = 0;
+        for (int v = 0; v < ka; v++)
+        {
+            bool useful = counts[a][v] >= MinimumSupport && !double.IsNaN(codes[a].Values[v]);
+            allowed[v] = useful ? Allowed(counts[a][v]) : -1;
+            if (useful) open++;
+        }
+        // Each value of A's most common value of B, by a majority vote (Boyer-Moore). Every decrement of a vote pairs
+        // two rows of different values of B, at least one of them not the winner: a value of A with more decrements
+        // than allowed exceptions cannot make a rule.
+        var vote = new int[ka];
+        var votes = new long[ka];
+        var against = new long[ka];
+        for (int start = 0; start < rows && open > 0; start += Chunk)
+        {
+            for (int r = start, end = Math.Min(rows, start + Chunk); r < end; r++)
+            {
+                int v = ca[r];
+                if (allowed[v] < 0) continue;
+                if (votes[v] == 0) { vote[v] = cb[r]; votes[v] = 1; }
+                else if (vote[v] == cb[r]) votes[v]++;
+                else
+                {
+                    votes[v]--;
+                    if (++against[v] > allowed[v]) { allowed[v] = -1; open--; }
+                }
+            }
+        }
+        // Then the exceptions to each vote, counted.
+        for (int start = 0; start < rows && open > 0; start += Chunk)
+        {
+            for (int r = start, end = Math.Min(rows, start + Chunk); r < end; r++)
+            {
+                int v = ca[r];
+                if (allowed[v] >= 0 && vote[v] != cb[r] && --allowed[v] < 0) open--;
+            }
+        }
+        if (open == 0) return null;
+
+        var keys = new List<double>();
+        var values = new List<double>();
+        long covered = 0;
+        foreach (int v in Enumerable.Range(0, ka).Where(v => allowed[v] >= 0).OrderBy(v => codes[a].Values[v]))
+        {
+            int w = vote[v];
+            long exceptions = Allowed(counts[a][v]) - allowed[v];
+            if (double.IsNaN(codes[b].Values[w]) || LogChance(counts[a][v], exceptions, (double)counts[b][w] / rows) > Math.Log(ChanceLimit)) continue;
+            keys.Add(codes[a].Values[v]);
+            values.Add(codes[b].Values[w]);
+            covered += counts[a][v];
+        }
+        return keys.Count > 0 ? new Candidate(a, b, keys.ToArray(), values.ToArray(), covered) : null;
+    }
+
+    /// <summary>The exceptions a rule allows among <paramref name="rows"/> rows.</summary>
+    private static long Allowed(long rows) => (long)Math.Floor(ExceptionShare * rows);
 
     /// <summary>
     /// The log of the chance that <paramref name="n"/> rows drawn at random, each holding a value with probability
