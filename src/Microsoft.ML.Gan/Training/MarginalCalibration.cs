@@ -56,6 +56,7 @@ internal static class MarginalCalibration
         }
 
         var sampling = model.Training.CategorySampling;
+        var decoded = new DecodedRows(encoder, rows); // the same buffers every round: recalibrated columns decode to the same types
         CorrectShares();
         for (int c = 0; c < columns.Length; c++)
         {
@@ -79,9 +80,7 @@ internal static class MarginalCalibration
             {
                 checkAlive();
                 // The rows as generation decodes them, dependencies applied: a category that a rule sets counts as generated.
-                var current = encoder.WithColumns(columns);
-                var decoded = new DecodedRows(current, rows);
-                current.Decode(output, draws, rows, sampling, decoded);
+                encoder.WithColumns(columns).Decode(output, draws, rows, sampling, decoded);
                 for (int c = 0; c < columns.Length; c++)
                 {
                     switch (columns[c])
