@@ -161,6 +161,19 @@ public sealed partial class GanTrainer
         /// </summary>
         public bool ExactDependencies { get; set; } = Defaults.ExactDependencies;
 
+        /// <summary>
+        /// Whether generated rows pass a density-ratio filter. After training (and calibration), a small classifier
+        /// learns to tell training rows from as many generated rows (at most 50,000 of each, a fifth held out to stop
+        /// it before it learns the training rows themselves); its logit estimates how much more often the data have a
+        /// row than the generator makes it, and a generated row is kept with a probability that grows with it (1 for
+        /// the 5 % of rows it finds most real): discriminator rejection sampling. Rows the generator over-produces are
+        /// thinned out, in .NET and in the exported graph (an output "KeepProbability"; see <see cref="GanTransformer.SaveAsOnnx(string, CategorySampling?)"/>).
+        /// Generation then makes about 1 ÷ <see cref="GanTransformer.FilterKeepRate"/> candidate rows a row.
+        /// <see cref="GanTransformer.Transform"/> scores every noise row and applies no filter. Default false;
+        /// <see cref="Classic"/> sets it false.
+        /// </summary>
+        public bool DensityRatioFilter { get; set; } = Defaults.DensityRatioFilter;
+
         /// <summary>Most Gaussian modes per numeric column in mode-specific normalisation (modes under 0.5 % weight are dropped). Default 10.</summary>
         public int MaximumModes { get; set; } = Defaults.MaximumModes;
 
@@ -255,6 +268,7 @@ public sealed partial class GanTrainer
             DiscriminatorWeightDecay = 0,
             ExactMarginals = false,
             ExactDependencies = false,
+            DensityRatioFilter = false,
             MinimumEpochSteps = 1,
         };
 

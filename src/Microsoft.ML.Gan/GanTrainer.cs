@@ -74,6 +74,22 @@ public sealed partial class GanTrainer : IEstimator<GanTransformer>
             catch { model.Dispose(); throw; } // cancelled: no model, and its weights freed
             channel.Info(MessageSensitivity.None, $"Calibrated the columns' shares, missing rates and numeric distributions onto the training ones in {clock.Elapsed.TotalSeconds:F1} s.");
         }
+        if (_options.DensityRatioFilter)
+        {
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            try
+            {
+                var (real, count) = encoder.ReadRows(input, DensityRatioTraining.MaximumRows, seed, CheckAlive);
+                var result = DensityRatioTraining.Run(model, real, count, seed, CheckAlive);
+                model = model.WithFilter(result.Filter);
+                // The rows the filter keeps are calibrated onto the training marginals in turn.
+                if (_options.ExactMarginals) model = MarginalCalibration.Run(model, seed, CheckAlive);
+                channel.Info(MessageSensitivity.None,
+                    $"Trained the density-ratio filter in {clock.Elapsed.TotalSeconds:F1} s ({result.Epochs} epochs): its classifier tells held-out training rows " +
+                    $"from generated ones with AUC {result.HeldOutAuc:F3}; it keeps {model.Filter!.Acceptance:P0} of the generated rows.");
+            }
+            catch { model.Dispose(); throw; }
+        }
         return new GanTransformer(_ml, model, _options.Scoring);
     }
 
@@ -148,10 +164,11 @@ public sealed partial class GanTrainer : IEstimator<GanTransformer>
             throw new ArgumentOutOfRangeException(nameof(name),
                 $"Column '{name}' has a name that is empty, only white space or holds control characters: ML.NET's model files cannot carry it. " +
                 "Rename the column (for example with mlContext.Transforms.CopyColumns) before training.");
-        var reserved = GeneratorSignature.ReservedNames(_options.NoiseColumnName);
+        var reserved = GeneratorSignature.ReservedNames(_options.NoiseColumnName, _options.DensityRatioFilter);
         if (reserved.Contains(name))
             throw new ArgumentOutOfRangeException(nameof(name),
                 $"Column '{name}' has the name of an input of the generator ('{reserved[0]}' takes the noise, '{reserved[1]}' the condition, " +
-                $"'{reserved[2]}' the category draws). Rename the column, or set Options.NoiseColumnName to another name if it is '{reserved[0]}'.");
+                $"'{reserved[2]}' the category draws{(reserved.Count > 3 ? $", '{reserved[3]}' is the density-ratio filter's output" : "")}). " +
+                $"Rename the column, or set Options.NoiseColumnName to another name if it is '{reserved[0]}'.");
     }
 }

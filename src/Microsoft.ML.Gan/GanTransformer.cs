@@ -68,6 +68,13 @@ public sealed class GanTransformer : ITransformer, IDisposable
     /// </summary>
     public IReadOnlyList<GanColumnDependency> Dependencies => Alive(_dependencies);
 
+    /// <summary>
+    /// With <see cref="GanTrainer.Options.DensityRatioFilter"/>: the share of generated candidate rows the filter keeps
+    /// (measured at Fit on rows it was not trained on); generating a row costs about 1 ÷ this many candidates. Null
+    /// for a model without a filter.
+    /// </summary>
+    public double? FilterKeepRate => Alive(_model).FilterAcceptance;
+
     /// <summary>The options the model was trained with (a copy; the progress callback is not kept by saved models).</summary>
     public GanTrainer.Options Options => Alive(_model.Training).ToOptions();
 

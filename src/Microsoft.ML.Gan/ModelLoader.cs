@@ -83,8 +83,8 @@ internal static class ModelLoader
             var description = ReadDescription(session, source);
             if (description.FormatVersion >= ModelDescription.SealedFormat && seal != SealState.Valid)
                 throw ModelFile.Bad(source, "its integrity record (the SHA-256 of its bytes) is missing: it was changed after it was written");
-            var (encoder, training) = ModelValidation.Check(description, source);
-            var model = new GanModel(encoder, training, null, description.History ?? [], description.TrainingRows, description.SelectedEpoch, onnx);
+            var (encoder, training, filter) = ModelValidation.Check(description, source);
+            var model = new GanModel(encoder, training, null, description.History ?? [], description.TrainingRows, description.SelectedEpoch, onnx, filter);
             CheckSignature(session, model.Signature, encoder, source);
             Probe(model, source);
             return model;
@@ -157,8 +157,15 @@ internal static class ModelLoader
                 throw Mismatch(source, $"input '{input.Name}' is {meta.ElementDataType} [{string.Join(", ", meta.Dimensions)}], but its description implies Float [batch, {input.Width}]");
         }
         var outputs = session.OutputMetadata;
-        if (!session.OutputNames.SequenceEqual(signature.Outputs))
-            throw Mismatch(source, $"outputs {Names(session.OutputNames)}, but its description has the columns {Names(signature.Outputs)}");
+        var expectedOutputs = signature.Filtered ? [.. signature.Outputs, GeneratorSignature.KeepName] : signature.Outputs.ToArray();
+        if (!session.OutputNames.SequenceEqual(expectedOutputs))
+            throw Mismatch(source, $"outputs {Names(session.OutputNames)}, but its description implies {Names(expectedOutputs)}");
+        if (signature.Filtered)
+        {
+            var keep = outputs[GeneratorSignature.KeepName];
+            if (keep.ElementDataType != TensorElementType.Float || keep.Dimensions.Length != 1)
+                throw Mismatch(source, $"output '{GeneratorSignature.KeepName}' of {keep.ElementDataType} [{string.Join(", ", keep.Dimensions)}], but a density-ratio filter's keep probability is Float [batch]");
+        }
         foreach (var column in encoder.Columns)
         {
             // ONNX Runtime's element types carry the ONNX specification's numbers, as OnnxType does.
@@ -180,6 +187,8 @@ internal static class ModelLoader
             using var session = new GeneratorSession(model.Copy(), new GanScoringOptions { IntraOpThreads = 1 });
             var rows = new DecodedRows(model.Encoder, ProbeRows);
             session.Generate(ProbeRows, (row, noise, uniforms) => NoiseSource.FillRow(0x5EED, (ulong)row, model.Training.NoisePrior, noise, uniforms), rows);
+            if (rows.KeepProbability is { } keep && keep.Any(p => !(p >= 0 && p <= 1)))
+                throw Mismatch(source, $"a density-ratio filter's keep probability of {keep.First(p => !(p >= 0 && p <= 1))}, outside [0, 1]");
             foreach (var dependency in model.Encoder.Dependencies)
             {
                 if (!dependency.HoldsIn(rows, model.Encoder.Columns, ProbeRows))

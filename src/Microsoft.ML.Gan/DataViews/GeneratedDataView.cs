@@ -12,7 +12,8 @@ namespace Microsoft.ML.Gan.DataViews;
 /// batches as a cursor moves, never materialised. Row i of a seed is the same every time it is read (an
 /// IDataView must be re-readable), whatever the batching. With conditions, candidate rows are generated (the
 /// generator conditioned on one of them when it can be) and only rows that honour every condition are kept, up to
-/// a budget of candidates; a cursor that exhausts it throws, saying how many rows it found.
+/// a budget of candidates; a cursor that exhausts it throws, saying how many rows it found. With a density-ratio
+/// filter the rows are likewise the candidates that pass it, in candidate order.
 /// </summary>
 internal sealed class GeneratedDataView : IDataView
 {
@@ -31,6 +32,18 @@ internal sealed class GeneratedDataView : IDataView
         _rowCount = rowCount;
         _seed = seed;
         _conditions = conditions;
+    }
+
+    /// <summary>
+    /// Candidate rows a cursor may make: with conditions, their budget; a density-ratio filter alone keeps about the
+    /// share it kept at Fit (at least 1 in 20 by construction), so 100 candidates a row is already far past it.
+    /// </summary>
+    private long CandidateBudget()
+    {
+        long budget = _conditions?.CandidateBudget(_rowCount) ?? Math.Max(_rowCount > long.MaxValue / 100 ? long.MaxValue : _rowCount * 100, 10_000);
+        if (_conditions is not null && _model.Signature.Filtered && _model.FilterAcceptance is double kept)
+            budget = budget > long.MaxValue / 100 ? long.MaxValue : (long)Math.Min(long.MaxValue / 2.0, budget / Math.Max(kept, 0.01));
+        return budget;
     }
 
     public bool CanShuffle => false;
@@ -65,7 +78,7 @@ internal sealed class GeneratedDataView : IDataView
             // Row i of the batch is row (batch start + i) of the view: its own counter-based random stream.
             _inputs = (int row, Span<float> noise, Span<float> uniforms) =>
                 NoiseSource.FillRow(view._seed, (ulong)(_batchStart + row), prior, noise, uniforms);
-            if (view._conditions is not null) _candidates = new DecodedRows(view._model.Encoder, session.Options.BatchSize);
+            if (view._conditions is not null || view._model.Signature.Filtered) _candidates = new DecodedRows(view._model.Encoder, session.Options.BatchSize);
         }
 
         public override bool MoveNext()
@@ -85,7 +98,7 @@ internal sealed class GeneratedDataView : IDataView
         private void FillBatch()
         {
             int rows = (int)Math.Min(Rows.Capacity, _view._rowCount - RowPosition);
-            if (_view._conditions is { } conditions) FillConditioned(rows, conditions);
+            if (_candidates is not null) FillKept(rows);
             else
             {
                 _batchStart = RowPosition;
@@ -95,28 +108,33 @@ internal sealed class GeneratedDataView : IDataView
             InBatch = 0;
         }
 
-        /// <summary>Fills the batch with candidate rows that honour every condition, in candidate order.</summary>
-        private void FillConditioned(int rows, RowConditions conditions)
+        /// <summary>Fills the batch with the candidate rows that pass the density-ratio filter and honour every condition, in candidate order.</summary>
+        private void FillKept(int rows)
         {
             var candidates = _candidates!;
+            var conditions = _view._conditions;
             for (int filled = 0; filled < rows;)
             {
                 if (_candidateNext == _candidateCount)
                 {
-                    long budget = conditions.CandidateBudget(_view._rowCount);
+                    long budget = _view.CandidateBudget();
                     if (_candidatesMade >= budget)
                         throw new InvalidOperationException(
-                            $"Generating rows with {conditions.Describe()}: {_candidatesMade:N0} candidate rows gave only {RowPosition + filled:N0} that honour the conditions, " +
-                            $"fewer than the {_view._rowCount:N0} asked for (the limit is {conditions.MaximumCandidatesPerRow} candidates a row). The generator rarely makes " +
-                            "this combination: ask for fewer rows or conditions, train longer, or train with ConditionalGenerator (the default).");
+                            $"Generating rows{(conditions is null ? "" : $" with {conditions.Describe()}")}: {_candidatesMade:N0} candidate rows gave only " +
+                            $"{RowPosition + filled:N0} that {(conditions is null ? "pass" : "honour the conditions and pass")} the density-ratio filter, fewer than " +
+                            $"the {_view._rowCount:N0} asked for. " + (conditions is null
+                                ? "The filter keeps far fewer rows than it did when the model was trained: train it again, or without DensityRatioFilter."
+                                : $"The limit is {conditions.MaximumCandidatesPerRow} candidates a row. The generator rarely makes this combination: " +
+                                  "ask for fewer rows or conditions, train longer, or train with ConditionalGenerator (the default)."));
                     _candidateCount = (int)Math.Min(candidates.Capacity, budget - _candidatesMade);
                     _batchStart = _candidatesMade;
-                    _session.Generate(_candidateCount, _inputs, candidates, conditions.Fixed);
+                    _session.Generate(_candidateCount, _inputs, candidates, conditions?.Fixed);
                     _candidatesMade += _candidateCount;
                     _candidateNext = 0;
                 }
                 int i = _candidateNext++;
-                if (conditions.Honoured(candidates, i)) candidates.CopyRow(i, Rows, filled++);
+                if ((candidates.Kept is not { } kept || kept[i]) && (conditions is null || conditions.Honoured(candidates, i)))
+                    candidates.CopyRow(i, Rows, filled++);
             }
         }
     }

@@ -258,7 +258,7 @@ internal sealed class ColumnDependency
             .Select(d => new ColumnDependency(d.A, d.B, d.Keys, d.Values, columns)).ToArray();
     }
 
-    /// <summary>The rules column <paramref name="a"/> makes for column <paramref name="b"/>, with the training rows they cover.</summary>
+    /// <summary>The rules column A makes for column B, with the training rows they cover.</summary>
     private sealed record Candidate(int A, int B, double[] Keys, double[] Values, long Covered);
 
     /// <summary>

@@ -95,6 +95,53 @@ internal sealed class MarginalMap
         return true;
     }
 
+    /// <summary>
+    /// The generated side from values that count with weights (the density-ratio filter's keep probabilities: the
+    /// quantiles of the rows generation keeps); false when no present value has weight.
+    /// </summary>
+    public static bool FitGenerated(ColumnState state, double[] generated, float[] weights)
+    {
+        var present = Enumerable.Range(0, generated.Length).Where(i => !double.IsNaN(generated[i]) && weights[i] > 0).ToArray();
+        if (present.Length == 0) return false;
+        var values = present.Select(i => generated[i]).ToArray();
+        var w = present.Select(i => (double)weights[i]).ToArray();
+        Array.Sort(values, w);
+        state.MarginalGenerated = WeightedQuantiles(values, w);
+        return true;
+    }
+
+    /// <summary>
+    /// Values at levels 0, 1/<see cref="Levels"/>, …, 1 of sorted values with weights: each value stands at the middle
+    /// of its weight's share of the total, and a level between two values is interpolated between them (the lowest
+    /// and highest values at levels 0 and 1).
+    /// </summary>
+    private static double[] WeightedQuantiles(double[] sorted, double[] weights)
+    {
+        double total = weights.Sum();
+        var position = new double[sorted.Length];
+        double below = 0;
+        for (int i = 0; i < sorted.Length; i++)
+        {
+            position[i] = (below + weights[i] / 2) / total;
+            below += weights[i];
+        }
+        var q = new double[Levels + 1];
+        int at = 0;
+        for (int k = 0; k <= Levels; k++)
+        {
+            double level = (double)k / Levels;
+            while (at + 1 < sorted.Length && position[at + 1] <= level) at++;
+            if (k == 0 || level <= position[0]) q[k] = sorted[0];
+            else if (k == Levels || at + 1 >= sorted.Length) q[k] = sorted[^1];
+            else
+            {
+                double t = (level - position[at]) / (position[at + 1] - position[at]);
+                q[k] = sorted[at] + t * (sorted[at + 1] - sorted[at]);
+            }
+        }
+        return q;
+    }
+
     /// <summary>Values at levels 0, 1/<see cref="Levels"/>, …, 1 of sorted values, interpolating between order statistics.</summary>
     private static double[] Quantiles(double[] sorted)
     {

@@ -134,6 +134,15 @@ internal abstract class NumericColumn : GanColumn
         return (NumericColumn)Kind.Restore(state);
     }
 
+    /// <summary>As <see cref="WithGeneratedMarginal(IEnumerable{double})"/>, each value counted with its weight (the rows a density-ratio filter keeps).</summary>
+    public NumericColumn WithGeneratedMarginal(double[] generated, float[] weights)
+    {
+        if (_map is null) return this;
+        var state = ToState();
+        if (!MarginalMap.FitGenerated(state, generated, weights)) return this;
+        return (NumericColumn)Kind.Restore(state);
+    }
+
     /// <summary>The grid decoded values are rounded to; null when values anywhere in the range may be generated.</summary>
     public NumericGranularity? Granularity => _granularity;
 

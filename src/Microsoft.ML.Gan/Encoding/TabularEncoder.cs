@@ -129,6 +129,57 @@ internal sealed class TabularEncoder
         return (encoder, matrix, (int)rows);
     }
 
+    /// <summary>
+    /// Up to <paramref name="maximumRows"/> rows of <paramref name="data"/> (a uniform sample, by reservoir, when it has
+    /// more) as decoded rows of these columns: numbers as the column holds them, categories as their indices. Every
+    /// category must be one the columns know (the data are the training data).
+    /// </summary>
+    public (DecodedRows Rows, int Count) ReadRows(IDataView data, int maximumRows, int seed, Action checkAlive)
+    {
+        var schema = data.Schema;
+        var sources = Columns.Select(c => schema.GetColumnOrNull(c.Name)
+            ?? throw new ArgumentOutOfRangeException(nameof(data), $"Column '{c.Name}' was not found in the data.")).ToArray();
+        var into = new DecodedRows(this, maximumRows);
+        var random = new Random(seed);
+        long seen = 0;
+        using var cursor = data.GetRowCursor(sources);
+        var readers = new Action<int>[Columns.Count];
+        for (int c = 0; c < Columns.Count; c++)
+        {
+            int column = c;
+            switch (Columns[c])
+            {
+                case NumericColumn:
+                {
+                    var read = ((NumericKind)ColumnKinds.Find(sources[c].Type)!).CreateReader(cursor, sources[c]);
+                    var numbers = into.Numbers(c);
+                    readers[c] = slot => numbers[slot] = read();
+                    break;
+                }
+                case CategoricalColumn categorical:
+                {
+                    var read = ((CategoricalKind)ColumnKinds.Find(sources[c].Type)!).CreateReader(cursor, sources[c]);
+                    var byName = new Dictionary<string, int>(StringComparer.Ordinal);
+                    for (int level = 0; level < categorical.LevelCount; level++) byName[categorical.LevelName(level)] = level;
+                    var lookup = byName.GetAlternateLookup<ReadOnlySpan<char>>();
+                    var levels = into.Levels(c);
+                    readers[c] = slot => levels[slot] = lookup.TryGetValue(read(out _), out int level) ? level
+                        : throw new InvalidOperationException($"Column '{Columns[column].Name}' holds a category the model was not trained on.");
+                    break;
+                }
+            }
+        }
+        while (cursor.MoveNext())
+        {
+            if ((seen & 4095) == 0) checkAlive();
+            long slot = seen < maximumRows ? seen : random.NextInt64(seen + 1);
+            seen++;
+            if (slot >= maximumRows) continue;
+            foreach (var read in readers) read((int)slot);
+        }
+        return (into, (int)Math.Min(seen, maximumRows));
+    }
+
     /// <summary>Checks that a training column exists and has a type the GAN models; returns it and its kind.</summary>
     public static (DataViewSchema.Column Column, ColumnKind Kind) CheckColumn(DataViewSchema schema, string name)
     {
@@ -172,5 +223,22 @@ internal sealed class DecodedRows
     public void CopyRow(int from, DecodedRows into, int to)
     {
         for (int c = 0; c < Buffers.Length; c++) Array.Copy(Buffers[c], from, into.Buffers[c], to, 1);
+    }
+
+    /// <summary>
+    /// A model with a density-ratio filter: each row's probability of being kept (the graph's
+    /// <see cref="Model.GeneratorSignature.KeepName"/> output); null until a filtered generation fills it.
+    /// </summary>
+    public float[]? KeepProbability { get; private set; }
+
+    /// <summary>Whether each row passed the density-ratio filter (its keep uniform below its keep probability); null until a filtered generation fills it.</summary>
+    public bool[]? Kept { get; private set; }
+
+    /// <summary><see cref="KeepProbability"/> and <see cref="Kept"/>, made on first use.</summary>
+    public (float[] Probability, bool[] Kept) KeepBuffers()
+    {
+        KeepProbability ??= new float[Capacity];
+        Kept ??= new bool[Capacity];
+        return (KeepProbability, Kept);
     }
 }

@@ -21,7 +21,7 @@ internal sealed class GanModel : IDisposable
     /// ONNX (then <paramref name="graph"/> is its graph).
     /// </summary>
     public GanModel(TabularEncoder encoder, TrainingRecord training, GeneratorNetwork? generator, IReadOnlyList<GanEpochStatistics> history,
-        long trainingRows, int selectedEpoch, byte[]? graph = null)
+        long trainingRows, int selectedEpoch, byte[]? graph = null, DensityRatioFilter? filter = null)
     {
         if (generator is null && graph is null) throw new ArgumentException("A model needs its generator's weights or its ONNX graph.");
         Encoder = encoder;
@@ -31,6 +31,7 @@ internal sealed class GanModel : IDisposable
         TrainingRows = trainingRows;
         SelectedEpoch = selectedEpoch;
         Generator?.eval();
+        Filter = filter;
         _loadedGraph = graph;
         Schema = encoder.BuildSchema();
         Layout = new ConditionLayout(encoder);
@@ -51,6 +52,20 @@ internal sealed class GanModel : IDisposable
     public DataViewSchema Schema { get; }
     public int NoiseDimension => Training.NoiseDimension;
 
+    /// <summary>The density-ratio filter generated rows pass (<see cref="GanTrainer.Options.DensityRatioFilter"/>); null for none.</summary>
+    public DensityRatioFilter? Filter { get; }
+
+    /// <summary>The share of generated rows the density-ratio filter keeps, as measured at Fit; null without a filter.</summary>
+    public double? FilterAcceptance => Filter?.Acceptance;
+
+    /// <summary>The same model with <paramref name="filter"/> (sharing the generator: dispose only one of the two).</summary>
+    public GanModel WithFilter(DensityRatioFilter? filter) =>
+        new(Encoder, Training, Generator, History, TrainingRows, SelectedEpoch, _loadedGraph, filter);
+
+    /// <summary>The same model over recalibrated columns (sharing the generator: dispose only one of the two).</summary>
+    public GanModel WithEncoder(TabularEncoder encoder) =>
+        new(encoder, Training, Generator, History, TrainingRows, SelectedEpoch, _loadedGraph, Filter);
+
     /// <summary>The condition vector's layout over the categorical columns.</summary>
     public ConditionLayout Layout { get; }
 
@@ -65,7 +80,7 @@ internal sealed class GanModel : IDisposable
 
     /// <summary>The signature of the graph that picks categories by <paramref name="sampling"/>.</summary>
     public GeneratorSignature SignatureFor(CategorySampling sampling) =>
-        new(Training.NoiseColumnName, Training.NoiseDimension, Training.NoisePrior, Conditional ? Layout : null, Encoder, sampling);
+        new(Training.NoiseColumnName, Training.NoiseDimension, Training.NoisePrior, Conditional ? Layout : null, Encoder, sampling, Filter is not null);
 
     /// <summary>The shape of the generator a model of these columns and options has, as training built it.</summary>
     public static GeneratorShape ShapeFor(TabularEncoder encoder, TrainingRecord training) =>
@@ -87,7 +102,7 @@ internal sealed class GanModel : IDisposable
             return _loadedGraph!;
         }
         var signature = SignatureFor(sampling);
-        return GeneratorGraph.Build(Encoder, FoldedGenerator.From(Generator), signature, OnnxMetadata.Create(Describe(sampling), signature));
+        return GeneratorGraph.Build(Encoder, FoldedGenerator.From(Generator), signature, Filter, OnnxMetadata.Create(Describe(sampling), signature));
     }
 
     /// <summary>The description a model file or graph carries, with the graph's category sampling.</summary>
@@ -100,6 +115,7 @@ internal sealed class GanModel : IDisposable
         Options = sampling is { } s ? Training.With(s) : Training,
         Columns = Encoder.Columns.Select(c => c.ToState()).ToArray(),
         Dependencies = Encoder.Dependencies.Count > 0 ? Encoder.Dependencies.Select(d => d.ToState()).ToArray() : null,
+        Filter = Filter?.ToState(),
         History = History.ToArray(),
     };
 
@@ -115,7 +131,7 @@ internal sealed class GanModel : IDisposable
             buffer.Position = 0;
             using (var reader = new BinaryReader(buffer)) copy.load(reader);
         }
-        return new GanModel(Encoder, Training, copy, History, TrainingRows, SelectedEpoch, _loadedGraph);
+        return new GanModel(Encoder, Training, copy, History, TrainingRows, SelectedEpoch, _loadedGraph, Filter);
     }
 
     /// <summary>The generator's output for these rows computed by TorchSharp (tanh on continuous spans, logits on the others).</summary>
@@ -140,6 +156,17 @@ internal sealed class GanModel : IDisposable
         var (draws, condition) = Signature.PrepareRows(uniforms, rows, fixedCondition);
         var into = new DecodedRows(Encoder, rows);
         Encoder.Decode(ForwardWithTorch(noise, condition, rows), draws, rows, sampling, into);
+        if (Filter is { } filter)
+        {
+            var (probability, kept) = into.KeepBuffers();
+            var logits = filter.Logits(into, rows);
+            int perRow = Signature.UniformsPerRow;
+            for (int r = 0; r < rows; r++)
+            {
+                probability[r] = filter.KeepProbability(logits[r]);
+                kept[r] = uniforms[r * perRow + perRow - 1] < probability[r];
+            }
+        }
         return into;
     }
 

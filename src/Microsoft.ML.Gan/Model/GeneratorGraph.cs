@@ -13,12 +13,13 @@ namespace Microsoft.ML.Gan.Model;
 /// column the column's own decoding (<see cref="GanColumn.AddOnnxDecoder"/>): tanh and the affine map back to the
 /// training range (rounded and clamped, cast to the column's type; NaN where the missing head says so), or the chosen
 /// category gathered from a constant table (text as strings, booleans as bool, keys as their unsigned raw value);
-/// between the two for categories, the column dependencies (<see cref="ColumnDependency.AddOnnx"/>).
+/// between the two for categories, the column dependencies (<see cref="ColumnDependency.AddOnnx"/>). With a
+/// density-ratio filter, one more output: each row's keep probability (<see cref="DensityRatioFilter.AddOnnx"/>).
 /// Default ONNX domain, opset <see cref="OnnxGraph.OpsetVersion"/>; no custom or ai.onnx.ml operators.
 /// </remarks>
 internal static class GeneratorGraph
 {
-    public static byte[] Build(TabularEncoder encoder, IReadOnlyList<FoldedLayer> layers, GeneratorSignature signature,
+    public static byte[] Build(TabularEncoder encoder, IReadOnlyList<FoldedLayer> layers, GeneratorSignature signature, DensityRatioFilter? filter,
         IEnumerable<KeyValuePair<string, string>> metadata)
     {
         var g = new OnnxGraph("gan_generator");
@@ -45,6 +46,7 @@ internal static class GeneratorGraph
         foreach (var dependency in encoder.Dependencies) dependency.AddOnnx(g, columns, decoded);
         for (int c = 0; c < columns.Count; c++)
             g.Output(columns[c].Name, columns[c] is CategoricalColumn categorical ? categorical.AddOnnxValues(g, decoded[c]) : decoded[c], columns[c].OutputType);
+        if (filter is not null) g.Output(GeneratorSignature.KeepName, filter.AddOnnx(g, columns, decoded), OnnxType.Float);
         return OnnxSeal.Seal(g.ToModel(ModelDescription.LibraryVersionNow, metadata));
     }
 }

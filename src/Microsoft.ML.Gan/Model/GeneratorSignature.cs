@@ -29,9 +29,15 @@ internal sealed class GeneratorSignature
     /// <summary>The input that carries the category draws of a sampling graph.</summary>
     public const string DrawsName = "CategoryDraws";
 
+    /// <summary>The output that carries each row's keep probability, in a graph with a density-ratio filter.</summary>
+    public const string KeepName = "KeepProbability";
+
     /// <param name="condition">The condition layout of a conditional generator; null when the generator takes no condition.</param>
-    public GeneratorSignature(string noiseName, int noiseWidth, NoisePrior prior, ConditionLayout? condition, TabularEncoder encoder, CategorySampling sampling)
+    /// <param name="filtered">Whether the graph has a density-ratio filter (an output <see cref="KeepName"/>, one more uniform a row).</param>
+    public GeneratorSignature(string noiseName, int noiseWidth, NoisePrior prior, ConditionLayout? condition, TabularEncoder encoder, CategorySampling sampling,
+        bool filtered = false)
     {
+        Filtered = filtered;
         Noise = new GraphInput(noiseName, noiseWidth, GraphInputRole.Noise);
         NoisePrior = prior;
         Layout = condition;
@@ -68,8 +74,14 @@ internal sealed class GeneratorSignature
 
     public int ConditionWidth => Condition?.Width ?? 0;
 
-    /// <summary>Uniforms a generated row takes: its decoding draws, then two for its condition (conditional generators).</summary>
-    public int UniformsPerRow => DecodeDraws + (Layout is null ? 0 : ConditionLayout.DrawsPerRow);
+    /// <summary>Whether the graph has a density-ratio filter: an output <see cref="KeepName"/>, and a last uniform a row that decides.</summary>
+    public bool Filtered { get; }
+
+    /// <summary>
+    /// Uniforms a generated row takes: its decoding draws, then two for its condition (conditional generators), then
+    /// (a filtered graph) the one compared with its keep probability.
+    /// </summary>
+    public int UniformsPerRow => DecodeDraws + (Layout is null ? 0 : ConditionLayout.DrawsPerRow) + (Filtered ? 1 : 0);
 
     /// <summary>
     /// Splits a row's <see cref="UniformsPerRow"/> uniforms into its decoding draws (<see cref="DecodeDraws"/> long)
@@ -96,6 +108,7 @@ internal sealed class GeneratorSignature
         return (draws, condition);
     }
 
-    /// <summary>The names of the graph's inputs a training column may not take (an ONNX value has one name).</summary>
-    public static IReadOnlyList<string> ReservedNames(string noiseName) => [noiseName, ConditionName, DrawsName];
+    /// <summary>The names of the graph's inputs (and the filter's output) a training column may not take (an ONNX value has one name).</summary>
+    public static IReadOnlyList<string> ReservedNames(string noiseName, bool filtered = false) =>
+        filtered ? [noiseName, ConditionName, DrawsName, KeepName] : [noiseName, ConditionName, DrawsName];
 }

@@ -7,7 +7,8 @@ namespace Microsoft.ML.Gan.Model;
 
 /// <summary>
 /// The model zip: manifest.json (a <see cref="ModelDescription"/>: format, options, fitted columns, history),
-/// generator.bin (the generator's TorchSharp weights), and, as the zip's comment, an integrity record: the SHA-256 of
+/// generator.bin (the generator's TorchSharp weights), filter.bin (a density-ratio filter's weights, when the model has
+/// one), and, as the zip's comment, an integrity record: the SHA-256 of
 /// every byte before it. Written atomically; read as a file from a stranger: the record first, every entry read
 /// within a size bound, the description checked before anything is built from it, and every problem an
 /// <see cref="InvalidDataException"/> that names the file.
@@ -16,6 +17,7 @@ internal static class ModelFile
 {
     private const string ManifestEntry = "manifest.json";
     private const string WeightsEntry = "generator.bin";
+    private const string FilterEntry = "filter.bin";
     private const string SealPrefix = "microsoft.ml.gan.sha256:";
 
     /// <summary>The largest manifest read: a thousand columns of a thousand categories each fit many times over.</summary>
@@ -43,6 +45,11 @@ internal static class ModelFile
                     generator.save(writer);
                 weights.Position = 0;
                 weights.CopyTo(entry);
+            }
+            if (model.Filter is { } filter)
+            {
+                using var entry = zip.CreateEntry(FilterEntry, CompressionLevel.Fastest).Open();
+                filter.WriteWeights(entry);
             }
         }
         var bytes = buffer.GetBuffer().AsSpan(0, (int)buffer.Length);
@@ -117,7 +124,7 @@ internal static class ModelFile
             }
             if (description.FormatVersion >= ModelDescription.SealedFormat && seal != SealState.Valid) throw Damaged(source);
 
-            var (encoder, training) = ModelValidation.Check(description, source);
+            var (encoder, training, filter) = ModelValidation.Check(description, source);
             var shape = GanModel.ShapeFor(encoder, training);
             var weightsEntry = zip.GetEntry(WeightsEntry) ?? throw Bad(source, $"it has no {WeightsEntry}; the file is incomplete");
             byte[] weights;
@@ -128,6 +135,19 @@ internal static class ModelFile
             catch (Exception e) when (e is IOException or InvalidDataException && !IsOurs(e))
             {
                 throw Bad(source, $"its generator weights are not readable ({Text.Printable(e.Message)})", e);
+            }
+
+            if (filter is not null)
+            {
+                var filterEntry = zip.GetEntry(FilterEntry) ?? throw Bad(source, $"its description lists a density-ratio filter, but it has no {FilterEntry}; the file is incomplete");
+                try
+                {
+                    filter = filter.WithWeights(ReadEntry(filterEntry, filter.ParameterCount * sizeof(float), source, "its density-ratio filter's weights"));
+                }
+                catch (Exception e) when (e is IOException or InvalidDataException && !IsOurs(e))
+                {
+                    throw Bad(source, $"its density-ratio filter's weights are not readable ({Text.Printable(e.Message)})", e);
+                }
             }
 
             TorchRuntime.EnsureLoaded();
@@ -142,7 +162,7 @@ internal static class ModelFile
                 generator.Dispose();
                 throw Bad(source, $"its generator weights do not match the described network ({Text.Printable(e.Message)})", e);
             }
-            return new GanModel(encoder, training, generator, description.History ?? [], description.TrainingRows, description.SelectedEpoch);
+            return new GanModel(encoder, training, generator, description.History ?? [], description.TrainingRows, description.SelectedEpoch, filter: filter);
         }
     }
 

@@ -25,7 +25,8 @@ internal static class ModelValidation
     /// <summary>Bytes TorchSharp's weight file may add to the parameters themselves (names, shapes, per tensor).</summary>
     private const int WeightFileOverheadPerTensor = 1024;
 
-    public static (TabularEncoder Encoder, TrainingRecord Training) Check(ModelDescription description, string source)
+    /// <returns>The columns and their dependencies, the options, and the density-ratio filter the description lists (without its weights), if any.</returns>
+    public static (TabularEncoder Encoder, TrainingRecord Training, DensityRatioFilter? Filter) Check(ModelDescription description, string source)
     {
         if (description.FormatVersion > ModelDescription.CurrentFormat)
             throw ModelFile.Bad(source, $"it has format version {description.FormatVersion}, newer than this library's {ModelDescription.CurrentFormat}: update Microsoft.ML.Gan to read it");
@@ -38,7 +39,7 @@ internal static class ModelValidation
         if (description.TrainingRows < 0) throw ModelFile.Bad(source, $"its TrainingRows is {description.TrainingRows}");
 
         CheckOptions(training, source);
-        var reserved = GeneratorSignature.ReservedNames(training.NoiseColumnName);
+        var reserved = GeneratorSignature.ReservedNames(training.NoiseColumnName, description.Filter is not null);
         var names = new HashSet<string>(StringComparer.Ordinal);
         var columns = new GanColumn[states.Length];
         for (int c = 0; c < states.Length; c++)
@@ -58,9 +59,11 @@ internal static class ModelValidation
             }
         }
         ColumnDependency[] dependencies;
+        DensityRatioFilter? filter;
         try
         {
             dependencies = ColumnDependency.Restore(description.Dependencies, columns);
+            filter = DensityRatioFilter.Restore(description.Filter, columns);
         }
         catch (InvalidDataException e)
         {
@@ -71,7 +74,7 @@ internal static class ModelValidation
         long parameters = ParameterCount(GanModel.ShapeFor(encoder, training));
         if (parameters > MaximumParameters)
             throw ModelFile.Bad(source, $"its options describe a generator of {parameters:N0} parameters, more than the {MaximumParameters:N0} this library builds from a file");
-        return (encoder, training);
+        return (encoder, training, filter);
     }
 
     private static void CheckOptions(TrainingRecord training, string source)

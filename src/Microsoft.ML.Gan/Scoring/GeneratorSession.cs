@@ -52,6 +52,7 @@ internal sealed class GeneratorSession : IDisposable
     /// Generates <paramref name="rows"/> rows into <paramref name="into"/> (from its row 0): for each row,
     /// <paramref name="inputs"/> supplies its noise vector and uniforms; ONNX Runtime runs the graph on all of them at
     /// once. Each row's condition is drawn from its uniforms, or is <paramref name="fixedCondition"/> for every row.
+    /// With a density-ratio filter, <see cref="DecodedRows.Kept"/> says which rows pass it.
     /// </summary>
     /// <exception cref="ObjectDisposedException">The model has been disposed.</exception>
     public void Generate(int rows, RowInputs inputs, DecodedRows into, FixedCondition? fixedCondition = null)
@@ -71,6 +72,12 @@ internal sealed class GeneratorSession : IDisposable
             if (chunks <= 1) Fill(0, rows);
             else Parallel.For(0, chunks, k => Fill(k * Chunk, Math.Min(rows, (k + 1) * Chunk)));
             scorer.Run(noise, condition, draws, rows, into, 0);
+            if (signature.Filtered)
+            {
+                // The row's last uniform decides whether it passes the density-ratio filter.
+                var (probability, kept) = into.KeepBuffers();
+                for (int r = 0; r < rows; r++) kept[r] = uniforms[r * perRow + perRow - 1] < probability[r];
+            }
         }
         finally
         {

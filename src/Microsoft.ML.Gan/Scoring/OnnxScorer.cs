@@ -66,7 +66,7 @@ internal sealed class OnnxScorer : IDisposable
         _session = session;
         _signature = signature;
         _encoder = encoder;
-        _outputNames = signature.Outputs.ToArray();
+        _outputNames = signature.Filtered ? [.. signature.Outputs, GeneratorSignature.KeepName] : signature.Outputs.ToArray();
         Provider = provider;
     }
 
@@ -94,7 +94,7 @@ internal sealed class OnnxScorer : IDisposable
     /// Scores <paramref name="rows"/> rows: <paramref name="noise"/> holds rows × noise width floats,
     /// <paramref name="condition"/> rows × condition width (ignored by an unconditional graph), <paramref name="draws"/>
     /// rows × draws width (ignored by an argmax graph). Results go to <paramref name="into"/> from its row
-    /// <paramref name="firstRow"/> on.
+    /// <paramref name="firstRow"/> on, with a filtered graph's keep probabilities.
     /// </summary>
     public void Run(float[] noise, float[] condition, float[] draws, int rows, DecodedRows into, int firstRow)
     {
@@ -110,7 +110,9 @@ internal sealed class OnnxScorer : IDisposable
             }
             using var runOptions = new RunOptions();
             using var outputs = _session.Run(runOptions, names, values, _outputNames);
-            for (int c = 0; c < _outputNames.Length; c++) _encoder.Columns[c].ReadOnnxOutput(outputs[c], rows, into.Buffers[c], firstRow);
+            int columns = _encoder.Columns.Count;
+            for (int c = 0; c < columns; c++) _encoder.Columns[c].ReadOnnxOutput(outputs[c], rows, into.Buffers[c], firstRow);
+            if (_signature.Filtered) outputs[columns].GetTensorDataAsSpan<float>()[..rows].CopyTo(into.KeepBuffers().Probability.AsSpan(firstRow));
         }
         finally
         {

@@ -17,6 +17,9 @@ namespace Microsoft.ML.Gan.Training;
 /// <item>with column dependencies, the shares again, maps in place: a rule keyed on a number fires as often as the
 /// mapped number holds its keys.</item>
 /// </list>
+/// A model with a density-ratio filter is calibrated once more, through it: every count and quantile weighs each row
+/// by its keep probability, so the rows generation keeps have the training marginals (maps and shares twice, as the
+/// maps move the rows the filter keeps); the filter's keep rate is measured again on the way.
 /// </summary>
 internal static class MarginalCalibration
 {
@@ -57,43 +60,55 @@ internal static class MarginalCalibration
 
         var sampling = model.Training.CategorySampling;
         var decoded = new DecodedRows(encoder, rows); // the same buffers every round: recalibrated columns decode to the same types
+        var filter = model.Filter;
+        float[]? weights = null; // with a filter: each row's keep probability, as the rows were last decoded
         CorrectShares();
-        for (int c = 0; c < columns.Length; c++)
+        // Through a filter, the maps change the rows it keeps and so the shares: maps and shares are corrected twice.
+        for (int pass = 0; pass < (filter is null ? 1 : 2); pass++)
         {
-            if (columns[c] is not NumericColumn { Marginal: not null } numeric) continue;
-            checkAlive();
-            var values = new double[rows];
-            int offset = encoder.OffsetOf(c), drawOffset = encoder.DrawOffsetOf(c);
-            for (int r = 0; r < rows; r++)
-                values[r] = numeric.DecodeUnmapped(output.AsSpan(r * encoder.Width + offset, numeric.Width),
-                    draws.AsSpan(r * encoder.DrawCount + drawOffset, numeric.DrawCount), sampling);
-            columns[c] = numeric.WithGeneratedMarginal(values);
+            for (int c = 0; c < columns.Length; c++)
+            {
+                if (columns[c] is not NumericColumn { Marginal: not null } numeric) continue;
+                checkAlive();
+                var values = new double[rows];
+                int offset = encoder.OffsetOf(c), drawOffset = encoder.DrawOffsetOf(c);
+                for (int r = 0; r < rows; r++)
+                    values[r] = numeric.DecodeUnmapped(output.AsSpan(r * encoder.Width + offset, numeric.Width),
+                        draws.AsSpan(r * encoder.DrawCount + drawOffset, numeric.DrawCount), sampling);
+                columns[c] = weights is null ? numeric.WithGeneratedMarginal(values) : numeric.WithGeneratedMarginal(values, weights);
+            }
+            // A dependency on a number fires as often as the mapped number holds its keys: the shares it sets move with
+            // the maps, so they are corrected again with the maps in place.
+            if (encoder.Dependencies.Count > 0 || filter is not null) CorrectShares();
         }
-        // A dependency on a number fires as often as the mapped number holds its keys: the shares it sets move with
-        // the maps, so they are corrected again with the maps in place.
-        if (encoder.Dependencies.Count > 0) CorrectShares();
-        return new GanModel(encoder.WithColumns(columns), model.Training, model.Generator, model.History, model.TrainingRows, model.SelectedEpoch);
+        var calibrated = model.WithEncoder(encoder.WithColumns(columns));
+        // The share of rows the filter keeps, as the calibrated model generates them.
+        return filter is null || weights is null ? calibrated : calibrated.WithFilter(filter.WithAcceptance(Math.Max(1e-6, weights.Average(w => (double)w))));
 
         void CorrectShares()
         {
             for (int round = 0; round < ShareRounds; round++)
             {
                 checkAlive();
-                // The rows as generation decodes them, dependencies applied: a category that a rule sets counts as generated.
+                // The rows as generation decodes them, dependencies applied: a category that a rule sets counts as generated;
+                // through a filter, each row counts with its keep probability.
                 encoder.WithColumns(columns).Decode(output, draws, rows, sampling, decoded);
+                if (filter is not null) weights = filter.Logits(decoded, rows).Select(filter.KeepProbability).ToArray();
+                double weightTotal = weights?.Sum(w => (double)w) ?? rows;
                 for (int c = 0; c < columns.Length; c++)
                 {
                     switch (columns[c])
                     {
                         case CategoricalColumn categorical:
                         {
-                            var generated = new long[categorical.LevelCount];
-                            foreach (int level in decoded.Levels(c)) generated[level]++;
+                            var generated = new double[categorical.LevelCount];
+                            var levels = decoded.Levels(c);
+                            for (int r = 0; r < rows; r++) generated[levels[r]] += weights?[r] ?? 1;
                             double total = categorical.LevelCounts.Sum();
                             var biases = (float[]?)categorical.LogitBiases?.Clone() ?? new float[categorical.LevelCount];
                             for (int l = 0; l < biases.Length; l++)
                             {
-                                double share = (generated[l] + 0.5) / (rows + 0.5 * biases.Length);
+                                double share = (generated[l] + 0.5) / (weightTotal + 0.5 * biases.Length);
                                 biases[l] = Moved(biases[l], Math.Log(categorical.LevelCounts[l] / total / share));
                             }
                             columns[c] = categorical.WithLogitBiases(biases);
@@ -101,8 +116,10 @@ internal static class MarginalCalibration
                         }
                         case NumericColumn { HasMissing: true } numeric:
                         {
-                            long missing = decoded.Numbers(c).Count(double.IsNaN);
-                            double target = (double)numeric.MissingCount / numeric.RowCount, share = (missing + 0.5) / (rows + 1.0);
+                            var numbers = decoded.Numbers(c);
+                            double missing = 0;
+                            for (int r = 0; r < rows; r++) if (double.IsNaN(numbers[r])) missing += weights?[r] ?? 1;
+                            double target = (double)numeric.MissingCount / numeric.RowCount, share = (missing + 0.5) / (weightTotal + 1.0);
                             var biases = (float[]?)numeric.MissingBiases?.Clone() ?? new float[2];
                             biases[1] = Moved(biases[1], Logit(target) - Logit(share));
                             columns[c] = numeric.WithMissingBiases(biases);

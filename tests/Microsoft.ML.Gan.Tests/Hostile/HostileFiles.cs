@@ -45,7 +45,7 @@ internal static class HostileFiles
         // The plain-word metadata stays true; the description the loader reads is the lie.
         var metadata = OnnxMetadata.Create(truth, signature)
             .Select(kv => kv.Key == OnnxMetadata.ManifestKey ? new KeyValuePair<string, string>(kv.Key, description.ToJsonString()) : kv);
-        return GeneratorGraph.Build(model.Encoder, FoldedGenerator.From(model.Generator!), signature, metadata);
+        return GeneratorGraph.Build(model.Encoder, FoldedGenerator.From(model.Generator!), signature, model.Filter, metadata);
     }
 
     /// <summary>A copy of <paramref name="bytes"/> with bit <paramref name="bit"/> of byte <paramref name="position"/> flipped.</summary>

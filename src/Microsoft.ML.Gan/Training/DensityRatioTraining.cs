@@ -1,0 +1,203 @@
+using Microsoft.ML.Gan.Common;
+using Microsoft.ML.Gan.Encoding;
+using Microsoft.ML.Gan.Model;
+using Microsoft.ML.Gan.Networks;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Microsoft.ML.Gan.Training;
+
+/// <summary>What the density-ratio filter's training found: the filter, and how well its classifier told the rows apart.</summary>
+internal sealed record DensityRatioResult(DensityRatioFilter Filter, double HeldOutAuc, int Epochs);
+
+/// <summary>
+/// Trains the <see cref="DensityRatioFilter"/> of a trained (and calibrated) model: as many generated rows as training
+/// rows (at most <see cref="MaximumRows"/> of each), made as <c>Generate</c> makes them from a seed of their own; a
+/// perceptron learns to tell them apart on <see cref="RowFeatures"/>, with a fifth of each held out to stop it before it
+/// learns the training rows themselves; the threshold is the <see cref="ThresholdQuantile"/> quantile of the held-out
+/// generated rows' logits, so that the rows the classifier finds most real are always kept.
+/// </summary>
+internal static class DensityRatioTraining
+{
+    /// <summary>Training rows (and as many generated rows) the classifier learns from; a larger table is sampled.</summary>
+    public const int MaximumRows = 50_000;
+
+    /// <summary>The classifier's hidden layers.</summary>
+    public static readonly int[] Hidden = [256, 256];
+
+    /// <summary>The quantile of the generated rows' logits at and above which a row is always kept.</summary>
+    public const double ThresholdQuantile = 0.95;
+
+    private const int Batch = 512;
+    private const int MaximumEpochs = 60;
+    private const int Patience = 5;
+    private const double LearningRate = 1e-3;
+
+    public static DensityRatioResult Run(GanModel model, DecodedRows real, int realRows, int seed, Action checkAlive, double thresholdQuantile = ThresholdQuantile)
+    {
+        var encoder = model.Encoder;
+        var generated = Candidates(model, realRows, (ulong)(uint)seed ^ 0x4445_4E53_4954_5952UL, checkAlive);
+        var features = RowFeatures.Fit(encoder.Columns, real, realRows);
+        int f = features.Width, n = 2 * realRows;
+        var x = new float[(long)n * f];
+        features.Compute(real, 0, realRows, x);
+        features.Compute(generated, 0, realRows, x.AsSpan(realRows * f));
+
+        using var scope = NewDisposeScope();
+        using var rng = new torch.Generator((ulong)seed ^ 0x5EEDUL);
+        var all = tensor(x, [n, f]);
+        var labels = cat([ones(realRows), zeros(realRows)]);
+        // A fifth of each class held out, the same rows every epoch.
+        var order = cat([randperm(realRows, generator: rng), randperm(realRows, generator: rng) + realRows]);
+        int heldPerClass = Math.Max(1, realRows / 5);
+        var held = cat([order[..heldPerClass], order[realRows..(realRows + heldPerClass)]]);
+        var train = cat([order[heldPerClass..realRows], order[(realRows + heldPerClass)..]]);
+        var xHeld = all.index_select(0, held);
+        var yHeld = labels.index_select(0, held);
+
+        var modules = new List<(string, nn.Module<Tensor, Tensor>)>();
+        int width = f;
+        for (int i = 0; i < Hidden.Length; i++)
+        {
+            modules.Add(($"linear{i}", nn.Linear(width, Hidden[i])));
+            modules.Add(($"relu{i}", nn.ReLU()));
+            width = Hidden[i];
+        }
+        modules.Add(("output", nn.Linear(width, 1)));
+        using var network = nn.Sequential(modules);
+        SeededInitialization.Apply(network, rng);
+        using var optimizer = optim.Adam(network.parameters(), LearningRate);
+
+        double best = double.PositiveInfinity;
+        int bestEpoch = 0, epoch = 0;
+        var bestWeights = Snapshot(network);
+        for (epoch = 1; epoch <= MaximumEpochs && epoch - bestEpoch <= Patience; epoch++)
+        {
+            network.train();
+            var shuffled = train.index_select(0, randperm(train.shape[0], generator: rng));
+            for (long start = 0; start < shuffled.shape[0]; start += Batch)
+            {
+                checkAlive();
+                using var step = NewDisposeScope();
+                var rows = shuffled.narrow(0, start, Math.Min(Batch, shuffled.shape[0] - start));
+                optimizer.zero_grad();
+                var loss = nn.functional.binary_cross_entropy_with_logits(network.forward(all.index_select(0, rows)).squeeze(1), labels.index_select(0, rows));
+                loss.backward();
+                optimizer.step();
+            }
+            network.eval();
+            double heldLoss;
+            using (no_grad())
+            using (NewDisposeScope())
+                heldLoss = nn.functional.binary_cross_entropy_with_logits(network.forward(xHeld).squeeze(1), yHeld).item<float>();
+            if (heldLoss < best - 1e-4)
+            {
+                best = heldLoss;
+                bestEpoch = epoch;
+                bestWeights = Snapshot(network);
+            }
+        }
+        var layers = Layers(network, bestWeights);
+
+        // The threshold and the share kept, from the held-out rows' logits (the classifier never trained on them).
+        // A classifier that separates the rows well is overconfident: its logits are first scaled to be calibrated on
+        // the held-out rows (Platt scaling), so that a logit estimates the log density ratio the filter divides by.
+        float[] heldLogits;
+        using (no_grad()) heldLogits = new DensityRatioFilter(features, layers, 0f, 1).Forward(xHeld);
+        var yHeldArray = yHeld.data<float>().ToArray();
+        var (scale, shift) = Platt(heldLogits, yHeldArray);
+        var last = layers[^1];
+        layers[^1] = last with { Weights = last.Weights.Select(w => (float)(w * scale)).ToArray(), Bias = last.Bias.Select(b => (float)(b * scale + shift)).ToArray() };
+        for (int i = 0; i < heldLogits.Length; i++) heldLogits[i] = (float)(heldLogits[i] * scale + shift);
+        var generatedLogits = heldLogits.Where((_, i) => yHeldArray[i] == 0).OrderBy(v => v).ToArray();
+        float threshold = generatedLogits[(int)Math.Min(generatedLogits.Length - 1, Math.Floor(thresholdQuantile * generatedLogits.Length))];
+        double acceptance = generatedLogits.Average(d => Math.Exp(Math.Min(0, d - threshold)));
+        double auc = Auc(heldLogits.Where((_, i) => yHeldArray[i] == 1).ToArray(), generatedLogits);
+        return new DensityRatioResult(new DensityRatioFilter(features, layers, threshold, acceptance), auc, bestEpoch);
+    }
+
+    /// <summary><paramref name="rows"/> rows decoded as generation decodes them (dependencies applied), from their own seed.</summary>
+    internal static DecodedRows Candidates(GanModel model, int rows, ulong seed, Action checkAlive)
+    {
+        const int Chunk = 4096;
+        var into = new DecodedRows(model.Encoder, rows);
+        int nz = model.NoiseDimension, perRow = model.Signature.UniformsPerRow;
+        var sampling = model.Training.CategorySampling;
+        for (int start = 0; start < rows; start += Chunk)
+        {
+            checkAlive();
+            int n = Math.Min(Chunk, rows - start);
+            var noise = new float[n * nz];
+            var uniforms = new float[Math.Max(1, n * perRow)];
+            for (int r = 0; r < n; r++)
+                NoiseSource.FillRow(seed, (ulong)(start + r), model.Training.NoisePrior, noise.AsSpan(r * nz, nz), uniforms.AsSpan(r * perRow, perRow));
+            var (draws, condition) = model.Signature.PrepareRows(uniforms, n);
+            model.Encoder.Decode(model.ForwardWithTorch(noise, condition, n), draws, n, sampling, into, start);
+        }
+        return into;
+    }
+
+    private static Tensor[] Snapshot(nn.Module module) => module.parameters().Select(p => p.detach().clone()).ToArray();
+
+    private static FoldedLayer[] Layers(Sequential network, Tensor[] weights)
+    {
+        var linears = network.modules().OfType<Linear>().ToArray();
+        var layers = new FoldedLayer[linears.Length];
+        int p = 0;
+        for (int i = 0; i < linears.Length; i++)
+        {
+            var w = weights[p++].data<float>().ToArray();
+            var b = weights[p++].data<float>().ToArray();
+            int outputs = (int)linears[i].weight!.shape[0], inputs = (int)linears[i].weight!.shape[1];
+            layers[i] = new FoldedLayer(w, b, inputs, outputs, Relu: i < linears.Length - 1, AppendInput: false);
+        }
+        return layers;
+    }
+
+    /// <summary>
+    /// The a and b that make sigmoid(a d + b) the best-calibrated probability of "real" for logits d with labels y
+    /// (logistic regression on one feature, by Newton's method).
+    /// </summary>
+    internal static (double Scale, double Shift) Platt(float[] logits, float[] labels)
+    {
+        double a = 1, b = 0;
+        for (int iteration = 0; iteration < 50; iteration++)
+        {
+            double ga = 0, gb = 0, haa = 0, hab = 0, hbb = 1e-9;
+            for (int i = 0; i < logits.Length; i++)
+            {
+                double d = logits[i], p = 1 / (1 + Math.Exp(-(a * d + b))), e = p - labels[i], w = p * (1 - p);
+                ga += e * d;
+                gb += e;
+                haa += w * d * d;
+                hab += w * d;
+                hbb += w;
+            }
+            double det = haa * hbb - hab * hab;
+            if (!(det > 1e-12)) break;
+            double da = (hbb * ga - hab * gb) / det, db = (haa * gb - hab * ga) / det;
+            a -= da;
+            b -= db;
+            if (Math.Abs(da) + Math.Abs(db) < 1e-9) break;
+        }
+        // A scale that is not positive (a classifier no better than chance) leaves no ratio to correct by.
+        return a > 0 && double.IsFinite(a) && double.IsFinite(b) ? (a, b) : (0, 0);
+    }
+
+    /// <summary>The probability that a real row's logit exceeds a generated row's (ties count half).</summary>
+    private static double Auc(float[] real, float[] generated)
+    {
+        var all = real.Select(v => (v, 1)).Concat(generated.Select(v => (v, 0))).OrderBy(p => p.v).ToArray();
+        double rankSum = 0;
+        for (int i = 0; i < all.Length;)
+        {
+            int j = i;
+            while (j < all.Length && all[j].v == all[i].v) j++;
+            double rank = (i + j + 1) / 2.0; // 1-based average rank of the tie
+            for (int k = i; k < j; k++) if (all[k].Item2 == 1) rankSum += rank;
+            i = j;
+        }
+        return (rankSum - real.Length * (real.Length + 1) / 2.0) / ((double)real.Length * generated.Length);
+    }
+}
