@@ -1,0 +1,233 @@
+using System.Text.Json.Nodes;
+using Microsoft.ML.Data;
+using Microsoft.ML.Gan.Encoding;
+using Microsoft.ML.Gan.Model;
+using Microsoft.ML.Gan.Scoring;
+using Microsoft.ML.Gan.Tests.Hostile;
+
+namespace Microsoft.ML.Gan.Tests.Model;
+
+/// <summary>
+/// The density-ratio filter (<see cref="GanTrainer.Options.DensityRatioFilter"/>): trained at Fit, it thins out the
+/// rows a generator makes more often than the data have them; the exported graph computes the same keep probability
+/// as .NET, generation keeps exactly the candidates whose keep uniform falls below it, and the filter survives a save
+/// and a load, as a zip and as a bare graph. A file that lies about it is refused.
+/// </summary>
+[TestClass]
+public sealed class DensityRatioFilterTests
+{
+    private static MLContext s_ml = null!;
+    private static IDataView s_data = null!;
+    private static GanTransformer s_filtered = null!;
+    private static GanTransformer s_bare = null!;
+    private static string s_folder = null!;
+
+    /// <summary>
+    /// Y is X to within a few hundredths, and Z's category is fixed by X's half; mixed kinds and missing values around
+    /// them. A generator of one epoch has learned neither relation: the filter has something to find.
+    /// </summary>
+    private static IDataView Table(int rows, int seed)
+    {
+        var random = new Random(seed);
+        var x = new float[rows];
+        var y = new double[rows];
+        var z = new ReadOnlyMemory<char>[rows];
+        var flag = new bool[rows];
+        var count = new int[rows];
+        for (int r = 0; r < rows; r++)
+        {
+            x[r] = (float)random.NextDouble();
+            y[r] = random.NextDouble() < 0.1 ? double.NaN : x[r] + 0.02 * (random.NextDouble() - 0.5);
+            z[r] = (x[r] < 0.5 ? (random.NextDouble() < 0.9 ? "low" : "mid") : (random.NextDouble() < 0.9 ? "high" : "mid")).AsMemory();
+            flag[r] = random.NextDouble() < 0.3;
+            count[r] = random.Next(5);
+        }
+        return new TestTables.ArrayView(
+        [
+            ("X", NumberDataViewType.Single, x), ("Y", NumberDataViewType.Double, y), ("Z", TextDataViewType.Instance, z),
+            ("Flag", BooleanDataViewType.Instance, flag), ("Count", NumberDataViewType.Int32, count),
+        ]);
+    }
+
+    private static GanTrainer.Options Options(bool filter) => new()
+    {
+        Epochs = 1, BatchSize = 200, NoiseDimension = 8, GeneratorLayers = [32], DiscriminatorLayers = [32], Seed = 2, DensityRatioFilter = filter,
+    };
+
+    [ClassInitialize]
+    public static void Train(TestContext _)
+    {
+        s_ml = new MLContext(1);
+        s_data = Table(3000, seed: 1);
+        s_filtered = s_ml.Gan().Train(Options(filter: true)).Fit(s_data);
+        s_bare = s_ml.Gan().Train(Options(filter: false)).Fit(s_data);
+        s_folder = Directory.CreateTempSubdirectory("gan-filter-").FullName;
+    }
+
+    [ClassCleanup]
+    public static void Cleanup()
+    {
+        s_filtered?.Dispose();
+        s_bare?.Dispose();
+        if (s_folder is not null) Directory.Delete(s_folder, recursive: true);
+    }
+
+    /// <summary>The mean distance |Y - X| over rows where Y is present: about 0.005 in the data, about 0.33 for independent columns.</summary>
+    private static double Gap(IDataView rows)
+    {
+        var x = TestTables.Column(rows, "X").Cast<float>().ToArray();
+        var y = TestTables.Column(rows, "Y").Cast<double>().ToArray();
+        return x.Zip(y).Where(p => !double.IsNaN(p.Second)).Average(p => Math.Abs(p.Second - p.First));
+    }
+
+    [TestMethod]
+    public void TheFilterMovesGeneratedRowsTowardsTheData()
+    {
+        double keep = s_filtered.FilterKeepRate!.Value;
+        Console.WriteLine($"keep rate {keep:P1}");
+        Assert.IsTrue(keep > 0.002 && keep < 0.9, $"a filter that keeps {keep:P1} of an epoch-old generator's rows");
+        Assert.IsNull(s_bare.FilterKeepRate);
+
+        var kept = s_filtered.Generate(4000, seed: 3);
+        double bare = Gap(s_bare.Generate(4000, seed: 3)), filtered = Gap(kept);
+        Console.WriteLine($"|Y - X|: {bare:F3} without the filter, {filtered:F3} with it (data: {Gap(s_data):F3})");
+        Assert.IsLessThan(0.8 * bare, filtered, "the rows the filter keeps hold Y nearer to X: the relation the generator missed");
+
+        // The marginals were calibrated through the filter: the kept rows have the training shares and missing rate.
+        var realZ = TestTables.Column(s_data, "Z").Cast<string>().ToList();
+        var keptZ = TestTables.Column(kept, "Z").Cast<string>().ToList();
+        foreach (string level in realZ.Distinct())
+            Assert.AreEqual(realZ.Count(v => v == level) / (double)realZ.Count, keptZ.Count(v => v == level) / (double)keptZ.Count, 0.05, $"Z = {level}");
+        double Missing(IDataView rows) => TestTables.Column(rows, "Y").Cast<double>().Average(v => double.IsNaN(v) ? 1.0 : 0.0);
+        Assert.AreEqual(Missing(s_data), Missing(kept), 0.04, "Y's missing rate");
+        var realX = TestTables.Column(s_data, "X").Cast<float>().Select(v => (double)v).ToList();
+        var keptX = TestTables.Column(kept, "X").Cast<float>().Select(v => (double)v).ToList();
+        double ks = TestTables.KolmogorovSmirnov(realX, keptX);
+        Console.WriteLine($"Y missing {Missing(s_data):P1} real, {Missing(kept):P1} kept; X's KS distance {ks:F3}; Z shares kept: " +
+            string.Join(", ", realZ.Distinct().Select(l => $"{l} {keptZ.Count(v => v == l) / (double)keptZ.Count:P1} (real {realZ.Count(v => v == l) / (double)realZ.Count:P1})")));
+        Assert.IsLessThan(0.08, ks, "X's distribution");
+    }
+
+    [TestMethod]
+    public void GenerationKeepsExactlyTheCandidatesThatPassAndTheGraphAgreesWithDotNet()
+    {
+        var m = s_filtered.Model;
+        Assert.IsTrue(m.Signature.Filtered);
+        int rows = 3000;
+        var (noise, uniforms) = TestTables.Inputs(seed: 9, rows, m.NoiseDimension, m.Signature.UniformsPerRow, m.Training.NoisePrior);
+        var reference = m.GenerateWithTorch(noise, uniforms, rows, m.Training.CategorySampling);
+        using var scorer = OnnxScorer.Create(m.ScoringGraph, m.Signature, m.Encoder, new GanScoringOptions());
+        var onnx = new DecodedRows(m.Encoder, rows);
+        var (draws, condition) = m.Signature.PrepareRows(uniforms, rows);
+        scorer.Run(noise, condition, draws, rows, onnx, 0);
+        var (dotnet, graph) = (reference.KeepProbability!, onnx.KeepProbability!);
+        for (int r = 0; r < rows; r++)
+            Assert.AreEqual(dotnet[r], graph[r], 1e-4 + 1e-4 * dotnet[r], $"row {r}: the keep probability in .NET and in the graph");
+        Assert.IsTrue(graph.Any(p => p < 0.5) && graph.Any(p => p == 1f), "some rows are thinned out, the most real-looking kept for sure");
+
+        // Generate(n, seed) is the candidates of that seed that pass, in order.
+        var (candidateNoise, candidateUniforms) = TestTables.Inputs(seed: 11, rows, m.NoiseDimension, m.Signature.UniformsPerRow, m.Training.NoisePrior);
+        var candidates = m.GenerateWithTorch(candidateNoise, candidateUniforms, rows, m.Training.CategorySampling);
+        var passed = Enumerable.Range(0, rows).Where(r => candidates.Kept![r]).ToArray();
+        int x = m.Encoder.Columns.Select(c => c.Name).ToList().IndexOf("X");
+        var expected = passed.Take(200).Select(r => candidates.Numbers(x)[r]).ToArray();
+        var generated = TestTables.Column(s_filtered.Generate(expected.Length, seed: 11), "X").Cast<float>().Select(v => (double)v).ToArray();
+        Assert.AreEqual(expected.Length, generated.Length);
+        for (int i = 0; i < expected.Length; i++)
+            Assert.AreEqual(expected[i], generated[i], 1e-5, $"row {i} of the view is candidate {passed[i]}");
+    }
+
+    [TestMethod]
+    public void ConditionsAndTheFilterHoldTogether()
+    {
+        var rows = s_filtered.Generate(500, seed: 4, new Dictionary<string, object> { ["Z"] = "mid" });
+        var z = TestTables.Column(rows, "Z").Cast<string>().ToArray();
+        Assert.AreEqual(500, z.Length);
+        Assert.IsTrue(z.All(v => v == "mid"));
+    }
+
+    [TestMethod]
+    public void TheFilterSurvivesASaveAndALoadAsAZipAndAsAGraph()
+    {
+        string zip = Path.Combine(s_folder, "m.zip"), graph = Path.Combine(s_folder, "m.onnx");
+        s_filtered.Save(zip);
+        s_filtered.SaveAsOnnx(graph);
+        using var fromZip = s_ml.Gan().LoadModel(zip);
+        using var fromGraph = s_ml.Gan().LoadOnnx(graph);
+        var expected = TestTables.Column(s_filtered.Generate(400, seed: 5), "Y");
+        foreach (var loaded in new[] { fromZip, fromGraph })
+        {
+            Assert.AreEqual(s_filtered.FilterKeepRate, loaded.FilterKeepRate);
+            Assert.IsTrue(loaded.Options.DensityRatioFilter);
+            CollectionAssert.AreEqual(expected, TestTables.Column(loaded.Generate(400, seed: 5), "Y"), "the same rows pass the same filter");
+        }
+        // Transform scores every noise row: the filter is Generate's, not a row-to-row map's.
+        var noise = s_ml.Data.LoadFromEnumerable(Enumerable.Range(0, 50).Select(i => new NoiseRow { Noise = Enumerable.Range(0, 8).Select(j => (float)Math.Sin(i + j)).ToArray() }));
+        Assert.HasCount(50, TestTables.Column(s_filtered.Transform(noise), "X"));
+    }
+
+    private sealed class NoiseRow
+    {
+        [VectorType(8)]
+        public float[] Noise { get; set; } = [];
+    }
+
+    [TestMethod]
+    public void OffByDefaultAndInClassic()
+    {
+        Assert.IsFalse(new GanTrainer.Options().DensityRatioFilter);
+        Assert.IsFalse(GanTrainer.Options.Classic().DensityRatioFilter);
+    }
+
+    [TestMethod]
+    public void AColumnNamedLikeTheFiltersOutputIsRefusedOnlyWithTheFilter()
+    {
+        var x = Enumerable.Range(0, 200).Select(i => (float)(i % 17)).ToArray();
+        var data = new TestTables.ArrayView([(GeneratorSignature.KeepName, NumberDataViewType.Single, x), ("Other", NumberDataViewType.Single, x.Reverse().ToArray())]);
+        var e = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => s_ml.Gan().Train(Options(filter: true)).Fit(data));
+        StringAssert.Contains(e.Message, "density-ratio filter's output");
+        using var model = s_ml.Gan().Train(Options(filter: false)).Fit(data);
+    }
+
+    /// <summary>Lies about the filter, each told in a re-sealed copy of the filtered model's zip.</summary>
+    public static IEnumerable<object[]> Lies() =>
+    [
+        ["a NaN threshold", (Action<JsonObject>)(m => m["Filter"]!["Threshold"] = "NaN"), "threshold"],
+        ["a keep rate of zero", (Action<JsonObject>)(m => m["Filter"]!["KeepRate"] = 0), "acceptance rate"],
+        ["a layer of a million units", (Action<JsonObject>)(m => m["Filter"]!["Widths"]!.AsArray()[0] = 1_000_000), "units"],
+        ["a last layer of two units", (Action<JsonObject>)(m => m["Filter"]!["Widths"]!.AsArray().Add(2)), "units"],
+        ["quantiles descending", (Action<JsonObject>)(m => { var q = m["Filter"]!["Quantiles"]!.AsArray()[0]!.AsArray(); var v = q.Select(n => (float)n!).Reverse().ToArray(); q.Clear(); foreach (var f in v) q.Add(f); }), "ascending"],
+        ["quantiles for a category", (Action<JsonObject>)(m => m["Filter"]!["Quantiles"]!.AsArray()[2] = new JsonArray(0f, 1f)), "categorical column 'Z'"],
+        ["quantiles for fewer columns", (Action<JsonObject>)(m => m["Filter"]!["Quantiles"]!.AsArray().RemoveAt(4)), "describes 4 column(s)"],
+        ["another hidden width (weights of another size)", (Action<JsonObject>)(m => m["Filter"]!["Widths"]!.AsArray()[0] = 255), "weights"],
+    ];
+
+    [TestMethod]
+    [DynamicData(nameof(Lies))]
+    public void AFileThatLiesAboutItsFilterIsRefused(string lie, Action<JsonObject> edit, string named)
+    {
+        string path = Path.Combine(s_folder, "lie.zip");
+        s_filtered.Save(path);
+        HostileFiles.EditManifest(path, edit);
+        var e = Assert.ThrowsExactly<InvalidDataException>(() => s_ml.Gan().LoadModel(path).Dispose(), lie);
+        StringAssert.Contains(e.Message, path);
+        StringAssert.Contains(e.Message, named, lie);
+    }
+
+    [TestMethod]
+    public void AZipWithoutTheFiltersWeightsIsRefused()
+    {
+        string path = Path.Combine(s_folder, "nofilter.zip");
+        s_filtered.Save(path);
+        HostileFiles.EditZip(path, zip => zip.GetEntry("filter.bin")!.Delete());
+        var e = Assert.ThrowsExactly<InvalidDataException>(() => s_ml.Gan().LoadModel(path).Dispose());
+        StringAssert.Contains(e.Message, "filter.bin");
+
+        // A graph whose description lists a filter it does not compute: its outputs do not match.
+        var lying = HostileFiles.OnnxWithDescription(s_bare.Model, m => m["Filter"] = JsonNode.Parse(s_filtered.Model.Describe().ToJson())!["Filter"]!.DeepClone());
+        string onnx = Path.Combine(s_folder, "lying.onnx");
+        File.WriteAllBytes(onnx, lying);
+        var graphError = Assert.ThrowsExactly<InvalidDataException>(() => s_ml.Gan().LoadOnnx(onnx).Dispose());
+        StringAssert.Contains(graphError.Message, GeneratorSignature.KeepName);
+    }
+}
