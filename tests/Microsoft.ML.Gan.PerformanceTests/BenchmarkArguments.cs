@@ -50,6 +50,9 @@ internal sealed class BenchmarkArguments
                                ExactDependencies = false generates).
           --compare-dependencies quality: also evaluate the same generator without its column dependencies, its
                                marginals calibrated again without them (what ExactDependencies = false generates).
+          --compare-density-filter quality: also evaluate the same model with a density-ratio filter trained on it
+                               (what DensityRatioFilter = true generates); GAN_FILTER_QUANTILES=0.9,0.95 tries
+                               several threshold quantiles.
           --numbers-as-single  quality: load Adult's integer columns as Single, as many ML.NET samples load tables.
           --transform-rows <n> generate: rows of the Transform comparison (default 100,000).
           --model <path>       generate/memory/quality: load this model (zip or .onnx) instead of training one.
@@ -83,6 +86,7 @@ internal sealed class BenchmarkArguments
     public bool CompareArgMax { get; private init; }
     public bool CompareUnmapped { get; private init; }
     public bool CompareDependencies { get; private init; }
+    public bool CompareDensityFilter { get; private init; }
     public bool NumbersAsSingle { get; private init; }
     public bool Classic { get; private init; }
     public string? ModelPath { get; private init; }
@@ -109,7 +113,7 @@ internal sealed class BenchmarkArguments
         int? epochs = null, threads = null;
         long? rows = null, transformRows = null;
         var settings = new List<(string, string)>();
-        bool compareBatchNorm = false, classic = false, compareArgMax = false, compareUnmapped = false, compareDependencies = false, numbersAsSingle = false;
+        bool compareBatchNorm = false, classic = false, compareArgMax = false, compareUnmapped = false, compareDependencies = false, compareDensityFilter = false, numbersAsSingle = false;
         int seed = 1, processes = 2, trainings = 10;
         for (int i = 1; i < args.Count; i++)
         {
@@ -128,6 +132,7 @@ internal sealed class BenchmarkArguments
                 case "--compare-argmax": compareArgMax = true; break;
                 case "--compare-unmapped": compareUnmapped = true; break;
                 case "--compare-dependencies": compareDependencies = true; break;
+                case "--compare-density-filter": compareDensityFilter = true; break;
                 case "--numbers-as-single": numbersAsSingle = true; break;
                 case "--classic": classic = true; break;
                 case "--set":
@@ -159,7 +164,7 @@ internal sealed class BenchmarkArguments
 
         return new BenchmarkArguments
         {
-            Benchmark = benchmark, DataPath = data, Epochs = epochs, Rows = rows, TransformRows = transformRows, Settings = settings, CompareBatchNorm = compareBatchNorm, CompareArgMax = compareArgMax, CompareUnmapped = compareUnmapped, CompareDependencies = compareDependencies, NumbersAsSingle = numbersAsSingle, Classic = classic, ModelPath = model,
+            Benchmark = benchmark, DataPath = data, Epochs = epochs, Rows = rows, TransformRows = transformRows, Settings = settings, CompareBatchNorm = compareBatchNorm, CompareArgMax = compareArgMax, CompareUnmapped = compareUnmapped, CompareDependencies = compareDependencies, CompareDensityFilter = compareDensityFilter, NumbersAsSingle = numbersAsSingle, Classic = classic, ModelPath = model,
             TablePath = table, Label = label, ColumnKinds = columnKinds, Files = files,
             SaveModelPath = saveModel, Seed = seed, Threads = threads, JsonPath = json, Processes = processes, Trainings = trainings,
         };
