@@ -79,14 +79,12 @@ public sealed partial class GanTrainer : IEstimator<GanTransformer>
             var clock = System.Diagnostics.Stopwatch.StartNew();
             try
             {
-                var (real, count) = encoder.ReadRows(input, DensityRatioTraining.MaximumRows, seed, CheckAlive);
-                var result = DensityRatioTraining.Run(model, real, count, seed, CheckAlive);
-                model = model.WithFilter(result.Filter);
-                // The rows the filter keeps are calibrated onto the training marginals in turn.
-                if (_options.ExactMarginals) model = MarginalCalibration.Run(model, seed, CheckAlive);
+                (model, var result, bool filtered) = DensityRatioTraining.Attach(model, input, seed, _options.ExactMarginals, CheckAlive);
                 channel.Info(MessageSensitivity.None,
                     $"Trained the density-ratio filter in {clock.Elapsed.TotalSeconds:F1} s ({result.Epochs} epochs): its classifier tells held-out training rows " +
-                    $"from generated ones with AUC {result.HeldOutAuc:F3}; it keeps {model.Filter!.Acceptance:P0} of the generated rows.");
+                    $"from generated ones with AUC {result.HeldOutAuc:F3}; " + (filtered
+                        ? $"it keeps {model.Filter!.Acceptance:P0} of the generated rows."
+                        : $"below {DensityRatioTraining.MinimumAuc:F2} it has nothing to correct, so the model has no filter."));
             }
             catch { model.Dispose(); throw; }
         }
