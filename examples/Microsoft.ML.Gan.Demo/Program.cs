@@ -103,6 +103,9 @@ static int Run(Settings settings)
     Console.WriteLine(model.Dependencies.Count == 0
         ? "Rules between columns that every generated row keeps: none found."
         : $"Rules between columns that every generated row keeps: {string.Join("; ", model.Dependencies)}.");
+    Console.WriteLine(model.FilterKeepRate is double keep
+        ? $"Density-ratio filter: keeps {keep:P0} of the generated candidate rows, those most like the training rows."
+        : "Density-ratio filter: none (its classifier could not tell generated rows from training rows, or it was turned off).");
     Console.WriteLine();
 
     long rows = settings.Rows ?? model.TrainingRowCount;

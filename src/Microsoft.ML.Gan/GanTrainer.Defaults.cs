@@ -35,7 +35,7 @@ public sealed partial class GanTrainer
         public const bool NumericGranularity = true;
         public const bool ExactMarginals = true;
         public const bool ExactDependencies = true;
-        public const bool DensityRatioFilter = false;
+        public const bool DensityRatioFilter = true;
         public const CategorySampling CategorySampling = Gan.CategorySampling.Sample;
         public const string MissingCategoryToken = "";
         public const int MaximumCategories = 1000;

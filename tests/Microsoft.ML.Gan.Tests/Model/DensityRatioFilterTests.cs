@@ -173,10 +173,23 @@ public sealed class DensityRatioFilterTests
     }
 
     [TestMethod]
-    public void OffByDefaultAndInClassic()
+    public void OnByDefaultOffInClassic()
     {
-        Assert.IsFalse(new GanTrainer.Options().DensityRatioFilter);
+        Assert.IsTrue(new GanTrainer.Options().DensityRatioFilter);
         Assert.IsFalse(GanTrainer.Options.Classic().DensityRatioFilter);
+    }
+
+    [TestMethod]
+    public void AFilterThatCannotTellTheRowsApartIsNotKept()
+    {
+        // Rows the generator cannot get wrong: one constant category and a number with two values in equal shares,
+        // which the marginal calibration makes exact. The classifier finds nothing to correct.
+        var values = Enumerable.Range(0, 2000).Select(i => (float)(i % 2)).ToArray();
+        var constant = Enumerable.Repeat("same".AsMemory(), 2000).ToArray();
+        var data = new TestTables.ArrayView([("V", NumberDataViewType.Single, values), ("C", TextDataViewType.Instance, constant)]);
+        using var model = s_ml.Gan().Train(Options(filter: true)).Fit(data);
+        Assert.IsNull(model.FilterKeepRate, "no filter is kept");
+        Assert.IsFalse(model.Model.Signature.Filtered);
     }
 
     [TestMethod]

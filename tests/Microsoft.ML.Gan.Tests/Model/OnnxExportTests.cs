@@ -130,7 +130,10 @@ public sealed class OnnxExportTests
         CollectionAssert.AreEqual(new[] { "Noise", "Condition", "CategoryDraws" }, session.InputNames.ToArray());
         CollectionAssert.AreEqual(new long[] { -1, nz }, session.InputMetadata["Noise"].Dimensions.Select(d => (long)d).ToArray());
         CollectionAssert.AreEqual(new long[] { -1, nc }, session.InputMetadata["Condition"].Dimensions.Select(d => (long)d).ToArray());
-        CollectionAssert.AreEqual(new[] { "Height", "Income", "Age", "Children", "Owner", "City", "Segment" }, session.OutputNames.ToArray());
+        // A filtered model (the default, when its classifier finds something to correct) has one more output.
+        bool filtered = s_mixed.FilterKeepRate is not null;
+        string[] columns = ["Height", "Income", "Age", "Children", "Owner", "City", "Segment"];
+        CollectionAssert.AreEqual(filtered ? [.. columns, "KeepProbability"] : columns, session.OutputNames.ToArray());
         var types = session.OutputMetadata.ToDictionary(o => o.Key, o => o.Value.ElementDataType);
         Assert.AreEqual(Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Float, types["Height"]);
         Assert.AreEqual(Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Double, types["Income"]);
@@ -143,8 +146,9 @@ public sealed class OnnxExportTests
         StringAssert.Contains(metadata["microsoft.ml.gan.condition"], "City at ");
         StringAssert.Contains(metadata["microsoft.ml.gan.condition_frequencies"], "\"City\"");
 
-        // Generate(rows, seed) feeds row i the counter-based noise and uniforms of (seed, i); the last two uniforms
-        // pick the row's condition as the metadata describes. Feed the same by hand.
+        // Generate(rows, seed) feeds candidate i the counter-based noise and uniforms of (seed, i); two uniforms after
+        // the category draws pick the row's condition as the metadata describes, and with a filter the last one keeps
+        // the row when it is below the row's KeepProbability. Feed the same by hand.
         var (noise, uniforms) = TestTables.Inputs(seed: 7, rows, nz, s_mixed.Model.Signature.UniformsPerRow, NoisePrior.Gaussian);
         var (draws, condition) = s_mixed.Model.Signature.PrepareRows(uniforms, rows);
         using var noiseValue = OrtValue.CreateTensorValueFromMemory(noise, [rows, nz]);
@@ -152,10 +156,14 @@ public sealed class OnnxExportTests
         using var drawsValue = OrtValue.CreateTensorValueFromMemory(draws, [rows, nd]);
         using var outputs = session.Run(new RunOptions(), ["Noise", "Condition", "CategoryDraws"], [noiseValue, conditionValue, drawsValue], session.OutputNames);
 
-        var generated = s_mixed.Generate(rows, seed: 7);
-        CollectionAssert.AreEqual(TestTables.Column(generated, "City").Select(v => v.ToString()).ToArray(), outputs[5].GetStringTensorAsArray());
-        CollectionAssert.AreEqual(TestTables.Column(generated, "Age").Cast<int>().ToArray(), outputs[2].GetTensorDataAsSpan<int>().ToArray());
-        CollectionAssert.AreEqual(TestTables.Column(generated, "Height").Cast<float>().ToArray(), outputs[0].GetTensorDataAsSpan<float>().ToArray());
+        int perRow = s_mixed.Model.Signature.UniformsPerRow;
+        var kept = Enumerable.Range(0, rows).Where(r => !filtered || uniforms[r * perRow + perRow - 1] < outputs[7].GetTensorDataAsSpan<float>()[r]).ToArray();
+        if (filtered) Assert.IsTrue(kept.Length > 0 && kept.Length < rows, $"the filter keeps some of {rows} candidates: {kept.Length}");
+        var generated = s_mixed.Generate(kept.Length, seed: 7);
+        var cities = outputs[5].GetStringTensorAsArray();
+        CollectionAssert.AreEqual(TestTables.Column(generated, "City").Select(v => v.ToString()).ToArray(), kept.Select(r => cities[r]).ToArray());
+        CollectionAssert.AreEqual(TestTables.Column(generated, "Age").Cast<int>().ToArray(), kept.Select(r => outputs[2].GetTensorDataAsSpan<int>()[r]).ToArray());
+        CollectionAssert.AreEqual(TestTables.Column(generated, "Height").Cast<float>().ToArray(), kept.Select(r => outputs[0].GetTensorDataAsSpan<float>()[r]).ToArray());
         var income = outputs[1].GetTensorDataAsSpan<double>().ToArray();
         Assert.IsTrue(income.Any(double.IsNaN) && income.Any(double.IsFinite), "missing incomes come out as NaN beside real ones");
         Assert.AreEqual(rows, outputs[4].GetTensorDataAsSpan<bool>().Length);
