@@ -51,8 +51,9 @@ internal sealed class BenchmarkArguments
           --compare-dependencies quality: also evaluate the same generator without its column dependencies, its
                                marginals calibrated again without them (what ExactDependencies = false generates).
           --compare-density-filter quality: also evaluate the same model with a density-ratio filter trained on it
-                               (what DensityRatioFilter = true generates); GAN_FILTER_QUANTILES=0.9,0.95 tries
-                               several threshold quantiles.
+                               (what DensityRatioFilter = true generates from a model trained without one);
+                               GAN_FILTER_QUANTILES=0.9,0.95 tries several threshold quantiles, GAN_FILTER_HIDDEN=256,256
+                               another classifier, GAN_FILTER_SAVE=f.zip saves the filtered model.
           --numbers-as-single  quality: load Adult's integer columns as Single, as many ML.NET samples load tables.
           --transform-rows <n> generate: rows of the Transform comparison (default 100,000).
           --model <path>       generate/memory/quality: load this model (zip or .onnx) instead of training one.

@@ -130,36 +130,31 @@ internal static class QualityBenchmark
 
         if (arguments.CompareDensityFilter && model.Model.Filter is null)
         {
-            // The filter trains after the GAN, on the model as Fit leaves it: the same as DensityRatioFilter = true.
+            // The filter trains after the GAN, on the model as Fit leaves it: exactly what DensityRatioFilter = true makes.
             int filterSeed = model.Options.Seed ?? arguments.Seed;
-            var (real, count) = model.Model.Encoder.ReadRows(train, DensityRatioTraining.MaximumRows, filterSeed, () => { });
             var quantiles = Environment.GetEnvironmentVariable("GAN_FILTER_QUANTILES") is { Length: > 0 } q
                 ? q.Split(',').Select(v => double.Parse(v, CultureInfo.InvariantCulture)).ToArray()
                 : [DensityRatioTraining.ThresholdQuantile];
+            // GAN_FILTER_HIDDEN=256,256 or 64 tries another classifier (its hidden layers).
+            var hidden = Environment.GetEnvironmentVariable("GAN_FILTER_HIDDEN") is { Length: > 0 } h
+                ? h.Split(',').Select(v => int.Parse(v, CultureInfo.InvariantCulture)).ToArray() : null;
             foreach (double quantile in quantiles)
             {
                 var filterClock = Stopwatch.StartNew();
-                var result = DensityRatioTraining.Run(model.Model, real, count, filterSeed, () => { }, quantile);
-                var filteredModel = model.Model.Copy().WithFilter(result.Filter);
-                double trainSeconds = filterClock.Elapsed.TotalSeconds;
-                // As Fit does it: the kept rows' marginals calibrated through the filter (GAN_FILTER_UNCALIBRATED=1 also shows them without).
-                var variants = new List<(string Label, GanModel Model)>();
-                if (Environment.GetEnvironmentVariable("GAN_FILTER_UNCALIBRATED") == "1")
-                    variants.Add(($"the same model with a density-ratio filter, marginals not calibrated through it (threshold quantile {Format.F(quantile, 3)})", filteredModel));
-                if (model.Options.ExactMarginals) filteredModel = MarginalCalibration.Run(filteredModel, filterSeed, () => { });
-                variants.Add(($"the same model with a density-ratio filter (DensityRatioFilter = true, threshold quantile {Format.F(quantile, 3)})", filteredModel));
-                Console.WriteLine($"Density-ratio filter trained in {Format.F(trainSeconds, 1)} s ({result.Epochs} epochs), calibrated through in " +
-                    $"{Format.F(filterClock.Elapsed.TotalSeconds - trainSeconds, 1)} s: held-out AUC {Format.F(result.HeldOutAuc, 3)}, keeps " +
-                    $"{Format.F(100 * filteredModel.Filter!.Acceptance, 1)} % of generated rows.");
-                foreach (var (label, variant) in variants)
+                var copy = model.Model.Copy();
+                var (filteredModel, result, kept) = DensityRatioTraining.Attach(copy, train, filterSeed, model.Options.ExactMarginals, () => { }, quantile, hidden);
+                Console.WriteLine($"Density-ratio filter trained and calibrated through in {Format.F(filterClock.Elapsed.TotalSeconds, 1)} s ({result.Epochs} epochs): " +
+                    $"held-out AUC {Format.F(result.HeldOutAuc, 3)}, " + (kept ? $"keeps {Format.F(100 * filteredModel.Filter!.Acceptance, 1)} % of generated rows." : "not kept (too weak to correct anything)."));
+                if (Environment.GetEnvironmentVariable("GAN_FILTER_SAVE") is { Length: > 0 } savePath)
                 {
-                    Console.WriteLine($"Generating from {label} and evaluating ...");
-                    // Each transformer owns its model; the variants share one generator copy, so only the last one disposes it.
-                    var filtered = new GanTransformer(ml, variant, null);
-                    var filteredRows = ml.Data.Cache(filtered.Generate(rows, seed: 7));
-                    results.Add(QualityRow.From(label, ml.Gan().Evaluate(train, filteredRows, evaluation), filteredRows, data.MissingTokens, MissingSample(filtered, filteredRows), realMissing));
-                    if (ReferenceEquals(variant, variants[^1].Model)) filtered.Dispose();
+                    using var toSave = new GanTransformer(ml, filteredModel.Copy(), null);
+                    toSave.Save(savePath);
                 }
+                string label = $"the same model with its density-ratio filter (DensityRatioFilter = true, threshold quantile {Format.F(quantile, 3)}{(kept ? "" : ", not kept")})";
+                Console.WriteLine($"Generating from {label} and evaluating ...");
+                using var filtered = new GanTransformer(ml, filteredModel, null);
+                var filteredRows = ml.Data.Cache(filtered.Generate(rows, seed: 7));
+                results.Add(QualityRow.From(label, ml.Gan().Evaluate(train, filteredRows, evaluation), filteredRows, data.MissingTokens, MissingSample(filtered, filteredRows), realMissing));
             }
         }
 
