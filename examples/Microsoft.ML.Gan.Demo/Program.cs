@@ -145,7 +145,8 @@ static int Run(Settings settings)
     Console.WriteLine();
     Console.WriteLine($"Synthetic rows: {csvPath}");
     Console.WriteLine($"Model:          {modelPath}  (load it with mlContext.Gan().LoadModel(path))");
-    Console.WriteLine($"ONNX:           {onnxPath}  (inputs Noise, Condition, CategoryDraws; one output per column)");
+    Console.WriteLine($"ONNX:           {onnxPath}  (inputs Noise, Condition, CategoryDraws; one output per column" +
+        (model.FilterKeepRate is null ? ")" : ", and KeepProbability: keep a row when a uniform draw is below it)"));
     Console.WriteLine($"Report:         {reportPath}  (open it in a browser)");
     return identical ? 0 : 1;
 }
