@@ -170,6 +170,16 @@ internal static class TestTables
         return (noise, draws);
     }
 
+    /// <summary>Rows decoded by the model's scoring graph through ONNX Runtime from these inputs (as <c>Generate</c> feeds it), to set beside the .NET reference.</summary>
+    internal static Microsoft.ML.Gan.Encoding.DecodedRows ScoreWithGraph(Microsoft.ML.Gan.Model.GanModel model, float[] noise, float[] uniforms, int rows)
+    {
+        using var scorer = Microsoft.ML.Gan.Scoring.OnnxScorer.Create(model.ScoringGraph, model.Signature, model.Encoder, new GanScoringOptions());
+        var onnx = new Microsoft.ML.Gan.Encoding.DecodedRows(model.Encoder, rows);
+        var (draws, condition) = model.Signature.PrepareRows(uniforms, rows);
+        scorer.Run(noise, condition, draws, rows, onnx, 0);
+        return onnx;
+    }
+
     /// <summary>A table held in arrays, one per column (of the column type's raw type): any ML.NET column type, read by one cursor at a time.</summary>
     internal sealed class ArrayView(IReadOnlyList<(string Name, DataViewType Type, Array Values)> columns) : IDataView
     {

@@ -1,6 +1,5 @@
 using Microsoft.ML.Data;
 using Microsoft.ML.Gan.Encoding;
-using Microsoft.ML.Gan.Scoring;
 
 namespace Microsoft.ML.Gan.Tests.Encoding;
 
@@ -198,10 +197,7 @@ public sealed class ColumnDependencyTests
         int rows = 2000;
         var (noise, uniforms) = TestTables.Inputs(seed: 6, rows, m.NoiseDimension, m.Signature.UniformsPerRow, m.Training.NoisePrior);
         var reference = m.GenerateWithTorch(noise, uniforms, rows, m.Training.CategorySampling);
-        using var scorer = OnnxScorer.Create(m.ScoringGraph, m.Signature, m.Encoder, new GanScoringOptions());
-        var onnx = new DecodedRows(m.Encoder, rows);
-        var (draws, condition) = m.Signature.PrepareRows(uniforms, rows);
-        scorer.Run(noise, condition, draws, rows, onnx, 0);
+        var onnx = TestTables.ScoreWithGraph(m, noise, uniforms, rows);
         foreach (var d in m.Encoder.Dependencies)
         {
             Assert.IsTrue(d.HoldsIn(reference, m.Encoder.Columns, rows), $"{d.DeterminantName} -> {d.TargetName} in .NET");

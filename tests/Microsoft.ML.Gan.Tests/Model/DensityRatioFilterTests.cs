@@ -2,7 +2,6 @@ using System.Text.Json.Nodes;
 using Microsoft.ML.Data;
 using Microsoft.ML.Gan.Encoding;
 using Microsoft.ML.Gan.Model;
-using Microsoft.ML.Gan.Scoring;
 using Microsoft.ML.Gan.Tests.Hostile;
 
 namespace Microsoft.ML.Gan.Tests.Model;
@@ -116,10 +115,7 @@ public sealed class DensityRatioFilterTests
         int rows = 3000;
         var (noise, uniforms) = TestTables.Inputs(seed: 9, rows, m.NoiseDimension, m.Signature.UniformsPerRow, m.Training.NoisePrior);
         var reference = m.GenerateWithTorch(noise, uniforms, rows, m.Training.CategorySampling);
-        using var scorer = OnnxScorer.Create(m.ScoringGraph, m.Signature, m.Encoder, new GanScoringOptions());
-        var onnx = new DecodedRows(m.Encoder, rows);
-        var (draws, condition) = m.Signature.PrepareRows(uniforms, rows);
-        scorer.Run(noise, condition, draws, rows, onnx, 0);
+        var onnx = TestTables.ScoreWithGraph(m, noise, uniforms, rows);
         var (dotnet, graph) = (reference.KeepProbability!, onnx.KeepProbability!);
         for (int r = 0; r < rows; r++)
             Assert.AreEqual(dotnet[r], graph[r], 1e-4 + 1e-4 * dotnet[r], $"row {r}: the keep probability in .NET and in the graph");
