@@ -157,7 +157,7 @@ internal static class ModelLoader
                 throw Mismatch(source, $"input '{input.Name}' is {meta.ElementDataType} [{string.Join(", ", meta.Dimensions)}], but its description implies Float [batch, {input.Width}]");
         }
         var outputs = session.OutputMetadata;
-        var expectedOutputs = signature.Filtered ? [.. signature.Outputs, GeneratorSignature.KeepName] : signature.Outputs.ToArray();
+        var expectedOutputs = signature.GraphOutputs;
         if (!session.OutputNames.SequenceEqual(expectedOutputs))
             throw Mismatch(source, $"outputs {Names(session.OutputNames)}, but its description implies {Names(expectedOutputs)}");
         if (signature.Filtered)

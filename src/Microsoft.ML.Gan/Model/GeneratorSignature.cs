@@ -69,8 +69,11 @@ internal sealed class GeneratorSignature
     /// <summary>The graph's inputs, in order.</summary>
     public IReadOnlyList<GraphInput> Inputs { get; }
 
-    /// <summary>The graph's outputs, in order: the training columns' names.</summary>
+    /// <summary>The graph's column outputs, in order: the training columns' names.</summary>
     public IReadOnlyList<string> Outputs { get; }
+
+    /// <summary>Every output of the graph, in order: <see cref="Outputs"/>, then <see cref="KeepName"/> in a filtered graph.</summary>
+    public IReadOnlyList<string> GraphOutputs => Filtered ? [.. Outputs, KeepName] : Outputs;
 
     public int ConditionWidth => Condition?.Width ?? 0;
 

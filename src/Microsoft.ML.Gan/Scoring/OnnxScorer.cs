@@ -66,7 +66,7 @@ internal sealed class OnnxScorer : IDisposable
         _session = session;
         _signature = signature;
         _encoder = encoder;
-        _outputNames = signature.Filtered ? [.. signature.Outputs, GeneratorSignature.KeepName] : signature.Outputs.ToArray();
+        _outputNames = signature.GraphOutputs.ToArray();
         Provider = provider;
     }
 
