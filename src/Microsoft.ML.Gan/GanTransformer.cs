@@ -73,7 +73,7 @@ public sealed class GanTransformer : ITransformer, IDisposable
     /// (measured at Fit on rows it was not trained on); generating a row costs about 1 ÷ this many candidates. Null
     /// for a model without a filter.
     /// </summary>
-    public double? FilterKeepRate => Alive(_model).FilterAcceptance;
+    public double? FilterKeepRate => Alive(_model).Filter?.Acceptance;
 
     /// <summary>The options the model was trained with (a copy; the progress callback is not kept by saved models).</summary>
     public GanTrainer.Options Options => Alive(_model.Training).ToOptions();

@@ -41,7 +41,7 @@ internal sealed class GeneratedDataView : IDataView
     private long CandidateBudget()
     {
         long budget = _conditions?.CandidateBudget(_rowCount) ?? Math.Max(_rowCount > long.MaxValue / 100 ? long.MaxValue : _rowCount * 100, 10_000);
-        if (_conditions is not null && _model.Signature.Filtered && _model.FilterAcceptance is double kept)
+        if (_conditions is not null && _model.Signature.Filtered && _model.Filter is { Acceptance: var kept })
             budget = budget > long.MaxValue / 100 ? long.MaxValue : (long)Math.Min(long.MaxValue / 2.0, budget / Math.Max(kept, 0.01));
         return budget;
     }

@@ -241,4 +241,14 @@ internal sealed class DecodedRows
         Kept ??= new bool[Capacity];
         return (KeepProbability, Kept);
     }
+
+    /// <summary>
+    /// Decides <see cref="Kept"/> for the first <paramref name="rows"/> rows, whose <see cref="KeepProbability"/> is
+    /// set: a row passes the density-ratio filter when the last of its <paramref name="perRow"/> uniforms is below it.
+    /// </summary>
+    public void DecideKept(ReadOnlySpan<float> uniforms, int perRow, int rows)
+    {
+        var (probability, kept) = KeepBuffers();
+        for (int r = 0; r < rows; r++) kept[r] = uniforms[r * perRow + perRow - 1] < probability[r];
+    }
 }

@@ -72,7 +72,7 @@ internal sealed class DensityRatioFilter
     /// <summary>The weights, layer by layer (weights row-major [outputs, inputs], then biases), as little-endian floats.</summary>
     public void WriteWeights(Stream stream)
     {
-        var layers = Layers ?? throw new InvalidOperationException("This density-ratio filter was described by a graph and has no weights of its own.");
+        var layers = WeightedLayers;
         using var writer = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true);
         foreach (var layer in layers)
         {
@@ -130,6 +130,10 @@ internal sealed class DensityRatioFilter
     /// <summary>The classifier: hidden layers with ReLU, then one output, the logit d; null for a filter a graph's description lists (the weights are in the graph).</summary>
     public IReadOnlyList<FoldedLayer>? Layers { get; }
 
+    /// <summary><see cref="Layers"/>, or an exception for a filter whose weights are in a graph only.</summary>
+    private IReadOnlyList<FoldedLayer> WeightedLayers =>
+        Layers ?? throw new InvalidOperationException("This density-ratio filter was described by a graph and has no weights of its own.");
+
     /// <summary>The logit at and above which a row is always kept.</summary>
     public float Threshold { get; }
 
@@ -151,7 +155,7 @@ internal sealed class DensityRatioFilter
     {
         using var scope = torch.NewDisposeScope();
         var x = features;
-        foreach (var layer in Layers ?? throw new InvalidOperationException("This density-ratio filter was described by a graph and has no weights of its own."))
+        foreach (var layer in WeightedLayers)
         {
             x = torch.nn.functional.linear(x, torch.tensor(layer.Weights, [layer.Outputs, layer.Inputs]), torch.tensor(layer.Bias, [layer.Outputs]));
             if (layer.Relu) x = torch.nn.functional.relu(x);
@@ -170,7 +174,7 @@ internal sealed class DensityRatioFilter
     public string AddOnnx(OnnxGraph g, IReadOnlyList<GanColumn> columns, IReadOnlyList<string> decoded)
     {
         var x = Features.AddOnnx(g, columns, decoded);
-        foreach (var layer in Layers ?? throw new InvalidOperationException("This density-ratio filter was described by a graph and has no weights of its own."))
+        foreach (var layer in WeightedLayers)
         {
             x = g.Node("Gemm", [x, g.Constant(layer.Weights, layer.Outputs, layer.Inputs), g.Constant(layer.Bias, layer.Outputs)], ("transB", 1));
             if (layer.Relu) x = g.Node("Relu", [x]);

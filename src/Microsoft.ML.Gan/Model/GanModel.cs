@@ -55,9 +55,6 @@ internal sealed class GanModel : IDisposable
     /// <summary>The density-ratio filter generated rows pass (<see cref="GanTrainer.Options.DensityRatioFilter"/>); null for none.</summary>
     public DensityRatioFilter? Filter { get; }
 
-    /// <summary>The share of generated rows the density-ratio filter keeps, as measured at Fit; null without a filter.</summary>
-    public double? FilterAcceptance => Filter?.Acceptance;
-
     /// <summary>The same model with <paramref name="filter"/> (sharing the generator: dispose only one of the two).</summary>
     public GanModel WithFilter(DensityRatioFilter? filter) =>
         new(Encoder, Training, Generator, History, TrainingRows, SelectedEpoch, _loadedGraph, filter);
@@ -158,14 +155,10 @@ internal sealed class GanModel : IDisposable
         Encoder.Decode(ForwardWithTorch(noise, condition, rows), draws, rows, sampling, into);
         if (Filter is { } filter)
         {
-            var (probability, kept) = into.KeepBuffers();
             var logits = filter.Logits(into, rows);
-            int perRow = Signature.UniformsPerRow;
-            for (int r = 0; r < rows; r++)
-            {
-                probability[r] = filter.KeepProbability(logits[r]);
-                kept[r] = uniforms[r * perRow + perRow - 1] < probability[r];
-            }
+            var probability = into.KeepBuffers().Probability;
+            for (int r = 0; r < rows; r++) probability[r] = filter.KeepProbability(logits[r]);
+            into.DecideKept(uniforms, Signature.UniformsPerRow, rows);
         }
         return into;
     }

@@ -72,12 +72,7 @@ internal sealed class GeneratorSession : IDisposable
             if (chunks <= 1) Fill(0, rows);
             else Parallel.For(0, chunks, k => Fill(k * Chunk, Math.Min(rows, (k + 1) * Chunk)));
             scorer.Run(noise, condition, draws, rows, into, 0);
-            if (signature.Filtered)
-            {
-                // The row's last uniform decides whether it passes the density-ratio filter.
-                var (probability, kept) = into.KeepBuffers();
-                for (int r = 0; r < rows; r++) kept[r] = uniforms[r * perRow + perRow - 1] < probability[r];
-            }
+            if (signature.Filtered) into.DecideKept(uniforms, perRow, rows);
         }
         finally
         {
