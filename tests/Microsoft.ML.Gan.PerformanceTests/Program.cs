@@ -23,6 +23,9 @@ if (arguments.Help)
     return ExitCodes.Success;
 }
 
+// GAN_KEEP_NATIVE_HEAP=1 leaves glibc's malloc settings as they are (the library's AppContext switch), to measure what tuning them gives.
+if (Environment.GetEnvironmentVariable("GAN_KEEP_NATIVE_HEAP") == "1") AppContext.SetSwitch("Microsoft.ML.Gan.KeepNativeHeapSettings", true);
+
 try
 {
     if (arguments.Threads is int threads) TorchSharp.torch.set_num_threads(threads);

@@ -2,7 +2,10 @@ using TorchSharp;
 
 namespace Microsoft.ML.Gan.Networks;
 
-/// <summary>Loads TorchSharp's native backend once, turning a load failure into an exception that says what to do.</summary>
+/// <summary>
+/// Loads TorchSharp's native backend once, turning a load failure into an exception that says what to do, and tunes
+/// the C library's heap for its tensors (<see cref="Common.NativeHeap"/>).
+/// </summary>
 internal static class TorchRuntime
 {
     private static readonly Lazy<Exception?> s_loadError = new(TryLoad);
@@ -30,6 +33,7 @@ internal static class TorchRuntime
         try
         {
             torch.InitializeDeviceType(DeviceType.CPU);
+            Common.NativeHeap.EnsureTuned(); // CPU tensors come from malloc: see NativeHeap
             return null;
         }
         catch (Exception e) when (e is TypeInitializationException or DllNotFoundException or NotSupportedException or EntryPointNotFoundException or BadImageFormatException or InvalidOperationException)

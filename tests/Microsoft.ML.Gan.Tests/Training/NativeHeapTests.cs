@@ -1,0 +1,29 @@
+using Microsoft.ML.Gan.Common;
+using Microsoft.ML.Gan.Networks;
+
+namespace Microsoft.ML.Gan.Tests.Training;
+
+/// <summary>
+/// The C library's heap, tuned for libtorch's tensors (<see cref="NativeHeap"/>) when TorchSharp loads. What the
+/// settings are worth is measured by the benchmark project (<c>fit</c> with and without GAN_KEEP_NATIVE_HEAP=1).
+/// </summary>
+[TestClass]
+public sealed class NativeHeapTests
+{
+    [TestMethod]
+    public void TheHeapIsTunedOnLinuxUnlessTheSwitchKeepsItsSettings()
+    {
+        Assert.IsTrue(NativeHeap.ShouldTune(linux: true, keepSwitch: null));
+        Assert.IsTrue(NativeHeap.ShouldTune(linux: true, keepSwitch: false));
+        Assert.IsFalse(NativeHeap.ShouldTune(linux: true, keepSwitch: true), "the AppContext switch keeps glibc's settings");
+        Assert.IsFalse(NativeHeap.ShouldTune(linux: false, keepSwitch: null), "nothing is changed off Linux");
+    }
+
+    [TestMethod]
+    public void GlibcTakesTheSettingsWhenTorchSharpLoads()
+    {
+        if (!OperatingSystem.IsLinux()) Assert.Inconclusive("glibc's heap is Linux's.");
+        TorchRuntime.EnsureLoaded();
+        Assert.IsTrue(NativeHeap.EnsureTuned(), "glibc's mallopt took both thresholds");
+    }
+}
