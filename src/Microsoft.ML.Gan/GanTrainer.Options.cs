@@ -253,6 +253,9 @@ public sealed partial class GanTrainer
         /// <summary>Sees the networks and optimizers when training starts (tests observe the updates through it).</summary>
         internal Action<Training.TrainingParts>? TrainingStarted { get; set; }
 
+        /// <summary>Models as shorter runs would return them, taken along the way (the quality benchmark's curve). Default null.</summary>
+        internal Training.EpochSnapshots? Snapshots { get; set; }
+
         /// <summary>
         /// The original GAN (Goodfellow et al., 2014) on min-max encodings: non-saturating loss, one
         /// discriminator step per generator step, one row per judgement, no conditional vector, plain layers, dropout 0.25. The baseline the

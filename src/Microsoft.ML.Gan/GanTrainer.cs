@@ -62,15 +62,37 @@ public sealed partial class GanTrainer : IEstimator<GanTransformer>
         var device = DeviceSelection.Choose(_options.Device, _options.DeviceIndex, _options.FallbackToCpu);
         channel.Info(MessageSensitivity.None, device.Message);
 
-        var trained = GanTraining.Run(matrix, rows, encoder, _options, device, seed, channel, CheckAlive, reading.UntilNow());
+        Action<TrainingResult>? snapshot = null;
+        if (_options.Snapshots is { } snapshots)
+            snapshot = result =>
+            {
+                channel.Info(MessageSensitivity.None, $"Epoch {result.SelectedEpoch}: settling a copy of the model as a run of {result.SelectedEpoch} epochs would return it (a snapshot).");
+                var clock = System.Diagnostics.Stopwatch.StartNew();
+                var settled = Finish(result, encoder, columns, rows, seed, input, channel, CheckAlive, result.SelectedEpoch);
+                snapshots.Taken(new EpochSnapshot(result.SelectedEpoch, TimeSpan.FromSeconds(result.History.Sum(h => h.Seconds)), clock.Elapsed,
+                    new GanTransformer(_ml, settled, _options.Scoring)));
+            };
+        var trained = GanTraining.Run(matrix, rows, encoder, _options, device, seed, channel, CheckAlive, reading.UntilNow(), snapshot);
+        var model = Finish(trained, encoder, columns, rows, seed, input, channel, CheckAlive, _options.Epochs);
+        return new GanTransformer(_ml, model, _options.Scoring);
+    }
+
+    /// <summary>
+    /// The model of a trained generator (it takes ownership): the stages after the last epoch, marginal calibration
+    /// and the density-ratio filter, as the options ask. <paramref name="epochs"/> is what the model's options record.
+    /// </summary>
+    private GanModel Finish(TrainingResult trained, TabularEncoder encoder, string[] columns, long rows, int seed, IDataView input,
+        IChannel channel, Action checkAlive, int epochs)
+    {
         var kept = TrainingRecord.From(_options);
         kept.Seed = seed;
         kept.Columns = columns.ToArray();
+        kept.Epochs = epochs;
         var model = new GanModel(encoder, kept, trained.Generator, trained.History, rows, trained.SelectedEpoch);
         if (_options.ExactMarginals)
         {
             var clock = System.Diagnostics.Stopwatch.StartNew();
-            try { model = MarginalCalibration.Run(model, seed, CheckAlive); }
+            try { model = MarginalCalibration.Run(model, seed, checkAlive); }
             catch { model.Dispose(); throw; } // cancelled: no model, and its weights freed
             channel.Info(MessageSensitivity.None, $"Calibrated the columns' shares, missing rates and numeric distributions onto the training ones in {clock.Elapsed.TotalSeconds:F1} s.");
         }
@@ -79,7 +101,7 @@ public sealed partial class GanTrainer : IEstimator<GanTransformer>
             var clock = System.Diagnostics.Stopwatch.StartNew();
             try
             {
-                (model, var result, bool filtered) = DensityRatioTraining.Attach(model, input, seed, _options.ExactMarginals, CheckAlive);
+                (model, var result, bool filtered) = DensityRatioTraining.Attach(model, input, seed, _options.ExactMarginals, checkAlive);
                 channel.Info(MessageSensitivity.None,
                     $"Trained the density-ratio filter in {clock.Elapsed.TotalSeconds:F1} s ({result.Epochs} epochs): its classifier tells held-out training rows " +
                     $"from generated ones with AUC {result.HeldOutAuc:F3}; " + (filtered
@@ -88,7 +110,7 @@ public sealed partial class GanTrainer : IEstimator<GanTransformer>
             }
             catch { model.Dispose(); throw; }
         }
-        return new GanTransformer(_ml, model, _options.Scoring);
+        return model;
     }
 
     /// <summary>

@@ -49,6 +49,24 @@ internal sealed class GeneratorNetwork : nn.Module<Tensor, Tensor>
 
     internal Linear Output { get; }
 
+    /// <summary>A new generator on <paramref name="device"/> with this one's weights and batch-norm state; training mode as this one.</summary>
+    public GeneratorNetwork Copy(Device device)
+    {
+        var copy = new GeneratorNetwork(Shape);
+        try
+        {
+            copy.to(device);
+            using (NewDisposeScope()) copy.load_state_dict(state_dict());
+            copy.train(training);
+            return copy;
+        }
+        catch
+        {
+            copy.Dispose();
+            throw;
+        }
+    }
+
     /// <summary>G(z, c) on raw outputs; <paramref name="condition"/> is null for an unconditional generator.</summary>
     public Tensor forward(Tensor noise, Tensor? condition) => forward(condition is null ? noise : cat([noise, condition], 1));
 

@@ -23,8 +23,10 @@ internal static class GanTraining
 {
     /// <param name="checkAlive">Throws when the caller's MLContext has cancelled training; called before every update.</param>
     /// <param name="startLoad">The machine's load while the table was read (it chooses the first thread count).</param>
+    /// <param name="snapshot">Receives, after each epoch of <see cref="GanTrainer.Options.Snapshots"/>, a settled copy of
+    /// the generator (it owns it): the result a run of that many epochs returns.</param>
     public static TrainingResult Run(float[] matrix, int rows, TabularEncoder encoder, GanTrainer.Options options,
-        DeviceChoice deviceChoice, int seed, IChannel channel, Action checkAlive, MachineLoad startLoad)
+        DeviceChoice deviceChoice, int seed, IChannel channel, Action checkAlive, MachineLoad startLoad, Action<TrainingResult>? snapshot = null)
     {
         var device = deviceChoice.ToDevice();
         var (batch, pac) = BatchShape(rows, options, channel);
@@ -87,13 +89,42 @@ internal static class GanTraining
                 var statistics = meter.Read(epoch, clock.Elapsed);
                 foreach (var observer in observers) statistics = observer.Observe(statistics);
                 history.Add(statistics);
-                if (observers.Any(o => o.StopRequested)) break;
+                bool stopping = observers.Any(o => o.StopRequested);
+                if (snapshot is not null && !stopping && epoch < options.Epochs && options.Snapshots!.Epochs.Contains(epoch))
+                    snapshot(Snapshot(epoch));
+                if (stopping) break;
             }
 
             int selected = selection.RestoreBest() ?? history.Count;
-            if (options.GeneratorBatchNorm) BatchNormCalibration.Run(generator, batch, options.NoisePrior, conditional ? layout : null, device, rng, seed);
-            generator.eval();
+            Settle(generator);
             return new TrainingResult(generator, history, selected);
+
+            // What follows the last epoch: batch-norm statistics from the final generator, then inference mode.
+            void Settle(GeneratorNetwork trained)
+            {
+                if (options.GeneratorBatchNorm) BatchNormCalibration.Run(trained, batch, options.NoisePrior, conditional ? layout : null, device, rng, seed);
+                trained.eval();
+            }
+
+            // A copy settled with the random state a run ending here would settle with, which is then put back, so that
+            // training goes on as if no snapshot had been taken. (Epoch selection is not replayed: a snapshot is the
+            // generator of its epoch.)
+            TrainingResult Snapshot(int epoch)
+            {
+                var copy = generator.Copy(device);
+                try
+                {
+                    using var state = rng.get_state();
+                    Settle(copy);
+                    rng.set_state(state);
+                    return new TrainingResult(copy, history.ToArray(), epoch);
+                }
+                catch
+                {
+                    copy.Dispose();
+                    throw;
+                }
+            }
         }
         catch
         {
