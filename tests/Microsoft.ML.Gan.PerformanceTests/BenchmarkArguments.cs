@@ -54,6 +54,9 @@ internal sealed class BenchmarkArguments
                                (what DensityRatioFilter = true generates from a model trained without one);
                                GAN_FILTER_QUANTILES=0.9,0.95 tries several threshold quantiles, GAN_FILTER_HIDDEN=256,256
                                another classifier, GAN_FILTER_SAVE=f.zip saves the filtered model.
+          --curve <epochs|none> quality: also evaluate the model as runs of these epochs would return it (snapshots
+                               of the one training, e.g. --curve 10,30,100), for a curve of quality against training
+                               time. Default: a tenth and a third of --epochs; none turns it off.
           --numbers-as-single  quality: load Adult's integer columns as Single, as many ML.NET samples load tables.
           --transform-rows <n> generate: rows of the Transform comparison (default 100,000).
           --model <path>       generate/memory/quality: load this model (zip or .onnx) instead of training one.
@@ -89,6 +92,9 @@ internal sealed class BenchmarkArguments
     public bool CompareDependencies { get; private init; }
     public bool CompareDensityFilter { get; private init; }
     public bool NumbersAsSingle { get; private init; }
+
+    /// <summary>quality: the epochs of the curve's snapshots; null for the default (a tenth and a third of the epochs).</summary>
+    public int[]? CurveEpochs { get; private init; }
     public bool Classic { get; private init; }
     public string? ModelPath { get; private init; }
     public string? SaveModelPath { get; private init; }
@@ -112,6 +118,7 @@ internal sealed class BenchmarkArguments
         List<(string, Microsoft.ML.Data.DataKind)>? columnKinds = null;
         var files = new List<string>();
         int? epochs = null, threads = null;
+        int[]? curve = null;
         long? rows = null, transformRows = null;
         var settings = new List<(string, string)>();
         bool compareBatchNorm = false, classic = false, compareArgMax = false, compareUnmapped = false, compareDependencies = false, compareDensityFilter = false, numbersAsSingle = false;
@@ -135,6 +142,10 @@ internal sealed class BenchmarkArguments
                 case "--compare-dependencies": compareDependencies = true; break;
                 case "--compare-density-filter": compareDensityFilter = true; break;
                 case "--numbers-as-single": numbersAsSingle = true; break;
+                case "--curve":
+                    string points = Value();
+                    curve = points == "none" ? [] : points.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(p => PositiveInt(name, p)).Distinct().Order().ToArray();
+                    break;
                 case "--classic": classic = true; break;
                 case "--set":
                     string assignment = Value();
@@ -160,12 +171,14 @@ internal sealed class BenchmarkArguments
         if (table is not null && data is not null) throw new ArgumentException("--data points at Adult; --table names another table. Give one.");
         if (model is not null && benchmark == "train")
             throw new ArgumentException("--model applies to generate, memory and quality; train always trains.");
+        if (curve is not null && (benchmark != "quality" || model is not null))
+            throw new ArgumentException("--curve applies to quality when it trains (not with --model): its points are snapshots of that training.");
         if (classic && model is not null)
             throw new ArgumentException("--classic chooses the options of the model trained here; with --model nothing is trained.");
 
         return new BenchmarkArguments
         {
-            Benchmark = benchmark, DataPath = data, Epochs = epochs, Rows = rows, TransformRows = transformRows, Settings = settings, CompareBatchNorm = compareBatchNorm, CompareArgMax = compareArgMax, CompareUnmapped = compareUnmapped, CompareDependencies = compareDependencies, CompareDensityFilter = compareDensityFilter, NumbersAsSingle = numbersAsSingle, Classic = classic, ModelPath = model,
+            Benchmark = benchmark, DataPath = data, Epochs = epochs, Rows = rows, TransformRows = transformRows, Settings = settings, CompareBatchNorm = compareBatchNorm, CompareArgMax = compareArgMax, CompareUnmapped = compareUnmapped, CompareDependencies = compareDependencies, CompareDensityFilter = compareDensityFilter, NumbersAsSingle = numbersAsSingle, CurveEpochs = curve, Classic = classic, ModelPath = model,
             TablePath = table, Label = label, ColumnKinds = columnKinds, Files = files,
             SaveModelPath = saveModel, Seed = seed, Threads = threads, JsonPath = json, Processes = processes, Trainings = trainings,
         };

@@ -62,8 +62,23 @@ internal static class QualityBenchmark
         foreach (var (name, value) in arguments.Settings) Set(options, name, value);
         string described = AdultModel.Describe(arguments.Classic) + string.Concat(arguments.Settings.Select(s => $", {s.Name}={s.Value}"))
             + (arguments.NumbersAsSingle ? ", integer columns loaded as Single" : "");
+        var evaluation = new SyntheticDataEvaluationOptions
+        {
+            LabelColumn = data.Label, HoldoutReal = data.Holdout, MissingCategoryTokens = data.MissingTokens, Seed = 0, MaximumRows = 30_000,
+        };
+        var realMissing = MissingShares(train, data.MissingTokens);
+        // As many rows as the table's training rows; a small table's missing rates are read from more.
+        QualityRow Measure(string label, GanTransformer t, long count)
+        {
+            var generated = ml.Data.Cache(t.Generate(count, seed: 7));
+            var missingSample = count >= MissingSampleRows ? generated : ml.Data.Cache(t.Generate(MissingSampleRows, seed: 8));
+            return QualityRow.From(label, ml.Gan().Evaluate(train, generated, evaluation), generated, data.MissingTokens, missingSample, realMissing);
+        }
+
         var clock = Stopwatch.StartNew();
         var load = CpuLoad.Mark.Now();
+        var curve = new List<CurvePoint>();
+        double snapshotSeconds = 0;
         GanTransformer model;
         if (arguments.ModelPath is { } saved)
         {
@@ -74,7 +89,22 @@ internal static class QualityBenchmark
         }
         else
         {
-            Console.WriteLine($"Training {options.Epochs} epochs on {data.TrainPath} ({described}) ...");
+            int[] points = (arguments.CurveEpochs ?? [options.Epochs / 10, options.Epochs / 3]).Where(e => e >= 1 && e < options.Epochs).Distinct().Order().ToArray();
+            if (points.Length > 0)
+            {
+                // Each snapshot is the model a run of that many epochs returns; it is measured as the final model is.
+                options.Snapshots = new EpochSnapshots(points.ToHashSet(), snapshot =>
+                {
+                    var snapshotClock = Stopwatch.StartNew();
+                    using var shorter = snapshot.Model;
+                    Console.WriteLine($"Epoch {snapshot.Epoch}: evaluating the model a {snapshot.Epoch}-epoch run returns ...");
+                    var row = Measure($"after epoch {snapshot.Epoch}", shorter, shorter.TrainingRowCount);
+                    curve.Add(new CurvePoint(snapshot.Epoch, snapshot.TrainingTime.TotalSeconds, snapshot.FinishingTime.TotalSeconds, row));
+                    snapshotSeconds += snapshot.FinishingTime.TotalSeconds + snapshotClock.Elapsed.TotalSeconds;
+                });
+            }
+            Console.WriteLine($"Training {options.Epochs} epochs on {data.TrainPath} ({described})" +
+                (points.Length > 0 ? $", evaluating snapshots after epochs {string.Join(", ", points)} for the curve of quality against training time" : "") + " ...");
             model = ml.Gan().Train(options).Fit(train);
         }
         using var _ = model;
@@ -85,21 +115,17 @@ internal static class QualityBenchmark
         if (arguments.SaveModelPath is { } save) model.Save(save);
 
         long rows = model.TrainingRowCount;
-        var evaluation = new SyntheticDataEvaluationOptions
-        {
-            LabelColumn = data.Label, HoldoutReal = data.Holdout, MissingCategoryTokens = data.MissingTokens, Seed = 0, MaximumRows = 30_000,
-        };
         Console.WriteLine($"Generating {rows:N0} rows and evaluating against {data.HoldoutSource} ...");
         clock.Restart();
-        var synthetic = ml.Data.Cache(model.Generate(rows, seed: 7));
-        var metrics = ml.Gan().Evaluate(train, synthetic, evaluation);
-        var realMissing = MissingShares(train, data.MissingTokens);
-        IDataView MissingSample(GanTransformer t, IDataView generated) => rows >= MissingSampleRows ? generated : ml.Data.Cache(t.Generate(MissingSampleRows, seed: 8));
-        var results = new List<QualityRow>
-        {
-            QualityRow.From("inference mode (exported ONNX graph, running statistics)", metrics, synthetic, data.MissingTokens, MissingSample(model, synthetic), realMissing),
-        };
+        var results = new List<QualityRow> { Measure("inference mode (exported ONNX graph, running statistics)", model, rows) };
         double evaluateSeconds = clock.Elapsed.TotalSeconds;
+        if (arguments.ModelPath is null)
+        {
+            // The final model closes the curve (alone without snapshots: then it splits the Fit's time); the rest of its Fit (reading, checks, calibration, filter) is what Fit took
+            // beyond its epochs and the snapshots.
+            double epochSeconds = model.History.Sum(h => h.Seconds);
+            curve.Add(new CurvePoint(model.History.Count, epochSeconds, fitSeconds - snapshotSeconds - epochSeconds, results[0]));
+        }
 
         if (arguments.CompareBatchNorm && options.GeneratorBatchNorm)
         {
@@ -114,8 +140,7 @@ internal static class QualityBenchmark
             {
                 Console.WriteLine($"Generating the same number of rows from {label} and evaluating ...");
                 using var uncalibrated = new GanTransformer(ml, WithoutCalibration(model.Model, keepShares), null);
-                var uncalibratedRows = ml.Data.Cache(uncalibrated.Generate(rows, seed: 7));
-                results.Add(QualityRow.From(label, ml.Gan().Evaluate(train, uncalibratedRows, evaluation), uncalibratedRows, data.MissingTokens, MissingSample(uncalibrated, uncalibratedRows), realMissing));
+                results.Add(Measure(label, uncalibrated, rows));
             }
         }
 
@@ -124,8 +149,7 @@ internal static class QualityBenchmark
             const string label = "the same generator without its column dependencies (ExactDependencies = false)";
             Console.WriteLine($"Generating the same number of rows from {label} and evaluating ...");
             using var independent = new GanTransformer(ml, WithoutDependencies(model.Model, arguments.Seed), null);
-            var independentRows = ml.Data.Cache(independent.Generate(rows, seed: 7));
-            results.Add(QualityRow.From(label, ml.Gan().Evaluate(train, independentRows, evaluation), independentRows, data.MissingTokens, MissingSample(independent, independentRows), realMissing));
+            results.Add(Measure(label, independent, rows));
         }
 
         if (arguments.CompareDensityFilter && model.Model.Filter is null)
@@ -153,8 +177,7 @@ internal static class QualityBenchmark
                 string label = $"the same model with its density-ratio filter (DensityRatioFilter = true, threshold quantile {Format.F(quantile, 3)}{(kept ? "" : ", not kept")})";
                 Console.WriteLine($"Generating from {label} and evaluating ...");
                 using var filtered = new GanTransformer(ml, filteredModel, null);
-                var filteredRows = ml.Data.Cache(filtered.Generate(rows, seed: 7));
-                results.Add(QualityRow.From(label, ml.Gan().Evaluate(train, filteredRows, evaluation), filteredRows, data.MissingTokens, MissingSample(filtered, filteredRows), realMissing));
+                results.Add(Measure(label, filtered, rows));
             }
         }
 
@@ -165,8 +188,7 @@ internal static class QualityBenchmark
             model.SaveAsOnnx(graph, CategorySampling.ArgMax);
             graph.Position = 0;
             using var argmax = ml.Gan().LoadOnnx(graph);
-            var argmaxRows = ml.Data.Cache(argmax.Generate(rows, seed: 7));
-            results.Add(QualityRow.From("argmax categories (SaveAsOnnx(path, CategorySampling.ArgMax))", ml.Gan().Evaluate(train, argmaxRows, evaluation), argmaxRows, data.MissingTokens, MissingSample(argmax, argmaxRows), realMissing));
+            results.Add(Measure("argmax categories (SaveAsOnnx(path, CategorySampling.ArgMax))", argmax, rows));
         }
 
         return new QualityResult
@@ -186,6 +208,8 @@ internal static class QualityBenchmark
             FitLoad = fitLoad,
             EvaluateSeconds = evaluateSeconds,
             Results = results,
+            Curve = curve,
+            SnapshotSeconds = snapshotSeconds,
             RealMissingShare = realMissing,
         };
     }
@@ -423,13 +447,21 @@ internal sealed class QualityResult : BenchmarkResult
     public CpuLoad FitLoad { get; init; }
     public double EvaluateSeconds { get; init; }
     public List<QualityRow> Results { get; init; } = [];
+
+    /// <summary>Quality against training time: the snapshots' figures, then the final model's (empty without --curve points).</summary>
+    public List<CurvePoint> Curve { get; init; } = [];
+
+    /// <summary>What settling and evaluating the snapshots added to <see cref="FitSeconds"/>.</summary>
+    public double SnapshotSeconds { get; init; }
     public Dictionary<string, double> RealMissingShare { get; init; } = [];
 
     public override void Print(TextWriter w)
     {
         PrintHeader(w);
         w.WriteLine($"options  {Settings}; seed {Seed}; {EpochsRun} of {Epochs} epochs run, epoch {SelectedEpoch} kept");
-        w.WriteLine($"training {Format.N0(TrainingRows)} rows of {TrainPath} in {Format.F(FitSeconds, 1)} s ({Format.F(FitSeconds / Math.Max(1, EpochsRun), 2)} s/epoch; cores busy elsewhere {Format.F(FitLoad.OtherCores, 2)})");
+        double ownFit = FitSeconds - SnapshotSeconds;
+        w.WriteLine($"training {Format.N0(TrainingRows)} rows of {TrainPath} in {Format.F(ownFit, 1)} s ({Format.F(ownFit / Math.Max(1, EpochsRun), 2)} s/epoch; cores busy elsewhere {Format.F(FitLoad.OtherCores, 2)})" +
+            (SnapshotSeconds > 0 ? $"; the curve's snapshots took {Format.F(SnapshotSeconds, 1)} s more" : ""));
         w.WriteLine($"evaluated against {HoldoutSource}; efficacy label {Label}, {Results[0].Efficacy}, FastTree");
         w.WriteLine();
         var table = new TextTable("generation", "quality", "shapes", "pairs", "AUC FastTree", "AUC logistic", "efficacy synth", "efficacy real", "ratio", "acc synth", "acc real",
@@ -455,9 +487,39 @@ internal sealed class QualityResult : BenchmarkResult
             w.WriteLine($"what gives generation {i + 1} away (FastTree at least 90 % sure of {Format.F(100 * r.SurelyDetected, 1)} % of its rows):");
             foreach (string line in r.Giveaways) w.WriteLine("  " + line);
         }
+        if (Curve.Count > 0)
+        {
+            w.WriteLine();
+            w.WriteLine("quality against training time (each row the model a run of that many epochs returns: a snapshot of this training, settled and measured as the final model):");
+            CurvePoint.Table(Curve.Select(p => (p.Epoch, new[] { p.EpochSeconds, p.RestOfFitSeconds, p.Row.Quality, p.Row.Shapes, p.Row.Pairs, p.Row.DetectionAuc, p.Row.LogisticDetectionAuc, p.Row.EfficacyRatio, p.Row.DcrRatio }
+                .Select(v => (v, double.NaN)).ToArray()))).Print(w);
+        }
         LoadWarning.Print(w, FitLoad.OtherCores, Machine.LogicalCores);
     }
 
     private static string Share(Dictionary<string, double> shares, string column) =>
         shares.TryGetValue(column, out double v) ? Format.F(100 * v, 1) + " %" : "";
+}
+
+/// <summary>One point of the curve of quality against training time.</summary>
+/// <param name="EpochSeconds">The epochs' own seconds up to this one.</param>
+/// <param name="RestOfFitSeconds">What a run of this length spends beyond its epochs: for a snapshot the stages after the
+/// last epoch (calibration, density-ratio filter); for the final model the rest of its Fit (reading the table and the
+/// validation checks too).</param>
+internal sealed record CurvePoint(int Epoch, double EpochSeconds, double RestOfFitSeconds, QualityRow Row)
+{
+    public static readonly string[] Headers = ["epochs", "epochs' s", "rest of Fit s", "quality", "shapes", "pairs", "AUC FastTree", "AUC logistic", "efficacy ratio", "DCR ratio"];
+
+    /// <summary>The curve as a table: per epoch count, each figure as a mean and, where known, ± its standard deviation.</summary>
+    public static TextTable Table(IEnumerable<(int Epoch, (double Mean, double Sd)[] Figures)> points)
+    {
+        var table = new TextTable(Headers);
+        foreach (var (epoch, figures) in points)
+            table.Add(new[] { epoch.ToString(CultureInfo.InvariantCulture) }.Concat(figures.Select((f, i) =>
+            {
+                int decimals = i < 2 ? 0 : 3;
+                return double.IsNaN(f.Sd) ? Format.F(f.Mean, decimals) : $"{Format.F(f.Mean, decimals)} ± {Format.F(f.Sd, decimals)}";
+            })).ToArray());
+        return table;
+    }
 }

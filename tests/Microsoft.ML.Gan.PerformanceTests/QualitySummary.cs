@@ -29,7 +29,33 @@ internal static class QualitySummary
             figures["fit s"] = Stats(g.Select(r => r.FitSeconds));
             lines.Add(new SummaryLine(g.Key.Table, g.Key.Index == 0 ? g.Key.Settings : $"  {g.Key.Generation}", g.Key.Epochs, g.Select(r => r.Seed).Order().ToList(), g.First().Efficacy, figures));
         }
-        return new SummaryResult { Benchmark = "summary", Lines = lines };
+        var curves = arguments.Files.SelectMany(ReadCurve).GroupBy(p => (p.Table, p.Settings, p.Epochs))
+            .OrderBy(g => g.Key.Table, StringComparer.Ordinal).ThenBy(g => g.Key.Settings, StringComparer.Ordinal)
+            .Select(g => new SummaryCurve(g.Key.Table, g.Key.Settings, g.Key.Epochs, g.Select(p => p.Seed).Distinct().Order().ToList(),
+                g.GroupBy(p => p.Point).OrderBy(p => p.Key).Select(p => new SummaryCurvePoint(p.Key,
+                    Enumerable.Range(0, CurvePoint.Headers.Length - 1).Select(i => Stats(p.Select(x => x.Figures[i]))).ToList())).ToList()))
+            .ToList();
+        return new SummaryResult { Benchmark = "summary", Lines = lines, Curves = curves };
+    }
+
+    private sealed record CurveRun(string Table, string Settings, int Epochs, int Seed, int Point, double[] Figures);
+
+    /// <summary>The curve points of a quality run (none in runs without snapshots or from before them).</summary>
+    private static IEnumerable<CurveRun> ReadCurve(string path)
+    {
+        using var json = JsonDocument.Parse(File.ReadAllText(path));
+        var root = json.RootElement;
+        if (!root.TryGetProperty("curve", out var curve)) return [];
+        string table = root.GetProperty("table").GetString() ?? "", settings = root.GetProperty("settings").GetString() ?? "";
+        int epochs = root.GetProperty("epochs").GetInt32(), seed = root.GetProperty("seed").GetInt32();
+        return curve.EnumerateArray().Select(p =>
+        {
+            var row = p.GetProperty("row");
+            double[] figures = [Number(p.GetProperty("epochSeconds")), Number(p.GetProperty("restOfFitSeconds")), Number(row.GetProperty("quality")), Number(row.GetProperty("shapes")),
+                Number(row.GetProperty("pairs")), Number(row.GetProperty("detectionAuc")), Number(row.GetProperty("logisticDetectionAuc")), Number(row.GetProperty("efficacyRatio")),
+                Number(row.GetProperty("dcrRatio"))];
+            return new CurveRun(table, settings, epochs, seed, p.GetProperty("epoch").GetInt32(), figures);
+        }).ToList();
     }
 
     private sealed record QualityRun(string Table, string Settings, int Epochs, int Seed, double FitSeconds, int Index, string Generation, string Efficacy, Dictionary<string, double> Figures);
@@ -66,11 +92,16 @@ internal static class QualitySummary
 
 internal sealed record Stat(double Mean, double StandardDeviation, int Count);
 
+internal sealed record SummaryCurvePoint(int Epoch, List<Stat> Figures);
+
+internal sealed record SummaryCurve(string Table, string Settings, int Epochs, List<int> Seeds, List<SummaryCurvePoint> Points);
+
 internal sealed record SummaryLine(string Table, string Settings, int Epochs, List<int> Seeds, string Efficacy, Dictionary<string, Stat> Figures);
 
 internal sealed class SummaryResult : BenchmarkResult
 {
     public List<SummaryLine> Lines { get; init; } = [];
+    public List<SummaryCurve> Curves { get; init; } = [];
 
     public override void Print(TextWriter w)
     {
@@ -83,6 +114,12 @@ internal sealed class SummaryResult : BenchmarkResult
             table.Add(new[] { l.Table, l.Settings, l.Epochs.ToString(System.Globalization.CultureInfo.InvariantCulture), string.Join(",", l.Seeds), l.Efficacy }
                 .Concat(headers.Select(h => l.Figures.TryGetValue(h, out var s) ? Cell(h, s) : "")).ToArray());
         table.Print(w);
+        foreach (var c in Curves)
+        {
+            w.WriteLine();
+            w.WriteLine($"quality against training time, {c.Table} ({c.Settings}; {c.Epochs} epochs; seeds {string.Join(",", c.Seeds)}):");
+            CurvePoint.Table(c.Points.Select(p => (p.Epoch, p.Figures.Select(f => (f.Mean, f.StandardDeviation)).ToArray()))).Print(w);
+        }
     }
 
     private static string Cell(string header, Stat s)
