@@ -11,7 +11,7 @@ internal sealed class BooleanColumn : CategoricalColumn
     private readonly int[] _levelOf = [-1, -1];
 
     public BooleanColumn(ColumnState state)
-        : base(state.Name, state.LevelCounts, state.LevelIsMissing, state.Values?.Length ?? 0, state.LogitBiases)
+        : base(state.Name, state.LevelCounts, state.LevelIsMissing, state.Values?.Length ?? 0, state.LogitBiases, state.ConditionShares)
     {
         _values = state.Values!;
         for (int i = 0; i < _values.Length; i++)

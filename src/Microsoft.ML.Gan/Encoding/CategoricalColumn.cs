@@ -16,7 +16,7 @@ internal abstract class CategoricalColumn : GanColumn
 
     private readonly OutputSpan[] _spans;
 
-    protected CategoricalColumn(string name, long[]? counts, bool[]? missing, int levels, float[]? biases)
+    protected CategoricalColumn(string name, long[]? counts, bool[]? missing, int levels, float[]? biases, double[]? conditionShares)
         : base(name)
     {
         LevelCounts = counts ?? [];
@@ -32,6 +32,43 @@ internal abstract class CategoricalColumn : GanColumn
         if (LevelIsMissing.All(m => m)) throw new InvalidDataException($"Column '{Name}': every saved category stands for a missing value.");
         _spans = [new OutputSpan(0, levels, SpanActivation.Softmax)];
         LogitBiases = CheckedBiases(biases, levels, Name);
+        if (conditionShares is not null && (conditionShares.Length != levels || conditionShares.Any(s => !double.IsFinite(s) || s < 0)
+            || Math.Abs(conditionShares.Sum() - 1) > 1e-6))
+            throw new InvalidDataException($"Column '{Name}': the saved condition shares are not {levels} non-negative numbers that sum to 1.");
+        ConditionShares = conditionShares;
+    }
+
+    /// <summary>
+    /// The shares ordinary rows draw this column's condition with (see <see cref="ColumnState.ConditionShares"/>);
+    /// null for the training shares.
+    /// </summary>
+    public double[]? ConditionShares { get; }
+
+    /// <summary>The training shares of the categories: what generation targets.</summary>
+    public double[] TrainingShares
+    {
+        get
+        {
+            double total = LevelCounts.Sum();
+            return LevelCounts.Select(n => n / total).ToArray();
+        }
+    }
+
+    /// <summary>The same column, its conditions drawn with the training shares.</summary>
+    public CategoricalColumn WithoutConditionShares()
+    {
+        var state = ToState();
+        state.ConditionShares = null;
+        return (CategoricalColumn)Kind.Restore(state);
+    }
+
+    /// <summary>The same column, its conditions drawn with <paramref name="shares"/> (normalised here).</summary>
+    public CategoricalColumn WithConditionShares(double[] shares)
+    {
+        double total = shares.Sum();
+        var state = ToState();
+        state.ConditionShares = shares.Select(s => s / total).ToArray();
+        return (CategoricalColumn)Kind.Restore(state);
     }
 
     /// <summary>Biases added to the category logits when generating (see <see cref="ColumnState.LogitBiases"/>); null for none.</summary>
@@ -115,7 +152,7 @@ internal abstract class CategoricalColumn : GanColumn
     protected ColumnState BaseState() => new()
     {
         Name = Name, Kind = Kind.Name, LevelCounts = LevelCounts, LevelIsMissing = LevelIsMissing, LogitBiases = LogitBiases,
-        RowCount = LevelCounts.Sum(), MissingCount = LevelCounts.Where((_, i) => LevelIsMissing[i]).Sum(),
+        ConditionShares = ConditionShares, RowCount = LevelCounts.Sum(), MissingCount = LevelCounts.Where((_, i) => LevelIsMissing[i]).Sum(),
     };
 
     /// <summary>Reads an integer-typed graph output and maps each value to its level.</summary>

@@ -4,7 +4,7 @@ namespace Microsoft.ML.Gan.Encoding;
 /// <remarks>
 /// Column is the column's index in the encoder, Offset its first entry in the condition vector, RowStart the first
 /// float of its one-hot span in the encoded row, Count its number of categories and Frequencies their training
-/// shares (summing to 1).
+/// shares (summing to 1): the training shares, or the calibrated ones of <see cref="CategoricalColumn.ConditionShares"/>.
 /// </remarks>
 internal sealed record ConditionColumn(int Column, string Name, int Offset, int RowStart, int Count, double[] Frequencies);
 
@@ -15,7 +15,8 @@ internal readonly record struct FixedCondition(int ConditionIndex, int Level);
 /// The condition vector of a conditional generator (CTGAN): one block per categorical column, one entry per
 /// category; a condition sets exactly one entry of one block to 1. Ordinary rows are generated with the
 /// condition drawn as the data have it: a column uniformly, then a category by its training frequency, so that
-/// conditioning changes which rows come out, not how often each category does.
+/// conditioning changes which rows come out, not how often each category does (through a density-ratio filter, by
+/// the calibrated shares that make the kept rows' frequencies the training ones).
 /// </summary>
 internal sealed class ConditionLayout
 {
@@ -27,8 +28,7 @@ internal sealed class ConditionLayout
         {
             if (encoder.Columns[c] is CategoricalColumn k)
             {
-                double total = k.LevelCounts.Sum();
-                columns.Add(new ConditionColumn(c, k.Name, offset, rowStart, k.Width, k.LevelCounts.Select(n => n / total).ToArray()));
+                columns.Add(new ConditionColumn(c, k.Name, offset, rowStart, k.Width, k.ConditionShares ?? k.TrainingShares));
                 offset += k.Width;
             }
             rowStart += encoder.Columns[c].Width;

@@ -192,6 +192,12 @@ internal sealed class ColumnState
     /// missing values); null for none (format 4 and older, or <see cref="GanTrainer.Options.ExactMarginals"/> off).
     /// </summary>
     public float[]? LogitBiases { get; set; }
+    /// <summary>
+    /// The shares ordinary generated rows draw a categorical column's condition with (format 8), when they are not
+    /// the training shares: calibrated through a density-ratio filter, whose keep rate differs between categories
+    /// that the condition fixes. Null: the training shares.
+    /// </summary>
+    public double[]? ConditionShares { get; set; }
     /// <summary>The marginal map's generated quantiles (see <see cref="MarginalMap"/>); null before calibration or without a map (format 4 and older).</summary>
     public double[]? MarginalGenerated { get; set; }
     /// <summary>The marginal map's training quantiles, for a column mapped by interpolation.</summary>

@@ -18,7 +18,7 @@ internal sealed class KeyColumn<T> : CategoricalColumn
     private readonly Dictionary<ulong, int> _levelOf = [];
 
     public KeyColumn(ColumnState state)
-        : base(state.Name, state.LevelCounts, state.LevelIsMissing, state.Values?.Length ?? 0, state.LogitBiases)
+        : base(state.Name, state.LevelCounts, state.LevelIsMissing, state.Values?.Length ?? 0, state.LogitBiases, state.ConditionShares)
     {
         _values = state.Values!;
         KeyCount = state.KeyCount;

@@ -12,7 +12,7 @@ internal sealed class TextColumn : CategoricalColumn
     private readonly Dictionary<string, int> _levels;
 
     public TextColumn(ColumnState state)
-        : base(state.Name, state.LevelCounts, state.LevelIsMissing, state.Levels?.Length ?? 0, state.LogitBiases)
+        : base(state.Name, state.LevelCounts, state.LevelIsMissing, state.Levels?.Length ?? 0, state.LogitBiases, state.ConditionShares)
     {
         Levels = state.Levels!;
         if (Levels.Any(l => l is null)) throw new InvalidDataException($"Column '{Name}': a saved category is null.");

@@ -13,13 +13,14 @@ namespace Microsoft.ML.Gan.Model;
 internal sealed class ModelDescription
 {
     /// <summary>
+    /// 8: categorical columns may carry the shares their conditions are drawn with (<see cref="ColumnState.ConditionShares"/>).
     /// 7: a model may hold a density-ratio filter (<see cref="Filter"/>; its weights in the zip's filter.bin, or in the graph).
     /// 6: a model may hold column dependencies (<see cref="Dependencies"/>). 5: columns may carry logit biases and
     /// marginal maps. 4: numeric columns may carry a granularity and mirror values beyond their range (a library that reads only 3
     /// would generate differently, so it refuses these files). 3: every file carries an integrity record (SHA-256 of its bytes). 3 and 2 (release
     /// 0.1.0) are read too; version 1 files are refused clearly.
     /// </summary>
-    public const int CurrentFormat = 7;
+    public const int CurrentFormat = 8;
 
     /// <summary>The first format whose files must carry an integrity record.</summary>
     public const int SealedFormat = 3;

@@ -153,7 +153,7 @@ internal static class DensityRatioTraining
     /// <summary><paramref name="rows"/> rows decoded as generation decodes them (dependencies applied), from their own seed.</summary>
     internal static DecodedRows Candidates(GanModel model, int rows, ulong seed, Action checkAlive)
     {
-        var (output, draws) = MarginalCalibration.Outputs(model, rows, seed, checkAlive);
+        var (output, draws, _) = MarginalCalibration.Outputs(model, rows, seed, checkAlive);
         var into = new DecodedRows(model.Encoder, rows);
         model.Encoder.Decode(output, draws, rows, model.Training.CategorySampling, into);
         return into;

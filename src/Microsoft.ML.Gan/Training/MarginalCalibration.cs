@@ -19,7 +19,12 @@ namespace Microsoft.ML.Gan.Training;
 /// </list>
 /// A model with a density-ratio filter is calibrated once more, through it: every count and quantile weighs each row
 /// by its keep probability, so the rows generation keeps have the training marginals (maps and shares twice, as the
-/// maps move the rows the filter keeps); the filter's keep rate is measured again on the way.
+/// maps move the rows the filter keeps); the filter's keep rate is measured again on the way. Through a filter the
+/// shares conditions are drawn with are corrected too (<see cref="CategoricalColumn.ConditionShares"/>): a row whose
+/// condition fixes its category is kept as often as the filter likes that category, which no logit bias changes
+/// (txhousing, whose one categorical column is conditioned in every row, kept some cities half as often as others).
+/// The rows are not made again for that: each counts with the ratio of its condition's new share to the share it was
+/// drawn with (importance weights).
 /// </summary>
 internal static class MarginalCalibration
 {
@@ -43,12 +48,16 @@ internal static class MarginalCalibration
         // (Through a filter that keeps few rows, more candidates did not help: txhousing, keeping 8 %, scored the same
         // column shapes from 50,000 candidates as from 133,000.)
         int rows = Math.Clamp(20_000_000 / Math.Max(1, encoder.Width), 10_000, MarginalMap.CalibrationRows);
-        var (output, draws) = Outputs(model, rows, (ulong)(uint)seed ^ 0x4D41_5247_494E_414CUL, checkAlive); // its own stream, apart from training's and Generate's
+        var (output, draws, entries) = Outputs(model, rows, (ulong)(uint)seed ^ 0x4D41_5247_494E_414CUL, checkAlive); // its own stream, apart from training's and Generate's
 
         var sampling = model.Training.CategorySampling;
         var decoded = new DecodedRows(encoder, rows); // the same buffers every round: recalibrated columns decode to the same types
         var filter = model.Filter;
-        float[]? weights = null; // with a filter: each row's keep probability, as the rows were last decoded
+        float[]? weights = null; // with a filter: each row's keep probability, as the rows were last decoded, times its condition's importance weight
+        // Through a filter: the condition shares the rows were drawn with, and each condition entry's current share.
+        var layout = model.Layout;
+        var drawnShares = filter is null || model.Signature.ConditionWidth == 0 ? null : layout.Columns.SelectMany(b => b.Frequencies).ToArray();
+        var conditionShares = drawnShares?.ToArray();
         CorrectShares();
         // Through a filter, the maps change the rows it keeps and so the shares: maps and shares are corrected twice.
         for (int pass = 0; pass < (filter is null ? 1 : 2); pass++)
@@ -70,6 +79,7 @@ internal static class MarginalCalibration
         }
         var calibrated = model.WithEncoder(encoder.WithColumns(columns));
         // The share of rows the filter keeps, as the calibrated model generates them.
+        // (The weights' mean: the keep probabilities under the calibrated condition shares.)
         return filter is null || weights is null ? calibrated : calibrated.WithFilter(filter.WithAcceptance(Math.Max(1e-6, weights.Average(w => (double)w))));
 
         void CorrectShares()
@@ -80,7 +90,12 @@ internal static class MarginalCalibration
                 // The rows as generation decodes them, dependencies applied: a category that a rule sets counts as generated;
                 // through a filter, each row counts with its keep probability.
                 encoder.WithColumns(columns).Decode(output, draws, rows, sampling, decoded);
-                if (filter is not null) weights = filter.Logits(decoded, rows).Select(filter.KeepProbability).ToArray();
+                if (filter is not null)
+                {
+                    weights = filter.Logits(decoded, rows).Select(filter.KeepProbability).ToArray();
+                    for (int r = 0; r < rows; r++)
+                        if (entries[r] >= 0) weights[r] *= (float)(conditionShares![entries[r]] / drawnShares![entries[r]]);
+                }
                 double weightTotal = weights?.Sum(w => (double)w) ?? rows;
                 for (int c = 0; c < columns.Length; c++)
                 {
@@ -93,12 +108,26 @@ internal static class MarginalCalibration
                             for (int r = 0; r < rows; r++) generated[levels[r]] += weights?[r] ?? 1;
                             double total = categorical.LevelCounts.Sum();
                             var biases = (float[]?)categorical.LogitBiases?.Clone() ?? new float[categorical.LevelCount];
+                            int block = conditionShares is null ? -1 : layout.IndexOfColumn(c);
                             for (int l = 0; l < biases.Length; l++)
                             {
                                 double share = (generated[l] + 0.5) / (weightTotal + 0.5 * biases.Length);
-                                biases[l] = Moved(biases[l], Math.Log(categorical.LevelCounts[l] / total / share));
+                                double step = Math.Log(categorical.LevelCounts[l] / total / share);
+                                biases[l] = Moved(biases[l], step);
+                                // A conditioned row's category follows its condition: its share moves by the same factor.
+                                if (block >= 0) conditionShares![layout.Columns[block].Offset + l] *= Math.Exp(Math.Clamp(double.IsNaN(step) ? 0 : step, -StepLimit, StepLimit));
                             }
-                            columns[c] = categorical.WithLogitBiases(biases);
+                            var corrected = categorical.WithLogitBiases(biases);
+                            if (block >= 0)
+                            {
+                                var b = layout.Columns[block];
+                                var span = conditionShares.AsSpan(b.Offset, b.Count);
+                                double sum = 0;
+                                foreach (double v in span) sum += v;
+                                for (int l = 0; l < span.Length; l++) span[l] /= sum;
+                                corrected = corrected.WithConditionShares(span.ToArray());
+                            }
+                            columns[c] = corrected;
                             break;
                         }
                         case NumericColumn { HasMissing: true } numeric:
@@ -121,13 +150,16 @@ internal static class MarginalCalibration
     /// <summary>
     /// The generator's output for rows 0 to <paramref name="rows"/> - 1 of <paramref name="seed"/>, as <c>Generate</c>
     /// makes them (noise and condition from each row's own stream), and each row's decoding draws: [rows, width] and
-    /// [rows, draws], ready for <see cref="TabularEncoder.Decode"/>.
+    /// [rows, draws], ready for <see cref="TabularEncoder.Decode"/>; and which entry of the condition vector each row
+    /// set (-1 for none).
     /// </summary>
-    public static (float[] Output, float[] Draws) Outputs(GanModel model, int rows, ulong seed, Action checkAlive)
+    public static (float[] Output, float[] Draws, int[] ConditionEntries) Outputs(GanModel model, int rows, ulong seed, Action checkAlive)
     {
         var encoder = model.Encoder;
         var output = new float[(long)rows * encoder.Width];
         var draws = new float[Math.Max(1, (long)rows * encoder.DrawCount)];
+        var entries = new int[rows];
+        int width = model.Signature.ConditionWidth;
         int nz = model.NoiseDimension, perRow = model.Signature.UniformsPerRow;
         for (int start = 0; start < rows; start += Batch)
         {
@@ -140,8 +172,9 @@ internal static class MarginalCalibration
             var (batchDraws, condition) = model.Signature.PrepareRows(uniforms, n);
             model.ForwardWithTorch(noise, condition, n).AsSpan(0, n * encoder.Width).CopyTo(output.AsSpan(start * encoder.Width));
             batchDraws.AsSpan(0, n * encoder.DrawCount).CopyTo(draws.AsSpan(start * encoder.DrawCount));
+            for (int r = 0; r < n; r++) entries[start + r] = width == 0 ? -1 : condition.AsSpan(r * width, width).IndexOf(1f);
         }
-        return (output, draws);
+        return (output, draws, entries);
     }
 
     private static double Logit(double p) => Math.Log(p / (1 - p));

@@ -201,6 +201,9 @@ public sealed class HostileFileTests
         ["marginal sides of other lengths", (Action<JsonObject>)(m => Column(m, "Height")["MarginalQuantiles"] = new JsonArray(150.1, 150.5)), "marginal map"],
         ["a huge logit bias", (Action<JsonObject>)(m => Column(m, "City")["LogitBiases"]!.AsArray()[0] = 1e30), "logit biases"],
         ["logit biases for fewer categories", (Action<JsonObject>)(m => Column(m, "City")["LogitBiases"] = new JsonArray(0.5, -0.5)), "logit biases"],
+        ["condition shares that do not sum to 1", (Action<JsonObject>)(m => Column(m, "City")["ConditionShares"] = new JsonArray(0.5, 0.5, 0.5, 0.5, 0.5)), "condition shares"],
+        ["a negative condition share", (Action<JsonObject>)(m => Column(m, "City")["ConditionShares"] = new JsonArray(1.5, -0.5, 0, 0, 0)), "condition shares"],
+        ["condition shares for fewer categories", (Action<JsonObject>)(m => Column(m, "City")["ConditionShares"] = new JsonArray(0.5, 0.5)), "condition shares"],
         ["a missing bias on a column with no missing values", (Action<JsonObject>)(m => Column(m, "Age")["LogitBiases"] = new JsonArray(0, 1)), "missing-value head"],
         ["a dependency on an unknown column", (Action<JsonObject>)(m => Dependency(m)["Determinant"] = "Nope"), "does not name two different columns"],
         ["a column that fixes itself", (Action<JsonObject>)(m => Dependency(m)["Target"] = (string?)Dependency(m)["Determinant"]), "does not name two different columns"],
@@ -294,6 +297,7 @@ public sealed class HostileFileTests
     {
         foreach (string field in new[] { "Levels", "LevelCounts", "LevelIsMissing", "LogitBiases" })
             if (column[field] is JsonArray values) values.RemoveAt(values.Count - 1);
+        column.Remove("ConditionShares"); // calibrated over every category: without them, conditions are drawn by the counts
         column.Parent!.Parent!.AsObject().Remove("Dependencies"); // they name the dropped category: the lie is the graph's input
     }
 
