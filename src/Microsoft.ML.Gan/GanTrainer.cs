@@ -68,9 +68,9 @@ public sealed partial class GanTrainer : IEstimator<GanTransformer>
             {
                 channel.Info(MessageSensitivity.None, $"Epoch {result.SelectedEpoch}: settling a copy of the model as a run of {result.SelectedEpoch} epochs would return it (a snapshot).");
                 var clock = System.Diagnostics.Stopwatch.StartNew();
-                var settled = Finish(result, encoder, columns, rows, seed, input, channel, CheckAlive, result.SelectedEpoch);
-                snapshots.Taken(new EpochSnapshot(result.SelectedEpoch, TimeSpan.FromSeconds(result.History.Sum(h => h.Seconds)), clock.Elapsed,
-                    new GanTransformer(_ml, settled, _options.Scoring)));
+                var settled = new GanTransformer(_ml, Finish(result, encoder, columns, rows, seed, input, channel, CheckAlive, result.SelectedEpoch), _options.Scoring);
+                try { snapshots.Taken(new EpochSnapshot(result.SelectedEpoch, TimeSpan.FromSeconds(result.History.Sum(h => h.Seconds)), clock.Elapsed, settled)); }
+                catch { settled.Dispose(); throw; } // the receiver failed before it could own it
             };
         var trained = GanTraining.Run(matrix, rows, encoder, _options, device, seed, channel, CheckAlive, reading.UntilNow(), snapshot);
         var model = Finish(trained, encoder, columns, rows, seed, input, channel, CheckAlive, _options.Epochs);
