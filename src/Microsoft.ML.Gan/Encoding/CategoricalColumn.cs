@@ -54,20 +54,12 @@ internal abstract class CategoricalColumn : GanColumn
         }
     }
 
-    /// <summary>The same column, its conditions drawn with the training shares.</summary>
-    public CategoricalColumn WithoutConditionShares()
+    /// <summary>The same column, its conditions drawn with <paramref name="shares"/> (normalised here), or with the training shares when null.</summary>
+    public CategoricalColumn WithConditionShares(double[]? shares)
     {
         var state = ToState();
-        state.ConditionShares = null;
-        return (CategoricalColumn)Kind.Restore(state);
-    }
-
-    /// <summary>The same column, its conditions drawn with <paramref name="shares"/> (normalised here).</summary>
-    public CategoricalColumn WithConditionShares(double[] shares)
-    {
-        double total = shares.Sum();
-        var state = ToState();
-        state.ConditionShares = shares.Select(s => s / total).ToArray();
+        double total = shares?.Sum() ?? 1;
+        state.ConditionShares = shares?.Select(s => s / total).ToArray();
         return (CategoricalColumn)Kind.Restore(state);
     }
 
@@ -145,7 +137,7 @@ internal abstract class CategoricalColumn : GanColumn
             Name, Type, IsCategorical: true,
             MissingRate: total == 0 ? 0 : (double)LevelCounts.Where((_, i) => LevelIsMissing[i]).Sum() / total,
             Minimum: double.NaN, Maximum: double.NaN, Categories: Enumerable.Range(0, LevelCount).Select(LevelName).ToArray(),
-            CategoryFrequencies: LevelCounts.Select(c => total == 0 ? 0 : (double)c / total).ToArray());
+            CategoryFrequencies: TrainingShares);
     }
 
     /// <summary>The state every categorical column saves; the leaf adds its values.</summary>

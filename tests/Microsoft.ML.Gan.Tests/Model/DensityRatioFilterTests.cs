@@ -143,7 +143,7 @@ public sealed class DensityRatioFilterTests
             var kept = TestTables.Column(t.Generate(20_000, seed: 5), "C").Cast<string>().ToList();
             return levels.Max(l => Math.Abs(real.Count(v => v == l) / (double)real.Count - kept.Count(v => v == l) / (double)kept.Count));
         }
-        var trainingShares = model.Model.Encoder.Columns.Select(k => k is CategoricalColumn cat ? cat.WithoutConditionShares() : k).ToArray();
+        var trainingShares = model.Model.Encoder.Columns.Select(k => k is CategoricalColumn cat ? cat.WithConditionShares(null) : k).ToArray();
         using var uncorrected = new GanTransformer(s_ml, model.Model.Copy().WithEncoder(model.Model.Encoder.WithColumns(trainingShares)), null);
         double gap = Gap(model), uncorrectedGap = Gap(uncorrected);
         Console.WriteLine($"keep rate {model.FilterKeepRate:P1}; condition shares moved up to {moved:F3}; largest share gap {gap:F3} with them, {uncorrectedGap:F3} without");
