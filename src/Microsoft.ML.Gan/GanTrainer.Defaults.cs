@@ -34,6 +34,7 @@ public sealed partial class GanTrainer
         public const TrainingConditionDraw TrainingConditionDraw = Gan.TrainingConditionDraw.LogFrequency;
         public const bool NumericGranularity = true;
         public const bool ExactMarginals = true;
+        public const bool GroupedMarginals = true;
         public const bool ExactDependencies = true;
         public const bool DensityRatioFilter = true;
         public const CategorySampling CategorySampling = Gan.CategorySampling.Sample;

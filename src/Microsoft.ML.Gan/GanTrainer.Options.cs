@@ -149,6 +149,19 @@ public sealed partial class GanTrainer
         public bool ExactMarginals { get; set; } = Defaults.ExactMarginals;
 
         /// <summary>
+        /// With <see cref="ExactMarginals"/>: whether a numeric column whose values depend on a categorical column is
+        /// mapped within each of that column's categories, not only as a whole. At <c>Fit</c>, for each numeric column,
+        /// the categorical column whose categories explain the largest share of its rank variance (ω² at least 0.1)
+        /// is its group; each of its categories with at least 50 values gets its own quantiles (up to 100 categories),
+        /// and after training the generator's quantiles within it. A generated value is then placed by its rank among
+        /// the values generated with its row's category and comes out as that category's training quantile: each
+        /// category keeps its range and shape (a small city's listings stay a small city's), and rows of rarer
+        /// categories are mapped as the whole column. Not for a column that a dependency sets or keys on. The log
+        /// names each grouping. Default true; <see cref="Classic"/> sets it false.
+        /// </summary>
+        public bool GroupedMarginals { get; set; } = Defaults.GroupedMarginals;
+
+        /// <summary>
         /// Whether rules between columns that the training rows obey hold in every generated row too. At <c>Fit</c>
         /// each column with at most 1,000 distinct values is checked against every other column: where the rows (at
         /// least 10) holding one of its values all hold one value of the other column, but for at most 1 in 100 of
@@ -272,6 +285,7 @@ public sealed partial class GanTrainer
             DiscriminatorDropout = 0.25,
             DiscriminatorWeightDecay = 0,
             ExactMarginals = false,
+            GroupedMarginals = false,
             ExactDependencies = false,
             DensityRatioFilter = false,
             MinimumEpochSteps = 1,

@@ -78,8 +78,8 @@ public sealed partial class GanTrainer : IEstimator<GanTransformer>
     }
 
     /// <summary>
-    /// The model of a trained generator (it takes ownership): the stages after the last epoch, marginal calibration
-    /// and the density-ratio filter, as the options ask. <paramref name="epochs"/> is what the model's options record.
+    /// The model of a trained generator (it takes ownership): the stages after the last epoch (<see cref="Settle"/>).
+    /// <paramref name="epochs"/> is what the model's options record.
     /// </summary>
     private GanModel Finish(TrainingResult trained, TabularEncoder encoder, string[] columns, long rows, int seed, IDataView input,
         IChannel channel, Action checkAlive, int epochs)
@@ -89,29 +89,53 @@ public sealed partial class GanTrainer : IEstimator<GanTransformer>
         kept.Columns = columns.ToArray();
         kept.Epochs = epochs;
         var model = new GanModel(encoder, kept, trained.Generator, trained.History, rows, trained.SelectedEpoch);
-        if (_options.ExactMarginals)
+        return Settle(model, input, seed, _options, checkAlive, message => channel.Info(MessageSensitivity.None, message));
+    }
+
+    /// <summary>
+    /// The stages after training, as <paramref name="options"/> ask, on <paramref name="model"/> (a trained generator
+    /// without calibration or filter; it is taken over, and disposed on failure): the grouped marginal maps' training
+    /// side, marginal calibration, and the density-ratio filter. <paramref name="input"/> is the training data.
+    /// </summary>
+    internal static GanModel Settle(GanModel model, IDataView input, int seed, Options options, Action checkAlive, Action<string> log)
+    {
+        try
         {
-            var clock = System.Diagnostics.Stopwatch.StartNew();
-            try { model = MarginalCalibration.Run(model, seed, checkAlive); }
-            catch { model.Dispose(); throw; } // cancelled: no model, and its weights freed
-            channel.Info(MessageSensitivity.None, $"Calibrated the columns' shares, missing rates and numeric distributions onto the training ones in {clock.Elapsed.TotalSeconds:F1} s.");
-        }
-        if (_options.DensityRatioFilter)
-        {
-            var clock = System.Diagnostics.Stopwatch.StartNew();
-            try
+            if (options.ExactMarginals)
             {
-                (model, var result, bool filtered) = DensityRatioTraining.Attach(model, input, seed, _options.ExactMarginals, checkAlive);
-                channel.Info(MessageSensitivity.None,
-                    $"Trained the density-ratio filter in {clock.Elapsed.TotalSeconds:F1} s ({result.Epochs} epochs): its classifier tells held-out training rows " +
+                var clock = System.Diagnostics.Stopwatch.StartNew();
+                if (options.GroupedMarginals)
+                {
+                    var (real, count) = model.Encoder.ReadRows(input, MarginalGroups.MaximumRows, seed, checkAlive);
+                    var (encoder, groupings) = MarginalGroups.Fit(model.Encoder, real, count, checkAlive);
+                    if (groupings.Count > 0)
+                    {
+                        model = model.WithEncoder(encoder);
+                        log($"Numeric columns mapped within the categories they depend on: {string.Join("; ", groupings)}.");
+                    }
+                }
+                model = MarginalCalibration.Run(model, seed, checkAlive);
+                if (GroupedTables(model) is { Length: > 0 } tables) log($"Categories with a map of their own after calibration: {tables}.");
+                log($"Calibrated the columns' shares, missing rates and numeric distributions onto the training ones in {clock.Elapsed.TotalSeconds:F1} s.");
+            }
+            if (options.DensityRatioFilter)
+            {
+                var clock = System.Diagnostics.Stopwatch.StartNew();
+                (model, var result, bool filtered) = DensityRatioTraining.Attach(model, input, seed, options.ExactMarginals, checkAlive);
+                log($"Trained the density-ratio filter in {clock.Elapsed.TotalSeconds:F1} s ({result.Epochs} epochs): its classifier tells held-out training rows " +
                     $"from generated ones with AUC {result.HeldOutAuc:F3}; " + (filtered
                         ? $"it keeps {model.Filter!.Acceptance:P0} of the generated rows."
                         : $"below {DensityRatioTraining.MinimumAuc:F2} it has nothing to correct, so the model has no filter."));
+                if (filtered && GroupedTables(model) is { Length: > 0 } tables) log($"Categories with a map of their own through the filter: {tables}.");
             }
-            catch { model.Dispose(); throw; }
+            return model;
         }
-        return model;
+        catch { model.Dispose(); throw; } // cancelled: no model, and its weights freed
     }
+
+    /// <summary>How many categories each grouped column maps within ("listings 35 of city"); empty without groups.</summary>
+    private static string GroupedTables(GanModel model) => string.Join(", ", model.Encoder.Columns.OfType<NumericColumn>()
+        .Where(c => c.Marginal is { MapsGroups: true }).Select(c => $"'{c.Name}' {c.Marginal!.GroupCategories.Count} of '{c.Marginal.Group}'"));
 
     /// <summary>
     /// The schema <c>Fit(x).Transform(y)</c> returns for an input of schema <paramref name="inputSchema"/>, which must

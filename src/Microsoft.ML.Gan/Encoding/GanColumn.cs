@@ -206,4 +206,15 @@ internal sealed class ColumnState
     public double[]? MarginalValues { get; set; }
     /// <summary>The cumulative shares of <see cref="MarginalValues"/>, all but the last (which is 1).</summary>
     public double[]? MarginalCumulative { get; set; }
+    /// <summary>
+    /// The categorical column whose categories have marginal tables of their own (format 9; see <see cref="MarginalMap"/>
+    /// and <see cref="GanTrainer.Options.GroupedMarginals"/>); null without groups.
+    /// </summary>
+    public string? MarginalGroup { get; set; }
+    /// <summary>The categories (indices in <see cref="MarginalGroup"/>) with a table, ascending.</summary>
+    public int[]? MarginalGroupLevels { get; set; }
+    /// <summary>Each group's training table, one after another: its quantiles at 101 levels, or the cumulative shares of <see cref="MarginalValues"/> among its rows (all but the last).</summary>
+    public double[]? MarginalGroupTraining { get; set; }
+    /// <summary>Each group's generated quantiles at 101 levels, one after another; null before calibration.</summary>
+    public double[]? MarginalGroupGenerated { get; set; }
 }

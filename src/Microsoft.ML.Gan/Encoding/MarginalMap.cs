@@ -22,6 +22,14 @@ namespace Microsoft.ML.Gan.Encoding;
 /// the data do, rather than one value for the whole spike; with argmax sampling, which has no draws, the middle
 /// level). Any other value's level is interpolated between the two knots around it; below the lowest knot it is 0,
 /// above the highest 1.</para>
+/// <para>Grouped (<see cref="GanTrainer.Options.GroupedMarginals"/>): a column whose values depend on one categorical
+/// column (listings on the city, age on the marital status) also keeps, for each of that column's frequent categories,
+/// the training quantiles (or shares of the exact values) of the rows holding it and, after training, the generator's own
+/// quantiles there (<see cref="GroupLevels"/> + 1 levels each). A row whose category has such a table is mapped within its
+/// category: its level among the values generated with that category, onto that category's training values. Each
+/// category's range and shape are then the training ones (a small city never gets a large city's listings), and ranks
+/// within a category stay. A row of any other category is mapped as before. The group's category is the row's decoded
+/// one (<see cref="MarginalGroups"/> finds the groups at <c>Fit</c>).</para>
 /// <para>The graph computes the same operations in the same order in double (counts of knots below a value by the same
 /// binary search, gathers, then the same arithmetic), so .NET and ONNX decode the same values to the bit.</para>
 /// </remarks>
@@ -42,18 +50,64 @@ internal sealed class MarginalMap
     /// <summary>The most knots or values a saved map may have.</summary>
     private const int MaximumSaved = 100_000;
 
+    /// <summary>Even levels between 0 and 1 at which each group's quantiles are kept: 1/100 apart.</summary>
+    public const int GroupLevels = 100;
+
+    private const int GroupKnots = GroupLevels + 1;
+
+    /// <summary>The most groups (categories with a table of their own) one column's map may have.</summary>
+    public const int MaximumGroups = 100;
+
+    /// <summary>
+    /// Generated rows (present, and kept by a filter when the rows are weighed: their effective number) a group needs
+    /// after training for its table; a group that the generator makes more rarely is mapped as the whole column is.
+    /// </summary>
+    public const int MinimumGeneratedGroupRows = 200;
+
+    /// <summary>The lowest level a grouped exact-value map looks up: a value its group never has (share 0) is skipped even at level 0.</summary>
+    private const double LowestGroupLevel = 1e-9;
+
     private readonly double[]? _generated;
     private readonly double[]? _quantiles;
     private readonly double[]? _values;
     private readonly double[]? _cumulative;
+    private readonly string? _group;
+    private readonly int[] _groupLevels;
+    private readonly double[]? _groupTraining;
+    private readonly double[]? _groupGenerated;
+    private readonly int[] _tableOf; // a category's table, -1 for none (only with the generated side)
 
-    private MarginalMap(double[]? generated, double[]? quantiles, double[]? values, double[]? cumulative)
+    private MarginalMap(double[]? generated, double[]? quantiles, double[]? values, double[]? cumulative,
+        string? group, int[]? groupLevels, double[]? groupTraining, double[]? groupGenerated)
     {
         _generated = generated;
         _quantiles = quantiles;
         _values = values;
         _cumulative = cumulative;
+        _group = group;
+        _groupLevels = groupLevels ?? [];
+        _groupTraining = groupTraining;
+        _groupGenerated = groupGenerated;
+        _tableOf = new int[_groupGenerated is null || _groupLevels.Length == 0 ? 0 : _groupLevels[^1] + 1];
+        Array.Fill(_tableOf, -1);
+        if (_tableOf.Length > 0)
+            for (int t = 0; t < _groupLevels.Length; t++) _tableOf[_groupLevels[t]] = t;
     }
+
+    /// <summary>The categorical column the map has tables for, by name; null without groups.</summary>
+    public string? Group => _group;
+
+    /// <summary>The categories (indices in <see cref="Group"/>) with a table of their own, ascending.</summary>
+    public IReadOnlyList<int> GroupCategories => _groupLevels;
+
+    /// <summary>Whether decoding maps rows within their group (the groups' generated side is known).</summary>
+    public bool MapsGroups => IsCalibrated && _groupGenerated is not null && _groupLevels.Length > 0;
+
+    /// <summary>Values in one group's training table: quantiles, or cumulative shares of the exact values but the last.</summary>
+    private int GroupTrainingWidth => _values is { } v ? v.Length - 1 : GroupKnots;
+
+    /// <summary>The table of category <paramref name="level"/>; -1 when it has none (or the map has no groups).</summary>
+    private int TableOf(int level) => level >= 0 && level < _tableOf.Length ? _tableOf[level] : -1;
 
     /// <summary>Whether the map knows the generator's quantiles (after training); only then does it map.</summary>
     public bool IsCalibrated => _generated is not null;
@@ -86,28 +140,124 @@ internal sealed class MarginalMap
     }
 
     /// <summary>The generated side, from generated values before the map (NaN missing), into <paramref name="state"/>; false when none is present.</summary>
-    public static bool FitGenerated(ColumnState state, IEnumerable<double> generated)
+    public static bool FitGenerated(ColumnState state, IEnumerable<double> generated) => FitGenerated(state, generated.ToArray(), null, null);
+
+    /// <summary>
+    /// The generated side from values before the map (NaN missing), into <paramref name="state"/>: each value counted
+    /// with its weight when <paramref name="weights"/> are given (the density-ratio filter's keep probabilities: the
+    /// quantiles of the rows generation keeps); with groups, each row's category in the group column
+    /// (<paramref name="rowLevels"/>) places it in its group's quantiles too. A group with fewer than
+    /// <see cref="MinimumGeneratedGroupRows"/> (effective) rows keeps the generated quantiles it had, or loses its table
+    /// when it had none. False when no present value has weight.
+    /// </summary>
+    public static bool FitGenerated(ColumnState state, double[] generated, float[]? weights, int[]? rowLevels)
     {
-        var sorted = generated.Where(v => !double.IsNaN(v)).ToArray();
-        if (sorted.Length == 0) return false;
-        Array.Sort(sorted);
-        state.MarginalGenerated = Quantiles(sorted);
+        var present = Enumerable.Range(0, generated.Length).Where(i => !double.IsNaN(generated[i]) && (weights is null || weights[i] > 0)).ToArray();
+        if (present.Length == 0) return false;
+        state.MarginalGenerated = Generated(present, generated, weights, Levels);
+        if (state.MarginalGroup is null || state.MarginalGroupLevels is not { } levels || state.MarginalGroupTraining is not { } training) return true;
+        int width = training.Length / Math.Max(1, levels.Length);
+        var rowsOf = new List<int>[levels.Length];
+        for (int t = 0; t < levels.Length; t++) rowsOf[t] = [];
+        if (rowLevels is not null)
+        {
+            var tableOf = levels.Select((level, t) => (level, t)).ToDictionary(p => p.level, p => p.t);
+            foreach (int i in present)
+                if (tableOf.TryGetValue(rowLevels[i], out int t)) rowsOf[t].Add(i);
+        }
+        var keptLevels = new List<int>();
+        var keptTraining = new List<double>();
+        var keptGenerated = new List<double>();
+        var previous = state.MarginalGroupGenerated;
+        for (int t = 0; t < levels.Length; t++)
+        {
+            var rows = rowsOf[t].ToArray();
+            double effective = weights is null ? rows.Length : EffectiveCount(rows.Select(i => (double)weights[i]));
+            double[] table;
+            if (effective >= MinimumGeneratedGroupRows) table = Generated(rows, generated, weights, GroupLevels);
+            // Too few rows to place this group again (a filter keeps few of them): it keeps the quantiles it had, if any.
+            else if (previous is not null) table = previous.AsSpan(t * GroupKnots, GroupKnots).ToArray();
+            else continue;
+            keptLevels.Add(levels[t]);
+            keptTraining.AddRange(training.AsSpan(t * width, width).ToArray());
+            keptGenerated.AddRange(table);
+        }
+        if (keptLevels.Count == 0) ClearGroups(state);
+        else
+        {
+            state.MarginalGroupLevels = [.. keptLevels];
+            state.MarginalGroupTraining = [.. keptTraining];
+            state.MarginalGroupGenerated = [.. keptGenerated];
+        }
         return true;
     }
 
-    /// <summary>
-    /// The generated side from values that count with weights (the density-ratio filter's keep probabilities: the
-    /// quantiles of the rows generation keeps); false when no present value has weight.
-    /// </summary>
-    public static bool FitGenerated(ColumnState state, double[] generated, float[] weights)
+    /// <summary>The quantiles at <paramref name="levels"/> + 1 levels of the values at <paramref name="rows"/>, weighed when <paramref name="weights"/> are given.</summary>
+    private static double[] Generated(int[] rows, double[] generated, float[]? weights, int levels)
     {
-        var present = Enumerable.Range(0, generated.Length).Where(i => !double.IsNaN(generated[i]) && weights[i] > 0).ToArray();
-        if (present.Length == 0) return false;
-        var values = present.Select(i => generated[i]).ToArray();
-        var w = present.Select(i => (double)weights[i]).ToArray();
+        var values = rows.Select(i => generated[i]).ToArray();
+        if (weights is null)
+        {
+            Array.Sort(values);
+            return Quantiles(values, levels);
+        }
+        var w = rows.Select(i => (double)weights[i]).ToArray();
         Array.Sort(values, w);
-        state.MarginalGenerated = WeightedQuantiles(values, w);
-        return true;
+        return WeightedQuantiles(values, w, levels);
+    }
+
+    /// <summary>Kish's effective number of weighted values: (Σw)² / Σw².</summary>
+    private static double EffectiveCount(IEnumerable<double> weights)
+    {
+        double sum = 0, squares = 0;
+        foreach (double w in weights) { sum += w; squares += w * w; }
+        return squares == 0 ? 0 : sum * sum / squares;
+    }
+
+    /// <summary>Removes the map's groups from <paramref name="state"/>.</summary>
+    public static void ClearGroups(ColumnState state)
+    {
+        state.MarginalGroup = null;
+        state.MarginalGroupLevels = null;
+        state.MarginalGroupTraining = null;
+        state.MarginalGroupGenerated = null;
+    }
+
+    /// <summary>
+    /// The training side of the groups, into <paramref name="state"/> (which holds the column's training side):
+    /// for each category in <paramref name="levels"/> (ascending) of column <paramref name="group"/>, the present
+    /// training values of the rows holding it (<paramref name="values"/>, one array per category): their quantiles, or
+    /// with exact values the cumulative shares of the column's values among them. The generated side is left to
+    /// calibration.
+    /// </summary>
+    public static void FitGroupTraining(ColumnState state, string group, int[] levels, double[][] values)
+    {
+        var training = new List<double>();
+        for (int t = 0; t < levels.Length; t++)
+        {
+            var sorted = (double[])values[t].Clone();
+            Array.Sort(sorted);
+            if (state.MarginalValues is { } all)
+            {
+                var counts = new long[all.Length];
+                foreach (double v in sorted)
+                {
+                    int at = Array.BinarySearch(all, v);
+                    if (at >= 0) counts[at]++;
+                }
+                double total = counts.Sum(), below = 0;
+                for (int i = 0; i < all.Length - 1; i++)
+                {
+                    below += counts[i];
+                    training.Add(Math.Min(1.0, below / total));
+                }
+            }
+            else training.AddRange(Quantiles(sorted, GroupLevels));
+        }
+        state.MarginalGroup = group;
+        state.MarginalGroupLevels = levels;
+        state.MarginalGroupTraining = [.. training];
+        state.MarginalGroupGenerated = null;
     }
 
     /// <summary>
@@ -115,7 +265,7 @@ internal sealed class MarginalMap
     /// of its weight's share of the total, and a level between two values is interpolated between them (the lowest
     /// and highest values at levels 0 and 1).
     /// </summary>
-    private static double[] WeightedQuantiles(double[] sorted, double[] weights)
+    private static double[] WeightedQuantiles(double[] sorted, double[] weights, int levels = Levels)
     {
         double total = weights.Sum();
         var position = new double[sorted.Length];
@@ -125,14 +275,14 @@ internal sealed class MarginalMap
             position[i] = (below + weights[i] / 2) / total;
             below += weights[i];
         }
-        var q = new double[Levels + 1];
+        var q = new double[levels + 1];
         int at = 0;
-        for (int k = 0; k <= Levels; k++)
+        for (int k = 0; k <= levels; k++)
         {
-            double level = (double)k / Levels;
+            double level = (double)k / levels;
             while (at + 1 < sorted.Length && position[at + 1] <= level) at++;
             if (k == 0 || level <= position[0]) q[k] = sorted[0];
-            else if (k == Levels || at + 1 >= sorted.Length) q[k] = sorted[^1];
+            else if (k == levels || at + 1 >= sorted.Length) q[k] = sorted[^1];
             else
             {
                 double t = (level - position[at]) / (position[at + 1] - position[at]);
@@ -143,12 +293,12 @@ internal sealed class MarginalMap
     }
 
     /// <summary>Values at levels 0, 1/<see cref="Levels"/>, …, 1 of sorted values, interpolating between order statistics.</summary>
-    private static double[] Quantiles(double[] sorted)
+    private static double[] Quantiles(double[] sorted, int levels = Levels)
     {
-        var q = new double[Levels + 1];
-        for (int k = 0; k <= Levels; k++)
+        var q = new double[levels + 1];
+        for (int k = 0; k <= levels; k++)
         {
-            double position = (double)k / Levels * (sorted.Length - 1);
+            double position = (double)k / levels * (sorted.Length - 1);
             int below = (int)Math.Floor(position);
             int above = Math.Min(below + 1, sorted.Length - 1);
             double t = position - below;
@@ -163,7 +313,8 @@ internal sealed class MarginalMap
     /// </summary>
     public static MarginalMap? FromState(ColumnState state, string column, Func<double, bool> allows)
     {
-        if (state.MarginalGenerated is null && state.MarginalQuantiles is null && state.MarginalValues is null && state.MarginalCumulative is null) return null;
+        if (state.MarginalGenerated is null && state.MarginalQuantiles is null && state.MarginalValues is null && state.MarginalCumulative is null
+            && state.MarginalGroup is null && state.MarginalGroupLevels is null && state.MarginalGroupTraining is null && state.MarginalGroupGenerated is null) return null;
         InvalidDataException Bad(string what) => new($"Column '{column}': the saved marginal map {what}.");
         if ((state.MarginalQuantiles is null) == (state.MarginalValues is null))
             throw Bad("needs either the training quantiles or the training values, not both or neither");
@@ -189,10 +340,57 @@ internal sealed class MarginalMap
             if (c.Length != v.Length - 1 || !Ascending(c, strictly: true) || (c.Length > 0 && (c[0] <= 0 || c[^1] >= 1)))
                 throw Bad($"has {c.Length} cumulative shares for {v.Length} values; it needs one fewer than the values, rising strictly between 0 and 1");
         }
-        return new MarginalMap(state.MarginalGenerated, state.MarginalQuantiles, state.MarginalValues, state.MarginalCumulative);
+        CheckGroups(state, Bad);
+        return new MarginalMap(state.MarginalGenerated, state.MarginalQuantiles, state.MarginalValues, state.MarginalCumulative,
+            state.MarginalGroup, state.MarginalGroupLevels, state.MarginalGroupTraining, state.MarginalGroupGenerated);
     }
 
-    private static bool Ascending(double[] values, bool strictly)
+    /// <summary>Checks a saved map's groups against the column's own side (the group column itself is checked by the encoder).</summary>
+    private static void CheckGroups(ColumnState state, Func<string, InvalidDataException> bad)
+    {
+        if (state.MarginalGroup is null)
+        {
+            if (state.MarginalGroupLevels is not null || state.MarginalGroupTraining is not null || state.MarginalGroupGenerated is not null)
+                throw bad("has group tables without the column they group by");
+            return;
+        }
+        if (state.MarginalGroup.Length == 0) throw bad("groups by a column with an empty name");
+        var levels = state.MarginalGroupLevels ?? throw bad($"groups by '{state.MarginalGroup}' without saying which categories have tables");
+        var training = state.MarginalGroupTraining ?? throw bad($"groups by '{state.MarginalGroup}' without the groups' training tables");
+        if (levels.Length < 1 || levels.Length > MaximumGroups || levels[0] < 0 || levels.Zip(levels.Skip(1)).Any(p => p.Second <= p.First))
+            throw bad($"has {levels.Length} group categories; it needs 1 to {MaximumGroups} distinct category indices in ascending order");
+        int width;
+        if (state.MarginalValues is { } values)
+        {
+            width = values.Length - 1;
+            if (width < 1) throw bad("groups a column that has a single value");
+        }
+        else width = GroupKnots;
+        if ((long)levels.Length * width != training.Length)
+            throw bad($"has {training.Length} numbers in its groups' training tables; {levels.Length} groups need {(long)levels.Length * width}");
+        for (int t = 0; t < levels.Length; t++)
+        {
+            var table = training.AsSpan(t * width, width);
+            bool ok = state.MarginalValues is null
+                ? Ascending(table, strictly: false) && table[0] >= state.Minimum && table[^1] <= state.Maximum
+                : Ascending(table, strictly: false) && table[0] >= 0 && table[^1] <= 1;
+            if (!ok)
+                throw bad(state.MarginalValues is null
+                    ? $"has a training table for category {levels[t]} that is not finite quantiles in ascending order within the column's range"
+                    : $"has a training table for category {levels[t]} that is not cumulative shares rising from 0 to at most 1");
+        }
+        if (state.MarginalGroupGenerated is { } generated)
+        {
+            if (state.MarginalGenerated is null) throw bad("has the groups' generated quantiles without the column's");
+            if ((long)levels.Length * GroupKnots != generated.Length)
+                throw bad($"has {generated.Length} numbers in its groups' generated tables; {levels.Length} groups need {(long)levels.Length * GroupKnots}");
+            for (int t = 0; t < levels.Length; t++)
+                if (!Ascending(generated.AsSpan(t * GroupKnots, GroupKnots), strictly: false))
+                    throw bad($"has generated quantiles for category {levels[t]} that are not finite numbers in ascending order");
+        }
+    }
+
+    private static bool Ascending(ReadOnlySpan<double> values, bool strictly)
     {
         for (int i = 0; i < values.Length; i++)
         {
@@ -209,12 +407,15 @@ internal sealed class MarginalMap
         state.MarginalQuantiles = _quantiles;
         state.MarginalValues = _values;
         state.MarginalCumulative = _cumulative;
+        state.MarginalGroup = _group;
+        state.MarginalGroupLevels = _group is null ? null : _groupLevels;
+        state.MarginalGroupTraining = _groupTraining;
+        state.MarginalGroupGenerated = _groupGenerated;
     }
 
-    /// <summary>The level of <paramref name="v"/> among the generated quantiles, in [0, 1]; <paramref name="draw"/> places a tie.</summary>
-    private double Level(double v, double draw)
+    /// <summary>The level of <paramref name="v"/> among the ascending generated quantiles <paramref name="g"/>, in [0, 1]; <paramref name="draw"/> places a tie.</summary>
+    private static double Level(ReadOnlySpan<double> g, double v, double draw)
     {
-        var g = _generated!;
         int k = g.Length - 1;
         int below = CountBelow(g, v, orEqual: false), atOrBelow = CountBelow(g, v, orEqual: true);
         if (atOrBelow > below) return Math.Min(Math.Max((below - 0.5 + draw * (atOrBelow - below)) / k, 0.0), 1.0);
@@ -226,7 +427,7 @@ internal sealed class MarginalMap
     }
 
     /// <summary>How many of the ascending <paramref name="sorted"/> are below <paramref name="v"/> (or equal to it, with <paramref name="orEqual"/>).</summary>
-    private static int CountBelow(double[] sorted, double v, bool orEqual)
+    private static int CountBelow(ReadOnlySpan<double> sorted, double v, bool orEqual)
     {
         int low = 0, high = sorted.Length;
         while (low < high)
@@ -238,15 +439,9 @@ internal sealed class MarginalMap
         return low;
     }
 
-    /// <summary>Maps a present generated value onto the training distribution; <paramref name="draw"/> is the row's uniform in [0, 1) (0.5 without one).</summary>
-    public double Map(double v, double draw)
+    /// <summary>The quantile at level <paramref name="u"/> of quantiles <paramref name="q"/> at even levels, interpolated.</summary>
+    private static double Interpolate(ReadOnlySpan<double> q, double u)
     {
-        double u = Level(v, draw);
-        if (_values is { } values)
-        {
-            return values[CountBelow(_cumulative!, u, orEqual: false)];
-        }
-        var q = _quantiles!;
         int k = q.Length - 1;
         double p = u * k;
         double j = Math.Min(Math.Floor(p), k - 1.0);
@@ -255,12 +450,41 @@ internal sealed class MarginalMap
         return q[at] + t * (q[at + 1] - q[at]);
     }
 
+    /// <summary>Maps a present generated value onto the training distribution; <paramref name="draw"/> is the row's uniform in [0, 1) (0.5 without one).</summary>
+    public double Map(double v, double draw) => Map(v, draw, -1);
+
+    /// <summary>
+    /// Maps a present generated value onto the training distribution of its row's group, category
+    /// <paramref name="level"/> of <see cref="Group"/> (-1 for none), when that category has a table; else onto the
+    /// column's.
+    /// </summary>
+    public double Map(double v, double draw, int level)
+    {
+        int table = MapsGroups ? TableOf(level) : -1;
+        if (table >= 0)
+        {
+            double level01 = Level(_groupGenerated!.AsSpan(table * GroupKnots, GroupKnots), v, draw);
+            int width = GroupTrainingWidth;
+            var training = _groupTraining!.AsSpan(table * width, width);
+            return _values is { } groupValues
+                ? groupValues[CountBelow(training, Math.Max(level01, LowestGroupLevel), orEqual: false)]
+                : Interpolate(training, level01);
+        }
+        double u = Level(_generated!, v, draw);
+        if (_values is { } values)
+        {
+            return values[CountBelow(_cumulative!, u, orEqual: false)];
+        }
+        return Interpolate(_quantiles!, u);
+    }
+
     /// <summary>
     /// <see cref="CountBelow"/> in the graph, for each row of <paramref name="v"/> ([batch, 1]): the same binary search
     /// unrolled into ⌈log2(n + 1)⌉ steps of gathers and comparisons on [batch, 1] tensors, so a value costs a few dozen
-    /// small operations rather than a comparison with every knot. Gives int64 counts.
+    /// small operations rather than a comparison with every knot. Gives int64 counts. With <paramref name="table"/>
+    /// ([batch, 1] int64), each row searches the <paramref name="n"/> values of <paramref name="sorted"/> from that offset.
     /// </summary>
-    private static string OnnxCountBelow(OnnxGraph g, string sorted, int n, string v, bool orEqual)
+    private static string OnnxCountBelow(OnnxGraph g, string sorted, int n, string v, bool orEqual, string? table = null)
     {
         var low = g.Node("Cast", [g.Node("Less", [v, v])], ("to", (long)OnnxType.Int64)); // zeros of v's shape (false, NaN too)
         var high = g.Node("Add", [low, g.Scalar((long)n)]);
@@ -268,7 +492,7 @@ internal sealed class MarginalMap
         for (int step = 0; (1L << step) <= n; step++)
         {
             var middle = g.Node("Div", [g.Node("Add", [low, high]), g.Scalar(2L)]);
-            var value = g.Node("Gather", [sorted, g.Node("Min", [middle, last])], ("axis", 0));
+            var value = Gathered(g, sorted, g.Node("Min", [middle, last]), table);
             var right = g.Node(orEqual ? "LessOrEqual" : "Less", [value, v]);
             var open = g.Node("Less", [low, high]);
             low = g.Node("Where", [g.Node("And", [open, right]), g.Node("Add", [middle, g.Scalar(1L)]), low]);
@@ -277,41 +501,75 @@ internal sealed class MarginalMap
         return low;
     }
 
-    /// <summary>The graph's <see cref="Map"/> of <paramref name="v"/> and <paramref name="draw"/> ([batch, 1] doubles): the same operations in the same order.</summary>
-    public string AddOnnxMap(OnnxGraph g, string v, string draw)
+    /// <summary>The entries of <paramref name="values"/> at <paramref name="index"/>, offset by <paramref name="table"/> when given.</summary>
+    private static string Gathered(OnnxGraph g, string values, string index, string? table) =>
+        g.Node("Gather", [values, table is null ? index : g.Node("Add", [index, table])], ("axis", 0));
+
+    /// <summary>The graph's <see cref="Level"/> of <paramref name="v"/> among <paramref name="n"/> knots (from offset <paramref name="table"/> when given).</summary>
+    private static string OnnxLevel(OnnxGraph g, string knots, int n, string v, string draw, string? table)
     {
-        var generated = _generated!;
-        int k = generated.Length - 1;
-        var knots = g.Constant(generated, generated.Length);
-        var below = g.Node("Cast", [OnnxCountBelow(g, knots, generated.Length, v, orEqual: false)], ("to", (long)OnnxType.Double));
-        var atOrBelow = g.Node("Cast", [OnnxCountBelow(g, knots, generated.Length, v, orEqual: true)], ("to", (long)OnnxType.Double));
+        int k = n - 1;
+        var below = g.Node("Cast", [OnnxCountBelow(g, knots, n, v, orEqual: false, table)], ("to", (long)OnnxType.Double));
+        var atOrBelow = g.Node("Cast", [OnnxCountBelow(g, knots, n, v, orEqual: true, table)], ("to", (long)OnnxType.Double));
 
         var spread = g.Node("Add", [g.Node("Sub", [below, g.Scalar(0.5)]), g.Node("Mul", [draw, g.Node("Sub", [atOrBelow, below])])]);
         var tie = g.Node("Min", [g.Node("Max", [g.Node("Div", [spread, g.Scalar((double)k)]), g.Scalar(0.0)]), g.Scalar(1.0)]);
         // The knots around v; their indices are clipped so that the gathers stay in range where the branch is unused.
         var lowIndex = g.Node("Cast", [g.Node("Min", [g.Node("Max", [g.Node("Sub", [below, g.Scalar(1.0)]), g.Scalar(0.0)]), g.Scalar(k - 1.0)])], ("to", (long)OnnxType.Int64));
-        var low = g.Node("Gather", [knots, lowIndex], ("axis", 0));
-        var high = g.Node("Gather", [knots, g.Node("Add", [lowIndex, g.Scalar(1L)])], ("axis", 0));
+        var low = Gathered(g, knots, lowIndex, table);
+        var high = Gathered(g, knots, g.Node("Add", [lowIndex, g.Scalar(1L)]), table);
         var f = g.Node("Div", [g.Node("Sub", [v, low]), g.Node("Sub", [high, low])]);
         var between = g.Node("Div", [g.Node("Add", [g.Node("Sub", [below, g.Scalar(1.0)]), f]), g.Scalar((double)k)]);
         var u = g.Node("Where", [g.Node("Equal", [below, g.Scalar(k + 1.0)]), g.Scalar(1.0), between]);
         u = g.Node("Where", [g.Node("Equal", [below, g.Scalar(0.0)]), g.Scalar(0.0), u]);
-        u = g.Node("Where", [g.Node("Greater", [atOrBelow, below]), tie, u]);
+        return g.Node("Where", [g.Node("Greater", [atOrBelow, below]), tie, u]);
+    }
 
+    /// <summary>The graph's <see cref="Interpolate"/> of <paramref name="n"/> quantiles at level <paramref name="u"/> (from offset <paramref name="table"/> when given).</summary>
+    private static string OnnxInterpolate(OnnxGraph g, string quantiles, int n, string u, string? table)
+    {
+        var p = g.Node("Mul", [u, g.Scalar((double)(n - 1))]);
+        var j = g.Node("Min", [g.Node("Floor", [p]), g.Scalar(n - 2.0)]);
+        var t = g.Node("Sub", [p, j]);
+        var at = g.Node("Cast", [j], ("to", (long)OnnxType.Int64));
+        var lower = Gathered(g, quantiles, at, table);
+        var upper = Gathered(g, quantiles, g.Node("Add", [at, g.Scalar(1L)]), table);
+        return g.Node("Add", [lower, g.Node("Mul", [t, g.Node("Sub", [upper, lower])])]);
+    }
+
+    /// <summary>
+    /// The graph's <see cref="Map(double, double, int)"/> of <paramref name="v"/> and <paramref name="draw"/> ([batch, 1]
+    /// doubles): the same operations in the same order. <paramref name="group"/>: each row's category in
+    /// <see cref="Group"/> (int64, [batch]) and the number of categories that column has; null maps every row as the
+    /// whole column.
+    /// </summary>
+    public string AddOnnxMap(OnnxGraph g, string v, string draw, (string Level, int LevelCount)? group = null)
+    {
+        var generated = _generated!;
+        var u = OnnxLevel(g, g.Constant(generated, generated.Length), generated.Length, v, draw, null);
+        string mapped;
         if (_values is { } values)
         {
             if (_cumulative!.Length == 0) return g.Node("Add", [g.Node("Mul", [u, g.Scalar(0.0)]), g.Scalar(values[0])]);
             var index = OnnxCountBelow(g, g.Constant(_cumulative, _cumulative.Length), _cumulative.Length, u, orEqual: false);
-            return g.Node("Gather", [g.Constant(values, values.Length), index], ("axis", 0));
+            mapped = g.Node("Gather", [g.Constant(values, values.Length), index], ("axis", 0));
         }
-        var q = _quantiles!;
-        var quantiles = g.Constant(q, q.Length);
-        var p = g.Node("Mul", [u, g.Scalar((double)(q.Length - 1))]);
-        var j = g.Node("Min", [g.Node("Floor", [p]), g.Scalar(q.Length - 2.0)]);
-        var t = g.Node("Sub", [p, j]);
-        var at = g.Node("Cast", [j], ("to", (long)OnnxType.Int64));
-        var lower = g.Node("Gather", [quantiles, at], ("axis", 0));
-        var upper = g.Node("Gather", [quantiles, g.Node("Add", [at, g.Scalar(1L)])], ("axis", 0));
-        return g.Node("Add", [lower, g.Node("Mul", [t, g.Node("Sub", [upper, lower])])]);
+        else mapped = OnnxInterpolate(g, g.Constant(_quantiles!, _quantiles!.Length), _quantiles.Length, u, null);
+        if (!MapsGroups || group is not { } grouping) return mapped;
+
+        // Each row's table (-1: none), from its category; rows without one take table 0's arithmetic and keep the column's value.
+        var tableOf = Enumerable.Range(0, grouping.LevelCount).Select(l => (long)TableOf(l)).ToArray();
+        var table = g.Node("Unsqueeze", [g.Node("Gather", [g.Constant(tableOf, tableOf.Length), grouping.Level], ("axis", 0)), g.Constant([1L], 1)]);
+        var has = g.Node("GreaterOrEqual", [table, g.Scalar(0L)]);
+        var clipped = g.Node("Max", [table, g.Scalar(0L)]);
+        var groupLevel = OnnxLevel(g, g.Constant(_groupGenerated!, _groupGenerated!.Length), GroupKnots, v, draw, g.Node("Mul", [clipped, g.Scalar((long)GroupKnots)]));
+        int width = GroupTrainingWidth;
+        var training = g.Constant(_groupTraining!, _groupTraining!.Length);
+        var offset = g.Node("Mul", [clipped, g.Scalar((long)width)]);
+        string inGroup = _values is { } exact
+            ? g.Node("Gather", [g.Constant(exact, exact.Length),
+                OnnxCountBelow(g, training, width, g.Node("Max", [groupLevel, g.Scalar(LowestGroupLevel)]), orEqual: false, offset)], ("axis", 0))
+            : OnnxInterpolate(g, training, width, groupLevel, offset);
+        return g.Node("Where", [has, inGroup, mapped]);
     }
 }

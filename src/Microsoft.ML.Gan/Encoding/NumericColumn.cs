@@ -124,22 +124,29 @@ internal abstract class NumericColumn : GanColumn
 
     /// <summary>
     /// The same column with its marginal map calibrated on <paramref name="generated"/> (values decoded before the
-    /// map, NaN missing); the column itself when it has no map or no generated value is present.
+    /// map, NaN missing), each value counted with its weight when <paramref name="weights"/> are given (the rows a
+    /// density-ratio filter keeps); with groups, each row's category in the group column (<paramref name="groupLevels"/>)
+    /// calibrates its group's table. The column itself when it has no map or no generated value is present.
     /// </summary>
-    public NumericColumn WithGeneratedMarginal(IEnumerable<double> generated)
+    public NumericColumn WithGeneratedMarginal(double[] generated, float[]? weights, int[]? groupLevels)
     {
         if (_map is null) return this;
         var state = ToState();
-        if (!MarginalMap.FitGenerated(state, generated)) return this;
+        if (!MarginalMap.FitGenerated(state, generated, weights, groupLevels)) return this;
         return (NumericColumn)Kind.Restore(state);
     }
 
-    /// <summary>As <see cref="WithGeneratedMarginal(IEnumerable{double})"/>, each value counted with its weight (the rows a density-ratio filter keeps).</summary>
-    public NumericColumn WithGeneratedMarginal(double[] generated, float[] weights)
+    /// <summary>
+    /// The same column with its map's training side grouped by categorical column <paramref name="group"/>: for each
+    /// category in <paramref name="levels"/>, the present training values of its rows (<paramref name="values"/>).
+    /// Any generated side is dropped (calibration makes it again).
+    /// </summary>
+    public NumericColumn WithMarginalGroups(string group, int[] levels, double[][] values)
     {
-        if (_map is null) return this;
+        if (_map is null) throw new InvalidOperationException($"Column '{Name}' has no marginal map to group.");
         var state = ToState();
-        if (!MarginalMap.FitGenerated(state, generated, weights)) return this;
+        state.MarginalGenerated = null;
+        MarginalMap.FitGroupTraining(state, group, levels, values);
         return (NumericColumn)Kind.Restore(state);
     }
 
@@ -295,19 +302,29 @@ internal abstract class NumericColumn : GanColumn
     }
 
     public override void Decode(ReadOnlySpan<float> output, int stride, int offset, ReadOnlySpan<float> draws, int drawStride, int drawOffset,
-        int rows, CategorySampling sampling, Array buffer, int firstRow)
+        int rows, CategorySampling sampling, Array buffer, int firstRow) =>
+        Decode(output, stride, offset, draws, drawStride, drawOffset, rows, sampling, buffer, firstRow, null);
+
+    /// <summary>
+    /// As <see cref="GanColumn.Decode"/>; with a grouped map, <paramref name="groupLevels"/> holds each row's category in
+    /// the group column (decoded already, at the same rows from <paramref name="firstRow"/> on).
+    /// </summary>
+    public void Decode(ReadOnlySpan<float> output, int stride, int offset, ReadOnlySpan<float> draws, int drawStride, int drawOffset,
+        int rows, CategorySampling sampling, Array buffer, int firstRow, int[]? groupLevels)
     {
         var into = (double[])buffer;
         for (int r = 0; r < rows; r++)
-            into[firstRow + r] = Decode(output.Slice(r * stride + offset, Width), draws.Slice(r * drawStride + drawOffset, DrawCount), sampling);
+            into[firstRow + r] = Decode(output.Slice(r * stride + offset, Width), draws.Slice(r * drawStride + drawOffset, DrawCount), sampling,
+                groupLevels?[firstRow + r] ?? -1);
     }
 
     /// <summary>
     /// Decodes one row's slice of generator output (tanh already applied to the offset, logits on the other
     /// heads). Draws: the mode's first (with modes), then the missing flag's, then the marginal map's (with a map).
+    /// <paramref name="groupLevel"/>: the row's category in the map's group column (-1 for none).
     /// </summary>
-    public double Decode(ReadOnlySpan<float> slice, ReadOnlySpan<float> draws, CategorySampling sampling) =>
-        Finish(DecodeUnmapped(slice, draws, sampling), _map is null || sampling == CategorySampling.ArgMax ? 0.5 : draws[DrawCount - 1]);
+    public double Decode(ReadOnlySpan<float> slice, ReadOnlySpan<float> draws, CategorySampling sampling, int groupLevel = -1) =>
+        Finish(DecodeUnmapped(slice, draws, sampling), _map is null || sampling == CategorySampling.ArgMax ? 0.5 : draws[DrawCount - 1], groupLevel);
 
     /// <summary>
     /// One row's value before the marginal map, rounding and clamping (mirrored at the range's ends): what the map is
@@ -334,12 +351,12 @@ internal abstract class NumericColumn : GanColumn
     }
 
     /// <summary>A present value from <see cref="DecodeUnmapped"/> mapped, rounded to the column's grid and clamped to its range.</summary>
-    private double Finish(double v, double draw)
+    private double Finish(double v, double draw, int groupLevel)
     {
         if (double.IsNaN(v)) return v;
         if (_map is { IsCalibrated: true } map)
         {
-            v = map.Map(v, draw);
+            v = map.Map(v, draw, groupLevel);
             if (map.IsDiscrete) return Math.Clamp(v, Minimum, Maximum); // a training value already: nothing to round
         }
         // Half to even, as ONNX's Round, so the exported graph decodes the same values.
@@ -349,7 +366,15 @@ internal abstract class NumericColumn : GanColumn
     }
 
 
-    public override (string Value, OnnxType Type) AddOnnxDecoder(OnnxGraph g, string output, int offset, string? draws, int drawOffset, CategorySampling sampling)
+    public override (string Value, OnnxType Type) AddOnnxDecoder(OnnxGraph g, string output, int offset, string? draws, int drawOffset, CategorySampling sampling) =>
+        AddOnnxDecoder(g, output, offset, draws, drawOffset, sampling, null);
+
+    /// <summary>
+    /// As <see cref="GanColumn.AddOnnxDecoder"/>; with a grouped map, <paramref name="group"/> is each row's category in
+    /// the group column (int64, [batch]) and that column's number of categories.
+    /// </summary>
+    public (string Value, OnnxType Type) AddOnnxDecoder(OnnxGraph g, string output, int offset, string? draws, int drawOffset, CategorySampling sampling,
+        (string Level, int LevelCount)? group)
     {
         // The same operations in the same order as Decode, in double.
         var t = g.Node("Cast", [g.Node("Tanh", [OnnxSlice(g, output, offset, 1)])], ("to", (long)OnnxType.Double));
@@ -377,7 +402,7 @@ internal abstract class NumericColumn : GanColumn
             var draw = sampling == CategorySampling.ArgMax || draws is null
                 ? g.Scalar(0.5)
                 : g.Node("Cast", [OnnxSlice(g, draws, drawOffset + DrawCount - 1, 1)], ("to", (long)OnnxType.Double));
-            v = _map!.AddOnnxMap(g, v, draw);
+            v = _map!.AddOnnxMap(g, v, draw, group);
         }
         bool exact = MapsMarginal && _map!.IsDiscrete; // a training value already: nothing to round
         if (!exact && _granularity is { } grid) v = grid.AddOnnxRound(g, v);

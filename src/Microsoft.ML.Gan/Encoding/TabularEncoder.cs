@@ -30,6 +30,29 @@ internal sealed class TabularEncoder
         Width = width;
         DrawCount = draws;
         Spans = spans;
+        _groupOf = new int[columns.Count];
+        for (int c = 0; c < columns.Count; c++) _groupOf[c] = FindGroup(columns, c);
+    }
+
+    private readonly int[] _groupOf;
+
+    /// <summary>
+    /// The index of the categorical column whose categories group column <paramref name="c"/>'s marginal map
+    /// (<see cref="MarginalMap.Group"/>); -1 for none. Such a column decodes after every ungrouped column.
+    /// </summary>
+    public int GroupOf(int c) => _groupOf[c];
+
+    /// <summary>The group column of column <paramref name="c"/>'s map, checked: it must be a categorical column of this encoder that has every category the map has a table for.</summary>
+    private static int FindGroup(IReadOnlyList<GanColumn> columns, int c)
+    {
+        if (columns[c] is not NumericColumn { Marginal.Group: { } name } numeric) return -1;
+        int index = -1;
+        for (int i = 0; i < columns.Count; i++) if (columns[i].Name == name) index = i;
+        if (index < 0 || columns[index] is not CategoricalColumn categorical)
+            throw new InvalidDataException($"Column '{numeric.Name}': its marginal map is grouped by '{name}', which is not a categorical column of the model.");
+        if (numeric.Marginal!.GroupCategories.Any(l => l >= categorical.LevelCount))
+            throw new InvalidDataException($"Column '{numeric.Name}': its marginal map has a table for a category of '{name}' that the column does not have ({categorical.LevelCount} categories).");
+        return index;
     }
 
     public IReadOnlyList<GanColumn> Columns { get; }
@@ -71,7 +94,11 @@ internal sealed class TabularEncoder
     public void Decode(ReadOnlySpan<float> output, ReadOnlySpan<float> draws, int rows, CategorySampling sampling, DecodedRows into, int firstRow = 0)
     {
         for (int c = 0; c < Columns.Count; c++)
-            Columns[c].Decode(output, Width, _offsets[c], draws, DrawCount, _drawOffsets[c], rows, sampling, into.Buffers[c], firstRow);
+            if (_groupOf[c] < 0) Columns[c].Decode(output, Width, _offsets[c], draws, DrawCount, _drawOffsets[c], rows, sampling, into.Buffers[c], firstRow);
+        // A grouped column after its group column, from that column's decoded categories.
+        for (int c = 0; c < Columns.Count; c++)
+            if (_groupOf[c] >= 0)
+                ((NumericColumn)Columns[c]).Decode(output, Width, _offsets[c], draws, DrawCount, _drawOffsets[c], rows, sampling, into.Buffers[c], firstRow, into.Levels(_groupOf[c]));
         foreach (var dependency in Dependencies) dependency.Apply(into, Columns, firstRow, rows);
     }
 

@@ -13,7 +13,8 @@ namespace Microsoft.ML.Gan.Model;
 /// column the column's own decoding (<see cref="GanColumn.AddOnnxDecoder"/>): tanh and the affine map back to the
 /// training range (rounded and clamped, cast to the column's type; NaN where the missing head says so), or the chosen
 /// category gathered from a constant table (text as strings, booleans as bool, keys as their unsigned raw value);
-/// between the two for categories, the column dependencies (<see cref="ColumnDependency.AddOnnx"/>). With a
+/// between the two for categories, the column dependencies (<see cref="ColumnDependency.AddOnnx"/>). A numeric column
+/// whose marginal map is grouped by a categorical column decodes after the others, from that column's categories. With a
 /// density-ratio filter, one more output: each row's keep probability (<see cref="DensityRatioFilter.AddOnnx"/>).
 /// Default ONNX domain, opset <see cref="OnnxGraph.OpsetVersion"/>; no custom or ai.onnx.ml operators.
 /// </remarks>
@@ -39,9 +40,18 @@ internal static class GeneratorGraph
         var decoded = new string[columns.Count];
         for (int c = 0; c < columns.Count; c++)
         {
+            if (encoder.GroupOf(c) >= 0) continue;
             decoded[c] = columns[c] is CategoricalColumn categorical
                 ? categorical.AddOnnxLevel(g, x, encoder.OffsetOf(c), draws, encoder.DrawOffsetOf(c), signature.Sampling)
                 : columns[c].AddOnnxDecoder(g, x, encoder.OffsetOf(c), draws, encoder.DrawOffsetOf(c), signature.Sampling).Value;
+        }
+        // A column whose map is grouped by a categorical column, from that column's categories (as TabularEncoder.Decode).
+        for (int c = 0; c < columns.Count; c++)
+        {
+            int group = encoder.GroupOf(c);
+            if (group < 0) continue;
+            decoded[c] = ((NumericColumn)columns[c]).AddOnnxDecoder(g, x, encoder.OffsetOf(c), draws, encoder.DrawOffsetOf(c), signature.Sampling,
+                (decoded[group], ((CategoricalColumn)columns[group]).LevelCount)).Value;
         }
         foreach (var dependency in encoder.Dependencies) dependency.AddOnnx(g, columns, decoded);
         for (int c = 0; c < columns.Count; c++)

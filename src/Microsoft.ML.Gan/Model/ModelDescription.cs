@@ -13,6 +13,7 @@ namespace Microsoft.ML.Gan.Model;
 internal sealed class ModelDescription
 {
     /// <summary>
+    /// 9: numeric columns' marginal maps may be grouped by a categorical column (<see cref="ColumnState.MarginalGroup"/>).
     /// 8: categorical columns may carry the shares their conditions are drawn with (<see cref="ColumnState.ConditionShares"/>).
     /// 7: a model may hold a density-ratio filter (<see cref="Filter"/>; its weights in the zip's filter.bin, or in the graph).
     /// 6: a model may hold column dependencies (<see cref="Dependencies"/>). 5: columns may carry logit biases and
@@ -20,7 +21,7 @@ internal sealed class ModelDescription
     /// would generate differently, so it refuses these files). 3: every file carries an integrity record (SHA-256 of its bytes). 3 and 2 (release
     /// 0.1.0) are read too; version 1 files are refused clearly.
     /// </summary>
-    public const int CurrentFormat = 8;
+    public const int CurrentFormat = 9;
 
     /// <summary>The first format whose files must carry an integrity record.</summary>
     public const int SealedFormat = 3;
@@ -104,6 +105,8 @@ internal sealed class TrainingRecord
     public bool NumericGranularity { get; set; }
     /// <summary>False in files of format 4 and older, which had no marginal maps.</summary>
     public bool ExactMarginals { get; set; }
+    /// <summary>False in files of format 8 and older, which had no grouped maps.</summary>
+    public bool GroupedMarginals { get; set; }
     /// <summary>False in files of format 5 and older, which had no dependencies.</summary>
     public bool ExactDependencies { get; set; }
     /// <summary>False in files of format 6 and older, which had no filter.</summary>
@@ -131,7 +134,7 @@ internal sealed class TrainingRecord
         AdamBeta2 = o.AdamBeta2, Momentum = o.Momentum, GeneratorWeightDecay = o.GeneratorWeightDecay, DiscriminatorWeightDecay = o.DiscriminatorWeightDecay,
         GeneratorLayers = o.GeneratorLayers.ToArray(), DiscriminatorLayers = o.DiscriminatorLayers.ToArray(), GeneratorBatchNorm = o.GeneratorBatchNorm,
         DiscriminatorDropout = o.DiscriminatorDropout, GumbelTemperature = o.GumbelTemperature, ContinuousNormalization = o.ContinuousNormalization,
-        MaximumModes = o.MaximumModes, NumericGranularity = o.NumericGranularity, ExactMarginals = o.ExactMarginals, ExactDependencies = o.ExactDependencies, DensityRatioFilter = o.DensityRatioFilter, CategorySampling = o.CategorySampling, MissingCategoryTokens = o.MissingCategoryTokens.ToArray(),
+        MaximumModes = o.MaximumModes, NumericGranularity = o.NumericGranularity, ExactMarginals = o.ExactMarginals, GroupedMarginals = o.GroupedMarginals, ExactDependencies = o.ExactDependencies, DensityRatioFilter = o.DensityRatioFilter, CategorySampling = o.CategorySampling, MissingCategoryTokens = o.MissingCategoryTokens.ToArray(),
         MaximumCategories = o.MaximumCategories, Seed = o.Seed, TrainingThreads = o.TrainingThreads, Device = o.Device, DeviceIndex = o.DeviceIndex, FallbackToCpu = o.FallbackToCpu,
         NoiseColumnName = o.NoiseColumnName, ValidationInterval = o.ValidationInterval, ValidationRows = o.ValidationRows,
         KeepBestEpoch = o.KeepBestEpoch, EarlyStoppingPatience = o.EarlyStoppingPatience,
@@ -146,7 +149,7 @@ internal sealed class TrainingRecord
         AdamBeta2 = AdamBeta2, Momentum = Momentum, GeneratorWeightDecay = GeneratorWeightDecay, DiscriminatorWeightDecay = DiscriminatorWeightDecay,
         GeneratorLayers = GeneratorLayers.ToArray(), DiscriminatorLayers = DiscriminatorLayers.ToArray(), GeneratorBatchNorm = GeneratorBatchNorm,
         DiscriminatorDropout = DiscriminatorDropout, GumbelTemperature = GumbelTemperature, ContinuousNormalization = ContinuousNormalization,
-        MaximumModes = MaximumModes, NumericGranularity = NumericGranularity, ExactMarginals = ExactMarginals, ExactDependencies = ExactDependencies, DensityRatioFilter = DensityRatioFilter, CategorySampling = CategorySampling, MissingCategoryTokens = MissingCategoryTokens.ToArray(),
+        MaximumModes = MaximumModes, NumericGranularity = NumericGranularity, ExactMarginals = ExactMarginals, GroupedMarginals = GroupedMarginals, ExactDependencies = ExactDependencies, DensityRatioFilter = DensityRatioFilter, CategorySampling = CategorySampling, MissingCategoryTokens = MissingCategoryTokens.ToArray(),
         MaximumCategories = MaximumCategories, Seed = Seed, TrainingThreads = TrainingThreads, Device = Device, DeviceIndex = DeviceIndex, FallbackToCpu = FallbackToCpu,
         NoiseColumnName = NoiseColumnName, ValidationInterval = ValidationInterval, ValidationRows = ValidationRows,
         KeepBestEpoch = KeepBestEpoch, EarlyStoppingPatience = EarlyStoppingPatience,

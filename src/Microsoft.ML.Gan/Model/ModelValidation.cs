@@ -60,16 +60,17 @@ internal static class ModelValidation
         }
         ColumnDependency[] dependencies;
         DensityRatioFilter? filter;
+        TabularEncoder encoder;
         try
         {
             dependencies = ColumnDependency.Restore(description.Dependencies, columns);
             filter = DensityRatioFilter.Restore(description.Filter, columns);
+            encoder = new TabularEncoder(columns, dependencies); // checks the columns that group marginal maps
         }
         catch (InvalidDataException e)
         {
             throw ModelFile.Bad(source, Common.Text.Printable(e.Message), e);
         }
-        var encoder = new TabularEncoder(columns, dependencies);
         if (encoder.Width > MaximumWidth) throw ModelFile.Bad(source, $"its columns encode to {encoder.Width:N0} features, more than the {MaximumWidth:N0} a model may have");
         long parameters = ParameterCount(GanModel.ShapeFor(encoder, training));
         if (parameters > MaximumParameters)

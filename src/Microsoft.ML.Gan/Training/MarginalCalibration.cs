@@ -13,7 +13,8 @@ namespace Microsoft.ML.Gan.Training;
 /// that the generated shares (counted after the column dependencies have set their targets) come out as the training shares (a few rounds of a multiplicative correction, each
 /// adding log(training share ÷ generated share));</item>
 /// <item>numbers: each mapped numeric column's values before the map, with the missing rate as now generated, give the
-/// generator's own quantiles (<see cref="MarginalMap"/>);</item>
+/// generator's own quantiles (<see cref="MarginalMap"/>); a grouped map's, within each group too, each row placed by its
+/// decoded category;</item>
 /// <item>with column dependencies, the shares again, maps in place: a rule keyed on a number fires as often as the
 /// mapped number holds its keys.</item>
 /// </list>
@@ -60,8 +61,11 @@ internal static class MarginalCalibration
         var conditionShares = drawnShares?.ToArray();
         CorrectShares();
         // Through a filter, the maps change the rows it keeps and so the shares: maps and shares are corrected twice.
+        bool grouped = Enumerable.Range(0, columns.Length).Any(c => encoder.GroupOf(c) >= 0);
         for (int pass = 0; pass < (filter is null ? 1 : 2); pass++)
         {
+            // A grouped map is calibrated on each row's category as the corrected shares now decode it.
+            if (grouped) encoder.WithColumns(columns).Decode(output, draws, rows, sampling, decoded);
             for (int c = 0; c < columns.Length; c++)
             {
                 if (columns[c] is not NumericColumn { Marginal: not null } numeric) continue;
@@ -71,7 +75,8 @@ internal static class MarginalCalibration
                 for (int r = 0; r < rows; r++)
                     values[r] = numeric.DecodeUnmapped(output.AsSpan(r * encoder.Width + offset, numeric.Width),
                         draws.AsSpan(r * encoder.DrawCount + drawOffset, numeric.DrawCount), sampling);
-                columns[c] = weights is null ? numeric.WithGeneratedMarginal(values) : numeric.WithGeneratedMarginal(values, weights);
+                int group = encoder.GroupOf(c);
+                columns[c] = numeric.WithGeneratedMarginal(values, weights, group >= 0 ? decoded.Levels(group) : null);
             }
             // A dependency on a number fires as often as the mapped number holds its keys: the shares it sets move with
             // the maps, so they are corrected again with the maps in place.

@@ -199,6 +199,14 @@ public sealed class HostileFileTests
         ["a NaN marginal knot", (Action<JsonObject>)(m => Column(m, "Age")["MarginalGenerated"]!.AsArray()[1] = "NaN"), "marginal map"],
         ["marginal values without their shares", (Action<JsonObject>)(m => DropShares(Column(m, "Age"))), "marginal map"],
         ["marginal sides of other lengths", (Action<JsonObject>)(m => Column(m, "Height")["MarginalQuantiles"] = new JsonArray(150.1, 150.5)), "marginal map"],
+        ["a map grouped by a numeric column", (Action<JsonObject>)(m => Grouped(Column(m, "Height"), "Age", [0, 1])), "not a categorical column"],
+        ["a map grouped by an unknown column", (Action<JsonObject>)(m => Grouped(Column(m, "Height"), "Nope", [0])), "not a categorical column"],
+        ["a group table for a category the column lacks", (Action<JsonObject>)(m => Grouped(Column(m, "Height"), "City", [0, 9])), "does not have"],
+        ["group categories out of order", (Action<JsonObject>)(m => Grouped(Column(m, "Height"), "City", [2, 1])), "distinct category indices"],
+        ["group tables of another length", (Action<JsonObject>)(m => { Grouped(Column(m, "Height"), "City", [0]); Column(m, "Height")["MarginalGroupTraining"]!.AsArray().RemoveAt(0); }), "groups' training tables"],
+        ["group tables without their column", (Action<JsonObject>)(m => { Grouped(Column(m, "Height"), "City", [0]); Column(m, "Height").Remove("MarginalGroup"); }), "without the column they group by"],
+        ["a group's quantiles descending", (Action<JsonObject>)(m => { Grouped(Column(m, "Height"), "City", [0]); Reverse(Column(m, "Height"), "MarginalGroupTraining"); }), "ascending order"],
+        ["a group's generated quantiles of another length", (Action<JsonObject>)(m => { Grouped(Column(m, "Height"), "City", [0]); Column(m, "Height")["MarginalGroupGenerated"] = new JsonArray(1.0, 2.0); }), "generated tables"],
         ["a huge logit bias", (Action<JsonObject>)(m => Column(m, "City")["LogitBiases"]!.AsArray()[0] = 1e30), "logit biases"],
         ["logit biases for fewer categories", (Action<JsonObject>)(m => Column(m, "City")["LogitBiases"] = new JsonArray(0.5, -0.5)), "logit biases"],
         ["condition shares that do not sum to 1", (Action<JsonObject>)(m => Column(m, "City")["ConditionShares"] = new JsonArray(0.5, 0.5, 0.5, 0.5, 0.5)), "condition shares"],
@@ -269,6 +277,20 @@ public sealed class HostileFileTests
     private static void Reverse(JsonObject column, string field) =>
         column[field] = new JsonArray(column[field]!.AsArray().Reverse().Select(v => (JsonNode?)v!.DeepClone()).ToArray());
 
+    /// <summary>
+    /// A quantile-mapped column's map grouped by <paramref name="group"/>, with a well-formed table for each of
+    /// <paramref name="levels"/> (its first 101 training quantiles, and as many generated ones).
+    /// </summary>
+    private static void Grouped(JsonObject column, string group, int[] levels)
+    {
+        var quantiles = column["MarginalQuantiles"]!.AsArray().Take(101).ToArray();
+        var generated = column["MarginalGenerated"]!.AsArray().Take(101).ToArray();
+        column["MarginalGroup"] = group;
+        column["MarginalGroupLevels"] = new JsonArray(levels.Select(l => (JsonNode?)l).ToArray());
+        column["MarginalGroupTraining"] = new JsonArray(levels.SelectMany(_ => quantiles).Select(q => q!.DeepClone()).ToArray());
+        column["MarginalGroupGenerated"] = new JsonArray(levels.SelectMany(_ => generated).Select(q => q!.DeepClone()).ToArray());
+    }
+
     /// <summary>The training side of a column's marginal map: its quantiles, or its distinct values.</summary>
     private static JsonArray TrainingSide(JsonObject column) => (column["MarginalQuantiles"] ?? column["MarginalValues"])!.AsArray();
 
@@ -299,6 +321,9 @@ public sealed class HostileFileTests
             if (column[field] is JsonArray values) values.RemoveAt(values.Count - 1);
         column.Remove("ConditionShares"); // calibrated over every category: without them, conditions are drawn by the counts
         column.Parent!.Parent!.AsObject().Remove("Dependencies"); // they name the dropped category: the lie is the graph's input
+        foreach (var grouped in column.Parent!.AsArray().Select(c => c!.AsObject()).Where(c => (string?)c["MarginalGroup"] == (string?)column["Name"]))
+            foreach (string field in new[] { "MarginalGroup", "MarginalGroupLevels", "MarginalGroupTraining", "MarginalGroupGenerated" })
+                grouped.Remove(field); // so do maps grouped by the column
     }
 
     [TestMethod]

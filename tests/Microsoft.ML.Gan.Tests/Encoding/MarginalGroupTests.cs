@@ -1,0 +1,262 @@
+using Microsoft.ML.Gan.Encoding;
+using Microsoft.ML.Gan.Onnx;
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
+
+namespace Microsoft.ML.Gan.Tests.Encoding;
+
+/// <summary>
+/// Grouped marginal maps (<see cref="GanTrainer.Options.GroupedMarginals"/>): a numeric column that depends on a
+/// categorical one is mapped within each category, so each category keeps its own range and shape; the same values in
+/// .NET and in the graph; found at Fit only where the dependency is there.
+/// </summary>
+[TestClass]
+public sealed class MarginalGroupTests
+{
+    private static ColumnState State(double[] training) =>
+        new() { Name = "X", Kind = "Double", Minimum = training.Min(), Maximum = training.Max(), RowCount = training.Length };
+
+    private static MarginalMap Load(ColumnState state) => MarginalMap.FromState(state, "X", v => v >= state.Minimum && v <= state.Maximum)!;
+
+    /// <summary>
+    /// Category 0 holds values in [0, 10], category 2 in [100, 110] (uniform), category 1 a few of both and no table.
+    /// The generator makes the same values for every category: standard normals, so its rows do not tell the categories apart.
+    /// </summary>
+    private static (ColumnState State, double[] A, double[] B, double[] Generated, int[] Levels) TwoRanges(bool exact)
+    {
+        var random = new Random(21);
+        double Draw(double low) => exact ? low + random.Next(0, 5) * 2.5 : low + 10 * random.NextDouble();
+        var a = Enumerable.Range(0, 600).Select(_ => Draw(0)).ToArray();
+        var b = Enumerable.Range(0, 600).Select(_ => Draw(100)).ToArray();
+        var c = Enumerable.Range(0, 40).Select(i => Draw(i % 2 == 0 ? 0 : 100)).ToArray();
+        var state = State([.. a, .. b, .. c]);
+        MarginalMap.FitTraining(state, [.. a, .. b, .. c]);
+        Assert.AreEqual(exact, state.MarginalValues is not null, "exact values only for the few-valued column");
+        MarginalMap.FitGroupTraining(state, "City", [0, 2], [a, b]);
+        var generated = Normal(9000, 22);
+        var levels = Enumerable.Range(0, generated.Length).Select(i => i % 3).ToArray();
+        Assert.IsTrue(MarginalMap.FitGenerated(state, generated, null, levels));
+        return (state, a, b, generated, levels);
+    }
+
+    private static double[] Normal(int n, int seed)
+    {
+        var random = new Random(seed);
+        return Enumerable.Range(0, n).Select(_ => Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble())).ToArray();
+    }
+
+    [TestMethod]
+    [DataRow(false)]
+    [DataRow(true)]
+    public void EachCategoryIsMappedOntoItsOwnValuesAndTheRestOntoTheColumns(bool exact)
+    {
+        var (state, a, b, _, _) = TwoRanges(exact);
+        var map = Load(state);
+        Assert.IsTrue(map.MapsGroups);
+        CollectionAssert.AreEqual(new[] { 0, 2 }, map.GroupCategories.ToArray());
+
+        var inputs = Normal(5000, 23);
+        var inA = inputs.Select((v, i) => map.Map(v, (i + 0.5) / inputs.Length, 0)).ToArray();
+        var inB = inputs.Select((v, i) => map.Map(v, (i + 0.5) / inputs.Length, 2)).ToArray();
+        Assert.IsTrue(inA.All(v => v >= a.Min() && v <= a.Max()), $"category 0 stays in its range [{a.Min()}, {a.Max()}]: {inA.Min()} to {inA.Max()}");
+        Assert.IsTrue(inB.All(v => v >= b.Min() && v <= b.Max()), $"category 2 stays in its range: {inB.Min()} to {inB.Max()}");
+        Assert.AreEqual(a.Average(), inA.Average(), 0.3, "category 0 takes its training shape");
+        Assert.AreEqual(b.Average(), inB.Average(), 0.3, "category 2 too");
+        if (exact) CollectionAssert.IsSubsetOf(inA.Distinct().ToArray(), a.Distinct().ToArray(), "only values category 0 has, even at the lowest level");
+        var byValue = inputs.Zip(inB).OrderBy(p => p.First).Select(p => p.Second).ToArray();
+        for (int i = 1; i < byValue.Length; i++) Assert.IsGreaterThanOrEqualTo(byValue[i - 1], byValue[i], "the order within a category is kept");
+
+        // A category without a table, or none, is mapped as the whole column: half its values near each range.
+        foreach (int level in new[] { 1, -1, 7 })
+        {
+            var whole = inputs.Select(v => map.Map(v, 0.5, level)).ToArray();
+            CollectionAssert.AreEqual(inputs.Select(v => map.Map(v, 0.5)).ToArray(), whole, $"category {level}");
+            Assert.AreEqual(0.5, whole.Count(v => v >= 100) / (double)whole.Length, 0.05);
+        }
+    }
+
+    [TestMethod]
+    public void AGroupTheGeneratorMakesTooRarelyKeepsTheColumnsMap()
+    {
+        var random = new Random(24);
+        var a = Enumerable.Range(0, 500).Select(_ => random.NextDouble()).ToArray();
+        var b = Enumerable.Range(0, 500).Select(_ => 5 + random.NextDouble()).ToArray();
+        var state = State([.. a, .. b]);
+        MarginalMap.FitTraining(state, [.. a, .. b]);
+        MarginalMap.FitGroupTraining(state, "City", [0, 1], [a, b]);
+        var generated = Normal(3000, 25);
+        var levels = generated.Select((_, i) => i < 100 ? 1 : 0).ToArray(); // 100 rows of category 1: too few for its quantiles
+        Assert.IsTrue(MarginalMap.FitGenerated(state, generated, null, levels));
+        var map = Load(state);
+        CollectionAssert.AreEqual(new[] { 0 }, map.GroupCategories.ToArray(), "category 1 lost its table");
+        Assert.AreEqual(map.Map(0.3, 0.5), map.Map(0.3, 0.5, 1));
+
+        // Weighed rows count by their effective number: 3,000 rows of which a handful carry the weight are too few.
+        var weights = generated.Select((_, i) => i % 500 == 0 ? 1f : 1e-6f).ToArray();
+        var weighed = State([.. a, .. b]);
+        MarginalMap.FitTraining(weighed, [.. a, .. b]);
+        MarginalMap.FitGroupTraining(weighed, "City", [0, 1], [a, b]);
+        Assert.IsTrue(MarginalMap.FitGenerated(weighed, generated, weights, new int[generated.Length]));
+        Assert.IsNull(weighed.MarginalGroup, "no group is left: the map has none");
+        Assert.IsFalse(Load(weighed).MapsGroups);
+    }
+
+    [TestMethod]
+    [DataRow(false)]
+    [DataRow(true)]
+    public void TheGraphMapsEachGroupAsDotNetDoesToTheBit(bool exact)
+    {
+        var (state, _, _, generated, _) = TwoRanges(exact);
+        var map = Load(state);
+        var inputs = Normal(3000, 26).Concat([generated[0], -50, 50, 0.0, double.Epsilon]).ToArray();
+        var draws = inputs.Select((_, i) => (double)(float)((i * 0.6180339887) % 1)).ToArray();
+        var levels = inputs.Select((_, i) => (long)(i % 4)).ToArray(); // 3: a category the group column has, without a table
+        var graph = new OnnxGraph("grouped");
+        var v = graph.Input("v", OnnxType.Double, 1);
+        var d = graph.Input("d", OnnxType.Double, 1);
+        var level = graph.Input("level", OnnxType.Int64, null);
+        graph.Output("y", map.AddOnnxMap(graph, v, d, (level, 4)), OnnxType.Double);
+        using var session = new InferenceSession(graph.ToModel("test", []));
+        using var results = session.Run(
+        [
+            NamedOnnxValue.CreateFromTensor("v", new DenseTensor<double>(inputs, [inputs.Length, 1])),
+            NamedOnnxValue.CreateFromTensor("d", new DenseTensor<double>(draws, [draws.Length, 1])),
+            NamedOnnxValue.CreateFromTensor("level", new DenseTensor<long>(levels, [levels.Length])),
+        ]);
+        var fromGraph = results.First().AsEnumerable<double>().ToArray();
+        for (int i = 0; i < inputs.Length; i++)
+        {
+            double expected = map.Map(inputs[i], draws[i], (int)levels[i]);
+            Assert.AreEqual(BitConverter.DoubleToInt64Bits(expected), BitConverter.DoubleToInt64Bits(fromGraph[i]),
+                $"{inputs[i]} with draw {draws[i]} in category {levels[i]}: .NET {expected}, graph {fromGraph[i]}");
+        }
+    }
+
+    [TestMethod]
+    public void TheAssociationIsHighForADependencyAndNearZeroWithoutOne()
+    {
+        var random = new Random(27);
+        var levels = Enumerable.Range(0, 3000).Select(i => i % 3).ToArray();
+        var dependent = levels.Select(l => l * 10 + random.NextDouble()).ToArray();
+        var independent = levels.Select(_ => random.NextDouble()).ToArray();
+        double Measure(double[] values) => MarginalGroups.Association(MarginalGroups.MidRanks(values), levels, [0, 1, 2], 3);
+        Assert.IsGreaterThan(0.85, Measure(dependent), "three groups of ranks apart: 1 - 1/9 of the rank variance between them");
+        Assert.IsLessThan(0.01, Math.Abs(Measure(independent)));
+        CollectionAssert.AreEqual(new[] { 1.5, 1.5, 3, 4 }, MarginalGroups.MidRanks([2.0, 2.0, 5.0, 7.0]), "ties share their mean rank");
+    }
+
+    /// <summary>Three cities of very different sizes of listings, and a measure that does not depend on the city.</summary>
+    public sealed class Listing
+    {
+        public string City { get; set; } = "";
+        public float Listings { get; set; }
+        public float Rate { get; set; }
+    }
+
+    private static List<Listing> Listings(int perCity, int seed)
+    {
+        var random = new Random(seed);
+        var cities = new[] { ("Small", 10.0), ("Middle", 100.0), ("Large", 1000.0) };
+        return Enumerable.Range(0, 3 * perCity).Select(i =>
+        {
+            var (city, scale) = cities[i % 3];
+            return new Listing
+            {
+                City = city,
+                Listings = (float)Math.Round(scale * (1 + random.NextDouble()), 1),
+                Rate = (float)Math.Round(random.NextDouble() * 10, 2),
+            };
+        }).ToList();
+    }
+
+    [TestMethod]
+    public void EveryGeneratedRowKeepsItsCategorysRangeInDotNetInTheGraphAndAfterALoad()
+    {
+        var ml = new MLContext(1);
+        var rows = Listings(400, seed: 28);
+        var data = ml.Data.LoadFromEnumerable(rows);
+        var ranges = rows.GroupBy(r => r.City).ToDictionary(g => g.Key, g => (Min: g.Min(r => r.Listings), Max: g.Max(r => r.Listings)));
+        var options = new GanTrainer.Options { Epochs = 2, BatchSize = 100, NoiseDimension = 8, GeneratorLayers = [32], DiscriminatorLayers = [32], Seed = 29 };
+        using var model = ml.Gan().Train(options).Fit(data);
+        options.GroupedMarginals = false;
+        using var ungrouped = ml.Gan().Train(options).Fit(data);
+
+        var columns = model.Model.Encoder.Columns;
+        var listings = (NumericColumn)columns.Single(c => c.Name == "Listings");
+        Assert.AreEqual("City", listings.Marginal!.Group, "listings depend on the city");
+        Assert.AreEqual(3, listings.Marginal.GroupCategories.Count);
+        Assert.IsTrue(listings.Marginal.MapsGroups);
+        Assert.IsNull(((NumericColumn)columns.Single(c => c.Name == "Rate")).Marginal!.Group, "the rate does not");
+        Assert.IsTrue(model.Options.GroupedMarginals, "the model records the option");
+
+        int Outside(GanTransformer m)
+        {
+            var generated = m.Generate(20_000, seed: 30);
+            var city = TestTables.Column(generated, "City").Cast<string>().ToArray();
+            var value = TestTables.Column(generated, "Listings").Cast<float>().ToArray();
+            return Enumerable.Range(0, city.Length).Count(r => value[r] < ranges[city[r]].Min || value[r] > ranges[city[r]].Max);
+        }
+        int outsideUngrouped = Outside(ungrouped);
+        Console.WriteLine($"rows with listings outside their city's range: {outsideUngrouped} of 20,000 without groups");
+        Assert.IsGreaterThan(200, outsideUngrouped, "two epochs do not teach a generator each city's range: one map for the whole column lets cities mix");
+        Assert.AreEqual(0, Outside(model), "with groups, none (generated through the exported graph)");
+
+        // The .NET decoder maps as the graph does: the same categories, and the same numbers but where the two runtimes'
+        // single-precision generators differ in the last bits (then a value may round to the next step of its grid).
+        var m = model.Model;
+        int count = 2000;
+        var (noise, uniforms) = TestTables.Inputs(seed: 31, count, m.NoiseDimension, m.Signature.UniformsPerRow, m.Training.NoisePrior);
+        var reference = m.GenerateWithTorch(noise, uniforms, count, m.Training.CategorySampling);
+        var onnx = TestTables.ScoreWithGraph(m, noise, uniforms, count);
+        for (int c = 0; c < columns.Count; c++)
+        {
+            if (columns[c] is not NumericColumn numeric)
+            {
+                CollectionAssert.AreEqual(reference.Levels(c), onnx.Levels(c), columns[c].Name);
+                continue;
+            }
+            double tolerance = 1e-5 * Math.Max(1, numeric.Maximum - numeric.Minimum), step = numeric.Granularity!.Value.Step;
+            int off = 0;
+            for (int r = 0; r < count; r++)
+            {
+                double gap = Math.Abs(reference.Numbers(c)[r] - onnx.Numbers(c)[r]);
+                if (gap <= tolerance) continue;
+                off++;
+                Assert.IsLessThanOrEqualTo(step * 1.001, gap, $"{numeric.Name} row {r}: .NET {reference.Numbers(c)[r]}, graph {onnx.Numbers(c)[r]}");
+            }
+            Assert.IsLessThanOrEqualTo(count / 100, off, $"{numeric.Name}: values a step apart");
+        }
+
+        // Saved and loaded, as a model zip and as a bare graph: the same rows.
+        string folder = Directory.CreateTempSubdirectory("gan-grouped-").FullName;
+        try
+        {
+            string zip = Path.Combine(folder, "m.zip"), graph = Path.Combine(folder, "m.onnx");
+            model.Save(zip);
+            model.SaveAsOnnx(graph);
+            using var fromZip = ml.Gan().LoadModel(zip);
+            using var fromGraph = ml.Gan().LoadOnnx(graph);
+            foreach (var loaded in new[] { fromZip, fromGraph })
+                CollectionAssert.AreEqual(TestTables.Column(model.Generate(500, seed: 32), "Listings"), TestTables.Column(loaded.Generate(500, seed: 32), "Listings"));
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [TestMethod]
+    public void ClassicAndUngroupedModelsHaveNoGroups()
+    {
+        Assert.IsFalse(GanTrainer.Options.Classic().GroupedMarginals);
+        Assert.IsTrue(new GanTrainer.Options().GroupedMarginals, "on by default");
+        var ml = new MLContext(1);
+        var data = ml.Data.LoadFromEnumerable(Listings(150, seed: 33));
+        var options = new GanTrainer.Options
+        {
+            Epochs = 1, BatchSize = 100, NoiseDimension = 4, GeneratorLayers = [8], DiscriminatorLayers = [8], Seed = 34, GroupedMarginals = false, DensityRatioFilter = false,
+        };
+        using var model = ml.Gan().Train(options).Fit(data);
+        Assert.IsTrue(model.Model.Encoder.Columns.OfType<NumericColumn>().All(c => c.Marginal!.Group is null));
+    }
+}
