@@ -48,6 +48,9 @@ internal sealed class BenchmarkArguments
           --compare-unmapped   quality: also evaluate the same model without its numeric maps, and without any marginal
                                calibration (shares and maps), both without column dependencies (what ExactMarginals =
                                ExactDependencies = false generates).
+          --compare-grouped    quality: also run Fit's last stages (calibration, filter) again on the same
+                               generator without and with grouped marginal maps (GroupedMarginals), and
+                               evaluate both: an A/B of the grouping alone, e.g. on a saved --model.
           --compare-dependencies quality: also evaluate the same generator without its column dependencies, its
                                marginals calibrated again without them (what ExactDependencies = false generates).
           --compare-density-filter quality: also evaluate the same model with a density-ratio filter trained on it
@@ -90,6 +93,7 @@ internal sealed class BenchmarkArguments
     public bool CompareArgMax { get; private init; }
     public bool CompareUnmapped { get; private init; }
     public bool CompareDependencies { get; private init; }
+    public bool CompareGrouped { get; private init; }
     public bool CompareDensityFilter { get; private init; }
     public bool NumbersAsSingle { get; private init; }
 
@@ -121,7 +125,7 @@ internal sealed class BenchmarkArguments
         int[]? curve = null;
         long? rows = null, transformRows = null;
         var settings = new List<(string, string)>();
-        bool compareBatchNorm = false, classic = false, compareArgMax = false, compareUnmapped = false, compareDependencies = false, compareDensityFilter = false, numbersAsSingle = false;
+        bool compareBatchNorm = false, classic = false, compareArgMax = false, compareUnmapped = false, compareDependencies = false, compareGrouped = false, compareDensityFilter = false, numbersAsSingle = false;
         int seed = 1, processes = 2, trainings = 10;
         for (int i = 1; i < args.Count; i++)
         {
@@ -140,6 +144,7 @@ internal sealed class BenchmarkArguments
                 case "--compare-argmax": compareArgMax = true; break;
                 case "--compare-unmapped": compareUnmapped = true; break;
                 case "--compare-dependencies": compareDependencies = true; break;
+                case "--compare-grouped": compareGrouped = true; break;
                 case "--compare-density-filter": compareDensityFilter = true; break;
                 case "--numbers-as-single": numbersAsSingle = true; break;
                 case "--curve":
@@ -178,7 +183,7 @@ internal sealed class BenchmarkArguments
 
         return new BenchmarkArguments
         {
-            Benchmark = benchmark, DataPath = data, Epochs = epochs, Rows = rows, TransformRows = transformRows, Settings = settings, CompareBatchNorm = compareBatchNorm, CompareArgMax = compareArgMax, CompareUnmapped = compareUnmapped, CompareDependencies = compareDependencies, CompareDensityFilter = compareDensityFilter, NumbersAsSingle = numbersAsSingle, CurveEpochs = curve, Classic = classic, ModelPath = model,
+            Benchmark = benchmark, DataPath = data, Epochs = epochs, Rows = rows, TransformRows = transformRows, Settings = settings, CompareBatchNorm = compareBatchNorm, CompareArgMax = compareArgMax, CompareUnmapped = compareUnmapped, CompareDependencies = compareDependencies, CompareGrouped = compareGrouped, CompareDensityFilter = compareDensityFilter, NumbersAsSingle = numbersAsSingle, CurveEpochs = curve, Classic = classic, ModelPath = model,
             TablePath = table, Label = label, ColumnKinds = columnKinds, Files = files,
             SaveModelPath = saveModel, Seed = seed, Threads = threads, JsonPath = json, Processes = processes, Trainings = trainings,
         };

@@ -152,6 +152,26 @@ internal static class QualityBenchmark
             results.Add(Measure(label, independent, rows));
         }
 
+        if (arguments.CompareGrouped && model.Options.ExactMarginals)
+        {
+            // Fit's last stages run again on the same generator, without and with grouped maps: an A/B of the grouping alone
+            // (the first reproduces the model as Fit made it when it was trained without groups).
+            int settleSeed = model.Options.Seed ?? arguments.Seed;
+            foreach (bool grouped in new[] { false, true })
+            {
+                var settleOptions = model.Options.Clone();
+                foreach (var (name, value) in arguments.Settings) Set(settleOptions, name, value); // --set changes the last stages too
+                settleOptions.GroupedMarginals = grouped;
+                var settleClock = Stopwatch.StartNew();
+                var settled = GanTrainer.Settle(Unsettled(model.Model), train, settleSeed, settleOptions, () => { }, Console.WriteLine);
+                Console.WriteLine($"Settled again in {Format.F(settleClock.Elapsed.TotalSeconds, 1)} s.");
+                string label = $"the same generator settled again (calibration, filter) with GroupedMarginals = {grouped.ToString().ToLowerInvariant()}";
+                Console.WriteLine($"Generating from {label} and evaluating ...");
+                using var resettled = new GanTransformer(ml, settled, null);
+                results.Add(Measure(label, resettled, rows));
+            }
+        }
+
         if (arguments.CompareDensityFilter && model.Model.Filter is null)
         {
             // The filter trains after the GAN, on the model as Fit leaves it: exactly what DensityRatioFilter = true makes.
@@ -281,11 +301,24 @@ internal static class QualityBenchmark
     private static GanModel WithoutCalibration(GanModel model, bool keepShares) => Stripped(model, state =>
     {
         state.MarginalGenerated = state.MarginalQuantiles = state.MarginalValues = state.MarginalCumulative = null;
+        MarginalMap.ClearGroups(state);
         if (!keepShares) state.LogitBiases = null;
     });
 
-    /// <summary>A copy of <paramref name="model"/> whose columns' states <paramref name="strip"/> has edited, without column dependencies.</summary>
-    private static GanModel Stripped(GanModel model, Action<ColumnState> strip)
+    /// <summary>
+    /// A copy of the model as training left it, before <c>Fit</c>'s last stages (<see cref="GanTrainer.Settle"/>): the
+    /// same generator and dependencies, no calibration, groups or filter.
+    /// </summary>
+    private static GanModel Unsettled(GanModel model) => Stripped(model, state =>
+    {
+        state.MarginalGenerated = null;
+        MarginalMap.ClearGroups(state);
+        state.LogitBiases = null;
+        state.ConditionShares = null;
+    }, keepDependencies: true);
+
+    /// <summary>A copy of <paramref name="model"/> whose columns' states <paramref name="strip"/> has edited, without column dependencies unless <paramref name="keepDependencies"/>.</summary>
+    private static GanModel Stripped(GanModel model, Action<ColumnState> strip, bool keepDependencies = false)
     {
         var copy = model.Copy();
         var columns = copy.Encoder.Columns.Select(c =>
@@ -294,7 +327,7 @@ internal static class QualityBenchmark
             strip(state);
             return c.Kind.Restore(state);
         }).ToArray();
-        return new GanModel(new TabularEncoder(columns), copy.Training, copy.Generator, copy.History, copy.TrainingRows, copy.SelectedEpoch);
+        return new GanModel(new TabularEncoder(columns, keepDependencies ? copy.Encoder.Dependencies : null), copy.Training, copy.Generator, copy.History, copy.TrainingRows, copy.SelectedEpoch);
     }
 
     /// <summary>
@@ -305,7 +338,7 @@ internal static class QualityBenchmark
     {
         var bare = Stripped(model, state =>
         {
-            state.MarginalGenerated = null; // the training side of each map stays, to be calibrated again
+            state.MarginalGenerated = state.MarginalGroupGenerated = null; // the training side of each map stays, to be calibrated again
             state.LogitBiases = null;
         });
         if (!model.Training.ExactMarginals) return bare;
