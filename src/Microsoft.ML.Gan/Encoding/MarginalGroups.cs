@@ -62,7 +62,12 @@ internal static class MarginalGroups
                 int levelCount = ((CategoricalColumn)columns[j]).LevelCount;
                 var counts = new int[levelCount];
                 foreach (int r in present) counts[levels[r]]++;
-                var large = Enumerable.Range(0, levelCount).Where(l => counts[l] >= MinimumRows)
+                // A column mapped onto its exact values is grouped only where a category repeats its values as the
+                // whole column must (MarginalMap.DiscreteRepeats): a category's shares of values it holds once or
+                // twice would give back its own rows' values.
+                var distinct = map.IsDiscrete ? DistinctPerLevel(present, levels, numbers, levelCount) : null;
+                var large = Enumerable.Range(0, levelCount)
+                    .Where(l => counts[l] >= MinimumRows && (distinct is null || counts[l] >= MarginalMap.DiscreteRepeats * distinct[l]))
                     .OrderByDescending(l => counts[l]).ThenBy(l => l).Take(MarginalMap.MaximumGroups).Order().ToArray();
                 if (large.Length < 2) continue;
                 double association = Association(ranks, present.Select(r => levels[r]).ToArray(), large, levelCount);
@@ -76,6 +81,16 @@ internal static class MarginalGroups
             groupings.Add(new Grouping(numeric.Name, columns[best.Group].Name, best.Levels.Length, best.Association));
         }
         return (groupings.Count == 0 ? encoder : encoder.WithColumns(columns), groupings);
+    }
+
+    /// <summary>How many distinct values the <paramref name="present"/> rows of each category hold.</summary>
+    private static int[] DistinctPerLevel(int[] present, int[] levels, double[] numbers, int levelCount)
+    {
+        var seen = new HashSet<(int, double)>();
+        var distinct = new int[levelCount];
+        foreach (int r in present)
+            if (seen.Add((levels[r], numbers[r]))) distinct[levels[r]]++;
+        return distinct;
     }
 
     /// <summary>Ranks 1..n of <paramref name="values"/>, ties sharing the mean of their ranks, in the values' order.</summary>

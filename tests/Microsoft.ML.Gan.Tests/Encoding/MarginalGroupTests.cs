@@ -1,3 +1,4 @@
+using Microsoft.ML.Data;
 using Microsoft.ML.Gan.Encoding;
 using Microsoft.ML.Gan.Onnx;
 using Microsoft.ML.OnnxRuntime;
@@ -143,6 +144,37 @@ public sealed class MarginalGroupTests
         Assert.IsGreaterThan(0.85, Measure(dependent), "three groups of ranks apart: 1 - 1/9 of the rank variance between them");
         Assert.IsLessThan(0.01, Math.Abs(Measure(independent)));
         CollectionAssert.AreEqual(new[] { 1.5, 1.5, 3, 4 }, MarginalGroups.MidRanks([2.0, 2.0, 5.0, 7.0]), "ties share their mean rank");
+    }
+
+    [TestMethod]
+    public void AFewValuedColumnIsGroupedOnlyWhereEachCategoryRepeatsItsValues()
+    {
+        // Eight cities of 60 rows. Rooms: three values a city (each 20 times), shifted by city. Floor: every value once a
+        // city, shifted by city (95 values, each about 5 times in the whole column: mapped onto its exact values).
+        // Both depend on the city; shares of a city's Floor values would only give back its own rows.
+        var ml = new MLContext(1);
+        var city = new ReadOnlyMemory<char>[480];
+        var rooms = new int[480];
+        var floor = new int[480];
+        for (int r = 0; r < 480; r++)
+        {
+            int c = r % 8;
+            city[r] = $"city{c}".AsMemory();
+            rooms[r] = 10 * c + r / 8 % 3;
+            floor[r] = 5 * c + r / 8;
+        }
+        var data = new TestTables.ArrayView([("City", TextDataViewType.Instance, city), ("Rooms", NumberDataViewType.Int32, rooms), ("Floor", NumberDataViewType.Int32, floor)]);
+        var settings = new ColumnFitSettings(new HashSet<string> { "" }, 1000, Seed: 1, Granularity: true, Marginal: true);
+        var (encoder, _, _) = TabularEncoder.Fit(data, ["City", "Rooms", "Floor"], settings, () => { });
+        var (real, count) = encoder.ReadRows(data, 1000, seed: 1, () => { });
+        var (grouped, groupings) = MarginalGroups.Fit(encoder, real, count, () => { });
+
+        var byName = grouped.Columns.OfType<NumericColumn>().ToDictionary(c => c.Name);
+        Assert.IsTrue(byName["Rooms"].Marginal!.IsDiscrete && byName["Floor"].Marginal!.IsDiscrete, "both are mapped onto their exact values");
+        Assert.AreEqual("City", byName["Rooms"].Marginal!.Group);
+        Assert.AreEqual(8, byName["Rooms"].Marginal!.GroupCategories.Count);
+        Assert.IsNull(byName["Floor"].Marginal!.Group, "a city holds each Floor value once");
+        StringAssert.StartsWith(groupings.Single().ToString(), "'Rooms' within each of 8 categories of 'City' (ω² ");
     }
 
     /// <summary>Three cities of very different sizes of listings, and a measure that does not depend on the city.</summary>
