@@ -418,7 +418,7 @@ internal static class QualityBenchmark
 internal sealed record QualityRow(string Generation, double Quality, double Shapes, double Pairs, double DetectionAuc, double LogisticDetectionAuc,
     string Efficacy, double EfficacySynthetic, double EfficacyReal, double EfficacyRatio, double AccuracySynthetic, double AccuracyReal,
     double ExactCopyShare, double HoldoutExactCopyShare, double DcrRatio, double TopCorrelationGap, double MissingGap, List<string> TopCorrelations, Dictionary<string, double> MissingShare,
-    Dictionary<string, double> ColumnShapes, double SurelyDetected, List<string> Giveaways)
+    Dictionary<string, double> ColumnShapes, double SurelyDetected, List<string> Giveaways, List<string> WeakestPairs)
 {
     /// <param name="missingSample">Generated rows whose missing shares are compared with <paramref name="realMissing"/>:
     /// more than <paramref name="synthetic"/> holds for a small table, so that a missing rate is not read off a hundred rows.</param>
@@ -439,8 +439,12 @@ internal sealed record QualityRow(string Generation, double Quality, double Shap
             realMissing.Max(r => Math.Abs(r.Value - missing.GetValueOrDefault(r.Key))),
             StrongestPairs(m).Select(p => $"{p.First} x {p.Second}: {Format.F(p.RealCorrelation!.Value, 2)} real, {Format.F(p.SyntheticCorrelation!.Value, 2)} synthetic").ToList(),
             missing, m.Columns.ToDictionary(c => c.Name, c => c.ShapeScore),
-            m.Detection?.SurelyDetectedShare ?? double.NaN, Describe(m.Giveaways));
+            m.Detection?.SurelyDetectedShare ?? double.NaN, Describe(m.Giveaways),
+            m.ColumnPairs.OrderBy(p => p.Score).Take(WeakPairs).Select(p => $"{p.First} x {p.Second} {Format.F(p.Score, 3)} ({p.Method})").ToList());
     }
+
+    /// <summary>How many of the lowest-scoring pairs the report lists: where pair trends lose most.</summary>
+    public const int WeakPairs = 6;
 
     /// <summary>The strongest relations between numbers: the <see cref="TopPairs"/> pairs of numeric columns with the largest real |Pearson r|.</summary>
     public const int TopPairs = 3;
@@ -515,6 +519,8 @@ internal sealed class QualityResult : BenchmarkResult
         w.WriteLine($"evaluation took {Format.F(EvaluateSeconds, 1)} s (generation included)");
         foreach (var (r, i) in Results.Select((r, i) => (r, i)))
             w.WriteLine($"strongest correlations, generation {i + 1}: {string.Join("; ", r.TopCorrelations)}");
+        foreach (var (r, i) in Results.Select((r, i) => (r, i)))
+            w.WriteLine($"weakest pairs, generation {i + 1}: {string.Join("; ", r.WeakestPairs ?? [])}");
         foreach (var (r, i) in Results.Select((r, i) => (r, i)))
         {
             w.WriteLine($"what gives generation {i + 1} away (FastTree at least 90 % sure of {Format.F(100 * r.SurelyDetected, 1)} % of its rows):");
