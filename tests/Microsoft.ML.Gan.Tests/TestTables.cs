@@ -180,6 +180,36 @@ internal static class TestTables
         return onnx;
     }
 
+    /// <summary>Standard normal draws (Box-Muller) from a seeded <see cref="Random"/>.</summary>
+    internal static double[] Normal(int n, int seed)
+    {
+        var random = new Random(seed);
+        return Enumerable.Range(0, n).Select(_ => Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble())).ToArray();
+    }
+
+    /// <summary>
+    /// <paramref name="model"/> saved as a model zip and as a bare ONNX graph and loaded back from each: <paramref name="check"/>
+    /// runs on each loaded model (then disposed), and the files are deleted.
+    /// </summary>
+    internal static void SavedAndLoaded(MLContext ml, GanTransformer model, Action<GanTransformer> check)
+    {
+        string folder = Directory.CreateTempSubdirectory("gan-roundtrip-").FullName;
+        try
+        {
+            string zip = Path.Combine(folder, "m.zip"), graph = Path.Combine(folder, "m.onnx");
+            model.Save(zip);
+            model.SaveAsOnnx(graph);
+            using var fromZip = ml.Gan().LoadModel(zip);
+            using var fromGraph = ml.Gan().LoadOnnx(graph);
+            check(fromZip);
+            check(fromGraph);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
     /// <summary>A table held in arrays, one per column (of the column type's raw type): any ML.NET column type, read by one cursor at a time.</summary>
     internal sealed class ArrayView(IReadOnlyList<(string Name, DataViewType Type, Array Values)> columns) : IDataView
     {

@@ -34,16 +34,10 @@ public sealed class MarginalGroupTests
         MarginalMap.FitTraining(state, [.. a, .. b, .. c]);
         Assert.AreEqual(exact, state.MarginalValues is not null, "exact values only for the few-valued column");
         MarginalMap.FitGroupTraining(state, "City", [0, 2], [a, b]);
-        var generated = Normal(9000, 22);
+        var generated = TestTables.Normal(9000, 22);
         var levels = Enumerable.Range(0, generated.Length).Select(i => i % 3).ToArray();
         Assert.IsTrue(MarginalMap.FitGenerated(state, generated, null, levels));
         return (state, a, b, generated, levels);
-    }
-
-    private static double[] Normal(int n, int seed)
-    {
-        var random = new Random(seed);
-        return Enumerable.Range(0, n).Select(_ => Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble())).ToArray();
     }
 
     [TestMethod]
@@ -56,7 +50,7 @@ public sealed class MarginalGroupTests
         Assert.IsTrue(map.MapsGroups);
         CollectionAssert.AreEqual(new[] { 0, 2 }, map.GroupCategories.ToArray());
 
-        var inputs = Normal(5000, 23);
+        var inputs = TestTables.Normal(5000, 23);
         var inA = inputs.Select((v, i) => map.Map(v, (i + 0.5) / inputs.Length, 0)).ToArray();
         var inB = inputs.Select((v, i) => map.Map(v, (i + 0.5) / inputs.Length, 2)).ToArray();
         Assert.IsTrue(inA.All(v => v >= a.Min() && v <= a.Max()), $"category 0 stays in its range [{a.Min()}, {a.Max()}]: {inA.Min()} to {inA.Max()}");
@@ -85,7 +79,7 @@ public sealed class MarginalGroupTests
         var state = State([.. a, .. b]);
         MarginalMap.FitTraining(state, [.. a, .. b]);
         MarginalMap.FitGroupTraining(state, "City", [0, 1], [a, b]);
-        var generated = Normal(3000, 25);
+        var generated = TestTables.Normal(3000, 25);
         var levels = generated.Select((_, i) => i < 100 ? 1 : 0).ToArray(); // 100 rows of category 1: too few for its quantiles
         Assert.IsTrue(MarginalMap.FitGenerated(state, generated, null, levels));
         var map = Load(state);
@@ -109,7 +103,7 @@ public sealed class MarginalGroupTests
     {
         var (state, _, _, generated, _) = TwoRanges(exact);
         var map = Load(state);
-        var inputs = Normal(3000, 26).Concat([generated[0], -50, 50, 0.0, double.Epsilon]).ToArray();
+        var inputs = TestTables.Normal(3000, 26).Concat([generated[0], -50, 50, 0.0, double.Epsilon]).ToArray();
         var draws = inputs.Select((_, i) => (double)(float)((i * 0.6180339887) % 1)).ToArray();
         var levels = inputs.Select((_, i) => (long)(i % 4)).ToArray(); // 3: a category the group column has, without a table
         var graph = new OnnxGraph("grouped");
@@ -260,21 +254,8 @@ public sealed class MarginalGroupTests
         }
 
         // Saved and loaded, as a model zip and as a bare graph: the same rows.
-        string folder = Directory.CreateTempSubdirectory("gan-grouped-").FullName;
-        try
-        {
-            string zip = Path.Combine(folder, "m.zip"), graph = Path.Combine(folder, "m.onnx");
-            model.Save(zip);
-            model.SaveAsOnnx(graph);
-            using var fromZip = ml.Gan().LoadModel(zip);
-            using var fromGraph = ml.Gan().LoadOnnx(graph);
-            foreach (var loaded in new[] { fromZip, fromGraph })
-                CollectionAssert.AreEqual(TestTables.Column(model.Generate(500, seed: 32), "Listings"), TestTables.Column(loaded.Generate(500, seed: 32), "Listings"));
-        }
-        finally
-        {
-            Directory.Delete(folder, recursive: true);
-        }
+        TestTables.SavedAndLoaded(ml, model, loaded =>
+            CollectionAssert.AreEqual(TestTables.Column(model.Generate(500, seed: 32), "Listings"), TestTables.Column(loaded.Generate(500, seed: 32), "Listings")));
     }
 
     [TestMethod]

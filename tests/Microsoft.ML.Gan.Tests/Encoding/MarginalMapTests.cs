@@ -20,12 +20,6 @@ public sealed class MarginalMapTests
         return MarginalMap.FromState(state, "X", v => v >= state.Minimum && v <= state.Maximum)!;
     }
 
-    private static double[] Normal(int n, int seed)
-    {
-        var random = new Random(seed);
-        return Enumerable.Range(0, n).Select(_ => Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble())).ToArray();
-    }
-
     private static double KolmogorovSmirnov(double[] a, double[] b)
     {
         var x = a.Order().ToArray();
@@ -47,10 +41,10 @@ public sealed class MarginalMapTests
     {
         var random = new Random(3);
         var training = Enumerable.Range(0, 5000).Select(_ => -Math.Log(1 - random.NextDouble()) * 1000).ToArray(); // skewed: an amount
-        var map = Fitted(training, Normal(50_000, 4));
+        var map = Fitted(training, TestTables.Normal(50_000, 4));
         Assert.IsFalse(map.IsDiscrete, "5,000 distinct amounts are mapped by quantiles");
 
-        var generated = Normal(20_000, 5);
+        var generated = TestTables.Normal(20_000, 5);
         var mapped = generated.Select(v => map.Map(v, 0.5)).ToArray();
         Assert.IsLessThan(0.03, KolmogorovSmirnov(mapped, training), "the mapped values have the training shape");
         Assert.IsGreaterThan(0.3, KolmogorovSmirnov(generated, training), "the generated ones did not");
@@ -75,8 +69,8 @@ public sealed class MarginalMapTests
         Assert.AreEqual(1.0, spike.Map(7.0, 0.5), "without a draw, the middle level: the median value");
 
         // Continuous generated values land only on the training values, in their shares.
-        var map = Fitted(training, Normal(50_000, 6));
-        var mapped = Normal(10_000, 7).Select(v => map.Map(v, 0.5)).ToArray();
+        var map = Fitted(training, TestTables.Normal(50_000, 6));
+        var mapped = TestTables.Normal(10_000, 7).Select(v => map.Map(v, 0.5)).ToArray();
         CollectionAssert.IsSubsetOf(mapped.Distinct().ToArray(), new[] { 1.0, 2.0, 5.0 });
         Assert.AreEqual(0.5, mapped.Count(v => v == 1) / 10_000.0, 0.03);
         Assert.AreEqual(0.2, mapped.Count(v => v == 5) / 10_000.0, 0.03);
@@ -89,10 +83,10 @@ public sealed class MarginalMapTests
         var amounts = Enumerable.Range(0, 3000).Select(_ => Math.Round(-Math.Log(1 - random.NextDouble()) * 100, 2)).ToArray();
         var codes = Enumerable.Range(0, 3000).Select(_ => (double)random.Next(0, 12) * 5).ToArray();
         // Generated samples with spikes of their own (exact repeats), as spike modes make them.
-        var generated = Normal(20_000, 9).Select((v, i) => i % 4 == 0 ? 0.25 : v).ToArray();
+        var generated = TestTables.Normal(20_000, 9).Select((v, i) => i % 4 == 0 ? 0.25 : v).ToArray();
         foreach (var (name, map) in new[] { ("quantiles", Fitted(amounts, generated)), ("values", Fitted(codes, generated)) })
         {
-            var inputs = Normal(2000, 10).Concat([0.25, -50, 50, double.Epsilon, -0.0]).ToArray();
+            var inputs = TestTables.Normal(2000, 10).Concat([0.25, -50, 50, double.Epsilon, -0.0]).ToArray();
             var draws = inputs.Select((_, i) => (double)(float)((i * 0.6180339887) % 1)).ToArray();
             var graph = new OnnxGraph("map");
             var v = graph.Input("v", OnnxType.Double, 1);
@@ -117,7 +111,7 @@ public sealed class MarginalMapTests
         var random = new Random(11);
         var rows = Enumerable.Range(0, 1500).Select(_ =>
         {
-            float income = (float)Math.Round(Math.Exp(10 + 0.8 * Normal(1, random.Next())[0]), 0);
+            float income = (float)Math.Round(Math.Exp(10 + 0.8 * TestTables.Normal(1, random.Next())[0]), 0);
             return new TestTables.Skewed { Income = income, Children = random.Next(0, 10) < 6 ? 0 : random.Next(1, 5), Segment = random.Next(0, 3) == 0 ? "a" : "b" };
         }).ToList();
         var ml = new MLContext(seed: 1);
