@@ -202,7 +202,8 @@ public sealed class MarginalGroupTests
         var rows = Listings(400, seed: 28);
         var data = ml.Data.LoadFromEnumerable(rows);
         var ranges = rows.GroupBy(r => r.City).ToDictionary(g => g.Key, g => (Min: g.Min(r => r.Listings), Max: g.Max(r => r.Listings)));
-        var options = new GanTrainer.Options { Epochs = 2, BatchSize = 100, NoiseDimension = 8, GeneratorLayers = [32], DiscriminatorLayers = [32], Seed = 29 };
+        // One thread: the same two generators under any load.
+        var options = new GanTrainer.Options { Epochs = 2, BatchSize = 100, NoiseDimension = 8, GeneratorLayers = [32], DiscriminatorLayers = [32], Seed = 29, TrainingThreads = 1 };
         using var model = ml.Gan().Train(options).Fit(data);
         options.GroupedMarginals = false;
         using var ungrouped = ml.Gan().Train(options).Fit(data);
