@@ -13,8 +13,11 @@ namespace Microsoft.ML.Gan.Encoding;
 /// with many small categories that explain nothing). Categories with at least <see cref="MinimumRows"/> present values
 /// are groups (at most <see cref="MarginalMap.MaximumGroups"/>, the largest); the other rows form one group more for the
 /// measure, and keep the column's own map. A column is grouped when the best ω² is at least
-/// <see cref="MinimumAssociation"/>. Left out: a column that a dependency sets or keys on (the rule fixes it exactly
-/// already), and a categorical column that a dependency sets (it changes after the numbers decode).
+/// <see cref="MinimumAssociation"/>. A column mapped onto its exact values gets tables only for categories that repeat
+/// its values <see cref="MarginalMap.DiscreteRepeats"/> times on average, as the whole column must (a category's shares
+/// of values it holds once would give back its own rows' values). Left out: a column that a dependency sets (its value
+/// is overwritten after decoding) or keys on (its keys stay as the rules were found), and a categorical column that a
+/// dependency sets (it changes after the numbers decode).
 /// </remarks>
 internal static class MarginalGroups
 {
