@@ -24,7 +24,18 @@ public sealed record GanColumnInfo(
     double Maximum,
     IReadOnlyList<string> Categories,
     IReadOnlyList<double> CategoryFrequencies,
-    double Step = double.NaN);
+    double Step = double.NaN)
+{
+    /// <summary>
+    /// The categorical column within whose categories this numeric column's values are calibrated (see
+    /// <see cref="GanTrainer.Options.GroupedMarginals"/>): each category listed in <see cref="GroupCategories"/> keeps
+    /// its own range and shape. Null when the column is calibrated as a whole, or not at all.
+    /// </summary>
+    public string? GroupedBy { get; init; }
+
+    /// <summary>The categories of <see cref="GroupedBy"/> with a calibration of their own; empty without one.</summary>
+    public IReadOnlyList<string> GroupCategories { get; init; } = [];
+}
 
 /// <summary>
 /// A rule between two columns that the training rows obey (but for at most 1 in 100 rows of each value) and every

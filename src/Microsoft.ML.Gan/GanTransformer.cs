@@ -40,7 +40,7 @@ public sealed class GanTransformer : ITransformer, IDisposable
             using var channel = _host.Start("Scoring");
             channel.Info(MessageSensitivity.None, $"Scoring the generator with ONNX Runtime on {provider.Name}: {provider.Explanation}.");
         });
-        _columns = model.Encoder.Columns.Select(c => c.ToInfo()).ToArray();
+        _columns = Enumerable.Range(0, model.Encoder.Columns.Count).Select(model.Encoder.Info).ToArray();
         _dependencies = model.Encoder.Dependencies.Select(d => d.ToInfo()).ToArray();
     }
 

@@ -42,6 +42,15 @@ internal sealed class TabularEncoder
     /// </summary>
     public int GroupOf(int c) => _groupOf[c];
 
+    /// <summary>What the model learned about column <paramref name="c"/>, with the categories its map is calibrated within.</summary>
+    public GanColumnInfo Info(int c)
+    {
+        var info = Columns[c].ToInfo();
+        if (_groupOf[c] >= 0 && Columns[c] is NumericColumn { Marginal: { MapsGroups: true } map } && Columns[_groupOf[c]] is CategoricalColumn group)
+            info = info with { GroupedBy = group.Name, GroupCategories = map.GroupCategories.Select(group.LevelName).ToArray() };
+        return info;
+    }
+
     /// <summary>The group column of column <paramref name="c"/>'s map, checked: it must be a categorical column of this encoder that has every category the map has a table for.</summary>
     private static int FindGroup(IReadOnlyList<GanColumn> columns, int c)
     {

@@ -215,6 +215,11 @@ public sealed class MarginalGroupTests
         Assert.IsTrue(listings.Marginal.MapsGroups);
         Assert.IsNull(((NumericColumn)columns.Single(c => c.Name == "Rate")).Marginal!.Group, "the rate does not");
         Assert.IsTrue(model.Options.GroupedMarginals, "the model records the option");
+        var info = model.Columns.Single(c => c.Name == "Listings");
+        Assert.AreEqual("City", info.GroupedBy, "the user sees the grouping");
+        CollectionAssert.AreEquivalent(new[] { "Small", "Middle", "Large" }, info.GroupCategories.ToArray());
+        Assert.IsNull(model.Columns.Single(c => c.Name == "Rate").GroupedBy);
+        Assert.IsNull(ungrouped.Columns.Single(c => c.Name == "Listings").GroupedBy);
 
         int Outside(GanTransformer m)
         {
