@@ -49,11 +49,11 @@ public sealed partial class GanTrainer : IEstimator<GanTransformer>
             ? new BayesianGaussianMixtureOptions { MaximumComponents = _options.MaximumModes }
             : null;
         var settings = new ColumnFitSettings(new HashSet<string>(_options.MissingCategoryTokens, StringComparer.Ordinal), _options.MaximumCategories, modes, seed,
-            _options.NumericGranularity, _options.ExactMarginals, _options.ExactDependencies);
+            _options.NumericGranularity, _options.ExactMarginals, _options.ExactDependencies, _options.GroupedMarginals);
 
         using var channel = _host.Start("Training");
         var reading = Common.MachineLoad.Mark.Now();
-        var (encoder, matrix, rows) = TabularEncoder.Fit(input, columns, settings, CheckAlive);
+        var (encoder, matrix, rows) = TabularEncoder.Fit(input, columns, settings, CheckAlive, message => channel.Info(MessageSensitivity.Schema, message));
         channel.Info(MessageSensitivity.None, $"Read {rows:N0} rows of {columns.Length} column(s) into {encoder.Width} encoded features.");
         if (encoder.Dependencies.Count > 0)
             channel.Info(MessageSensitivity.Schema, $"Generated rows will keep {encoder.Dependencies.Count} rule(s) every training row obeys: " +
@@ -94,8 +94,9 @@ public sealed partial class GanTrainer : IEstimator<GanTransformer>
 
     /// <summary>
     /// The stages after training, as <paramref name="options"/> ask, on <paramref name="model"/> (a trained generator
-    /// without calibration or filter; it is taken over, and disposed on failure): the grouped marginal maps' training
-    /// side, marginal calibration, and the density-ratio filter. <paramref name="input"/> is the training data.
+    /// without calibration or filter, its maps' training side, grouped or not, fitted at <c>Fit</c>; it is taken over,
+    /// and disposed on failure): marginal calibration and the density-ratio filter. <paramref name="input"/> is the
+    /// training data.
     /// </summary>
     internal static GanModel Settle(GanModel model, IDataView input, int seed, Options options, Action checkAlive, Action<string> log)
     {
@@ -104,16 +105,6 @@ public sealed partial class GanTrainer : IEstimator<GanTransformer>
             if (options.ExactMarginals)
             {
                 var clock = System.Diagnostics.Stopwatch.StartNew();
-                if (options.GroupedMarginals)
-                {
-                    var (real, count) = model.Encoder.ReadRows(input, MarginalGroups.MaximumRows, seed, checkAlive);
-                    var (encoder, groupings) = MarginalGroups.Fit(model.Encoder, real, count, checkAlive);
-                    if (groupings.Count > 0)
-                    {
-                        model = model.WithEncoder(encoder);
-                        log($"Numeric columns mapped within the categories they depend on: {string.Join("; ", groupings)}.");
-                    }
-                }
                 model = MarginalCalibration.Run(model, seed, checkAlive);
                 if (GroupedTables(model) is { Length: > 0 } tables) log($"Categories with a map of their own after calibration: {tables}.");
                 log($"Calibrated the columns' shares, missing rates and numeric distributions onto the training ones in {clock.Elapsed.TotalSeconds:F1} s.");

@@ -154,8 +154,9 @@ internal static class QualityBenchmark
 
         if (arguments.CompareGrouped && model.Options.ExactMarginals)
         {
-            // Fit's last stages run again on the same generator, without and with grouped maps: an A/B of the grouping alone
-            // (the first reproduces the model as Fit made it when it was trained without groups).
+            // Fit's last stages run again on the same generator, without and with grouped maps (grouped on the training
+            // rows as Fit groups them): an A/B of the grouping alone (the first reproduces the model as Fit made it when it
+            // was trained without groups).
             int settleSeed = model.Options.Seed ?? arguments.Seed;
             foreach (bool grouped in new[] { false, true })
             {
@@ -163,7 +164,15 @@ internal static class QualityBenchmark
                 foreach (var (name, value) in arguments.Settings) Set(settleOptions, name, value); // --set changes the last stages too
                 settleOptions.GroupedMarginals = grouped;
                 var settleClock = Stopwatch.StartNew();
-                var settled = GanTrainer.Settle(Unsettled(model.Model), train, settleSeed, settleOptions, () => { }, Console.WriteLine);
+                var bare = Unsettled(model.Model);
+                if (grouped)
+                {
+                    var (real, count) = bare.Encoder.ReadRows(train, (int)bare.TrainingRows, settleSeed, () => { });
+                    var (encoder, groupings) = MarginalGroups.Fit(bare.Encoder, real, count, () => { });
+                    Console.WriteLine($"Grouped: {string.Join("; ", groupings)}");
+                    bare = bare.WithEncoder(encoder);
+                }
+                var settled = GanTrainer.Settle(bare, train, settleSeed, settleOptions, () => { }, Console.WriteLine);
                 Console.WriteLine($"Settled again in {Format.F(settleClock.Elapsed.TotalSeconds, 1)} s.");
                 string label = $"the same generator settled again (calibration, filter) with GroupedMarginals = {grouped.ToString().ToLowerInvariant()}";
                 Console.WriteLine($"Generating from {label} and evaluating ...");

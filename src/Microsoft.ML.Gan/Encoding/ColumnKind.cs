@@ -96,10 +96,12 @@ internal static class ColumnKinds
 /// Modes holds mode-specific normalisation's mixture settings (null for min-max normalisation); Seed seeds the
 /// mixtures and the per-row mode draws; Granularity learns each numeric column's grid (<see cref="NumericGranularity"/>);
 /// Marginal keeps the training side of each numeric column's <see cref="MarginalMap"/>; Dependencies finds the
-/// <see cref="ColumnDependency"/> rules between columns.
+/// <see cref="ColumnDependency"/> rules between columns; Groups (with Marginal) groups the maps by the categories their
+/// columns depend on (<see cref="MarginalGroups"/>).
 /// </remarks>
 internal sealed record ColumnFitSettings(ISet<string> MissingCategoryTokens, int MaximumCategories,
-    BayesianGaussianMixtureOptions? Modes = null, int Seed = 0, bool Granularity = false, bool Marginal = false, bool Dependencies = false);
+    BayesianGaussianMixtureOptions? Modes = null, int Seed = 0, bool Granularity = false, bool Marginal = false, bool Dependencies = false,
+    bool Groups = false);
 
 /// <summary>Reads one training column through the cursor into a compact buffer, checking each value, then fits and encodes it.</summary>
 internal abstract class ColumnFitter

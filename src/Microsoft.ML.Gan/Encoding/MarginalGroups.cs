@@ -27,9 +27,6 @@ internal static class MarginalGroups
     /// <summary>The least ω² (share of rank variance the categories explain) for which a column is grouped.</summary>
     public const double MinimumAssociation = 0.1;
 
-    /// <summary>Training rows read to find and fit the groups; a larger table is sampled.</summary>
-    public const int MaximumRows = 200_000;
-
     /// <summary>One grouping: the numeric column, the categorical column it is grouped by, how many categories have tables, and its ω².</summary>
     public sealed record Grouping(string Column, string Group, int Categories, double Association)
     {
@@ -79,7 +76,11 @@ internal static class MarginalGroups
             if (best.Group < 0 || best.Association < MinimumAssociation) continue;
 
             var groupLevels = real.Levels(best.Group);
-            var values = best.Levels.Select(l => present.Where(r => groupLevels[r] == l).Select(r => numbers[r]).ToArray()).ToArray();
+            var tableOf = best.Levels.Select((l, t) => (l, t)).ToDictionary(p => p.l, p => p.t);
+            var byTable = best.Levels.Select(_ => new List<double>()).ToArray();
+            foreach (int r in present)
+                if (tableOf.TryGetValue(groupLevels[r], out int t)) byTable[t].Add(numbers[r]);
+            var values = byTable.Select(v => v.ToArray()).ToArray();
             columns[c] = numeric.WithMarginalGroups(columns[best.Group].Name, best.Levels, values);
             groupings.Add(new Grouping(numeric.Name, columns[best.Group].Name, best.Levels.Length, best.Association));
         }

@@ -117,7 +117,8 @@ internal sealed class TabularEncoder
     /// rows and between columns, so a cancelled context stops a long read. With <see cref="ColumnFitSettings.Dependencies"/>,
     /// the dependencies between columns the rows show are found (<see cref="ColumnDependency.Find"/>).
     /// </summary>
-    public static (TabularEncoder Encoder, float[] Matrix, int Rows) Fit(IDataView data, IReadOnlyList<string> columnNames, ColumnFitSettings settings, Action checkAlive)
+    public static (TabularEncoder Encoder, float[] Matrix, int Rows) Fit(IDataView data, IReadOnlyList<string> columnNames, ColumnFitSettings settings, Action checkAlive,
+        Action<string>? log = null)
     {
         var schema = data.Schema;
         var fitters = new ColumnFitter[columnNames.Count];
@@ -153,16 +154,38 @@ internal sealed class TabularEncoder
             checkAlive();
             columns[c] = fitters[c].Fit();
         }
-        var dependencies = settings.Dependencies
-            ? ColumnDependency.Find(columns, fitters.Select((f, c) => f.Coded(columns[c])).ToArray(), (int)rows, checkAlive)
-            : [];
+        bool groups = settings.Groups && settings.Marginal;
+        var coded = settings.Dependencies || groups ? fitters.Select((f, c) => f.Coded(columns[c])).ToArray() : null;
+        var dependencies = settings.Dependencies ? ColumnDependency.Find(columns, coded!, (int)rows, checkAlive) : [];
         var encoder = new TabularEncoder(columns, dependencies);
+        if (groups)
+        {
+            var (grouped, groupings) = MarginalGroups.Fit(encoder, Decoded(encoder, coded!, (int)rows), (int)rows, checkAlive);
+            encoder = grouped;
+            if (groupings.Count > 0) log?.Invoke($"Numeric columns mapped within the categories they depend on: {string.Join("; ", groupings)}.");
+        }
         if ((long)rows * encoder.Width > Array.MaxLength)
             throw new InvalidOperationException(
                 $"{rows:N0} rows of {encoder.Width} encoded features are more than one training matrix can hold. Train on a sample of the rows.");
         var matrix = new float[rows * encoder.Width];
         for (int c = 0; c < fitters.Length; c++) fitters[c].Encode(columns[c], matrix, encoder.Width, encoder._offsets[c]);
         return (encoder, matrix, (int)rows);
+    }
+
+    /// <summary>The training rows as decoded rows (numbers as the column holds them, categories as indices), from each column's codes.</summary>
+    private static DecodedRows Decoded(TabularEncoder encoder, (int[] Codes, double[] Values)[] coded, int rows)
+    {
+        var decoded = new DecodedRows(encoder, rows);
+        for (int c = 0; c < coded.Length; c++)
+        {
+            var (codes, values) = coded[c];
+            switch (decoded.Buffers[c])
+            {
+                case double[] numbers: for (int r = 0; r < rows; r++) numbers[r] = values[codes[r]]; break;
+                case int[] levels: for (int r = 0; r < rows; r++) levels[r] = (int)values[codes[r]]; break;
+            }
+        }
+        return decoded;
     }
 
     /// <summary>

@@ -86,6 +86,17 @@ public sealed class MarginalGroupTests
         CollectionAssert.AreEqual(new[] { 0 }, map.GroupCategories.ToArray(), "category 1 lost its table");
         Assert.AreEqual(map.Map(0.3, 0.5), map.Map(0.3, 0.5, 1));
 
+        // Calibrated again through a filter: a group whose rows it keeps too thinly to place again keeps the quantiles it
+        // had (the rows the filter was trained on decode as before); rows weighed fully place it anew.
+        var before = state.MarginalGroupGenerated!.ToArray();
+        var shifted = generated.Select(v => v + 3).ToArray();
+        var thin = generated.Select((_, i) => i % 500 == 0 ? 1f : 1e-6f).ToArray();
+        Assert.IsTrue(MarginalMap.FitGenerated(state, shifted, thin, levels));
+        CollectionAssert.AreEqual(new[] { 0 }, state.MarginalGroupLevels);
+        CollectionAssert.AreEqual(before, state.MarginalGroupGenerated, "thinly kept: the previous quantiles");
+        Assert.IsTrue(MarginalMap.FitGenerated(state, shifted, generated.Select(_ => 1f).ToArray(), levels));
+        Assert.AreEqual(before[50] + 3, state.MarginalGroupGenerated![50], 0.2, "fully kept: placed anew");
+
         // Weighed rows count by their effective number: 3,000 rows of which a handful carry the weight are too few.
         var weights = generated.Select((_, i) => i % 500 == 0 ? 1f : 1e-6f).ToArray();
         var weighed = State([.. a, .. b]);
@@ -169,6 +180,13 @@ public sealed class MarginalGroupTests
         Assert.AreEqual(8, byName["Rooms"].Marginal!.GroupCategories.Count);
         Assert.IsNull(byName["Floor"].Marginal!.Group, "a city holds each Floor value once");
         StringAssert.StartsWith(groupings.Single().ToString(), "'Rooms' within each of 8 categories of 'City' (ω² ");
+
+        // Fit groups the same way from the rows it reads (the benchmark's A/B groups a saved model from ReadRows).
+        var (atFit, _, _) = TabularEncoder.Fit(data, ["City", "Rooms", "Floor"], settings with { Groups = true }, () => { });
+        var roomsAtFit = (NumericColumn)atFit.Columns[1];
+        Assert.AreEqual("City", roomsAtFit.Marginal!.Group);
+        CollectionAssert.AreEqual(byName["Rooms"].ToState().MarginalGroupTraining, roomsAtFit.ToState().MarginalGroupTraining);
+        Assert.IsNull(((NumericColumn)atFit.Columns[2]).Marginal!.Group);
     }
 
     /// <summary>Three cities of very different sizes of listings, and a measure that does not depend on the city.</summary>
