@@ -23,7 +23,7 @@ namespace Microsoft.ML.Gan.Encoding;
 /// level). Any other value's level is interpolated between the two knots around it; below the lowest knot it is 0,
 /// above the highest 1.</para>
 /// <para>Grouped (<see cref="GanTrainer.Options.GroupedMarginals"/>): a column whose values depend on one categorical
-/// column (listings on the city, age on the marital status) also keeps, for each of that column's frequent categories,
+/// column (listings on the city, hours worked on the occupation) also keeps, for each of that column's frequent categories,
 /// the training quantiles (or shares of the exact values) of the rows holding it and, after training, the generator's own
 /// quantiles there (<see cref="GroupLevels"/> + 1 levels each). A row whose category has such a table is mapped within its
 /// category: its level among the values generated with that category, onto that category's training values. Each
