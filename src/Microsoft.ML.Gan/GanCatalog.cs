@@ -85,6 +85,11 @@ public sealed class GanCatalog
     /// that transform works on a noise column, and this call restores the GAN's own schema, Generate and metadata.
     /// Transforms that are not GANs are returned as they are.
     /// </summary>
+    /// <remarks>
+    /// Each GanTransformer is built from a copy of its graph and does not need <paramref name="loaded"/>. ML.NET's
+    /// ONNX transform keeps its graph in a temporary file until it is disposed: dispose <paramref name="loaded"/> when
+    /// it is no longer used (with a chain, once the returned chain, which shares its other transforms, is done too).
+    /// </remarks>
     /// <returns>A GanTransformer when <paramref name="loaded"/> is one GAN; otherwise a chain in the same order.</returns>
     public ITransformer Restore(ITransformer loaded)
     {

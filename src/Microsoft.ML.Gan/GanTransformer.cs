@@ -245,7 +245,9 @@ public sealed class GanTransformer : ITransformer, IDisposable
     void ICanSaveModel.Save(ModelSaveContext ctx)
     {
         using var use = _session.Lifetime.Enter();
-        ((ICanSaveModel)MlNetModelBridge.ToOnnxTransformer(_model, _ml)).Save(ctx);
+        // ML.NET's ONNX transform keeps a copy of the graph in a temporary file until it is disposed.
+        using var standIn = MlNetModelBridge.ToOnnxTransformer(_model, _ml);
+        ((ICanSaveModel)standIn).Save(ctx);
     }
 
     /// <summary>Frees the generator's native tensors and its ONNX Runtime session.</summary>

@@ -115,6 +115,9 @@ internal static class ModelLoader
                 ? $"it is an ML.NET model holding a Microsoft.ML.Gan graph, but ML.NET cannot read it: the file is damaged ({Text.Printable(e.Message)})"
                 : $"it is a zip, but not a Microsoft.ML.Gan model (it has no manifest.json) nor an ML.NET model holding one ({Text.Printable(e.Message)})", e);
         }
+        // What ML.NET loaded is only read here: the GAN is rebuilt from the graph's bytes, and ML.NET's ONNX transforms
+        // each keep a copy of their graph in a temporary file until they are disposed.
+        using var owned = loaded as IDisposable;
         var restored = Restore(ml, loaded, source);
         if (restored is GanTransformer gan)
         {
@@ -122,6 +125,8 @@ internal static class ModelLoader
             using (gan) return gan.WithScoring(scoring);
         }
         int gans = restored is IEnumerable<ITransformer> chain ? chain.Count(t => t is GanTransformer) : 0;
+        foreach (var part in restored is IEnumerable<ITransformer> parts ? parts : [])
+            if (part is GanTransformer made) made.Dispose();
         throw ModelFile.Bad(source, gans == 0
             ? "it is an ML.NET model without a GAN in it"
             : $"it is an ML.NET model with {gans} GAN(s) among other transforms; load it with mlContext.Model.Load and call mlContext.Gan().Restore on the result");

@@ -192,6 +192,28 @@ public sealed class ScoringTests
     }
 
     [TestMethod]
+    public void SavingAndLoadingThroughMlNetLeavesNoTemporaryFiles()
+    {
+        // ML.NET's ONNX transform writes its graph to a temporary file, deleted only when the transform is disposed:
+        // every save of a GAN into an ML.NET model and every LoadModel of one used to leave a file behind.
+        string temp = Directory.CreateDirectory(Path.Combine(s_folder, "temp")).FullName;
+        var ml = new MLContext(seed: 1) { TempFilePath = temp };
+        var noise = NoiseView(50, seed: 2);
+        string alone = Path.Combine(s_folder, "temp-alone.zip"), chained = Path.Combine(s_folder, "temp-chain.zip");
+        ml.Model.Save(s_model, noise.Schema, alone);
+        ml.Gan().SaveModel(new TransformerChain<ITransformer>(s_model, ml.Transforms.CopyColumns("CityCopy", "City").Fit(s_model.Transform(noise))), noise.Schema, chained);
+        using (var direct = ml.Gan().LoadModel(alone))
+            Assert.HasCount(50, TestTables.Dump(direct.Generate(50, seed: 1)));
+        Assert.ThrowsExactly<InvalidDataException>(() => ml.Gan().LoadModel(chained));
+        using (var loaded = (IDisposable)ml.Model.Load(alone, out _))
+        {
+            Assert.HasCount(1, Directory.GetFiles(temp), "ML.NET's loaded transform holds its graph in a temporary file");
+            using var restored = (GanTransformer)ml.Gan().Restore((ITransformer)loaded);
+        }
+        CollectionAssert.AreEqual(Array.Empty<string>(), Directory.GetFiles(temp));
+    }
+
+    [TestMethod]
     public void AGanInsideAnMlNetChainSurvivesSaveAndLoad()
     {
         var noise = NoiseView(300, seed: 5);
