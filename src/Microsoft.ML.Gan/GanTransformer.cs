@@ -245,9 +245,7 @@ public sealed class GanTransformer : ITransformer, IDisposable
     void ICanSaveModel.Save(ModelSaveContext ctx)
     {
         using var use = _session.Lifetime.Enter();
-        // ML.NET's ONNX transform keeps a copy of the graph in a temporary file until it is disposed.
-        using var standIn = MlNetModelBridge.ToOnnxTransformer(_model, _ml);
-        ((ICanSaveModel)standIn).Save(ctx);
+        MlNetModelBridge.Save(_model, _ml, ctx);
     }
 
     /// <summary>Frees the generator's native tensors and its ONNX Runtime session.</summary>

@@ -99,12 +99,38 @@ internal static class ModelLoader
         MlNetModelBridge.Restore(loaded, ml, graph => new GanTransformer(ml, LoadOnnx(graph, $"the ONNX transform in {source}"), null));
 
     /// <summary>A zip that is not a GAN model zip may be an ML.NET model holding one GAN (saved with mlContext.Model.Save).</summary>
-    private static GanTransformer FromMlNetModel(MLContext ml, byte[] bytes, string source, GanScoringOptions? scoring)
+    /// <remarks>What ML.NET loads is only read here: the GAN is rebuilt from the graph's bytes.</remarks>
+    private static GanTransformer FromMlNetModel(MLContext ml, byte[] bytes, string source, GanScoringOptions? scoring) =>
+        MlNetModelBridge.InScratchFolder(ml, loader =>
+        {
+            var loaded = LoadMlNet(loader, bytes, source);
+            try
+            {
+                var restored = Restore(ml, loaded, source);
+                if (restored is GanTransformer gan)
+                {
+                    if (scoring is null) return gan;
+                    using (gan) return gan.WithScoring(scoring);
+                }
+                var parts = restored is IEnumerable<ITransformer> chain ? chain.ToList() : [];
+                int gans = parts.Count(t => t is GanTransformer);
+                foreach (var made in parts.OfType<GanTransformer>()) made.Dispose();
+                throw ModelFile.Bad(source, gans == 0
+                    ? "it is an ML.NET model without a GAN in it"
+                    : $"it is an ML.NET model with {gans} GAN(s) among other transforms; load it with mlContext.Model.Load and call mlContext.Gan().Restore on the result");
+            }
+            finally
+            {
+                (loaded as IDisposable)?.Dispose();
+            }
+        });
+
+    /// <summary>ML.NET's own load, with its failures on a damaged file turned into one that names the file.</summary>
+    private static ITransformer LoadMlNet(MLContext loader, byte[] bytes, string source)
     {
-        ITransformer loaded;
         try
         {
-            loaded = ml.Model.Load(new MemoryStream(bytes), out _);
+            return loader.Model.Load(new MemoryStream(bytes), out _);
         }
         catch (Exception e) when (e is not (OutOfMemoryException or OperationCanceledException))
         {
@@ -115,21 +141,6 @@ internal static class ModelLoader
                 ? $"it is an ML.NET model holding a Microsoft.ML.Gan graph, but ML.NET cannot read it: the file is damaged ({Text.Printable(e.Message)})"
                 : $"it is a zip, but not a Microsoft.ML.Gan model (it has no manifest.json) nor an ML.NET model holding one ({Text.Printable(e.Message)})", e);
         }
-        // What ML.NET loaded is only read here: the GAN is rebuilt from the graph's bytes, and ML.NET's ONNX transforms
-        // each keep a copy of their graph in a temporary file until they are disposed.
-        using var owned = loaded as IDisposable;
-        var restored = Restore(ml, loaded, source);
-        if (restored is GanTransformer gan)
-        {
-            if (scoring is null) return gan;
-            using (gan) return gan.WithScoring(scoring);
-        }
-        int gans = restored is IEnumerable<ITransformer> chain ? chain.Count(t => t is GanTransformer) : 0;
-        foreach (var part in restored is IEnumerable<ITransformer> parts ? parts : [])
-            if (part is GanTransformer made) made.Dispose();
-        throw ModelFile.Bad(source, gans == 0
-            ? "it is an ML.NET model without a GAN in it"
-            : $"it is an ML.NET model with {gans} GAN(s) among other transforms; load it with mlContext.Model.Load and call mlContext.Gan().Restore on the result");
     }
 
     /// <summary>The description in a graph's metadata; the message names <paramref name="source"/> and what is wrong.</summary>

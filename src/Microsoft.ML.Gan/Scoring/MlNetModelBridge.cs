@@ -13,8 +13,36 @@ namespace Microsoft.ML.Gan.Scoring;
 /// </summary>
 internal static class MlNetModelBridge
 {
+    /// <summary>Writes the model into an ML.NET model file being saved, as the ONNX transform ML.NET can load.</summary>
+    public static void Save(GanModel model, MLContext ml, ModelSaveContext ctx) =>
+        InScratchFolder(ml, scratch =>
+        {
+            using var standIn = ToOnnxTransformer(model, scratch);
+            ((ICanSaveModel)standIn).Save(ctx);
+            return true;
+        });
+
+    /// <summary>
+    /// Runs <paramref name="work"/> with a context whose temporary files go to a folder of their own, deleted
+    /// afterwards whatever happened. ML.NET's ONNX transform writes its graph into a temporary file, which disposing
+    /// the transform does not always delete (not for one made from bytes), nor does a load that fails after writing it.
+    /// </summary>
+    public static T InScratchFolder<T>(MLContext ml, Func<MLContext, T> work)
+    {
+        var folder = Directory.CreateDirectory(Path.Combine(ml.TempFilePath ?? Path.GetTempPath(), "mlgan-" + Guid.NewGuid().ToString("N")));
+        try
+        {
+            return work(new MLContext(seed: 0) { TempFilePath = folder.FullName });
+        }
+        finally
+        {
+            try { folder.Delete(recursive: true); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { /* a file still open (Windows): left to the temp folder's owner */ }
+        }
+    }
+
     /// <summary>An ML.NET ONNX transform over the model's scoring graph: the stand-in ML.NET can save and load.</summary>
-    public static OnnxTransformer ToOnnxTransformer(GanModel model, MLContext ml)
+    private static OnnxTransformer ToOnnxTransformer(GanModel model, MLContext ml)
     {
         var inputs = model.Signature.Inputs;
         var estimator = ml.Transforms.ApplyOnnxModel(

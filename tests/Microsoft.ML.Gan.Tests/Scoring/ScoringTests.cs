@@ -1,5 +1,6 @@
 using Microsoft.ML.Data;
 using Microsoft.ML.Gan.Encoding;
+using Microsoft.ML.Gan.Model;
 using Microsoft.ML.Gan.Scoring;
 
 namespace Microsoft.ML.Gan.Tests.Scoring;
@@ -145,6 +146,7 @@ public sealed class ScoringTests
         s_ml.Model.Save(s_model, noise.Schema, path);
 
         var loaded = s_ml.Model.Load(path, out var inputSchema);
+        using var releaseLoaded = (IDisposable)loaded;
         Assert.IsNotNull(inputSchema.GetColumnOrNull("Noise"));
         Assert.IsNotInstanceOfType<GanTransformer>(loaded, "ML.NET itself loads its ONNX transform");
         using var restored = (GanTransformer)s_ml.Gan().Restore(loaded);
@@ -194,23 +196,48 @@ public sealed class ScoringTests
     [TestMethod]
     public void SavingAndLoadingThroughMlNetLeavesNoTemporaryFiles()
     {
-        // ML.NET's ONNX transform writes its graph to a temporary file, deleted only when the transform is disposed:
-        // every save of a GAN into an ML.NET model and every LoadModel of one used to leave a file behind.
+        // ML.NET's ONNX transform writes its graph to a temporary file, which its Dispose deletes only when it was
+        // loaded from a model file: every save of a GAN into an ML.NET model and every LoadModel of one left a file.
         string temp = Directory.CreateDirectory(Path.Combine(s_folder, "temp")).FullName;
         var ml = new MLContext(seed: 1) { TempFilePath = temp };
+        string own = Path.Combine(s_folder, "temp-own.zip");
+        s_model.Save(own);
+        using var model = ml.Gan().LoadModel(own);
         var noise = NoiseView(50, seed: 2);
         string alone = Path.Combine(s_folder, "temp-alone.zip"), chained = Path.Combine(s_folder, "temp-chain.zip");
-        ml.Model.Save(s_model, noise.Schema, alone);
-        ml.Gan().SaveModel(new TransformerChain<ITransformer>(s_model, ml.Transforms.CopyColumns("CityCopy", "City").Fit(s_model.Transform(noise))), noise.Schema, chained);
+        ml.Model.Save(model, noise.Schema, alone);
+        CollectionAssert.AreEqual(Array.Empty<string>(), Directory.GetFileSystemEntries(temp), "saving left files behind");
+        ml.Gan().SaveModel(new TransformerChain<ITransformer>(model, ml.Transforms.CopyColumns("CityCopy", "City").Fit(model.Transform(noise))), noise.Schema, chained);
         using (var direct = ml.Gan().LoadModel(alone))
             Assert.HasCount(50, TestTables.Dump(direct.Generate(50, seed: 1)));
         Assert.ThrowsExactly<InvalidDataException>(() => ml.Gan().LoadModel(chained));
+        // A damaged graph inside an ML.NET model: ML.NET writes it to a temporary file, then fails to open it.
+        string damaged = Path.Combine(s_folder, "temp-damaged.zip");
+        File.Copy(alone, damaged);
+        using (var zip = System.IO.Compression.ZipFile.Open(damaged, System.IO.Compression.ZipArchiveMode.Update))
+        {
+            var entry = zip.Entries.Single(e => Holds(e, OnnxMetadata.ManifestKey));
+            byte[] graph;
+            using (var read = entry.Open()) { using var copy = new MemoryStream(); read.CopyTo(copy); graph = copy.ToArray(); }
+            graph.AsSpan(8, graph.Length / 2).Fill(0xFF);
+            using var write = entry.Open();
+            write.Write(graph);
+        }
+        Assert.ThrowsExactly<InvalidDataException>(() => ml.Gan().LoadModel(damaged));
         using (var loaded = (IDisposable)ml.Model.Load(alone, out _))
         {
-            Assert.HasCount(1, Directory.GetFiles(temp), "ML.NET's loaded transform holds its graph in a temporary file");
+            Assert.HasCount(1, Directory.GetFileSystemEntries(temp), "ML.NET's loaded transform holds its graph in a temporary file");
             using var restored = (GanTransformer)ml.Gan().Restore((ITransformer)loaded);
         }
-        CollectionAssert.AreEqual(Array.Empty<string>(), Directory.GetFiles(temp));
+        CollectionAssert.AreEqual(Array.Empty<string>(), Directory.GetFileSystemEntries(temp));
+    }
+
+    private static bool Holds(System.IO.Compression.ZipArchiveEntry entry, string text)
+    {
+        using var read = entry.Open();
+        using var copy = new MemoryStream();
+        read.CopyTo(copy);
+        return copy.ToArray().AsSpan().IndexOf(System.Text.Encoding.UTF8.GetBytes(text)) >= 0;
     }
 
     [TestMethod]
@@ -222,7 +249,9 @@ public sealed class ScoringTests
         string path = Path.Combine(s_folder, "mlnet-chain.zip");
         s_ml.Model.Save(chain, noise.Schema, path);
 
-        var restored = s_ml.Gan().Restore(s_ml.Model.Load(path, out _));
+        var loaded = s_ml.Model.Load(path, out _);
+        using var releaseLoaded = (IDisposable)loaded;
+        var restored = s_ml.Gan().Restore(loaded);
         var parts = ((IEnumerable<ITransformer>)restored).ToList();
         Assert.HasCount(2, parts);
         Assert.IsInstanceOfType<GanTransformer>(parts[0]);
