@@ -58,14 +58,18 @@ internal static class GenerationBenchmark
         long transformRows = Math.Min(rows, arguments.TransformRows ?? 100_000);
         Console.WriteLine($"Transform of a {transformRows:N0}-row noise view: GanTransformer against ApplyOnnxModel (ML.NET's ONNX transform), interleaved ...");
         var noiseView = NoiseInputs.View(ml, model.Model, transformRows);
-        using var onnxTransformer = Microsoft.ML.Gan.Scoring.MlNetModelBridge.ToOnnxTransformer(model.Model, ml);
-        var transformPhases = new Phase[3];
-        for (int round = 0; round < 2; round++)
+        var transformPhases = Microsoft.ML.Gan.Scoring.MlNetModelBridge.InScratchFolder(ml, scratch =>
         {
-            transformPhases[0] += Phase.Time(() => new AllColumnsReader(noiseView).ReadToEnd());
-            transformPhases[1] += Phase.Time(() => new AllColumnsReader(model.Transform(noiseView)).ReadToEnd());
-            transformPhases[2] += Phase.Time(() => new AllColumnsReader(onnxTransformer.Transform(noiseView)).ReadToEnd());
-        }
+            using var onnxTransformer = Microsoft.ML.Gan.Scoring.MlNetModelBridge.ToOnnxTransformer(model.Model, scratch);
+            var times = new Phase[3];
+            for (int round = 0; round < 2; round++)
+            {
+                times[0] += Phase.Time(() => new AllColumnsReader(noiseView).ReadToEnd());
+                times[1] += Phase.Time(() => new AllColumnsReader(model.Transform(noiseView)).ReadToEnd());
+                times[2] += Phase.Time(() => new AllColumnsReader(onnxTransformer.Transform(noiseView)).ReadToEnd());
+            }
+            return times;
+        });
         double Rate(int i) => 2 * transformRows / Math.Max(1e-9, transformPhases[i].Seconds - transformPhases[0].Seconds);
 
         Console.WriteLine("Measuring the matmul rate ...");

@@ -41,8 +41,11 @@ internal static class MlNetModelBridge
         }
     }
 
-    /// <summary>An ML.NET ONNX transform over the model's scoring graph: the stand-in ML.NET can save and load.</summary>
-    private static OnnxTransformer ToOnnxTransformer(GanModel model, MLContext ml)
+    /// <summary>
+    /// An ML.NET ONNX transform over the model's scoring graph: the stand-in ML.NET can save and load. Its graph sits
+    /// in a temporary file of <paramref name="ml"/> that outlives it: make it inside <see cref="InScratchFolder"/>.
+    /// </summary>
+    public static OnnxTransformer ToOnnxTransformer(GanModel model, MLContext ml)
     {
         var inputs = model.Signature.Inputs;
         var estimator = ml.Transforms.ApplyOnnxModel(
