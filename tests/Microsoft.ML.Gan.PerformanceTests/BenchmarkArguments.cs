@@ -45,6 +45,9 @@ internal sealed class BenchmarkArguments
                                columns, no condition, pac 1, plain layers, non-saturating loss) instead of the defaults.
           --compare-batchnorm  quality: also evaluate rows generated in training mode (batch statistics).
           --compare-argmax     quality: also evaluate rows whose categories are the argmax (the ArgMax ONNX graph).
+          --compare-bootstrap  quality: also evaluate a bootstrap of the training rows (ML.NET's BootstrapSample, seeded
+                               by --seed): a sampler of exactly the training distribution, so its figures are the
+                               ceilings sampling noise leaves on that table (its copies are 100 % by construction).
           --compare-unmapped   quality: also evaluate the same model without its numeric maps, and without any marginal
                                calibration (shares and maps), both without column dependencies (what ExactMarginals =
                                ExactDependencies = false generates).
@@ -54,7 +57,8 @@ internal sealed class BenchmarkArguments
           --compare-dependencies quality: also evaluate the same generator without its column dependencies, its
                                marginals calibrated again without them (what ExactDependencies = false generates).
           --compare-density-filter quality: also evaluate the same model with a density-ratio filter trained on it
-                               (what DensityRatioFilter = true generates from a model trained without one);
+                               (what DensityRatioFilter = true generates from a model trained without one; a
+                               model with a filter is settled again without it first, and evaluated so too);
                                GAN_FILTER_QUANTILES=0.9,0.95 tries several threshold quantiles, GAN_FILTER_HIDDEN=256,256
                                another classifier, GAN_FILTER_SAVE=f.zip saves the filtered model.
           --curve <epochs|none> quality: also evaluate the model as runs of these epochs would return it (snapshots
@@ -91,6 +95,7 @@ internal sealed class BenchmarkArguments
     public List<(string Name, string Value)> Settings { get; private init; } = [];
     public bool CompareBatchNorm { get; private init; }
     public bool CompareArgMax { get; private init; }
+    public bool CompareBootstrap { get; private init; }
     public bool CompareUnmapped { get; private init; }
     public bool CompareDependencies { get; private init; }
     public bool CompareGrouped { get; private init; }
@@ -125,7 +130,7 @@ internal sealed class BenchmarkArguments
         int[]? curve = null;
         long? rows = null, transformRows = null;
         var settings = new List<(string, string)>();
-        bool compareBatchNorm = false, classic = false, compareArgMax = false, compareUnmapped = false, compareDependencies = false, compareGrouped = false, compareDensityFilter = false, numbersAsSingle = false;
+        bool compareBatchNorm = false, classic = false, compareArgMax = false, compareUnmapped = false, compareDependencies = false, compareGrouped = false, compareDensityFilter = false, compareBootstrap = false, numbersAsSingle = false;
         int seed = 1, processes = 2, trainings = 10;
         for (int i = 1; i < args.Count; i++)
         {
@@ -142,6 +147,7 @@ internal sealed class BenchmarkArguments
                 case "--transform-rows": transformRows = PositiveCount(name, Value()); break;
                 case "--compare-batchnorm": compareBatchNorm = true; break;
                 case "--compare-argmax": compareArgMax = true; break;
+                case "--compare-bootstrap": compareBootstrap = true; break;
                 case "--compare-unmapped": compareUnmapped = true; break;
                 case "--compare-dependencies": compareDependencies = true; break;
                 case "--compare-grouped": compareGrouped = true; break;
@@ -183,7 +189,7 @@ internal sealed class BenchmarkArguments
 
         return new BenchmarkArguments
         {
-            Benchmark = benchmark, DataPath = data, Epochs = epochs, Rows = rows, TransformRows = transformRows, Settings = settings, CompareBatchNorm = compareBatchNorm, CompareArgMax = compareArgMax, CompareUnmapped = compareUnmapped, CompareDependencies = compareDependencies, CompareGrouped = compareGrouped, CompareDensityFilter = compareDensityFilter, NumbersAsSingle = numbersAsSingle, CurveEpochs = curve, Classic = classic, ModelPath = model,
+            Benchmark = benchmark, DataPath = data, Epochs = epochs, Rows = rows, TransformRows = transformRows, Settings = settings, CompareBatchNorm = compareBatchNorm, CompareArgMax = compareArgMax, CompareUnmapped = compareUnmapped, CompareDependencies = compareDependencies, CompareGrouped = compareGrouped, CompareDensityFilter = compareDensityFilter, CompareBootstrap = compareBootstrap, NumbersAsSingle = numbersAsSingle, CurveEpochs = curve, Classic = classic, ModelPath = model,
             TablePath = table, Label = label, ColumnKinds = columnKinds, Files = files,
             SaveModelPath = saveModel, Seed = seed, Threads = threads, JsonPath = json, Processes = processes, Trainings = trainings,
         };

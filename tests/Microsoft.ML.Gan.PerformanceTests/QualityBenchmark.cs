@@ -160,19 +160,8 @@ internal static class QualityBenchmark
             int settleSeed = model.Options.Seed ?? arguments.Seed;
             foreach (bool grouped in new[] { false, true })
             {
-                var settleOptions = model.Options.Clone();
-                foreach (var (name, value) in arguments.Settings) Set(settleOptions, name, value); // --set changes the last stages too
-                settleOptions.GroupedMarginals = grouped;
                 var settleClock = Stopwatch.StartNew();
-                var bare = Unsettled(model.Model);
-                if (grouped)
-                {
-                    var (real, count) = bare.Encoder.ReadRows(train, (int)bare.TrainingRows, settleSeed, () => { });
-                    var (encoder, groupings) = MarginalGroups.Fit(bare.Encoder, real, count, () => { });
-                    Console.WriteLine($"Grouped: {string.Join("; ", groupings)}");
-                    bare = bare.WithEncoder(encoder);
-                }
-                var settled = GanTrainer.Settle(bare, train, settleSeed, settleOptions, () => { }, Console.WriteLine);
+                var settled = SettleAgain(model, arguments, train, settleSeed, grouped, filter: null);
                 Console.WriteLine($"Settled again in {Format.F(settleClock.Elapsed.TotalSeconds, 1)} s.");
                 string label = $"the same generator settled again (calibration, filter) with GroupedMarginals = {grouped.ToString().ToLowerInvariant()}";
                 Console.WriteLine($"Generating from {label} and evaluating ...");
@@ -181,10 +170,18 @@ internal static class QualityBenchmark
             }
         }
 
-        if (arguments.CompareDensityFilter && model.Model.Filter is null)
+        if (arguments.CompareDensityFilter)
         {
             // The filter trains after the GAN, on the model as Fit leaves it: exactly what DensityRatioFilter = true makes.
+            // A model that has one already is settled again without it first (its groups as Fit made them).
             int filterSeed = model.Options.Seed ?? arguments.Seed;
+            var unfiltered = model.Model.Filter is null ? model.Model
+                : SettleAgain(model, arguments, train, filterSeed, model.Options.GroupedMarginals && model.Options.ExactMarginals, filter: false);
+            if (model.Model.Filter is not null)
+            {
+                using var without = new GanTransformer(ml, unfiltered.Copy(), null);
+                results.Add(Measure("the same generator settled again without its density-ratio filter", without, rows));
+            }
             var quantiles = Environment.GetEnvironmentVariable("GAN_FILTER_QUANTILES") is { Length: > 0 } q
                 ? q.Split(',').Select(v => double.Parse(v, CultureInfo.InvariantCulture)).ToArray()
                 : [DensityRatioTraining.ThresholdQuantile];
@@ -194,7 +191,7 @@ internal static class QualityBenchmark
             foreach (double quantile in quantiles)
             {
                 var filterClock = Stopwatch.StartNew();
-                var copy = model.Model.Copy();
+                var copy = unfiltered.Copy();
                 var (filteredModel, result, kept) = DensityRatioTraining.Attach(copy, train, filterSeed, model.Options.ExactMarginals, () => { }, quantile, hidden);
                 Console.WriteLine($"Density-ratio filter trained and calibrated through in {Format.F(filterClock.Elapsed.TotalSeconds, 1)} s ({result.Epochs} epochs): " +
                     $"held-out AUC {Format.F(result.HeldOutAuc, 3)}, " + (kept ? $"keeps {Format.F(100 * filteredModel.Filter!.Acceptance, 1)} % of generated rows." : "not kept (too weak to correct anything)."));
@@ -208,6 +205,16 @@ internal static class QualityBenchmark
                 using var filtered = new GanTransformer(ml, filteredModel, null);
                 results.Add(Measure(label, filtered, rows));
             }
+        }
+
+        if (arguments.CompareBootstrap)
+        {
+            // Each training row repeated a Poisson(1) number of times: a perfect sampler of the training rows, about as
+            // many rows as the generations. What it scores is what sampling noise alone allows on this table and split.
+            const string label = "a bootstrap of the training rows (the ceiling: a sampler of exactly the training distribution)";
+            Console.WriteLine($"Evaluating {label} ...");
+            var bootstrap = ml.Data.Cache(ml.Data.BootstrapSample(train, seed: arguments.Seed));
+            results.Add(QualityRow.From(label, ml.Gan().Evaluate(train, bootstrap, evaluation), bootstrap, data.MissingTokens, bootstrap, realMissing));
         }
 
         if (arguments.CompareArgMax && options.CategorySampling == CategorySampling.Sample)
@@ -307,6 +314,28 @@ internal static class QualityBenchmark
     /// A copy of the model (its own weights) whose numeric columns decode without their marginal maps, and, unless
     /// <paramref name="keepShares"/>, whose heads have no logit biases: what the generator makes on its own.
     /// </summary>
+    /// <summary>
+    /// Fit's last stages (<see cref="GanTrainer.Settle"/>) run again on the generator of <paramref name="model"/>, with or
+    /// without grouped maps (found on the training rows as Fit finds them); <paramref name="filter"/> overrides
+    /// DensityRatioFilter. --set options apply to these stages too.
+    /// </summary>
+    private static GanModel SettleAgain(GanTransformer model, BenchmarkArguments arguments, IDataView train, int seed, bool grouped, bool? filter)
+    {
+        var settleOptions = model.Options.Clone();
+        foreach (var (name, value) in arguments.Settings) Set(settleOptions, name, value);
+        settleOptions.GroupedMarginals = grouped;
+        if (filter is { } f) settleOptions.DensityRatioFilter = f;
+        var bare = Unsettled(model.Model);
+        if (grouped)
+        {
+            var (real, count) = bare.Encoder.ReadRows(train, (int)bare.TrainingRows, seed, () => { });
+            var (encoder, groupings) = MarginalGroups.Fit(bare.Encoder, real, count, () => { });
+            Console.WriteLine($"Grouped: {string.Join("; ", groupings)}");
+            bare = bare.WithEncoder(encoder);
+        }
+        return GanTrainer.Settle(bare, train, seed, settleOptions, () => { }, Console.WriteLine);
+    }
+
     private static GanModel WithoutCalibration(GanModel model, bool keepShares) => Stripped(model, state =>
     {
         state.MarginalGenerated = state.MarginalQuantiles = state.MarginalValues = state.MarginalCumulative = null;
