@@ -48,7 +48,6 @@ internal static class MarginalGroups
         for (int c = 0; c < columns.Length; c++)
         {
             if (columns[c] is not NumericColumn { Marginal: { } map } numeric || fixedByRule.Contains(c)) continue;
-            if (map.IsDiscrete && numeric.ToState().MarginalValues!.Length < 2) continue;
             checkAlive();
             var numbers = real.Numbers(c);
             var present = Enumerable.Range(0, count).Where(r => !double.IsNaN(numbers[r])).ToArray();
