@@ -37,7 +37,7 @@ internal static class MarginalGroups
     /// The encoder with its numeric columns' maps grouped where the training rows (<paramref name="real"/>, the first
     /// <paramref name="count"/> of them, decoded) show a dependency on a categorical column; and the groupings made.
     /// </summary>
-    public static (TabularEncoder Encoder, IReadOnlyList<Grouping> Groupings) Fit(TabularEncoder encoder, DecodedRows real, int count, Action checkAlive)
+    public static (TabularEncoder Encoder, IReadOnlyList<Grouping> Groupings) Fit(TabularEncoder encoder, DecodedRows real, int count, Action checkAlive, double minimumAssociation = MinimumAssociation)
     {
         var columns = encoder.Columns.ToArray();
         var fixedByRule = new HashSet<int>(encoder.Dependencies.SelectMany(d => new[] { d.Determinant, d.Target }));
@@ -72,7 +72,7 @@ internal static class MarginalGroups
                 double association = Association(ranks, present.Select(r => levels[r]).ToArray(), large, levelCount);
                 if (association > best.Association) best = (j, large, association);
             }
-            if (best.Group < 0 || best.Association < MinimumAssociation) continue;
+            if (best.Group < 0 || best.Association < minimumAssociation) continue;
 
             var groupLevels = real.Levels(best.Group);
             var tableOf = best.Levels.Select((l, t) => (l, t)).ToDictionary(p => p.l, p => p.t);
