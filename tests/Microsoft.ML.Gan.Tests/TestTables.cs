@@ -91,6 +91,9 @@ internal static class TestTables
             var t when t == typeof(long) => Getter<long>(cursor, column),
             var t when t == typeof(byte) => Getter<byte>(cursor, column),
             var t when t == typeof(bool) => Getter<bool>(cursor, column),
+            var t when t == typeof(DateTime) => Getter<DateTime>(cursor, column),
+            var t when t == typeof(DateTimeOffset) => Getter<DateTimeOffset>(cursor, column),
+            var t when t == typeof(TimeSpan) => Getter<TimeSpan>(cursor, column),
             var t when t == typeof(ReadOnlyMemory<char>) => Text(cursor, column),
             var t => throw new NotSupportedException(t.Name),
         };
@@ -127,6 +130,12 @@ internal static class TestTables
         public float F32 { get; set; }
         public double F64 { get; set; }
         public bool Flag { get; set; }
+        /// <summary>Whole days from 2020 on, every tenth missing (the default value).</summary>
+        public DateTime Day { get; set; }
+        /// <summary>Instants to the second, all at UTC+02:00.</summary>
+        public DateTimeOffset Stamp { get; set; }
+        /// <summary>Durations in whole minutes, some zero.</summary>
+        public TimeSpan Wait { get; set; }
         public string Word { get; set; } = "";
     }
 
@@ -141,6 +150,9 @@ internal static class TestTables
             U16 = (ushort)random.Next(0, 60000), S32 = random.Next(-1_000_000, 1_000_000), U32 = (uint)random.Next(5, 1000),
             S64 = random.NextInt64(-10_000_000_000, 10_000_000_000), U64 = (ulong)random.NextInt64(0, 1L << 40),
             F32 = (float)random.NextDouble(), F64 = random.NextDouble() * 1e6, Flag = random.Next(2) == 0, Word = words[random.Next(4)],
+            Day = i % 10 == 3 ? default : new DateTime(2020, 1, 1).AddDays(random.Next(0, 900)),
+            Stamp = new DateTimeOffset(2024, 3, 1, 8, 0, 0, TimeSpan.FromHours(2)).AddSeconds(random.Next(0, 5_000_000)),
+            Wait = TimeSpan.FromMinutes(random.Next(6) == 0 ? 0 : random.Next(1, 600)),
         }).ToList();
         var data = ml.Data.LoadFromEnumerable(rows);
         // Keys: "?" is left out of the key's values, so it maps to key 0, ML.NET's missing key.
@@ -157,6 +169,8 @@ internal static class TestTables
         {
             float f => BitConverter.SingleToInt32Bits(f).ToString(),
             double d => BitConverter.DoubleToInt64Bits(d).ToString(),
+            DateTime t => $"{t:o} {t.Kind}",
+            DateTimeOffset t => t.ToString("o"),
             var o => o.ToString(),
         }))).ToList();
     }

@@ -72,6 +72,9 @@ internal static class ColumnKinds
         BooleanKind.Instance,
         TextKind.Instance,
         KeyKind.Instance,
+        DateTimeColumnKind.Instance,
+        DateTimeOffsetKind.Instance,
+        TimeSpanKind.Instance,
     ];
 
     private static readonly Dictionary<string, ColumnKind> s_byName = All.ToDictionary(k => k.Name, StringComparer.Ordinal);
@@ -132,12 +135,22 @@ internal abstract class ColumnFitter
 }
 
 /// <summary>Fits a numeric column: reads doubles, refuses infinities, fits the range and the modes.</summary>
-internal sealed class NumericFitter(NumericKind kind, DataViewSchema.Column column, ColumnFitSettings settings) : ColumnFitter(column)
+/// <remarks>
+/// A kind whose values carry more than a number (a date's time zone) reads them with a fitter of its own that
+/// overrides <see cref="CreateReader"/> and <see cref="Complete"/>.
+/// </remarks>
+internal class NumericFitter(NumericKind kind, DataViewSchema.Column column, ColumnFitSettings settings) : ColumnFitter(column)
 {
     private readonly List<double> _values = [];
     private Func<double>? _read;
 
-    public override void Bind(DataViewRowCursor cursor) => _read = kind.CreateReader(cursor, Column);
+    public override void Bind(DataViewRowCursor cursor) => _read = CreateReader(cursor);
+
+    /// <summary>The reader of the current row's value as a double (NaN when missing).</summary>
+    protected virtual Func<double> CreateReader(DataViewRowCursor cursor) => kind.CreateReader(cursor, Column);
+
+    /// <summary>Adds what the kind learned beside the numbers to the fitted <paramref name="state"/>, or refuses the column.</summary>
+    protected virtual void Complete(ColumnState state) { }
 
     public override void Read(long row)
     {
@@ -160,6 +173,7 @@ internal sealed class NumericFitter(NumericKind kind, DataViewSchema.Column colu
         var state = NumericColumn.Fit(Name, kind.Name, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_values), mixture,
             settings.Granularity ? kind.Stored : null, settings.Marginal);
         if (state.MissingCount == state.RowCount) throw AllMissing(state.RowCount);
+        Complete(state);
         return kind.Restore(state);
     }
 

@@ -217,4 +217,8 @@ internal sealed class ColumnState
     public double[]? MarginalGroupTraining { get; set; }
     /// <summary>Each group's generated quantiles at 101 levels, one after another; null before calibration.</summary>
     public double[]? MarginalGroupGenerated { get; set; }
+    /// <summary>The UTC offset, in minutes, of a DateTimeOffset column's values (format 10; see <see cref="TimeColumn"/>).</summary>
+    public int? TimeOffsetMinutes { get; set; }
+    /// <summary>The <see cref="System.DateTimeKind"/> of a DateTime column's generated values, by name (format 10).</summary>
+    public string? DateTimeKind { get; set; }
 }

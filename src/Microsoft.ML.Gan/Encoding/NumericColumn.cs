@@ -415,11 +415,13 @@ internal abstract class NumericColumn : GanColumn
         {
             int missingDraw = drawOffset + (ModeCount > 0 ? 1 : 0);
             var missing = g.Node("Equal", [OnnxChoose(g, output, offset + 1 + ModeCount, 2, draws, missingDraw, sampling, MissingBiases), g.Scalar(1L)]);
-            var nan = type == OnnxType.Float ? g.Scalar(float.NaN) : g.Scalar(double.NaN);
-            v = g.Node("Where", [missing, nan, v]);
+            v = g.Node("Where", [missing, AddOnnxMissing(g), v]);
         }
         return (v, type);
     }
+
+    /// <summary>The graph's output for a missing value, a scalar of <see cref="GanColumn.OutputType"/>: NaN for floating point.</summary>
+    protected virtual string AddOnnxMissing(OnnxGraph g) => OutputType == OnnxType.Float ? g.Scalar(float.NaN) : g.Scalar(double.NaN);
 
     public override ColumnState ToState()
     {

@@ -13,6 +13,7 @@ namespace Microsoft.ML.Gan.Model;
 internal sealed class ModelDescription
 {
     /// <summary>
+    /// 10: DateTime, DateTimeOffset and TimeSpan columns (<see cref="TimeColumn"/>; <see cref="ColumnState.TimeOffsetMinutes"/>, <see cref="ColumnState.DateTimeKind"/>).
     /// 9: numeric columns' marginal maps may be grouped by a categorical column (<see cref="ColumnState.MarginalGroup"/>).
     /// 8: categorical columns may carry the shares their conditions are drawn with (<see cref="ColumnState.ConditionShares"/>).
     /// 7: a model may hold a density-ratio filter (<see cref="Filter"/>; its weights in the zip's filter.bin, or in the graph).
@@ -21,7 +22,7 @@ internal sealed class ModelDescription
     /// would generate differently, so it refuses these files). 3: every file carries an integrity record (SHA-256 of its bytes). 3 and 2 (release
     /// 0.1.0) are read too; version 1 files are refused clearly.
     /// </summary>
-    public const int CurrentFormat = 9;
+    public const int CurrentFormat = 10;
 
     /// <summary>The first format whose files must carry an integrity record.</summary>
     public const int SealedFormat = 3;

@@ -12,8 +12,8 @@ namespace Microsoft.ML.Gan.Tests.Encoding;
 public sealed class ColumnKindTests
 {
     /// <summary>
-    /// Every kind in one table: <see cref="TestTables.AllKindsTable"/> (numbers of every type, a boolean, text with a
-    /// missing token, a UInt32 key with missing keys) beside keys of the other raw types with missing keys (0) and
+    /// Every kind in one table: <see cref="TestTables.AllKindsTable"/> (numbers of every type, a boolean, dates with
+    /// missing days, times with an offset, durations, text with a missing token, a UInt32 key with missing keys) beside keys of the other raw types with missing keys (0) and
     /// floating-point columns with missing values (NaN).
     /// </summary>
     private static IDataView EveryKind(MLContext ml, out int rows)
@@ -51,7 +51,7 @@ public sealed class ColumnKindTests
             Assert.AreSame(kind, ColumnKinds.Named(kind.Name, column.Name), "a kind is found again by the name model files store");
             Assert.AreEqual(1, ColumnKinds.All.Count(k => k.Handles(column.Type)), $"{column.Name}: one kind per type");
         }
-        Assert.IsNull(ColumnKinds.Find(DateTimeDataViewType.Instance));
+        Assert.IsNull(ColumnKinds.Find(RowIdDataViewType.Instance));
         Assert.IsNull(ColumnKinds.Find(new VectorDataViewType(NumberDataViewType.Single, 3)));
         var e = Assert.ThrowsExactly<InvalidDataException>(() => ColumnKinds.Named("Complex", "z"));
         StringAssert.Contains(e.Message, "Column 'z'");
@@ -91,10 +91,10 @@ public sealed class ColumnKindTests
             {
                 object value = Read(column, decoded.Buffers[c], r);
                 Assert.AreEqual(real[r].GetType(), value.GetType(), $"{column.Name}: the getter serves the column's own type");
-                if (tolerance == 0 || IsNaN(real[r]))
+                if (tolerance == 0 || IsNaN(real[r]) || IsDefaultDate(real[r]))
                     Assert.AreEqual(real[r], value, $"{column.Name} row {r}");
                 else
-                    Assert.AreEqual(Convert.ToDouble(real[r]), Convert.ToDouble(value), tolerance, $"{column.Name} row {r}");
+                    Assert.AreEqual(Number(real[r]), Number(value), tolerance, $"{column.Name} row {r}");
             }
         }
     }
@@ -160,6 +160,18 @@ public sealed class ColumnKindTests
 
     private static bool IsNaN(object value) => value is float f ? float.IsNaN(f) : value is double d && double.IsNaN(d);
 
+    /// <summary>A date's missing value.</summary>
+    private static bool IsDefaultDate(object value) => value is DateTime t ? t == default : value is DateTimeOffset o && o == default;
+
+    /// <summary>A value as the number a column models: dates and durations in microseconds (since the Unix epoch for dates).</summary>
+    private static double Number(object value) => value switch
+    {
+        DateTime t => (t - DateTime.UnixEpoch).Ticks / 10.0,
+        DateTimeOffset t => (t - DateTimeOffset.UnixEpoch).Ticks / 10.0,
+        TimeSpan t => t.Ticks / 10.0,
+        _ => Convert.ToDouble(value),
+    };
+
     /// <summary>Row <paramref name="row"/> of a decoded buffer, through the column's own getter.</summary>
     private static object Read(GanColumn column, Array buffer, int row)
     {
@@ -169,6 +181,7 @@ public sealed class ColumnKindTests
             ValueGetter<float> g => Get(g), ValueGetter<double> g => Get(g), ValueGetter<sbyte> g => Get(g), ValueGetter<byte> g => Get(g),
             ValueGetter<short> g => Get(g), ValueGetter<ushort> g => Get(g), ValueGetter<int> g => Get(g), ValueGetter<uint> g => Get(g),
             ValueGetter<long> g => Get(g), ValueGetter<ulong> g => Get(g), ValueGetter<bool> g => Get(g),
+            ValueGetter<DateTime> g => Get(g), ValueGetter<DateTimeOffset> g => Get(g), ValueGetter<TimeSpan> g => Get(g),
             ValueGetter<ReadOnlyMemory<char>> g => Get(g).ToString(),
             _ => throw new AssertFailedException($"{column.Name}: unexpected getter {getter.GetType()}"),
         };

@@ -1,0 +1,270 @@
+using Microsoft.ML.Data;
+using Microsoft.ML.Gan.Onnx;
+using Microsoft.ML.OnnxRuntime;
+
+namespace Microsoft.ML.Gan.Encoding;
+
+/// <summary>
+/// A date, time or duration column (ML.NET's <see cref="DateTimeDataViewType"/>, <see cref="DateTimeOffsetDataViewType"/>
+/// and <see cref="TimeSpanDataViewType"/>), modelled as a number of whole microseconds: since 1970-01-01T00:00:00 (the
+/// Unix epoch) for a date, and the length of a duration. Everything the numeric family does applies (modes, missing
+/// values, the learned grid, the marginal map, mirroring at the range's ends): a column of whole days has a grid of
+/// 86,400,000,000 µs from its first day, so it generates whole days; a column of hourly readings, whole hours.
+/// </summary>
+/// <remarks>
+/// <para>Values are read and generated to the microsecond (a tick, 100 ns, is finer than the number keeps), exactly
+/// between the years 1685 and 2255 (2^53 µs either side of 1970; further out, to within a few microseconds).</para>
+/// <para>A <see cref="DateTime"/> counts the clock time it shows, whatever its <see cref="DateTime.Kind"/>; generated
+/// values have the training values' kind when they all share one, else Unspecified. A <see cref="DateTimeOffset"/>
+/// counts its instant in UTC; the training values must share one offset, which generated values have too. The
+/// default value of either type (0001-01-01T00:00:00, what ML.NET's text loader makes of an empty field) is their
+/// missing value, and generated rows show missing values that way. A <see cref="TimeSpan"/> has no missing value:
+/// a zero duration is a duration.</para>
+/// <para>The exported graph outputs int64 microseconds (since the Unix epoch, for dates: a DateTimeOffset's in
+/// UTC, a DateTime's as its clock shows; pandas reads them with <c>pd.to_datetime(x, unit="us")</c>, JavaScript with
+/// <c>new Date(Number(x / 1000n))</c>), and <see cref="long.MinValue"/> for a missing value (numpy's and pandas' NaT).</para>
+/// </remarks>
+internal sealed class TimeColumn : NumericColumn
+{
+    private readonly TimeKind _kind;
+
+    public TimeColumn(TimeKind kind, ColumnState state)
+        : base(state)
+    {
+        _kind = kind;
+        if (!kind.HasMissingValue && HasMissing)
+            throw new InvalidDataException($"Column '{Name}': the saved column has missing values, which a {kind.Name} column cannot hold.");
+        if (Minimum < kind.Lowest || Maximum > kind.Highest)
+            throw new InvalidDataException($"Column '{Name}': the saved range [{Minimum}, {Maximum}] µs is outside what a {kind.Name} can hold.");
+        if (state.TimeOffsetMinutes is int minutes && (!kind.HasOffset || Math.Abs(minutes) > TimeKind.LargestOffsetMinutes))
+            throw new InvalidDataException($"Column '{Name}': the saved UTC offset ({minutes} minutes) is not one a {kind.Name} column can have (within ±14 hours, DateTimeOffset only).");
+        if (state.DateTimeKind is { } dateKind && (kind is not DateTimeColumnKind || !Enum.TryParse<DateTimeKind>(dateKind, ignoreCase: false, out _) || int.TryParse(dateKind, out _)))
+            throw new InvalidDataException($"Column '{Name}': the saved date kind '{Common.Text.Printable(dateKind, 20)}' is not Utc, Local or Unspecified on a DateTime column.");
+        Offset = TimeSpan.FromMinutes(state.TimeOffsetMinutes ?? 0);
+        DateTimeKind = state.DateTimeKind is { } k ? Enum.Parse<DateTimeKind>(k) : DateTimeKind.Unspecified;
+    }
+
+    /// <summary>The UTC offset generated DateTimeOffset values have.</summary>
+    public TimeSpan Offset { get; }
+
+    /// <summary>The <see cref="DateTime.Kind"/> generated DateTime values have.</summary>
+    public DateTimeKind DateTimeKind { get; }
+
+    public override ColumnKind Kind => _kind;
+    public override DataViewType Type => _kind.Type;
+    public override bool IsInteger => true;
+    public override OnnxType OutputType => OnnxType.Int64;
+
+    protected override string AddOnnxMissing(OnnxGraph g) => g.Scalar(TimeKind.MissingOutput);
+
+    public override void ReadOnnxOutput(OrtValue output, int rows, Array buffer, int firstRow)
+    {
+        var from = output.GetTensorDataAsSpan<long>();
+        var into = ((double[])buffer).AsSpan(firstRow, rows);
+        for (int i = 0; i < into.Length; i++) into[i] = from[i] == TimeKind.MissingOutput ? double.NaN : from[i];
+    }
+
+    public override Delegate CreateGetter(Array buffer, Func<int> row) => _kind.CreateGetter((double[])buffer, row, this);
+
+    public override ColumnState ToState()
+    {
+        var state = base.ToState();
+        state.TimeOffsetMinutes = _kind.HasOffset ? (int)Offset.TotalMinutes : null;
+        state.DateTimeKind = _kind is DateTimeColumnKind ? DateTimeKind.ToString() : null;
+        return state;
+    }
+}
+
+/// <summary>The kinds of <see cref="TimeColumn"/>: one per ML.NET time type.</summary>
+internal abstract class TimeKind : NumericKind
+{
+    /// <summary>The graph's output for a missing value: numpy's NaT.</summary>
+    public const long MissingOutput = long.MinValue;
+
+    /// <summary>The largest UTC offset a DateTimeOffset may have, in minutes (14 hours).</summary>
+    public const int LargestOffsetMinutes = 14 * 60;
+
+    protected static readonly long EpochTicks = DateTime.UnixEpoch.Ticks;
+
+    /// <summary>The ML.NET type.</summary>
+    public abstract DataViewType Type { get; }
+
+    /// <summary>Whether the type's default value stands for a missing value.</summary>
+    public abstract bool HasMissingValue { get; }
+
+    /// <summary>Whether values carry a UTC offset.</summary>
+    public virtual bool HasOffset => false;
+
+    /// <summary>The least and greatest number of microseconds a value of the type can be.</summary>
+    public abstract double Lowest { get; }
+    public abstract double Highest { get; }
+
+    public override bool Handles(DataViewType type) => type.Equals(Type);
+
+    /// <summary>Whole microseconds: a tick count's tenth, rounded towards zero.</summary>
+    protected static double Microseconds(long ticks) => ticks / TimeSpan.TicksPerMicrosecond;
+
+    /// <summary>A value is kept as whole microseconds.</summary>
+    public override double Stored(double value) => Math.Round(value, MidpointRounding.ToEven);
+
+    public override GanColumn Restore(ColumnState state) => new TimeColumn(this, state);
+
+    /// <summary>The getter of the generated value in the column's type; NaN decodes as the type's default (missing).</summary>
+    public abstract Delegate CreateGetter(double[] numbers, Func<int> row, TimeColumn column);
+}
+
+/// <summary>DateTime columns: the clock time's microseconds since 1970-01-01T00:00:00; the default value is missing.</summary>
+internal sealed class DateTimeColumnKind : TimeKind
+{
+    public static DateTimeColumnKind Instance { get; } = new();
+
+    public override string Name => "DateTime";
+    public override string Description => "DateTime";
+    public override DataViewType Type => DateTimeDataViewType.Instance;
+    public override bool HasMissingValue => true;
+    public override double Lowest => Microseconds(DateTime.MinValue.Ticks - EpochTicks);
+    public override double Highest => Microseconds(DateTime.MaxValue.Ticks - EpochTicks);
+
+    public override Func<double> CreateReader(DataViewRowCursor cursor, DataViewSchema.Column column)
+    {
+        var getter = cursor.GetGetter<DateTime>(column);
+        DateTime value = default;
+        return () =>
+        {
+            getter(ref value);
+            return value == default ? double.NaN : Microseconds(value.Ticks - EpochTicks);
+        };
+    }
+
+    public override ColumnFitter CreateFitter(DataViewSchema.Column column, ColumnFitSettings settings) => new DateTimeFitter(this, column, settings);
+
+    public override Delegate CreateGetter(double[] numbers, Func<int> row, TimeColumn column)
+    {
+        var kind = column.DateTimeKind;
+        return (ValueGetter<DateTime>)((ref DateTime value) =>
+        {
+            double v = numbers[row()];
+            value = double.IsNaN(v) ? default : new DateTime(EpochTicks + (long)v * TimeSpan.TicksPerMicrosecond, kind);
+        });
+    }
+
+    /// <summary>Also learns the values' <see cref="DateTime.Kind"/>: the one they all share, else Unspecified.</summary>
+    private sealed class DateTimeFitter(DateTimeColumnKind kind, DataViewSchema.Column column, ColumnFitSettings settings)
+        : NumericFitter(kind, column, settings)
+    {
+        private DateTimeKind? _shared;
+        private bool _mixed;
+
+        protected override Func<double> CreateReader(DataViewRowCursor cursor)
+        {
+            var getter = cursor.GetGetter<DateTime>(Column);
+            DateTime value = default;
+            return () =>
+            {
+                getter(ref value);
+                if (value == default) return double.NaN;
+                if (_shared is null) _shared = value.Kind;
+                else if (_shared != value.Kind) _mixed = true;
+                return Microseconds(value.Ticks - EpochTicks);
+            };
+        }
+
+        protected override void Complete(ColumnState state) =>
+            state.DateTimeKind = (_mixed ? DateTimeKind.Unspecified : _shared ?? DateTimeKind.Unspecified).ToString();
+    }
+}
+
+/// <summary>DateTimeOffset columns: the instant's microseconds since 1970-01-01T00:00:00Z, all with one UTC offset; the default value is missing.</summary>
+internal sealed class DateTimeOffsetKind : TimeKind
+{
+    public static DateTimeOffsetKind Instance { get; } = new();
+
+    public override string Name => "DateTimeOffset";
+    public override string Description => "DateTimeOffset (one UTC offset per column)";
+    public override DataViewType Type => DateTimeOffsetDataViewType.Instance;
+    public override bool HasMissingValue => true;
+    public override bool HasOffset => true;
+    public override double Lowest => Microseconds(DateTimeOffset.MinValue.UtcTicks - EpochTicks);
+    public override double Highest => Microseconds(DateTimeOffset.MaxValue.UtcTicks - EpochTicks);
+
+    public override Func<double> CreateReader(DataViewRowCursor cursor, DataViewSchema.Column column)
+    {
+        var getter = cursor.GetGetter<DateTimeOffset>(column);
+        DateTimeOffset value = default;
+        return () =>
+        {
+            getter(ref value);
+            return value == default ? double.NaN : Microseconds(value.UtcTicks - EpochTicks);
+        };
+    }
+
+    public override ColumnFitter CreateFitter(DataViewSchema.Column column, ColumnFitSettings settings) => new OffsetFitter(this, column, settings);
+
+    public override Delegate CreateGetter(double[] numbers, Func<int> row, TimeColumn column)
+    {
+        var offset = column.Offset;
+        // The range holds only instants the training values had, in their offset: the local clock stays within DateTime's range.
+        return (ValueGetter<DateTimeOffset>)((ref DateTimeOffset value) =>
+        {
+            double v = numbers[row()];
+            value = double.IsNaN(v) ? default : new DateTimeOffset(EpochTicks + (long)v * TimeSpan.TicksPerMicrosecond + offset.Ticks, offset);
+        });
+    }
+
+    /// <summary>Also learns the values' UTC offset, and refuses a column whose values have more than one.</summary>
+    private sealed class OffsetFitter(DateTimeOffsetKind kind, DataViewSchema.Column column, ColumnFitSettings settings)
+        : NumericFitter(kind, column, settings)
+    {
+        private TimeSpan? _offset;
+        private long _row = -1;
+
+        protected override Func<double> CreateReader(DataViewRowCursor cursor)
+        {
+            var getter = cursor.GetGetter<DateTimeOffset>(Column);
+            DateTimeOffset value = default;
+            return () =>
+            {
+                getter(ref value);
+                _row++;
+                if (value == default) return double.NaN;
+                if (_offset is null) _offset = value.Offset;
+                else if (_offset != value.Offset)
+                    throw new InvalidOperationException(
+                        $"Column '{Name}' holds times with different UTC offsets ({Format(_offset.Value)} and {Format(value.Offset)}, the second at row {_row:N0}). " +
+                        "A column is generated in one offset: convert its values to one (e.g. DateTimeOffset.ToUniversalTime, or to a DateTime of local clock time) before training.");
+                return Microseconds(value.UtcTicks - EpochTicks);
+            };
+        }
+
+        protected override void Complete(ColumnState state) => state.TimeOffsetMinutes = (int)(_offset ?? TimeSpan.Zero).TotalMinutes;
+
+        private static string Format(TimeSpan offset) => (offset < TimeSpan.Zero ? "-" : "+") + offset.ToString(@"hh\:mm", System.Globalization.CultureInfo.InvariantCulture);
+    }
+}
+
+/// <summary>TimeSpan columns: the duration's microseconds; no missing value (zero is a duration).</summary>
+internal sealed class TimeSpanKind : TimeKind
+{
+    public static TimeSpanKind Instance { get; } = new();
+
+    public override string Name => "TimeSpan";
+    public override string Description => "TimeSpan";
+    public override DataViewType Type => TimeSpanDataViewType.Instance;
+    public override bool HasMissingValue => false;
+    public override double Lowest => Microseconds(TimeSpan.MinValue.Ticks);
+    public override double Highest => Microseconds(TimeSpan.MaxValue.Ticks);
+
+    public override Func<double> CreateReader(DataViewRowCursor cursor, DataViewSchema.Column column)
+    {
+        var getter = cursor.GetGetter<TimeSpan>(column);
+        TimeSpan value = default;
+        return () =>
+        {
+            getter(ref value);
+            return Microseconds(value.Ticks);
+        };
+    }
+
+    public override Delegate CreateGetter(double[] numbers, Func<int> row, TimeColumn column) =>
+        (ValueGetter<TimeSpan>)((ref TimeSpan value) => value = TimeSpan.FromTicks((long)numbers[row()] * TimeSpan.TicksPerMicrosecond));
+}
