@@ -40,8 +40,9 @@ internal static class Comparison
         {
             if (realColumns[i].Numbers is not { } a) continue;
             var b = synthColumns[i].Numbers!;
-            output.WriteLine($"  {names[i].PadRight(width)}{"real",-7}{Summary(a)}");
-            output.WriteLine($"  {"".PadRight(width)}{"synth",-7}{Summary(b)}{KolmogorovSmirnov(a, b),8:F3}");
+            var type = realColumns[i].Type;
+            output.WriteLine($"  {names[i].PadRight(width)}{"real",-7}{Summary(a, type)}");
+            output.WriteLine($"  {"".PadRight(width)}{"synth",-7}{Summary(b, type)}{KolmogorovSmirnov(a, b),8:F3}");
         }
 
         foreach (int i in Enumerable.Range(0, names.Length).Where(i => realColumns[i].Categories is not null))
@@ -94,13 +95,16 @@ internal static class Comparison
             : new Column(c.Name, c.Type, numbers[i].ToArray(), null)).ToArray();
     }
 
-    private static string Summary(double[] values)
+    /// <summary>Mean, standard deviation, minimum, maximum and missing share; dates as dates, durations in days, hours or minutes.</summary>
+    private static string Summary(double[] values, DataViewType type)
     {
         var present = values.Where(v => !double.IsNaN(v)).ToArray();
         double missing = values.Length == 0 ? 0 : 1 - (double)present.Length / values.Length;
         if (present.Length == 0) return $"{"",48}{missing,9:P1}";
         double mean = present.Average();
         double std = Math.Sqrt(present.Sum(v => (v - mean) * (v - mean)) / Math.Max(1, present.Length - 1));
+        if (TimeText.IsTime(type))
+            return $"{TimeText.Show(mean, type),17}{TimeText.Show(std, type, spread: true),12}{TimeText.Show(present.Min(), type),17}{TimeText.Show(present.Max(), type),17}{missing,9:P1}";
         return $"{Number(mean),12}{Number(std),12}{Number(present.Min()),12}{Number(present.Max()),12}{missing,9:P1}";
     }
 

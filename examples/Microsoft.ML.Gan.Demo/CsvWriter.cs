@@ -16,7 +16,7 @@ internal static class CsvWriter
     /// so a crash or Ctrl+C never leaves a half-written CSV where a previous good one was.
     /// </summary>
     /// <returns>The number of data rows written.</returns>
-    public static long WriteAtomically(IDataView data, string path)
+    public static long WriteAtomically(IDataView data, string path, IReadOnlyDictionary<string, string>? timeFormats = null)
     {
         string full = Path.GetFullPath(path);
         string folder = Path.GetDirectoryName(full)!;
@@ -29,7 +29,7 @@ internal static class CsvWriter
             using (var writer = new StreamWriter(stream, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false)))
             {
                 writer.NewLine = "\n";
-                foreach (string line in Lines(data))
+                foreach (string line in Lines(data, timeFormats))
                 {
                     writer.WriteLine(line);
                     rows++;
@@ -46,14 +46,17 @@ internal static class CsvWriter
         }
     }
 
-    /// <summary>The header line, then one line per row. Lazy: a caller that stops early stops the cursor.</summary>
-    public static IEnumerable<string> Lines(IDataView data)
+    /// <summary>
+    /// The header line, then one line per row; dates, times and durations in <paramref name="timeFormats"/>' format
+    /// for their column (ISO 8601 otherwise). Lazy: a caller that stops early stops the cursor.
+    /// </summary>
+    public static IEnumerable<string> Lines(IDataView data, IReadOnlyDictionary<string, string>? timeFormats = null)
     {
         var columns = data.Schema.Where(c => !c.IsHidden).ToArray();
         yield return string.Join(',', columns.Select(c => Quote(c.Name)));
 
         using var cursor = data.GetRowCursor(columns);
-        var cells = columns.Select(c => Cells.Format(cursor, c)).ToArray();
+        var cells = columns.Select(c => Cells.Format(cursor, c, timeFormats?.GetValueOrDefault(c.Name))).ToArray();
         var line = new StringBuilder();
         while (cursor.MoveNext())
         {
@@ -82,12 +85,16 @@ internal static class CsvWriter
 /// </summary>
 internal static class Cells
 {
-    /// <summary>Numbers (floating point and integers) are compared by distribution; everything else by category.</summary>
-    public static bool IsNumeric(DataViewType type) => type is NumberDataViewType;
+    /// <summary>Numbers (floating point and integers), dates, times and durations are compared by distribution; everything else by category.</summary>
+    public static bool IsNumeric(DataViewType type) => type is NumberDataViewType || TimeText.IsTime(type);
 
-    /// <summary>The value as a CSV field: shortest round-trip text for numbers, empty when missing.</summary>
-    public static Func<string> Format(DataViewRow row, DataViewSchema.Column column)
+    /// <summary>
+    /// The value as a CSV field: shortest round-trip text for numbers, a date, time or duration in
+    /// <paramref name="timeFormat"/> (ISO 8601 without one), empty when missing.
+    /// </summary>
+    public static Func<string> Format(DataViewRow row, DataViewSchema.Column column, string? timeFormat = null)
     {
+        if (TimeText.IsTime(column.Type)) return Time(row, column, value => TimeText.Write(value, timeFormat));
         if (!IsNumeric(column.Type)) return Category(row, column);
         var invariant = CultureInfo.InvariantCulture;
         if (column.Type.RawType == typeof(float)) return Get<float, string>(row, column, v => float.IsNaN(v) ? "" : v.ToString(invariant));
@@ -113,6 +120,7 @@ internal static class Cells
         var t when t == typeof(long) => Get<long, double>(row, column, v => v),
         var t when t == typeof(ulong) => Get<ulong, double>(row, column, v => v),
         var t when t == typeof(bool) => Get<bool, double>(row, column, v => v ? 1 : 0),
+        _ when TimeText.IsTime(column.Type) => Time(row, column, TimeText.Number),
         _ => throw new NotSupportedException($"Column '{column.Name}' has type {column.Type}, which is not a number."),
     };
 
@@ -129,6 +137,14 @@ internal static class Cells
             default: throw new NotSupportedException($"Column '{column.Name}' has type {column.Type}, which this demo does not read.");
         }
     }
+
+    /// <summary>A date, time or duration, boxed, through <paramref name="convert"/>.</summary>
+    private static Func<TResult> Time<TResult>(DataViewRow row, DataViewSchema.Column column, Func<object, TResult> convert) => column.Type switch
+    {
+        DateTimeDataViewType => Get<DateTime, TResult>(row, column, v => convert(v)),
+        DateTimeOffsetDataViewType => Get<DateTimeOffset, TResult>(row, column, v => convert(v)),
+        _ => Get<TimeSpan, TResult>(row, column, v => convert(v)),
+    };
 
     private static Func<TResult> Get<T, TResult>(DataViewRow row, DataViewSchema.Column column, Func<T, TResult> convert)
     {

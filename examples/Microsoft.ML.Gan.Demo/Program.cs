@@ -16,7 +16,9 @@ const string Usage = """
     Your own table:
       --data PATH          a CSV file with a header row (comma separated, "quoted" fields allowed)
       --columns LIST       the columns to learn, as name:kind pairs, e.g. "age:int,workclass:text,hours:float"
-                           kinds: float, double, int, long, bool, text. Other columns of the file are ignored.
+                           kinds: float, double, int, long, bool, text, date (a date or a date and time),
+                           datetimeoffset (with a UTC offset, one per column), timespan (a duration).
+                           Other columns of the file are ignored.
       --missing TOKENS     text that means "missing" in text columns, e.g. "?" (repeatable or comma separated;
                            an empty field always counts as missing; the built-in table uses "?")
 
@@ -28,7 +30,9 @@ const string Usage = """
       --out DIR            folder for synthetic.csv and gan.zip (default: out)
       --help               this text
 
-    Missing numbers are empty fields, in the input (float/double columns) and in the output.
+    Missing numbers and dates are empty fields, in the input (float/double/date columns) and in the output.
+    Dates are read in ISO 8601 (2023-01-05, 2023-01-05T14:30:00, with a space, seconds, fractions or an offset)
+    or as M/d/yyyy, and written back in the format the column had.
     Exit codes: 0 done, 1 failed while running, 2 bad arguments.
     """;
 
@@ -72,7 +76,7 @@ static int Run(Settings settings)
     bool demo = settings.Data is null;
     var missingTokens = new HashSet<string>(settings.Missing.Count > 0 ? settings.Missing : demo ? [DemoTable.MissingToken] : [], StringComparer.Ordinal) { "" };
 
-    IDataView table = demo ? DemoTable.Create(ml) : CsvTable.Load(ml, settings.Data!, settings.Columns!);
+    var (table, timeFormats) = demo ? (DemoTable.Create(ml), new Dictionary<string, string>()) : CsvTable.Load(ml, settings.Data!, settings.Columns!);
     Console.WriteLine(demo
         ? "Table: built-in demo customers (income depends on segment and age; home ownership on age and income; \"?\" regions; NaN credit scores)"
         : $"Table: {Path.GetFullPath(settings.Data!)}");
@@ -93,12 +97,14 @@ static int Run(Settings settings)
     using var model = ml.Gan().Train(options).Fit(table);
     Console.WriteLine($"Trained on {model.TrainingRowCount:N0} rows in {clock.Elapsed.TotalSeconds:F1} s. What the model learned of each column:");
     int nameWidth = model.Columns.Max(c => c.Name.Length) + 2;
+    int typeWidth = model.Columns.Max(c => $"{c.Type}".Length) + 1;
     foreach (var column in model.Columns)
     {
         string shape = column.IsCategorical
             ? $"{column.Categories.Count} categories, most frequent '{column.Categories[IndexOfMax(column.CategoryFrequencies)]}'"
+            : TimeText.IsTime(column.Type) ? $"range {TimeText.Show(column.Minimum, column.Type)} to {TimeText.Show(column.Maximum, column.Type)}"
             : $"range {column.Minimum:G6} to {column.Maximum:G6}";
-        Console.WriteLine($"  {column.Name.PadRight(nameWidth)}{column.Type,-9}{shape}, missing {column.MissingRate:P1}");
+        Console.WriteLine($"  {column.Name.PadRight(nameWidth)}{$"{column.Type}".PadRight(typeWidth)}{shape}, missing {column.MissingRate:P1}");
     }
     Console.WriteLine(model.Dependencies.Count == 0
         ? "Rules between columns that every generated row keeps: none found."
@@ -113,7 +119,7 @@ static int Run(Settings settings)
     string modelPath = Path.GetFullPath(Path.Combine(settings.Out, "gan.zip"));
     var synthetic = model.Generate(rows, seed: settings.Seed);
     clock.Restart();
-    long written = CsvWriter.WriteAtomically(synthetic, csvPath);
+    long written = CsvWriter.WriteAtomically(synthetic, csvPath, timeFormats);
     Console.WriteLine($"Generated and wrote {written:N0} rows in {clock.Elapsed.TotalSeconds:F1} s.");
     Console.WriteLine();
 
@@ -138,8 +144,8 @@ static int Run(Settings settings)
     model.SaveAsOnnx(onnxPath);
     // Loading the saved model back and generating with the same seed must give the very same rows.
     using var reloaded = ml.Gan().LoadModel(modelPath);
-    var preview = CsvWriter.Lines(reloaded.Generate(rows, seed: settings.Seed)).Take(6).ToList();
-    bool identical = preview.SequenceEqual(CsvWriter.Lines(synthetic).Take(6));
+    var preview = CsvWriter.Lines(reloaded.Generate(rows, seed: settings.Seed), timeFormats).Take(6).ToList();
+    bool identical = preview.SequenceEqual(CsvWriter.Lines(synthetic, timeFormats).Take(6));
     Console.WriteLine($"First synthetic rows, generated again from the saved model ({(identical ? "identical to the CSV" : "DIFFERENT from the CSV")}):");
     foreach (string line in preview) Console.WriteLine($"  {line}");
     Console.WriteLine();
@@ -174,6 +180,7 @@ internal sealed class Settings
     {
         ["float"] = DataKind.Single, ["double"] = DataKind.Double, ["int"] = DataKind.Int32,
         ["long"] = DataKind.Int64, ["bool"] = DataKind.Boolean, ["text"] = DataKind.String,
+        ["date"] = DataKind.DateTime, ["datetime"] = DataKind.DateTime, ["datetimeoffset"] = DataKind.DateTimeOffset, ["timespan"] = DataKind.TimeSpan,
     };
 
     public static Settings Parse(string[] args)
@@ -235,7 +242,11 @@ internal sealed class Settings
 /// <summary>Loads the user's CSV, matching the requested columns to the header by name so their order need not match the file.</summary>
 internal static class CsvTable
 {
-    public static IDataView Load(MLContext ml, string path, IReadOnlyList<(string Name, DataKind Kind)> columns)
+    /// <summary>
+    /// The table, and the format each date, time and duration column is written in (which reads every one of its
+    /// values exactly as the loader read it: a value the loader could not read, or read otherwise, is refused).
+    /// </summary>
+    public static (IDataView Table, Dictionary<string, string> TimeFormats) Load(MLContext ml, string path, IReadOnlyList<(string Name, DataKind Kind)> columns)
     {
         if (!File.Exists(path)) throw new UsageException($"--data: there is no file '{Path.GetFullPath(path)}'.");
         string[] header = ReadHeader(path);
@@ -247,15 +258,56 @@ internal static class CsvTable
                 : throw new UsageException($"--columns: '{c.Name}' is not in the header of {path}. Its columns are: {string.Join(", ", header.Select(h => $"'{h}'"))}.");
         }).ToArray();
 
-        return ml.Data.LoadFromTextFile(path, new TextLoader.Options
+        var table = ml.Data.LoadFromTextFile(path, Options(loaderColumns));
+        var formats = new Dictionary<string, string>();
+        foreach (var column in loaderColumns.Where(c => TimeText.IsTime(c.DataKind)))
         {
-            Columns = loaderColumns,
-            HasHeader = true,
-            Separators = [','],
-            AllowQuoting = true,
-            ReadMultilines = true,
-            MissingRealsAsNaNs = true, // an empty number is missing, not zero
-        });
+            // The same fields as text beside what the loader made of them.
+            var text = ml.Data.LoadFromTextFile(path, Options([new TextLoader.Column(column.Name, DataKind.String, column.Source[0].Min)]));
+            var texts = Read<ReadOnlyMemory<char>>(text, column.Name).Select(t => t.ToString().Trim()).ToList();
+            List<object> loaded;
+            try
+            {
+                loaded = column.DataKind switch
+                {
+                    DataKind.DateTime => Read<DateTime>(table, column.Name).Cast<object>().ToList(),
+                    DataKind.DateTimeOffset => Read<DateTimeOffset>(table, column.Name).Cast<object>().ToList(),
+                    _ => Read<TimeSpan>(table, column.Name).Cast<object>().ToList(),
+                };
+            }
+            catch (Exception e) when (e is FormatException or InvalidOperationException)
+            {
+                // ML.NET's loader refuses a value its culture-invariant parser cannot read (a day-first 13/05/2023).
+                throw new UsageException($"--data: {e.Message.TrimEnd('.')}. A {column.DataKind} column is read in ISO 8601 (2023-01-05, " +
+                    "2023-01-05T14:30:00) or as M/d/yyyy: rewrite the column in one of these, or declare it text.");
+            }
+            formats[column.Name] = TimeText.Detect(column.Name, column.DataKind, texts, loaded);
+        }
+        return (table, formats);
+    }
+
+    private static TextLoader.Options Options(TextLoader.Column[] columns) => new()
+    {
+        Columns = columns,
+        HasHeader = true,
+        Separators = [','],
+        AllowQuoting = true,
+        ReadMultilines = true,
+        MissingRealsAsNaNs = true, // an empty number is missing, not zero
+    };
+
+    private static List<T> Read<T>(IDataView view, string column)
+    {
+        var values = new List<T>();
+        using var cursor = view.GetRowCursor([view.Schema[column]]);
+        var getter = cursor.GetGetter<T>(view.Schema[column]);
+        T value = default!;
+        while (cursor.MoveNext())
+        {
+            getter(ref value);
+            values.Add(value);
+        }
+        return values;
     }
 
     /// <summary>

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Microsoft.ML.Gan.Common;
+using Microsoft.ML.Gan.Encoding;
 
 namespace Microsoft.ML.Gan.Evaluation;
 
@@ -177,8 +178,6 @@ internal static class GiveawayFinder
         /// <summary>Whether a code stands for values (or a category) the real rows never have.</summary>
         public bool IsUnseen(int code) => _unseen(code);
 
-        private static string Number(double v) => v.ToString("G6", CultureInfo.InvariantCulture);
-
         public static Coding For(EvaluationTable real, EvaluationTable synthetic, int column, int bins)
         {
             var info = real.Columns[column];
@@ -193,6 +192,7 @@ internal static class GiveawayFinder
             }
             var r = real.Continuous[column]!;
             var s = synthetic.Continuous[column]!;
+            Func<double, string> format = ((NumericKind)info.Kind).Format;
             var seen = new HashSet<double>();
             long present = 0;
             foreach (double v in r)
@@ -210,7 +210,7 @@ internal static class GiveawayFinder
                 int unseen = values.Length, missing = values.Length + 1;
                 long Code(double v) => double.IsNaN(v) ? missing : index.TryGetValue(v, out int i) ? i : unseen;
                 return new Coding(r.Select(Code).ToArray(), s.Select(Code).ToArray(), values.Length + 2,
-                    code => code < values.Length ? Number(values[code]) : code == unseen ? Unseen : EvaluationColumn.MissingName, code => code == unseen);
+                    code => code < values.Length ? format(values[code]) : code == unseen ? Unseen : EvaluationColumn.MissingName, code => code == unseen);
             }
             // Many values: bins between the real quantiles, then missing; where the real values repeat (whole numbers,
             // a few prices), a value they never have gets a code of its own, so generated 40.49s show.
@@ -221,9 +221,9 @@ internal static class GiveawayFinder
                 code == unseenBin ? Unseen
                 : code == missingBin ? EvaluationColumn.MissingName
                 : edges.Length == 0 ? "all values"
-                : code == 0 ? $"below {Number(edges[0])}"
-                : code == edges.Length ? $"{Number(edges[^1])} and above"
-                : $"{Number(edges[code - 1])} to {Number(edges[code])}";
+                : code == 0 ? $"below {format(edges[0])}"
+                : code == edges.Length ? $"{format(edges[^1])} and above"
+                : $"{format(edges[code - 1])} to {format(edges[code])}";
             long[] Codes(double[] values)
             {
                 var bin = ColumnStatistics.Bin(values, edges);

@@ -11,8 +11,9 @@ namespace Microsoft.ML.Gan.PerformanceTests;
 /// </summary>
 /// <remarks>
 /// Inference, as R's write.csv writes tables: a column whose every known value is a number is numeric (Int32 when
-/// each is whole and none is missing, else Single, missing as NaN); any other column is text, a category. Empty,
-/// "NA", "?" and "NaN" are missing.
+/// each is whole and none is missing, else Single, missing as NaN); one whose every known value is an ISO 8601 date
+/// (2015-04-01, or with a time: 2015-04-01 10:30:00 or 2015-04-01T10:30:00) is a DateTime; any other column is text,
+/// a category. Empty, "NA", "?" and "NaN" are missing.
 /// </remarks>
 internal static class CsvTableData
 {
@@ -56,19 +57,23 @@ internal static class CsvTableData
         return new Table(System.IO.Path.GetFileNameWithoutExtension(full), full, columns, ml.Data.Cache(split.TrainSet), ml.Data.Cache(split.TestSet));
     }
 
-    /// <summary>The kind of a column from its values: Int32, Single or String (see the class remarks).</summary>
+    private static readonly string[] s_dateFormats = ["yyyy-MM-dd", "yyyy-MM-dd HH:mm:ss", "yyyy-MM-ddTHH:mm:ss", "yyyy-MM-dd HH:mm", "yyyy-MM-ddTHH:mm"];
+
+    /// <summary>The kind of a column from its values: Int32, Single, DateTime or String (see the class remarks).</summary>
     internal static DataKind Infer(IEnumerable<string> values)
     {
-        bool numeric = true, whole = true, missing = false, any = false;
+        bool numeric = true, whole = true, missing = false, any = false, date = true;
         foreach (string raw in values)
         {
             string v = raw.Trim();
             if (v.Length == 0 || MissingTokens.Contains(v)) { missing = true; continue; }
             any = true;
-            if (!double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out double d)) { numeric = false; break; }
+            date = date && DateTime.TryParseExact(v, s_dateFormats, CultureInfo.InvariantCulture, DateTimeStyles.None, out _);
+            if (!double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out double d)) { numeric = false; if (!date) break; continue; }
             if (d != Math.Floor(d) || Math.Abs(d) > int.MaxValue) whole = false;
         }
-        if (!numeric || !any) return DataKind.String;
+        if (!any) return DataKind.String;
+        if (!numeric) return date ? DataKind.DateTime : DataKind.String;
         return whole && !missing ? DataKind.Int32 : DataKind.Single;
     }
 

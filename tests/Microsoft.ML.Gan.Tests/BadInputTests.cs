@@ -24,12 +24,6 @@ public sealed class BadInputTests
         public float[] V { get; set; } = new float[3];
     }
 
-    public sealed class WithDate
-    {
-        public float A { get; set; }
-        public DateTime When { get; set; }
-    }
-
     public sealed class Labels
     {
         public float A { get; set; }
@@ -82,12 +76,10 @@ public sealed class BadInputTests
         StringAssert.Contains(e.Message, "Vector");
         Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.Gan().Train(Quick()).GetOutputSchema(ShapeOf(vectors.Schema)));
 
-        var dates = ml.Data.LoadFromEnumerable(Enumerable.Range(0, 10).Select(i => new WithDate { A = i, When = DateTime.UnixEpoch.AddDays(i) }).ToList());
-        var d = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.Gan().Train(Quick()).Fit(dates));
-        StringAssert.Contains(d.Message, "Column 'When'");
-        StringAssert.Contains(d.Message, "DateTime");
+        // The message lists the types that are modelled, dates among them.
+        StringAssert.Contains(e.Message, "DateTime");
         // Leaving the column out is the remedy the message gives, and it works.
-        using var model = ml.Gan().Train(new GanTrainer.Options { Epochs = 1, BatchSize = 10, Columns = ["A"], Seed = 1 }).Fit(dates);
+        using var model = ml.Gan().Train(new GanTrainer.Options { Epochs = 1, BatchSize = 10, Columns = ["A"], Seed = 1 }).Fit(vectors);
         Assert.AreEqual(1, model.TrainingSchema.Count);
     }
 

@@ -27,8 +27,10 @@ internal static class ReportCharts
     /// or, where a few extreme values stretch it (a skewed amount), the real values between their 0.5 % and 99.5 %
     /// quantiles, and the note says how much of each table lies beyond.
     /// </summary>
-    public static ReportChart Histogram(string name, double[] real, double[] synthetic)
+    /// <remarks><paramref name="format"/> writes a value for the axis and the note (a date as a date); six significant digits without one.</remarks>
+    public static ReportChart Histogram(string name, double[] real, double[] synthetic, Func<double, string>? format = null)
     {
+        format ??= v => v.ToString("G6", CultureInfo.InvariantCulture);
         var realValues = real.Where(v => !double.IsNaN(v)).ToArray();
         var syntheticValues = synthetic.Where(v => !double.IsNaN(v)).ToArray();
         var plot = NewPlot(name);
@@ -53,7 +55,7 @@ internal static class ReportCharts
                 static string Beyond(double[] values, double low, double high) =>
                     string.Create(CultureInfo.InvariantCulture, $"{values.Count(v => v < low) / (double)Math.Max(1, values.Length):P1} below, {values.Count(v => v > high) / (double)Math.Max(1, values.Length):P1} above");
                 tails = string.Create(CultureInfo.InvariantCulture,
-                    $"drawn from {low:G6} to {high:G6}, the real 0.5 % to 99.5 % quantiles of a range from {min:G6} to {max:G6}: real {Beyond(realValues, low, high)}, synthetic {Beyond(syntheticValues, low, high)}");
+                    $"drawn from {format(low)} to {format(high)}, the real 0.5 % to 99.5 % quantiles of a range from {format(min)} to {format(max)}: real {Beyond(realValues, low, high)}, synthetic {Beyond(syntheticValues, low, high)}");
                 min = low;
                 max = high;
             }
@@ -73,6 +75,7 @@ internal static class ReportCharts
         }).ToArray());
         syntheticBars.LegendText = "Synthetic";
         plot.Axes.Margins(bottom: 0);
+        plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { LabelFormatter = format };
         plot.ShowLegend(Edge.Right);
         if (tails is not null) note = tails;
         else if (outside == 1) note = "1 synthetic value outside the real range is not drawn";

@@ -33,6 +33,9 @@ internal abstract class NumericKind : ColumnKind
     /// <summary><paramref name="value"/> as a column of this kind holds it (rounded to Single, for one), back as a double.</summary>
     public abstract double Stored(double value);
 
+    /// <summary>A value (as the kind's reader gives it) for people to read: six significant digits; dates as dates.</summary>
+    public virtual string Format(double value) => value.ToString("G6", System.Globalization.CultureInfo.InvariantCulture);
+
     public override ColumnFitter CreateFitter(DataViewSchema.Column column, ColumnFitSettings settings) => new NumericFitter(this, column, settings);
 }
 
@@ -149,6 +152,12 @@ internal class NumericFitter(NumericKind kind, DataViewSchema.Column column, Col
     /// <summary>The reader of the current row's value as a double (NaN when missing).</summary>
     protected virtual Func<double> CreateReader(DataViewRowCursor cursor) => kind.CreateReader(cursor, Column);
 
+    /// <summary>
+    /// The instants a date column's values keep to (see <see cref="MarginalMap.FitTraining"/>), from its present values
+    /// and its state so far (range, grid); null for none, as for every column that is not a date.
+    /// </summary>
+    protected virtual double[]? Calendar(double[] present, ColumnState state) => null;
+
     /// <summary>Adds what the kind learned beside the numbers to the fitted <paramref name="state"/>, or refuses the column.</summary>
     protected virtual void Complete(ColumnState state) { }
 
@@ -171,7 +180,7 @@ internal class NumericFitter(NumericKind kind, DataViewSchema.Column column, Col
             Tolerance = settings.Modes.Tolerance, SampleSize = settings.Modes.SampleSize, Seed = ColumnSeed,
         };
         var state = NumericColumn.Fit(Name, kind.Name, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_values), mixture,
-            settings.Granularity ? kind.Stored : null, settings.Marginal);
+            settings.Granularity ? kind.Stored : null, settings.Marginal, Calendar);
         if (state.MissingCount == state.RowCount) throw AllMissing(state.RowCount);
         Complete(state);
         return kind.Restore(state);

@@ -115,8 +115,13 @@ internal sealed class MarginalMap
     /// <summary>Whether it maps onto the training column's exact distinct values (else onto interpolated quantiles).</summary>
     public bool IsDiscrete => _values is not null;
 
-    /// <summary>The training side of the map from a column's present values, into <paramref name="state"/>.</summary>
-    public static void FitTraining(ColumnState state, double[] present)
+    /// <summary>
+    /// The training side of the map from a column's present values, into <paramref name="state"/>. A column of dates
+    /// that keep to a calendar (<paramref name="calendar"/>: every instant of the pattern in the range, ascending, e.g.
+    /// each month's first day) and have too many distinct values for exact shares maps onto the calendar's instants
+    /// instead (see <see cref="CalendarShares"/>), so that generated dates keep to it too.
+    /// </summary>
+    public static void FitTraining(ColumnState state, double[] present, double[]? calendar = null)
     {
         if (present.Length == 0) return;
         var sorted = (double[])present.Clone();
@@ -136,7 +141,66 @@ internal sealed class MarginalMap
             state.MarginalCumulative = cumulative.Take(distinct.Count - 1).ToArray(); // the last is 1
             return;
         }
+        if (calendar is { Length: >= 2 and <= MaximumSaved } && CalendarShares(sorted, calendar) is { } shares)
+        {
+            state.MarginalValues = calendar;
+            state.MarginalCumulative = shares;
+            return;
+        }
         state.MarginalQuantiles = Quantiles(sorted);
+    }
+
+    /// <summary>
+    /// Cumulative shares (all but the last) of the <paramref name="calendar"/>'s instants, from the training values
+    /// (<paramref name="sorted"/>, each one of the instants; null when one is not): in the calendar's own steps (its
+    /// instants' positions 0, 1, 2, …), each distinct training value's share of the rows spreads evenly from halfway
+    /// to the value before it to halfway to the value after it (from the first value itself, to the last itself), and
+    /// each instant gets what falls within half a step of it. Months that the data all have keep equal shares;
+    /// business days between sparse orders share them evenly, and a weekend, not an instant, gets none.
+    /// </summary>
+    internal static double[]? CalendarShares(double[] sorted, double[] calendar)
+    {
+        var positions = new List<int>();
+        var counts = new List<int>();
+        foreach (double v in sorted)
+        {
+            int at = Array.BinarySearch(calendar, v);
+            if (at < 0) return null;
+            if (positions.Count > 0 && positions[^1] == at) counts[^1]++;
+            else
+            {
+                positions.Add(at);
+                counts.Add(1);
+            }
+        }
+        var mass = new double[calendar.Length];
+        int m = positions.Count;
+        for (int j = 0; j < m; j++)
+        {
+            double share = counts[j] / (double)sorted.Length;
+            double from = j == 0 ? positions[0] : (positions[j - 1] + positions[j]) / 2.0;
+            double to = j == m - 1 ? positions[m - 1] : (positions[j] + positions[j + 1]) / 2.0;
+            if (to == from) { mass[positions[j]] += share; continue; } // a single value: all of it here
+            // Spread evenly over [from, to]; instant k holds [k − ½, k + ½).
+            for (int k = (int)Math.Floor(from + 0.5); k <= (int)Math.Ceiling(to - 0.5) && k < mass.Length; k++)
+            {
+                double overlap = Math.Min(to, k + 0.5) - Math.Max(from, k - 0.5);
+                if (overlap > 0) mass[k] += share * overlap / (to - from);
+            }
+        }
+        var cumulative = new double[calendar.Length - 1];
+        double below = 0;
+        for (int k = 0; k < cumulative.Length; k++)
+        {
+            below += mass[k];
+            cumulative[k] = below;
+        }
+        // Strictly rising below 1, as a saved map must be: every instant between the first value and the last has a share.
+        for (int k = 0; k < cumulative.Length; k++)
+        {
+            if (!(cumulative[k] > (k == 0 ? 0 : cumulative[k - 1])) || cumulative[k] >= 1) return null;
+        }
+        return cumulative;
     }
 
     /// <summary>The generated side, from generated values before the map (NaN missing), into <paramref name="state"/>; false when none is present.</summary>

@@ -184,8 +184,9 @@ internal abstract class NumericColumn : GanColumn
     /// <paramref name="mixture"/> is given, spikes and a Gaussian mixture on the present values; when
     /// <paramref name="stored"/> is given (a value rounded to the column's type), the values' granularity.
     /// </summary>
+    /// <remarks><paramref name="calendar"/> gives a date column's calendar from its present values (see <see cref="MarginalMap.FitTraining"/>).</remarks>
     public static ColumnState Fit(string name, string kind, ReadOnlySpan<double> values, BayesianGaussianMixtureOptions? mixture,
-        Func<double, double>? stored = null, bool marginal = false)
+        Func<double, double>? stored = null, bool marginal = false, Func<double[], ColumnState, double[]?>? calendar = null)
     {
         double min = double.PositiveInfinity, max = double.NegativeInfinity;
         long missing = 0;
@@ -212,7 +213,7 @@ internal abstract class NumericColumn : GanColumn
             {
                 if (!double.IsNaN(v)) present[i++] = v;
             }
-            if (marginal) MarginalMap.FitTraining(state, present);
+            if (marginal) MarginalMap.FitTraining(state, present, calendar?.Invoke(present, state));
             if (mixture is not null) FitModes(state, present, mixture);
         }
         return state;

@@ -104,6 +104,18 @@ internal abstract class TimeKind : NumericKind
     /// <summary>Whole microseconds: a tick count's tenth, rounded towards zero.</summary>
     protected static double Microseconds(long ticks) => ticks / TimeSpan.TicksPerMicrosecond;
 
+    /// <summary>A date as ISO 8601 (the day, then the time when there is one; in UTC for an instant), a duration as d.hh:mm:ss.</summary>
+    public override string Format(double value)
+    {
+        if (double.IsNaN(value)) return "";
+        long ticks = (long)Math.Round(Math.Clamp(value, Lowest, Highest)) * TimeSpan.TicksPerMicrosecond;
+        var invariant = System.Globalization.CultureInfo.InvariantCulture;
+        if (this is TimeSpanKind) return TimeSpan.FromTicks(ticks).ToString("c", invariant);
+        var t = new DateTime(EpochTicks + ticks);
+        string text = t.TimeOfDay == TimeSpan.Zero ? t.ToString("yyyy-MM-dd", invariant) : t.ToString("yyyy-MM-dd HH:mm:ss.FFFFFFF", invariant);
+        return HasOffset ? text + "Z" : text;
+    }
+
     /// <summary>A value is kept as whole microseconds.</summary>
     public override double Stored(double value) => Math.Round(value, MidpointRounding.ToEven);
 
@@ -111,6 +123,98 @@ internal abstract class TimeKind : NumericKind
 
     /// <summary>The getter of the generated value in the column's type; NaN decodes as the type's default (missing).</summary>
     public abstract Delegate CreateGetter(double[] numbers, Func<int> row, TimeColumn column);
+
+    /// <summary>The fewest present dates from which a calendar is learned.</summary>
+    public const int MinimumCalendarValues = 20;
+
+    /// <summary>The most instants a calendar may hold (a saved map's limit).</summary>
+    private const int MaximumCalendar = 100_000;
+
+    /// <summary>
+    /// The calendar a date column keeps to, as the instants (microseconds since the epoch, ascending, from the first
+    /// value to the last) that the pattern allows; null when the values keep to none of these, or are too few to tell
+    /// (<see cref="MinimumCalendarValues"/>). The patterns, on the clock of the column's
+    /// <paramref name="offset"/>, all at one time of day:
+    /// <list type="bullet">
+    /// <item>one day of the month (1 to 28), or each month's last day, in steps of whole months (monthly, quarterly,
+    /// yearly figures: the step is the largest that every value keeps from the first);</item>
+    /// <item>only some days of the week (business days; one weekday in steps of weeks), when the values span at
+    /// least four weeks and number at least five per day of the week, so that a missing weekday is no accident.</item>
+    /// </list>
+    /// Dates on a calendar are generated on it: a month's 16th never follows months of firsts, nor a Saturday
+    /// business days (see <see cref="MarginalMap.FitTraining"/>).
+    /// </summary>
+    public static double[]? Calendar(double[] present, TimeSpan offset)
+    {
+        if (present.Length < MinimumCalendarValues) return null;
+        long offsetTicks = offset.Ticks;
+        var clock = new DateTime[present.Length];
+        for (int i = 0; i < present.Length; i++)
+        {
+            long ticks = EpochTicks + (long)present[i] * TimeSpan.TicksPerMicrosecond + offsetTicks;
+            if (ticks < DateTime.MinValue.Ticks || ticks > DateTime.MaxValue.Ticks) return null;
+            clock[i] = new DateTime(ticks);
+        }
+        var time = clock[0].TimeOfDay;
+        if (clock.Any(t => t.TimeOfDay != time)) return null;
+        DateTime first = clock.Min(), last = clock.Max();
+        if (first == last) return null;
+        double Instant(DateTime t) => (t.Ticks - offsetTicks - EpochTicks) / TimeSpan.TicksPerMicrosecond;
+
+        static int MonthIndex(DateTime t) => t.Year * 12 + t.Month - 1;
+        bool monthEnds = clock.All(t => t.Day == DateTime.DaysInMonth(t.Year, t.Month));
+        int day = clock[0].Day;
+        if (monthEnds || (day <= 28 && clock.All(t => t.Day == day)))
+        {
+            int from = MonthIndex(first), step = 0;
+            foreach (var t in clock) step = Gcd(step, MonthIndex(t) - from);
+            int count = (MonthIndex(last) - from) / step + 1;
+            if (count > MaximumCalendar) return null;
+            var months = new double[count];
+            for (int k = 0; k < count; k++)
+            {
+                int index = from + k * step, year = index / 12, month = index % 12 + 1;
+                months[k] = Instant(new DateTime(year, month, monthEnds ? DateTime.DaysInMonth(year, month) : day) + time);
+            }
+            return months;
+        }
+
+        var weekdays = clock.Select(t => t.DayOfWeek).ToHashSet();
+        long firstDay = first.Ticks / TimeSpan.TicksPerDay;
+        long span = last.Ticks / TimeSpan.TicksPerDay - firstDay;
+        if (weekdays.Count == 7 || span < 28 || present.Length < 5 * 7) return null;
+        long dayStep = 0;
+        foreach (var t in clock) dayStep = Gcd(dayStep, t.Ticks / TimeSpan.TicksPerDay - firstDay);
+        if (span / dayStep + 1 > MaximumCalendar * 2) return null;
+        var days = new List<double>();
+        for (long d = 0; d <= span; d += dayStep)
+        {
+            var t = first.AddDays(d);
+            if (weekdays.Contains(t.DayOfWeek)) days.Add(Instant(t));
+            if (days.Count > MaximumCalendar) return null;
+        }
+        return [.. days];
+    }
+
+    /// <summary>The calendar when each of its instants lies on the column's grid (which the training values set), else null.</summary>
+    public static double[]? OnGrid(double[]? calendar, ColumnState state)
+    {
+        if (calendar is null || state.GranularityUnits is not long units) return calendar;
+        var grid = new NumericGranularity(units, state.GranularityDecimals ?? 0, state.Minimum, state.Maximum, state.Name);
+        return calendar.All(v => grid.Round(v) == v) ? calendar : null;
+    }
+
+    private static int Gcd(int a, int b)
+    {
+        while (b != 0) (a, b) = (b, a % b);
+        return a;
+    }
+
+    private static long Gcd(long a, long b)
+    {
+        while (b != 0) (a, b) = (b, a % b);
+        return a;
+    }
 }
 
 /// <summary>DateTime columns: the clock time's microseconds since 1970-01-01T00:00:00; the default value is missing.</summary>
@@ -171,6 +275,8 @@ internal sealed class DateTimeColumnKind : TimeKind
 
         protected override void Complete(ColumnState state) =>
             state.DateTimeKind = (_mixed ? DateTimeKind.Unspecified : _shared ?? DateTimeKind.Unspecified).ToString();
+
+        protected override double[]? Calendar(double[] present, ColumnState state) => OnGrid(TimeKind.Calendar(present, TimeSpan.Zero), state);
     }
 }
 
@@ -237,6 +343,8 @@ internal sealed class DateTimeOffsetKind : TimeKind
         }
 
         protected override void Complete(ColumnState state) => state.TimeOffsetMinutes = (int)(_offset ?? TimeSpan.Zero).TotalMinutes;
+
+        protected override double[]? Calendar(double[] present, ColumnState state) => OnGrid(TimeKind.Calendar(present, _offset ?? TimeSpan.Zero), state);
 
         private static string Format(TimeSpan offset) => (offset < TimeSpan.Zero ? "-" : "+") + offset.ToString(@"hh\:mm", System.Globalization.CultureInfo.InvariantCulture);
     }

@@ -4,6 +4,7 @@
 #   SLID.csv        carData::SLID (7,425 Ontarians of 1994: wages, education, age, sex, language)
 #   Arrests.csv     carData::Arrests (5,226 Toronto arrests for marijuana possession: released or not)
 #   txhousing.csv   ggplot2::txhousing (8,602 monthly Texas housing sales by city)
+#   economics.csv   ggplot2::economics (574 months of US economic series, 1967-2015, with an ISO date column)
 # Usage: export-r-tables.sh [folder]   (default: ../tables beside the repository root)
 # Needs Rscript with the carData and ggplot2 packages; on Debian or Ubuntu, run as root, it installs them
 # (r-base-core, r-cran-cardata, r-cran-ggplot2). Missing values are written as empty fields; no row names.
@@ -37,4 +38,5 @@ write(datasets::airquality, "airquality")
 write(carData::SLID, "SLID")
 write(carData::Arrests, "Arrests")
 write(ggplot2::txhousing, "txhousing")
+write(ggplot2::economics, "economics")
 RSCRIPT

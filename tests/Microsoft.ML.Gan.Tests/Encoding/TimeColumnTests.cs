@@ -154,6 +154,97 @@ public sealed class TimeColumnTests
         Assert.AreEqual(0.05, shapes["Ordered"].RealMissingRate, 1e-9, "a default date is a missing one");
     }
 
+    private static double Micro(DateTime t) => (t.Ticks - DateTime.UnixEpoch.Ticks) / 10.0;
+
+    private static DateTime Date(double microseconds) => new(DateTime.UnixEpoch.Ticks + (long)microseconds * 10);
+
+    [TestMethod]
+    public void MonthlyQuarterlyMonthEndAndBusinessDayCalendarsAreLearned()
+    {
+        // Months' firsts at 09:00, one month in five left out: every month from the first to the last is on the calendar.
+        var firsts = Enumerable.Range(0, 60).Where(k => k % 5 != 2).Select(k => Micro(new DateTime(2019, 3, 1, 9, 0, 0).AddMonths(k))).ToArray();
+        var monthly = TimeKind.Calendar(firsts, TimeSpan.Zero)!;
+        Assert.AreEqual(60, monthly.Length);
+        Assert.IsTrue(monthly.Select(Date).All(t => t.Day == 1 && t.Hour == 9));
+        Assert.AreEqual(new DateTime(2024, 2, 1, 9, 0, 0), Date(monthly[^1]));
+
+        // Quarter ends: the last day of every third month.
+        var quarters = Enumerable.Range(0, 30).Select(k => Micro(new DateTime(2000, 3, 31).AddMonths(3 * k) is var t ? new DateTime(t.Year, t.Month, DateTime.DaysInMonth(t.Year, t.Month)) : default)).ToArray();
+        var quarterly = TimeKind.Calendar(quarters, TimeSpan.Zero)!;
+        CollectionAssert.AreEqual(quarters, quarterly, "every quarter end, nothing between");
+
+        // Business days over three months: no weekend on the calendar, every weekday on it.
+        var random = new Random(4);
+        var business = Enumerable.Range(0, 200).Select(_ => new DateTime(2024, 1, 1).AddDays(random.Next(0, 90)))
+            .Where(t => t.DayOfWeek is not DayOfWeek.Saturday and not DayOfWeek.Sunday).Select(Micro).ToArray();
+        var weekdays = TimeKind.Calendar(business, TimeSpan.Zero)!;
+        Assert.IsTrue(weekdays.Select(Date).All(t => t.DayOfWeek is not DayOfWeek.Saturday and not DayOfWeek.Sunday));
+        Assert.AreEqual(business.Max(), weekdays[^1]);
+        Assert.IsGreaterThan(60, weekdays.Length);
+
+        // On the column's own clock: the 28th at 23:30 at UTC-05:00 is the 29th in UTC, but the 1st of March after February.
+        var late = Enumerable.Range(0, 24).Select(k => Micro(new DateTime(2022, 1, 28, 23, 30, 0).AddMonths(k) + TimeSpan.FromHours(5))).ToArray();
+        var local = TimeKind.Calendar(late, TimeSpan.FromHours(-5))!;
+        CollectionAssert.AreEqual(late, local, "every month's 28th at 23:30 on the column's clock");
+        Assert.IsNull(TimeKind.Calendar(late, TimeSpan.Zero), "in UTC the days of the month differ");
+
+        // No calendar: every day of the week; two times of day; too few values; business days over two weeks only.
+        Assert.IsNull(TimeKind.Calendar(Enumerable.Range(0, 100).Select(k => Micro(new DateTime(2024, 1, 1).AddDays(k))).ToArray(), TimeSpan.Zero));
+        Assert.IsNull(TimeKind.Calendar(firsts.Select((v, i) => i == 3 ? v + 3_600e6 : v).ToArray(), TimeSpan.Zero));
+        Assert.IsNull(TimeKind.Calendar(firsts[..10], TimeSpan.Zero));
+        Assert.IsNull(TimeKind.Calendar(business.Where(v => Date(v) < new DateTime(2024, 1, 13)).ToArray(), TimeSpan.Zero));
+    }
+
+    [TestMethod]
+    public void CalendarSharesSpreadEachValueOverTheInstantsAroundIt()
+    {
+        double[] calendar = [0, 10, 20, 30, 40, 50];
+        // Every instant once: equal shares.
+        var all = MarginalMap.CalendarShares([0, 10, 20, 30, 40, 50], calendar)!;
+        Assert.AreEqual(5, all.Length);
+        for (int k = 0; k < all.Length; k++) Assert.AreEqual((k + 1) / 6.0, all[k], 1e-12, $"equal shares: instant {k}");
+        // Values at positions 0 and 4 (each half the rows): 0's half spreads over [0, 2], 4's over [2, 4]: positions 1 to 3
+        // get a quarter of a half each, the ends the rest; position 5, beyond the last value, gets nothing but rounding.
+        var gaps = MarginalMap.CalendarShares([0, 0, 40, 40], calendar);
+        Assert.IsNull(gaps, "an instant after the last value has no share, which a saved map cannot hold");
+        var inside = MarginalMap.CalendarShares([0, 0, 40, 40], calendar[..5])!;
+        double[] mass = [0.125, 0.25, 0.25, 0.25];
+        for (int k = 0; k < inside.Length; k++) Assert.AreEqual(mass.Take(k + 1).Sum(), inside[k], 1e-12, $"instant {k}");
+        Assert.IsNull(MarginalMap.CalendarShares([0, 15], calendar), "a value off the calendar");
+    }
+
+    [TestMethod]
+    public void MonthlyDatesAreGeneratedOnTheirCalendar()
+    {
+        // 300 month firsts (as economic series are dated), a number that grows with them.
+        var months = Enumerable.Range(0, 300).Select(k => new { Month = new DateTime(1990, 1, 1).AddMonths(k), Level = (float)(100 + k + 5 * Math.Sin(k)) }).ToArray();
+        using var model = s_ml.Gan().Train(new GanTrainer.Options
+        {
+            Epochs = 20, BatchSize = 100, NoiseDimension = 8, GeneratorLayers = [32], DiscriminatorLayers = [32], Seed = 1,
+        }).Fit(s_ml.Data.LoadFromEnumerable(months));
+        var generated = TestTables.Column(model.Generate(2000, seed: 2), "Month").Cast<DateTime>().ToArray();
+        Assert.IsTrue(generated.All(t => t.Day == 1 && t.TimeOfDay == TimeSpan.Zero), $"first days only: {generated.First(t => t.Day != 1 || t.TimeOfDay != TimeSpan.Zero):o}");
+        Assert.IsGreaterThan(200, generated.Distinct().Count(), "spread over the months");
+    }
+
+    [TestMethod]
+    public void WhatGivesAwayDatesAndDurationsIsWrittenAsDatesAndDurations()
+    {
+        // Synthetic orders half a year late and handled twice as long: the giveaways name dates and durations.
+        var late = Orders(600, seed: 8).Select(o => new Order
+        {
+            Ordered = o.Ordered == default ? default : o.Ordered.AddDays(180), Paid = o.Paid.AddDays(180), Handling = o.Handling * 2,
+            Amount = o.Amount, Channel = o.Channel,
+        }).ToArray();
+        var metrics = s_ml.Gan().Evaluate(s_ml.Data.LoadFromEnumerable(s_orders), s_ml.Data.LoadFromEnumerable(late));
+        var giveaways = metrics.Giveaways.Columns.ToDictionary(g => g.Column);
+        IEnumerable<string> Values(string column) => giveaways[column].OverGenerated.Concat(giveaways[column].UnderGenerated).Select(v => v.Value).Where(v => v != "(missing)");
+        Assert.IsTrue(Values("Ordered").Any() && Values("Ordered").All(v => System.Text.RegularExpressions.Regex.IsMatch(v, @"^(below |)\d{4}-\d\d-\d\d( to \d{4}-\d\d-\d\d| and above|)$")),
+            "days: " + string.Join("; ", Values("Ordered")));
+        Assert.IsTrue(Values("Paid").Any() && Values("Paid").All(v => v.Contains('Z') && !v.Contains("E+")), "instants in UTC: " + string.Join("; ", Values("Paid")));
+        Assert.IsTrue(Values("Handling").Any() && Values("Handling").All(v => v.Contains(':')), "durations: " + string.Join("; ", Values("Handling")));
+    }
+
     [TestMethod]
     public void AColumnWithTwoUtcOffsetsIsRefusedNamingItAndTheRow()
     {
