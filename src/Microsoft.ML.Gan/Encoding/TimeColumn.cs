@@ -116,6 +116,18 @@ internal abstract class TimeKind : NumericKind
         return HasOffset ? text + "Z" : text;
     }
 
+    /// <summary>A reader of the current row's <typeparamref name="T"/> value through <paramref name="number"/>, which may also look at the value.</summary>
+    protected static Func<double> Reader<T>(DataViewRowCursor cursor, DataViewSchema.Column column, Func<T, double> number)
+    {
+        var getter = cursor.GetGetter<T>(column);
+        T value = default!;
+        return () =>
+        {
+            getter(ref value);
+            return number(value);
+        };
+    }
+
     /// <summary>A value is kept as whole microseconds.</summary>
     public override double Stored(double value) => Math.Round(value, MidpointRounding.ToEven);
 
@@ -229,16 +241,10 @@ internal sealed class DateTimeColumnKind : TimeKind
     public override double Lowest => Microseconds(DateTime.MinValue.Ticks - EpochTicks);
     public override double Highest => Microseconds(DateTime.MaxValue.Ticks - EpochTicks);
 
-    public override Func<double> CreateReader(DataViewRowCursor cursor, DataViewSchema.Column column)
-    {
-        var getter = cursor.GetGetter<DateTime>(column);
-        DateTime value = default;
-        return () =>
-        {
-            getter(ref value);
-            return value == default ? double.NaN : Microseconds(value.Ticks - EpochTicks);
-        };
-    }
+    /// <summary>The microseconds of a DateTime's clock time since the epoch; NaN for the default value.</summary>
+    private static double Number(DateTime value) => value == default ? double.NaN : Microseconds(value.Ticks - EpochTicks);
+
+    public override Func<double> CreateReader(DataViewRowCursor cursor, DataViewSchema.Column column) => Reader<DateTime>(cursor, column, Number);
 
     public override ColumnFitter CreateFitter(DataViewSchema.Column column, ColumnFitSettings settings) => new DateTimeFitter(this, column, settings);
 
@@ -259,19 +265,13 @@ internal sealed class DateTimeColumnKind : TimeKind
         private DateTimeKind? _shared;
         private bool _mixed;
 
-        protected override Func<double> CreateReader(DataViewRowCursor cursor)
+        protected override Func<double> CreateReader(DataViewRowCursor cursor) => Reader<DateTime>(cursor, Column, value =>
         {
-            var getter = cursor.GetGetter<DateTime>(Column);
-            DateTime value = default;
-            return () =>
-            {
-                getter(ref value);
-                if (value == default) return double.NaN;
-                if (_shared is null) _shared = value.Kind;
-                else if (_shared != value.Kind) _mixed = true;
-                return Microseconds(value.Ticks - EpochTicks);
-            };
-        }
+            if (value == default) return double.NaN;
+            if (_shared is null) _shared = value.Kind;
+            else if (_shared != value.Kind) _mixed = true;
+            return Number(value);
+        });
 
         protected override void Complete(ColumnState state) =>
             state.DateTimeKind = (_mixed ? DateTimeKind.Unspecified : _shared ?? DateTimeKind.Unspecified).ToString();
@@ -293,16 +293,10 @@ internal sealed class DateTimeOffsetKind : TimeKind
     public override double Lowest => Microseconds(DateTimeOffset.MinValue.UtcTicks - EpochTicks);
     public override double Highest => Microseconds(DateTimeOffset.MaxValue.UtcTicks - EpochTicks);
 
-    public override Func<double> CreateReader(DataViewRowCursor cursor, DataViewSchema.Column column)
-    {
-        var getter = cursor.GetGetter<DateTimeOffset>(column);
-        DateTimeOffset value = default;
-        return () =>
-        {
-            getter(ref value);
-            return value == default ? double.NaN : Microseconds(value.UtcTicks - EpochTicks);
-        };
-    }
+    /// <summary>The microseconds of a DateTimeOffset's instant since the epoch; NaN for the default value.</summary>
+    private static double Number(DateTimeOffset value) => value == default ? double.NaN : Microseconds(value.UtcTicks - EpochTicks);
+
+    public override Func<double> CreateReader(DataViewRowCursor cursor, DataViewSchema.Column column) => Reader<DateTimeOffset>(cursor, column, Number);
 
     public override ColumnFitter CreateFitter(DataViewSchema.Column column, ColumnFitSettings settings) => new OffsetFitter(this, column, settings);
 
@@ -324,23 +318,17 @@ internal sealed class DateTimeOffsetKind : TimeKind
         private TimeSpan? _offset;
         private long _row = -1;
 
-        protected override Func<double> CreateReader(DataViewRowCursor cursor)
+        protected override Func<double> CreateReader(DataViewRowCursor cursor) => Reader<DateTimeOffset>(cursor, Column, value =>
         {
-            var getter = cursor.GetGetter<DateTimeOffset>(Column);
-            DateTimeOffset value = default;
-            return () =>
-            {
-                getter(ref value);
-                _row++;
-                if (value == default) return double.NaN;
-                if (_offset is null) _offset = value.Offset;
-                else if (_offset != value.Offset)
-                    throw new InvalidOperationException(
-                        $"Column '{Name}' holds times with different UTC offsets ({Format(_offset.Value)} and {Format(value.Offset)}, the second at row {_row:N0}). " +
-                        "A column is generated in one offset: convert its values to one (e.g. DateTimeOffset.ToUniversalTime, or to a DateTime of local clock time) before training.");
-                return Microseconds(value.UtcTicks - EpochTicks);
-            };
-        }
+            _row++;
+            if (value == default) return double.NaN;
+            if (_offset is null) _offset = value.Offset;
+            else if (_offset != value.Offset)
+                throw new InvalidOperationException(
+                    $"Column '{Name}' holds times with different UTC offsets ({Format(_offset.Value)} and {Format(value.Offset)}, the second at row {_row:N0}). " +
+                    "A column is generated in one offset: convert its values to one (e.g. DateTimeOffset.ToUniversalTime, or to a DateTime of local clock time) before training.");
+            return Number(value);
+        });
 
         protected override void Complete(ColumnState state) => state.TimeOffsetMinutes = (int)(_offset ?? TimeSpan.Zero).TotalMinutes;
 
@@ -362,16 +350,8 @@ internal sealed class TimeSpanKind : TimeKind
     public override double Lowest => Microseconds(TimeSpan.MinValue.Ticks);
     public override double Highest => Microseconds(TimeSpan.MaxValue.Ticks);
 
-    public override Func<double> CreateReader(DataViewRowCursor cursor, DataViewSchema.Column column)
-    {
-        var getter = cursor.GetGetter<TimeSpan>(column);
-        TimeSpan value = default;
-        return () =>
-        {
-            getter(ref value);
-            return Microseconds(value.Ticks);
-        };
-    }
+    public override Func<double> CreateReader(DataViewRowCursor cursor, DataViewSchema.Column column) =>
+        Reader<TimeSpan>(cursor, column, value => Microseconds(value.Ticks));
 
     public override Delegate CreateGetter(double[] numbers, Func<int> row, TimeColumn column) =>
         (ValueGetter<TimeSpan>)((ref TimeSpan value) => value = TimeSpan.FromTicks((long)numbers[row()] * TimeSpan.TicksPerMicrosecond));
