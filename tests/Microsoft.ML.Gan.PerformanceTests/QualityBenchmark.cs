@@ -194,7 +194,9 @@ internal static class QualityBenchmark
                 var copy = unfiltered.Copy();
                 var (filteredModel, result, kept) = DensityRatioTraining.Attach(copy, train, filterSeed, model.Options.ExactMarginals, () => { }, quantile, hidden);
                 Console.WriteLine($"Density-ratio filter trained and calibrated through in {Format.F(filterClock.Elapsed.TotalSeconds, 1)} s ({result.Epochs} epochs): " +
-                    $"held-out AUC {Format.F(result.HeldOutAuc, 3)}, " + (kept ? $"keeps {Format.F(100 * filteredModel.Filter!.Acceptance, 1)} % of generated rows." : "not kept (too weak to correct anything)."));
+                    $"held-out AUC {Format.F(result.HeldOutAuc, 3)}, column shapes {Format.F(result.ShapesWith, 3)} with it and {Format.F(result.ShapesWithout, 3)} without, " +
+                    (kept ? $"keeps {Format.F(100 * filteredModel.Filter!.Acceptance, 1)} % of generated rows."
+                        : result.HeldOutAuc < DensityRatioTraining.MinimumAuc ? "not kept (too weak to correct anything)." : "not kept (the rows it keeps fit the columns worse)."));
                 if (Environment.GetEnvironmentVariable("GAN_FILTER_SAVE") is { Length: > 0 } savePath)
                 {
                     using var toSave = new GanTransformer(ml, filteredModel.Copy(), null);

@@ -2,6 +2,8 @@ using System.Text.Json.Nodes;
 using Microsoft.ML.Data;
 using Microsoft.ML.Gan.Encoding;
 using Microsoft.ML.Gan.Model;
+using Microsoft.ML.Gan.Networks;
+using Microsoft.ML.Gan.Training;
 using Microsoft.ML.Gan.Tests.Hostile;
 
 namespace Microsoft.ML.Gan.Tests.Model;
@@ -290,5 +292,47 @@ public sealed class DensityRatioFilterTests
         File.WriteAllBytes(onnx, lying);
         var graphError = Assert.ThrowsExactly<InvalidDataException>(() => s_ml.Gan().LoadOnnx(onnx).Dispose());
         StringAssert.Contains(graphError.Message, GeneratorSignature.KeepName);
+    }
+
+    [TestMethod]
+    public void AFilterWhoseKeptRowsFitTheColumnsWorseIsNotKept()
+    {
+        // A planted filter that keeps only rows below X's training median: the rows it keeps have half X's range, which
+        // no one would want. A filter that keeps every row alike changes nothing, and is kept.
+        var ml = new MLContext(1);
+        var random = new Random(2);
+        var data = ml.Data.LoadFromEnumerable(Enumerable.Range(0, 600).Select(_ => new PlantedRow { X = (float)(random.NextDouble() * 10), C = random.Next(3) == 0 ? "a" : "b" }).ToList());
+        using var trained = ml.Gan().Train(new GanTrainer.Options
+        {
+            Epochs = 10, BatchSize = 100, NoiseDimension = 4, GeneratorLayers = [16], DiscriminatorLayers = [16], Seed = 3, DensityRatioFilter = false,
+        }).Fit(data);
+        var model = trained.Model;
+        var (real, count) = model.Encoder.ReadRows(data, 600, 1, () => { });
+        var features = RowFeatures.Fit(model.Encoder.Columns, real, count);
+        int x = model.Encoder.Columns.ToList().FindIndex(c => c.Name == "X");
+        Assert.AreEqual(0, x, "X's ramps come first");
+        int ramps = features.Knots[x]!.Length - 1;
+        DensityRatioFilter Planted(float upperWeight)
+        {
+            // Logit = upperWeight × (the ramps of X's upper half of bins): 0 below the median, very negative above it.
+            var weights = new float[features.Width];
+            for (int b = ramps / 2; b < ramps; b++) weights[b] = upperWeight;
+            return new DensityRatioFilter(features, [new FoldedLayer(weights, [0f], features.Width, 1, Relu: false, AppendInput: false)], threshold: 0f, acceptance: 0.5);
+        }
+
+        var (keep, with, without) = DensityRatioTraining.Compare(model, model.WithFilter(Planted(-50f)), real, count, seed: 4, () => { });
+        Assert.IsFalse(keep, $"shapes {with:F3} with the planted filter, {without:F3} without");
+        Assert.IsLessThan(without - 0.1, with, "half of X's range kept: its KS near 0.5 lowers the mean of two columns' shapes by about a quarter");
+        Assert.IsGreaterThan(0.85, without, "the unfiltered model fits its two columns");
+
+        var (keepNeutral, withNeutral, withoutNeutral) = DensityRatioTraining.Compare(model, model.WithFilter(Planted(0f)), real, count, seed: 4, () => { });
+        Assert.IsTrue(keepNeutral);
+        Assert.AreEqual(withoutNeutral, withNeutral, 1e-12, "a filter that keeps every row alike measures the same rows the same");
+    }
+
+    public sealed class PlantedRow
+    {
+        public float X { get; set; }
+        public string C { get; set; } = "";
     }
 }
