@@ -7,13 +7,18 @@ namespace Microsoft.ML.Gan;
 /// <param name="Type">The ML.NET type generated rows have in this column (the training column's type).</param>
 /// <param name="IsCategorical">True for text, key and boolean columns (a softmax head); false for numbers.</param>
 /// <param name="MissingRate">Share of training rows with a missing value (NaN, a missing token, key 0).</param>
-/// <param name="Minimum">Smallest value seen in training (numbers only; NaN for categories). Generated values stay at or above it.</param>
-/// <param name="Maximum">Largest value seen in training (numbers only; NaN for categories). Generated values stay at or below it.</param>
+/// <param name="Minimum">
+/// Smallest value seen in training (numbers only; NaN for categories). Generated values stay at or above it. Dates and
+/// times as whole microseconds since 1970-01-01T00:00:00 (a DateTime's clock time, a DateTimeOffset's instant in UTC),
+/// durations as microseconds: <c>DateTime.UnixEpoch.AddTicks((long)Minimum * 10)</c>.
+/// </param>
+/// <param name="Maximum">Largest value seen in training (numbers only; NaN for categories; dates as for <paramref name="Minimum"/>). Generated values stay at or below it.</param>
 /// <param name="Categories">The categories seen in training, in the model's order; generated rows use only these.</param>
 /// <param name="CategoryFrequencies">Each category's share of the training rows, in the order of <paramref name="Categories"/>.</param>
 /// <param name="Step">
 /// The spacing of generated values (numbers only), learned from the training values: 1 for whole numbers, 0.01 for
-/// two decimals, 5 for steps of five. NaN where any value of the range may be generated, and for categories.
+/// two decimals, 5 for steps of five; for dates, times and durations in microseconds (86,400,000,000 for whole days).
+/// NaN where any value of the range may be generated, and for categories.
 /// </param>
 public sealed record GanColumnInfo(
     string Name,

@@ -18,7 +18,7 @@ internal static class OnnxMetadata
     {
         yield return new(ManifestKey, description.ToJson());
         yield return new("microsoft.ml.gan.library_version", description.LibraryVersion ?? "unknown");
-        yield return new("microsoft.ml.gan.columns", string.Join(", ", description.Columns!.Select(c => $"{c.Name}: {c.Kind}")));
+        yield return new("microsoft.ml.gan.columns", string.Join(", ", description.Columns!.Select(Describe)));
         yield return new("microsoft.ml.gan.noise", string.Create(CultureInfo.InvariantCulture,
             $"input '{signature.Noise.Name}': float [batch, {signature.Noise.Width}], {signature.NoisePrior} prior"));
         if (signature.Layout is { } layout)
@@ -33,5 +33,21 @@ internal static class OnnxMetadata
         yield return new("microsoft.ml.gan.category_sampling", signature.Sampling == CategorySampling.Sample
             ? $"Sample: input '{GeneratorSignature.DrawsName}' takes one uniform draw in [0, 1) per categorical choice and row"
             : "ArgMax: the highest-scoring category");
+    }
+
+    /// <summary>A column and its kind; a date, time or duration also says how its int64 output counts (see <see cref="TimeColumn"/>).</summary>
+    private static string Describe(ColumnState c)
+    {
+        string missing = FormattableString.Invariant($"{TimeKind.MissingOutput} (NaT) when missing");
+        if (c.Kind == DateTimeColumnKind.Instance.Name)
+            return $"{c.Name}: {c.Kind} (int64 microseconds since 1970-01-01T00:00:00 of its clock time, {c.DateTimeKind ?? "Unspecified"}; {missing})";
+        if (c.Kind == DateTimeOffsetKind.Instance.Name)
+        {
+            var offset = TimeSpan.FromMinutes(c.TimeOffsetMinutes ?? 0);
+            string sign = offset < TimeSpan.Zero ? "-" : "+";
+            return $"{c.Name}: {c.Kind} (int64 microseconds since 1970-01-01T00:00:00Z, the instant in UTC; values at UTC{sign}{offset.ToString(@"hh\:mm", CultureInfo.InvariantCulture)}; {missing})";
+        }
+        if (c.Kind == TimeSpanKind.Instance.Name) return $"{c.Name}: {c.Kind} (int64 microseconds)";
+        return $"{c.Name}: {c.Kind}";
     }
 }

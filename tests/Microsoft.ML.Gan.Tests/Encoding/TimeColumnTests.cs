@@ -115,6 +115,11 @@ public sealed class TimeColumnTests
             var types = session.OutputMetadata.ToDictionary(o => o.Key, o => o.Value.ElementDataType);
             foreach (var name in new[] { "Ordered", "Paid", "Handling" })
                 Assert.AreEqual(Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Int64, types[name], name);
+            // The plain-words metadata tells a reader without .NET how to read them.
+            string columns = session.ModelMetadata.CustomMetadataMap["microsoft.ml.gan.columns"];
+            StringAssert.Contains(columns, "Ordered: DateTime (int64 microseconds since 1970-01-01T00:00:00 of its clock time, Utc; -9223372036854775808 (NaT) when missing)");
+            StringAssert.Contains(columns, "values at UTC-05:00");
+            StringAssert.Contains(columns, "Handling: TimeSpan (int64 microseconds)");
 
             int rows = 400, nz = s_model.NoiseDimension;
             var signature = s_model.Model.Signature;
