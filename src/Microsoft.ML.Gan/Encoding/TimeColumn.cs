@@ -61,7 +61,10 @@ internal sealed class TimeColumn : NumericColumn
     {
         var from = output.GetTensorDataAsSpan<long>();
         var into = ((double[])buffer).AsSpan(firstRow, rows);
-        for (int i = 0; i < into.Length; i++) into[i] = from[i] == TimeKind.MissingOutput ? double.NaN : from[i];
+        // Saturating, as number columns' casts are: a graph from elsewhere cannot make a getter throw with a value no
+        // DateTime holds. This library's graphs clamp to the training range already.
+        for (int i = 0; i < into.Length; i++)
+            into[i] = from[i] == TimeKind.MissingOutput ? double.NaN : Math.Clamp(from[i], _kind.Lowest, _kind.Highest);
     }
 
     public override Delegate CreateGetter(Array buffer, Func<int> row) => _kind.CreateGetter((double[])buffer, row, this);
@@ -86,6 +89,9 @@ internal abstract class TimeKind : NumericKind
 
     protected static readonly long EpochTicks = DateTime.UnixEpoch.Ticks;
 
+    /// <summary>A millisecond, in ticks: how far inside its type's range a value must lie.</summary>
+    protected const long Margin = TimeSpan.TicksPerMillisecond;
+
     /// <summary>The ML.NET type.</summary>
     public abstract DataViewType Type { get; }
 
@@ -95,7 +101,11 @@ internal abstract class TimeKind : NumericKind
     /// <summary>Whether values carry a UTC offset.</summary>
     public virtual bool HasOffset => false;
 
-    /// <summary>The least and greatest number of microseconds a value of the type can be.</summary>
+    /// <summary>
+    /// The least and greatest number of microseconds a column of the kind may hold: a millisecond inside the type's own
+    /// range (and 14 hours more with an offset), so that a double's rounding of so large a number (32 µs near year 9999),
+    /// and any UTC offset, still make a value of the type.
+    /// </summary>
     public abstract double Lowest { get; }
     public abstract double Highest { get; }
 
@@ -132,6 +142,25 @@ internal abstract class TimeKind : NumericKind
     public override double Stored(double value) => Math.Round(value, MidpointRounding.ToEven);
 
     public override GanColumn Restore(ColumnState state) => new TimeColumn(this, state);
+
+    public override ColumnFitter CreateFitter(DataViewSchema.Column column, ColumnFitSettings settings) => new TimeFitter(this, column, settings);
+
+    /// <summary>
+    /// Fits a time column: refuses values at the very ends of the type's range (9999-12-31T23:59:59.9999999 and the like,
+    /// sentinels for "never" more often than dates) with a message that says so; kinds that learn more derive from it.
+    /// </summary>
+    protected class TimeFitter(TimeKind kind, DataViewSchema.Column column, ColumnFitSettings settings) : NumericFitter(kind, column, settings)
+    {
+        protected override void Complete(ColumnState state)
+        {
+            if (state.Minimum >= kind.Lowest && state.Maximum <= kind.Highest) return;
+            string value = state.Minimum < kind.Lowest ? "its smallest value" : "its largest value";
+            throw new InvalidOperationException(
+                $"Column '{Name}': {value} lies within a millisecond (with an offset, 14 hours) of the end of what a {kind.Name} can hold, " +
+                "which is more often a stand-in for \"never\" or \"unknown\" than a real value. Replace such values with the default value " +
+                "(a missing date) or a real one before training.");
+        }
+    }
 
     /// <summary>The getter of the generated value in the column's type; NaN decodes as the type's default (missing).</summary>
     public abstract Delegate CreateGetter(double[] numbers, Func<int> row, TimeColumn column);
@@ -238,8 +267,8 @@ internal sealed class DateTimeColumnKind : TimeKind
     public override string Description => "DateTime";
     public override DataViewType Type => DateTimeDataViewType.Instance;
     public override bool HasMissingValue => true;
-    public override double Lowest => Microseconds(DateTime.MinValue.Ticks - EpochTicks);
-    public override double Highest => Microseconds(DateTime.MaxValue.Ticks - EpochTicks);
+    public override double Lowest => Microseconds(DateTime.MinValue.Ticks + Margin - EpochTicks);
+    public override double Highest => Microseconds(DateTime.MaxValue.Ticks - Margin - EpochTicks);
 
     /// <summary>The microseconds of a DateTime's clock time since the epoch; NaN for the default value.</summary>
     private static double Number(DateTime value) => value == default ? double.NaN : Microseconds(value.Ticks - EpochTicks);
@@ -260,7 +289,7 @@ internal sealed class DateTimeColumnKind : TimeKind
 
     /// <summary>Also learns the values' <see cref="DateTime.Kind"/>: the one they all share, else Unspecified.</summary>
     private sealed class DateTimeFitter(DateTimeColumnKind kind, DataViewSchema.Column column, ColumnFitSettings settings)
-        : NumericFitter(kind, column, settings)
+        : TimeFitter(kind, column, settings)
     {
         private DateTimeKind? _shared;
         private bool _mixed;
@@ -273,8 +302,11 @@ internal sealed class DateTimeColumnKind : TimeKind
             return Number(value);
         });
 
-        protected override void Complete(ColumnState state) =>
+        protected override void Complete(ColumnState state)
+        {
+            base.Complete(state);
             state.DateTimeKind = (_mixed ? DateTimeKind.Unspecified : _shared ?? DateTimeKind.Unspecified).ToString();
+        }
 
         protected override double[]? Calendar(double[] present, ColumnState state) => OnGrid(TimeKind.Calendar(present, TimeSpan.Zero), state);
     }
@@ -290,8 +322,8 @@ internal sealed class DateTimeOffsetKind : TimeKind
     public override DataViewType Type => DateTimeOffsetDataViewType.Instance;
     public override bool HasMissingValue => true;
     public override bool HasOffset => true;
-    public override double Lowest => Microseconds(DateTimeOffset.MinValue.UtcTicks - EpochTicks);
-    public override double Highest => Microseconds(DateTimeOffset.MaxValue.UtcTicks - EpochTicks);
+    public override double Lowest => Microseconds(DateTimeOffset.MinValue.UtcTicks + Margin + LargestOffsetMinutes * TimeSpan.TicksPerMinute - EpochTicks);
+    public override double Highest => Microseconds(DateTimeOffset.MaxValue.UtcTicks - Margin - LargestOffsetMinutes * TimeSpan.TicksPerMinute - EpochTicks);
 
     /// <summary>The microseconds of a DateTimeOffset's instant since the epoch; NaN for the default value.</summary>
     private static double Number(DateTimeOffset value) => value == default ? double.NaN : Microseconds(value.UtcTicks - EpochTicks);
@@ -313,7 +345,7 @@ internal sealed class DateTimeOffsetKind : TimeKind
 
     /// <summary>Also learns the values' UTC offset, and refuses a column whose values have more than one.</summary>
     private sealed class OffsetFitter(DateTimeOffsetKind kind, DataViewSchema.Column column, ColumnFitSettings settings)
-        : NumericFitter(kind, column, settings)
+        : TimeFitter(kind, column, settings)
     {
         private TimeSpan? _offset;
         private long _row = -1;
@@ -330,7 +362,11 @@ internal sealed class DateTimeOffsetKind : TimeKind
             return Number(value);
         });
 
-        protected override void Complete(ColumnState state) => state.TimeOffsetMinutes = (int)(_offset ?? TimeSpan.Zero).TotalMinutes;
+        protected override void Complete(ColumnState state)
+        {
+            base.Complete(state);
+            state.TimeOffsetMinutes = (int)(_offset ?? TimeSpan.Zero).TotalMinutes;
+        }
 
         protected override double[]? Calendar(double[] present, ColumnState state) => OnGrid(TimeKind.Calendar(present, _offset ?? TimeSpan.Zero), state);
 
@@ -347,8 +383,8 @@ internal sealed class TimeSpanKind : TimeKind
     public override string Description => "TimeSpan";
     public override DataViewType Type => TimeSpanDataViewType.Instance;
     public override bool HasMissingValue => false;
-    public override double Lowest => Microseconds(TimeSpan.MinValue.Ticks);
-    public override double Highest => Microseconds(TimeSpan.MaxValue.Ticks);
+    public override double Lowest => Microseconds(TimeSpan.MinValue.Ticks + Margin);
+    public override double Highest => Microseconds(TimeSpan.MaxValue.Ticks - Margin);
 
     public override Func<double> CreateReader(DataViewRowCursor cursor, DataViewSchema.Column column) =>
         Reader<TimeSpan>(cursor, column, value => Microseconds(value.Ticks));

@@ -264,6 +264,25 @@ public sealed class TimeColumnTests
     }
 
     [TestMethod]
+    public void TheLargestDateTimeIsRefusedAsASentinelButTheLastDayOfYear9999IsADate()
+    {
+        Order[] WithEnd(DateTime end)
+        {
+            var orders = Orders(40, seed: 6);
+            orders[9].Ordered = end;
+            return orders;
+        }
+        var quick = new GanTrainer.Options { Epochs = 1, BatchSize = 20, NoiseDimension = 4, GeneratorLayers = [8], DiscriminatorLayers = [8], Seed = 1, DensityRatioFilter = false };
+        var e = Assert.ThrowsExactly<InvalidOperationException>(() => s_ml.Gan().Train(quick).Fit(s_ml.Data.LoadFromEnumerable(WithEnd(DateTime.MaxValue))));
+        StringAssert.Contains(e.Message, "Column 'Ordered'");
+        StringAssert.Contains(e.Message, "largest value");
+        StringAssert.Contains(e.Message, "never");
+        using var model = s_ml.Gan().Train(quick).Fit(s_ml.Data.LoadFromEnumerable(WithEnd(new DateTime(9999, 12, 31))));
+        var generated = TestTables.Column(model.Generate(200, seed: 1), "Ordered").Cast<DateTime>().ToArray();
+        Assert.IsTrue(generated.All(t => t == default || (t >= s_first && t <= new DateTime(9999, 12, 31))), "generated within the range, up to its last day");
+    }
+
+    [TestMethod]
     public void SavedTimeColumnsThatNoValueCouldHaveAreRefused()
     {
         var states = s_model.Model.Encoder.Columns.Where(c => c is TimeColumn).ToDictionary(c => c.Name, c => c.ToState());
