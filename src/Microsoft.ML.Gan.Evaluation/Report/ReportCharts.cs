@@ -27,10 +27,23 @@ internal static class ReportCharts
     /// or, where a few extreme values stretch it (a skewed amount), the real values between their 0.5 % and 99.5 %
     /// quantiles, and the note says how much of each table lies beyond.
     /// </summary>
-    /// <remarks><paramref name="format"/> writes a value for the axis and the note (a date as a date); six significant digits without one.</remarks>
-    public static ReportChart Histogram(string name, double[] real, double[] synthetic, Func<double, string>? format = null)
+    /// <remarks>
+    /// <paramref name="format"/> writes a value for the note (a date as a date), and for the axis unless
+    /// <paramref name="dates"/>; six significant digits without one. With <paramref name="dates"/> the values are
+    /// microseconds since 1970-01-01 and the axis is a calendar's (ticks on days, months or years).
+    /// </remarks>
+    public static ReportChart Histogram(string name, double[] real, double[] synthetic, Func<double, string>? format = null, bool dates = false)
     {
         format ??= v => v.ToString("G6", CultureInfo.InvariantCulture);
+        if (dates)
+        {
+            // OLE automation dates (days since 1899-12-30), the scale ScottPlot's date axis reads.
+            const double EpochDay = 25569, MicrosecondsPerDay = 86_400_000_000;
+            real = real.Select(v => v / MicrosecondsPerDay + EpochDay).ToArray();
+            synthetic = synthetic.Select(v => v / MicrosecondsPerDay + EpochDay).ToArray();
+            var inner = format;
+            format = v => inner((v - EpochDay) * MicrosecondsPerDay);
+        }
         var realValues = real.Where(v => !double.IsNaN(v)).ToArray();
         var syntheticValues = synthetic.Where(v => !double.IsNaN(v)).ToArray();
         var plot = NewPlot(name);
@@ -75,7 +88,9 @@ internal static class ReportCharts
         }).ToArray());
         syntheticBars.LegendText = "Synthetic";
         plot.Axes.Margins(bottom: 0);
-        plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { LabelFormatter = format };
+        if (dates && plot.Axes.DateTimeTicksBottom().TickGenerator is ScottPlot.TickGenerators.DateTimeAutomatic calendar)
+            calendar.LabelFormatter = t => t.ToString(t.TimeOfDay == TimeSpan.Zero ? "yyyy-MM-dd" : "yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture);
+        else plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { LabelFormatter = format };
         plot.ShowLegend(Edge.Right);
         if (tails is not null) note = tails;
         else if (outside == 1) note = "1 synthetic value outside the real range is not drawn";

@@ -72,7 +72,8 @@ public static class SyntheticDataReport
         {
             var comparison = metrics.Columns[c];
             ReportChart chart = columns[c].IsContinuous
-                ? ReportCharts.Histogram(columns[c].Name, realTable.Continuous[c]!, syntheticTable.Continuous[c]!, ((NumericKind)columns[c].Kind).Format)
+                ? ReportCharts.Histogram(columns[c].Name, realTable.Continuous[c]!, syntheticTable.Continuous[c]!, ((NumericKind)columns[c].Kind).Format,
+                    dates: columns[c].Kind is DateTimeColumnKind or DateTimeOffsetKind)
                 : ReportCharts.CategoryBars(columns[c], realTable.Codes[c]!, syntheticTable.Codes[c]!);
             string caption = string.Create(ci,
                 $"<b>{E(comparison.Name)}</b> ({E(comparison.Type)}): shape score {comparison.ShapeScore:F3}; missing {comparison.RealMissingRate:P1} real, {comparison.SyntheticMissingRate:P1} synthetic");
