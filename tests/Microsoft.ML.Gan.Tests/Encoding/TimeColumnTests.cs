@@ -251,6 +251,33 @@ public sealed class TimeColumnTests
     }
 
     [TestMethod]
+    public void TheReportWritesDatesAsDates()
+    {
+        var late = Orders(600, seed: 8).Select(o => new Order
+        {
+            Ordered = o.Ordered == default ? default : o.Ordered.AddDays(180), Paid = o.Paid.AddDays(180), Handling = o.Handling * 2,
+            Amount = o.Amount, Channel = o.Channel,
+        }).ToArray();
+        var real = s_ml.Data.LoadFromEnumerable(s_orders);
+        var synthetic = s_ml.Data.LoadFromEnumerable(late);
+        var metrics = s_ml.Gan().Evaluate(real, synthetic);
+        string folder = Directory.CreateTempSubdirectory("gan-time-report-").FullName;
+        try
+        {
+            string path = Path.Combine(folder, "report.html");
+            SyntheticDataReport.Write(path, real, synthetic, metrics);
+            // The text around the embedded charts: no date written as a number of microseconds.
+            string text = System.Text.RegularExpressions.Regex.Replace(File.ReadAllText(path), "data:image/png;base64,[A-Za-z0-9+/=]+", "");
+            Assert.IsFalse(System.Text.RegularExpressions.Regex.IsMatch(text, @"\d\.\d+E\+1[45]"), "no date as 1.7E+15");
+            StringAssert.Matches(text, new System.Text.RegularExpressions.Regex(@"20\d\d-\d\d-\d\d"));
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [TestMethod]
     public void AColumnWithTwoUtcOffsetsIsRefusedNamingItAndTheRow()
     {
         var orders = Orders(50, seed: 1);
