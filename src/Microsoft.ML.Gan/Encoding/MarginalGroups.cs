@@ -48,6 +48,9 @@ internal static class MarginalGroups
         for (int c = 0; c < columns.Length; c++)
         {
             if (columns[c] is not NumericColumn { Marginal: { } map } numeric || fixedByRule.Contains(c)) continue;
+            // A calendar of dates can hold up to 100,000 instants: a table of shares for each of 100 categories would be
+            // too large a model. Exact values are grouped only as many as an ordinary exact map holds.
+            if (map.IsDiscrete && map.ValueCount > MarginalMap.MaximumDiscreteValues) continue;
             checkAlive();
             var numbers = real.Numbers(c);
             var present = Enumerable.Range(0, count).Where(r => !double.IsNaN(numbers[r])).ToArray();

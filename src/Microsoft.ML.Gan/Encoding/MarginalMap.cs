@@ -115,6 +115,9 @@ internal sealed class MarginalMap
     /// <summary>Whether it maps onto the training column's exact distinct values (else onto interpolated quantiles).</summary>
     public bool IsDiscrete => _values is not null;
 
+    /// <summary>The values it maps onto exactly (distinct training values, or a date column's calendar); 0 when it interpolates.</summary>
+    public int ValueCount => _values?.Length ?? 0;
+
     /// <summary>
     /// The training side of the map from a column's present values, into <paramref name="state"/>. A column of dates
     /// that keep to a calendar (<paramref name="calendar"/>: every instant of the pattern in the range, ascending, e.g.

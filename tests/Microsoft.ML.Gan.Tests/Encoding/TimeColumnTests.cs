@@ -218,6 +218,35 @@ public sealed class TimeColumnTests
         Assert.IsNull(MarginalMap.CalendarShares([0, 15], calendar), "a value off the calendar");
     }
 
+    public sealed class Shipment
+    {
+        public DateTime Day { get; set; }
+        public float Weight { get; set; }
+        public string Era { get; set; } = "";
+    }
+
+    [TestMethod]
+    public void ACalendarOfMoreThanAThousandDaysIsNotGroupedButANumberBesideItIs()
+    {
+        // 10,000 shipments on business days over six years (about 1,560 days on the calendar, each 6 times or so), in two eras
+        // that explain both the day and the weight: the weight is grouped by era, the calendar is not (its tables would
+        // be 1,560 shares a category).
+        var random = new Random(3);
+        var shipments = Enumerable.Range(0, 10_000).Select(_ =>
+        {
+            DateTime day;
+            do day = new DateTime(2015, 1, 1).AddDays(random.Next(0, 6 * 365)); while (day.DayOfWeek is DayOfWeek.Saturday or DayOfWeek.Sunday);
+            string era = day.Year < 2018 ? "early" : "late";
+            return new Shipment { Day = day, Era = era, Weight = (float)Math.Round((era == "early" ? 10 : 30) + 5 * random.NextDouble(), 1) };
+        }).ToArray();
+        var settings = new ColumnFitSettings(new HashSet<string> { "" }, 1000, Seed: 1, Granularity: true, Marginal: true, Groups: true);
+        var (encoder, _, _) = TabularEncoder.Fit(s_ml.Data.LoadFromEnumerable(shipments), ["Day", "Weight", "Era"], settings, () => { });
+        var day = (NumericColumn)encoder.Columns[0];
+        Assert.IsTrue(day.Marginal is { IsDiscrete: true, ValueCount: > 1000 }, $"a calendar of business days: {day.Marginal?.ValueCount} instants");
+        Assert.AreEqual(-1, encoder.GroupOf(0), "the calendar is not grouped");
+        Assert.AreEqual(2, encoder.GroupOf(1), "the weight is grouped by era");
+    }
+
     [TestMethod]
     public void MonthlyDatesAreGeneratedOnTheirCalendar()
     {
