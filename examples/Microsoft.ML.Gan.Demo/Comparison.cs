@@ -104,7 +104,7 @@ internal static class Comparison
         double mean = present.Average();
         double std = Math.Sqrt(present.Sum(v => (v - mean) * (v - mean)) / Math.Max(1, present.Length - 1));
         if (TimeText.IsTime(type))
-            return $"{TimeText.Show(mean, type),17}{TimeText.Show(std, type, spread: true),12}{TimeText.Show(present.Min(), type),17}{TimeText.Show(present.Max(), type),17}{missing,9:P1}";
+            return $"{TimeText.Show(mean, type),18}{TimeText.Show(std, type, spread: true),12}{TimeText.Show(present.Min(), type),18}{TimeText.Show(present.Max(), type),18}{missing,9:P1}";
         return $"{Number(mean),12}{Number(std),12}{Number(present.Min()),12}{Number(present.Max()),12}{missing,9:P1}";
     }
 

@@ -93,8 +93,9 @@ internal static class TimeText
     };
 
     /// <summary>
-    /// A number from <see cref="Number"/> as a reader would say it: a date (with the time when it has one), or a
-    /// duration in the largest whole unit; <paramref name="spread"/> for a standard deviation (a duration either way).
+    /// A number from <see cref="Number"/> as a reader would say it: a date (with the time when it has one; an instant
+    /// in UTC, marked Z), or a duration in the largest whole unit; <paramref name="spread"/> for a standard deviation (a
+    /// duration either way).
     /// </summary>
     public static string Show(double microseconds, DataViewType type, bool spread = false)
     {
@@ -106,6 +107,7 @@ internal static class TimeText
             return days >= 1 ? $"{d.TotalDays.ToString("F1", Invariant)} d" : Math.Abs(d.TotalHours) >= 1 ? $"{d.TotalHours.ToString("F1", Invariant)} h" : $"{d.TotalMinutes.ToString("F1", Invariant)} min";
         }
         var t = new DateTime(DateTime.UnixEpoch.Ticks + (long)Math.Round(microseconds) * 10);
-        return t.TimeOfDay == TimeSpan.Zero ? t.ToString("yyyy-MM-dd", Invariant) : t.ToString("yyyy-MM-dd HH:mm", Invariant);
+        string text = t.TimeOfDay == TimeSpan.Zero ? t.ToString("yyyy-MM-dd", Invariant) : t.ToString("yyyy-MM-dd HH:mm", Invariant);
+        return type is DateTimeOffsetDataViewType ? text + "Z" : text; // an instant, shown in UTC
     }
 }
