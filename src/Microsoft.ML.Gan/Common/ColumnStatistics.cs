@@ -5,38 +5,53 @@ internal static class ColumnStatistics
 {
     /// <summary>
     /// Two-sample Kolmogorov-Smirnov statistic of the non-missing (non-NaN) values: the largest gap between the two
-    /// empirical CDFs. Both empty: 0; one empty: 1.
+    /// empirical CDFs. Both empty: 0; one empty: 1. With <paramref name="bWeights"/> (one per value of
+    /// <paramref name="b"/>), <paramref name="b"/>'s CDF counts each value with its weight, and a value of weight 0 is
+    /// left out as a missing one is.
     /// </summary>
-    public static double KolmogorovSmirnov(ReadOnlySpan<double> a, ReadOnlySpan<double> b)
+    public static double KolmogorovSmirnov(ReadOnlySpan<double> a, ReadOnlySpan<double> b, ReadOnlySpan<double> bWeights = default)
     {
         var x = Present(a);
-        var y = Present(b);
+        var (y, w) = Weighed(b, bWeights);
         if (x.Length == 0 && y.Length == 0) return 0;
         if (x.Length == 0 || y.Length == 0) return 1;
         Array.Sort(x);
-        Array.Sort(y);
+        Array.Sort(y, w);
+        double total = 0;
+        foreach (double weight in w) total += weight;
         int i = 0, j = 0;
-        double d = 0;
+        double d = 0, below = 0;
         while (i < x.Length && j < y.Length)
         {
             double v = Math.Min(x[i], y[j]);
             while (i < x.Length && x[i] <= v) i++;
-            while (j < y.Length && y[j] <= v) j++;
-            d = Math.Max(d, Math.Abs((double)i / x.Length - (double)j / y.Length));
+            while (j < y.Length && y[j] <= v) below += w[j++];
+            d = Math.Max(d, Math.Abs((double)i / x.Length - below / total));
         }
         return d;
     }
 
-    /// <summary>Total variation distance ½ Σ |p − q| between the frequencies of codes in 0..<paramref name="categories"/>−1.</summary>
-    public static double TotalVariation(ReadOnlySpan<int> a, ReadOnlySpan<int> b, int categories)
+    /// <summary>
+    /// Total variation distance ½ Σ |p − q| between the frequencies of codes in 0..<paramref name="categories"/>−1;
+    /// with <paramref name="bWeights"/> (one per code of <paramref name="b"/>), <paramref name="b"/>'s frequencies count
+    /// each code with its weight.
+    /// </summary>
+    public static double TotalVariation(ReadOnlySpan<int> a, ReadOnlySpan<int> b, int categories, ReadOnlySpan<double> bWeights = default)
     {
         if (a.Length == 0 || b.Length == 0) return a.Length == b.Length ? 0 : 1;
-        var ca = new long[categories];
-        var cb = new long[categories];
+        var ca = new double[categories];
+        var cb = new double[categories];
         foreach (int v in a) ca[v]++;
-        foreach (int v in b) cb[v]++;
+        double total = 0;
+        for (int r = 0; r < b.Length; r++)
+        {
+            double weight = bWeights.IsEmpty ? 1 : bWeights[r];
+            cb[b[r]] += weight;
+            total += weight;
+        }
+        if (total == 0) return 1;
         double sum = 0;
-        for (int k = 0; k < categories; k++) sum += Math.Abs((double)ca[k] / a.Length - (double)cb[k] / b.Length);
+        for (int k = 0; k < categories; k++) sum += Math.Abs(ca[k] / a.Length - cb[k] / total);
         return sum / 2;
     }
 
@@ -142,6 +157,27 @@ internal static class ColumnStatistics
         Array.Sort(sorted);
         int m = sorted.Length / 2;
         return sorted.Length % 2 == 1 ? sorted[m] : (sorted[m - 1] + sorted[m]) / 2;
+    }
+
+    /// <summary>The non-missing values of positive weight (all weighing 1 without weights), with their weights.</summary>
+    private static (double[] Values, double[] Weights) Weighed(ReadOnlySpan<double> values, ReadOnlySpan<double> weights)
+    {
+        if (weights.IsEmpty)
+        {
+            var present = Present(values);
+            var ones = new double[present.Length];
+            Array.Fill(ones, 1.0);
+            return (present, ones);
+        }
+        var x = new List<double>();
+        var w = new List<double>();
+        for (int i = 0; i < values.Length; i++)
+        {
+            if (double.IsNaN(values[i]) || !(weights[i] > 0)) continue;
+            x.Add(values[i]);
+            w.Add(weights[i]);
+        }
+        return (x.ToArray(), w.ToArray());
     }
 
     private static double[] Present(ReadOnlySpan<double> values)

@@ -1,3 +1,4 @@
+using Microsoft.ML.Gan.Common;
 using Microsoft.ML.Gan.Encoding;
 using Microsoft.ML.Gan.Model;
 using Microsoft.ML.Gan.Networks;
@@ -105,52 +106,19 @@ internal static class DensityRatioTraining
     internal static double ColumnShapes(GanModel model, DecodedRows real, int realRows, ulong seed, Action checkAlive)
     {
         var generated = Candidates(model, ShapeCheckRows, seed, checkAlive);
-        var weights = model.Filter is { } filter
+        double[]? weights = model.Filter is { } filter
             ? filter.Logits(generated, ShapeCheckRows).Select(filter.KeepProbability).Select(w => (double)w).ToArray()
-            : Enumerable.Repeat(1.0, ShapeCheckRows).ToArray();
+            : null;
         var columns = model.Encoder.Columns;
         double total = 0;
         for (int c = 0; c < columns.Count; c++)
         {
             checkAlive();
             total += columns[c] is CategoricalColumn categorical
-                ? 1 - TotalVariation(real.Levels(c).AsSpan(0, realRows), generated.Levels(c), weights, categorical.LevelCount)
-                : 1 - KolmogorovSmirnov(real.Numbers(c).AsSpan(0, realRows), generated.Numbers(c), weights);
+                ? 1 - ColumnStatistics.TotalVariation(real.Levels(c).AsSpan(0, realRows), generated.Levels(c), categorical.LevelCount, weights)
+                : 1 - ColumnStatistics.KolmogorovSmirnov(real.Numbers(c).AsSpan(0, realRows), generated.Numbers(c), weights);
         }
         return total / columns.Count;
-    }
-
-    private static double TotalVariation(ReadOnlySpan<int> real, int[] generated, double[] weights, int levels)
-    {
-        var p = new double[levels];
-        var q = new double[levels];
-        foreach (int l in real) p[l] += 1.0 / real.Length;
-        double sum = weights.Sum();
-        for (int r = 0; r < generated.Length; r++) q[generated[r]] += weights[r] / sum;
-        return 0.5 * p.Zip(q).Sum(pair => Math.Abs(pair.First - pair.Second));
-    }
-
-    /// <summary>The largest gap between the present values' distribution functions, the generated ones weighed; 1 when one side has none.</summary>
-    private static double KolmogorovSmirnov(ReadOnlySpan<double> real, double[] generated, double[] weights)
-    {
-        var a = new List<double>();
-        foreach (double v in real) if (!double.IsNaN(v)) a.Add(v);
-        var present = Enumerable.Range(0, generated.Length).Where(r => !double.IsNaN(generated[r]) && weights[r] > 0).ToArray();
-        if (a.Count == 0 || present.Length == 0) return a.Count == present.Length ? 0 : 1;
-        a.Sort();
-        var b = present.Select(r => generated[r]).ToArray();
-        var w = present.Select(r => weights[r]).ToArray();
-        Array.Sort(b, w);
-        double wTotal = w.Sum(), below = 0, gap = 0;
-        int i = 0, j = 0;
-        while (i < a.Count && j < b.Length)
-        {
-            double x = Math.Min(a[i], b[j]);
-            while (i < a.Count && a[i] <= x) i++;
-            while (j < b.Length && b[j] <= x) below += w[j++];
-            gap = Math.Max(gap, Math.Abs((double)i / a.Count - below / wTotal));
-        }
-        return gap;
     }
 
     /// <summary>

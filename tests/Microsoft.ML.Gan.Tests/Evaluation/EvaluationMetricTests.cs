@@ -181,4 +181,16 @@ public sealed class EvaluationMetricTests
         // '?' and empty are then the same (missing) value: real {a: 2, b: 1, missing: 1} = synthetic {a: 2, b: 1, missing: 1}.
         Assert.AreEqual(1.0, withToken.Columns[0].ShapeScore, 1e-12);
     }
+
+    [TestMethod]
+    public void WeighedValuesCountAsTheyWouldRepeated()
+    {
+        // A weight of 2 counts as the value twice, a weight of 0 leaves it out as a missing value is left out.
+        double[] a = [1, 2, 3, 4, 5];
+        Assert.AreEqual(ColumnStatistics.KolmogorovSmirnov(a, [1, 1, 2, 4]), ColumnStatistics.KolmogorovSmirnov(a, [1, 2, 4, 5], [2, 1, 1, 0]), 1e-12);
+        Assert.AreEqual(ColumnStatistics.KolmogorovSmirnov(a, [3, 3, 3]), ColumnStatistics.KolmogorovSmirnov(a, [3, double.NaN, 9], [0.5, 1, 0]), 1e-12);
+        Assert.AreEqual(1, ColumnStatistics.KolmogorovSmirnov(a, [1, 2], [0, 0]), "no value of positive weight: nothing in common");
+        Assert.AreEqual(ColumnStatistics.TotalVariation([0, 1, 1, 2], [0, 0, 1], 3), ColumnStatistics.TotalVariation([0, 1, 1, 2], [0, 1, 2], 3, [2, 1, 0]), 1e-12);
+        Assert.AreEqual(1 / 6.0, ColumnStatistics.TotalVariation([0, 1, 1, 2], [0, 1, 2], 3), 1e-12, "unweighed as before: ½ (1/12 + 1/6 + 1/12)");
+    }
 }
