@@ -115,7 +115,8 @@ public sealed partial class GanTrainer : IEstimator<GanTransformer>
                 (model, var result, bool filtered) = DensityRatioTraining.Attach(model, input, seed, options.ExactMarginals, checkAlive);
                 log($"Trained the density-ratio filter in {clock.Elapsed.TotalSeconds:F1} s ({result.Epochs} epochs): its classifier tells held-out training rows " +
                     $"from generated ones with AUC {result.HeldOutAuc:F3}; " + (filtered
-                        ? $"it keeps {model.Filter!.Acceptance:P0} of the generated rows (column shapes {result.ShapesWith:F3}, {result.ShapesWithout:F3} without it)."
+                        ? $"it keeps {model.Filter!.Acceptance:P0} of the generated rows" +
+                          (double.IsNaN(result.ShapesWith) ? "." : $" (column shapes {result.ShapesWith:F3}, {result.ShapesWithout:F3} without it).")
                         : result.HeldOutAuc < DensityRatioTraining.MinimumAuc
                         ? $"below {DensityRatioTraining.MinimumAuc:F2} it has nothing to correct, so the model has no filter."
                         : $"the rows it would keep fit the training columns worse (column shapes {result.ShapesWith:F3} against {result.ShapesWithout:F3} without it), so the model has no filter."));
