@@ -33,11 +33,27 @@ internal abstract class NumericKind : ColumnKind
     /// <summary><paramref name="value"/> as a column of this kind holds it (rounded to Single, for one), back as a double.</summary>
     public abstract double Stored(double value);
 
+    /// <summary>How finely the kind's values lie: whole numbers (integers, microseconds), or Single's or Double's floating point.</summary>
+    public abstract NumberPrecision Precision { get; }
+
+    /// <summary>The least and greatest numbers a column of the kind holds exactly (its type's range, as doubles that convert back).</summary>
+    public abstract double Lowest { get; }
+    public abstract double Highest { get; }
+
+    /// <summary>
+    /// A constant a <see cref="GanConstraint"/> compares a column of this kind with, as the kind's numbers (a date as
+    /// microseconds since 1970, with any fraction kept); null when the constant's type is not one the kind compares with.
+    /// </summary>
+    public abstract double? Constant(object value);
+
     /// <summary>A value (as the kind's reader gives it) for people to read: six significant digits; dates as dates.</summary>
     public virtual string Format(double value) => value.ToString("G6", System.Globalization.CultureInfo.InvariantCulture);
 
     public override ColumnFitter CreateFitter(DataViewSchema.Column column, ColumnFitSettings settings) => new NumericFitter(this, column, settings);
 }
+
+/// <summary>How finely a <see cref="NumericKind"/>'s values lie.</summary>
+internal enum NumberPrecision { Whole, Single, Double }
 
 /// <summary>Reads the current row's category: its name (as <see cref="CategoricalColumn.LevelName"/> writes it) and whether the type itself marks it missing.</summary>
 internal delegate ReadOnlySpan<char> CategoryReader(out bool missing);
@@ -146,6 +162,11 @@ internal class NumericFitter(NumericKind kind, DataViewSchema.Column column, Col
 {
     private readonly List<double> _values = [];
     private Func<double>? _read;
+
+    public NumericKind Kind => kind;
+
+    /// <summary>The values read so far, one a row (NaN for missing); a constraint replaces a derived column's with its distances before <see cref="Fit"/>.</summary>
+    public Span<double> Values => System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_values);
 
     public override void Bind(DataViewRowCursor cursor) => _read = CreateReader(cursor);
 

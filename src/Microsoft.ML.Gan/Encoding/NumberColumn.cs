@@ -67,5 +67,35 @@ internal sealed class NumberKind<T>(NumberDataViewType type) : NumericKind
 
     public override double Stored(double value) => double.CreateTruncating(T.CreateTruncating(value));
 
+    public override NumberPrecision Precision { get; } =
+        typeof(T) == typeof(float) ? NumberPrecision.Single : typeof(T) == typeof(double) ? NumberPrecision.Double : NumberPrecision.Whole;
+
+    public override double Lowest { get; } = End(up: false);
+
+    public override double Highest { get; } = End(up: true);
+
+    /// <summary>Numbers of every numeric type, as doubles.</summary>
+    public override double? Constant(object value) => value switch
+    {
+        double d => d, float f => f, decimal m => (double)m, long l => l, ulong u => u, int i => i, uint u => u,
+        short s => s, ushort u => u, sbyte s => s, byte b => b,
+        _ => null,
+    };
+
+    /// <summary>
+    /// The type's greatest (or least) value as a double that converts back: the floating-point types' own; a 64-bit
+    /// integer's end rounds beyond it, so one double inside.
+    /// </summary>
+    private static double End(bool up)
+    {
+        if (typeof(T) == typeof(float)) return up ? float.MaxValue : float.MinValue;
+        if (typeof(T) == typeof(double)) return up ? double.MaxValue : double.MinValue;
+        T end = T.CreateSaturating(up ? double.PositiveInfinity : double.NegativeInfinity);
+        double d = double.CreateTruncating(end);
+        decimal exact = decimal.CreateTruncating(end);
+        if (up ? (decimal)d > exact : (decimal)d < exact) d = up ? Math.BitDecrement(d) : Math.BitIncrement(d);
+        return d;
+    }
+
     public override GanColumn Restore(ColumnState state) => new NumberColumn<T>(this, state);
 }

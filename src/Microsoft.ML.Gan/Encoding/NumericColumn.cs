@@ -422,7 +422,10 @@ internal abstract class NumericColumn : GanColumn
     }
 
     /// <summary>The graph's output for a missing value, a scalar of <see cref="GanColumn.OutputType"/>: NaN for floating point.</summary>
-    protected virtual string AddOnnxMissing(OnnxGraph g) => OutputType == OnnxType.Float ? g.Scalar(float.NaN) : g.Scalar(double.NaN);
+    protected internal virtual string AddOnnxMissing(OnnxGraph g) => OutputType == OnnxType.Float ? g.Scalar(float.NaN) : g.Scalar(double.NaN);
+
+    /// <summary>Whether each value of <paramref name="value"/> (this column's graph output, [batch]) is missing, as a bool node.</summary>
+    internal virtual string AddOnnxIsMissing(OnnxGraph g, string value) => g.Node("IsNaN", [value]);
 
     public override ColumnState ToState()
     {

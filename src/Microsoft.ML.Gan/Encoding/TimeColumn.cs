@@ -55,7 +55,9 @@ internal sealed class TimeColumn : NumericColumn
     public override bool IsInteger => true;
     public override OnnxType OutputType => OnnxType.Int64;
 
-    protected override string AddOnnxMissing(OnnxGraph g) => g.Scalar(TimeKind.MissingOutput);
+    protected internal override string AddOnnxMissing(OnnxGraph g) => g.Scalar(TimeKind.MissingOutput);
+
+    internal override string AddOnnxIsMissing(OnnxGraph g, string value) => g.Node("Equal", [value, AddOnnxMissing(g)]);
 
     public override void ReadOnnxOutput(OrtValue output, int rows, Array buffer, int firstRow)
     {
@@ -101,15 +103,13 @@ internal abstract class TimeKind : NumericKind
     /// <summary>Whether values carry a UTC offset.</summary>
     public virtual bool HasOffset => false;
 
-    /// <summary>
-    /// The least and greatest number of microseconds a column of the kind may hold: a millisecond inside the type's own
-    /// range (and 14 hours more with an offset), so that a double's rounding of so large a number (32 µs near year 9999),
-    /// and any UTC offset, still make a value of the type.
-    /// </summary>
-    public abstract double Lowest { get; }
-    public abstract double Highest { get; }
+    // Lowest and Highest (NumericKind's): the least and greatest number of microseconds a column of the kind may hold,
+    // a millisecond inside the type's own range (and 14 hours more with an offset), so that a double's rounding of so
+    // large a number (32 µs near year 9999), and any UTC offset, still make a value of the type.
 
     public override bool Handles(DataViewType type) => type.Equals(Type);
+
+    public override NumberPrecision Precision => NumberPrecision.Whole;
 
     /// <summary>Whole microseconds: a tick count's tenth, rounded towards zero.</summary>
     protected static double Microseconds(long ticks) => ticks / TimeSpan.TicksPerMicrosecond;
@@ -273,6 +273,9 @@ internal sealed class DateTimeColumnKind : TimeKind
     /// <summary>The microseconds of a DateTime's clock time since the epoch; NaN for the default value.</summary>
     private static double Number(DateTime value) => value == default ? double.NaN : Microseconds(value.Ticks - EpochTicks);
 
+    /// <summary>A DateTime's clock time, as a column of the kind holds it.</summary>
+    public override double? Constant(object value) => value is DateTime t ? (t.Ticks - EpochTicks) / (double)TimeSpan.TicksPerMicrosecond : null;
+
     public override Func<double> CreateReader(DataViewRowCursor cursor, DataViewSchema.Column column) => Reader<DateTime>(cursor, column, Number);
 
     public override ColumnFitter CreateFitter(DataViewSchema.Column column, ColumnFitSettings settings) => new DateTimeFitter(this, column, settings);
@@ -327,6 +330,9 @@ internal sealed class DateTimeOffsetKind : TimeKind
 
     /// <summary>The microseconds of a DateTimeOffset's instant since the epoch; NaN for the default value.</summary>
     private static double Number(DateTimeOffset value) => value == default ? double.NaN : Microseconds(value.UtcTicks - EpochTicks);
+
+    /// <summary>A DateTimeOffset's instant, as a column of the kind holds it.</summary>
+    public override double? Constant(object value) => value is DateTimeOffset t ? (t.UtcTicks - EpochTicks) / (double)TimeSpan.TicksPerMicrosecond : null;
 
     public override Func<double> CreateReader(DataViewRowCursor cursor, DataViewSchema.Column column) => Reader<DateTimeOffset>(cursor, column, Number);
 
@@ -383,6 +389,8 @@ internal sealed class TimeSpanKind : TimeKind
     public override string Description => "TimeSpan";
     public override DataViewType Type => TimeSpanDataViewType.Instance;
     public override bool HasMissingValue => false;
+    public override double? Constant(object value) => value is TimeSpan t ? t.Ticks / (double)TimeSpan.TicksPerMicrosecond : null;
+
     public override double Lowest => Microseconds(TimeSpan.MinValue.Ticks + Margin);
     public override double Highest => Microseconds(TimeSpan.MaxValue.Ticks - Margin);
 
