@@ -201,6 +201,16 @@ public sealed partial class GanTrainer
         /// </summary>
         public string[] MissingCategoryTokens { get; set; } = [Defaults.MissingCategoryToken];
 
+        /// <summary>
+        /// Rules every generated row keeps, in .NET and in the exported graph: an order between two columns of numbers,
+        /// dates or durations (<c>GanConstraint.Inequality("ordered", "delivered")</c>), a range with column or constant
+        /// bounds (<c>GanConstraint.Range(0, "discount", "price")</c>), a sign (<c>GanConstraint.Positive("age")</c>).
+        /// Checked on the training rows at <c>Fit</c> (a rule some rows break is refused, with their count and the first
+        /// of them). A column above another is learned as its distance above it, so the rule holds by construction
+        /// (see <see cref="GanConstraint"/>). Default: none.
+        /// </summary>
+        public List<GanConstraint> Constraints { get; set; } = [];
+
         /// <summary>The most categories a column may have. Default 1000: more is usually an identifier or free text.</summary>
         public int MaximumCategories { get; set; } = Defaults.MaximumCategories;
 
@@ -299,6 +309,7 @@ public sealed partial class GanTrainer
             copy.GeneratorLayers = GeneratorLayers.ToArray();
             copy.DiscriminatorLayers = DiscriminatorLayers.ToArray();
             copy.MissingCategoryTokens = MissingCategoryTokens.ToArray();
+            copy.Constraints = Constraints?.ToList()!;
             copy.Scoring = Scoring.Clone();
             return copy;
         }
@@ -373,6 +384,7 @@ public sealed partial class GanTrainer
             if (DeviceIndex < 0) throw new ArgumentOutOfRangeException(nameof(DeviceIndex), DeviceIndex, "DeviceIndex must be zero or positive.");
             if (string.IsNullOrWhiteSpace(NoiseColumnName)) throw new ArgumentOutOfRangeException(nameof(NoiseColumnName), "NoiseColumnName must name a column.");
             if (MissingCategoryTokens is null) throw new ArgumentOutOfRangeException(nameof(MissingCategoryTokens), "MissingCategoryTokens may be empty but not null.");
+            if (Constraints is null || Constraints.Any(c => c is null)) throw new ArgumentOutOfRangeException(nameof(Constraints), "Constraints may be empty but neither null nor hold null.");
             if (Columns is not null)
             {
                 if (Columns.Length == 0) throw new ArgumentOutOfRangeException(nameof(Columns), "Columns is empty: name at least one column, or leave it null for all columns.");

@@ -53,7 +53,7 @@ public sealed partial class GanTrainer : IEstimator<GanTransformer>
 
         using var channel = _host.Start("Training");
         var reading = Common.MachineLoad.Mark.Now();
-        var (encoder, matrix, rows) = TabularEncoder.Fit(input, columns, settings, CheckAlive, message => channel.Info(MessageSensitivity.Schema, message));
+        var (encoder, matrix, rows) = TabularEncoder.Fit(input, columns, settings, CheckAlive, message => channel.Info(MessageSensitivity.Schema, message), _options.Constraints);
         channel.Info(MessageSensitivity.None, $"Read {rows:N0} rows of {columns.Length} column(s) into {encoder.Width} encoded features.");
         if (encoder.Dependencies.Count > 0)
             channel.Info(MessageSensitivity.Schema, $"Generated rows will keep {encoder.Dependencies.Count} rule(s) every training row obeys: " +

@@ -24,6 +24,7 @@ public sealed class GanTransformer : ITransformer, IDisposable
     private readonly object _seedLock = new();
     private readonly GanColumnInfo[] _columns;
     private readonly GanColumnDependency[] _dependencies;
+    private readonly GanConstraint[] _constraints;
 
     /// <param name="ml">The caller's context: its log, random source and cancellation reach every part.</param>
     /// <param name="model">The model; the transformer owns it and disposes it.</param>
@@ -42,6 +43,7 @@ public sealed class GanTransformer : ITransformer, IDisposable
         });
         _columns = Enumerable.Range(0, model.Encoder.Columns.Count).Select(model.Encoder.Info).ToArray();
         _dependencies = model.Encoder.Dependencies.Select(d => d.ToInfo()).ToArray();
+        _constraints = model.Encoder.Constraints?.Rules.ToArray() ?? [];
     }
 
     internal GanModel Model => Alive(_model);
@@ -69,6 +71,12 @@ public sealed class GanTransformer : ITransformer, IDisposable
     public IReadOnlyList<GanColumnDependency> Dependencies => Alive(_dependencies);
 
     /// <summary>
+    /// The rules every generated row keeps (<see cref="GanTrainer.Options.Constraints"/>). In a loaded model, their
+    /// constants are the columns' numbers (a date as microseconds since 1970); their text is as written.
+    /// </summary>
+    public IReadOnlyList<GanConstraint> Constraints => Alive(_constraints);
+
+    /// <summary>
     /// With <see cref="GanTrainer.Options.DensityRatioFilter"/>: the share of generated candidate rows the filter keeps
     /// (measured at Fit on rows it was not trained on); generating a row costs about 1 ÷ this many candidates. Null
     /// for a model without a filter.
@@ -76,7 +84,15 @@ public sealed class GanTransformer : ITransformer, IDisposable
     public double? FilterKeepRate => Alive(_model).Filter?.Acceptance;
 
     /// <summary>The options the model was trained with (a copy; the progress callback is not kept by saved models).</summary>
-    public GanTrainer.Options Options => Alive(_model.Training).ToOptions();
+    public GanTrainer.Options Options
+    {
+        get
+        {
+            var options = Alive(_model.Training).ToOptions();
+            options.Constraints.AddRange(_constraints); // kept with the columns they derive, not among the plain options
+            return options;
+        }
+    }
 
     /// <summary>The statistics of every training epoch, in order.</summary>
     public IReadOnlyList<GanEpochStatistics> History => Alive(_model.History);

@@ -210,12 +210,15 @@ internal static class ModelLoader
                 if (!dependency.HoldsIn(rows, model.Encoder.Columns, ProbeRows))
                     throw Mismatch(source, $"its rows break the rule '{Text.Printable(dependency.ToInfo().ToString(), 120)}' that its description lists");
             }
+            if (model.Encoder.Constraints?.FirstBroken(rows, ProbeRows) is { } broken)
+                throw Mismatch(source, $"rows that break the constraint '{Text.Printable(broken, 120)}' that its description lists");
             for (int c = 0; c < model.Encoder.Columns.Count; c++)
             {
                 if (model.Encoder.Columns[c] is not NumericColumn numeric) continue;
+                bool derived = model.Encoder.Constraints?.IsDerived(c) == true; // its values lie above its anchors, beyond its distances' range
                 foreach (double v in rows.Numbers(c))
                 {
-                    if (!numeric.Allows(v))
+                    if (derived ? double.IsNaN(v) && !numeric.HasMissing : !numeric.Allows(v))
                         throw Mismatch(source, $"column '{numeric.Name}' came out as {v}, which its description does not allow (range [{numeric.Minimum}, {numeric.Maximum}]{(numeric.Granularity is { } grid ? $" in steps of {grid.Step}" : "")}, missing values {(numeric.HasMissing ? "allowed" : "none")})");
                 }
             }

@@ -226,17 +226,19 @@ internal sealed class ColumnDependency
     /// and education-num fixes education: one is kept), then ordered so that a column is final before it fixes another.
     /// </summary>
     /// <param name="codes">Each column's rows as dense codes, with each code's decoded value (<see cref="ColumnFitter.Coded"/>).</param>
-    public static ColumnDependency[] Find(IReadOnlyList<GanColumn> columns, IReadOnlyList<(int[] Codes, double[] Values)> codes, int rows, Action checkAlive)
+    /// <param name="excluded">Columns that take no part in any dependency (a column a constraint derives); null for none.</param>
+    public static ColumnDependency[] Find(IReadOnlyList<GanColumn> columns, IReadOnlyList<(int[] Codes, double[] Values)> codes, int rows, Action checkAlive,
+        Func<int, bool>? excluded = null)
     {
         int n = columns.Count;
         var counts = codes.Select(c => Counts(c.Codes, c.Values.Length)).ToArray();
         var candidates = new List<Candidate>();
         for (int a = 0; a < n; a++)
         {
-            if (codes[a].Values.Length < 2 || codes[a].Values.Length > MaximumKeys) continue;
+            if (codes[a].Values.Length < 2 || codes[a].Values.Length > MaximumKeys || excluded?.Invoke(a) == true) continue;
             for (int b = 0; b < n; b++)
             {
-                if (b == a || codes[b].Values.Length < 2) continue;
+                if (b == a || codes[b].Values.Length < 2 || excluded?.Invoke(b) == true) continue;
                 checkAlive();
                 if (Rules(a, b, codes, counts, rows) is { } found) candidates.Add(found);
             }

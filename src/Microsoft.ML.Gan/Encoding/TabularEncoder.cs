@@ -11,10 +11,11 @@ internal sealed class TabularEncoder
     private readonly int[] _offsets;
     private readonly int[] _drawOffsets;
 
-    public TabularEncoder(IReadOnlyList<GanColumn> columns, IReadOnlyList<ColumnDependency>? dependencies = null)
+    public TabularEncoder(IReadOnlyList<GanColumn> columns, IReadOnlyList<ColumnDependency>? dependencies = null, ColumnConstraints? constraints = null)
     {
         Columns = columns;
         Dependencies = dependencies ?? [];
+        Constraints = constraints;
         _offsets = new int[columns.Count];
         _drawOffsets = new int[columns.Count];
         var spans = new List<OutputSpan>();
@@ -48,6 +49,8 @@ internal sealed class TabularEncoder
         var info = Columns[c].ToInfo();
         if (_groupOf[c] >= 0 && Columns[c] is NumericColumn { Marginal: { MapsGroups: true } map } && Columns[_groupOf[c]] is CategoricalColumn group)
             info = info with { GroupedBy = group.Name, GroupCategories = map.GroupCategories.Select(group.LevelName).ToArray() };
+        // A derived column's own range, not its distances'.
+        if (Constraints?.DerivedOf(c) is { } derived) info = info with { Minimum = derived.Minimum, Maximum = derived.Maximum };
         return info;
     }
 
@@ -69,8 +72,11 @@ internal sealed class TabularEncoder
     /// <summary>The rules between columns that decoded rows are made to obey, in the order they apply (see <see cref="ColumnDependency"/>).</summary>
     public IReadOnlyList<ColumnDependency> Dependencies { get; }
 
-    /// <summary>The same layout and dependencies over <paramref name="columns"/>: the same columns, recalibrated.</summary>
-    public TabularEncoder WithColumns(IReadOnlyList<GanColumn> columns) => new(columns, Dependencies);
+    /// <summary>The rules every generated row keeps (<see cref="GanTrainer.Options.Constraints"/>), applied after the dependencies; null for none.</summary>
+    public ColumnConstraints? Constraints { get; }
+
+    /// <summary>The same layout, dependencies and constraints over <paramref name="columns"/>: the same columns, recalibrated.</summary>
+    public TabularEncoder WithColumns(IReadOnlyList<GanColumn> columns) => new(columns, Dependencies, Constraints);
 
     /// <summary>Floats in one encoded row: the generator's output width and the discriminator's input width.</summary>
     public int Width { get; }
@@ -98,7 +104,7 @@ internal sealed class TabularEncoder
     /// <summary>
     /// Decodes <paramref name="rows"/> rows of generator output (tanh applied on tanh spans, raw logits on
     /// softmax spans) with <paramref name="draws"/> (<see cref="DrawCount"/> uniforms per row) into <paramref name="into"/>,
-    /// from its row <paramref name="firstRow"/> on; then applies the <see cref="Dependencies"/>.
+    /// from its row <paramref name="firstRow"/> on; then applies the <see cref="Dependencies"/> and the <see cref="Constraints"/>.
     /// </summary>
     public void Decode(ReadOnlySpan<float> output, ReadOnlySpan<float> draws, int rows, CategorySampling sampling, DecodedRows into, int firstRow = 0)
     {
@@ -109,6 +115,7 @@ internal sealed class TabularEncoder
             if (_groupOf[c] >= 0)
                 ((NumericColumn)Columns[c]).Decode(output, Width, _offsets[c], draws, DrawCount, _drawOffsets[c], rows, sampling, into.Buffers[c], firstRow, into.Levels(_groupOf[c]));
         foreach (var dependency in Dependencies) dependency.Apply(into, Columns, firstRow, rows);
+        Constraints?.Apply(into, Columns, firstRow, rows);
     }
 
     /// <summary>
@@ -117,8 +124,13 @@ internal sealed class TabularEncoder
     /// rows and between columns, so a cancelled context stops a long read. With <see cref="ColumnFitSettings.Dependencies"/>,
     /// the dependencies between columns the rows show are found (<see cref="ColumnDependency.Find"/>).
     /// </summary>
+    /// <remarks>
+    /// With <paramref name="constraints"/>, the rules are checked against the columns before the table is read and against
+    /// every training row after (<see cref="ColumnConstraints.CheckTraining"/>); a column above another is then fitted on
+    /// its distances above it (<see cref="ColumnConstraints.Fit"/>) and takes no part in the dependencies.
+    /// </remarks>
     public static (TabularEncoder Encoder, float[] Matrix, int Rows) Fit(IDataView data, IReadOnlyList<string> columnNames, ColumnFitSettings settings, Action checkAlive,
-        Action<string>? log = null)
+        Action<string>? log = null, IReadOnlyList<GanConstraint>? constraints = null)
     {
         var schema = data.Schema;
         var fitters = new ColumnFitter[columnNames.Count];
@@ -127,6 +139,8 @@ internal sealed class TabularEncoder
             var (column, kind) = CheckColumn(schema, columnNames[i]);
             fitters[i] = kind.CreateFitter(column, settings);
         }
+        var kinds = fitters.Select(f => (f as NumericFitter)?.Kind).ToArray();
+        var rules = constraints is { Count: > 0 } ? ColumnConstraints.Resolve(constraints, columnNames, kinds) : null;
 
         long rows = 0;
         using (var cursor = data.GetRowCursor(fitters.Select(r => r.Column)))
@@ -148,6 +162,20 @@ internal sealed class TabularEncoder
         if (rows < 2)
             throw new InvalidOperationException($"The training data has {rows} row: a GAN needs at least 2 rows to learn a distribution.");
 
+        ColumnConstraints? held = null;
+        if (rules is not null)
+        {
+            checkAlive();
+            var named = rules.SelectMany(r => r).SelectMany(c => new[] { c.Low.Column, c.High.Column }).Where(c => c >= 0).ToHashSet();
+            var values = fitters.Select((f, c) => named.Contains(c) ? ((NumericFitter)f).Values.ToArray() : null).ToArray();
+            ColumnConstraints.CheckTraining(constraints!, rules, columnNames, kinds, values, rows);
+            held = ColumnConstraints.Fit(constraints!, rules, kinds, values, (int)rows);
+            foreach (var derived in held.Derived) values[derived.Column].AsSpan().CopyTo(((NumericFitter)fitters[derived.Column]).Values);
+            if (held.Derived.Count > 0)
+                log?.Invoke($"Columns learned as their distance above others, so that every generated row keeps the constraints: " +
+                    string.Join("; ", held.Derived.Select(d => $"{columnNames[d.Column]} above {string.Join(", ", d.Anchors.Select(a => columnNames[a.Column]))}")) + ".");
+        }
+
         var columns = new GanColumn[fitters.Length];
         for (int c = 0; c < fitters.Length; c++)
         {
@@ -156,8 +184,11 @@ internal sealed class TabularEncoder
         }
         bool groups = settings.Groups && settings.Marginal;
         var coded = settings.Dependencies || groups ? fitters.Select((f, c) => f.Coded(columns[c])).ToArray() : null;
-        var dependencies = settings.Dependencies ? ColumnDependency.Find(columns, coded!, (int)rows, checkAlive) : [];
-        var encoder = new TabularEncoder(columns, dependencies);
+        // A derived column's codes are its distances: no rule between its values and another column's can be read from them.
+        var dependencies = settings.Dependencies
+            ? ColumnDependency.Find(columns, coded!, (int)rows, checkAlive, held is null ? null : c => held.IsDerived(c))
+            : [];
+        var encoder = new TabularEncoder(columns, dependencies, held);
         if (groups)
         {
             var (grouped, groupings) = MarginalGroups.Fit(encoder, Decoded(encoder, coded!, (int)rows), (int)rows, checkAlive);

@@ -112,6 +112,7 @@ internal sealed class GanModel : IDisposable
         Options = sampling is { } s ? Training.With(s) : Training,
         Columns = Encoder.Columns.Select(c => c.ToState()).ToArray(),
         Dependencies = Encoder.Dependencies.Count > 0 ? Encoder.Dependencies.Select(d => d.ToState()).ToArray() : null,
+        Constraints = Encoder.Constraints?.ToState(Encoder.Columns),
         Filter = Filter?.ToState(),
         History = History.ToArray(),
     };

@@ -13,7 +13,8 @@ namespace Microsoft.ML.Gan.Model;
 /// column the column's own decoding (<see cref="GanColumn.AddOnnxDecoder"/>): tanh and the affine map back to the
 /// training range (rounded and clamped, cast to the column's type; NaN where the missing head says so), or the chosen
 /// category gathered from a constant table (text as strings, booleans as bool, keys as their unsigned raw value);
-/// between the two for categories, the column dependencies (<see cref="ColumnDependency.AddOnnx"/>). A numeric column
+/// between the two for categories, the column dependencies (<see cref="ColumnDependency.AddOnnx"/>), then the constraints'
+/// derived columns (<see cref="ColumnConstraints.AddOnnx"/>). A numeric column
 /// whose marginal map is grouped by a categorical column decodes after the others, from that column's categories. With a
 /// density-ratio filter, one more output: each row's keep probability (<see cref="DensityRatioFilter.AddOnnx"/>).
 /// Default ONNX domain, opset <see cref="OnnxGraph.OpsetVersion"/>; no custom or ai.onnx.ml operators.
@@ -54,6 +55,7 @@ internal static class GeneratorGraph
                 (decoded[group], ((CategoricalColumn)columns[group]).LevelCount)).Value;
         }
         foreach (var dependency in encoder.Dependencies) dependency.AddOnnx(g, columns, decoded);
+        encoder.Constraints?.AddOnnx(g, columns, decoded);
         for (int c = 0; c < columns.Count; c++)
             g.Output(columns[c].Name, columns[c] is CategoricalColumn categorical ? categorical.AddOnnxValues(g, decoded[c]) : decoded[c], columns[c].OutputType);
         if (filter is not null) g.Output(GeneratorSignature.KeepName, filter.AddOnnx(g, columns, decoded), OnnxType.Float);

@@ -13,6 +13,7 @@ namespace Microsoft.ML.Gan.Model;
 internal sealed class ModelDescription
 {
     /// <summary>
+    /// 11: a model may hold constraints (<see cref="Constraints"/>), whose derived columns are fitted on distances.
     /// 10: DateTime, DateTimeOffset and TimeSpan columns (<see cref="TimeColumn"/>; <see cref="ColumnState.TimeOffsetMinutes"/>, <see cref="ColumnState.DateTimeKind"/>).
     /// 9: numeric columns' marginal maps may be grouped by a categorical column (<see cref="ColumnState.MarginalGroup"/>).
     /// 8: categorical columns may carry the shares their conditions are drawn with (<see cref="ColumnState.ConditionShares"/>).
@@ -22,7 +23,7 @@ internal sealed class ModelDescription
     /// would generate differently, so it refuses these files). 3: every file carries an integrity record (SHA-256 of its bytes). 3 and 2 (release
     /// 0.1.0) are read too; version 1 files are refused clearly.
     /// </summary>
-    public const int CurrentFormat = 10;
+    public const int CurrentFormat = 11;
 
     /// <summary>The first format whose files must carry an integrity record.</summary>
     public const int SealedFormat = 3;
@@ -41,6 +42,9 @@ internal sealed class ModelDescription
 
     /// <summary>The rules between columns that generated rows obey, in the order they apply; null in format 5 and older.</summary>
     public DependencyState[]? Dependencies { get; set; }
+
+    /// <summary>The rules every generated row keeps (<see cref="GanTrainer.Options.Constraints"/>); null in format 10 and older, and for a model without any.</summary>
+    public ConstraintsState? Constraints { get; set; }
 
     /// <summary>The density-ratio filter generated rows pass; null in format 6 and older, and for a model without one.</summary>
     public FilterState? Filter { get; set; }

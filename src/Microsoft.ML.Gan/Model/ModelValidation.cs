@@ -64,8 +64,11 @@ internal static class ModelValidation
         try
         {
             dependencies = ColumnDependency.Restore(description.Dependencies, columns);
+            var constraints = ColumnConstraints.Restore(description.Constraints, columns);
+            if (constraints is not null && dependencies.FirstOrDefault(d => constraints.IsDerived(d.Determinant) || constraints.IsDerived(d.Target)) is { } mixed)
+                throw new InvalidDataException($"its column dependency '{mixed.ToInfo()}' involves a column a constraint derives, which no model has");
             filter = DensityRatioFilter.Restore(description.Filter, columns);
-            encoder = new TabularEncoder(columns, dependencies); // checks the columns that group marginal maps
+            encoder = new TabularEncoder(columns, dependencies, constraints); // checks the columns that group marginal maps
         }
         catch (InvalidDataException e)
         {

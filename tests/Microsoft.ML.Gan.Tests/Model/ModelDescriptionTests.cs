@@ -8,8 +8,11 @@ namespace Microsoft.ML.Gan.Tests.Model;
 [TestClass]
 public sealed class ModelDescriptionTests
 {
-    /// <summary>The options that are the caller's, not the model's: scoring is a deployment choice, the others are callbacks.</summary>
-    private static readonly string[] NotKept = [nameof(GanTrainer.Options.Scoring), nameof(GanTrainer.Options.Progress)];
+    /// <summary>
+    /// The options that are the caller's, not the model's: scoring is a deployment choice, the others are callbacks.
+    /// Constraints are the model's, but kept with the columns they derive (the description's own Constraints; see ColumnConstraintTests).
+    /// </summary>
+    private static readonly string[] NotKept = [nameof(GanTrainer.Options.Scoring), nameof(GanTrainer.Options.Progress), nameof(GanTrainer.Options.Constraints)];
 
     [TestMethod]
     public void EveryPlainOptionSurvivesTheModelFilesJson()

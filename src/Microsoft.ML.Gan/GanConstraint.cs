@@ -1,0 +1,181 @@
+using System.Globalization;
+
+namespace Microsoft.ML.Gan;
+
+/// <summary>
+/// One side of a <see cref="GanConstraint"/>: a training column, by name, or a constant (a number, a
+/// <see cref="DateTime"/>, a <see cref="DateTimeOffset"/> or a <see cref="TimeSpan"/>, as the column it is compared with
+/// holds). Written as the name or the value itself: <c>GanConstraint.Range(0, "discount", "price")</c>.
+/// </summary>
+public readonly struct GanBound : IEquatable<GanBound>
+{
+    private GanBound(string? column, object? value)
+    {
+        Column = column;
+        Value = value;
+    }
+
+    /// <summary>The column this bound is, or null for a constant.</summary>
+    public string? Column { get; }
+
+    /// <summary>The constant this bound is (double, DateTime, DateTimeOffset or TimeSpan), or null for a column.</summary>
+    public object? Value { get; }
+
+    /// <summary>Whether the bound is a column.</summary>
+    public bool IsColumn => Column is not null;
+
+    /// <summary>A column, by name.</summary>
+    public static GanBound OfColumn(string name)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        return new GanBound(name, null);
+    }
+
+    /// <summary>A number; NaN and infinities are refused.</summary>
+    public static GanBound OfValue(double value) =>
+        double.IsFinite(value) ? new GanBound(null, value)
+        : throw new ArgumentOutOfRangeException(nameof(value), value, "A constraint's bound must be a finite number.");
+
+    /// <summary>A date (compared with a DateTime column as its clock time).</summary>
+    public static GanBound OfValue(DateTime value) => new(null, value);
+
+    /// <summary>An instant (compared with a DateTimeOffset column in UTC).</summary>
+    public static GanBound OfValue(DateTimeOffset value) => new(null, value);
+
+    /// <summary>A duration (compared with a TimeSpan column).</summary>
+    public static GanBound OfValue(TimeSpan value) => new(null, value);
+
+    /// <summary>The column of that name.</summary>
+    public static implicit operator GanBound(string column) => OfColumn(column);
+
+    /// <summary>The number.</summary>
+    public static implicit operator GanBound(double value) => OfValue(value);
+
+    /// <summary>The date.</summary>
+    public static implicit operator GanBound(DateTime value) => OfValue(value);
+
+    /// <summary>The instant.</summary>
+    public static implicit operator GanBound(DateTimeOffset value) => OfValue(value);
+
+    /// <summary>The duration.</summary>
+    public static implicit operator GanBound(TimeSpan value) => OfValue(value);
+
+    /// <summary>The column's name, or the constant (dates as ISO 8601, invariant culture).</summary>
+    public override string ToString() => Column ?? Value switch
+    {
+        double d => d.ToString("R", CultureInfo.InvariantCulture),
+        DateTime t => t.ToString(t.TimeOfDay == TimeSpan.Zero ? "yyyy-MM-dd" : "O", CultureInfo.InvariantCulture),
+        DateTimeOffset t => t.ToString("O", CultureInfo.InvariantCulture),
+        TimeSpan t => t.ToString("c", CultureInfo.InvariantCulture),
+        _ => "",
+    };
+
+    /// <summary>Whether both are the same column, or equal constants.</summary>
+    public bool Equals(GanBound other) => Column == other.Column && Equals(Value, other.Value);
+
+    /// <inheritdoc/>
+    public override bool Equals(object? obj) => obj is GanBound other && Equals(other);
+
+    /// <inheritdoc/>
+    public override int GetHashCode() => HashCode.Combine(Column, Value);
+
+    /// <summary>Whether both are the same column, or equal constants.</summary>
+    public static bool operator ==(GanBound left, GanBound right) => left.Equals(right);
+
+    /// <summary>Whether they differ.</summary>
+    public static bool operator !=(GanBound left, GanBound right) => !left.Equals(right);
+}
+
+/// <summary>
+/// A rule every generated row obeys (<see cref="GanTrainer.Options.Constraints"/>): an order between two columns, or
+/// between a column and a constant, of numbers, dates or durations (a delivery on or after its order, a discount
+/// between 0 and the price, an age above 0). Checked on the training rows at <c>Fit</c>: a rule that some training
+/// rows break is refused with their count and the first of them. Held by construction, in .NET and in the exported ONNX
+/// graph alike: a column above another is learned as its distance above it (never negative), then decoded as that
+/// column plus the distance; a column bounded by constants stays in its training range, which is within them. A rule
+/// says nothing where one of its columns is missing.
+/// </summary>
+public sealed class GanConstraint
+{
+    private readonly string _text;
+
+    private GanConstraint(string text, IReadOnlyList<GanComparison> comparisons)
+    {
+        _text = text;
+        Comparisons = comparisons;
+    }
+
+    /// <summary>The orders the rule consists of (a range is two).</summary>
+    public IReadOnlyList<GanComparison> Comparisons { get; }
+
+    /// <summary>The columns the rule names.</summary>
+    public IReadOnlyList<string> Columns => Comparisons.SelectMany(c => new[] { c.Low.Column, c.High.Column }).OfType<string>().Distinct().ToArray();
+
+    /// <summary><paramref name="low"/> ≤ <paramref name="high"/> (&lt; when <paramref name="strict"/>); at least one of them a column.</summary>
+    public static GanConstraint Inequality(GanBound low, GanBound high, bool strict = false)
+    {
+        var comparison = GanComparison.Create(low, high, strict);
+        return new GanConstraint(comparison.ToString(), [comparison]);
+    }
+
+    /// <summary>
+    /// <paramref name="low"/> ≤ <paramref name="column"/> ≤ <paramref name="high"/> (&lt; on both sides when
+    /// <paramref name="strict"/>); each bound a column or a constant.
+    /// </summary>
+    public static GanConstraint Range(GanBound low, string column, GanBound high, bool strict = false)
+    {
+        var middle = GanBound.OfColumn(column);
+        var below = GanComparison.Create(low, middle, strict);
+        var above = GanComparison.Create(middle, high, strict);
+        if (!low.IsColumn && !high.IsColumn && low.Value!.GetType() == high.Value!.GetType() && Comparer<object>.Default.Compare(low.Value, high.Value) > 0)
+            throw new ArgumentException($"The range [{low}, {high}] of column '{column}' is empty: its low bound is above its high bound.", nameof(low));
+        string sign = strict ? "<" : "≤";
+        return new GanConstraint($"{low} {sign} {column} {sign} {high}", [below, above]);
+    }
+
+    /// <summary><paramref name="column"/> &gt; 0 (≥ 0 unless <paramref name="strict"/>).</summary>
+    public static GanConstraint Positive(string column, bool strict = true) => Inequality(0.0, column, strict);
+
+    /// <summary><paramref name="column"/> &lt; 0 (≤ 0 unless <paramref name="strict"/>).</summary>
+    public static GanConstraint Negative(string column, bool strict = true) => Inequality(column, 0.0, strict);
+
+    /// <summary>A rule a saved model describes: its words and its comparisons.</summary>
+    internal static GanConstraint Restored(string text, IReadOnlyList<GanComparison> comparisons) => new(text, comparisons);
+
+    /// <summary>The rule in symbols: "ordered ≤ delivered", "0 ≤ discount ≤ price".</summary>
+    public override string ToString() => _text;
+}
+
+/// <summary>One order of a <see cref="GanConstraint"/>: <see cref="Low"/> ≤ <see cref="High"/>, or &lt; when <see cref="Strict"/>.</summary>
+public sealed record GanComparison
+{
+    private GanComparison(GanBound low, GanBound high, bool strict)
+    {
+        Low = low;
+        High = high;
+        Strict = strict;
+    }
+
+    /// <summary>The lower side.</summary>
+    public GanBound Low { get; }
+
+    /// <summary>The higher side.</summary>
+    public GanBound High { get; }
+
+    /// <summary>Whether the sides may not be equal.</summary>
+    public bool Strict { get; }
+
+    internal static GanComparison Create(GanBound low, GanBound high, bool strict)
+    {
+        if (low.Column is null && low.Value is null || high.Column is null && high.Value is null)
+            throw new ArgumentException("A constraint's bound must be a column or a constant (it was left unset).");
+        if (!low.IsColumn && !high.IsColumn)
+            throw new ArgumentException($"The rule {low} {(strict ? "<" : "≤")} {high} compares two constants: at least one side must be a column.");
+        if (low.IsColumn && low.Column == high.Column)
+            throw new ArgumentException($"The rule compares column '{low.Column}' with itself.");
+        return new GanComparison(low, high, strict);
+    }
+
+    /// <summary>The order in symbols: "ordered ≤ delivered".</summary>
+    public override string ToString() => $"{Low} {(Strict ? "<" : "≤")} {High}";
+}

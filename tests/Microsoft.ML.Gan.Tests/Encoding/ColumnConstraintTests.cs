@@ -1,0 +1,308 @@
+using Microsoft.ML.Gan.Encoding;
+using Microsoft.ML.Gan.Tests.Hostile;
+
+namespace Microsoft.ML.Gan.Tests.Encoding;
+
+/// <summary>
+/// Constraints (<see cref="GanConstraint"/>, <see cref="ColumnConstraints"/>): every generated row keeps every rule, in
+/// .NET and in the graph alike, through a model file and a bare graph; a generator trained without them breaks them;
+/// rules the data or the columns cannot keep are refused at <c>Fit</c>, and files whose rules their columns do not hold
+/// are refused at load.
+/// </summary>
+[TestClass]
+public sealed class ColumnConstraintTests
+{
+    public sealed class Sale
+    {
+        public DateTime Ordered { get; set; }
+        public DateTime Delivered { get; set; }
+        public float Price { get; set; }
+        public float Discount { get; set; }
+        public int Quantity { get; set; }
+        public string Channel { get; set; } = "";
+    }
+
+    private static readonly DateTime s_first = new(2024, 1, 1);
+    private static readonly DateTime s_deadline = new(2025, 6, 30);
+
+    /// <summary>
+    /// Sales on whole days of 2024-25 (one in twenty order dates unknown), delivered 1 to 14 days later (one in ten not
+    /// yet), a discount of up to 30 % of the price on half of them, 1 to 5 items.
+    /// </summary>
+    private static Sale[] Sales(int count, int seed)
+    {
+        var random = new Random(seed);
+        return Enumerable.Range(0, count).Select(i =>
+        {
+            var ordered = s_first.AddDays(random.Next(0, 500));
+            bool web = random.Next(2) == 0;
+            float price = MathF.Round(10 + 190 * random.NextSingle(), 2);
+            return new Sale
+            {
+                Ordered = i % 20 == 3 ? default : ordered,
+                Delivered = i % 10 == 5 ? default : ordered.AddDays(web ? random.Next(1, 6) : random.Next(3, 15)),
+                Price = price,
+                Discount = random.Next(2) == 0 ? 0 : MathF.Round(price * 0.3f * random.NextSingle(), 2),
+                Quantity = random.Next(1, 6),
+                Channel = web ? "web" : "store",
+            };
+        }).ToArray();
+    }
+
+    private static GanConstraint[] Rules() =>
+    [
+        GanConstraint.Inequality("Ordered", "Delivered", strict: true),
+        GanConstraint.Range(0, "Discount", "Price"),
+        GanConstraint.Positive("Quantity"),
+        GanConstraint.Inequality("Delivered", s_deadline),
+    ];
+
+    private static MLContext s_ml = null!;
+    private static Sale[] s_sales = null!;
+    private static GanTransformer s_model = null!;
+    private static GanTransformer s_bare = null!;
+
+    private static GanTrainer.Options Options(params GanConstraint[] rules)
+    {
+        var options = new GanTrainer.Options
+        {
+            Epochs = 8, BatchSize = 100, NoiseDimension = 8, GeneratorLayers = [32, 32], DiscriminatorLayers = [32], Seed = 2,
+            DensityRatioFilter = false,
+        };
+        options.Constraints.AddRange(rules);
+        return options;
+    }
+
+    [ClassInitialize]
+    public static void Train(TestContext _)
+    {
+        s_ml = new MLContext(seed: 1);
+        s_sales = Sales(1000, seed: 3);
+        var data = s_ml.Data.LoadFromEnumerable(s_sales);
+        s_model = s_ml.Gan().Train(Options(Rules())).Fit(data);
+        s_bare = s_ml.Gan().Train(Options()).Fit(data);
+    }
+
+    [ClassCleanup]
+    public static void Cleanup()
+    {
+        s_model?.Dispose();
+        s_bare?.Dispose();
+    }
+
+    /// <summary>The rows among <paramref name="sales"/> that break a rule of <see cref="Rules"/> (where its columns are present).</summary>
+    private static int Broken(IEnumerable<Sale> sales) => sales.Count(s =>
+        s.Ordered != default && s.Delivered != default && !(s.Ordered < s.Delivered)
+        || !(0 <= s.Discount && s.Discount <= s.Price) || !(s.Quantity > 0)
+        || s.Delivered != default && s.Delivered > s_deadline);
+
+    private static Sale[] Rows(IDataView view) => s_ml.Data.CreateEnumerable<Sale>(view, reuseRowObject: false).ToArray();
+
+    [TestMethod]
+    public void EveryGeneratedRowKeepsEveryRuleWhereAGeneratorWithoutThemBreaksThem()
+    {
+        Assert.AreEqual(0, Broken(s_sales), "the training rows keep the rules");
+        int bare = Broken(Rows(s_bare.Generate(20_000, seed: 5)));
+        Console.WriteLine($"rows breaking a rule without constraints: {bare} of 20,000");
+        Assert.IsGreaterThan(200, bare, "eight epochs do not teach a generator these rules: many of its rows break one");
+
+        var rows = Rows(s_model.Generate(100_000, seed: 5));
+        Assert.AreEqual(0, Broken(rows), "with the constraints none of 100,000 rows does (the exported graph made them)");
+
+        // Deliveries stay whole days, at least a day (the least distance, the strict rule's offset) after their orders; most
+        // within the training rows' 14 days (the rest took the distances of deliveries whose order date is unknown, which
+        // stand on the least such delivery and lie further off: eight epochs do not teach the two kinds of rows apart).
+        var gaps = rows.Where(r => r.Ordered != default && r.Delivered != default).Select(r => (r.Delivered - r.Ordered).TotalDays).ToArray();
+        Assert.IsGreaterThan(50_000, gaps.Length);
+        Assert.IsTrue(gaps.All(g => g >= 1 && g == Math.Floor(g)), $"deliveries whole days, a day or more after the order: {gaps.Min()} to {gaps.Max()}");
+        double within = gaps.Count(g => g <= 14) / (double)gaps.Length;
+        Assert.IsGreaterThan(0.85, within, $"most within 14 days: {within:P1}");
+        Assert.IsTrue(rows.All(r => r.Delivered == default || r.Delivered.TimeOfDay == TimeSpan.Zero), "deliveries on whole days");
+
+        // Missing values keep their rates, and a delivery whose order date is unknown still comes (from the fallback).
+        double missing = rows.Count(r => r.Delivered == default) / (double)rows.Length;
+        Assert.AreEqual(0.1, missing, 0.05, "one delivery in ten unknown, as in training");
+        int orphans = rows.Count(r => r.Ordered == default && r.Delivered != default);
+        Assert.IsGreaterThan(500, orphans, "deliveries of orders with an unknown date are generated");
+        var known = s_sales.Where(s => s.Delivered != default).Select(s => s.Delivered).ToArray();
+        Assert.IsTrue(rows.Where(r => r.Ordered == default && r.Delivered != default).All(r => r.Delivered >= known.Min() && r.Delivered <= s_deadline),
+            "those stand on the least training delivery");
+
+        // The discount rule: zero on about half of the rows, as in training; the price keeps its spread.
+        double zero = rows.Count(r => r.Discount == 0) / (double)rows.Length;
+        Assert.AreEqual(0.5, zero, 0.15, "half of the sales without a discount");
+        var prices = rows.Select(r => (double)r.Price).ToArray();
+        Assert.IsLessThan(0.15, TestTables.KolmogorovSmirnov(prices, s_sales.Select(s => (double)s.Price).ToArray()), "prices keep their distribution");
+    }
+
+    [TestMethod]
+    public void TheDotNetDecoderAndTheGraphMakeTheSameRows()
+    {
+        var m = s_model.Model;
+        int rows = 5000;
+        var (noise, uniforms) = TestTables.Inputs(seed: 6, rows, m.NoiseDimension, m.Signature.UniformsPerRow, m.Training.NoisePrior);
+        var reference = m.GenerateWithTorch(noise, uniforms, rows, m.Training.CategorySampling);
+        var onnx = TestTables.ScoreWithGraph(m, noise, uniforms, rows);
+        var constraints = m.Encoder.Constraints!;
+        Assert.IsNull(constraints.FirstBroken(reference, rows), ".NET keeps the rules");
+        Assert.IsNull(constraints.FirstBroken(onnx, rows), "the graph keeps the rules");
+        Assert.AreEqual(2, constraints.Derived.Count, "Delivered (above Ordered) and Price (above Discount) are learned as distances");
+        // TorchSharp's and ONNX Runtime's single-precision generators differ in the last bits (so a value may round to the
+        // next step of its grid); the derived columns add their anchors to the same distances in the same way.
+        for (int c = 0; c < m.Encoder.Columns.Count; c++)
+        {
+            if (m.Encoder.Columns[c] is not NumericColumn numeric) continue;
+            var (a, b) = (reference.Numbers(c), onnx.Numbers(c));
+            CollectionAssert.AreEqual(a.Select(double.IsNaN).ToArray(), b.Select(double.IsNaN).ToArray(), $"{numeric.Name}: the same values missing");
+            int off = Enumerable.Range(0, rows).Count(r => Math.Abs(a[r] - b[r]) > 1e-5 * Math.Max(1, Math.Abs(a[r])));
+            Assert.IsLessThanOrEqualTo(rows / 100, off, $"{numeric.Name}: values apart in .NET and the graph");
+        }
+    }
+
+    [TestMethod]
+    public void RulesComeBackFromAModelFileAndAGraph()
+    {
+        var expected = TestTables.Dump(s_model.Generate(500, seed: 9));
+        Assert.AreEqual("Ordered < Delivered; 0 ≤ Discount ≤ Price; 0 < Quantity; Delivered ≤ 2025-06-30", string.Join("; ", s_model.Constraints));
+        var info = s_model.Columns.Single(c => c.Name == "Delivered");
+        Assert.AreEqual(s_sales.Where(s => s.Delivered != default).Max(s => s.Delivered).Ticks, new DateTime(DateTime.UnixEpoch.Ticks + (long)info.Maximum * 10).Ticks,
+            "a derived column's info gives its own range, not its distances'");
+        using (var graph = new MemoryStream())
+        {
+            s_model.SaveAsOnnx(graph);
+            using var session = new Microsoft.ML.OnnxRuntime.InferenceSession(graph.ToArray());
+            StringAssert.Contains(session.ModelMetadata.CustomMetadataMap["microsoft.ml.gan.constraints"],
+                "every output row keeps: Ordered < Delivered; 0 ≤ Discount ≤ Price; 0 < Quantity; Delivered ≤ 2025-06-30", "a reader without .NET sees the rules");
+        }
+        TestTables.SavedAndLoaded(s_ml, s_model, loaded =>
+        {
+            Assert.AreEqual(string.Join("; ", s_model.Constraints), string.Join("; ", loaded.Constraints));
+            Assert.AreEqual(string.Join("; ", s_model.Constraints), string.Join("; ", loaded.Options.Constraints), "the options a model reports name its rules");
+            CollectionAssert.AreEqual(expected, TestTables.Dump(loaded.Generate(500, seed: 9)));
+        });
+    }
+
+    [TestMethod]
+    public void RulesTheTrainingRowsBreakAreRefusedWithTheirCountAndFirstRow()
+    {
+        var sales = Sales(200, seed: 4);
+        foreach (int i in new[] { 7, 50, 120 }) sales[i].Discount = sales[i].Price + 1;
+        var e = Assert.ThrowsExactly<InvalidOperationException>(() => s_ml.Gan().Train(Options(Rules())).Fit(s_ml.Data.LoadFromEnumerable(sales)));
+        StringAssert.Contains(e.Message, "'0 ≤ Discount ≤ Price' is broken by 3 of 200 training rows (the first is row 7: Discount = ");
+        StringAssert.Contains(e.Message, "remove the constraint from Options.Constraints");
+        Assert.DoesNotContain("Ordered < Delivered", e.Message, "only the broken rule is named");
+    }
+
+    public static IEnumerable<object[]> BadRules() =>
+    [
+        [GanConstraint.Inequality("Ordered", "Shipped"), "names column 'Shipped', which is not one of the columns"],
+        [GanConstraint.Inequality("Channel", "Price"), "compares column 'Channel', which holds categories"],
+        [GanConstraint.Inequality("Quantity", "Price"), "compares column 'Quantity' (Int32) with column 'Price' (Single): the two must have one type"],
+        [GanConstraint.Inequality("Ordered", 3.0), "give a constant of the column's own kind (DateTime)"],
+        [GanConstraint.Inequality("Price", s_deadline), "give a constant of the column's own kind (a number)"],
+    ];
+
+    [TestMethod]
+    [DynamicData(nameof(BadRules))]
+    public void RulesTheColumnsCannotKeepAreRefusedBeforeTraining(GanConstraint rule, string message)
+    {
+        var e = Assert.ThrowsExactly<ArgumentException>(() => s_ml.Gan().Train(Options(rule)).Fit(s_ml.Data.LoadFromEnumerable(s_sales.Take(50))));
+        StringAssert.Contains(e.Message, message);
+    }
+
+    [TestMethod]
+    public void ACycleOfOrdersIsRefused()
+    {
+        var e = Assert.ThrowsExactly<ArgumentException>(() => s_ml.Gan().Train(Options(GanConstraint.Inequality("Discount", "Price"), GanConstraint.Inequality("Price", "Discount")))
+            .Fit(s_ml.Data.LoadFromEnumerable(s_sales.Take(50))));
+        StringAssert.Contains(e.Message, "order columns in a cycle (Discount ≤ Price, Price ≤ Discount)");
+    }
+
+    [TestMethod]
+    public void RulesAreWrittenAsTheyRead()
+    {
+        Assert.AreEqual("a ≤ b", GanConstraint.Inequality("a", "b").ToString());
+        Assert.AreEqual("0 < x < 1.5", GanConstraint.Range(0, "x", 1.5, strict: true).ToString());
+        Assert.AreEqual("x < 0", GanConstraint.Negative("x").ToString());
+        Assert.AreEqual("0 ≤ x", GanConstraint.Positive("x", strict: false).ToString());
+        Assert.AreEqual("2024-01-01 ≤ day", GanConstraint.Inequality(new DateTime(2024, 1, 1), "day").ToString());
+        CollectionAssert.AreEqual(new[] { "low", "x", "high" }, GanConstraint.Range("low", "x", "high").Columns.ToArray());
+        Assert.ThrowsExactly<ArgumentException>(() => GanConstraint.Inequality(1.0, 2.0), "two constants");
+        Assert.ThrowsExactly<ArgumentException>(() => GanConstraint.Inequality("x", "x"), "a column with itself");
+        Assert.ThrowsExactly<ArgumentException>(() => GanConstraint.Range(2, "x", 1), "an empty range");
+        Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => GanConstraint.Inequality("x", double.NaN), "NaN");
+    }
+
+    public sealed class Reading
+    {
+        public float Low { get; set; }
+        public float High { get; set; }
+    }
+
+    [TestMethod]
+    public void AStrictOrderBetweenFloatingPointValuesAFewStepsApartHolds()
+    {
+        // High is one to four Single steps above Low, whose scale spans six powers of ten: a distance learned where the
+        // values are small rounds away where they are large, and the value must still come out above its anchor.
+        var random = new Random(11);
+        var readings = Enumerable.Range(0, 600).Select(_ =>
+        {
+            float low = MathF.Pow(10, 6 * random.NextSingle());
+            float high = low;
+            for (int k = random.Next(1, 5); k > 0; k--) high = MathF.BitIncrement(high);
+            return new Reading { Low = low, High = high };
+        }).ToArray();
+        using var model = s_ml.Gan().Train(Options(GanConstraint.Inequality("Low", "High", strict: true))).Fit(s_ml.Data.LoadFromEnumerable(readings));
+        var rows = s_ml.Data.CreateEnumerable<Reading>(model.Generate(20_000, seed: 4), reuseRowObject: false).ToArray();
+        Assert.AreEqual(0, rows.Count(r => !(r.Low < r.High)), "every High above its Low");
+        var m = model.Model;
+        var (noise, uniforms) = TestTables.Inputs(seed: 6, 5000, m.NoiseDimension, m.Signature.UniformsPerRow, m.Training.NoisePrior);
+        Assert.IsNull(m.Encoder.Constraints!.FirstBroken(m.GenerateWithTorch(noise, uniforms, 5000, m.Training.CategorySampling), 5000), "in .NET too");
+    }
+
+    [TestMethod]
+    public void ConstantsBecomeTheNearestValuesOfTheColumnsType()
+    {
+        var single = (Microsoft.ML.Gan.Encoding.NumericKind)ColumnKinds.Find(Microsoft.ML.Data.NumberDataViewType.Single)!;
+        var integer = (Microsoft.ML.Gan.Encoding.NumericKind)ColumnKinds.Find(Microsoft.ML.Data.NumberDataViewType.Int32)!;
+        Assert.AreEqual((double)MathF.BitIncrement(0.1f), ColumnConstraints.Above(single, (double)0.1f, strict: true), "above 0.1f: the next Single");
+        Assert.AreEqual((double)0.1f, ColumnConstraints.Above(single, (double)0.1f, strict: false));
+        Assert.IsGreaterThanOrEqualTo(0.1, ColumnConstraints.Above(single, 0.1, strict: false), "at or above the double 0.1: a Single not below it");
+        Assert.IsLessThanOrEqualTo(0.1, ColumnConstraints.Below(single, 0.1, strict: false));
+        Assert.AreEqual(3.0, ColumnConstraints.Above(integer, 2.5, strict: false));
+        Assert.AreEqual(3.0, ColumnConstraints.Above(integer, 2, strict: true));
+        Assert.AreEqual(1.0, ColumnConstraints.Below(integer, 2, strict: true));
+        Assert.AreEqual(2.0, ColumnConstraints.Below(integer, 2.5, strict: true));
+    }
+
+    public static IEnumerable<object[]> Lies() =>
+    [
+        ["a negative distance", (Action<System.Text.Json.Nodes.JsonObject>)(m => Derived(m)["Anchors"]![0]!["Offset"] = -1), "finite number ≥ 0"],
+        ["no derived columns", (Action<System.Text.Json.Nodes.JsonObject>)(m => m["Constraints"]!.AsObject().Remove("Derived")), "is not held by the model's columns"],
+        ["a strict rule not kept strictly", (Action<System.Text.Json.Nodes.JsonObject>)(m => Derived(m)["Anchors"]![0]!["Strict"] = false), "'Ordered < Delivered') is not held"],
+        ["a bound beyond the range", (Action<System.Text.Json.Nodes.JsonObject>)(m => m["Constraints"]!["Rules"]![2]!["Comparisons"]![0]!["LowValue"] = 4), "'0 < Quantity') is not held"],
+        ["a rule on a text column", (Action<System.Text.Json.Nodes.JsonObject>)(m => m["Constraints"]!["Rules"]![2]!["Comparisons"]![0]!["HighColumn"] = "Channel"), "which is not a numeric column"],
+    ];
+
+    private static System.Text.Json.Nodes.JsonObject Derived(System.Text.Json.Nodes.JsonObject manifest) =>
+        manifest["Constraints"]!["Derived"]!.AsArray().Select(d => d!.AsObject()).First(d => (string?)d["Column"] == "Delivered");
+
+    [TestMethod]
+    [DynamicData(nameof(Lies))]
+    public void AFileWhoseColumnsDoNotHoldItsRulesIsRefused(string lie, Action<System.Text.Json.Nodes.JsonObject> edit, string named)
+    {
+        string folder = Directory.CreateTempSubdirectory("gan-constraints-").FullName;
+        try
+        {
+            string path = Path.Combine(folder, "m.zip");
+            s_model.Save(path);
+            HostileFiles.EditManifest(path, edit);
+            var e = Assert.ThrowsExactly<InvalidDataException>(() => s_ml.Gan().LoadModel(path), lie);
+            StringAssert.Contains(e.Message, named, lie);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+}
