@@ -65,6 +65,10 @@ internal sealed class BenchmarkArguments
                                of the one training, e.g. --curve 10,30,100), for a curve of quality against training
                                time. Default: a tenth and a third of --epochs; none turns it off.
           --numbers-as-single  quality: load Adult's integer columns as Single, as many ML.NET samples load tables.
+          --rule <a<b>         quality: a constraint every generated row keeps (repeatable): a<b, a<=b or a<=x<=b, each
+                               side a column or a constant (a number, or an ISO date for a date column), e.g.
+                               --rule "entry.dt<end.dt". The rows breaking the rules are counted in every evaluation.
+          --rules-unenforced   quality: count the rows breaking the --rule rules, but train without them (a baseline).
           --transform-rows <n> generate: rows of the Transform comparison (default 100,000).
           --model <path>       generate/memory/quality: load this model (zip or .onnx) instead of training one.
           --save-model <path>  train/generate/memory/quality: save the model trained here.
@@ -101,6 +105,8 @@ internal sealed class BenchmarkArguments
     public bool CompareGrouped { get; private init; }
     public bool CompareDensityFilter { get; private init; }
     public bool NumbersAsSingle { get; private init; }
+    public List<string> Rules { get; private init; } = [];
+    public bool RulesUnenforced { get; private init; }
 
     /// <summary>quality: the epochs of the curve's snapshots; null for the default (a tenth and a third of the epochs).</summary>
     public int[]? CurveEpochs { get; private init; }
@@ -130,6 +136,8 @@ internal sealed class BenchmarkArguments
         int[]? curve = null;
         long? rows = null, transformRows = null;
         var settings = new List<(string, string)>();
+        var rules = new List<string>();
+        bool rulesUnenforced = false;
         bool compareBatchNorm = false, classic = false, compareArgMax = false, compareUnmapped = false, compareDependencies = false, compareGrouped = false, compareDensityFilter = false, compareBootstrap = false, numbersAsSingle = false;
         int seed = 1, processes = 2, trainings = 10;
         for (int i = 1; i < args.Count; i++)
@@ -153,6 +161,8 @@ internal sealed class BenchmarkArguments
                 case "--compare-grouped": compareGrouped = true; break;
                 case "--compare-density-filter": compareDensityFilter = true; break;
                 case "--numbers-as-single": numbersAsSingle = true; break;
+                case "--rule": rules.Add(Value()); break;
+                case "--rules-unenforced": rulesUnenforced = true; break;
                 case "--curve":
                     string points = Value();
                     curve = points == "none" ? [] : points.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(p => PositiveInt(name, p)).Distinct().Order().ToArray();
@@ -184,13 +194,15 @@ internal sealed class BenchmarkArguments
             throw new ArgumentException("--model applies to generate, memory and quality; train always trains.");
         if (curve is not null && (benchmark != "quality" || model is not null))
             throw new ArgumentException("--curve applies to quality when it trains (not with --model): its points are snapshots of that training.");
+        if ((rules.Count > 0 || rulesUnenforced) && benchmark != "quality") throw new ArgumentException("--rule and --rules-unenforced apply to quality.");
+        if (rulesUnenforced && rules.Count == 0) throw new ArgumentException("--rules-unenforced counts the rows breaking the --rule rules: give at least one.");
         if (classic && model is not null)
             throw new ArgumentException("--classic chooses the options of the model trained here; with --model nothing is trained.");
 
         return new BenchmarkArguments
         {
             Benchmark = benchmark, DataPath = data, Epochs = epochs, Rows = rows, TransformRows = transformRows, Settings = settings, CompareBatchNorm = compareBatchNorm, CompareArgMax = compareArgMax, CompareUnmapped = compareUnmapped, CompareDependencies = compareDependencies, CompareGrouped = compareGrouped, CompareDensityFilter = compareDensityFilter, CompareBootstrap = compareBootstrap, NumbersAsSingle = numbersAsSingle, CurveEpochs = curve, Classic = classic, ModelPath = model,
-            TablePath = table, Label = label, ColumnKinds = columnKinds, Files = files,
+            TablePath = table, Label = label, ColumnKinds = columnKinds, Files = files, Rules = rules, RulesUnenforced = rulesUnenforced,
             SaveModelPath = saveModel, Seed = seed, Threads = threads, JsonPath = json, Processes = processes, Trainings = trainings,
         };
     }

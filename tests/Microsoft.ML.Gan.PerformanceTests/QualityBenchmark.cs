@@ -60,8 +60,11 @@ internal static class QualityBenchmark
         var options = AdultModel.TrainingOptions(arguments.Epochs ?? DefaultEpochs, arguments.Seed, arguments.Classic, arguments.Threads);
         options.MissingCategoryTokens = data.MissingTokens;
         foreach (var (name, value) in arguments.Settings) Set(options, name, value);
+        var rules = arguments.Rules.Select(r => RuleCheck.Parse(r, train.Schema)).ToArray();
+        if (!arguments.RulesUnenforced) options.Constraints.AddRange(rules.Select(r => r.Constraint));
         string described = AdultModel.Describe(arguments.Classic) + string.Concat(arguments.Settings.Select(s => $", {s.Name}={s.Value}"))
-            + (arguments.NumbersAsSingle ? ", integer columns loaded as Single" : "");
+            + (arguments.NumbersAsSingle ? ", integer columns loaded as Single" : "")
+            + (rules.Length > 0 ? $", rules {string.Join(", ", rules.Select(r => r.Constraint))}{(arguments.RulesUnenforced ? " counted, not enforced" : "")}" : "");
         var evaluation = new SyntheticDataEvaluationOptions
         {
             LabelColumn = data.Label, HoldoutReal = data.Holdout, MissingCategoryTokens = data.MissingTokens, Seed = 0, MaximumRows = 30_000,
@@ -72,7 +75,8 @@ internal static class QualityBenchmark
         {
             var generated = ml.Data.Cache(t.Generate(count, seed: 7));
             var missingSample = count >= MissingSampleRows ? generated : ml.Data.Cache(t.Generate(MissingSampleRows, seed: 8));
-            return QualityRow.From(label, ml.Gan().Evaluate(train, generated, evaluation), generated, data.MissingTokens, missingSample, realMissing);
+            return QualityRow.From(label, ml.Gan().Evaluate(train, generated, evaluation), generated, data.MissingTokens, missingSample, realMissing)
+                with { RuleBreaks = rules.Length > 0 ? RuleCheck.Broken(rules, generated) : null };
         }
 
         var clock = Stopwatch.StartNew();
@@ -463,6 +467,9 @@ internal sealed record QualityRow(string Generation, double Quality, double Shap
     double ExactCopyShare, double HoldoutExactCopyShare, double DcrRatio, double TopCorrelationGap, double MissingGap, List<string> TopCorrelations, Dictionary<string, double> MissingShare,
     Dictionary<string, double> ColumnShapes, double SurelyDetected, List<string> Giveaways, List<string> WeakestPairs)
 {
+    /// <summary>With --rule: the generated rows that break a rule (where its columns are present); null without rules.</summary>
+    public long? RuleBreaks { get; init; }
+
     /// <param name="missingSample">Generated rows whose missing shares are compared with <paramref name="realMissing"/>:
     /// more than <paramref name="synthetic"/> holds for a small table, so that a missing rate is not read off a hundred rows.</param>
     public static QualityRow From(string generation, SyntheticDataMetrics m, IDataView synthetic, IReadOnlyCollection<string> missingTokens,
@@ -560,6 +567,8 @@ internal sealed class QualityResult : BenchmarkResult
         shapes.Print(w);
         w.WriteLine();
         w.WriteLine($"evaluation took {Format.F(EvaluateSeconds, 1)} s (generation included)");
+        foreach (var (r, i) in Results.Select((r, i) => (r, i)).Where(x => x.r.RuleBreaks is not null))
+            w.WriteLine($"rows breaking a rule, generation {i + 1}: {Format.N0(r.RuleBreaks!.Value)} of {Format.N0(TrainingRows)}");
         foreach (var (r, i) in Results.Select((r, i) => (r, i)))
             w.WriteLine($"strongest correlations, generation {i + 1}: {string.Join("; ", r.TopCorrelations)}");
         foreach (var (r, i) in Results.Select((r, i) => (r, i)))
