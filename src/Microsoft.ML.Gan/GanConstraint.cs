@@ -89,27 +89,47 @@ public readonly struct GanBound : IEquatable<GanBound>
 /// <summary>
 /// A rule every generated row obeys (<see cref="GanTrainer.Options.Constraints"/>): an order between two columns, or
 /// between a column and a constant, of numbers, dates or durations (a delivery on or after its order, a discount
-/// between 0 and the price, an age above 0). Checked on the training rows at <c>Fit</c>: a rule that some training
-/// rows break is refused with their count and the first of them. Held by construction, in .NET and in the exported ONNX
-/// graph alike: a column above another is learned as its distance above it (never negative), then decoded as that
-/// column plus the distance; a column bounded by constants stays in its training range, which is within them. A rule
-/// says nothing where one of its columns is missing.
+/// between 0 and the price, an age above 0); or categories that only come in the combinations the training rows have
+/// (a city with its own country). Checked on the training rows at <c>Fit</c>: an order that some training rows break
+/// is refused with their count and the first of them. Held by construction, in .NET and in the exported ONNX graph
+/// alike: a column above another is learned as its distance above it (never negative), then decoded as that column
+/// plus the distance; a column bounded by constants stays in its training range, which is within them; a combination
+/// the training rows never have is replaced by one they have. An order says nothing where one of its columns is missing.
 /// </summary>
 public sealed class GanConstraint
 {
     private readonly string _text;
 
-    private GanConstraint(string text, IReadOnlyList<GanComparison> comparisons)
+    private GanConstraint(string text, IReadOnlyList<GanComparison> comparisons, IReadOnlyList<string>? combined = null)
     {
         _text = text;
         Comparisons = comparisons;
+        CombinedColumns = combined;
     }
 
-    /// <summary>The orders the rule consists of (a range is two).</summary>
+    /// <summary>The orders the rule consists of (a range is two; none for fixed combinations).</summary>
     public IReadOnlyList<GanComparison> Comparisons { get; }
 
+    /// <summary>For <see cref="FixedCombinations"/>: its columns, in order; null for an order.</summary>
+    public IReadOnlyList<string>? CombinedColumns { get; }
+
     /// <summary>The columns the rule names.</summary>
-    public IReadOnlyList<string> Columns => Comparisons.SelectMany(c => new[] { c.Low.Column, c.High.Column }).OfType<string>().Distinct().ToArray();
+    public IReadOnlyList<string> Columns => CombinedColumns ?? Comparisons.SelectMany(c => new[] { c.Low.Column, c.High.Column }).OfType<string>().Distinct().ToArray();
+
+    /// <summary>
+    /// Categorical columns (text, booleans, keys) whose values come only in the combinations some training row holds:
+    /// a generated row whose combination none holds keeps the longest leading part (in the order given) that some
+    /// training row holds, and takes the most frequent training combination that starts so. List the column that
+    /// matters most first (a country before its city). At most 100,000 possible combinations (the product of the
+    /// columns' category counts).
+    /// </summary>
+    public static GanConstraint FixedCombinations(params string[] columns)
+    {
+        ArgumentNullException.ThrowIfNull(columns);
+        if (columns.Length < 2 || columns.Any(string.IsNullOrWhiteSpace) || columns.Distinct(StringComparer.Ordinal).Count() != columns.Length)
+            throw new ArgumentException("FixedCombinations needs two or more distinct column names.", nameof(columns));
+        return new GanConstraint($"fixed combinations of {string.Join(", ", columns)}", [], columns.ToArray());
+    }
 
     /// <summary><paramref name="low"/> ≤ <paramref name="high"/> (&lt; when <paramref name="strict"/>); at least one of them a column.</summary>
     public static GanConstraint Inequality(GanBound low, GanBound high, bool strict = false)
@@ -139,8 +159,8 @@ public sealed class GanConstraint
     /// <summary><paramref name="column"/> &lt; 0 (≤ 0 unless <paramref name="strict"/>).</summary>
     public static GanConstraint Negative(string column, bool strict = true) => Inequality(column, 0.0, strict);
 
-    /// <summary>A rule a saved model describes: its words and its comparisons.</summary>
-    internal static GanConstraint Restored(string text, IReadOnlyList<GanComparison> comparisons) => new(text, comparisons);
+    /// <summary>A rule a saved model describes: its words and its comparisons, or its combined columns.</summary>
+    internal static GanConstraint Restored(string text, IReadOnlyList<GanComparison> comparisons, IReadOnlyList<string>? combined) => new(text, comparisons, combined);
 
     /// <summary>The rule in symbols: "ordered ≤ delivered", "0 ≤ discount ≤ price".</summary>
     public override string ToString() => _text;

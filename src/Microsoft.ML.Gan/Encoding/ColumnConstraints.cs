@@ -39,11 +39,13 @@ internal sealed class ColumnConstraints
 
     private readonly int[] _derivedIndex; // per column: its index in Derived, or -1
 
-    private ColumnConstraints(IReadOnlyList<GanConstraint> rules, IReadOnlyList<ResolvedComparison[]> comparisons, IReadOnlyList<DerivedColumn> derived, int columnCount)
+    private ColumnConstraints(IReadOnlyList<GanConstraint> rules, IReadOnlyList<ResolvedComparison[]> comparisons, IReadOnlyList<DerivedColumn> derived, int columnCount,
+        IReadOnlyList<FixedCombination>? combinations = null)
     {
         Rules = rules;
         RuleComparisons = comparisons;
         Derived = derived;
+        Combinations = combinations ?? [];
         _derivedIndex = new int[columnCount];
         Array.Fill(_derivedIndex, -1);
         for (int i = 0; i < derived.Count; i++) _derivedIndex[derived[i].Column] = i;
@@ -58,14 +60,22 @@ internal sealed class ColumnConstraints
     /// <summary>The columns learned as distances above others, each after the columns it lies above.</summary>
     public IReadOnlyList<DerivedColumn> Derived { get; }
 
+    /// <summary>The categorical columns whose combinations are fixed, each rule's.</summary>
+    public IReadOnlyList<FixedCombination> Combinations { get; }
+
+    /// <summary>The same rules with <paramref name="combinations"/>, fitted once the categorical columns are.</summary>
+    public ColumnConstraints WithCombinations(IReadOnlyList<FixedCombination> combinations) =>
+        new(Rules, RuleComparisons, Derived, _derivedIndex.Length, combinations);
+
     /// <summary>Whether column <paramref name="c"/> is learned as a distance above others.</summary>
     public bool IsDerived(int c) => _derivedIndex[c] >= 0;
+
+    /// <summary>Whether a rule may change column <paramref name="c"/> after decoding (a derived column, or one of fixed combinations): such a column takes no part in dependencies.</summary>
+    public bool Changes(int c) => IsDerived(c) || Combinations.Any(f => f.Columns.Contains(c));
 
     /// <summary>The derived column <paramref name="c"/>, or null.</summary>
     public DerivedColumn? DerivedOf(int c) => _derivedIndex[c] >= 0 ? Derived[_derivedIndex[c]] : null;
 
-    /// <summary>The columns any rule names.</summary>
-    public IEnumerable<int> Columns => RuleComparisons.SelectMany(r => r).SelectMany(c => new[] { c.Low.Column, c.High.Column }).Where(c => c >= 0).Distinct();
 
     // ---- Fit ----
 
@@ -82,6 +92,16 @@ internal sealed class ColumnConstraints
         for (int i = 0; i < rules.Count; i++)
         {
             var rule = rules[i] ?? throw new ArgumentException($"Options.Constraints[{i}] is null.");
+            foreach (string name in rule.CombinedColumns ?? [])
+            {
+                if (!index.TryGetValue(name, out int c))
+                    throw new ArgumentException($"The constraint '{rule}' names column '{name}', which is not one of the columns the GAN learns ({string.Join(", ", names.Select(n => $"'{n}'"))}).");
+                if (kinds[c] is not null)
+                    throw new ArgumentException($"The constraint '{rule}' names column '{name}', which holds numbers: fixed combinations are of categories (text, booleans, keys).");
+                int other = Array.FindIndex(rules.ToArray(), 0, i, r => r?.CombinedColumns?.Contains(name) == true);
+                if (other >= 0)
+                    throw new ArgumentException($"Column '{name}' is in two fixed-combination rules ('{rules[other]}' and '{rule}'): list its columns in one rule.");
+            }
             resolved[i] = rule.Comparisons.Select(comparison =>
             {
                 int Column(GanBound bound) => bound.Column is null ? -1
@@ -294,11 +314,45 @@ internal sealed class ColumnConstraints
         return order.Count == n ? order.ToArray() : null;
     }
 
+    /// <summary>
+    /// The fixed combinations of <paramref name="rules"/> from the training rows: <paramref name="levels"/> holds each
+    /// categorical column's category index per row (null for a numeric column), <paramref name="columns"/> the fitted columns.
+    /// </summary>
+    public static List<FixedCombination> FitCombinations(IReadOnlyList<GanConstraint> rules, IReadOnlyList<GanColumn> columns, IReadOnlyList<int[]?> levels, int rows)
+    {
+        var index = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (int c = 0; c < columns.Count; c++) index[columns[c].Name] = c;
+        var fitted = new List<FixedCombination>();
+        for (int i = 0; i < rules.Count; i++)
+        {
+            if (rules[i].CombinedColumns is not { } names) continue;
+            var cs = names.Select(n => index[n]).ToArray();
+            var counts = cs.Select(c => ((CategoricalColumn)columns[c]).LevelCount).ToArray();
+            long possible = counts.Aggregate(1L, (p, n) => Math.Min(p * n, long.MaxValue / 2));
+            if (possible > FixedCombination.MaximumCombinations)
+                throw new ArgumentException($"The constraint '{rules[i]}' spans {possible:N0} possible combinations ({string.Join(" × ", counts)} categories), more than the " +
+                    $"{FixedCombination.MaximumCombinations:N0} a model holds: leave out a column with many categories.");
+            var seen = new Dictionary<long, long>();
+            var strides = FixedCombination.Strides(counts);
+            for (int r = 0; r < rows; r++)
+            {
+                long key = 0;
+                for (int k = 0; k < cs.Length; k++) key += levels[cs[k]]![r] * strides[k];
+                seen[key] = seen.GetValueOrDefault(key) + 1;
+            }
+            var keys = seen.Keys.Order().ToArray();
+            var tuples = keys.SelectMany(key => cs.Select((_, k) => (int)(key / strides[k] % counts[k]))).ToArray();
+            fitted.Add(new FixedCombination(rules[i].ToString(), cs, counts, tuples, keys.Select(k => seen[k]).ToArray()));
+        }
+        return fitted;
+    }
+
     // ---- Decoding ----
 
     /// <summary>Makes the derived columns of rows [<paramref name="firstRow"/>, + <paramref name="rows"/>) of <paramref name="into"/> their values from their distances.</summary>
     public void Apply(DecodedRows into, IReadOnlyList<GanColumn> columns, int firstRow, int rows)
     {
+        foreach (var f in Combinations) f.Apply(into, firstRow, rows);
         foreach (var d in Derived)
         {
             var column = (NumericColumn)columns[d.Column];
@@ -348,6 +402,7 @@ internal sealed class ColumnConstraints
     /// </summary>
     public void AddOnnx(OnnxGraph g, IReadOnlyList<GanColumn> columns, string[] decoded)
     {
+        foreach (var f in Combinations) f.AddOnnx(g, decoded);
         foreach (var d in Derived)
         {
             var column = (NumericColumn)columns[d.Column];
@@ -412,6 +467,9 @@ internal sealed class ColumnConstraints
         for (int i = 0; i < Rules.Count; i++)
             for (int r = 0; r < rows; r++)
                 if (!RuleComparisons[i].All(c => Holds(c, values, r))) return Rules[i].ToString();
+        foreach (var f in Combinations)
+            for (int r = 0; r < rows; r++)
+                if (!f.Holds(decoded, r)) return f.Rule;
         return null;
     }
 
@@ -422,6 +480,7 @@ internal sealed class ColumnConstraints
         Rules = Rules.Select((rule, i) => new RuleState
         {
             Text = rule.ToString(),
+            Combined = rule.CombinedColumns?.ToArray(),
             Comparisons = RuleComparisons[i].Select(c => new ComparisonState
             {
                 LowColumn = c.Low.IsColumn ? columns[c.Low.Column].Name : null, LowValue = c.Low.IsColumn ? null : c.Low.Value,
@@ -434,6 +493,10 @@ internal sealed class ColumnConstraints
             Column = columns[d.Column].Name,
             Anchors = d.Anchors.Select(a => new AnchorState { Column = columns[a.Column].Name, Offset = a.Offset, Strict = a.Strict }).ToArray(),
             Floor = d.Floor, Ceiling = d.Ceiling, Fallback = d.Fallback, Minimum = d.Minimum, Maximum = d.Maximum,
+        }).ToArray(),
+        Combinations = Combinations.Count == 0 ? null : Combinations.Select(f => new CombinationState
+        {
+            Columns = f.Columns.Select(c => columns[c].Name).ToArray(), Tuples = f.Tuples, Counts = f.Counts,
         }).ToArray(),
     };
 
@@ -463,8 +526,19 @@ internal sealed class ColumnConstraints
             string where = $"constraint {i + 1}";
             var rule = rules[i] ?? throw new InvalidDataException($"{where} is null");
             var comparisons = rule.Comparisons ?? [];
-            if (string.IsNullOrWhiteSpace(rule.Text) || rule.Text.Length > 1000 || comparisons.Length is < 1 or > 2)
-                throw new InvalidDataException($"{where} needs its text and one or two comparisons");
+            if (string.IsNullOrWhiteSpace(rule.Text) || rule.Text.Length > 1000)
+                throw new InvalidDataException($"{where} needs its text");
+            if (rule.Combined is { } combined)
+            {
+                if (comparisons.Length != 0 || combined.Length < 2 || combined.Distinct().Count() != combined.Length
+                    || combined.Any(n => n is null || !index.TryGetValue(n, out int c) || columns[c] is not CategoricalColumn))
+                    throw new InvalidDataException($"{where} fixes the combinations of columns that are not two or more distinct categorical columns of the model");
+                resolved[i] = [];
+                restoredRules[i] = GanConstraint.Restored(rule.Text, [], combined.ToArray());
+                continue;
+            }
+            if (comparisons.Length is < 1 or > 2)
+                throw new InvalidDataException($"{where} needs one or two comparisons");
             resolved[i] = new ResolvedComparison[comparisons.Length];
             var publicComparisons = new GanComparison[comparisons.Length];
             for (int k = 0; k < comparisons.Length; k++)
@@ -483,7 +557,7 @@ internal sealed class ColumnConstraints
                     low >= 0 ? GanBound.OfColumn(columns[low].Name) : GanBound.OfValue(s.LowValue!.Value),
                     high >= 0 ? GanBound.OfColumn(columns[high].Name) : GanBound.OfValue(s.HighValue!.Value), s.Strict);
             }
-            restoredRules[i] = GanConstraint.Restored(rule.Text, publicComparisons);
+            restoredRules[i] = GanConstraint.Restored(rule.Text, publicComparisons, null);
         }
 
         var derived = new List<DerivedColumn>();
@@ -508,7 +582,19 @@ internal sealed class ColumnConstraints
                 throw new InvalidDataException($"{where} is listed twice, has no anchor, or has a bound that is not a finite number");
             derived.Add(new DerivedColumn(c, anchors, s.Floor, s.Ceiling, s.Fallback, s.Minimum, s.Maximum));
         }
-        var constraints = new ColumnConstraints(restoredRules, resolved, derived, columns.Count);
+        var combinations = new List<FixedCombination>();
+        foreach (var s in state.Combinations ?? [])
+        {
+            var cs = (s?.Columns ?? []).Select(n => n is not null && index.TryGetValue(n, out int c) && columns[c] is CategoricalColumn ? c : -1).ToArray();
+            if (s is null || cs.Length < 2 || cs.Contains(-1) || cs.Distinct().Count() != cs.Length || combinations.Any(f => f.Columns.Intersect(cs).Any()))
+                throw new InvalidDataException("its fixed combinations name columns that are not two or more distinct categorical columns of the model, or name one twice");
+            string text = restoredRules.FirstOrDefault(r => r.CombinedColumns?.SequenceEqual(s.Columns!) == true)?.ToString()
+                ?? throw new InvalidDataException($"its fixed combinations of {string.Join(", ", s.Columns!.Select(n => Common.Text.Printable(n, 60)))} belong to no rule");
+            combinations.Add(new FixedCombination(text, cs, cs.Select(c => ((CategoricalColumn)columns[c]).LevelCount).ToArray(), s.Tuples ?? [], s.Counts ?? []));
+        }
+        if (restoredRules.Count(r => r.CombinedColumns is not null) != combinations.Count)
+            throw new InvalidDataException("its rules of fixed combinations and the combinations it lists differ in number");
+        var constraints = new ColumnConstraints(restoredRules, resolved, derived, columns.Count, combinations);
         // Every comparison must be held by construction, so that no file can promise a rule its rows break.
         for (int i = 0; i < resolved.Length; i++)
         {
@@ -544,11 +630,14 @@ internal sealed class ConstraintsState
 {
     public RuleState[]? Rules { get; set; }
     public DerivedState[]? Derived { get; set; }
+    public CombinationState[]? Combinations { get; set; }
 }
 
 internal sealed class RuleState
 {
     public string? Text { get; set; }
+    /// <summary>A fixed-combination rule's columns; null for an order.</summary>
+    public string[]? Combined { get; set; }
     public ComparisonState[]? Comparisons { get; set; }
 }
 
@@ -579,4 +668,126 @@ internal sealed class AnchorState
     public string? Column { get; set; }
     public double Offset { get; set; }
     public bool Strict { get; set; }
+}
+
+/// <summary>Fixed combinations as a model file keeps them: the columns, and each combination seen (category indices, a tuple after another) with its row count.</summary>
+internal sealed class CombinationState
+{
+    public string[]? Columns { get; set; }
+    public int[]? Tuples { get; set; }
+    public long[]? Counts { get; set; }
+}
+
+/// <summary>
+/// Categorical columns whose combinations are those of the training rows (<see cref="GanConstraint.FixedCombinations"/>).
+/// A decoded row's combination is looked up in a table over every possible combination (at most
+/// <see cref="MaximumCombinations"/>), made from the combinations seen: a seen one stays; any other becomes the most
+/// frequent seen combination that shares its longest leading part with it (the most frequent of all when not even
+/// the first column's category was seen). The same table gathers in .NET and in the graph.
+/// </summary>
+internal sealed class FixedCombination
+{
+    public const int MaximumCombinations = 100_000;
+
+    private readonly long[] _strides;
+    private readonly long[] _repair; // per possible combination: the combination it becomes
+    private readonly bool[] _seen;
+
+    public FixedCombination(string rule, int[] columns, int[] levels, int[] tuples, long[] counts)
+    {
+        Rule = rule;
+        Columns = columns;
+        Levels = levels;
+        Tuples = tuples;
+        Counts = counts;
+        int k = columns.Length;
+        long possible = levels.Aggregate(1L, (p, n) => Math.Min(p * n, long.MaxValue / 2));
+        if (possible > MaximumCombinations || counts.Length == 0 || tuples.Length != counts.Length * k || counts.Any(n => n < 1))
+            throw new InvalidDataException($"'{Common.Text.Printable(rule, 100)}' has no combination, more than {MaximumCombinations:N0} possible, or combinations without their counts");
+        _strides = Strides(levels);
+        _seen = new bool[possible];
+        var keys = new long[counts.Length];
+        for (int t = 0; t < counts.Length; t++)
+        {
+            long key = 0;
+            for (int i = 0; i < k; i++)
+            {
+                int v = tuples[t * k + i];
+                if (v < 0 || v >= levels[i]) throw new InvalidDataException($"'{Common.Text.Printable(rule, 100)}' lists a category its column does not have");
+                key += v * _strides[i];
+            }
+            if (_seen[key]) throw new InvalidDataException($"'{Common.Text.Printable(rule, 100)}' lists a combination twice");
+            _seen[key] = true;
+            keys[t] = key;
+        }
+        // The most frequent seen combination for each leading part (prefix length m = 0 .. k-1), ties to the lowest.
+        var best = new Dictionary<long, int>[k];
+        for (int m = 0; m < k; m++)
+        {
+            best[m] = [];
+            for (int t = 0; t < counts.Length; t++)
+            {
+                long prefix = keys[t] / (m == 0 ? possible : _strides[m - 1]);
+                if (!best[m].TryGetValue(prefix, out int b) || counts[t] > counts[b] || counts[t] == counts[b] && keys[t] < keys[b]) best[m][prefix] = t;
+            }
+        }
+        _repair = new long[possible];
+        for (long x = 0; x < possible; x++)
+        {
+            if (_seen[x]) { _repair[x] = x; continue; }
+            for (int m = k - 1; m >= 0; m--)
+            {
+                if (best[m].TryGetValue(x / (m == 0 ? possible : _strides[m - 1]), out int t)) { _repair[x] = keys[t]; break; }
+            }
+        }
+    }
+
+    /// <summary>The rule's text.</summary>
+    public string Rule { get; }
+    public int[] Columns { get; }
+    public int[] Levels { get; }
+    public int[] Tuples { get; }
+    public long[] Counts { get; }
+
+    /// <summary>Each column's place value in a combination's index: the product of the category counts after it.</summary>
+    public static long[] Strides(int[] levels)
+    {
+        var strides = new long[levels.Length];
+        long stride = 1;
+        for (int i = levels.Length - 1; i >= 0; i--)
+        {
+            strides[i] = stride;
+            stride *= levels[i];
+        }
+        return strides;
+    }
+
+    private long Key(DecodedRows rows, int r)
+    {
+        long key = 0;
+        for (int i = 0; i < Columns.Length; i++) key += rows.Levels(Columns[i])[r] * _strides[i];
+        return key;
+    }
+
+    public bool Holds(DecodedRows rows, int r) => _seen[Key(rows, r)];
+
+    public void Apply(DecodedRows into, int firstRow, int rows)
+    {
+        for (int r = firstRow; r < firstRow + rows; r++)
+        {
+            long key = Key(into, r), repaired = _repair[key];
+            if (repaired == key) continue;
+            for (int i = 0; i < Columns.Length; i++) into.Levels(Columns[i])[r] = (int)(repaired / _strides[i] % Levels[i]);
+        }
+    }
+
+    /// <summary><see cref="Apply"/> as ONNX nodes on the columns' category indices (int64, [batch]).</summary>
+    public void AddOnnx(OnnxGraph g, string[] decoded)
+    {
+        string key = g.Node("Mul", [decoded[Columns[0]], g.Scalar(_strides[0])]);
+        for (int i = 1; i < Columns.Length; i++) key = g.Node("Add", [key, g.Node("Mul", [decoded[Columns[i]], g.Scalar(_strides[i])])]);
+        string repaired = g.Node("Gather", [g.Constant(_repair, _repair.Length), key], ("axis", 0));
+        for (int i = 0; i < Columns.Length; i++)
+            decoded[Columns[i]] = g.Node("Mod", [g.Node("Div", [repaired, g.Scalar(_strides[i])]), g.Scalar((long)Levels[i])]);
+    }
 }

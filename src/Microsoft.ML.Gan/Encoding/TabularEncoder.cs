@@ -183,10 +183,17 @@ internal sealed class TabularEncoder
             columns[c] = fitters[c].Fit();
         }
         bool groups = settings.Groups && settings.Marginal;
+        if (held is not null && constraints!.Any(r => r.CombinedColumns is not null))
+        {
+            var levels = fitters.Select((f, c) => columns[c] is CategoricalColumn && f.Coded(columns[c]) is var (codes, values)
+                ? codes.Select(code => (int)values[code]).ToArray() : null).ToArray();
+            held = held.WithCombinations(ColumnConstraints.FitCombinations(constraints!, columns, levels, (int)rows));
+        }
         var coded = settings.Dependencies || groups ? fitters.Select((f, c) => f.Coded(columns[c])).ToArray() : null;
-        // A derived column's codes are its distances: no rule between its values and another column's can be read from them.
+        // A column a rule changes after decoding takes no part in a dependency: a derived column's codes are its
+        // distances, and a fixed combination may change a category a dependency has read or set.
         var dependencies = settings.Dependencies
-            ? ColumnDependency.Find(columns, coded!, (int)rows, checkAlive, held is null ? null : c => held.IsDerived(c))
+            ? ColumnDependency.Find(columns, coded!, (int)rows, checkAlive, held is null ? null : held.Changes)
             : [];
         var encoder = new TabularEncoder(columns, dependencies, held);
         if (groups)

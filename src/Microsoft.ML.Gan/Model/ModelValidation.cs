@@ -65,8 +65,8 @@ internal static class ModelValidation
         {
             dependencies = ColumnDependency.Restore(description.Dependencies, columns);
             var constraints = ColumnConstraints.Restore(description.Constraints, columns);
-            if (constraints is not null && dependencies.FirstOrDefault(d => constraints.IsDerived(d.Determinant) || constraints.IsDerived(d.Target)) is { } mixed)
-                throw new InvalidDataException($"its column dependency '{mixed.ToInfo()}' involves a column a constraint derives, which no model has");
+            if (constraints is not null && dependencies.FirstOrDefault(d => constraints.Changes(d.Determinant) || constraints.Changes(d.Target)) is { } mixed)
+                throw new InvalidDataException($"its column dependency '{mixed.ToInfo()}' involves a column a constraint changes, which no model has");
             filter = DensityRatioFilter.Restore(description.Filter, columns);
             encoder = new TabularEncoder(columns, dependencies, constraints); // checks the columns that group marginal maps
         }

@@ -275,6 +275,103 @@ public sealed class ColumnConstraintTests
         Assert.AreEqual(2.0, ColumnConstraints.Below(integer, 2.5, strict: true));
     }
 
+    public sealed class Shop
+    {
+        public string Country { get; set; } = "";
+        public string City { get; set; } = "";
+        public string Segment { get; set; } = "";
+        public float Amount { get; set; }
+    }
+
+    private static readonly string[][] s_cities = [["Oslo", "Bergen", "Tromsø"], ["Stockholm", "Malmö", "Umeå"], ["Copenhagen", "Aarhus", "Odense"]];
+    private static readonly string[] s_countries = ["NO", "SE", "DK"];
+
+    /// <summary>Shops in three countries with three cities each (nine of the 27 pairs), a segment and an amount unrelated to them.</summary>
+    private static Shop[] Shops(int count, int seed)
+    {
+        var random = new Random(seed);
+        return Enumerable.Range(0, count).Select(_ =>
+        {
+            int country = random.Next(10) switch { < 5 => 0, < 8 => 1, _ => 2 };
+            return new Shop
+            {
+                Country = s_countries[country], City = s_cities[country][random.Next(3)], Segment = random.Next(2) == 0 ? "retail" : "wholesale",
+                Amount = MathF.Round(100 * random.NextSingle(), 1),
+            };
+        }).ToArray();
+    }
+
+    private static bool Unseen(Shop s) => !s_cities[Array.IndexOf(s_countries, s.Country)].Contains(s.City);
+
+    [TestMethod]
+    public void FixedCombinationsComeOnlyAsTheTrainingRowsHaveThem()
+    {
+        var shops = Shops(1000, seed: 5);
+        var data = s_ml.Data.LoadFromEnumerable(shops);
+        var bareOptions = Options();
+        bareOptions.ExactDependencies = false; // which would find city fixing country, and fix it the same way
+        using var bare = s_ml.Gan().Train(bareOptions).Fit(data);
+        int unseen = s_ml.Data.CreateEnumerable<Shop>(bare.Generate(20_000, seed: 5), reuseRowObject: false).Count(Unseen);
+        Console.WriteLine($"rows with a city of another country, without the rule: {unseen} of 20,000");
+        Assert.IsGreaterThan(200, unseen, "eight epochs do not teach a generator which city is in which country");
+
+        using var model = s_ml.Gan().Train(Options(GanConstraint.FixedCombinations("Country", "City"))).Fit(data);
+        var rows = s_ml.Data.CreateEnumerable<Shop>(model.Generate(100_000, seed: 5), reuseRowObject: false).ToArray();
+        Assert.AreEqual(0, rows.Count(Unseen), "with the rule, every city is in its own country (the graph made these rows)");
+        foreach (var country in s_countries)
+        {
+            double real = shops.Count(s => s.Country == country) / 1000.0, generated = rows.Count(r => r.Country == country) / (double)rows.Length;
+            Assert.AreEqual(real, generated, 0.05, $"the leading column keeps its shares: {country}");
+        }
+        Assert.AreEqual(9, rows.Select(r => (r.Country, r.City)).Distinct().Count(), "every seen pair is generated");
+
+        var m = model.Model;
+        var (noise, uniforms) = TestTables.Inputs(seed: 6, 5000, m.NoiseDimension, m.Signature.UniformsPerRow, m.Training.NoisePrior);
+        var reference = m.GenerateWithTorch(noise, uniforms, 5000, m.Training.CategorySampling);
+        var onnx = TestTables.ScoreWithGraph(m, noise, uniforms, 5000);
+        Assert.IsNull(m.Encoder.Constraints!.FirstBroken(reference, 5000), ".NET keeps the rule");
+        for (int c = 0; c < 2; c++) CollectionAssert.AreEqual(reference.Levels(c), onnx.Levels(c), m.Encoder.Columns[c].Name);
+        Assert.AreEqual("fixed combinations of Country, City", model.Constraints.Single().ToString());
+        var expected = TestTables.Dump(model.Generate(500, seed: 9));
+        TestTables.SavedAndLoaded(s_ml, model, loaded =>
+        {
+            Assert.AreEqual("fixed combinations of Country, City", loaded.Constraints.Single().ToString());
+            CollectionAssert.AreEqual(expected, TestTables.Dump(loaded.Generate(500, seed: 9)));
+        });
+
+        // A file whose combinations name a category the column lacks is refused.
+        string folder = Directory.CreateTempSubdirectory("gan-combinations-").FullName;
+        try
+        {
+            string path = Path.Combine(folder, "m.zip");
+            model.Save(path);
+            HostileFiles.EditManifest(path, manifest => manifest["Constraints"]!["Combinations"]![0]!["Tuples"]![0] = 7);
+            var e = Assert.ThrowsExactly<InvalidDataException>(() => s_ml.Gan().LoadModel(path));
+            StringAssert.Contains(e.Message, "lists a category its column does not have");
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [TestMethod]
+    public void FixedCombinationsThatCannotBeKeptAreRefused()
+    {
+        var data = s_ml.Data.LoadFromEnumerable(Shops(100, seed: 6));
+        var e = Assert.ThrowsExactly<ArgumentException>(() => s_ml.Gan().Train(Options(GanConstraint.FixedCombinations("Country", "Amount"))).Fit(data));
+        StringAssert.Contains(e.Message, "names column 'Amount', which holds numbers: fixed combinations are of categories");
+        e = Assert.ThrowsExactly<ArgumentException>(() => s_ml.Gan().Train(Options(GanConstraint.FixedCombinations("Country", "City"), GanConstraint.FixedCombinations("City", "Segment"))).Fit(data));
+        StringAssert.Contains(e.Message, "Column 'City' is in two fixed-combination rules");
+        Assert.ThrowsExactly<ArgumentException>(() => GanConstraint.FixedCombinations("Country"), "one column");
+        Assert.ThrowsExactly<ArgumentException>(() => GanConstraint.FixedCombinations("City", "City"), "a column twice");
+
+        // 320 × 320 categories: more possible combinations than a model holds.
+        var wide = Enumerable.Range(0, 640).Select(i => new Shop { Country = $"c{i % 320}", City = $"t{i * 7 % 320}", Segment = "x", Amount = i }).ToArray();
+        e = Assert.ThrowsExactly<ArgumentException>(() => s_ml.Gan().Train(Options(GanConstraint.FixedCombinations("Country", "City"))).Fit(s_ml.Data.LoadFromEnumerable(wide)));
+        StringAssert.Contains(e.Message, "spans 102,400 possible combinations (320 × 320 categories)");
+    }
+
     public static IEnumerable<object[]> Lies() =>
     [
         ["a negative distance", (Action<System.Text.Json.Nodes.JsonObject>)(m => Derived(m)["Anchors"]![0]!["Offset"] = -1), "finite number ≥ 0"],
