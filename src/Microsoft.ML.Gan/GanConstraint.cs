@@ -100,12 +100,16 @@ public sealed class GanConstraint
 {
     private readonly string _text;
 
-    private GanConstraint(string text, IReadOnlyList<GanComparison> comparisons, IReadOnlyList<string>? combined = null)
+    private GanConstraint(string text, IReadOnlyList<GanComparison> comparisons, IReadOnlyList<string>? combined = null, (string Column, object Step)? increment = null)
     {
         _text = text;
         Comparisons = comparisons;
         CombinedColumns = combined;
+        Increment = increment;
     }
+
+    /// <summary>For <see cref="FixedIncrements(string, double)"/>: its column and step (a double, or a TimeSpan for a date or duration); null otherwise.</summary>
+    public (string Column, object Step)? Increment { get; }
 
     /// <summary>The orders the rule consists of (a range is two; none for fixed combinations).</summary>
     public IReadOnlyList<GanComparison> Comparisons { get; }
@@ -114,7 +118,7 @@ public sealed class GanConstraint
     public IReadOnlyList<string>? CombinedColumns { get; }
 
     /// <summary>The columns the rule names.</summary>
-    public IReadOnlyList<string> Columns => CombinedColumns ?? Comparisons.SelectMany(c => new[] { c.Low.Column, c.High.Column }).OfType<string>().Distinct().ToArray();
+    public IReadOnlyList<string> Columns => Increment is { } increment ? [increment.Column] : CombinedColumns ?? Comparisons.SelectMany(c => new[] { c.Low.Column, c.High.Column }).OfType<string>().Distinct().ToArray();
 
     /// <summary>
     /// Categorical columns (text, booleans, keys) whose values come only in the combinations some training row holds:
@@ -159,8 +163,31 @@ public sealed class GanConstraint
     /// <summary><paramref name="column"/> &lt; 0 (≤ 0 unless <paramref name="strict"/>).</summary>
     public static GanConstraint Negative(string column, bool strict = true) => Inequality(column, 0.0, strict);
 
-    /// <summary>A rule a saved model describes: its words and its comparisons, or its combined columns.</summary>
-    internal static GanConstraint Restored(string text, IReadOnlyList<GanComparison> comparisons, IReadOnlyList<string>? combined) => new(text, comparisons, combined);
+    /// <summary>
+    /// A number column whose values are whole multiples of <paramref name="step"/> (prices in steps of 0.05, counts in
+    /// dozens). Checked on the training rows; held by the column's learned grid (<see cref="GanTrainer.Options.NumericGranularity"/>,
+    /// which must be on), whose step a model must show to be a multiple of this one. Not for a column that lies above
+    /// another (an <see cref="Inequality"/>'s high side).
+    /// </summary>
+    public static GanConstraint FixedIncrements(string column, double step)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(column);
+        if (!(step > 0) || !double.IsFinite(step)) throw new ArgumentOutOfRangeException(nameof(step), step, "An increment must be a positive finite number.");
+        return new GanConstraint($"{column} in steps of {step.ToString("R", System.Globalization.CultureInfo.InvariantCulture)}", [], null, (column, step));
+    }
+
+    /// <summary>A date, time or duration column whose values are whole multiples of <paramref name="step"/> from 1970-01-01 (or from zero): quarter hours, whole days in UTC.</summary>
+    public static GanConstraint FixedIncrements(string column, TimeSpan step)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(column);
+        if (step <= TimeSpan.Zero || step.Ticks % TimeSpan.TicksPerMicrosecond != 0)
+            throw new ArgumentOutOfRangeException(nameof(step), step, "An increment of time must be a positive whole number of microseconds.");
+        return new GanConstraint($"{column} in steps of {step.ToString("c", System.Globalization.CultureInfo.InvariantCulture)}", [], null, (column, step));
+    }
+
+    /// <summary>A rule a saved model describes: its words and its comparisons, its combined columns, or its increment (in the column's numbers).</summary>
+    internal static GanConstraint Restored(string text, IReadOnlyList<GanComparison> comparisons, IReadOnlyList<string>? combined, (string, object)? increment = null) =>
+        new(text, comparisons, combined, increment);
 
     /// <summary>The rule in symbols: "ordered ≤ delivered", "0 ≤ discount ≤ price".</summary>
     public override string ToString() => _text;

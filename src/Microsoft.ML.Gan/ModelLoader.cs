@@ -210,7 +210,7 @@ internal static class ModelLoader
                 if (!dependency.HoldsIn(rows, model.Encoder.Columns, ProbeRows))
                     throw Mismatch(source, $"its rows break the rule '{Text.Printable(dependency.ToInfo().ToString(), 120)}' that its description lists");
             }
-            if (model.Encoder.Constraints?.FirstBroken(rows, ProbeRows) is { } broken)
+            if (model.Encoder.Constraints?.FirstBroken(rows, model.Encoder.Columns, ProbeRows) is { } broken)
                 throw Mismatch(source, $"rows that break the constraint '{Text.Printable(broken, 120)}' that its description lists");
             for (int c = 0; c < model.Encoder.Columns.Count; c++)
             {

@@ -12,6 +12,9 @@ internal readonly record struct ComparedBound(int Column, double Value)
 /// <summary>A comparison of <see cref="GanConstraint"/> with its columns as indices and its constant in the column's numbers.</summary>
 internal sealed record ResolvedComparison(ComparedBound Low, ComparedBound High, bool Strict);
 
+/// <summary>A <see cref="GanConstraint.FixedIncrements(string, double)"/> rule resolved: its column and its step in the column's numbers (microseconds for time).</summary>
+internal readonly record struct ResolvedIncrement(int Rule, int Column, double Step);
+
 /// <summary>A column below a <see cref="DerivedColumn"/>: the derived column lies at least <see cref="Offset"/> above it (more than it, when <see cref="Strict"/>).</summary>
 internal readonly record struct DerivedAnchor(int Column, double Offset, bool Strict);
 
@@ -40,12 +43,13 @@ internal sealed class ColumnConstraints
     private readonly int[] _derivedIndex; // per column: its index in Derived, or -1
 
     private ColumnConstraints(IReadOnlyList<GanConstraint> rules, IReadOnlyList<ResolvedComparison[]> comparisons, IReadOnlyList<DerivedColumn> derived, int columnCount,
-        IReadOnlyList<FixedCombination>? combinations = null)
+        IReadOnlyList<FixedCombination>? combinations = null, IReadOnlyList<ResolvedIncrement>? increments = null)
     {
         Rules = rules;
         RuleComparisons = comparisons;
         Derived = derived;
         Combinations = combinations ?? [];
+        Increments = increments ?? [];
         _derivedIndex = new int[columnCount];
         Array.Fill(_derivedIndex, -1);
         for (int i = 0; i < derived.Count; i++) _derivedIndex[derived[i].Column] = i;
@@ -65,7 +69,75 @@ internal sealed class ColumnConstraints
 
     /// <summary>The same rules with <paramref name="combinations"/>, fitted once the categorical columns are.</summary>
     public ColumnConstraints WithCombinations(IReadOnlyList<FixedCombination> combinations) =>
-        new(Rules, RuleComparisons, Derived, _derivedIndex.Length, combinations);
+        new(Rules, RuleComparisons, Derived, _derivedIndex.Length, combinations, Increments);
+
+    /// <summary>The columns whose values keep fixed increments, with their steps.</summary>
+    public IReadOnlyList<ResolvedIncrement> Increments { get; }
+
+    /// <summary>
+    /// The fixed increments of <paramref name="rules"/>, read against the columns: a number column takes a number, a date,
+    /// time or duration column a TimeSpan; <see cref="ArgumentException"/> naming the rule otherwise.
+    /// </summary>
+    public static ResolvedIncrement[] ResolveIncrements(IReadOnlyList<GanConstraint> rules, IReadOnlyList<string> names, IReadOnlyList<NumericKind?> kinds)
+    {
+        var increments = new List<ResolvedIncrement>();
+        for (int i = 0; i < rules.Count; i++)
+        {
+            if (rules[i]?.Increment is not { } increment) continue;
+            int c = names.ToList().IndexOf(increment.Column);
+            if (c < 0)
+                throw new ArgumentException($"The constraint '{rules[i]}' names column '{increment.Column}', which is not one of the columns the GAN learns ({string.Join(", ", names.Select(n => $"'{n}'"))}).");
+            double step = (kinds[c], increment.Step) switch
+            {
+                (null, _) => throw new ArgumentException($"The constraint '{rules[i]}' names column '{increment.Column}', which holds categories: increments are of numbers, dates or durations."),
+                (TimeKind, TimeSpan t) => t.Ticks / (double)TimeSpan.TicksPerMicrosecond,
+                (TimeKind, _) => throw new ArgumentException($"The constraint '{rules[i]}' gives a number as the step of column '{increment.Column}', a {kinds[c]!.Description}: give a TimeSpan."),
+                (_, double d) => d,
+                _ => throw new ArgumentException($"The constraint '{rules[i]}' gives a TimeSpan as the step of column '{increment.Column}', a number: give a number."),
+            };
+            increments.Add(new ResolvedIncrement(i, c, step));
+        }
+        return increments.ToArray();
+    }
+
+    /// <summary>The same rules with <paramref name="increments"/>.</summary>
+    public ColumnConstraints WithIncrements(IReadOnlyList<ResolvedIncrement> increments) =>
+        new(Rules, RuleComparisons, Derived, _derivedIndex.Length, Combinations, increments);
+
+    /// <summary>Whether <paramref name="v"/> is a whole multiple of <paramref name="step"/>, as closely as the kind holds numbers.</summary>
+    private static bool IsMultiple(double v, double step, NumericKind kind)
+    {
+        double k = Math.Round(v / step);
+        double precision = kind.Precision switch { NumberPrecision.Single => 1.0 / (1 << 23), NumberPrecision.Double => Math.ScaleB(1, -52), _ => 0 };
+        return Math.Abs(v - k * step) <= Math.Max(1e-9 * step, 2 * Math.Abs(v) * precision);
+    }
+
+    /// <summary>
+    /// Checks that every fixed increment is held by its fitted column's grid (<see cref="HeldByConstruction(ResolvedIncrement, IReadOnlyList{GanColumn})"/>);
+    /// <see cref="InvalidOperationException"/> naming the rule and why not.
+    /// </summary>
+    public void CheckIncrements(IReadOnlyList<GanColumn> columns)
+    {
+        foreach (var increment in Increments)
+        {
+            if (HeldByConstruction(increment, columns)) continue;
+            var column = (NumericColumn)columns[increment.Column];
+            string why = IsDerived(increment.Column) ? "it lies above another column and is learned as its distance above it, which no grid of its own holds"
+                : $"its training values lie on {(column.Granularity is { } grid ? $"a grid of {grid.Step}" : "no decimal grid")} from {((NumericKind)column.Kind).Format(column.Minimum)}";
+            throw new InvalidOperationException($"The constraint '{Rules[increment.Rule]}' cannot be held: {why}. Drop it, or (for a step no decimal number writes, such as 1/3) scale the column first.");
+        }
+    }
+
+    /// <summary>Whether the column's grid keeps to the increment: a plain column whose grid step is a multiple of it, from a minimum that is one.</summary>
+    private bool HeldByConstruction(ResolvedIncrement increment, IReadOnlyList<GanColumn> columns)
+    {
+        if (IsDerived(increment.Column) || columns[increment.Column] is not NumericColumn column) return false;
+        var kind = (NumericKind)column.Kind;
+        if (!IsMultiple(column.Minimum, increment.Step, kind)) return false;
+        if (column.Granularity is not { } grid) return column.Minimum == column.Maximum;
+        double ratio = grid.Step / increment.Step;
+        return ratio >= 1 - 1e-9 && Math.Abs(ratio - Math.Round(ratio)) <= 1e-9 * ratio;
+    }
 
     /// <summary>Whether column <paramref name="c"/> is learned as a distance above others.</summary>
     public bool IsDerived(int c) => _derivedIndex[c] >= 0;
@@ -146,9 +218,22 @@ internal sealed class ColumnConstraints
     /// listing every broken rule with its count and first row, the values in it, and what to do.
     /// </summary>
     public static void CheckTraining(IReadOnlyList<GanConstraint> rules, ResolvedComparison[][] resolved, IReadOnlyList<string> names,
-        IReadOnlyList<NumericKind?> kinds, IReadOnlyList<double[]?> values, long rows)
+        IReadOnlyList<NumericKind?> kinds, IReadOnlyList<double[]?> values, long rows, IReadOnlyList<ResolvedIncrement>? increments = null)
     {
         var broken = new List<string>();
+        foreach (var increment in increments ?? [])
+        {
+            var own = values[increment.Column]!;
+            var kind = kinds[increment.Column]!;
+            long count = 0, first = -1;
+            for (long r = 0; r < rows; r++)
+            {
+                if (double.IsNaN(own[r]) || IsMultiple(own[r], increment.Step, kind)) continue;
+                if (count++ == 0) first = r;
+            }
+            if (count > 0)
+                broken.Add($"'{rules[increment.Rule]}' is broken by {count:N0} of {rows:N0} training rows (the first is row {first:N0}: {names[increment.Column]} = {kind.Format(own[first])})");
+        }
         for (int i = 0; i < rules.Count; i++)
         {
             long count = 0, first = -1;
@@ -460,7 +545,7 @@ internal sealed class ColumnConstraints
         type == OnnxType.Int64 ? g.Scalar((long)value) : g.Node("Cast", [g.Scalar((long)value)], ("to", (long)type));
 
     /// <summary>Whether the first <paramref name="rows"/> rows of <paramref name="decoded"/> keep every rule; the first rule broken otherwise.</summary>
-    public string? FirstBroken(DecodedRows decoded, int rows)
+    public string? FirstBroken(DecodedRows decoded, IReadOnlyList<GanColumn> columns, int rows)
     {
         var values = new double[]?[decoded.Buffers.Length];
         for (int c = 0; c < values.Length; c++) values[c] = decoded.Buffers[c] as double[];
@@ -470,6 +555,13 @@ internal sealed class ColumnConstraints
         foreach (var f in Combinations)
             for (int r = 0; r < rows; r++)
                 if (!f.Holds(decoded, r)) return f.Rule;
+        foreach (var increment in Increments)
+        {
+            var kind = (NumericKind)columns[increment.Column].Kind;
+            var own = values[increment.Column]!;
+            for (int r = 0; r < rows; r++)
+                if (!double.IsNaN(own[r]) && !IsMultiple(own[r], increment.Step, kind)) return Rules[increment.Rule].ToString();
+        }
         return null;
     }
 
@@ -481,6 +573,8 @@ internal sealed class ColumnConstraints
         {
             Text = rule.ToString(),
             Combined = rule.CombinedColumns?.ToArray(),
+            IncrementColumn = Increments.FirstOrDefault(x => x.Rule == i) is { Column: var ic } && rule.Increment is not null ? columns[ic].Name : null,
+            IncrementStep = rule.Increment is not null ? Increments.First(x => x.Rule == i).Step : null,
             Comparisons = RuleComparisons[i].Select(c => new ComparisonState
             {
                 LowColumn = c.Low.IsColumn ? columns[c.Low.Column].Name : null, LowValue = c.Low.IsColumn ? null : c.Low.Value,
@@ -521,6 +615,7 @@ internal sealed class ColumnConstraints
 
         var restoredRules = new GanConstraint[rules.Length];
         var resolved = new ResolvedComparison[rules.Length][];
+        var increments = new List<ResolvedIncrement>();
         for (int i = 0; i < rules.Length; i++)
         {
             string where = $"constraint {i + 1}";
@@ -528,6 +623,16 @@ internal sealed class ColumnConstraints
             var comparisons = rule.Comparisons ?? [];
             if (string.IsNullOrWhiteSpace(rule.Text) || rule.Text.Length > 1000)
                 throw new InvalidDataException($"{where} needs its text");
+            if (rule.IncrementColumn is { } incrementColumn)
+            {
+                int c = Numeric(incrementColumn, where);
+                if (comparisons.Length != 0 || rule.Combined is not null || rule.IncrementStep is not { } step || !(step > 0) || !double.IsFinite(step))
+                    throw new InvalidDataException($"{where} is an increment without a positive finite step");
+                resolved[i] = [];
+                increments.Add(new ResolvedIncrement(i, c, step));
+                restoredRules[i] = GanConstraint.Restored(rule.Text, [], null, (incrementColumn, step));
+                continue;
+            }
             if (rule.Combined is { } combined)
             {
                 if (comparisons.Length != 0 || combined.Length < 2 || combined.Distinct().Count() != combined.Length
@@ -594,7 +699,12 @@ internal sealed class ColumnConstraints
         }
         if (restoredRules.Count(r => r.CombinedColumns is not null) != combinations.Count)
             throw new InvalidDataException("its rules of fixed combinations and the combinations it lists differ in number");
-        var constraints = new ColumnConstraints(restoredRules, resolved, derived, columns.Count, combinations);
+        var constraints = new ColumnConstraints(restoredRules, resolved, derived, columns.Count, combinations, increments);
+        foreach (var increment in increments)
+        {
+            if (!constraints.HeldByConstruction(increment, columns))
+                throw new InvalidDataException($"constraint {increment.Rule + 1} ('{Common.Text.Printable(restoredRules[increment.Rule].ToString(), 100)}') is not held by its column's grid as it is described");
+        }
         // Every comparison must be held by construction, so that no file can promise a rule its rows break.
         for (int i = 0; i < resolved.Length; i++)
         {
@@ -638,6 +748,9 @@ internal sealed class RuleState
     public string? Text { get; set; }
     /// <summary>A fixed-combination rule's columns; null for an order.</summary>
     public string[]? Combined { get; set; }
+    /// <summary>A fixed-increment rule's column and step (in the column's numbers: microseconds for time); null otherwise.</summary>
+    public string? IncrementColumn { get; set; }
+    public double? IncrementStep { get; set; }
     public ComparisonState[]? Comparisons { get; set; }
 }
 

@@ -141,6 +141,9 @@ internal sealed class TabularEncoder
         }
         var kinds = fitters.Select(f => (f as NumericFitter)?.Kind).ToArray();
         var rules = constraints is { Count: > 0 } ? ColumnConstraints.Resolve(constraints, columnNames, kinds) : null;
+        var increments = rules is null ? [] : ColumnConstraints.ResolveIncrements(constraints!, columnNames, kinds);
+        if (increments.Length > 0 && !settings.Granularity)
+            throw new ArgumentException($"The constraint '{constraints![increments[0].Rule]}' is held by the column's learned grid: it needs Options.NumericGranularity (on by default).");
 
         long rows = 0;
         using (var cursor = data.GetRowCursor(fitters.Select(r => r.Column)))
@@ -166,10 +169,10 @@ internal sealed class TabularEncoder
         if (rules is not null)
         {
             checkAlive();
-            var named = rules.SelectMany(r => r).SelectMany(c => new[] { c.Low.Column, c.High.Column }).Where(c => c >= 0).ToHashSet();
+            var named = rules.SelectMany(r => r).SelectMany(c => new[] { c.Low.Column, c.High.Column }).Where(c => c >= 0).Concat(increments.Select(i => i.Column)).ToHashSet();
             var values = fitters.Select((f, c) => named.Contains(c) ? ((NumericFitter)f).Values.ToArray() : null).ToArray();
-            ColumnConstraints.CheckTraining(constraints!, rules, columnNames, kinds, values, rows);
-            held = ColumnConstraints.Fit(constraints!, rules, kinds, values, (int)rows);
+            ColumnConstraints.CheckTraining(constraints!, rules, columnNames, kinds, values, rows, increments);
+            held = ColumnConstraints.Fit(constraints!, rules, kinds, values, (int)rows).WithIncrements(increments);
             foreach (var derived in held.Derived) values[derived.Column].AsSpan().CopyTo(((NumericFitter)fitters[derived.Column]).Values);
             if (held.Derived.Count > 0)
                 log?.Invoke($"Columns learned as their distance above others, so that every generated row keeps the constraints: " +
@@ -182,6 +185,7 @@ internal sealed class TabularEncoder
             checkAlive();
             columns[c] = fitters[c].Fit();
         }
+        held?.CheckIncrements(columns);
         bool groups = settings.Groups && settings.Marginal;
         if (held is not null && constraints!.Any(r => r.CombinedColumns is not null))
         {

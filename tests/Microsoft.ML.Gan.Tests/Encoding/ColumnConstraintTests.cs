@@ -144,8 +144,8 @@ public sealed class ColumnConstraintTests
         var reference = m.GenerateWithTorch(noise, uniforms, rows, m.Training.CategorySampling);
         var onnx = TestTables.ScoreWithGraph(m, noise, uniforms, rows);
         var constraints = m.Encoder.Constraints!;
-        Assert.IsNull(constraints.FirstBroken(reference, rows), ".NET keeps the rules");
-        Assert.IsNull(constraints.FirstBroken(onnx, rows), "the graph keeps the rules");
+        Assert.IsNull(constraints.FirstBroken(reference, m.Encoder.Columns, rows), ".NET keeps the rules");
+        Assert.IsNull(constraints.FirstBroken(onnx, m.Encoder.Columns, rows), "the graph keeps the rules");
         Assert.AreEqual(2, constraints.Derived.Count, "Delivered (above Ordered) and Price (above Discount) are learned as distances");
         // TorchSharp's and ONNX Runtime's single-precision generators differ in the last bits (so a value may round to the
         // next step of its grid); the derived columns add their anchors to the same distances in the same way.
@@ -257,7 +257,7 @@ public sealed class ColumnConstraintTests
         Assert.AreEqual(0, rows.Count(r => !(r.Low < r.High)), "every High above its Low");
         var m = model.Model;
         var (noise, uniforms) = TestTables.Inputs(seed: 6, 5000, m.NoiseDimension, m.Signature.UniformsPerRow, m.Training.NoisePrior);
-        Assert.IsNull(m.Encoder.Constraints!.FirstBroken(m.GenerateWithTorch(noise, uniforms, 5000, m.Training.CategorySampling), 5000), "in .NET too");
+        Assert.IsNull(m.Encoder.Constraints!.FirstBroken(m.GenerateWithTorch(noise, uniforms, 5000, m.Training.CategorySampling), m.Encoder.Columns, 5000), "in .NET too");
     }
 
     [TestMethod]
@@ -329,7 +329,7 @@ public sealed class ColumnConstraintTests
         var (noise, uniforms) = TestTables.Inputs(seed: 6, 5000, m.NoiseDimension, m.Signature.UniformsPerRow, m.Training.NoisePrior);
         var reference = m.GenerateWithTorch(noise, uniforms, 5000, m.Training.CategorySampling);
         var onnx = TestTables.ScoreWithGraph(m, noise, uniforms, 5000);
-        Assert.IsNull(m.Encoder.Constraints!.FirstBroken(reference, 5000), ".NET keeps the rule");
+        Assert.IsNull(m.Encoder.Constraints!.FirstBroken(reference, m.Encoder.Columns, 5000), ".NET keeps the rule");
         for (int c = 0; c < 2; c++) CollectionAssert.AreEqual(reference.Levels(c), onnx.Levels(c), m.Encoder.Columns[c].Name);
         Assert.AreEqual("fixed combinations of Country, City", model.Constraints.Single().ToString());
         var expected = TestTables.Dump(model.Generate(500, seed: 9));
@@ -370,6 +370,67 @@ public sealed class ColumnConstraintTests
         var wide = Enumerable.Range(0, 640).Select(i => new Shop { Country = $"c{i % 320}", City = $"t{i * 7 % 320}", Segment = "x", Amount = i }).ToArray();
         e = Assert.ThrowsExactly<ArgumentException>(() => s_ml.Gan().Train(Options(GanConstraint.FixedCombinations("Country", "City"))).Fit(s_ml.Data.LoadFromEnumerable(wide)));
         StringAssert.Contains(e.Message, "spans 102,400 possible combinations (320 × 320 categories)");
+    }
+
+    public sealed class Booking
+    {
+        public float Fee { get; set; }
+        public TimeSpan Slot { get; set; }
+        public int Guests { get; set; }
+    }
+
+    /// <summary>Fees in quarters of a unit, slots of quarter hours, guests in pairs.</summary>
+    private static Booking[] Bookings(int count, int seed)
+    {
+        var random = new Random(seed);
+        return Enumerable.Range(0, count).Select(_ => new Booking
+        {
+            Fee = 5 + 0.25f * random.Next(0, 200), Slot = TimeSpan.FromMinutes(15 * random.Next(1, 40)), Guests = 2 * random.Next(1, 6),
+        }).ToArray();
+    }
+
+    [TestMethod]
+    public void FixedIncrementsHoldInEveryRowAndAreRefusedWhereNoGridCanHoldThem()
+    {
+        var bookings = Bookings(800, seed: 7);
+        var data = s_ml.Data.LoadFromEnumerable(bookings);
+        using var model = s_ml.Gan().Train(Options(GanConstraint.FixedIncrements("Fee", 0.25), GanConstraint.FixedIncrements("Slot", TimeSpan.FromMinutes(15)),
+            GanConstraint.FixedIncrements("Guests", 2))).Fit(data);
+        var rows = s_ml.Data.CreateEnumerable<Booking>(model.Generate(20_000, seed: 3), reuseRowObject: false).ToArray();
+        Assert.IsTrue(rows.All(r => r.Fee * 4 == MathF.Round(r.Fee * 4) && r.Slot.Ticks % (15 * TimeSpan.TicksPerMinute) == 0 && r.Guests % 2 == 0),
+            "fees in quarters, slots in quarter hours, guests in pairs");
+        Assert.AreEqual("Fee in steps of 0.25; Slot in steps of 00:15:00; Guests in steps of 2", string.Join("; ", model.Constraints));
+        TestTables.SavedAndLoaded(s_ml, model, loaded => Assert.AreEqual(string.Join("; ", model.Constraints), string.Join("; ", loaded.Constraints)));
+
+        // A training value off the step, a step of the wrong kind, a grid turned off, a column that lies above another.
+        var off = Bookings(100, seed: 8);
+        off[42].Fee = 7.1f;
+        var e = Assert.ThrowsExactly<InvalidOperationException>(() => s_ml.Gan().Train(Options(GanConstraint.FixedIncrements("Fee", 0.25))).Fit(s_ml.Data.LoadFromEnumerable(off)));
+        StringAssert.Contains(e.Message, "'Fee in steps of 0.25' is broken by 1 of 100 training rows (the first is row 42: Fee = 7.1)");
+        var small = s_ml.Data.LoadFromEnumerable(bookings.Take(100));
+        var wrong = Assert.ThrowsExactly<ArgumentException>(() => s_ml.Gan().Train(Options(GanConstraint.FixedIncrements("Slot", 15.0))).Fit(small));
+        StringAssert.Contains(wrong.Message, "gives a number as the step of column 'Slot', a TimeSpan: give a TimeSpan");
+        var noGrid = Options(GanConstraint.FixedIncrements("Fee", 0.25));
+        noGrid.NumericGranularity = false;
+        StringAssert.Contains(Assert.ThrowsExactly<ArgumentException>(() => s_ml.Gan().Train(noGrid).Fit(small)).Message, "needs Options.NumericGranularity");
+        var pairs = Enumerable.Range(0, 100).Select(i => new Reading { Low = 0.25f * (i % 7), High = 0.25f * (i % 7 + 1 + i % 3) });
+        var above = Assert.ThrowsExactly<InvalidOperationException>(() => s_ml.Gan().Train(Options(GanConstraint.Inequality("Low", "High"), GanConstraint.FixedIncrements("High", 0.25)))
+            .Fit(s_ml.Data.LoadFromEnumerable(pairs)));
+        StringAssert.Contains(above.Message, "it lies above another column");
+
+        // A file whose grid is not a multiple of its rule's step is refused.
+        string folder = Directory.CreateTempSubdirectory("gan-increments-").FullName;
+        try
+        {
+            string path = Path.Combine(folder, "m.zip");
+            model.Save(path);
+            HostileFiles.EditManifest(path, manifest => manifest["Constraints"]!["Rules"]![0]!["IncrementStep"] = 0.1);
+            StringAssert.Contains(Assert.ThrowsExactly<InvalidDataException>(() => s_ml.Gan().LoadModel(path)).Message, "is not held by its column's grid");
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
     }
 
     public static IEnumerable<object[]> Lies() =>
