@@ -157,25 +157,33 @@ public sealed class GanTransformer : ITransformer, IDisposable
     }
 
     /// <summary>
-    /// Generates <paramref name="rowCount"/> rows that all have the given categories, e.g. income = "&gt;50K" to add
-    /// rows of a rare class. A conditional generator (the default) is conditioned on the rarest asked-for
-    /// category; every row returned honours every condition exactly, because candidate rows that do not are left
-    /// out. That costs little when the generator honours its condition; when it cannot find enough rows within
-    /// <paramref name="maximumCandidatesPerRow"/> candidates a row, reading the view throws an exception that
-    /// says how many it found. Streams like <see cref="Generate(long, int?)"/>; the same seed gives the same rows.
+    /// Generates <paramref name="rowCount"/> rows that all hold the given values: categories, e.g. income = "&gt;50K" to
+    /// add rows of a rare class, and numbers, dates or durations in a <see cref="GanRange"/> (or at one value). A
+    /// conditional generator (the default) is conditioned on the rarest asked-for category; numbers have no
+    /// condition in the generator, so rows outside their ranges are rejected. Every row returned honours every
+    /// condition exactly, because candidate rows that do not are left out. That costs little when the generator honours
+    /// its condition; when it cannot find enough rows within <paramref name="maximumCandidatesPerRow"/> candidates a
+    /// row, reading the view throws an exception that says how many it found. Once a cursor has read every row, the
+    /// MLContext's log says how many candidates it made and what share it kept. Streams like
+    /// <see cref="Generate(long, int?)"/>; the same seed gives the same rows.
     /// </summary>
     /// <param name="rowCount">How many rows; zero or more.</param>
     /// <param name="seed">Seed of the noise and draws; null draws one from the MLContext's random source.</param>
-    /// <param name="conditions">Column name → category: a string for text, a bool for booleans, the raw key value for keys.</param>
+    /// <param name="conditions">Column name → category (a string for text, a bool for booleans, the raw key value for keys),
+    /// or → a <see cref="GanRange"/> or a single value (a number, DateTime, DateTimeOffset or TimeSpan, as the column holds).</param>
     /// <param name="maximumCandidatesPerRow">Candidate rows allowed per row asked for (at least 10,000 in all). Default 100.</param>
-    /// <exception cref="ArgumentException">A column is unknown or not categorical, or a value is not one of its categories.</exception>
+    /// <exception cref="ArgumentException">A column is unknown, a value is not one of its categories or of its type, or a range lies outside what the column generates.</exception>
     public IDataView Generate(long rowCount, int? seed, IReadOnlyDictionary<string, object> conditions, int maximumCandidatesPerRow = GanTrainer.Defaults.MaximumCandidatesPerRow)
     {
         ArgumentNullException.ThrowIfNull(conditions);
         if (rowCount < 0) throw new ArgumentOutOfRangeException(nameof(rowCount), rowCount, "rowCount must be zero or more.");
         if (maximumCandidatesPerRow < 1) throw new ArgumentOutOfRangeException(nameof(maximumCandidatesPerRow), maximumCandidatesPerRow, "maximumCandidatesPerRow must be 1 or more.");
         var resolved = RowConditions.Resolve(Model, conditions, maximumCandidatesPerRow);
-        return new GeneratedDataView(_session, rowCount, Seed(seed), resolved);
+        return new GeneratedDataView(_session, rowCount, Seed(seed), resolved, message =>
+        {
+            using var channel = _host.Start("Generation");
+            channel.Info(MessageSensitivity.None, message);
+        });
     }
 
     /// <summary>

@@ -23,15 +23,18 @@ internal sealed class GeneratedDataView : IDataView
     private readonly ulong _seed;
 
     private readonly RowConditions? _conditions;
+    private readonly Action<string>? _report;
 
     /// <param name="session">Generates the rows; a cursor of a view whose model has been disposed throws <see cref="ObjectDisposedException"/>.</param>
-    public GeneratedDataView(GeneratorSession session, long rowCount, ulong seed, RowConditions? conditions = null)
+    /// <param name="report">With conditions: told, when a cursor has read every row, how many candidates it made and what share it kept.</param>
+    public GeneratedDataView(GeneratorSession session, long rowCount, ulong seed, RowConditions? conditions = null, Action<string>? report = null)
     {
         _model = session.Model;
         _session = session;
         _rowCount = rowCount;
         _seed = seed;
         _conditions = conditions;
+        _report = report;
     }
 
     /// <summary>
@@ -85,6 +88,12 @@ internal sealed class GeneratedDataView : IDataView
         {
             if (RowPosition + 1 >= _view._rowCount)
             {
+                if (RowPosition < _view._rowCount && _view._conditions is { } conditions && _view._report is { } report && _view._rowCount > 0)
+                {
+                    long used = _candidatesMade - (_candidateCount - _candidateNext);
+                    report($"Generated {_view._rowCount:N0} rows with {conditions.Describe()}{(conditions.Fixed is null ? " (by rejection alone)" : "")}: " +
+                        $"{used:N0} candidates made, {(double)_view._rowCount / Math.Max(1, used):P1} of them kept.");
+                }
                 RowPosition = _view._rowCount;
                 BatchCount = 0;
                 return false;

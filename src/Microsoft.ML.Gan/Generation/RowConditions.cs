@@ -4,21 +4,24 @@ using Microsoft.ML.Gan.Model;
 namespace Microsoft.ML.Gan.Generation;
 
 /// <summary>
-/// Categories that generated rows must have: resolved from the user's column names and values, the one the
-/// generator is conditioned on (the rarest, when the model is conditional), and the check every kept row passes.
+/// What generated rows must hold, resolved from the user's column names and values: categories (the rarest of which the
+/// generator is conditioned on, when the model is conditional), and numbers, dates or durations in a range or at a value,
+/// which rejection alone honours (the generator has no condition for them); the check every kept row passes.
 /// </summary>
 internal sealed class RowConditions
 {
     private readonly (int Column, int Level, string Text)[] _required;
+    private readonly (int Column, double Low, double High, string Text)[] _ranges;
 
-    private RowConditions((int Column, int Level, string Text)[] required, FixedCondition? fixedCondition, int maximumCandidatesPerRow)
+    private RowConditions((int Column, int Level, string Text)[] required, (int, double, double, string)[] ranges, FixedCondition? fixedCondition, int maximumCandidatesPerRow)
     {
         _required = required;
+        _ranges = ranges;
         Fixed = fixedCondition;
         MaximumCandidatesPerRow = maximumCandidatesPerRow;
     }
 
-    /// <summary>The condition fed to the generator, or null when it is unconditional (then rejection alone honours them).</summary>
+    /// <summary>The condition fed to the generator, or null when it is unconditional or only numbers are asked for (then rejection alone honours them).</summary>
     public FixedCondition? Fixed { get; }
 
     public int MaximumCandidatesPerRow { get; }
@@ -33,18 +36,24 @@ internal sealed class RowConditions
         {
             if (rows.Levels(column)[row] != level) return false;
         }
+        foreach (var (column, low, high, _) in _ranges)
+        {
+            double v = rows.Numbers(column)[row];
+            if (!(v >= low && v <= high)) return false; // a missing value is in no range
+        }
         return true;
     }
 
-    public string Describe() => string.Join(" and ", _required.Select(r => r.Text));
+    public string Describe() => string.Join(" and ", _required.Select(r => r.Text).Concat(_ranges.Select(r => r.Text)));
 
     /// <summary>Checks the conditions against the model's columns and categories; throws <see cref="ArgumentException"/> naming what is wrong.</summary>
     public static RowConditions Resolve(GanModel model, IReadOnlyDictionary<string, object> conditions, int maximumCandidatesPerRow)
     {
-        if (conditions.Count == 0) throw new ArgumentException("Give at least one condition (column name → category), or call Generate without conditions.", nameof(conditions));
+        if (conditions.Count == 0) throw new ArgumentException("Give at least one condition (column name → category, value or GanRange), or call Generate without conditions.", nameof(conditions));
         var columns = model.Encoder.Columns;
         var required = new List<(int, int, string)>();
-        var categorical = columns.Where(k => k is CategoricalColumn).Select(k => $"'{k.Name}'").ToList();
+        var ranges = new List<(int, double, double, string)>();
+        var known = columns.Select(k => $"'{k.Name}'").ToList();
         foreach (var (name, value) in conditions)
         {
             int c = -1;
@@ -53,35 +62,61 @@ internal sealed class RowConditions
                 if (columns[i].Name == name) c = i;
             }
             if (c < 0)
-                throw new ArgumentException($"Condition on column '{name}': the model has no such column. Columns that can be conditioned: {string.Join(", ", categorical)}.", nameof(conditions));
-            if (columns[c] is not CategoricalColumn k)
-                throw new ArgumentException($"Condition on column '{name}': it is numeric ({columns[c].Type}); conditions fix categorical columns (text, boolean, key): {string.Join(", ", categorical)}.", nameof(conditions));
+                throw new ArgumentException($"Condition on column '{name}': the model has no such column. Its columns: {string.Join(", ", known)}.", nameof(conditions));
             if (value is null)
-                throw new ArgumentException($"Condition on column '{name}': the value is null; give one of its categories.", nameof(conditions));
+                throw new ArgumentException($"Condition on column '{name}': the value is null; give {(columns[c] is CategoricalColumn ? "one of its categories" : "a value or a GanRange")}.", nameof(conditions));
+            if (columns[c] is NumericColumn numeric)
+            {
+                ranges.Add(Range(model, c, numeric, name, value));
+                continue;
+            }
+            var k = (CategoricalColumn)columns[c];
+            if (value is GanRange)
+                throw new ArgumentException($"Condition on column '{name}': it holds categories ({columns[c].Type}); a range is for numbers, dates and durations. Give one of its categories.", nameof(conditions));
             int level = k.FindLevel(value);
             if (level < 0)
             {
-                var known = Enumerable.Range(0, k.LevelCount).Select(k.LevelName).ToList();
+                var levels = Enumerable.Range(0, k.LevelCount).Select(k.LevelName).ToList();
                 throw new ArgumentException(
-                    $"Condition on column '{name}': {Show(value)} is not one of its categories ({string.Join(", ", known.Take(30).Select(v => $"'{v}'"))}{(known.Count > 30 ? ", ..." : "")}).", nameof(conditions));
+                    $"Condition on column '{name}': {Show(value)} is not one of its categories ({string.Join(", ", levels.Take(30).Select(v => $"'{v}'"))}{(levels.Count > 30 ? ", ..." : "")}).", nameof(conditions));
             }
             required.Add((c, level, $"{name} = '{k.LevelName(level)}'"));
         }
 
         FixedCondition? fixedCondition = null;
-        if (model.Conditional)
+        if (model.Conditional && required.Count > 0)
         {
             // Condition the generator on the rarest asked-for category: the others are common enough for rejection.
             var rarest = required.OrderBy(r => ((CategoricalColumn)columns[r.Item1]).LevelCounts[r.Item2]).First();
             fixedCondition = new FixedCondition(model.Layout.IndexOfColumn(rarest.Item1), rarest.Item2);
         }
-        return new RowConditions(required.ToArray(), fixedCondition, maximumCandidatesPerRow);
+        return new RowConditions(required.ToArray(), ranges.ToArray(), fixedCondition, maximumCandidatesPerRow);
+    }
+
+    /// <summary>A number column's condition in its own numbers (dates in microseconds): a <see cref="GanRange"/> or one value, which must meet the values the column generates.</summary>
+    private static (int, double, double, string) Range(GanModel model, int c, NumericColumn column, string name, object value)
+    {
+        var kind = (NumericKind)column.Kind;
+        double Bound(object bound, double open) =>
+            kind.Constant(bound) is { } v && double.IsFinite(v) ? v
+            : throw new ArgumentException($"Condition on column '{name}': {Show(bound)} is not a value of its type ({kind.Description}); give {(kind is TimeKind ? $"a {kind.Description}" : "a number")}.", "conditions");
+        var (low, high, text) = value is GanRange range
+            ? (range.Low is null ? double.NegativeInfinity : Bound(range.Low, double.NegativeInfinity), range.High is null ? double.PositiveInfinity : Bound(range.High, double.PositiveInfinity), $"{name} in {range}")
+            : (Bound(value, 0), Bound(value, 0), $"{name} = {GanRange.Show(value)}");
+        // The values the column can generate: its training range (its own, for a column a constraint derives).
+        var info = model.Encoder.Info(c);
+        bool derived = model.Encoder.Constraints?.IsDerived(c) == true;
+        if (!derived && (high < info.Minimum || low > info.Maximum))
+            throw new ArgumentException($"Condition on column '{name}': {text[(name.Length + 1)..]} lies outside the values it generates, its training range " +
+                $"[{kind.Format(info.Minimum)}, {kind.Format(info.Maximum)}]: no row can honour it.", "conditions");
+        return (c, low, high, text);
     }
 
     private static string Show(object value) => value switch
     {
         string s => $"'{s}'",
         ReadOnlyMemory<char> m => $"'{m}'",
-        _ => $"{value} ({value.GetType().Name})",
+        GanRange r => r.ToString(),
+        _ => $"{GanRange.Show(value)} ({value.GetType().Name})",
     };
 }

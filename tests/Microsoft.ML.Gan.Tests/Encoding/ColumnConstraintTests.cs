@@ -136,6 +136,18 @@ public sealed class ColumnConstraintTests
     }
 
     [TestMethod]
+    public void RowsAskedForInADateRangeKeepTheRulesToo()
+    {
+        var june = GanRange.Between(new DateTime(2024, 6, 1), new DateTime(2024, 6, 30));
+        var rows = Rows(s_model.Generate(300, seed: 8, new Dictionary<string, object> { ["Ordered"] = june, ["Price"] = GanRange.AtLeast(150) }));
+        Assert.HasCount(300, rows);
+        Assert.IsTrue(rows.All(r => r.Ordered >= new DateTime(2024, 6, 1) && r.Ordered <= new DateTime(2024, 6, 30) && r.Price >= 150), "orders of June 2024 at 150 or more");
+        Assert.AreEqual(0, Broken(rows));
+        var wrong = Assert.ThrowsExactly<ArgumentException>(() => s_model.Generate(10, 1, new Dictionary<string, object> { ["Ordered"] = GanRange.Between(1, 2) }));
+        StringAssert.Contains(wrong.Message, "is not a value of its type (DateTime); give a DateTime");
+    }
+
+    [TestMethod]
     public void TheDotNetDecoderAndTheGraphMakeTheSameRows()
     {
         var m = s_model.Model;

@@ -26,7 +26,11 @@ public sealed class ConditionalGenerationTests
     }
 
     [ClassCleanup]
-    public static void Cleanup() => s_model?.Dispose();
+    public static void Cleanup()
+    {
+        s_model?.Dispose();
+        if (s_saved is not null) Directory.Delete(Path.GetDirectoryName(s_saved)!, recursive: true);
+    }
 
     [TestMethod]
     public void TheConditionalGeneratorHonoursItsCondition()
@@ -73,11 +77,52 @@ public sealed class ConditionalGenerationTests
         var unknown = Assert.ThrowsExactly<ArgumentException>(() => s_model.Generate(10, 1, new Dictionary<string, object> { ["Town"] = "Oslo" }));
         StringAssert.Contains(unknown.Message, "no such column");
         StringAssert.Contains(unknown.Message, "'City'");
-        var numeric = Assert.ThrowsExactly<ArgumentException>(() => s_model.Generate(10, 1, new Dictionary<string, object> { ["Age"] = 30 }));
-        StringAssert.Contains(numeric.Message, "numeric");
+        var text = Assert.ThrowsExactly<ArgumentException>(() => s_model.Generate(10, 1, new Dictionary<string, object> { ["Age"] = "thirty" }));
+        StringAssert.Contains(text.Message, "Condition on column 'Age': 'thirty' is not a value of its type (Int32); give a number");
+        var outside = Assert.ThrowsExactly<ArgumentException>(() => s_model.Generate(10, 1, new Dictionary<string, object> { ["Age"] = GanRange.AtLeast(120) }));
+        StringAssert.Contains(outside.Message, "in [120, …] lies outside the values it generates, its training range [18, 77]");
+        var range = Assert.ThrowsExactly<ArgumentException>(() => s_model.Generate(10, 1, new Dictionary<string, object> { ["City"] = GanRange.Between(1, 2) }));
+        StringAssert.Contains(range.Message, "a range is for numbers, dates and durations");
         var value = Assert.ThrowsExactly<ArgumentException>(() => s_model.Generate(10, 1, new Dictionary<string, object> { ["City"] = "Paris" }));
         StringAssert.Contains(value.Message, "'Paris' is not one of its categories");
         StringAssert.Contains(value.Message, "'Oslo'");
+    }
+
+    [TestMethod]
+    public void NumbersInARangeOrAtAValueAreGeneratedByRejectionAndTheShareKeptIsLogged()
+    {
+        var messages = new List<string>();
+        var ml = new MLContext(seed: 1);
+        ml.Log += (_, e) => { if (e.Message.Contains("candidates made", StringComparison.Ordinal)) lock (messages) messages.Add(e.Message); };
+        using var model = ml.Gan().LoadModel(Saved());
+        var rows = model.Generate(600, seed: 4, new Dictionary<string, object> { ["Age"] = GanRange.Between(30, 40), ["City"] = "Kyiv" });
+        var ages = TestTables.Column(rows, "Age").Cast<int>().ToList();
+        Assert.HasCount(600, ages);
+        Assert.IsTrue(ages.All(a => a is >= 30 and <= 40), "every age in [30, 40]");
+        Assert.IsGreaterThan(5, ages.Distinct().Count(), "ages spread over the range");
+        Assert.IsTrue(TestTables.Column(rows, "City").All(c => (string)c == "Kyiv"));
+        string report = messages.First(); // one report per cursor that read every row (two columns read: two cursors)
+        Assert.HasCount(2, messages);
+        StringAssert.Contains(report, "Generated 600 rows with City = 'Kyiv' and Age in [30, 40]: ");
+        StringAssert.Contains(report, "of them kept");
+
+        var exact = model.Generate(200, seed: 5, new Dictionary<string, object> { ["Age"] = 50 });
+        Assert.IsTrue(TestTables.Column(exact, "Age").All(a => (int)a == 50), "one value, exactly");
+        Assert.IsTrue(messages.Any(m => m.Contains("Age = 50 (by rejection alone)", StringComparison.Ordinal)), string.Join(" | ", messages));
+    }
+
+    private static string? s_saved;
+
+    /// <summary>The class's model saved once (a copy loaded into another MLContext, whose log a test reads).</summary>
+    private static string Saved()
+    {
+        if (s_saved is null)
+        {
+            string path = Path.Combine(Directory.CreateTempSubdirectory("gan-conditions-").FullName, "m.zip");
+            s_model.Save(path);
+            s_saved = path;
+        }
+        return s_saved;
     }
 
     [TestMethod]
