@@ -40,6 +40,12 @@ public sealed record GanColumnInfo(
 
     /// <summary>The categories of <see cref="GroupedBy"/> with a calibration of their own; empty without one.</summary>
     public IReadOnlyList<string> GroupCategories { get; init; } = [];
+
+    /// <summary>
+    /// Whether the column is an identifier (<see cref="GanTrainer.Options.Identifiers"/>): made apart from the network,
+    /// unique in what is generated, never a training value; <see cref="Minimum"/> and <see cref="Maximum"/> are the numbers it may take.
+    /// </summary>
+    public bool IsIdentifier { get; init; }
 }
 
 /// <summary>

@@ -211,6 +211,15 @@ public sealed partial class GanTrainer
         /// </summary>
         public List<GanConstraint> Constraints { get; set; } = [];
 
+        /// <summary>
+        /// Identifier columns (customer numbers, invoice ids): text written as a fixed prefix, a number and a fixed
+        /// suffix (<c>C-000123</c>), or whole numbers. They take no part in the network: every generated row gets a new
+        /// identifier in the same format, unique among the rows generated and above every training value, so never one a
+        /// training row holds (row p of a seed always gets the same one). Not an output of the exported graph, which has
+        /// no row positions: .NET makes them (<c>Generate</c>, <c>Transform</c>). Default: none.
+        /// </summary>
+        public string[] Identifiers { get; set; } = [];
+
         /// <summary>The most categories a column may have. Default 1000: more is usually an identifier or free text.</summary>
         public int MaximumCategories { get; set; } = Defaults.MaximumCategories;
 
@@ -309,6 +318,7 @@ public sealed partial class GanTrainer
             copy.GeneratorLayers = GeneratorLayers.ToArray();
             copy.DiscriminatorLayers = DiscriminatorLayers.ToArray();
             copy.MissingCategoryTokens = MissingCategoryTokens.ToArray();
+            copy.Identifiers = Identifiers?.ToArray()!;
             copy.Constraints = Constraints?.ToList()!;
             copy.Scoring = Scoring.Clone();
             return copy;
@@ -384,6 +394,7 @@ public sealed partial class GanTrainer
             if (DeviceIndex < 0) throw new ArgumentOutOfRangeException(nameof(DeviceIndex), DeviceIndex, "DeviceIndex must be zero or positive.");
             if (string.IsNullOrWhiteSpace(NoiseColumnName)) throw new ArgumentOutOfRangeException(nameof(NoiseColumnName), "NoiseColumnName must name a column.");
             if (MissingCategoryTokens is null) throw new ArgumentOutOfRangeException(nameof(MissingCategoryTokens), "MissingCategoryTokens may be empty but not null.");
+            if (Identifiers is null || Identifiers.Any(string.IsNullOrWhiteSpace)) throw new ArgumentOutOfRangeException(nameof(Identifiers), "Identifiers may be empty but neither null nor hold an empty name.");
             if (Constraints is null || Constraints.Any(c => c is null)) throw new ArgumentOutOfRangeException(nameof(Constraints), "Constraints may be empty but neither null nor hold null.");
             if (Columns is not null)
             {

@@ -49,7 +49,10 @@ public sealed partial class GanTrainer : IEstimator<GanTransformer>
             ? new BayesianGaussianMixtureOptions { MaximumComponents = _options.MaximumModes }
             : null;
         var settings = new ColumnFitSettings(new HashSet<string>(_options.MissingCategoryTokens, StringComparer.Ordinal), _options.MaximumCategories, modes, seed,
-            _options.NumericGranularity, _options.ExactMarginals, _options.ExactDependencies, _options.GroupedMarginals);
+            _options.NumericGranularity, _options.ExactMarginals, _options.ExactDependencies, _options.GroupedMarginals)
+        {
+            Identifiers = new HashSet<string>(_options.Identifiers, StringComparer.Ordinal),
+        };
 
         using var channel = _host.Start("Training");
         var reading = Common.MachineLoad.Mark.Now();

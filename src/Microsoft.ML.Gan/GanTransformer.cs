@@ -147,7 +147,19 @@ public sealed class GanTransformer : ITransformer, IDisposable
     public IDataView Generate(long rowCount, int? seed = null)
     {
         if (rowCount < 0) throw new ArgumentOutOfRangeException(nameof(rowCount), rowCount, "rowCount must be zero or more.");
+        CheckIdentifierRoom(rowCount);
         return new GeneratedDataView(Session, rowCount, Seed(seed));
+    }
+
+    /// <summary>Refuses a row count beyond what an identifier's format holds (each generated row needs a new identifier).</summary>
+    private void CheckIdentifierRoom(long rowCount)
+    {
+        foreach (var column in Model.Encoder.Columns.OfType<Encoding.IdentifierColumn>())
+        {
+            if (rowCount > column.Room)
+                throw new ArgumentOutOfRangeException(nameof(rowCount), rowCount, $"Column '{column.Name}' is an identifier whose format holds {column.Room:N0} new values " +
+                    $"({column.Describe()}); each generated row needs one. Generate at most that many rows, or train without it in Options.Identifiers.");
+        }
     }
 
     private ulong Seed(int? seed)
@@ -178,6 +190,7 @@ public sealed class GanTransformer : ITransformer, IDisposable
         ArgumentNullException.ThrowIfNull(conditions);
         if (rowCount < 0) throw new ArgumentOutOfRangeException(nameof(rowCount), rowCount, "rowCount must be zero or more.");
         if (maximumCandidatesPerRow < 1) throw new ArgumentOutOfRangeException(nameof(maximumCandidatesPerRow), maximumCandidatesPerRow, "maximumCandidatesPerRow must be 1 or more.");
+        CheckIdentifierRoom(rowCount);
         var resolved = RowConditions.Resolve(Model, conditions, maximumCandidatesPerRow);
         return new GeneratedDataView(_session, rowCount, Seed(seed), resolved, message =>
         {

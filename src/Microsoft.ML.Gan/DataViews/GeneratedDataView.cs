@@ -113,6 +113,8 @@ internal sealed class GeneratedDataView : IDataView
                 _batchStart = RowPosition;
                 _session.Generate(rows, _inputs, Rows);
             }
+            // Identifiers from the rows' positions among those kept: unique in the view, whatever was rejected.
+            _view._model.Encoder.StampIdentifiers(Rows, 0, rows, RowPosition, _view._seed);
             BatchCount = rows;
             InBatch = 0;
         }

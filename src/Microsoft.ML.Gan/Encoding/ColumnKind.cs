@@ -94,12 +94,13 @@ internal static class ColumnKinds
         DateTimeColumnKind.Instance,
         DateTimeOffsetKind.Instance,
         TimeSpanKind.Instance,
+        IdentifierKind.Instance, // found by Options.Identifiers, never by type
     ];
 
     private static readonly Dictionary<string, ColumnKind> s_byName = All.ToDictionary(k => k.Name, StringComparer.Ordinal);
 
     /// <summary>Human-readable list for error messages.</summary>
-    public static string SupportedTypes { get; } = string.Join(", ", All.Select(k => k.Description));
+    public static string SupportedTypes { get; } = string.Join(", ", All.Where(k => k is not IdentifierKind).Select(k => k.Description));
 
     /// <summary>The kind of an ML.NET column type, or null when the GAN cannot model it.</summary>
     public static ColumnKind? Find(DataViewType type) => All.FirstOrDefault(k => k.Handles(type));
@@ -123,7 +124,11 @@ internal static class ColumnKinds
 /// </remarks>
 internal sealed record ColumnFitSettings(ISet<string> MissingCategoryTokens, int MaximumCategories,
     BayesianGaussianMixtureOptions? Modes = null, int Seed = 0, bool Granularity = false, bool Marginal = false, bool Dependencies = false,
-    bool Groups = false);
+    bool Groups = false)
+{
+    /// <summary>The columns to treat as identifiers (<see cref="IdentifierColumn"/>).</summary>
+    public IReadOnlySet<string> Identifiers { get; init; } = new HashSet<string>();
+}
 
 /// <summary>Reads one training column through the cursor into a compact buffer, checking each value, then fits and encodes it.</summary>
 internal abstract class ColumnFitter

@@ -159,6 +159,14 @@ internal abstract class GanColumn
 /// <summary>The fitted state of one column, as saved in a model file. Plain data for System.Text.Json; each kind reads the fields it uses.</summary>
 internal sealed class ColumnState
 {
+    /// <summary>An identifier's type (String, Int32, Int64, UInt32, UInt64), prefix, suffix, fixed width (0 for none), first generated number and room (<see cref="IdentifierColumn"/>).</summary>
+    public string? IdentifierType { get; set; }
+    public string? IdentifierPrefix { get; set; }
+    public string? IdentifierSuffix { get; set; }
+    public int IdentifierDigits { get; set; }
+    public long IdentifierFirst { get; set; }
+    public long IdentifierRoom { get; set; }
+
     public string Name { get; set; } = "";
     /// <summary>The <see cref="ColumnKind.Name"/> that restores the column.</summary>
     public string Kind { get; set; } = "";

@@ -16,6 +16,7 @@ internal sealed class RowFeatures
 
     private readonly int[] _offsets;
     private readonly bool[] _missingFlag;
+    private readonly bool[] _identifier; // no features: an identifier says nothing about a row
 
     /// <param name="knots">Per column: a numeric column's ascending distinct quantiles (the bins' edges); null for a categorical one.</param>
     public RowFeatures(IReadOnlyList<GanColumn> columns, IReadOnlyList<float[]?> knots)
@@ -25,12 +26,17 @@ internal sealed class RowFeatures
         Knots = knots.ToArray();
         _offsets = new int[columns.Count];
         _missingFlag = new bool[columns.Count];
+        _identifier = new bool[columns.Count];
         int width = 0;
         for (int c = 0; c < columns.Count; c++)
         {
             _offsets[c] = width;
             switch (columns[c])
             {
+                case IdentifierColumn:
+                    if (knots[c] is not null) throw new InvalidDataException($"The density-ratio filter gives identifier column '{columns[c].Name}' quantiles.");
+                    _identifier[c] = true;
+                    break;
                 case CategoricalColumn categorical:
                     if (knots[c] is not null) throw new InvalidDataException($"The density-ratio filter gives categorical column '{columns[c].Name}' quantiles.");
                     width += categorical.LevelCount;
@@ -88,6 +94,7 @@ internal sealed class RowFeatures
         for (int c = 0; c < Knots.Count; c++)
         {
             int offset = _offsets[c];
+            if (_identifier[c]) continue;
             if (Knots[c] is not { } k)
             {
                 var levels = rows.Levels(c);
@@ -118,6 +125,7 @@ internal sealed class RowFeatures
         var one = g.Constant([1L], 1);
         for (int c = 0; c < columns.Count; c++)
         {
+            if (_identifier[c]) continue;
             if (Knots[c] is not { } k)
             {
                 int levels = ((CategoricalColumn)columns[c]).LevelCount;
@@ -126,7 +134,9 @@ internal sealed class RowFeatures
             }
             var x = g.Node("Unsqueeze", [decoded[c], one]);
             if (columns[c].OutputType != OnnxType.Float) x = g.Node("Cast", [x], ("to", (long)OnnxType.Float));
-            var missing = g.Node("IsNaN", [x]);
+            // Missing as the column marks it (NaN, or a date's NaT), as .NET reads it from the decoded NaN.
+            var numeric = (NumericColumn)columns[c];
+            var missing = numeric.HasMissing ? g.Node("Unsqueeze", [numeric.AddOnnxIsMissing(g, decoded[c]), one]) : g.Node("IsNaN", [x]);
             int bins = k.Length - 1;
             if (bins > 0)
             {

@@ -93,6 +93,19 @@ internal sealed class TabularEncoder
     /// <summary>Where column <paramref name="c"/>'s draws start among a row's <see cref="DrawCount"/> draws.</summary>
     public int DrawOffsetOf(int c) => _drawOffsets[c];
 
+    /// <summary>
+    /// Writes the numbers of the identifier columns (<see cref="IdentifierColumn"/>) of rows [<paramref name="firstRow"/>,
+    /// + <paramref name="rows"/>) of <paramref name="into"/>, whose positions in what is generated start at <paramref name="firstPosition"/>.
+    /// </summary>
+    public void StampIdentifiers(DecodedRows into, int firstRow, int rows, long firstPosition, ulong seed)
+    {
+        for (int c = 0; c < Columns.Count; c++)
+            if (Columns[c] is IdentifierColumn identifier) identifier.Stamp(into.Buffers[c], firstRow, rows, firstPosition, seed);
+    }
+
+    /// <summary>Whether some column is an identifier.</summary>
+    public bool HasIdentifiers => Columns.Any(c => c is IdentifierColumn);
+
     /// <summary>The schema generated rows have: the training columns, same names, types and order.</summary>
     public DataViewSchema BuildSchema()
     {
@@ -134,12 +147,27 @@ internal sealed class TabularEncoder
     {
         var schema = data.Schema;
         var fitters = new ColumnFitter[columnNames.Count];
+        foreach (string name in settings.Identifiers.Where(n => !columnNames.Contains(n)))
+            throw new ArgumentException($"Options.Identifiers names '{name}', which is not one of the columns the GAN learns ({string.Join(", ", columnNames.Select(n => $"'{n}'"))}).");
         for (int i = 0; i < columnNames.Count; i++)
         {
-            var (column, kind) = CheckColumn(schema, columnNames[i]);
-            fitters[i] = kind.CreateFitter(column, settings);
+            if (settings.Identifiers.Contains(columnNames[i]))
+            {
+                var column = schema.GetColumnOrNull(columnNames[i]) ?? throw new ArgumentOutOfRangeException(nameof(columnNames), $"Column '{columnNames[i]}' was not found in the training data.");
+                if (!IdentifierKind.Accepts(column.Type))
+                    throw new ArgumentException($"Column '{columnNames[i]}' is in Options.Identifiers but has type {column.Type}: identifiers are text (String) or whole numbers (Int32, Int64, UInt32, UInt64).");
+                fitters[i] = new IdentifierFitter(column);
+                continue;
+            }
+            var (checkedColumn, kind) = CheckColumn(schema, columnNames[i]);
+            fitters[i] = kind.CreateFitter(checkedColumn, settings);
         }
         var kinds = fitters.Select(f => (f as NumericFitter)?.Kind).ToArray();
+        foreach (var rule in constraints ?? [])
+        {
+            if (rule?.Columns.FirstOrDefault(settings.Identifiers.Contains) is { } identifier)
+                throw new ArgumentException($"The constraint '{rule}' names column '{identifier}', an identifier: identifiers are made apart from the other columns and keep no rule but their format.");
+        }
         var rules = constraints is { Count: > 0 } ? ColumnConstraints.Resolve(constraints, columnNames, kinds) : null;
         var increments = rules is null ? [] : ColumnConstraints.ResolveIncrements(constraints!, columnNames, kinds);
         if (increments.Length > 0 && !settings.Granularity)
@@ -268,6 +296,9 @@ internal sealed class TabularEncoder
                         : throw new InvalidOperationException($"Column '{Columns[column].Name}' holds a category the model was not trained on.");
                     break;
                 }
+                default:
+                    readers[c] = _ => { }; // an identifier: not read
+                    break;
             }
         }
         while (cursor.MoveNext())

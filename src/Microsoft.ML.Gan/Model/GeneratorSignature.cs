@@ -46,7 +46,7 @@ internal sealed class GeneratorSignature
         Sampling = sampling;
         Draws = sampling == CategorySampling.Sample && encoder.DrawCount > 0 ? new GraphInput(DrawsName, encoder.DrawCount, GraphInputRole.Draws) : null;
         Inputs = new[] { (GraphInput?)Noise, Condition, Draws }.Where(i => i is not null).Select(i => i!.Value).ToArray();
-        Outputs = encoder.Columns.Select(c => c.Name).ToArray();
+        Outputs = encoder.Columns.Where(c => c is not IdentifierColumn).Select(c => c.Name).ToArray();
     }
 
     public GraphInput Noise { get; }
@@ -69,7 +69,7 @@ internal sealed class GeneratorSignature
     /// <summary>The graph's inputs, in order.</summary>
     public IReadOnlyList<GraphInput> Inputs { get; }
 
-    /// <summary>The graph's column outputs, in order: the training columns' names.</summary>
+    /// <summary>The graph's column outputs, in order: the training columns' names, but for identifiers (made in .NET).</summary>
     public IReadOnlyList<string> Outputs { get; }
 
     /// <summary>Every output of the graph, in order: <see cref="Outputs"/>, then <see cref="KeepName"/> in a filtered graph.</summary>

@@ -13,7 +13,7 @@ namespace Microsoft.ML.Gan.Model;
 internal sealed class ModelDescription
 {
     /// <summary>
-    /// 11: a model may hold constraints (<see cref="Constraints"/>), whose derived columns are fitted on distances.
+    /// 11: a model may hold constraints (<see cref="Constraints"/>), whose derived columns are fitted on distances, and identifier columns (<see cref="IdentifierColumn"/>).
     /// 10: DateTime, DateTimeOffset and TimeSpan columns (<see cref="TimeColumn"/>; <see cref="ColumnState.TimeOffsetMinutes"/>, <see cref="ColumnState.DateTimeKind"/>).
     /// 9: numeric columns' marginal maps may be grouped by a categorical column (<see cref="ColumnState.MarginalGroup"/>).
     /// 8: categorical columns may carry the shares their conditions are drawn with (<see cref="ColumnState.ConditionShares"/>).
@@ -118,6 +118,8 @@ internal sealed class TrainingRecord
     public bool DensityRatioFilter { get; set; }
     public CategorySampling CategorySampling { get; set; }
     public string[] MissingCategoryTokens { get; set; } = [];
+    /// <summary>Empty in files of format 10 and older, which had no identifiers.</summary>
+    public string[] Identifiers { get; set; } = [];
     public int MaximumCategories { get; set; }
     public int? Seed { get; set; }
     public int? TrainingThreads { get; set; }
@@ -139,7 +141,7 @@ internal sealed class TrainingRecord
         AdamBeta2 = o.AdamBeta2, Momentum = o.Momentum, GeneratorWeightDecay = o.GeneratorWeightDecay, DiscriminatorWeightDecay = o.DiscriminatorWeightDecay,
         GeneratorLayers = o.GeneratorLayers.ToArray(), DiscriminatorLayers = o.DiscriminatorLayers.ToArray(), GeneratorBatchNorm = o.GeneratorBatchNorm,
         DiscriminatorDropout = o.DiscriminatorDropout, GumbelTemperature = o.GumbelTemperature, ContinuousNormalization = o.ContinuousNormalization,
-        MaximumModes = o.MaximumModes, NumericGranularity = o.NumericGranularity, ExactMarginals = o.ExactMarginals, GroupedMarginals = o.GroupedMarginals, ExactDependencies = o.ExactDependencies, DensityRatioFilter = o.DensityRatioFilter, CategorySampling = o.CategorySampling, MissingCategoryTokens = o.MissingCategoryTokens.ToArray(),
+        MaximumModes = o.MaximumModes, NumericGranularity = o.NumericGranularity, ExactMarginals = o.ExactMarginals, GroupedMarginals = o.GroupedMarginals, ExactDependencies = o.ExactDependencies, DensityRatioFilter = o.DensityRatioFilter, CategorySampling = o.CategorySampling, MissingCategoryTokens = o.MissingCategoryTokens.ToArray(), Identifiers = o.Identifiers.ToArray(),
         MaximumCategories = o.MaximumCategories, Seed = o.Seed, TrainingThreads = o.TrainingThreads, Device = o.Device, DeviceIndex = o.DeviceIndex, FallbackToCpu = o.FallbackToCpu,
         NoiseColumnName = o.NoiseColumnName, ValidationInterval = o.ValidationInterval, ValidationRows = o.ValidationRows,
         KeepBestEpoch = o.KeepBestEpoch, EarlyStoppingPatience = o.EarlyStoppingPatience,
@@ -154,7 +156,7 @@ internal sealed class TrainingRecord
         AdamBeta2 = AdamBeta2, Momentum = Momentum, GeneratorWeightDecay = GeneratorWeightDecay, DiscriminatorWeightDecay = DiscriminatorWeightDecay,
         GeneratorLayers = GeneratorLayers.ToArray(), DiscriminatorLayers = DiscriminatorLayers.ToArray(), GeneratorBatchNorm = GeneratorBatchNorm,
         DiscriminatorDropout = DiscriminatorDropout, GumbelTemperature = GumbelTemperature, ContinuousNormalization = ContinuousNormalization,
-        MaximumModes = MaximumModes, NumericGranularity = NumericGranularity, ExactMarginals = ExactMarginals, GroupedMarginals = GroupedMarginals, ExactDependencies = ExactDependencies, DensityRatioFilter = DensityRatioFilter, CategorySampling = CategorySampling, MissingCategoryTokens = MissingCategoryTokens.ToArray(),
+        MaximumModes = MaximumModes, NumericGranularity = NumericGranularity, ExactMarginals = ExactMarginals, GroupedMarginals = GroupedMarginals, ExactDependencies = ExactDependencies, DensityRatioFilter = DensityRatioFilter, CategorySampling = CategorySampling, MissingCategoryTokens = MissingCategoryTokens.ToArray(), Identifiers = (Identifiers ?? []).ToArray(),
         MaximumCategories = MaximumCategories, Seed = Seed, TrainingThreads = TrainingThreads, Device = Device, DeviceIndex = DeviceIndex, FallbackToCpu = FallbackToCpu,
         NoiseColumnName = NoiseColumnName, ValidationInterval = ValidationInterval, ValidationRows = ValidationRows,
         KeepBestEpoch = KeepBestEpoch, EarlyStoppingPatience = EarlyStoppingPatience,

@@ -110,9 +110,10 @@ internal sealed class OnnxScorer : IDisposable
             }
             using var runOptions = new RunOptions();
             using var outputs = _session.Run(runOptions, names, values, _outputNames);
-            int columns = _encoder.Columns.Count;
-            for (int c = 0; c < columns; c++) _encoder.Columns[c].ReadOnnxOutput(outputs[c], rows, into.Buffers[c], firstRow);
-            if (_signature.Filtered) outputs[columns].GetTensorDataAsSpan<float>()[..rows].CopyTo(into.KeepBuffers().Probability.AsSpan(firstRow));
+            int output = 0;
+            for (int c = 0; c < _encoder.Columns.Count; c++)
+                if (_encoder.Columns[c] is not IdentifierColumn) _encoder.Columns[c].ReadOnnxOutput(outputs[output++], rows, into.Buffers[c], firstRow);
+            if (_signature.Filtered) outputs[output].GetTensorDataAsSpan<float>()[..rows].CopyTo(into.KeepBuffers().Probability.AsSpan(firstRow));
         }
         finally
         {

@@ -111,14 +111,17 @@ internal static class DensityRatioTraining
             : null;
         var columns = model.Encoder.Columns;
         double total = 0;
+        int learned = 0;
         for (int c = 0; c < columns.Count; c++)
         {
             checkAlive();
+            if (columns[c] is IdentifierColumn) continue; // made apart from the network: nothing to compare
+            learned++;
             total += columns[c] is CategoricalColumn categorical
                 ? 1 - ColumnStatistics.TotalVariation(real.Levels(c).AsSpan(0, realRows), generated.Levels(c), categorical.LevelCount, weights)
                 : 1 - ColumnStatistics.KolmogorovSmirnov(real.Numbers(c).AsSpan(0, realRows), generated.Numbers(c), weights);
         }
-        return total / columns.Count;
+        return total / Math.Max(1, learned);
     }
 
     /// <summary>

@@ -105,7 +105,7 @@ internal sealed class TrainingDiagnostics
                         collapsed.Add($"{column.Name} = '{categorical.LevelName(k)}' ({realShare:P1} of real rows, {fakeShare:P1} generated)");
                 }
             }
-            else
+            else if (column is NumericColumn)
             {
                 var real = _real.Numbers(c);
                 var fake = synthetic.Numbers(c);
@@ -115,7 +115,7 @@ internal sealed class TrainingDiagnostics
                 FindSkippedDeciles(column.Name, _edges[c]!, real, fake, collapsed);
             }
         }
-        return new DiagnosticsResult(total / _encoder.Columns.Count, collapsed);
+        return new DiagnosticsResult(total / Math.Max(1, _encoder.Columns.Count(c => c is not IdentifierColumn)), collapsed); // identifiers are not learned
     }
 
     private static void FindSkippedDeciles(string name, double[] edges, double[] real, double[] fake, List<string> collapsed)

@@ -146,6 +146,24 @@ public sealed class TimeColumnTests
     }
 
     [TestMethod]
+    public void ADensityRatioFilterReadsMissingDatesAlikeInDotNetAndInTheGraph()
+    {
+        // The graph marks a missing date as NaT, not NaN: the filter's missing flag must read it so, as .NET reads NaN.
+        var model = s_model.Model.Copy();
+        var (real, count) = model.Encoder.ReadRows(s_ml.Data.LoadFromEnumerable(s_orders), 600, seed: 1, () => { });
+        var filtered = model.WithFilter(Microsoft.ML.Gan.Training.DensityRatioTraining.Run(model, real, count, seed: 2, () => { }).Filter);
+        int rows = 2000;
+        var (noise, uniforms) = TestTables.Inputs(seed: 13, rows, filtered.NoiseDimension, filtered.Signature.UniformsPerRow, filtered.Training.NoisePrior);
+        var reference = filtered.GenerateWithTorch(noise, uniforms, rows, filtered.Training.CategorySampling);
+        var onnx = TestTables.ScoreWithGraph(filtered, noise, uniforms, rows);
+        int ordered = filtered.Encoder.Columns.Select(c => c.Name).ToList().IndexOf("Ordered");
+        Assert.IsTrue(reference.Numbers(ordered).Any(double.IsNaN), "some dates are missing");
+        for (int r = 0; r < rows; r++)
+            Assert.AreEqual(reference.KeepProbability![r], onnx.KeepProbability![r], 1e-4 + 1e-4 * reference.KeepProbability[r], $"row {r}: keep probability");
+        filtered.Dispose();
+    }
+
+    [TestMethod]
     public void RealAndGeneratedRowsWithDatesAreEvaluated()
     {
         var real = s_ml.Data.LoadFromEnumerable(s_orders);

@@ -1,0 +1,325 @@
+using System.Globalization;
+using System.Numerics;
+using Microsoft.ML.Data;
+using Microsoft.ML.Gan.Onnx;
+using Microsoft.ML.OnnxRuntime;
+
+namespace Microsoft.ML.Gan.Encoding;
+
+/// <summary>
+/// An identifier (<see cref="GanTrainer.Options.Identifiers"/>): a text column written as a fixed prefix, a number and
+/// a fixed suffix (<c>C-000123</c>, <c>INV2024-17</c>), or a column of whole numbers. It takes no part in the network
+/// (no width in the encoded row, no output of the graph): generated rows get identifiers made from their position in
+/// what is generated, unique among them and never one a training row holds. Row p of a seed gets the number
+/// <see cref="First"/> + π(p), π a bijection of [0, <see cref="Room"/>) keyed by the seed, written in the training
+/// values' format: the numbers lie above every training value, in as many digits as they had (zero-padded where they
+/// were), or one digit more where the values had no fixed width. A model file keeps the format and the range, not the
+/// training identifiers.
+/// </summary>
+internal sealed class IdentifierColumn : GanColumn
+{
+    /// <summary>The most generated identifiers one format may hold beyond the training ones.</summary>
+    private const long MaximumRoom = 1L << 62;
+
+    public IdentifierColumn(ColumnState state)
+        : base(state.Name)
+    {
+        Prefix = state.IdentifierPrefix ?? "";
+        Suffix = state.IdentifierSuffix ?? "";
+        Digits = state.IdentifierDigits;
+        First = state.IdentifierFirst;
+        Room = state.IdentifierRoom;
+        RowCount = state.RowCount;
+        ValueType = state.IdentifierType switch
+        {
+            "String" => TextDataViewType.Instance,
+            "Int32" => NumberDataViewType.Int32,
+            "Int64" => NumberDataViewType.Int64,
+            "UInt32" => NumberDataViewType.UInt32,
+            "UInt64" => NumberDataViewType.UInt64,
+            _ => throw new InvalidDataException($"Column '{Name}': an identifier of type '{Common.Text.Printable(state.IdentifierType ?? "", 40)}', which is none of String, Int32, Int64, UInt32, UInt64."),
+        };
+        if (Digits is < 0 or > 18 || First < 0 || Room < 1 || Room > MaximumRoom || First > long.MaxValue - Room
+            || Digits > 0 && First + Room > Pow10(Digits) || ValueType is not TextDataViewType && (Prefix.Length > 0 || Suffix.Length > 0 || Digits > 0)
+            || Prefix.Length > 100 || Suffix.Length > 100 || Prefix.Length > 0 && char.IsDigit(Prefix[^1]) || Suffix.Length > 0 && char.IsDigit(Suffix[0]))
+            throw new InvalidDataException($"Column '{Name}': the saved identifier format (prefix, digits, suffix, numbers from {First} for {Room}) is inconsistent.");
+        if (ValueType is NumberDataViewType && First + Room - 1 > TypeMaximum(ValueType))
+            throw new InvalidDataException($"Column '{Name}': the saved identifiers reach beyond what a {ValueType} holds.");
+    }
+
+    public string Prefix { get; }
+    public string Suffix { get; }
+
+    /// <summary>The number's fixed width, zero-padded; 0 where the widths vary (no leading zeros).</summary>
+    public int Digits { get; }
+
+    /// <summary>The least number generated: one above the greatest training identifier's.</summary>
+    public long First { get; }
+
+    /// <summary>How many identifiers the format holds from <see cref="First"/> on.</summary>
+    public long Room { get; }
+
+    public long RowCount { get; }
+
+    private DataViewType ValueType { get; }
+
+    public override ColumnKind Kind => IdentifierKind.Instance;
+    public override DataViewType Type => ValueType;
+    public override int Width => 0;
+    public override int DrawCount => 0;
+    public override IReadOnlyList<OutputSpan> Spans => [];
+    public override OnnxType OutputType => OnnxType.Int64;
+
+    /// <summary>The numbers of the rows, as <see cref="Stamp"/> writes them.</summary>
+    public override Array CreateBuffer(int capacity) => new long[capacity];
+
+    /// <summary>Nothing to decode: the numbers come from the rows' positions (<see cref="Stamp"/>).</summary>
+    public override void Decode(ReadOnlySpan<float> output, int stride, int offset, ReadOnlySpan<float> draws, int drawStride, int drawOffset,
+        int rows, CategorySampling sampling, Array buffer, int firstRow)
+    {
+    }
+
+    /// <summary>Identifiers are not an output of the graph: they need the rows' positions, which the graph does not take.</summary>
+    public override (string Value, OnnxType Type) AddOnnxDecoder(OnnxGraph graph, string output, int offset, string? draws, int drawOffset, CategorySampling sampling) =>
+        throw new InvalidOperationException($"Column '{Name}' is an identifier: the graph does not make it.");
+
+    public override void ReadOnnxOutput(OrtValue output, int rows, Array buffer, int firstRow) =>
+        throw new InvalidOperationException($"Column '{Name}' is an identifier: the graph does not make it.");
+
+    /// <summary>
+    /// Writes the numbers of <paramref name="rows"/> rows whose positions in what is generated start at
+    /// <paramref name="firstPosition"/> into <paramref name="buffer"/> from its row <paramref name="firstRow"/> on.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">A position beyond the format's room.</exception>
+    public void Stamp(Array buffer, int firstRow, int rows, long firstPosition, ulong seed)
+    {
+        var numbers = (long[])buffer;
+        if (firstPosition + rows > Room)
+            throw new InvalidOperationException($"Column '{Name}' is an identifier whose format holds {Room:N0} new values above the training ones " +
+                $"({Describe()}); generated rows need one each. Generate fewer rows, or leave the column out of Options.Identifiers.");
+        for (int i = 0; i < rows; i++) numbers[firstRow + i] = First + Permute((ulong)(firstPosition + i), seed);
+    }
+
+    /// <summary>The format in words: "C-" + 6 digits, zero-padded, from 32,562.</summary>
+    public string Describe() => ValueType is TextDataViewType
+        ? $"'{Prefix}' + {(Digits > 0 ? $"{Digits} digits, zero-padded" : "a number")}{(Suffix.Length > 0 ? $" + '{Suffix}'" : "")}, from {First:N0}"
+        : $"whole numbers from {First:N0}";
+
+    /// <summary>The text of number <paramref name="n"/>.</summary>
+    public string Format(long n) => Prefix + n.ToString(Digits > 0 ? "D" + Digits.ToString(CultureInfo.InvariantCulture) : "D", CultureInfo.InvariantCulture) + Suffix;
+
+    public override Delegate CreateGetter(Array buffer, Func<int> row)
+    {
+        var numbers = (long[])buffer;
+        return ValueType switch
+        {
+            TextDataViewType => (ValueGetter<ReadOnlyMemory<char>>)((ref ReadOnlyMemory<char> v) => v = Format(numbers[row()]).AsMemory()),
+            _ when ValueType == NumberDataViewType.Int32 => (ValueGetter<int>)((ref int v) => v = (int)numbers[row()]),
+            _ when ValueType == NumberDataViewType.Int64 => (ValueGetter<long>)((ref long v) => v = numbers[row()]),
+            _ when ValueType == NumberDataViewType.UInt32 => (ValueGetter<uint>)((ref uint v) => v = (uint)numbers[row()]),
+            _ => (ValueGetter<ulong>)((ref ulong v) => v = (ulong)numbers[row()]),
+        };
+    }
+
+    public override GanColumnInfo ToInfo() => new(Name, Type, IsCategorical: false, MissingRate: 0, First, First + Room - 1, Categories: [], CategoryFrequencies: [],
+        Step: 1) { IsIdentifier = true };
+
+    public override ColumnState ToState() => new()
+    {
+        Name = Name, Kind = Kind.Name, RowCount = RowCount, IdentifierType = ValueType is TextDataViewType ? "String" : ValueType.RawType.Name,
+        IdentifierPrefix = Prefix, IdentifierSuffix = Suffix, IdentifierDigits = Digits, IdentifierFirst = First, IdentifierRoom = Room,
+    };
+
+    /// <summary>
+    /// π: a bijection of [0, <see cref="Room"/>) keyed by the seed: a four-round Feistel network on the smallest
+    /// even number of bits that holds the room, walked again while it lands beyond the room (each walk stays a bijection).
+    /// </summary>
+    private long Permute(ulong position, ulong seed)
+    {
+        int bits = Math.Max(2, 64 - BitOperations.LeadingZeroCount((ulong)(Room - 1)));
+        if (bits % 2 == 1) bits++;
+        int half = bits / 2;
+        ulong mask = (1UL << half) - 1;
+        ulong x = position;
+        do
+        {
+            ulong left = x >> half, right = x & mask;
+            for (ulong round = 0; round < 4; round++)
+            {
+                ulong f = Mix(right ^ (seed * 0x9E3779B97F4A7C15UL) ^ (round << 56) ^ ((ulong)Name.Length << 48)) & mask;
+                (left, right) = (right, left ^ f);
+            }
+            x = (left << half) | right;
+        }
+        while (x >= (ulong)Room);
+        return (long)x;
+    }
+
+    /// <summary>SplitMix64's finaliser: a well-mixed 64-bit function.</summary>
+    private static ulong Mix(ulong z)
+    {
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
+        return z ^ (z >> 31);
+    }
+
+    internal static long Pow10(int digits)
+    {
+        long p = 1;
+        for (int i = 0; i < digits; i++) p *= 10;
+        return p;
+    }
+
+    internal static long TypeMaximum(DataViewType type) =>
+        type == NumberDataViewType.Int32 ? int.MaxValue : type == NumberDataViewType.UInt32 ? uint.MaxValue : long.MaxValue;
+
+    /// <summary>The room of a format from <paramref name="first"/> on: below 10^digits (10^(widest + 1) where the widths vary) and the type's maximum.</summary>
+    internal static long RoomFrom(long first, int fixedDigits, int widest, DataViewType type)
+    {
+        long end = fixedDigits > 0 ? Pow10(fixedDigits) : widest >= 18 ? long.MaxValue : Pow10(widest + 1);
+        if (type is NumberDataViewType) end = Math.Min(end, TypeMaximum(type) == long.MaxValue ? long.MaxValue : TypeMaximum(type) + 1);
+        return Math.Min(MaximumRoom, Math.Max(0, end - first));
+    }
+}
+
+/// <summary>Identifier columns: chosen by <see cref="GanTrainer.Options.Identifiers"/>, never by type (<see cref="Handles"/> is false).</summary>
+internal sealed class IdentifierKind : ColumnKind
+{
+    public static IdentifierKind Instance { get; } = new();
+
+    public override string Name => "Identifier";
+
+    public override string Description => "identifier (text or whole numbers)";
+
+    public override bool Handles(DataViewType type) => false;
+
+    public override ColumnFitter CreateFitter(DataViewSchema.Column column, ColumnFitSettings settings) => new IdentifierFitter(column);
+
+    public override GanColumn Restore(ColumnState state) => new IdentifierColumn(state);
+
+    /// <summary>Whether a column of <paramref name="type"/> can be an identifier.</summary>
+    public static bool Accepts(DataViewType type) => type is TextDataViewType || type == NumberDataViewType.Int32 || type == NumberDataViewType.Int64
+        || type == NumberDataViewType.UInt32 || type == NumberDataViewType.UInt64;
+}
+
+/// <summary>
+/// Reads an identifier column and learns its format: the prefix and suffix every value shares (without digits next
+/// to the number), the number between them, and whether its width is fixed (zero-padded). Refuses values of any other
+/// shape, naming the first, and missing values.
+/// </summary>
+internal sealed class IdentifierFitter(DataViewSchema.Column column) : ColumnFitter(column)
+{
+    private readonly List<string> _texts = [];
+    private readonly List<long> _numbers = [];
+    private Func<long, (string? Text, long Number)>? _read;
+
+    public override void Bind(DataViewRowCursor cursor)
+    {
+        var type = Column.Type;
+        if (type is TextDataViewType)
+        {
+            var getter = cursor.GetGetter<ReadOnlyMemory<char>>(Column);
+            ReadOnlyMemory<char> v = default;
+            _read = _ => { getter(ref v); return (v.ToString(), 0); };
+        }
+        else if (type == NumberDataViewType.Int32) _read = Number<int>(cursor);
+        else if (type == NumberDataViewType.Int64) _read = Number<long>(cursor);
+        else if (type == NumberDataViewType.UInt32) _read = Number<uint>(cursor);
+        else _read = Number<ulong>(cursor);
+    }
+
+    private Func<long, (string?, long)> Number<T>(DataViewRowCursor cursor) where T : IBinaryInteger<T>
+    {
+        var getter = cursor.GetGetter<T>(Column);
+        T v = T.Zero;
+        return row =>
+        {
+            getter(ref v);
+            if (T.IsNegative(v) || ulong.CreateTruncating(v) > long.MaxValue / 2)
+                throw new InvalidOperationException($"Column '{Name}' is an identifier, but holds {v} at row {row:N0}: identifiers are whole numbers from 0 to 2^62.");
+            return (null, long.CreateTruncating(v));
+        };
+    }
+
+    public override void Read(long row)
+    {
+        var (text, number) = _read!(row);
+        if (text is null) _numbers.Add(number);
+        else
+        {
+            if (text.Length == 0)
+                throw new InvalidOperationException($"Column '{Name}' is an identifier, but row {row:N0} has none (empty text): every row needs one.");
+            _texts.Add(text);
+        }
+    }
+
+    public override GanColumn Fit() => IdentifierKind.Instance.Restore(FitState());
+
+    private ColumnState FitState()
+    {
+        var state = new ColumnState { Name = Name, Kind = IdentifierKind.Instance.Name, IdentifierType = Column.Type is TextDataViewType ? "String" : Column.Type.RawType.Name };
+        long greatest;
+        int digits = 0, widest;
+        if (Column.Type is TextDataViewType)
+        {
+            state.RowCount = _texts.Count;
+            string prefix = _texts.Aggregate(Shared(_texts[0], _texts[0], fromStart: true), (p, t) => Shared(p, t, fromStart: true));
+            while (prefix.Length > 0 && char.IsDigit(prefix[^1])) prefix = prefix[..^1];
+            string suffix = _texts.Aggregate(_texts[0][prefix.Length..], (s, t) => Shared(s, t[prefix.Length..], fromStart: false));
+            while (suffix.Length > 0 && char.IsDigit(suffix[0])) suffix = suffix[1..];
+            greatest = -1;
+            widest = 0;
+            bool fixedWidth = true, padded = false;
+            int width = -1;
+            for (int i = 0; i < _texts.Count; i++)
+            {
+                string t = _texts[i];
+                string middle = t.Length >= prefix.Length + suffix.Length ? t[prefix.Length..^suffix.Length] : "";
+                if (middle.Length == 0 || middle.Length > 18 || !middle.All(char.IsAsciiDigit))
+                    throw new InvalidOperationException($"Column '{Name}' is an identifier, but its values are not a shared prefix, a number and a shared suffix " +
+                        $"('{Common.Text.Printable(t, 60)}' at row {i:N0}; prefix '{prefix}', suffix '{suffix}'). Identifiers like C-000123 or INV-17 are generated in their format; " +
+                        "leave other columns out of Options.Identifiers (and out of Options.Columns, or make them categories).");
+                if (width >= 0 && middle.Length != width) fixedWidth = false;
+                width = middle.Length;
+                padded |= middle.Length > 1 && middle[0] == '0';
+                widest = Math.Max(widest, middle.Length);
+                greatest = Math.Max(greatest, long.Parse(middle, CultureInfo.InvariantCulture));
+            }
+            if (padded && !fixedWidth)
+                throw new InvalidOperationException($"Column '{Name}' is an identifier whose numbers are zero-padded to different widths: no one format writes them. " +
+                    "Leave it out of Options.Identifiers, or pad every value to one width.");
+            if (fixedWidth && padded) digits = widest;
+            state.IdentifierPrefix = prefix;
+            state.IdentifierSuffix = suffix;
+        }
+        else
+        {
+            state.RowCount = _numbers.Count;
+            greatest = _numbers.Max();
+            widest = greatest.ToString(CultureInfo.InvariantCulture).Length;
+        }
+        if (state.RowCount == 0) throw new InvalidOperationException($"Column '{Name}' is an identifier, but the table has no rows.");
+        state.IdentifierDigits = digits;
+        state.IdentifierFirst = greatest + 1;
+        state.IdentifierRoom = IdentifierColumn.RoomFrom(greatest + 1, digits, widest, Column.Type);
+        if (state.IdentifierRoom < 1)
+            throw new InvalidOperationException($"Column '{Name}' is an identifier whose format has no room above its greatest value ({greatest:N0}): no new identifier can be written in it.");
+        return state;
+    }
+
+    /// <summary>The longest common start (or end) of two texts.</summary>
+    private static string Shared(string a, string b, bool fromStart)
+    {
+        int n = 0, limit = Math.Min(a.Length, b.Length);
+        while (n < limit && (fromStart ? a[n] == b[n] : a[^(n + 1)] == b[^(n + 1)])) n++;
+        return fromStart ? a[..n] : a[^n..];
+    }
+
+    /// <summary>Identifiers have no width: nothing to encode.</summary>
+    public override void Encode(GanColumn fitted, float[] matrix, int stride, int offset)
+    {
+    }
+
+    /// <summary>One code for every row: an identifier takes part in no dependency.</summary>
+    public override (int[] Codes, double[] Values) Coded(GanColumn fitted) => (new int[Math.Max(_texts.Count, _numbers.Count)], [double.NaN]);
+}
