@@ -46,6 +46,9 @@ public sealed record GanColumnInfo(
     /// unique in what is generated, never a training value; <see cref="Minimum"/> and <see cref="Maximum"/> are the numbers it may take.
     /// </summary>
     public bool IsIdentifier { get; init; }
+
+    /// <summary>For a column of fake personal data (<see cref="GanTrainer.Options.FakeData"/>): what makes it; null otherwise.</summary>
+    public GanFakeData? FakeData { get; init; }
 }
 
 /// <summary>

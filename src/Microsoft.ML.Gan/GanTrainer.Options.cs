@@ -220,6 +220,15 @@ public sealed partial class GanTrainer
         /// </summary>
         public string[] Identifiers { get; set; } = [];
 
+        /// <summary>
+        /// Text columns of personal data (names, e-mail addresses, phone numbers, addresses) and what makes them: Bogus
+        /// (<c>GanFakeData.FullName</c>, <c>GanFakeData.Email.In("de")</c>) or a list of values (<c>GanFakeData.OneOf(...)</c>).
+        /// They take no part in the network; their training values are neither learned nor kept (Fit logs a line for
+        /// each), so generated rows never copy them and do not follow them either. Not an output of the exported graph:
+        /// .NET makes them from each row's position, as it makes identifiers. Default: none.
+        /// </summary>
+        public Dictionary<string, GanFakeData> FakeData { get; set; } = [];
+
         /// <summary>The most categories a column may have. Default 1000: more is usually an identifier or free text.</summary>
         public int MaximumCategories { get; set; } = Defaults.MaximumCategories;
 
@@ -319,6 +328,7 @@ public sealed partial class GanTrainer
             copy.DiscriminatorLayers = DiscriminatorLayers.ToArray();
             copy.MissingCategoryTokens = MissingCategoryTokens.ToArray();
             copy.Identifiers = Identifiers?.ToArray()!;
+            copy.FakeData = FakeData is null ? null! : new Dictionary<string, GanFakeData>(FakeData);
             copy.Constraints = Constraints?.ToList()!;
             copy.Scoring = Scoring.Clone();
             return copy;
@@ -394,6 +404,7 @@ public sealed partial class GanTrainer
             if (DeviceIndex < 0) throw new ArgumentOutOfRangeException(nameof(DeviceIndex), DeviceIndex, "DeviceIndex must be zero or positive.");
             if (string.IsNullOrWhiteSpace(NoiseColumnName)) throw new ArgumentOutOfRangeException(nameof(NoiseColumnName), "NoiseColumnName must name a column.");
             if (MissingCategoryTokens is null) throw new ArgumentOutOfRangeException(nameof(MissingCategoryTokens), "MissingCategoryTokens may be empty but not null.");
+            if (FakeData is null || FakeData.Any(kv => string.IsNullOrWhiteSpace(kv.Key) || kv.Value is null)) throw new ArgumentOutOfRangeException(nameof(FakeData), "FakeData may be empty but neither null nor hold an empty name or a null kind.");
             if (Identifiers is null || Identifiers.Any(string.IsNullOrWhiteSpace)) throw new ArgumentOutOfRangeException(nameof(Identifiers), "Identifiers may be empty but neither null nor hold an empty name.");
             if (Constraints is null || Constraints.Any(c => c is null)) throw new ArgumentOutOfRangeException(nameof(Constraints), "Constraints may be empty but neither null nor hold null.");
             if (Columns is not null)

@@ -52,6 +52,7 @@ public sealed partial class GanTrainer : IEstimator<GanTransformer>
             _options.NumericGranularity, _options.ExactMarginals, _options.ExactDependencies, _options.GroupedMarginals)
         {
             Identifiers = new HashSet<string>(_options.Identifiers, StringComparer.Ordinal),
+            FakeData = new Dictionary<string, GanFakeData>(_options.FakeData, StringComparer.Ordinal),
         };
 
         using var channel = _host.Start("Training");

@@ -90,6 +90,7 @@ public sealed class GanTransformer : ITransformer, IDisposable
         {
             var options = Alive(_model.Training).ToOptions();
             options.Constraints.AddRange(_constraints); // kept with the columns they derive, not among the plain options
+            foreach (var fake in _model.Encoder.Columns.OfType<Encoding.FakeColumn>()) options.FakeData[fake.Name] = fake.Data; // kept with their columns
             return options;
         }
     }
@@ -154,7 +155,7 @@ public sealed class GanTransformer : ITransformer, IDisposable
     /// <summary>Refuses a row count beyond what an identifier's format holds (each generated row needs a new identifier).</summary>
     private void CheckIdentifierRoom(long rowCount)
     {
-        foreach (var column in Model.Encoder.Columns.OfType<Encoding.IdentifierColumn>())
+        foreach (var column in Model.Encoder.Columns.OfType<Encoding.MadeColumn>())
         {
             if (rowCount > column.Room)
                 throw new ArgumentOutOfRangeException(nameof(rowCount), rowCount, $"Column '{column.Name}' is an identifier whose format holds {column.Room:N0} new values " +

@@ -114,7 +114,7 @@ internal sealed class GeneratedDataView : IDataView
                 _session.Generate(rows, _inputs, Rows);
             }
             // Identifiers from the rows' positions among those kept: unique in the view, whatever was rejected.
-            _view._model.Encoder.StampIdentifiers(Rows, 0, rows, RowPosition, _view._seed);
+            _view._model.Encoder.StampMade(Rows, 0, rows, RowPosition, _view._seed);
             BatchCount = rows;
             InBatch = 0;
         }

@@ -138,7 +138,7 @@ internal sealed class NoiseScoredDataView : IDataView
             }
             _session.Generate(rows, _inputs, Rows);
             // Identifiers from the rows' positions in the input (this batch starts after the cursor's current row).
-            model.Encoder.StampIdentifiers(Rows, 0, rows, RowPosition + 1, seed: 0);
+            model.Encoder.StampMade(Rows, 0, rows, RowPosition + 1, seed: 0);
             BatchCount = rows;
             InBatch = 0;
             return true;

@@ -95,12 +95,13 @@ internal static class ColumnKinds
         DateTimeOffsetKind.Instance,
         TimeSpanKind.Instance,
         IdentifierKind.Instance, // found by Options.Identifiers, never by type
+        FakeKind.Instance, // found by Options.FakeData, never by type
     ];
 
     private static readonly Dictionary<string, ColumnKind> s_byName = All.ToDictionary(k => k.Name, StringComparer.Ordinal);
 
     /// <summary>Human-readable list for error messages.</summary>
-    public static string SupportedTypes { get; } = string.Join(", ", All.Where(k => k is not IdentifierKind).Select(k => k.Description));
+    public static string SupportedTypes { get; } = string.Join(", ", All.Where(k => k is not IdentifierKind and not FakeKind).Select(k => k.Description));
 
     /// <summary>The kind of an ML.NET column type, or null when the GAN cannot model it.</summary>
     public static ColumnKind? Find(DataViewType type) => All.FirstOrDefault(k => k.Handles(type));
@@ -128,6 +129,9 @@ internal sealed record ColumnFitSettings(ISet<string> MissingCategoryTokens, int
 {
     /// <summary>The columns to treat as identifiers (<see cref="IdentifierColumn"/>).</summary>
     public IReadOnlySet<string> Identifiers { get; init; } = new HashSet<string>();
+
+    /// <summary>The columns of fake personal data, with what makes each (<see cref="FakeColumn"/>).</summary>
+    public IReadOnlyDictionary<string, GanFakeData> FakeData { get; init; } = new Dictionary<string, GanFakeData>();
 }
 
 /// <summary>Reads one training column through the cursor into a compact buffer, checking each value, then fits and encodes it.</summary>
@@ -269,7 +273,8 @@ internal sealed class CategoricalFitter(CategoricalKind kind, DataViewSchema.Col
             if (level == settings.MaximumCategories)
                 throw new InvalidOperationException(
                     $"Column '{Name}' has more than {settings.MaximumCategories:N0} distinct categories (found at row {row:N0}). " +
-                    "Raise Options.MaximumCategories, or leave out or group the column (an identifier or free text is not a category).");
+                    "An identifier (C-000123) belongs in Options.Identifiers, names, e-mail addresses or phone numbers in Options.FakeData; " +
+                    "otherwise raise Options.MaximumCategories, or leave out or group the column (free text is not a category).");
             string text = name.ToString();
             // The graph carries categories as UTF-8: text that is not valid Unicode would come back as another string.
             if (!IsValidUnicode(text))

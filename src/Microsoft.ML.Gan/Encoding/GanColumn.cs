@@ -161,6 +161,10 @@ internal sealed class ColumnState
 {
     /// <summary>An identifier's type (String, Int32, Int64, UInt32, UInt64), prefix, suffix, fixed width (0 for none), first generated number and room (<see cref="IdentifierColumn"/>).</summary>
     public string? IdentifierType { get; set; }
+    /// <summary>Fake data's kind, Bogus locale and (for OneOf) values (<see cref="FakeColumn"/>).</summary>
+    public string? FakeKind { get; set; }
+    public string? FakeLocale { get; set; }
+    public string[]? FakeValues { get; set; }
     public string? IdentifierPrefix { get; set; }
     public string? IdentifierSuffix { get; set; }
     public int IdentifierDigits { get; set; }

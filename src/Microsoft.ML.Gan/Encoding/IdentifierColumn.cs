@@ -1,8 +1,6 @@
 using System.Globalization;
 using System.Numerics;
 using Microsoft.ML.Data;
-using Microsoft.ML.Gan.Onnx;
-using Microsoft.ML.OnnxRuntime;
 
 namespace Microsoft.ML.Gan.Encoding;
 
@@ -16,7 +14,7 @@ namespace Microsoft.ML.Gan.Encoding;
 /// were), or one digit more where the values had no fixed width. A model file keeps the format and the range, not the
 /// training identifiers.
 /// </summary>
-internal sealed class IdentifierColumn : GanColumn
+internal sealed class IdentifierColumn : MadeColumn
 {
     /// <summary>The most generated identifiers one format may hold beyond the training ones.</summary>
     private const long MaximumRoom = 1L << 62;
@@ -57,7 +55,7 @@ internal sealed class IdentifierColumn : GanColumn
     public long First { get; }
 
     /// <summary>How many identifiers the format holds from <see cref="First"/> on.</summary>
-    public long Room { get; }
+    public override long Room { get; }
 
     public long RowCount { get; }
 
@@ -65,33 +63,17 @@ internal sealed class IdentifierColumn : GanColumn
 
     public override ColumnKind Kind => IdentifierKind.Instance;
     public override DataViewType Type => ValueType;
-    public override int Width => 0;
-    public override int DrawCount => 0;
-    public override IReadOnlyList<OutputSpan> Spans => [];
-    public override OnnxType OutputType => OnnxType.Int64;
 
     /// <summary>The numbers of the rows, as <see cref="Stamp"/> writes them.</summary>
     public override Array CreateBuffer(int capacity) => new long[capacity];
 
-    /// <summary>Nothing to decode: the numbers come from the rows' positions (<see cref="Stamp"/>).</summary>
-    public override void Decode(ReadOnlySpan<float> output, int stride, int offset, ReadOnlySpan<float> draws, int drawStride, int drawOffset,
-        int rows, CategorySampling sampling, Array buffer, int firstRow)
-    {
-    }
-
-    /// <summary>Identifiers are not an output of the graph: they need the rows' positions, which the graph does not take.</summary>
-    public override (string Value, OnnxType Type) AddOnnxDecoder(OnnxGraph graph, string output, int offset, string? draws, int drawOffset, CategorySampling sampling) =>
-        throw new InvalidOperationException($"Column '{Name}' is an identifier: the graph does not make it.");
-
-    public override void ReadOnnxOutput(OrtValue output, int rows, Array buffer, int firstRow) =>
-        throw new InvalidOperationException($"Column '{Name}' is an identifier: the graph does not make it.");
 
     /// <summary>
     /// Writes the numbers of <paramref name="rows"/> rows whose positions in what is generated start at
     /// <paramref name="firstPosition"/> into <paramref name="buffer"/> from its row <paramref name="firstRow"/> on.
     /// </summary>
     /// <exception cref="InvalidOperationException">A position beyond the format's room.</exception>
-    public void Stamp(Array buffer, int firstRow, int rows, long firstPosition, ulong seed)
+    public override void Stamp(Array buffer, int firstRow, int rows, long firstPosition, ulong seed)
     {
         var numbers = (long[])buffer;
         if (firstPosition + rows > Room)
@@ -101,7 +83,7 @@ internal sealed class IdentifierColumn : GanColumn
     }
 
     /// <summary>The format in words: "C-" + 6 digits, zero-padded, from 32,562.</summary>
-    public string Describe() => ValueType is TextDataViewType
+    public override string Describe() => ValueType is TextDataViewType
         ? $"'{Prefix}' + {(Digits > 0 ? $"{Digits} digits, zero-padded" : "a number")}{(Suffix.Length > 0 ? $" + '{Suffix}'" : "")}, from {First:N0}"
         : $"whole numbers from {First:N0}";
 

@@ -33,8 +33,8 @@ internal sealed class RowFeatures
             _offsets[c] = width;
             switch (columns[c])
             {
-                case IdentifierColumn:
-                    if (knots[c] is not null) throw new InvalidDataException($"The density-ratio filter gives identifier column '{columns[c].Name}' quantiles.");
+                case MadeColumn:
+                    if (knots[c] is not null) throw new InvalidDataException($"The density-ratio filter gives column '{columns[c].Name}' quantiles.");
                     _identifier[c] = true;
                     break;
                 case CategoricalColumn categorical:

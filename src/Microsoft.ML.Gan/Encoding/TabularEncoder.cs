@@ -94,17 +94,17 @@ internal sealed class TabularEncoder
     public int DrawOffsetOf(int c) => _drawOffsets[c];
 
     /// <summary>
-    /// Writes the numbers of the identifier columns (<see cref="IdentifierColumn"/>) of rows [<paramref name="firstRow"/>,
+    /// Makes the values of the columns made apart from the network (<see cref="MadeColumn"/>: identifiers, fake data) of rows [<paramref name="firstRow"/>,
     /// + <paramref name="rows"/>) of <paramref name="into"/>, whose positions in what is generated start at <paramref name="firstPosition"/>.
     /// </summary>
-    public void StampIdentifiers(DecodedRows into, int firstRow, int rows, long firstPosition, ulong seed)
+    public void StampMade(DecodedRows into, int firstRow, int rows, long firstPosition, ulong seed)
     {
         for (int c = 0; c < Columns.Count; c++)
-            if (Columns[c] is IdentifierColumn identifier) identifier.Stamp(into.Buffers[c], firstRow, rows, firstPosition, seed);
+            if (Columns[c] is MadeColumn made) made.Stamp(into.Buffers[c], firstRow, rows, firstPosition, seed);
     }
 
-    /// <summary>Whether some column is an identifier.</summary>
-    public bool HasIdentifiers => Columns.Any(c => c is IdentifierColumn);
+    /// <summary>Whether some column is made apart from the network.</summary>
+    public bool HasMadeColumns => Columns.Any(c => c is MadeColumn);
 
     /// <summary>The schema generated rows have: the training columns, same names, types and order.</summary>
     public DataViewSchema BuildSchema()
@@ -149,8 +149,19 @@ internal sealed class TabularEncoder
         var fitters = new ColumnFitter[columnNames.Count];
         foreach (string name in settings.Identifiers.Where(n => !columnNames.Contains(n)))
             throw new ArgumentException($"Options.Identifiers names '{name}', which is not one of the columns the GAN learns ({string.Join(", ", columnNames.Select(n => $"'{n}'"))}).");
+        foreach (string name in settings.FakeData.Keys.Where(n => !columnNames.Contains(n) || settings.Identifiers.Contains(n)))
+            throw new ArgumentException($"Options.FakeData names '{name}', which is {(settings.Identifiers.Contains(name) ? "in Options.Identifiers too: choose one" : "not one of the columns the GAN learns")}.");
         for (int i = 0; i < columnNames.Count; i++)
         {
+            if (settings.FakeData.ContainsKey(columnNames[i]))
+            {
+                var column = schema.GetColumnOrNull(columnNames[i]) ?? throw new ArgumentOutOfRangeException(nameof(columnNames), $"Column '{columnNames[i]}' was not found in the training data.");
+                if (column.Type is not TextDataViewType)
+                    throw new ArgumentException($"Column '{columnNames[i]}' is in Options.FakeData but has type {column.Type}: fake personal data is text.");
+                fitters[i] = FakeKind.Instance.CreateFitter(column, settings);
+                log?.Invoke($"Column '{columnNames[i]}' is made by {(settings.FakeData[columnNames[i]] is { Values: null } f ? $"Bogus ({f.Kind}, {f.Locale})" : "drawing from the given values")}: its training values are neither learned nor kept, and generated rows do not follow them.");
+                continue;
+            }
             if (settings.Identifiers.Contains(columnNames[i]))
             {
                 var column = schema.GetColumnOrNull(columnNames[i]) ?? throw new ArgumentOutOfRangeException(nameof(columnNames), $"Column '{columnNames[i]}' was not found in the training data.");
@@ -167,6 +178,8 @@ internal sealed class TabularEncoder
         {
             if (rule?.Columns.FirstOrDefault(settings.Identifiers.Contains) is { } identifier)
                 throw new ArgumentException($"The constraint '{rule}' names column '{identifier}', an identifier: identifiers are made apart from the other columns and keep no rule but their format.");
+            if (rule?.Columns.FirstOrDefault(settings.FakeData.ContainsKey) is { } fake)
+                throw new ArgumentException($"The constraint '{rule}' names column '{fake}', which is fake data made apart from the other columns: it keeps no rule.");
         }
         var rules = constraints is { Count: > 0 } ? ColumnConstraints.Resolve(constraints, columnNames, kinds) : null;
         var increments = rules is null ? [] : ColumnConstraints.ResolveIncrements(constraints!, columnNames, kinds);

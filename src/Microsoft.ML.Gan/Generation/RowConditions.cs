@@ -65,8 +65,8 @@ internal sealed class RowConditions
                 throw new ArgumentException($"Condition on column '{name}': the model has no such column. Its columns: {string.Join(", ", known)}.", nameof(conditions));
             if (value is null)
                 throw new ArgumentException($"Condition on column '{name}': the value is null; give {(columns[c] is CategoricalColumn ? "one of its categories" : "a value or a GanRange")}.", nameof(conditions));
-            if (columns[c] is IdentifierColumn)
-                throw new ArgumentException($"Condition on column '{name}': it is an identifier, made new for every row; conditions are on the other columns.", nameof(conditions));
+            if (columns[c] is MadeColumn)
+                throw new ArgumentException($"Condition on column '{name}': it is {(columns[c] is IdentifierColumn ? "an identifier" : "fake data")}, made new for every row; conditions are on the other columns.", nameof(conditions));
             if (columns[c] is NumericColumn numeric)
             {
                 ranges.Add(Range(model, c, numeric, name, value));

@@ -41,7 +41,7 @@ internal static class GeneratorGraph
         var decoded = new string[columns.Count];
         for (int c = 0; c < columns.Count; c++)
         {
-            if (encoder.GroupOf(c) >= 0 || columns[c] is IdentifierColumn) continue;
+            if (encoder.GroupOf(c) >= 0 || columns[c] is MadeColumn) continue;
             decoded[c] = columns[c] is CategoricalColumn categorical
                 ? categorical.AddOnnxLevel(g, x, encoder.OffsetOf(c), draws, encoder.DrawOffsetOf(c), signature.Sampling)
                 : columns[c].AddOnnxDecoder(g, x, encoder.OffsetOf(c), draws, encoder.DrawOffsetOf(c), signature.Sampling).Value;
@@ -57,7 +57,7 @@ internal static class GeneratorGraph
         foreach (var dependency in encoder.Dependencies) dependency.AddOnnx(g, columns, decoded);
         encoder.Constraints?.AddOnnx(g, columns, decoded);
         for (int c = 0; c < columns.Count; c++)
-            if (columns[c] is not IdentifierColumn) // made from the rows' positions, which the graph does not take
+            if (columns[c] is not MadeColumn) // made from the rows' positions, which the graph does not take
                 g.Output(columns[c].Name, columns[c] is CategoricalColumn categorical ? categorical.AddOnnxValues(g, decoded[c]) : decoded[c], columns[c].OutputType);
         if (filter is not null) g.Output(GeneratorSignature.KeepName, filter.AddOnnx(g, columns, decoded), OnnxType.Float);
         return OnnxSeal.Seal(g.ToModel(ModelDescription.LibraryVersionNow, metadata));

@@ -51,6 +51,8 @@ internal static class OnnxMetadata
             return $"{c.Name}: {c.Kind} (int64 microseconds since 1970-01-01T00:00:00Z, the instant in UTC; values at UTC{sign}{offset.ToString(@"hh\:mm", CultureInfo.InvariantCulture)}; {missing})";
         }
         if (c.Kind == TimeSpanKind.Instance.Name) return $"{c.Name}: {c.Kind} (int64 microseconds)";
+        if (c.Kind == FakeKind.Instance.Name)
+            return $"{c.Name}: fake personal data, not an output of this graph (made in .NET by {(c.FakeKind == "OneOf" ? "drawing from given values" : $"Bogus: {c.FakeKind}, locale {c.FakeLocale}")})";
         if (c.Kind == IdentifierKind.Instance.Name)
             return $"{c.Name}: Identifier, not an output of this graph (made in .NET from each row's position: {(c.IdentifierType == "String" ? $"'{c.IdentifierPrefix}' + " : "")}" +
                 FormattableString.Invariant($"a number from {c.IdentifierFirst} below {c.IdentifierFirst + c.IdentifierRoom}, unique per row{(c.IdentifierDigits > 0 ? $", {c.IdentifierDigits} digits zero-padded" : "")}") +

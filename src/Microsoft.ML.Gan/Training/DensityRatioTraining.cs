@@ -115,7 +115,7 @@ internal static class DensityRatioTraining
         for (int c = 0; c < columns.Count; c++)
         {
             checkAlive();
-            if (columns[c] is IdentifierColumn) continue; // made apart from the network: nothing to compare
+            if (columns[c] is MadeColumn) continue; // made apart from the network: nothing to compare
             learned++;
             total += columns[c] is CategoricalColumn categorical
                 ? 1 - ColumnStatistics.TotalVariation(real.Levels(c).AsSpan(0, realRows), generated.Levels(c), categorical.LevelCount, weights)

@@ -115,7 +115,7 @@ internal sealed class TrainingDiagnostics
                 FindSkippedDeciles(column.Name, _edges[c]!, real, fake, collapsed);
             }
         }
-        return new DiagnosticsResult(total / Math.Max(1, _encoder.Columns.Count(c => c is not IdentifierColumn)), collapsed); // identifiers are not learned
+        return new DiagnosticsResult(total / Math.Max(1, _encoder.Columns.Count(c => c is not MadeColumn)), collapsed); // made apart from the network, not learned
     }
 
     private static void FindSkippedDeciles(string name, double[] edges, double[] real, double[] fake, List<string> collapsed)

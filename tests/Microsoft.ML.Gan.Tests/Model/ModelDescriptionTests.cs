@@ -10,9 +10,11 @@ public sealed class ModelDescriptionTests
 {
     /// <summary>
     /// The options that are the caller's, not the model's: scoring is a deployment choice, the others are callbacks.
-    /// Constraints are the model's, but kept with the columns they derive (the description's own Constraints; see ColumnConstraintTests).
+    /// Constraints and fake data are the model's, but kept with the columns they concern (the description's own
+    /// Constraints, the fake columns' states; see ColumnConstraintTests and FakeDataTests).
     /// </summary>
-    private static readonly string[] NotKept = [nameof(GanTrainer.Options.Scoring), nameof(GanTrainer.Options.Progress), nameof(GanTrainer.Options.Constraints)];
+    private static readonly string[] NotKept = [nameof(GanTrainer.Options.Scoring), nameof(GanTrainer.Options.Progress), nameof(GanTrainer.Options.Constraints),
+        nameof(GanTrainer.Options.FakeData)];
 
     [TestMethod]
     public void EveryPlainOptionSurvivesTheModelFilesJson()
