@@ -100,13 +100,42 @@ public sealed class GanConstraint
 {
     private readonly string _text;
 
-    private GanConstraint(string text, IReadOnlyList<GanComparison> comparisons, IReadOnlyList<string>? combined = null, (string Column, object Step)? increment = null)
+    private GanConstraint(string text, IReadOnlyList<GanComparison> comparisons, IReadOnlyList<string>? combined = null, (string Column, object Step)? increment = null,
+        bool isPredicate = false, Func<GanRow, bool>? predicate = null)
     {
         _text = text;
         Comparisons = comparisons;
         CombinedColumns = combined;
         Increment = increment;
+        IsPredicate = isPredicate;
+        Predicate = predicate;
     }
+
+    /// <summary>Whether the rule is a C# predicate (<see cref="Where"/>).</summary>
+    public bool IsPredicate { get; }
+
+    /// <summary>A <see cref="Where"/> rule's predicate; null for other rules, and for a predicate a loaded model has not been given again (<see cref="GanTransformer.WithPredicate"/>).</summary>
+    public Func<GanRow, bool>? Predicate { get; }
+
+    /// <summary>
+    /// A rule written in C#: <paramref name="predicate"/> returns true for the rows that keep it
+    /// (<c>GanConstraint.Where("discount below a fifth of the price", r =&gt; r.Get&lt;float&gt;("discount") &lt;= 0.2f * r.Get&lt;float&gt;("price"))</c>).
+    /// Checked on every training row at <c>Fit</c>; generation makes candidate rows and leaves out those it returns false
+    /// for, within the candidate budget, in .NET only: the exported graph does not run C#, and a model file cannot keep
+    /// a delegate, so a loaded model must be given the predicate again (<see cref="GanTransformer.WithPredicate"/>) before
+    /// it generates, and <c>Transform</c>, which makes one row per noise row, refuses such a model. Identifiers and fake
+    /// data are made after the rule is checked: read the other columns. <paramref name="name"/> names the rule in
+    /// messages and files.
+    /// </summary>
+    public static GanConstraint Where(string name, Func<GanRow, bool> predicate)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        ArgumentNullException.ThrowIfNull(predicate);
+        return new GanConstraint(name, [], null, null, isPredicate: true, predicate);
+    }
+
+    /// <summary>The same rule with <paramref name="predicate"/> (a restored predicate rule given its delegate again).</summary>
+    internal GanConstraint WithPredicate(Func<GanRow, bool> predicate) => new(_text, [], null, null, isPredicate: true, predicate);
 
     /// <summary>For <see cref="FixedIncrements(string, double)"/>: its column and step (a double, or a TimeSpan for a date or duration); null otherwise.</summary>
     public (string Column, object Step)? Increment { get; }
@@ -118,7 +147,7 @@ public sealed class GanConstraint
     public IReadOnlyList<string>? CombinedColumns { get; }
 
     /// <summary>The columns the rule names.</summary>
-    public IReadOnlyList<string> Columns => Increment is { } increment ? [increment.Column] : CombinedColumns ?? Comparisons.SelectMany(c => new[] { c.Low.Column, c.High.Column }).OfType<string>().Distinct().ToArray();
+    public IReadOnlyList<string> Columns => IsPredicate ? [] : Increment is { } increment ? [increment.Column] : CombinedColumns ?? Comparisons.SelectMany(c => new[] { c.Low.Column, c.High.Column }).OfType<string>().Distinct().ToArray();
 
     /// <summary>
     /// Categorical columns (text, booleans, keys) whose values come only in the combinations some training row holds:
@@ -186,8 +215,9 @@ public sealed class GanConstraint
     }
 
     /// <summary>A rule a saved model describes: its words and its comparisons, its combined columns, or its increment (in the column's numbers).</summary>
-    internal static GanConstraint Restored(string text, IReadOnlyList<GanComparison> comparisons, IReadOnlyList<string>? combined, (string, object)? increment = null) =>
-        new(text, comparisons, combined, increment);
+    internal static GanConstraint Restored(string text, IReadOnlyList<GanComparison> comparisons, IReadOnlyList<string>? combined, (string, object)? increment = null,
+        bool isPredicate = false) =>
+        new(text, comparisons, combined, increment, isPredicate);
 
     /// <summary>The rule in symbols: "ordered ≤ delivered", "0 ≤ discount ≤ price".</summary>
     public override string ToString() => _text;

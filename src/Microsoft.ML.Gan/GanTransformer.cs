@@ -132,6 +132,22 @@ public sealed class GanTransformer : ITransformer, IDisposable
         return new GanTransformer(_ml, _model.Copy(), scoring);
     }
 
+    /// <summary>
+    /// The same model with the predicate of its rule <paramref name="name"/> (<see cref="GanConstraint.Where"/>) given
+    /// again: a model file names such a rule but cannot keep the delegate, so a loaded model refuses to generate until
+    /// each is given back. The same generator; its own scoring session (dispose both).
+    /// </summary>
+    /// <exception cref="ArgumentException">The model has no predicate rule of that name.</exception>
+    public GanTransformer WithPredicate(string name, Func<GanRow, bool> predicate)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        ArgumentNullException.ThrowIfNull(predicate);
+        using var use = _session.Lifetime.Enter();
+        var constraints = _model.Encoder.Constraints ?? throw new ArgumentException($"The model has no predicate rule named '{name}': it keeps no constraints.", nameof(name));
+        var copy = _model.Copy();
+        return new GanTransformer(_ml, copy.WithEncoder(copy.Encoder.WithConstraints(constraints.WithPredicate(name, predicate))), _scoring);
+    }
+
     /// <summary>Rows in the table the model was trained on.</summary>
     public long TrainingRowCount => Alive(_model.TrainingRows);
 
@@ -155,6 +171,7 @@ public sealed class GanTransformer : ITransformer, IDisposable
     /// <summary>Refuses a row count beyond what an identifier's format holds (each generated row needs a new identifier).</summary>
     private void CheckIdentifierRoom(long rowCount)
     {
+        if (Model.Encoder.Constraints?.MissingPredicate is { } missing) throw Encoding.ColumnConstraints.MissingPredicateException(missing);
         foreach (var column in Model.Encoder.Columns.OfType<Encoding.MadeColumn>())
         {
             if (rowCount > column.Room)
@@ -208,6 +225,9 @@ public sealed class GanTransformer : ITransformer, IDisposable
     public IDataView Transform(IDataView input)
     {
         ArgumentNullException.ThrowIfNull(input);
+        if (Model.Encoder.Constraints?.Rules.FirstOrDefault(r => r.IsPredicate) is { } predicate)
+            throw new InvalidOperationException($"This model keeps the rule '{predicate}', a C# predicate that leaves rows out; Transform makes one row per noise row " +
+                "and cannot. Use Generate, which leaves out the rows the predicate refuses.");
         return new NoiseScoredDataView(Session, input);
     }
 

@@ -71,6 +71,7 @@ internal sealed class GeneratedDataView : IDataView
         private int _candidateCount;
         private int _candidateNext;
         private long _candidatesMade;
+        private readonly Func<int, bool>? _predicates;
 
         public Cursor(GeneratedDataView view, IEnumerable<DataViewSchema.Column> columnsNeeded, GeneratorSession session)
             : base(session, view.Schema, columnsNeeded, (int)Math.Min(session.Options.BatchSize, Math.Max(1, view._rowCount)))
@@ -81,7 +82,10 @@ internal sealed class GeneratedDataView : IDataView
             // Row i of the batch is row (batch start + i) of the view: its own counter-based random stream.
             _inputs = (int row, Span<float> noise, Span<float> uniforms) =>
                 NoiseSource.FillRow(view._seed, (ulong)(_batchStart + row), prior, noise, uniforms);
-            if (view._conditions is not null || view._model.Signature.Filtered) _candidates = new DecodedRows(view._model.Encoder, session.Options.BatchSize);
+            if (view._conditions is not null || view._model.Signature.Filtered || view._model.Encoder.Constraints?.HasPredicates == true)
+                _candidates = new DecodedRows(view._model.Encoder, session.Options.BatchSize);
+            if (_candidates is not null && view._model.Encoder.Constraints is { HasPredicates: true } constraints)
+                _predicates = constraints.PredicateCheck(view._model.Encoder.Columns, _candidates);
         }
 
         public override bool MoveNext()
@@ -132,7 +136,7 @@ internal sealed class GeneratedDataView : IDataView
                     if (_candidatesMade >= budget)
                         throw new InvalidOperationException(
                             $"Generating rows{(conditions is null ? "" : $" with {conditions.Describe()}")}: {_candidatesMade:N0} candidate rows gave only " +
-                            $"{RowPosition + filled:N0} that {(conditions is null ? "pass" : "honour the conditions and pass")} the density-ratio filter, fewer than " +
+                            $"{RowPosition + filled:N0} that {(conditions is null ? "pass" : "honour the conditions and pass")} the density-ratio filter{(_predicates is null ? "" : " and the predicate rules")}, fewer than " +
                             $"the {_view._rowCount:N0} asked for. " + (conditions is null
                                 ? "The filter keeps far fewer rows than it did when the model was trained: train it again, or without DensityRatioFilter."
                                 : $"The limit is {conditions.MaximumCandidatesPerRow} candidates a row. The generator rarely makes this combination: " +
@@ -144,7 +148,7 @@ internal sealed class GeneratedDataView : IDataView
                     _candidateNext = 0;
                 }
                 int i = _candidateNext++;
-                if ((candidates.Kept is not { } kept || kept[i]) && (conditions is null || conditions.Honoured(candidates, i)))
+                if ((candidates.Kept is not { } kept || kept[i]) && (conditions is null || conditions.Honoured(candidates, i)) && (_predicates is null || _predicates(i)))
                     candidates.CopyRow(i, Rows, filled++);
             }
         }

@@ -100,6 +100,107 @@ internal sealed class ColumnConstraints
         return increments.ToArray();
     }
 
+    /// <summary>Whether some rule is a C# predicate (<see cref="GanConstraint.Where"/>): generation must leave out the rows it refuses.</summary>
+    public bool HasPredicates => Rules.Any(r => r.IsPredicate);
+
+    /// <summary>The first predicate rule without its delegate (restored from a file and not given again), or null.</summary>
+    public GanConstraint? MissingPredicate => Rules.FirstOrDefault(r => r.IsPredicate && r.Predicate is null);
+
+    /// <summary>The same rules with the predicate rule named <paramref name="name"/> given <paramref name="predicate"/>.</summary>
+    /// <exception cref="ArgumentException">No predicate rule has that name.</exception>
+    public ColumnConstraints WithPredicate(string name, Func<GanRow, bool> predicate)
+    {
+        int i = Rules.ToList().FindIndex(r => r.IsPredicate && r.ToString() == name);
+        if (i < 0)
+            throw new ArgumentException($"The model has no predicate rule named '{name}'" +
+                (HasPredicates ? $"; its predicate rules: {string.Join(", ", Rules.Where(r => r.IsPredicate).Select(r => $"'{r}'"))}." : "."), nameof(name));
+        var rules = Rules.ToArray();
+        rules[i] = rules[i].WithPredicate(predicate);
+        return new ColumnConstraints(rules, RuleComparisons, Derived, _derivedIndex.Length, Combinations, Increments);
+    }
+
+    /// <summary>
+    /// A check of decoded rows against the predicate rules: true for a row every predicate accepts. The predicates read
+    /// the row through a <see cref="GanRow"/> over <paramref name="rows"/>' buffers (made columns are not made yet).
+    /// </summary>
+    /// <exception cref="InvalidOperationException">A predicate threw (named, with its message) or is missing.</exception>
+    public Func<int, bool> PredicateCheck(IReadOnlyList<GanColumn> columns, DecodedRows rows)
+    {
+        var predicates = Rules.Where(r => r.IsPredicate).ToArray();
+        if (predicates.FirstOrDefault(p => p.Predicate is null) is { } missing) throw MissingPredicateException(missing);
+        int current = 0;
+        var index = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (int c = 0; c < columns.Count; c++) index[columns[c].Name] = c;
+        var row = new GanRow((name, _) => index.TryGetValue(name, out int c)
+            ? columns[c].CreateGetter(rows.Buffers[c], () => current)
+            : throw new ArgumentException($"A predicate asked for column '{name}', which the model does not have."));
+        return r =>
+        {
+            current = r;
+            foreach (var p in predicates)
+            {
+                bool kept;
+                try { kept = p.Predicate!(row); }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    throw new InvalidOperationException($"The predicate '{p}' threw on a generated row: {e.GetType().Name}: {e.Message}", e);
+                }
+                if (!kept) return false;
+            }
+            return true;
+        };
+    }
+
+    /// <summary>The exception for generating without a predicate a file could not keep.</summary>
+    public static InvalidOperationException MissingPredicateException(GanConstraint rule) => new(
+        $"This model was trained with the rule '{rule}', a C# predicate that a model file cannot keep. Give it again before generating: " +
+        $"model = model.WithPredicate(\"{rule}\", row => ...).");
+
+    /// <summary>
+    /// Counts the training rows of <paramref name="data"/> each predicate rule refuses; <see cref="InvalidOperationException"/>
+    /// naming each refused rule with its count and first row, or a predicate that threw, with its row.
+    /// </summary>
+    public static void CheckPredicates(IReadOnlyList<GanConstraint> rules, IDataView data, IReadOnlyList<string> columnNames, Action checkAlive)
+    {
+        var predicates = rules.Where(r => r.IsPredicate).ToArray();
+        if (predicates.Length == 0) return;
+        var columns = columnNames.Select(n => data.Schema[n]).ToArray();
+        using var cursor = data.GetRowCursor(columns);
+        var getGetter = typeof(DataViewRow).GetMethod(nameof(DataViewRow.GetGetter))!;
+        var row = new GanRow((name, type) =>
+        {
+            var column = data.Schema.GetColumnOrNull(name) is { } found && columnNames.Contains(name) ? found
+                : throw new ArgumentException($"A predicate asked for column '{name}', which is not one of the columns the GAN learns.");
+            try { return (Delegate)getGetter.MakeGenericMethod(type).Invoke(cursor, [column])!; }
+            catch (System.Reflection.TargetInvocationException e) when (e.InnerException is InvalidOperationException)
+            {
+                throw new ArgumentException($"Column '{name}' has type {column.Type}, not {type.Name}: read it as its own type.", nameof(name));
+            }
+        });
+        var counts = new long[predicates.Length];
+        var first = new long[predicates.Length];
+        long r = 0;
+        for (; cursor.MoveNext(); r++)
+        {
+            if ((r & 4095) == 0) checkAlive();
+            for (int i = 0; i < predicates.Length; i++)
+            {
+                bool kept;
+                try { kept = predicates[i].Predicate!(row); }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    throw new InvalidOperationException($"The predicate '{predicates[i]}' threw on training row {r:N0}: {e.GetType().Name}: {e.Message}", e);
+                }
+                if (!kept && counts[i]++ == 0) first[i] = r;
+            }
+        }
+        var broken = predicates.Select((p, i) => (p, i)).Where(x => counts[x.i] > 0)
+            .Select(x => $"'{x.p}' is broken by {counts[x.i]:N0} of {r:N0} training rows (the first is row {first[x.i]:N0})").ToArray();
+        if (broken.Length > 0)
+            throw new InvalidOperationException($"The training data break the constraints they are to teach: {string.Join("; ", broken)}. " +
+                "Generated rows can only keep a rule the training rows keep: correct or drop those rows, or remove the constraint from Options.Constraints.");
+    }
+
     /// <summary>The same rules with <paramref name="increments"/>.</summary>
     public ColumnConstraints WithIncrements(IReadOnlyList<ResolvedIncrement> increments) =>
         new(Rules, RuleComparisons, Derived, _derivedIndex.Length, Combinations, increments);
@@ -555,6 +656,12 @@ internal sealed class ColumnConstraints
         foreach (var f in Combinations)
             for (int r = 0; r < rows; r++)
                 if (!f.Holds(decoded, r)) return f.Rule;
+        if (HasPredicates && MissingPredicate is null)
+        {
+            var check = PredicateCheck(columns, decoded);
+            for (int r = 0; r < rows; r++)
+                if (!check(r)) return Rules.First(x => x.IsPredicate).ToString();
+        }
         foreach (var increment in Increments)
         {
             var kind = (NumericKind)columns[increment.Column].Kind;
@@ -573,6 +680,7 @@ internal sealed class ColumnConstraints
         {
             Text = rule.ToString(),
             Combined = rule.CombinedColumns?.ToArray(),
+            Predicate = rule.IsPredicate,
             IncrementColumn = Increments.FirstOrDefault(x => x.Rule == i) is { Column: var ic } && rule.Increment is not null ? columns[ic].Name : null,
             IncrementStep = rule.Increment is not null ? Increments.First(x => x.Rule == i).Step : null,
             Comparisons = RuleComparisons[i].Select(c => new ComparisonState
@@ -623,6 +731,14 @@ internal sealed class ColumnConstraints
             var comparisons = rule.Comparisons ?? [];
             if (string.IsNullOrWhiteSpace(rule.Text) || rule.Text.Length > 1000)
                 throw new InvalidDataException($"{where} needs its text");
+            if (rule.Predicate)
+            {
+                if (comparisons.Length != 0 || rule.Combined is not null || rule.IncrementColumn is not null)
+                    throw new InvalidDataException($"{where} is a predicate with comparisons, combinations or an increment");
+                resolved[i] = [];
+                restoredRules[i] = GanConstraint.Restored(rule.Text, [], null, null, isPredicate: true);
+                continue;
+            }
             if (rule.IncrementColumn is { } incrementColumn)
             {
                 int c = Numeric(incrementColumn, where);
@@ -748,6 +864,8 @@ internal sealed class RuleState
     public string? Text { get; set; }
     /// <summary>A fixed-combination rule's columns; null for an order.</summary>
     public string[]? Combined { get; set; }
+    /// <summary>Whether the rule is a C# predicate, which the file names but cannot hold.</summary>
+    public bool Predicate { get; set; }
     /// <summary>A fixed-increment rule's column and step (in the column's numbers: microseconds for time); null otherwise.</summary>
     public string? IncrementColumn { get; set; }
     public double? IncrementStep { get; set; }

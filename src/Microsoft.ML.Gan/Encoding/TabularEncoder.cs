@@ -78,6 +78,9 @@ internal sealed class TabularEncoder
     /// <summary>The same layout, dependencies and constraints over <paramref name="columns"/>: the same columns, recalibrated.</summary>
     public TabularEncoder WithColumns(IReadOnlyList<GanColumn> columns) => new(columns, Dependencies, Constraints);
 
+    /// <summary>The same columns and dependencies with <paramref name="constraints"/> (a predicate given back to a loaded model).</summary>
+    public TabularEncoder WithConstraints(ColumnConstraints constraints) => new(Columns, Dependencies, constraints);
+
     /// <summary>Floats in one encoded row: the generator's output width and the discriminator's input width.</summary>
     public int Width { get; }
 
@@ -210,6 +213,7 @@ internal sealed class TabularEncoder
         if (rules is not null)
         {
             checkAlive();
+            ColumnConstraints.CheckPredicates(constraints!, data, columnNames, checkAlive); // a second pass, only with predicates
             var named = rules.SelectMany(r => r).SelectMany(c => new[] { c.Low.Column, c.High.Column }).Where(c => c >= 0).Concat(increments.Select(i => i.Column)).ToHashSet();
             var values = fitters.Select((f, c) => named.Contains(c) ? ((NumericFitter)f).Values.ToArray() : null).ToArray();
             ColumnConstraints.CheckTraining(constraints!, rules, columnNames, kinds, values, rows, increments);

@@ -31,8 +31,9 @@ internal static class OnnxMetadata
             yield return new("microsoft.ml.gan.condition_frequencies", JsonSerializer.Serialize(layout.Columns.ToDictionary(c => c.Name, c => c.Frequencies)));
         }
         if (description.Constraints?.Rules is { Length: > 0 } rules)
-            yield return new("microsoft.ml.gan.constraints", "every output row keeps: " + string.Join("; ", rules.Select(r => r.Text)) +
-                " (where the columns compared are present; constants of date columns as written, compared with the outputs' instants)");
+            yield return new("microsoft.ml.gan.constraints", "every output row keeps: " + string.Join("; ", rules.Where(r => !r.Predicate).Select(r => r.Text)) +
+                " (where the columns compared are present; constants of date columns as written, compared with the outputs' instants)" +
+                (rules.Any(r => r.Predicate) ? "; not kept by this graph, C# predicates that .NET's Generate applies: " + string.Join("; ", rules.Where(r => r.Predicate).Select(r => r.Text)) : ""));
         yield return new("microsoft.ml.gan.category_sampling", signature.Sampling == CategorySampling.Sample
             ? $"Sample: input '{GeneratorSignature.DrawsName}' takes one uniform draw in [0, 1) per categorical choice and row"
             : "ArgMax: the highest-scoring category");

@@ -445,6 +445,55 @@ public sealed class ColumnConstraintTests
         }
     }
 
+    private static bool SmallDiscount(GanRow r) => r.Get<float>("Discount") <= 0.2f * r.Get<float>("Price");
+
+    [TestMethod]
+    public void APredicateLeavesOutTheRowsItRefusesAndALoadedModelNeedsItBack()
+    {
+        var sales = Sales(1000, seed: 3).Where(s => s.Discount <= 0.2f * s.Price).ToArray();
+        var rule = GanConstraint.Where("discount at most a fifth of the price", SmallDiscount);
+        using var model = s_ml.Gan().Train(Options(rule)).Fit(s_ml.Data.LoadFromEnumerable(sales));
+        int bareBroken = Rows(s_bare.Generate(5000, seed: 2)).Count(s => !(s.Discount <= 0.2f * s.Price));
+        Assert.IsGreaterThan(100, bareBroken, "a generator without the rule breaks it");
+        var rows = Rows(model.Generate(20_000, seed: 2));
+        Assert.AreEqual(0, rows.Count(s => !(s.Discount <= 0.2f * s.Price)), "with it, no row of 20,000 does");
+        Assert.IsGreaterThan(0.3, rows.Count(s => s.Discount > 0) / (double)rows.Length, "discounts are still given");
+
+        string folder = Directory.CreateTempSubdirectory("gan-predicate-").FullName;
+        try
+        {
+            string path = Path.Combine(folder, "m.zip");
+            model.Save(path);
+            using var loaded = s_ml.Gan().LoadModel(path);
+            Assert.AreEqual("discount at most a fifth of the price", loaded.Constraints.Single().ToString());
+            Assert.IsTrue(loaded.Constraints.Single().IsPredicate && loaded.Constraints.Single().Predicate is null);
+            var missing = Assert.ThrowsExactly<InvalidOperationException>(() => loaded.Generate(10, seed: 1));
+            StringAssert.Contains(missing.Message, "a C# predicate that a model file cannot keep. Give it again before generating: model = model.WithPredicate(\"discount at most a fifth of the price\"");
+            Assert.ThrowsExactly<ArgumentException>(() => loaded.WithPredicate("another rule", SmallDiscount));
+            using var restored = loaded.WithPredicate("discount at most a fifth of the price", SmallDiscount);
+            CollectionAssert.AreEqual(TestTables.Dump(model.Generate(300, seed: 9)), TestTables.Dump(restored.Generate(300, seed: 9)), "the same rows as before saving");
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+        var transform = Assert.ThrowsExactly<InvalidOperationException>(() => model.Transform(s_ml.Data.LoadFromEnumerable(new[] { new { Noise = new float[8] } })));
+        StringAssert.Contains(transform.Message, "Transform makes one row per noise row and cannot");
+    }
+
+    [TestMethod]
+    public void APredicateTheTrainingRowsBreakOrThatThrowsIsRefusedNamingTheRow()
+    {
+        var sales = Sales(300, seed: 4);
+        var e = Assert.ThrowsExactly<InvalidOperationException>(() => s_ml.Gan().Train(Options(GanConstraint.Where("small discount", SmallDiscount))).Fit(s_ml.Data.LoadFromEnumerable(sales)));
+        int broken = sales.Count(s => !(s.Discount <= 0.2f * s.Price)), first = Array.FindIndex(sales, s => !(s.Discount <= 0.2f * s.Price));
+        StringAssert.Contains(e.Message, $"'small discount' is broken by {broken} of 300 training rows (the first is row {first})");
+        var thrown = Assert.ThrowsExactly<InvalidOperationException>(() => s_ml.Gan().Train(Options(GanConstraint.Where("typo", r => r.Get<float>("Prize") > 0))).Fit(s_ml.Data.LoadFromEnumerable(sales)));
+        StringAssert.Contains(thrown.Message, "The predicate 'typo' threw on training row 0: ArgumentException: A predicate asked for column 'Prize'");
+        var type = Assert.ThrowsExactly<InvalidOperationException>(() => s_ml.Gan().Train(Options(GanConstraint.Where("type", r => r.Get<double>("Price") > 0))).Fit(s_ml.Data.LoadFromEnumerable(sales)));
+        StringAssert.Contains(type.Message, "Column 'Price' has type Single, not Double");
+    }
+
     public static IEnumerable<object[]> Lies() =>
     [
         ["a negative distance", (Action<System.Text.Json.Nodes.JsonObject>)(m => Derived(m)["Anchors"]![0]!["Offset"] = -1), "finite number ≥ 0"],

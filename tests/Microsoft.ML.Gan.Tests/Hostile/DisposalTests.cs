@@ -59,6 +59,7 @@ public sealed class DisposalTests
             [nameof(GanTransformer.TrainingRowCount)] = () => _ = model.TrainingRowCount,
             [nameof(GanTransformer.IsRowToRowMapper)] = () => _ = model.IsRowToRowMapper,
             [nameof(GanTransformer.WithScoring)] = () => model.WithScoring(new GanScoringOptions()),
+            [nameof(GanTransformer.WithPredicate)] = () => model.WithPredicate("rule", _ => true),
             [nameof(GanTransformer.Generate)] = () => model.Generate(10, 1),
             [nameof(GanTransformer.Generate) + " with conditions"] = () => model.Generate(10, 1, new Dictionary<string, object> { ["City"] = "Oslo" }),
             [nameof(GanTransformer.Transform)] = () => model.Transform(noise),
