@@ -101,14 +101,31 @@ public sealed class GanConstraint
     private readonly string _text;
 
     private GanConstraint(string text, IReadOnlyList<GanComparison> comparisons, IReadOnlyList<string>? combined = null, (string Column, object Step)? increment = null,
-        bool isPredicate = false, Func<GanRow, bool>? predicate = null)
+        bool isPredicate = false, Func<GanRow, bool>? predicate = null, IReadOnlyList<string>? oneHot = null)
     {
+        OneHotColumns = oneHot;
         _text = text;
         Comparisons = comparisons;
         CombinedColumns = combined;
         Increment = increment;
         IsPredicate = isPredicate;
         Predicate = predicate;
+    }
+
+    /// <summary>For <see cref="OneHot"/>: its columns; null otherwise.</summary>
+    public IReadOnlyList<string>? OneHotColumns { get; }
+
+    /// <summary>
+    /// Columns of which exactly one is set in every row (booleans true, or numbers 1 where the others are 0): a one-hot
+    /// encoding spread over columns. Checked on the training rows; a decoded row with none or several set gets the one
+    /// of its set columns (or of all, when none is) that the training rows set most often, in .NET and the graph alike.
+    /// </summary>
+    public static GanConstraint OneHot(params string[] columns)
+    {
+        ArgumentNullException.ThrowIfNull(columns);
+        if (columns.Length < 2 || columns.Any(string.IsNullOrWhiteSpace) || columns.Distinct(StringComparer.Ordinal).Count() != columns.Length)
+            throw new ArgumentException("OneHot needs two or more distinct column names.", nameof(columns));
+        return new GanConstraint($"one of {string.Join(", ", columns)}", [], null, null, oneHot: columns.ToArray());
     }
 
     /// <summary>Whether the rule is a C# predicate (<see cref="Where"/>).</summary>
@@ -147,7 +164,7 @@ public sealed class GanConstraint
     public IReadOnlyList<string>? CombinedColumns { get; }
 
     /// <summary>The columns the rule names.</summary>
-    public IReadOnlyList<string> Columns => IsPredicate ? [] : Increment is { } increment ? [increment.Column] : CombinedColumns ?? Comparisons.SelectMany(c => new[] { c.Low.Column, c.High.Column }).OfType<string>().Distinct().ToArray();
+    public IReadOnlyList<string> Columns => IsPredicate ? [] : OneHotColumns ?? (Increment is { } increment ? [increment.Column] : CombinedColumns ?? Comparisons.SelectMany(c => new[] { c.Low.Column, c.High.Column }).OfType<string>().Distinct().ToArray());
 
     /// <summary>
     /// Categorical columns (text, booleans, keys) whose values come only in the combinations some training row holds:
@@ -216,8 +233,8 @@ public sealed class GanConstraint
 
     /// <summary>A rule a saved model describes: its words and its comparisons, its combined columns, or its increment (in the column's numbers).</summary>
     internal static GanConstraint Restored(string text, IReadOnlyList<GanComparison> comparisons, IReadOnlyList<string>? combined, (string, object)? increment = null,
-        bool isPredicate = false) =>
-        new(text, comparisons, combined, increment, isPredicate);
+        bool isPredicate = false, IReadOnlyList<string>? oneHot = null) =>
+        new(text, comparisons, combined, increment, isPredicate, null, oneHot);
 
     /// <summary>The rule in symbols: "ordered ≤ delivered", "0 ≤ discount ≤ price".</summary>
     public override string ToString() => _text;

@@ -43,8 +43,9 @@ internal sealed class ColumnConstraints
     private readonly int[] _derivedIndex; // per column: its index in Derived, or -1
 
     private ColumnConstraints(IReadOnlyList<GanConstraint> rules, IReadOnlyList<ResolvedComparison[]> comparisons, IReadOnlyList<DerivedColumn> derived, int columnCount,
-        IReadOnlyList<FixedCombination>? combinations = null, IReadOnlyList<ResolvedIncrement>? increments = null)
+        IReadOnlyList<FixedCombination>? combinations = null, IReadOnlyList<ResolvedIncrement>? increments = null, IReadOnlyList<OneHotGroup>? oneHots = null)
     {
+        OneHots = oneHots ?? [];
         Rules = rules;
         RuleComparisons = comparisons;
         Derived = derived;
@@ -69,7 +70,61 @@ internal sealed class ColumnConstraints
 
     /// <summary>The same rules with <paramref name="combinations"/>, fitted once the categorical columns are.</summary>
     public ColumnConstraints WithCombinations(IReadOnlyList<FixedCombination> combinations) =>
-        new(Rules, RuleComparisons, Derived, _derivedIndex.Length, combinations, Increments);
+        new(Rules, RuleComparisons, Derived, _derivedIndex.Length, combinations, Increments, OneHots);
+
+    /// <summary>The groups of columns of which exactly one is set.</summary>
+    public IReadOnlyList<OneHotGroup> OneHots { get; }
+
+    /// <summary>The same rules with <paramref name="oneHots"/>, fitted once the columns are.</summary>
+    public ColumnConstraints WithOneHots(IReadOnlyList<OneHotGroup> oneHots) =>
+        new(Rules, RuleComparisons, Derived, _derivedIndex.Length, Combinations, Increments, oneHots);
+
+    /// <summary>
+    /// The one-hot groups of <paramref name="rules"/> from the training rows (<paramref name="values"/>: each column's values,
+    /// a boolean's as 0/1, NaN for missing), checked: booleans or numbers of 0 and 1 without missing values, exactly
+    /// one set in every row; <see cref="InvalidOperationException"/> (or <see cref="ArgumentException"/> for a column
+    /// of another kind) naming the rule and the first row that breaks it.
+    /// </summary>
+    public static List<OneHotGroup> FitOneHots(IReadOnlyList<GanConstraint> rules, IReadOnlyList<GanColumn> columns, Func<int, double[]> values, int rows)
+    {
+        var index = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (int c = 0; c < columns.Count; c++) index[columns[c].Name] = c;
+        var groups = new List<OneHotGroup>();
+        for (int i = 0; i < rules.Count; i++)
+        {
+            if (rules[i].OneHotColumns is not { } names) continue;
+            var cs = names.Select(n => index.TryGetValue(n, out int c) ? c
+                : throw new ArgumentException($"The constraint '{rules[i]}' names column '{n}', which is not one of the columns the GAN learns.")).ToArray();
+            foreach (int c in cs)
+            {
+                if (columns[c] is not (BooleanColumn or NumericColumn { HasMissing: false }) || columns[c] is MadeColumn)
+                    throw new ArgumentException($"The constraint '{rules[i]}' names column '{columns[c].Name}' ({columns[c].Type}{(columns[c] is NumericColumn { HasMissing: true } ? ", with missing values" : "")}): " +
+                        "a one-hot group is of booleans, or of numbers of 0 and 1 without missing values.");
+            }
+            var data = cs.Select(values).ToArray();
+            var hot = new long[cs.Length];
+            long broken = 0, first = -1;
+            for (int r = 0; r < rows; r++)
+            {
+                int set = 0, at = -1;
+                bool binary = true;
+                for (int k = 0; k < cs.Length; k++)
+                {
+                    double v = data[k][r];
+                    if (v == 1) { set++; at = k; }
+                    else if (v != 0) binary = false;
+                }
+                if (set == 1 && binary) hot[at]++;
+                else if (broken++ == 0) first = r;
+            }
+            if (broken > 0)
+                throw new InvalidOperationException($"The training data break the constraints they are to teach: '{rules[i]}' is broken by {broken:N0} of {rows:N0} training rows " +
+                    $"(the first is row {first:N0}: {string.Join(", ", cs.Select((c, k) => $"{columns[c].Name} = {data[k][first].ToString(CultureInfo.InvariantCulture)}"))}). " +
+                    "Every row needs exactly one of the columns set (true, or 1 with the others 0): correct or drop those rows, or remove the constraint.");
+            groups.Add(new OneHotGroup(rules[i].ToString(), cs, hot.Select(n => (double)n / rows).ToArray(), columns));
+        }
+        return groups;
+    }
 
     /// <summary>The columns whose values keep fixed increments, with their steps.</summary>
     public IReadOnlyList<ResolvedIncrement> Increments { get; }
@@ -116,7 +171,7 @@ internal sealed class ColumnConstraints
                 (HasPredicates ? $"; its predicate rules: {string.Join(", ", Rules.Where(r => r.IsPredicate).Select(r => $"'{r}'"))}." : "."), nameof(name));
         var rules = Rules.ToArray();
         rules[i] = rules[i].WithPredicate(predicate);
-        return new ColumnConstraints(rules, RuleComparisons, Derived, _derivedIndex.Length, Combinations, Increments);
+        return new ColumnConstraints(rules, RuleComparisons, Derived, _derivedIndex.Length, Combinations, Increments, OneHots);
     }
 
     /// <summary>
@@ -203,7 +258,7 @@ internal sealed class ColumnConstraints
 
     /// <summary>The same rules with <paramref name="increments"/>.</summary>
     public ColumnConstraints WithIncrements(IReadOnlyList<ResolvedIncrement> increments) =>
-        new(Rules, RuleComparisons, Derived, _derivedIndex.Length, Combinations, increments);
+        new(Rules, RuleComparisons, Derived, _derivedIndex.Length, Combinations, increments, OneHots);
 
     /// <summary>Whether <paramref name="v"/> is a whole multiple of <paramref name="step"/>, as closely as the kind holds numbers.</summary>
     private static bool IsMultiple(double v, double step, NumericKind kind)
@@ -244,7 +299,7 @@ internal sealed class ColumnConstraints
     public bool IsDerived(int c) => _derivedIndex[c] >= 0;
 
     /// <summary>Whether a rule may change column <paramref name="c"/> after decoding (a derived column, or one of fixed combinations): such a column takes no part in dependencies.</summary>
-    public bool Changes(int c) => IsDerived(c) || Combinations.Any(f => f.Columns.Contains(c));
+    public bool Changes(int c) => IsDerived(c) || Combinations.Any(f => f.Columns.Contains(c)) || OneHots.Any(h => h.Columns.Contains(c));
 
     /// <summary>The derived column <paramref name="c"/>, or null.</summary>
     public DerivedColumn? DerivedOf(int c) => _derivedIndex[c] >= 0 ? Derived[_derivedIndex[c]] : null;
@@ -539,6 +594,7 @@ internal sealed class ColumnConstraints
     public void Apply(DecodedRows into, IReadOnlyList<GanColumn> columns, int firstRow, int rows)
     {
         foreach (var f in Combinations) f.Apply(into, firstRow, rows);
+        foreach (var h in OneHots) h.Apply(into, firstRow, rows);
         foreach (var d in Derived)
         {
             var column = (NumericColumn)columns[d.Column];
@@ -589,6 +645,7 @@ internal sealed class ColumnConstraints
     public void AddOnnx(OnnxGraph g, IReadOnlyList<GanColumn> columns, string[] decoded)
     {
         foreach (var f in Combinations) f.AddOnnx(g, decoded);
+        foreach (var h in OneHots) h.AddOnnx(g, columns, decoded);
         foreach (var d in Derived)
         {
             var column = (NumericColumn)columns[d.Column];
@@ -656,6 +713,9 @@ internal sealed class ColumnConstraints
         foreach (var f in Combinations)
             for (int r = 0; r < rows; r++)
                 if (!f.Holds(decoded, r)) return f.Rule;
+        foreach (var h in OneHots)
+            for (int r = 0; r < rows; r++)
+                if (!h.Holds(decoded, r)) return h.Rule;
         if (HasPredicates && MissingPredicate is null)
         {
             var check = PredicateCheck(columns, decoded);
@@ -681,6 +741,7 @@ internal sealed class ColumnConstraints
             Text = rule.ToString(),
             Combined = rule.CombinedColumns?.ToArray(),
             Predicate = rule.IsPredicate,
+            OneHot = rule.OneHotColumns?.ToArray(),
             IncrementColumn = Increments.FirstOrDefault(x => x.Rule == i) is { Column: var ic } && rule.Increment is not null ? columns[ic].Name : null,
             IncrementStep = rule.Increment is not null ? Increments.First(x => x.Rule == i).Step : null,
             Comparisons = RuleComparisons[i].Select(c => new ComparisonState
@@ -696,6 +757,7 @@ internal sealed class ColumnConstraints
             Anchors = d.Anchors.Select(a => new AnchorState { Column = columns[a.Column].Name, Offset = a.Offset, Strict = a.Strict }).ToArray(),
             Floor = d.Floor, Ceiling = d.Ceiling, Fallback = d.Fallback, Minimum = d.Minimum, Maximum = d.Maximum,
         }).ToArray(),
+        OneHots = OneHots.Count == 0 ? null : OneHots.Select(h => new OneHotState { Columns = h.Columns.Select(c => columns[c].Name).ToArray(), Shares = h.Shares }).ToArray(),
         Combinations = Combinations.Count == 0 ? null : Combinations.Select(f => new CombinationState
         {
             Columns = f.Columns.Select(c => columns[c].Name).ToArray(), Tuples = f.Tuples, Counts = f.Counts,
@@ -731,6 +793,14 @@ internal sealed class ColumnConstraints
             var comparisons = rule.Comparisons ?? [];
             if (string.IsNullOrWhiteSpace(rule.Text) || rule.Text.Length > 1000)
                 throw new InvalidDataException($"{where} needs its text");
+            if (rule.OneHot is { } hotColumns)
+            {
+                if (comparisons.Length != 0 || rule.Combined is not null || rule.IncrementColumn is not null || rule.Predicate)
+                    throw new InvalidDataException($"{where} is a one-hot group with other parts");
+                resolved[i] = [];
+                restoredRules[i] = GanConstraint.Restored(rule.Text, [], null, null, oneHot: hotColumns);
+                continue;
+            }
             if (rule.Predicate)
             {
                 if (comparisons.Length != 0 || rule.Combined is not null || rule.IncrementColumn is not null)
@@ -815,7 +885,20 @@ internal sealed class ColumnConstraints
         }
         if (restoredRules.Count(r => r.CombinedColumns is not null) != combinations.Count)
             throw new InvalidDataException("its rules of fixed combinations and the combinations it lists differ in number");
-        var constraints = new ColumnConstraints(restoredRules, resolved, derived, columns.Count, combinations, increments);
+        var oneHots = new List<OneHotGroup>();
+        foreach (var s in state.OneHots ?? [])
+        {
+            var cs = (s?.Columns ?? []).Select(n => n is not null && index.TryGetValue(n, out int c) ? c : -1).ToArray();
+            var shares = s?.Shares ?? [];
+            string? text = restoredRules.FirstOrDefault(r => r.OneHotColumns is { } names && s?.Columns is { } listed && names.SequenceEqual(listed))?.ToString();
+            if (text is null || cs.Length < 2 || cs.Contains(-1) || cs.Distinct().Count() != cs.Length || shares.Length != cs.Length
+                || shares.Any(x => !(x >= 0 && x <= 1)) || oneHots.Any(h => h.Columns.Intersect(cs).Any()) || combinations.Any(f => f.Columns.Intersect(cs).Any()))
+                throw new InvalidDataException("its one-hot groups name no rule, columns that are not two or more distinct columns of the model, a column twice, or shares outside [0, 1]");
+            oneHots.Add(new OneHotGroup(text, cs, shares, columns));
+        }
+        if (restoredRules.Count(r => r.OneHotColumns is not null) != oneHots.Count)
+            throw new InvalidDataException("its one-hot rules and the groups it lists differ in number");
+        var constraints = new ColumnConstraints(restoredRules, resolved, derived, columns.Count, combinations, increments, oneHots);
         foreach (var increment in increments)
         {
             if (!constraints.HeldByConstruction(increment, columns))
@@ -857,6 +940,7 @@ internal sealed class ConstraintsState
     public RuleState[]? Rules { get; set; }
     public DerivedState[]? Derived { get; set; }
     public CombinationState[]? Combinations { get; set; }
+    public OneHotState[]? OneHots { get; set; }
 }
 
 internal sealed class RuleState
@@ -866,6 +950,8 @@ internal sealed class RuleState
     public string[]? Combined { get; set; }
     /// <summary>Whether the rule is a C# predicate, which the file names but cannot hold.</summary>
     public bool Predicate { get; set; }
+    /// <summary>A one-hot rule's columns; null otherwise.</summary>
+    public string[]? OneHot { get; set; }
     /// <summary>A fixed-increment rule's column and step (in the column's numbers: microseconds for time); null otherwise.</summary>
     public string? IncrementColumn { get; set; }
     public double? IncrementStep { get; set; }
@@ -1020,5 +1106,120 @@ internal sealed class FixedCombination
         string repaired = g.Node("Gather", [g.Constant(_repair, _repair.Length), key], ("axis", 0));
         for (int i = 0; i < Columns.Length; i++)
             decoded[Columns[i]] = g.Node("Mod", [g.Node("Div", [repaired, g.Scalar(_strides[i])]), g.Scalar((long)Levels[i])]);
+    }
+}
+
+/// <summary>A one-hot group as a model file keeps it: its columns and the share of training rows each is set in.</summary>
+internal sealed class OneHotState
+{
+    public string[]? Columns { get; set; }
+    public double[]? Shares { get; set; }
+}
+
+/// <summary>
+/// Columns of which exactly one is set (<see cref="GanConstraint.OneHot"/>): booleans, or numbers of 0 and 1. Each decoded
+/// row scores every column 2 when set (a boolean true, a number of 0.5 or more) plus the share of training rows it is set
+/// in, and the best-scoring column becomes the row's one set column: the one set column where there is one, the most
+/// frequent of those set where several are, the most frequent of all where none is. The same in .NET and in the graph.
+/// </summary>
+internal sealed class OneHotGroup
+{
+    private readonly int[] _trueLevel;  // a boolean column's level of true (-1 when it has none); -1 for numbers
+    private readonly int[] _falseLevel;
+    private readonly double[] _score;   // the share each column adds; -10 for a column that cannot be set
+
+    public OneHotGroup(string rule, int[] columns, double[] shares, IReadOnlyList<GanColumn> all)
+    {
+        Rule = rule;
+        Columns = columns;
+        Shares = shares;
+        _trueLevel = new int[columns.Length];
+        _falseLevel = new int[columns.Length];
+        _score = new double[columns.Length];
+        for (int k = 0; k < columns.Length; k++)
+        {
+            _trueLevel[k] = _falseLevel[k] = -1;
+            switch (all[columns[k]])
+            {
+                case BooleanColumn b:
+                    _trueLevel[k] = b.FindLevel(true);
+                    _falseLevel[k] = b.FindLevel(false);
+                    break;
+                case NumericColumn { HasMissing: false } n when n.Minimum >= 0 && n.Maximum <= 1:
+                    break;
+                default:
+                    throw new InvalidDataException($"'{Common.Text.Printable(rule, 100)}' names column '{all[columns[k]].Name}', which is neither a boolean nor a number of 0 and 1 without missing values");
+            }
+            _score[k] = all[columns[k]] is BooleanColumn && _trueLevel[k] < 0 ? -10 : shares[k];
+        }
+        for (int k = 0; k < columns.Length; k++)
+        {
+            // A column that is never false is always the one set: it must outscore every other, always.
+            if (all[columns[k]] is BooleanColumn && _falseLevel[k] < 0 && shares[k] < 1)
+                throw new InvalidDataException($"'{Common.Text.Printable(rule, 100)}': column '{all[columns[k]].Name}' is never false, yet the others are set in some rows");
+        }
+    }
+
+    public string Rule { get; }
+    public int[] Columns { get; }
+    public double[] Shares { get; }
+
+    private bool IsSet(DecodedRows rows, int k, int r) =>
+        rows.Buffers[Columns[k]] is int[] levels ? levels[r] == _trueLevel[k] : rows.Numbers(Columns[k])[r] >= 0.5;
+
+    public bool Holds(DecodedRows rows, int r)
+    {
+        int set = 0;
+        for (int k = 0; k < Columns.Length; k++)
+        {
+            bool on = IsSet(rows, k, r);
+            if (on) set++;
+            if (rows.Buffers[Columns[k]] is double[] numbers && numbers[r] is not (0 or 1)) return false;
+        }
+        return set == 1;
+    }
+
+    public void Apply(DecodedRows into, int firstRow, int rows)
+    {
+        for (int r = firstRow; r < firstRow + rows; r++)
+        {
+            int best = 0;
+            double bestScore = double.NegativeInfinity;
+            for (int k = 0; k < Columns.Length; k++)
+            {
+                double score = (IsSet(into, k, r) ? 2 : 0) + _score[k];
+                if (score > bestScore) { best = k; bestScore = score; }
+            }
+            for (int k = 0; k < Columns.Length; k++)
+            {
+                if (into.Buffers[Columns[k]] is int[] levels) levels[r] = k == best ? _trueLevel[k] : _falseLevel[k];
+                else into.Numbers(Columns[k])[r] = k == best ? 1 : 0;
+            }
+        }
+    }
+
+    /// <summary><see cref="Apply"/> as ONNX nodes: a boolean's category index (int64), a number in its type; [batch] each.</summary>
+    public void AddOnnx(OnnxGraph g, IReadOnlyList<GanColumn> columns, string[] decoded)
+    {
+        var one = g.Constant([1L], 1);
+        var scores = new string[Columns.Length];
+        for (int k = 0; k < Columns.Length; k++)
+        {
+            var column = columns[Columns[k]];
+            string set = column is BooleanColumn
+                ? g.Node("Equal", [decoded[Columns[k]], g.Scalar((long)_trueLevel[k])])
+                : g.Node("GreaterOrEqual", [column.OutputType == OnnxType.Double ? decoded[Columns[k]] : g.Node("Cast", [decoded[Columns[k]]], ("to", (long)OnnxType.Double)), g.Scalar(0.5)]);
+            var score = g.Node("Add", [g.Node("Mul", [g.Node("Cast", [set], ("to", (long)OnnxType.Double)), g.Scalar(2.0)]), g.Scalar(_score[k])]);
+            scores[k] = g.Node("Unsqueeze", [score, one]);
+        }
+        var best = g.Node("ArgMax", [g.Node("Concat", scores, ("axis", 1L))], ("axis", 1L), ("keepdims", 0L));
+        for (int k = 0; k < Columns.Length; k++)
+        {
+            var column = columns[Columns[k]];
+            var hot = g.Node("Equal", [best, g.Scalar((long)k)]);
+            decoded[Columns[k]] = column is BooleanColumn
+                ? g.Node("Where", [hot, g.Scalar((long)_trueLevel[k]), g.Scalar((long)Math.Max(0, _falseLevel[k]))])
+                : g.Node("Cast", [hot], ("to", (long)column.OutputType));
+        }
     }
 }

@@ -177,6 +177,12 @@ internal sealed class TabularEncoder
             fitters[i] = kind.CreateFitter(checkedColumn, settings);
         }
         var kinds = fitters.Select(f => (f as NumericFitter)?.Kind).ToArray();
+        foreach (var rule in (constraints ?? []).Where(r => r?.OneHotColumns is not null))
+        {
+            var other = constraints!.FirstOrDefault(o => !ReferenceEquals(o, rule) && o is not null && o.Columns.Intersect(rule.OneHotColumns!).Any());
+            if (other is not null)
+                throw new ArgumentException($"The constraints '{rule}' and '{other}' share column '{other.Columns.Intersect(rule.OneHotColumns!).First()}': a one-hot group's columns keep no other rule.");
+        }
         foreach (var rule in constraints ?? [])
         {
             if (rule?.Columns.FirstOrDefault(settings.Identifiers.Contains) is { } identifier)
@@ -231,6 +237,16 @@ internal sealed class TabularEncoder
             columns[c] = fitters[c].Fit();
         }
         held?.CheckIncrements(columns);
+        if (held is not null && constraints!.Any(r => r.OneHotColumns is not null))
+        {
+            double[] Values(int c) => columns[c] switch
+            {
+                BooleanColumn b when fitters[c].Coded(b) is var (codes, levels) => codes.Select(code => b.LevelName((int)levels[code]) == BooleanKind.NameOf(true) ? 1.0 : 0.0).ToArray(),
+                NumericColumn => ((NumericFitter)fitters[c]).Values.ToArray(),
+                _ => new double[rows], // refused by the fit below
+            };
+            held = held.WithOneHots(ColumnConstraints.FitOneHots(constraints!, columns, Values, (int)rows));
+        }
         bool groups = settings.Groups && settings.Marginal;
         if (held is not null && constraints!.Any(r => r.CombinedColumns is not null))
         {

@@ -494,6 +494,52 @@ public sealed class ColumnConstraintTests
         StringAssert.Contains(type.Message, "Column 'Price' has type Single, not Double");
     }
 
+    public sealed class Pet
+    {
+        public bool Cat { get; set; }
+        public bool Dog { get; set; }
+        public float Bird { get; set; }
+        public float Weight { get; set; }
+    }
+
+    [TestMethod]
+    public void OneHotGroupsHaveExactlyOneSetInEveryRow()
+    {
+        var random = new Random(3);
+        var pets = Enumerable.Range(0, 900).Select(_ =>
+        {
+            int kind = random.Next(10) switch { < 5 => 0, < 8 => 1, _ => 2 };
+            return new Pet { Cat = kind == 0, Dog = kind == 1, Bird = kind == 2 ? 1 : 0, Weight = MathF.Round(kind switch { 0 => 4, 1 => 20, _ => 0.5f } * (0.8f + 0.4f * random.NextSingle()), 1) };
+        }).ToArray();
+        var data = s_ml.Data.LoadFromEnumerable(pets);
+        var bareOptions = Options();
+        bareOptions.ExactDependencies = false;
+        using var bare = s_ml.Gan().Train(bareOptions).Fit(data);
+        int bareBroken = s_ml.Data.CreateEnumerable<Pet>(bare.Generate(10_000, seed: 1), reuseRowObject: false).Count(p => (p.Cat ? 1 : 0) + (p.Dog ? 1 : 0) + p.Bird != 1);
+        Assert.IsGreaterThan(100, bareBroken, "a short training sets none or two of them in many rows");
+
+        using var model = s_ml.Gan().Train(Options(GanConstraint.OneHot("Cat", "Dog", "Bird"))).Fit(data);
+        var rows = s_ml.Data.CreateEnumerable<Pet>(model.Generate(100_000, seed: 1), reuseRowObject: false).ToArray();
+        Assert.AreEqual(0, rows.Count(p => (p.Cat ? 1 : 0) + (p.Dog ? 1 : 0) + p.Bird != 1 || p.Bird is not (0 or 1)), "exactly one set in each of 100,000 rows (the graph made them)");
+        Assert.AreEqual(0.5, rows.Count(p => p.Cat) / (double)rows.Length, 0.1, "cats about half");
+        Assert.IsGreaterThan(0.05, rows.Count(p => p.Bird == 1) / (double)rows.Length, "birds still come");
+
+        var m = model.Model;
+        var (noise, uniforms) = TestTables.Inputs(seed: 6, 5000, m.NoiseDimension, m.Signature.UniformsPerRow, m.Training.NoisePrior);
+        var reference = m.GenerateWithTorch(noise, uniforms, 5000, m.Training.CategorySampling);
+        var onnx = TestTables.ScoreWithGraph(m, noise, uniforms, 5000);
+        Assert.IsNull(m.Encoder.Constraints!.FirstBroken(reference, m.Encoder.Columns, 5000), ".NET keeps it");
+        CollectionAssert.AreEqual(reference.Levels(0), onnx.Levels(0), "Cat alike in .NET and the graph");
+        CollectionAssert.AreEqual(reference.Numbers(2), onnx.Numbers(2), "Bird alike");
+        TestTables.SavedAndLoaded(s_ml, model, loaded => Assert.AreEqual("one of Cat, Dog, Bird", loaded.Constraints.Single().ToString()));
+
+        (pets[17].Cat, pets[17].Dog, pets[17].Bird) = (true, true, 0); // a cat and a dog
+        var e = Assert.ThrowsExactly<InvalidOperationException>(() => s_ml.Gan().Train(Options(GanConstraint.OneHot("Cat", "Dog", "Bird"))).Fit(s_ml.Data.LoadFromEnumerable(pets)));
+        StringAssert.Contains(e.Message, "'one of Cat, Dog, Bird' is broken by 1 of 900 training rows (the first is row 17: Cat = 1, Dog = 1, Bird = 0)");
+        var weight = Assert.ThrowsExactly<InvalidOperationException>(() => s_ml.Gan().Train(Options(GanConstraint.OneHot("Cat", "Weight"))).Fit(data));
+        StringAssert.Contains(weight.Message, "'one of Cat, Weight' is broken by");
+    }
+
     public static IEnumerable<object[]> Lies() =>
     [
         ["a negative distance", (Action<System.Text.Json.Nodes.JsonObject>)(m => Derived(m)["Anchors"]![0]!["Offset"] = -1), "finite number ≥ 0"],
