@@ -231,6 +231,8 @@ internal sealed class ColumnState
     public double[]? MarginalGroupGenerated { get; set; }
     /// <summary>The UTC offset, in minutes, of a DateTimeOffset column's values (format 10; see <see cref="TimeColumn"/>).</summary>
     public int? TimeOffsetMinutes { get; set; }
+    /// <summary>A DateTimeOffset column whose values keep a time zone's offsets (daylight saving time): the zone's id; null for one fixed offset.</summary>
+    public string? TimeZone { get; set; }
     /// <summary>The <see cref="System.DateTimeKind"/> of a DateTime column's generated values, by name (format 10).</summary>
     public string? DateTimeKind { get; set; }
 }

@@ -41,11 +41,24 @@ internal sealed class TimeColumn : NumericColumn
         if (state.DateTimeKind is { } dateKind && (kind is not DateTimeColumnKind || !Enum.TryParse<DateTimeKind>(dateKind, ignoreCase: false, out _) || int.TryParse(dateKind, out _)))
             throw new InvalidDataException($"Column '{Name}': the saved date kind '{Common.Text.Printable(dateKind, 20)}' is not Utc, Local or Unspecified on a DateTime column.");
         Offset = TimeSpan.FromMinutes(state.TimeOffsetMinutes ?? 0);
+        if (state.TimeZone is { } zone)
+        {
+            if (!kind.HasOffset || zone.Length > 100)
+                throw new InvalidDataException($"Column '{Name}': a time zone on a {kind.Name} column.");
+            try { Zone = TimeZoneInfo.FindSystemTimeZoneById(zone); }
+            catch (Exception e) when (e is TimeZoneNotFoundException or InvalidTimeZoneException)
+            {
+                throw new InvalidDataException($"Column '{Name}': its values keep the time zone '{Common.Text.Printable(zone, 60)}', which this machine does not know (on Linux, install tzdata).", e);
+            }
+        }
         DateTimeKind = state.DateTimeKind is { } k ? Enum.Parse<DateTimeKind>(k) : DateTimeKind.Unspecified;
     }
 
-    /// <summary>The UTC offset generated DateTimeOffset values have.</summary>
+    /// <summary>The UTC offset generated DateTimeOffset values have (without a <see cref="Zone"/>).</summary>
     public TimeSpan Offset { get; }
+
+    /// <summary>The time zone whose offsets generated DateTimeOffset values have at their instants (daylight saving time); null for one fixed <see cref="Offset"/>.</summary>
+    public TimeZoneInfo? Zone { get; }
 
     /// <summary>The <see cref="DateTime.Kind"/> generated DateTime values have.</summary>
     public DateTimeKind DateTimeKind { get; }
@@ -75,6 +88,7 @@ internal sealed class TimeColumn : NumericColumn
     {
         var state = base.ToState();
         state.TimeOffsetMinutes = _kind.HasOffset ? (int)Offset.TotalMinutes : null;
+        state.TimeZone = Zone?.Id;
         state.DateTimeKind = _kind is DateTimeColumnKind ? DateTimeKind.ToString() : null;
         return state;
     }
@@ -341,11 +355,15 @@ internal sealed class DateTimeOffsetKind : TimeKind
     public override Delegate CreateGetter(double[] numbers, Func<int> row, TimeColumn column)
     {
         var offset = column.Offset;
+        var zone = column.Zone;
         // The range holds only instants the training values had, in their offset: the local clock stays within DateTime's range.
         return (ValueGetter<DateTimeOffset>)((ref DateTimeOffset value) =>
         {
             double v = numbers[row()];
-            value = double.IsNaN(v) ? default : new DateTimeOffset(EpochTicks + (long)v * TimeSpan.TicksPerMicrosecond + offset.Ticks, offset);
+            if (double.IsNaN(v)) { value = default; return; }
+            long utc = EpochTicks + (long)v * TimeSpan.TicksPerMicrosecond;
+            var at = zone is null ? offset : zone.GetUtcOffset(new DateTime(utc, DateTimeKind.Utc));
+            value = new DateTimeOffset(utc + at.Ticks, at);
         });
     }
 
@@ -355,16 +373,17 @@ internal sealed class DateTimeOffsetKind : TimeKind
     {
         private TimeSpan? _offset;
         private long _row = -1;
+        private long _otherRow = -1; // the first row with another offset than the first value's
+        private TimeSpan _other;
+        private readonly List<(long UtcTicks, short Minutes)> _instants = [];
 
         protected override Func<double> CreateReader(DataViewRowCursor cursor) => Reader<DateTimeOffset>(cursor, Column, value =>
         {
             _row++;
             if (value == default) return double.NaN;
             if (_offset is null) _offset = value.Offset;
-            else if (_offset != value.Offset)
-                throw new InvalidOperationException(
-                    $"Column '{Name}' holds times with different UTC offsets ({Format(_offset.Value)} and {Format(value.Offset)}, the second at row {_row:N0}). " +
-                    "A column is generated in one offset: convert its values to one (e.g. DateTimeOffset.ToUniversalTime, or to a DateTime of local clock time) before training.");
+            else if (_offset != value.Offset && _otherRow < 0) (_otherRow, _other) = (_row, value.Offset);
+            _instants.Add((value.UtcTicks, (short)value.Offset.TotalMinutes));
             return Number(value);
         });
 
@@ -372,6 +391,28 @@ internal sealed class DateTimeOffsetKind : TimeKind
         {
             base.Complete(state);
             state.TimeOffsetMinutes = (int)(_offset ?? TimeSpan.Zero).TotalMinutes;
+            if (_otherRow < 0) return;
+            // Several offsets: the values must keep one time zone's offsets at their instants (daylight saving time).
+            state.TimeZone = ZoneOf(_instants)?.Id ?? throw new InvalidOperationException(
+                $"Column '{Name}' holds times with different UTC offsets ({Format(_offset!.Value)} and {Format(_other)}, the second at row {_otherRow:N0}) " +
+                "that no time zone of this machine gives at their instants. A column is generated in one offset, or in one time zone's: convert its values " +
+                "to one (e.g. DateTimeOffset.ToUniversalTime, or TimeZoneInfo.ConvertTime to the zone they were recorded in) before training.");
+        }
+
+        /// <summary>The first time zone (by id) whose offset at every value's instant is the value's own; null for none.</summary>
+        private static TimeZoneInfo? ZoneOf(List<(long UtcTicks, short Minutes)> instants)
+        {
+            var distinct = instants.Distinct().ToArray();
+            foreach (var zone in TimeZoneInfo.GetSystemTimeZones().OrderBy(z => z.Id, StringComparer.Ordinal))
+            {
+                bool all = true;
+                foreach (var (utc, minutes) in distinct)
+                {
+                    if (zone.GetUtcOffset(new DateTime(utc, DateTimeKind.Utc)).TotalMinutes != minutes) { all = false; break; }
+                }
+                if (all) return zone;
+            }
+            return null;
         }
 
         protected override double[]? Calendar(double[] present, ColumnState state) => OnGrid(TimeKind.Calendar(present, _offset ?? TimeSpan.Zero), state);

@@ -47,6 +47,8 @@ internal static class OnnxMetadata
             return $"{c.Name}: {c.Kind} (int64 microseconds since 1970-01-01T00:00:00 of its clock time, {c.DateTimeKind ?? "Unspecified"}; {missing})";
         if (c.Kind == DateTimeOffsetKind.Instance.Name)
         {
+            if (c.TimeZone is { } zone)
+                return $"{c.Name}: {c.Kind} (int64 microseconds since 1970-01-01T00:00:00Z, the instant in UTC; values in time zone {zone}; {missing})";
             var offset = TimeSpan.FromMinutes(c.TimeOffsetMinutes ?? 0);
             string sign = offset < TimeSpan.Zero ? "-" : "+";
             return $"{c.Name}: {c.Kind} (int64 microseconds since 1970-01-01T00:00:00Z, the instant in UTC; values at UTC{sign}{offset.ToString(@"hh\:mm", CultureInfo.InvariantCulture)}; {missing})";

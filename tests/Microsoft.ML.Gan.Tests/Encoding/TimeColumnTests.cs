@@ -334,6 +334,38 @@ public sealed class TimeColumnTests
         StringAssert.Contains(e.Message, "-05:00 and +01:00");
         StringAssert.Contains(e.Message, "row 17");
         StringAssert.Contains(e.Message, "ToUniversalTime");
+        StringAssert.Contains(e.Message, "that no time zone of this machine gives at their instants");
+    }
+
+    public sealed class Reading
+    {
+        public DateTimeOffset At { get; set; }
+        public float Level { get; set; }
+    }
+
+    [TestMethod]
+    public void TimesRecordedInAZoneWithDaylightSavingKeepItsOffsets()
+    {
+        // Readings over two years at Oslo's clock: +01:00 in winter, +02:00 in summer.
+        var oslo = TimeZoneInfo.FindSystemTimeZoneById("Europe/Oslo");
+        var random = new Random(4);
+        var readings = Enumerable.Range(0, 800).Select(_ =>
+        {
+            var utc = new DateTimeOffset(2023, 1, 1, 0, 0, 0, TimeSpan.Zero).AddMinutes(15 * random.Next(0, 70_000));
+            return new Reading { At = TimeZoneInfo.ConvertTime(utc, oslo), Level = MathF.Round(10 + 5 * random.NextSingle(), 1) };
+        }).ToArray();
+        Assert.AreEqual(2, readings.Select(r => r.At.Offset).Distinct().Count());
+        using var model = s_ml.Gan().Train(new GanTrainer.Options { Epochs = 3, BatchSize = 100, GeneratorLayers = [32], DiscriminatorLayers = [32], Seed = 1, DensityRatioFilter = false })
+            .Fit(s_ml.Data.LoadFromEnumerable(readings));
+        var rows = s_ml.Data.CreateEnumerable<Reading>(model.Generate(3000, seed: 2), reuseRowObject: false).ToArray();
+        Assert.IsTrue(rows.All(r => r.At.Offset == oslo.GetUtcOffset(r.At.UtcDateTime)), "every generated time has the zone's offset at its instant");
+        Assert.AreEqual(2, rows.Select(r => r.At.Offset).Distinct().Count(), "winter and summer times");
+        TestTables.SavedAndLoaded(s_ml, model, loaded =>
+            CollectionAssert.AreEqual(TestTables.Dump(model.Generate(200, seed: 3)), TestTables.Dump(loaded.Generate(200, seed: 3))));
+        using var graph = new MemoryStream();
+        model.SaveAsOnnx(graph);
+        using var session = new InferenceSession(graph.ToArray());
+        StringAssert.Contains(session.ModelMetadata.CustomMetadataMap["microsoft.ml.gan.columns"], "At: DateTimeOffset (int64 microseconds since 1970-01-01T00:00:00Z, the instant in UTC; values in time zone ");
     }
 
     public sealed class Sale
