@@ -1,5 +1,5 @@
 // Trains a GAN on a table, generates a synthetic copy, writes it as CSV and shows how close it came.
-// With no arguments it uses a built-in customer table; with --data/--columns, a CSV of your own.
+// With no arguments it uses a built-in customer table; with --data, a CSV of your own (its columns inferred, or named with --columns).
 using System.Diagnostics;
 using System.Text;
 using Microsoft.ML;
@@ -17,8 +17,10 @@ const string Usage = """
       --data PATH          a CSV file with a header row (comma separated, "quoted" fields allowed)
       --columns LIST       the columns to learn, as name:kind pairs, e.g. "age:int,workclass:text,hours:float"
                            kinds: float, double, int, long, bool, text, date (a date or a date and time),
-                           datetimeoffset (with a UTC offset, one per column), timespan (a duration).
-                           Other columns of the file are ignored.
+                           datetimeoffset (with a UTC offset, or a time zone's), timespan (a duration).
+                           Other columns of the file are ignored. Without --columns every column's kind is
+                           inferred from its text (identifiers, e-mail addresses, phone numbers and names of
+                           people are made anew, free text is left out) and printed with the reason.
       --missing TOKENS     text that means "missing" in text columns, e.g. "?" (repeatable or comma separated;
                            an empty field always counts as missing; the built-in table uses "?")
 
@@ -76,7 +78,20 @@ static int Run(Settings settings)
     bool demo = settings.Data is null;
     var missingTokens = new HashSet<string>(settings.Missing.Count > 0 ? settings.Missing : demo ? [DemoTable.MissingToken] : [], StringComparer.Ordinal) { "" };
 
-    var (table, timeFormats) = demo ? (DemoTable.Create(ml), new Dictionary<string, string>()) : CsvTable.Load(ml, settings.Data!, settings.Columns!);
+    // Without --columns, each column's kind is inferred from the file's text and printed with the reason.
+    GanColumnInference? inferred = null;
+    var columns = settings.Columns;
+    if (!demo && columns is null)
+    {
+        if (!File.Exists(settings.Data)) throw new UsageException($"--data: there is no file '{Path.GetFullPath(settings.Data!)}'.");
+        inferred = ml.Gan().InferColumns(settings.Data!);
+        Console.WriteLine("Columns inferred from the file (name them with --columns name:kind,... to choose otherwise):");
+        foreach (var column in inferred.Columns) Console.WriteLine($"  {column}");
+        columns = inferred.Columns.Where(c => c.Role != GanColumnRole.LeftOut).Select(c => (c.Name, c.Kind!.Value)).ToList();
+        if (columns.Count == 0) throw new UsageException($"--data: no column of {settings.Data} can be learned.");
+        foreach (var token in inferred.MissingTokens) missingTokens.Add(token);
+    }
+    var (table, timeFormats) = demo ? (DemoTable.Create(ml), new Dictionary<string, string>()) : CsvTable.Load(ml, settings.Data!, columns!);
     Console.WriteLine(demo
         ? "Table: built-in demo customers (income depends on segment and age; home ownership on age and income; \"?\" regions; NaN credit scores)"
         : $"Table: {Path.GetFullPath(settings.Data!)}");
@@ -88,6 +103,11 @@ static int Run(Settings settings)
         Seed = settings.Seed,
         MissingCategoryTokens = [.. missingTokens],
     };
+    if (inferred is not null)
+    {
+        inferred.ApplyTo(options);
+        options.MissingCategoryTokens = [.. missingTokens];
+    }
     if (settings.Epochs is int epochs) options.Epochs = epochs;
     if (settings.BatchSize is int batchSize) options.BatchSize = batchSize;
     options.Progress = new ConsoleProgress(every: Math.Max(1, options.Epochs / 15));
@@ -100,7 +120,9 @@ static int Run(Settings settings)
     int typeWidth = model.Columns.Max(c => $"{c.Type}".Length) + 1;
     foreach (var column in model.Columns)
     {
-        string shape = column.IsCategorical
+        string shape = column.IsIdentifier ? $"an identifier, made anew from {column.Minimum:N0}"
+            : column.FakeData is { } fake ? $"made by {fake}, the real values neither learned nor kept"
+            : column.IsCategorical
             ? $"{column.Categories.Count} categories, most frequent '{column.Categories[IndexOfMax(column.CategoryFrequencies)]}'"
             : TimeText.IsTime(column.Type) ? $"range {TimeText.Show(column.Minimum, column.Type)} to {TimeText.Show(column.Maximum, column.Type)}"
             : $"range {column.Minimum:G6} to {column.Maximum:G6}";
@@ -123,18 +145,22 @@ static int Run(Settings settings)
     Console.WriteLine($"Generated and wrote {written:N0} rows in {clock.Elapsed.TotalSeconds:F1} s.");
     Console.WriteLine();
 
-    Comparison.Print(table, synthetic, missingTokens, Console.Out);
+    // Identifiers and fake data are new by design: the comparison, the evaluation and the report look at the rest.
+    string[] learned = model.Columns.Where(c => !c.IsIdentifier && c.FakeData is null).Select(c => c.Name).ToArray();
+    IDataView Learned(IDataView view) => learned.Length == model.Columns.Count ? view : ml.Transforms.SelectColumns(learned).Fit(view).Transform(view);
+    var (realLearned, syntheticLearned) = (Learned(table), Learned(synthetic));
+    Comparison.Print(realLearned, syntheticLearned, missingTokens, Console.Out);
     Console.WriteLine();
 
     // The library's own scores: shapes and pair trends in [0, 1] (1 = same), and how well a classifier tells
     // real rows from synthetic ones (AUC 0.5 = it cannot).
     clock.Restart();
-    var metrics = ml.Gan().Evaluate(table, synthetic, new SyntheticDataEvaluationOptions { Seed = settings.Seed, MissingCategoryTokens = [.. missingTokens] });
+    var metrics = ml.Gan().Evaluate(realLearned, syntheticLearned, new SyntheticDataEvaluationOptions { Seed = settings.Seed, MissingCategoryTokens = [.. missingTokens] });
     Console.WriteLine($"Evaluation ({clock.Elapsed.TotalSeconds:F1} s):");
     foreach (string line in metrics.Summary().Split('\n', StringSplitOptions.RemoveEmptyEntries)) Console.WriteLine($"  {line.TrimEnd()}");
     // The same scores with a chart per column, the correlation heat maps and the training curves, in one HTML file.
     string reportPath = Path.GetFullPath(Path.Combine(settings.Out, "report.html"));
-    SyntheticDataReport.Write(reportPath, table, synthetic, metrics, model.History, demo ? "Synthetic demo customers" : $"Synthetic {Path.GetFileName(settings.Data)}", model.Options.Loss);
+    SyntheticDataReport.Write(reportPath, realLearned, syntheticLearned, metrics, model.History, demo ? "Synthetic demo customers" : $"Synthetic {Path.GetFileName(settings.Data)}", model.Options.Loss);
     Console.WriteLine($"Report: {reportPath}");
     Console.WriteLine();
 
@@ -218,7 +244,6 @@ internal sealed class Settings
                 default: throw new UsageException($"unknown option '{name}'.");
             }
         }
-        if (settings.Data is not null && settings.Columns is null) throw new UsageException("--data needs --columns to say which columns to learn and their kinds.");
         if (settings.Data is null && settings.Columns is not null) throw new UsageException("--columns needs --data (the built-in table has its own columns).");
         return settings;
     }

@@ -33,6 +33,24 @@ public sealed class GanCatalog
         new(Context, new GanTrainer.Options { Epochs = epochs, BatchSize = batchSize, Columns = columns is { Length: > 0 } ? columns : null });
 
     /// <summary>
+    /// Infers what each column of a CSV file (with a header row) is, from its text: booleans, whole numbers, numbers,
+    /// dates, instants with a UTC offset, durations, categories, identifiers, e-mail addresses, phone numbers, names of
+    /// people, free text. Returns the text loader's options that read the file so, and (<see cref="GanColumnInference.ApplyTo"/>)
+    /// the trainer's options that learn it; each column says why it was read as it was (print the result to see it).
+    /// </summary>
+    /// <param name="path">The CSV file.</param>
+    /// <param name="separator">The field separator.</param>
+    /// <param name="maximumRows">Rows read to decide (the first ones).</param>
+    /// <exception cref="FileNotFoundException">No file at <paramref name="path"/>.</exception>
+    /// <exception cref="InvalidDataException">The file has no header, or names a column twice.</exception>
+    public GanColumnInference InferColumns(string path, char separator = ',', int maximumRows = 100_000)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maximumRows, 1);
+        return ColumnInference.Infer(Context, path, separator, maximumRows, GanTrainer.Defaults.MaximumCategories);
+    }
+
+    /// <summary>
     /// Loads a model saved by <see cref="GanTransformer.Save(string)"/> (a model zip) or by
     /// <see cref="GanTransformer.SaveAsOnnx(string, CategorySampling?)"/> (an .onnx file): the kind is read from the file.
     /// </summary>

@@ -1,0 +1,231 @@
+using System.Globalization;
+using System.Text;
+using System.Text.RegularExpressions;
+using Microsoft.ML.Data;
+
+namespace Microsoft.ML.Gan;
+
+/// <summary>What <see cref="GanCatalog.InferColumns"/> made of a column of a CSV file.</summary>
+public enum GanColumnRole
+{
+    /// <summary>Learned by the GAN, loaded as <see cref="GanInferredColumn.Kind"/>.</summary>
+    Learned,
+    /// <summary>An identifier (<see cref="GanTrainer.Options.Identifiers"/>).</summary>
+    Identifier,
+    /// <summary>Personal data made by Bogus (<see cref="GanTrainer.Options.FakeData"/>).</summary>
+    Fake,
+    /// <summary>Not used: empty, or free text that is neither a category nor personal data the library makes.</summary>
+    LeftOut,
+}
+
+/// <summary>One column of a CSV file as <see cref="GanCatalog.InferColumns"/> read it: what it is and why.</summary>
+public sealed record GanInferredColumn(string Name, int Index, GanColumnRole Role, DataKind? Kind, string Reason)
+{
+    /// <summary>For a <see cref="GanColumnRole.Fake"/> column: what makes it.</summary>
+    public GanFakeData? FakeData { get; init; }
+
+    /// <summary>"name: kind (reason)".</summary>
+    public override string ToString() => $"{Name}: {(Role switch { GanColumnRole.Learned => Kind.ToString(), GanColumnRole.Fake => $"fake {FakeData}", _ => Role.ToString() })} ({Reason})";
+}
+
+/// <summary>
+/// The columns of a CSV file as <see cref="GanCatalog.InferColumns"/> inferred them, with the text loader's options
+/// that read them and the trainer's options that learn them (<see cref="ApplyTo"/>).
+/// </summary>
+public sealed class GanColumnInference
+{
+    internal GanColumnInference(IReadOnlyList<GanInferredColumn> columns, IReadOnlyList<string> missingTokens, char separator)
+    {
+        Columns = columns;
+        MissingTokens = missingTokens;
+        LoaderOptions = new TextLoader.Options
+        {
+            Columns = columns.Where(c => c.Role != GanColumnRole.LeftOut).Select(c => new TextLoader.Column(c.Name, c.Kind!.Value, c.Index)).ToArray(),
+            HasHeader = true,
+            Separators = [separator],
+            AllowQuoting = true,
+            ReadMultilines = true,
+            MissingRealsAsNaNs = true,
+            TrimWhitespace = true,
+        };
+    }
+
+    /// <summary>Every column of the file, in its order.</summary>
+    public IReadOnlyList<GanInferredColumn> Columns { get; }
+
+    /// <summary>The texts the file uses for a missing value ("", "NA", "?", …) that were found in it.</summary>
+    public IReadOnlyList<string> MissingTokens { get; }
+
+    /// <summary>Options for <c>mlContext.Data.LoadFromTextFile(path, options)</c> that load every column not left out, in its kind.</summary>
+    public TextLoader.Options LoaderOptions { get; }
+
+    /// <summary>
+    /// Sets <paramref name="options"/>' <see cref="GanTrainer.Options.Columns"/>, <see cref="GanTrainer.Options.Identifiers"/>,
+    /// <see cref="GanTrainer.Options.FakeData"/> and <see cref="GanTrainer.Options.MissingCategoryTokens"/> from the
+    /// inference, and returns it.
+    /// </summary>
+    public GanTrainer.Options ApplyTo(GanTrainer.Options options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Columns = Columns.Where(c => c.Role != GanColumnRole.LeftOut).Select(c => c.Name).ToArray();
+        options.Identifiers = Columns.Where(c => c.Role == GanColumnRole.Identifier).Select(c => c.Name).ToArray();
+        options.FakeData = Columns.Where(c => c.Role == GanColumnRole.Fake).ToDictionary(c => c.Name, c => c.FakeData!);
+        options.MissingCategoryTokens = MissingTokens.Union([GanTrainer.Defaults.MissingCategoryToken]).ToArray();
+        return options;
+    }
+
+    /// <summary>One line a column.</summary>
+    public override string ToString() => string.Join(Environment.NewLine, Columns);
+}
+
+/// <summary>
+/// Infers a CSV file's columns from their text: booleans, whole numbers (read as Single where some are missing, so that
+/// a missing one is NaN), numbers, dates (ISO 8601, or M/d/yyyy), instants with a UTC offset, durations, identifiers
+/// (unique values written as a shared prefix, a number and a shared suffix; unique whole numbers in a column named like
+/// an id), e-mail addresses and phone numbers (made by Bogus), categories, and free text (names of people become fake
+/// names; other free text is left out).
+/// </summary>
+internal static class ColumnInference
+{
+    private static readonly string[] s_missing = ["", "NA", "N/A", "?", "null", "NULL", "NaN", "nan"];
+    private static readonly string[] s_dateFormats =
+        ["yyyy-MM-dd", "yyyy-MM-ddTHH:mm", "yyyy-MM-ddTHH:mm:ss", "yyyy-MM-ddTHH:mm:ss.FFFFFFF", "yyyy-MM-dd HH:mm", "yyyy-MM-dd HH:mm:ss", "yyyy-MM-dd HH:mm:ss.FFFFFFF", "M/d/yyyy", "M/d/yyyy H:mm", "M/d/yyyy H:mm:ss"];
+    private static readonly Regex s_offset = new(@"(Z|[+-]\d\d:\d\d)$", RegexOptions.CultureInvariant);
+    private static readonly Regex s_duration = new(@"^-?(\d+\.)?\d{1,2}:\d\d(:\d\d(\.\d{1,7})?)?$", RegexOptions.CultureInvariant);
+    private static readonly Regex s_email = new(@"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$", RegexOptions.CultureInvariant);
+    private static readonly Regex s_phone = new(@"^\+?[\d\s().\-/]{7,}$", RegexOptions.CultureInvariant);
+    private static readonly Regex s_personName = new(@"^\p{Lu}[\p{L}'\-.]*( \p{Lu}[\p{L}'\-.]*)+$", RegexOptions.CultureInvariant);
+    private static readonly Regex s_singleName = new(@"^\p{Lu}[\p{L}'\-.]*$", RegexOptions.CultureInvariant);
+    private static readonly Regex s_nameColumn = new(@"name", RegexOptions.CultureInvariant | RegexOptions.IgnoreCase);
+    private static readonly Regex s_firstName = new(@"first.?name|given.?name", RegexOptions.CultureInvariant | RegexOptions.IgnoreCase);
+    private static readonly Regex s_lastName = new(@"last.?name|sur.?name|family.?name", RegexOptions.CultureInvariant | RegexOptions.IgnoreCase);
+    private static readonly Regex s_idName = new(@"(^|[_\s\-.])(id|ID|Id)$|[a-z](Id|ID)$|^(id|ID|Id)([_\s\-.]|$)", RegexOptions.CultureInvariant);
+
+    public static GanColumnInference Infer(MLContext ml, string path, char separator, int maximumRows, int maximumCategories)
+    {
+        if (!File.Exists(path)) throw new FileNotFoundException($"There is no file '{Path.GetFullPath(path)}'.", path);
+        string[] header = ReadHeader(path, separator);
+        if (header.Length == 0 || header.All(string.IsNullOrWhiteSpace)) throw new InvalidDataException($"{path} has no header row naming its columns.");
+        var duplicate = header.GroupBy(h => h).FirstOrDefault(g => g.Count() > 1);
+        if (duplicate is not null) throw new InvalidDataException($"{path} names column '{duplicate.Key}' twice in its header.");
+        var loader = new TextLoader.Options
+        {
+            Columns = header.Select((h, i) => new TextLoader.Column(h, DataKind.String, i)).ToArray(),
+            HasHeader = true, Separators = [separator], AllowQuoting = true, ReadMultilines = true, TrimWhitespace = true,
+        };
+        var view = ml.Data.LoadFromTextFile(path, loader);
+        var values = header.Select(_ => new List<string>()).ToArray();
+        using (var cursor = view.GetRowCursor(view.Schema))
+        {
+            var getters = view.Schema.Select(c => cursor.GetGetter<ReadOnlyMemory<char>>(c)).ToArray();
+            ReadOnlyMemory<char> text = default;
+            for (int r = 0; r < maximumRows && cursor.MoveNext(); r++)
+            {
+                for (int c = 0; c < getters.Length; c++)
+                {
+                    getters[c](ref text);
+                    values[c].Add(text.ToString().Trim());
+                }
+            }
+        }
+        var tokens = new HashSet<string>(StringComparer.Ordinal);
+        var columns = header.Select((name, i) => Column(name, i, values[i], maximumCategories, tokens)).ToArray();
+        return new GanColumnInference(columns, tokens.Where(t => t.Length > 0).Order(StringComparer.Ordinal).ToArray(), separator);
+    }
+
+    private static GanInferredColumn Column(string name, int index, List<string> all, int maximumCategories, HashSet<string> tokens)
+    {
+        var present = all.Where(v => !s_missing.Contains(v)).ToList();
+        int missing = all.Count - present.Count;
+        foreach (var v in all.Where(v => s_missing.Contains(v))) tokens.Add(v);
+        string missingNote = missing > 0 ? $", {missing:N0} missing" : "";
+        if (present.Count == 0) return new(name, index, GanColumnRole.LeftOut, null, "every value missing");
+        int distinct = present.Distinct(StringComparer.Ordinal).Count();
+        bool unique = distinct == all.Count;
+        var invariant = CultureInfo.InvariantCulture;
+
+        if (missing == 0 && present.All(v => bool.TryParse(v, out _)))
+            return new(name, index, GanColumnRole.Learned, DataKind.Boolean, "true/false");
+        if (present.All(v => long.TryParse(v, NumberStyles.AllowLeadingSign, invariant, out _)))
+        {
+            var numbers = present.Select(v => long.Parse(v, NumberStyles.AllowLeadingSign, invariant)).ToList();
+            if (unique && s_idName.IsMatch(name) && numbers.All(n => n >= 0))
+                return new(name, index, GanColumnRole.Identifier, numbers.Max() <= int.MaxValue ? DataKind.Int32 : DataKind.Int64, "unique whole numbers in a column named as an id");
+            if (missing > 0) return new(name, index, GanColumnRole.Learned, DataKind.Single, $"whole numbers{missingNote}: read as Single, where a missing value is NaN");
+            bool small = numbers.All(n => n is >= int.MinValue and <= int.MaxValue);
+            return new(name, index, GanColumnRole.Learned, small ? DataKind.Int32 : DataKind.Int64, "whole numbers");
+        }
+        if (present.All(v => double.TryParse(v, NumberStyles.Float, invariant, out double d) && double.IsFinite(d)))
+        {
+            // Single keeps 7 significant digits: more in a value, and Double.
+            bool wide = present.Any(v => v.TrimStart('-', '+', '0', '.').Count(char.IsAsciiDigit) > 7 && !v.Contains('e', StringComparison.OrdinalIgnoreCase));
+            return new(name, index, GanColumnRole.Learned, wide ? DataKind.Double : DataKind.Single, $"numbers{missingNote}");
+        }
+        bool onlyEmptyMissing = all.Where(v => s_missing.Contains(v)).All(v => v.Length == 0);
+        if (onlyEmptyMissing)
+        {
+            if (present.All(v => s_offset.IsMatch(v) && DateTimeOffset.TryParse(v, invariant, DateTimeStyles.None, out _)))
+                return new(name, index, GanColumnRole.Learned, DataKind.DateTimeOffset, $"instants with a UTC offset{missingNote}");
+            if (present.All(v => DateTime.TryParseExact(v, s_dateFormats, invariant, DateTimeStyles.None, out _)))
+                return new(name, index, GanColumnRole.Learned, DataKind.DateTime, $"dates{missingNote}");
+            if (missing == 0 && present.All(v => s_duration.IsMatch(v) && TimeSpan.TryParse(v, invariant, out _)))
+                return new(name, index, GanColumnRole.Learned, DataKind.TimeSpan, "durations");
+        }
+        if (present.All(v => s_email.IsMatch(v)))
+            return new(name, index, GanColumnRole.Fake, DataKind.String, $"e-mail addresses{missingNote}: made by Bogus, the real ones neither learned nor kept") { FakeData = GanFakeData.Email };
+        if (present.All(v => s_phone.IsMatch(v) && v.Count(char.IsAsciiDigit) >= 7))
+            return new(name, index, GanColumnRole.Fake, DataKind.String, $"phone numbers{missingNote}: made by Bogus, the real ones neither learned nor kept") { FakeData = GanFakeData.Phone };
+        if (unique && all.Count >= 20 && IsPrefixNumberSuffix(present))
+            return new(name, index, GanColumnRole.Identifier, DataKind.String, "unique values written as a prefix, a number and a suffix");
+        // Names of people are personal data however often they repeat: told by the column's name, or by free text that reads as names.
+        bool single = present.Count(v => s_singleName.IsMatch(v)) >= 0.9 * present.Count;
+        if (s_firstName.IsMatch(name) && single)
+            return new(name, index, GanColumnRole.Fake, DataKind.String, $"first names ({distinct:N0} distinct): made by Bogus, the real ones neither learned nor kept") { FakeData = GanFakeData.FirstName };
+        if (s_lastName.IsMatch(name) && single)
+            return new(name, index, GanColumnRole.Fake, DataKind.String, $"last names ({distinct:N0} distinct): made by Bogus, the real ones neither learned nor kept") { FakeData = GanFakeData.LastName };
+        bool names = present.Count(v => s_personName.IsMatch(v)) >= 0.9 * present.Count;
+        bool freeText = distinct > maximumCategories || distinct > 50 && distinct > present.Count / 2;
+        if (names && (s_nameColumn.IsMatch(name) || freeText))
+            return new(name, index, GanColumnRole.Fake, DataKind.String, $"names of people ({distinct:N0} distinct): made by Bogus, the real ones neither learned nor kept") { FakeData = GanFakeData.FullName };
+        if (freeText)
+            return new(name, index, GanColumnRole.LeftOut, null, $"free text ({distinct:N0} distinct values in {present.Count:N0}): not a category; declare it fake data or leave it out");
+        return new(name, index, GanColumnRole.Learned, DataKind.String, $"{distinct:N0} categories{missingNote}");
+    }
+
+    /// <summary>Whether every value is a shared prefix (not ending in a digit), a number, and a shared suffix (not starting with one).</summary>
+    private static bool IsPrefixNumberSuffix(List<string> values)
+    {
+        string prefix = values.Aggregate(values[0], (p, v) => Shared(p, v, fromStart: true));
+        while (prefix.Length > 0 && char.IsDigit(prefix[^1])) prefix = prefix[..^1];
+        string suffix = values.Aggregate(values[0][prefix.Length..], (s, v) => Shared(s, v[prefix.Length..], fromStart: false));
+        while (suffix.Length > 0 && char.IsDigit(suffix[0])) suffix = suffix[1..];
+        return values.All(v => v.Length > prefix.Length + suffix.Length && v[prefix.Length..^suffix.Length] is var middle && middle.Length <= 18 && middle.All(char.IsAsciiDigit));
+    }
+
+    private static string Shared(string a, string b, bool fromStart)
+    {
+        int n = 0, limit = Math.Min(a.Length, b.Length);
+        while (n < limit && (fromStart ? a[n] == b[n] : a[^(n + 1)] == b[^(n + 1)])) n++;
+        return fromStart ? a[..n] : a[^n..];
+    }
+
+    /// <summary>The header's names, with CSV quoting undone and surrounding spaces trimmed.</summary>
+    private static string[] ReadHeader(string path, char separator)
+    {
+        using var reader = new StreamReader(path, detectEncodingFromByteOrderMarks: true);
+        string line = reader.ReadLine() ?? throw new InvalidDataException($"{path} is empty: it needs a header row.");
+        var names = new List<string>();
+        var name = new StringBuilder();
+        bool quoted = false;
+        for (int i = 0; i < line.Length; i++)
+        {
+            char c = line[i];
+            if (quoted && c == '"' && i + 1 < line.Length && line[i + 1] == '"') { name.Append('"'); i++; }
+            else if (c == '"') quoted = !quoted;
+            else if (c == separator && !quoted) { names.Add(name.ToString().Trim()); name.Clear(); }
+            else name.Append(c);
+        }
+        names.Add(name.ToString().Trim());
+        return [.. names];
+    }
+}

@@ -1,0 +1,105 @@
+using System.Globalization;
+using System.Text;
+using Microsoft.ML.Data;
+
+namespace Microsoft.ML.Gan.Tests.Generation;
+
+/// <summary>
+/// <see cref="GanCatalog.InferColumns"/> on a CSV file with dates, identifiers, e-mail addresses, names, free text,
+/// missing markers and quoted commas: each column read as what it is, and the file then trains and generates.
+/// </summary>
+[TestClass]
+public sealed class ColumnInferenceTests
+{
+    private static string Write(int rows, int seed)
+    {
+        var random = new Random(seed);
+        string[] first = ["Anna", "Bjørn", "Clara", "David", "Emma", "Frank", "Greta", "Hugo"];
+        string[] last = ["Olsen", "Berg", "Smith", "O'Neill", "Meyer", "Lund", "Garcia", "Kowalski"];
+        string[] words = ["late", "delivery", "asked", "for", "refund", "happy", "called", "twice", "box", "damaged"];
+        var text = new StringBuilder("CustomerId,Name,Email,Phone,Joined,Paid,Handling,Amount,Visits,Segment,Member,Notes,UserId\n");
+        for (int i = 0; i < rows; i++)
+        {
+            var joined = new DateTime(2022, 1, 1).AddDays(random.Next(700));
+            string notes = string.Join(' ', Enumerable.Range(0, 6).Select(_ => words[random.Next(words.Length)])) + $" #{i}";
+            text.Append(CultureInfo.InvariantCulture, $"C-{i * 7 + 3:D6},{first[random.Next(8)]} {last[random.Next(8)]},user{i}@mail.example.org,+47 {random.Next(10_000_000, 99_999_999)},")
+                .Append(CultureInfo.InvariantCulture, $"{joined:yyyy-MM-dd},{new DateTimeOffset(joined.AddHours(random.Next(24)), TimeSpan.FromHours(2)):yyyy-MM-ddTHH:mm:sszzz},")
+                .Append(CultureInfo.InvariantCulture, $"{random.Next(0, 3)}:{random.Next(60):D2}:00,{Math.Round(100 * random.NextDouble(), 2)},")
+                .Append(i % 9 == 4 ? "NA" : random.Next(1, 30).ToString(CultureInfo.InvariantCulture)).Append(',')
+                .Append(random.Next(3) switch { 0 => "\"retail, small\"", 1 => "wholesale", _ => "?" }).Append(',')
+                .Append(random.Next(2) == 0 ? "true" : "false").Append(',')
+                .Append('"').Append(notes).Append("\",").Append(1000 + i).Append('\n');
+        }
+        string path = Path.Combine(Directory.CreateTempSubdirectory("gan-infer-").FullName, "customers.csv");
+        File.WriteAllText(path, text.ToString());
+        return path;
+    }
+
+    [TestMethod]
+    public void EachColumnIsReadAsWhatItIsAndTheFileTrains()
+    {
+        string path = Write(400, seed: 1);
+        try
+        {
+            var ml = new MLContext(seed: 1);
+            var inferred = ml.Gan().InferColumns(path);
+            Console.WriteLine(inferred);
+            var byName = inferred.Columns.ToDictionary(c => c.Name);
+            void Is(string name, GanColumnRole role, DataKind? kind)
+            {
+                Assert.AreEqual(role, byName[name].Role, byName[name].ToString());
+                Assert.AreEqual(kind, byName[name].Kind, byName[name].ToString());
+            }
+            Is("CustomerId", GanColumnRole.Identifier, DataKind.String);
+            Is("UserId", GanColumnRole.Identifier, DataKind.Int32);
+            Is("Name", GanColumnRole.Fake, DataKind.String);
+            Is("Email", GanColumnRole.Fake, DataKind.String);
+            Is("Phone", GanColumnRole.Fake, DataKind.String);
+            Is("Joined", GanColumnRole.Learned, DataKind.DateTime);
+            Is("Paid", GanColumnRole.Learned, DataKind.DateTimeOffset);
+            Is("Handling", GanColumnRole.Learned, DataKind.TimeSpan);
+            Is("Amount", GanColumnRole.Learned, DataKind.Single);
+            Is("Visits", GanColumnRole.Learned, DataKind.Single); // whole numbers with NA: NaN needs a float
+            Is("Segment", GanColumnRole.Learned, DataKind.String);
+            Is("Member", GanColumnRole.Learned, DataKind.Boolean);
+            Is("Notes", GanColumnRole.LeftOut, null);
+            Assert.AreEqual("FullName (en)", byName["Name"].FakeData!.ToString());
+            StringAssert.Contains(byName["Visits"].Reason, "44 missing");
+            CollectionAssert.AreEquivalent(new[] { "?", "NA" }, inferred.MissingTokens.ToArray());
+
+            var data = ml.Data.LoadFromTextFile(path, inferred.LoaderOptions);
+            var options = inferred.ApplyTo(new GanTrainer.Options { Epochs = 2, BatchSize = 100, GeneratorLayers = [32], DiscriminatorLayers = [32], Seed = 1 });
+            CollectionAssert.AreEqual(new[] { "CustomerId", "UserId" }, options.Identifiers);
+            CollectionAssert.DoesNotContain(options.Columns!, "Notes");
+            using var model = ml.Gan().Train(options).Fit(data);
+            var segments = TestTables.Column(model.Generate(300, seed: 2), "Segment").Cast<string>().Distinct().Order().ToArray();
+            CollectionAssert.IsSubsetOf(segments, new[] { "?", "retail, small", "wholesale" }, "quoted commas and the missing marker come back as written");
+            Assert.AreEqual(300, TestTables.Column(model.Generate(300, seed: 2), "CustomerId").Distinct().Count());
+        }
+        finally
+        {
+            Directory.Delete(Path.GetDirectoryName(path)!, recursive: true);
+        }
+    }
+
+    [TestMethod]
+    public void AFileWithoutAHeaderOrWithATwiceNamedColumnIsRefused()
+    {
+        var ml = new MLContext(seed: 1);
+        string folder = Directory.CreateTempSubdirectory("gan-infer-").FullName;
+        try
+        {
+            string twice = Path.Combine(folder, "twice.csv");
+            File.WriteAllText(twice, "a,b,a\n1,2,3\n");
+            StringAssert.Contains(Assert.ThrowsExactly<InvalidDataException>(() => ml.Gan().InferColumns(twice)).Message, "names column 'a' twice");
+            string empty = Path.Combine(folder, "empty.csv");
+            File.WriteAllText(empty, "");
+            StringAssert.Contains(Assert.ThrowsExactly<InvalidDataException>(() => ml.Gan().InferColumns(empty)).Message, "is empty: it needs a header row");
+            Assert.ThrowsExactly<FileNotFoundException>(() => ml.Gan().InferColumns(Path.Combine(folder, "none.csv")));
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+}
