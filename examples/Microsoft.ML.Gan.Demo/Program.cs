@@ -274,7 +274,7 @@ internal static class CsvTable
     public static (IDataView Table, Dictionary<string, string> TimeFormats) Load(MLContext ml, string path, IReadOnlyList<(string Name, DataKind Kind)> columns)
     {
         if (!File.Exists(path)) throw new UsageException($"--data: there is no file '{Path.GetFullPath(path)}'.");
-        string[] header = ReadHeader(path);
+        string[] header = HeaderOf(ml, path);
         CheckFieldCounts(path, header.Length);
         var loaderColumns = columns.Select(c =>
         {
@@ -309,6 +309,13 @@ internal static class CsvTable
             formats[column.Name] = TimeText.Detect(column.Name, column.DataKind, texts, loaded);
         }
         return (table, formats);
+    }
+
+    /// <summary>The header's names (the library reads it, quoting undone and spaces trimmed, with one row to infer from).</summary>
+    private static string[] HeaderOf(MLContext ml, string path)
+    {
+        try { return ml.Gan().InferColumns(path, maximumRows: 1).Columns.Select(c => c.Name).ToArray(); }
+        catch (InvalidDataException e) { throw new UsageException($"--data: {e.Message}"); }
     }
 
     private static TextLoader.Options Options(TextLoader.Column[] columns) => new()
@@ -371,26 +378,6 @@ internal static class CsvTable
         if (quoted) throw new UsageException($"--data: {path} ends inside a quoted field that starts in the row at line {rowStart}.");
         if (!header && !empty && fields != expected)
             throw new UsageException($"--data: the row at line {rowStart} of {path} has {fields} fields; the header has {expected}. Fix or remove that row.");
-    }
-
-    /// <summary>The header's names, with CSV quoting undone and surrounding spaces trimmed.</summary>
-    private static string[] ReadHeader(string path)
-    {
-        using var reader = new StreamReader(path, detectEncodingFromByteOrderMarks: true);
-        string line = reader.ReadLine() ?? throw new UsageException($"--data: {path} is empty; it needs a header row.");
-        var names = new List<string>();
-        var name = new StringBuilder();
-        bool quoted = false;
-        for (int i = 0; i < line.Length; i++)
-        {
-            char c = line[i];
-            if (quoted && c == '"' && i + 1 < line.Length && line[i + 1] == '"') { name.Append('"'); i++; }
-            else if (c == '"') quoted = !quoted;
-            else if (c == ',' && !quoted) { names.Add(name.ToString().Trim()); name.Clear(); }
-            else name.Append(c);
-        }
-        names.Add(name.ToString().Trim());
-        return [.. names];
     }
 }
 

@@ -175,7 +175,7 @@ internal static class ColumnInference
             return new(name, index, GanColumnRole.Fake, DataKind.String, $"e-mail addresses{missingNote}: made by Bogus, the real ones neither learned nor kept") { FakeData = GanFakeData.Email };
         if (present.All(v => s_phone.IsMatch(v) && v.Count(char.IsAsciiDigit) >= 7))
             return new(name, index, GanColumnRole.Fake, DataKind.String, $"phone numbers{missingNote}: made by Bogus, the real ones neither learned nor kept") { FakeData = GanFakeData.Phone };
-        if (unique && all.Count >= 20 && IsPrefixNumberSuffix(present))
+        if (unique && all.Count >= 20 && Encoding.IdentifierFitter.IsPrefixNumberSuffix(present))
             return new(name, index, GanColumnRole.Identifier, DataKind.String, "unique values written as a prefix, a number and a suffix");
         // Names of people are personal data however often they repeat: told by the column's name, or by free text that reads as names.
         bool single = present.Count(v => s_singleName.IsMatch(v)) >= 0.9 * present.Count;
@@ -190,23 +190,6 @@ internal static class ColumnInference
         if (freeText)
             return new(name, index, GanColumnRole.LeftOut, null, $"free text ({distinct:N0} distinct values in {present.Count:N0}): not a category; declare it fake data or leave it out");
         return new(name, index, GanColumnRole.Learned, DataKind.String, $"{distinct:N0} categories{missingNote}");
-    }
-
-    /// <summary>Whether every value is a shared prefix (not ending in a digit), a number, and a shared suffix (not starting with one).</summary>
-    private static bool IsPrefixNumberSuffix(List<string> values)
-    {
-        string prefix = values.Aggregate(values[0], (p, v) => Shared(p, v, fromStart: true));
-        while (prefix.Length > 0 && char.IsDigit(prefix[^1])) prefix = prefix[..^1];
-        string suffix = values.Aggregate(values[0][prefix.Length..], (s, v) => Shared(s, v[prefix.Length..], fromStart: false));
-        while (suffix.Length > 0 && char.IsDigit(suffix[0])) suffix = suffix[1..];
-        return values.All(v => v.Length > prefix.Length + suffix.Length && v[prefix.Length..^suffix.Length] is var middle && middle.Length <= 18 && middle.All(char.IsAsciiDigit));
-    }
-
-    private static string Shared(string a, string b, bool fromStart)
-    {
-        int n = 0, limit = Math.Min(a.Length, b.Length);
-        while (n < limit && (fromStart ? a[n] == b[n] : a[^(n + 1)] == b[^(n + 1)])) n++;
-        return fromStart ? a[..n] : a[^n..];
     }
 
     /// <summary>The header's names, with CSV quoting undone and surrounding spaces trimmed.</summary>

@@ -245,10 +245,7 @@ internal sealed class IdentifierFitter(DataViewSchema.Column column) : ColumnFit
         if (Column.Type is TextDataViewType)
         {
             state.RowCount = _texts.Count;
-            string prefix = _texts.Aggregate(Shared(_texts[0], _texts[0], fromStart: true), (p, t) => Shared(p, t, fromStart: true));
-            while (prefix.Length > 0 && char.IsDigit(prefix[^1])) prefix = prefix[..^1];
-            string suffix = _texts.Aggregate(_texts[0][prefix.Length..], (s, t) => Shared(s, t[prefix.Length..], fromStart: false));
-            while (suffix.Length > 0 && char.IsDigit(suffix[0])) suffix = suffix[1..];
+            var (prefix, suffix) = SharedParts(_texts);
             greatest = -1;
             widest = 0;
             bool fixedWidth = true, padded = false;
@@ -287,6 +284,23 @@ internal sealed class IdentifierFitter(DataViewSchema.Column column) : ColumnFit
         if (state.IdentifierRoom < 1)
             throw new InvalidOperationException($"Column '{Name}' is an identifier whose format has no room above its greatest value ({greatest:N0}): no new identifier can be written in it.");
         return state;
+    }
+
+    /// <summary>The prefix every value starts with (not ending in a digit) and the suffix every value ends with after it (not starting with one).</summary>
+    public static (string Prefix, string Suffix) SharedParts(IReadOnlyList<string> values)
+    {
+        string prefix = values.Aggregate(values[0], (p, t) => Shared(p, t, fromStart: true));
+        while (prefix.Length > 0 && char.IsDigit(prefix[^1])) prefix = prefix[..^1];
+        string suffix = values.Aggregate(values[0][prefix.Length..], (s, t) => Shared(s, t[prefix.Length..], fromStart: false));
+        while (suffix.Length > 0 && char.IsDigit(suffix[0])) suffix = suffix[1..];
+        return (prefix, suffix);
+    }
+
+    /// <summary>Whether every value is <see cref="SharedParts"/>' prefix, a number of at most 18 digits, and its suffix.</summary>
+    public static bool IsPrefixNumberSuffix(IReadOnlyList<string> values)
+    {
+        var (prefix, suffix) = SharedParts(values);
+        return values.All(v => v.Length > prefix.Length + suffix.Length && v[prefix.Length..^suffix.Length] is var middle && middle.Length <= 18 && middle.All(char.IsAsciiDigit));
     }
 
     /// <summary>The longest common start (or end) of two texts.</summary>
