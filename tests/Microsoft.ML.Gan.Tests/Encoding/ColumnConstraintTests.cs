@@ -408,9 +408,9 @@ public sealed class ColumnConstraintTests
         var data = s_ml.Data.LoadFromEnumerable(bookings);
         using var model = s_ml.Gan().Train(Options(GanConstraint.FixedIncrements("Fee", 0.25), GanConstraint.FixedIncrements("Slot", TimeSpan.FromMinutes(15)),
             GanConstraint.FixedIncrements("Guests", 2))).Fit(data);
-        var rows = s_ml.Data.CreateEnumerable<Booking>(model.Generate(20_000, seed: 3), reuseRowObject: false).ToArray();
+        var rows = s_ml.Data.CreateEnumerable<Booking>(model.Generate(100_000, seed: 3), reuseRowObject: false).ToArray();
         Assert.IsTrue(rows.All(r => r.Fee * 4 == MathF.Round(r.Fee * 4) && r.Slot.Ticks % (15 * TimeSpan.TicksPerMinute) == 0 && r.Guests % 2 == 0),
-            "fees in quarters, slots in quarter hours, guests in pairs");
+            "fees in quarters, slots in quarter hours, guests in pairs, in each of 100,000 rows");
         Assert.AreEqual("Fee in steps of 0.25; Slot in steps of 00:15:00; Guests in steps of 2", string.Join("; ", model.Constraints));
         TestTables.SavedAndLoaded(s_ml, model, loaded => Assert.AreEqual(string.Join("; ", model.Constraints), string.Join("; ", loaded.Constraints)));
 
@@ -455,8 +455,8 @@ public sealed class ColumnConstraintTests
         using var model = s_ml.Gan().Train(Options(rule)).Fit(s_ml.Data.LoadFromEnumerable(sales));
         int bareBroken = Rows(s_bare.Generate(5000, seed: 2)).Count(s => !(s.Discount <= 0.2f * s.Price));
         Assert.IsGreaterThan(100, bareBroken, "a generator without the rule breaks it");
-        var rows = Rows(model.Generate(20_000, seed: 2));
-        Assert.AreEqual(0, rows.Count(s => !(s.Discount <= 0.2f * s.Price)), "with it, no row of 20,000 does");
+        var rows = Rows(model.Generate(100_000, seed: 2));
+        Assert.AreEqual(0, rows.Count(s => !(s.Discount <= 0.2f * s.Price)), "with it, no row of 100,000 does");
         Assert.IsGreaterThan(0.3, rows.Count(s => s.Discount > 0) / (double)rows.Length, "discounts are still given");
 
         string folder = Directory.CreateTempSubdirectory("gan-predicate-").FullName;
