@@ -164,12 +164,15 @@ public sealed class GanTransformer : ITransformer, IDisposable
     public IDataView Generate(long rowCount, int? seed = null)
     {
         if (rowCount < 0) throw new ArgumentOutOfRangeException(nameof(rowCount), rowCount, "rowCount must be zero or more.");
-        CheckIdentifierRoom(rowCount);
+        CheckCanGenerate(rowCount);
         return new GeneratedDataView(Session, rowCount, Seed(seed));
     }
 
-    /// <summary>Refuses a row count beyond what an identifier's format holds (each generated row needs a new identifier).</summary>
-    private void CheckIdentifierRoom(long rowCount)
+    /// <summary>
+    /// Refuses to generate from a loaded model that still lacks a predicate its file could not keep, and a row count beyond
+    /// what an identifier's format holds (each generated row needs a new identifier).
+    /// </summary>
+    private void CheckCanGenerate(long rowCount)
     {
         if (Model.Encoder.Constraints?.MissingPredicate is { } missing) throw Encoding.ColumnConstraints.MissingPredicateException(missing);
         foreach (var column in Model.Encoder.Columns.OfType<Encoding.MadeColumn>())
@@ -208,7 +211,7 @@ public sealed class GanTransformer : ITransformer, IDisposable
         ArgumentNullException.ThrowIfNull(conditions);
         if (rowCount < 0) throw new ArgumentOutOfRangeException(nameof(rowCount), rowCount, "rowCount must be zero or more.");
         if (maximumCandidatesPerRow < 1) throw new ArgumentOutOfRangeException(nameof(maximumCandidatesPerRow), maximumCandidatesPerRow, "maximumCandidatesPerRow must be 1 or more.");
-        CheckIdentifierRoom(rowCount);
+        CheckCanGenerate(rowCount);
         var resolved = RowConditions.Resolve(Model, conditions, maximumCandidatesPerRow);
         return new GeneratedDataView(_session, rowCount, Seed(seed), resolved, message =>
         {
