@@ -130,6 +130,19 @@ internal static class ColumnInference
         }
         var tokens = new HashSet<string>(StringComparer.Ordinal);
         var columns = header.Select((name, i) => Column(name, i, values[i], maximumCategories, tokens)).ToArray();
+        // Personal data in the locale the file tells, where it does: phone numbers' country codes, e-mail addresses'
+        // country domains; a column that tells none takes the file's.
+        var locales = columns.Select((c, i) => c.FakeData is { Values: null } ? LocaleOf(values[i], c.FakeData.Kind) : null).ToArray();
+        string? fileLocale = locales.Where(l => l is not null).GroupBy(l => l).OrderByDescending(g => g.Count()).Select(g => g.Key).FirstOrDefault();
+        for (int i = 0; i < columns.Length; i++)
+        {
+            if (columns[i].FakeData is not { Values: null } fake || (locales[i] ?? fileLocale) is not { } locale) continue;
+            columns[i] = columns[i] with
+            {
+                FakeData = fake.In(locale),
+                Reason = columns[i].Reason + (locales[i] is null ? $"; locale {locale}, as the file's other personal data tell" : $"; locale {locale}, as its values tell"),
+            };
+        }
         return new GanColumnInference(columns, tokens.Where(t => t.Length > 0).Order(StringComparer.Ordinal).ToArray(), separator);
     }
 
@@ -190,6 +203,30 @@ internal static class ColumnInference
         if (freeText)
             return new(name, index, GanColumnRole.LeftOut, null, $"free text ({distinct:N0} distinct values in {present.Count:N0}): not a category; declare it fake data or leave it out");
         return new(name, index, GanColumnRole.Learned, DataKind.String, $"{distinct:N0} categories{missingNote}");
+    }
+
+    /// <summary>Countries' calling codes and domains, with the Bogus locale of each.</summary>
+    private static readonly (string Code, string Domain, string Locale)[] s_countries =
+    [
+        ("+47", ".no", "nb_NO"), ("+46", ".se", "sv"), ("+49", ".de", "de"), ("+43", ".at", "de_AT"), ("+41", ".ch", "de_CH"), ("+33", ".fr", "fr"),
+        ("+34", ".es", "es"), ("+39", ".it", "it"), ("+31", ".nl", "nl"), ("+32", ".be", "nl_BE"), ("+44", ".uk", "en_GB"), ("+353", ".ie", "en_IE"),
+        ("+61", ".au", "en_AU"), ("+55", ".br", "pt_BR"), ("+351", ".pt", "pt_PT"), ("+48", ".pl", "pl"), ("+7", ".ru", "ru"), ("+81", ".jp", "ja"),
+        ("+82", ".kr", "ko"), ("+86", ".cn", "zh_CN"), ("+90", ".tr", "tr"), ("+420", ".cz", "cz"), ("+380", ".ua", "uk"), ("+358", ".fi", "fi"),
+    ];
+
+    /// <summary>
+    /// The Bogus locale most (90 %) of a column's phone numbers (by country code) or e-mail addresses (by country domain)
+    /// tell; null where they tell none, or where Bogus lacks it.
+    /// </summary>
+    private static string? LocaleOf(List<string> values, string kind)
+    {
+        var present = values.Where(v => !s_missing.Contains(v)).ToList();
+        if (present.Count == 0 || kind is not ("Phone" or "Email")) return null;
+        string? Of(string v) => kind == "Phone"
+            ? s_countries.Where(c => v.StartsWith(c.Code, StringComparison.Ordinal)).OrderByDescending(c => c.Code.Length).Select(c => c.Locale).FirstOrDefault()
+            : s_countries.Where(c => v.EndsWith(c.Domain, StringComparison.OrdinalIgnoreCase)).Select(c => c.Locale).FirstOrDefault();
+        var best = present.Select(Of).GroupBy(l => l).OrderByDescending(g => g.Count()).First();
+        return best.Key is { } locale && best.Count() >= 0.9 * present.Count && Bogus.Database.LocaleResourceExists(locale) ? locale : null;
     }
 
     /// <summary>The header's names, with CSV quoting undone and surrounding spaces trimmed.</summary>

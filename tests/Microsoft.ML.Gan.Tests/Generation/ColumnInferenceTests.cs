@@ -63,7 +63,11 @@ public sealed class ColumnInferenceTests
             Is("Segment", GanColumnRole.Learned, DataKind.String);
             Is("Member", GanColumnRole.Learned, DataKind.Boolean);
             Is("Notes", GanColumnRole.LeftOut, null);
-            Assert.AreEqual("FullName (en)", byName["Name"].FakeData!.ToString());
+            // The phone numbers' country code (+47) tells the locale; the names and the .org addresses, which tell none, take it too.
+            Assert.AreEqual("Phone (nb_NO)", byName["Phone"].FakeData!.ToString());
+            Assert.AreEqual("FullName (nb_NO)", byName["Name"].FakeData!.ToString());
+            StringAssert.Contains(byName["Name"].Reason, "locale nb_NO, as the file's other personal data tell");
+            Assert.AreEqual("Email (nb_NO)", byName["Email"].FakeData!.ToString(), "an address of no country domain takes the file's locale");
             StringAssert.Contains(byName["Visits"].Reason, "44 missing");
             CollectionAssert.AreEquivalent(new[] { "?", "NA" }, inferred.MissingTokens.ToArray());
 
