@@ -346,8 +346,13 @@ public sealed class TimeColumnTests
     [TestMethod]
     public void TimesRecordedInAZoneWithDaylightSavingKeepItsOffsets()
     {
-        // Readings over two years at Oslo's clock: +01:00 in winter, +02:00 in summer.
-        var oslo = TimeZoneInfo.FindSystemTimeZoneById("Europe/Oslo");
+        // Readings over two years at Oslo's clock: +01:00 in winter, +02:00 in summer. (A machine without time zone
+        // data, as some minimal images are, knows no zone: there the column is refused, as the next test shows.)
+        if (!TimeZoneInfo.TryFindSystemTimeZoneById("Europe/Oslo", out var oslo))
+        {
+            Assert.Inconclusive("This machine has no time zone data (on Debian, the tzdata package).");
+            return;
+        }
         var random = new Random(4);
         var readings = Enumerable.Range(0, 800).Select(_ =>
         {
