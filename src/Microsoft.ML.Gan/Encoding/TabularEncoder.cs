@@ -106,9 +106,6 @@ internal sealed class TabularEncoder
             if (Columns[c] is MadeColumn made) made.Stamp(into.Buffers[c], firstRow, rows, firstPosition, seed);
     }
 
-    /// <summary>Whether some column is made apart from the network.</summary>
-    public bool HasMadeColumns => Columns.Any(c => c is MadeColumn);
-
     /// <summary>The schema generated rows have: the training columns, same names, types and order.</summary>
     public DataViewSchema BuildSchema()
     {
@@ -142,8 +139,11 @@ internal sealed class TabularEncoder
     /// </summary>
     /// <remarks>
     /// With <paramref name="constraints"/>, the rules are checked against the columns before the table is read and against
-    /// every training row after (<see cref="ColumnConstraints.CheckTraining"/>); a column above another is then fitted on
-    /// its distances above it (<see cref="ColumnConstraints.Fit"/>) and takes no part in the dependencies.
+    /// every training row after (<see cref="ColumnConstraints.CheckTraining"/>, <see cref="ColumnConstraints.CheckPredicates"/>);
+    /// a column above another is then fitted on its distances above it (<see cref="ColumnConstraints.Fit"/>); increments,
+    /// one-hot groups and fixed combinations are fitted once the columns are. A column a rule changes takes no part in
+    /// the dependencies. Identifier and fake-data columns (<see cref="ColumnFitSettings.Identifiers"/>, <see cref="ColumnFitSettings.FakeData"/>)
+    /// are read by their own fitters and keep no rule.
     /// </remarks>
     public static (TabularEncoder Encoder, float[] Matrix, int Rows) Fit(IDataView data, IReadOnlyList<string> columnNames, ColumnFitSettings settings, Action checkAlive,
         Action<string>? log = null, IReadOnlyList<GanConstraint>? constraints = null)
@@ -330,7 +330,7 @@ internal sealed class TabularEncoder
                     break;
                 }
                 default:
-                    readers[c] = _ => { }; // an identifier: not read
+                    readers[c] = _ => { }; // a column made apart from the network (an identifier, fake data): not read
                     break;
             }
         }
