@@ -31,9 +31,12 @@ internal sealed record DerivedColumn(int Column, DerivedAnchor[] Anchors, double
 
 /// <summary>
 /// The <see cref="GanConstraint"/>s of a model (see that class): the rules as the user gave them, resolved against the
-/// columns, and the columns that hold them by construction (<see cref="Derived"/>, in the order they decode). Decoding
-/// applies them after each column's own decoding and the column dependencies, in .NET (<see cref="Apply"/>) and in the
-/// graph (<see cref="AddOnnx"/>), with the same operations in the same order, so both make the same values.
+/// columns, and what holds them: the derived columns (<see cref="Derived"/>, in the order they decode), the fixed
+/// combinations (<see cref="Combinations"/>), the one-hot groups (<see cref="OneHots"/>), the grids that hold the
+/// increments (<see cref="Increments"/>, checked, nothing to apply); predicates are checked by generation's rejection
+/// (<see cref="PredicateCheck"/>). Decoding applies combinations, then one-hot groups, then derived columns, after each
+/// column's own decoding and the column dependencies, in .NET (<see cref="Apply"/>) and in the graph (<see cref="AddOnnx"/>),
+/// with the same operations in the same order, so both make the same values.
 /// </summary>
 internal sealed class ColumnConstraints
 {
