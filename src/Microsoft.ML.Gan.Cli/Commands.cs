@@ -99,6 +99,64 @@ internal static class Commands
         return command;
     }
 
+    public static System.CommandLine.Command Evaluate()
+    {
+        var real = new Argument<FileInfo>("real") { Description = "The real rows (CSV with a header row)." };
+        var synthetic = new Argument<FileInfo>("synthetic") { Description = "The synthetic rows (CSV with the same columns)." };
+        var label = new Option<string?>("--label") { Description = "A column to predict: efficacy compares a model trained on synthetic rows with one trained on real rows (needs --holdout)." };
+        var holdout = new Option<FileInfo?>("--holdout") { Description = "Real rows neither was trained on, to test the efficacy models and to measure copies against." };
+        var report = new Option<FileInfo?>("--report") { Description = "Also write the HTML report (charts per column, heat maps)." };
+        var command = new System.CommandLine.Command("evaluate", "Compare synthetic rows with real ones: column shapes, pair trends, detection, copies, what gives them away.\n" +
+            "Example: mlgan evaluate customers.csv synthetic.csv --label churn --holdout test.csv --report report.html")
+        {
+            real, synthetic, label, holdout, report, s_verbose,
+        };
+        command.SetAction((result, cancellation) => Run(result, () =>
+        {
+            var ml = new MLContext(seed: 1);
+            string realPath = Existing(result.GetValue(real)!), syntheticPath = Existing(result.GetValue(synthetic)!);
+            var inferred = ml.Gan().InferColumns(realPath);
+            // Identifiers and fake data are new by design: the evaluation looks at the columns a model learns.
+            var learned = inferred.Columns.Where(c => c.Role == GanColumnRole.Learned).Select(c => c.Name).ToArray();
+            if (learned.Length == 0) throw new UsageException($"No column of {realPath} is one a model learns.");
+            IDataView Load(string path) => ml.Data.LoadFromTextFile(path, Loader(ml, path, inferred));
+            var options = new SyntheticDataEvaluationOptions { Columns = learned, MissingCategoryTokens = inferred.MissingTokens.Append("").ToArray() };
+            if (result.GetValue(label) is { } labelColumn)
+            {
+                if (!learned.Contains(labelColumn)) throw new UsageException($"--label: '{labelColumn}' is not a column the evaluation reads ({string.Join(", ", learned)}).");
+                var holdoutFile = result.GetValue(holdout) ?? throw new UsageException("--label needs --holdout: real rows the efficacy models are tested on.");
+                options.LabelColumn = labelColumn;
+                options.HoldoutReal = Load(Existing(holdoutFile));
+            }
+            var (realView, syntheticView) = (Load(realPath), Load(syntheticPath));
+            var metrics = ml.Gan().Evaluate(realView, syntheticView, options);
+            Console.WriteLine(metrics.Summary());
+            if (result.GetValue(report) is { } html)
+            {
+                SyntheticDataReport.Write(html.FullName, realView, syntheticView, metrics, title: $"Synthetic {Path.GetFileName(syntheticPath)} against {Path.GetFileName(realPath)}");
+                Console.WriteLine($"Report: {html.FullName}");
+            }
+            return ExitCodes.Done;
+        }));
+        return command;
+    }
+
+    /// <summary>
+    /// The loader options of <paramref name="inferred"/> for another file of the same columns (a synthetic or held-out
+    /// table), matched by name in its header; a file that lacks one is refused naming it.
+    /// </summary>
+    private static Microsoft.ML.Data.TextLoader.Options Loader(MLContext ml, string path, GanColumnInference inferred)
+    {
+        var header = ml.Gan().InferColumns(path, maximumRows: 1).Columns.Select(c => c.Name).ToList();
+        var options = inferred.LoaderOptions;
+        return new Microsoft.ML.Data.TextLoader.Options
+        {
+            Columns = options.Columns.Select(c => header.IndexOf(c.Name) is var i and >= 0 ? new Microsoft.ML.Data.TextLoader.Column(c.Name, c.DataKind, i)
+                : throw new UsageException($"{path} has no column '{c.Name}' (its columns: {string.Join(", ", header)}).")).ToArray(),
+            HasHeader = true, Separators = options.Separators, AllowQuoting = true, ReadMultilines = true, MissingRealsAsNaNs = true, TrimWhitespace = true,
+        };
+    }
+
     public static System.CommandLine.Command Inspect()
     {
         var model = new Argument<FileInfo>("model") { Description = "A model zip or ONNX graph." };

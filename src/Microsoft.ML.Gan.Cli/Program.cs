@@ -7,6 +7,7 @@ var root = new RootCommand("mlgan: synthetic rows of a table with Microsoft.ML.G
     Commands.Train(),
     Commands.Generate(),
     Commands.Inspect(),
+    Commands.Evaluate(),
 };
 var parsed = root.Parse(args);
 if (parsed.Errors.Count > 0)

@@ -96,6 +96,23 @@ public sealed class CommandLineTests
     }
 
     [TestMethod]
+    public void EvaluateComparesTheLearnedColumnsAndWritesTheReport()
+    {
+        var (code, _, error) = Mlgan("generate", "orders.zip", "--rows", "300", "--out", "for-evaluation.csv");
+        Assert.AreEqual(0, code, error);
+        string output;
+        (code, output, error) = Mlgan("evaluate", "orders.csv", "for-evaluation.csv", "--report", "report.html");
+        Assert.AreEqual(0, code, error);
+        StringAssert.Contains(output, "Column shapes");
+        StringAssert.Contains(output, "Amount");
+        Assert.DoesNotContain("OrderId ", output, "identifiers are new by design: not compared");
+        Assert.IsTrue(File.Exists(Path.Combine(s_folder, "report.html")));
+        (code, _, error) = Mlgan("evaluate", "orders.csv", "for-evaluation.csv", "--label", "Channel");
+        Assert.AreEqual(2, code);
+        StringAssert.Contains(error, "--label needs --holdout");
+    }
+
+    [TestMethod]
     public void CtrlCStopsTrainingAndLeavesNoModelFile()
     {
         if (!OperatingSystem.IsLinux() && !OperatingSystem.IsMacOS())
