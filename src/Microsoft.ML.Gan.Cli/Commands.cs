@@ -29,10 +29,12 @@ internal static class Commands
         var onnx = new Option<FileInfo?>("--onnx") { Description = "Also write the generator as an ONNX graph." };
         var epochs = new Option<int>("--epochs") { Description = "Passes over the table.", DefaultValueFactory = _ => new GanTrainer.Options().Epochs };
         var seed = new Option<int>("--seed") { Description = "Seed of training.", DefaultValueFactory = _ => 1 };
+        var columns = new Option<string?>("--columns") { Description = "Kinds that override the inference, as name:kind pairs: float, double, int, long, bool, text, " +
+            "date, datetimeoffset, timespan, id (an identifier), email, phone, name (fake data), skip (left out). E.g. \"zip:text,notes:skip\"." };
         var command = new System.CommandLine.Command("train", "Train a GAN on a CSV file. Each column's kind is inferred from its text and printed with the reason.\n" +
             "Example: mlgan train customers.csv --model customers.zip --epochs 300")
         {
-            data, model, onnx, epochs, seed, s_verbose,
+            data, model, onnx, epochs, seed, columns, s_verbose,
         };
         command.SetAction((result, cancellation) => Run(result, () =>
         {
@@ -40,7 +42,7 @@ internal static class Commands
             int epochCount = result.GetValue(epochs);
             if (epochCount < 1) throw new UsageException($"--epochs must be 1 or more; got {epochCount}.");
             var ml = new MLContext(seed: result.GetValue(seed));
-            var inferred = ml.Gan().InferColumns(path);
+            var inferred = Overridden(ml.Gan().InferColumns(path), result.GetValue(columns));
             var table = new Table().AddColumns("column", "read as", "why");
             foreach (var column in inferred.Columns)
                 table.AddRow(Markup.Escape(column.Name), Markup.Escape(column.Role switch
@@ -195,6 +197,43 @@ internal static class Commands
         TimeSpanDataViewType => TimeSpan.FromTicks((long)value * 10).ToString("c", CultureInfo.InvariantCulture),
         _ => value.ToString("G6", CultureInfo.InvariantCulture),
     };
+
+    /// <summary>The inference with the --columns overrides applied; <see cref="UsageException"/> for a pair it cannot read.</summary>
+    private static GanColumnInference Overridden(GanColumnInference inferred, string? list)
+    {
+        if (string.IsNullOrWhiteSpace(list)) return inferred;
+        foreach (string item in list.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        {
+            int colon = item.LastIndexOf(':');
+            string name = colon > 0 ? item[..colon].Trim() : "", kind = colon > 0 ? item[(colon + 1)..].Trim().ToLowerInvariant() : "";
+            try
+            {
+                inferred = kind switch
+                {
+                    "float" => inferred.With(name, GanColumnRole.Learned, DataKind.Single),
+                    "double" => inferred.With(name, GanColumnRole.Learned, DataKind.Double),
+                    "int" => inferred.With(name, GanColumnRole.Learned, DataKind.Int32),
+                    "long" => inferred.With(name, GanColumnRole.Learned, DataKind.Int64),
+                    "bool" => inferred.With(name, GanColumnRole.Learned, DataKind.Boolean),
+                    "text" => inferred.With(name, GanColumnRole.Learned, DataKind.String),
+                    "date" => inferred.With(name, GanColumnRole.Learned, DataKind.DateTime),
+                    "datetimeoffset" => inferred.With(name, GanColumnRole.Learned, DataKind.DateTimeOffset),
+                    "timespan" => inferred.With(name, GanColumnRole.Learned, DataKind.TimeSpan),
+                    "id" => inferred.With(name, GanColumnRole.Identifier, inferred.Columns.FirstOrDefault(c => c.Name == name)?.Kind is DataKind.Int32 or DataKind.Int64 ? inferred.Columns.First(c => c.Name == name).Kind : DataKind.String),
+                    "email" => inferred.With(name, GanColumnRole.Fake, fake: GanFakeData.Email),
+                    "phone" => inferred.With(name, GanColumnRole.Fake, fake: GanFakeData.Phone),
+                    "name" => inferred.With(name, GanColumnRole.Fake, fake: GanFakeData.FullName),
+                    "skip" => inferred.With(name, GanColumnRole.LeftOut),
+                    _ => throw new UsageException($"--columns: '{item}' is not name:kind; kinds are float, double, int, long, bool, text, date, datetimeoffset, timespan, id, email, phone, name, skip."),
+                };
+            }
+            catch (ArgumentException e)
+            {
+                throw new UsageException($"--columns: {e.Message}");
+            }
+        }
+        return inferred;
+    }
 
     private static string Existing(FileInfo file) =>
         file.Exists ? file.FullName : throw new UsageException($"There is no file '{file.FullName}'.");

@@ -34,10 +34,13 @@ public sealed record GanInferredColumn(string Name, int Index, GanColumnRole Rol
 /// </summary>
 public sealed class GanColumnInference
 {
+    private readonly char _separator;
+
     internal GanColumnInference(IReadOnlyList<GanInferredColumn> columns, IReadOnlyList<string> missingTokens, char separator)
     {
         Columns = columns;
         MissingTokens = missingTokens;
+        _separator = separator;
         LoaderOptions = new TextLoader.Options
         {
             Columns = columns.Where(c => c.Role != GanColumnRole.LeftOut).Select(c => new TextLoader.Column(c.Name, c.Kind!.Value, c.Index)).ToArray(),
@@ -72,6 +75,29 @@ public sealed class GanColumnInference
         options.FakeData = Columns.Where(c => c.Role == GanColumnRole.Fake).ToDictionary(c => c.Name, c => c.FakeData!);
         options.MissingCategoryTokens = MissingTokens.Union([GanTrainer.Defaults.MissingCategoryToken]).ToArray();
         return options;
+    }
+
+    /// <summary>
+    /// The same inference with column <paramref name="name"/> read otherwise: learned as <paramref name="kind"/>
+    /// (<paramref name="role"/> <see cref="GanColumnRole.Learned"/>), an identifier (text or whole numbers: give its
+    /// <paramref name="kind"/>), fake data (<paramref name="fake"/>), or left out. The reason says it was given.
+    /// </summary>
+    /// <exception cref="ArgumentException">No such column, or a role without what it needs.</exception>
+    public GanColumnInference With(string name, GanColumnRole role, DataKind? kind = null, GanFakeData? fake = null)
+    {
+        int i = Columns.ToList().FindIndex(c => c.Name == name);
+        if (i < 0) throw new ArgumentException($"The file has no column '{name}'; its columns: {string.Join(", ", Columns.Select(c => c.Name))}.", nameof(name));
+        var column = role switch
+        {
+            GanColumnRole.Learned or GanColumnRole.Identifier when kind is null => throw new ArgumentException($"Column '{name}': give the kind to read it as.", nameof(kind)),
+            GanColumnRole.Fake when fake is null => throw new ArgumentException($"Column '{name}': give what makes its fake data.", nameof(fake)),
+            GanColumnRole.Fake => Columns[i] with { Role = role, Kind = DataKind.String, FakeData = fake, Reason = "as given" },
+            GanColumnRole.LeftOut => Columns[i] with { Role = role, Kind = null, FakeData = null, Reason = "left out, as given" },
+            _ => Columns[i] with { Role = role, Kind = kind, FakeData = null, Reason = "as given" },
+        };
+        var columns = Columns.ToArray();
+        columns[i] = column;
+        return new GanColumnInference(columns, MissingTokens, _separator);
     }
 
     /// <summary>One line a column.</summary>

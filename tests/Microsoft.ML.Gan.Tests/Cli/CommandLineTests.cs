@@ -79,6 +79,25 @@ public sealed class CommandLineTests
     }
 
     [TestMethod]
+    public void ColumnsOverrideTheInference()
+    {
+        var (code, output, error) = Mlgan("train", "orders.csv", "--model", "overridden.zip", "--epochs", "1", "--columns", "Items:skip, Customer:text");
+        Assert.AreEqual(0, code, error);
+        StringAssert.Contains(output, "left out, as given");
+        (code, output, _) = Mlgan("inspect", "overridden.zip");
+        Assert.AreEqual(0, code);
+        Assert.DoesNotContain("Items", output, "a skipped column is not learned");
+        StringAssert.Contains(output, "300 categories", "the addresses learned as text, as asked");
+        foreach (var (list, message) in new[] { ("Items:weird", "is not name:kind"), ("Colour:text", "The file has no column 'Colour'") })
+        {
+            (code, _, error) = Mlgan("train", "orders.csv", "--model", "never.zip", "--epochs", "1", "--columns", list);
+            Assert.AreEqual(2, code, list);
+            StringAssert.Contains(error, message, list);
+        }
+        Assert.IsFalse(File.Exists(Path.Combine(s_folder, "never.zip")));
+    }
+
+    [TestMethod]
     public void GenerateStreamsCsvToAPipeOrWritesAFile()
     {
         var (code, output, error) = Mlgan("generate", "orders.zip", "--rows", "50", "--seed", "4");
