@@ -99,12 +99,12 @@ internal sealed class RowConditions
     private static (int, double, double, string) Range(GanModel model, int c, NumericColumn column, string name, object value)
     {
         var kind = (NumericKind)column.Kind;
-        double Bound(object bound, double open) =>
+        double Bound(object bound) =>
             kind.Constant(bound) is { } v && double.IsFinite(v) ? v
             : throw new ArgumentException($"Condition on column '{name}': {Show(bound)} is not a value of its type ({kind.Description}); give {(kind is TimeKind ? $"a {kind.Description}" : "a number")}.", "conditions");
         var (low, high, text) = value is GanRange range
-            ? (range.Low is null ? double.NegativeInfinity : Bound(range.Low, double.NegativeInfinity), range.High is null ? double.PositiveInfinity : Bound(range.High, double.PositiveInfinity), $"{name} in {range}")
-            : (Bound(value, 0), Bound(value, 0), $"{name} = {GanRange.Show(value)}");
+            ? (range.Low is null ? double.NegativeInfinity : Bound(range.Low), range.High is null ? double.PositiveInfinity : Bound(range.High), $"{name} in {range}")
+            : (Bound(value), Bound(value), $"{name} = {GanRange.Show(value)}");
         // The values the column can generate: its training range (its own, for a column a constraint derives).
         var info = model.Encoder.Info(c);
         bool derived = model.Encoder.Constraints?.IsDerived(c) == true;

@@ -27,13 +27,19 @@ public sealed class CommandLineTests
         return File.Exists(path) ? path : throw new AssertFailedException($"The tool is not built at {path}.");
     }
 
-    private static (int Code, string Out, string Error) Mlgan(params string[] args)
+    /// <summary>The tool started in the test folder with <paramref name="args"/>, its outputs redirected, one libtorch thread.</summary>
+    private static Process Start(params string[] args)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = s_folder };
         start.ArgumentList.Add(Tool());
         foreach (var a in args) start.ArgumentList.Add(a);
         start.Environment["OMP_NUM_THREADS"] = "1";
-        using var process = Process.Start(start)!;
+        return Process.Start(start)!;
+    }
+
+    private static (int Code, string Out, string Error) Mlgan(params string[] args)
+    {
+        using var process = Start(args);
         var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEndAsync();
         if (!process.WaitForExit(TimeSpan.FromMinutes(5))) { process.Kill(entireProcessTree: true); throw new AssertFailedException("mlgan did not finish in 5 minutes."); }
@@ -139,10 +145,7 @@ public sealed class CommandLineTests
             Assert.Inconclusive("SIGINT is sent with kill(1), on Linux and macOS.");
             return;
         }
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = s_folder };
-        foreach (var a in new[] { Tool(), "train", "orders.csv", "--model", "interrupted.zip", "--epochs", "100000" }) start.ArgumentList.Add(a);
-        start.Environment["OMP_NUM_THREADS"] = "1";
-        using var process = Process.Start(start)!;
+        using var process = Start("train", "orders.csv", "--model", "interrupted.zip", "--epochs", "100000");
         // Whatever happens below, the tool does not outlive three minutes (a test must not hang the suite).
         using var watchdog = new Timer(_ => { try { process.Kill(entireProcessTree: true); } catch (InvalidOperationException) { } }, null, TimeSpan.FromMinutes(3), Timeout.InfiniteTimeSpan);
         var output = process.StandardOutput.ReadToEndAsync();
