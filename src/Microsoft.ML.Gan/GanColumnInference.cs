@@ -35,12 +35,16 @@ public sealed record GanInferredColumn(string Name, int Index, GanColumnRole Rol
 public sealed class GanColumnInference
 {
     private readonly char _separator;
+    // The text of each column's values in the rows read (null where unknown): a kind given by With is checked against them.
+    private readonly IReadOnlyList<IReadOnlyList<string>>? _values;
 
-    internal GanColumnInference(IReadOnlyList<GanInferredColumn> columns, IReadOnlyList<string> missingTokens, char separator)
+    internal GanColumnInference(IReadOnlyList<GanInferredColumn> columns, IReadOnlyList<string> missingTokens, char separator,
+        IReadOnlyList<IReadOnlyList<string>>? values = null)
     {
         Columns = columns;
         MissingTokens = missingTokens;
         _separator = separator;
+        _values = values;
         LoaderOptions = new TextLoader.Options
         {
             Columns = columns.Where(c => c.Role != GanColumnRole.LeftOut).Select(c => new TextLoader.Column(c.Name, c.Kind!.Value, c.Index)).ToArray(),
@@ -82,11 +86,17 @@ public sealed class GanColumnInference
     /// (<paramref name="role"/> <see cref="GanColumnRole.Learned"/>), an identifier (text or whole numbers: give its
     /// <paramref name="kind"/>), fake data (<paramref name="fake"/>), or left out. The reason says it was given.
     /// </summary>
-    /// <exception cref="ArgumentException">No such column, or a role without what it needs.</exception>
+    /// <exception cref="ArgumentException">
+    /// No such column, a role without what it needs, or a kind the column's values cannot be read as (a word where a
+    /// number is asked for, a missing value in a kind that has none): the message names the first such value and its row.
+    /// </exception>
     public GanColumnInference With(string name, GanColumnRole role, DataKind? kind = null, GanFakeData? fake = null)
     {
         int i = Columns.ToList().FindIndex(c => c.Name == name);
         if (i < 0) throw new ArgumentException($"The file has no column '{name}'; its columns: {string.Join(", ", Columns.Select(c => c.Name))}.", nameof(name));
+        if (role is GanColumnRole.Learned or GanColumnRole.Identifier && kind is { } given && _values is not null &&
+            ColumnInference.Unreadable(name, given, _values[i]) is { } problem)
+            throw new ArgumentException($"{problem} It was inferred as {Columns[i].ToString()[(name.Length + 2)..]}.", nameof(kind));
         var column = role switch
         {
             GanColumnRole.Learned or GanColumnRole.Identifier when kind is null => throw new ArgumentException($"Column '{name}': give the kind to read it as.", nameof(kind)),
@@ -97,7 +107,7 @@ public sealed class GanColumnInference
         };
         var columns = Columns.ToArray();
         columns[i] = column;
-        return new GanColumnInference(columns, MissingTokens, _separator);
+        return new GanColumnInference(columns, MissingTokens, _separator, _values);
     }
 
     /// <summary>One line a column.</summary>
@@ -169,8 +179,65 @@ internal static class ColumnInference
                 Reason = columns[i].Reason + (locales[i] is null ? $"; locale {locale}, as the file's other personal data tell" : $"; locale {locale}, as its values tell"),
             };
         }
-        return new GanColumnInference(columns, tokens.Where(t => t.Length > 0).Order(StringComparer.Ordinal).ToArray(), separator);
+        return new GanColumnInference(columns, tokens.Where(t => t.Length > 0).Order(StringComparer.Ordinal).ToArray(), separator, values);
     }
+
+    /// <summary>
+    /// Why a column's values (as read, row 1 the first after the header) cannot be loaded as <paramref name="kind"/>, in a
+    /// sentence that names the first value that fails, its row and what to do; null when every one can. ML.NET's text
+    /// loader would otherwise turn a word into NaN without a word, or stop on a missing whole number.
+    /// </summary>
+    internal static string? Unreadable(string name, DataKind kind, IReadOnlyList<string> values)
+    {
+        var invariant = CultureInfo.InvariantCulture;
+        for (int row = 0; row < values.Count; row++)
+        {
+            string v = values[row];
+            string at = $"('{v}', row {row + 1} after the header)";
+            bool missing = s_missing.Contains(v);
+            switch (kind)
+            {
+                case DataKind.Single or DataKind.Double:
+                    if (!missing && !double.TryParse(v, NumberStyles.Float, invariant, out _))
+                        return $"Column '{name}' cannot be read as {kind}: a value {at} is not a number.";
+                    break;
+                case DataKind.SByte or DataKind.Byte or DataKind.Int16 or DataKind.UInt16 or DataKind.Int32 or DataKind.UInt32 or DataKind.Int64 or DataKind.UInt64:
+                    if (missing)
+                        return $"Column '{name}' cannot be read as {kind}: it has missing values {at}, which whole numbers cannot hold; read it as Single, where a missing value is NaN.";
+                    if (!decimal.TryParse(v, NumberStyles.AllowLeadingSign, invariant, out decimal whole) || whole < MinimumOf(kind) || whole > MaximumOf(kind))
+                        return $"Column '{name}' cannot be read as {kind}: a value {at} is not a whole number from {MinimumOf(kind)} to {MaximumOf(kind)}.";
+                    break;
+                case DataKind.Boolean:
+                    if (missing || !bool.TryParse(v, out _))
+                        return $"Column '{name}' cannot be read as Boolean: a value {at} is not true or false{(missing ? " (a Boolean has no missing value; read it as text)" : "")}.";
+                    break;
+                case DataKind.DateTime or DataKind.DateTimeOffset or DataKind.TimeSpan:
+                    if (missing && (v.Length > 0 || kind == DataKind.TimeSpan))
+                        return $"Column '{name}' cannot be read as {kind}: a missing value {at} " +
+                            (kind == DataKind.TimeSpan ? "cannot be held by a duration." : "must be an empty field for a date.");
+                    bool readable = missing || kind switch
+                    {
+                        DataKind.DateTime => DateTime.TryParse(v, invariant, DateTimeStyles.None, out _),
+                        DataKind.DateTimeOffset => DateTimeOffset.TryParse(v, invariant, DateTimeStyles.None, out _),
+                        _ => TimeSpan.TryParse(v, invariant, out _),
+                    };
+                    if (!readable) return $"Column '{name}' cannot be read as {kind}: a value {at} is not one.";
+                    break;
+            }
+        }
+        return null;
+    }
+
+    private static decimal MinimumOf(DataKind kind) => kind switch
+    {
+        DataKind.SByte => sbyte.MinValue, DataKind.Int16 => short.MinValue, DataKind.Int32 => int.MinValue, DataKind.Int64 => long.MinValue, _ => 0,
+    };
+
+    private static decimal MaximumOf(DataKind kind) => kind switch
+    {
+        DataKind.SByte => sbyte.MaxValue, DataKind.Byte => byte.MaxValue, DataKind.Int16 => short.MaxValue, DataKind.UInt16 => ushort.MaxValue,
+        DataKind.Int32 => int.MaxValue, DataKind.UInt32 => uint.MaxValue, DataKind.Int64 => long.MaxValue, _ => ulong.MaxValue,
+    };
 
     private static GanInferredColumn Column(string name, int index, List<string> all, int maximumCategories, HashSet<string> tokens)
     {
@@ -185,16 +252,20 @@ internal static class ColumnInference
 
         if (missing == 0 && present.All(v => bool.TryParse(v, out _)))
             return new(name, index, GanColumnRole.Learned, DataKind.Boolean, "true/false");
-        if (present.All(v => long.TryParse(v, NumberStyles.AllowLeadingSign, invariant, out _)))
+        // A number written with a leading zero (a postal code, an account) is text: read as a number, it would lose the zero.
+        string? zeroLed = present.FirstOrDefault(LeadingZero);
+        if (zeroLed is null && present.All(v => long.TryParse(v, NumberStyles.AllowLeadingSign, invariant, out _)))
         {
             var numbers = present.Select(v => long.Parse(v, NumberStyles.AllowLeadingSign, invariant)).ToList();
             if (unique && s_idName.IsMatch(name) && numbers.All(n => n >= 0))
                 return new(name, index, GanColumnRole.Identifier, numbers.Max() <= int.MaxValue ? DataKind.Int32 : DataKind.Int64, "unique whole numbers in a column named as an id");
+            if (CodeReason(name, numbers) is { } code)
+                return new(name, index, GanColumnRole.Learned, DataKind.String, $"{distinct:N0} categories{missingNote}: whole numbers that {code}");
             if (missing > 0) return new(name, index, GanColumnRole.Learned, DataKind.Single, $"whole numbers{missingNote}: read as Single, where a missing value is NaN");
             bool small = numbers.All(n => n is >= int.MinValue and <= int.MaxValue);
             return new(name, index, GanColumnRole.Learned, small ? DataKind.Int32 : DataKind.Int64, "whole numbers");
         }
-        if (present.All(v => double.TryParse(v, NumberStyles.Float, invariant, out double d) && double.IsFinite(d)))
+        if (zeroLed is null && present.All(v => double.TryParse(v, NumberStyles.Float, invariant, out double d) && double.IsFinite(d)))
         {
             // Single keeps 7 significant digits: more in a value, and Double.
             bool wide = present.Any(v => v.TrimStart('-', '+', '0', '.').Count(char.IsAsciiDigit) > 7 && !v.Contains('e', StringComparison.OrdinalIgnoreCase));
@@ -228,7 +299,36 @@ internal static class ColumnInference
             return new(name, index, GanColumnRole.Fake, DataKind.String, $"names of people ({distinct:N0} distinct): made by Bogus, the real ones neither learned nor kept") { FakeData = GanFakeData.FullName };
         if (freeText)
             return new(name, index, GanColumnRole.LeftOut, null, $"free text ({distinct:N0} distinct values in {present.Count:N0}): not a category; declare it fake data or leave it out");
-        return new(name, index, GanColumnRole.Learned, DataKind.String, $"{distinct:N0} categories{missingNote}");
+        string zeros = zeroLed is not null && present.All(v => v.All(char.IsAsciiDigit)) ? $": whole numbers written with leading zeros ('{zeroLed}'), kept as text" : "";
+        return new(name, index, GanColumnRole.Learned, DataKind.String, $"{distinct:N0} categories{missingNote}{zeros}");
+    }
+
+    /// <summary>A whole number written with a zero before its first significant digit: "02139", "-007"; not "0".</summary>
+    private static bool LeadingZero(string value)
+    {
+        var digits = value.AsSpan().TrimStart("+-");
+        return digits.Length > 1 && digits[0] == '0' && digits.ContainsAnyExceptInRange('0', '9') is false;
+    }
+
+    private static readonly Regex s_codeName = new(@"code|zip|postal|fips|category|type|class|status|kind|group", RegexOptions.CultureInvariant | RegexOptions.IgnoreCase);
+
+    /// <summary>
+    /// Why a column of whole numbers is a set of codes rather than a quantity, or null: a name that says so ("zip",
+    /// "status_code", "type"), or a few values far apart and unevenly spaced (101, 205, 307: a department, a product
+    /// line) that repeat, between which a generated number would mean nothing. Evenly spaced values (10, 20, 30) and dense ones
+    /// (0 to 5 children) stay numbers: the learned granularity keeps them on their grid.
+    /// </summary>
+    private static string? CodeReason(string name, List<long> numbers)
+    {
+        var values = numbers.Distinct().Order().ToArray();
+        if (values.Length < 2) return null;
+        if (s_codeName.IsMatch(name) && values.Length <= GanTrainer.Defaults.MaximumCategories)
+            return $"the column's name calls codes ('{s_codeName.Match(name).Value}')";
+        // Codes repeat: a handful of distinct values in a handful of rows may as well be quantities.
+        if (values.Length > 10 || numbers.Count < 5 * values.Length) return null;
+        var gaps = values.Zip(values.Skip(1), (a, b) => (double)b - a).ToArray();
+        bool farApart = gaps.Average() >= 10, uneven = gaps.Distinct().Count() > 1;
+        return farApart && uneven ? $"are few, far apart and unevenly spaced ({string.Join(", ", values.Take(4))}{(values.Length > 4 ? ", …" : "")})" : null;
     }
 
     /// <summary>Countries' calling codes and domains, with the Bogus locale of each.</summary>

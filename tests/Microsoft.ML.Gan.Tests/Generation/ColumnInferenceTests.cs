@@ -106,4 +106,75 @@ public sealed class ColumnInferenceTests
             Directory.Delete(folder, recursive: true);
         }
     }
+
+    [TestMethod]
+    public void WholeNumbersThatAreCodesOrKeepLeadingZerosAreCategoriesAndQuantitiesStayNumbers()
+    {
+        var ml = new MLContext(seed: 1);
+        string folder = Directory.CreateTempSubdirectory("gan-infer-").FullName;
+        try
+        {
+            var random = new Random(3);
+            var text = new StringBuilder("Zip,Department,Children,Floor,StatusCode,Price,Rating\n");
+            string[] zips = ["02139", "10001", "94105", "00501"];
+            for (int i = 0; i < 200; i++)
+                text.Append(CultureInfo.InvariantCulture, $"{zips[random.Next(4)]},{new[] { 101, 205, 307 }[random.Next(3)]},{random.Next(5)},{10 * random.Next(1, 5)},")
+                    .Append(CultureInfo.InvariantCulture, $"{random.Next(1, 4)},{random.Next(50, 5000)},{(i % 7 == 0 ? "?" : random.Next(1, 6).ToString(CultureInfo.InvariantCulture))}\n");
+            string path = Path.Combine(folder, "codes.csv");
+            File.WriteAllText(path, text.ToString());
+            var byName = ml.Gan().InferColumns(path).Columns.ToDictionary(c => c.Name);
+            void Is(string name, DataKind kind, string reason)
+            {
+                Assert.AreEqual(GanColumnRole.Learned, byName[name].Role, byName[name].ToString());
+                Assert.AreEqual(kind, byName[name].Kind, byName[name].ToString());
+                StringAssert.Contains(byName[name].Reason, reason, name);
+            }
+            Is("Zip", DataKind.String, "leading zeros ('0"); // as a number, 02139 would come back as 2139
+            Is("Department", DataKind.String, "few, far apart and unevenly spaced (101, 205, 307)");
+            Is("StatusCode", DataKind.String, "the column's name calls codes ('Status')");
+            Is("Children", DataKind.Int32, "whole numbers"); // dense: a quantity
+            Is("Floor", DataKind.Int32, "whole numbers"); // evenly spaced: its granularity keeps the grid
+            Is("Price", DataKind.Int32, "whole numbers"); // many values
+            Is("Rating", DataKind.Single, "missing");
+
+            // A handful of far-apart values in a handful of rows may be quantities: they stay numbers.
+            string few = Path.Combine(folder, "few.csv");
+            File.WriteAllText(few, "Price\n120\n250\n399\n120\n");
+            Assert.AreEqual(DataKind.Int32, ml.Gan().InferColumns(few).Columns[0].Kind);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [TestMethod]
+    public void AKindGivenByWithIsCheckedAgainstTheValuesItWouldLose()
+    {
+        var ml = new MLContext(seed: 1);
+        string path = Write(60, seed: 2);
+        try
+        {
+            var inferred = ml.Gan().InferColumns(path);
+            // A word read as a number would be NaN without a word: refused, naming the value and its row.
+            var word = Assert.ThrowsExactly<ArgumentException>(() => inferred.With("Segment", GanColumnRole.Learned, DataKind.Single));
+            StringAssert.Contains(word.Message, "Column 'Segment' cannot be read as Single: a value ('");
+            StringAssert.Contains(word.Message, "after the header) is not a number. It was inferred as String");
+            // Whole numbers with a missing value: Int32 has no missing value; the message says to use Single.
+            var missing = Assert.ThrowsExactly<ArgumentException>(() => inferred.With("Visits", GanColumnRole.Learned, DataKind.Int32));
+            StringAssert.Contains(missing.Message, "('NA', row 5 after the header)");
+            StringAssert.Contains(missing.Message, "read it as Single");
+            StringAssert.Contains(Assert.ThrowsExactly<ArgumentException>(() => inferred.With("Amount", GanColumnRole.Learned, DataKind.Byte)).Message, "is not a whole number from 0 to 255");
+            StringAssert.Contains(Assert.ThrowsExactly<ArgumentException>(() => inferred.With("Segment", GanColumnRole.Learned, DataKind.Boolean)).Message, "is not true or false");
+            StringAssert.Contains(Assert.ThrowsExactly<ArgumentException>(() => inferred.With("Amount", GanColumnRole.Learned, DataKind.DateTime)).Message, "cannot be read as DateTime");
+            // What the values hold is taken: numbers as Double, anything as text, whole numbers as an identifier.
+            Assert.AreEqual(DataKind.Double, inferred.With("Amount", GanColumnRole.Learned, DataKind.Double).Columns.Single(c => c.Name == "Amount").Kind);
+            Assert.AreEqual(DataKind.String, inferred.With("Visits", GanColumnRole.Learned, DataKind.String).Columns.Single(c => c.Name == "Visits").Kind);
+            Assert.AreEqual(GanColumnRole.Identifier, inferred.With("UserId", GanColumnRole.Identifier, DataKind.Int64).Columns.Single(c => c.Name == "UserId").Role);
+        }
+        finally
+        {
+            Directory.Delete(Path.GetDirectoryName(path)!, recursive: true);
+        }
+    }
 }
