@@ -291,6 +291,15 @@ public sealed partial class GanTrainer
         /// <summary>Called after every epoch with that epoch's statistics. Default null.</summary>
         public IProgress<GanTrainingProgress>? Progress { get; set; }
 
+        /// <summary>
+        /// Ends training early but keeps its model: once cancelled, training stops after the epoch under way, and
+        /// <c>Fit</c> returns the model a run of that many epochs would have returned (the best checked epoch so far
+        /// when <see cref="KeepBestEpoch"/> is on, then calibration and the filter). A user who stops a long run
+        /// because it is good enough asks for this; <c>Fit</c>'s own cancellation token, by contrast, returns no model.
+        /// The first epoch always runs to its end. The model's options record the epochs it ran. Default: never cancelled.
+        /// </summary>
+        public CancellationToken StopEarly { get; set; }
+
         /// <summary>Sees the networks and optimizers when training starts (tests observe the updates through it).</summary>
         internal Action<Training.TrainingParts>? TrainingStarted { get; set; }
 

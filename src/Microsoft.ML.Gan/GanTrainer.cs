@@ -77,7 +77,8 @@ public sealed partial class GanTrainer : IEstimator<GanTransformer>
                 catch { settled.Dispose(); throw; } // the receiver failed before it could own it
             };
         var trained = GanTraining.Run(matrix, rows, encoder, _options, device, seed, channel, CheckAlive, reading.UntilNow(), snapshot);
-        var model = Finish(trained, encoder, columns, rows, seed, input, channel, CheckAlive, _options.Epochs);
+        // Stopped early, the model is the run of the epochs it made, and says so.
+        var model = Finish(trained, encoder, columns, rows, seed, input, channel, CheckAlive, trained.History.Count < _options.Epochs && _options.StopEarly.IsCancellationRequested ? trained.History.Count : _options.Epochs);
         return new GanTransformer(_ml, model, _options.Scoring);
     }
 

@@ -158,6 +158,34 @@ public sealed class GanTrainerTests
     }
 
     [TestMethod]
+    public void StoppingEarlyEndsTheEpochAndReturnsTheModelOfTheEpochsRun()
+    {
+        var ml = new MLContext(1);
+        var options = Small();
+        options.Epochs = 100_000;
+        options.TrainingThreads = 1; // the same sums in both runs, however loaded the machine
+        using var stop = new CancellationTokenSource();
+        options.StopEarly = stop.Token;
+        int epochs = 0;
+        // Asked from another thread, while the third epoch is reported: training ends at an epoch's end, soon after.
+        options.Progress = new Progress(() => { if (Interlocked.Increment(ref epochs) == 3) new Thread(stop.Cancel).Start(); });
+        var data = ml.Data.LoadFromEnumerable(Customers(200, 5));
+        using var model = ml.Gan().Train(options).Fit(data);
+        Assert.IsGreaterThanOrEqualTo(3, model.History.Count);
+        Assert.IsLessThan(1000, model.History.Count, "training stopped soon after it was asked to");
+        Assert.AreEqual(epochs, model.History.Count, "every epoch run is in the history, and none after the stop");
+        Assert.AreEqual(model.History.Count, model.Options.Epochs, "the model says how many epochs it ran");
+        Assert.AreEqual(model.History.Count, model.SelectedEpoch);
+
+        // It is the model a run of that many epochs returns: the same rows.
+        var shorter = Small();
+        shorter.Epochs = model.History.Count;
+        shorter.TrainingThreads = 1;
+        using var run = ml.Gan().Train(shorter).Fit(data);
+        CollectionAssert.AreEqual(TestTables.Column(run.Generate(50, seed: 3), "Height").ToList(), TestTables.Column(model.Generate(50, seed: 3), "Height").ToList());
+    }
+
+    [TestMethod]
     public void TheContextsOwnCancellationStopsTrainingAndEvaluation()
     {
         // ML.NET cancels a context from its own code (MLContext.CancelExecution is internal in ML.NET 5): the

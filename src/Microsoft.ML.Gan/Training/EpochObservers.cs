@@ -31,12 +31,16 @@ internal sealed class DivergenceCheck(GanObjective objective, GanTrainer.Options
     }
 }
 
-/// <summary>Every <c>interval</c> epochs and in the last: the quality check and mode-collapse warning of <see cref="TrainingDiagnostics"/>.</summary>
-internal sealed class ValidationCheck(TrainingDiagnostics diagnostics, GeneratorNetwork generator, GanTrainer.Options options, IChannel channel) : IEpochObserver
+/// <summary>
+/// Every <c>interval</c> epochs and in the last (the last asked for, or the one training stops early after, as
+/// <paramref name="stoppingEarly"/> tells): the quality check and mode-collapse warning of <see cref="TrainingDiagnostics"/>.
+/// </summary>
+internal sealed class ValidationCheck(TrainingDiagnostics diagnostics, GeneratorNetwork generator, GanTrainer.Options options, IChannel channel,
+    Func<bool> stoppingEarly) : IEpochObserver
 {
     public GanEpochStatistics Observe(GanEpochStatistics s)
     {
-        if (s.Epoch % options.ValidationInterval != 0 && s.Epoch != options.Epochs) return s;
+        if (s.Epoch % options.ValidationInterval != 0 && s.Epoch != options.Epochs && !stoppingEarly()) return s;
         var check = diagnostics.Measure(generator, options.CategorySampling);
         if (check.Collapsed.Count > 0)
             channel.Warning(MessageSensitivity.None, $"Epoch {s.Epoch}: possible mode collapse, the generator hardly produces " +

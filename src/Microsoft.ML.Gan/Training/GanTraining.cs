@@ -63,7 +63,9 @@ internal static class GanTraining
             using var selection = new EpochSelection(generator, options, channel);
             // On a GPU the CPU's threads only feed it: libtorch's count is left as it is.
             using var threads = deviceChoice.Type == DeviceType.CPU ? new TrainingThreads(options.TrainingThreads, startLoad, channel) : null;
-            var observers = Observers(encoder, conditional ? layout : null, matrix, rows, options, objective, generator, selection, seed, channel);
+            // Read once an epoch, before its observers: a stop asked for during the epoch makes it the last, checked as one.
+            bool stoppingEarly = false;
+            var observers = Observers(encoder, conditional ? layout : null, matrix, rows, options, objective, generator, selection, seed, channel, () => stoppingEarly);
             if (threads is not null) observers.Add(threads);
 
             var history = new List<GanEpochStatistics>(options.Epochs);
@@ -87,9 +89,12 @@ internal static class GanTraining
                 }
 
                 var statistics = meter.Read(epoch, clock.Elapsed);
+                stoppingEarly = options.StopEarly.IsCancellationRequested;
                 foreach (var observer in observers) statistics = observer.Observe(statistics);
                 history.Add(statistics);
-                bool stopping = observers.Any(o => o.StopRequested);
+                bool stopping = observers.Any(o => o.StopRequested) || stoppingEarly;
+                if (stoppingEarly && epoch < options.Epochs)
+                    channel.Info(MessageSensitivity.None, $"Stopped early, as asked, after epoch {epoch} of {options.Epochs}: the model is that of a {epoch}-epoch run.");
                 if (snapshot is not null && !stopping && epoch < options.Epochs && options.Snapshots!.Epochs.Contains(epoch))
                     snapshot(Snapshot(epoch));
                 if (stopping) break;
@@ -135,14 +140,14 @@ internal static class GanTraining
 
     /// <summary>The observers of every epoch, in the order they see it: a quality check must come before the log that shows it.</summary>
     private static List<IEpochObserver> Observers(TabularEncoder encoder, ConditionLayout? layout, float[] matrix, int rows, GanTrainer.Options options,
-        GanObjective objective, GeneratorNetwork generator, EpochSelection selection, int seed, IChannel channel)
+        GanObjective objective, GeneratorNetwork generator, EpochSelection selection, int seed, IChannel channel, Func<bool> stoppingEarly)
     {
         var observers = new List<IEpochObserver> { new DivergenceCheck(objective, options) };
         if (options.ValidationInterval > 0)
         {
             // Quality checks use their own fixed noise, so turning them on or off does not change training.
             var diagnostics = new TrainingDiagnostics(encoder, layout, matrix, rows, options.ValidationRows, options.NoisePrior, options.NoiseDimension, (ulong)seed ^ 0xD1A6UL);
-            observers.Add(new ValidationCheck(diagnostics, generator, options, channel));
+            observers.Add(new ValidationCheck(diagnostics, generator, options, channel, stoppingEarly));
         }
         observers.Add(new TrainingLog(objective.Labels, options.Epochs, channel));
         if (options.Progress is { } progress) observers.Add(new ProgressReport(progress, options.Epochs));

@@ -13,7 +13,7 @@ public sealed class ModelDescriptionTests
     /// Constraints and fake data are the model's, but kept with the columns they concern (the description's own
     /// Constraints, the fake columns' states; see ColumnConstraintTests and FakeDataTests).
     /// </summary>
-    private static readonly string[] NotKept = [nameof(GanTrainer.Options.Scoring), nameof(GanTrainer.Options.Progress), nameof(GanTrainer.Options.Constraints),
+    private static readonly string[] NotKept = [nameof(GanTrainer.Options.Scoring), nameof(GanTrainer.Options.Progress), nameof(GanTrainer.Options.StopEarly), nameof(GanTrainer.Options.Constraints),
         nameof(GanTrainer.Options.FakeData)];
 
     [TestMethod]
