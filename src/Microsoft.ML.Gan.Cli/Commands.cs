@@ -24,51 +24,75 @@ internal static class Commands
 
     public static System.CommandLine.Command Train()
     {
-        var data = new Argument<FileInfo>("data") { Description = "The CSV file (with a header row) to learn." };
+        var data = new Argument<FileInfo>("data") { Description = "The table to learn: a CSV file with a header row, or a Parquet file." };
         var model = new Option<FileInfo>("--model", "-m") { Description = "Where to write the model (a zip; written atomically).", Required = true };
         var onnx = new Option<FileInfo?>("--onnx") { Description = "Also write the generator as an ONNX graph." };
         var epochs = new Option<int>("--epochs") { Description = "Passes over the table.", DefaultValueFactory = _ => new GanTrainer.Options().Epochs };
         var seed = new Option<int>("--seed") { Description = "Seed of training.", DefaultValueFactory = _ => 1 };
         var columns = new Option<string?>("--columns") { Description = "Kinds that override the inference, as name:kind pairs: float, double, int, long, bool, text, " +
             "date, datetimeoffset, timespan, id (an identifier), email, phone, name (fake data), skip (left out). E.g. \"zip:text,notes:skip\"." };
-        var command = new System.CommandLine.Command("train", "Train a GAN on a CSV file. Each column's kind is inferred from its text and printed with the reason.\n" +
-            "Example: mlgan train customers.csv --model customers.zip --epochs 300")
+        var set = new Option<string[]>("--set") { Description = "Any other trainer option, as Name=Value; repeat it for several. E.g. --set BatchSize=1000 --set GeneratorLayers=512x512." };
+        var keep = new Option<bool>("--keep-on-cancel") { Description = "On Ctrl+C (or SIGTERM), finish the epoch under way and write the model trained so far instead of nothing." };
+        var command = new System.CommandLine.Command("train", "Train a GAN on a CSV or Parquet file. Each column's kind is inferred from its values and printed with the reason.\n" +
+            "Example: mlgan train customers.csv --model customers.zip --epochs 300 --columns zip:text")
         {
-            data, model, onnx, epochs, seed, columns, s_verbose,
+            data, model, onnx, epochs, seed, columns, set, keep, s_verbose,
         };
         command.SetAction((result, cancellation) => Run(result, () =>
         {
-            var path = Existing(result.GetValue(data)!);
+            using var table = TableFiles.Open(result.GetValue(data)!, cancellation);
             int epochCount = result.GetValue(epochs);
             if (epochCount < 1) throw new UsageException($"--epochs must be 1 or more; got {epochCount}.");
             var ml = new MLContext(seed: result.GetValue(seed));
-            var inferred = Overridden(ml.Gan().InferColumns(path), result.GetValue(columns));
-            var table = new Table().AddColumns("column", "read as", "why");
-            foreach (var column in inferred.Columns)
-                table.AddRow(Markup.Escape(column.Name), Markup.Escape(column.Role switch
-                {
-                    GanColumnRole.Learned => column.Kind?.ToString() ?? "",
-                    GanColumnRole.Fake => $"fake {column.FakeData}",
-                    _ => column.Role.ToString(),
-                }), Markup.Escape(column.Reason));
-            AnsiConsole.Write(table);
+            var inferred = Overridden(ml.Gan().InferColumns(table.CsvPath), result.GetValue(columns));
+            ShowInference(inferred);
             var options = inferred.ApplyTo(new GanTrainer.Options { Epochs = epochCount, Seed = result.GetValue(seed) });
-            if (options.Columns!.Length == 0) throw new UsageException($"No column of {path} can be learned.");
-            var view = ml.Data.LoadFromTextFile(path, inferred.LoaderOptions);
-            var progress = new LineProgress(Math.Max(1, epochCount / 10));
-            options.Progress = progress;
-            using var trained = ml.Gan().Train(options).Fit(view, cancellation);
-            var target = result.GetValue(model)!;
-            trained.Save(target.FullName);
-            Console.WriteLine($"Model: {target.FullName} ({trained.TrainingRowCount:N0} rows, {trained.History.Count} epochs)");
-            if (result.GetValue(onnx) is { } graph)
+            TrainerSettings.Apply(options, result.GetValue(set) ?? []);
+            if (options.Columns!.Length == 0) throw new UsageException($"No column of {result.GetValue(data)!.FullName} can be learned.");
+            var view = ml.Data.LoadFromTextFile(table.CsvPath, inferred.LoaderOptions);
+
+            // Ctrl+C: by default the run stops at its next update and writes nothing; asked to keep, it stops after the
+            // epoch under way and finishes that model.
+            using var stop = new CancellationTokenSource();
+            bool keepOnCancel = result.GetValue(keep);
+            using var forward = keepOnCancel ? cancellation.Register(stop.Cancel) : default;
+            options.StopEarly = stop.Token;
+            var trained = TrainingProgress.Show(options, progress =>
             {
-                trained.SaveAsOnnx(graph.FullName);
-                Console.WriteLine($"ONNX:  {graph.FullName}");
+                options.Progress = progress;
+                return ml.Gan().Train(options).Fit(view, keepOnCancel ? CancellationToken.None : cancellation);
+            });
+            using (trained)
+            {
+                if (stop.IsCancellationRequested)
+                    Console.Error.WriteLine($"Stopped by Ctrl+C after epoch {trained.History.Count} of {epochCount}; writing the model trained so far (epoch {trained.SelectedEpoch} kept).");
+                var target = result.GetValue(model)!;
+                trained.Save(target.FullName);
+                Console.WriteLine($"Model: {target.FullName} ({trained.TrainingRowCount:N0} rows, {trained.History.Count} epochs)");
+                if (result.GetValue(onnx) is { } graph)
+                {
+                    trained.SaveAsOnnx(graph.FullName);
+                    Console.WriteLine($"ONNX:  {graph.FullName}");
+                }
             }
             return ExitCodes.Done;
         }));
         return command;
+    }
+
+    /// <summary>What the inference made of each column, and how to say otherwise.</summary>
+    private static void ShowInference(GanColumnInference inferred)
+    {
+        var table = new Table().AddColumns("column", "read as", "why");
+        foreach (var column in inferred.Columns)
+            table.AddRow(Markup.Escape(column.Name), Markup.Escape(column.Role switch
+            {
+                GanColumnRole.Learned => column.Kind?.ToString() ?? "",
+                GanColumnRole.Fake => $"fake {column.FakeData}",
+                _ => column.Role.ToString(),
+            }), Markup.Escape(column.Reason));
+        AnsiConsole.Write(table);
+        Console.WriteLine("To read a column otherwise: --columns name:kind,... (kinds: float, double, int, long, bool, text, date, datetimeoffset, timespan, id, email, phone, name, skip).");
     }
 
     public static System.CommandLine.Command Generate()
@@ -76,11 +100,13 @@ internal static class Commands
         var model = new Argument<FileInfo>("model") { Description = "A model written by mlgan train (zip) or exported as ONNX." };
         var rows = new Option<long>("--rows", "-n") { Description = "How many rows.", Required = true };
         var seed = new Option<int>("--seed") { Description = "Seed of generation: the same seed gives the same rows.", DefaultValueFactory = _ => 1 };
-        var output = new Option<string>("--out", "-o") { Description = "The CSV file to write (atomically), or - for standard output.", DefaultValueFactory = _ => "-" };
-        var command = new System.CommandLine.Command("generate", "Generate synthetic rows as CSV, streamed (memory does not grow with the row count).\n" +
-            "Example: mlgan generate customers.zip --rows 100000 --out synthetic.csv")
+        var where = new Option<string[]>("--where") { Description = "Only rows with this value: column=category, column=number, column=low..high, column>=low or column<=high " +
+            "(numbers, dates as 2024-01-31, durations as 1.02:00:00); repeat it for several columns." };
+        var output = new Option<string>("--out", "-o") { Description = "The file to write (atomically): .parquet for Parquet, CSV otherwise; - for standard output (CSV).", DefaultValueFactory = _ => "-" };
+        var command = new System.CommandLine.Command("generate", "Generate synthetic rows as CSV or Parquet, streamed (memory does not grow with the row count).\n" +
+            "Example: mlgan generate customers.zip --rows 100000 --where country=Norway --where \"age=30..40\" --out synthetic.parquet")
         {
-            model, rows, seed, output, s_verbose,
+            model, rows, seed, where, output, s_verbose,
         };
         command.SetAction((result, cancellation) => Run(result, () =>
         {
@@ -88,18 +114,98 @@ internal static class Commands
             if (count < 0) throw new UsageException($"--rows must be 0 or more; got {count}.");
             var ml = new MLContext(seed: 1);
             using var gan = ml.Gan().LoadModel(Existing(result.GetValue(model)!));
-            var view = gan.Generate(count, result.GetValue(seed));
-            string target = result.GetValue(output)!;
-            if (target == "-")
+            var conditions = GenerationConditions.Parse(gan, result.GetValue(where) ?? []);
+            try
             {
-                using var stdout = new StreamWriter(Console.OpenStandardOutput()) { AutoFlush = false };
-                CsvOutput.Write(view, stdout, cancellation);
+                var view = conditions.Count == 0 ? gan.Generate(count, result.GetValue(seed)) : gan.Generate(count, result.GetValue(seed), conditions);
+                TableFiles.Write(view, result.GetValue(output)!, count, cancellation);
             }
-            else CsvOutput.WriteAtomically(view, Path.GetFullPath(target), cancellation);
+            catch (InvalidOperationException e) when (conditions.Count > 0)
+            {
+                // The generator rarely makes such rows: a condition too narrow for the model is the user's to widen.
+                throw new UsageException($"--where: {e.Message}");
+            }
             return ExitCodes.Done;
         }));
         return command;
     }
+
+    public static System.CommandLine.Command Augment()
+    {
+        var data = new Argument<FileInfo>("data") { Description = "The table to rebalance (CSV or Parquet), with the model's columns." };
+        var label = new Option<string>("--label") { Description = "The class column whose classes are rebalanced.", Required = true };
+        var model = new Option<FileInfo>("--model", "-m") { Description = "A model trained on this table by mlgan train (zip).", Required = true };
+        var output = new Option<string>("--out", "-o") { Description = "The rebalanced table: the real rows, then the synthetic ones (.parquet for Parquet, CSV otherwise; - for standard output).", Required = true };
+        var target = new Option<string[]>("--target") { Description = "Rows wanted for a class, as class=count; repeat it for several. Default: every class as many as the largest." };
+        var seed = new Option<int>("--seed") { Description = "Seed of the synthetic rows.", DefaultValueFactory = _ => 1 };
+        var command = new System.CommandLine.Command("augment", "Rebalance a table's classes with synthetic rows of the classes that have fewer.\n" +
+            "Example: mlgan augment customers.csv --label churn --model customers.zip --out balanced.csv")
+        {
+            data, label, model, output, target, seed, s_verbose,
+        };
+        command.SetAction((result, cancellation) => Run(result, () =>
+        {
+            var ml = new MLContext(seed: 1);
+            using var gan = ml.Gan().LoadModel(Existing(result.GetValue(model)!));
+            using var table = TableFiles.Open(result.GetValue(data)!, cancellation);
+            string labelColumn = result.GetValue(label)!;
+            var info = gan.Columns.FirstOrDefault(c => c.Name == labelColumn)
+                ?? throw new UsageException($"--label: the model has no column '{labelColumn}'; its columns: {string.Join(", ", gan.Columns.Select(c => c.Name))}.");
+            if (!info.IsCategorical) throw new UsageException($"--label: '{labelColumn}' is numeric in the model; augment rebalances the classes of a categorical column.");
+            var targets = (result.GetValue(target) ?? []).Select(t => t.Split('=', 2) is [var name, var n] && long.TryParse(n, NumberStyles.None, CultureInfo.InvariantCulture, out long rows)
+                ? KeyValuePair.Create(name.Trim(), rows) : throw new UsageException($"--target: '{t}' is not class=count (e.g. --target yes=5000).")).ToDictionary();
+            var view = ml.Data.LoadFromTextFile(table.CsvPath, LoaderFor(ml, table.CsvPath, result.GetValue(data)!.FullName, gan));
+            var options = new GanAugmentationOptions { Seed = result.GetValue(seed), TargetCounts = targets.Count > 0 ? targets : null };
+            var balanced = ml.Gan().Augment(gan, view, labelColumn, options);
+            TableFiles.Write(balanced, result.GetValue(output)!, null, cancellation);
+            var counts = ClassCounts(balanced, labelColumn);
+            Console.Error.WriteLine($"{labelColumn}: " + string.Join(", ", counts.Select(c => $"{c.Key} {c.Value:N0}")) + " rows after augmenting.");
+            return ExitCodes.Done;
+        }));
+        return command;
+    }
+
+    /// <summary>Rows per class of a text, boolean or number column, read as text.</summary>
+    private static SortedDictionary<string, long> ClassCounts(IDataView view, string column)
+    {
+        var counts = new SortedDictionary<string, long>(StringComparer.Ordinal);
+        var text = new MLContext(seed: 1).Transforms.Conversion.ConvertType("class", column, Microsoft.ML.Data.DataKind.String).Fit(view).Transform(view);
+        foreach (var value in text.GetColumn<ReadOnlyMemory<char>>("class"))
+        {
+            string key = value.ToString();
+            counts[key] = counts.GetValueOrDefault(key) + 1;
+        }
+        return counts;
+    }
+
+    /// <summary>
+    /// The loader options that read a table file in a model's columns and types, matched by name in its header; a
+    /// file that lacks one is refused naming it.
+    /// </summary>
+    private static TextLoader.Options LoaderFor(MLContext ml, string csvPath, string shownPath, GanTransformer gan)
+    {
+        var header = ml.Gan().InferColumns(csvPath, maximumRows: 1).Columns.Select(c => c.Name).ToList();
+        return new TextLoader.Options
+        {
+            Columns = gan.Columns.Select(c => header.IndexOf(c.Name) is var i and >= 0 ? new TextLoader.Column(c.Name, KindOf(c), i)
+                : throw new UsageException($"{shownPath} has no column '{c.Name}', which the model has (its columns: {string.Join(", ", header)}).")).ToArray(),
+            HasHeader = true, Separators = [','], AllowQuoting = true, ReadMultilines = true, MissingRealsAsNaNs = true, TrimWhitespace = true,
+        };
+    }
+
+    private static DataKind KindOf(GanColumnInfo column) => column.Type.RawType switch
+    {
+        var t when t == typeof(float) => DataKind.Single,
+        var t when t == typeof(double) => DataKind.Double,
+        var t when t == typeof(int) => DataKind.Int32,
+        var t when t == typeof(long) => DataKind.Int64,
+        var t when t == typeof(bool) => DataKind.Boolean,
+        var t when t == typeof(DateTime) => DataKind.DateTime,
+        var t when t == typeof(DateTimeOffset) => DataKind.DateTimeOffset,
+        var t when t == typeof(TimeSpan) => DataKind.TimeSpan,
+        var t when t == typeof(ReadOnlyMemory<char>) => DataKind.String,
+        _ => throw new UsageException($"The model's column '{column.Name}' is of type {column.Type}, which the tool does not read from a file."),
+    };
 
     public static System.CommandLine.Command Evaluate()
     {
@@ -116,21 +222,24 @@ internal static class Commands
         command.SetAction((result, cancellation) => Run(result, () =>
         {
             var ml = new MLContext(seed: 1);
-            string realPath = Existing(result.GetValue(real)!), syntheticPath = Existing(result.GetValue(synthetic)!);
-            var inferred = ml.Gan().InferColumns(realPath);
+            using var realTable = TableFiles.Open(result.GetValue(real)!, cancellation);
+            using var syntheticTable = TableFiles.Open(result.GetValue(synthetic)!, cancellation);
+            string realPath = result.GetValue(real)!.FullName, syntheticPath = result.GetValue(synthetic)!.FullName;
+            var inferred = ml.Gan().InferColumns(realTable.CsvPath);
             // Identifiers and fake data are new by design: the evaluation looks at the columns a model learns.
             var learned = inferred.Columns.Where(c => c.Role == GanColumnRole.Learned).Select(c => c.Name).ToArray();
             if (learned.Length == 0) throw new UsageException($"No column of {realPath} is one a model learns.");
-            IDataView Load(string path) => ml.Data.LoadFromTextFile(path, Loader(ml, path, inferred));
+            IDataView Load(ReadableTable table, string shown) => ml.Data.LoadFromTextFile(table.CsvPath, Loader(ml, table.CsvPath, shown, inferred));
             var options = new SyntheticDataEvaluationOptions { Columns = learned, MissingCategoryTokens = inferred.MissingTokens.Append("").ToArray() };
+            using var holdoutTable = result.GetValue(holdout) is { } holdoutFile ? TableFiles.Open(holdoutFile, cancellation) : null;
             if (result.GetValue(label) is { } labelColumn)
             {
                 if (!learned.Contains(labelColumn)) throw new UsageException($"--label: '{labelColumn}' is not a column the evaluation reads ({string.Join(", ", learned)}).");
-                var holdoutFile = result.GetValue(holdout) ?? throw new UsageException("--label needs --holdout: real rows the efficacy models are tested on.");
+                if (holdoutTable is null) throw new UsageException("--label needs --holdout: real rows the efficacy models are tested on.");
                 options.LabelColumn = labelColumn;
-                options.HoldoutReal = Load(Existing(holdoutFile));
             }
-            var (realView, syntheticView) = (Load(realPath), Load(syntheticPath));
+            if (holdoutTable is not null) options.HoldoutReal = Load(holdoutTable, result.GetValue(holdout)!.FullName);
+            var (realView, syntheticView) = (Load(realTable, realPath), Load(syntheticTable, syntheticPath));
             var metrics = ml.Gan().Evaluate(realView, syntheticView, options);
             Console.WriteLine(metrics.Summary());
             if (result.GetValue(report) is { } html)
@@ -147,14 +256,14 @@ internal static class Commands
     /// The loader options of <paramref name="inferred"/> for another file of the same columns (a synthetic or held-out
     /// table), matched by name in its header; a file that lacks one is refused naming it.
     /// </summary>
-    private static Microsoft.ML.Data.TextLoader.Options Loader(MLContext ml, string path, GanColumnInference inferred)
+    private static TextLoader.Options Loader(MLContext ml, string path, string shownPath, GanColumnInference inferred)
     {
         var header = ml.Gan().InferColumns(path, maximumRows: 1).Columns.Select(c => c.Name).ToList();
         var options = inferred.LoaderOptions;
-        return new Microsoft.ML.Data.TextLoader.Options
+        return new TextLoader.Options
         {
-            Columns = options.Columns.Select(c => header.IndexOf(c.Name) is var i and >= 0 ? new Microsoft.ML.Data.TextLoader.Column(c.Name, c.DataKind, i)
-                : throw new UsageException($"{path} has no column '{c.Name}' (its columns: {string.Join(", ", header)}).")).ToArray(),
+            Columns = options.Columns.Select(c => header.IndexOf(c.Name) is var i and >= 0 ? new TextLoader.Column(c.Name, c.DataKind, i)
+                : throw new UsageException($"{shownPath} has no column '{c.Name}' (its columns: {string.Join(", ", header)}).")).ToArray(),
             HasHeader = true, Separators = options.Separators, AllowQuoting = true, ReadMultilines = true, MissingRealsAsNaNs = true, TrimWhitespace = true,
         };
     }
@@ -182,12 +291,36 @@ internal static class Commands
             AnsiConsole.Write(table);
             var options = gan.Options;
             Console.WriteLine($"Trained on {gan.TrainingRowCount:N0} rows for {gan.History.Count} epochs (epoch {gan.SelectedEpoch} kept); loss {options.Loss}, seed {options.Seed}.");
+            var changed = TrainerSettings.Describe(options).ToList();
+            Console.WriteLine(changed.Count == 0 ? "Options: the defaults." : $"Options other than the defaults (as train --set takes them): {string.Join(" ", changed)}");
             foreach (var rule in gan.Constraints) Console.WriteLine($"Rule: {rule}");
             foreach (var dependency in gan.Dependencies) Console.WriteLine($"Dependency: {dependency}");
             if (gan.FilterKeepRate is double keep) Console.WriteLine($"Density-ratio filter: keeps {keep:P0} of candidate rows.");
+            ShowHistory(gan.History, gan.SelectedEpoch);
             return ExitCodes.Done;
         }));
         return command;
+    }
+
+    /// <summary>
+    /// The training history as a chart: the quality checks' scores (the mean over columns of 1 − KS or TV distance
+    /// between generated and training rows) at up to a dozen epochs spread over the run, the kept epoch marked.
+    /// </summary>
+    private static void ShowHistory(IReadOnlyList<GanEpochStatistics> history, int selected)
+    {
+        var checks = history.Where(h => h.WasValidated).ToList();
+        if (checks.Count == 0)
+        {
+            Console.WriteLine(history.Count == 0 ? "No training history in this file." : "No quality checks in this run's history (ValidationInterval=0).");
+            return;
+        }
+        int bars = Math.Min(12, checks.Count);
+        var shown = Enumerable.Range(0, bars).Select(i => checks[bars == 1 ? 0 : (int)((long)i * (checks.Count - 1) / (bars - 1))])
+            .Concat(checks.Where(c => c.Epoch == selected)).DistinctBy(c => c.Epoch).OrderBy(c => c.Epoch);
+        var chart = new BarChart().Width(70).WithMaxValue(1).Label("Quality checks by epoch (1: the training columns' own shapes)");
+        foreach (var c in shown)
+            chart.AddItem($"epoch {c.Epoch}{(c.Epoch == selected ? " (kept)" : "")}", Math.Round(c.ValidationScore, 3), c.Epoch == selected ? Color.Green : Color.Blue);
+        AnsiConsole.Write(chart);
     }
 
     /// <summary>A column's number as people read it: dates as dates (they are microseconds since 1970 in the model), durations as durations.</summary>
@@ -229,11 +362,15 @@ internal static class Commands
             }
             catch (ArgumentException e)
             {
-                throw new UsageException($"--columns: {e.Message}");
+                throw new UsageException($"--columns: {Plain(e)}");
             }
         }
         return inferred;
     }
+
+    /// <summary>An exception's message without the "(Parameter 'x')" that names a C# parameter the user never saw.</summary>
+    private static string Plain(Exception e) =>
+        e is ArgumentException { ParamName: { } name } ? e.Message.Replace($" (Parameter '{name}')", "", StringComparison.Ordinal) : e.Message;
 
     private static string Existing(FileInfo file) =>
         file.Exists ? file.FullName : throw new UsageException($"There is no file '{file.FullName}'.");
@@ -256,7 +393,7 @@ internal static class Commands
         }
         catch (Exception e) when (e is UsageException or FileNotFoundException or InvalidDataException or ArgumentException or FormatException)
         {
-            Console.Error.WriteLine($"error: {e.Message}");
+            Console.Error.WriteLine($"error: {Plain(e)}");
             if (verbose) Console.Error.WriteLine(e);
             return ExitCodes.Usage;
         }
@@ -267,17 +404,4 @@ internal static class Commands
             return ExitCodes.Failed;
         }
     });
-}
-
-/// <summary>Training progress as a line every few epochs on standard error (so that standard output stays for results).</summary>
-internal sealed class LineProgress(int every) : IProgress<GanTrainingProgress>
-{
-    public void Report(GanTrainingProgress p)
-    {
-        if (p.Epoch != 1 && p.Epoch % every != 0 && p.Epoch != p.TotalEpochs) return;
-        var s = p.Statistics;
-        double left = p.Elapsed.TotalSeconds / p.Epoch * (p.TotalEpochs - p.Epoch);
-        Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"epoch {p.Epoch}/{p.TotalEpochs}  loss D {s.DiscriminatorLoss:F3}  loss G {s.GeneratorLoss:F3}  {p.Elapsed.TotalSeconds:F0} s, about {left:F0} s left"));
-    }
 }

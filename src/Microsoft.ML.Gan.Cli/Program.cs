@@ -2,12 +2,13 @@
 using System.CommandLine;
 using Microsoft.ML.Gan.Cli;
 
-var root = new RootCommand("mlgan: synthetic rows of a table with Microsoft.ML.Gan. Train on a CSV file, generate rows, inspect a model.")
+var root = new RootCommand("mlgan: synthetic rows of a table with Microsoft.ML.Gan. Train on a CSV or Parquet file, generate rows, evaluate them, inspect a model, rebalance classes.")
 {
     Commands.Train(),
     Commands.Generate(),
     Commands.Inspect(),
     Commands.Evaluate(),
+    Commands.Augment(),
 };
 var parsed = root.Parse(args);
 if (parsed.Errors.Count > 0)
@@ -16,5 +17,6 @@ if (parsed.Errors.Count > 0)
     Console.Error.WriteLine("Run with --help for the commands and their options.");
     return ExitCodes.Usage;
 }
-// Ctrl+C cancels the command's token; training stops at its next update and writes nothing. Allow it the time.
-return await parsed.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromSeconds(60) });
+// Ctrl+C cancels the command's token: training stops at its next update and writes nothing, or with --keep-on-cancel
+// finishes its epoch and writes the model so far (calibration and the filter take a while on a large table). Allow it the time.
+return await parsed.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromMinutes(5) });

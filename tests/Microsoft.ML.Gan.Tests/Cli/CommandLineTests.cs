@@ -6,8 +6,9 @@ namespace Microsoft.ML.Gan.Tests.Cli;
 
 /// <summary>
 /// The command-line tool (src/Microsoft.ML.Gan.Cli, <c>mlgan</c>), run as its own process the way a user runs it:
-/// train on a CSV with quoted commas, missing markers and identifiers, generate to a pipe and to a file, inspect, and
-/// every exit code with its one-line message.
+/// train on a CSV with quoted commas, missing markers and identifiers, and on tricky columns (codes, leading zeros);
+/// generate to a pipe, to CSV and to Parquet, with conditions; augment; evaluate; inspect zip and ONNX; Ctrl+C with and
+/// without keeping the model; and every exit code with its one-line message.
 /// </summary>
 [TestClass]
 public sealed class CommandLineTests
@@ -137,15 +138,13 @@ public sealed class CommandLineTests
         StringAssert.Contains(error, "--label needs --holdout");
     }
 
-    [TestMethod]
-    public void CtrlCStopsTrainingAndLeavesNoModelFile()
+    /// <summary>
+    /// Starts training for ever, interrupts it as Ctrl+C does once its first epoch is reported, and waits for the tool
+    /// to end: its exit code and what it wrote to standard error after the interruption.
+    /// </summary>
+    private static (int Code, string Error) Interrupted(params string[] args)
     {
-        if (!OperatingSystem.IsLinux() && !OperatingSystem.IsMacOS())
-        {
-            Assert.Inconclusive("SIGINT is sent with kill(1), on Linux and macOS.");
-            return;
-        }
-        using var process = Start("train", "orders.csv", "--model", "interrupted.zip", "--epochs", "100000");
+        using var process = Start(args);
         // Whatever happens below, the tool does not outlive three minutes (a test must not hang the suite).
         using var watchdog = new Timer(_ => { try { process.Kill(entireProcessTree: true); } catch (InvalidOperationException) { } }, null, TimeSpan.FromMinutes(3), Timeout.InfiniteTimeSpan);
         var output = process.StandardOutput.ReadToEndAsync();
@@ -166,10 +165,237 @@ public sealed class CommandLineTests
             process.Kill(entireProcessTree: true);
             Assert.Fail($"training did not stop within two minutes of {(ignoresInterrupt ? "SIGTERM" : "SIGINT")}");
         }
-        Assert.AreNotEqual(0, process.ExitCode, "an interrupted training is not a success");
-        StringAssert.Contains(rest.Result, "stopped: cancelled before the end; nothing was written.");
-        Assert.IsFalse(File.Exists(Path.Combine(s_folder, "interrupted.zip")), "no model file");
         _ = output.Result;
+        return (process.ExitCode, rest.Result);
+    }
+
+    [TestMethod]
+    public void CtrlCStopsTrainingAndLeavesNoModelFile()
+    {
+        if (!OperatingSystem.IsLinux() && !OperatingSystem.IsMacOS())
+        {
+            Assert.Inconclusive("SIGINT is sent with kill(1), on Linux and macOS.");
+            return;
+        }
+        var (code, error) = Interrupted("train", "orders.csv", "--model", "interrupted.zip", "--epochs", "100000");
+        Assert.AreEqual(1, code, "an interrupted training is not a success");
+        StringAssert.Contains(error, "stopped: cancelled before the end; nothing was written.");
+        Assert.IsFalse(File.Exists(Path.Combine(s_folder, "interrupted.zip")), "no model file");
+        Assert.IsEmpty(Directory.GetFiles(s_folder, "interrupted.zip*"), "nor a partial one");
+    }
+
+    [TestMethod]
+    public void CtrlCWithKeepOnCancelWritesTheModelTrainedSoFar()
+    {
+        if (!OperatingSystem.IsLinux() && !OperatingSystem.IsMacOS())
+        {
+            Assert.Inconclusive("SIGINT is sent with kill(1), on Linux and macOS.");
+            return;
+        }
+        var (code, error) = Interrupted("train", "orders.csv", "--model", "kept.zip", "--epochs", "100000", "--keep-on-cancel");
+        Assert.AreEqual(0, code, error);
+        StringAssert.Contains(error, "Stopped by Ctrl+C after epoch ");
+        string output;
+        (code, output, error) = Mlgan("inspect", "kept.zip");
+        Assert.AreEqual(0, code, error);
+        var epochs = int.Parse(System.Text.RegularExpressions.Regex.Match(output, @"for (\d+) epochs").Groups[1].Value, CultureInfo.InvariantCulture);
+        Assert.IsTrue(epochs is >= 1 and < 100_000, output);
+        StringAssert.Contains(output, $"Epochs={epochs}", "the model's options say the epochs it ran");
+        (code, output, error) = Mlgan("generate", "kept.zip", "--rows", "5");
+        Assert.AreEqual(0, code, error);
+        Assert.HasCount(6, output.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+    }
+
+    [TestMethod]
+    public void TrickyColumnsAreInferredAsMeantAndAKindTheValuesCannotTakeIsRefused()
+    {
+        // Codes in whole numbers (departments far apart, postal codes with leading zeros), a small count, a rating with
+        // "?" for missing, and a note whose values hold quoted commas.
+        var random = new Random(5);
+        var csv = new StringBuilder("Zip,Department,Children,Rating,Note\n");
+        string[] zips = ["02139", "10001", "00501"];
+        for (int i = 0; i < 150; i++)
+            csv.Append(CultureInfo.InvariantCulture, $"{zips[random.Next(3)]},{new[] { 110, 240, 395 }[random.Next(3)]},{random.Next(4)},")
+                .Append(i % 6 == 2 ? "?" : random.Next(1, 6).ToString(CultureInfo.InvariantCulture)).Append(',')
+                .Append(random.Next(2) == 0 ? "\"late, again\"" : "fine").Append('\n');
+        File.WriteAllText(Path.Combine(s_folder, "tricky.csv"), csv.ToString());
+        var (code, output, error) = Mlgan("train", "tricky.csv", "--model", "tricky.zip", "--epochs", "2");
+        Assert.AreEqual(0, code, error);
+        string Row(string column) => output.Split('\n').First(l => l.Contains($" {column} ", StringComparison.Ordinal));
+        StringAssert.Contains(Row("Zip"), "String");
+        StringAssert.Contains(Row("Zip"), "leading");
+        StringAssert.Contains(Row("Department"), "String");
+        StringAssert.Contains(Row("Children"), "Int32");
+        StringAssert.Contains(Row("Rating"), "Single");
+        StringAssert.Contains(output, "--columns name:kind", "how to override is said");
+
+        (code, output, error) = Mlgan("generate", "tricky.zip", "--rows", "200");
+        Assert.AreEqual(0, code, error);
+        var rows = output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Skip(1).Select(l => l.TrimEnd('\r')).ToList();
+        CollectionAssert.IsSubsetOf(rows.Select(r => r[..5]).Distinct().ToList(), zips, "postal codes keep their zeros");
+        CollectionAssert.IsSubsetOf(rows.Select(r => r.Split(',')[1]).Distinct().ToList(), new[] { "110", "240", "395" }, "departments are the codes, never between them");
+
+        foreach (var (kinds, message) in new[]
+        {
+            ("Note:float", "Column 'Note' cannot be read as Single: a value ('"),
+            ("Rating:int", "it has missing values ('?', row 3 after the header), which whole numbers cannot hold; read it as Single"),
+        })
+        {
+            (code, _, error) = Mlgan("train", "tricky.csv", "--model", "refused.zip", "--epochs", "1", "--columns", kinds);
+            Assert.AreEqual(2, code, kinds);
+            StringAssert.Contains(error, message, kinds);
+            Assert.DoesNotContain("(Parameter", error, "no C# parameter names in a user's message");
+        }
+        Assert.IsFalse(File.Exists(Path.Combine(s_folder, "refused.zip")));
+    }
+
+    [TestMethod]
+    public async Task ParquetFilesAreWrittenAndReadWithTheSameValuesAsCsv()
+    {
+        var (code, _, error) = Mlgan("generate", "orders.zip", "--rows", "70000", "--seed", "6", "--out", "rows.csv");
+        Assert.AreEqual(0, code, error);
+        (code, _, error) = Mlgan("generate", "orders.zip", "--rows", "70000", "--seed", "6", "--out", "rows.parquet");
+        Assert.AreEqual(0, code, error);
+        var csv = File.ReadAllLines(Path.Combine(s_folder, "rows.csv"));
+
+        // Read back with Parquet.Net: two row groups (65,536 rows each at most), typed columns, nulls for missing values.
+        await using var reader = await Parquet.ParquetReader.CreateAsync(Path.Combine(s_folder, "rows.parquet"));
+        var fields = reader.Schema.GetDataFields();
+        CollectionAssert.AreEqual(csv[0].Split(','), fields.Select(f => f.Name).ToArray());
+        Assert.AreEqual(2, reader.RowGroupCount);
+        var amounts = new List<float?>();
+        var ordered = new List<DateTime?>();
+        var items = new List<float?>();
+        for (int g = 0; g < reader.RowGroupCount; g++)
+        {
+            using var group = reader.OpenRowGroupReader(g);
+            var a = new float?[group.RowCount];
+            await group.ReadAsync(fields[2], a.AsMemory());
+            amounts.AddRange(a);
+            var it = new float?[group.RowCount];
+            await group.ReadAsync(fields[3], it.AsMemory());
+            items.AddRange(it);
+            var d = new DateTime?[group.RowCount];
+            await group.ReadAsync(fields[5], d.AsMemory());
+            ordered.AddRange(d);
+        }
+        Assert.HasCount(70_000, amounts);
+        Assert.IsTrue(items.Any(v => v is null), "a missing number is a null");
+        for (int r = 0; r < 70_000; r++)
+        {
+            var fields0 = csv[r + 1].Split(',');
+            Assert.AreEqual(fields0[2], amounts[r]!.Value.ToString("R", CultureInfo.InvariantCulture), $"row {r}");
+            Assert.AreEqual(fields0[^1], ordered[r]!.Value.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), $"row {r}");
+            Assert.AreEqual(fields0[3], items[r] is { } n ? n.ToString("R", CultureInfo.InvariantCulture) : "", $"row {r}");
+        }
+
+        // And read: trained on, and evaluated against the CSV of the same rows.
+        foreach (string file in new[] { "few.csv", "few.parquet" })
+        {
+            (code, _, error) = Mlgan("generate", "orders.zip", "--rows", "400", "--seed", "7", "--out", file);
+            Assert.AreEqual(0, code, error);
+        }
+        string output;
+        (code, output, error) = Mlgan("train", "few.parquet", "--model", "from-parquet.zip", "--epochs", "1");
+        Assert.AreEqual(0, code, error);
+        StringAssert.Contains(output.Split('\n').First(l => l.Contains(" Ordered ", StringComparison.Ordinal)), "DateTime");
+        StringAssert.Contains(output.Split('\n').First(l => l.Contains(" Channel ", StringComparison.Ordinal)), "String");
+        StringAssert.Contains(output.Split('\n').First(l => l.Contains(" Amount ", StringComparison.Ordinal)), "Single");
+        (code, output, error) = Mlgan("evaluate", "few.csv", "few.parquet");
+        Assert.AreEqual(0, code, error);
+        StringAssert.Contains(output, "Column shapes       1.0000", "the same rows through either file");
+        StringAssert.Contains(output, "Column pair trends  1.0000");
+    }
+
+    [TestMethod]
+    public void WhereConditionsGiveOnlyRowsThatHoldThem()
+    {
+        var (code, output, error) = Mlgan("generate", "orders.zip", "--rows", "100", "--where", "Channel=store", "--where", "Amount=80..85", "--where", "Ordered>=2024-07-01");
+        Assert.AreEqual(0, code, error);
+        var rows = output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Skip(1).Select(l => l.TrimEnd('\r').Split(',')).ToList();
+        Assert.HasCount(100, rows);
+        foreach (var row in rows)
+        {
+            Assert.AreEqual("store", row[4]);
+            Assert.IsTrue(float.Parse(row[2], CultureInfo.InvariantCulture) is >= 80 and <= 85, row[2]);
+            Assert.IsGreaterThanOrEqualTo(new DateTime(2024, 7, 1), DateTime.Parse(row[5], CultureInfo.InvariantCulture));
+        }
+        foreach (var (where, message) in new[]
+        {
+            ("Colour=red", "the model has no column 'Colour'"),
+            ("Channel=post", "'post' is not one of its categories"),
+            ("Amount=cheap", "'cheap' is not a number"),
+            ("Amount>=1000", "lies outside the values it generates"),
+            ("Channel>=store", "holds categories"),
+        })
+        {
+            (code, _, error) = Mlgan("generate", "orders.zip", "--rows", "10", "--where", where);
+            Assert.AreEqual(2, code, where);
+            StringAssert.Contains(error, message, where);
+        }
+    }
+
+    [TestMethod]
+    public async Task AugmentRebalancesTheClassesIntoCsvOrParquet()
+    {
+        var real = File.ReadAllLines(Path.Combine(s_folder, "orders.csv"));
+        int web = real.Skip(1).Count(l => l.Contains("\"web, app\"", StringComparison.Ordinal)), store = real.Length - 1 - web;
+        var (code, _, error) = Mlgan("augment", "orders.csv", "--label", "Channel", "--model", "orders.zip", "--out", "balanced.csv");
+        Assert.AreEqual(0, code, error);
+        StringAssert.Contains(error, $"web, app {Math.Max(web, store):N0}");
+        var balanced = File.ReadAllLines(Path.Combine(s_folder, "balanced.csv"));
+        Assert.HasCount(1 + 2 * Math.Max(web, store), balanced, "every class as many rows as the largest");
+        Assert.AreEqual(real[1].Split(',')[0], balanced[1].Split(',')[0], "the real rows first, as they were");
+
+        (code, _, error) = Mlgan("augment", "orders.csv", "--label", "Channel", "--model", "orders.zip", "--out", "more.parquet", "--target", "store=400");
+        Assert.AreEqual(0, code, error);
+        StringAssert.Contains(error, "store 400");
+        await using (var reader = await Parquet.ParquetReader.CreateAsync(Path.Combine(s_folder, "more.parquet")))
+            Assert.AreEqual(300 + 400 - store, reader.RowGroups.Sum(g => g.RowCount));
+
+        foreach (var (args, message) in new[]
+        {
+            (new[] { "--label", "Amount" }, "is numeric in the model"),
+            (new[] { "--label", "Channel", "--target", "store=3" }, "augmentation only adds rows"),
+            (new[] { "--label", "Channel", "--target", "post=500" }, "does not have"),
+        })
+        {
+            (code, _, error) = Mlgan(["augment", "orders.csv", "--model", "orders.zip", "--out", "never.csv", .. args]);
+            Assert.AreEqual(2, code, string.Join(' ', args));
+            StringAssert.Contains(error, message, string.Join(' ', args));
+        }
+        Assert.IsFalse(File.Exists(Path.Combine(s_folder, "never.csv")));
+    }
+
+    [TestMethod]
+    public void SetTakesAnyPlainTrainerOptionAndInspectShowsIt()
+    {
+        var (code, output, error) = Mlgan("train", "orders.csv", "--model", "set.zip", "--epochs", "2", "--onnx", "set.onnx",
+            "--set", "BatchSize=100", "--set", "generatorlayers=64x64", "--set", "Loss=NonSaturating", "--set", "ValidationInterval=1");
+        Assert.AreEqual(0, code, error);
+        (code, output, error) = Mlgan("inspect", "set.zip");
+        Assert.AreEqual(0, code, error);
+        StringAssert.Contains(output, "BatchSize=100");
+        StringAssert.Contains(output, "GeneratorLayers=64x64");
+        StringAssert.Contains(output, "Loss=NonSaturating");
+        StringAssert.Contains(output, "Quality checks by epoch");
+        StringAssert.Contains(output, "epoch 2 (kept)");
+        (code, output, error) = Mlgan("inspect", "set.onnx");
+        Assert.AreEqual(0, code, error);
+        StringAssert.Contains(output, "Amount", "an exported graph is inspected too");
+        foreach (var (set, message) in new[]
+        {
+            ("Colour=red", "the trainer has no option 'Colour'"),
+            ("BatchSize=many", "BatchSize cannot be 'many': it takes a whole number"),
+            ("Loss=Hinge", "it is one of Minimax, NonSaturating, WassersteinGp"),
+            ("Columns=a", "the trainer has no option 'Columns'"),
+            ("BatchSize=-5", "BatchSize"),
+        })
+        {
+            (code, _, error) = Mlgan("train", "orders.csv", "--model", "never.zip", "--epochs", "1", "--set", set);
+            Assert.AreEqual(2, code, set);
+            StringAssert.Contains(error, message, set);
+        }
     }
 
     [TestMethod]
@@ -192,6 +418,12 @@ public sealed class CommandLineTests
         Assert.IsFalse(File.Exists(Path.Combine(s_folder, "x.zip")), "no model written");
         var (help, text, _) = Mlgan("generate", "--help");
         Assert.AreEqual(0, help);
-        StringAssert.Contains(text, "Example: mlgan generate customers.zip --rows 100000 --out synthetic.csv");
+        StringAssert.Contains(text, "Example: mlgan generate customers.zip --rows 100000 --where country=Norway");
+        foreach (string command in new[] { "train", "augment", "evaluate", "inspect" })
+        {
+            (help, text, _) = Mlgan(command, "--help");
+            Assert.AreEqual(0, help, command);
+            StringAssert.Contains(text, $"Example: mlgan {command} ", command);
+        }
     }
 }
