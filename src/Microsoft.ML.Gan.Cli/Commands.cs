@@ -295,6 +295,7 @@ internal static class Commands
             Console.WriteLine(changed.Count == 0 ? "Options: the defaults." : $"Options other than the defaults (as train --set takes them): {string.Join(" ", changed)}");
             foreach (var rule in gan.Constraints) Console.WriteLine($"Rule: {rule}");
             foreach (var dependency in gan.Dependencies) Console.WriteLine($"Dependency: {dependency}");
+            foreach (var trend in gan.Trends) Console.WriteLine($"Trend: {trend}");
             if (gan.FilterKeepRate is double keep) Console.WriteLine($"Density-ratio filter: keeps {keep:P0} of candidate rows.");
             ShowHistory(gan.History, gan.SelectedEpoch);
             return ExitCodes.Done;

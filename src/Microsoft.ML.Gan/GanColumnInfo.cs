@@ -66,3 +66,17 @@ public sealed record GanColumnDependency(string Determinant, string Target, int 
     public override string ToString() =>
         $"{Determinant} → {Target} ({(Complete ? "every value" : Values == 1 ? "1 value" : $"{Values} values")})";
 }
+
+/// <summary>
+/// A number column that follows another column's curve (see <see cref="GanTrainer.Options.NumericTrends"/>): the model
+/// learns its distance from the curve, and every generated row puts it back on the curve of its <paramref name="Anchor"/>.
+/// </summary>
+/// <param name="Target">The column that follows the curve.</param>
+/// <param name="Anchor">The column whose curve it follows.</param>
+/// <param name="Explained">The share of the target's training variance the curve explains (R², from 0.9 to 1).</param>
+/// <param name="Knots">The curve's knots.</param>
+public sealed record GanColumnTrend(string Target, string Anchor, double Explained, int Knots)
+{
+    /// <inheritdoc/>
+    public override string ToString() => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{Target} follows {Anchor} (R² {Explained:F4}, {Knots} knots)");
+}

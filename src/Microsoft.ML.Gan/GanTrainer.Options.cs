@@ -175,6 +175,20 @@ public sealed partial class GanTrainer
         public bool ExactDependencies { get; set; } = Defaults.ExactDependencies;
 
         /// <summary>
+        /// Whether a number column that another number or date column all but determines along a smooth curve is
+        /// learned as its residual from that curve. At <c>Fit</c> each signed number column is compared with every other
+        /// number or time column: where a piecewise-linear curve through the other column (up to 32 knots, each the mean
+        /// of a run of its sorted rows) explains at least 90 % of the column's variance (R² ≥ 0.9), the generator learns
+        /// the distance from the curve, and decoding puts it back on the curve of the row's generated anchor (on the
+        /// column's grid, within its training range), in .NET and in the exported graph. A monthly table's population
+        /// that grows with the date, or spending that follows population, then stays on its trend instead of scattering
+        /// around it, which is what a detector sees first. Each column follows at most one other; a column a constraint
+        /// names keeps to the constraint. The model lists them (<see cref="GanTransformer.Trends"/>). Default true;
+        /// <see cref="Classic"/> sets it false.
+        /// </summary>
+        public bool NumericTrends { get; set; } = Defaults.NumericTrends;
+
+        /// <summary>
         /// Whether generated rows pass a density-ratio filter. After training (and calibration), a small classifier
         /// learns to tell training rows from as many generated rows (at most 50,000 of each, a fifth held out to stop
         /// it before it learns the training rows themselves); its logit estimates how much more often the data have a
@@ -324,6 +338,7 @@ public sealed partial class GanTrainer
             ExactMarginals = false,
             GroupedMarginals = false,
             ExactDependencies = false,
+            NumericTrends = false,
             DensityRatioFilter = false,
             MinimumEpochSteps = 1,
         };

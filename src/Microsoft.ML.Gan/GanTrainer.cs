@@ -53,6 +53,7 @@ public sealed partial class GanTrainer : IEstimator<GanTransformer>
         {
             Identifiers = new HashSet<string>(_options.Identifiers, StringComparer.Ordinal),
             FakeData = new Dictionary<string, GanFakeData>(_options.FakeData, StringComparer.Ordinal),
+            Trends = _options.NumericTrends,
         };
 
         using var channel = _host.Start("Training");

@@ -24,6 +24,7 @@ public sealed class GanTransformer : ITransformer, IDisposable
     private readonly object _seedLock = new();
     private readonly GanColumnInfo[] _columns;
     private readonly GanColumnDependency[] _dependencies;
+    private readonly GanColumnTrend[] _trends;
     private readonly GanConstraint[] _constraints;
 
     /// <param name="ml">The caller's context: its log, random source and cancellation reach every part.</param>
@@ -43,6 +44,7 @@ public sealed class GanTransformer : ITransformer, IDisposable
         });
         _columns = Enumerable.Range(0, model.Encoder.Columns.Count).Select(model.Encoder.Info).ToArray();
         _dependencies = model.Encoder.Dependencies.Select(d => d.ToInfo()).ToArray();
+        _trends = model.Encoder.Trends.Select(t => new GanColumnTrend(t.TargetName, t.AnchorName, t.Explained, t.Knots.Length)).ToArray();
         _constraints = model.Encoder.Constraints?.Rules.ToArray() ?? [];
     }
 
@@ -69,6 +71,12 @@ public sealed class GanTransformer : ITransformer, IDisposable
     /// <see cref="GanTrainer.Options.ExactDependencies"/> is on), in the order they apply.
     /// </summary>
     public IReadOnlyList<GanColumnDependency> Dependencies => Alive(_dependencies);
+
+    /// <summary>
+    /// The number columns that follow another column's curve (found when <see cref="GanTrainer.Options.NumericTrends"/>
+    /// is on): generated rows keep them on it.
+    /// </summary>
+    public IReadOnlyList<GanColumnTrend> Trends => Alive(_trends);
 
     /// <summary>
     /// The rules every generated row keeps (<see cref="GanTrainer.Options.Constraints"/>). In a loaded model, their

@@ -216,8 +216,12 @@ internal static class ModelLoader
             {
                 if (model.Encoder.Columns[c] is not NumericColumn numeric) continue;
                 bool derived = model.Encoder.Constraints?.IsDerived(c) == true; // its values lie above its anchors, beyond its distances' range
+                var trend = model.Encoder.TrendOf(c); // its values lie on its anchor's curve, beyond its residuals' range
                 foreach (double v in rows.Numbers(c))
                 {
+                    if (trend is not null && (double.IsNaN(v) ? !numeric.HasMissing : v < trend.Minimum || v > trend.Maximum || trend.Grid is { } trendGrid && ((NumericKind)numeric.Kind).Stored(trendGrid.Round(v)) != v))
+                        throw Mismatch(source, $"column '{numeric.Name}' came out as {v}, off the range [{trend.Minimum}, {trend.Maximum}]{(trend.Grid is { } g ? $" in steps of {g.Step}" : "")} its trend keeps");
+                    if (trend is not null) continue;
                     if (derived ? double.IsNaN(v) && !numeric.HasMissing : !numeric.Allows(v))
                         throw Mismatch(source, $"column '{numeric.Name}' came out as {v}, which its description does not allow (range [{numeric.Minimum}, {numeric.Maximum}]{(numeric.Granularity is { } grid ? $" in steps of {grid.Step}" : "")}, missing values {(numeric.HasMissing ? "allowed" : "none")})");
                 }

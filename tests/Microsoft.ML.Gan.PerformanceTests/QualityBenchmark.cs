@@ -114,6 +114,7 @@ internal static class QualityBenchmark
         using var _ = model;
         Console.WriteLine(model.Dependencies.Count == 0 ? "Column dependencies kept: none"
             : $"Column dependencies kept: {string.Join("; ", model.Dependencies)}");
+        Console.WriteLine(model.Trends.Count == 0 ? "Numeric trends kept: none" : $"Numeric trends kept: {string.Join("; ", model.Trends)}");
         double fitSeconds = arguments.ModelPath is null ? clock.Elapsed.TotalSeconds : double.NaN;
         var fitLoad = load.UntilNow();
         if (arguments.SaveModelPath is { } save) model.Save(save);

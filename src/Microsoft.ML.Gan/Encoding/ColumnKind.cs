@@ -132,6 +132,9 @@ internal sealed record ColumnFitSettings(ISet<string> MissingCategoryTokens, int
 
     /// <summary>The columns of fake personal data, with what makes each (<see cref="FakeColumn"/>).</summary>
     public IReadOnlyDictionary<string, GanFakeData> FakeData { get; init; } = new Dictionary<string, GanFakeData>();
+
+    /// <summary>Whether number columns that follow another column's curve are learned as their residuals (<see cref="NumericTrend"/>).</summary>
+    public bool Trends { get; init; }
 }
 
 /// <summary>Reads one training column through the cursor into a compact buffer, checking each value, then fits and encodes it.</summary>

@@ -11,11 +11,16 @@ internal sealed class TabularEncoder
     private readonly int[] _offsets;
     private readonly int[] _drawOffsets;
 
-    public TabularEncoder(IReadOnlyList<GanColumn> columns, IReadOnlyList<ColumnDependency>? dependencies = null, ColumnConstraints? constraints = null)
+    public TabularEncoder(IReadOnlyList<GanColumn> columns, IReadOnlyList<ColumnDependency>? dependencies = null, ColumnConstraints? constraints = null,
+        IReadOnlyList<NumericTrend>? trends = null)
     {
         Columns = columns;
         Dependencies = dependencies ?? [];
         Constraints = constraints;
+        Trends = trends ?? [];
+        _trendOf = new int[columns.Count];
+        Array.Fill(_trendOf, -1);
+        for (int i = 0; i < Trends.Count; i++) _trendOf[Trends[i].Target] = i;
         _offsets = new int[columns.Count];
         _drawOffsets = new int[columns.Count];
         var spans = new List<OutputSpan>();
@@ -36,6 +41,7 @@ internal sealed class TabularEncoder
     }
 
     private readonly int[] _groupOf;
+    private readonly int[] _trendOf; // per column: the trend it is the target of, or -1
 
     /// <summary>
     /// The index of the categorical column whose categories group column <paramref name="c"/>'s marginal map
@@ -51,6 +57,8 @@ internal sealed class TabularEncoder
             info = info with { GroupedBy = group.Name, GroupCategories = map.GroupCategories.Select(group.LevelName).ToArray() };
         // A derived column's own range, not its distances'.
         if (Constraints?.DerivedOf(c) is { } derived) info = info with { Minimum = derived.Minimum, Maximum = derived.Maximum };
+        // A trend's target: its own range and grid, not its residuals'.
+        if (TrendOf(c) is { } trend) info = info with { Minimum = trend.Minimum, Maximum = trend.Maximum, Step = trend.Grid?.Step ?? double.NaN };
         return info;
     }
 
@@ -75,11 +83,17 @@ internal sealed class TabularEncoder
     /// <summary>The rules every generated row keeps (<see cref="GanTrainer.Options.Constraints"/>), applied after the dependencies; null for none.</summary>
     public ColumnConstraints? Constraints { get; }
 
-    /// <summary>The same layout, dependencies and constraints over <paramref name="columns"/>: the same columns, recalibrated.</summary>
-    public TabularEncoder WithColumns(IReadOnlyList<GanColumn> columns) => new(columns, Dependencies, Constraints);
+    /// <summary>The numbers learned as their residuals from another column's curve, applied after the constraints (see <see cref="NumericTrend"/>).</summary>
+    public IReadOnlyList<NumericTrend> Trends { get; }
 
-    /// <summary>The same columns and dependencies with <paramref name="constraints"/> (a predicate given back to a loaded model).</summary>
-    public TabularEncoder WithConstraints(ColumnConstraints constraints) => new(Columns, Dependencies, constraints);
+    /// <summary>The trend column <paramref name="c"/> is the target of; null for none.</summary>
+    public NumericTrend? TrendOf(int c) => _trendOf[c] >= 0 ? Trends[_trendOf[c]] : null;
+
+    /// <summary>The same layout, dependencies, constraints and trends over <paramref name="columns"/>: the same columns, recalibrated.</summary>
+    public TabularEncoder WithColumns(IReadOnlyList<GanColumn> columns) => new(columns, Dependencies, Constraints, Trends);
+
+    /// <summary>The same columns, dependencies and trends with <paramref name="constraints"/> (a predicate given back to a loaded model).</summary>
+    public TabularEncoder WithConstraints(ColumnConstraints constraints) => new(Columns, Dependencies, constraints, Trends);
 
     /// <summary>Floats in one encoded row: the generator's output width and the discriminator's input width.</summary>
     public int Width { get; }
@@ -117,7 +131,7 @@ internal sealed class TabularEncoder
     /// <summary>
     /// Decodes <paramref name="rows"/> rows of generator output (tanh applied on tanh spans, raw logits on
     /// softmax spans) with <paramref name="draws"/> (<see cref="DrawCount"/> uniforms per row) into <paramref name="into"/>,
-    /// from its row <paramref name="firstRow"/> on; then applies the <see cref="Dependencies"/> and the <see cref="Constraints"/>.
+    /// from its row <paramref name="firstRow"/> on; then applies the <see cref="Dependencies"/>, the <see cref="Constraints"/> and the <see cref="Trends"/>.
     /// </summary>
     public void Decode(ReadOnlySpan<float> output, ReadOnlySpan<float> draws, int rows, CategorySampling sampling, DecodedRows into, int firstRow = 0)
     {
@@ -129,6 +143,7 @@ internal sealed class TabularEncoder
                 ((NumericColumn)Columns[c]).Decode(output, Width, _offsets[c], draws, DrawCount, _drawOffsets[c], rows, sampling, into.Buffers[c], firstRow, into.Levels(_groupOf[c]));
         foreach (var dependency in Dependencies) dependency.Apply(into, Columns, firstRow, rows);
         Constraints?.Apply(into, Columns, firstRow, rows);
+        foreach (var trend in Trends) trend.Apply(into, Columns, firstRow, rows);
     }
 
     /// <summary>
@@ -260,7 +275,25 @@ internal sealed class TabularEncoder
         var dependencies = settings.Dependencies
             ? ColumnDependency.Find(columns, coded!, (int)rows, checkAlive, held is null ? null : held.Changes)
             : [];
-        var encoder = new TabularEncoder(columns, dependencies, held);
+        List<NumericTrend> trends = [];
+        if (settings.Trends)
+        {
+            // An exact rule beats a curve: a column a dependency reads or sets, or a constraint names, follows no trend;
+            // identifiers and fake data are no numbers the network makes. Each target is fitted again, on its residuals.
+            var ruledNames = (constraints ?? []).SelectMany(r => r.Columns).ToHashSet(StringComparer.Ordinal);
+            var excluded = Enumerable.Range(0, fitters.Length).Where(c => ruledNames.Contains(columnNames[c]) || dependencies.Any(d => d.Determinant == c || d.Target == c)).ToHashSet();
+            var numbers = fitters.Select(f => f is NumericFitter numeric ? numeric.Values.ToArray() : null).ToArray();
+            trends = NumericTrend.Find(columnNames, kinds, numbers, (int)rows, settings.Granularity, excluded.Contains, checkAlive);
+            foreach (var trend in trends)
+            {
+                checkAlive();
+                numbers[trend.Target].AsSpan().CopyTo(((NumericFitter)fitters[trend.Target]).Values);
+                columns[trend.Target] = fitters[trend.Target].Fit();
+                if (coded is not null) coded[trend.Target] = fitters[trend.Target].Coded(columns[trend.Target]);
+            }
+            if (trends.Count > 0) log?.Invoke($"Columns learned as their residuals from the curve of another: {string.Join("; ", trends)}.");
+        }
+        var encoder = new TabularEncoder(columns, dependencies, held, trends);
         if (groups)
         {
             var (grouped, groupings) = MarginalGroups.Fit(encoder, Decoded(encoder, coded!, (int)rows), (int)rows, checkAlive);

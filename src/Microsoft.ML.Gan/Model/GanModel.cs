@@ -113,6 +113,7 @@ internal sealed class GanModel : IDisposable
         Columns = Encoder.Columns.Select(c => c.ToState()).ToArray(),
         Dependencies = Encoder.Dependencies.Count > 0 ? Encoder.Dependencies.Select(d => d.ToState()).ToArray() : null,
         Constraints = Encoder.Constraints?.ToState(Encoder.Columns),
+        Trends = Encoder.Trends.Count > 0 ? Encoder.Trends.Select(TrendState.From).ToArray() : null,
         Filter = Filter?.ToState(),
         History = History.ToArray(),
     };

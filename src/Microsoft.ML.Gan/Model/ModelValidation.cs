@@ -67,8 +67,15 @@ internal static class ModelValidation
             var constraints = ColumnConstraints.Restore(description.Constraints, columns);
             if (constraints is not null && dependencies.FirstOrDefault(d => constraints.Changes(d.Determinant) || constraints.Changes(d.Target)) is { } mixed)
                 throw new InvalidDataException($"its column dependency '{mixed.ToInfo()}' involves a column a constraint changes, which no model has");
+            var trends = TrendState.Restore(description.Trends, columns);
+            foreach (var trend in trends)
+            {
+                if (dependencies.Any(d => d.Determinant == trend.Target || d.Target == trend.Target) || constraints?.Changes(trend.Target) == true ||
+                    constraints?.Changes(trend.Anchor) == true)
+                    throw new InvalidDataException($"its numeric trend {trend} involves a column a dependency or a constraint changes, which no model has");
+            }
             filter = DensityRatioFilter.Restore(description.Filter, columns);
-            encoder = new TabularEncoder(columns, dependencies, constraints); // checks the columns that group marginal maps
+            encoder = new TabularEncoder(columns, dependencies, constraints, trends); // checks the columns that group marginal maps
         }
         catch (InvalidDataException e)
         {

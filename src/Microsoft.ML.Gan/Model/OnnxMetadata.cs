@@ -34,6 +34,9 @@ internal static class OnnxMetadata
             yield return new("microsoft.ml.gan.constraints", "every output row keeps: " + string.Join("; ", rules.Where(r => !r.Predicate).Select(r => r.Text)) +
                 " (where the columns compared are present; constants of date columns as written, compared with the outputs' instants)" +
                 (rules.Any(r => r.Predicate) ? "; not kept by this graph, C# predicates that .NET's Generate applies: " + string.Join("; ", rules.Where(r => r.Predicate).Select(r => r.Text)) : ""));
+        if (description.Trends is { Length: > 0 } trends)
+            yield return new("microsoft.ml.gan.trends", "these outputs are made on the curve of another output, plus a residual the network makes: " +
+                string.Join("; ", trends.Select(t => FormattableString.Invariant($"{t.Target} follows {t.Anchor} (R² {t.Explained:F4})"))));
         yield return new("microsoft.ml.gan.category_sampling", signature.Sampling == CategorySampling.Sample
             ? $"Sample: input '{GeneratorSignature.DrawsName}' takes one uniform draw in [0, 1) per categorical choice and row"
             : "ArgMax: the highest-scoring category");

@@ -1,0 +1,203 @@
+using System.Text.Json.Nodes;
+using Microsoft.ML.Data;
+using Microsoft.ML.Gan.Encoding;
+using Microsoft.ML.Gan.Tests.Hostile;
+
+namespace Microsoft.ML.Gan.Tests.Encoding;
+
+/// <summary>
+/// Numeric trends: a number that another column all but determines along a curve (a population growing with the
+/// date, spending that grows faster) is found at Fit and learned as its residual, and every generated row keeps to the
+/// curve of its anchor, on the column's grid and in its range, in .NET and in the graph alike, after a save and a
+/// load too; an independent number follows nothing, rules and dependencies come first, and a file that lies about a
+/// trend is refused.
+/// </summary>
+[TestClass]
+public sealed class NumericTrendTests
+{
+    private static readonly DateTime s_start = new(1970, 1, 1);
+
+    /// <summary>
+    /// Monthly rows: Population grows by 150 a month (whole numbers, noise of sd 100, 3 % missing), Spending with the
+    /// square of the months (a Double, one decimal), Index by a tenth a month (a Single, one decimal), Rate and Region
+    /// independent of everything.
+    /// </summary>
+    private static IDataView Monthly(int rows, int seed)
+    {
+        var random = new Random(seed);
+        var date = new DateTime[rows];
+        var population = new float[rows];
+        var spending = new double[rows];
+        var rate = new float[rows];
+        var index = new float[rows];
+        var region = new ReadOnlyMemory<char>[rows];
+        for (int r = 0; r < rows; r++)
+        {
+            int month = random.Next(600);
+            date[r] = s_start.AddMonths(month);
+            population[r] = r % 33 == 5 ? float.NaN : (float)Math.Round(200_000 + 150 * month + 100 * TestTables.Normal(1, random.Next())[0]);
+            spending[r] = Math.Round(500 + 0.02 * month * month + 20 * random.NextDouble(), 1);
+            rate[r] = (float)Math.Round(5 + 10 * random.NextDouble(), 1);
+            index[r] = (float)Math.Round(50 + 0.1 * month + random.NextDouble(), 1);
+            region[r] = new[] { "North", "South", "East" }[random.Next(3)].AsMemory();
+        }
+        return new TestTables.ArrayView(
+        [
+            ("Date", DateTimeDataViewType.Instance, date), ("Population", NumberDataViewType.Single, population), ("Spending", NumberDataViewType.Double, spending),
+            ("Rate", NumberDataViewType.Single, rate), ("Index", NumberDataViewType.Single, index), ("Region", TextDataViewType.Instance, region),
+        ]);
+    }
+
+    private static int Months(DateTime date) => (date.Year - s_start.Year) * 12 + date.Month - 1;
+
+    private static GanTrainer.Options Small(bool trends = true) => new()
+    {
+        Epochs = 3, BatchSize = 100, NoiseDimension = 8, GeneratorLayers = [32], DiscriminatorLayers = [32], Seed = 4, TrainingThreads = 1, NumericTrends = trends,
+    };
+
+    [TestMethod]
+    public void ANumberThatFollowsAnotherAlongACurveIsFoundAndNoOther()
+    {
+        var data = Monthly(3000, seed: 1);
+        string[] names = data.Schema.Select(c => c.Name).ToArray();
+        var settings = new ColumnFitSettings(new HashSet<string> { "" }, 1000, Granularity: true, Dependencies: true) { Trends = true };
+        var encoder = TabularEncoder.Fit(data, names, settings, () => { }).Encoder;
+        Assert.AreEqual("Index on Date, Population on Date, Spending on Date", string.Join(", ", encoder.Trends.Select(t => $"{t.TargetName} on {t.AnchorName}").Order(StringComparer.Ordinal)),
+            "the three that follow the date, each on the column that explains it best (a target anchors no other), and not Rate");
+        foreach (var trend in encoder.Trends)
+        {
+            Assert.IsGreaterThan(0.99, trend.Explained, trend.ToString());
+            Assert.IsLessThanOrEqualTo(NumericTrend.MaximumKnots, trend.Knots.Length);
+        }
+        // The target's range is the column's own, not its residuals'; the residuals are what the column learned.
+        int p = Array.IndexOf(names, "Population");
+        var info = encoder.Info(p);
+        Assert.IsTrue(info.Minimum is > 190_000 and < 200_000 && info.Maximum > 280_000, $"{info.Minimum} to {info.Maximum}");
+        Assert.AreEqual(1, info.Step, "whole numbers");
+        var residuals = (NumericColumn)encoder.Columns[p];
+        Assert.IsTrue(residuals.Minimum > -1000 && residuals.Maximum < 1000, $"residuals {residuals.Minimum} to {residuals.Maximum}");
+
+        var off = TabularEncoder.Fit(data, names, settings with { Trends = false }, () => { }).Encoder;
+        Assert.IsEmpty(off.Trends);
+        // A constraint on a column keeps it to the constraint's own transform.
+        var ruled = TabularEncoder.Fit(data, names, settings, () => { }, constraints: [GanConstraint.Positive("Population")]).Encoder;
+        Assert.AreEqual("Index on Date, Spending on Date", string.Join(", ", ruled.Trends.Select(t => $"{t.TargetName} on {t.AnchorName}").Order(StringComparer.Ordinal)));
+    }
+
+    [TestMethod]
+    public void AColumnThatADependencyFixesFollowsNoTrend()
+    {
+        // Year is a function of the date (an exact rule, found as a dependency); as a curve it would only be close.
+        var ml = new MLContext(1);
+        var random = new Random(2);
+        int rows = 2000;
+        var date = new double[rows];
+        var year = new int[rows];
+        for (int r = 0; r < rows; r++)
+        {
+            year[r] = 2000 + random.Next(10);
+            date[r] = year[r] + random.Next(12) / 12.0;
+        }
+        var data = new TestTables.ArrayView([("Date", NumberDataViewType.Double, date), ("Year", NumberDataViewType.Int32, year)]);
+        var settings = new ColumnFitSettings(new HashSet<string> { "" }, 1000, Granularity: true, Dependencies: true) { Trends = true };
+        var encoder = TabularEncoder.Fit(data, ["Date", "Year"], settings, () => { }).Encoder;
+        Assert.AreEqual("Date->Year", string.Join(", ", encoder.Dependencies.Select(d => $"{d.DeterminantName}->{d.TargetName}")));
+        Assert.IsEmpty(encoder.Trends);
+        // Without the dependency, the curve takes it.
+        var curved = TabularEncoder.Fit(data, ["Date", "Year"], settings with { Dependencies = false }, () => { }).Encoder;
+        Assert.AreEqual("Year on Date", string.Join(", ", curved.Trends.Select(t => $"{t.TargetName} on {t.AnchorName}")));
+    }
+
+    [TestMethod]
+    public void GeneratedRowsKeepToTheCurveInDotNetAndInTheGraphAlsoAfterALoad()
+    {
+        var ml = new MLContext(1);
+        var data = Monthly(3000, seed: 3);
+        using var model = ml.Gan().Train(Small()).Fit(data);
+        Assert.AreEqual("Index follows Date, Population follows Date, Spending follows Date", string.Join(", ", model.Trends.Select(t => $"{t.Target} follows {t.Anchor}").Order(StringComparer.Ordinal)));
+        using var bare = ml.Gan().Train(Small(trends: false)).Fit(data);
+
+        // Within 1,000 of the line (its training noise has an sd of 100) where three epochs without the trend place few rows.
+        double OnLine(GanTransformer m)
+        {
+            var rows = m.Generate(3000, seed: 5);
+            var dates = TestTables.Column(rows, "Date").Cast<DateTime>().ToList();
+            var people = TestTables.Column(rows, "Population").Cast<float>().ToList();
+            var present = Enumerable.Range(0, dates.Count).Where(r => !float.IsNaN(people[r])).ToList();
+            Assert.IsTrue(present.All(r => people[r] == MathF.Round(people[r])), "whole numbers, as trained");
+            return present.Count(r => Math.Abs(people[r] - (200_000 + 150 * Months(dates[r]))) < 1000) / (double)present.Count;
+        }
+        double with = OnLine(model), without = OnLine(bare);
+        Console.WriteLine($"rows on the line: {with:P1} with the trend, {without:P1} without");
+        Assert.IsGreaterThan(0.97, with);
+        Assert.IsLessThan(0.5, without, "the contrast: a short run without the trend does not find the line");
+        var population = TestTables.Column(model.Generate(3000, seed: 6), "Population").Cast<float>().ToList();
+        double missing = population.Count(float.IsNaN) / (double)population.Count;
+        Assert.AreEqual(1 / 33.0, missing, 0.03, "the residual keeps the column's missing values");
+        var info = model.Columns.Single(c => c.Name == "Population");
+        Assert.IsTrue(population.Where(v => !float.IsNaN(v)).All(v => v >= info.Minimum && v <= info.Maximum), "within the training range");
+
+        // The .NET decoder and the graph: the same numbers, bit for bit.
+        var m = model.Model;
+        int count = 2000;
+        var (noise, uniforms) = TestTables.Inputs(seed: 7, count, m.NoiseDimension, m.Signature.UniformsPerRow, m.Training.NoisePrior);
+        var reference = m.GenerateWithTorch(noise, uniforms, count, m.Training.CategorySampling);
+        var onnx = TestTables.ScoreWithGraph(m, noise, uniforms, count);
+        for (int c = 0; c < m.Encoder.Columns.Count; c++)
+        {
+            if (m.Encoder.Columns[c] is NumericColumn)
+                CollectionAssert.AreEqual(reference.Numbers(c), onnx.Numbers(c), m.Encoder.Columns[c].Name);
+        }
+
+        TestTables.SavedAndLoaded(ml, model, loaded =>
+        {
+            CollectionAssert.AreEqual(model.Trends.ToArray(), loaded.Trends.ToArray());
+            CollectionAssert.AreEqual(TestTables.Column(model.Generate(300, seed: 8), "Spending"), TestTables.Column(loaded.Generate(300, seed: 8), "Spending"));
+            var indices = TestTables.Column(loaded.Generate(300, seed: 8), "Index").Cast<float>().ToList();
+            Assert.IsTrue(indices.All(v => v == (float)Math.Round(v, 1)), "a Single of one decimal stays on its grid");
+        });
+    }
+
+    /// <summary>Manifests that lie about a trend, each with what the refusal names.</summary>
+    public static IEnumerable<object[]> TrendLies() =>
+    [
+        ["an unknown target", (Action<JsonObject>)(t => t["Target"] = "Nope"), "does not name two different columns"],
+        ["a text target", (Action<JsonObject>)(t => t["Target"] = "Region"), "needs a signed number column"],
+        ["a column following itself", (Action<JsonObject>)(t => t["Anchor"] = (string?)t["Target"]), "does not name two different columns"],
+        ["knots descending", (Action<JsonObject>)(t => { t["Knots"] = new JsonArray(3.0, 2.0, 1.0); t["Levels"] = new JsonArray(1.0, 2.0, 3.0); }), "strictly ascending"],
+        ["knots without levels", (Action<JsonObject>)(t => t["Levels"] = new JsonArray(1.0)), "each with a level"],
+        ["one knot", (Action<JsonObject>)(t => { t["Knots"] = new JsonArray(1.0); t["Levels"] = new JsonArray(1.0); }), "2 to 32 knots"],
+        ["a range upside down", (Action<JsonObject>)(t => t["Minimum"] = 1e9), "ordered"],
+        ["half a grid", (Action<JsonObject>)(t => t["GridDecimals"] = null), "half a grid"],
+    ];
+
+    /// <summary>A model with trends, saved once for the lies.</summary>
+    private static readonly Lazy<byte[]> s_saved = new(() =>
+    {
+        var ml = new MLContext(1);
+        using var model = ml.Gan().Train(Small()).Fit(Monthly(600, seed: 9));
+        using var stream = new MemoryStream();
+        model.Save(stream);
+        return stream.ToArray();
+    });
+
+    [TestMethod]
+    [DynamicData(nameof(TrendLies))]
+    public void AManifestThatLiesAboutATrendIsRefused(string lie, Action<JsonObject> edit, string named)
+    {
+        var ml = new MLContext(1);
+        string folder = Directory.CreateTempSubdirectory("gan-trend-").FullName;
+        try
+        {
+            string path = Path.Combine(folder, "model.zip");
+            File.WriteAllBytes(path, s_saved.Value);
+            HostileFiles.EditManifest(path, manifest => edit(manifest["Trends"]!.AsArray().Select(t => t!.AsObject()).First(t => (string?)t["Target"] == "Population")));
+            var e = Assert.ThrowsExactly<InvalidDataException>(() => ml.Gan().LoadModel(path), lie);
+            StringAssert.Contains(e.Message, named, lie);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+}
