@@ -83,6 +83,8 @@ public sealed class CommandLineTests
         StringAssert.Contains(output, "fake data: Email (en)");
         StringAssert.Contains(output, "2024-0");
         StringAssert.Contains(output, "Trained on 300 rows for 3 epochs");
+        StringAssert.Contains(output, "2 categories (", "a categorical column's categories with their shares");
+        StringAssert.Contains(output, "web, app ");
     }
 
     [TestMethod]

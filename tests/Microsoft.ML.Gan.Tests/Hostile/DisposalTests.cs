@@ -51,6 +51,7 @@ public sealed class DisposalTests
             [nameof(GanTransformer.History)] = () => _ = model.History,
             [nameof(GanTransformer.SelectedEpoch)] = () => _ = model.SelectedEpoch,
             [nameof(GanTransformer.Dependencies)] = () => _ = model.Dependencies,
+            [nameof(GanTransformer.Trends)] = () => _ = model.Trends,
             [nameof(GanTransformer.Constraints)] = () => _ = model.Constraints,
             [nameof(GanTransformer.FilterKeepRate)] = () => _ = model.FilterKeepRate,
             [nameof(GanTransformer.NoiseDimension)] = () => _ = model.NoiseDimension,
