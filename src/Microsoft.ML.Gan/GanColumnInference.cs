@@ -35,16 +35,16 @@ public sealed record GanInferredColumn(string Name, int Index, GanColumnRole Rol
 public sealed class GanColumnInference
 {
     private readonly char _separator;
-    // The text of each column's values in the rows read (null where unknown): a kind given by With is checked against them.
-    private readonly IReadOnlyList<IReadOnlyList<string>>? _values;
+    // Per column, why its values read cannot be each kind (null where unknown): a kind given by With is checked against them.
+    private readonly IReadOnlyList<IReadOnlyDictionary<DataKind, string>>? _unreadable;
 
     internal GanColumnInference(IReadOnlyList<GanInferredColumn> columns, IReadOnlyList<string> missingTokens, char separator,
-        IReadOnlyList<IReadOnlyList<string>>? values = null)
+        IReadOnlyList<IReadOnlyDictionary<DataKind, string>>? unreadable = null)
     {
         Columns = columns;
         MissingTokens = missingTokens;
         _separator = separator;
-        _values = values;
+        _unreadable = unreadable;
         LoaderOptions = new TextLoader.Options
         {
             Columns = columns.Where(c => c.Role != GanColumnRole.LeftOut).Select(c => new TextLoader.Column(c.Name, c.Kind!.Value, c.Index)).ToArray(),
@@ -94,8 +94,8 @@ public sealed class GanColumnInference
     {
         int i = Columns.ToList().FindIndex(c => c.Name == name);
         if (i < 0) throw new ArgumentException($"The file has no column '{name}'; its columns: {string.Join(", ", Columns.Select(c => c.Name))}.", nameof(name));
-        if (role is GanColumnRole.Learned or GanColumnRole.Identifier && kind is { } given && _values is not null &&
-            ColumnInference.Unreadable(name, given, _values[i]) is { } problem)
+        if (role is GanColumnRole.Learned or GanColumnRole.Identifier && kind is { } given && _unreadable is not null &&
+            _unreadable[i].GetValueOrDefault(given) is { } problem)
             throw new ArgumentException($"{problem} It was inferred as {Columns[i].ToString()[(name.Length + 2)..]}.", nameof(kind));
         var column = role switch
         {
@@ -107,7 +107,7 @@ public sealed class GanColumnInference
         };
         var columns = Columns.ToArray();
         columns[i] = column;
-        return new GanColumnInference(columns, MissingTokens, _separator, _values);
+        return new GanColumnInference(columns, MissingTokens, _separator, _unreadable);
     }
 
     /// <summary>One line a column.</summary>
@@ -179,53 +179,50 @@ internal static class ColumnInference
                 Reason = columns[i].Reason + (locales[i] is null ? $"; locale {locale}, as the file's other personal data tell" : $"; locale {locale}, as its values tell"),
             };
         }
-        return new GanColumnInference(columns, tokens.Where(t => t.Length > 0).Order(StringComparer.Ordinal).ToArray(), separator, values);
+        return new GanColumnInference(columns, tokens.Where(t => t.Length > 0).Order(StringComparer.Ordinal).ToArray(), separator,
+            header.Select((h, i) => Unreadable(h, values[i])).ToArray());
     }
 
+    /// <summary>The kinds <see cref="GanColumnInference.With"/> may give a column, besides text (which reads anything).</summary>
+    private static readonly DataKind[] s_checkedKinds = Enum.GetValues<DataKind>().Where(k => k != DataKind.String).ToArray();
+
     /// <summary>
-    /// Why a column's values (as read, row 1 the first after the header) cannot be loaded as <paramref name="kind"/>, in a
-    /// sentence that names the first value that fails, its row and what to do; null when every one can. ML.NET's text
-    /// loader would otherwise turn a word into NaN without a word, or stop on a missing whole number.
+    /// Why a column's values (as read, row 1 the first after the header) cannot be loaded as each kind, in a sentence that
+    /// names the first value that fails, its row and what to do; kinds every value can be read as are absent. ML.NET's
+    /// text loader would otherwise turn a word into NaN without a word, or stop on a missing whole number. One pass, each
+    /// value parsed once as a number and once as a whole number, so only these sentences are kept, not the values.
     /// </summary>
-    internal static string? Unreadable(string name, DataKind kind, IReadOnlyList<string> values)
+    internal static IReadOnlyDictionary<DataKind, string> Unreadable(string name, IReadOnlyList<string> values)
     {
         var invariant = CultureInfo.InvariantCulture;
-        for (int row = 0; row < values.Count; row++)
+        var problems = new Dictionary<DataKind, string>();
+        for (int row = 0; row < values.Count && problems.Count < s_checkedKinds.Length; row++)
         {
             string v = values[row];
             string at = $"('{v}', row {row + 1} after the header)";
             bool missing = s_missing.Contains(v);
-            switch (kind)
+            bool number = missing || double.TryParse(v, NumberStyles.Float, invariant, out _);
+            bool isWhole = decimal.TryParse(v, NumberStyles.AllowLeadingSign, invariant, out decimal whole);
+            foreach (var kind in s_checkedKinds)
             {
-                case DataKind.Single or DataKind.Double:
-                    if (!missing && !double.TryParse(v, NumberStyles.Float, invariant, out _))
-                        return $"Column '{name}' cannot be read as {kind}: a value {at} is not a number.";
-                    break;
-                case DataKind.SByte or DataKind.Byte or DataKind.Int16 or DataKind.UInt16 or DataKind.Int32 or DataKind.UInt32 or DataKind.Int64 or DataKind.UInt64:
-                    if (missing)
-                        return $"Column '{name}' cannot be read as {kind}: it has missing values {at}, which whole numbers cannot hold; read it as Single, where a missing value is NaN.";
-                    if (!decimal.TryParse(v, NumberStyles.AllowLeadingSign, invariant, out decimal whole) || whole < MinimumOf(kind) || whole > MaximumOf(kind))
-                        return $"Column '{name}' cannot be read as {kind}: a value {at} is not a whole number from {MinimumOf(kind)} to {MaximumOf(kind)}.";
-                    break;
-                case DataKind.Boolean:
-                    if (missing || !bool.TryParse(v, out _))
-                        return $"Column '{name}' cannot be read as Boolean: a value {at} is not true or false{(missing ? " (a Boolean has no missing value; read it as text)" : "")}.";
-                    break;
-                case DataKind.DateTime or DataKind.DateTimeOffset or DataKind.TimeSpan:
-                    if (missing && (v.Length > 0 || kind == DataKind.TimeSpan))
-                        return $"Column '{name}' cannot be read as {kind}: a missing value {at} " +
-                            (kind == DataKind.TimeSpan ? "cannot be held by a duration." : "must be an empty field for a date.");
-                    bool readable = missing || kind switch
-                    {
-                        DataKind.DateTime => DateTime.TryParse(v, invariant, DateTimeStyles.None, out _),
-                        DataKind.DateTimeOffset => DateTimeOffset.TryParse(v, invariant, DateTimeStyles.None, out _),
-                        _ => TimeSpan.TryParse(v, invariant, out _),
-                    };
-                    if (!readable) return $"Column '{name}' cannot be read as {kind}: a value {at} is not one.";
-                    break;
+                if (problems.ContainsKey(kind)) continue;
+                string? problem = kind switch
+                {
+                    DataKind.Single or DataKind.Double => number ? null : $"a value {at} is not a number.",
+                    DataKind.Boolean => missing || !bool.TryParse(v, out _)
+                        ? $"a value {at} is not true or false{(missing ? " (a Boolean has no missing value; read it as text)" : "")}." : null,
+                    DataKind.DateTime or DataKind.DateTimeOffset or DataKind.TimeSpan when missing =>
+                        v.Length > 0 || kind == DataKind.TimeSpan ? $"a missing value {at} {(kind == DataKind.TimeSpan ? "cannot be held by a duration." : "must be an empty field for a date.")}" : null,
+                    DataKind.DateTime => DateTime.TryParse(v, invariant, DateTimeStyles.None, out _) ? null : $"a value {at} is not one.",
+                    DataKind.DateTimeOffset => DateTimeOffset.TryParse(v, invariant, DateTimeStyles.None, out _) ? null : $"a value {at} is not one.",
+                    DataKind.TimeSpan => TimeSpan.TryParse(v, invariant, out _) ? null : $"a value {at} is not one.",
+                    _ when missing => $"it has missing values {at}, which whole numbers cannot hold; read it as Single, where a missing value is NaN.",
+                    _ => isWhole && whole >= MinimumOf(kind) && whole <= MaximumOf(kind) ? null : $"a value {at} is not a whole number from {MinimumOf(kind)} to {MaximumOf(kind)}.",
+                };
+                if (problem is not null) problems[kind] = $"Column '{name}' cannot be read as {kind}: {problem}";
             }
         }
-        return null;
+        return problems;
     }
 
     private static decimal MinimumOf(DataKind kind) => kind switch
