@@ -157,25 +157,36 @@ internal static class Commands
             var view = ml.Data.LoadFromTextFile(table.CsvPath, LoaderFor(ml, table.CsvPath, result.GetValue(data)!.FullName, gan));
             var options = new GanAugmentationOptions { Seed = result.GetValue(seed), TargetCounts = targets.Count > 0 ? targets : null };
             var balanced = ml.Gan().Augment(gan, view, labelColumn, options);
-            TableFiles.Write(balanced, result.GetValue(output)!, null, cancellation);
-            var counts = ClassCounts(balanced, labelColumn);
+            var counts = new SortedDictionary<string, long>(StringComparer.Ordinal);
+            TableFiles.Write(balanced, result.GetValue(output)!, null, cancellation, cursor => Tally(cursor, labelColumn, counts));
             Console.Error.WriteLine($"{labelColumn}: " + string.Join(", ", counts.Select(c => $"{c.Key} {c.Value:N0}")) + " rows after augmenting.");
             return ExitCodes.Done;
         }));
         return command;
     }
 
-    /// <summary>Rows per class of a text, boolean or number column, read as text.</summary>
-    private static SortedDictionary<string, long> ClassCounts(IDataView view, string column)
+    /// <summary>Counts, row by row, the classes of a text or boolean column into <paramref name="counts"/> (booleans as the model names them).</summary>
+    private static Action Tally(DataViewRowCursor cursor, string column, SortedDictionary<string, long> counts)
     {
-        var counts = new SortedDictionary<string, long>(StringComparer.Ordinal);
-        var text = new MLContext(seed: 1).Transforms.Conversion.ConvertType("class", column, Microsoft.ML.Data.DataKind.String).Fit(view).Transform(view);
-        foreach (var value in text.GetColumn<ReadOnlyMemory<char>>("class"))
+        var label = cursor.Schema[column];
+        Func<string> read;
+        if (label.Type.RawType == typeof(bool))
         {
-            string key = value.ToString();
-            counts[key] = counts.GetValueOrDefault(key) + 1;
+            var getter = cursor.GetGetter<bool>(label);
+            bool value = false;
+            read = () => { getter(ref value); return value ? "True" : "False"; };
         }
-        return counts;
+        else
+        {
+            var getter = cursor.GetGetter<ReadOnlyMemory<char>>(label);
+            ReadOnlyMemory<char> value = default;
+            read = () => { getter(ref value); return value.ToString(); };
+        }
+        return () =>
+        {
+            string key = read();
+            counts[key] = counts.GetValueOrDefault(key) + 1;
+        };
     }
 
     /// <summary>

@@ -26,7 +26,13 @@ internal static class ValueText
 /// <summary>Writes a view as CSV through CsvHelper (its quoting), a row at a time from a cursor: memory does not grow with the rows.</summary>
 internal static class CsvOutput
 {
-    public static void Write(IDataView view, TextWriter writer, CancellationToken cancellation, Action<long>? rowsWritten = null)
+    /// <summary>
+    /// Writes <paramref name="view"/>; <paramref name="rowsWritten"/> hears the count now and then, and
+    /// <paramref name="observe"/>, given the cursor once, returns what to do on each row (a tally of a column, read as
+    /// the rows are written rather than by a second pass that would generate them again).
+    /// </summary>
+    public static void Write(IDataView view, TextWriter writer, CancellationToken cancellation, Action<long>? rowsWritten = null,
+        Func<DataViewRowCursor, Action>? observe = null)
     {
         var columns = view.Schema.Where(c => !c.IsHidden).ToArray();
         using var csv = new CsvWriter(writer, CultureInfo.InvariantCulture, leaveOpen: true);
@@ -34,6 +40,7 @@ internal static class CsvOutput
         csv.NextRecord();
         using var cursor = view.GetRowCursor(columns);
         var fields = columns.Select(c => Field(cursor, c)).ToArray();
+        var onRow = observe?.Invoke(cursor);
         long row = 0;
         while (cursor.MoveNext())
         {
@@ -44,6 +51,7 @@ internal static class CsvOutput
             }
             foreach (var field in fields) csv.WriteField(field());
             csv.NextRecord();
+            onRow?.Invoke();
             row++;
         }
         csv.Flush();

@@ -16,11 +16,14 @@ internal static class ParquetOutput
 {
     public const int RowGroupRows = 65_536;
 
-    public static async Task WriteAsync(IDataView view, Stream stream, CancellationToken cancellation, Action<long>? rowsWritten = null)
+    /// <summary>Writes <paramref name="view"/>; <paramref name="rowsWritten"/> and <paramref name="observe"/> as <see cref="CsvOutput.Write"/>'s.</summary>
+    public static async Task WriteAsync(IDataView view, Stream stream, CancellationToken cancellation, Action<long>? rowsWritten = null,
+        Func<DataViewRowCursor, Action>? observe = null)
     {
         var columns = view.Schema.Where(c => !c.IsHidden).ToArray();
         using var cursor = view.GetRowCursor(columns);
         var buffers = columns.Select(c => ColumnBuffer.For(cursor, c)).ToArray();
+        var onRow = observe?.Invoke(cursor);
         var schema = new ParquetSchema(buffers.Select(b => (Field)b.Field));
         await using var writer = await ParquetWriter.CreateAsync(schema, stream, cancellationToken: cancellation);
         long written = 0;
@@ -32,6 +35,7 @@ internal static class ParquetOutput
             if (more)
             {
                 foreach (var buffer in buffers) buffer.Read(filled);
+                onRow?.Invoke();
                 filled++;
             }
             if (filled == RowGroupRows || (!more && (filled > 0 || written == 0)))

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Microsoft.ML;
 using Spectre.Console;
 
 namespace Microsoft.ML.Gan.Cli;
@@ -39,12 +40,13 @@ internal static class TableFiles
     /// a cancelled or failed run leaves no partial file. On a terminal a progress bar counts the rows
     /// (<paramref name="expectedRows"/>, when known, is its end); none when the output is piped.
     /// </summary>
-    public static void Write(IDataView view, string target, long? expectedRows, CancellationToken cancellation)
+    /// <remarks><paramref name="observe"/> sees every row as it is written (see <see cref="CsvOutput.Write"/>).</remarks>
+    public static void Write(IDataView view, string target, long? expectedRows, CancellationToken cancellation, Func<DataViewRowCursor, Action>? observe = null)
     {
         if (target == "-")
         {
             using var stdout = new StreamWriter(Console.OpenStandardOutput()) { AutoFlush = false };
-            CsvOutput.Write(view, stdout, cancellation);
+            CsvOutput.Write(view, stdout, cancellation, observe: observe);
             return;
         }
         string path = Path.GetFullPath(target);
@@ -58,11 +60,11 @@ internal static class TableFiles
             {
                 using (var stream = File.Create(temporary))
                 {
-                    if (parquet) ParquetOutput.WriteAsync(view, stream, cancellation, report).GetAwaiter().GetResult();
+                    if (parquet) ParquetOutput.WriteAsync(view, stream, cancellation, report, observe).GetAwaiter().GetResult();
                     else
                     {
                         using var writer = new StreamWriter(stream);
-                        CsvOutput.Write(view, writer, cancellation, report);
+                        CsvOutput.Write(view, writer, cancellation, report, observe);
                     }
                 }
                 File.Move(temporary, path, overwrite: true);
