@@ -135,7 +135,7 @@ public sealed class GanCatalog
     /// Rebalances a table's classes with synthetic rows: returns <paramref name="data"/>'s rows (in the model's
     /// columns) followed by rows generated for the classes of <paramref name="labelColumn"/> that need more, so
     /// that each class reaches its target (by default the count of the largest class). Every synthetic row has
-    /// its class exactly (<see cref="GanTransformer.Generate(long, int?, IReadOnlyDictionary{string, object}, int)"/>).
+    /// its class exactly (<see cref="GanTransformer.Generate(long, int?, IReadOnlyDictionary{string, object}, int, long)"/>).
     /// The result streams: a downstream trainer reads the real rows, then the synthetic ones.
     /// </summary>
     /// <param name="model">A GAN trained on this table (its columns include the label).</param>

@@ -3,7 +3,7 @@ using System.Globalization;
 namespace Microsoft.ML.Gan;
 
 /// <summary>
-/// A condition on a number, date, time or duration column for <see cref="GanTransformer.Generate(long, int?, IReadOnlyDictionary{string, object}, int)"/>:
+/// A condition on a number, date, time or duration column for <see cref="GanTransformer.Generate(long, int?, IReadOnlyDictionary{string, object}, int, long)"/>:
 /// generated rows hold a value between <see cref="Low"/> and <see cref="High"/>, both included (an open side is null).
 /// A column given a plain number (or date) instead of a range must hold exactly that value.
 /// </summary>

@@ -177,17 +177,44 @@ public sealed class GanTransformer : ITransformer, IDisposable
     }
 
     /// <summary>
+    /// Rows <paramref name="firstRow"/> to <paramref name="firstRow"/> + <paramref name="rowCount"/> − 1 of a seed: row i
+    /// of a seed depends on (seed, i) alone, so slices made by different threads, processes or machines concatenate to
+    /// exactly the rows one <see cref="Generate(long, int?)"/> call makes, with the density-ratio filter, predicate rules
+    /// and identifiers too (identifiers are unique across every slice of a seed).
+    /// </summary>
+    /// <param name="rowCount">How many rows; zero or more.</param>
+    /// <param name="seed">Seed of the noise and of the category draws; a slice needs one, so that every slice is of the same rows.</param>
+    /// <param name="firstRow">The seed's row the view starts at; zero or more.</param>
+    public IDataView Generate(long rowCount, int seed, long firstRow)
+    {
+        CheckSlice(rowCount, firstRow);
+        return new GeneratedDataView(Session, rowCount, Seed(seed), firstRow: firstRow);
+    }
+
+    private void CheckSlice(long rowCount, long firstRow)
+    {
+        if (rowCount < 0) throw new ArgumentOutOfRangeException(nameof(rowCount), rowCount, "rowCount must be zero or more.");
+        if (firstRow < 0) throw new ArgumentOutOfRangeException(nameof(firstRow), firstRow, "firstRow must be zero or more: it is the seed's row the view starts at.");
+        if (rowCount > long.MaxValue - firstRow)
+            throw new ArgumentOutOfRangeException(nameof(rowCount), rowCount, $"firstRow ({firstRow:N0}) + rowCount ({rowCount:N0}) passes the last row a seed has ({long.MaxValue:N0}).");
+        CheckCanGenerate(rowCount, firstRow);
+    }
+
+    /// <summary>
     /// Refuses to generate from a loaded model that still lacks a predicate its file could not keep, and a row count beyond
     /// what an identifier's format holds (each generated row needs a new identifier).
     /// </summary>
-    private void CheckCanGenerate(long rowCount)
+    private void CheckCanGenerate(long rowCount, long firstRow = 0)
     {
         if (Model.Encoder.Constraints?.MissingPredicate is { } missing) throw Encoding.ColumnConstraints.MissingPredicateException(missing);
         foreach (var column in Model.Encoder.Columns.OfType<Encoding.MadeColumn>())
         {
-            if (rowCount > column.Room)
+            if (firstRow + rowCount > column.Room)
                 throw new ArgumentOutOfRangeException(nameof(rowCount), rowCount, $"Column '{column.Name}' is an identifier whose format holds {column.Room:N0} new values " +
-                    $"({column.Describe()}); each generated row needs one. Generate at most that many rows, or train without it in Options.Identifiers.");
+                    $"({column.Describe()}); each generated row needs one" + (firstRow == 0
+                        ? ". Generate at most that many rows"
+                        : $", and rows {firstRow:N0} to {firstRow + rowCount - 1:N0} of a seed would need the {firstRow + rowCount:N0}th. Make slices within the first {column.Room:N0} rows") +
+                    ", or train without it in Options.Identifiers.");
         }
     }
 
@@ -213,19 +240,20 @@ public sealed class GanTransformer : ITransformer, IDisposable
     /// <param name="conditions">Column name → category (a string for text, a bool for booleans, the raw key value for keys),
     /// or → a <see cref="GanRange"/> or a single value (a number, DateTime, DateTimeOffset or TimeSpan, as the column holds).</param>
     /// <param name="maximumCandidatesPerRow">Candidate rows allowed per row asked for (at least 10,000 in all). Default 100.</param>
+    /// <param name="firstRow">The seed's row the view starts at (see <see cref="Generate(long, int, long)"/>): row i of a seed
+    /// under the same conditions is the same row in every slice. Default 0.</param>
     /// <exception cref="ArgumentException">A column is unknown, a value is not one of its categories or of its type, or a range lies outside what the column generates.</exception>
-    public IDataView Generate(long rowCount, int? seed, IReadOnlyDictionary<string, object> conditions, int maximumCandidatesPerRow = GanTrainer.Defaults.MaximumCandidatesPerRow)
+    public IDataView Generate(long rowCount, int? seed, IReadOnlyDictionary<string, object> conditions, int maximumCandidatesPerRow = GanTrainer.Defaults.MaximumCandidatesPerRow, long firstRow = 0)
     {
         ArgumentNullException.ThrowIfNull(conditions);
-        if (rowCount < 0) throw new ArgumentOutOfRangeException(nameof(rowCount), rowCount, "rowCount must be zero or more.");
         if (maximumCandidatesPerRow < 1) throw new ArgumentOutOfRangeException(nameof(maximumCandidatesPerRow), maximumCandidatesPerRow, "maximumCandidatesPerRow must be 1 or more.");
-        CheckCanGenerate(rowCount);
+        CheckSlice(rowCount, firstRow);
         var resolved = RowConditions.Resolve(Model, conditions, maximumCandidatesPerRow);
         return new GeneratedDataView(_session, rowCount, Seed(seed), resolved, message =>
         {
             using var channel = _host.Start("Generation");
             channel.Info(MessageSensitivity.None, message);
-        });
+        }, firstRow);
     }
 
     /// <summary>

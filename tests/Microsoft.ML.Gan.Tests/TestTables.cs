@@ -184,6 +184,15 @@ internal static class TestTables
         return (noise, draws);
     }
 
+    /// <summary>Candidate <paramref name="attempt"/> of rows 0..rows-1 of a seed: each row's noise and uniforms for that attempt.</summary>
+    internal static (float[] Noise, float[] Draws) CandidateInputs(ulong seed, int rows, ulong attempt, int nz, int nd, NoisePrior prior)
+    {
+        var noise = new float[rows * nz];
+        var draws = new float[Math.Max(1, rows * nd)];
+        for (int r = 0; r < rows; r++) NoiseSource.FillCandidate(seed, (ulong)r, attempt, prior, noise.AsSpan(r * nz, nz), draws.AsSpan(r * nd, nd));
+        return (noise, draws);
+    }
+
     /// <summary>Rows decoded by the model's scoring graph through ONNX Runtime from these inputs (as <c>Generate</c> feeds it), to set beside the .NET reference.</summary>
     internal static Microsoft.ML.Gan.Encoding.DecodedRows ScoreWithGraph(Microsoft.ML.Gan.Model.GanModel model, float[] noise, float[] uniforms, int rows)
     {

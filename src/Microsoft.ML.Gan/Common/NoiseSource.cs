@@ -11,6 +11,16 @@ internal struct NoiseSource
 
     public NoiseSource(ulong seed, ulong row) => _state = Mix(seed ^ Mix(row + 0x9E3779B97F4A7C15UL));
 
+    /// <summary>
+    /// Candidate <paramref name="attempt"/> of row <paramref name="row"/>: where rows are kept only when they pass a
+    /// filter or a condition, row i of a seed is its first candidate that passes, so the row depends on (seed, i)
+    /// alone and any slice of rows can be made on its own. Attempt 0 is the row's own stream.
+    /// </summary>
+    public NoiseSource(ulong seed, ulong row, ulong attempt) : this(seed, row)
+    {
+        if (attempt != 0) _state = Mix(_state ^ Mix(attempt * 0xD1B54A32D192ED03UL));
+    }
+
     /// <summary>A stream keyed by the bits of a noise vector: the draws for a row scored from a caller's noise column.</summary>
     public static NoiseSource FromNoise(ReadOnlySpan<float> noise)
     {
@@ -61,9 +71,13 @@ internal struct NoiseSource
     /// Row <paramref name="row"/> of a seed, as <see cref="GanTransformer.Generate(long, int?)"/> makes it: its noise
     /// vector, then its uniforms (decoding draws, then condition draws) from the same stream.
     /// </summary>
-    public static void FillRow(ulong seed, ulong row, NoisePrior prior, Span<float> noise, Span<float> uniforms)
+    public static void FillRow(ulong seed, ulong row, NoisePrior prior, Span<float> noise, Span<float> uniforms) =>
+        FillCandidate(seed, row, 0, prior, noise, uniforms);
+
+    /// <summary>Candidate <paramref name="attempt"/> of row <paramref name="row"/> (attempt 0 is <see cref="FillRow"/>).</summary>
+    public static void FillCandidate(ulong seed, ulong row, ulong attempt, NoisePrior prior, Span<float> noise, Span<float> uniforms)
     {
-        var source = new NoiseSource(seed, row);
+        var source = new NoiseSource(seed, row, attempt);
         source.FillNoise(noise, prior);
         source.FillUniform(uniforms);
     }

@@ -9,11 +9,12 @@ namespace Microsoft.ML.Gan.DataViews;
 
 /// <summary>
 /// <see cref="GanTransformer.Generate(long, int?)"/>'s result: a fixed number of synthetic rows for one seed, produced in
-/// batches as a cursor moves, never materialised. Row i of a seed is the same every time it is read (an
-/// IDataView must be re-readable), whatever the batching. With conditions, candidate rows are generated (the
-/// generator conditioned on one of them when it can be) and only rows that honour every condition are kept, up to
-/// a budget of candidates; a cursor that exhausts it throws, saying how many rows it found. With a density-ratio
-/// filter the rows are likewise the candidates that pass it, in candidate order.
+/// batches as a cursor moves, never materialised. Row i of a seed depends on (seed, i) alone: the same every time it
+/// is read (an IDataView must be re-readable), whatever the batching, and the same in a view that starts at another
+/// row (<c>firstRow</c>), so slices made apart concatenate to the rows one view makes. With conditions, a density-ratio
+/// filter or predicate rules, row i is the first of its own candidates (attempts 0, 1, ... of its counter-based
+/// stream) that passes them all, the generator conditioned on the rarest asked-for category when it can be; a cursor
+/// that exhausts its budget of candidates throws, saying how many rows it found.
 /// </summary>
 internal sealed class GeneratedDataView : IDataView
 {
@@ -21,18 +22,21 @@ internal sealed class GeneratedDataView : IDataView
     private readonly GeneratorSession _session;
     private readonly long _rowCount;
     private readonly ulong _seed;
+    private readonly long _firstRow;
 
     private readonly RowConditions? _conditions;
     private readonly Action<string>? _report;
 
     /// <param name="session">Generates the rows; a cursor of a view whose model has been disposed throws <see cref="ObjectDisposedException"/>.</param>
     /// <param name="report">With conditions: told, when a cursor has read every row, how many candidates it made and what share it kept.</param>
-    public GeneratedDataView(GeneratorSession session, long rowCount, ulong seed, RowConditions? conditions = null, Action<string>? report = null)
+    /// <param name="firstRow">The view's first row is this row of the seed.</param>
+    public GeneratedDataView(GeneratorSession session, long rowCount, ulong seed, RowConditions? conditions = null, Action<string>? report = null, long firstRow = 0)
     {
         _model = session.Model;
         _session = session;
         _rowCount = rowCount;
         _seed = seed;
+        _firstRow = firstRow;
         _conditions = conditions;
         _report = report;
     }
@@ -66,12 +70,24 @@ internal sealed class GeneratedDataView : IDataView
         private readonly GeneratedDataView _view;
         private readonly GeneratorSession _session;
         private readonly RowInputs _inputs;
-        private long _batchStart;
-        private readonly DecodedRows? _candidates;
-        private int _candidateCount;
-        private int _candidateNext;
-        private long _candidatesMade;
         private readonly Func<int, bool>? _predicates;
+        private long _candidatesMade;
+
+        // Candidate k of a generation is attempt _attempt[k] of the seed's row _row[k].
+        private readonly long[] _row;
+        private readonly long[] _attempt;
+
+        // With a filter, conditions or predicates: the candidates of a round, and a window of the view's rows in flight
+        // (row r in slot r % window): each pending until one of its candidates passes, then held until the batch that
+        // holds it is read. Rounds take the pending rows' next attempts and then rows ahead, so each round is a full
+        // batch and no candidate is made past the one that passes.
+        private readonly DecodedRows? _candidates;
+        private readonly DecodedRows? _held;
+        private readonly RowState[] _state = [];
+        private readonly long[] _nextAttempt = [];
+        private long _ahead; // the view's next row no candidate has been made for
+
+        private enum RowState : byte { Free, Pending, Held }
 
         public Cursor(GeneratedDataView view, IEnumerable<DataViewSchema.Column> columnsNeeded, GeneratorSession session)
             : base(session, view.Schema, columnsNeeded, (int)Math.Min(session.Options.BatchSize, Math.Max(1, view._rowCount)))
@@ -79,11 +95,20 @@ internal sealed class GeneratedDataView : IDataView
             _view = view;
             _session = session;
             var prior = view._model.Signature.NoisePrior;
-            // Row i of the batch is row (batch start + i) of the view: its own counter-based random stream.
-            _inputs = (int row, Span<float> noise, Span<float> uniforms) =>
-                NoiseSource.FillRow(view._seed, (ulong)(_batchStart + row), prior, noise, uniforms);
+            int capacity = session.Options.BatchSize;
+            _row = new long[capacity];
+            _attempt = new long[capacity];
+            // Each candidate gets the counter-based stream of its row and attempt: rows do not depend on the batching.
+            _inputs = (int k, Span<float> noise, Span<float> uniforms) =>
+                NoiseSource.FillCandidate(view._seed, (ulong)(view._firstRow + _row[k]), (ulong)_attempt[k], prior, noise, uniforms);
             if (view._conditions is not null || view._model.Signature.Filtered || view._model.Encoder.Constraints?.HasPredicates == true)
-                _candidates = new DecodedRows(view._model.Encoder, session.Options.BatchSize);
+            {
+                _candidates = new DecodedRows(view._model.Encoder, capacity);
+                int window = (int)Math.Min(16L * capacity, Math.Max(Rows.Capacity, view._rowCount));
+                _held = new DecodedRows(view._model.Encoder, window);
+                _state = new RowState[window];
+                _nextAttempt = new long[window];
+            }
             if (_candidates is not null && view._model.Encoder.Constraints is { HasPredicates: true } constraints)
                 _predicates = constraints.PredicateCheck(view._model.Encoder.Columns, _candidates);
         }
@@ -94,9 +119,8 @@ internal sealed class GeneratedDataView : IDataView
             {
                 if (RowPosition < _view._rowCount && _view._conditions is { } conditions && _view._report is { } report && _view._rowCount > 0)
                 {
-                    long used = _candidatesMade - (_candidateCount - _candidateNext);
                     report($"Generated {_view._rowCount:N0} rows with {conditions.Describe()}{(conditions.Fixed is null ? " (by rejection alone)" : "")}: " +
-                        $"{used:N0} candidates made, {(double)_view._rowCount / Math.Max(1, used):P1} of them kept.");
+                        $"{_candidatesMade:N0} candidates made, {(double)_view._rowCount / Math.Max(1, _candidatesMade):P1} of them kept.");
                 }
                 RowPosition = _view._rowCount;
                 BatchCount = 0;
@@ -111,46 +135,83 @@ internal sealed class GeneratedDataView : IDataView
         private void FillBatch()
         {
             int rows = (int)Math.Min(Rows.Capacity, _view._rowCount - RowPosition);
-            if (_candidates is not null) FillKept(rows);
+            if (_candidates is not null) FillKept(RowPosition, rows);
             else
             {
-                _batchStart = RowPosition;
+                for (int r = 0; r < rows; r++) (_row[r], _attempt[r]) = (RowPosition + r, 0);
                 _session.Generate(rows, _inputs, Rows);
             }
-            // Identifiers from the rows' positions among those kept: unique in the view, whatever was rejected.
-            _view._model.Encoder.StampMade(Rows, 0, rows, RowPosition, _view._seed);
+            // Identifiers from the rows' positions in the seed: unique across every slice of it, whatever was rejected.
+            _view._model.Encoder.StampMade(Rows, 0, rows, _view._firstRow + RowPosition, _view._seed);
             BatchCount = rows;
             InBatch = 0;
         }
 
-        /// <summary>Fills the batch with the candidate rows that pass the density-ratio filter and honour every condition, in candidate order.</summary>
-        private void FillKept(int rows)
+        /// <summary>
+        /// Fills the batch with the view's rows <paramref name="first"/>.., each the first of its candidates that passes the
+        /// density-ratio filter and honours every condition and predicate.
+        /// </summary>
+        private void FillKept(long first, int rows)
         {
             var candidates = _candidates!;
-            var conditions = _view._conditions;
-            for (int filled = 0; filled < rows;)
+            var held = _held!;
+            int window = _state.Length;
+            long end = first + rows;
+            while (FirstNotHeld(first, end) is long waiting && waiting < end)
             {
-                if (_candidateNext == _candidateCount)
+                long budget = _view.CandidateBudget();
+                if (_candidatesMade >= budget) throw BudgetSpent(waiting);
+                int room = (int)Math.Min(candidates.Capacity, budget - _candidatesMade);
+                int made = 0;
+                for (long row = waiting; row < _ahead && made < room; row++)
+                    if (_state[row % window] == RowState.Pending) (_row[made], _attempt[made++]) = (row, _nextAttempt[row % window]);
+                long limit = Math.Min(_view._rowCount, first + window);
+                for (; _ahead < limit && made < room; _ahead++)
                 {
-                    long budget = _view.CandidateBudget();
-                    if (_candidatesMade >= budget)
-                        throw new InvalidOperationException(
-                            $"Generating rows{(conditions is null ? "" : $" with {conditions.Describe()}")}: {_candidatesMade:N0} candidate rows gave only " +
-                            $"{RowPosition + filled:N0} that {(conditions is null ? "pass" : "honour the conditions and pass")} the density-ratio filter{(_predicates is null ? "" : " and the predicate rules")}, fewer than " +
-                            $"the {_view._rowCount:N0} asked for. " + (conditions is null
-                                ? "The filter keeps far fewer rows than it did when the model was trained: train it again, or without DensityRatioFilter."
-                                : $"The limit is {conditions.MaximumCandidatesPerRow} candidates a row. The generator rarely makes this combination: " +
-                                  "ask for fewer rows or conditions, train longer, or train with ConditionalGenerator (the default)."));
-                    _candidateCount = (int)Math.Min(candidates.Capacity, budget - _candidatesMade);
-                    _batchStart = _candidatesMade;
-                    _session.Generate(_candidateCount, _inputs, candidates, conditions?.Fixed);
-                    _candidatesMade += _candidateCount;
-                    _candidateNext = 0;
+                    (_state[_ahead % window], _nextAttempt[_ahead % window]) = (RowState.Pending, 0);
+                    (_row[made], _attempt[made++]) = (_ahead, 0);
                 }
-                int i = _candidateNext++;
-                if ((candidates.Kept is not { } kept || kept[i]) && (conditions is null || conditions.Honoured(candidates, i)) && (_predicates is null || _predicates(i)))
-                    candidates.CopyRow(i, Rows, filled++);
+                _session.Generate(made, _inputs, candidates, _view._conditions?.Fixed);
+                _candidatesMade += made;
+                for (int k = 0; k < made; k++)
+                {
+                    int slot = (int)(_row[k] % window);
+                    if (Passes(candidates, k))
+                    {
+                        candidates.CopyRow(k, held, slot);
+                        _state[slot] = RowState.Held;
+                    }
+                    else _nextAttempt[slot]++;
+                }
             }
+            for (long row = first; row < end; row++)
+            {
+                held.CopyRow((int)(row % window), Rows, (int)(row - first));
+                _state[row % window] = RowState.Free;
+            }
+        }
+
+        /// <summary>The first row in [<paramref name="from"/>, <paramref name="to"/>) not yet held (<paramref name="to"/> when all are).</summary>
+        private long FirstNotHeld(long from, long to)
+        {
+            for (long row = from; row < to; row++)
+                if (_state[row % _state.Length] != RowState.Held) return row;
+            return to;
+        }
+
+        private bool Passes(DecodedRows candidates, int k) =>
+            (candidates.Kept is not { } kept || kept[k]) && (_view._conditions is not { } conditions || conditions.Honoured(candidates, k)) && (_predicates is null || _predicates(k));
+
+        private InvalidOperationException BudgetSpent(long found)
+        {
+            var conditions = _view._conditions;
+            return new InvalidOperationException(
+                $"Generating rows{(conditions is null ? "" : $" with {conditions.Describe()}")}: {_candidatesMade:N0} candidate rows gave only " +
+                $"{found:N0} that {(conditions is null ? "pass" : "honour the conditions and pass")} the density-ratio filter{(_predicates is null ? "" : " and the predicate rules")}, fewer than " +
+                $"the {_view._rowCount:N0} asked for. " + (conditions is null
+                    ? "The filter keeps far fewer rows than it did when the model was trained: train it again, or without DensityRatioFilter."
+                    : $"The limit is {conditions.MaximumCandidatesPerRow} candidates a row. The generator rarely makes this combination: " +
+                      "ask for fewer rows or conditions, train longer, or train with ConditionalGenerator (the default)."));
         }
     }
 }

@@ -89,6 +89,22 @@ public sealed class IdentifierColumnTests
     }
 
     [TestMethod]
+    public void SlicesOfASeedGetTheIdentifiersOfTheirRowsAndTheRoomCountsFromTheFirstRow()
+    {
+        var whole = Rows(s_model.Generate(900, seed: 4)).Select(r => r.CustomerId).ToArray();
+        var sliced = Rows(s_model.Generate(500, 4, 0)).Concat(Rows(s_model.Generate(400, 4, 500))).Select(r => r.CustomerId).ToArray();
+        CollectionAssert.AreEqual(whole, sliced, "identifiers come from the rows' places in the seed, so slices never repeat one");
+        // Invoice's numbers (up to 99,999 after the training ones) run out first.
+        var invoice = s_model.Columns.Single(c => c.Name == "Invoice");
+        long room = (long)(invoice.Maximum - invoice.Minimum) + 1;
+        Assert.IsLessThan(s_model.Columns.Single(c => c.Name == "CustomerId").Maximum - s_model.Columns.Single(c => c.Name == "CustomerId").Minimum, room);
+        Assert.AreEqual(1, Rows(s_model.Generate(1, 4, room - 1)).Length, "the last row the format holds");
+        var beyond = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => s_model.Generate(2, 4, room - 1));
+        StringAssert.Contains(beyond.Message, "'Invoice'");
+        StringAssert.Contains(beyond.Message, $"rows {room - 1:N0} to {room:N0}");
+    }
+
+    [TestMethod]
     public void IdentifiersStayUniqueWithConditionsAndTransform()
     {
         var large = Rows(s_model.Generate(700, seed: 6, new Dictionary<string, object> { ["Segment"] = "large" }));

@@ -170,16 +170,49 @@ public sealed class DensityRatioFilterTests
             Assert.AreEqual(dotnet[r], graph[r], 1e-4 + 1e-4 * dotnet[r], $"row {r}: the keep probability in .NET and in the graph");
         Assert.IsTrue(graph.Any(p => p < 0.5) && graph.Any(p => p == 1f), "some rows are thinned out, the most real-looking kept for sure");
 
-        // Generate(n, seed) is the candidates of that seed that pass, in order.
-        var (candidateNoise, candidateUniforms) = TestTables.Inputs(seed: 11, rows, m.NoiseDimension, m.Signature.UniformsPerRow, m.Training.NoisePrior);
-        var candidates = m.GenerateWithTorch(candidateNoise, candidateUniforms, rows, m.Training.CategorySampling);
-        var passed = Enumerable.Range(0, rows).Where(r => candidates.Kept![r]).ToArray();
+        // Row i of Generate(n, seed) is the first of row i's own candidates (attempt 0, 1, ...) that passes.
+        int wanted = 200;
         int x = m.Encoder.Columns.Select(c => c.Name).ToList().IndexOf("X");
-        var expected = passed.Take(200).Select(r => candidates.Numbers(x)[r]).ToArray();
-        var generated = TestTables.Column(s_filtered.Generate(expected.Length, seed: 11), "X").Cast<float>().Select(v => (double)v).ToArray();
-        Assert.AreEqual(expected.Length, generated.Length);
-        for (int i = 0; i < expected.Length; i++)
-            Assert.AreEqual(expected[i], generated[i], 1e-5, $"row {i} of the view is candidate {passed[i]}");
+        var expected = new double?[wanted];
+        var attemptOf = new int[wanted];
+        for (int attempt = 0; attempt < 400 && expected.Any(e => e is null); attempt++)
+        {
+            var (candidateNoise, candidateUniforms) = TestTables.CandidateInputs(11, wanted, (ulong)attempt, m.NoiseDimension, m.Signature.UniformsPerRow, m.Training.NoisePrior);
+            var candidates = m.GenerateWithTorch(candidateNoise, candidateUniforms, wanted, m.Training.CategorySampling);
+            for (int r = 0; r < wanted; r++)
+                if (expected[r] is null && candidates.Kept![r]) (expected[r], attemptOf[r]) = (candidates.Numbers(x)[r], attempt);
+        }
+        Assert.IsTrue(expected.All(e => e is not null), "every row finds a candidate that passes");
+        Assert.IsTrue(attemptOf.Any(a => a == 0) && attemptOf.Any(a => a > 0), "some rows pass at their first candidate, some later");
+        var generated = TestTables.Column(s_filtered.Generate(wanted, seed: 11), "X").Cast<float>().Select(v => (double)v).ToArray();
+        Assert.AreEqual(wanted, generated.Length);
+        for (int i = 0; i < wanted; i++)
+            Assert.AreEqual(expected[i]!.Value, generated[i], 1e-5, $"row {i} of the view is its candidate {attemptOf[i]}");
+    }
+
+    [TestMethod]
+    public void SlicesOfASeedMadeApartAreExactlyItsRowsWhateverTheBatchSize()
+    {
+        // Row i of a filtered seed is its own first candidate that passes, so a slice needs none of the rows before it.
+        var whole = TestTables.Dump(s_filtered.Generate(2500, seed: 12));
+        var parts = new List<string>();
+        foreach (var (first, count) in new[] { (0L, 700L), (700L, 1L), (701L, 1799L) })
+            parts.AddRange(TestTables.Dump(s_filtered.Generate(count, 12, first)));
+        CollectionAssert.AreEqual(whole, parts, "slices [0, 700), [700, 701) and [701, 2500) are the whole");
+        Assert.AreEqual(2500, whole.Distinct().Count(), "rows, not one row repeated");
+
+        // Another batch size makes other candidate rounds, not other rows (37 rows a batch: the cursor's window of rows
+        // in flight, 16 batches, wraps around twice in 1,500 rows).
+        using (var small = s_filtered.WithScoring(new GanScoringOptions { BatchSize = 37 }))
+            CollectionAssert.AreEqual(whole.Skip(1000).ToList(), TestTables.Dump(small.Generate(1500, 12, 1000)));
+
+        // Under conditions likewise: row i of (seed, conditions).
+        var mid = new Dictionary<string, object> { ["Z"] = "mid" };
+        var conditioned = TestTables.Dump(s_filtered.Generate(600, seed: 12, mid));
+        CollectionAssert.AreEqual(conditioned.Skip(400).ToList(), TestTables.Dump(s_filtered.Generate(200, 12, mid, firstRow: 400)));
+
+        Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => s_filtered.Generate(10, 12, -1));
+        Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => s_filtered.Generate(10, 12, long.MaxValue - 5));
     }
 
     [TestMethod]
