@@ -100,24 +100,32 @@ internal static class Commands
         var model = new Argument<FileInfo>("model") { Description = "A model written by mlgan train (zip) or exported as ONNX." };
         var rows = new Option<long>("--rows", "-n") { Description = "How many rows.", Required = true };
         var seed = new Option<int>("--seed") { Description = "Seed of generation: the same seed gives the same rows.", DefaultValueFactory = _ => 1 };
+        var firstRow = new Option<long>("--first-row") { Description = "Start at this row of the seed (default 0): row i of a seed is the same row " +
+            "whichever process makes it, so --first-row 0 --rows 1000 and --first-row 1000 --rows 1000 concatenate to --rows 2000.", DefaultValueFactory = _ => 0 };
         var where = new Option<string[]>("--where") { Description = "Only rows with this value: column=category, column=number, column=low..high, column>=low or column<=high " +
             "(numbers, dates as 2024-01-31, durations as 1.02:00:00); repeat it for several columns." };
         var output = new Option<string>("--out", "-o") { Description = "The file to write (atomically): .parquet for Parquet, CSV otherwise; - for standard output (CSV).", DefaultValueFactory = _ => "-" };
         var command = new System.CommandLine.Command("generate", "Generate synthetic rows as CSV or Parquet, streamed (memory does not grow with the row count).\n" +
-            "Example: mlgan generate customers.zip --rows 100000 --where country=Norway --where \"age=30..40\" --out synthetic.parquet")
+            "Example: mlgan generate customers.zip --rows 100000 --where country=Norway --where \"age=30..40\" --out synthetic.parquet\n" +
+            "A slice of a larger table, for one of many processes: mlgan generate customers.zip --seed 7 --first-row 2000000 --rows 1000000 --out part-2.parquet")
         {
-            model, rows, seed, where, output, s_verbose,
+            model, rows, seed, firstRow, where, output, s_verbose,
         };
         command.SetAction((result, cancellation) => Run(result, () =>
         {
             long count = result.GetValue(rows);
             if (count < 0) throw new UsageException($"--rows must be 0 or more; got {count}.");
+            long first = result.GetValue(firstRow);
+            if (first < 0) throw new UsageException($"--first-row must be 0 or more; got {first}.");
+            if (count > long.MaxValue - first) throw new UsageException($"--first-row {first} and --rows {count} pass the last row a seed has.");
             var ml = new MLContext(seed: 1);
             using var gan = ml.Gan().LoadModel(Existing(result.GetValue(model)!));
             var conditions = GenerationConditions.Parse(gan, result.GetValue(where) ?? []);
             try
             {
-                var view = conditions.Count == 0 ? gan.Generate(count, result.GetValue(seed)) : gan.Generate(count, result.GetValue(seed), conditions);
+                var view = conditions.Count == 0
+                    ? gan.Generate(count, result.GetValue(seed), first)
+                    : gan.Generate(count, result.GetValue(seed), conditions, firstRow: first);
                 TableFiles.Write(view, result.GetValue(output)!, count, cancellation);
             }
             catch (InvalidOperationException e) when (conditions.Count > 0)
@@ -163,6 +171,53 @@ internal static class Commands
             return ExitCodes.Done;
         }));
         return command;
+    }
+
+    public static System.CommandLine.Command Digest()
+    {
+        var files = new Argument<FileInfo[]>("files") { Description = "Tables (CSV or Parquet) with the model's columns, read one after another.", Arity = ArgumentArity.OneOrMore };
+        var model = new Option<FileInfo>("--model", "-m") { Description = "The model whose columns and types the rows are read in (zip or ONNX).", Required = true };
+        var command = new System.CommandLine.Command("digest", "Count the rows of one or more tables and hash their values in order (SHA-256 of the rows as the tool " +
+            "writes them in CSV, without the header): parts written apart hash like one file of the same rows, in either format.\n" +
+            "Example: mlgan digest --model customers.zip parts/part-*.parquet; mlgan digest --model customers.zip whole.csv")
+        {
+            files, model, s_verbose,
+        };
+        command.SetAction((result, cancellation) => Run(result, () =>
+        {
+            var ml = new MLContext(seed: 1);
+            using var gan = ml.Gan().LoadModel(Existing(result.GetValue(model)!));
+            using var hash = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+            using var sink = new HashingStream(hash);
+            using var writer = new StreamWriter(sink, new System.Text.UTF8Encoding(false)) { NewLine = "\n" };
+            long rows = 0;
+            foreach (var file in result.GetValue(files)!)
+            {
+                using var table = TableFiles.Open(file, cancellation);
+                var view = ml.Data.LoadFromTextFile(table.CsvPath, LoaderFor(ml, table.CsvPath, file.FullName, gan));
+                rows += CsvOutput.Write(view, writer, cancellation, header: false);
+            }
+            writer.Flush();
+            Console.WriteLine($"{rows} rows sha256 {Convert.ToHexStringLower(hash.GetHashAndReset())}");
+            return ExitCodes.Done;
+        }));
+        return command;
+    }
+
+    /// <summary>A write-only stream that feeds what is written to a hash.</summary>
+    private sealed class HashingStream(System.Security.Cryptography.IncrementalHash hash) : Stream
+    {
+        public override bool CanRead => false;
+        public override bool CanSeek => false;
+        public override bool CanWrite => true;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override void Flush() { }
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => hash.AppendData(buffer, offset, count);
+        public override void Write(ReadOnlySpan<byte> buffer) => hash.AppendData(buffer);
     }
 
     /// <summary>Counts, row by row, the classes of a text or boolean column into <paramref name="counts"/> (booleans as the model names them).</summary>

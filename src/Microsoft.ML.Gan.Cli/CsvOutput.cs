@@ -31,13 +31,17 @@ internal static class CsvOutput
     /// <paramref name="observe"/>, given the cursor once, returns what to do on each row (a tally of a column, read as
     /// the rows are written rather than by a second pass that would generate them again).
     /// </summary>
-    public static void Write(IDataView view, TextWriter writer, CancellationToken cancellation, Action<long>? rowsWritten = null,
-        Func<DataViewRowCursor, Action>? observe = null)
+    /// <returns>The rows written.</returns>
+    public static long Write(IDataView view, TextWriter writer, CancellationToken cancellation, Action<long>? rowsWritten = null,
+        Func<DataViewRowCursor, Action>? observe = null, bool header = true)
     {
         var columns = view.Schema.Where(c => !c.IsHidden).ToArray();
         using var csv = new CsvWriter(writer, CultureInfo.InvariantCulture, leaveOpen: true);
-        foreach (var c in columns) csv.WriteField(c.Name);
-        csv.NextRecord();
+        if (header)
+        {
+            foreach (var c in columns) csv.WriteField(c.Name);
+            csv.NextRecord();
+        }
         using var cursor = view.GetRowCursor(columns);
         var fields = columns.Select(c => Field(cursor, c)).ToArray();
         var onRow = observe?.Invoke(cursor);
@@ -57,6 +61,7 @@ internal static class CsvOutput
         csv.Flush();
         writer.Flush();
         rowsWritten?.Invoke(row);
+        return row;
     }
 
     private static Func<string> Field(DataViewRowCursor cursor, DataViewSchema.Column column)

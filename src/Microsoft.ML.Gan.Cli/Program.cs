@@ -2,13 +2,14 @@
 using System.CommandLine;
 using Microsoft.ML.Gan.Cli;
 
-var root = new RootCommand("mlgan: synthetic rows of a table with Microsoft.ML.Gan. Train on a CSV or Parquet file, generate rows, evaluate them, inspect a model, rebalance classes.")
+var root = new RootCommand("mlgan: synthetic rows of a table with Microsoft.ML.Gan. Train on a CSV or Parquet file, generate rows, evaluate them, inspect a model, rebalance classes, check slices made apart.")
 {
     Commands.Train(),
     Commands.Generate(),
     Commands.Inspect(),
     Commands.Evaluate(),
     Commands.Augment(),
+    Commands.Digest(),
 };
 var parsed = root.Parse(args);
 if (parsed.Errors.Count > 0)

@@ -124,6 +124,49 @@ public sealed class CommandLineTests
     }
 
     [TestMethod]
+    public void FirstRowMakesSlicesThatConcatenateToTheWhole()
+    {
+        // Three processes, three slices of seed 6: their rows (headers dropped) are one process's rows, identifiers included.
+        var (code, whole, error) = Mlgan("generate", "orders.zip", "--rows", "90", "--seed", "6");
+        Assert.AreEqual(0, code, error);
+        var parts = new List<string>();
+        foreach (var (first, rows) in new[] { ("0", "40"), ("40", "1"), ("41", "49") })
+        {
+            (code, var output, error) = Mlgan("generate", "orders.zip", "--rows", rows, "--seed", "6", "--first-row", first);
+            Assert.AreEqual(0, code, error);
+            parts.AddRange(output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Skip(1));
+        }
+        var expected = whole.Split('\n', StringSplitOptions.RemoveEmptyEntries).Skip(1).ToList();
+        Assert.HasCount(90, expected);
+        CollectionAssert.AreEqual(expected, parts);
+        Assert.AreEqual(90, parts.Select(l => l.Split(',')[0]).Distinct().Count(), "an order id is never repeated across slices");
+
+        (code, _, error) = Mlgan("generate", "orders.zip", "--rows", "5", "--first-row", "-3");
+        Assert.AreEqual(2, code);
+        StringAssert.Contains(error, "--first-row must be 0 or more");
+
+        // digest: parts in either format hash like one file of the same rows; another order, or a row short, does not.
+        Assert.AreEqual(0, Mlgan("generate", "orders.zip", "--rows", "90", "--seed", "6", "--out", "whole.csv").Code);
+        Assert.AreEqual(0, Mlgan("generate", "orders.zip", "--rows", "40", "--seed", "6", "--out", "part-0.parquet").Code);
+        Assert.AreEqual(0, Mlgan("generate", "orders.zip", "--rows", "50", "--seed", "6", "--first-row", "40", "--out", "part-1.csv").Code);
+        Assert.AreEqual(0, Mlgan("generate", "orders.zip", "--rows", "49", "--seed", "6", "--first-row", "40", "--out", "short.csv").Code);
+        string Digest(params string[] files)
+        {
+            var (c, o, e) = Mlgan(["digest", "--model", "orders.zip", .. files]);
+            Assert.AreEqual(0, c, e);
+            return o.Trim();
+        }
+        string one = Digest("whole.csv");
+        StringAssert.StartsWith(one, "90 rows sha256 ");
+        Assert.AreEqual(one, Digest("part-0.parquet", "part-1.csv"));
+        Assert.AreNotEqual(one, Digest("part-1.csv", "part-0.parquet"), "the order of the rows counts");
+        StringAssert.StartsWith(Digest("part-0.parquet", "short.csv"), "89 rows sha256 ");
+        (code, _, error) = Mlgan("digest", "--model", "orders.zip", "nowhere.parquet");
+        Assert.AreEqual(2, code);
+        StringAssert.Contains(error, "nowhere.parquet");
+    }
+
+    [TestMethod]
     public void EvaluateComparesTheLearnedColumnsAndWritesTheReport()
     {
         var (code, _, error) = Mlgan("generate", "orders.zip", "--rows", "300", "--out", "for-evaluation.csv");
