@@ -146,9 +146,10 @@ public sealed class OnnxExportTests
         StringAssert.Contains(metadata["microsoft.ml.gan.condition"], "City at ");
         StringAssert.Contains(metadata["microsoft.ml.gan.condition_frequencies"], "\"City\"");
 
-        // Generate(rows, seed) feeds candidate i the counter-based noise and uniforms of (seed, i); two uniforms after
-        // the category draws pick the row's condition as the metadata describes, and with a filter the last one keeps
-        // the row when it is below the row's KeepProbability. Feed the same by hand.
+        // Generate(rows, seed) feeds row i's first candidate the counter-based noise and uniforms of (seed, i); two
+        // uniforms after the category draws pick the row's condition as the metadata describes, and with a filter the
+        // last one keeps the row when it is below the row's KeepProbability (else row i tries its next candidate). Feed
+        // the same by hand: the rows whose first candidate passes are those rows of Generate.
         var (noise, uniforms) = TestTables.Inputs(seed: 7, rows, nz, s_mixed.Model.Signature.UniformsPerRow, NoisePrior.Gaussian);
         var (draws, condition) = s_mixed.Model.Signature.PrepareRows(uniforms, rows);
         using var noiseValue = OrtValue.CreateTensorValueFromMemory(noise, [rows, nz]);
@@ -159,11 +160,16 @@ public sealed class OnnxExportTests
         int perRow = s_mixed.Model.Signature.UniformsPerRow;
         var kept = Enumerable.Range(0, rows).Where(r => !filtered || uniforms[r * perRow + perRow - 1] < outputs[7].GetTensorDataAsSpan<float>()[r]).ToArray();
         if (filtered) Assert.IsTrue(kept.Length > 0 && kept.Length < rows, $"the filter keeps some of {rows} candidates: {kept.Length}");
-        var generated = s_mixed.Generate(kept.Length, seed: 7);
+        var generated = s_mixed.Generate(rows, seed: 7);
         var cities = outputs[5].GetStringTensorAsArray();
-        CollectionAssert.AreEqual(TestTables.Column(generated, "City").Select(v => v.ToString()).ToArray(), kept.Select(r => cities[r]).ToArray());
-        CollectionAssert.AreEqual(TestTables.Column(generated, "Age").Cast<int>().ToArray(), kept.Select(r => outputs[2].GetTensorDataAsSpan<int>()[r]).ToArray());
-        CollectionAssert.AreEqual(TestTables.Column(generated, "Height").Cast<float>().ToArray(), kept.Select(r => outputs[0].GetTensorDataAsSpan<float>()[r]).ToArray());
+        T[] Kept<T>(string column)
+        {
+            var values = TestTables.Column(generated, column);
+            return kept.Select(r => (T)values[r]).ToArray();
+        }
+        CollectionAssert.AreEqual(Kept<object>("City").Select(v => v.ToString()).ToArray(), kept.Select(r => cities[r]).ToArray());
+        CollectionAssert.AreEqual(Kept<int>("Age"), kept.Select(r => outputs[2].GetTensorDataAsSpan<int>()[r]).ToArray());
+        CollectionAssert.AreEqual(Kept<float>("Height"), kept.Select(r => outputs[0].GetTensorDataAsSpan<float>()[r]).ToArray());
         var income = outputs[1].GetTensorDataAsSpan<double>().ToArray();
         Assert.IsTrue(income.Any(double.IsNaN) && income.Any(double.IsFinite), "missing incomes come out as NaN beside real ones");
         Assert.AreEqual(rows, outputs[4].GetTensorDataAsSpan<bool>().Length);
