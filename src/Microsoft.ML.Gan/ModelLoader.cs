@@ -151,7 +151,11 @@ internal static class ModelLoader
             throw ModelFile.Bad(source, $"it is an ONNX model, but not a generator exported by Microsoft.ML.Gan (its metadata has no '{OnnxMetadata.ManifestKey}')");
         try
         {
-            return ModelDescription.FromJson(json) ?? throw ModelFile.Bad(source, "its model description is empty");
+            var description = ModelDescription.FromJson(json) ?? throw ModelFile.Bad(source, "its model description is empty");
+            // Graphs since format 12's exports keep the history apart; older ones inside the manifest.
+            if (description.History is null && metadata.TryGetValue(OnnxMetadata.HistoryKey, out var history))
+                description.History = ModelDescription.HistoryFromJson(history);
+            return description;
         }
         catch (JsonException e)
         {

@@ -68,6 +68,10 @@ internal sealed class ModelDescription
     /// <exception cref="JsonException">The text is not a description.</exception>
     public static ModelDescription? FromJson(string json) => JsonSerializer.Deserialize<ModelDescription>(json, s_json);
 
+    /// <summary>A history written apart from its description (a graph's <see cref="OnnxMetadata.HistoryKey"/>).</summary>
+    /// <exception cref="JsonException">The text is not a history.</exception>
+    public static GanEpochStatistics[]? HistoryFromJson(string json) => JsonSerializer.Deserialize<GanEpochStatistics[]>(json, s_json);
+
     /// <exception cref="JsonException">The stream does not hold a description.</exception>
     public static ModelDescription? ReadFrom(Stream stream) => JsonSerializer.Deserialize<ModelDescription>(stream, s_json);
 

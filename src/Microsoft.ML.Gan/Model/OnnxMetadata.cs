@@ -5,18 +5,40 @@ using Microsoft.ML.Gan.Encoding;
 namespace Microsoft.ML.Gan.Model;
 
 /// <summary>
-/// The metadata_props of an exported generator graph. One entry holds the whole model description (the same
-/// JSON as a model zip's manifest: options, fitted columns, history), enough to rebuild a
-/// <see cref="GanTransformer"/> from the .onnx file alone; the others repeat its main facts in plain words
-/// for a reader with any ONNX tool.
+/// The metadata_props of an exported generator graph. One entry holds the model description (the JSON of a model
+/// zip's manifest: options, fitted columns) and one its training history, which grows with the epochs, so that together
+/// they rebuild a <see cref="GanTransformer"/> from the .onnx file alone while the manifest stays the size of the
+/// table's description; the others repeat its main facts for a reader with any ONNX tool, the categories of each
+/// categorical output in their order as plain JSON.
 /// </summary>
 internal static class OnnxMetadata
 {
     public const string ManifestKey = "microsoft.ml.gan.manifest";
 
+    /// <summary>The history of the training epochs (JSON array), apart from the manifest (graphs before it kept it inside).</summary>
+    public const string HistoryKey = "microsoft.ml.gan.history";
+
+    /// <summary>Each categorical output's categories, in the order of its condition block (JSON object).</summary>
+    public const string CategoriesKey = "microsoft.ml.gan.categories";
+
     public static IEnumerable<KeyValuePair<string, string>> Create(ModelDescription description, GeneratorSignature signature)
     {
-        yield return new(ManifestKey, description.ToJson());
+        var manifest = System.Text.Json.Nodes.JsonNode.Parse(description.ToJson())!.AsObject();
+        var history = manifest[nameof(ModelDescription.History)];
+        manifest.Remove(nameof(ModelDescription.History));
+        yield return new(ManifestKey, manifest.ToJsonString());
+        if (history is System.Text.Json.Nodes.JsonArray { Count: > 0 }) yield return new(HistoryKey, history.ToJsonString());
+        var categories = new System.Text.Json.Nodes.JsonObject();
+        foreach (var c in description.Columns!)
+        {
+            if (c.Kind == TextKind.Instance.Name && c.Levels is { } levels)
+                categories[c.Name] = new System.Text.Json.Nodes.JsonArray(levels.Select(l => (System.Text.Json.Nodes.JsonNode?)l).ToArray());
+            else if (c.Kind == BooleanKind.Instance.Name && c.Values is { } flags)
+                categories[c.Name] = new System.Text.Json.Nodes.JsonArray(flags.Select(v => (System.Text.Json.Nodes.JsonNode?)(v != 0)).ToArray());
+            else if (c.Kind == KeyKind.Instance.Name && c.Values is { } keys)
+                categories[c.Name] = new System.Text.Json.Nodes.JsonArray(keys.Select(v => (System.Text.Json.Nodes.JsonNode?)v).ToArray());
+        }
+        if (categories.Count > 0) yield return new(CategoriesKey, categories.ToJsonString());
         yield return new("microsoft.ml.gan.library_version", description.LibraryVersion ?? "unknown");
         yield return new("microsoft.ml.gan.columns", string.Join(", ", description.Columns!.Select(Describe)));
         yield return new("microsoft.ml.gan.noise", string.Create(CultureInfo.InvariantCulture,
@@ -25,7 +47,7 @@ internal static class OnnxMetadata
         {
             yield return new("microsoft.ml.gan.condition", FormattableString.Invariant(
                 $"input '{GeneratorSignature.ConditionName}': float [batch, {layout.Width}], one block per categorical column ") +
-                "(" + string.Join(", ", layout.Columns.Select(c => FormattableString.Invariant($"{c.Name} at {c.Offset}, {c.Count} categories in the order of microsoft.ml.gan.manifest"))) + "). " +
+                "(" + string.Join(", ", layout.Columns.Select(c => FormattableString.Invariant($"{c.Name} at {c.Offset}, {c.Count} categories in the order of microsoft.ml.gan.categories"))) + "). " +
                 "Set exactly one entry to 1: to ask for a category, its entry; for ordinary rows, a block chosen uniformly and in it a " +
                 "category drawn with the probabilities in microsoft.ml.gan.condition_frequencies.");
             yield return new("microsoft.ml.gan.condition_frequencies", JsonSerializer.Serialize(layout.Columns.ToDictionary(c => c.Name, c => c.Frequencies)));

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Microsoft.ML.Data;
 using Microsoft.ML.Gan.Model;
+using Microsoft.ML.Gan.Networks;
 
 namespace Microsoft.ML.Gan.Tests.Hostile;
 
@@ -254,6 +255,21 @@ public sealed class HostileFileTests
     {
         var e = Refused(HostileFiles.OnnxWithDescription(s_model.Model, edit), "lying.onnx");
         StringAssert.Contains(e.Message, named, lie);
+    }
+
+    [TestMethod]
+    public void AnOnnxFileWhoseHistoryIsNotAHistoryIsRefusedAtLoad()
+    {
+        var model = s_model.Model;
+        var signature = model.SignatureFor(model.Training.CategorySampling);
+        var metadata = OnnxMetadata.Create(model.Describe(model.Training.CategorySampling), signature).ToList();
+        Assert.IsTrue(metadata.Any(kv => kv.Key == OnnxMetadata.HistoryKey), "an export keeps the history apart");
+        foreach (string garbage in new[] { "{\"Epoch\": 1}", "[1, 2", "[{\"Epoch\": \"one\"}]" })
+        {
+            var lying = metadata.Select(kv => kv.Key == OnnxMetadata.HistoryKey ? new KeyValuePair<string, string>(kv.Key, garbage) : kv);
+            var e = Refused(GeneratorGraph.Build(model.Encoder, FoldedGenerator.From(model.Generator!), signature, model.Filter, lying), "history.onnx");
+            StringAssert.Contains(e.Message, "not readable", garbage);
+        }
     }
 
     /// <summary>Descriptions that are valid on their own but not for the graph they travel with.</summary>

@@ -145,6 +145,13 @@ public sealed class OnnxExportTests
         StringAssert.Contains(metadata["microsoft.ml.gan.noise"], $"[batch, {nz}], Gaussian prior");
         StringAssert.Contains(metadata["microsoft.ml.gan.condition"], "City at ");
         StringAssert.Contains(metadata["microsoft.ml.gan.condition_frequencies"], "\"City\"");
+        // The categories in plain JSON, in the model's order; the history apart from the manifest, which stays small.
+        var categories = System.Text.Json.Nodes.JsonNode.Parse(metadata["microsoft.ml.gan.categories"])!.AsObject();
+        CollectionAssert.AreEqual(s_mixed.Columns.Single(c => c.Name == "City").Categories.ToArray(), categories["City"]!.AsArray().Select(v => v!.GetValue<string>()).ToArray());
+        CollectionAssert.AreEquivalent(new[] { false, true }, categories["Owner"]!.AsArray().Select(v => v!.GetValue<bool>()).ToArray());
+        Assert.IsFalse(categories.ContainsKey("Height"), "numbers have no categories");
+        Assert.DoesNotContain("\"History\"", metadata["microsoft.ml.gan.manifest"]);
+        Assert.HasCount(s_mixed.History.Count, System.Text.Json.Nodes.JsonNode.Parse(metadata["microsoft.ml.gan.history"])!.AsArray());
 
         // Generate(rows, seed) feeds row i's first candidate the counter-based noise and uniforms of (seed, i); two
         // uniforms after the category draws pick the row's condition as the metadata describes, and with a filter the
