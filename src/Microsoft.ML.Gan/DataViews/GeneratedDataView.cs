@@ -104,7 +104,9 @@ internal sealed class GeneratedDataView : IDataView
             if (view._conditions is not null || view._model.Signature.Filtered || view._model.Encoder.Constraints?.HasPredicates == true)
             {
                 _candidates = new DecodedRows(view._model.Encoder, capacity);
-                int window = (int)Math.Min(16L * capacity, Math.Max(Rows.Capacity, view._rowCount));
+                // 16 batches in flight (a slow row does not hold the rounds back), but no more than 65,536 rows beyond one batch's worth.
+                long wanted = Math.Min(16L * capacity, Math.Max(65_536L, Rows.Capacity));
+                int window = (int)Math.Min(wanted, Math.Max(Rows.Capacity, view._rowCount));
                 _held = new DecodedRows(view._model.Encoder, window);
                 _state = new RowState[window];
                 _nextAttempt = new long[window];
