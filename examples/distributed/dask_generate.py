@@ -108,7 +108,7 @@ def main():
                     pids = client.run(os.getpid, workers=[busy[0]])
                     killed = (busy[0], pids[busy[0]], list(client.processing()[busy[0]]))
                     os.kill(killed[1], signal.SIGKILL)
-                    print(f"killed worker {killed[0]} (process {killed[1]}) while it ran {', '.join(killed[2])}", flush=True)
+                    print(f"killed worker {killed[0]} (process {killed[1]}) while it held {', '.join(killed[2])} (running or queued)", flush=True)
         elapsed = time.monotonic() - started
 
     parts = sorted(out.glob("part-*.parquet"))
