@@ -152,7 +152,7 @@ internal static class ModelLoader
         try
         {
             var description = ModelDescription.FromJson(json) ?? throw ModelFile.Bad(source, "its model description is empty");
-            // Graphs since format 12's exports keep the history apart; older ones inside the manifest.
+            // Graphs exported since the history has its own entry keep it apart; older ones inside the manifest.
             if (description.History is null && metadata.TryGetValue(OnnxMetadata.HistoryKey, out var history))
                 description.History = ModelDescription.HistoryFromJson(history);
             return description;

@@ -148,7 +148,9 @@ public sealed class OnnxExportTests
         // The categories in plain JSON, in the model's order; the history apart from the manifest, which stays small.
         var categories = System.Text.Json.Nodes.JsonNode.Parse(metadata["microsoft.ml.gan.categories"])!.AsObject();
         CollectionAssert.AreEqual(s_mixed.Columns.Single(c => c.Name == "City").Categories.ToArray(), categories["City"]!.AsArray().Select(v => v!.GetValue<string>()).ToArray());
-        CollectionAssert.AreEquivalent(new[] { false, true }, categories["Owner"]!.AsArray().Select(v => v!.GetValue<bool>()).ToArray());
+        var owner = s_mixed.Columns.Single(c => c.Name == "Owner").Categories.Select(c => c == "True").ToArray();
+        CollectionAssert.AreEquivalent(new[] { false, true }, owner);
+        CollectionAssert.AreEqual(owner, categories["Owner"]!.AsArray().Select(v => v!.GetValue<bool>()).ToArray(), "booleans as JSON booleans, in the model's order");
         Assert.IsFalse(categories.ContainsKey("Height"), "numbers have no categories");
         Assert.DoesNotContain("\"History\"", metadata["microsoft.ml.gan.manifest"]);
         Assert.HasCount(s_mixed.History.Count, System.Text.Json.Nodes.JsonNode.Parse(metadata["microsoft.ml.gan.history"])!.AsArray());
