@@ -3,7 +3,8 @@ namespace Microsoft.ML.Gan.Common;
 /// <summary>
 /// Counter-based random numbers for generation: row i of a seed always gets the same noise vector and the
 /// same decoding draws, however the rows are batched, cursored or split across threads. SplitMix64 mixes
-/// (seed, row) into the state; Box-Muller turns uniforms into normals.
+/// (seed, row) into the state; Box-Muller turns uniforms into normals (with <see cref="PortableMath"/>'s logarithm and
+/// sine, which ONNX operators repeat bit for bit).
 /// </summary>
 internal struct NoiseSource
 {
@@ -56,12 +57,14 @@ internal struct NoiseSource
             for (int i = 0; i < into.Length; i++) into[i] = (float)(2 * NextDouble() - 1);
             return;
         }
+        // Box-Muller: u1 = 1 - (53 bits) / 2^53 in (0, 1], so the log stays finite; the angle 2π × (53 bits) / 2^53.
+        // PortableMath instead of Math.Log and Math.SinCos, so the self-contained ONNX graph makes the same bits.
         for (int i = 0; i < into.Length; i += 2)
         {
-            double u1 = 1.0 - NextDouble(); // (0, 1]: log stays finite
-            double u2 = NextDouble();
-            double radius = Math.Sqrt(-2.0 * Math.Log(u1));
-            var (sin, cos) = Math.SinCos(2 * Math.PI * u2);
+            double m = PortableMath.TwoTo53 - (NextUInt64() >> 11);
+            double turn = NextUInt64() >> 11;
+            double radius = Math.Sqrt(PortableMath.MinusTwoLogOfUnit(m));
+            var (sin, cos) = PortableMath.SinCosOfTurn(turn);
             into[i] = (float)(radius * cos);
             if (i + 1 < into.Length) into[i + 1] = (float)(radius * sin);
         }
