@@ -92,3 +92,21 @@ public enum ContinuousNormalization
     /// <summary>The training range mapped linearly onto [-1, 1]. Simple; flattens modes and tails.</summary>
     MinMax,
 }
+
+/// <summary>What an exported ONNX generator graph takes as its inputs.</summary>
+public enum GanOnnxInputs
+{
+    /// <summary>
+    /// The caller's randomness: the noise (float [batch, noise]), for a conditional generator the condition vector, and
+    /// the category draws. For callers who bring their own noise; <see cref="GanCatalog.LoadOnnx(string, GanScoringOptions?)"/>
+    /// loads this graph back. The default.
+    /// </summary>
+    Noise,
+    /// <summary>
+    /// A seed (int64 [1]) and row indices (int64 [rows]): the graph makes the noise, the condition, the category draws and
+    /// the density-ratio filter's attempts itself from counter-based streams, so row i of seed s is bit for bit the row
+    /// <see cref="GanTransformer.Generate(long, int, long)"/> makes there, in any ONNX runtime (opset 18), with no
+    /// random-number library. Any engine can shard generation by row ranges.
+    /// </summary>
+    SeedAndRows,
+}

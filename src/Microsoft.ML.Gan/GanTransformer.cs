@@ -334,6 +334,40 @@ public sealed class GanTransformer : ITransformer, IDisposable
     }
 
     /// <summary>
+    /// Writes the generator as an ONNX graph that takes <paramref name="inputs"/>. <see cref="GanOnnxInputs.Noise"/> is
+    /// <see cref="SaveAsOnnx(string, CategorySampling?)"/>'s graph. <see cref="GanOnnxInputs.SeedAndRows"/> takes only
+    /// "Seed" (int64 [1]) and "Row" (int64 [rows]) and gives, for each index, the row <see cref="Generate(long, int, long)"/>
+    /// makes at that position of that seed, bit for bit, with an "Attempt" output (int64 [rows]: the candidate that passed
+    /// the density-ratio filter); it needs opset 18 (ONNX Runtime 1.14 or later). Written atomically.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">
+    /// SeedAndRows for a model loaded from an ONNX file (no weights to write it from), with C# predicate rules (which a graph
+    /// cannot apply), or with a column named like one of the graph's own inputs or outputs.
+    /// </exception>
+    public void SaveAsOnnx(string path, GanOnnxInputs inputs)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        using var use = _session.Lifetime.Enter();
+        var bytes = OnnxBytes(inputs);
+        AtomicFile.Write(path, stream => stream.Write(bytes));
+    }
+
+    /// <summary>Writes the ONNX graph that takes <paramref name="inputs"/> to a stream (left open). See <see cref="SaveAsOnnx(string, GanOnnxInputs)"/>.</summary>
+    public void SaveAsOnnx(Stream stream, GanOnnxInputs inputs)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        using var use = _session.Lifetime.Enter();
+        stream.Write(OnnxBytes(inputs));
+    }
+
+    private byte[] OnnxBytes(GanOnnxInputs inputs) => inputs switch
+    {
+        GanOnnxInputs.Noise => _model.ExportOnnx(_model.Training.CategorySampling),
+        GanOnnxInputs.SeedAndRows => _model.ExportSeededOnnx(),
+        _ => throw new ArgumentOutOfRangeException(nameof(inputs), inputs, $"Not a kind of graph inputs: use {nameof(GanOnnxInputs.Noise)} or {nameof(GanOnnxInputs.SeedAndRows)}."),
+    };
+
+    /// <summary>
     /// Lets <c>mlContext.Model.Save</c> store this transformer, alone or in a chain. ML.NET can only load its own
     /// transformer kinds, so the model is stored as an ONNX scoring transform (ApplyOnnxModel) holding the exported
     /// graph and its metadata; <c>mlContext.Model.Load</c> gives that transform back, and

@@ -149,6 +149,10 @@ internal static class ModelLoader
         var metadata = session.ModelMetadata.CustomMetadataMap;
         if (!metadata.TryGetValue(OnnxMetadata.ManifestKey, out var json))
             throw ModelFile.Bad(source, $"it is an ONNX model, but not a generator exported by Microsoft.ML.Gan (its metadata has no '{OnnxMetadata.ManifestKey}')");
+        if (metadata.TryGetValue(OnnxMetadata.InputsKey, out var inputs) && inputs != OnnxMetadata.NoiseInputs)
+            throw ModelFile.Bad(source, inputs == OnnxMetadata.SeedInputs
+                ? "it is the seed-and-rows graph, made for ONNX runtimes outside .NET; .NET loads the model's zip or its noise-input graph (SaveAsOnnx without GanOnnxInputs.SeedAndRows)"
+                : $"its inputs are '{Text.Printable(inputs)}', which this version does not know (a graph from a later version?)");
         try
         {
             var description = ModelDescription.FromJson(json) ?? throw ModelFile.Bad(source, "its model description is empty");

@@ -102,6 +102,28 @@ internal sealed class GanModel : IDisposable
         return GeneratorGraph.Build(Encoder, FoldedGenerator.From(Generator), signature, Filter, OnnxMetadata.Create(Describe(sampling), signature));
     }
 
+    /// <summary>
+    /// The self-contained graph (<see cref="RowStreamGraph"/>): a seed and row indices in, the rows Generate makes out.
+    /// Needs the trained weights, and a model whose every rule the graph can keep.
+    /// </summary>
+    public byte[] ExportSeededOnnx()
+    {
+        if (Generator is null)
+            throw new InvalidOperationException(
+                "This model was loaded from an ONNX graph: it has no weights to write the seed-and-rows graph from. Export that graph from the trained model (or its Save zip).");
+        if (Encoder.Constraints is { HasPredicates: true } constraints)
+            throw new InvalidOperationException(
+                $"This model has predicate rules ({string.Join(", ", constraints.Rules.Where(r => r.IsPredicate).Select(r => $"'{r}'"))}), which are C# code that .NET's " +
+                "Generate applies and an ONNX graph cannot: the seed-and-rows graph would make rows Generate refuses. Export the noise-input graph and apply the rules to its rows.");
+        var taken = Encoder.Columns.Where(c => c is not MadeColumn).Select(c => c.Name).Intersect(RowStreamGraph.ReservedNames, StringComparer.Ordinal).ToList();
+        if (taken.Count > 0)
+            throw new InvalidOperationException(
+                $"Column '{taken[0]}' has a name the seed-and-rows graph gives its own input or output ({string.Join(", ", RowStreamGraph.ReservedNames)}): " +
+                "an ONNX value has one name. Rename the column before training (e.g. with mlContext.Transforms.CopyColumns), or export the noise-input graph.");
+        var signature = Signature;
+        return RowStreamGraph.Build(Encoder, FoldedGenerator.From(Generator), signature, Filter, OnnxMetadata.Create(Describe(signature.Sampling), signature, seeded: true));
+    }
+
     /// <summary>The description a model file or graph carries, with the graph's category sampling.</summary>
     public ModelDescription Describe(CategorySampling? sampling = null) => new()
     {

@@ -25,10 +25,28 @@ internal static class GeneratorGraph
         IEnumerable<KeyValuePair<string, string>> metadata)
     {
         var g = new OnnxGraph("gan_generator");
-        string x = g.Input(signature.Noise.Name, OnnxType.Float, signature.Noise.Width);
-        if (signature.Condition is { } condition) x = g.Node("Concat", [x, g.Input(condition.Name, OnnxType.Float, condition.Width)], ("axis", 1));
+        string noise = g.Input(signature.Noise.Name, OnnxType.Float, signature.Noise.Width);
+        string? condition = signature.Condition is { } conditionInput ? g.Input(conditionInput.Name, OnnxType.Float, conditionInput.Width) : null;
         string? draws = signature.Draws is { } d ? g.Input(d.Name, OnnxType.Float, d.Width) : null;
+        var (outputs, keep) = AddGenerator(g, encoder, layers, signature, filter, noise, condition, draws);
+        for (int c = 0; c < outputs.Count; c++) g.Output(signature.Outputs[c], outputs[c], OutputType(encoder, signature.Outputs[c]));
+        if (keep is not null) g.Output(GeneratorSignature.KeepName, keep, OnnxType.Float);
+        return OnnxSeal.Seal(g.ToModel(ModelDescription.LibraryVersionNow, metadata));
+    }
 
+    /// <summary>The ONNX element type of the output of the training column <paramref name="name"/>.</summary>
+    public static OnnxType OutputType(TabularEncoder encoder, string name) => encoder.Columns.First(c => c.Name == name).OutputType;
+
+    /// <summary>
+    /// Adds the generator to <paramref name="g"/>, from the values <paramref name="noise"/> (float [rows, noise]),
+    /// <paramref name="condition"/> and <paramref name="draws"/> (null where the signature has no such input): the network,
+    /// then each column's decoding. Returns the decoded values of <see cref="GeneratorSignature.Outputs"/>, in order, and
+    /// the keep probability of a filtered signature (else null).
+    /// </summary>
+    public static (IReadOnlyList<string> Outputs, string? Keep) AddGenerator(OnnxGraph g, TabularEncoder encoder, IReadOnlyList<FoldedLayer> layers,
+        GeneratorSignature signature, DensityRatioFilter? filter, string noise, string? condition, string? draws)
+    {
+        string x = condition is null ? noise : g.Node("Concat", [noise, condition], ("axis", 1));
         foreach (var layer in layers)
         {
             var y = g.Node("Gemm", [x, g.Constant(layer.Weights, layer.Outputs, layer.Inputs), g.Constant(layer.Bias, layer.Outputs)], ("transB", 1));
@@ -57,10 +75,10 @@ internal static class GeneratorGraph
         foreach (var dependency in encoder.Dependencies) dependency.AddOnnx(g, columns, decoded);
         encoder.Constraints?.AddOnnx(g, columns, decoded);
         foreach (var trend in encoder.Trends) trend.AddOnnx(g, columns, decoded);
+        var outputs = new List<string>();
         for (int c = 0; c < columns.Count; c++)
             if (columns[c] is not MadeColumn) // made from the rows' positions, which the graph does not take
-                g.Output(columns[c].Name, columns[c] is CategoricalColumn categorical ? categorical.AddOnnxValues(g, decoded[c]) : decoded[c], columns[c].OutputType);
-        if (filter is not null) g.Output(GeneratorSignature.KeepName, filter.AddOnnx(g, columns, decoded), OnnxType.Float);
-        return OnnxSeal.Seal(g.ToModel(ModelDescription.LibraryVersionNow, metadata));
+                outputs.Add(columns[c] is CategoricalColumn categorical ? categorical.AddOnnxValues(g, decoded[c]) : decoded[c]);
+        return (outputs, filter is null ? null : filter.AddOnnx(g, columns, decoded));
     }
 }

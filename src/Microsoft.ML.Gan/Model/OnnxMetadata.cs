@@ -21,7 +21,14 @@ internal static class OnnxMetadata
     /// <summary>Each categorical output's categories, in the order of its condition block (JSON object).</summary>
     public const string CategoriesKey = "microsoft.ml.gan.categories";
 
-    public static IEnumerable<KeyValuePair<string, string>> Create(ModelDescription description, GeneratorSignature signature)
+    /// <summary>Says which inputs a graph takes: <see cref="NoiseInputs"/> or <see cref="SeedInputs"/> (graphs before this entry: the noise's).</summary>
+    public const string InputsKey = "microsoft.ml.gan.inputs";
+
+    public const string NoiseInputs = "noise";
+    public const string SeedInputs = "seed-and-rows";
+
+    /// <param name="seeded">The graph is <see cref="RowStreamGraph"/>'s: a seed and row indices in.</param>
+    public static IEnumerable<KeyValuePair<string, string>> Create(ModelDescription description, GeneratorSignature signature, bool seeded = false)
     {
         var manifest = System.Text.Json.Nodes.JsonNode.Parse(description.ToJson())!.AsObject();
         var history = manifest[nameof(ModelDescription.History)];
@@ -41,16 +48,28 @@ internal static class OnnxMetadata
         if (categories.Count > 0) yield return new(CategoriesKey, categories.ToJsonString());
         yield return new("microsoft.ml.gan.library_version", description.LibraryVersion ?? "unknown");
         yield return new("microsoft.ml.gan.columns", string.Join(", ", description.Columns!.Select(Describe)));
-        yield return new("microsoft.ml.gan.noise", string.Create(CultureInfo.InvariantCulture,
-            $"input '{signature.Noise.Name}': float [batch, {signature.Noise.Width}], {signature.NoisePrior} prior"));
-        if (signature.Layout is { } layout)
+        yield return new(InputsKey, seeded ? SeedInputs : NoiseInputs);
+        if (seeded)
         {
-            yield return new("microsoft.ml.gan.condition", FormattableString.Invariant(
-                $"input '{GeneratorSignature.ConditionName}': float [batch, {layout.Width}], one block per categorical column ") +
-                "(" + string.Join(", ", layout.Columns.Select(c => FormattableString.Invariant($"{c.Name} at {c.Offset}, {c.Count} categories in the order of microsoft.ml.gan.categories"))) + "). " +
-                "Set exactly one entry to 1: to ask for a category, its entry; for ordinary rows, a block chosen uniformly and in it a " +
-                "category drawn with the probabilities in microsoft.ml.gan.condition_frequencies.");
-            yield return new("microsoft.ml.gan.condition_frequencies", JsonSerializer.Serialize(layout.Columns.ToDictionary(c => c.Name, c => c.Frequencies)));
+            yield return new("microsoft.ml.gan.seed_and_rows", FormattableString.Invariant(
+                $"inputs '{RowStreamGraph.SeedName}': int64 [1], the seed as .NET's Generate(rows, seed, firstRow) takes it (an int; a negative one is read as itself plus 2^32), and ") +
+                FormattableString.Invariant($"'{RowStreamGraph.RowName}': int64 [rows], positions of rows in that seed, any order; output row k is the seed's row Row[k], bit for bit the row Generate makes there. ") +
+                FormattableString.Invariant($"Output '{RowStreamGraph.AttemptName}': int64 [rows], the candidate that passed the density-ratio filter (0 without one; -1 if none of {RowStreamGraph.MaximumAttempts:N0} did). ") +
+                "The noise, condition and category draws are made inside from SplitMix64 streams (opset 18).");
+        }
+        else
+        {
+            yield return new("microsoft.ml.gan.noise", string.Create(CultureInfo.InvariantCulture,
+                $"input '{signature.Noise.Name}': float [batch, {signature.Noise.Width}], {signature.NoisePrior} prior"));
+            if (signature.Layout is { } layout)
+            {
+                yield return new("microsoft.ml.gan.condition", FormattableString.Invariant(
+                    $"input '{GeneratorSignature.ConditionName}': float [batch, {layout.Width}], one block per categorical column ") +
+                    "(" + string.Join(", ", layout.Columns.Select(c => FormattableString.Invariant($"{c.Name} at {c.Offset}, {c.Count} categories in the order of microsoft.ml.gan.categories"))) + "). " +
+                    "Set exactly one entry to 1: to ask for a category, its entry; for ordinary rows, a block chosen uniformly and in it a " +
+                    "category drawn with the probabilities in microsoft.ml.gan.condition_frequencies.");
+                yield return new("microsoft.ml.gan.condition_frequencies", JsonSerializer.Serialize(layout.Columns.ToDictionary(c => c.Name, c => c.Frequencies)));
+            }
         }
         if (description.Constraints?.Rules is { Length: > 0 } rules)
             yield return new("microsoft.ml.gan.constraints", "every output row keeps: " + string.Join("; ", rules.Where(r => !r.Predicate).Select(r => r.Text)) +
@@ -59,7 +78,8 @@ internal static class OnnxMetadata
         if (description.Trends is { Length: > 0 } trends)
             yield return new("microsoft.ml.gan.trends", "these outputs are made on the curve of another output, plus a residual the network makes: " +
                 string.Join("; ", trends.Select(t => FormattableString.Invariant($"{t.Target} follows {t.Anchor} (R² {t.Explained:F4})"))));
-        yield return new("microsoft.ml.gan.category_sampling", signature.Sampling == CategorySampling.Sample
+        if (!seeded)
+            yield return new("microsoft.ml.gan.category_sampling", signature.Sampling == CategorySampling.Sample
             ? $"Sample: input '{GeneratorSignature.DrawsName}' takes one uniform draw in [0, 1) per categorical choice and row"
             : "ArgMax: the highest-scoring category");
     }

@@ -46,14 +46,20 @@ internal static class OnnxTypes
 /// Builds one ONNX graph (nodes, constant initializers, typed inputs and outputs) and serialises it as a
 /// ModelProto. Only the parts of the ONNX schema this library writes are here; the field numbers are those of
 /// the published onnx.proto. Every intermediate value gets a generated name under a prefix no column name can
-/// take by accident, so graph outputs can carry the columns' own names.
+/// take by accident, so graph outputs can carry the columns' own names. A subgraph (the body of a Loop,
+/// <see cref="Subgraph"/>) shares its parent's names, which ONNX wants unique across scopes, and puts its constants
+/// among the main graph's initializers; equal constants are stored once, so a network written twice (in a loop's
+/// body and after it) keeps one copy of its weights.
 /// </summary>
 internal sealed class OnnxGraph
 {
     /// <summary>The default ("ai.onnx") operator set the graphs use: opset 17 (ONNX 1.12), supported by ONNX Runtime 1.12 on.</summary>
     public const int OpsetVersion = 17;
 
-    /// <summary>IR version 8 goes with opset 17.</summary>
+    /// <summary>Opset 18 (ONNX 1.13, ONNX Runtime 1.14 on): the bitwise operators the self-contained graph's random streams need.</summary>
+    public const int BitwiseOpsetVersion = 18;
+
+    /// <summary>IR version 8 goes with opsets 17 and 18.</summary>
     public const int IrVersion = 8;
 
     /// <summary>ModelProto's metadata_props field.</summary>
@@ -62,30 +68,63 @@ internal sealed class OnnxGraph
     private const string Prefix = "gan::";
 
     private readonly List<ProtoWriter> _nodes = [];
-    private readonly List<ProtoWriter> _initializers = [];
     private readonly List<ProtoWriter> _inputs = [];
     private readonly List<ProtoWriter> _outputs = [];
+    private readonly OnnxGraph _root;
+
+    // The main graph's: its initializers (constants of every subgraph too), the names claimed in every scope, equal constants.
+    private readonly List<ProtoWriter> _initializers = [];
     private readonly HashSet<string> _names = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> _constants = new(StringComparer.Ordinal);
     private int _next;
 
-    public OnnxGraph(string name) => Name = name;
+    /// <param name="opset">The default domain's operator set the graph imports (<see cref="OpsetVersion"/> unless its operators need a later one).</param>
+    public OnnxGraph(string name, int opset = OpsetVersion)
+    {
+        Name = name;
+        Opset = opset;
+        _root = this;
+    }
+
+    private OnnxGraph(string name, OnnxGraph root)
+    {
+        Name = name;
+        Opset = root.Opset;
+        _root = root;
+    }
 
     public string Name { get; }
+
+    public int Opset { get; }
+
+    /// <summary>A graph to be the body of a control-flow node of this one (<see cref="GraphAttribute"/>): it may use this graph's values by name.</summary>
+    public OnnxGraph Subgraph(string name) => new(name, _root);
 
     /// <summary>Declares a graph input of shape [batch, width] (or [batch] when width is null).</summary>
     public string Input(string name, OnnxType type, int? width)
     {
         Claim(name);
-        _inputs.Add(ValueInfo(name, type, width));
+        _inputs.Add(ValueInfo(name, type, width is int w ? ["batch", w] : ["batch"]));
+        return name;
+    }
+
+    /// <summary>Declares a graph input of the given shape (each dimension a size or a symbolic name; null: a shape not given, as loop bodies' inputs may have).</summary>
+    public string ShapedInput(string name, OnnxType type, object[]? shape)
+    {
+        Claim(name);
+        _inputs.Add(ValueInfo(name, type, shape));
         return name;
     }
 
     /// <summary>Declares <paramref name="value"/> (an existing value) as the graph output <paramref name="name"/>, of shape [batch].</summary>
-    public void Output(string name, string value, OnnxType type)
+    public void Output(string name, string value, OnnxType type) => Output(name, value, type, ["batch"]);
+
+    /// <summary>Declares <paramref name="value"/> as the output <paramref name="name"/> of the given shape (null: not given).</summary>
+    public void Output(string name, string value, OnnxType type, object[]? shape)
     {
         Claim(name);
         Node("Identity", [value], name);
-        _outputs.Add(ValueInfo(name, type, null));
+        _outputs.Add(ValueInfo(name, type, shape));
     }
 
     public string Constant(ReadOnlySpan<float> values, params long[] dims) =>
@@ -125,11 +164,16 @@ internal sealed class OnnxGraph
 
     public string StringConstant(IReadOnlyList<string> values)
     {
+        var root = _root;
+        string key = "strings:" + Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(
+            System.Text.Encoding.UTF8.GetBytes(string.Concat(values.Select(v => $"{v.Length}:{v}")))));
+        if (root._constants.TryGetValue(key, out var existing)) return existing;
         string name = Fresh();
         var tensor = new ProtoWriter().Int64(1, values.Count).Int64(2, (long)OnnxType.String);
         foreach (var v in values) tensor.Bytes(6, System.Text.Encoding.UTF8.GetBytes(v));
         tensor.String(8, name);
-        _initializers.Add(tensor);
+        root._initializers.Add(tensor);
+        root._constants[key] = name;
         return name;
     }
 
@@ -137,25 +181,38 @@ internal sealed class OnnxGraph
     public string Node(string op, string[] inputs, params (string Name, object Value)[] attributes) =>
         Node(op, inputs, Fresh(), attributes);
 
+    /// <summary>Adds a node with <paramref name="outputCount"/> outputs (a Loop's final values); returns their names.</summary>
+    public string[] Nodes(string op, string[] inputs, int outputCount, params (string Name, object Value)[] attributes)
+    {
+        var outputs = Enumerable.Range(0, outputCount).Select(_ => Fresh()).ToArray();
+        Add(op, inputs, outputs, attributes);
+        return outputs;
+    }
+
     private string Node(string op, string[] inputs, string output, params (string Name, object Value)[] attributes)
+    {
+        Add(op, inputs, [output], attributes);
+        return output;
+    }
+
+    private void Add(string op, string[] inputs, string[] outputs, (string Name, object Value)[] attributes)
     {
         var node = new ProtoWriter();
         foreach (var i in inputs) node.String(1, i);
-        node.String(2, output).String(3, output + "/" + op).String(4, op);
+        foreach (var o in outputs) node.String(2, o);
+        node.String(3, outputs[0] + "/" + op).String(4, op);
         foreach (var (name, value) in attributes) node.Message(5, Attribute(name, value));
         _nodes.Add(node);
-        return output;
     }
+
+    /// <summary>A graph-valued attribute (a Loop's body): pass it as an attribute value.</summary>
+    public sealed record GraphAttribute(OnnxGraph Graph);
 
     /// <summary>The ModelProto bytes: this graph, opset imports, producer and the metadata properties given.</summary>
     public byte[] ToModel(string producerVersion, IEnumerable<KeyValuePair<string, string>> metadata)
     {
-        var graph = new ProtoWriter();
-        foreach (var n in _nodes) graph.Message(1, n);
-        graph.String(2, Name);
-        foreach (var t in _initializers) graph.Message(5, t);
-        foreach (var i in _inputs) graph.Message(11, i);
-        foreach (var o in _outputs) graph.Message(12, o);
+        if (_root != this) throw new InvalidOperationException($"'{Name}' is a subgraph: write the main graph.");
+        var graph = ToGraph();
 
         var model = new ProtoWriter()
             .Int64(1, IrVersion)
@@ -164,23 +221,45 @@ internal sealed class OnnxGraph
             .String(4, "microsoft.ml.gan")
             .Int64(5, 1)
             .Message(7, graph)
-            .Message(8, new ProtoWriter().String(1, "").Int64(2, OpsetVersion));
+            .Message(8, new ProtoWriter().String(1, "").Int64(2, Opset));
         foreach (var (key, value) in metadata) model.Message(MetadataPropsField, new ProtoWriter().String(1, key).String(2, value));
         return model.ToArray();
     }
 
+    /// <summary>The GraphProto: nodes, name, initializers (the main graph's only), inputs, outputs.</summary>
+    private ProtoWriter ToGraph()
+    {
+        var graph = new ProtoWriter();
+        foreach (var n in _nodes) graph.Message(1, n);
+        graph.String(2, Name);
+        if (_root == this)
+            foreach (var t in _initializers) graph.Message(5, t);
+        foreach (var i in _inputs) graph.Message(11, i);
+        foreach (var o in _outputs) graph.Message(12, o);
+        return graph;
+    }
+
     private string Tensor(OnnxType type, long[] dims, ReadOnlySpan<byte> raw)
     {
+        var root = _root;
+        string key = $"{(int)type}:{string.Join(',', dims)}:{Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(raw))}";
+        if (root._constants.TryGetValue(key, out var existing)) return existing;
         string name = Fresh();
-        _initializers.Add(new ProtoWriter().Int64s(1, dims).Int64(2, (long)type).String(8, name).Bytes(9, raw));
+        root._initializers.Add(new ProtoWriter().Int64s(1, dims).Int64(2, (long)type).String(8, name).Bytes(9, raw));
+        root._constants[key] = name;
         return name;
     }
 
-    private static ProtoWriter ValueInfo(string name, OnnxType type, int? width)
+    private static ProtoWriter ValueInfo(string name, OnnxType type, object[]? shape)
     {
-        var shape = new ProtoWriter().Message(1, new ProtoWriter().String(2, "batch"));
-        if (width is int w) shape.Message(1, new ProtoWriter().Int64(1, w));
-        var tensorType = new ProtoWriter().Int64(1, (long)type).Message(2, shape);
+        var tensorType = new ProtoWriter().Int64(1, (long)type);
+        if (shape is not null)
+        {
+            var dims = new ProtoWriter();
+            foreach (var d in shape)
+                dims.Message(1, d is string symbol ? new ProtoWriter().String(2, symbol) : new ProtoWriter().Int64(1, Convert.ToInt64(d, System.Globalization.CultureInfo.InvariantCulture)));
+            tensorType.Message(2, dims);
+        }
         return new ProtoWriter().String(1, name).Message(2, new ProtoWriter().Message(1, tensorType));
     }
 
@@ -192,21 +271,23 @@ internal sealed class OnnxGraph
             case int i: return a.Int64(3, i).Int64(20, 2);
             case long l: return a.Int64(3, l).Int64(20, 2);
             case float f: return a.Float(2, f).Int64(20, 1);
+            case string text: return a.Bytes(4, System.Text.Encoding.UTF8.GetBytes(text)).Int64(20, 3);
             case long[] ls: return a.Int64s(8, ls).Int64(20, 7);
+            case GraphAttribute sub: return a.Message(6, sub.Graph.ToGraph()).Int64(20, 5);
             default: throw new ArgumentException($"Attribute '{name}': unsupported value type {value.GetType().Name}.", nameof(value));
         }
     }
 
     private string Fresh()
     {
-        string name = Prefix + _next++;
+        string name = Prefix + _root._next++;
         Claim(name);
         return name;
     }
 
     private void Claim(string name)
     {
-        if (!_names.Add(name))
+        if (!_root._names.Add(name))
             throw new InvalidOperationException($"The ONNX graph already has a value named '{name}': graph inputs and outputs need distinct names.");
     }
 }

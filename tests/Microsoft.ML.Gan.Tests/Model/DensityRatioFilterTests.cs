@@ -27,7 +27,7 @@ public sealed class DensityRatioFilterTests
     /// Y is X to within a few hundredths, and Z's category is fixed by X's half; mixed kinds and missing values around
     /// them. A generator of one epoch has learned neither relation: the filter has something to find.
     /// </summary>
-    private static IDataView Table(int rows, int seed)
+    internal static IDataView Table(int rows, int seed)
     {
         var random = new Random(seed);
         var x = new float[rows];

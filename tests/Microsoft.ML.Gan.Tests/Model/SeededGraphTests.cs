@@ -1,0 +1,188 @@
+using System.Globalization;
+using Microsoft.ML.Gan.Common;
+using Microsoft.ML.Gan.Model;
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
+
+namespace Microsoft.ML.Gan.Tests.Model;
+
+/// <summary>
+/// The self-contained graph (SaveAsOnnx with <see cref="GanOnnxInputs.SeedAndRows"/>): a seed and row indices in, and
+/// out, bit for bit, the rows Generate makes at those positions of that seed — through the density-ratio filter's
+/// attempts, the condition draws and the category draws, with either noise prior.
+/// </summary>
+[TestClass]
+public sealed class SeededGraphTests
+{
+    private static MLContext s_ml = null!;
+    private static GanTransformer s_filtered = null!;
+    private static GanTransformer s_plain = null!;
+    private static string s_folder = null!;
+
+    [ClassInitialize]
+    public static void Train(TestContext _)
+    {
+        s_ml = new MLContext(seed: 1);
+        s_folder = Directory.CreateTempSubdirectory("gan-seeded-").FullName;
+        var rows = s_ml.Data.LoadFromEnumerable(TestTables.MixedRows(1000, seed: 3));
+        // A conditional generator that samples its categories, trained one epoch on DensityRatioFilterTests' table, so
+        // that its density-ratio filter has much to correct (and is kept).
+        s_filtered = s_ml.Gan().Train(new GanTrainer.Options
+        {
+            Epochs = 1, BatchSize = 200, NoiseDimension = 8, GeneratorLayers = [32], DiscriminatorLayers = [32], Seed = 2, DensityRatioFilter = true,
+        }).Fit(DensityRatioFilterTests.Table(3000, seed: 1));
+        // Unconditional, argmax, uniform noise of an odd width, no filter.
+        s_plain = s_ml.Gan().Train(new GanTrainer.Options
+        {
+            Epochs = 2, BatchSize = 100, NoiseDimension = 5, GeneratorLayers = [16], DiscriminatorLayers = [16], Seed = 2,
+            NoisePrior = NoisePrior.Uniform, ConditionalGenerator = false, CategorySampling = CategorySampling.ArgMax, DensityRatioFilter = false,
+        }).Fit(rows);
+    }
+
+    [ClassCleanup]
+    public static void Cleanup()
+    {
+        s_filtered?.Dispose();
+        s_plain?.Dispose();
+        if (s_folder is not null) Directory.Delete(s_folder, recursive: true);
+    }
+
+    [TestMethod]
+    public void PortableLogarithmAndSineAreWithinAFewUlpsOfTheSystemOnes()
+    {
+        // The graph and NoiseSource share these steps; they must also be the right functions.
+        var random = new Random(3);
+        double worstLog = 0, worstTrig = 0;
+        foreach (ulong bits in Enumerable.Range(0, 200_000).Select(_ => (ulong)random.NextInt64(1, 1L << 53)).Concat([1UL, 2UL, 3UL, (1UL << 53) - 1, 1UL << 53, 1UL << 52]))
+        {
+            double exact = -2 * Math.Log(bits / PortableMath.TwoTo53);
+            double mine = PortableMath.MinusTwoLogOfUnit(bits);
+            if (exact != 0) worstLog = Math.Max(worstLog, Math.Abs(mine - exact) / Math.Abs(exact));
+            else Assert.AreEqual(0.0, mine, "-2 ln 1");
+            double turn = bits & ((1UL << 53) - 1);
+            var (sin, cos) = PortableMath.SinCosOfTurn(turn);
+            var (s, c) = Math.SinCos(2 * Math.PI * (turn / PortableMath.TwoTo53));
+            worstTrig = Math.Max(worstTrig, Math.Max(Math.Abs(sin - s), Math.Abs(cos - c)));
+        }
+        Assert.IsLessThan(1e-15, worstLog, "relative error of -2 ln u");
+        Assert.IsLessThan(1e-15, worstTrig, "absolute error of sin and cos");
+        var (s0, c0) = PortableMath.SinCosOfTurn(0);
+        Assert.AreEqual((0.0, 1.0), (s0, c0));
+        var (sq, cq) = PortableMath.SinCosOfTurn(PortableMath.TwoTo53 / 4);
+        Assert.AreEqual((1.0, 0.0), (sq, cq), "a quarter turn");
+    }
+
+    [TestMethod]
+    public void RowsOfTheSeededGraphAreGeneratesRowsBitForBit()
+    {
+        Assert.IsNotNull(s_filtered.FilterKeepRate, "the filtered model keeps its filter");
+        foreach (var (model, seed, first) in new[] { (s_filtered, 7, 0L), (s_filtered, -3, 123_456_789L), (s_plain, 11, 40L) })
+        {
+            const int Count = 600;
+            string path = Path.Combine(s_folder, "seeded.onnx");
+            model.SaveAsOnnx(path, GanOnnxInputs.SeedAndRows);
+            var expected = Rows(model.Generate(Count, seed, first), model);
+
+            // The indices in a shuffled order, as a shard may ask for them: row k of the output is row index[k] of the seed.
+            var order = Enumerable.Range(0, Count).OrderBy(i => (i * 7919) % Count).ToArray();
+            var (actual, attempts) = RunSeeded(path, seed, order.Select(i => first + i).ToArray(), model);
+            for (int k = 0; k < Count; k++)
+                Assert.AreEqual(expected[order[k]], actual[k], $"row {first + order[k]} of seed {seed}");
+            if (model == s_filtered)
+            {
+                Assert.IsTrue(attempts.All(a => a >= 0), "every row found a candidate that passes");
+                Assert.IsTrue(attempts.Any(a => a > 0) && attempts.Any(a => a == 0), $"some rows pass at their first candidate, some later: {string.Join(",", attempts.Take(20))}");
+            }
+            else Assert.IsTrue(attempts.All(a => a == 0), "without a filter every row is its first candidate");
+        }
+    }
+
+    [TestMethod]
+    public void TheSeededGraphSaysWhatItTakesAndDotNetSendsItsUsersToTheZip()
+    {
+        string path = Path.Combine(s_folder, "described.onnx");
+        s_filtered.SaveAsOnnx(path, GanOnnxInputs.SeedAndRows);
+        using (var session = new InferenceSession(path))
+        {
+            CollectionAssert.AreEqual(new[] { "Seed", "Row" }, session.InputNames.ToArray());
+            Assert.AreEqual(TensorElementType.Int64, session.InputMetadata["Row"].ElementDataType);
+            CollectionAssert.AreEqual(new[] { "X", "Y", "Z", "Flag", "Count", "Attempt" }, session.OutputNames.ToArray());
+            var metadata = session.ModelMetadata.CustomMetadataMap;
+            Assert.AreEqual("seed-and-rows", metadata["microsoft.ml.gan.inputs"]);
+            StringAssert.Contains(metadata["microsoft.ml.gan.seed_and_rows"], "bit for bit");
+            Assert.IsFalse(metadata.ContainsKey("microsoft.ml.gan.noise"), "no noise input to describe");
+        }
+        var refused = Assert.ThrowsExactly<InvalidDataException>(() => s_ml.Gan().LoadOnnx(path));
+        StringAssert.Contains(refused.Message, "seed-and-rows graph");
+        StringAssert.Contains(refused.Message, "described.onnx");
+
+        // The noise graph loaded back has no weights to write the seeded one from.
+        string noisePath = Path.Combine(s_folder, "noise.onnx");
+        s_filtered.SaveAsOnnx(noisePath, GanOnnxInputs.Noise);
+        using var loaded = s_ml.Gan().LoadOnnx(noisePath);
+        var noWeights = Assert.ThrowsExactly<InvalidOperationException>(() => loaded.SaveAsOnnx(Path.Combine(s_folder, "x.onnx"), GanOnnxInputs.SeedAndRows));
+        StringAssert.Contains(noWeights.Message, "no weights");
+        Assert.IsFalse(File.Exists(Path.Combine(s_folder, "x.onnx")));
+    }
+
+    [TestMethod]
+    public void AColumnNamedLikeTheGraphsInputsIsRefusedByName()
+    {
+        var rows = s_ml.Data.LoadFromEnumerable(Enumerable.Range(0, 200).Select(i => new Clash { Row = i % 17, Size = (i * 37) % 101 }));
+        using var model = s_ml.Gan().Train(new GanTrainer.Options { Epochs = 1, BatchSize = 50, NoiseDimension = 4, GeneratorLayers = [8], DiscriminatorLayers = [8], Seed = 1, DensityRatioFilter = false })
+            .Fit(rows);
+        var refused = Assert.ThrowsExactly<InvalidOperationException>(() => model.SaveAsOnnx(Path.Combine(s_folder, "clash.onnx"), GanOnnxInputs.SeedAndRows));
+        StringAssert.Contains(refused.Message, "Column 'Row'");
+        StringAssert.Contains(refused.Message, "Rename the column");
+    }
+
+    private sealed class Clash
+    {
+        public float Row { get; set; }
+        public float Size { get; set; }
+    }
+
+    /// <summary>The graph's rows for these indices, each as one line of its columns' values (round-trip text), and their attempts.</summary>
+    internal static (List<string> Rows, long[] Attempts) RunSeeded(string path, int seed, long[] rows, GanTransformer model)
+    {
+        using var session = new InferenceSession(path);
+        using var seedValue = OrtValue.CreateTensorValueFromMemory(new long[] { seed }, [1]);
+        using var rowValue = OrtValue.CreateTensorValueFromMemory(rows, [rows.Length]);
+        var names = session.OutputNames.ToArray();
+        using var outputs = session.Run(new RunOptions(), ["Seed", "Row"], [seedValue, rowValue], names);
+        var columns = model.TrainingSchema.Select(c => c.Name).ToArray();
+        var text = new List<string>();
+        for (int r = 0; r < rows.Length; r++)
+        {
+            text.Add(string.Join("|", columns.Select(c =>
+            {
+                var value = outputs[Array.IndexOf(names, c)];
+                return value.GetTensorTypeAndShape().ElementDataType switch
+                {
+                    TensorElementType.Float => Text(value.GetTensorDataAsSpan<float>()[r]),
+                    TensorElementType.Double => Text(value.GetTensorDataAsSpan<double>()[r]),
+                    TensorElementType.Int32 => Text(value.GetTensorDataAsSpan<int>()[r]),
+                    TensorElementType.Int16 => Text(value.GetTensorDataAsSpan<short>()[r]),
+                    TensorElementType.Bool => Text(value.GetTensorDataAsSpan<bool>()[r]),
+                    TensorElementType.String => value.GetStringElement(r),
+                    var t => throw new NotSupportedException(t.ToString()),
+                };
+            })));
+        }
+        return (text, outputs[Array.IndexOf(names, "Attempt")].GetTensorDataAsSpan<long>().ToArray());
+    }
+
+    /// <summary>Generate's rows in the same text.</summary>
+    internal static List<string> Rows(IDataView view, GanTransformer model)
+    {
+        var columns = model.TrainingSchema.Select(c => TestTables.Column(view, c.Name)).ToArray();
+        return Enumerable.Range(0, columns[0].Count).Select(r => string.Join("|", columns.Select(c => Text(c[r])))).ToList();
+    }
+
+    private static string Text(object value) => value switch
+    {
+        float f => BitConverter.SingleToInt32Bits(f).ToString(CultureInfo.InvariantCulture) + "f",
+        double d => BitConverter.DoubleToInt64Bits(d).ToString(CultureInfo.InvariantCulture) + "d",
+        _ => Convert.ToString(value, CultureInfo.InvariantCulture)!,
+    };
+}
