@@ -204,6 +204,40 @@ internal static class Commands
         return command;
     }
 
+    public static System.CommandLine.Command Export()
+    {
+        var model = new Argument<FileInfo>("model") { Description = "A model written by mlgan train (zip)." };
+        var output = new Option<FileInfo>("--out", "-o") { Description = "The .onnx file to write (atomically).", Required = true };
+        var inputs = new Option<string>("--inputs") { Description = "seed-and-rows (default): the graph takes a seed and row indices and makes the rows this tool's " +
+            "generate makes there, bit for bit, in any ONNX runtime (opset 18). noise: it takes the noise, condition and category draws (bring your own randomness).",
+            DefaultValueFactory = _ => "seed-and-rows" };
+        inputs.AcceptOnlyFromAmong("seed-and-rows", "noise");
+        var command = new System.CommandLine.Command("export", "Write a model's generator as an ONNX graph, for runtimes outside .NET (Python, Node.js, Spark, C++).\n" +
+            "Example: mlgan export customers.zip --out customers.onnx, then in Node.js: node examples/onnx-node/generate.js customers.onnx --seed 7 --rows 1000")
+        {
+            model, output, inputs, s_verbose,
+        };
+        command.SetAction((result, cancellation) => Run(result, () =>
+        {
+            var ml = new MLContext(seed: 1);
+            using var gan = ml.Gan().LoadModel(Existing(result.GetValue(model)!));
+            var kind = result.GetValue(inputs) == "noise" ? GanOnnxInputs.Noise : GanOnnxInputs.SeedAndRows;
+            var path = result.GetValue(output)!.FullName;
+            try
+            {
+                gan.SaveAsOnnx(path, kind);
+            }
+            catch (InvalidOperationException e)
+            {
+                throw new UsageException($"--inputs {result.GetValue(inputs)}: {e.Message}");
+            }
+            Console.Error.WriteLine($"Wrote {path} ({new FileInfo(path).Length:N0} bytes): inputs {(kind == GanOnnxInputs.SeedAndRows ? "Seed (int64 [1]) and Row (int64 [rows])" : "the noise, condition and category draws")}; " +
+                $"outputs {string.Join(", ", gan.Columns.Where(c => !c.IsIdentifier && c.FakeData is null).Select(c => c.Name))}{(kind == GanOnnxInputs.SeedAndRows ? ", Attempt" : "")}.");
+            return ExitCodes.Done;
+        }));
+        return command;
+    }
+
     /// <summary>A write-only stream that feeds what is written to a hash.</summary>
     private sealed class HashingStream(System.Security.Cryptography.IncrementalHash hash) : Stream
     {

@@ -2,7 +2,7 @@
 using System.CommandLine;
 using Microsoft.ML.Gan.Cli;
 
-var root = new RootCommand("mlgan: synthetic rows of a table with Microsoft.ML.Gan. Train on a CSV or Parquet file, generate rows, evaluate them, inspect a model, rebalance classes, check slices made apart.")
+var root = new RootCommand("mlgan: synthetic rows of a table with Microsoft.ML.Gan. Train on a CSV or Parquet file, generate rows, evaluate them, inspect a model, rebalance classes, check slices made apart, export the generator as ONNX.")
 {
     Commands.Train(),
     Commands.Generate(),
@@ -10,6 +10,7 @@ var root = new RootCommand("mlgan: synthetic rows of a table with Microsoft.ML.G
     Commands.Evaluate(),
     Commands.Augment(),
     Commands.Digest(),
+    Commands.Export(),
 };
 var parsed = root.Parse(args);
 if (parsed.Errors.Count > 0)
