@@ -7,7 +7,7 @@ namespace Microsoft.ML.Gan.Tests.Cli;
 /// <summary>
 /// The command-line tool (src/Microsoft.ML.Gan.Cli, <c>mlgan</c>), run as its own process the way a user runs it:
 /// train on a CSV with quoted commas, missing markers and identifiers, and on tricky columns (codes, leading zeros);
-/// generate to a pipe, to CSV and to Parquet, with conditions; augment; evaluate; inspect zip and ONNX; Ctrl+C with and
+/// generate to a pipe, to CSV and to Parquet, with conditions; augment; evaluate; inspect zip and ONNX; export; Ctrl+C with and
 /// without keeping the model; and every exit code with its one-line message.
 /// </summary>
 [TestClass]
@@ -164,6 +164,42 @@ public sealed class CommandLineTests
         (code, _, error) = Mlgan("digest", "--model", "orders.zip", "nowhere.parquet");
         Assert.AreEqual(2, code);
         StringAssert.Contains(error, "nowhere.parquet");
+    }
+
+    [TestMethod]
+    public void ExportWritesTheSeedAndRowsGraphOrTheNoiseGraph()
+    {
+        var (code, _, error) = Mlgan("export", "orders.zip", "--out", "orders.onnx");
+        Assert.AreEqual(0, code, error);
+        StringAssert.Contains(error, "inputs Seed (int64 [1]) and Row (int64 [rows])");
+        StringAssert.Contains(error, "Attempt");
+        using (var session = new Microsoft.ML.OnnxRuntime.InferenceSession(Path.Combine(s_folder, "orders.onnx")))
+        {
+            CollectionAssert.AreEqual(new[] { "Seed", "Row" }, session.InputNames.ToArray());
+            Assert.DoesNotContain("OrderId", session.OutputNames, "identifiers are made in .NET, not by the graph");
+            // Rows 10..29 of seed 7 from the graph are those the library's Generate makes there.
+            using var seed = Microsoft.ML.OnnxRuntime.OrtValue.CreateTensorValueFromMemory(new long[] { 7 }, [1]);
+            using var rows = Microsoft.ML.OnnxRuntime.OrtValue.CreateTensorValueFromMemory(Enumerable.Range(10, 20).Select(i => (long)i).ToArray(), [20]);
+            var names = session.OutputNames.ToArray();
+            using var outputs = session.Run(new Microsoft.ML.OnnxRuntime.RunOptions(), ["Seed", "Row"], [seed, rows], names);
+            var ml = new MLContext(1);
+            using var model = ml.Gan().LoadModel(s_model);
+            var amounts = TestTables.Column(model.Generate(20, 7, firstRow: 10), "Amount").Select(v => Convert.ToDouble(v, CultureInfo.InvariantCulture)).ToArray();
+            var graph = outputs[Array.IndexOf(names, "Amount")];
+            var fromGraph = graph.GetTensorTypeAndShape().ElementDataType == Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Float
+                ? graph.GetTensorDataAsSpan<float>().ToArray().Select(f => (double)f).ToArray()
+                : graph.GetTensorDataAsSpan<double>().ToArray();
+            CollectionAssert.AreEqual(amounts, fromGraph);
+        }
+
+        (code, _, error) = Mlgan("export", "orders.zip", "--out", "orders-noise.onnx", "--inputs", "noise");
+        Assert.AreEqual(0, code, error);
+        using (var session = new Microsoft.ML.OnnxRuntime.InferenceSession(Path.Combine(s_folder, "orders-noise.onnx")))
+            Assert.AreEqual("Noise", session.InputNames[0]);
+        (code, _, error) = Mlgan("export", "orders.zip", "--out", "x.onnx", "--inputs", "dice");
+        Assert.AreEqual(2, code);
+        StringAssert.Contains(error, "dice");
+        Assert.IsFalse(File.Exists(Path.Combine(s_folder, "x.onnx")));
     }
 
     [TestMethod]

@@ -126,6 +126,75 @@ public sealed class SeededGraphTests
     }
 
     [TestMethod]
+    [Timeout(900_000, CooperativeCancellation = true)]
+    public void OnnxRuntimeNodeMakesGeneratesRowsFromTheSeededGraph()
+    {
+        // A real client that is not .NET: examples/onnx-node/generate.js with onnxruntime-node from npm.
+        string? node = OnPath("node"), npm = OnPath("npm");
+        if (node is null || npm is null)
+            Assert.Inconclusive("Node.js is not on PATH (node and npm are needed): the onnxruntime-node check of the seed-and-rows graph did not run. Install Node.js 18 or later to run it.");
+        var root = new DirectoryInfo(AppContext.BaseDirectory);
+        while (root is not null && !File.Exists(Path.Combine(root.FullName, "Microsoft.ML.Gan.sln"))) root = root.Parent;
+        string example = Path.Combine(root!.FullName, "examples", "onnx-node");
+        string folder = Path.Combine(s_folder, "node");
+        Directory.CreateDirectory(folder);
+        foreach (var file in new[] { "package.json", "generate.js" }) File.Copy(Path.Combine(example, file), Path.Combine(folder, file), overwrite: true);
+        // The CUDA binaries onnxruntime-node would fetch at install are not needed on a CPU.
+        var (installed, installOutput) = Run(npm, folder, ["install", "--no-audit", "--no-fund", "--ignore-scripts"], TimeSpan.FromMinutes(10));
+        if (installed != 0)
+            Assert.Inconclusive($"npm could not install onnxruntime-node (exit {installed}): the onnxruntime-node check did not run. npm said: {installOutput[^Math.Min(600, installOutput.Length)..]}");
+
+        // A slice past 2^32 of a negative seed, through the filter's attempts.
+        const int Count = 300;
+        const long First = 5_000_000_000;
+        string graph = Path.Combine(folder, "model.onnx");
+        s_filtered.SaveAsOnnx(graph, GanOnnxInputs.SeedAndRows);
+        var (exit, csv) = Run(node, folder, ["generate.js", graph, "--seed", "-3", "--first-row", First.ToString(CultureInfo.InvariantCulture), "--rows", Count.ToString(CultureInfo.InvariantCulture),
+            "--batch", "128"], TimeSpan.FromMinutes(5), standardOutputOnly: true);
+        Assert.AreEqual(0, exit, csv);
+        var lines = csv.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var names = s_filtered.TrainingSchema.Select(c => c.Name).ToArray();
+        CollectionAssert.AreEqual(names, lines[0].Split(','));
+        Assert.HasCount(Count + 1, lines);
+        var expected = Rows(s_filtered.Generate(Count, -3, First), s_filtered);
+        for (int r = 0; r < Count; r++)
+        {
+            // generate.js writes numbers as JavaScript prints them: read back, they are the same float or double.
+            var fields = lines[r + 1].Split(',');
+            var parsed = names.Select((name, c) => (object)(s_filtered.TrainingSchema[c].Type.RawType switch
+            {
+                var t when t == typeof(float) => fields[c].Length == 0 ? float.NaN : (float)double.Parse(fields[c], CultureInfo.InvariantCulture),
+                var t when t == typeof(double) => fields[c].Length == 0 ? double.NaN : double.Parse(fields[c], CultureInfo.InvariantCulture),
+                var t when t == typeof(int) => int.Parse(fields[c], CultureInfo.InvariantCulture),
+                var t when t == typeof(bool) => bool.Parse(fields[c]),
+                _ => fields[c],
+            }));
+            Assert.AreEqual(expected[r], string.Join("|", parsed.Select(Text)),
+                $"row {First + r} of seed -3, as onnxruntime-node made it: {lines[r + 1]}");
+        }
+    }
+
+    private static string? OnPath(string program) =>
+        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
+            .Select(d => Path.Combine(d, OperatingSystem.IsWindows() ? program + ".cmd" : program)).FirstOrDefault(File.Exists);
+
+    private static (int Exit, string Output) Run(string program, string folder, string[] arguments, TimeSpan limit, bool standardOutputOnly = false)
+    {
+        var start = new System.Diagnostics.ProcessStartInfo(program) { WorkingDirectory = folder, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in arguments) start.ArgumentList.Add(a);
+        start.Environment["ONNXRUNTIME_NODE_INSTALL"] = "skip";
+        using var process = System.Diagnostics.Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        if (!process.WaitForExit(limit))
+        {
+            process.Kill(entireProcessTree: true);
+            return (-1, $"{program} ran past {limit}");
+        }
+        return (process.ExitCode, standardOutputOnly && process.ExitCode == 0 ? output.Result : output.Result + error.Result);
+    }
+
+    [TestMethod]
     public void AColumnNamedLikeTheGraphsInputsIsRefusedByName()
     {
         var rows = s_ml.Data.LoadFromEnumerable(Enumerable.Range(0, 200).Select(i => new Clash { Row = i % 17, Size = (i * 37) % 101 }));
@@ -179,8 +248,11 @@ public sealed class SeededGraphTests
         return Enumerable.Range(0, columns[0].Count).Select(r => string.Join("|", columns.Select(c => Text(c[r])))).ToList();
     }
 
+    /// <summary>A value's text: numbers as their bits (a missing one as NaN, whatever its payload), the rest as .NET writes them.</summary>
     private static string Text(object value) => value switch
     {
+        float f when float.IsNaN(f) => "NaN",
+        double d when double.IsNaN(d) => "NaN",
         float f => BitConverter.SingleToInt32Bits(f).ToString(CultureInfo.InvariantCulture) + "f",
         double d => BitConverter.DoubleToInt64Bits(d).ToString(CultureInfo.InvariantCulture) + "d",
         _ => Convert.ToString(value, CultureInfo.InvariantCulture)!,
