@@ -103,7 +103,7 @@ public enum GanOnnxInputs
     /// </summary>
     Noise,
     /// <summary>
-    /// A seed (int64 [1]) and row indices (int64 [rows]): the graph makes the noise, the condition, the category draws and
+    /// A seed (int64 [1], or one a row) and row indices (int64 [rows]): the graph makes the noise, the condition, the category draws and
     /// the density-ratio filter's attempts itself from counter-based streams, so row i of seed s is bit for bit the row
     /// <see cref="GanTransformer.Generate(long, int, long)"/> makes there, in any ONNX runtime (opset 18), with no
     /// random-number library. Any engine can shard generation by row ranges.

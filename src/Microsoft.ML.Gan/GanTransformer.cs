@@ -336,7 +336,7 @@ public sealed class GanTransformer : ITransformer, IDisposable
     /// <summary>
     /// Writes the generator as an ONNX graph that takes <paramref name="inputs"/>. <see cref="GanOnnxInputs.Noise"/> is
     /// <see cref="SaveAsOnnx(string, CategorySampling?)"/>'s graph. <see cref="GanOnnxInputs.SeedAndRows"/> takes only
-    /// "Seed" (int64 [1]) and "Row" (int64 [rows]) and gives, for each index, the row <see cref="Generate(long, int, long)"/>
+    /// "Seed" (int64 [1], or [rows] for a seed per row) and "Row" (int64 [rows]) and gives, for each index, the row <see cref="Generate(long, int, long)"/>
     /// makes at that position of that seed, bit for bit, with an "Attempt" output (int64 [rows]: the candidate that passed
     /// the density-ratio filter); it needs opset 18 (ONNX Runtime 1.14 or later). Written atomically.
     /// </summary>

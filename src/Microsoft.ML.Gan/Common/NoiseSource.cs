@@ -59,15 +59,10 @@ internal struct NoiseSource
         }
         // Box-Muller: u1 = 1 - (53 bits) / 2^53 in (0, 1], so the log stays finite; the angle 2π × (53 bits) / 2^53.
         // PortableMath instead of Math.Log and Math.SinCos, so the self-contained ONNX graph makes the same bits.
-        for (int i = 0; i < into.Length; i += 2)
-        {
-            double m = PortableMath.TwoTo53 - (NextUInt64() >> 11);
-            double turn = NextUInt64() >> 11;
-            double radius = Math.Sqrt(PortableMath.MinusTwoLogOfUnit(m));
-            var (sin, cos) = PortableMath.SinCosOfTurn(turn);
-            into[i] = (float)(radius * cos);
-            if (i + 1 < into.Length) into[i + 1] = (float)(radius * sin);
-        }
+        int values = 2 * ((into.Length + 1) / 2);
+        Span<ulong> raw = values <= 512 ? stackalloc ulong[values] : new ulong[values];
+        for (int i = 0; i < values; i++) raw[i] = NextUInt64();
+        PortableMath.Normals(raw, into);
     }
 
     /// <summary>

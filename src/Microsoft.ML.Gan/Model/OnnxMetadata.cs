@@ -52,7 +52,7 @@ internal static class OnnxMetadata
         if (seeded)
         {
             yield return new("microsoft.ml.gan.seed_and_rows", FormattableString.Invariant(
-                $"inputs '{RowStreamGraph.SeedName}': int64 [1], the seed as .NET's Generate(rows, seed, firstRow) takes it (an int; a negative one is read as itself plus 2^32), and ") +
+                $"inputs '{RowStreamGraph.SeedName}': int64 [1] (or [rows], a seed per row), the seed as .NET's Generate(rows, seed, firstRow) takes it (an int; a negative one is read as itself plus 2^32), and ") +
                 FormattableString.Invariant($"'{RowStreamGraph.RowName}': int64 [rows], positions of rows in that seed, any order; output row k is the seed's row Row[k], bit for bit the row Generate makes there. ") +
                 FormattableString.Invariant($"Output '{RowStreamGraph.AttemptName}': int64 [rows], the candidate that passed the density-ratio filter (0 without one; -1 if none of {RowStreamGraph.MaximumAttempts:N0} did). ") +
                 "The noise, condition and category draws are made inside from SplitMix64 streams (opset 18).");

@@ -15,8 +15,9 @@ namespace Microsoft.ML.Gan.Model;
 /// has one that passes. The rows then go once more through the generator with their passing attempt's inputs.
 /// </summary>
 /// <remarks>
-/// Inputs: <see cref="SeedName"/> (int64 [1], the seed as Generate takes it: an int, a negative one standing for
-/// itself plus 2^32) and <see cref="RowName"/> (int64 [rows], the rows' positions in the seed, in any order). Outputs:
+/// Inputs: <see cref="SeedName"/> (int64 [1], or [rows] for a seed per row; the seed as Generate takes it: an int, a
+/// negative one standing for itself plus 2^32) and <see cref="RowName"/> (int64 [rows], the rows' positions in the seed,
+/// in any order). Outputs:
 /// the columns, as the explicit graph's, and <see cref="AttemptName"/> (int64 [rows], the candidate that passed; −1
 /// for a row none of <see cref="MaximumAttempts"/> candidates passed). Identifier and fake columns are not outputs
 /// (made in .NET), and a model with C# predicate rules is refused (the graph cannot check them).
@@ -42,7 +43,7 @@ internal static class RowStreamGraph
         IEnumerable<KeyValuePair<string, string>> metadata)
     {
         var g = new OnnxGraph("gan_generator_seeded", OnnxGraph.BitwiseOpsetVersion);
-        string seedInput = g.ShapedInput(SeedName, OnnxType.Int64, [1]);
+        string seedInput = g.ShapedInput(SeedName, OnnxType.Int64, ["seeds"]);
         string rowInput = g.ShapedInput(RowName, OnnxType.Int64, ["rows"]);
 
         // The seed as Generate takes it, (ulong)(uint)seed; each row's stream: Mix(seed ^ Mix(row + golden)), as NoiseSource's.
@@ -196,7 +197,7 @@ internal static class RowStreamGraph
         return g.Node("Cast", [g.Node("Equal", [g.Constant(entries, entries.Length), position])], ("to", (int)OnnxType.Float));
     }
 
-    /// <summary>As <see cref="PortableMath.MinusTwoLogOfUnit"/>, step for step, on a double tensor of integers in [1, 2^53].</summary>
+    /// <summary>As <see cref="PortableMath.MinusTwoLogOfUnit(double)"/> on a double tensor of integers in [1, 2^53]: the exponent found by scaling with powers of two (exact, so the same e and t as .NET reads from the bits), then the same steps.</summary>
     private static string MinusTwoLogOfUnit(OnnxGraph g, string m)
     {
         string t = m, e = g.Node("Sub", [m, m]);
@@ -218,7 +219,7 @@ internal static class RowStreamGraph
         return g.Node("Mul", [g.Scalar(-2.0), whole]);
     }
 
-    /// <summary>As <see cref="PortableMath.SinCosOfTurn"/>, step for step: (sin, cos) of 2π k / 2^53.</summary>
+    /// <summary>As <see cref="PortableMath.SinCosOfTurn(double)"/>, step for step: (sin, cos) of 2π k / 2^53.</summary>
     private static (string Sin, string Cos) SinCosOfTurn(OnnxGraph g, string k)
     {
         string v = g.Node("Mul", [k, g.Scalar(4.0 / PortableMath.TwoTo53)]);
@@ -238,7 +239,7 @@ internal static class RowStreamGraph
         return (g.Node("Mul", [g.Node("Where", [odd, ca, sa]), sinSign]), g.Node("Mul", [g.Node("Where", [odd, sa, ca]), cosSign]));
     }
 
-    /// <summary>As <see cref="PortableMath.Horner"/>: ((c[0] z + c[1]) z + ...) + c[n].</summary>
+    /// <summary>As <see cref="PortableMath.Horner(double[], double)"/>: ((c[0] z + c[1]) z + ...) + c[n].</summary>
     private static string Horner(OnnxGraph g, double[] highestFirst, string z)
     {
         string p = g.Node("Mul", [g.Scalar(highestFirst[0]), z]);
