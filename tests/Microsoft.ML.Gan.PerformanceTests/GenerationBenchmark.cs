@@ -89,6 +89,7 @@ internal static class GenerationBenchmark
             Checksum = library.Checksum,
             LibrarySeconds = phases[0].Seconds,
             LibraryRowsPerSecond = rows / phases[0].Seconds,
+            FilterKeepRate = model.FilterKeepRate,
             CursorOnlyRowsPerSecond = rows / phases[1].Seconds,
             BareForwardRowsPerSecond = rows / phases[2].Seconds,
             BareForwardAndCopyRowsPerSecond = rows / phases[3].Seconds,
@@ -141,6 +142,8 @@ internal sealed class GenerationResult : BenchmarkResult
     public double Checksum { get; init; }
     public double LibrarySeconds { get; init; }
     public double LibraryRowsPerSecond { get; init; }
+    /// <summary>The share of candidate rows the model's density-ratio filter keeps (measured at Fit); null without a filter.</summary>
+    public double? FilterKeepRate { get; init; }
     public double CursorOnlyRowsPerSecond { get; init; }
     public double BareForwardRowsPerSecond { get; init; }
     public double BareForwardAndCopyRowsPerSecond { get; init; }
@@ -176,6 +179,8 @@ internal sealed class GenerationResult : BenchmarkResult
         string Busy(int phase) => phase < OtherCores.Length ? Format.F(OtherCores[phase], 2) : "";
         new TextTable("", "rows / s", "× library", "GFLOP/s", "cores busy elsewhere")
             .Add($"library: Generate({Format.N0(Rows)}) + read every column", Format.N0(LibraryRowsPerSecond), "1.00", Format.F(LibraryGflops, 1), Busy(0))
+            .Add(FilterKeepRate is double keep ? $"library: candidates made (the filter keeps about {Format.F(100 * keep, 1)} % of them)" : "library: candidates made (no filter)",
+                Format.N0(LibraryRowsPerSecond / (FilterKeepRate ?? 1)), Format.F(1 / (FilterKeepRate ?? 1), 2), Format.F(LibraryGflops / (FilterKeepRate ?? 1), 1), Busy(0))
             .Add("library: same rows, cursor only (no column read)", Format.N0(CursorOnlyRowsPerSecond), Format.F(CursorOnlyRowsPerSecond / LibraryRowsPerSecond, 2), "", Busy(1))
             .Add($"TorchSharp path: G forward + .NET decode, same noise (batch {GenerationBenchmark.BatchRows})", Format.N0(TorchPathRowsPerSecond), Format.F(TorchPathRowsPerSecond / LibraryRowsPerSecond, 2), Format.F(2.0 * MacsPerRow * TorchPathRowsPerSecond / 1e9, 1), Busy(4))
             .Add($"bare: randn + G forward (batch {GenerationBenchmark.BatchRows}, eval, no_grad)", Format.N0(BareForwardRowsPerSecond), Format.F(BareForwardRowsPerSecond / LibraryRowsPerSecond, 2), Format.F(BareGflops, 1), Busy(2))
