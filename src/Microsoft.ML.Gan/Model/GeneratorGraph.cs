@@ -41,10 +41,11 @@ internal static class GeneratorGraph
     /// Adds the generator to <paramref name="g"/>, from the values <paramref name="noise"/> (float [rows, noise]),
     /// <paramref name="condition"/> and <paramref name="draws"/> (null where the signature has no such input): the network,
     /// then each column's decoding. Returns the decoded values of <see cref="GeneratorSignature.Outputs"/>, in order, and
-    /// the keep probability of a filtered signature (else null).
+    /// the keep probability of a filtered signature (else null). With <paramref name="keepOnly"/>, only what the keep
+    /// probability needs: no column values (an empty list).
     /// </summary>
     public static (IReadOnlyList<string> Outputs, string? Keep) AddGenerator(OnnxGraph g, TabularEncoder encoder, IReadOnlyList<FoldedLayer> layers,
-        GeneratorSignature signature, DensityRatioFilter? filter, string noise, string? condition, string? draws)
+        GeneratorSignature signature, DensityRatioFilter? filter, string noise, string? condition, string? draws, bool keepOnly = false)
     {
         string x = condition is null ? noise : g.Node("Concat", [noise, condition], ("axis", 1));
         foreach (var layer in layers)
@@ -76,7 +77,7 @@ internal static class GeneratorGraph
         encoder.Constraints?.AddOnnx(g, columns, decoded);
         foreach (var trend in encoder.Trends) trend.AddOnnx(g, columns, decoded);
         var outputs = new List<string>();
-        for (int c = 0; c < columns.Count; c++)
+        for (int c = 0; c < columns.Count && !keepOnly; c++)
             if (columns[c] is not MadeColumn) // made from the rows' positions, which the graph does not take
                 outputs.Add(columns[c] is CategoricalColumn categorical ? categorical.AddOnnxValues(g, decoded[c]) : decoded[c]);
         return (outputs, filter is null ? null : filter.AddOnnx(g, columns, decoded));

@@ -89,7 +89,7 @@ internal static class RowStreamGraph
         string stream = AttemptStream(body, body.Node("Gather", [rowStream, pending], ("axis", 0)), iteration);
         var (noise, uniforms) = RowInputs(body, signature, stream);
         var (condition, draws) = Split(body, signature, uniforms);
-        var (_, keep) = GeneratorGraph.AddGenerator(body, encoder, layers, signature, filter, noise, condition, draws);
+        var (_, keep) = GeneratorGraph.AddGenerator(body, encoder, layers, signature, filter, noise, condition, draws, keepOnly: true);
 
         // As TabularEncoder.DecideKept: the row's last uniform below its keep probability.
         string last = body.Node("Reshape", [Columns(body, uniforms, signature.UniformsPerRow - 1, signature.UniformsPerRow), body.Constant([-1L], 1)]);
