@@ -231,7 +231,7 @@ internal static class Commands
             {
                 throw new UsageException($"--inputs {result.GetValue(inputs)}: {e.Message}");
             }
-            Console.Error.WriteLine($"Wrote {path} ({new FileInfo(path).Length:N0} bytes): inputs {(kind == GanOnnxInputs.SeedAndRows ? "Seed (int64 [1]) and Row (int64 [rows])" : "the noise, condition and category draws")}; " +
+            Console.Error.WriteLine($"Wrote {path} ({new FileInfo(path).Length:N0} bytes): inputs {(kind == GanOnnxInputs.SeedAndRows ? "Seed (int64 [1], or one a row) and Row (int64 [rows])" : "the noise, condition and category draws")}; " +
                 $"outputs {string.Join(", ", gan.Columns.Where(c => !c.IsIdentifier && c.FakeData is null).Select(c => c.Name))}{(kind == GanOnnxInputs.SeedAndRows ? ", Attempt" : "")}.");
             return ExitCodes.Done;
         }));

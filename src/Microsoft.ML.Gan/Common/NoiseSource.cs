@@ -8,9 +8,18 @@ namespace Microsoft.ML.Gan.Common;
 /// </summary>
 internal struct NoiseSource
 {
+    /// <summary>SplitMix64's increment (2^64 / golden ratio): the state's step, and the row key's offset.</summary>
+    public const ulong Golden = 0x9E3779B97F4A7C15UL;
+
+    /// <summary>The multiplier that keys a row's candidate stream by its attempt.</summary>
+    public const ulong AttemptKey = 0xD1B54A32D192ED03UL;
+
+    /// <summary>The two multipliers of SplitMix64's finaliser (<see cref="Mix"/>).</summary>
+    public const ulong MixFirst = 0xBF58476D1CE4E5B9UL, MixSecond = 0x94D049BB133111EBUL;
+
     private ulong _state;
 
-    public NoiseSource(ulong seed, ulong row) => _state = Mix(seed ^ Mix(row + 0x9E3779B97F4A7C15UL));
+    public NoiseSource(ulong seed, ulong row) => _state = Mix(seed ^ Mix(row + Golden));
 
     /// <summary>
     /// Candidate <paramref name="attempt"/> of row <paramref name="row"/>: where rows are kept only when they pass a
@@ -19,7 +28,7 @@ internal struct NoiseSource
     /// </summary>
     public NoiseSource(ulong seed, ulong row, ulong attempt) : this(seed, row)
     {
-        if (attempt != 0) _state = Mix(_state ^ Mix(attempt * 0xD1B54A32D192ED03UL));
+        if (attempt != 0) _state = Mix(_state ^ Mix(attempt * AttemptKey));
     }
 
     /// <summary>A stream keyed by the bits of a noise vector: the draws for a row scored from a caller's noise column.</summary>
@@ -30,16 +39,17 @@ internal struct NoiseSource
         return new NoiseSource(h, 0);
     }
 
+    /// <summary>SplitMix64's finaliser: a well-mixed 64-bit function (also keys identifiers and fake data by position).</summary>
     public static ulong Mix(ulong z)
     {
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
+        z = (z ^ (z >> 30)) * MixFirst;
+        z = (z ^ (z >> 27)) * MixSecond;
         return z ^ (z >> 31);
     }
 
     public ulong NextUInt64()
     {
-        _state += 0x9E3779B97F4A7C15UL;
+        _state += Golden;
         return Mix(_state);
     }
 

@@ -1,5 +1,6 @@
 using Bogus;
 using Microsoft.ML.Data;
+using Microsoft.ML.Gan.Common;
 
 namespace Microsoft.ML.Gan.Encoding;
 
@@ -40,7 +41,7 @@ internal sealed class FakeColumn : MadeColumn
         var faker = Data.Values is null ? new Faker(Data.Locale) : null;
         for (int i = 0; i < rows; i++)
         {
-            int rowSeed = (int)Mix(seed ^ _nameHash ^ Mix((ulong)(firstPosition + i)));
+            int rowSeed = (int)NoiseSource.Mix(seed ^ _nameHash ^ NoiseSource.Mix((ulong)(firstPosition + i)));
             if (faker is null)
             {
                 values[firstRow + i] = Data.Values![new Randomizer(rowSeed).Number(0, Data.Values.Count - 1)];
@@ -61,13 +62,6 @@ internal sealed class FakeColumn : MadeColumn
                 _ => faker.Internet.UserName(),
             };
         }
-    }
-
-    private static ulong Mix(ulong z)
-    {
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
-        return z ^ (z >> 31);
     }
 
     public override string Describe() => Data.Values is null ? $"Bogus's {Data.Kind} in locale {Data.Locale}" : $"one of {Data.Values.Count} given values";

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Numerics;
 using Microsoft.ML.Data;
+using Microsoft.ML.Gan.Common;
 
 namespace Microsoft.ML.Gan.Encoding;
 
@@ -128,21 +129,13 @@ internal sealed class IdentifierColumn : MadeColumn
             ulong left = x >> half, right = x & mask;
             for (ulong round = 0; round < 4; round++)
             {
-                ulong f = Mix(right ^ (seed * 0x9E3779B97F4A7C15UL) ^ (round << 56) ^ ((ulong)Name.Length << 48)) & mask;
+                ulong f = NoiseSource.Mix(right ^ (seed * NoiseSource.Golden) ^ (round << 56) ^ ((ulong)Name.Length << 48)) & mask;
                 (left, right) = (right, left ^ f);
             }
             x = (left << half) | right;
         }
         while (x >= (ulong)Room);
         return (long)x;
-    }
-
-    /// <summary>SplitMix64's finaliser: a well-mixed 64-bit function.</summary>
-    private static ulong Mix(ulong z)
-    {
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
-        return z ^ (z >> 31);
     }
 
     internal static long Pow10(int digits)

@@ -31,11 +31,11 @@ internal static class RowStreamGraph
     /// <summary>Candidates a row may try. A filter keeps at least 1 row in 20 by construction: 10,000 attempts all failing has probability below 10^-200.</summary>
     public const long MaximumAttempts = 10_000;
 
-    // SplitMix64's constants, as NoiseSource has them.
-    private const ulong Golden = 0x9E3779B97F4A7C15UL;
-    private const ulong AttemptKey = 0xD1B54A32D192ED03UL;
-    private const ulong MixFirst = 0xBF58476D1CE4E5B9UL;
-    private const ulong MixSecond = 0x94D049BB133111EBUL;
+    // SplitMix64's constants: NoiseSource's own, so the two cannot drift apart.
+    private const ulong Golden = NoiseSource.Golden;
+    private const ulong AttemptKey = NoiseSource.AttemptKey;
+    private const ulong MixFirst = NoiseSource.MixFirst;
+    private const ulong MixSecond = NoiseSource.MixSecond;
 
     public static IReadOnlyList<string> ReservedNames => [SeedName, RowName, AttemptName];
 

@@ -171,7 +171,7 @@ public sealed class CommandLineTests
     {
         var (code, _, error) = Mlgan("export", "orders.zip", "--out", "orders.onnx");
         Assert.AreEqual(0, code, error);
-        StringAssert.Contains(error, "inputs Seed (int64 [1]) and Row (int64 [rows])");
+        StringAssert.Contains(error, "inputs Seed (int64 [1], or one a row) and Row (int64 [rows])");
         StringAssert.Contains(error, "Attempt");
         using (var session = new Microsoft.ML.OnnxRuntime.InferenceSession(Path.Combine(s_folder, "orders.onnx")))
         {
