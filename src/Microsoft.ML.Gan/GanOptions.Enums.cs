@@ -52,6 +52,25 @@ public enum GanDevice
     Cuda,
 }
 
+/// <summary>Where the encoded training rows are kept while the GAN trains (they are kept compactly either way: a category as its index).</summary>
+public enum TrainingRowStorage
+{
+    /// <summary>
+    /// In memory when they take at most 1 GiB (about 25 million rows of Adult's columns), in a temporary file otherwise.
+    /// The default.
+    /// </summary>
+    Auto,
+    /// <summary>In the process's memory, however many there are.</summary>
+    Memory,
+    /// <summary>
+    /// In a temporary file (in <see cref="GanTrainer.Options.TemporaryDirectory"/>), written once and mapped into memory:
+    /// the operating system pages rows in as batches draw them and out when memory is short, so a table larger than the
+    /// machine's memory trains. The file is deleted when training ends, or at once where the system allows (Linux, macOS),
+    /// so that a killed process leaves none behind.
+    /// </summary>
+    TemporaryFile,
+}
+
 /// <summary>How training draws each row's condition (a categorical column's category) for the conditional generator.</summary>
 public enum TrainingConditionDraw
 {

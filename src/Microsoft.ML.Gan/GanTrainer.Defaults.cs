@@ -42,6 +42,7 @@ public sealed partial class GanTrainer
         public const string MissingCategoryToken = "";
         public const int MaximumCategories = 1000;
         public const GanDevice Device = GanDevice.Auto;
+        public const TrainingRowStorage TrainingRowStorage = Gan.TrainingRowStorage.Auto;
         public const string NoiseColumnName = "Noise";
         public const int ValidationInterval = 10;
         public const int ValidationRows = 2000;

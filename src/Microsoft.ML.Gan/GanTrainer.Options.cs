@@ -270,6 +270,19 @@ public sealed partial class GanTrainer
         /// </summary>
         public bool FallbackToCpu { get; set; }
 
+        /// <summary>
+        /// Where the encoded training rows are kept while training. Default <see cref="Gan.TrainingRowStorage.Auto"/>: in
+        /// memory up to 1 GiB of them, otherwise in a temporary file mapped into memory, so that tables larger than memory train.
+        /// The model does not depend on it: the same seed trains the same model either way.
+        /// </summary>
+        public TrainingRowStorage TrainingRowStorage { get; set; } = Defaults.TrainingRowStorage;
+
+        /// <summary>
+        /// The folder of the training rows' temporary file (<see cref="TrainingRowStorage"/>). Default null: the system's
+        /// temporary folder. Fit refuses, before training, a folder with less free space than the rows need.
+        /// </summary>
+        public string? TemporaryDirectory { get; set; }
+
         /// <summary>Name of the noise column <see cref="GanTransformer.Transform"/> reads (vector of Single, NoiseDimension long). Default "Noise".</summary>
         public string NoiseColumnName { get; set; } = Defaults.NoiseColumnName;
 
@@ -396,6 +409,10 @@ public sealed partial class GanTrainer
             Known(CategorySampling, nameof(CategorySampling));
             Known(TrainingConditionDraw, nameof(TrainingConditionDraw));
             Known(Device, nameof(Device));
+            Known(TrainingRowStorage, nameof(TrainingRowStorage));
+            if (TemporaryDirectory is not null && (string.IsNullOrWhiteSpace(TemporaryDirectory) || !Directory.Exists(TemporaryDirectory)))
+                throw new ArgumentOutOfRangeException(nameof(TemporaryDirectory), TemporaryDirectory,
+                    $"TemporaryDirectory is '{TemporaryDirectory}', which is not an existing folder: create it, or leave the option null for the system's temporary folder.");
             Positive(Epochs, nameof(Epochs));
             Positive(BatchSize, nameof(BatchSize));
             Positive(MinimumEpochSteps, nameof(MinimumEpochSteps));

@@ -51,6 +51,8 @@ public sealed partial class GanTrainer : IEstimator<GanTransformer>
         var settings = new ColumnFitSettings(new HashSet<string>(_options.MissingCategoryTokens, StringComparer.Ordinal), _options.MaximumCategories, modes, seed,
             _options.NumericGranularity, _options.ExactMarginals, _options.ExactDependencies, _options.GroupedMarginals)
         {
+            Storage = _options.TrainingRowStorage,
+            TemporaryDirectory = _options.TemporaryDirectory,
             Identifiers = new HashSet<string>(_options.Identifiers, StringComparer.Ordinal),
             FakeData = new Dictionary<string, GanFakeData>(_options.FakeData, StringComparer.Ordinal),
             Trends = _options.NumericTrends,
@@ -58,26 +60,33 @@ public sealed partial class GanTrainer : IEstimator<GanTransformer>
 
         using var channel = _host.Start("Training");
         var reading = Common.MachineLoad.Mark.Now();
-        var (encoder, matrix, rows) = TabularEncoder.Fit(input, columns, settings, CheckAlive, message => channel.Info(MessageSensitivity.Schema, message), _options.Constraints);
-        channel.Info(MessageSensitivity.None, $"Read {rows:N0} rows of {columns.Length} column(s) into {encoder.Width} encoded features.");
-        if (encoder.Dependencies.Count > 0)
-            channel.Info(MessageSensitivity.Schema, $"Generated rows will keep {encoder.Dependencies.Count} rule(s) every training row obeys: " +
-                string.Join("; ", encoder.Dependencies.Select(d => d.ToInfo().ToString())) + ".");
+        var (encoder, encoded) = TabularEncoder.Fit(input, columns, settings, CheckAlive, message => channel.Info(MessageSensitivity.Schema, message), _options.Constraints);
+        int rows = encoded.Count;
+        Common.LargeTables.StageEnded(rows); // the fitters' copies of every value
+        TrainingResult trained;
+        using (encoded) // what follows training reads the training data again, not these rows
+        {
+            channel.Info(MessageSensitivity.None, $"Read {rows:N0} rows of {columns.Length} column(s) into {encoder.Width} encoded features, kept in " +
+                (encoded.OnDisk ? $"a temporary file ({encoded.TotalBytes:N0} bytes, {encoded.RecordBytes} a row) mapped into memory." : $"{encoded.TotalBytes:N0} bytes of memory ({encoded.RecordBytes} a row)."));
+            if (encoder.Dependencies.Count > 0)
+                channel.Info(MessageSensitivity.Schema, $"Generated rows will keep {encoder.Dependencies.Count} rule(s) every training row obeys: " +
+                    string.Join("; ", encoder.Dependencies.Select(d => d.ToInfo().ToString())) + ".");
 
-        var device = DeviceSelection.Choose(_options.Device, _options.DeviceIndex, _options.FallbackToCpu);
-        channel.Info(MessageSensitivity.None, device.Message);
+            var device = DeviceSelection.Choose(_options.Device, _options.DeviceIndex, _options.FallbackToCpu);
+            channel.Info(MessageSensitivity.None, device.Message);
 
-        Action<TrainingResult>? snapshot = null;
-        if (_options.Snapshots is { } snapshots)
-            snapshot = result =>
-            {
-                channel.Info(MessageSensitivity.None, $"Epoch {result.SelectedEpoch}: settling a copy of the model as a run of {result.SelectedEpoch} epochs would return it (a snapshot).");
-                var clock = System.Diagnostics.Stopwatch.StartNew();
-                var settled = new GanTransformer(_ml, Finish(result, encoder, columns, rows, seed, input, channel, CheckAlive, result.SelectedEpoch), _options.Scoring);
-                try { snapshots.Taken(new EpochSnapshot(result.SelectedEpoch, TimeSpan.FromSeconds(result.History.Sum(h => h.Seconds)), clock.Elapsed, settled)); }
-                catch { settled.Dispose(); throw; } // the receiver failed before it could own it
-            };
-        var trained = GanTraining.Run(matrix, rows, encoder, _options, device, seed, channel, CheckAlive, reading.UntilNow(), snapshot);
+            Action<TrainingResult>? snapshot = null;
+            if (_options.Snapshots is { } snapshots)
+                snapshot = result =>
+                {
+                    channel.Info(MessageSensitivity.None, $"Epoch {result.SelectedEpoch}: settling a copy of the model as a run of {result.SelectedEpoch} epochs would return it (a snapshot).");
+                    var clock = System.Diagnostics.Stopwatch.StartNew();
+                    var settled = new GanTransformer(_ml, Finish(result, encoder, columns, rows, seed, input, channel, CheckAlive, result.SelectedEpoch), _options.Scoring);
+                    try { snapshots.Taken(new EpochSnapshot(result.SelectedEpoch, TimeSpan.FromSeconds(result.History.Sum(h => h.Seconds)), clock.Elapsed, settled)); }
+                    catch { settled.Dispose(); throw; } // the receiver failed before it could own it
+                };
+            trained = GanTraining.Run(encoded, encoder, _options, device, seed, channel, CheckAlive, reading.UntilNow(), snapshot);
+        }
         // Stopped early, the model is the run of the epochs it made, and says so.
         var model = Finish(trained, encoder, columns, rows, seed, input, channel, CheckAlive, trained.History.Count < _options.Epochs && _options.StopEarly.IsCancellationRequested ? trained.History.Count : _options.Epochs);
         return new GanTransformer(_ml, model, _options.Scoring);

@@ -80,7 +80,9 @@ internal sealed record GanShapes(
             ? new BayesianGaussianMixtureOptions { MaximumComponents = options.MaximumModes }
             : null;
         var settings = new ColumnFitSettings(new HashSet<string>(options.MissingCategoryTokens, StringComparer.Ordinal), options.MaximumCategories, modes, seed);
-        var (encoder, _, rows) = TabularEncoder.Fit(table, columns, settings, () => { });
+        var (encoder, encoded) = TabularEncoder.Fit(table, columns, settings, () => { });
+        int rows = encoded.Count;
+        encoded.Dispose();
         var layout = new ConditionLayout(encoder);
         return From(options, encoder.Width, options.ConditionalGenerator && layout.Width > 0 ? layout : null, rows);
     }

@@ -135,6 +135,12 @@ internal sealed record ColumnFitSettings(ISet<string> MissingCategoryTokens, int
 
     /// <summary>Whether number columns that follow another column's curve are learned as their residuals (<see cref="NumericTrend"/>).</summary>
     public bool Trends { get; init; }
+
+    /// <summary>Where the encoded rows are kept (<see cref="Training.EncodedRows"/>).</summary>
+    public TrainingRowStorage Storage { get; init; } = TrainingRowStorage.Memory;
+
+    /// <summary>The folder of the encoded rows' temporary file; null for the system's temporary folder.</summary>
+    public string? TemporaryDirectory { get; init; }
 }
 
 /// <summary>Reads one training column through the cursor into a compact buffer, checking each value, then fits and encodes it.</summary>
@@ -150,16 +156,24 @@ internal abstract class ColumnFitter
 
     public abstract void Read(long row);
 
+    /// <summary>Called once every row is read, before anything else: the fitter keeps its rows in arrays of their number from here on.</summary>
+    public virtual void EndRead() { }
+
     public abstract GanColumn Fit();
 
-    /// <summary>Writes the column's slice of every encoded row (<paramref name="fitted"/> is what <see cref="Fit"/> returned).</summary>
-    public abstract void Encode(GanColumn fitted, float[] matrix, int stride, int offset);
+    /// <summary>
+    /// Writes the column's slice of the encoded rows [<paramref name="firstRow"/>, + <paramref name="rows"/>) into rows 0.. of
+    /// <paramref name="matrix"/> (<paramref name="fitted"/> is what <see cref="Fit"/> returned). A row's encoding does not
+    /// depend on the block it is written in.
+    /// </summary>
+    public abstract void Encode(GanColumn fitted, float[] matrix, int stride, int offset, int firstRow, int rows);
 
     /// <summary>
-    /// The rows as dense codes (0, 1, ... in order of first appearance) and each code's decoded value: a category's
-    /// index in <paramref name="fitted"/>, or a number as the column holds it (NaN for missing).
+    /// The rows (all, or those of <paramref name="rows"/>, in its order) as dense codes (0, 1, ... in order of first
+    /// appearance) and each code's decoded value: a category's index in <paramref name="fitted"/>, or a number as the
+    /// column holds it (NaN for missing).
     /// </summary>
-    public abstract (int[] Codes, double[] Values) Coded(GanColumn fitted);
+    public abstract (int[] Codes, double[] Values) Coded(GanColumn fitted, int[]? rows = null);
 
     protected InvalidOperationException AllMissing(long rows) => new(
         $"Column '{Name}' has only missing values in all {rows:N0} rows: there is nothing to learn. Leave it out of Options.Columns.");
@@ -172,13 +186,19 @@ internal abstract class ColumnFitter
 /// </remarks>
 internal class NumericFitter(NumericKind kind, DataViewSchema.Column column, ColumnFitSettings settings) : ColumnFitter(column)
 {
-    private readonly List<double> _values = [];
+    private readonly Common.RowBuffer<double> _reading = new();
+    private double[]? _values;
     private Func<double>? _read;
 
     public NumericKind Kind => kind;
 
-    /// <summary>The values read so far, one a row (NaN for missing); a constraint replaces a derived column's with its distances before <see cref="Fit"/>.</summary>
-    public Span<double> Values => System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_values);
+    /// <summary>
+    /// The values, one a row (NaN for missing), once every row is read (<see cref="EndRead"/>); a constraint replaces a
+    /// derived column's with its distances, and a trend a target's with its residuals, before <see cref="Fit"/>.
+    /// </summary>
+    public double[] Values => _values ?? throw new InvalidOperationException($"Column '{Name}': its values are asked for before every row is read.");
+
+    public override void EndRead() => _values = _reading.Seal();
 
     public override void Bind(DataViewRowCursor cursor) => _read = CreateReader(cursor);
 
@@ -201,7 +221,7 @@ internal class NumericFitter(NumericKind kind, DataViewSchema.Column column, Col
             throw new InvalidOperationException(
                 $"Column '{Name}' has an infinite value ({v.ToString(System.Globalization.CultureInfo.InvariantCulture)}) at row {row:N0}. " +
                 "A GAN cannot model infinities: replace them (with NaN to mark them missing, or a finite value) before training.");
-        _values.Add(v);
+        _reading.Add(v);
     }
 
     public override GanColumn Fit()
@@ -212,24 +232,25 @@ internal class NumericFitter(NumericKind kind, DataViewSchema.Column column, Col
             WeightConcentration = settings.Modes.WeightConcentration, MaximumIterations = settings.Modes.MaximumIterations,
             Tolerance = settings.Modes.Tolerance, SampleSize = settings.Modes.SampleSize, Seed = ColumnSeed,
         };
-        var state = NumericColumn.Fit(Name, kind.Name, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_values), mixture,
+        var state = NumericColumn.Fit(Name, kind.Name, Values, mixture,
             settings.Granularity ? kind.Stored : null, settings.Marginal, Calendar);
         if (state.MissingCount == state.RowCount) throw AllMissing(state.RowCount);
         Complete(state);
         return kind.Restore(state);
     }
 
-    public override void Encode(GanColumn fitted, float[] matrix, int stride, int offset) =>
-        ((NumericColumn)fitted).Encode(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_values), matrix, stride, offset, (ulong)ColumnSeed);
+    public override void Encode(GanColumn fitted, float[] matrix, int stride, int offset, int firstRow, int rows) =>
+        ((NumericColumn)fitted).Encode(Values.AsSpan(firstRow, rows), matrix, stride, offset, (ulong)ColumnSeed, firstRow);
 
-    public override (int[] Codes, double[] Values) Coded(GanColumn fitted)
+    public override (int[] Codes, double[] Values) Coded(GanColumn fitted, int[]? rows = null)
     {
-        var codes = new int[_values.Count];
+        var all = Values;
+        var codes = new int[rows?.Length ?? all.Length];
         var index = new Dictionary<double, int>(); // double's equality: every NaN is one key, as the missing value
         var values = new List<double>();
         for (int r = 0; r < codes.Length; r++)
         {
-            double v = _values[r];
+            double v = all[rows is null ? r : rows[r]];
             if (!index.TryGetValue(v, out int code))
             {
                 index.Add(v, code = values.Count);
@@ -261,8 +282,11 @@ internal sealed class CategoricalFitter(CategoricalKind kind, DataViewSchema.Col
     private readonly Dictionary<string, int> _index = new(StringComparer.Ordinal);
     private readonly List<SeenCategory> _seen = [];
     private readonly List<long> _counts = [];
-    private readonly List<int> _rows = [];
+    private readonly Common.RowBuffer<int> _reading = new();
+    private int[]? _rows;
     private CategoryReader? _read;
+
+    public override void EndRead() => _rows = _reading.Seal();
 
     public override void Bind(DataViewRowCursor cursor) => _read = kind.CreateReader(cursor, Column);
 
@@ -289,7 +313,7 @@ internal sealed class CategoricalFitter(CategoricalKind kind, DataViewSchema.Col
             _counts.Add(0);
         }
         _counts[level]++;
-        _rows.Add(level);
+        _reading.Add(level);
     }
 
     private static bool IsValidUnicode(string text)
@@ -305,19 +329,21 @@ internal sealed class CategoricalFitter(CategoricalKind kind, DataViewSchema.Col
     public override GanColumn Fit()
     {
         var seen = _seen.Select((s, i) => s with { Count = _counts[i] }).ToArray();
-        if (seen.All(s => s.Missing)) throw AllMissing(_rows.Count);
+        if (seen.All(s => s.Missing)) throw AllMissing(_reading.Count);
         return kind.Create(Column, seen);
     }
 
-    public override void Encode(GanColumn fitted, float[] matrix, int stride, int offset)
+    public override void Encode(GanColumn fitted, float[] matrix, int stride, int offset, int firstRow, int rows)
     {
         var remap = Remap((CategoricalColumn)fitted);
-        ((CategoricalColumn)fitted).Encode(_rows.Select(l => remap[l]).ToArray(), matrix, stride, offset);
+        var levels = new int[rows];
+        for (int r = 0; r < rows; r++) levels[r] = remap[_rows![firstRow + r]];
+        ((CategoricalColumn)fitted).Encode(levels, matrix, stride, offset);
     }
 
     /// <summary>Codes are the categories in order of first appearance; their values the fitted column's indices.</summary>
-    public override (int[] Codes, double[] Values) Coded(GanColumn fitted) =>
-        (_rows.ToArray(), Remap((CategoricalColumn)fitted).Select(l => (double)l).ToArray());
+    public override (int[] Codes, double[] Values) Coded(GanColumn fitted, int[]? rows = null) =>
+        (rows is null ? _rows!.ToArray() : rows.Select(r => _rows![r]).ToArray(), Remap((CategoricalColumn)fitted).Select(l => (double)l).ToArray());
 
     /// <summary>The fitted column's index of each category, in order of first appearance.</summary>
     private int[] Remap(CategoricalColumn column)

@@ -114,10 +114,10 @@ internal sealed class FakeFitter(DataViewSchema.Column column, GanFakeData data)
         Name = Name, Kind = FakeKind.Instance.Name, RowCount = _rows, FakeKind = data.Kind, FakeLocale = data.Locale, FakeValues = data.Values?.ToArray(),
     });
 
-    public override void Encode(GanColumn fitted, float[] matrix, int stride, int offset)
+    public override void Encode(GanColumn fitted, float[] matrix, int stride, int offset, int firstRow, int rows)
     {
     }
 
     /// <summary>One code for every row: fake data takes part in no dependency.</summary>
-    public override (int[] Codes, double[] Values) Coded(GanColumn fitted) => (new int[_rows], [double.NaN]);
+    public override (int[] Codes, double[] Values) Coded(GanColumn fitted, int[]? rows = null) => (new int[rows?.Length ?? _rows], [double.NaN]);
 }

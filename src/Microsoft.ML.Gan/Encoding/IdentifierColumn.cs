@@ -305,10 +305,10 @@ internal sealed class IdentifierFitter(DataViewSchema.Column column) : ColumnFit
     }
 
     /// <summary>Identifiers have no width: nothing to encode.</summary>
-    public override void Encode(GanColumn fitted, float[] matrix, int stride, int offset)
+    public override void Encode(GanColumn fitted, float[] matrix, int stride, int offset, int firstRow, int rows)
     {
     }
 
     /// <summary>One code for every row: an identifier takes part in no dependency.</summary>
-    public override (int[] Codes, double[] Values) Coded(GanColumn fitted) => (new int[Math.Max(_texts.Count, _numbers.Count)], [double.NaN]);
+    public override (int[] Codes, double[] Values) Coded(GanColumn fitted, int[]? rows = null) => (new int[rows?.Length ?? Math.Max(_texts.Count, _numbers.Count)], [double.NaN]);
 }

@@ -124,11 +124,10 @@ internal sealed class MarginalMap
     /// each month's first day) and have too many distinct values for exact shares maps onto the calendar's instants
     /// instead (see <see cref="CalendarShares"/>), so that generated dates keep to it too.
     /// </summary>
-    public static void FitTraining(ColumnState state, double[] present, double[]? calendar = null)
+    /// <param name="sorted">The column's present training values, in ascending order.</param>
+    public static void FitTraining(ColumnState state, double[] sorted, double[]? calendar = null)
     {
-        if (present.Length == 0) return;
-        var sorted = (double[])present.Clone();
-        Array.Sort(sorted);
+        if (sorted.Length == 0) return;
         var distinct = new List<double>();
         var cumulative = new List<double>();
         for (int i = 0; i < sorted.Length; i++)

@@ -213,19 +213,28 @@ internal abstract class NumericColumn : GanColumn
             {
                 if (!double.IsNaN(v)) present[i++] = v;
             }
-            if (marginal) MarginalMap.FitTraining(state, present, calendar?.Invoke(present, state));
-            if (mixture is not null) FitModes(state, present, mixture);
+            // One sorted copy serves the marginal map and the spikes (20 million values are 160 MB a copy).
+            var sorted = (double[])present.Clone();
+            Array.Sort(sorted);
+            if (marginal) MarginalMap.FitTraining(state, sorted, calendar?.Invoke(present, state));
+            if (mixture is not null) FitModes(state, present, sorted, mixture);
         }
         return state;
     }
 
     /// <summary>Spikes and a Gaussian mixture on the present values, into <paramref name="state"/>.</summary>
-    private static void FitModes(ColumnState state, double[] present, BayesianGaussianMixtureOptions mixture)
+    private static void FitModes(ColumnState state, double[] present, double[] sorted, BayesianGaussianMixtureOptions mixture)
     {
-        var (spikes, counts) = FindSpikes(present);
+        var (spikes, counts) = FindSpikes(sorted);
         state.SpikeValues = spikes.Length > 0 ? spikes : null;
         state.SpikeCounts = spikes.Length > 0 ? counts : null;
-        var rest = spikes.Length == 0 ? present : present.Where(v => Array.BinarySearch(spikes, v) < 0).ToArray();
+        var rest = spikes.Length == 0 ? present : new double[present.Length - counts.Sum()];
+        if (spikes.Length > 0)
+        {
+            int at = 0;
+            foreach (double v in present)
+                if (Array.BinarySearch(spikes, v) < 0) rest[at++] = v;
+        }
         if (rest.Length > 0)
         {
             var modes = BayesianGaussianMixture.Fit(rest, mixture).Components;
@@ -235,11 +244,9 @@ internal abstract class NumericColumn : GanColumn
         }
     }
 
-    /// <summary>The values that make up at least <see cref="SpikeShare"/> of <paramref name="present"/>, ascending, with their counts.</summary>
-    private static (double[] Values, long[] Counts) FindSpikes(double[] present)
+    /// <summary>The values that make up at least <see cref="SpikeShare"/> of the present values (<paramref name="sorted"/>, ascending), ascending, with their counts.</summary>
+    private static (double[] Values, long[] Counts) FindSpikes(double[] sorted)
     {
-        var sorted = (double[])present.Clone();
-        Array.Sort(sorted);
         var values = new List<double>();
         var counts = new List<long>();
         long needed = (long)Math.Ceiling(SpikeShare * sorted.Length);
@@ -260,8 +267,9 @@ internal abstract class NumericColumn : GanColumn
     /// <summary>
     /// Writes the encoded rows. With modes, each value's mode is drawn from its posterior with a counter-based
     /// uniform of (<paramref name="seed"/>, row), as CTGAN draws it, so a value near two modes is taught as both.
+    /// <paramref name="values"/> are the rows from <paramref name="firstRow"/> on, written into rows 0.. of <paramref name="matrix"/>.
     /// </summary>
-    public void Encode(ReadOnlySpan<double> values, float[] matrix, int stride, int offset, ulong seed)
+    public void Encode(ReadOnlySpan<double> values, float[] matrix, int stride, int offset, ulong seed, long firstRow = 0)
     {
         double range = Maximum - Minimum;
         int widest = HeaviestMode();
@@ -285,7 +293,7 @@ internal abstract class NumericColumn : GanColumn
                 if (spike >= 0) mode = GaussianModes + spike;
                 else if (!missing)
                 {
-                    new NoiseSource(seed, (ulong)r).FillUniform(uniform);
+                    new NoiseSource(seed, (ulong)(firstRow + r)).FillUniform(uniform);
                     mode = _mixture!.Sample(v, Math.Min(uniform[0], 0.99999994f));
                     var m = _mixture.Components[mode];
                     alpha = Math.Clamp((v - m.Mean) / (ModeScale * m.StandardDeviation), -0.99, 0.99);

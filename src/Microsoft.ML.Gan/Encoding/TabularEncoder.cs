@@ -147,8 +147,8 @@ internal sealed class TabularEncoder
     }
 
     /// <summary>
-    /// Reads the training columns once, checks them, fits every column and returns the encoded matrix
-    /// (row-major, <see cref="Width"/> floats a row). <paramref name="checkAlive"/> is called every few thousand
+    /// Reads the training columns once, checks them, fits every column and returns the encoded rows, kept compactly
+    /// where <see cref="ColumnFitSettings.Storage"/> says (the caller disposes them). <paramref name="checkAlive"/> is called every few thousand
     /// rows and between columns, so a cancelled context stops a long read. With <see cref="ColumnFitSettings.Dependencies"/>,
     /// the dependencies between columns the rows show are found (<see cref="ColumnDependency.Find"/>).
     /// </summary>
@@ -160,7 +160,7 @@ internal sealed class TabularEncoder
     /// the dependencies. Identifier and fake-data columns (<see cref="ColumnFitSettings.Identifiers"/>, <see cref="ColumnFitSettings.FakeData"/>)
     /// are read by their own fitters and keep no rule.
     /// </remarks>
-    public static (TabularEncoder Encoder, float[] Matrix, int Rows) Fit(IDataView data, IReadOnlyList<string> columnNames, ColumnFitSettings settings, Action checkAlive,
+    public static (TabularEncoder Encoder, Training.EncodedRows Rows) Fit(IDataView data, IReadOnlyList<string> columnNames, ColumnFitSettings settings, Action checkAlive,
         Action<string>? log = null, IReadOnlyList<GanConstraint>? constraints = null)
     {
         var schema = data.Schema;
@@ -218,11 +218,16 @@ internal sealed class TabularEncoder
             {
                 if (rows == Array.MaxLength)
                     throw new InvalidOperationException(
-                        $"The training data has more than {Array.MaxLength:N0} rows, more than one encoded matrix can hold. Train on a sample of the rows.");
+                        $"The training data has more than {Array.MaxLength:N0} rows, more than training holds (a column's values are one array). Train on a sample of the rows.");
                 if ((rows & 4095) == 0) checkAlive();
                 foreach (var r in fitters) r.Read(rows);
                 rows++;
             }
+        }
+        foreach (var fitter in fitters)
+        {
+            fitter.EndRead();
+            Common.LargeTables.StageEnded(rows); // the blocks its values were read into
         }
 
         if (rows == 0)
@@ -250,6 +255,7 @@ internal sealed class TabularEncoder
         {
             checkAlive();
             columns[c] = fitters[c].Fit();
+            Common.LargeTables.StageEnded(rows); // its sorted copies
         }
         held?.CheckIncrements(columns);
         if (held is not null && constraints!.Any(r => r.OneHotColumns is not null))
@@ -269,11 +275,14 @@ internal sealed class TabularEncoder
                 ? codes.Select(code => (int)values[code]).ToArray() : null).ToArray();
             held = held.WithCombinations(ColumnConstraints.FitCombinations(constraints!, columns, levels, (int)rows));
         }
-        var coded = settings.Dependencies || groups ? fitters.Select((f, c) => f.Coded(columns[c])).ToArray() : null;
+        // Dependencies and groups are found on at most StatisticsRows rows (a uniform sample of a larger table).
+        var sample = StatisticsSample((int)rows, settings.Seed);
+        int sampled = sample?.Length ?? (int)rows;
+        var coded = settings.Dependencies || groups ? fitters.Select((f, c) => f.Coded(columns[c], sample)).ToArray() : null;
         // A column a rule changes after decoding takes no part in a dependency: a derived column's codes are its
         // distances, and a fixed combination may change a category a dependency has read or set.
         var dependencies = settings.Dependencies
-            ? ColumnDependency.Find(columns, coded!, (int)rows, checkAlive, held is null ? null : held.Changes)
+            ? ColumnDependency.Find(columns, coded!, sampled, checkAlive, held is null ? null : held.Changes)
             : [];
         List<NumericTrend> trends = [];
         if (settings.Trends)
@@ -282,31 +291,41 @@ internal sealed class TabularEncoder
             // identifiers and fake data are no numbers the network makes. Each target is fitted again, on its residuals.
             var ruledNames = (constraints ?? []).SelectMany(r => r.Columns).ToHashSet(StringComparer.Ordinal);
             var excluded = Enumerable.Range(0, fitters.Length).Where(c => ruledNames.Contains(columnNames[c]) || dependencies.Any(d => d.Determinant == c || d.Target == c)).ToHashSet();
-            var numbers = fitters.Select(f => f is NumericFitter numeric ? numeric.Values.ToArray() : null).ToArray();
+            // The fitters' own arrays: a trend's residuals replace its target's values in place.
+            var numbers = fitters.Select(f => f is NumericFitter numeric ? numeric.Values : null).ToArray();
             trends = NumericTrend.Find(columnNames, kinds, numbers, (int)rows, settings.Granularity, excluded.Contains, checkAlive);
             foreach (var trend in trends)
             {
                 checkAlive();
-                numbers[trend.Target].AsSpan().CopyTo(((NumericFitter)fitters[trend.Target]).Values);
                 columns[trend.Target] = fitters[trend.Target].Fit();
-                if (coded is not null) coded[trend.Target] = fitters[trend.Target].Coded(columns[trend.Target]);
+                if (coded is not null) coded[trend.Target] = fitters[trend.Target].Coded(columns[trend.Target], sample);
             }
             if (trends.Count > 0) log?.Invoke($"Columns learned as their residuals from the curve of another: {string.Join("; ", trends)}.");
         }
         var encoder = new TabularEncoder(columns, dependencies, held, trends);
         if (groups)
         {
-            var (grouped, groupings) = MarginalGroups.Fit(encoder, Decoded(encoder, coded!, (int)rows), (int)rows, checkAlive);
+            var (grouped, groupings) = MarginalGroups.Fit(encoder, Decoded(encoder, coded!, sampled), sampled, checkAlive);
             encoder = grouped;
             if (groupings.Count > 0) log?.Invoke($"Numeric columns mapped within the categories they depend on: {string.Join("; ", groupings)}.");
         }
-        if ((long)rows * encoder.Width > Array.MaxLength)
-            throw new InvalidOperationException(
-                $"{rows:N0} rows of {encoder.Width} encoded features are more than one training matrix can hold. Train on a sample of the rows.");
-        var matrix = new float[rows * encoder.Width];
-        for (int c = 0; c < fitters.Length; c++) fitters[c].Encode(columns[c], matrix, encoder.Width, encoder._offsets[c]);
-        return (encoder, matrix, (int)rows);
+        var encoded = Training.EncodedRows.Create(encoder.Spans, encoder.Width, (int)rows, settings.Storage, settings.TemporaryDirectory, (block, first, count) =>
+        {
+            for (int c = 0; c < fitters.Length; c++) fitters[c].Encode(columns[c], block, encoder.Width, encoder._offsets[c], first, count);
+        }, checkAlive);
+        return (encoder, encoded);
     }
+
+    /// <summary>
+    /// The most rows the dependencies between columns and the groups of marginal maps are found on: a table of more is
+    /// sampled (<see cref="StatisticsSample"/>), so that its columns' codes and decoded rows need not be held for every row
+    /// (20 million rows of Adult's columns would take 3 GB twice over). Rules and per-category quantiles from a million
+    /// rows are as sure as the table's.
+    /// </summary>
+    public const int StatisticsRows = (int)Common.LargeTables.Rows;
+
+    /// <summary>Null for a table of at most <see cref="StatisticsRows"/> rows (every row); else that many rows, a uniform sample in increasing order, seeded.</summary>
+    internal static int[]? StatisticsSample(int rows, int seed) => rows <= StatisticsRows ? null : Common.RowSample.Uniform(rows, StatisticsRows, seed ^ 0x57A7);
 
     /// <summary>The training rows as decoded rows (numbers as the column holds them, categories as indices), from each column's codes.</summary>
     private static DecodedRows Decoded(TabularEncoder encoder, (int[] Codes, double[] Values)[] coded, int rows)

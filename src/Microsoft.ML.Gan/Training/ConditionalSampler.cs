@@ -12,33 +12,40 @@ namespace Microsoft.ML.Gan.Training;
 internal sealed class ConditionalSampler
 {
     private readonly ConditionLayout _layout;
-    private readonly int[][][] _rowsByLevel;
+    private readonly int[][] _rowsByLevel;   // per condition column: the rows, ordered by category (each category's in row order)
+    private readonly int[][] _levelStarts;   // per condition column: where each category's rows start there (one more entry: the end)
     private readonly double[][] _shares;
     private readonly Random _random;
 
-    public ConditionalSampler(ConditionLayout layout, float[] matrix, int rows, int width, int seed, TrainingConditionDraw draw = TrainingConditionDraw.LogFrequency)
+    public ConditionalSampler(ConditionLayout layout, EncodedRows rows, int seed, TrainingConditionDraw draw = TrainingConditionDraw.LogFrequency)
     {
         _layout = layout;
         _random = new Random(seed);
-        _rowsByLevel = new int[layout.Columns.Count][][];
+        _rowsByLevel = new int[layout.Columns.Count][];
+        _levelStarts = new int[layout.Columns.Count][];
         _shares = new double[layout.Columns.Count][];
         for (int d = 0; d < layout.Columns.Count; d++)
         {
             var column = layout.Columns[d];
-            var lists = Enumerable.Range(0, column.Count).Select(_ => new List<int>()).ToArray();
-            for (int r = 0; r < rows; r++)
-            {
-                // The encoded span is an exact one-hot: its 1 is the row's category.
-                var span = matrix.AsSpan(r * width + column.RowStart, column.Count);
-                lists[span.IndexOf(1f)].Add(r);
-            }
-            _rowsByLevel[d] = lists.Select(l => l.ToArray()).ToArray();
-            var logs = Normalized(lists.Select(l => Math.Log(1 + l.Count)));
-            var counts = Normalized(lists.Select(l => (double)l.Count));
+            // The condition column's span is an exact one-hot in the encoded rows: its 1 is the row's category. A
+            // counting sort puts each category's rows together, 4 bytes a row (lists of rows per category would take
+            // about twice that while they grew).
+            int choice = rows.ChoiceAt(column.RowStart);
+            var counts = new int[column.Count];
+            for (int r = 0; r < rows.Count; r++) counts[rows.Choice(r, choice)]++;
+            var starts = new int[column.Count + 1];
+            for (int l = 0; l < column.Count; l++) starts[l + 1] = starts[l] + counts[l];
+            var next = starts[..^1];
+            var ordered = new int[rows.Count];
+            for (int r = 0; r < rows.Count; r++) ordered[next[rows.Choice(r, choice)]++] = r;
+            _rowsByLevel[d] = ordered;
+            _levelStarts[d] = starts;
+            var logs = Normalized(counts.Select(c => Math.Log(1 + c)));
+            var frequencies = Normalized(counts.Select(c => (double)c));
             _shares[d] = draw switch
             {
-                TrainingConditionDraw.Frequency => counts,
-                TrainingConditionDraw.Mixed => logs.Zip(counts, (a, b) => (a + b) / 2).ToArray(),
+                TrainingConditionDraw.Frequency => frequencies,
+                TrainingConditionDraw.Mixed => logs.Zip(frequencies, (a, b) => (a + b) / 2).ToArray(),
                 _ => logs,
             };
         }
@@ -73,8 +80,8 @@ internal sealed class ConditionalSampler
             levels[d][i] = level;
             if (realRows is not null)
             {
-                var candidates = _rowsByLevel[d][level];
-                realRows[i] = candidates[_random.Next(candidates.Length)];
+                int start = _levelStarts[d][level];
+                realRows[i] = _rowsByLevel[d][start + _random.Next(_levelStarts[d][level + 1] - start)];
             }
         }
     }

@@ -25,10 +25,11 @@ internal static class GanTraining
     /// <param name="startLoad">The machine's load while the table was read (it chooses the first thread count).</param>
     /// <param name="snapshot">Receives, after each epoch of <see cref="GanTrainer.Options.Snapshots"/>, a settled copy of
     /// the generator (it owns it): the result a run of that many epochs returns.</param>
-    public static TrainingResult Run(float[] matrix, int rows, TabularEncoder encoder, GanTrainer.Options options,
+    public static TrainingResult Run(EncodedRows data, TabularEncoder encoder, GanTrainer.Options options,
         DeviceChoice deviceChoice, int seed, IChannel channel, Action checkAlive, MachineLoad startLoad, Action<TrainingResult>? snapshot = null)
     {
         var device = deviceChoice.ToDevice();
+        int rows = data.Count;
         var (batch, pac) = BatchShape(rows, options, channel);
 
         // Every random draw (weights, dropout, batches, noise) comes from this generator: TorchSharp's process-wide one
@@ -46,12 +47,10 @@ internal static class GanTraining
             using var discriminator = new DiscriminatorNetwork(encoder.Width + generator.Shape.ConditionWidth, options.DiscriminatorLayers, options.DiscriminatorDropout, pac, rng);
             discriminator.to(device);
             SeededInitialization.Apply(discriminator, rng);
-            using var hostData = tensor(matrix, [rows, encoder.Width]);
-            using var data = hostData.to(device); // the same tensor on the CPU
             using var optimizerG = GanOptimizer.Create(generator.parameters(), options, options.GeneratorLearningRate, options.GeneratorWeightDecay);
             using var optimizerD = GanOptimizer.Create(discriminator.parameters(), options, options.DiscriminatorLearningRate, options.DiscriminatorWeightDecay);
-            var sampler = conditional ? new ConditionalSampler(layout, matrix, rows, encoder.Width, seed ^ 0x5A3C, options.TrainingConditionDraw) : null;
-            using var batches = new TrainingBatches(data, rows, batch, rng, sampler, layout);
+            var sampler = conditional ? new ConditionalSampler(layout, data, seed ^ 0x5A3C, options.TrainingConditionDraw) : null;
+            var batches = new TrainingBatches(data, batch, device, seed ^ 0x3B1D, sampler, layout);
             var objective = GanObjective.For(options.Loss, options.GradientPenaltyWeight);
             using var temperature = options.GumbelTemperature.ToScalar();
             var parts = new TrainingParts(generator, discriminator, optimizerG, optimizerD, objective, batches,
@@ -65,7 +64,7 @@ internal static class GanTraining
             using var threads = deviceChoice.Type == DeviceType.CPU ? new TrainingThreads(options.TrainingThreads, startLoad, channel) : null;
             // Read once an epoch, before its observers: a stop asked for during the epoch makes it the last, checked as one.
             bool stoppingEarly = false;
-            var observers = Observers(encoder, conditional ? layout : null, matrix, rows, options, objective, generator, selection, seed, channel, () => stoppingEarly);
+            var observers = Observers(encoder, conditional ? layout : null, data, options, objective, generator, selection, seed, channel, () => stoppingEarly);
             if (threads is not null) observers.Add(threads);
 
             var history = new List<GanEpochStatistics>(options.Epochs);
@@ -139,14 +138,14 @@ internal static class GanTraining
     }
 
     /// <summary>The observers of every epoch, in the order they see it: a quality check must come before the log that shows it.</summary>
-    private static List<IEpochObserver> Observers(TabularEncoder encoder, ConditionLayout? layout, float[] matrix, int rows, GanTrainer.Options options,
+    private static List<IEpochObserver> Observers(TabularEncoder encoder, ConditionLayout? layout, EncodedRows data, GanTrainer.Options options,
         GanObjective objective, GeneratorNetwork generator, EpochSelection selection, int seed, IChannel channel, Func<bool> stoppingEarly)
     {
         var observers = new List<IEpochObserver> { new DivergenceCheck(objective, options) };
         if (options.ValidationInterval > 0)
         {
             // Quality checks use their own fixed noise, so turning them on or off does not change training.
-            var diagnostics = new TrainingDiagnostics(encoder, layout, matrix, rows, options.ValidationRows, options.NoisePrior, options.NoiseDimension, (ulong)seed ^ 0xD1A6UL);
+            var diagnostics = new TrainingDiagnostics(encoder, layout, data, options.ValidationRows, options.NoisePrior, options.NoiseDimension, (ulong)seed ^ 0xD1A6UL);
             observers.Add(new ValidationCheck(diagnostics, generator, options, channel, stoppingEarly));
         }
         observers.Add(new TrainingLog(objective.Labels, options.Epochs, channel));

@@ -20,76 +20,100 @@ internal sealed class NoiseBatches(NoisePrior prior, int dimension, int rows, De
 
 /// <summary>
 /// The real rows and the conditions of each update. Without a conditional generator, real rows are minibatches
-/// drawn without replacement within a pass, reshuffled each pass. With one, each update's conditions come from
-/// the <see cref="ConditionalSampler"/> (training-by-sampling) and the real rows are rows that have them.
+/// drawn without replacement within a pass, reshuffled each pass (Fisher-Yates, with a generator of its own seeded from
+/// the training's). With one, each update's conditions come from the <see cref="ConditionalSampler"/>
+/// (training-by-sampling) and the real rows are rows that have them. The rows are expanded from the compact
+/// <see cref="EncodedRows"/> on the host and sent to the device a batch at a time.
 /// </summary>
-internal sealed class TrainingBatches : IDisposable
+internal sealed class TrainingBatches
 {
-    private readonly Tensor _data;
-    private readonly int _rows;
+    private readonly EncodedRows _rows;
     private readonly int _batch;
-    private readonly torch.Generator _random;
+    private readonly Device _device;
     private readonly ConditionalSampler? _sampler;
     private readonly ConditionLayout _layout;
     private readonly float[] _condition;
     private readonly float[] _mask;
     private readonly long[][] _levels;
     private readonly int[] _realRows;
-    private Tensor? _order;
+    private readonly float[] _real;
+    private readonly Random _shuffle;
+    private int[]? _order;
     private int _position;
 
     /// <param name="sampler">Training-by-sampling's sampler, or null for an unconditional generator.</param>
-    public TrainingBatches(Tensor data, int rows, int batch, torch.Generator random, ConditionalSampler? sampler, ConditionLayout layout)
+    /// <param name="seed">The seed of the passes' shuffles (unconditional generator).</param>
+    public TrainingBatches(EncodedRows rows, int batch, Device device, int seed, ConditionalSampler? sampler, ConditionLayout layout)
     {
-        _data = data;
         _rows = rows;
         _batch = batch;
-        _random = random;
+        _device = device;
+        _shuffle = new Random(seed);
         _sampler = sampler;
         _layout = layout;
         _condition = new float[batch * layout.Width];
         _mask = new float[batch * layout.Columns.Count];
         _levels = layout.Columns.Select(_ => new long[batch]).ToArray();
         _realRows = new int[batch];
+        _real = new float[batch * rows.Width];
     }
 
     /// <summary>A discriminator update's real rows (with their condition vectors appended) and the conditions its generated rows get.</summary>
     public (Tensor Real, ConditionBatch? Conditions) NextReal()
     {
-        if (_sampler is null) return (NextMinibatch(), null);
+        if (_sampler is null)
+        {
+            NextMinibatch();
+            return (Real(), null);
+        }
         var conditions = Sample(withRealRows: true);
-        var rows = tensor(_realRows.Select(r => (long)r).ToArray(), ScalarType.Int64).to(_data.device);
-        return (conditions.Append(_data.index_select(0, rows)), conditions);
+        return (conditions.Append(Real()), conditions);
     }
 
     /// <summary>A generator update's conditions; null for an unconditional generator.</summary>
     public ConditionBatch? NextConditions() => _sampler is null ? null : Sample(withRealRows: false);
 
+    /// <summary>The rows of <see cref="_realRows"/>, expanded, on the device.</summary>
+    private Tensor Real()
+    {
+        _rows.Gather(_realRows, _real);
+        return OnDevice(_real, _rows.Width);
+    }
+
+    /// <summary>
+    /// A [batch, <paramref name="width"/>] tensor of this update with <paramref name="buffer"/>'s values, on the device.
+    /// torch.tensor would first copy the buffer into a new managed array, a large object (Adult's real rows take 1 MB)
+    /// that only a full collection frees: on a 20-million-row table that was a megabyte of garbage a step, 1 GB in a
+    /// minute. The buffer is read in place and copied once, by libtorch, into memory the step's scope frees.
+    /// </summary>
+    private Tensor OnDevice(float[] buffer, int width)
+    {
+        var host = from_array(buffer).view(_batch, width);
+        return _device.type == DeviceType.CPU ? host.clone() : host.to(_device);
+    }
+
     private ConditionBatch Sample(bool withRealRows)
     {
         _sampler!.Sample(_batch, _condition, _mask, _levels, withRealRows ? _realRows : null);
-        var device = _data.device;
         return new ConditionBatch(
-            tensor(_condition, [_batch, _layout.Width]).to(device),
-            _levels.Select(l => tensor(l, ScalarType.Int64).to(device)).ToArray(),
-            tensor(_mask, [_batch, _layout.Columns.Count]).to(device),
+            OnDevice(_condition, _layout.Width),
+            _levels.Select(l => tensor(l, ScalarType.Int64).to(_device)).ToArray(),
+            tensor(_mask, [_batch, _layout.Columns.Count]).to(_device),
             _layout);
     }
 
-    private Tensor NextMinibatch()
+    /// <summary>The next <see cref="_batch"/> rows of the pass into <see cref="_realRows"/>; a new pass when this one has too few left.</summary>
+    private void NextMinibatch()
     {
-        if (_order is null || _position + _batch > _rows)
+        if (_order is null || _position + _batch > _order.Length)
         {
-            _order?.Dispose();
-            _order = randperm(_rows, generator: _random, device: _data.device).MoveToOuterDisposeScope();
+            _order ??= Enumerable.Range(0, _rows.Count).ToArray();
+            _shuffle.Shuffle(_order);
             _position = 0;
         }
-        var index = _order.narrow(0, _position, _batch);
+        _order.AsSpan(_position, _batch).CopyTo(_realRows);
         _position += _batch;
-        return _data.index_select(0, index);
     }
-
-    public void Dispose() => _order?.Dispose();
 }
 
 /// <summary>One update's conditions: the condition vectors, and per condition column each row's category and whether the row conditions it.</summary>

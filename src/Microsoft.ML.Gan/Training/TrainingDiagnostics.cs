@@ -34,7 +34,7 @@ internal sealed class TrainingDiagnostics
     private readonly double[]?[] _edges;
 
     /// <param name="layout">The conditional generator's condition layout, or null for an unconditional generator.</param>
-    public TrainingDiagnostics(TabularEncoder encoder, ConditionLayout? layout, float[] matrix, int rows, int sampleRows, NoisePrior prior, int noiseDimension, ulong seed)
+    public TrainingDiagnostics(TabularEncoder encoder, ConditionLayout? layout, EncodedRows data, int sampleRows, NoisePrior prior, int noiseDimension, ulong seed)
     {
         _encoder = encoder;
         _heads = new OutputHeads(encoder.Spans);
@@ -52,11 +52,20 @@ internal sealed class TrainingDiagnostics
             layout?.Fill(_conditions.AsSpan(r * _conditionWidth, _conditionWidth), uniforms.AsSpan(encoder.DrawCount));
         }
 
-        // The real rows decoded back to values: their one-hot parts are exact, so arg-max decoding recovers them.
-        _real = new DecodedRows(encoder, rows);
-        var half = new float[rows * encoder.DrawCount];
+        // The real rows decoded back to values: their one-hot parts are exact, so arg-max decoding recovers them. A
+        // table of more than MaximumRealRows rows is compared through a uniform sample of them.
+        var chosen = RealSample(data.Count, seed);
+        _real = new DecodedRows(encoder, chosen.Length);
+        const int Block = 4096;
+        var block = new float[Math.Min(Block, chosen.Length) * encoder.Width];
+        var half = new float[Math.Min(Block, chosen.Length) * encoder.DrawCount];
         Array.Fill(half, 0.5f);
-        encoder.Decode(matrix, half, rows, CategorySampling.ArgMax, _real);
+        for (int first = 0; first < chosen.Length; first += Block)
+        {
+            int count = Math.Min(Block, chosen.Length - first);
+            data.Gather(chosen.AsSpan(first, count), block);
+            encoder.Decode(block, half, count, CategorySampling.ArgMax, _real, first);
+        }
 
         _edges = new double[]?[encoder.Columns.Count];
         for (int c = 0; c < encoder.Columns.Count; c++)
@@ -64,6 +73,12 @@ internal sealed class TrainingDiagnostics
             if (encoder.Columns[c] is NumericColumn) _edges[c] = ColumnStatistics.QuantileEdges(_real.Numbers(c), Deciles);
         }
     }
+
+    /// <summary>Real rows the checks compare with at most: a larger table is compared through a uniform sample of this many.</summary>
+    public const int MaximumRealRows = 100_000;
+
+    /// <summary>The real rows compared with, in order: all of a table of at most <see cref="MaximumRealRows"/> rows, else a uniform sample (selection sampling, seeded).</summary>
+    internal static int[] RealSample(int rows, ulong seed) => RowSample.Uniform(rows, MaximumRealRows, (int)(seed ^ (seed >> 32)));
 
     public DiagnosticsResult Measure(GeneratorNetwork generator, CategorySampling sampling)
     {

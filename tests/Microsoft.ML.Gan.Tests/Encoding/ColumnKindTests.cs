@@ -67,10 +67,12 @@ public sealed class ColumnKindTests
         var table = EveryKind(ml, out int rows);
         var names = table.Schema.Where(c => !c.IsHidden).Select(c => c.Name).ToArray();
         var settings = new ColumnFitSettings(new HashSet<string>(["", "?"]), 1000, Modes: null, Seed: 1);
-        var (encoder, matrix, count) = TabularEncoder.Fit(table, names, settings, () => { });
-        Assert.AreEqual(rows, count);
+        var (encoder, encoded) = TabularEncoder.Fit(table, names, settings, () => { });
+        using var _ = encoded;
+        Assert.AreEqual(rows, encoded.Count);
 
-        var output = (float[])matrix.Clone();
+        var output = new float[rows * encoder.Width];
+        encoded.Expand(0, rows, output);
         foreach (var span in encoder.Spans.Where(s => s.Activation == SpanActivation.Softmax))
         {
             for (int r = 0; r < rows; r++)
@@ -106,7 +108,7 @@ public sealed class ColumnKindTests
         var table = EveryKind(ml, out int rows);
         var names = table.Schema.Where(c => !c.IsHidden).Select(c => c.Name).ToArray();
         var modes = new BayesianGaussianMixtureOptions { MaximumComponents = 5 };
-        var (encoder, _, _) = TabularEncoder.Fit(table, names, new ColumnFitSettings(new HashSet<string>(["", "?"]), 1000, modes, 3), () => { });
+        var (encoder, _) = TabularEncoder.Fit(table, names, new ColumnFitSettings(new HashSet<string>(["", "?"]), 1000, modes, 3), () => { });
         // Through the model file's JSON, as a saved model restores them.
         var json = new ModelDescription { Columns = encoder.Columns.Select(c => c.ToState()).ToArray() }.ToJson();
         var restored = new TabularEncoder(ModelDescription.FromJson(json)!.Columns!.Select(ColumnKinds.Restore).ToArray());

@@ -12,7 +12,7 @@ public sealed class ConditionLayoutTests
     public void TheConditionLayoutDrawsColumnsUniformlyAndCategoriesByFrequency()
     {
         var ml = new MLContext(1);
-        var (encoder, _, _) = TabularEncoder.Fit(ml.Data.LoadFromEnumerable(TestTables.MixedRows(2000, seed: 5)),
+        var (encoder, _) = TabularEncoder.Fit(ml.Data.LoadFromEnumerable(TestTables.MixedRows(2000, seed: 5)),
             ["Height", "Income", "Age", "Children", "Owner", "City", "Segment"], Settings(), () => { });
         var layout = new ConditionLayout(encoder);
         CollectionAssert.AreEqual(new[] { "Owner", "City", "Segment" }, layout.Columns.Select(c => c.Name).ToArray());

@@ -31,7 +31,7 @@ public sealed class MarginalGroupTests
         var b = Enumerable.Range(0, 600).Select(_ => Draw(100)).ToArray();
         var c = Enumerable.Range(0, 40).Select(i => Draw(i % 2 == 0 ? 0 : 100)).ToArray();
         var state = State([.. a, .. b, .. c]);
-        MarginalMap.FitTraining(state, [.. a, .. b, .. c]);
+        MarginalMap.FitTraining(state, [.. a.Concat(b).Concat(c).Order()]);
         Assert.AreEqual(exact, state.MarginalValues is not null, "exact values only for the few-valued column");
         MarginalMap.FitGroupTraining(state, "City", [0, 2], [a, b]);
         var generated = TestTables.Normal(9000, 22);
@@ -77,7 +77,7 @@ public sealed class MarginalGroupTests
         var a = Enumerable.Range(0, 500).Select(_ => random.NextDouble()).ToArray();
         var b = Enumerable.Range(0, 500).Select(_ => 5 + random.NextDouble()).ToArray();
         var state = State([.. a, .. b]);
-        MarginalMap.FitTraining(state, [.. a, .. b]);
+        MarginalMap.FitTraining(state, [.. a.Concat(b).Order()]);
         MarginalMap.FitGroupTraining(state, "City", [0, 1], [a, b]);
         var generated = TestTables.Normal(3000, 25);
         var levels = generated.Select((_, i) => i < 100 ? 1 : 0).ToArray(); // 100 rows of category 1: too few for its quantiles
@@ -100,7 +100,7 @@ public sealed class MarginalGroupTests
         // Weighed rows count by their effective number: 3,000 rows of which a handful carry the weight are too few.
         var weights = generated.Select((_, i) => i % 500 == 0 ? 1f : 1e-6f).ToArray();
         var weighed = State([.. a, .. b]);
-        MarginalMap.FitTraining(weighed, [.. a, .. b]);
+        MarginalMap.FitTraining(weighed, [.. a.Concat(b).Order()]);
         MarginalMap.FitGroupTraining(weighed, "City", [0, 1], [a, b]);
         Assert.IsTrue(MarginalMap.FitGenerated(weighed, generated, weights, new int[generated.Length]));
         Assert.IsNull(weighed.MarginalGroup, "no group is left: the map has none");
@@ -170,7 +170,7 @@ public sealed class MarginalGroupTests
         }
         var data = new TestTables.ArrayView([("City", TextDataViewType.Instance, city), ("Rooms", NumberDataViewType.Int32, rooms), ("Floor", NumberDataViewType.Int32, floor)]);
         var settings = new ColumnFitSettings(new HashSet<string> { "" }, 1000, Seed: 1, Granularity: true, Marginal: true);
-        var (encoder, _, _) = TabularEncoder.Fit(data, ["City", "Rooms", "Floor"], settings, () => { });
+        var (encoder, _) = TabularEncoder.Fit(data, ["City", "Rooms", "Floor"], settings, () => { });
         var (real, count) = encoder.ReadRows(data, 1000, seed: 1, () => { });
         var (grouped, groupings) = MarginalGroups.Fit(encoder, real, count, () => { });
 
@@ -182,7 +182,7 @@ public sealed class MarginalGroupTests
         StringAssert.StartsWith(groupings.Single().ToString(), "'Rooms' within each of 8 categories of 'City' (ω² ");
 
         // Fit groups the same way from the rows it reads (the benchmark's A/B groups a saved model from ReadRows).
-        var (atFit, _, _) = TabularEncoder.Fit(data, ["City", "Rooms", "Floor"], settings with { Groups = true }, () => { });
+        var (atFit, _) = TabularEncoder.Fit(data, ["City", "Rooms", "Floor"], settings with { Groups = true }, () => { });
         var roomsAtFit = (NumericColumn)atFit.Columns[1];
         Assert.AreEqual("City", roomsAtFit.Marginal!.Group);
         CollectionAssert.AreEqual(byName["Rooms"].ToState().MarginalGroupTraining, roomsAtFit.ToState().MarginalGroupTraining);

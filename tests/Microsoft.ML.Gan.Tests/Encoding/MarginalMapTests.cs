@@ -15,7 +15,7 @@ public sealed class MarginalMapTests
     private static MarginalMap Fitted(double[] training, IEnumerable<double> generated)
     {
         var state = new ColumnState { Name = "X", Kind = "Double", Minimum = training.Min(), Maximum = training.Max(), RowCount = training.Length };
-        MarginalMap.FitTraining(state, training);
+        MarginalMap.FitTraining(state, training.Order().ToArray());
         Assert.IsTrue(MarginalMap.FitGenerated(state, generated));
         return MarginalMap.FromState(state, "X", v => v >= state.Minimum && v <= state.Maximum)!;
     }

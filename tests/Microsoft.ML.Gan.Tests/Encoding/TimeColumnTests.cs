@@ -258,7 +258,7 @@ public sealed class TimeColumnTests
             return new Shipment { Day = day, Era = era, Weight = (float)Math.Round((era == "early" ? 10 : 30) + 5 * random.NextDouble(), 1) };
         }).ToArray();
         var settings = new ColumnFitSettings(new HashSet<string> { "" }, 1000, Seed: 1, Granularity: true, Marginal: true, Groups: true);
-        var (encoder, _, _) = TabularEncoder.Fit(s_ml.Data.LoadFromEnumerable(shipments), ["Day", "Weight", "Era"], settings, () => { });
+        var (encoder, _) = TabularEncoder.Fit(s_ml.Data.LoadFromEnumerable(shipments), ["Day", "Weight", "Era"], settings, () => { });
         var day = (NumericColumn)encoder.Columns[0];
         Assert.IsTrue(day.Marginal is { IsDiscrete: true, ValueCount: > 1000 }, $"a calendar of business days: {day.Marginal?.ValueCount} instants");
         Assert.AreEqual(-1, encoder.GroupOf(0), "the calendar is not grouped");

@@ -11,10 +11,12 @@ public sealed class ModelDescriptionTests
     /// <summary>
     /// The options that are the caller's, not the model's: scoring is a deployment choice, the others are callbacks.
     /// Constraints and fake data are the model's, but kept with the columns they concern (the description's own
-    /// Constraints, the fake columns' states; see ColumnConstraintTests and FakeDataTests).
+    /// Constraints, the fake columns' states; see ColumnConstraintTests and FakeDataTests). Where the training rows were
+    /// kept is the training machine's business (the same seed trains the same model either way), and a folder's path has
+    /// no place in a file that may be shared.
     /// </summary>
     private static readonly string[] NotKept = [nameof(GanTrainer.Options.Scoring), nameof(GanTrainer.Options.Progress), nameof(GanTrainer.Options.StopEarly), nameof(GanTrainer.Options.Constraints),
-        nameof(GanTrainer.Options.FakeData)];
+        nameof(GanTrainer.Options.FakeData), nameof(GanTrainer.Options.TrainingRowStorage), nameof(GanTrainer.Options.TemporaryDirectory)];
 
     [TestMethod]
     public void EveryPlainOptionSurvivesTheModelFilesJson()

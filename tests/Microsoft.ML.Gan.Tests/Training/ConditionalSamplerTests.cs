@@ -17,9 +17,10 @@ public sealed class ConditionalSamplerTests
         // frequency sampling its 2 %.
         var rows = Enumerable.Range(0, 1000).Select(i => new { Kind = i % 50 == 0 ? "rare" : "common", Value = (float)i }).ToList();
         var settings = new ColumnFitSettings(new HashSet<string>(), 100);
-        var (encoder, matrix, count) = TabularEncoder.Fit(new MLContext(1).Data.LoadFromEnumerable(rows), ["Kind", "Value"], settings, () => { });
+        var (encoder, encoded) = TabularEncoder.Fit(new MLContext(1).Data.LoadFromEnumerable(rows), ["Kind", "Value"], settings, () => { });
+        using var _ = encoded;
         var layout = new ConditionLayout(encoder);
-        var sampler = new ConditionalSampler(layout, matrix, count, encoder.Width, seed: 1, draw);
+        var sampler = new ConditionalSampler(layout, encoded, seed: 1, draw);
         const int Batch = 4000;
         var condition = new float[Batch * layout.Width];
         var mask = new float[Batch * layout.Columns.Count];

@@ -59,7 +59,8 @@ public sealed class TrainingDiagnosticsTests
         var ml = new MLContext(1);
         var rows = TestTables.MixedRows(600, seed: 4);
         var settings = new ColumnFitSettings(new HashSet<string> { "", "?" }, 100);
-        var (encoder, matrix, count) = TabularEncoder.Fit(ml.Data.LoadFromEnumerable(rows), ["Height", "City"], settings, () => { });
+        var (encoder, encoded) = TabularEncoder.Fit(ml.Data.LoadFromEnumerable(rows), ["Height", "City"], settings, () => { });
+        using var _ = encoded;
         using var generator = new GeneratorNetwork(new GeneratorShape(4, 0, [8], encoder.Width, BatchNorm: false, Residual: false));
         using (no_grad())
         {
@@ -69,7 +70,7 @@ public sealed class TrainingDiagnosticsTests
             bias[1 + Array.IndexOf(city.Levels, "Oslo")] = 20; // Height takes float 0; City's span follows
             generator.Output.bias!.copy_(tensor(bias));
         }
-        var diagnostics = new TrainingDiagnostics(encoder, null, matrix, count, 500, NoisePrior.Gaussian, 4, seed: 1);
+        var diagnostics = new TrainingDiagnostics(encoder, null, encoded, 500, NoisePrior.Gaussian, 4, seed: 1);
         var result = diagnostics.Measure(generator, CategorySampling.Sample);
         foreach (string city in new[] { "Lima", "Pune", "Kyiv", "?" })
             Assert.IsTrue(result.Collapsed.Any(c => c.StartsWith($"City = '{city}'")), $"City '{city}' reported: {string.Join(" | ", result.Collapsed)}");
