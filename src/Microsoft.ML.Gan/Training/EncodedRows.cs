@@ -96,7 +96,7 @@ internal sealed unsafe class EncodedRows : IDisposable
     /// <summary>Whether the rows are in a temporary file (mapped into memory) rather than in memory of their own.</summary>
     public bool OnDisk => _writer is not null;
 
-    /// <summary>Where the file of rows on disk is while it is written (it is deleted as soon as it is mapped, where the system allows); null in memory.</summary>
+    /// <summary>The name the file of rows on disk was made with (deleted at once where the system allows, at the end elsewhere); null in memory.</summary>
     public string? FilePath => _path;
 
     /// <summary>Bytes a row of these <paramref name="spans"/> takes (for choosing the storage before the rows exist).</summary>
@@ -148,6 +148,9 @@ internal sealed unsafe class EncodedRows : IDisposable
                 "Free some space, or set Options.TemporaryDirectory to a folder on a larger disk.");
         _path = Path.Combine(directory, $"mlgan-rows-{Environment.ProcessId}-{Guid.NewGuid():N}.bin");
         _writer = new FileStream(_path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1 << 16, FileOptions.DeleteOnClose);
+        // Nothing else needs the name: where the system allows, it goes at once (the open handle keeps the file, which
+        // is written and mapped through it), so that a process killed while training leaves no file behind.
+        if (!OperatingSystem.IsWindows()) File.Delete(_path);
         _total = total; // mapped once written (Fill)
     }
 
@@ -177,8 +180,6 @@ internal sealed unsafe class EncodedRows : IDisposable
         byte* pointer = null;
         _mappedView.SafeMemoryMappedViewHandle.AcquirePointer(ref pointer);
         _base = pointer + _mappedView.PointerOffset;
-        // Nothing else needs the name: where the system allows, the file goes now, so that a process killed while training leaves none behind.
-        if (!OperatingSystem.IsWindows()) File.Delete(_path!);
     }
 
     /// <summary>Packs <paramref name="count"/> encoded rows (floats) into records; refuses a softmax span that is not an exact one-hot.</summary>

@@ -45,7 +45,7 @@ public sealed class EncodedRowsTests
         Assert.AreEqual(2 * 4 + 1 + 2 + 4 + 1, rows.RecordBytes, "two floats, then the indices in 1, 2, 4 and 1 bytes");
         Assert.AreEqual(storage == TrainingRowStorage.TemporaryFile, rows.OnDisk);
         if (rows.OnDisk && !OperatingSystem.IsWindows())
-            Assert.IsFalse(File.Exists(rows.FilePath), "the mapped file has no name left: a killed process leaves nothing behind");
+            Assert.IsFalse(File.Exists(rows.FilePath), "the file has no name left: a killed process leaves nothing behind");
 
         var expected = new float[Width];
         var actual = new float[3 * Width];
