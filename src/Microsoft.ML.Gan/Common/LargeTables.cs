@@ -5,8 +5,9 @@ namespace Microsoft.ML.Gan.Common;
 /// <summary>
 /// What a table of millions of rows needs that a small one does not. Fitting 20 million rows leaves gigabytes of
 /// garbage behind each stage (the blocks values were read into, each number column's sorted copies); the garbage
-/// collector, with memory to spare, lets it pile up (7.1 GB at the peak for Adult's 15 columns, of which 1.7 GB were
-/// alive). A full, compacting collection after each such stage keeps the peak near what is alive.
+/// collector, with memory to spare, lets it pile up: 20 million rows of Adult's 15 columns reached 7.1 GB while fitting
+/// without these collections (and with a list per column and two sorts per number), 2.9 GB with them. A full,
+/// compacting collection after each such stage keeps the peak near what is alive.
 /// </summary>
 internal static class LargeTables
 {

@@ -99,6 +99,10 @@ internal sealed unsafe class EncodedRows : IDisposable
     /// <summary>The name the file of rows on disk was made with (deleted at once where the system allows, at the end elsewhere); null in memory.</summary>
     public string? FilePath => _path;
 
+    /// <summary>Whether rows taking <paramref name="totalBytes"/> go to a temporary file under <paramref name="storage"/>.</summary>
+    public static bool GoesToFile(TrainingRowStorage storage, long totalBytes) =>
+        storage == TrainingRowStorage.TemporaryFile || (storage == TrainingRowStorage.Auto && totalBytes > MemoryLimitBytes);
+
     /// <summary>Bytes a row of these <paramref name="spans"/> takes (for choosing the storage before the rows exist).</summary>
     public static long BytesPerRow(IReadOnlyList<OutputSpan> spans, int width) => new RowLayout(spans, width).RecordBytes;
 
@@ -115,8 +119,7 @@ internal sealed unsafe class EncodedRows : IDisposable
     {
         ArgumentOutOfRangeException.ThrowIfNegative(rows);
         long total = (long)rows * BytesPerRow(spans, width);
-        bool onDisk = storage == TrainingRowStorage.TemporaryFile || (storage == TrainingRowStorage.Auto && total > MemoryLimitBytes);
-        var result = onDisk ? new EncodedRows(spans, width, rows, directory ?? Path.GetTempPath(), total)
+        var result = GoesToFile(storage, total) ? new EncodedRows(spans, width, rows, directory ?? Path.GetTempPath(), total)
                             : new EncodedRows(spans, width, rows, total);
         try
         {

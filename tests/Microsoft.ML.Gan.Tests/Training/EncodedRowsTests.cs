@@ -99,7 +99,10 @@ public sealed class EncodedRowsTests
     {
         using var small = EncodedRows.Create(s_spans, Width, 100, TrainingRowStorage.Auto, null, Fill, () => { });
         Assert.IsFalse(small.OnDisk);
-        Assert.IsGreaterThan(EncodedRows.MemoryLimitBytes, (EncodedRows.MemoryLimitBytes / small.RecordBytes + 1) * small.RecordBytes, "one row past the limit would go to a file");
+        Assert.IsFalse(EncodedRows.GoesToFile(TrainingRowStorage.Auto, EncodedRows.MemoryLimitBytes), "up to the limit: memory");
+        Assert.IsTrue(EncodedRows.GoesToFile(TrainingRowStorage.Auto, EncodedRows.MemoryLimitBytes + 1), "a byte past it: a file");
+        Assert.IsFalse(EncodedRows.GoesToFile(TrainingRowStorage.Memory, 100 * EncodedRows.MemoryLimitBytes), "Memory however many");
+        Assert.IsTrue(EncodedRows.GoesToFile(TrainingRowStorage.TemporaryFile, 1), "TemporaryFile however few");
     }
 
     [TestMethod]
