@@ -13,11 +13,14 @@ namespace Microsoft.ML.Gan.Encoding;
 /// with many small categories that explain nothing). Categories with at least <see cref="MinimumRows"/> present values
 /// are groups (at most <see cref="MarginalMap.MaximumGroups"/>, the largest); the other rows form one group more for the
 /// measure, and keep the column's own map. A column is grouped when the best ω² is at least
-/// <see cref="MinimumAssociation"/>. A column mapped onto its exact values gets tables only for categories that repeat
-/// its values <see cref="MarginalMap.DiscreteRepeats"/> times on average, as the whole column must (a category's shares
-/// of values it holds once would give back its own rows' values). Left out: a column that a dependency sets (its value
-/// is overwritten after decoding) or keys on (its keys stay as the rules were found), and a categorical column that a
-/// dependency sets (it changes after the numbers decode).
+/// <see cref="MinimumAssociation"/>, or when it is the periods of a panel of the categories whatever its ω² (each
+/// category holds each of the column's values once, as a city holds each month of a housing table: the months are the
+/// same in every city, so ω² is 0, yet a generator that mixes up which city has which months is caught at once). A
+/// column mapped onto its exact values gets, for a category that holds its values once or twice, shares spread over
+/// the column's values around its own (<see cref="MarginalMap.FitGroupTraining"/>), not its own values' shares. Left
+/// out: a column that a dependency sets (its value is overwritten after decoding) or keys on without exact values (a
+/// generated value would miss the keys), and a categorical column that a dependency sets (it changes after the numbers
+/// decode).
 /// </remarks>
 internal static class MarginalGroups
 {
@@ -27,10 +30,18 @@ internal static class MarginalGroups
     /// <summary>The least ω² (share of rank variance the categories explain) for which a column is grouped.</summary>
     public const double MinimumAssociation = 0.1;
 
-    /// <summary>One grouping: the numeric column, the categorical column it is grouped by, how many categories have tables, and its ω².</summary>
-    public sealed record Grouping(string Column, string Group, int Categories, double Association)
+    /// <summary>The share of a panel's rows that may repeat their category's value (a period recorded twice).</summary>
+    public const double PanelRepeats = 0.05;
+
+    /// <summary>
+    /// One grouping: the numeric column, the categorical column it is grouped by, how many categories have tables, its
+    /// ω², and whether the column is the periods of a panel of those categories.
+    /// </summary>
+    public sealed record Grouping(string Column, string Group, int Categories, double Association, bool Panel = false)
     {
-        public override string ToString() => $"'{Column}' within each of {Categories} categories of '{Group}' (ω² {Association:F2})";
+        public override string ToString() => Panel
+            ? $"'{Column}' within each of {Categories} categories of '{Group}' (each holds each value once: a panel's periods; ω² {Association:F2})"
+            : $"'{Column}' within each of {Categories} categories of '{Group}' (ω² {Association:F2})";
     }
 
     /// <summary>
@@ -40,14 +51,16 @@ internal static class MarginalGroups
     public static (TabularEncoder Encoder, IReadOnlyList<Grouping> Groupings) Fit(TabularEncoder encoder, DecodedRows real, int count, Action checkAlive, double minimumAssociation = MinimumAssociation)
     {
         var columns = encoder.Columns.ToArray();
-        var fixedByRule = new HashSet<int>(encoder.Dependencies.SelectMany(d => new[] { d.Determinant, d.Target }));
+        var determinants = new HashSet<int>(encoder.Dependencies.Select(d => d.Determinant));
         var setByRule = new HashSet<int>(encoder.Dependencies.Select(d => d.Target));
         var candidates = Enumerable.Range(0, columns.Length)
             .Where(j => columns[j] is CategoricalColumn { LevelCount: >= 2 } && !setByRule.Contains(j)).ToArray();
         var groupings = new List<Grouping>();
         for (int c = 0; c < columns.Length; c++)
         {
-            if (columns[c] is not NumericColumn { Marginal: { } map } numeric || fixedByRule.Contains(c)) continue;
+            if (columns[c] is not NumericColumn { Marginal: { } map } numeric || setByRule.Contains(c)) continue;
+            // A rule's key stays one where the map gives only the column's exact values (the rule's keys among them).
+            if (determinants.Contains(c) && !map.IsDiscrete) continue;
             // A calendar of dates can hold up to 100,000 instants: a table of shares for each of 100 categories would be
             // too large a model. Exact values are grouped only as many as an ordinary exact map holds.
             if (map.IsDiscrete && map.ValueCount > MarginalMap.MaximumDiscreteValues) continue;
@@ -57,25 +70,22 @@ internal static class MarginalGroups
             if (present.Length < 2 * MinimumRows) continue;
             var ranks = MidRanks(present.Select(r => numbers[r]).ToArray());
 
-            (int Group, int[] Levels, double Association) best = (-1, [], double.NegativeInfinity);
+            (int Group, int[] Levels, double Association, bool Panel) best = (-1, [], double.NegativeInfinity, false);
             foreach (int j in candidates)
             {
                 var levels = real.Levels(j);
                 int levelCount = ((CategoricalColumn)columns[j]).LevelCount;
                 var counts = new int[levelCount];
                 foreach (int r in present) counts[levels[r]]++;
-                // A column mapped onto its exact values is grouped only where a category repeats its values as the
-                // whole column must (MarginalMap.DiscreteRepeats): a category's shares of values it holds once or
-                // twice would give back its own rows' values.
-                var distinct = map.IsDiscrete ? DistinctPerLevel(present, levels, numbers, levelCount) : null;
-                var large = Enumerable.Range(0, levelCount)
-                    .Where(l => counts[l] >= MinimumRows && (distinct is null || counts[l] >= MarginalMap.DiscreteRepeats * distinct[l]))
+                var large = Enumerable.Range(0, levelCount).Where(l => counts[l] >= MinimumRows)
                     .OrderByDescending(l => counts[l]).ThenBy(l => l).Take(MarginalMap.MaximumGroups).Order().ToArray();
                 if (large.Length < 2) continue;
                 double association = Association(ranks, present.Select(r => levels[r]).ToArray(), large, levelCount);
-                if (association > best.Association) best = (j, large, association);
+                bool panel = map.IsDiscrete && IsPanel(present, levels, numbers, large);
+                // A panel's periods come before any association: they are what the generator must keep per category.
+                if ((panel, association).CompareTo((best.Panel, best.Association)) > 0) best = (j, large, association, panel);
             }
-            if (best.Group < 0 || best.Association < minimumAssociation) continue;
+            if (best.Group < 0 || (!best.Panel && best.Association < minimumAssociation)) continue;
 
             var groupLevels = real.Levels(best.Group);
             var tableOf = best.Levels.Select((l, t) => (l, t)).ToDictionary(p => p.l, p => p.t);
@@ -84,19 +94,28 @@ internal static class MarginalGroups
                 if (tableOf.TryGetValue(groupLevels[r], out int t)) byTable[t].Add(numbers[r]);
             var values = byTable.Select(v => v.ToArray()).ToArray();
             columns[c] = numeric.WithMarginalGroups(columns[best.Group].Name, best.Levels, values);
-            groupings.Add(new Grouping(numeric.Name, columns[best.Group].Name, best.Levels.Length, best.Association));
+            groupings.Add(new Grouping(numeric.Name, columns[best.Group].Name, best.Levels.Length, best.Association, best.Panel));
         }
         return (groupings.Count == 0 ? encoder : encoder.WithColumns(columns), groupings);
     }
 
-    /// <summary>How many distinct values the <paramref name="present"/> rows of each category hold.</summary>
-    private static int[] DistinctPerLevel(int[] present, int[] levels, double[] numbers, int levelCount)
+    /// <summary>
+    /// Whether the column is a panel's periods within the categories: the <paramref name="present"/> rows of the
+    /// <paramref name="large"/> categories hold each (category, value) pair once, but for at most
+    /// <see cref="PanelRepeats"/> of them, while the column's values repeat across categories (a discrete map's).
+    /// </summary>
+    private static bool IsPanel(int[] present, int[] levels, double[] numbers, int[] large)
     {
+        var isLarge = new HashSet<int>(large);
         var seen = new HashSet<(int, double)>();
-        var distinct = new int[levelCount];
+        long rows = 0, repeated = 0;
         foreach (int r in present)
-            if (seen.Add((levels[r], numbers[r]))) distinct[levels[r]]++;
-        return distinct;
+        {
+            if (!isLarge.Contains(levels[r])) continue;
+            rows++;
+            if (!seen.Add((levels[r], numbers[r]))) repeated++;
+        }
+        return rows > 0 && repeated <= PanelRepeats * rows;
     }
 
     /// <summary>Ranks 1..n of <paramref name="values"/>, ties sharing the mean of their ranks, in the values' order.</summary>

@@ -162,6 +162,23 @@ internal sealed class MarginalMap
     /// </summary>
     internal static double[]? CalendarShares(double[] sorted, double[] calendar)
     {
+        if (SpreadShares(sorted, calendar) is not { } cumulative) return null;
+        // Strictly rising below 1, as a saved map must be: every instant between the first value and the last has a share.
+        for (int k = 0; k < cumulative.Length; k++)
+        {
+            if (!(cumulative[k] > (k == 0 ? 0 : cumulative[k - 1])) || cumulative[k] >= 1) return null;
+        }
+        return cumulative;
+    }
+
+    /// <summary>
+    /// The cumulative shares (all but the last) of the <paramref name="calendar"/>'s entries that <see cref="CalendarShares"/>
+    /// spreads the <paramref name="sorted"/> values over (each value's share from halfway to the value before it to halfway
+    /// to the value after it, in the entries' positions), without its check that every entry between the first value and
+    /// the last has a share; null when a value is not one of the entries.
+    /// </summary>
+    private static double[]? SpreadShares(double[] sorted, double[] calendar)
+    {
         var positions = new List<int>();
         var counts = new List<int>();
         foreach (double v in sorted)
@@ -196,11 +213,6 @@ internal sealed class MarginalMap
         {
             below += mass[k];
             cumulative[k] = below;
-        }
-        // Strictly rising below 1, as a saved map must be: every instant between the first value and the last has a share.
-        for (int k = 0; k < cumulative.Length; k++)
-        {
-            if (!(cumulative[k] > (k == 0 ? 0 : cumulative[k - 1])) || cumulative[k] >= 1) return null;
         }
         return cumulative;
     }
@@ -293,8 +305,9 @@ internal sealed class MarginalMap
     /// The training side of the groups, into <paramref name="state"/> (which holds the column's training side):
     /// for each category in <paramref name="levels"/> (ascending) of column <paramref name="group"/>, the present
     /// training values of the rows holding it (<paramref name="values"/>, one array per category): their quantiles, or
-    /// with exact values the cumulative shares of the column's values among them. The generated side is left to
-    /// calibration.
+    /// with exact values the cumulative shares of the column's values among them (counted where the category repeats
+    /// its values <see cref="DiscreteRepeats"/> times on average; else spread as <see cref="CalendarShares"/> spreads a
+    /// calendar's, over the column's values). The generated side is left to calibration.
     /// </summary>
     public static void FitGroupTraining(ColumnState state, string group, int[] levels, double[][] values)
     {
@@ -303,7 +316,16 @@ internal sealed class MarginalMap
         {
             var sorted = (double[])values[t].Clone();
             Array.Sort(sorted);
-            if (state.MarginalValues is { } all)
+            if (state.MarginalValues is { } columnValues && !RepeatsItsValues(sorted))
+            {
+                // A category that holds its values once or twice (a city's months in a panel; its months of inventory)
+                // would give back its own rows' values as exact shares: each of its values' shares spreads to halfway
+                // to its neighbours among the column's values instead, so values between its own get shares too.
+                if (SpreadShares(sorted, columnValues) is not { } spread)
+                    throw new InvalidOperationException($"A value of group '{group}' is not one of the column's values.");
+                training.AddRange(spread.Select(v => Math.Min(1.0, v)));
+            }
+            else if (state.MarginalValues is { } all)
             {
                 var counts = new long[all.Length];
                 foreach (double v in sorted)
@@ -324,6 +346,14 @@ internal sealed class MarginalMap
         state.MarginalGroupLevels = levels;
         state.MarginalGroupTraining = [.. training];
         state.MarginalGroupGenerated = null;
+    }
+
+    /// <summary>Whether sorted values hold each of their distinct values <see cref="DiscreteRepeats"/> times on average.</summary>
+    internal static bool RepeatsItsValues(double[] sorted)
+    {
+        int distinct = 0;
+        for (int i = 0; i < sorted.Length; i++) if (i == 0 || sorted[i] != sorted[i - 1]) distinct++;
+        return (long)distinct * DiscreteRepeats <= sorted.Length;
     }
 
     /// <summary>

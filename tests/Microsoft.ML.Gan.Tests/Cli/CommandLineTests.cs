@@ -85,6 +85,8 @@ public sealed class CommandLineTests
         StringAssert.Contains(output, "Trained on 300 rows for 3 epochs");
         StringAssert.Contains(output, "2 categories (", "a categorical column's categories with their shares");
         StringAssert.Contains(output, "web, app ");
+        StringAssert.Contains(string.Join(" ", output.Split('│', '\n').Select(p => p.Trim()).Where(p => p.Length > 0)), "mapped within each of 2 categories of Channel",
+            "the amount depends on the channel: its map is grouped, and inspect says so");
     }
 
     [TestMethod]

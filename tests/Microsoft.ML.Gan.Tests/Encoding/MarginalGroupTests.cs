@@ -152,41 +152,75 @@ public sealed class MarginalGroupTests
     }
 
     [TestMethod]
-    public void AFewValuedColumnIsGroupedOnlyWhereEachCategoryRepeatsItsValues()
+    public void AFewValuedColumnKeepsACategorysSharesWhereItRepeatsItsValuesAndSpreadsThemWhereNot()
     {
-        // Eight cities of 60 rows. Rooms: three values a city (each 20 times), shifted by city. Floor: every value once a
-        // city, shifted by city (95 values, each about 5 times in the whole column: mapped onto its exact values).
-        // Both depend on the city; shares of a city's Floor values would only give back its own rows.
-        var ml = new MLContext(1);
-        var city = new ReadOnlyMemory<char>[480];
-        var rooms = new int[480];
-        var floor = new int[480];
-        for (int r = 0; r < 480; r++)
+        // 24 cities of 60 rows. Rooms: three values a city (each 20 times), shifted by pairs of cities: grouped on the rooms'
+        // dependency on the city, each city's table its own shares. Month: a panel's periods: a city holds each of 60
+        // months once (every second month of 120: the even cities the even months, the odd ones the odd months), so the
+        // months are spread alike in every city (ω² about 0) but a city's months are its own. Year: the month's year, a
+        // rule keyed on the month.
+        var city = new ReadOnlyMemory<char>[1440];
+        var rooms = new int[1440];
+        var month = new int[1440];
+        var year = new int[1440];
+        for (int r = 0; r < 1440; r++)
         {
-            int c = r % 8;
+            int c = r % 24;
             city[r] = $"city{c}".AsMemory();
-            rooms[r] = 10 * c + r / 8 % 3;
-            floor[r] = 5 * c + r / 8;
+            rooms[r] = 10 * (c / 2) + r / 24 % 3; // two cities a range: rooms do not fix the city
+            month[r] = 2 * (r / 24) + c % 2;
+            year[r] = 2000 + month[r] / 12;
         }
-        var data = new TestTables.ArrayView([("City", TextDataViewType.Instance, city), ("Rooms", NumberDataViewType.Int32, rooms), ("Floor", NumberDataViewType.Int32, floor)]);
+        var data = new TestTables.ArrayView([("City", TextDataViewType.Instance, city), ("Rooms", NumberDataViewType.Int32, rooms),
+            ("Month", NumberDataViewType.Int32, month), ("Year", NumberDataViewType.Int32, year)]);
+        string[] names = ["City", "Rooms", "Month", "Year"];
         var settings = new ColumnFitSettings(new HashSet<string> { "" }, 1000, Seed: 1, Granularity: true, Marginal: true);
-        var (encoder, _) = TabularEncoder.Fit(data, ["City", "Rooms", "Floor"], settings, () => { });
-        var (real, count) = encoder.ReadRows(data, 1000, seed: 1, () => { });
+        var (encoder, _) = TabularEncoder.Fit(data, names, settings, () => { });
+        var (real, count) = encoder.ReadRows(data, 2000, seed: 1, () => { });
         var (grouped, groupings) = MarginalGroups.Fit(encoder, real, count, () => { });
 
         var byName = grouped.Columns.OfType<NumericColumn>().ToDictionary(c => c.Name);
-        Assert.IsTrue(byName["Rooms"].Marginal!.IsDiscrete && byName["Floor"].Marginal!.IsDiscrete, "both are mapped onto their exact values");
+        Assert.IsTrue(byName["Rooms"].Marginal!.IsDiscrete && byName["Month"].Marginal!.IsDiscrete, "both are mapped onto their exact values");
         Assert.AreEqual("City", byName["Rooms"].Marginal!.Group);
-        Assert.AreEqual(8, byName["Rooms"].Marginal!.GroupCategories.Count);
-        Assert.IsNull(byName["Floor"].Marginal!.Group, "a city holds each Floor value once");
-        StringAssert.StartsWith(groupings.Single().ToString(), "'Rooms' within each of 8 categories of 'City' (ω² ");
+        Assert.AreEqual(24, byName["Rooms"].Marginal!.GroupCategories.Count);
+        Assert.AreEqual("City", byName["Month"].Marginal!.Group, "a panel's periods are grouped whatever their ω²");
+        Assert.IsNull(byName["Year"].Marginal!.Group, "the year does not depend on the city");
+        Assert.AreEqual(2, groupings.Count);
+        StringAssert.StartsWith(groupings[0].ToString(), "'Rooms' within each of 24 categories of 'City' (ω² ");
+        Assert.IsFalse(groupings[0].Panel);
+        Assert.IsTrue(groupings[1].Panel);
+        Assert.IsLessThan(0.05, groupings[1].Association, "the months do not depend on the city");
+        StringAssert.Contains(groupings[1].ToString(), "a panel's periods");
 
-        // Fit groups the same way from the rows it reads (the benchmark's A/B groups a saved model from ReadRows).
-        var (atFit, _) = TabularEncoder.Fit(data, ["City", "Rooms", "Floor"], settings with { Groups = true }, () => { });
+        // Rooms: city 0's table holds its own shares, a third on each of 0, 1 and 2, and none beyond.
+        var roomsState = byName["Rooms"].ToState();
+        int roomsWidth = roomsState.MarginalValues!.Length - 1;
+        var city0 = roomsState.MarginalGroupTraining!.AsSpan(0, roomsWidth).ToArray();
+        Assert.AreEqual(1 / 3.0, city0[0], 1e-12);
+        Assert.AreEqual(2 / 3.0, city0[1], 1e-12);
+        Assert.AreEqual(1.0, city0[2], 1e-12, "nothing past its own three values");
+
+        // Month: an even city's shares spread over the odd months between its own too (it holds one row of each of its
+        // months: as its own shares, the table would give back its rows), evenly over its range (0 to 118).
+        var monthState = byName["Month"].ToState();
+        var values = monthState.MarginalValues!;
+        CollectionAssert.AreEqual(Enumerable.Range(0, 120).Select(v => (double)v).ToArray(), values);
+        int width = values.Length - 1;
+        var even = monthState.MarginalGroupTraining!.AsSpan(0, width).ToArray();
+        var shares = Enumerable.Range(0, values.Length).Select(k => (k == width ? 1 : even[k]) - (k == 0 ? 0 : even[k - 1])).ToArray();
+        Assert.IsGreaterThan(0.004, shares[59], "an odd month between two of its own gets a share");
+        Assert.AreEqual(0.0, shares[119], 1e-12, "nothing past its last month");
+        Assert.IsTrue(shares.Take(118).All(v => v > 0.004 && v < 0.013), $"about 1/118 each: {string.Join(", ", shares.Take(10).Select(v => v.ToString("F4")))}");
+        Assert.AreEqual(1.0, shares.Sum(), 1e-9);
+
+        // Fit groups the same way from the rows it reads (the benchmark's A/B groups a saved model from ReadRows), with
+        // the rule month → year found: the month, its key, is grouped still (it maps onto its exact values, the keys).
+        var (atFit, _) = TabularEncoder.Fit(data, names, settings with { Groups = true, Dependencies = true }, () => { });
+        Assert.AreEqual("Month → Year", string.Join("; ", atFit.Dependencies.Select(d => $"{d.DeterminantName} → {d.TargetName}")));
         var roomsAtFit = (NumericColumn)atFit.Columns[1];
         Assert.AreEqual("City", roomsAtFit.Marginal!.Group);
-        CollectionAssert.AreEqual(byName["Rooms"].ToState().MarginalGroupTraining, roomsAtFit.ToState().MarginalGroupTraining);
-        Assert.IsNull(((NumericColumn)atFit.Columns[2]).Marginal!.Group);
+        CollectionAssert.AreEqual(roomsState.MarginalGroupTraining, roomsAtFit.ToState().MarginalGroupTraining);
+        CollectionAssert.AreEqual(monthState.MarginalGroupTraining, ((NumericColumn)atFit.Columns[2]).ToState().MarginalGroupTraining);
     }
 
     /// <summary>Three cities of very different sizes of listings, and a measure that does not depend on the city.</summary>
@@ -280,6 +314,44 @@ public sealed class MarginalGroupTests
         // Saved and loaded, as a model zip and as a bare graph: the same rows.
         TestTables.SavedAndLoaded(ml, model, loaded =>
             CollectionAssert.AreEqual(TestTables.Column(model.Generate(500, seed: 32), "Listings"), TestTables.Column(loaded.Generate(500, seed: 32), "Listings")));
+    }
+
+    /// <summary>A panel: six stores report a figure each month, store k from month 10k on (a store opened later has fewer months).</summary>
+    public sealed class StoreMonth
+    {
+        public string Store { get; set; } = "";
+        public int Month { get; set; }
+        public float Sales { get; set; }
+    }
+
+    [TestMethod]
+    public void APanelsPeriodsStayWithinEachCategorysOwnMonths()
+    {
+        var ml = new MLContext(1);
+        var random = new Random(40);
+        var rows = Enumerable.Range(0, 6).SelectMany(k => Enumerable.Range(10 * k, 120 - 10 * k)
+            .Select(m => new StoreMonth { Store = $"store{k}", Month = m, Sales = (float)Math.Round(100 + 20 * random.NextDouble(), 1) })).ToList();
+        var data = ml.Data.LoadFromEnumerable(rows);
+        var options = new GanTrainer.Options { Epochs = 2, BatchSize = 100, NoiseDimension = 8, GeneratorLayers = [32], DiscriminatorLayers = [32], Seed = 41, TrainingThreads = 1 };
+        using var model = ml.Gan().Train(options).Fit(data);
+        options.GroupedMarginals = false;
+        using var ungrouped = ml.Gan().Train(options).Fit(data);
+
+        var info = model.Columns.Single(c => c.Name == "Month");
+        Assert.AreEqual("Store", info.GroupedBy, "each store holds each month once: a panel's periods");
+        Assert.AreEqual(6, info.GroupCategories.Count);
+
+        int BeforeOpening(GanTransformer m)
+        {
+            var generated = m.Generate(20_000, seed: 42);
+            var store = TestTables.Column(generated, "Store").Cast<string>().ToArray();
+            var month = TestTables.Column(generated, "Month").Cast<int>().ToArray();
+            return Enumerable.Range(0, store.Length).Count(r => month[r] < 10 * (store[r][^1] - '0'));
+        }
+        int ungroupedEarly = BeforeOpening(ungrouped);
+        Console.WriteLine($"rows of a month before their store opened: {ungroupedEarly} of 20,000 without groups");
+        Assert.IsGreaterThan(500, ungroupedEarly, "two epochs do not teach a generator which months each store has");
+        Assert.AreEqual(0, BeforeOpening(model), "with the months grouped by store, none");
     }
 
     [TestMethod]
