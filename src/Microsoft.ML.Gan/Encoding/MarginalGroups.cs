@@ -13,9 +13,10 @@ namespace Microsoft.ML.Gan.Encoding;
 /// with many small categories that explain nothing). Categories with at least <see cref="MinimumRows"/> present values
 /// are groups (at most <see cref="MarginalMap.MaximumGroups"/>, the largest); the other rows form one group more for the
 /// measure, and keep the column's own map. A column is grouped when the best ω² is at least
-/// <see cref="MinimumAssociation"/>, or when it is the periods of a panel of the categories whatever its ω² (each
-/// category holds each of the column's values once, as a city holds each month of a housing table: the months are the
-/// same in every city, so ω² is 0, yet a generator that mixes up which city has which months is caught at once). A
+/// <see cref="MinimumAssociation"/>, or when it is the periods of a panel whose categories cover different spans of them,
+/// whatever its ω² (each category holds each of the column's values once, and some category starts or ends inside the
+/// range: a store that opened later than the others, whose months before its opening a detector would catch at once;
+/// ω² sees little of it, 0.06 for six stores opened ten months apart). A
 /// column mapped onto its exact values gets, for a category that holds its values once or twice, shares spread over
 /// the column's values around its own (<see cref="MarginalMap.FitGroupTraining"/>), not its own values' shares. Left
 /// out: a column that a dependency sets (its value is overwritten after decoding) or keys on without exact values (a
@@ -33,6 +34,9 @@ internal static class MarginalGroups
     /// <summary>The share of a panel's rows that may repeat their category's value (a period recorded twice).</summary>
     public const double PanelRepeats = 0.05;
 
+    /// <summary>The share of a panel's rows before a category's first period, or after its last, that makes its span its own.</summary>
+    public const double PanelSpan = 0.1;
+
     /// <summary>
     /// One grouping: the numeric column, the categorical column it is grouped by, how many categories have tables, its
     /// ω², and whether the column is the periods of a panel of those categories.
@@ -40,7 +44,7 @@ internal static class MarginalGroups
     public sealed record Grouping(string Column, string Group, int Categories, double Association, bool Panel = false)
     {
         public override string ToString() => Panel
-            ? $"'{Column}' within each of {Categories} categories of '{Group}' (each holds each value once: a panel's periods; ω² {Association:F2})"
+            ? $"'{Column}' within each of {Categories} categories of '{Group}' (each holds each value once, over a span of its own: a panel's periods; ω² {Association:F2})"
             : $"'{Column}' within each of {Categories} categories of '{Group}' (ω² {Association:F2})";
     }
 
@@ -100,22 +104,35 @@ internal static class MarginalGroups
     }
 
     /// <summary>
-    /// Whether the column is a panel's periods within the categories: the <paramref name="present"/> rows of the
-    /// <paramref name="large"/> categories hold each (category, value) pair once, but for at most
-    /// <see cref="PanelRepeats"/> of them, while the column's values repeat across categories (a discrete map's).
+    /// Whether the column is the periods of a panel whose categories cover different spans of them: the
+    /// <paramref name="present"/> rows of the <paramref name="large"/> categories hold each (category, value) pair once,
+    /// but for at most <see cref="PanelRepeats"/> of them, while the column's values repeat across categories (a
+    /// discrete map's); and some category starts or ends <see cref="PanelSpan"/> of the rows inside the column's range
+    /// (a store opened later than the others). Where every category covers the whole range (txhousing's cities, each
+    /// with every month) the generator keeps the months as it learned them: mapped within each city, from 101
+    /// generated quantiles of a few hundred rows a city, the months came out lumpier than the generator's own.
     /// </summary>
     private static bool IsPanel(int[] present, int[] levels, double[] numbers, int[] large)
     {
         var isLarge = new HashSet<int>(large);
         var seen = new HashSet<(int, double)>();
+        var span = new Dictionary<int, (double Low, double High)>();
+        var values = new List<double>();
         long rows = 0, repeated = 0;
         foreach (int r in present)
         {
-            if (!isLarge.Contains(levels[r])) continue;
+            int level = levels[r];
+            if (!isLarge.Contains(level)) continue;
+            double v = numbers[r];
             rows++;
-            if (!seen.Add((levels[r], numbers[r]))) repeated++;
+            values.Add(v);
+            if (!seen.Add((level, v))) repeated++;
+            span[level] = span.TryGetValue(level, out var s) ? (Math.Min(s.Low, v), Math.Max(s.High, v)) : (v, v);
         }
-        return rows > 0 && repeated <= PanelRepeats * rows;
+        if (rows == 0 || repeated > PanelRepeats * rows) return false;
+        values.Sort();
+        double low = values[(int)(PanelSpan * (values.Count - 1))], high = values[(int)((1 - PanelSpan) * (values.Count - 1))];
+        return span.Values.Any(s => s.Low > low || s.High < high);
     }
 
     /// <summary>Ranks 1..n of <paramref name="values"/>, ties sharing the mean of their ranks, in the values' order.</summary>

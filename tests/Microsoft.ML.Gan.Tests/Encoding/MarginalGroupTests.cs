@@ -154,43 +154,40 @@ public sealed class MarginalGroupTests
     [TestMethod]
     public void AFewValuedColumnKeepsACategorysSharesWhereItRepeatsItsValuesAndSpreadsThemWhereNot()
     {
-        // 24 cities of 60 rows. Rooms: three values a city (each 20 times), shifted by pairs of cities: grouped on the rooms'
-        // dependency on the city, each city's table its own shares. Month: a panel's periods: a city holds each of 60
-        // months once (every second month of 120: the even cities the even months, the odd ones the odd months), so the
-        // months are spread alike in every city (ω² about 0) but a city's months are its own. Year: the month's year, a
-        // rule keyed on the month.
+        // 24 cities of 60 rows. Rooms: three values a city (each 20 times), shifted by pairs of cities: grouped on the
+        // rooms' dependency on the city, each city's table its own shares. Stock: every second value of a band of 120
+        // (the even cities the even values, the odd ones the odd values; four bands of cities), each once a city: grouped
+        // too, but as its own shares a city's table would give its rows back. Month: a panel's periods, every city each
+        // month of the same span: left to the generator.
         var city = new ReadOnlyMemory<char>[1440];
         var rooms = new int[1440];
+        var stock = new int[1440];
         var month = new int[1440];
-        var year = new int[1440];
         for (int r = 0; r < 1440; r++)
         {
             int c = r % 24;
             city[r] = $"city{c}".AsMemory();
             rooms[r] = 10 * (c / 2) + r / 24 % 3; // two cities a range: rooms do not fix the city
-            month[r] = 2 * (r / 24) + c % 2;
-            year[r] = 2000 + month[r] / 12;
+            stock[r] = 20 * (c / 6) + 2 * (r / 24) + c % 2;
+            month[r] = r / 24;
         }
         var data = new TestTables.ArrayView([("City", TextDataViewType.Instance, city), ("Rooms", NumberDataViewType.Int32, rooms),
-            ("Month", NumberDataViewType.Int32, month), ("Year", NumberDataViewType.Int32, year)]);
-        string[] names = ["City", "Rooms", "Month", "Year"];
+            ("Stock", NumberDataViewType.Int32, stock), ("Month", NumberDataViewType.Int32, month)]);
+        string[] names = ["City", "Rooms", "Stock", "Month"];
         var settings = new ColumnFitSettings(new HashSet<string> { "" }, 1000, Seed: 1, Granularity: true, Marginal: true);
         var (encoder, _) = TabularEncoder.Fit(data, names, settings, () => { });
         var (real, count) = encoder.ReadRows(data, 2000, seed: 1, () => { });
         var (grouped, groupings) = MarginalGroups.Fit(encoder, real, count, () => { });
 
         var byName = grouped.Columns.OfType<NumericColumn>().ToDictionary(c => c.Name);
-        Assert.IsTrue(byName["Rooms"].Marginal!.IsDiscrete && byName["Month"].Marginal!.IsDiscrete, "both are mapped onto their exact values");
+        Assert.IsTrue(byName.Values.All(c => c.Marginal!.IsDiscrete), "each is mapped onto its exact values");
         Assert.AreEqual("City", byName["Rooms"].Marginal!.Group);
         Assert.AreEqual(24, byName["Rooms"].Marginal!.GroupCategories.Count);
-        Assert.AreEqual("City", byName["Month"].Marginal!.Group, "a panel's periods are grouped whatever their ω²");
-        Assert.IsNull(byName["Year"].Marginal!.Group, "the year does not depend on the city");
+        Assert.AreEqual("City", byName["Stock"].Marginal!.Group, "its values are seen once a city, yet they depend on it");
+        Assert.IsNull(byName["Month"].Marginal!.Group, "every city has every month: no association, and no span of its own");
         Assert.AreEqual(2, groupings.Count);
         StringAssert.StartsWith(groupings[0].ToString(), "'Rooms' within each of 24 categories of 'City' (ω² ");
-        Assert.IsFalse(groupings[0].Panel);
-        Assert.IsTrue(groupings[1].Panel);
-        Assert.IsLessThan(0.05, groupings[1].Association, "the months do not depend on the city");
-        StringAssert.Contains(groupings[1].ToString(), "a panel's periods");
+        Assert.IsTrue(groupings[1].Panel, "each city holds each of its stock values once, over a band of its own: a panel's periods as much as a dependency");
 
         // Rooms: city 0's table holds its own shares, a third on each of 0, 1 and 2, and none beyond.
         var roomsState = byName["Rooms"].ToState();
@@ -200,27 +197,24 @@ public sealed class MarginalGroupTests
         Assert.AreEqual(2 / 3.0, city0[1], 1e-12);
         Assert.AreEqual(1.0, city0[2], 1e-12, "nothing past its own three values");
 
-        // Month: an even city's shares spread over the odd months between its own too (it holds one row of each of its
-        // months: as its own shares, the table would give back its rows), evenly over its range (0 to 118).
-        var monthState = byName["Month"].ToState();
-        var values = monthState.MarginalValues!;
-        CollectionAssert.AreEqual(Enumerable.Range(0, 120).Select(v => (double)v).ToArray(), values);
+        // Stock: city 0 (even values 0 to 118, each once) has shares spread over the odd values between its own too,
+        // evenly over its range, and none past it.
+        var stockState = byName["Stock"].ToState();
+        var values = stockState.MarginalValues!;
+        CollectionAssert.AreEqual(Enumerable.Range(0, 180).Select(v => (double)v).ToArray(), values);
         int width = values.Length - 1;
-        var even = monthState.MarginalGroupTraining!.AsSpan(0, width).ToArray();
+        var even = stockState.MarginalGroupTraining!.AsSpan(0, width).ToArray();
         var shares = Enumerable.Range(0, values.Length).Select(k => (k == width ? 1 : even[k]) - (k == 0 ? 0 : even[k - 1])).ToArray();
-        Assert.IsGreaterThan(0.004, shares[59], "an odd month between two of its own gets a share");
-        Assert.AreEqual(0.0, shares[119], 1e-12, "nothing past its last month");
+        Assert.IsGreaterThan(0.004, shares[59], "an odd value between two of its own gets a share");
+        Assert.AreEqual(0.0, shares.Skip(119).Sum(), 1e-12, "nothing past its last value");
         Assert.IsTrue(shares.Take(118).All(v => v > 0.004 && v < 0.013), $"about 1/118 each: {string.Join(", ", shares.Take(10).Select(v => v.ToString("F4")))}");
         Assert.AreEqual(1.0, shares.Sum(), 1e-9);
 
-        // Fit groups the same way from the rows it reads (the benchmark's A/B groups a saved model from ReadRows), with
-        // the rule month → year found: the month, its key, is grouped still (it maps onto its exact values, the keys).
-        var (atFit, _) = TabularEncoder.Fit(data, names, settings with { Groups = true, Dependencies = true }, () => { });
-        Assert.AreEqual("Month → Year", string.Join("; ", atFit.Dependencies.Select(d => $"{d.DeterminantName} → {d.TargetName}")));
-        var roomsAtFit = (NumericColumn)atFit.Columns[1];
-        Assert.AreEqual("City", roomsAtFit.Marginal!.Group);
-        CollectionAssert.AreEqual(roomsState.MarginalGroupTraining, roomsAtFit.ToState().MarginalGroupTraining);
-        CollectionAssert.AreEqual(monthState.MarginalGroupTraining, ((NumericColumn)atFit.Columns[2]).ToState().MarginalGroupTraining);
+        // Fit groups the same way from the rows it reads (the benchmark's A/B groups a saved model from ReadRows).
+        var (atFit, _) = TabularEncoder.Fit(data, names, settings with { Groups = true }, () => { });
+        CollectionAssert.AreEqual(roomsState.MarginalGroupTraining, ((NumericColumn)atFit.Columns[1]).ToState().MarginalGroupTraining);
+        CollectionAssert.AreEqual(stockState.MarginalGroupTraining, ((NumericColumn)atFit.Columns[2]).ToState().MarginalGroupTraining);
+        Assert.IsNull(((NumericColumn)atFit.Columns[3]).Marginal!.Group);
     }
 
     /// <summary>Three cities of very different sizes of listings, and a measure that does not depend on the city.</summary>
@@ -316,21 +310,24 @@ public sealed class MarginalGroupTests
             CollectionAssert.AreEqual(TestTables.Column(model.Generate(500, seed: 32), "Listings"), TestTables.Column(loaded.Generate(500, seed: 32), "Listings")));
     }
 
-    /// <summary>A panel: six stores report a figure each month, store k from month 10k on (a store opened later has fewer months).</summary>
+    /// <summary>A panel: twelve stores report a figure each month, store k from month 5k on (a store opened later has fewer months).</summary>
     public sealed class StoreMonth
     {
         public string Store { get; set; } = "";
         public int Month { get; set; }
+        public int Year { get; set; }
         public float Sales { get; set; }
     }
 
     [TestMethod]
-    public void APanelsPeriodsStayWithinEachCategorysOwnMonths()
+    public void APanelsPeriodsStayWithinEachCategorysOwnSpanAndKeepTheirRules()
     {
         var ml = new MLContext(1);
         var random = new Random(40);
-        var rows = Enumerable.Range(0, 6).SelectMany(k => Enumerable.Range(10 * k, 120 - 10 * k)
-            .Select(m => new StoreMonth { Store = $"store{k}", Month = m, Sales = (float)Math.Round(100 + 20 * random.NextDouble(), 1) })).ToList();
+        var rows = Enumerable.Range(0, 12).SelectMany(k => Enumerable.Range(5 * k, 120 - 5 * k).Select(m => new StoreMonth
+        {
+            Store = $"store{k}", Month = m, Year = 2000 + m / 12, Sales = (float)Math.Round(100 + 20 * random.NextDouble(), 1),
+        })).ToList();
         var data = ml.Data.LoadFromEnumerable(rows);
         var options = new GanTrainer.Options { Epochs = 2, BatchSize = 100, NoiseDimension = 8, GeneratorLayers = [32], DiscriminatorLayers = [32], Seed = 41, TrainingThreads = 1 };
         using var model = ml.Gan().Train(options).Fit(data);
@@ -338,20 +335,26 @@ public sealed class MarginalGroupTests
         using var ungrouped = ml.Gan().Train(options).Fit(data);
 
         var info = model.Columns.Single(c => c.Name == "Month");
-        Assert.AreEqual("Store", info.GroupedBy, "each store holds each month once: a panel's periods");
-        Assert.AreEqual(6, info.GroupCategories.Count);
+        Assert.AreEqual("Store", info.GroupedBy, "each store holds each month once, from its own opening: a panel's periods");
+        Assert.AreEqual(12, info.GroupCategories.Count);
+        Assert.IsTrue(model.Dependencies.Any(d => d.Determinant == "Month" && d.Target == "Year"), "the month, grouped, still fixes the year: " + string.Join("; ", model.Dependencies));
 
-        int BeforeOpening(GanTransformer m)
+        (int Early, int WrongYear) Check(GanTransformer m)
         {
             var generated = m.Generate(20_000, seed: 42);
-            var store = TestTables.Column(generated, "Store").Cast<string>().ToArray();
+            var store = TestTables.Column(generated, "Store").Cast<string>().Select(s => int.Parse(s["store".Length..])).ToArray();
             var month = TestTables.Column(generated, "Month").Cast<int>().ToArray();
-            return Enumerable.Range(0, store.Length).Count(r => month[r] < 10 * (store[r][^1] - '0'));
+            var year = TestTables.Column(generated, "Year").Cast<int>().ToArray();
+            // The rule has keys for the months of at least 10 stores (45 on); earlier months keep the generator's year.
+            return (Enumerable.Range(0, store.Length).Count(r => month[r] < 5 * store[r]),
+                Enumerable.Range(0, store.Length).Count(r => month[r] >= 45 && year[r] != 2000 + month[r] / 12));
         }
-        int ungroupedEarly = BeforeOpening(ungrouped);
+        var (ungroupedEarly, _) = Check(ungrouped);
         Console.WriteLine($"rows of a month before their store opened: {ungroupedEarly} of 20,000 without groups");
         Assert.IsGreaterThan(500, ungroupedEarly, "two epochs do not teach a generator which months each store has");
-        Assert.AreEqual(0, BeforeOpening(model), "with the months grouped by store, none");
+        var (early, wrongYear) = Check(model);
+        Assert.AreEqual(0, early, "with the months grouped by store, none");
+        Assert.AreEqual(0, wrongYear, "a month mapped within its store is still one of the rule's keys, and fixes its year");
     }
 
     [TestMethod]
