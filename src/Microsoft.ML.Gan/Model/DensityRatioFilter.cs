@@ -147,7 +147,7 @@ internal sealed class DensityRatioFilter
         Features.Compute(rows, 0, count, x);
         using var scope = torch.NewDisposeScope();
         using var grad = torch.no_grad();
-        return Forward(torch.tensor(x, [count, Features.Width]));
+        return Forward(TorchRuntime.Copied(x, [count, Features.Width]));
     }
 
     /// <summary>The classifier's logits of a [rows, features] tensor.</summary>
@@ -157,7 +157,7 @@ internal sealed class DensityRatioFilter
         var x = features;
         foreach (var layer in WeightedLayers)
         {
-            x = torch.nn.functional.linear(x, torch.tensor(layer.Weights, [layer.Outputs, layer.Inputs]), torch.tensor(layer.Bias, [layer.Outputs]));
+            x = torch.nn.functional.linear(x, TorchRuntime.Copied(layer.Weights, [layer.Outputs, layer.Inputs]), TorchRuntime.Copied(layer.Bias, [layer.Outputs]));
             if (layer.Relu) x = torch.nn.functional.relu(x);
         }
         return x.reshape(-1).data<float>().ToArray();

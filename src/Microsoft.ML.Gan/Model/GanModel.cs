@@ -162,9 +162,9 @@ internal sealed class GanModel : IDisposable
         using var scope = NewDisposeScope();
         using var grad = no_grad();
         var device = generator.parameters().First().device;
-        var z = tensor(noise.AsSpan(0, rows * NoiseDimension).ToArray(), [rows, NoiseDimension]).to(device);
+        var z = TorchRuntime.Copied(noise, [rows, NoiseDimension], device);
         int width = Signature.ConditionWidth;
-        var c = width > 0 ? tensor(condition.AsSpan(0, rows * width).ToArray(), [rows, width]).to(device) : null;
+        var c = width > 0 ? TorchRuntime.Copied(condition, [rows, width], device) : null;
         return new OutputHeads(Encoder.Spans).ForGeneration(generator.forward(z, c)).cpu().data<float>().ToArray();
     }
 

@@ -15,6 +15,26 @@ internal static class TorchRuntime
         if (s_loadError.Value is { } error) throw Explain(error);
     }
 
+    /// <summary>
+    /// A tensor of <paramref name="shape"/> on <paramref name="device"/> (the CPU when null) holding the first values of
+    /// <paramref name="values"/>, copied once by libtorch into memory of its own. <c>torch.tensor</c> would copy them
+    /// into a new managed array and compute on that, at whatever address the collector gave it; MKL's kernels take
+    /// other paths for other alignments and round differently, so the same seed trained models that differed in their
+    /// last bits from run to run (rhDNase's calibration through its filter: one of two results, by where an array
+    /// fell). libtorch's allocator aligns every tensor alike (64 bytes), and the managed array is read in place.
+    /// </summary>
+    public static torch.Tensor Copied(float[] values, long[] shape, torch.Device? device = null)
+    {
+        long count = 1;
+        foreach (long d in shape) count *= d;
+        using var scope = torch.NewDisposeScope();
+        var flat = torch.from_array(values);
+        if (values.LongLength != count) flat = flat.narrow(0, 0, count);
+        var host = flat.view(shape);
+        var copy = device is null || device.type == DeviceType.CPU ? host.clone() : host.to(device);
+        return copy.MoveToOuterDisposeScope();
+    }
+
     /// <summary>The exception a user sees when TorchSharp's native backend failed to load with <paramref name="error"/>.</summary>
     internal static InvalidOperationException Explain(Exception error)
     {

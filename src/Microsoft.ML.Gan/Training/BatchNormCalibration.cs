@@ -43,7 +43,7 @@ internal static class BatchNormCalibration
                         pick[1] = draws.NextSingle();
                         layout.Fill(values.AsSpan(r * layout.Width, layout.Width), pick);
                     }
-                    condition = tensor(values, [rows, layout.Width]).to(device);
+                    condition = TorchRuntime.Copied(values, [rows, layout.Width], device);
                 }
                 generator.forward(NoiseBatches.Draw(prior, rows, generator.Shape.NoiseDimension, device, random), condition);
             }

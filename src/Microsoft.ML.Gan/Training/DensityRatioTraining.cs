@@ -141,7 +141,7 @@ internal static class DensityRatioTraining
 
         using var scope = NewDisposeScope();
         using var rng = new torch.Generator((ulong)seed ^ 0x5EEDUL);
-        var all = tensor(x, [n, f]);
+        var all = TorchRuntime.Copied(x, [n, f]);
         var labels = cat([ones(realRows), zeros(realRows)]);
         // A fifth of each class held out, the same rows every epoch.
         using var realOffset = ((long)realRows).ToScalar(); // Scalars made implicitly would be left to the finalizer

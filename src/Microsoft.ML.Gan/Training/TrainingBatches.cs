@@ -86,11 +86,7 @@ internal sealed class TrainingBatches
     /// that only a full collection frees: on a 20-million-row table that was a megabyte of garbage a step, 1 GB in a
     /// minute. The buffer is read in place and copied once, by libtorch, into memory the step's scope frees.
     /// </summary>
-    private Tensor OnDevice(float[] buffer, int width)
-    {
-        var host = from_array(buffer).view(_batch, width);
-        return _device.type == DeviceType.CPU ? host.clone() : host.to(_device);
-    }
+    private Tensor OnDevice(float[] buffer, int width) => TorchRuntime.Copied(buffer, [_batch, width], _device);
 
     private ConditionBatch Sample(bool withRealRows)
     {
@@ -98,7 +94,7 @@ internal sealed class TrainingBatches
         return new ConditionBatch(
             OnDevice(_condition, _layout.Width),
             _levels.Select(l => tensor(l, ScalarType.Int64).to(_device)).ToArray(),
-            tensor(_mask, [_batch, _layout.Columns.Count]).to(_device),
+            TorchRuntime.Copied(_mask, [_batch, _layout.Columns.Count], _device),
             _layout);
     }
 

@@ -90,8 +90,8 @@ internal sealed class TrainingDiagnostics
         {
             using var scope = NewDisposeScope();
             using var grad = no_grad();
-            var z = tensor(_noise, [_rows, _noise.Length / _rows]).to(device);
-            var c = _conditionWidth > 0 ? tensor(_conditions, [_rows, _conditionWidth]).to(device) : null;
+            var z = TorchRuntime.Copied(_noise, [_rows, _noise.Length / _rows], device);
+            var c = _conditionWidth > 0 ? TorchRuntime.Copied(_conditions, [_rows, _conditionWidth], device) : null;
             output = _heads.ForGeneration(generator.forward(z, c)).cpu().data<float>().ToArray();
         }
         finally
