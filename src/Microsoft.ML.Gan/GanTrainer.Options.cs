@@ -153,9 +153,9 @@ public sealed partial class GanTrainer
         /// mapped within each of that column's categories, not only as a whole. At <c>Fit</c>, for each numeric column,
         /// the categorical column whose categories explain the largest share of its rank variance (ω² at least 0.1)
         /// is its group, and so is the categorical column of a panel whose periods the column holds (each category
-        /// holds each of the column's values once: a city's months); each of its categories with at least 50 values
-        /// gets its own quantiles (up to 100 categories), and after training the generator's quantiles within it. A
-        /// generated value is then placed by its rank among the values generated with its row's category and comes
+        /// holds each of the column's values once, some over a span of its own: a store's months from its opening);
+        /// each of its categories with at least 50 values gets its own quantiles (up to 100 categories), and after
+        /// training the generator's quantiles within it. A generated value is then placed by its rank among the values generated with its row's category and comes
         /// out as that category's training quantile: each category keeps its range and shape (a small city's listings
         /// stay a small city's; a store opened in March has no January), and rows of rarer categories are mapped as
         /// the whole column. Not for a column that a dependency sets, nor one it keys on unless the column maps onto
