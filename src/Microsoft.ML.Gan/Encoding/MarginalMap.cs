@@ -349,7 +349,7 @@ internal sealed class MarginalMap
     }
 
     /// <summary>Whether sorted values hold each of their distinct values <see cref="DiscreteRepeats"/> times on average.</summary>
-    internal static bool RepeatsItsValues(double[] sorted)
+    private static bool RepeatsItsValues(double[] sorted)
     {
         int distinct = 0;
         for (int i = 0; i < sorted.Length; i++) if (i == 0 || sorted[i] != sorted[i - 1]) distinct++;
