@@ -153,6 +153,20 @@ internal sealed class MarginalMap
     }
 
     /// <summary>
+    /// The training side fitted again from <paramref name="sorted"/> (present values, ascending), into
+    /// <paramref name="state"/>: the map's previous training and generated sides are dropped (calibration makes the
+    /// generated side again). For a column that rules set in some rows: its map then holds the other rows' values.
+    /// </summary>
+    public static void RefitTraining(ColumnState state, double[] sorted)
+    {
+        state.MarginalValues = null;
+        state.MarginalCumulative = null;
+        state.MarginalQuantiles = null;
+        state.MarginalGenerated = null;
+        FitTraining(state, sorted);
+    }
+
+    /// <summary>
     /// Cumulative shares (all but the last) of the <paramref name="calendar"/>'s instants, from the training values
     /// (<paramref name="sorted"/>, each one of the instants; null when one is not): in the calendar's own steps (its
     /// instants' positions 0, 1, 2, …), each distinct training value's share of the rows spreads evenly from halfway

@@ -137,6 +137,18 @@ internal abstract class NumericColumn : GanColumn
     }
 
     /// <summary>
+    /// The same column with its map's training side made from <paramref name="sorted"/> (present values, ascending)
+    /// instead of all its training values: the values of the rows no rule sets (see <see cref="ColumnDependency.WithFreeMarginals"/>).
+    /// </summary>
+    public NumericColumn WithTrainingMarginal(double[] sorted)
+    {
+        if (_map is null) throw new InvalidOperationException($"Column '{Name}' has no marginal map to fit.");
+        var state = ToState();
+        MarginalMap.RefitTraining(state, sorted);
+        return (NumericColumn)Kind.Restore(state);
+    }
+
+    /// <summary>
     /// The same column with its map's training side grouped by categorical column <paramref name="group"/>: for each
     /// category in <paramref name="levels"/>, the present training values of its rows (<paramref name="values"/>).
     /// Any generated side is dropped (calibration makes it again).

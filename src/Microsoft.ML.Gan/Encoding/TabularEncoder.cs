@@ -303,6 +303,12 @@ internal sealed class TabularEncoder
             if (trends.Count > 0) log?.Invoke($"Columns learned as their residuals from the curve of another: {string.Join("; ", trends)}.");
         }
         var encoder = new TabularEncoder(columns, dependencies, held, trends);
+        // A number that rules set in some rows is mapped, in the others, onto those rows' values.
+        if (settings.Marginal && dependencies.Length > 0)
+        {
+            encoder = ColumnDependency.WithFreeMarginals(encoder, Decoded(encoder, coded!, sampled), sampled);
+            columns = encoder.Columns.ToArray();
+        }
         if (groups)
         {
             var (grouped, groupings) = MarginalGroups.Fit(encoder, Decoded(encoder, coded!, sampled), sampled, checkAlive);

@@ -14,7 +14,7 @@ namespace Microsoft.ML.Gan.Training;
 /// adding log(training share ÷ generated share));</item>
 /// <item>numbers: each mapped numeric column's values before the map, with the missing rate as now generated, give the
 /// generator's own quantiles (<see cref="MarginalMap"/>); a grouped map's, within each group too, each row placed by its
-/// decoded category;</item>
+/// decoded category; a column that rules set in some rows, from the rows they leave to the map;</item>
 /// <item>with column dependencies, the shares again, maps in place: a rule keyed on a number fires as often as the
 /// mapped number holds its keys.</item>
 /// </list>
@@ -62,10 +62,12 @@ internal static class MarginalCalibration
         CorrectShares();
         // Through a filter, the maps change the rows it keeps and so the shares: maps and shares are corrected twice.
         bool grouped = Enumerable.Range(0, columns.Length).Any(c => encoder.GroupOf(c) >= 0);
+        bool ruled = encoder.Dependencies.Any(d => columns[d.Target] is NumericColumn { Marginal: not null });
         for (int pass = 0; pass < (filter is null ? 1 : 2); pass++)
         {
-            // A grouped map is calibrated on each row's category as the corrected shares now decode it.
-            if (grouped) encoder.WithColumns(columns).Decode(output, draws, rows, sampling, decoded);
+            // A grouped map is calibrated on each row's category as the corrected shares now decode it, and a number that
+            // rules set in some rows on the rows they leave to it.
+            if (grouped || ruled) encoder.WithColumns(columns).Decode(output, draws, rows, sampling, decoded);
             for (int c = 0; c < columns.Length; c++)
             {
                 if (columns[c] is not NumericColumn { Marginal: not null } numeric) continue;
@@ -76,7 +78,7 @@ internal static class MarginalCalibration
                     values[r] = numeric.DecodeUnmapped(output.AsSpan(r * encoder.Width + offset, numeric.Width),
                         draws.AsSpan(r * encoder.DrawCount + drawOffset, numeric.DrawCount), sampling);
                 int group = encoder.GroupOf(c);
-                columns[c] = numeric.WithGeneratedMarginal(values, weights, group >= 0 ? decoded.Levels(group) : null);
+                columns[c] = numeric.WithGeneratedMarginal(values, FreeRows(c, weights), group >= 0 ? decoded.Levels(group) : null);
             }
             // A dependency on a number fires as often as the mapped number holds its keys: the shares it sets move with
             // the maps, so they are corrected again with the maps in place.
@@ -86,6 +88,16 @@ internal static class MarginalCalibration
         // The share of rows the filter keeps, as the calibrated model generates them.
         // (The weights' mean: the keep probabilities under the calibrated condition shares.)
         return filter is null || weights is null ? calibrated : calibrated.WithFilter(filter.WithAcceptance(Math.Max(1e-6, weights.Average(w => (double)w))));
+
+        // The weights with every row a rule sets column c in at 0: its map is the other rows' (see ColumnDependency.WithFreeMarginals).
+        float[]? FreeRows(int c, float[]? weights)
+        {
+            if (!encoder.Dependencies.Any(d => d.Target == c)) return weights;
+            var keyed = ColumnDependency.Keyed(encoder.Dependencies, c, decoded, columns, rows);
+            var free = weights is null ? Enumerable.Repeat(1f, rows).ToArray() : (float[])weights.Clone();
+            for (int r = 0; r < rows; r++) if (keyed[r]) free[r] = 0;
+            return free;
+        }
 
         void CorrectShares()
         {

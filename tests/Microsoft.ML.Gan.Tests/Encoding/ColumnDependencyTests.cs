@@ -119,6 +119,107 @@ public sealed class ColumnDependencyTests
         CollectionAssert.AreEqual(new[] { "real" }, RuleKeys(encoder));
     }
 
+    /// <summary>
+    /// Cars: 40 models of 8 makes, 1 to 6 rows a model (too few for a rule of one model alone), and a class that depends
+    /// on the model loosely, but for the 15 rows of the "special" class, all of make m0. <paramref name="breaker"/> gives
+    /// one model a second make in one of its rows.
+    /// </summary>
+    private static IDataView Cars(bool breaker = false)
+    {
+        var model = new List<ReadOnlyMemory<char>>();
+        var make = new List<ReadOnlyMemory<char>>();
+        var kind = new List<ReadOnlyMemory<char>>();
+        for (int m = 0; m < 40; m++)
+        {
+            int rows = m < 5 ? 3 : 1 + m % 6;
+            for (int r = 0; r < rows; r++)
+            {
+                model.Add($"model{m}".AsMemory());
+                make.Add((breaker && m == 7 && r == 1 ? "m7" : $"m{m / 5}").AsMemory());
+                kind.Add((m < 5 ? "special" : $"c{(m + r) % 3}").AsMemory());
+            }
+        }
+        return new TestTables.ArrayView([("Model", TextDataViewType.Instance, model.ToArray()), ("Make", TextDataViewType.Instance, make.ToArray()),
+            ("Class", TextDataViewType.Instance, kind.ToArray())]);
+    }
+
+    [TestMethod]
+    public void AModelFixesItsMakeAsAWholeThoughEachModelHasFewRows()
+    {
+        var encoder = Fitted(Cars());
+        var rule = encoder.Dependencies.Single(d => d.DeterminantName == "Model" && d.TargetName == "Make");
+        Assert.IsTrue(rule.ToInfo().Complete, "every model is a key, those seen once included");
+        var models = (CategoricalColumn)encoder.Columns[0];
+        var makes = (CategoricalColumn)encoder.Columns[1];
+        for (int k = 0; k < rule.Keys.Length; k++)
+        {
+            int m = int.Parse(models.LevelName((int)rule.Keys[k])["model".Length..]);
+            Assert.AreEqual($"m{m / 5}", makes.LevelName((int)rule.Values[k]));
+        }
+        // The special class's 15 rows are all of make m0, a rule of its own, but the model fixes the make already: a
+        // second rule for it could only contradict the model's in a generated row.
+        Assert.IsFalse(encoder.Dependencies.Any(d => d.DeterminantName == "Class" && d.TargetName == "Make"), Pairs(encoder));
+
+        // One model's rows disagree: no whole rule, and no model has the 10 rows a rule of its own needs.
+        var broken = Fitted(Cars(breaker: true));
+        Assert.IsFalse(broken.Dependencies.Any(d => d.DeterminantName == "Model"), Pairs(broken));
+    }
+
+    [TestMethod]
+    public void AWholeRuleNeedsMoreThanChanceAgreement()
+    {
+        // Six values of two rows each agree on a T that is half one value, half the other: (1/2)^6 is chance.
+        var encoder = FittedPairs(("a", "p", 2), ("b", "q", 2), ("c", "p", 2), ("d", "q", 2), ("e", "p", 2), ("f", "q", 2), ("g", "p", 1), ("h", "q", 1));
+        CollectionAssert.AreEqual(Array.Empty<string>(), RuleKeys(encoder));
+        // Forty such values are not: a rule for every value.
+        var many = Enumerable.Range(0, 40).Select(i => ($"v{i:D2}", i % 2 == 0 ? "p" : "q", 2)).ToArray();
+        Assert.HasCount(40, RuleKeys(FittedPairs(many)));
+    }
+
+    /// <summary>
+    /// A block of towns: a third of the rows are district "a", all with tax 100 (a rule); the others' tax is 1 to 20.
+    /// </summary>
+    private static IDataView Towns(int rows, int seed)
+    {
+        var random = new Random(seed);
+        var district = new ReadOnlyMemory<char>[rows];
+        var tax = new float[rows];
+        var size = new float[rows];
+        for (int r = 0; r < rows; r++)
+        {
+            bool block = random.NextDouble() < 0.3;
+            district[r] = (block ? "a" : random.Next(2) == 0 ? "b" : "c").AsMemory();
+            tax[r] = block ? 100 : 1 + random.Next(20);
+            size[r] = (float)Math.Round(random.NextDouble() * 50 + (block ? 50 : 0), 1);
+        }
+        return new TestTables.ArrayView([("District", TextDataViewType.Instance, district), ("Tax", NumberDataViewType.Single, tax), ("Size", NumberDataViewType.Single, size)]);
+    }
+
+    [TestMethod]
+    public void ANumberARuleSetsInSomeRowsIsMappedOnTheOtherRowsValues()
+    {
+        var ml = new MLContext(1);
+        var data = Towns(1500, seed: 2);
+        var fitted = TabularEncoder.Fit(data, ["District", "Tax", "Size"],
+            new ColumnFitSettings(new HashSet<string> { "" }, 1000, Granularity: true, Marginal: true, Dependencies: true), () => { }).Encoder;
+        Assert.AreEqual("District->Tax", Pairs(fitted));
+        var values = ((NumericColumn)fitted.Columns[1]).ToState().MarginalValues!;
+        CollectionAssert.AreEqual(Enumerable.Range(1, 20).Select(v => (double)v).ToArray(), values, "the map holds the taxes of the rows the rule leaves to it");
+
+        // Generated: tax 100 as often as district a, not a third more on top of it (the whole column's share given
+        // to the rows the rule leaves alone: about 0.3 + 0.7 × 0.3 = 0.51).
+        var options = new GanTrainer.Options { Epochs = 2, BatchSize = 100, NoiseDimension = 8, GeneratorLayers = [32], DiscriminatorLayers = [32], Seed = 3 };
+        using var model = ml.Gan().Train(options).Fit(data);
+        var generated = model.Generate(10_000, seed: 4);
+        var taxes = TestTables.Column(generated, "Tax").Cast<float>().ToArray();
+        var districts = TestTables.Column(generated, "District").Cast<string>().ToArray();
+        double real = TestTables.Column(data, "Tax").Cast<float>().Count(t => t == 100) / 1500.0;
+        double share = taxes.Count(t => t == 100) / (double)taxes.Length;
+        Console.WriteLine($"tax 100: {share:P1} of generated rows, {real:P1} of the training rows");
+        Assert.AreEqual(real, share, 0.05);
+        Assert.AreEqual(0, Enumerable.Range(0, taxes.Length).Count(r => taxes[r] == 100 && districts[r] != "a"), "no other district is given the block's tax");
+    }
+
     [TestMethod]
     public void ARuleAllowsOneExceptionInAHundredRows()
     {
