@@ -229,6 +229,14 @@ internal sealed class ColumnState
     public double[]? MarginalGroupTraining { get; set; }
     /// <summary>Each group's generated quantiles at 101 levels, one after another; null before calibration.</summary>
     public double[]? MarginalGroupGenerated { get; set; }
+
+    /// <summary>
+    /// True when the map's training side holds only the rows that no column dependency sets (see
+    /// <see cref="ColumnDependency.WithFreeMarginals"/>): calibration then fits its generated side on those rows too.
+    /// Null otherwise (and in files written before it; it changes no generated row, only how a map is calibrated).
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public bool? MarginalFreeRows { get; set; }
     /// <summary>The UTC offset, in minutes, of a DateTimeOffset column's values (format 10; see <see cref="TimeColumn"/>).</summary>
     public int? TimeOffsetMinutes { get; set; }
     /// <summary>A DateTimeOffset column whose values keep a time zone's offsets (daylight saving time): the zone's id; null for one fixed offset.</summary>

@@ -78,8 +78,9 @@ internal sealed class MarginalMap
     private readonly int[] _tableOf; // a category's table, -1 for none (only with the generated side)
 
     private MarginalMap(double[]? generated, double[]? quantiles, double[]? values, double[]? cumulative,
-        string? group, int[]? groupLevels, double[]? groupTraining, double[]? groupGenerated)
+        string? group, int[]? groupLevels, double[]? groupTraining, double[]? groupGenerated, bool freeRows)
     {
+        FreeRows = freeRows;
         _generated = generated;
         _quantiles = quantiles;
         _values = values;
@@ -93,6 +94,9 @@ internal sealed class MarginalMap
         if (_tableOf.Length > 0)
             for (int t = 0; t < _groupLevels.Length; t++) _tableOf[_groupLevels[t]] = t;
     }
+
+    /// <summary>Whether the map's training side holds only the rows no column dependency sets (see <see cref="ColumnDependency.WithFreeMarginals"/>).</summary>
+    public bool FreeRows { get; }
 
     /// <summary>The categorical column the map has tables for, by name; null without groups.</summary>
     public string? Group => _group;
@@ -155,10 +159,12 @@ internal sealed class MarginalMap
     /// <summary>
     /// The training side fitted again from <paramref name="sorted"/> (present values, ascending), into
     /// <paramref name="state"/>: the map's previous training and generated sides are dropped (calibration makes the
-    /// generated side again). For a column that rules set in some rows: its map then holds the other rows' values.
+    /// generated side again). For a column that rules set in some rows: its map then holds the other rows' values
+    /// (<see cref="FreeRows"/>).
     /// </summary>
     public static void RefitTraining(ColumnState state, double[] sorted)
     {
+        state.MarginalFreeRows = true;
         state.MarginalValues = null;
         state.MarginalCumulative = null;
         state.MarginalQuantiles = null;
@@ -452,7 +458,7 @@ internal sealed class MarginalMap
         }
         CheckGroups(state, Bad);
         return new MarginalMap(state.MarginalGenerated, state.MarginalQuantiles, state.MarginalValues, state.MarginalCumulative,
-            state.MarginalGroup, state.MarginalGroupLevels, state.MarginalGroupTraining, state.MarginalGroupGenerated);
+            state.MarginalGroup, state.MarginalGroupLevels, state.MarginalGroupTraining, state.MarginalGroupGenerated, state.MarginalFreeRows == true);
     }
 
     /// <summary>Checks a saved map's groups against the column's own side (the group column itself is checked by the encoder).</summary>
@@ -521,6 +527,7 @@ internal sealed class MarginalMap
         state.MarginalGroupLevels = _group is null ? null : _groupLevels;
         state.MarginalGroupTraining = _groupTraining;
         state.MarginalGroupGenerated = _groupGenerated;
+        state.MarginalFreeRows = FreeRows ? true : null;
     }
 
     /// <summary>The level of <paramref name="v"/> among the ascending generated quantiles <paramref name="g"/>, in [0, 1]; <paramref name="draw"/> places a tie.</summary>

@@ -62,7 +62,7 @@ internal static class MarginalCalibration
         CorrectShares();
         // Through a filter, the maps change the rows it keeps and so the shares: maps and shares are corrected twice.
         bool grouped = Enumerable.Range(0, columns.Length).Any(c => encoder.GroupOf(c) >= 0);
-        bool ruled = encoder.Dependencies.Any(d => columns[d.Target] is NumericColumn { Marginal: not null });
+        bool ruled = columns.Any(c => c is NumericColumn { Marginal.FreeRows: true });
         for (int pass = 0; pass < (filter is null ? 1 : 2); pass++)
         {
             // A grouped map is calibrated on each row's category as the corrected shares now decode it, and a number that
@@ -78,7 +78,7 @@ internal static class MarginalCalibration
                     values[r] = numeric.DecodeUnmapped(output.AsSpan(r * encoder.Width + offset, numeric.Width),
                         draws.AsSpan(r * encoder.DrawCount + drawOffset, numeric.DrawCount), sampling);
                 int group = encoder.GroupOf(c);
-                columns[c] = numeric.WithGeneratedMarginal(values, FreeRows(c, weights), group >= 0 ? decoded.Levels(group) : null);
+                columns[c] = numeric.WithGeneratedMarginal(FreeRows(c, values), weights, group >= 0 ? decoded.Levels(group) : null);
             }
             // A dependency on a number fires as often as the mapped number holds its keys: the shares it sets move with
             // the maps, so they are corrected again with the maps in place.
@@ -89,14 +89,13 @@ internal static class MarginalCalibration
         // (The weights' mean: the keep probabilities under the calibrated condition shares.)
         return filter is null || weights is null ? calibrated : calibrated.WithFilter(filter.WithAcceptance(Math.Max(1e-6, weights.Average(w => (double)w))));
 
-        // The weights with every row a rule sets column c in at 0: its map is the other rows' (see ColumnDependency.WithFreeMarginals).
-        float[]? FreeRows(int c, float[]? weights)
+        // Column c's values with every row a rule sets it in left out (NaN), when its map is of the other rows (see ColumnDependency.WithFreeMarginals).
+        double[] FreeRows(int c, double[] values)
         {
-            if (!encoder.Dependencies.Any(d => d.Target == c)) return weights;
+            if (columns[c] is not NumericColumn { Marginal.FreeRows: true }) return values;
             var keyed = ColumnDependency.Keyed(encoder.Dependencies, c, decoded, columns, rows);
-            var free = weights is null ? Enumerable.Repeat(1f, rows).ToArray() : (float[])weights.Clone();
-            for (int r = 0; r < rows; r++) if (keyed[r]) free[r] = 0;
-            return free;
+            for (int r = 0; r < rows; r++) if (keyed[r]) values[r] = double.NaN;
+            return values;
         }
 
         void CorrectShares()

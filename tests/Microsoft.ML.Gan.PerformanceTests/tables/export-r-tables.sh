@@ -8,20 +8,24 @@
 #   rhDNase.csv     survival::rhDNase (767 rows of a 1992 trial of rhDNase in cystic fibrosis: two ISO dates, entry
 #                   before end of follow-up, and an IV-antibiotics episode whose start is not after its stop; the
 #                   patient id is left out: identifiers are not modelled)
+#   Boston.csv      MASS::Boston (506 Boston suburbs of 1970: 14 numbers, a block of towns sharing one tax rate,
+#                   highway access and pupil-teacher ratio)
+#   Chile.csv       carData::Chile (2,700 Chileans polled before the 1988 plebiscite: region, community size, vote)
+#   mpg.csv         ggplot2::mpg (234 cars of 1999 and 2008: 38 models, each of one make, 2-14 rows a model)
 # Usage: export-r-tables.sh [folder]   (default: ../tables beside the repository root)
-# Needs Rscript with the carData, ggplot2 and survival packages; on Debian or Ubuntu, run as root, it installs them
-# (r-base-core, r-cran-cardata, r-cran-ggplot2, r-cran-survival). Missing values are written as empty fields; no row names.
+# Needs Rscript with the carData, ggplot2, survival and MASS packages; on Debian or Ubuntu, run as root, it installs them
+# (r-base-core, r-cran-cardata, r-cran-ggplot2, r-cran-survival, r-cran-mass). Missing values are written as empty fields; no row names.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../../.." && pwd)"
 out="${1:-$root/../tables}"
-packages=(r-base-core r-cran-cardata r-cran-ggplot2 r-cran-survival)
-if ! command -v Rscript > /dev/null || ! Rscript -e 'library(carData); library(ggplot2); library(survival)' > /dev/null 2>&1; then
+packages=(r-base-core r-cran-cardata r-cran-ggplot2 r-cran-survival r-cran-mass)
+if ! command -v Rscript > /dev/null || ! Rscript -e 'library(carData); library(ggplot2); library(survival); library(MASS)' > /dev/null 2>&1; then
   if [ "$(id -u)" -eq 0 ] && command -v apt-get > /dev/null; then
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${packages[@]}" > /dev/null
   else
-    echo "Rscript with carData, ggplot2 and survival is needed: install ${packages[*]} (Debian/Ubuntu) or the R packages, then run again." >&2
+    echo "Rscript with carData, ggplot2, survival and MASS is needed: install ${packages[*]} (Debian/Ubuntu) or the R packages, then run again." >&2
     exit 2
   fi
 fi
@@ -29,7 +33,7 @@ mkdir -p "$out"
 Rscript --vanilla - "$out" <<'RSCRIPT'
 args <- commandArgs(trailingOnly = TRUE)
 out <- args[1]
-suppressPackageStartupMessages({ library(carData); library(ggplot2); library(survival) })
+suppressPackageStartupMessages({ library(carData); library(ggplot2); library(survival); library(MASS) })
 write <- function(table, name) {
   path <- file.path(out, paste0(name, ".csv"))
   temporary <- paste0(path, ".tmp")
@@ -43,4 +47,7 @@ write(carData::Arrests, "Arrests")
 write(ggplot2::txhousing, "txhousing")
 write(ggplot2::economics, "economics")
 write(survival::rhDNase[, names(survival::rhDNase) != "id"], "rhDNase")
+write(MASS::Boston, "Boston")
+write(carData::Chile, "Chile")
+write(ggplot2::mpg, "mpg")
 RSCRIPT

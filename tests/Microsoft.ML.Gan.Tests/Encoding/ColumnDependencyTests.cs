@@ -177,9 +177,10 @@ public sealed class ColumnDependencyTests
     }
 
     /// <summary>
-    /// A block of towns: a third of the rows are district "a", all with tax 100 (a rule); the others' tax is 1 to 20.
+    /// A block of towns: <paramref name="block"/> of the rows (about a third) are district "a", all with tax 100 (a
+    /// rule); the others' tax is 1 to 20.
     /// </summary>
-    private static IDataView Towns(int rows, int seed)
+    private static IDataView Towns(int rows, int seed, double block = 0.3)
     {
         var random = new Random(seed);
         var district = new ReadOnlyMemory<char>[rows];
@@ -187,10 +188,10 @@ public sealed class ColumnDependencyTests
         var size = new float[rows];
         for (int r = 0; r < rows; r++)
         {
-            bool block = random.NextDouble() < 0.3;
-            district[r] = (block ? "a" : random.Next(2) == 0 ? "b" : "c").AsMemory();
-            tax[r] = block ? 100 : 1 + random.Next(20);
-            size[r] = (float)Math.Round(random.NextDouble() * 50 + (block ? 50 : 0), 1);
+            bool inBlock = random.NextDouble() < block;
+            district[r] = (inBlock ? "a" : random.Next(2) == 0 ? "b" : "c").AsMemory();
+            tax[r] = inBlock ? 100 : 1 + random.Next(20);
+            size[r] = (float)Math.Round(random.NextDouble() * 50 + (inBlock ? 50 : 0), 1);
         }
         return new TestTables.ArrayView([("District", TextDataViewType.Instance, district), ("Tax", NumberDataViewType.Single, tax), ("Size", NumberDataViewType.Single, size)]);
     }
@@ -200,11 +201,18 @@ public sealed class ColumnDependencyTests
     {
         var ml = new MLContext(1);
         var data = Towns(1500, seed: 2);
-        var fitted = TabularEncoder.Fit(data, ["District", "Tax", "Size"],
+        static TabularEncoder Fit(IDataView data) => TabularEncoder.Fit(data, ["District", "Tax", "Size"],
             new ColumnFitSettings(new HashSet<string> { "" }, 1000, Granularity: true, Marginal: true, Dependencies: true), () => { }).Encoder;
+        var fitted = Fit(data);
         Assert.AreEqual("District->Tax", Pairs(fitted));
-        var values = ((NumericColumn)fitted.Columns[1]).ToState().MarginalValues!;
-        CollectionAssert.AreEqual(Enumerable.Range(1, 20).Select(v => (double)v).ToArray(), values, "the map holds the taxes of the rows the rule leaves to it");
+        var tax = (NumericColumn)fitted.Columns[1];
+        CollectionAssert.AreEqual(Enumerable.Range(1, 20).Select(v => (double)v).ToArray(), tax.ToState().MarginalValues!, "the map holds the taxes of the rows the rule leaves to it");
+        Assert.IsTrue(tax.Marginal!.FreeRows);
+
+        // A rule that sets a few rows only (under 1 in 20) leaves the whole column's map: it would hardly differ.
+        var few = (NumericColumn)Fit(Towns(1500, seed: 2, block: 0.03)).Columns[1];
+        Assert.IsFalse(few.Marginal!.FreeRows);
+        CollectionAssert.Contains(few.ToState().MarginalValues!, 100.0);
 
         // Generated: tax 100 as often as district a, not a third more on top of it (the whole column's share given
         // to the rows the rule leaves alone: about 0.3 + 0.7 × 0.3 = 0.51).
