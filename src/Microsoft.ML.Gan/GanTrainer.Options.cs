@@ -169,9 +169,13 @@ public sealed partial class GanTrainer
         /// least 10) holding one of its values all hold one value of the other column, but for at most 1 in 100 of
         /// them, and the agreement is too strong to be chance, the rule is kept. education "Bachelors" always has
         /// education-num 13; relationship "Husband" is "Male" (one Husband in ten thousand recorded "Female" is such an
-        /// exception); a month's date fixes its year. A value seen in fewer than 10 rows makes no rule. Generated rows are made to obey
+        /// exception); a month's date fixes its year. A value seen in fewer than 10 rows makes no rule of its own, but a
+        /// category that fixes the other column as a whole (a car's model its make: every value of two rows or more holds
+        /// one, and all those agreements together are not chance) keys every value, those seen once too. Generated rows are made to obey
         /// each rule after decoding, in .NET and in the exported graph; where the determining value has no rule the
-        /// generator's own value stays. The model lists them (<see cref="GanTransformer.Dependencies"/>). Default true;
+        /// generator's own value stays. A number that rules set in at least 1 row in 20 is calibrated (with
+        /// <see cref="ExactMarginals"/>) onto the values of the rows they leave to it, so the rules' values are not
+        /// given to those rows as well. The model lists them (<see cref="GanTransformer.Dependencies"/>). Default true;
         /// <see cref="Classic"/> sets it false. A combination the data never have is what a detector finds first.
         /// </summary>
         public bool ExactDependencies { get; set; } = Defaults.ExactDependencies;
