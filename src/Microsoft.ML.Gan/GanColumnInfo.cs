@@ -42,6 +42,13 @@ public sealed record GanColumnInfo(
     public IReadOnlyList<string> GroupCategories { get; init; } = [];
 
     /// <summary>
+    /// Whether column dependencies (<see cref="GanTransformer.Dependencies"/>) set this numeric column in part of the
+    /// rows (at least 1 in 20) and its calibration holds the values of the other rows only (see
+    /// <see cref="GanTrainer.Options.ExactDependencies"/>).
+    /// </summary>
+    public bool CalibratedOnFreeRows { get; init; }
+
+    /// <summary>
     /// Whether the column is an identifier (<see cref="GanTrainer.Options.Identifiers"/>): made apart from the network,
     /// unique in what is generated, never a training value; <see cref="Minimum"/> and <see cref="Maximum"/> are the numbers it may take.
     /// </summary>

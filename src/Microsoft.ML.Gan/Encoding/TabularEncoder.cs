@@ -55,6 +55,7 @@ internal sealed class TabularEncoder
         var info = Columns[c].ToInfo();
         if (_groupOf[c] >= 0 && Columns[c] is NumericColumn { Marginal: { MapsGroups: true } map } && Columns[_groupOf[c]] is CategoricalColumn group)
             info = info with { GroupedBy = group.Name, GroupCategories = map.GroupCategories.Select(group.LevelName).ToArray() };
+        if (Columns[c] is NumericColumn { Marginal.FreeRows: true }) info = info with { CalibratedOnFreeRows = true };
         // A derived column's own range, not its distances'.
         if (Constraints?.DerivedOf(c) is { } derived) info = info with { Minimum = derived.Minimum, Maximum = derived.Maximum };
         // A trend's target: its own range and grid, not its residuals'.

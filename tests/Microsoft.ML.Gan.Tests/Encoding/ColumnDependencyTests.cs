@@ -218,6 +218,8 @@ public sealed class ColumnDependencyTests
         // to the rows the rule leaves alone: about 0.3 + 0.7 × 0.3 = 0.51).
         var options = new GanTrainer.Options { Epochs = 2, BatchSize = 100, NoiseDimension = 8, GeneratorLayers = [32], DiscriminatorLayers = [32], Seed = 3 };
         using var model = ml.Gan().Train(options).Fit(data);
+        Assert.IsTrue(model.Columns.Single(c => c.Name == "Tax").CalibratedOnFreeRows, "the model tells it");
+        Assert.IsFalse(model.Columns.Single(c => c.Name == "Size").CalibratedOnFreeRows);
         var generated = model.Generate(10_000, seed: 4);
         var taxes = TestTables.Column(generated, "Tax").Cast<float>().ToArray();
         var districts = TestTables.Column(generated, "District").Cast<string>().ToArray();
