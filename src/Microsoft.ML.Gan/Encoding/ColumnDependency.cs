@@ -149,12 +149,18 @@ internal sealed class ColumnDependency
             if (columns[target] is not NumericColumn { Marginal: not null, Kind: not TimeKind } numeric) continue;
             var keyed = Keyed(encoder.Dependencies, target, real, columns, count);
             var numbers = real.Numbers(target);
-            var free = Enumerable.Range(0, count).Where(r => !keyed[r] && !double.IsNaN(numbers[r])).Select(r => numbers[r]).ToArray();
-            int present = Enumerable.Range(0, count).Count(r => !double.IsNaN(numbers[r]));
-            if (free.Length < MinimumFreeRows) continue; // (nearly) every row set by a rule: the map hardly ever decides
-            if (present - free.Length < MinimumKeyedShare * present) continue; // too few set to matter
-            Array.Sort(free);
-            columns[target] = numeric.WithTrainingMarginal(free);
+            var free = new List<double>();
+            int present = 0;
+            for (int r = 0; r < count; r++)
+            {
+                if (double.IsNaN(numbers[r])) continue;
+                present++;
+                if (!keyed[r]) free.Add(numbers[r]);
+            }
+            if (free.Count < MinimumFreeRows) continue; // (nearly) every row set by a rule: the map hardly ever decides
+            if (present - free.Count < MinimumKeyedShare * present) continue; // too few set to matter
+            free.Sort();
+            columns[target] = numeric.WithTrainingMarginal([.. free]);
             changed = true;
         }
         return changed ? encoder.WithColumns(columns) : encoder;
