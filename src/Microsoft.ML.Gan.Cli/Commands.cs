@@ -398,6 +398,7 @@ internal static class Commands
             foreach (var rule in gan.Constraints) Console.WriteLine($"Rule: {rule}");
             foreach (var dependency in gan.Dependencies) Console.WriteLine($"Dependency: {dependency}");
             foreach (var trend in gan.Trends) Console.WriteLine($"Trend: {trend}");
+            foreach (var formula in gan.Formulas) Console.WriteLine($"Formula: {formula}");
             if (gan.FilterKeepRate is double keep) Console.WriteLine($"Density-ratio filter: keeps {keep:P0} of candidate rows.");
             ShowHistory(gan.History, gan.SelectedEpoch);
             return ExitCodes.Done;

@@ -87,3 +87,26 @@ public sealed record GanColumnTrend(string Target, string Anchor, double Explain
     /// <inheritdoc/>
     public override string ToString() => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{Target} follows {Anchor} (R² {Explained:F4}, {Knots} knots)");
 }
+
+/// <summary>
+/// A number column that other number columns make exactly in every training row, and in every generated row (see
+/// <see cref="GanTrainer.Options.NumericFormulas"/>): a total and its parts, a share, a product.
+/// </summary>
+/// <param name="Target">The column made.</param>
+/// <param name="Inputs">The columns it is made from: a sum's parts; a ratio's numerator and denominator; a product's two factors.</param>
+/// <param name="Kind">How it is made.</param>
+/// <param name="Scale">A ratio's or product's power of ten (100 for a percentage); 1 for a sum.</param>
+public sealed record GanColumnFormula(string Target, IReadOnlyList<string> Inputs, GanFormulaKind Kind, double Scale)
+{
+    /// <summary>"total = a + b + c", "share = 100 × part / total", "amount = price × quantity".</summary>
+    public override string ToString()
+    {
+        string scale = Scale == 1 ? "" : string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{Scale:G} × ");
+        return Kind switch
+        {
+            GanFormulaKind.Sum => $"{Target} = {string.Join(" + ", Inputs)}",
+            GanFormulaKind.Ratio => $"{Target} = {scale}{Inputs[0]} / {Inputs[1]}",
+            _ => $"{Target} = {scale}{Inputs[0]} × {Inputs[1]}",
+        };
+    }
+}

@@ -129,3 +129,16 @@ public enum GanOnnxInputs
     /// </summary>
     SeedAndRows,
 }
+
+/// <summary>How a formula (<see cref="GanColumnFormula"/>) makes its target from its inputs.</summary>
+public enum GanFormulaKind
+{
+    /// <summary>The sum of two or more columns: a total and its parts.</summary>
+    Sum,
+
+    /// <summary>A scale (a power of ten) times one column divided by another: a share, a percentage, a rate.</summary>
+    Ratio,
+
+    /// <summary>A scale (a power of ten) times the product of two columns: an amount from a price and a quantity.</summary>
+    Product,
+}

@@ -195,6 +195,22 @@ public sealed partial class GanTrainer
         public bool NumericTrends { get; set; } = Defaults.NumericTrends;
 
         /// <summary>
+        /// Whether a number column that other number columns make exactly in every training row is made from them in
+        /// every generated row: a total that is the sum of its parts (a county's population and its five groups), a
+        /// ratio scaled by a power of ten (a percentage: 100 × part / total), a product (an amount: price × quantity).
+        /// At <c>Fit</c>, each number column with a value in every row is tried as a sum of the smaller ones (least squares
+        /// on up to 2,000 rows, every weight 0 or 1) and as a ratio or product of any two (of the first 100 number
+        /// columns); a formula is kept where it holds in every training row (within 1 part in a million; a column with a
+        /// grid to its decimals). Generated rows make the column from their generated inputs after decoding, in .NET and
+        /// in the exported graph, so totals add up and shares match their counts, as anyone checking the rows expects; the
+        /// generator's own value of the column stays where the formula has none (a denominator of 0) or makes a value
+        /// outside the column's training range (a ratio of two values that do not go together). A column a
+        /// dependency reads or sets is made by no formula; a column a constraint names takes no part. The model lists
+        /// them (<see cref="GanTransformer.Formulas"/>). Default true; <see cref="Classic"/> sets it false.
+        /// </summary>
+        public bool NumericFormulas { get; set; } = Defaults.NumericFormulas;
+
+        /// <summary>
         /// Whether generated rows pass a density-ratio filter. After training (and calibration), a small classifier
         /// learns to tell training rows from as many generated rows (at most 50,000 of each, a fifth held out to stop
         /// it before it learns the training rows themselves); its logit estimates how much more often the data have a
@@ -358,6 +374,7 @@ public sealed partial class GanTrainer
             GroupedMarginals = false,
             ExactDependencies = false,
             NumericTrends = false,
+            NumericFormulas = false,
             DensityRatioFilter = false,
             MinimumEpochSteps = 1,
         };

@@ -25,6 +25,7 @@ public sealed class GanTransformer : ITransformer, IDisposable
     private readonly GanColumnInfo[] _columns;
     private readonly GanColumnDependency[] _dependencies;
     private readonly GanColumnTrend[] _trends;
+    private readonly GanColumnFormula[] _formulas;
     private readonly GanConstraint[] _constraints;
 
     /// <param name="ml">The caller's context: its log, random source and cancellation reach every part.</param>
@@ -45,6 +46,7 @@ public sealed class GanTransformer : ITransformer, IDisposable
         _columns = Enumerable.Range(0, model.Encoder.Columns.Count).Select(model.Encoder.Info).ToArray();
         _dependencies = model.Encoder.Dependencies.Select(d => d.ToInfo()).ToArray();
         _trends = model.Encoder.Trends.Select(t => new GanColumnTrend(t.TargetName, t.AnchorName, t.Explained, t.Knots.Length)).ToArray();
+        _formulas = model.Encoder.Formulas.Select(f => f.ToInfo()).ToArray();
         _constraints = model.Encoder.Constraints?.Rules.ToArray() ?? [];
     }
 
@@ -77,6 +79,12 @@ public sealed class GanTransformer : ITransformer, IDisposable
     /// is on): generated rows keep them on it.
     /// </summary>
     public IReadOnlyList<GanColumnTrend> Trends => Alive(_trends);
+
+    /// <summary>
+    /// The number columns that others make exactly in every training row (found when
+    /// <see cref="GanTrainer.Options.NumericFormulas"/> is on), in the order they apply: generated rows are made to keep them.
+    /// </summary>
+    public IReadOnlyList<GanColumnFormula> Formulas => Alive(_formulas);
 
     /// <summary>
     /// The rules every generated row keeps (<see cref="GanTrainer.Options.Constraints"/>). In a loaded model, their

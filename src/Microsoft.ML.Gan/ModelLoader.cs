@@ -220,9 +220,15 @@ internal static class ModelLoader
             }
             if (model.Encoder.Constraints?.FirstBroken(rows, model.Encoder.Columns, ProbeRows) is { } broken)
                 throw Mismatch(source, $"rows that break the constraint '{Text.Printable(broken, 120)}' that its description lists");
+            foreach (var formula in model.Encoder.Formulas)
+            {
+                if (!formula.HoldsIn(rows, model.Encoder.Columns, ProbeRows))
+                    throw Mismatch(source, $"rows that break the formula '{Text.Printable(formula.ToString(), 120)}' that its description lists");
+            }
+            var made = model.Encoder.Formulas.Select(f => f.Target).ToHashSet(); // checked by their formulas: a sum of parts on their grids need not lie on the total's
             for (int c = 0; c < model.Encoder.Columns.Count; c++)
             {
-                if (model.Encoder.Columns[c] is not NumericColumn numeric) continue;
+                if (model.Encoder.Columns[c] is not NumericColumn numeric || made.Contains(c)) continue;
                 bool derived = model.Encoder.Constraints?.IsDerived(c) == true; // its values lie above its anchors, beyond its distances' range
                 var trend = model.Encoder.TrendOf(c); // its values lie on its anchor's curve, beyond its residuals' range
                 foreach (double v in rows.Numbers(c))

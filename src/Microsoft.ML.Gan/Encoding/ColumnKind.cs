@@ -136,6 +136,9 @@ internal sealed record ColumnFitSettings(ISet<string> MissingCategoryTokens, int
     /// <summary>Whether number columns that follow another column's curve are learned as their residuals (<see cref="NumericTrend"/>).</summary>
     public bool Trends { get; init; }
 
+    /// <summary>Whether number columns that others make exactly (totals, shares, products) are made from them (<see cref="NumericFormula"/>).</summary>
+    public bool Formulas { get; init; }
+
     /// <summary>Where the encoded rows are kept (<see cref="Training.EncodedRows"/>).</summary>
     public TrainingRowStorage Storage { get; init; } = TrainingRowStorage.Memory;
 

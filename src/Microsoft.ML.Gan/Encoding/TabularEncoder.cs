@@ -12,12 +12,13 @@ internal sealed class TabularEncoder
     private readonly int[] _drawOffsets;
 
     public TabularEncoder(IReadOnlyList<GanColumn> columns, IReadOnlyList<ColumnDependency>? dependencies = null, ColumnConstraints? constraints = null,
-        IReadOnlyList<NumericTrend>? trends = null)
+        IReadOnlyList<NumericTrend>? trends = null, IReadOnlyList<NumericFormula>? formulas = null)
     {
         Columns = columns;
         Dependencies = dependencies ?? [];
         Constraints = constraints;
         Trends = trends ?? [];
+        Formulas = formulas ?? [];
         _trendOf = new int[columns.Count];
         Array.Fill(_trendOf, -1);
         for (int i = 0; i < Trends.Count; i++) _trendOf[Trends[i].Target] = i;
@@ -87,14 +88,17 @@ internal sealed class TabularEncoder
     /// <summary>The numbers learned as their residuals from another column's curve, applied after the constraints (see <see cref="NumericTrend"/>).</summary>
     public IReadOnlyList<NumericTrend> Trends { get; }
 
+    /// <summary>The number columns other columns make exactly, applied last, in this order (see <see cref="NumericFormula"/>).</summary>
+    public IReadOnlyList<NumericFormula> Formulas { get; }
+
     /// <summary>The trend column <paramref name="c"/> is the target of; null for none.</summary>
     public NumericTrend? TrendOf(int c) => _trendOf[c] >= 0 ? Trends[_trendOf[c]] : null;
 
-    /// <summary>The same layout, dependencies, constraints and trends over <paramref name="columns"/>: the same columns, recalibrated.</summary>
-    public TabularEncoder WithColumns(IReadOnlyList<GanColumn> columns) => new(columns, Dependencies, Constraints, Trends);
+    /// <summary>The same layout, dependencies, constraints, trends and formulas over <paramref name="columns"/>: the same columns, recalibrated.</summary>
+    public TabularEncoder WithColumns(IReadOnlyList<GanColumn> columns) => new(columns, Dependencies, Constraints, Trends, Formulas);
 
-    /// <summary>The same columns, dependencies and trends with <paramref name="constraints"/> (a predicate given back to a loaded model).</summary>
-    public TabularEncoder WithConstraints(ColumnConstraints constraints) => new(Columns, Dependencies, constraints, Trends);
+    /// <summary>The same columns, dependencies, trends and formulas with <paramref name="constraints"/> (a predicate given back to a loaded model).</summary>
+    public TabularEncoder WithConstraints(ColumnConstraints constraints) => new(Columns, Dependencies, constraints, Trends, Formulas);
 
     /// <summary>Floats in one encoded row: the generator's output width and the discriminator's input width.</summary>
     public int Width { get; }
@@ -132,7 +136,8 @@ internal sealed class TabularEncoder
     /// <summary>
     /// Decodes <paramref name="rows"/> rows of generator output (tanh applied on tanh spans, raw logits on
     /// softmax spans) with <paramref name="draws"/> (<see cref="DrawCount"/> uniforms per row) into <paramref name="into"/>,
-    /// from its row <paramref name="firstRow"/> on; then applies the <see cref="Dependencies"/>, the <see cref="Constraints"/> and the <see cref="Trends"/>.
+    /// from its row <paramref name="firstRow"/> on; then applies the <see cref="Dependencies"/>, the <see cref="Constraints"/>, the <see cref="Trends"/>
+    /// and the <see cref="Formulas"/>.
     /// </summary>
     public void Decode(ReadOnlySpan<float> output, ReadOnlySpan<float> draws, int rows, CategorySampling sampling, DecodedRows into, int firstRow = 0)
     {
@@ -145,6 +150,7 @@ internal sealed class TabularEncoder
         foreach (var dependency in Dependencies) dependency.Apply(into, Columns, firstRow, rows);
         Constraints?.Apply(into, Columns, firstRow, rows);
         foreach (var trend in Trends) trend.Apply(into, Columns, firstRow, rows);
+        foreach (var formula in Formulas) formula.Apply(into, Columns, firstRow, rows);
     }
 
     /// <summary>
@@ -285,13 +291,26 @@ internal sealed class TabularEncoder
         var dependencies = settings.Dependencies
             ? ColumnDependency.Find(columns, coded!, sampled, checkAlive, held is null ? null : held.Changes)
             : [];
+        var ruledNames = (constraints ?? []).SelectMany(r => r.Columns).ToHashSet(StringComparer.Ordinal);
+        List<NumericFormula> formulas = [];
+        if (settings.Formulas)
+        {
+            // On every row's own values (before trends replace theirs by residuals). A column a constraint names takes no
+            // part (a derived column's values are its distances); a column a dependency reads or sets is made by no formula.
+            checkAlive();
+            var values = fitters.Select((f, c) => f is NumericFitter numeric && !ruledNames.Contains(columnNames[c]) ? numeric.Values : null).ToArray();
+            var decimals = columns.Select(c => (c as NumericColumn)?.Granularity?.Decimals).ToArray();
+            formulas = NumericFormula.Find(columnNames, kinds, values, decimals, (int)rows, c => dependencies.Any(d => d.Determinant == c || d.Target == c), checkAlive);
+            if (formulas.Count > 0) log?.Invoke($"Columns made exactly from others in every row: {string.Join("; ", formulas)}.");
+        }
         List<NumericTrend> trends = [];
         if (settings.Trends)
         {
-            // An exact rule beats a curve: a column a dependency reads or sets, or a constraint names, follows no trend;
-            // identifiers and fake data are no numbers the network makes. Each target is fitted again, on its residuals.
-            var ruledNames = (constraints ?? []).SelectMany(r => r.Columns).ToHashSet(StringComparer.Ordinal);
-            var excluded = Enumerable.Range(0, fitters.Length).Where(c => ruledNames.Contains(columnNames[c]) || dependencies.Any(d => d.Determinant == c || d.Target == c)).ToHashSet();
+            // An exact rule beats a curve: a column a dependency reads or sets, a constraint names or a formula makes
+            // follows no trend, nor anchors one (trends apply before formulas); identifiers and fake data are no numbers
+            // the network makes. Each target is fitted again, on its residuals.
+            var excluded = Enumerable.Range(0, fitters.Length).Where(c => ruledNames.Contains(columnNames[c]) || dependencies.Any(d => d.Determinant == c || d.Target == c) ||
+                formulas.Any(f => f.Target == c)).ToHashSet();
             // The fitters' own arrays: a trend's residuals replace its target's values in place.
             var numbers = fitters.Select(f => f is NumericFitter numeric ? numeric.Values : null).ToArray();
             trends = NumericTrend.Find(columnNames, kinds, numbers, (int)rows, settings.Granularity, excluded.Contains, checkAlive);
@@ -303,7 +322,7 @@ internal sealed class TabularEncoder
             }
             if (trends.Count > 0) log?.Invoke($"Columns learned as their residuals from the curve of another: {string.Join("; ", trends)}.");
         }
-        var encoder = new TabularEncoder(columns, dependencies, held, trends);
+        var encoder = new TabularEncoder(columns, dependencies, held, trends, formulas);
         // A number that rules set in some rows is mapped, in the others, onto those rows' values.
         if (settings.Marginal && dependencies.Length > 0)
         {

@@ -136,6 +136,7 @@ internal sealed class GanModel : IDisposable
         Dependencies = Encoder.Dependencies.Count > 0 ? Encoder.Dependencies.Select(d => d.ToState()).ToArray() : null,
         Constraints = Encoder.Constraints?.ToState(Encoder.Columns),
         Trends = Encoder.Trends.Count > 0 ? Encoder.Trends.Select(TrendState.From).ToArray() : null,
+        Formulas = Encoder.Formulas.Count > 0 ? Encoder.Formulas.Select(FormulaState.From).ToArray() : null,
         Filter = Filter?.ToState(),
         History = History.ToArray(),
     };

@@ -14,7 +14,7 @@ namespace Microsoft.ML.Gan.Model;
 /// training range (rounded and clamped, cast to the column's type; NaN where the missing head says so), or the chosen
 /// category gathered from a constant table (text as strings, booleans as bool, keys as their unsigned raw value);
 /// between the two for categories, the column dependencies (<see cref="ColumnDependency.AddOnnx"/>), then the constraints'
-/// derived columns (<see cref="ColumnConstraints.AddOnnx"/>), then the numeric trends (<see cref="NumericTrend.AddOnnx"/>). A numeric column
+/// derived columns (<see cref="ColumnConstraints.AddOnnx"/>), then the numeric trends (<see cref="NumericTrend.AddOnnx"/>), then the formulas (<see cref="NumericFormula.AddOnnx"/>). A numeric column
 /// whose marginal map is grouped by a categorical column decodes after the others, from that column's categories. With a
 /// density-ratio filter, one more output: each row's keep probability (<see cref="DensityRatioFilter.AddOnnx"/>).
 /// Default ONNX domain, opset <see cref="OnnxGraph.OpsetVersion"/>; no custom or ai.onnx.ml operators.
@@ -76,6 +76,7 @@ internal static class GeneratorGraph
         foreach (var dependency in encoder.Dependencies) dependency.AddOnnx(g, columns, decoded);
         encoder.Constraints?.AddOnnx(g, columns, decoded);
         foreach (var trend in encoder.Trends) trend.AddOnnx(g, columns, decoded);
+        foreach (var formula in encoder.Formulas) formula.AddOnnx(g, columns, decoded);
         var outputs = new List<string>();
         for (int c = 0; c < columns.Count && !keepOnly; c++)
             if (columns[c] is not MadeColumn) // made from the rows' positions, which the graph does not take

@@ -74,8 +74,16 @@ internal static class ModelValidation
                     constraints?.Changes(trend.Anchor) == true)
                     throw new InvalidDataException($"its numeric trend {trend} involves a column a dependency or a constraint changes, which no model has");
             }
+            var formulas = FormulaState.Restore(description.Formulas, columns);
+            var ruled = (constraints?.Rules ?? []).SelectMany(r => r.Columns).ToHashSet(StringComparer.Ordinal);
+            foreach (var formula in formulas)
+            {
+                if (dependencies.Any(d => d.Determinant == formula.Target || d.Target == formula.Target) || trends.Any(t => t.Target == formula.Target || t.Anchor == formula.Target) ||
+                    ruled.Contains(formula.TargetName) || formula.InputNames.Any(ruled.Contains))
+                    throw new InvalidDataException($"its formula {formula} makes a column a dependency, trend or constraint involves, or reads one a constraint names, which no model has");
+            }
             filter = DensityRatioFilter.Restore(description.Filter, columns);
-            encoder = new TabularEncoder(columns, dependencies, constraints, trends); // checks the columns that group marginal maps
+            encoder = new TabularEncoder(columns, dependencies, constraints, trends, formulas); // checks the columns that group marginal maps
         }
         catch (InvalidDataException e)
         {

@@ -78,6 +78,9 @@ internal static class OnnxMetadata
         if (description.Trends is { Length: > 0 } trends)
             yield return new("microsoft.ml.gan.trends", "these outputs are made on the curve of another output, plus a residual the network makes: " +
                 string.Join("; ", trends.Select(t => FormattableString.Invariant($"{t.Target} follows {t.Anchor} (R² {t.Explained:F4})"))));
+        if (description.Formulas is { Length: > 0 } formulas)
+            yield return new("microsoft.ml.gan.formulas", "these outputs are made from others, exactly, wherever that makes a value within the output's training range (elsewhere the network's own value stays): " +
+                string.Join("; ", formulas.Select(f => new GanColumnFormula(f.Target ?? "", f.Inputs ?? [], f.Kind, f.Scale).ToString())));
         if (!seeded)
             yield return new("microsoft.ml.gan.category_sampling", signature.Sampling == CategorySampling.Sample
             ? $"Sample: input '{GeneratorSignature.DrawsName}' takes one uniform draw in [0, 1) per categorical choice and row"

@@ -52,6 +52,7 @@ public sealed class DisposalTests
             [nameof(GanTransformer.SelectedEpoch)] = () => _ = model.SelectedEpoch,
             [nameof(GanTransformer.Dependencies)] = () => _ = model.Dependencies,
             [nameof(GanTransformer.Trends)] = () => _ = model.Trends,
+            [nameof(GanTransformer.Formulas)] = () => _ = model.Formulas,
             [nameof(GanTransformer.Constraints)] = () => _ = model.Constraints,
             [nameof(GanTransformer.FilterKeepRate)] = () => _ = model.FilterKeepRate,
             [nameof(GanTransformer.NoiseDimension)] = () => _ = model.NoiseDimension,

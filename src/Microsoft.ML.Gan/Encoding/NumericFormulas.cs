@@ -1,0 +1,494 @@
+using System.Globalization;
+using Microsoft.ML.Gan.Onnx;
+
+namespace Microsoft.ML.Gan.Encoding;
+
+/// <summary>
+/// A number column that other number columns make exactly in every training row: a total that is the sum of its
+/// parts (a county's population and its five groups), a share of two columns (percentage white = 100 × white / total),
+/// a product (an amount from price × quantity). The <see cref="Target"/> is made from its generated
+/// <see cref="Inputs"/> after decoding, so every generated row adds up, as a person checking the rows would expect: a
+/// generator that learns a total on its own makes one that is never quite its parts' sum.
+/// </summary>
+/// <remarks>
+/// The inputs are read as their columns' types hold them and computed in double, in order (a sum from its first part
+/// on; a ratio as (scale × numerator) / denominator; a product as (scale × first) × second), rounded to the target's
+/// decimals when it has a grid (a whole-number type always rounds to whole numbers), then stored in its type. Where that
+/// is no number (a denominator of 0) or lies outside the target's training range, the target keeps the generator's own
+/// value: a ratio of two generated values can be far from any the data have (an area from a population and a density
+/// that do not go together), and a value beyond the range gives a row away more surely than a formula it breaks.
+/// .NET (<see cref="Apply"/>) and the graph (<see cref="AddOnnx"/>) make the same values with the same operations in the
+/// same order. Found at <c>Fit</c> by <see cref="Find"/> (see <see cref="GanTrainer.Options.NumericFormulas"/>).
+/// </remarks>
+internal sealed class NumericFormula
+{
+    /// <summary>The most parts a sum has (and a saved one may have).</summary>
+    public const int MaximumParts = 64;
+
+    /// <summary>The fewest training rows a formula is found on.</summary>
+    public const int MinimumRows = 20;
+
+    /// <summary>
+    /// How closely a training row's target must match the formula: within this share of its magnitude (for a sum, of
+    /// its parts' magnitudes added). A file written with nine significant digits (R's default) is within 5 × 10⁻⁹;
+    /// a Single column within 6 × 10⁻⁸; a column rounded to fewer digits has a grid and matches exactly.
+    /// </summary>
+    public const double Tolerance = 1e-6;
+
+    /// <summary>The least and greatest power of ten a ratio or product may scale by.</summary>
+    public const int LeastScaleExponent = -6, GreatestScaleExponent = 6;
+
+    /// <summary>The most number columns the search for ratios and products compares (their triples grow as its cube); the rest take part only in sums.</summary>
+    public const int MaximumRatioCandidates = 100;
+
+    /// <summary>Rows the search compares columns on (at even strides): a formula found is checked on every row.</summary>
+    private const int SearchRows = 2_000;
+
+    private readonly NumericGranularity? _round;
+
+    public NumericFormula(int target, GanFormulaKind kind, int[] inputs, double scale, int? decimals, string targetName, string[] inputNames)
+    {
+        Target = target;
+        Kind = kind;
+        Inputs = inputs;
+        Scale = scale;
+        Decimals = decimals;
+        TargetName = targetName;
+        InputNames = inputNames;
+        // A grid of one unit at that many decimals from 0: Round is then round(v × 10^d) / 10^d, ties to even.
+        if (decimals is int d) _round = new NumericGranularity(1, d, 0, 0, targetName);
+    }
+
+    /// <summary>The column made: its index in the encoder.</summary>
+    public int Target { get; }
+
+    public GanFormulaKind Kind { get; }
+
+    /// <summary>The columns it is made from, in order: a sum's parts; a ratio's numerator and denominator; a product's two factors.</summary>
+    public int[] Inputs { get; }
+
+    /// <summary>A ratio's or product's power of ten (1 for a sum).</summary>
+    public double Scale { get; }
+
+    /// <summary>The decimals the made value is rounded to (0: whole numbers); null for none.</summary>
+    public int? Decimals { get; }
+
+    public string TargetName { get; }
+    public string[] InputNames { get; }
+
+    /// <summary>What users see of it.</summary>
+    public GanColumnFormula ToInfo() => new(TargetName, InputNames, Kind, Scale);
+
+    /// <inheritdoc cref="GanColumnFormula.ToString"/>
+    public override string ToString() => ToInfo().ToString();
+
+    /// <summary>The formula's value from its inputs <paramref name="x"/> (as their types hold them), rounded, before the type's range and storage; NaN where it has none.</summary>
+    private double Raw(ReadOnlySpan<double> x)
+    {
+        double v;
+        switch (Kind)
+        {
+            case GanFormulaKind.Sum:
+                v = x[0];
+                for (int i = 1; i < x.Length; i++) v += x[i];
+                break;
+            case GanFormulaKind.Ratio:
+                if (x[1] == 0) return double.NaN;
+                v = Scale * x[0] / x[1];
+                break;
+            default:
+                v = Scale * x[0] * x[1];
+                break;
+        }
+        return _round is { } grid ? grid.Round(v) : v;
+    }
+
+    /// <summary>
+    /// The target's value from inputs <paramref name="x"/>, as <paramref name="kind"/> holds it; NaN where the formula
+    /// has none, or makes a value outside [<paramref name="minimum"/>, <paramref name="maximum"/>] (the target's training range).
+    /// </summary>
+    public double Value(ReadOnlySpan<double> x, NumericKind kind, double minimum, double maximum)
+    {
+        double v = Raw(x);
+        return v >= minimum && v <= maximum ? kind.Stored(v) : double.NaN;
+    }
+
+    /// <summary>Rows [<paramref name="firstRow"/>, + <paramref name="rows"/>) of <paramref name="into"/>: the target is made from its inputs where that lies in its training range.</summary>
+    public void Apply(DecodedRows into, IReadOnlyList<GanColumn> columns, int firstRow, int rows)
+    {
+        var target = (NumericColumn)columns[Target];
+        var kind = (NumericKind)target.Kind;
+        var kinds = Inputs.Select(c => (NumericKind)((NumericColumn)columns[c]).Kind).ToArray();
+        var inputs = Inputs.Select(into.Numbers).ToArray();
+        var y = into.Numbers(Target);
+        Span<double> x = stackalloc double[Inputs.Length];
+        for (int r = firstRow; r < firstRow + rows; r++)
+        {
+            for (int i = 0; i < x.Length; i++) x[i] = kinds[i].Stored(inputs[i][r]); // as the graph holds them: outputs in their types
+            double v = Value(x, kind, target.Minimum, target.Maximum);
+            if (!double.IsNaN(v)) y[r] = v;
+        }
+    }
+
+    /// <summary>
+    /// Whether the first <paramref name="rows"/> rows of <paramref name="decoded"/> keep the formula: the target is its
+    /// value where it has one in the target's range, and else a value the column itself allows (the generator's own).
+    /// </summary>
+    public bool HoldsIn(DecodedRows decoded, IReadOnlyList<GanColumn> columns, int rows)
+    {
+        var target = (NumericColumn)columns[Target];
+        var kind = (NumericKind)target.Kind;
+        var kinds = Inputs.Select(c => (NumericKind)((NumericColumn)columns[c]).Kind).ToArray();
+        var y = decoded.Numbers(Target);
+        Span<double> x = stackalloc double[Inputs.Length];
+        for (int r = 0; r < rows; r++)
+        {
+            for (int i = 0; i < x.Length; i++) x[i] = kinds[i].Stored(decoded.Numbers(Inputs[i])[r]);
+            double v = Value(x, kind, target.Minimum, target.Maximum);
+            if (double.IsNaN(v) ? !target.Allows(y[r]) : kind.Stored(y[r]) != v) return false;
+        }
+        return true;
+    }
+
+    /// <summary><see cref="Apply"/> as ONNX nodes on <paramref name="decoded"/> (each column's output node, [batch]); the target's entry is replaced.</summary>
+    public void AddOnnx(OnnxGraph g, IReadOnlyList<GanColumn> columns, string[] decoded)
+    {
+        var target = (NumericColumn)columns[Target];
+        string ToDouble(int c)
+        {
+            var type = ((NumericColumn)columns[c]).OutputType;
+            return type == OnnxType.Double ? decoded[c] : g.Node("Cast", [decoded[c]], ("to", (long)OnnxType.Double));
+        }
+        var x = Inputs.Select(ToDouble).ToArray();
+        string v;
+        switch (Kind)
+        {
+            case GanFormulaKind.Sum:
+                v = x[0];
+                for (int i = 1; i < x.Length; i++) v = g.Node("Add", [v, x[i]]);
+                break;
+            case GanFormulaKind.Ratio:
+                v = g.Node("Div", [g.Node("Mul", [g.Scalar(Scale), x[0]]), x[1]]);
+                break;
+            default:
+                v = g.Node("Mul", [g.Node("Mul", [g.Scalar(Scale), x[0]]), x[1]]);
+                break;
+        }
+        if (_round is { } grid) v = grid.AddOnnxRound(g, v);
+        // In range: at least the minimum and at most the maximum, which NaN (0 / 0) is not; a ratio over 0 is never made.
+        string inRange = g.Node("And", [g.Node("GreaterOrEqual", [v, g.Scalar(target.Minimum)]), g.Node("LessOrEqual", [v, g.Scalar(target.Maximum)])]);
+        if (Kind == GanFormulaKind.Ratio) inRange = g.Node("And", [inRange, g.Node("Not", [g.Node("Equal", [x[1], g.Scalar(0.0)])])]);
+        if (target.OutputType != OnnxType.Double) v = g.Node("Cast", [v], ("to", (long)target.OutputType));
+        decoded[Target] = g.Node("Where", [inRange, v, decoded[Target]]);
+    }
+
+    /// <summary>Whether the formula makes every one of the first <paramref name="rows"/> training rows' target (<paramref name="values"/>, as their kinds hold them).</summary>
+    private bool Holds(IReadOnlyList<double[]?> values, NumericKind kind, int rows)
+    {
+        var y = values[Target]!;
+        var inputs = Inputs.Select(c => values[c]!).ToArray();
+        Span<double> x = stackalloc double[Inputs.Length];
+        for (int r = 0; r < rows; r++)
+        {
+            double magnitude = Math.Abs(y[r]);
+            for (int i = 0; i < x.Length; i++)
+            {
+                x[i] = inputs[i][r];
+                if (Kind == GanFormulaKind.Sum) magnitude += Math.Abs(x[i]);
+            }
+            double v = Value(x, kind, double.NegativeInfinity, double.PositiveInfinity);
+            if (!(Math.Abs(v - y[r]) <= Tolerance * magnitude)) return false; // NaN fails too
+        }
+        return true;
+    }
+
+    /// <summary>
+    /// The formulas the training rows show, in the order they apply (each after those that make its inputs). Candidates
+    /// are the number columns (not times) with a value in every row and more than one value, whose
+    /// <paramref name="values"/> are given (null for a column that cannot take part); <paramref name="excluded"/> are
+    /// columns no formula may make (those that rules read or set). Sums: each candidate, from the smallest in magnitude
+    /// up, as the least-squares combination of the smaller candidates (a pivoted QR on up to 2,000 rows), kept where every
+    /// weight is 0 or 1 and the sum holds in every row; a total found is no part of a later one, which takes the finer
+    /// parts. Ratios and products: every triple of candidates, the scale a power of ten from one row, checked on every row.
+    /// Among the ways to write one relation, a column with fractions is made before a whole-number one (a percentage from
+    /// counts, not a count from a percentage), a product before a ratio (an amount from price and quantity, not a price
+    /// from amount and quantity); a formula that would make a column from itself is left out. <paramref name="decimals"/> gives each column's grid decimals (null: none).
+    /// </summary>
+    public static List<NumericFormula> Find(IReadOnlyList<string> names, IReadOnlyList<NumericKind?> kinds, IReadOnlyList<double[]?> values,
+        IReadOnlyList<int?> decimals, int rows, Func<int, bool> excluded, Action checkAlive)
+    {
+        int n = names.Count;
+        if (rows < MinimumRows) return [];
+        var candidates = new List<int>();
+        var meanAbs = new double[n];
+        for (int c = 0; c < n; c++)
+        {
+            if (values[c] is not { } v || kinds[c] is null or TimeKind) continue;
+            double min = double.PositiveInfinity, max = double.NegativeInfinity, sum = 0;
+            bool missing = false;
+            for (int r = 0; r < rows && !missing; r++)
+            {
+                if (double.IsNaN(v[r]) || double.IsInfinity(v[r])) missing = true;
+                min = Math.Min(min, v[r]);
+                max = Math.Max(max, v[r]);
+                sum += Math.Abs(v[r]);
+            }
+            if (missing || !(min < max)) continue;
+            meanAbs[c] = sum / rows;
+            candidates.Add(c);
+        }
+        if (candidates.Count < 3) return [];
+        int stride = Math.Max(1, rows / SearchRows);
+        int[] sample = Enumerable.Range(0, rows / stride).Select(i => i * stride).ToArray();
+        int? DecimalsOf(int c) => decimals[c] ?? (kinds[c]!.Precision == NumberPrecision.Whole ? 0 : null);
+
+        // Sums, smallest totals first.
+        var found = new List<NumericFormula>();
+        var totals = new HashSet<int>();
+        foreach (int t in candidates.OrderBy(c => meanAbs[c]).ThenBy(c => c))
+        {
+            checkAlive();
+            if (excluded(t)) continue;
+            var parts = candidates.Where(c => c != t && !totals.Contains(c) && meanAbs[c] <= meanAbs[t] * (1 + 1e-9)).Take(MaximumParts).ToArray();
+            if (parts.Length < 2 || sample.Length < parts.Length + 10) continue;
+            if (LeastSquares(values, parts, t, sample) is not { } weights) continue;
+            var chosen = new List<int>();
+            bool whole = true;
+            for (int i = 0; i < parts.Length; i++)
+            {
+                if (Math.Abs(weights[i] - 1) < 1e-3) chosen.Add(parts[i]);
+                else if (!(Math.Abs(weights[i]) < 1e-3)) whole = false;
+            }
+            if (!whole || chosen.Count < 2) continue;
+            var sumOf = new NumericFormula(t, GanFormulaKind.Sum, chosen.ToArray(), 1, DecimalsOf(t), names[t], chosen.Select(c => names[c]).ToArray());
+            if (!sumOf.Holds(values, kinds[t]!, rows)) continue;
+            found.Add(sumOf);
+            totals.Add(t);
+        }
+
+        // Ratios and products, fractions before whole numbers.
+        var triples = candidates.Take(MaximumRatioCandidates).ToArray();
+        var others = new List<NumericFormula>();
+        foreach (int p in triples)
+        {
+            checkAlive();
+            if (excluded(p) || totals.Contains(p)) continue;
+            foreach (int a in triples)
+            {
+                if (a == p) continue;
+                foreach (int b in triples)
+                {
+                    if (b == p || b == a) continue;
+                    foreach (var kind in new[] { GanFormulaKind.Ratio, GanFormulaKind.Product })
+                    {
+                        if (kind == GanFormulaKind.Product && b < a) continue; // a product's factors in either order are one formula
+                        if (ScaleOf(kind, values[p]!, values[a]!, values[b]!, sample) is not double scale) continue;
+                        var formula = new NumericFormula(p, kind, [a, b], scale, DecimalsOf(p), names[p], [names[a], names[b]]);
+                        if (formula.Holds(values, kinds[p]!, rows)) others.Add(formula);
+                    }
+                }
+            }
+        }
+        foreach (var formula in others.OrderBy(f => kinds[f.Target]!.Precision == NumberPrecision.Whole || DecimalsOf(f.Target) == 0 ? 1 : 0)
+                     .ThenBy(f => f.Kind == GanFormulaKind.Product ? 0 : 1).ThenBy(f => f.Target).ThenBy(f => f.Inputs[0]).ThenBy(f => f.Inputs[1]))
+        {
+            if (found.Any(f => f.Target == formula.Target) || MakesFrom(found, formula.Inputs, formula.Target)) continue;
+            found.Add(formula);
+        }
+        return InApplyOrder(found);
+    }
+
+    /// <summary>Whether column <paramref name="target"/> is among <paramref name="inputs"/> or among what <paramref name="formulas"/> make them from: a formula making it from them would be a cycle.</summary>
+    private static bool MakesFrom(List<NumericFormula> formulas, int[] inputs, int target)
+    {
+        var seen = new HashSet<int>();
+        var pending = new Stack<int>(inputs);
+        while (pending.Count > 0)
+        {
+            int c = pending.Pop();
+            if (c == target) return true;
+            if (!seen.Add(c)) continue;
+            foreach (var f in formulas.Where(f => f.Target == c))
+                foreach (int i in f.Inputs) pending.Push(i);
+        }
+        return false;
+    }
+
+    /// <summary><paramref name="formulas"/> ordered so that each comes after those that make its inputs (they form no cycle); found order otherwise.</summary>
+    private static List<NumericFormula> InApplyOrder(List<NumericFormula> formulas)
+    {
+        var ordered = new List<NumericFormula>();
+        var left = new List<NumericFormula>(formulas);
+        while (left.Count > 0)
+        {
+            var next = left.First(f => !f.Inputs.Any(i => left.Any(o => o.Target == i)));
+            ordered.Add(next);
+            left.Remove(next);
+        }
+        return ordered;
+    }
+
+    /// <summary>
+    /// The power of ten s with p = s × a / b (a ratio) or p = s × a × b (a product) on the first sample row where every
+    /// value is other than 0, checked on up to 32 sample rows; null when there is none.
+    /// </summary>
+    private static double? ScaleOf(GanFormulaKind kind, double[] p, double[] a, double[] b, int[] sample)
+    {
+        double? scale = null;
+        int checkedRows = 0;
+        foreach (int r in sample)
+        {
+            if (scale is null)
+            {
+                if (p[r] == 0 || a[r] == 0 || b[r] == 0) continue;
+                double estimate = kind == GanFormulaKind.Ratio ? p[r] * b[r] / a[r] : p[r] / (a[r] * b[r]);
+                if (!(estimate > 0) || double.IsInfinity(estimate)) return null;
+                double exponent = Math.Round(Math.Log10(estimate));
+                if (exponent < LeastScaleExponent || exponent > GreatestScaleExponent) return null;
+                double power = Math.Pow(10, exponent);
+                if (!(Math.Abs(estimate - power) <= Tolerance * power)) return null;
+                scale = power;
+            }
+            double v = kind == GanFormulaKind.Ratio ? (b[r] == 0 ? double.NaN : scale.Value * a[r] / b[r]) : scale.Value * a[r] * b[r];
+            if (!(Math.Abs(v - p[r]) <= Tolerance * Math.Abs(p[r]) + 1e-12)) return null;
+            if (++checkedRows == 32) break;
+        }
+        return scale;
+    }
+
+    /// <summary>
+    /// The least-squares weights of <paramref name="parts"/> that best make column <paramref name="target"/> over rows
+    /// <paramref name="sample"/> (a Householder QR with column pivoting on columns scaled to unit length; a column the
+    /// others already make gets weight 0); null when no column has length.
+    /// </summary>
+    internal static double[]? LeastSquares(IReadOnlyList<double[]?> values, int[] parts, int target, int[] sample)
+    {
+        int n = sample.Length, m = parts.Length;
+        var a = new double[m][]; // columns
+        var norms = new double[m];
+        for (int j = 0; j < m; j++)
+        {
+            var v = values[parts[j]]!;
+            a[j] = new double[n];
+            double s = 0;
+            for (int i = 0; i < n; i++) { a[j][i] = v[sample[i]]; s += a[j][i] * a[j][i]; }
+            norms[j] = Math.Sqrt(s);
+            if (norms[j] > 0) for (int i = 0; i < n; i++) a[j][i] /= norms[j];
+        }
+        var y = values[target]!;
+        var b = new double[n];
+        double yNorm = 0;
+        for (int i = 0; i < n; i++) { b[i] = y[sample[i]]; yNorm += b[i] * b[i]; }
+        yNorm = Math.Sqrt(yNorm);
+        if (!(yNorm > 0)) return null;
+        for (int i = 0; i < n; i++) b[i] /= yNorm;
+        int[] order = Enumerable.Range(0, m).ToArray();
+        int rank = 0;
+        double first = 0;
+        for (int k = 0; k < Math.Min(n, m); k++)
+        {
+            // The remaining column longest below row k leads.
+            int best = -1;
+            double bestLength = -1;
+            for (int j = k; j < m; j++)
+            {
+                double s = 0;
+                for (int i = k; i < n; i++) s += a[j][i] * a[j][i];
+                if (s > bestLength) { bestLength = s; best = j; }
+            }
+            double length = Math.Sqrt(bestLength);
+            if (k == 0) first = length;
+            if (!(length > 1e-9 * first)) break;
+            (a[k], a[best]) = (a[best], a[k]);
+            (order[k], order[best]) = (order[best], order[k]);
+            // Householder reflection of column k below row k onto its first entry.
+            var col = a[k];
+            double alpha = col[k] > 0 ? -length : length;
+            var u = new double[n];
+            for (int i = k; i < n; i++) u[i] = col[i];
+            u[k] -= alpha;
+            double uu = 0;
+            for (int i = k; i < n; i++) uu += u[i] * u[i];
+            if (uu > 0)
+            {
+                void Reflect(double[] x)
+                {
+                    double dot = 0;
+                    for (int i = k; i < n; i++) dot += u[i] * x[i];
+                    double f = 2 * dot / uu;
+                    for (int i = k; i < n; i++) x[i] -= f * u[i];
+                }
+                for (int j = k; j < m; j++) Reflect(a[j]);
+                Reflect(b);
+            }
+            rank = k + 1;
+        }
+        if (rank == 0) return null;
+        // Back-substitution through the leading rank × rank triangle; the other columns weigh 0.
+        var z = new double[rank];
+        for (int k = rank - 1; k >= 0; k--)
+        {
+            double s = b[k];
+            for (int j = k + 1; j < rank; j++) s -= a[j][k] * z[j];
+            z[k] = s / a[k][k];
+        }
+        var weights = new double[m];
+        for (int k = 0; k < rank; k++) weights[order[k]] = z[k] * yNorm / norms[order[k]];
+        return weights;
+    }
+}
+
+/// <summary>A <see cref="NumericFormula"/> in a model file.</summary>
+internal sealed class FormulaState
+{
+    public string? Target { get; set; }
+    public GanFormulaKind Kind { get; set; }
+    public string[]? Inputs { get; set; }
+    public double Scale { get; set; }
+    public int? Decimals { get; set; }
+
+    public static FormulaState From(NumericFormula f) => new() { Target = f.TargetName, Kind = f.Kind, Inputs = f.InputNames, Scale = f.Scale, Decimals = f.Decimals };
+
+    /// <summary>
+    /// The formulas of a model file, checked against its columns: a file from a stranger cannot make decoding read
+    /// outside them, read a column before a formula makes it, or make a column from itself.
+    /// </summary>
+    public static NumericFormula[] Restore(FormulaState[]? states, IReadOnlyList<GanColumn> columns)
+    {
+        if (states is null) return [];
+        if (states.Length > columns.Count) throw new InvalidDataException($"it lists {states.Length:N0} formulas, more than its {columns.Count} columns");
+        var index = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (int c = 0; c < columns.Count; c++) index[columns[c].Name] = c;
+        bool Number(int c) => columns[c] is NumericColumn { Kind: NumericKind and not TimeKind, HasMissing: false };
+        var made = new HashSet<int>();
+        var read = new HashSet<int>();
+        var result = new NumericFormula[states.Length];
+        for (int i = 0; i < states.Length; i++)
+        {
+            var s = states[i] ?? throw new InvalidDataException($"formula {i + 1} is null");
+            string Where() => $"formula {i + 1} (of '{Common.Text.Printable(s.Target ?? "", 60)}')";
+            if (s.Target is null || !index.TryGetValue(s.Target, out int t) || !Number(t))
+                throw new InvalidDataException($"{Where()} does not make a number column of the model without missing values");
+            var inputs = s.Inputs ?? [];
+            if (!Enum.IsDefined(s.Kind) || (s.Kind == GanFormulaKind.Sum ? inputs.Length < 2 || inputs.Length > NumericFormula.MaximumParts : inputs.Length != 2))
+                throw new InvalidDataException($"{Where()} is not a sum of 2 to {NumericFormula.MaximumParts} columns, nor a ratio or product of 2");
+            var at = new int[inputs.Length];
+            for (int k = 0; k < inputs.Length; k++)
+            {
+                if (inputs[k] is null || !index.TryGetValue(inputs[k], out at[k]) || !Number(at[k]) || at[k] == t)
+                    throw new InvalidDataException($"{Where()} reads something other than number columns of the model without missing values, or reads its own column");
+            }
+            if (at.Distinct().Count() != at.Length) throw new InvalidDataException($"{Where()} reads a column twice");
+            double power = Math.Log10(s.Scale);
+            if (s.Kind == GanFormulaKind.Sum ? s.Scale != 1 : !(Math.Round(power) == power && power >= NumericFormula.LeastScaleExponent && power <= NumericFormula.GreatestScaleExponent))
+                throw new InvalidDataException($"{Where()} has a scale other than a power of ten from 10^{NumericFormula.LeastScaleExponent} to 10^{NumericFormula.GreatestScaleExponent} (1 for a sum)");
+            if (s.Decimals is int d && (d < 0 || d > NumericGranularity.MaximumDecimals))
+                throw new InvalidDataException($"{Where()} rounds to {d} decimals, outside 0 to {NumericGranularity.MaximumDecimals}");
+            if (made.Contains(t) || read.Contains(t)) throw new InvalidDataException($"{Where()} makes a column another formula makes or has read before");
+            made.Add(t);
+            foreach (int c in at) read.Add(c);
+            result[i] = new NumericFormula(t, s.Kind, at, s.Scale, s.Decimals, s.Target, at.Select(c => columns[c].Name).ToArray());
+        }
+        return result;
+    }
+}

@@ -1,0 +1,257 @@
+using System.Text.Json.Nodes;
+using Microsoft.ML.Data;
+using Microsoft.ML.Gan.Encoding;
+using Microsoft.ML.Gan.Tests.Hostile;
+
+namespace Microsoft.ML.Gan.Tests.Encoding;
+
+/// <summary>
+/// Formulas: a total and its parts, a share, an amount from price and quantity are found at Fit (and a near-sum, an
+/// independent number are not); each is written the way a person would (the percentage from the counts, the amount
+/// from price and quantity, a total from the finest parts); every generated row keeps them wherever the value lies in
+/// the column's range, in .NET and in the graph alike, after a save and a load too; a file that lies about one is refused.
+/// </summary>
+[TestClass]
+public sealed class NumericFormulaTests
+{
+    /// <summary>
+    /// A, B, C whole counts; Sub = A + B, Total = A + B + C (Int32); Share = 100 A / Total (Double); Price (Double, cents)
+    /// × Quantity (Int32) = Amount (Double, cents); NearSum = A + B plus noise; X independent; Region a category.
+    /// </summary>
+    private static IDataView Orders(int rows, int seed)
+    {
+        var random = new Random(seed);
+        var a = new int[rows];
+        var b = new int[rows];
+        var c = new int[rows];
+        var sub = new int[rows];
+        var total = new int[rows];
+        var share = new double[rows];
+        var price = new double[rows];
+        var quantity = new int[rows];
+        var amount = new double[rows];
+        var near = new float[rows];
+        var x = new float[rows];
+        var region = new ReadOnlyMemory<char>[rows];
+        var normal = TestTables.Normal(rows, seed + 1);
+        for (int r = 0; r < rows; r++)
+        {
+            region[r] = new[] { "North", "South" }[random.Next(2)].AsMemory();
+            a[r] = random.Next(500) + (region[r].Span[0] == 'N' ? 200 : 0);
+            b[r] = random.Next(300);
+            c[r] = 1 + random.Next(1000);
+            sub[r] = a[r] + b[r];
+            total[r] = a[r] + b[r] + c[r];
+            share[r] = 100.0 * a[r] / total[r];
+            price[r] = Math.Round(1 + 99 * random.NextDouble(), 2);
+            quantity[r] = 1 + random.Next(20);
+            amount[r] = Math.Round(price[r] * quantity[r], 2);
+            near[r] = (float)(a[r] + b[r] + 0.5 * normal[r]);
+            x[r] = (float)(10 * random.NextDouble());
+        }
+        return new TestTables.ArrayView(
+        [
+            ("A", NumberDataViewType.Int32, a), ("B", NumberDataViewType.Int32, b), ("C", NumberDataViewType.Int32, c), ("Sub", NumberDataViewType.Int32, sub),
+            ("Total", NumberDataViewType.Int32, total), ("Share", NumberDataViewType.Double, share), ("Price", NumberDataViewType.Double, price),
+            ("Quantity", NumberDataViewType.Int32, quantity), ("Amount", NumberDataViewType.Double, amount), ("NearSum", NumberDataViewType.Single, near),
+            ("X", NumberDataViewType.Single, x), ("Region", TextDataViewType.Instance, region),
+        ]);
+    }
+
+    private static GanTrainer.Options Small(bool formulas = true) => new()
+    {
+        Epochs = 3, BatchSize = 100, NoiseDimension = 8, GeneratorLayers = [32], DiscriminatorLayers = [32], Seed = 4, TrainingThreads = 1, NumericFormulas = formulas,
+    };
+
+    private static readonly string[] s_expected =
+    [
+        "Sub = A + B", "Total = A + B + C", "Amount = Price × Quantity", "Share = 100 × A / Total",
+    ];
+
+    [TestMethod]
+    public void TotalsSharesAndProductsAreFoundWrittenAsAPersonWouldAndNothingElse()
+    {
+        var data = Orders(2000, seed: 1);
+        string[] names = data.Schema.Select(c => c.Name).ToArray();
+        var settings = new ColumnFitSettings(new HashSet<string> { "" }, 1000, Granularity: true, Dependencies: true) { Trends = true, Formulas = true };
+        var encoder = TabularEncoder.Fit(data, names, settings, () => { }).Encoder;
+        CollectionAssert.AreEqual(s_expected, encoder.Formulas.Select(f => f.ToString()).ToArray(),
+            "totals from the finest parts (Total not from Sub), the percentage from the counts (not A from it), the amount from price and quantity, in an order where each comes after what makes its inputs; not NearSum, not X");
+        Assert.IsFalse(encoder.Trends.Any(t => encoder.Formulas.Any(f => f.Target == t.Target || f.Target == t.Anchor)), "a made column follows no curve and anchors none");
+
+        Assert.IsEmpty(TabularEncoder.Fit(data, names, settings with { Formulas = false }, () => { }).Encoder.Formulas);
+        // A column a constraint names takes no part: Total's rule leaves the share without its denominator.
+        var ruled = TabularEncoder.Fit(data, names, settings, () => { }, constraints: [GanConstraint.Positive("Total")]).Encoder;
+        CollectionAssert.AreEqual(new[] { "Sub = A + B", "Amount = Price × Quantity" }, ruled.Formulas.Select(f => f.ToString()).ToArray());
+    }
+
+    [TestMethod]
+    public void AColumnADependencyReadsIsMadeByNoFormula()
+    {
+        // Label = Group + Part, and Label fixes Kind (even or odd): a dependency reads Label, so no formula makes it.
+        var random = new Random(3);
+        int rows = 1000;
+        var group = new int[rows];
+        var part = new int[rows];
+        var label = new int[rows];
+        var kind = new ReadOnlyMemory<char>[rows];
+        for (int r = 0; r < rows; r++)
+        {
+            group[r] = random.Next(5);
+            part[r] = random.Next(3);
+            label[r] = group[r] + part[r];
+            kind[r] = (label[r] % 2 == 0 ? "even" : "odd").AsMemory();
+        }
+        var data = new TestTables.ArrayView([("Group", NumberDataViewType.Int32, group), ("Part", NumberDataViewType.Int32, part), ("Label", NumberDataViewType.Int32, label), ("Kind", TextDataViewType.Instance, kind)]);
+        var settings = new ColumnFitSettings(new HashSet<string> { "" }, 1000, Granularity: true, Dependencies: true) { Formulas = true };
+        var encoder = TabularEncoder.Fit(data, ["Group", "Part", "Label", "Kind"], settings, () => { }).Encoder;
+        Assert.IsTrue(encoder.Dependencies.Any(d => d.DeterminantName == "Label" && d.TargetName == "Kind"), string.Join(", ", encoder.Dependencies.Select(d => d.ToInfo())));
+        Assert.IsEmpty(encoder.Formulas, "Label decides Kind before formulas apply: making it afterwards would break that rule");
+        var free = TabularEncoder.Fit(data, ["Group", "Part", "Label", "Kind"], settings with { Dependencies = false }, () => { }).Encoder;
+        Assert.AreEqual("Label = Group + Part", string.Join(", ", free.Formulas));
+    }
+
+    [TestMethod]
+    public void LeastSquaresGivesAColumnTheOthersAlreadyMakeNoWeight()
+    {
+        var random = new Random(5);
+        int rows = 200;
+        var a = Enumerable.Range(0, rows).Select(_ => random.NextDouble() * 100).ToArray();
+        var copy = a.ToArray();
+        var b = Enumerable.Range(0, rows).Select(_ => random.NextDouble() * 10).ToArray();
+        var t = a.Zip(b, (x, y) => x + y).ToArray();
+        var weights = NumericFormula.LeastSquares([a, copy, b, t], [0, 1, 2], 3, Enumerable.Range(0, rows).ToArray())!;
+        Assert.AreEqual(1, weights[0] + weights[1], 1e-9, "the copy and its column share one weight");
+        Assert.IsTrue(Math.Abs(weights[0] * weights[1]) < 1e-12, $"one of them takes it all: {weights[0]}, {weights[1]}");
+        Assert.AreEqual(1, weights[2], 1e-9);
+    }
+
+    [TestMethod]
+    public void GeneratedRowsKeepTheFormulasInDotNetAndInTheGraphAlsoAfterALoad()
+    {
+        var ml = new MLContext(1);
+        var data = Orders(3000, seed: 3);
+        using var model = ml.Gan().Train(Small()).Fit(data);
+        CollectionAssert.AreEqual(s_expected, model.Formulas.Select(f => f.ToString()).ToArray());
+        Assert.AreEqual(GanFormulaKind.Ratio, model.Formulas[3].Kind);
+        Assert.AreEqual(100, model.Formulas[3].Scale);
+        using var bare = ml.Gan().Train(Small(formulas: false)).Fit(data);
+        Assert.IsEmpty(bare.Formulas);
+
+        var range = model.Columns.ToDictionary(c => c.Name);
+        bool InRange(string column, double v) => v >= range[column].Minimum && v <= range[column].Maximum;
+        (double Total, double Share, double Amount) Kept(GanTransformer m)
+        {
+            var rows = m.Generate(3000, seed: 5);
+            var a = TestTables.Column(rows, "A").Cast<int>().ToArray();
+            var b = TestTables.Column(rows, "B").Cast<int>().ToArray();
+            var c = TestTables.Column(rows, "C").Cast<int>().ToArray();
+            var total = TestTables.Column(rows, "Total").Cast<int>().ToArray();
+            var share = TestTables.Column(rows, "Share").Cast<double>().ToArray();
+            var price = TestTables.Column(rows, "Price").Cast<double>().ToArray();
+            var quantity = TestTables.Column(rows, "Quantity").Cast<int>().ToArray();
+            var amount = TestTables.Column(rows, "Amount").Cast<double>().ToArray();
+            int totals = 0, shares = 0, amounts = 0;
+            for (int r = 0; r < total.Length; r++)
+            {
+                double sum = a[r] + b[r] + c[r], percent = 100.0 * a[r] / total[r], product = Math.Round(price[r] * quantity[r] * 100, MidpointRounding.ToEven) / 100;
+                if (total[r] == sum) totals++;
+                else if (m == model) Assert.IsFalse(InRange("Total", sum), $"row {r}: {a[r]} + {b[r]} + {c[r]} is in range, yet Total is {total[r]}");
+                if (share[r] == percent) shares++;
+                else if (m == model) Assert.IsFalse(InRange("Share", percent), $"row {r}: Share {share[r]}, not 100 × {a[r]} / {total[r]}");
+                if (amount[r] == product) amounts++;
+                else if (m == model) Assert.IsFalse(InRange("Amount", product), $"row {r}: Amount {amount[r]}, not {price[r]} × {quantity[r]}");
+            }
+            return (totals / (double)total.Length, shares / (double)total.Length, amounts / (double)total.Length);
+        }
+        var with = Kept(model);
+        var without = Kept(bare);
+        Console.WriteLine($"rows that add up (total, share, amount): {with} with formulas, {without} without");
+        Assert.IsGreaterThan(0.95, with.Total);
+        Assert.IsGreaterThan(0.95, with.Share);
+        Assert.IsGreaterThan(0.95, with.Amount);
+        Assert.IsLessThan(0.2, Math.Max(without.Total, Math.Max(without.Share, without.Amount)), "the contrast: a generator on its own does not make them add up");
+
+        // The .NET decoder and the graph: the same made numbers, bit for bit, as the columns' types hold them (the
+        // columns of the formulas lie on grids; NearSum, a Single with none, may differ in its last bit where libtorch's
+        // and ONNX Runtime's matrix products do).
+        var m = model.Model;
+        var formulaColumns = m.Encoder.Formulas.SelectMany(f => f.Inputs.Append(f.Target)).ToHashSet();
+        int count = 2000;
+        var (noise, uniforms) = TestTables.Inputs(seed: 7, count, m.NoiseDimension, m.Signature.UniformsPerRow, m.Training.NoisePrior);
+        var reference = m.GenerateWithTorch(noise, uniforms, count, m.Training.CategorySampling);
+        var onnx = TestTables.ScoreWithGraph(m, noise, uniforms, count);
+        for (int c = 0; c < m.Encoder.Columns.Count; c++)
+        {
+            if (formulaColumns.Contains(c) && m.Encoder.Columns[c] is NumericColumn { Kind: NumericKind kind } column)
+                CollectionAssert.AreEqual(reference.Numbers(c).Select(kind.Stored).ToArray(), onnx.Numbers(c).Select(kind.Stored).ToArray(), column.Name);
+        }
+
+        TestTables.SavedAndLoaded(ml, model, loaded =>
+        {
+            CollectionAssert.AreEqual(s_expected, loaded.Formulas.Select(f => f.ToString()).ToArray());
+            CollectionAssert.AreEqual(TestTables.Column(model.Generate(300, seed: 8), "Share"), TestTables.Column(loaded.Generate(300, seed: 8), "Share"));
+        });
+    }
+
+    [TestMethod]
+    public void AFormulaMakesNoValueOutsideItsColumnsRangeNorFromAZeroDenominator()
+    {
+        var kind = new NumberKind<double>(NumberDataViewType.Double);
+        var ratio = new NumericFormula(0, GanFormulaKind.Ratio, [1, 2], 100, null, "Share", ["Part", "Whole"]);
+        Assert.AreEqual(25, ratio.Value([1, 4], kind, 0, 100));
+        Assert.IsTrue(double.IsNaN(ratio.Value([1, 0], kind, 0, 100)), "no share of nothing");
+        Assert.IsTrue(double.IsNaN(ratio.Value([5, 4], kind, 0, 100)), "125 % lies beyond the range: the generator's own value stays");
+        var sum = new NumericFormula(0, GanFormulaKind.Sum, [1, 2], 1, 2, "Total", ["A", "B"]);
+        Assert.AreEqual(0.3, sum.Value([0.1, 0.2], kind, 0, 1), "rounded to the total's two decimals: 0.3, not 0.30000000000000004");
+    }
+
+    /// <summary>Manifests that lie about a formula, each with what the refusal names.</summary>
+    public static IEnumerable<object[]> FormulaLies() =>
+    [
+        ["an unknown target", (Action<JsonArray>)(f => f[1]!["Target"] = "Nope"), "does not make a number column"],
+        ["a text target", (Action<JsonArray>)(f => f[1]!["Target"] = "Region"), "does not make a number column"],
+        ["a sum of one", (Action<JsonArray>)(f => f[1]!["Inputs"] = new JsonArray("A")), "not a sum of 2 to 64"],
+        ["a ratio of three", (Action<JsonArray>)(f => f[3]!["Inputs"] = new JsonArray("A", "B", "C")), "nor a ratio or product of 2"],
+        ["a column made from itself", (Action<JsonArray>)(f => f[1]!["Inputs"] = new JsonArray("A", "Total")), "reads its own column"],
+        ["an input read twice", (Action<JsonArray>)(f => f[1]!["Inputs"] = new JsonArray("A", "A")), "reads a column twice"],
+        ["an unknown input", (Action<JsonArray>)(f => f[1]!["Inputs"] = new JsonArray("A", "Nope")), "reads something other than number columns"],
+        ["a scale of 3", (Action<JsonArray>)(f => f[3]!["Scale"] = 3.0), "power of ten"],
+        ["a sum scaled", (Action<JsonArray>)(f => f[0]!["Scale"] = 10.0), "power of ten"],
+        ["99 decimals", (Action<JsonArray>)(f => f[0]!["Decimals"] = 99), "99 decimals"],
+        ["made after it is read", (Action<JsonArray>)(f => { var share = f[3]!.DeepClone(); var total = f[1]!.DeepClone(); f[1] = share; f[3] = total; }), "has read before"],
+        ["an unknown kind", (Action<JsonArray>)(f => f[0]!["Kind"] = "Power"), "GanFormulaKind"],
+        ["kind 7", (Action<JsonArray>)(f => f[0]!["Kind"] = 7), "not a sum of 2 to 64"],
+    ];
+
+    /// <summary>A model with the four formulas, saved once for the lies.</summary>
+    private static readonly Lazy<byte[]> s_saved = new(() =>
+    {
+        var ml = new MLContext(1);
+        using var model = ml.Gan().Train(Small()).Fit(Orders(600, seed: 9));
+        CollectionAssert.AreEqual(s_expected, model.Formulas.Select(f => f.ToString()).ToArray());
+        using var stream = new MemoryStream();
+        model.Save(stream);
+        return stream.ToArray();
+    });
+
+    [TestMethod]
+    [DynamicData(nameof(FormulaLies))]
+    public void AManifestThatLiesAboutAFormulaIsRefused(string lie, Action<JsonArray> edit, string named)
+    {
+        var ml = new MLContext(1);
+        string folder = Directory.CreateTempSubdirectory("gan-formula-").FullName;
+        try
+        {
+            string path = Path.Combine(folder, "model.zip");
+            File.WriteAllBytes(path, s_saved.Value);
+            HostileFiles.EditManifest(path, manifest => edit(manifest["Formulas"]!.AsArray()));
+            var e = Assert.ThrowsExactly<InvalidDataException>(() => ml.Gan().LoadModel(path), lie);
+            StringAssert.Contains(e.Message, named, lie);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+}
