@@ -198,12 +198,13 @@ public sealed partial class GanTrainer
         /// Whether a number column that other number columns make exactly in every training row is made from them in
         /// every generated row: a total that is the sum of its parts (a county's population and its five groups), a
         /// ratio scaled by a power of ten (a percentage: 100 × part / total), a product (an amount: price × quantity).
-        /// At <c>Fit</c>, each number column with a value in every row is tried as a sum of the smaller ones (least squares
-        /// on up to 2,000 rows, every weight 0 or 1) and as a ratio or product of any two (of the first 100 number
-        /// columns); a formula is kept where it holds in every training row (within 1 part in a million; a column with a
-        /// grid to its decimals). Generated rows make the column from their generated inputs after decoding, in .NET and
+        /// At <c>Fit</c>, each number column is tried as a sum of the smaller ones (least squares on up to 2,000 rows,
+        /// every weight 0 or 1) and as a ratio or product of any two (of the first 100 number columns); a formula is kept
+        /// where it holds in every training row where its columns are present, at least 20 (within 1 part in a million; a
+        /// column with a grid to its decimals). Generated rows make the column from their generated inputs after decoding, in .NET and
         /// in the exported graph, so totals add up and shares match their counts, as anyone checking the rows expects; the
-        /// generator's own value of the column stays where the formula has none (a denominator of 0) or makes a value
+        /// generator's own value of the column stays where the formula has none (a missing input, a denominator of 0),
+        /// where the generator makes the column missing, or where the formula makes a value
         /// outside the column's training range (a ratio of two values that do not go together). A column a
         /// dependency reads or sets is made by no formula; a column a constraint names takes no part. The model lists
         /// them (<see cref="GanTransformer.Formulas"/>). Default true; <see cref="Classic"/> sets it false.

@@ -14,9 +14,10 @@ namespace Microsoft.ML.Gan.Encoding;
 /// The inputs are read as their columns' types hold them and computed in double, in order (a sum from its first part
 /// on; a ratio as (scale × numerator) / denominator; a product as (scale × first) × second), rounded to the target's
 /// decimals when it has a grid (a whole-number type always rounds to whole numbers), then stored in its type. Where that
-/// is no number (a denominator of 0) or lies outside the target's training range, the target keeps the generator's own
-/// value: a ratio of two generated values can be far from any the data have (an area from a population and a density
-/// that do not go together), and a value beyond the range gives a row away more surely than a formula it breaks.
+/// is no number (a missing input, a denominator of 0) or lies outside the target's training range, the target keeps the
+/// generator's own value: a ratio of two generated values can be far from any the data have (an area from a population
+/// and a density that do not go together), and a value beyond the range gives a row away more surely than a formula it
+/// breaks. A target the generator makes missing stays missing (the formula holds where its columns are present).
 /// .NET (<see cref="Apply"/>) and the graph (<see cref="AddOnnx"/>) make the same values with the same operations in the
 /// same order. Found at <c>Fit</c> by <see cref="Find"/> (see <see cref="GanTrainer.Options.NumericFormulas"/>).
 /// </remarks>
@@ -124,15 +125,17 @@ internal sealed class NumericFormula
         Span<double> x = stackalloc double[Inputs.Length];
         for (int r = firstRow; r < firstRow + rows; r++)
         {
+            if (double.IsNaN(y[r])) continue; // the generator's missing value stays
             for (int i = 0; i < x.Length; i++) x[i] = kinds[i].Stored(inputs[i][r]); // as the graph holds them: outputs in their types
-            double v = Value(x, kind, target.Minimum, target.Maximum);
+            double v = Value(x, kind, target.Minimum, target.Maximum); // NaN where an input is missing
             if (!double.IsNaN(v)) y[r] = v;
         }
     }
 
     /// <summary>
     /// Whether the first <paramref name="rows"/> rows of <paramref name="decoded"/> keep the formula: the target is its
-    /// value where it has one in the target's range, and else a value the column itself allows (the generator's own).
+    /// value where it has one in the target's range and the target is present, and else a value the column itself
+    /// allows (the generator's own, missing too where the column has missing values).
     /// </summary>
     public bool HoldsIn(DecodedRows decoded, IReadOnlyList<GanColumn> columns, int rows)
     {
@@ -145,7 +148,7 @@ internal sealed class NumericFormula
         {
             for (int i = 0; i < x.Length; i++) x[i] = kinds[i].Stored(decoded.Numbers(Inputs[i])[r]);
             double v = Value(x, kind, target.Minimum, target.Maximum);
-            if (double.IsNaN(v) ? !target.Allows(y[r]) : kind.Stored(y[r]) != v) return false;
+            if (double.IsNaN(v) || double.IsNaN(y[r]) ? !target.Allows(y[r]) : kind.Stored(y[r]) != v) return false;
         }
         return true;
     }
@@ -175,36 +178,49 @@ internal sealed class NumericFormula
                 break;
         }
         if (_round is { } grid) v = grid.AddOnnxRound(g, v);
-        // In range: at least the minimum and at most the maximum, which NaN (0 / 0) is not; a ratio over 0 is never made.
+        // In range: at least the minimum and at most the maximum, which NaN (a missing input, 0 / 0) is not; a ratio over
+        // 0 is never made, nor a value where the generator makes the target missing.
         string inRange = g.Node("And", [g.Node("GreaterOrEqual", [v, g.Scalar(target.Minimum)]), g.Node("LessOrEqual", [v, g.Scalar(target.Maximum)])]);
         if (Kind == GanFormulaKind.Ratio) inRange = g.Node("And", [inRange, g.Node("Not", [g.Node("Equal", [x[1], g.Scalar(0.0)])])]);
+        if (target.HasMissing) inRange = g.Node("And", [inRange, g.Node("Not", [target.AddOnnxIsMissing(g, decoded[Target])])]);
         if (target.OutputType != OnnxType.Double) v = g.Node("Cast", [v], ("to", (long)target.OutputType));
         decoded[Target] = g.Node("Where", [inRange, v, decoded[Target]]);
     }
 
-    /// <summary>Whether the formula makes every one of the first <paramref name="rows"/> training rows' target (<paramref name="values"/>, as their kinds hold them).</summary>
+    /// <summary>
+    /// Whether the formula makes the target of every one of the first <paramref name="rows"/> training rows
+    /// (<paramref name="values"/>, as their kinds hold them) whose target and inputs are all present, at least
+    /// <see cref="MinimumRows"/> of them.
+    /// </summary>
     private bool Holds(IReadOnlyList<double[]?> values, NumericKind kind, int rows)
     {
         var y = values[Target]!;
         var inputs = Inputs.Select(c => values[c]!).ToArray();
         Span<double> x = stackalloc double[Inputs.Length];
+        int complete = 0;
         for (int r = 0; r < rows; r++)
         {
+            if (double.IsNaN(y[r])) continue;
             double magnitude = Math.Abs(y[r]);
+            bool present = true;
             for (int i = 0; i < x.Length; i++)
             {
                 x[i] = inputs[i][r];
+                present &= !double.IsNaN(x[i]);
                 if (Kind == GanFormulaKind.Sum) magnitude += Math.Abs(x[i]);
             }
+            if (!present) continue;
             double v = Value(x, kind, double.NegativeInfinity, double.PositiveInfinity);
-            if (!(Math.Abs(v - y[r]) <= Tolerance * magnitude)) return false; // NaN fails too
+            if (!(Math.Abs(v - y[r]) <= Tolerance * magnitude)) return false; // NaN (0 / 0) fails too
+            complete++;
         }
-        return true;
+        return complete >= MinimumRows;
     }
 
     /// <summary>
-    /// The formulas the training rows show, in the order they apply (each after those that make its inputs). Candidates
-    /// are the number columns (not times) with a value in every row and more than one value, whose
+    /// The formulas the training rows show, in the order they apply (each after those that make its inputs), each holding
+    /// in every row where its columns are all present. Candidates are the number columns (not times) with more than one
+    /// value in at least <see cref="MinimumRows"/> rows, whose
     /// <paramref name="values"/> are given (null for a column that cannot take part); <paramref name="excluded"/> are
     /// columns no formula may make (those that rules read or set). Sums: each candidate, from the smallest in magnitude
     /// up, as the least-squares combination of the smaller candidates (a pivoted QR on up to 2,000 rows), kept where every
@@ -225,16 +241,19 @@ internal sealed class NumericFormula
         {
             if (values[c] is not { } v || kinds[c] is null or TimeKind) continue;
             double min = double.PositiveInfinity, max = double.NegativeInfinity, sum = 0;
-            bool missing = false;
-            for (int r = 0; r < rows && !missing; r++)
+            int present = 0;
+            bool infinite = false;
+            for (int r = 0; r < rows && !infinite; r++)
             {
-                if (double.IsNaN(v[r]) || double.IsInfinity(v[r])) missing = true;
+                if (double.IsNaN(v[r])) continue;
+                infinite = double.IsInfinity(v[r]);
                 min = Math.Min(min, v[r]);
                 max = Math.Max(max, v[r]);
                 sum += Math.Abs(v[r]);
+                present++;
             }
-            if (missing || !(min < max)) continue;
-            meanAbs[c] = sum / rows;
+            if (infinite || present < MinimumRows || !(min < max)) continue;
+            meanAbs[c] = sum / present;
             candidates.Add(c);
         }
         if (candidates.Count < 3) return [];
@@ -249,12 +268,21 @@ internal sealed class NumericFormula
         {
             checkAlive();
             if (excluded(t)) continue;
-            var parts = candidates.Where(c => c != t && !totals.Contains(c) && meanAbs[c] <= meanAbs[t] * (1 + 1e-9)).Take(MaximumParts).ToArray();
-            if (parts.Length < 2 || sample.Length < parts.Length + 10) continue;
-            if (LeastSquares(values, parts, t, sample) is not { } weights) continue;
+            var parts = candidates.Where(c => c != t && !totals.Contains(c) && meanAbs[c] <= meanAbs[t] * (1 + 1e-9)).Take(MaximumParts).ToList();
+            // The sample rows where the total and every part are present; the part missing most often leaves while they are too few.
+            var rowsOf = sample.Where(r => !double.IsNaN(values[t]![r])).ToArray();
+            int[] complete = [];
+            while (parts.Count >= 2)
+            {
+                complete = rowsOf.Where(r => parts.All(c => !double.IsNaN(values[c]![r]))).ToArray();
+                if (complete.Length >= Math.Max(MinimumRows, parts.Count + 10)) break;
+                parts.Remove(parts.MaxBy(c => rowsOf.Count(r => double.IsNaN(values[c]![r])))!);
+            }
+            if (parts.Count < 2 || complete.Length < Math.Max(MinimumRows, parts.Count + 10)) continue;
+            if (LeastSquares(values, parts.ToArray(), t, complete) is not { } weights) continue;
             var chosen = new List<int>();
             bool whole = true;
-            for (int i = 0; i < parts.Length; i++)
+            for (int i = 0; i < parts.Count; i++)
             {
                 if (Math.Abs(weights[i] - 1) < 1e-3) chosen.Add(parts[i]);
                 else if (!(Math.Abs(weights[i]) < 1e-3)) whole = false;
@@ -338,6 +366,7 @@ internal sealed class NumericFormula
         int checkedRows = 0;
         foreach (int r in sample)
         {
+            if (double.IsNaN(p[r]) || double.IsNaN(a[r]) || double.IsNaN(b[r])) continue;
             if (scale is null)
             {
                 if (p[r] == 0 || a[r] == 0 || b[r] == 0) continue;
@@ -459,7 +488,7 @@ internal sealed class FormulaState
         if (states.Length > columns.Count) throw new InvalidDataException($"it lists {states.Length:N0} formulas, more than its {columns.Count} columns");
         var index = new Dictionary<string, int>(StringComparer.Ordinal);
         for (int c = 0; c < columns.Count; c++) index[columns[c].Name] = c;
-        bool Number(int c) => columns[c] is NumericColumn { Kind: NumericKind and not TimeKind, HasMissing: false };
+        bool Number(int c) => columns[c] is NumericColumn { Kind: NumericKind and not TimeKind };
         var made = new HashSet<int>();
         var read = new HashSet<int>();
         var result = new NumericFormula[states.Length];
@@ -468,7 +497,7 @@ internal sealed class FormulaState
             var s = states[i] ?? throw new InvalidDataException($"formula {i + 1} is null");
             string Where() => $"formula {i + 1} (of '{Common.Text.Printable(s.Target ?? "", 60)}')";
             if (s.Target is null || !index.TryGetValue(s.Target, out int t) || !Number(t))
-                throw new InvalidDataException($"{Where()} does not make a number column of the model without missing values");
+                throw new InvalidDataException($"{Where()} does not make a number column of the model");
             var inputs = s.Inputs ?? [];
             if (!Enum.IsDefined(s.Kind) || (s.Kind == GanFormulaKind.Sum ? inputs.Length < 2 || inputs.Length > NumericFormula.MaximumParts : inputs.Length != 2))
                 throw new InvalidDataException($"{Where()} is not a sum of 2 to {NumericFormula.MaximumParts} columns, nor a ratio or product of 2");
@@ -476,7 +505,7 @@ internal sealed class FormulaState
             for (int k = 0; k < inputs.Length; k++)
             {
                 if (inputs[k] is null || !index.TryGetValue(inputs[k], out at[k]) || !Number(at[k]) || at[k] == t)
-                    throw new InvalidDataException($"{Where()} reads something other than number columns of the model without missing values, or reads its own column");
+                    throw new InvalidDataException($"{Where()} reads something other than number columns of the model, or reads its own column");
             }
             if (at.Distinct().Count() != at.Length) throw new InvalidDataException($"{Where()} reads a column twice");
             double power = Math.Log10(s.Scale);

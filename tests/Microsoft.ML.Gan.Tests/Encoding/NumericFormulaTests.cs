@@ -195,6 +195,67 @@ public sealed class NumericFormulaTests
     }
 
     [TestMethod]
+    public void FormulasHoldWhereTheirColumnsArePresentAndMissingValuesStayMissing()
+    {
+        // B is missing in 1 row in 20 (the total then holds an unknown part too); Share in 1 row in 25.
+        var random = new Random(11);
+        int rows = 3000;
+        var a = new float[rows];
+        var b = new float[rows];
+        var c = new float[rows];
+        var total = new float[rows];
+        var share = new float[rows];
+        for (int r = 0; r < rows; r++)
+        {
+            a[r] = random.Next(500);
+            b[r] = r % 20 == 3 ? float.NaN : random.Next(300);
+            c[r] = 1 + random.Next(1000);
+            total[r] = (float)(a[r] + (float.IsNaN(b[r]) ? random.Next(300) : b[r]) + c[r]);
+            share[r] = r % 25 == 7 ? float.NaN : (float)(100.0 * a[r] / total[r]);
+        }
+        var data = new TestTables.ArrayView([("A", NumberDataViewType.Single, a), ("B", NumberDataViewType.Single, b), ("C", NumberDataViewType.Single, c),
+            ("Total", NumberDataViewType.Single, total), ("Share", NumberDataViewType.Single, share)]);
+        var ml = new MLContext(1);
+        using var model = ml.Gan().Train(Small()).Fit(data);
+        CollectionAssert.AreEqual(new[] { "Total = A + B + C", "Share = 100 × A / Total" }, model.Formulas.Select(f => f.ToString()).ToArray());
+
+        var generated = model.Generate(3000, seed: 12);
+        var ga = TestTables.Column(generated, "A").Cast<float>().ToArray();
+        var gb = TestTables.Column(generated, "B").Cast<float>().ToArray();
+        var gc = TestTables.Column(generated, "C").Cast<float>().ToArray();
+        var gt = TestTables.Column(generated, "Total").Cast<float>().ToArray();
+        var gs = TestTables.Column(generated, "Share").Cast<float>().ToArray();
+        var range = model.Columns.ToDictionary(col => col.Name);
+        int sums = 0, shares = 0;
+        for (int r = 0; r < gt.Length; r++)
+        {
+            Assert.IsFalse(float.IsNaN(gt[r]), "Total has no missing values");
+            if (!float.IsNaN(gb[r]))
+            {
+                double sum = (double)ga[r] + gb[r] + gc[r];
+                if (sum >= range["Total"].Minimum && sum <= range["Total"].Maximum) { Assert.AreEqual((float)sum, gt[r], $"row {r}"); sums++; }
+            }
+            if (!float.IsNaN(gs[r]))
+            {
+                double percent = 100.0 * ga[r] / gt[r];
+                if (percent >= range["Share"].Minimum && percent <= range["Share"].Maximum) { Assert.AreEqual((float)percent, gs[r], $"row {r}"); shares++; }
+            }
+        }
+        Assert.IsGreaterThan(2000, sums, "most rows have B and a sum in range");
+        Assert.IsGreaterThan(2000, shares);
+        Assert.AreEqual(1 / 20.0, gb.Count(float.IsNaN) / 3000.0, 0.03, "B keeps its missing values");
+        Assert.AreEqual(1 / 25.0, gs.Count(float.IsNaN) / 3000.0, 0.03, "a share the generator makes missing stays missing");
+
+        // The graph and .NET agree on them, missing values included.
+        var m = model.Model;
+        var (noise, uniforms) = TestTables.Inputs(seed: 13, 1000, m.NoiseDimension, m.Signature.UniformsPerRow, m.Training.NoisePrior);
+        var reference = m.GenerateWithTorch(noise, uniforms, 1000, m.Training.CategorySampling);
+        var onnx = TestTables.ScoreWithGraph(m, noise, uniforms, 1000);
+        foreach (int col in new[] { 3, 4 })
+            CollectionAssert.AreEqual(reference.Numbers(col).Select(v => (double)(float)v).ToArray(), onnx.Numbers(col).Select(v => (double)(float)v).ToArray(), m.Encoder.Columns[col].Name);
+    }
+
+    [TestMethod]
     public void AFormulaMakesNoValueOutsideItsColumnsRangeNorFromAZeroDenominator()
     {
         var kind = new NumberKind<double>(NumberDataViewType.Double);
