@@ -114,6 +114,9 @@ internal sealed class NumericFormula
         return v >= minimum && v <= maximum ? kind.Stored(v) : double.NaN;
     }
 
+    /// <summary>An input <paramref name="v"/> as the graph holds it (its column's output, in its type); missing stays NaN.</summary>
+    private static double Held(NumericKind kind, double v) => double.IsNaN(v) ? v : kind.Stored(v);
+
     /// <summary>Rows [<paramref name="firstRow"/>, + <paramref name="rows"/>) of <paramref name="into"/>: the target is made from its inputs where that lies in its training range.</summary>
     public void Apply(DecodedRows into, IReadOnlyList<GanColumn> columns, int firstRow, int rows)
     {
@@ -126,7 +129,7 @@ internal sealed class NumericFormula
         for (int r = firstRow; r < firstRow + rows; r++)
         {
             if (double.IsNaN(y[r])) continue; // the generator's missing value stays
-            for (int i = 0; i < x.Length; i++) x[i] = kinds[i].Stored(inputs[i][r]); // as the graph holds them: outputs in their types
+            for (int i = 0; i < x.Length; i++) x[i] = Held(kinds[i], inputs[i][r]);
             double v = Value(x, kind, target.Minimum, target.Maximum); // NaN where an input is missing
             if (!double.IsNaN(v)) y[r] = v;
         }
@@ -146,7 +149,7 @@ internal sealed class NumericFormula
         Span<double> x = stackalloc double[Inputs.Length];
         for (int r = 0; r < rows; r++)
         {
-            for (int i = 0; i < x.Length; i++) x[i] = kinds[i].Stored(decoded.Numbers(Inputs[i])[r]);
+            for (int i = 0; i < x.Length; i++) x[i] = Held(kinds[i], decoded.Numbers(Inputs[i])[r]);
             double v = Value(x, kind, target.Minimum, target.Maximum);
             if (double.IsNaN(v) || double.IsNaN(y[r]) ? !target.Allows(y[r]) : kind.Stored(y[r]) != v) return false;
         }

@@ -32,6 +32,26 @@ internal static class HostileFiles
     });
 
     /// <summary>
+    /// Loads the model zip <paramref name="saved"/> with its manifest edited by <paramref name="edit"/> (in a temporary
+    /// folder, deleted after) and returns the refusal, asserting the load refuses it.
+    /// </summary>
+    public static InvalidDataException RefusedManifest(byte[] saved, Action<JsonObject> edit, string lie)
+    {
+        string folder = Directory.CreateTempSubdirectory("gan-lie-").FullName;
+        try
+        {
+            string path = Path.Combine(folder, "model.zip");
+            File.WriteAllBytes(path, saved);
+            EditManifest(path, edit);
+            return Assert.ThrowsExactly<InvalidDataException>(() => new MLContext(1).Gan().LoadModel(path), lie);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    /// <summary>
     /// An .onnx file with <paramref name="model"/>'s real graph but the description <paramref name="lie"/> makes of
     /// its manifest, sealed: what someone who edits the metadata and recomputes the hash would hand over.
     /// </summary>
