@@ -70,7 +70,23 @@ internal static class GiveawayFinder
             pairResults[p] = new PairGiveaway(real.Columns[evaluated[i]].Name, real.Columns[evaluated[j]].Name, auc, auc - Math.Max(alone[i], alone[j]), unseen);
         });
         var shownPairs = pairResults.OrderByDescending(p => p.Gain).ThenByDescending(p => p.DetectionAuc).Take(PairsShown).ToList();
-        return new SyntheticDataGiveaways(columns, shownPairs);
+        return new SyntheticDataGiveaways(columns, shownPairs, Formulas(real, synthetic, evaluated));
+    }
+
+    /// <summary>The formulas every real row keeps (<see cref="NumericFormula.Find"/>, on the real rows' numbers and grids), with the share of synthetic rows that break each.</summary>
+    private static List<FormulaGiveaway> Formulas(EvaluationTable real, EvaluationTable synthetic, int[] evaluated)
+    {
+        var names = evaluated.Select(c => real.Columns[c].Name).ToArray();
+        var kinds = evaluated.Select(c => real.Columns[c].Kind as NumericKind).ToArray();
+        var values = evaluated.Select((c, i) => kinds[i] is null ? null : real.Continuous[c]).ToArray();
+        var decimals = values.Select((v, i) => v is null ? null : NumericGranularity.Fit(v, kinds[i]!.Stored)?.Decimals).ToArray();
+        var formulas = NumericFormula.Find(names, kinds, values, decimals, real.RowCount, _ => false, () => { });
+        var made = evaluated.Select((c, i) => kinds[i] is null ? null : synthetic.Continuous[c]).ToArray();
+        return formulas.Select(f =>
+        {
+            var (complete, broken) = f.Check(made, kinds[f.Target]!, synthetic.RowCount);
+            return new FormulaGiveaway(f.ToInfo(), complete, complete > 0 ? (double)broken / complete : 0);
+        }).ToList();
     }
 
     /// <summary>Each row's half (0 or 1), drawn with the seed.</summary>

@@ -202,7 +202,18 @@ public sealed record PairGiveaway(string First, string Second, double DetectionA
 /// </summary>
 /// <param name="Columns">Every evaluated column, the most revealing first.</param>
 /// <param name="Pairs">The five pairs with the largest <see cref="PairGiveaway.Gain"/>.</param>
-public sealed record SyntheticDataGiveaways(IReadOnlyList<ColumnGiveaway> Columns, IReadOnlyList<PairGiveaway> Pairs);
+/// <param name="Formulas">
+/// The formulas every real row keeps (a total that is the sum of its parts, a share, a product: see
+/// <see cref="GanTrainer.Options.NumericFormulas"/>), each with the share of synthetic rows that break it: a check
+/// anyone can run on the rows, and a detector may not see.
+/// </param>
+public sealed record SyntheticDataGiveaways(IReadOnlyList<ColumnGiveaway> Columns, IReadOnlyList<PairGiveaway> Pairs, IReadOnlyList<FormulaGiveaway> Formulas);
+
+/// <summary>A formula every real row keeps, and how the synthetic rows keep it.</summary>
+/// <param name="Formula">The formula, as "total = a + b", "share = 100 × part / total", "amount = price × quantity".</param>
+/// <param name="CheckedRows">The synthetic rows whose columns of the formula are all present.</param>
+/// <param name="BrokenShare">The share of those whose value is not the formula's (beyond 1 part in a million).</param>
+public sealed record FormulaGiveaway(GanColumnFormula Formula, int CheckedRows, double BrokenShare);
 
 /// <summary>
 /// The result of <see cref="GanEvaluationCatalog.Evaluate(GanCatalog, IDataView, IDataView, SyntheticDataEvaluationOptions?)"/>: how
@@ -346,6 +357,8 @@ public sealed class SyntheticDataMetrics
             foreach (var v in pair.UnseenCombinations.Take(2)) s.Append(c, $"; never in the real rows: {v.Value} ({v.SyntheticShare:P1})");
             s.AppendLine();
         }
+        foreach (var f in Giveaways.Formulas)
+            s.AppendLine(c, $"    {f.Formula}: every real row keeps it; {f.BrokenShare:P1} of {f.CheckedRows:N0} synthetic rows break it");
         if (ColumnPairs.Count > 0)
         {
             s.AppendLine("  Weakest pairs:");

@@ -515,6 +515,7 @@ internal sealed record QualityRow(string Generation, double Quality, double Shap
             + (c.UnderGenerated.Count > 0 ? $"; too rarely: {Values(c.UnderGenerated.Take(2))}" : "")).ToList();
         lines.AddRange(g.Pairs.Select(p => $"{p.First} x {p.Second}: AUC {Format.F(p.DetectionAuc, 3)}, gain {Format.F(p.Gain, 3)}"
             + (p.UnseenCombinations.Count > 0 ? "; never in the real rows: " + Values(p.UnseenCombinations) : "")));
+        lines.AddRange(g.Formulas.Select(f => $"{f.Formula}: kept by every real row, broken by {Share(f.BrokenShare)} of {f.CheckedRows:N0} synthetic rows"));
         return lines;
     }
 }

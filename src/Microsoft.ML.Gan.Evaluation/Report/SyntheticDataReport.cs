@@ -179,6 +179,14 @@ public static class SyntheticDataReport
                 html.Append(ci, $"<tr><td>{E(p.First)} × {E(p.Second)}</td><td class=\"num\">{F(p.DetectionAuc)}</td><td class=\"num\">{F(p.Gain)}</td><td>{Values(p.UnseenCombinations)}</td></tr>\n");
             html.Append("</table>\n");
         }
+        if (m.Giveaways.Formulas.Count > 0)
+        {
+            html.Append("<p>Formulas every real row keeps (a total and its parts, a share, a product), and the synthetic rows that break them: what anyone checking the rows finds first.</p>\n");
+            html.Append("<table>\n<tr><th>Formula</th><th>Synthetic rows checked</th><th>Share that break it</th></tr>\n");
+            foreach (var f in m.Giveaways.Formulas)
+                html.Append(ci, $"<tr><td>{E(f.Formula.ToString())}</td><td class=\"num\">{f.CheckedRows:N0}</td><td class=\"num\">{Share(f.BrokenShare)}</td></tr>\n");
+            html.Append("</table>\n");
+        }
     }
 
     private static void AppendColumnTable(StringBuilder html, SyntheticDataMetrics m)

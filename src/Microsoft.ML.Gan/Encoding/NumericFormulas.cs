@@ -197,10 +197,21 @@ internal sealed class NumericFormula
     /// </summary>
     private bool Holds(IReadOnlyList<double[]?> values, NumericKind kind, int rows)
     {
+        var (complete, broken) = Check(values, kind, rows, stopAtFirst: true);
+        return broken == 0 && complete >= MinimumRows;
+    }
+
+    /// <summary>
+    /// Of the first <paramref name="rows"/> rows of <paramref name="values"/> (each column's values as its kind holds
+    /// them, the formula's columns at its indices), those whose target and inputs are all present, and how many of
+    /// them break the formula (a target more than <see cref="Tolerance"/> of its magnitude away from the formula's value).
+    /// </summary>
+    public (int Complete, int Broken) Check(IReadOnlyList<double[]?> values, NumericKind kind, int rows, bool stopAtFirst = false)
+    {
         var y = values[Target]!;
         var inputs = Inputs.Select(c => values[c]!).ToArray();
         Span<double> x = stackalloc double[Inputs.Length];
-        int complete = 0;
+        int complete = 0, broken = 0;
         for (int r = 0; r < rows; r++)
         {
             if (double.IsNaN(y[r])) continue;
@@ -213,11 +224,15 @@ internal sealed class NumericFormula
                 if (Kind == GanFormulaKind.Sum) magnitude += Math.Abs(x[i]);
             }
             if (!present) continue;
-            double v = Value(x, kind, double.NegativeInfinity, double.PositiveInfinity);
-            if (!(Math.Abs(v - y[r]) <= Tolerance * magnitude)) return false; // NaN (0 / 0) fails too
             complete++;
+            double v = Value(x, kind, double.NegativeInfinity, double.PositiveInfinity);
+            if (!(Math.Abs(v - y[r]) <= Tolerance * magnitude)) // NaN (0 / 0) breaks it too
+            {
+                broken++;
+                if (stopAtFirst) break;
+            }
         }
-        return complete >= MinimumRows;
+        return (complete, broken);
     }
 
     /// <summary>

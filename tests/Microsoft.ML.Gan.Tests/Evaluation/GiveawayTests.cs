@@ -1,4 +1,5 @@
 using Microsoft.ML;
+using Microsoft.ML.Gan.Evaluation;
 
 namespace Microsoft.ML.Gan.Tests.Evaluation;
 
@@ -43,6 +44,52 @@ public sealed class GiveawayTests
     {
         var ml = new MLContext(1);
         return ml.Gan().Evaluate(ml.Data.LoadFromEnumerable(real), ml.Data.LoadFromEnumerable(synthetic));
+    }
+
+    public sealed class Household
+    {
+        public float Adults { get; set; }
+        public float Children { get; set; }
+        public float Size { get; set; }
+        public float ChildShare { get; set; }
+        public float Rent { get; set; }
+    }
+
+    /// <summary>Size = Adults + Children and ChildShare = 100 × Children / Size in every row, unless <paramref name="loose"/> (then Size is one more in every fourth row, and the share half a point more in every fourth other row); Rent unrelated.</summary>
+    private static List<Household> Households(int rows, int seed, bool loose)
+    {
+        var random = new Random(seed);
+        var list = new List<Household>(rows);
+        for (int i = 0; i < rows; i++)
+        {
+            int adults = 1 + random.Next(4), children = random.Next(5);
+            float size = adults + children + (loose && i % 4 == 1 ? 1 : 0);
+            list.Add(new Household
+            {
+                Adults = adults, Children = children, Size = size,
+                ChildShare = (float)(100.0 * children / size) + (loose && i % 4 == 2 ? 0.5f : 0),
+                Rent = (float)Math.Round(500 + 1500 * random.NextDouble(), 2),
+            });
+        }
+        return list;
+    }
+
+    [TestMethod]
+    public void AFormulaEveryRealRowKeepsIsNamedWithTheShareOfSyntheticRowsThatBreakIt()
+    {
+        var ml = new MLContext(1);
+        var real = ml.Data.LoadFromEnumerable(Households(2000, 1, loose: false));
+        SyntheticDataMetrics Evaluate(bool loose) => ml.Gan().Evaluate(real, ml.Data.LoadFromEnumerable(Households(2000, 2, loose)));
+        var kept = Evaluate(loose: false).Giveaways.Formulas;
+        CollectionAssert.AreEqual(new[] { "Size = Adults + Children", "ChildShare = 100 × Children / Size" }, kept.Select(f => f.Formula.ToString()).ToArray());
+        Assert.IsTrue(kept.All(f => f.BrokenShare == 0 && f.CheckedRows == 2000), "a fresh sample keeps them");
+
+        var broken = Evaluate(loose: true);
+        Assert.AreEqual(0.25, broken.Giveaways.Formulas[0].BrokenShare, 0.001, "every fourth total is off by one");
+        Assert.AreEqual(0.25, broken.Giveaways.Formulas[1].BrokenShare, 0.001, "the share is off where it drifts, not where the total does (it is of the row's own total)");
+        StringAssert.Contains(broken.ToString(), "Size = Adults + Children: every real row keeps it; 25.0 % of 2,000 synthetic rows break it");
+        string html = SyntheticDataReport.Render(real, ml.Data.LoadFromEnumerable(Households(2000, 2, loose: true)), broken, null, "t", GanLossKind.WassersteinGp);
+        StringAssert.Contains(html, "<tr><td>Size = Adults + Children</td><td class=\"num\">2,000</td><td class=\"num\">25.0 %</td></tr>", "the report's table of formulas");
     }
 
     [TestMethod]
