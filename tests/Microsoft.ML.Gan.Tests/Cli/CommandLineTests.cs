@@ -90,6 +90,25 @@ public sealed class CommandLineTests
     }
 
     [TestMethod]
+    public void InspectPrintsTheFormulasAModelKeeps()
+    {
+        var random = new Random(2);
+        var csv = new StringBuilder("Food,Drinks,Total,Tip\n");
+        for (int i = 0; i < 200; i++)
+        {
+            double food = Math.Round(5 + 40 * random.NextDouble(), 2), drinks = Math.Round(10 * random.NextDouble(), 2);
+            csv.Append(CultureInfo.InvariantCulture, $"{food},{drinks},{Math.Round(food + drinks, 2)},{Math.Round(3 * random.NextDouble(), 2)}\n");
+        }
+        File.WriteAllText(Path.Combine(s_folder, "bills.csv"), csv.ToString());
+        var (code, output, error) = Mlgan("train", "bills.csv", "--model", "bills.zip", "--epochs", "1");
+        Assert.AreEqual(0, code, $"{output}\n{error}");
+        (code, output, error) = Mlgan("inspect", "bills.zip");
+        Assert.AreEqual(0, code, error);
+        StringAssert.Contains(output, "Formula: Total = Food + Drinks");
+        Assert.DoesNotContain("Tip =", output, "the tip is nobody's sum");
+    }
+
+    [TestMethod]
     public void ColumnsOverrideTheInference()
     {
         var (code, output, error) = Mlgan("train", "orders.csv", "--model", "overridden.zip", "--epochs", "1", "--columns", "Items:skip, Customer:text");
