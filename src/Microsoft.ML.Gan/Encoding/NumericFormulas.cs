@@ -241,7 +241,8 @@ internal sealed class NumericFormula
     /// value in at least <see cref="MinimumRows"/> rows, whose
     /// <paramref name="values"/> are given (null for a column that cannot take part); <paramref name="excluded"/> are
     /// columns no formula may make (those that rules read or set). Sums: each candidate, from the smallest in magnitude
-    /// up, as the least-squares combination of the smaller candidates (a pivoted QR on up to 2,000 rows), kept where every
+    /// up, as the least-squares combination of the smaller candidates (a pivoted QR on 4 rows a part and 40 more, spread over
+    /// up to 2,000), kept where every
     /// weight is 0 or 1 and the sum holds in every row; a total found is no part of a later one, which takes the finer
     /// parts. Ratios and products: every triple of candidates, the scale a power of ten from one row, checked on every row.
     /// Among the ways to write one relation, a column with fractions is made before a whole-number one (a percentage from
@@ -297,7 +298,10 @@ internal sealed class NumericFormula
                 parts.Remove(parts.MaxBy(c => rowsOf.Count(r => double.IsNaN(values[c]![r])))!);
             }
             if (parts.Count < 2 || complete.Length < Math.Max(MinimumRows, parts.Count + 10)) continue;
-            if (LeastSquares(values, parts.ToArray(), t, complete) is not { } weights) continue;
+            // An exact sum needs a few rows more than it has parts; every row checks it after.
+            int fit = Math.Min(complete.Length, 4 * parts.Count + 40);
+            var spread = Enumerable.Range(0, fit).Select(i => complete[(int)((long)i * complete.Length / fit)]).ToArray();
+            if (LeastSquares(values, parts.ToArray(), t, spread) is not { } weights) continue;
             var chosen = new List<int>();
             bool whole = true;
             for (int i = 0; i < parts.Count; i++)
