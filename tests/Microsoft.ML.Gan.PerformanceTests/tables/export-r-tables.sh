@@ -12,6 +12,10 @@
 #                   highway access and pupil-teacher ratio)
 #   Chile.csv       carData::Chile (2,700 Chileans polled before the 1988 plebiscite: region, community size, vote)
 #   mpg.csv         ggplot2::mpg (234 cars of 1999 and 2008: 38 models, each of one make, 2-14 rows a model)
+#   midwest.csv     ggplot2::midwest (437 Midwest counties of 2000: a population that is the sum of five groups, and
+#                   percentages of it)
+#   Florida.csv     carData::Florida (67 Florida counties' votes in the 2000 presidential election: ten candidates and
+#                   their total; the county's name, the row names, as a column)
 # Usage: export-r-tables.sh [folder]   (default: ../tables beside the repository root)
 # Needs Rscript with the carData, ggplot2, survival and MASS packages; on Debian or Ubuntu, run as root, it installs them
 # (r-base-core, r-cran-cardata, r-cran-ggplot2, r-cran-survival, r-cran-mass). Missing values are written as empty fields; no row names.
@@ -50,4 +54,6 @@ write(survival::rhDNase[, names(survival::rhDNase) != "id"], "rhDNase")
 write(MASS::Boston, "Boston")
 write(carData::Chile, "Chile")
 write(ggplot2::mpg, "mpg")
+write(ggplot2::midwest, "midwest")
+write(cbind(county = rownames(carData::Florida), carData::Florida), "Florida")
 RSCRIPT

@@ -9,7 +9,8 @@
 #   adult income (binary), SLID wages (numeric), Arrests released (binary), txhousing median (numeric),
 #   airquality Ozone (numeric), economics unemploy (numeric; its date column is read as a DateTime), rhDNase fev
 #   (numeric; two date columns, and the rules its rows keep: run it with -- --rule "entry.dt<end.dt" --rule "ivstart<=ivstop"),
-#   Boston medv (numeric), Chile vote (four answers and missing), mpg hwy (numeric).
+#   Boston medv (numeric), Chile vote (four answers and missing), mpg hwy (numeric), midwest percbelowpoverty
+#   (numeric), Florida BUSH (numeric).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../../.." && pwd)"
@@ -33,7 +34,7 @@ while [ $# -gt 0 ]; do
   esac
 done
 
-declare -A label=([SLID]=wages [Arrests]=released [txhousing]=median [airquality]=Ozone [economics]=unemploy [rhDNase]=fev [Boston]=medv [Chile]=vote [mpg]=hwy)
+declare -A label=([SLID]=wages [Arrests]=released [txhousing]=median [airquality]=Ozone [economics]=unemploy [rhDNase]=fev [Boston]=medv [Chile]=vote [mpg]=hwy [midwest]=percbelowpoverty [Florida]=BUSH)
 for t in $tables; do
   if [ "$t" != adult ] && [ -z "${label[$t]:-}" ]; then echo "unknown table $t; known: adult ${!label[*]}" >&2; exit 1; fi
   if [ "$t" != adult ] && [ ! -f "$dir/$t.csv" ]; then echo "$dir/$t.csv is missing: run export-r-tables.sh $dir first" >&2; exit 2; fi
