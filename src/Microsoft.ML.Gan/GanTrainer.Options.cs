@@ -198,7 +198,7 @@ public sealed partial class GanTrainer
         /// Whether a number column that other number columns make exactly in every training row is made from them in
         /// every generated row: a total that is the sum of its parts (a county's population and its five groups), a
         /// ratio scaled by a power of ten (a percentage: 100 × part / total), a product (an amount: price × quantity).
-        /// At <c>Fit</c>, each number column is tried as a sum of the smaller ones (least squares on up to 2,000 rows,
+        /// At <c>Fit</c>, each number column is tried as a sum of the smaller ones (least squares on a few rows a part,
         /// every weight 0 or 1) and as a ratio or product of any two (of the first 100 number columns); a formula is kept
         /// where it holds in every training row where its columns are present, at least 20 (within 1 part in a million; a
         /// column with a grid to its decimals). Generated rows make the column from their generated inputs after decoding, in .NET and

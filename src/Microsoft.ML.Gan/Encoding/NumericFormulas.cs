@@ -47,6 +47,8 @@ internal sealed class NumericFormula
 
     private readonly NumericGranularity? _round;
 
+    private static readonly GanFormulaKind[] s_twoInputKinds = [GanFormulaKind.Ratio, GanFormulaKind.Product];
+
     public NumericFormula(int target, GanFormulaKind kind, int[] inputs, double scale, int? decimals, string targetName, string[] inputNames)
     {
         Target = target;
@@ -94,8 +96,7 @@ internal sealed class NumericFormula
                 for (int i = 1; i < x.Length; i++) v += x[i];
                 break;
             case GanFormulaKind.Ratio:
-                if (x[1] == 0) return double.NaN;
-                v = Scale * x[0] / x[1];
+                v = Scale * x[0] / x[1]; // over 0: infinite or NaN, in no range
                 break;
             default:
                 v = Scale * x[0] * x[1];
@@ -117,20 +118,30 @@ internal sealed class NumericFormula
     /// <summary>An input <paramref name="v"/> as the graph holds it (its column's output, in its type); missing stays NaN.</summary>
     private static double Held(NumericKind kind, double v) => double.IsNaN(v) ? v : kind.Stored(v);
 
+    /// <summary>The target, its kind, and its inputs' kinds and values in <paramref name="rows"/>: what <see cref="Apply"/> and <see cref="HoldsIn"/> read.</summary>
+    private (NumericColumn Target, NumericKind Kind, NumericKind[] Kinds, double[][] Inputs) Bind(DecodedRows rows, IReadOnlyList<GanColumn> columns)
+    {
+        var target = (NumericColumn)columns[Target];
+        return (target, (NumericKind)target.Kind, Inputs.Select(c => (NumericKind)((NumericColumn)columns[c]).Kind).ToArray(), Inputs.Select(rows.Numbers).ToArray());
+    }
+
+    /// <summary>The formula's value in row <paramref name="r"/> of <paramref name="bound"/> (<see cref="Value"/>), its inputs read into <paramref name="x"/>.</summary>
+    private double ValueAt((NumericColumn Target, NumericKind Kind, NumericKind[] Kinds, double[][] Inputs) bound, int r, Span<double> x)
+    {
+        for (int i = 0; i < x.Length; i++) x[i] = Held(bound.Kinds[i], bound.Inputs[i][r]);
+        return Value(x, bound.Kind, bound.Target.Minimum, bound.Target.Maximum); // NaN where an input is missing
+    }
+
     /// <summary>Rows [<paramref name="firstRow"/>, + <paramref name="rows"/>) of <paramref name="into"/>: the target is made from its inputs where that lies in its training range.</summary>
     public void Apply(DecodedRows into, IReadOnlyList<GanColumn> columns, int firstRow, int rows)
     {
-        var target = (NumericColumn)columns[Target];
-        var kind = (NumericKind)target.Kind;
-        var kinds = Inputs.Select(c => (NumericKind)((NumericColumn)columns[c]).Kind).ToArray();
-        var inputs = Inputs.Select(into.Numbers).ToArray();
+        var bound = Bind(into, columns);
         var y = into.Numbers(Target);
         Span<double> x = stackalloc double[Inputs.Length];
         for (int r = firstRow; r < firstRow + rows; r++)
         {
             if (double.IsNaN(y[r])) continue; // the generator's missing value stays
-            for (int i = 0; i < x.Length; i++) x[i] = Held(kinds[i], inputs[i][r]);
-            double v = Value(x, kind, target.Minimum, target.Maximum); // NaN where an input is missing
+            double v = ValueAt(bound, r, x);
             if (!double.IsNaN(v)) y[r] = v;
         }
     }
@@ -142,16 +153,13 @@ internal sealed class NumericFormula
     /// </summary>
     public bool HoldsIn(DecodedRows decoded, IReadOnlyList<GanColumn> columns, int rows)
     {
-        var target = (NumericColumn)columns[Target];
-        var kind = (NumericKind)target.Kind;
-        var kinds = Inputs.Select(c => (NumericKind)((NumericColumn)columns[c]).Kind).ToArray();
+        var bound = Bind(decoded, columns);
         var y = decoded.Numbers(Target);
         Span<double> x = stackalloc double[Inputs.Length];
         for (int r = 0; r < rows; r++)
         {
-            for (int i = 0; i < x.Length; i++) x[i] = Held(kinds[i], decoded.Numbers(Inputs[i])[r]);
-            double v = Value(x, kind, target.Minimum, target.Maximum);
-            if (double.IsNaN(v) || double.IsNaN(y[r]) ? !target.Allows(y[r]) : kind.Stored(y[r]) != v) return false;
+            double v = ValueAt(bound, r, x);
+            if (double.IsNaN(v) || double.IsNaN(y[r]) ? !bound.Target.Allows(y[r]) : bound.Kind.Stored(y[r]) != v) return false;
         }
         return true;
     }
@@ -181,10 +189,9 @@ internal sealed class NumericFormula
                 break;
         }
         if (_round is { } grid) v = grid.AddOnnxRound(g, v);
-        // In range: at least the minimum and at most the maximum, which NaN (a missing input, 0 / 0) is not; a ratio over
-        // 0 is never made, nor a value where the generator makes the target missing.
+        // In range: at least the minimum and at most the maximum, which NaN (a missing input, 0 / 0) and the infinity of
+        // a ratio over 0 are not; nor is a value made where the generator makes the target missing.
         string inRange = g.Node("And", [g.Node("GreaterOrEqual", [v, g.Scalar(target.Minimum)]), g.Node("LessOrEqual", [v, g.Scalar(target.Maximum)])]);
-        if (Kind == GanFormulaKind.Ratio) inRange = g.Node("And", [inRange, g.Node("Not", [g.Node("Equal", [x[1], g.Scalar(0.0)])])]);
         if (target.HasMissing) inRange = g.Node("And", [inRange, g.Node("Not", [target.AddOnnxIsMissing(g, decoded[Target])])]);
         if (target.OutputType != OnnxType.Double) v = g.Node("Cast", [v], ("to", (long)target.OutputType));
         decoded[Target] = g.Node("Where", [inRange, v, decoded[Target]]);
@@ -329,7 +336,7 @@ internal sealed class NumericFormula
                 foreach (int b in triples)
                 {
                     if (b == p || b == a) continue;
-                    foreach (var kind in new[] { GanFormulaKind.Ratio, GanFormulaKind.Product })
+                    foreach (var kind in s_twoInputKinds)
                     {
                         if (kind == GanFormulaKind.Product && b < a) continue; // a product's factors in either order are one formula
                         if (ScaleOf(kind, values[p]!, values[a]!, values[b]!, sample) is not double scale) continue;
@@ -400,7 +407,7 @@ internal sealed class NumericFormula
                 if (!(Math.Abs(estimate - power) <= Tolerance * power)) return null;
                 scale = power;
             }
-            double v = kind == GanFormulaKind.Ratio ? (b[r] == 0 ? double.NaN : scale.Value * a[r] / b[r]) : scale.Value * a[r] * b[r];
+            double v = kind == GanFormulaKind.Ratio ? scale.Value * a[r] / b[r] : scale.Value * a[r] * b[r];
             if (!(Math.Abs(v - p[r]) <= Tolerance * Math.Abs(p[r]) + 1e-12)) return null;
             if (++checkedRows == 32) break;
         }
