@@ -396,6 +396,7 @@ internal static class Commands
             var changed = TrainerSettings.Describe(options).ToList();
             Console.WriteLine(changed.Count == 0 ? "Options: the defaults." : $"Options other than the defaults (as train --set takes them): {string.Join(" ", changed)}");
             foreach (var rule in gan.Constraints) Console.WriteLine($"Rule: {rule}");
+            foreach (var combination in gan.Combinations) Console.WriteLine($"Combination: {combination}");
             foreach (var dependency in gan.Dependencies) Console.WriteLine($"Dependency: {dependency}");
             foreach (var trend in gan.Trends) Console.WriteLine($"Trend: {trend}");
             foreach (var formula in gan.Formulas) Console.WriteLine($"Formula: {formula}");

@@ -70,7 +70,30 @@ internal static class GiveawayFinder
             pairResults[p] = new PairGiveaway(real.Columns[evaluated[i]].Name, real.Columns[evaluated[j]].Name, auc, auc - Math.Max(alone[i], alone[j]), unseen);
         });
         var shownPairs = pairResults.OrderByDescending(p => p.Gain).ThenByDescending(p => p.DetectionAuc).Take(PairsShown).ToList();
-        return new SyntheticDataGiveaways(columns, shownPairs, Formulas(real, synthetic, evaluated));
+        return new SyntheticDataGiveaways(columns, shownPairs, Formulas(real, synthetic, evaluated), Combinations(real, synthetic, evaluated));
+    }
+
+    /// <summary>
+    /// The combinations of number columns the real rows come in (<see cref="NumericCombination.Find"/>, on the real rows'
+    /// numbers: an entity's attributes each of its rows repeats), with the share of synthetic rows that hold none of them.
+    /// </summary>
+    private static List<CombinationGiveaway> Combinations(EvaluationTable real, EvaluationTable synthetic, int[] evaluated)
+    {
+        var names = evaluated.Select(c => real.Columns[c].Name).ToArray();
+        var codes = evaluated.Select(c =>
+        {
+            if (real.Columns[c].Kind is not NumericKind or TimeKind || real.Continuous[c] is not { } v || v.Any(double.IsNaN)) return null;
+            var values = v.Distinct().Order().ToArray();
+            var index = new Dictionary<double, int>();
+            for (int i = 0; i < values.Length; i++) index[values[i]] = i;
+            return ((int[], double[])?)(v.Select(x => index[x]).ToArray(), values);
+        }).ToArray();
+        var found = NumericCombination.Find(names, codes, real.RowCount, _ => false, (_, _) => false, () => { });
+        return found.Select(f =>
+        {
+            var made = f.Columns.Select(i => synthetic.Continuous[evaluated[i]]!).ToArray();
+            return new CombinationGiveaway(f.ToInfo(), synthetic.RowCount > 0 ? (double)f.Broken(made, synthetic.RowCount) / synthetic.RowCount : 0);
+        }).ToList();
     }
 
     /// <summary>The formulas every real row keeps (<see cref="NumericFormula.Find"/>, on the real rows' numbers and grids), with the share of synthetic rows that break each.</summary>

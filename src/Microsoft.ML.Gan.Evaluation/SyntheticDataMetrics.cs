@@ -207,7 +207,18 @@ public sealed record PairGiveaway(string First, string Second, double DetectionA
 /// <see cref="GanTrainer.Options.NumericFormulas"/>), each with the share of synthetic rows that break it: a check
 /// anyone can run on the rows, and a detector may not see.
 /// </param>
-public sealed record SyntheticDataGiveaways(IReadOnlyList<ColumnGiveaway> Columns, IReadOnlyList<PairGiveaway> Pairs, IReadOnlyList<FormulaGiveaway> Formulas);
+/// <param name="Combinations">
+/// The combinations of number columns the real rows come in (an entity's attributes each of its rows repeats, such as
+/// a town's tax rate and zoning: see <see cref="GanTrainer.Options.NumericCombinations"/>), each with the share of
+/// synthetic rows that hold none of them: rows that mix two towns.
+/// </param>
+public sealed record SyntheticDataGiveaways(IReadOnlyList<ColumnGiveaway> Columns, IReadOnlyList<PairGiveaway> Pairs, IReadOnlyList<FormulaGiveaway> Formulas,
+    IReadOnlyList<CombinationGiveaway> Combinations);
+
+/// <summary>Number columns whose values come only in some combinations in the real rows, and how the synthetic rows keep them.</summary>
+/// <param name="Combination">The columns and how many combinations the real rows hold.</param>
+/// <param name="BrokenShare">The share of synthetic rows whose values of the columns are no combination of the real rows.</param>
+public sealed record CombinationGiveaway(GanColumnCombination Combination, double BrokenShare);
 
 /// <summary>A formula every real row keeps, and how the synthetic rows keep it.</summary>
 /// <param name="Formula">The formula, as "total = a + b", "share = 100 × part / total", "amount = price × quantity".</param>
@@ -359,6 +370,8 @@ public sealed class SyntheticDataMetrics
         }
         foreach (var f in Giveaways.Formulas)
             s.AppendLine(c, $"    {f.Formula}: every real row keeps it; {f.BrokenShare:P1} of {f.CheckedRows:N0} synthetic rows break it");
+        foreach (var f in Giveaways.Combinations)
+            s.AppendLine(c, $"    {f.Combination} in the real rows; {f.BrokenShare:P1} of synthetic rows hold none of them");
         if (ColumnPairs.Count > 0)
         {
             s.AppendLine("  Weakest pairs:");

@@ -110,3 +110,17 @@ public sealed record GanColumnFormula(string Target, IReadOnlyList<string> Input
         };
     }
 }
+
+/// <summary>
+/// Number columns whose values come only in the combinations of the training rows (see
+/// <see cref="GanTrainer.Options.NumericCombinations"/>): the attributes of an entity each of its rows repeats, such as a
+/// town's tax rate and pupil-teacher ratio on each of its tracts.
+/// </summary>
+/// <param name="Columns">The columns, the anchor first: the column whose generated value chooses the combination.</param>
+/// <param name="Combinations">How many combinations the training rows hold.</param>
+public sealed record GanColumnCombination(IReadOnlyList<string> Columns, int Combinations)
+{
+    /// <summary>"nox, indus, tax come in 98 combinations (by nox)".</summary>
+    public override string ToString() =>
+        string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{string.Join(", ", Columns)} come in {Combinations:N0} combinations (by {Columns[0]})");
+}

@@ -212,6 +212,26 @@ public sealed partial class GanTrainer
         public bool NumericFormulas { get; set; } = Defaults.NumericFormulas;
 
         /// <summary>
+        /// Whether number columns whose values come in few combinations keep the training rows' combinations in every
+        /// generated row: the attributes of an entity that each of its rows repeats, as a table joined from a finer and a
+        /// coarser one holds them (each tract of a town with the town's tax rate, pupil-teacher ratio and zoning). A
+        /// generator that learns each column apart mixes two entities in one row (one town's tax rate with another's
+        /// zoning), which a classifier finds at once. At <c>Fit</c>, two number columns without missing values, each with at most a third as many
+        /// values as rows (and at most 1,000), are tied when their values come in few pairs (at most 1.25 times the
+        /// values of the one with more, and a quarter of the pairs they could make); tied columns form a group, which is kept where its
+        /// combinations are at most 1.5 times its most varied column's values, at most 1,000, and three rows each on
+        /// average. After decoding, in .NET and in the exported graph, each generated row takes the training combination
+        /// whose anchor (the column that alone singles out a combination in the most rows) is nearest its own, and of those
+        /// the nearest in the other columns (each scaled by its standard deviation). A column a constraint names takes no
+        /// part, nor does a number a category fixes (a town's name its tax rate: the numbers follow the name by the
+        /// dependencies); a group whose anchor fixes the others in every row by the dependencies (a date its year) is left
+        /// to them; the dependencies from numbers that would set a combined column give way to the combination, and the
+        /// others may read one. The model lists them (<see cref="GanTransformer.Combinations"/>).
+        /// Default true; <see cref="Classic"/> sets it false.
+        /// </summary>
+        public bool NumericCombinations { get; set; } = Defaults.NumericCombinations;
+
+        /// <summary>
         /// Whether generated rows pass a density-ratio filter. After training (and calibration), a small classifier
         /// learns to tell training rows from as many generated rows (at most 50,000 of each, a fifth held out to stop
         /// it before it learns the training rows themselves); its logit estimates how much more often the data have a
@@ -376,6 +396,7 @@ public sealed partial class GanTrainer
             ExactDependencies = false,
             NumericTrends = false,
             NumericFormulas = false,
+            NumericCombinations = false,
             DensityRatioFilter = false,
             MinimumEpochSteps = 1,
         };

@@ -57,6 +57,7 @@ public sealed partial class GanTrainer : IEstimator<GanTransformer>
             FakeData = new Dictionary<string, GanFakeData>(_options.FakeData, StringComparer.Ordinal),
             Trends = _options.NumericTrends,
             Formulas = _options.NumericFormulas,
+            Combinations = _options.NumericCombinations,
         };
 
         using var channel = _host.Start("Training");

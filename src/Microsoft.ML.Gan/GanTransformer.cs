@@ -26,6 +26,7 @@ public sealed class GanTransformer : ITransformer, IDisposable
     private readonly GanColumnDependency[] _dependencies;
     private readonly GanColumnTrend[] _trends;
     private readonly GanColumnFormula[] _formulas;
+    private readonly GanColumnCombination[] _combinations;
     private readonly GanConstraint[] _constraints;
 
     /// <param name="ml">The caller's context: its log, random source and cancellation reach every part.</param>
@@ -47,6 +48,7 @@ public sealed class GanTransformer : ITransformer, IDisposable
         _dependencies = model.Encoder.Dependencies.Select(d => d.ToInfo()).ToArray();
         _trends = model.Encoder.Trends.Select(t => new GanColumnTrend(t.TargetName, t.AnchorName, t.Explained, t.Knots.Length)).ToArray();
         _formulas = model.Encoder.Formulas.Select(f => f.ToInfo()).ToArray();
+        _combinations = model.Encoder.Combinations.Select(c => c.ToInfo()).ToArray();
         _constraints = model.Encoder.Constraints?.Rules.ToArray() ?? [];
     }
 
@@ -85,6 +87,12 @@ public sealed class GanTransformer : ITransformer, IDisposable
     /// <see cref="GanTrainer.Options.NumericFormulas"/> is on), in the order they apply: generated rows are made to keep them.
     /// </summary>
     public IReadOnlyList<GanColumnFormula> Formulas => Alive(_formulas);
+
+    /// <summary>
+    /// The number columns whose values come only in the training rows' combinations (found when
+    /// <see cref="GanTrainer.Options.NumericCombinations"/> is on): every generated row takes one of them.
+    /// </summary>
+    public IReadOnlyList<GanColumnCombination> Combinations => Alive(_combinations);
 
     /// <summary>
     /// The rules every generated row keeps (<see cref="GanTrainer.Options.Constraints"/>). In a loaded model, their

@@ -213,6 +213,11 @@ internal static class ModelLoader
             session.Generate(ProbeRows, (row, noise, uniforms) => NoiseSource.FillRow(0x5EED, (ulong)row, model.Training.NoisePrior, noise, uniforms), rows);
             if (rows.KeepProbability is { } keep && keep.Any(p => !(p >= 0 && p <= 1)))
                 throw Mismatch(source, $"a density-ratio filter's keep probability of {keep.First(p => !(p >= 0 && p <= 1))}, outside [0, 1]");
+            foreach (var combination in model.Encoder.Combinations)
+            {
+                if (!combination.HoldsIn(rows, ProbeRows))
+                    throw Mismatch(source, $"rows whose columns {Text.Printable(string.Join(", ", combination.Names), 120)} come in a combination its description does not list");
+            }
             foreach (var dependency in model.Encoder.Dependencies)
             {
                 if (!dependency.HoldsIn(rows, model.Encoder.Columns, ProbeRows))

@@ -115,6 +115,8 @@ internal static class QualityBenchmark
         Console.WriteLine(model.Dependencies.Count == 0 ? "Column dependencies kept: none"
             : $"Column dependencies kept: {string.Join("; ", model.Dependencies)}");
         Console.WriteLine(model.Trends.Count == 0 ? "Numeric trends kept: none" : $"Numeric trends kept: {string.Join("; ", model.Trends)}");
+        if (model.Formulas.Count > 0) Console.WriteLine($"Formulas kept: {string.Join("; ", model.Formulas)}");
+        if (model.Combinations.Count > 0) Console.WriteLine($"Combinations kept: {string.Join("; ", model.Combinations)}");
         double fitSeconds = arguments.ModelPath is null ? clock.Elapsed.TotalSeconds : double.NaN;
         var fitLoad = load.UntilNow();
         if (arguments.SaveModelPath is { } save) model.Save(save);
@@ -516,6 +518,7 @@ internal sealed record QualityRow(string Generation, double Quality, double Shap
         lines.AddRange(g.Pairs.Select(p => $"{p.First} x {p.Second}: AUC {Format.F(p.DetectionAuc, 3)}, gain {Format.F(p.Gain, 3)}"
             + (p.UnseenCombinations.Count > 0 ? "; never in the real rows: " + Values(p.UnseenCombinations) : "")));
         lines.AddRange(g.Formulas.Select(f => $"{f.Formula}: kept by every real row, broken by {Share(f.BrokenShare)} of {f.CheckedRows:N0} synthetic rows"));
+        lines.AddRange(g.Combinations.Select(f => $"{f.Combination} in the real rows: {Share(f.BrokenShare)} of synthetic rows hold none"));
         return lines;
     }
 }

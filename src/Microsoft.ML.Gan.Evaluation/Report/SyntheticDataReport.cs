@@ -187,6 +187,14 @@ public static class SyntheticDataReport
                 html.Append(ci, $"<tr><td>{E(f.Formula.ToString())}</td><td class=\"num\">{f.CheckedRows:N0}</td><td class=\"num\">{Share(f.BrokenShare)}</td></tr>\n");
             html.Append("</table>\n");
         }
+        if (m.Giveaways.Combinations.Count > 0)
+        {
+            html.Append("<p>Number columns whose values come only in some combinations in the real rows (an entity's attributes each of its rows repeats), and the synthetic rows that hold none of them: rows that mix two entities.</p>\n");
+            html.Append("<table>\n<tr><th>Columns</th><th>Combinations in the real rows</th><th>Share of synthetic rows that hold none</th></tr>\n");
+            foreach (var f in m.Giveaways.Combinations)
+                html.Append(ci, $"<tr><td>{E(string.Join(", ", f.Combination.Columns))}</td><td class=\"num\">{f.Combination.Combinations:N0}</td><td class=\"num\">{Share(f.BrokenShare)}</td></tr>\n");
+            html.Append("</table>\n");
+        }
     }
 
     private static void AppendColumnTable(StringBuilder html, SyntheticDataMetrics m)

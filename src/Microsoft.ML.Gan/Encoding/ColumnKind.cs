@@ -139,6 +139,9 @@ internal sealed record ColumnFitSettings(ISet<string> MissingCategoryTokens, int
     /// <summary>Whether number columns that others make exactly (totals, shares, products) are made from them (<see cref="NumericFormula"/>).</summary>
     public bool Formulas { get; init; }
 
+    /// <summary>Whether number columns whose values come in few combinations (an entity's attributes each of its rows repeats) keep the training rows' combinations (<see cref="NumericCombination"/>).</summary>
+    public bool Combinations { get; init; }
+
     /// <summary>Where the encoded rows are kept (<see cref="Training.EncodedRows"/>).</summary>
     public TrainingRowStorage Storage { get; init; } = TrainingRowStorage.Memory;
 

@@ -12,8 +12,9 @@ internal sealed class TabularEncoder
     private readonly int[] _drawOffsets;
 
     public TabularEncoder(IReadOnlyList<GanColumn> columns, IReadOnlyList<ColumnDependency>? dependencies = null, ColumnConstraints? constraints = null,
-        IReadOnlyList<NumericTrend>? trends = null, IReadOnlyList<NumericFormula>? formulas = null)
+        IReadOnlyList<NumericTrend>? trends = null, IReadOnlyList<NumericFormula>? formulas = null, IReadOnlyList<NumericCombination>? combinations = null)
     {
+        Combinations = combinations ?? [];
         Columns = columns;
         Dependencies = dependencies ?? [];
         Constraints = constraints;
@@ -79,7 +80,10 @@ internal sealed class TabularEncoder
 
     public IReadOnlyList<GanColumn> Columns { get; }
 
-    /// <summary>The rules between columns that decoded rows are made to obey, in the order they apply (see <see cref="ColumnDependency"/>).</summary>
+    /// <summary>The number columns whose values come only in the training rows' combinations, applied first (see <see cref="NumericCombination"/>).</summary>
+    public IReadOnlyList<NumericCombination> Combinations { get; }
+
+    /// <summary>The rules between columns that decoded rows are made to obey, in the order they apply after the combinations (see <see cref="ColumnDependency"/>).</summary>
     public IReadOnlyList<ColumnDependency> Dependencies { get; }
 
     /// <summary>The rules every generated row keeps (<see cref="GanTrainer.Options.Constraints"/>), applied after the dependencies; null for none.</summary>
@@ -95,10 +99,10 @@ internal sealed class TabularEncoder
     public NumericTrend? TrendOf(int c) => _trendOf[c] >= 0 ? Trends[_trendOf[c]] : null;
 
     /// <summary>The same layout, dependencies, constraints, trends and formulas over <paramref name="columns"/>: the same columns, recalibrated.</summary>
-    public TabularEncoder WithColumns(IReadOnlyList<GanColumn> columns) => new(columns, Dependencies, Constraints, Trends, Formulas);
+    public TabularEncoder WithColumns(IReadOnlyList<GanColumn> columns) => new(columns, Dependencies, Constraints, Trends, Formulas, Combinations);
 
     /// <summary>The same columns, dependencies, trends and formulas with <paramref name="constraints"/> (a predicate given back to a loaded model).</summary>
-    public TabularEncoder WithConstraints(ColumnConstraints constraints) => new(Columns, Dependencies, constraints, Trends, Formulas);
+    public TabularEncoder WithConstraints(ColumnConstraints constraints) => new(Columns, Dependencies, constraints, Trends, Formulas, Combinations);
 
     /// <summary>Floats in one encoded row: the generator's output width and the discriminator's input width.</summary>
     public int Width { get; }
@@ -147,6 +151,7 @@ internal sealed class TabularEncoder
         for (int c = 0; c < Columns.Count; c++)
             if (_groupOf[c] >= 0)
                 ((NumericColumn)Columns[c]).Decode(output, Width, _offsets[c], draws, DrawCount, _drawOffsets[c], rows, sampling, into.Buffers[c], firstRow, into.Levels(_groupOf[c]));
+        foreach (var combination in Combinations) combination.Apply(into, Columns, firstRow, rows);
         foreach (var dependency in Dependencies) dependency.Apply(into, Columns, firstRow, rows);
         Constraints?.Apply(into, Columns, firstRow, rows);
         foreach (var trend in Trends) trend.Apply(into, Columns, firstRow, rows);
@@ -285,13 +290,33 @@ internal sealed class TabularEncoder
         // Dependencies and groups are found on at most StatisticsRows rows (a uniform sample of a larger table).
         var sample = StatisticsSample((int)rows, settings.Seed);
         int sampled = sample?.Length ?? (int)rows;
-        var coded = settings.Dependencies || groups ? fitters.Select((f, c) => f.Coded(columns[c], sample)).ToArray() : null;
+        var coded = settings.Dependencies || groups || settings.Combinations ? fitters.Select((f, c) => f.Coded(columns[c], sample)).ToArray() : null;
         // A column a rule changes after decoding takes no part in a dependency: a derived column's codes are its
         // distances, and a fixed combination may change a category a dependency has read or set.
         var dependencies = settings.Dependencies
             ? ColumnDependency.Find(columns, coded!, sampled, checkAlive, held is null ? null : held.Changes)
             : [];
         var ruledNames = (constraints ?? []).SelectMany(r => r.Columns).ToHashSet(StringComparer.Ordinal);
+        List<NumericCombination> combinations = [];
+        if (settings.Combinations)
+        {
+            // A number a category fixes stays the category's (a town's name sets its tax rate: the generator learns the
+            // name, and the numbers follow it); a group whose anchor already fixes the others in every row needs no
+            // combination. The combinations apply first, and the rules from numbers that would set their columns go:
+            // the combination makes those columns whole.
+            checkAlive();
+            bool FixedByCategory(int c) => dependencies.Any(d => d.Target == c && columns[d.Determinant] is CategoricalColumn);
+            bool Fixes(int a, int b) => dependencies.Any(d => d.Determinant == a && d.Target == b && d.Keys.Length == coded![a].Values.Length);
+            var numbers = coded!.Select((c, i) => columns[i] is NumericColumn { Kind: NumericKind and not TimeKind, HasMissing: false } ? ((int[], double[])?)c : null).ToArray();
+            combinations = NumericCombination.Find(columnNames, numbers, sampled,
+                c => ruledNames.Contains(columnNames[c]) || held?.Changes(c) == true || FixedByCategory(c), Fixes, checkAlive);
+            if (combinations.Count > 0)
+            {
+                dependencies = dependencies.Where(d => !combinations.Any(m => m.Columns.Contains(d.Target))).ToArray();
+                log?.Invoke($"Number columns whose values come only in the training rows' combinations: {string.Join("; ", combinations)}.");
+            }
+        }
+        bool Combined(int c) => combinations.Any(m => m.Columns.Contains(c));
         List<NumericFormula> formulas = [];
         if (settings.Formulas)
         {
@@ -300,7 +325,7 @@ internal sealed class TabularEncoder
             checkAlive();
             var values = fitters.Select((f, c) => f is NumericFitter numeric && !ruledNames.Contains(columnNames[c]) ? numeric.Values : null).ToArray();
             var decimals = columns.Select(c => (c as NumericColumn)?.Granularity?.Decimals).ToArray();
-            formulas = NumericFormula.Find(columnNames, kinds, values, decimals, (int)rows, c => dependencies.Any(d => d.Determinant == c || d.Target == c), checkAlive);
+            formulas = NumericFormula.Find(columnNames, kinds, values, decimals, (int)rows, c => dependencies.Any(d => d.Determinant == c || d.Target == c) || Combined(c), checkAlive);
             if (formulas.Count > 0) log?.Invoke($"Columns made exactly from others in every row: {string.Join("; ", formulas)}.");
         }
         List<NumericTrend> trends = [];
@@ -310,7 +335,7 @@ internal sealed class TabularEncoder
             // follows no trend, nor anchors one (trends apply before formulas); identifiers and fake data are no numbers
             // the network makes. Each target is fitted again, on its residuals.
             var excluded = Enumerable.Range(0, fitters.Length).Where(c => ruledNames.Contains(columnNames[c]) || dependencies.Any(d => d.Determinant == c || d.Target == c) ||
-                formulas.Any(f => f.Target == c)).ToHashSet();
+                formulas.Any(f => f.Target == c) || Combined(c)).ToHashSet();
             // The fitters' own arrays: a trend's residuals replace its target's values in place.
             var numbers = fitters.Select(f => f is NumericFitter numeric ? numeric.Values : null).ToArray();
             trends = NumericTrend.Find(columnNames, kinds, numbers, (int)rows, settings.Granularity, excluded.Contains, checkAlive);
@@ -322,7 +347,7 @@ internal sealed class TabularEncoder
             }
             if (trends.Count > 0) log?.Invoke($"Columns learned as their residuals from the curve of another: {string.Join("; ", trends)}.");
         }
-        var encoder = new TabularEncoder(columns, dependencies, held, trends, formulas);
+        var encoder = new TabularEncoder(columns, dependencies, held, trends, formulas, combinations);
         // A number that rules set in some rows is mapped, in the others, onto those rows' values.
         if (settings.Marginal && dependencies.Length > 0)
         {

@@ -137,6 +137,7 @@ internal sealed class GanModel : IDisposable
         Constraints = Encoder.Constraints?.ToState(Encoder.Columns),
         Trends = Encoder.Trends.Count > 0 ? Encoder.Trends.Select(TrendState.From).ToArray() : null,
         Formulas = Encoder.Formulas.Count > 0 ? Encoder.Formulas.Select(FormulaState.From).ToArray() : null,
+        Combinations = Encoder.Combinations.Count > 0 ? Encoder.Combinations.Select(NumericCombinationState.From).ToArray() : null,
         Filter = Filter?.ToState(),
         History = History.ToArray(),
     };

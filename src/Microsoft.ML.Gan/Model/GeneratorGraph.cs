@@ -13,7 +13,7 @@ namespace Microsoft.ML.Gan.Model;
 /// column the column's own decoding (<see cref="GanColumn.AddOnnxDecoder"/>): tanh and the affine map back to the
 /// training range (rounded and clamped, cast to the column's type; NaN where the missing head says so), or the chosen
 /// category gathered from a constant table (text as strings, booleans as bool, keys as their unsigned raw value);
-/// between the two for categories, the column dependencies (<see cref="ColumnDependency.AddOnnx"/>), then the constraints'
+/// between the two for categories, the numeric combinations (<see cref="NumericCombination.AddOnnx"/>), the column dependencies (<see cref="ColumnDependency.AddOnnx"/>), then the constraints'
 /// derived columns (<see cref="ColumnConstraints.AddOnnx"/>), then the numeric trends (<see cref="NumericTrend.AddOnnx"/>), then the formulas (<see cref="NumericFormula.AddOnnx"/>). A numeric column
 /// whose marginal map is grouped by a categorical column decodes after the others, from that column's categories. With a
 /// density-ratio filter, one more output: each row's keep probability (<see cref="DensityRatioFilter.AddOnnx"/>).
@@ -73,6 +73,7 @@ internal static class GeneratorGraph
             decoded[c] = ((NumericColumn)columns[c]).AddOnnxDecoder(g, x, encoder.OffsetOf(c), draws, encoder.DrawOffsetOf(c), signature.Sampling,
                 (decoded[group], ((CategoricalColumn)columns[group]).LevelCount)).Value;
         }
+        foreach (var combination in encoder.Combinations) combination.AddOnnx(g, columns, decoded);
         foreach (var dependency in encoder.Dependencies) dependency.AddOnnx(g, columns, decoded);
         encoder.Constraints?.AddOnnx(g, columns, decoded);
         foreach (var trend in encoder.Trends) trend.AddOnnx(g, columns, decoded);

@@ -82,8 +82,18 @@ internal static class ModelValidation
                     ruled.Contains(formula.TargetName) || formula.InputNames.Any(ruled.Contains))
                     throw new InvalidDataException($"its formula {formula} makes a column a dependency, trend or constraint involves, or reads one a constraint names, which no model has");
             }
+            var combinations = NumericCombinationState.Restore(description.Combinations, columns);
+            foreach (var combination in combinations)
+            {
+                foreach (int c in combination.Columns)
+                {
+                    if (dependencies.Any(d => d.Target == c) || trends.Any(t => t.Target == c || t.Anchor == c) || formulas.Any(f => f.Target == c) ||
+                        constraints?.Changes(c) == true || ruled.Contains(columns[c].Name))
+                        throw new InvalidDataException($"its combination of {string.Join(", ", combination.Names.Select(n => $"'{Common.Text.Printable(n, 60)}'"))} holds column '{Common.Text.Printable(columns[c].Name, 60)}', which a dependency, trend, formula or constraint sets or names too, which no model has");
+                }
+            }
             filter = DensityRatioFilter.Restore(description.Filter, columns);
-            encoder = new TabularEncoder(columns, dependencies, constraints, trends, formulas); // checks the columns that group marginal maps
+            encoder = new TabularEncoder(columns, dependencies, constraints, trends, formulas, combinations); // checks the columns that group marginal maps
         }
         catch (InvalidDataException e)
         {

@@ -109,6 +109,27 @@ public sealed class CommandLineTests
     }
 
     [TestMethod]
+    public void InspectPrintsTheCombinationsAModelKeeps()
+    {
+        // 40 shops, 3 to 8 sales each: a shop's floor space and staff repeat on its sales; the amount is the sale's own.
+        var random = new Random(3);
+        var csv = new StringBuilder("Space,Staff,Amount\n");
+        for (int shop = 0; shop < 40; shop++)
+        {
+            int space = 100 + 10 * (shop % 35), staff = 2 + (shop * 7) % 30;
+            for (int sale = 0, sales = 3 + random.Next(6); sale < sales; sale++)
+                csv.Append(CultureInfo.InvariantCulture, $"{space},{staff},{Math.Round(5 + 200 * random.NextDouble(), 2)}\n");
+        }
+        File.WriteAllText(Path.Combine(s_folder, "shops.csv"), csv.ToString());
+        var (code, output, error) = Mlgan("train", "shops.csv", "--model", "shops.zip", "--epochs", "1");
+        Assert.AreEqual(0, code, $"{output}\n{error}");
+        (code, output, error) = Mlgan("inspect", "shops.zip");
+        Assert.AreEqual(0, code, error);
+        StringAssert.Contains(output, "Combination: Space, Staff come in 40 combinations (by Space)");
+        Assert.DoesNotContain("Amount come", output, "a sale's amount is its own");
+    }
+
+    [TestMethod]
     public void ColumnsOverrideTheInference()
     {
         var (code, output, error) = Mlgan("train", "orders.csv", "--model", "overridden.zip", "--epochs", "1", "--columns", "Items:skip, Customer:text");

@@ -92,6 +92,46 @@ public sealed class GiveawayTests
         StringAssert.Contains(html, "<tr><td>Size = Adults + Children</td><td class=\"num\">2,000</td><td class=\"num\">25.0 %</td></tr>", "the report's table of formulas");
     }
 
+    public sealed class Tract
+    {
+        public float Tax { get; set; }
+        public float Zoning { get; set; }
+        public float Income { get; set; }
+    }
+
+    /// <summary>40 towns of 4 to 9 tracts: a town's Tax and Zoning repeat on its tracts; when <paramref name="mixed"/>, every fifth tract takes the next town's zoning.</summary>
+    private static List<Tract> Tracts(int seed, bool mixed)
+    {
+        var random = new Random(seed);
+        var list = new List<Tract>();
+        for (int town = 0; town < 40; town++)
+        {
+            for (int i = 0, tracts = 4 + random.Next(6); i < tracts; i++)
+            {
+                int zoningOf = mixed && list.Count % 5 == 4 ? (town + 1) % 40 : town;
+                list.Add(new Tract { Tax = 200 + 7 * (town % 35), Zoning = 5 * ((zoningOf * 7) % 30), Income = (float)Math.Round(20_000 + 30_000 * random.NextDouble()) });
+            }
+        }
+        return list;
+    }
+
+    [TestMethod]
+    public void RowsThatMixTwoTownsAreNamedWithTheirShare()
+    {
+        var ml = new MLContext(1);
+        var real = ml.Data.LoadFromEnumerable(Tracts(1, mixed: false));
+        var clean = ml.Gan().Evaluate(real, ml.Data.LoadFromEnumerable(Tracts(2, mixed: false))).Giveaways.Combinations;
+        Assert.AreEqual("Tax, Zoning come in 40 combinations (by Tax)", string.Join("; ", clean.Select(c => c.Combination)), "the towns, not the incomes");
+        Assert.AreEqual(0, clean[0].BrokenShare, "a fresh sample of the towns mixes none");
+
+        var synthetic = Tracts(2, mixed: true);
+        var mixed = ml.Gan().Evaluate(real, ml.Data.LoadFromEnumerable(synthetic));
+        Assert.AreEqual(synthetic.Count / 5 / (double)synthetic.Count, mixed.Giveaways.Combinations[0].BrokenShare, 0.01, "every fifth tract mixes two towns");
+        StringAssert.Contains(mixed.ToString(), $"Tax, Zoning come in 40 combinations (by Tax) in the real rows; {mixed.Giveaways.Combinations[0].BrokenShare:P1} of synthetic rows hold none of them");
+        string html = SyntheticDataReport.Render(real, ml.Data.LoadFromEnumerable(synthetic), mixed, null, "t", GanLossKind.WassersteinGp);
+        StringAssert.Contains(html, "<tr><td>Tax, Zoning</td><td class=\"num\">40</td>", "the report's table of combinations");
+    }
+
     [TestMethod]
     public void AFreshSampleGivesNothingAway()
     {

@@ -53,6 +53,7 @@ public sealed class DisposalTests
             [nameof(GanTransformer.Dependencies)] = () => _ = model.Dependencies,
             [nameof(GanTransformer.Trends)] = () => _ = model.Trends,
             [nameof(GanTransformer.Formulas)] = () => _ = model.Formulas,
+            [nameof(GanTransformer.Combinations)] = () => _ = model.Combinations,
             [nameof(GanTransformer.Constraints)] = () => _ = model.Constraints,
             [nameof(GanTransformer.FilterKeepRate)] = () => _ = model.FilterKeepRate,
             [nameof(GanTransformer.NoiseDimension)] = () => _ = model.NoiseDimension,
