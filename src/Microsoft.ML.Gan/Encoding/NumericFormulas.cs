@@ -49,8 +49,9 @@ internal sealed class NumericFormula
 
     private static readonly GanFormulaKind[] s_twoInputKinds = [GanFormulaKind.Ratio, GanFormulaKind.Product];
 
-    public NumericFormula(int target, GanFormulaKind kind, int[] inputs, double scale, int? decimals, string targetName, string[] inputNames)
+    public NumericFormula(int target, GanFormulaKind kind, int[] inputs, double scale, int? decimals, string targetName, string[] inputNames, bool solves = false)
     {
+        Solves = solves;
         Target = target;
         Kind = kind;
         Inputs = inputs;
@@ -75,6 +76,17 @@ internal sealed class NumericFormula
 
     /// <summary>The decimals the made value is rounded to (0: whole numbers); null for none.</summary>
     public int? Decimals { get; }
+
+    /// <summary>
+    /// For a ratio whose numerator no other rule touches (a count of which the ratio is the share): where the ratio of the
+    /// generated numerator and denominator leaves the target's range (two near-equal counts generated apart), the
+    /// numerator is made instead from the generator's own share and the denominator, and the share then from them, so
+    /// that the formula holds there too (see <see cref="Apply"/>).
+    /// </summary>
+    public bool Solves { get; }
+
+    /// <summary>The same formula, solving for its numerator where its value leaves the target's range (a missing numerator stays missing).</summary>
+    public NumericFormula Solving() => new(Target, Kind, Inputs, Scale, Decimals, TargetName, InputNames, solves: true);
 
     public string TargetName { get; }
     public string[] InputNames { get; }
@@ -132,19 +144,50 @@ internal sealed class NumericFormula
         return Value(x, bound.Kind, bound.Target.Minimum, bound.Target.Maximum); // NaN where an input is missing
     }
 
-    /// <summary>Rows [<paramref name="firstRow"/>, + <paramref name="rows"/>) of <paramref name="into"/>: the target is made from its inputs where that lies in its training range.</summary>
+    /// <summary>
+    /// Rows [<paramref name="firstRow"/>, + <paramref name="rows"/>) of <paramref name="into"/>: the target is made from
+    /// its inputs where that lies in its training range. Where it does not and the formula <see cref="Solves"/>, the
+    /// numerator is made from the generator's own target and the denominator ((target × denominator) / scale, on the
+    /// numerator's grid, or rounded for a whole-number type), and where that lies in the numerator's range and the
+    /// target made from it in the target's, both are set.
+    /// </summary>
     public void Apply(DecodedRows into, IReadOnlyList<GanColumn> columns, int firstRow, int rows)
     {
         var bound = Bind(into, columns);
         var y = into.Numbers(Target);
+        var numerator = Solves ? (NumericColumn)columns[Inputs[0]] : null;
         Span<double> x = stackalloc double[Inputs.Length];
         for (int r = firstRow; r < firstRow + rows; r++)
         {
             if (double.IsNaN(y[r])) continue; // the generator's missing value stays
             double v = ValueAt(bound, r, x);
             if (!double.IsNaN(v)) y[r] = v;
+            else if (numerator is not null && !double.IsNaN(bound.Inputs[0][r]) && Solved(numerator, bound.Kind.Stored(y[r]), x[1], bound) is var (a, made))
+            {
+                bound.Inputs[0][r] = a;
+                y[r] = made;
+            }
         }
     }
+
+    /// <summary>
+    /// The numerator solved from target <paramref name="p"/> and denominator <paramref name="b"/> (as their types hold
+    /// them), and the target made from it; null where either leaves its column's range or is no number.
+    /// </summary>
+    private (double Numerator, double Target)? Solved(NumericColumn numerator, double p, double b, (NumericColumn Target, NumericKind Kind, NumericKind[] Kinds, double[][] Inputs) bound)
+    {
+        double a = SolvedRound(numerator, p * b / Scale);
+        if (!(a >= numerator.Minimum && a <= numerator.Maximum)) return null; // NaN too
+        a = bound.Kinds[0].Stored(a);
+        double made = Value([a, b], bound.Kind, bound.Target.Minimum, bound.Target.Maximum);
+        return double.IsNaN(made) ? null : (a, made);
+    }
+
+    /// <summary>The grid a solved numerator is rounded to: its column's, or whole numbers for a whole-number type; null for none.</summary>
+    private static NumericGranularity? SolvedGrid(NumericColumn numerator) =>
+        numerator.Granularity ?? (((NumericKind)numerator.Kind).Precision == NumberPrecision.Whole ? new NumericGranularity(1, 0, 0, 0, numerator.Name) : null);
+
+    private static double SolvedRound(NumericColumn numerator, double v) => SolvedGrid(numerator) is { } grid ? grid.Round(v) : v;
 
     /// <summary>
     /// Whether the first <paramref name="rows"/> rows of <paramref name="decoded"/> keep the formula: the target is its
@@ -191,10 +234,30 @@ internal sealed class NumericFormula
         if (_round is { } grid) v = grid.AddOnnxRound(g, v);
         // In range: at least the minimum and at most the maximum, which NaN (a missing input, 0 / 0) and the infinity of
         // a ratio over 0 are not; nor is a value made where the generator makes the target missing.
-        string inRange = g.Node("And", [g.Node("GreaterOrEqual", [v, g.Scalar(target.Minimum)]), g.Node("LessOrEqual", [v, g.Scalar(target.Maximum)])]);
-        if (target.HasMissing) inRange = g.Node("And", [inRange, g.Node("Not", [target.AddOnnxIsMissing(g, decoded[Target])])]);
-        if (target.OutputType != OnnxType.Double) v = g.Node("Cast", [v], ("to", (long)target.OutputType));
-        decoded[Target] = g.Node("Where", [inRange, v, decoded[Target]]);
+        string InRange(string value, NumericColumn column) =>
+            g.Node("And", [g.Node("GreaterOrEqual", [value, g.Scalar(column.Minimum)]), g.Node("LessOrEqual", [value, g.Scalar(column.Maximum)])]);
+        string inRange = InRange(v, target);
+        string present = target.HasMissing ? g.Node("Not", [target.AddOnnxIsMissing(g, decoded[Target])]) : "";
+        if (target.HasMissing) inRange = g.Node("And", [inRange, present]);
+        string Typed(string value, NumericColumn column) => column.OutputType == OnnxType.Double ? value : g.Node("Cast", [value], ("to", (long)column.OutputType));
+        string own = decoded[Target];
+        decoded[Target] = g.Node("Where", [inRange, Typed(v, target), own]);
+        if (!Solves) return;
+        // Else the numerator from the generator's own target and the denominator, as Apply makes it.
+        var numerator = (NumericColumn)columns[Inputs[0]];
+        string p = ((NumericColumn)columns[Target]).OutputType == OnnxType.Double ? own : g.Node("Cast", [own], ("to", (long)OnnxType.Double));
+        string a = g.Node("Div", [g.Node("Mul", [p, x[1]]), g.Scalar(Scale)]);
+        if (SolvedGrid(numerator) is { } numeratorGrid) a = numeratorGrid.AddOnnxRound(g, a);
+        string solvable = g.Node("And", [g.Node("Not", [inRange]), InRange(a, numerator)]);
+        if (target.HasMissing) solvable = g.Node("And", [solvable, present]);
+        if (numerator.HasMissing) solvable = g.Node("And", [solvable, g.Node("Not", [numerator.AddOnnxIsMissing(g, decoded[Inputs[0]])])]); // a missing numerator stays
+        string typedA = Typed(a, numerator);
+        string heldA = numerator.OutputType == OnnxType.Double ? typedA : g.Node("Cast", [typedA], ("to", (long)OnnxType.Double));
+        string made = g.Node("Div", [g.Node("Mul", [g.Scalar(Scale), heldA]), x[1]]);
+        if (_round is { } targetGrid) made = targetGrid.AddOnnxRound(g, made);
+        string both = g.Node("And", [solvable, InRange(made, target)]);
+        decoded[Inputs[0]] = g.Node("Where", [both, typedA, decoded[Inputs[0]]]);
+        decoded[Target] = g.Node("Where", [both, Typed(made, target), decoded[Target]]);
     }
 
     /// <summary>
@@ -256,8 +319,9 @@ internal sealed class NumericFormula
     /// counts, not a count from a percentage), a product before a ratio (an amount from price and quantity, not a price
     /// from amount and quantity); a formula that would make a column from itself is left out. <paramref name="decimals"/> gives each column's grid decimals (null: none).
     /// </summary>
+    /// <param name="fixedColumns">Columns that other rules read or set (null: none): a ratio solves for a numerator only where it is none of them and no other formula reads or makes it.</param>
     public static List<NumericFormula> Find(IReadOnlyList<string> names, IReadOnlyList<NumericKind?> kinds, IReadOnlyList<double[]?> values,
-        IReadOnlyList<int?> decimals, int rows, Func<int, bool> excluded, Action checkAlive)
+        IReadOnlyList<int?> decimals, int rows, Func<int, bool> excluded, Action checkAlive, Func<int, bool>? fixedColumns = null)
     {
         int n = names.Count;
         if (rows < MinimumRows) return [];
@@ -351,6 +415,17 @@ internal sealed class NumericFormula
         {
             if (found.Any(f => f.Target == formula.Target) || MakesFrom(found, formula.Inputs, formula.Target)) continue;
             found.Add(formula);
+        }
+        // A ratio whose numerator nothing else touches solves for it where its value leaves the target's range.
+        if (fixedColumns is not null)
+        {
+            for (int i = 0; i < found.Count; i++)
+            {
+                var f = found[i];
+                if (f.Kind == GanFormulaKind.Ratio && !fixedColumns(f.Inputs[0]) && kinds[f.Inputs[0]] is not TimeKind &&
+                    !found.Any(o => o != f && (o.Target == f.Inputs[0] || o.Inputs.Contains(f.Inputs[0]))))
+                    found[i] = f.Solving();
+            }
         }
         return InApplyOrder(found);
     }
@@ -505,7 +580,10 @@ internal sealed class FormulaState
     public double Scale { get; set; }
     public int? Decimals { get; set; }
 
-    public static FormulaState From(NumericFormula f) => new() { Target = f.TargetName, Kind = f.Kind, Inputs = f.InputNames, Scale = f.Scale, Decimals = f.Decimals };
+    /// <summary>Whether a ratio solves for its numerator where its value leaves the target's range (<see cref="NumericFormula.Solves"/>); false in format 13.</summary>
+    public bool Solves { get; set; }
+
+    public static FormulaState From(NumericFormula f) => new() { Target = f.TargetName, Kind = f.Kind, Inputs = f.InputNames, Scale = f.Scale, Decimals = f.Decimals, Solves = f.Solves };
 
     /// <summary>
     /// The formulas of a model file, checked against its columns: a file from a stranger cannot make decoding read
@@ -543,9 +621,17 @@ internal sealed class FormulaState
             if (s.Decimals is int d && (d < 0 || d > NumericGranularity.MaximumDecimals))
                 throw new InvalidDataException($"{Where()} rounds to {d} decimals, outside 0 to {NumericGranularity.MaximumDecimals}");
             if (made.Contains(t) || read.Contains(t)) throw new InvalidDataException($"{Where()} makes a column another formula makes or has read before");
+            if (s.Solves && (s.Kind != GanFormulaKind.Ratio || made.Contains(at[0]) || read.Contains(at[0])))
+                throw new InvalidDataException($"{Where()} solves for a column that is no ratio's numerator, or one another formula reads or makes");
             made.Add(t);
             foreach (int c in at) read.Add(c);
-            result[i] = new NumericFormula(t, s.Kind, at, s.Scale, s.Decimals, s.Target, at.Select(c => columns[c].Name).ToArray());
+            result[i] = new NumericFormula(t, s.Kind, at, s.Scale, s.Decimals, s.Target, at.Select(c => columns[c].Name).ToArray(), s.Solves);
+        }
+        // A solved numerator is read by no later formula either.
+        foreach (var f in result.Where(f => f.Solves))
+        {
+            if (result.Any(o => o != f && (o.Target == f.Inputs[0] || o.Inputs.Contains(f.Inputs[0]))))
+                throw new InvalidDataException($"formula {f} solves for '{Common.Text.Printable(f.InputNames[0], 60)}', which another formula reads or makes");
         }
         return result;
     }

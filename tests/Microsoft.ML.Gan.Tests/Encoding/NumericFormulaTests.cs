@@ -254,6 +254,82 @@ public sealed class NumericFormulaTests
         Assert.AreEqual(0.3, sum.Value([0.1, 0.2], kind, 0, 1), "rounded to the total's two decimals: 0.3, not 0.30000000000000004");
     }
 
+    /// <summary>Total (Int32) and Known, 80 to 100 % of it (Int32); Share = 100 × Known / Total (Double); X independent.</summary>
+    private static IDataView Counties(int rows, int seed)
+    {
+        var random = new Random(seed);
+        var total = new int[rows];
+        var known = new int[rows];
+        var share = new double[rows];
+        var x = new float[rows];
+        for (int r = 0; r < rows; r++)
+        {
+            total[r] = 1000 + random.Next(49_000);
+            known[r] = total[r] - random.Next(total[r] / 5);
+            share[r] = 100.0 * known[r] / total[r];
+            x[r] = (float)random.NextDouble();
+        }
+        return new TestTables.ArrayView([("Total", NumberDataViewType.Int32, total), ("Known", NumberDataViewType.Int32, known), ("Share", NumberDataViewType.Double, share),
+            ("X", NumberDataViewType.Single, x)]);
+    }
+
+    [TestMethod]
+    public void AShareOfTwoNearEqualCountsHoldsInEveryRowByMakingTheCountFromIt()
+    {
+        // Known and Total generated apart: their ratio passes 100 % in many rows, where the generator's own share would
+        // stay and break the formula. Known, which nothing else reads, is made from that share and Total instead.
+        var ml = new MLContext(1);
+        var data = Counties(3000, seed: 21);
+        using var model = ml.Gan().Train(Small()).Fit(data);
+        var formula = model.Model.Encoder.Formulas.Single();
+        Assert.AreEqual("Share = 100 × Known / Total", formula.ToString());
+        Assert.IsTrue(formula.Solves, "Known is read by nothing else");
+
+        var rows = model.Generate(3000, seed: 22);
+        var total = TestTables.Column(rows, "Total").Cast<int>().ToArray();
+        var known = TestTables.Column(rows, "Known").Cast<int>().ToArray();
+        var share = TestTables.Column(rows, "Share").Cast<double>().ToArray();
+        var range = model.Columns.ToDictionary(c => c.Name);
+        int kept = Enumerable.Range(0, total.Length).Count(r => share[r] == 100.0 * known[r] / total[r]);
+        Console.WriteLine($"rows keeping the share: {kept} of {total.Length}");
+        Assert.IsGreaterThan(0.98 * total.Length, kept, "the share holds in (almost) every row");
+        Assert.IsTrue(known.All(k => k >= range["Known"].Minimum && k <= range["Known"].Maximum), "a made count stays in its range");
+        Assert.IsTrue(Enumerable.Range(0, total.Length).All(r => share[r] != 100.0 * known[r] / total[r] || known[r] <= total[r]),
+            "where the share holds, the count is never above the total: the share is at most 100 %");
+
+        // (Generate's rows are the graph's. The generator's own whole numbers may round to the next integer in one of
+        // libtorch and ONNX Runtime where the two matrix products differ in a last bit, so the two paths are compared on
+        // given rows:) row by row, in .NET and in the graph: in range, the share is made; out of it, the count; where neither can be, the generator's own values stay.
+        var encoder = model.Model.Encoder;
+        double[][] cases = [[10_000, 9_000, 50], [10_000, 12_000, 90.5], [10_000, 12_000, 150], [1_000, 1_500, 1e-9]];
+        var decoded = new DecodedRows(encoder, cases.Length);
+        for (int r = 0; r < cases.Length; r++) (decoded.Numbers(0)[r], decoded.Numbers(1)[r], decoded.Numbers(2)[r]) = (cases[r][0], cases[r][1], cases[r][2]);
+        formula.Apply(decoded, encoder.Columns, 0, cases.Length);
+        double[][] expected = [[10_000, 9_000, 90], [10_000, 9_050, 90.5], [10_000, 12_000, 150], [1_000, 1_500, 1e-9]];
+        for (int r = 0; r < cases.Length; r++)
+            CollectionAssert.AreEqual(expected[r], new[] { decoded.Numbers(0)[r], decoded.Numbers(1)[r], decoded.Numbers(2)[r] }, $"case {r}");
+        var graph = new Microsoft.ML.Gan.Onnx.OnnxGraph("formula");
+        var one = graph.Constant([1L], 1);
+        var nodes = new string[4];
+        foreach (var (name, c, type) in new[] { ("total", 0, Microsoft.ML.Gan.Onnx.OnnxType.Int32), ("known", 1, Microsoft.ML.Gan.Onnx.OnnxType.Int32), ("share", 2, Microsoft.ML.Gan.Onnx.OnnxType.Double) })
+            nodes[c] = graph.Node("Squeeze", [graph.Input(name, type, 1), one]);
+        formula.AddOnnx(graph, encoder.Columns, nodes);
+        graph.Output("to_total", nodes[0], Microsoft.ML.Gan.Onnx.OnnxType.Int32);
+        graph.Output("to_known", nodes[1], Microsoft.ML.Gan.Onnx.OnnxType.Int32);
+        graph.Output("to_share", nodes[2], Microsoft.ML.Gan.Onnx.OnnxType.Double);
+        using var session = new Microsoft.ML.OnnxRuntime.InferenceSession(graph.ToModel("test", []));
+        using var results = session.Run(
+        [
+            Microsoft.ML.OnnxRuntime.NamedOnnxValue.CreateFromTensor("total", new Microsoft.ML.OnnxRuntime.Tensors.DenseTensor<int>(cases.Select(c => (int)c[0]).ToArray(), [cases.Length, 1])),
+            Microsoft.ML.OnnxRuntime.NamedOnnxValue.CreateFromTensor("known", new Microsoft.ML.OnnxRuntime.Tensors.DenseTensor<int>(cases.Select(c => (int)c[1]).ToArray(), [cases.Length, 1])),
+            Microsoft.ML.OnnxRuntime.NamedOnnxValue.CreateFromTensor("share", new Microsoft.ML.OnnxRuntime.Tensors.DenseTensor<double>(cases.Select(c => c[2]).ToArray(), [cases.Length, 1])),
+        ]);
+        var toKnown = results.First(v => v.Name == "to_known").AsEnumerable<int>().ToArray();
+        var toShare = results.First(v => v.Name == "to_share").AsEnumerable<double>().ToArray();
+        for (int r = 0; r < cases.Length; r++)
+            Assert.AreEqual((expected[r][1], expected[r][2]), ((double)toKnown[r], toShare[r]), $"graph, case {r}");
+    }
+
     /// <summary>Manifests that lie about a formula, each with what the refusal names.</summary>
     public static IEnumerable<object[]> FormulaLies() =>
     [
@@ -270,6 +346,8 @@ public sealed class NumericFormulaTests
         ["made after it is read", (Action<JsonArray>)(f => { var share = f[3]!.DeepClone(); var total = f[1]!.DeepClone(); f[1] = share; f[3] = total; }), "has read before"],
         ["an unknown kind", (Action<JsonArray>)(f => f[0]!["Kind"] = "Power"), "GanFormulaKind"],
         ["kind 7", (Action<JsonArray>)(f => f[0]!["Kind"] = 7), "not a sum of 2 to 64"],
+        ["a sum that solves", (Action<JsonArray>)(f => f[0]!["Solves"] = true), "solves for a column that is no ratio's numerator"],
+        ["a ratio solving for a column others read", (Action<JsonArray>)(f => f[3]!["Solves"] = true), "solves for a column that is no ratio's numerator, or one another formula reads"],
     ];
 
     /// <summary>A model with the four formulas, saved once for the lies.</summary>
