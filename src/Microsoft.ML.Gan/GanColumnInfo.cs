@@ -116,11 +116,11 @@ public sealed record GanColumnFormula(string Target, IReadOnlyList<string> Input
 /// <see cref="GanTrainer.Options.NumericCombinations"/>): the attributes of an entity each of its rows repeats, such as a
 /// town's tax rate and pupil-teacher ratio on each of its tracts.
 /// </summary>
-/// <param name="Columns">The columns, the anchor first: the column whose generated value chooses the combination.</param>
+/// <param name="Columns">The columns, the one whose value alone singles out a combination in the most training rows first.</param>
 /// <param name="Combinations">How many combinations the training rows hold.</param>
 public sealed record GanColumnCombination(IReadOnlyList<string> Columns, int Combinations)
 {
-    /// <summary>"nox, indus, tax come in 98 combinations (by nox)".</summary>
+    /// <summary>"nox, indus, tax come in 98 combinations".</summary>
     public override string ToString() =>
-        string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{string.Join(", ", Columns)} come in {Combinations:N0} combinations (by {Columns[0]})");
+        string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{string.Join(", ", Columns)} come in {Combinations:N0} combinations");
 }

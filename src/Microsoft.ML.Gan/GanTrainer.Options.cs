@@ -221,8 +221,8 @@ public sealed partial class GanTrainer
         /// values of the one with more, and a quarter of the pairs they could make); tied columns form a group, which is kept where its
         /// combinations are at most 1.5 times its most varied column's values, at most 1,000, and three rows each on
         /// average. After decoding, in .NET and in the exported graph, each generated row takes the training combination
-        /// whose anchor (the column that alone singles out a combination in the most rows) is nearest its own, and of those
-        /// the nearest in the other columns (each scaled by its standard deviation). A column a constraint names takes no
+        /// nearest its own values (each column scaled by its standard deviation): the generator still chooses the entity,
+        /// from all it made of the row, and the row holds one that exists. A column a constraint names takes no
         /// part, nor does a number a category fixes (a town's name its tax rate: the numbers follow the name by the
         /// dependencies); a group whose anchor fixes the others in every row by the dependencies (a date its year) is left
         /// to them; the dependencies from numbers that would set a combined column give way to the combination, and the

@@ -7,11 +7,11 @@ namespace Microsoft.ML.Gan.Encoding;
 /// each of its rows repeats, as a table joined from a finer and a coarser one holds them (Boston's tracts carry their
 /// town's tax rate, pupil-teacher ratio, highway index, zoning, industry and nitric oxides: 98 combinations over 506
 /// rows, which no single column fixes). A generator that learns each column on its own mixes two towns in one row
-/// (one town's nitric oxides with another's tax rate), which a tree classifier finds at once. Generated rows take one
-/// of the training rows' combinations: the one whose <see cref="Anchor"/> value is nearest the generated one, and among
-/// those (an anchor value two combinations share) the nearest in the other columns, each scaled by its standard
-/// deviation. The anchor keeps its own marginal (its generated value is one of its training values), and the other
-/// columns follow it.
+/// (one town's nitric oxides with another's tax rate), which a tree classifier finds at once. Each generated row takes
+/// the training rows' combination nearest its own values, each column scaled by its standard deviation: the generator
+/// still chooses the town, from all it made of the row (a town whose tax rate and pupil-teacher ratio go with the row's
+/// other columns), and the row holds a town that exists. Where one column fixes the others (<see cref="Functional"/>:
+/// a month its year), the row keeps that column's value nearest its own and the others follow.
 /// </summary>
 /// <remarks>
 /// Applied first after decoding, before the dependencies (which may read the columns, not set them), in .NET
@@ -21,7 +21,7 @@ namespace Microsoft.ML.Gan.Encoding;
 /// </remarks>
 internal sealed class NumericCombination
 {
-    /// <summary>The most combinations one holds (each generated row compares its anchor with every anchor value).</summary>
+    /// <summary>The most combinations one holds (the graph compares each generated row with every one).</summary>
     public const int MaximumCombinations = 1000;
 
     /// <summary>The most columns one combines.</summary>
@@ -42,15 +42,12 @@ internal sealed class NumericCombination
     /// <summary>A group's combinations have at least this many training rows each on average: they are entities the rows repeat, not the rows themselves.</summary>
     public const int RowsPerCombination = 3;
 
-    private readonly double[] _anchors;   // the anchor's distinct values, ascending
-    private readonly long[] _slots;       // [anchor value, slot]: the combinations holding it, padded with its first
-    private readonly int _width;          // slots per anchor value: the most combinations one anchor value has
     private readonly double[][] _byColumn; // per column: each combination's value
 
-    /// <param name="columns">The columns, the anchor first.</param>
+    /// <param name="columns">The columns, the anchor first (the column the combinations are sorted by).</param>
     /// <param name="tuples">The combinations, column by column within each (row-major), sorted: by anchor, then by the other columns in order.</param>
     /// <param name="counts">The training rows of each combination.</param>
-    /// <param name="scales">Each column's standard deviation over the training rows (the anchor's is not used).</param>
+    /// <param name="scales">Each column's standard deviation over the training rows, each greater than 0.</param>
     public NumericCombination(int[] columns, double[] tuples, long[] counts, double[] scales, string[] names)
     {
         Columns = columns;
@@ -65,26 +62,23 @@ internal sealed class NumericCombination
             _byColumn[i] = new double[n];
             for (int t = 0; t < n; t++) _byColumn[i][t] = tuples[t * k + i];
         }
-        var anchors = new List<double>();
-        var first = new List<int>();
-        for (int t = 0; t < n; t++)
-        {
-            if (t > 0 && _byColumn[0][t] == _byColumn[0][t - 1]) continue;
-            anchors.Add(_byColumn[0][t]);
-            first.Add(t);
-        }
-        first.Add(n);
-        _anchors = anchors.ToArray();
-        _width = Enumerable.Range(0, anchors.Count).Max(j => first[j + 1] - first[j]);
-        _slots = new long[anchors.Count * _width];
-        for (int j = 0; j < anchors.Count; j++)
-            for (int m = 0; m < _width; m++) _slots[j * _width + m] = first[j] + (m < first[j + 1] - first[j] ? m : 0);
+        Functional = Enumerable.Range(1, n - 1).All(t => _byColumn[0][t] != _byColumn[0][t - 1]);
+        _terms = Functional ? 1 : k;
     }
+
+    private readonly int _terms; // the columns a row's cost counts: the anchor alone where it fixes the rest
+
+    /// <summary>
+    /// Whether the anchor fixes the other columns (each of its values in one combination, as a month fixes its year):
+    /// then a row keeps the anchor value nearest its own (its marginal, and what other rules made of it, stay) and the
+    /// others follow it; else the row takes the combination nearest in all the columns.
+    /// </summary>
+    public bool Functional { get; }
 
     /// <summary>The columns' indices in the encoder, the anchor first.</summary>
     public int[] Columns { get; }
 
-    /// <summary>The anchor's index in the encoder: the column whose value alone singles out a combination in the most training rows.</summary>
+    /// <summary>The anchor's index in the encoder: the column whose value alone singles out a combination in the most training rows, which the combinations are sorted by.</summary>
     public int Anchor => Columns[0];
 
     /// <summary>The combinations (see the constructor).</summary>
@@ -106,37 +100,34 @@ internal sealed class NumericCombination
     private static double Held(IReadOnlyList<GanColumn> columns, int c, double v) => ((NumericKind)((NumericColumn)columns[c]).Kind).Stored(v);
 
     /// <summary>
-    /// The anchor value nearest <paramref name="a"/>: the first of the ascending values at the least distance, as the
-    /// graph's ArgMin over every distance finds it (distances are monotone in the sorted values, so ties are neighbours).
+    /// The combination row <paramref name="r"/> takes: the least cost Σ ((value − combination's) / scale)², summed
+    /// column by column in order, the first of equal costs (as the graph's ArgMin over every combination finds it).
+    /// The combinations are sorted by anchor, and a cost is at least its anchor's term, which grows away from the row's
+    /// anchor: the search runs outward from there and stops on each side once that term alone passes the best cost.
     /// </summary>
-    private int NearestAnchor(double a)
+    private int Choose(double[][] values, IReadOnlyList<GanColumn> columns, int r, double[] held)
     {
-        int hi = Array.BinarySearch(_anchors, a);
-        if (hi >= 0) return hi;
-        hi = ~hi; // the first value above a
-        int best = hi == _anchors.Length ? hi - 1 : hi > 0 && Math.Abs(a - _anchors[hi - 1]) <= Math.Abs(a - _anchors[hi]) ? hi - 1 : hi;
-        double least = Math.Abs(a - _anchors[best]);
-        while (best > 0 && Math.Abs(a - _anchors[best - 1]) == least) best--;
-        return best;
-    }
-
-    /// <summary>The combination row <paramref name="r"/> takes: among those of its nearest anchor value, the first of the least cost.</summary>
-    private int Choose(double[][] values, IReadOnlyList<GanColumn> columns, int r)
-    {
-        int j = NearestAnchor(Held(columns, Columns[0], values[0][r]));
-        int best = (int)_slots[j * _width];
+        for (int i = 0; i < Columns.Length; i++) held[i] = Held(columns, Columns[i], values[i][r]);
+        var anchors = _byColumn[0];
+        int start = Array.BinarySearch(anchors, held[0]);
+        if (start < 0) start = ~start;
+        int best = -1;
         double bestCost = double.PositiveInfinity;
-        for (int m = 0; m < _width; m++)
+        bool Visit(int t)
         {
-            int t = (int)_slots[j * _width + m];
-            double cost = 0;
-            for (int i = 1; i < Columns.Length; i++)
+            double d = (held[0] - anchors[t]) / Scales[0];
+            double cost = d * d;
+            if (cost > bestCost) return false; // every combination further out costs more
+            for (int i = 1; i < _terms; i++)
             {
-                double d = (Held(columns, Columns[i], values[i][r]) - _byColumn[i][t]) / Scales[i];
-                cost = i == 1 ? d * d : cost + d * d;
+                double e = (held[i] - _byColumn[i][t]) / Scales[i];
+                cost += e * e;
             }
-            if (cost < bestCost) { best = t; bestCost = cost; }
+            if (best < 0 || cost < bestCost || cost == bestCost && t < best) (best, bestCost) = (t, cost);
+            return true;
         }
+        for (int t = start; t < anchors.Length && Visit(t); t++) { }
+        for (int t = start - 1; t >= 0 && Visit(t); t--) { }
         return best;
     }
 
@@ -144,12 +135,13 @@ internal sealed class NumericCombination
     public void Apply(DecodedRows into, IReadOnlyList<GanColumn> columns, int firstRow, int rows)
     {
         var values = Columns.Select(into.Numbers).ToArray();
+        var held = new double[Columns.Length];
         for (int r = firstRow; r < firstRow + rows; r++)
         {
             bool missing = false;
             foreach (var v in values) missing |= double.IsNaN(v[r]);
             if (missing) continue; // none of its columns has missing values; a NaN is left as it came
-            int t = Choose(values, columns, r);
+            int t = Choose(values, columns, r, held);
             for (int i = 0; i < Columns.Length; i++) values[i][r] = _byColumn[i][t];
         }
     }
@@ -180,22 +172,18 @@ internal sealed class NumericCombination
             var type = ((NumericColumn)columns[c]).OutputType;
             return type == OnnxType.Double ? decoded[c] : g.Node("Cast", [decoded[c]], ("to", (long)OnnxType.Double));
         }
-        // The nearest anchor value (the first of equal distances), then its combinations' slots: [batch, width].
-        string anchor = g.Node("Unsqueeze", [ToDouble(Columns[0]), one]);
-        string nearest = g.Node("ArgMin", [g.Node("Abs", [g.Node("Sub", [anchor, g.Constant(_anchors, _anchors.Length)])])], ("axis", 1L), ("keepdims", 0L));
-        string slots = g.Node("Gather", [g.Constant(_slots, _anchors.Length, _width), nearest], ("axis", 0L));
+        // Every combination's cost, [batch, combinations], then the first of the least.
         string? cost = null;
         var constants = new string[Columns.Length];
         for (int i = 0; i < Columns.Length; i++) constants[i] = g.Constant(_byColumn[i], Count);
-        for (int i = 1; i < Columns.Length; i++)
+        for (int i = 0; i < _terms; i++)
         {
             string value = g.Node("Unsqueeze", [ToDouble(Columns[i]), one]);
-            string d = g.Node("Div", [g.Node("Sub", [value, g.Node("Gather", [constants[i], slots], ("axis", 0L))]), g.Scalar(Scales[i])]);
+            string d = g.Node("Div", [g.Node("Sub", [value, constants[i]]), g.Scalar(Scales[i])]);
             string square = g.Node("Mul", [d, d]);
             cost = cost is null ? square : g.Node("Add", [cost, square]);
         }
-        string slot = g.Node("ArgMin", [cost!], ("axis", 1L), ("keepdims", 1L));
-        string chosen = g.Node("Squeeze", [g.Node("GatherElements", [slots, slot], ("axis", 1L)), one]);
+        string chosen = g.Node("ArgMin", [cost!], ("axis", 1L), ("keepdims", 0L));
         for (int i = 0; i < Columns.Length; i++)
         {
             var type = ((NumericColumn)columns[Columns[i]]).OutputType;
@@ -393,7 +381,7 @@ internal sealed class NumericCombinationState
             var scales = state.Scales ?? [];
             if (counts.Length < 1 || counts.Length > NumericCombination.MaximumCombinations || tuples.Length != (long)counts.Length * k || scales.Length != k)
                 throw new InvalidDataException($"{Where()} does not hold 1 to {NumericCombination.MaximumCombinations:N0} combinations of its columns, each with a count, and a scale a column");
-            if (counts.Any(n => n < 1) || scales.Skip(1).Any(v => !(v > 0) || double.IsInfinity(v)) || double.IsNaN(scales[0]) || double.IsInfinity(scales[0]))
+            if (counts.Any(n => n < 1) || scales.Any(v => !(v > 0) || double.IsInfinity(v)))
                 throw new InvalidDataException($"{Where()} has a count below 1, or a scale that is no positive number");
             for (int t = 0; t < counts.Length; t++)
             {

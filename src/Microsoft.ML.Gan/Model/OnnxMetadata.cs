@@ -82,7 +82,7 @@ internal static class OnnxMetadata
             yield return new("microsoft.ml.gan.formulas", "these outputs are made from others, exactly, wherever that makes a value within the output's training range (elsewhere the network's own value stays): " +
                 string.Join("; ", formulas.Select(f => new GanColumnFormula(f.Target ?? "", f.Inputs ?? [], f.Kind, f.Scale).ToString())));
         if (description.Combinations is { Length: > 0 } combinations)
-            yield return new("microsoft.ml.gan.combinations", "these outputs come only in the combinations of the training rows (the one whose first output is nearest the network's, then the nearest in the others): " +
+            yield return new("microsoft.ml.gan.combinations", "these outputs come only in the combinations of the training rows (the one nearest the network's values, each scaled by its standard deviation): " +
                 string.Join("; ", combinations.Select(c => new GanColumnCombination(c.Columns ?? [], c.Counts?.Length ?? 0).ToString())));
         if (!seeded)
             yield return new("microsoft.ml.gan.category_sampling", signature.Sampling == CategorySampling.Sample

@@ -94,7 +94,7 @@ public sealed class NumericCombinationTests
         CollectionAssert.AreEqual(s_members, found[0].Columns.ToArray(),
             "Oxides singles out a town in the most rows and leads; Income, Rooms and Age vary within a town and take no part");
         Assert.AreEqual(towns.Count, found[0].Combinations);
-        Assert.AreEqual("Oxides, Tax, Ratio, Zone come in 60 combinations (by Oxides)", found[0].ToString());
+        Assert.AreEqual("Oxides, Tax, Ratio, Zone come in 60 combinations", found[0].ToString());
         // A dependency may read a combined column (Zone names its District), never set one: the rules the numbers made
         // among themselves (an oxides value of ten tracts or more fixes its town's tax rate) give way to the combination.
         Assert.IsTrue(encoder.Dependencies.Any(d => d.DeterminantName == "Zone" && d.TargetName == "District"), string.Join("; ", encoder.Dependencies.Select(d => d.ToInfo())));
@@ -160,7 +160,7 @@ public sealed class NumericCombinationTests
 
         // The .NET decoder and the graph: each row holds a combination in both, the same one but where the two matrix
         // products' last bits put a generated anchor on the other side of a step of its map (the choice itself is the
-        // same to the bit: see EachRowTakesTheNearestAnchorThenTheNearestCombinationInDotNetAndTheGraphAlike).
+        // same to the bit: see EachRowTakesTheNearestCombinationInDotNetAndTheGraphAlike).
         var m = model.Model;
         var combination = m.Encoder.Combinations.Single();
         int count = 2000;
@@ -189,14 +189,18 @@ public sealed class NumericCombinationTests
         return (new NumericCombination([0, 1], [1, 10, 3, 0, 3, 20], [1, 1, 1], [1, 10], ["A", "B"]), columns);
     }
 
-    /// <summary>Rows (A, B) and the combination each takes: the nearest anchor (the lower of two as near), then the nearest in B (the first of two as near).</summary>
+    /// <summary>
+    /// Rows (A, B) and the combination each takes: the least (A − a)² + ((B − b) / 10)², the first of equal costs (in
+    /// the sorted order: (1, 10), (3, 0), (3, 20)); where every cost overflows, the first.
+    /// </summary>
     private static readonly (double A, double B, double ToA, double ToB)[] s_choices =
     [
-        (2, 0, 1, 10), (2.9, 12, 3, 20), (3, 10, 3, 0), (3, 10.000001, 3, 20), (-5, 100, 1, 10), (50, -1, 3, 0), (1, 1e300, 1, 10), (2.0000001, 20, 3, 20), (-0.0, 0, 1, 10),
+        (2, 0, 3, 0), (2, 10, 1, 10), (2.9, 12, 3, 20), (3, 10, 3, 0), (3, 10.000001, 3, 20), (-5, 100, 1, 10), (50, -1, 3, 0), (1, 1e300, 1, 10),
+        (2.0000001, 20, 3, 20), (-0.0, 0, 1, 10), (4, 15, 3, 20), (2, 5, 1, 10), (0, 5, 1, 10), (1e300, 0, 1, 10),
     ];
 
     [TestMethod]
-    public void EachRowTakesTheNearestAnchorThenTheNearestCombinationInDotNetAndTheGraphAlike()
+    public void EachRowTakesTheNearestCombinationInDotNetAndTheGraphAlike()
     {
         var (combination, columns) = ByHand();
         var encoder = new TabularEncoder(columns);
@@ -223,6 +227,23 @@ public sealed class NumericCombinationTests
         var toB = results.First(x => x.Name == "to_b").AsEnumerable<double>().ToArray();
         for (int r = 0; r < s_choices.Length; r++)
             Assert.AreEqual((s_choices[r].ToA, s_choices[r].ToB), (toA[r], toB[r]), $"graph, row {r}: ({s_choices[r].A}, {s_choices[r].B})");
+        Assert.IsFalse(combination.Functional, "A = 3 goes with two values of B");
+    }
+
+    [TestMethod]
+    public void WhereOneColumnFixesTheOthersARowKeepsItsValueAndTheOthersFollow()
+    {
+        // (1, 10), (2, 0), (3, 20): A fixes B. A row (2.9, 0) keeps A's nearest value, 3, and takes B = 20, where the
+        // nearest combination in both would be (2, 0).
+        var (_, columns) = ByHand();
+        var combination = new NumericCombination([0, 1], [1, 10, 2, 0, 3, 20], [1, 1, 1], [1, 10], ["A", "B"]);
+        Assert.IsTrue(combination.Functional);
+        var rows = new DecodedRows(new TabularEncoder(columns), 3);
+        double[][] given = [[2.9, 0], [2.5, 10], [-1, 20]], expected = [[3, 20], [2, 0], [1, 10]];
+        for (int r = 0; r < 3; r++) (rows.Numbers(0)[r], rows.Numbers(1)[r]) = (given[r][0], given[r][1]);
+        combination.Apply(rows, columns, 0, 3);
+        for (int r = 0; r < 3; r++)
+            Assert.AreEqual((expected[r][0], expected[r][1]), (rows.Numbers(0)[r], rows.Numbers(1)[r]), $"row {r}: the lower of two anchors as near, as the graph's ArgMin");
     }
 
     /// <summary>Manifests that lie about a combination, each with what the refusal names.</summary>
@@ -236,6 +257,7 @@ public sealed class NumericCombinationTests
         ["no combination", (Action<JsonObject>)(c => { c["Tuples"] = new JsonArray(); c["Counts"] = new JsonArray(); }), "does not hold 1 to 1,000 combinations"],
         ["a scale short", (Action<JsonObject>)(c => c["Scales"]!.AsArray().RemoveAt(0)), "a scale a column"],
         ["a scale of 0", (Action<JsonObject>)(c => c["Scales"]![1] = 0.0), "no positive number"],
+        ["the first column's scale of 0", (Action<JsonObject>)(c => c["Scales"]![0] = 0.0), "no positive number"],
         ["a count of 0", (Action<JsonObject>)(c => c["Counts"]![0] = 0), "a count below 1"],
         ["a value outside the column's range", (Action<JsonObject>)(c => c["Tuples"]![1] = 1e9), "which the column does not allow"],
         ["a whole-number column's fraction", (Action<JsonObject>)(c => c["Tuples"]![3] = 12.5), "which the column does not allow"],
