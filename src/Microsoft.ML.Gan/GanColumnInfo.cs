@@ -96,7 +96,12 @@ public sealed record GanColumnTrend(string Target, string Anchor, double Explain
 /// <param name="Inputs">The columns it is made from: a sum's parts; a ratio's numerator and denominator; a product's two factors.</param>
 /// <param name="Kind">How it is made.</param>
 /// <param name="Scale">A ratio's or product's power of ten (100 for a percentage); 1 for a sum.</param>
-public sealed record GanColumnFormula(string Target, IReadOnlyList<string> Inputs, GanFormulaKind Kind, double Scale)
+/// <param name="SolvesNumerator">
+/// For a ratio whose numerator no other rule touches: where the ratio of the generated columns leaves the target's
+/// training range, the numerator is made from the generator's own target and the denominator instead (a count from
+/// its share), so that the formula holds there too.
+/// </param>
+public sealed record GanColumnFormula(string Target, IReadOnlyList<string> Inputs, GanFormulaKind Kind, double Scale, bool SolvesNumerator = false)
 {
     /// <summary>"total = a + b + c", "share = 100 × part / total", "amount = price × quantity".</summary>
     public override string ToString()

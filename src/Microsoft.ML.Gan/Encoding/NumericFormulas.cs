@@ -92,7 +92,7 @@ internal sealed class NumericFormula
     public string[] InputNames { get; }
 
     /// <summary>What users see of it.</summary>
-    public GanColumnFormula ToInfo() => new(TargetName, InputNames, Kind, Scale);
+    public GanColumnFormula ToInfo() => new(TargetName, InputNames, Kind, Scale, Solves);
 
     /// <inheritdoc cref="GanColumnFormula.ToString"/>
     public override string ToString() => ToInfo().ToString();

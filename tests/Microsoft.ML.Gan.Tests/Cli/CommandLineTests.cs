@@ -106,6 +106,21 @@ public sealed class CommandLineTests
         Assert.AreEqual(0, code, error);
         StringAssert.Contains(output, "Formula: Total = Food + Drinks");
         Assert.DoesNotContain("Tip =", output, "the tip is nobody's sum");
+        Assert.DoesNotContain("is made from", output, "a sum solves for nothing");
+
+        // A share of two near-equal counts: inspect says the count is made from the share where their ratio leaves its range.
+        var counts = new StringBuilder("Total,Known,Share\n");
+        for (int i = 0; i < 200; i++)
+        {
+            int total = 1000 + random.Next(9000), known = total - random.Next(total / 5);
+            counts.Append(CultureInfo.InvariantCulture, $"{total},{known},{(100.0 * known / total).ToString("R", CultureInfo.InvariantCulture)}\n");
+        }
+        File.WriteAllText(Path.Combine(s_folder, "counts.csv"), counts.ToString());
+        (code, output, error) = Mlgan("train", "counts.csv", "--model", "counts.zip", "--epochs", "1");
+        Assert.AreEqual(0, code, $"{output}\n{error}");
+        (code, output, error) = Mlgan("inspect", "counts.zip");
+        Assert.AreEqual(0, code, error);
+        StringAssert.Contains(output, "Formula: Share = 100 × Known / Total (where that leaves Share's range, Known is made from Share and Total)");
     }
 
     [TestMethod]

@@ -133,6 +133,7 @@ public sealed class NumericFormulaTests
         var data = Orders(3000, seed: 3);
         using var model = ml.Gan().Train(Small()).Fit(data);
         CollectionAssert.AreEqual(s_expected, model.Formulas.Select(f => f.ToString()).ToArray());
+        Assert.IsFalse(model.Formulas.Any(f => f.SolvesNumerator), "A, the share's numerator, is a part of the sums: no formula solves for it");
         Assert.AreEqual(GanFormulaKind.Ratio, model.Formulas[3].Kind);
         Assert.AreEqual(100, model.Formulas[3].Scale);
         using var bare = ml.Gan().Train(Small(formulas: false)).Fit(data);
@@ -284,6 +285,7 @@ public sealed class NumericFormulaTests
         var formula = model.Model.Encoder.Formulas.Single();
         Assert.AreEqual("Share = 100 × Known / Total", formula.ToString());
         Assert.IsTrue(formula.Solves, "Known is read by nothing else");
+        Assert.IsTrue(model.Formulas.Single().SolvesNumerator, "and the model tells its users");
 
         var rows = model.Generate(3000, seed: 22);
         var total = TestTables.Column(rows, "Total").Cast<int>().ToArray();
