@@ -125,7 +125,14 @@ public sealed record GanColumnFormula(string Target, IReadOnlyList<string> Input
 /// <param name="Combinations">How many combinations the training rows hold.</param>
 public sealed record GanColumnCombination(IReadOnlyList<string> Columns, int Combinations)
 {
-    /// <summary>"nox, indus, tax come in 98 combinations".</summary>
+    /// <summary>
+    /// Whether the generator learns the combinations as one category of their own (the town behind its tracts' values;
+    /// see <see cref="GanTrainer.Options.CombinationCategories"/>), of which each row's columns take the values; false
+    /// where each row takes the combination nearest the values the generator made.
+    /// </summary>
+    public bool LearnedAsCategory { get; init; }
+
+    /// <summary>"nox, indus, tax come in 98 combinations, learned as one category".</summary>
     public override string ToString() =>
-        string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{string.Join(", ", Columns)} come in {Combinations:N0} combinations");
+        string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{string.Join(", ", Columns)} come in {Combinations:N0} combinations{(LearnedAsCategory ? ", learned as one category" : "")}");
 }

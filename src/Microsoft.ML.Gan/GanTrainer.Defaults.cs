@@ -39,6 +39,7 @@ public sealed partial class GanTrainer
         public const bool NumericTrends = true;
         public const bool NumericFormulas = true;
         public const bool NumericCombinations = true;
+        public const bool CombinationCategories = true;
         public const bool DensityRatioFilter = true;
         public const CategorySampling CategorySampling = Gan.CategorySampling.Sample;
         public const string MissingCategoryToken = "";

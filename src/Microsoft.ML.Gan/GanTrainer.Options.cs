@@ -232,6 +232,19 @@ public sealed partial class GanTrainer
         public bool NumericCombinations { get; set; } = Defaults.NumericCombinations;
 
         /// <summary>
+        /// Whether the generator learns the entity behind a combination of number columns
+        /// (<see cref="NumericCombinations"/>) as one category of its own, where no column of the combination fixes the
+        /// others: the town behind its tracts' tax rate, zoning and nitric oxides. The category is learned like any
+        /// other (each training row's is its combination; ordinary rows are conditioned on it and generated at its
+        /// training share), so the tracts' own columns are learned with their town, and a generated row's combined
+        /// columns are its category's values, in .NET and in the exported graph. It is hidden: no generated row, schema
+        /// or graph output has it. With it false, or where one column fixes the others (a month its year), each row takes
+        /// the combination nearest the values the generator made. Needs <see cref="NumericCombinations"/>. Default true;
+        /// <see cref="Classic"/> sets it false.
+        /// </summary>
+        public bool CombinationCategories { get; set; } = Defaults.CombinationCategories;
+
+        /// <summary>
         /// Whether generated rows pass a density-ratio filter. After training (and calibration), a small classifier
         /// learns to tell training rows from as many generated rows (at most 50,000 of each, a fifth held out to stop
         /// it before it learns the training rows themselves); its logit estimates how much more often the data have a
@@ -397,6 +410,7 @@ public sealed partial class GanTrainer
             NumericTrends = false,
             NumericFormulas = false,
             NumericCombinations = false,
+            CombinationCategories = false,
             DensityRatioFilter = false,
             MinimumEpochSteps = 1,
         };

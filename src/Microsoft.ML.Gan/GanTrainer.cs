@@ -58,6 +58,7 @@ public sealed partial class GanTrainer : IEstimator<GanTransformer>
             Trends = _options.NumericTrends,
             Formulas = _options.NumericFormulas,
             Combinations = _options.NumericCombinations,
+            CombinationCategories = _options.NumericCombinations && _options.CombinationCategories,
         };
 
         using var channel = _host.Start("Training");

@@ -44,7 +44,7 @@ public sealed class GanTransformer : ITransformer, IDisposable
             using var channel = _host.Start("Scoring");
             channel.Info(MessageSensitivity.None, $"Scoring the generator with ONNX Runtime on {provider.Name}: {provider.Explanation}.");
         });
-        _columns = Enumerable.Range(0, model.Encoder.Columns.Count).Select(model.Encoder.Info).ToArray();
+        _columns = Enumerable.Range(0, model.Encoder.VisibleCount).Select(model.Encoder.Info).ToArray(); // a combination's hidden category is no column of the table
         _dependencies = model.Encoder.Dependencies.Select(d => d.ToInfo()).ToArray();
         _trends = model.Encoder.Trends.Select(t => new GanColumnTrend(t.TargetName, t.AnchorName, t.Explained, t.Knots.Length)).ToArray();
         _formulas = model.Encoder.Formulas.Select(f => f.ToInfo()).ToArray();

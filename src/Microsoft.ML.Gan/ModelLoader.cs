@@ -190,7 +190,7 @@ internal static class ModelLoader
             if (keep.ElementDataType != TensorElementType.Float || keep.Dimensions.Length != 1)
                 throw Mismatch(source, $"output '{GeneratorSignature.KeepName}' of {keep.ElementDataType} [{string.Join(", ", keep.Dimensions)}], but a density-ratio filter's keep probability is Float [batch]");
         }
-        foreach (var column in encoder.Columns.Where(c => c is not MadeColumn))
+        foreach (var column in encoder.Columns.Take(encoder.VisibleCount).Where(c => c is not MadeColumn))
         {
             // ONNX Runtime's element types carry the ONNX specification's numbers, as OnnxType does.
             var meta = outputs[column.Name];

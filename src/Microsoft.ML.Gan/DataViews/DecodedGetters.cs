@@ -8,7 +8,7 @@ internal static class DecodedGetters
 {
     /// <param name="index">The current row within the batch, read at each call.</param>
     public static Delegate[] Create(TabularEncoder encoder, DecodedRows rows, Func<int> index) =>
-        encoder.Columns.Select((column, c) => column.CreateGetter(rows.Buffers[c], index)).ToArray();
+        encoder.Columns.Take(encoder.VisibleCount).Select((column, c) => column.CreateGetter(rows.Buffers[c], index)).ToArray(); // no hidden column
 
     public static ValueGetter<T> Cast<T>(Delegate getter, DataViewSchema.Column column) =>
         getter as ValueGetter<T> ?? throw new InvalidOperationException(

@@ -96,12 +96,13 @@ internal static class ColumnKinds
         TimeSpanKind.Instance,
         IdentifierKind.Instance, // found by Options.Identifiers, never by type
         FakeKind.Instance, // found by Options.FakeData, never by type
+        CombinationKind.Instance, // made from a combination of number columns, never found in a table
     ];
 
     private static readonly Dictionary<string, ColumnKind> s_byName = All.ToDictionary(k => k.Name, StringComparer.Ordinal);
 
     /// <summary>Human-readable list for error messages.</summary>
-    public static string SupportedTypes { get; } = string.Join(", ", All.Where(k => k is not IdentifierKind and not FakeKind).Select(k => k.Description));
+    public static string SupportedTypes { get; } = string.Join(", ", All.Where(k => k is not IdentifierKind and not FakeKind and not CombinationKind).Select(k => k.Description));
 
     /// <summary>The kind of an ML.NET column type, or null when the GAN cannot model it.</summary>
     public static ColumnKind? Find(DataViewType type) => All.FirstOrDefault(k => k.Handles(type));
@@ -141,6 +142,9 @@ internal sealed record ColumnFitSettings(ISet<string> MissingCategoryTokens, int
 
     /// <summary>Whether number columns whose values come in few combinations (an entity's attributes each of its rows repeats) keep the training rows' combinations (<see cref="NumericCombination"/>).</summary>
     public bool Combinations { get; init; }
+
+    /// <summary>Whether a combination no column fixes is learned as a hidden category (<see cref="CombinationColumn"/>).</summary>
+    public bool CombinationCategories { get; init; }
 
     /// <summary>Where the encoded rows are kept (<see cref="Training.EncodedRows"/>).</summary>
     public TrainingRowStorage Storage { get; init; } = TrainingRowStorage.Memory;

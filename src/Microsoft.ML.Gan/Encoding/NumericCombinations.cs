@@ -48,8 +48,10 @@ internal sealed class NumericCombination
     /// <param name="tuples">The combinations, column by column within each (row-major), sorted: by anchor, then by the other columns in order.</param>
     /// <param name="counts">The training rows of each combination.</param>
     /// <param name="scales">Each column's standard deviation over the training rows, each greater than 0.</param>
-    public NumericCombination(int[] columns, double[] tuples, long[] counts, double[] scales, string[] names)
+    /// <param name="category">The index in the encoder of the <see cref="CombinationColumn"/> the generator learns the combinations as; -1 for none.</param>
+    public NumericCombination(int[] columns, double[] tuples, long[] counts, double[] scales, string[] names, int category = -1)
     {
+        Category = category;
         Columns = columns;
         Tuples = tuples;
         Counts = counts;
@@ -75,6 +77,19 @@ internal sealed class NumericCombination
     /// </summary>
     public bool Functional { get; }
 
+    /// <summary>
+    /// The index in the encoder of the hidden <see cref="CombinationColumn"/> whose category is each row's combination
+    /// (the generator learns the entity, and the columns take its values); -1 where each row takes the combination
+    /// nearest its values instead.
+    /// </summary>
+    public int Category { get; }
+
+    /// <summary>Whether the generator learns the combinations as one category of their own (<see cref="Category"/>).</summary>
+    public bool Learned => Category >= 0;
+
+    /// <summary>The same combinations, learned as the categories of the encoder's column <paramref name="category"/>.</summary>
+    public NumericCombination WithCategory(int category) => new(Columns, Tuples, Counts, Scales, Names, category);
+
     /// <summary>The columns' indices in the encoder, the anchor first.</summary>
     public int[] Columns { get; }
 
@@ -91,7 +106,7 @@ internal sealed class NumericCombination
     public int Count => Counts.Length;
 
     /// <summary>What users see of it.</summary>
-    public GanColumnCombination ToInfo() => new(Names, Count);
+    public GanColumnCombination ToInfo() => new(Names, Count) { LearnedAsCategory = Learned };
 
     /// <inheritdoc cref="GanColumnCombination.ToString"/>
     public override string ToString() => ToInfo().ToString();
@@ -135,6 +150,13 @@ internal sealed class NumericCombination
     public void Apply(DecodedRows into, IReadOnlyList<GanColumn> columns, int firstRow, int rows)
     {
         var values = Columns.Select(into.Numbers).ToArray();
+        if (Learned)
+        {
+            var levels = into.Levels(Category);
+            for (int r = firstRow; r < firstRow + rows; r++)
+                for (int i = 0; i < Columns.Length; i++) values[i][r] = _byColumn[i][levels[r]];
+            return;
+        }
         var held = new double[Columns.Length];
         for (int r = firstRow; r < firstRow + rows; r++)
         {
@@ -144,6 +166,27 @@ internal sealed class NumericCombination
             int t = Choose(values, columns, r, held);
             for (int i = 0; i < Columns.Length; i++) values[i][r] = _byColumn[i][t];
         }
+    }
+
+    /// <summary>
+    /// The combination each of the first <paramref name="rows"/> rows of <paramref name="values"/> (the columns' values, in
+    /// order) holds: its own where it holds one (every training row), else the nearest, as <see cref="Apply"/> chooses it.
+    /// </summary>
+    public int[] LevelsOf(double[][] values, IReadOnlyList<GanColumn> columns, int rows)
+    {
+        var known = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (int t = 0; t < Count; t++) known[Key(i => _byColumn[i][t])] = t;
+        var levels = new int[rows];
+        var held = new double[Columns.Length];
+        var own = new double[Columns.Length][];
+        for (int i = 0; i < Columns.Length; i++) own[i] = new double[1];
+        for (int r = 0; r < rows; r++)
+        {
+            if (known.TryGetValue(Key(i => values[i][r]), out levels[r])) continue;
+            for (int i = 0; i < Columns.Length; i++) own[i][0] = double.IsNaN(values[i][r]) ? 0 : values[i][r];
+            levels[r] = Choose(own, columns, 0, held);
+        }
+        return levels;
     }
 
     /// <summary>Whether each of the first <paramref name="rows"/> rows of <paramref name="decoded"/> holds one of the combinations.</summary>
@@ -166,6 +209,17 @@ internal sealed class NumericCombination
     /// <summary><see cref="Apply"/> as ONNX nodes on <paramref name="decoded"/> (each column's output node, [batch]); the columns' entries are replaced.</summary>
     public void AddOnnx(OnnxGraph g, IReadOnlyList<GanColumn> columns, string[] decoded)
     {
+        if (Learned)
+        {
+            // The hidden column's category (int64, [batch]) is the combination.
+            for (int i = 0; i < Columns.Length; i++)
+            {
+                var type = ((NumericColumn)columns[Columns[i]]).OutputType;
+                string v = g.Node("Gather", [g.Constant(_byColumn[i], Count), decoded[Category]], ("axis", 0L));
+                decoded[Columns[i]] = type == OnnxType.Double ? v : g.Node("Cast", [v], ("to", (long)type));
+            }
+            return;
+        }
         var one = g.Constant([1L], 1);
         string ToDouble(int c)
         {
@@ -346,8 +400,14 @@ internal sealed class NumericCombinationState
     public double[]? Tuples { get; set; }
     public long[]? Counts { get; set; }
     public double[]? Scales { get; set; }
+    /// <summary>The hidden <see cref="CombinationColumn"/> the generator learns the combinations as (format 15); null where a row takes the nearest.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public string? Category { get; set; }
 
-    public static NumericCombinationState From(NumericCombination c) => new() { Columns = c.Names, Tuples = c.Tuples, Counts = c.Counts, Scales = c.Scales };
+    public static NumericCombinationState From(NumericCombination c, IReadOnlyList<GanColumn> columns) => new()
+    {
+        Columns = c.Names, Tuples = c.Tuples, Counts = c.Counts, Scales = c.Scales, Category = c.Learned ? columns[c.Category].Name : null,
+    };
 
     /// <summary>
     /// The combinations of a model file, checked against its columns: a file from a stranger cannot make decoding read
@@ -360,6 +420,7 @@ internal sealed class NumericCombinationState
         var index = new Dictionary<string, int>(StringComparer.Ordinal);
         for (int c = 0; c < columns.Count; c++) index[columns[c].Name] = c;
         var taken = new HashSet<int>();
+        var takenCategories = new HashSet<int>();
         var result = new NumericCombination[states.Length];
         for (int s = 0; s < states.Length; s++)
         {
@@ -395,7 +456,14 @@ internal sealed class NumericCombinationState
                 if (t > 0 && Compare(tuples, k, t - 1, t) >= 0)
                     throw new InvalidDataException($"{Where()} lists its combinations out of order, or one twice");
             }
-            result[s] = new NumericCombination(at, tuples, counts, scales, at.Select(c => columns[c].Name).ToArray());
+            int category = -1;
+            if (state.Category is { } hidden)
+            {
+                if (!index.TryGetValue(hidden, out category) || columns[category] is not CombinationColumn learned || learned.LevelCount != counts.Length)
+                    throw new InvalidDataException($"{Where()} is learned as the categories of '{Common.Text.Printable(hidden, 80)}', which is no combination's column of the model with one category a combination");
+                if (!takenCategories.Add(category)) throw new InvalidDataException($"{Where()} is learned as the categories of a column another combination is learned as too");
+            }
+            result[s] = new NumericCombination(at, tuples, counts, scales, at.Select(c => columns[c].Name).ToArray(), category);
         }
         return result;
     }

@@ -40,7 +40,27 @@ internal sealed class TabularEncoder
         Spans = spans;
         _groupOf = new int[columns.Count];
         for (int c = 0; c < columns.Count; c++) _groupOf[c] = FindGroup(columns, c);
+        // The hidden columns (a combination's category) come after every column of the table, each some combination's.
+        VisibleCount = columns.Count;
+        while (VisibleCount > 0 && columns[VisibleCount - 1] is CombinationColumn) VisibleCount--;
+        for (int c = 0; c < columns.Count; c++)
+        {
+            if (columns[c] is CombinationColumn && c < VisibleCount)
+                throw new InvalidDataException($"Column '{Common.Text.Printable(columns[c].Name, 80)}' is a combination's category among the table's columns: such a column comes after all of them.");
+            if (c >= VisibleCount && Combinations.Count(m => m.Category == c) != 1)
+                throw new InvalidDataException($"Column '{Common.Text.Printable(columns[c].Name, 80)}' is a combination's category that no combination (or more than one) is learned as.");
+        }
     }
+
+    /// <summary>
+    /// The columns of the table: the first this many of <see cref="Columns"/>, in the table's order. The others are
+    /// hidden (a <see cref="CombinationColumn"/>): the generator learns them, and they are in no generated row's schema
+    /// nor an output of the graph.
+    /// </summary>
+    public int VisibleCount { get; }
+
+    /// <summary>Whether column <paramref name="c"/> is hidden (see <see cref="VisibleCount"/>).</summary>
+    public bool IsHidden(int c) => c >= VisibleCount;
 
     private readonly int[] _groupOf;
     private readonly int[] _trendOf; // per column: the trend it is the target of, or -1
@@ -129,11 +149,11 @@ internal sealed class TabularEncoder
             if (Columns[c] is MadeColumn made) made.Stamp(into.Buffers[c], firstRow, rows, firstPosition, seed);
     }
 
-    /// <summary>The schema generated rows have: the training columns, same names, types and order.</summary>
+    /// <summary>The schema generated rows have: the training columns, same names, types and order (no hidden column).</summary>
     public DataViewSchema BuildSchema()
     {
         var builder = new DataViewSchema.Builder();
-        foreach (var c in Columns) builder.AddColumn(c.Name, c.Type);
+        foreach (var c in Columns.Take(VisibleCount)) builder.AddColumn(c.Name, c.Type);
         return builder.ToSchema();
     }
 
@@ -350,6 +370,34 @@ internal sealed class TabularEncoder
             }
             if (trends.Count > 0) log?.Invoke($"Columns learned as their residuals from the curve of another: {string.Join("; ", trends)}.");
         }
+        // A combination no column fixes is learned as a hidden category: the entity (a town) the generator chooses like
+        // any category, after the table's columns. Each training row's category is its combination.
+        var hiddenLevels = new List<int[]>();
+        if (settings.CombinationCategories && combinations.Any(m => !m.Functional))
+        {
+            checkAlive();
+            var hidden = new List<GanColumn>();
+            var taken = new HashSet<string>(columnNames, StringComparer.Ordinal);
+            for (int i = 0; i < combinations.Count; i++)
+            {
+                var m = combinations[i];
+                if (m.Functional) continue;
+                var levels = m.LevelsOf(m.Columns.Select(c => ((NumericFitter)fitters[c]).Values).ToArray(), columns, (int)rows);
+                var counts = new long[m.Count];
+                foreach (int level in levels) counts[level]++;
+                if (counts.Any(n => n == 0)) continue; // a combination of the sample that no row keeps: cannot be (the sample's rows are rows)
+                string name = CombinationColumn.NameFor(m.Names, taken);
+                taken.Add(name);
+                combinations[i] = m.WithCategory(columns.Length + hidden.Count);
+                hidden.Add(CombinationColumn.Create(name, counts));
+                hiddenLevels.Add(levels);
+                if (coded is not null)
+                    coded = [.. coded, (sample is null ? levels.ToArray() : sample.Select(r => levels[r]).ToArray(), Enumerable.Range(0, m.Count).Select(l => (double)l).ToArray())];
+            }
+            columns = [.. columns, .. hidden];
+            if (hidden.Count > 0)
+                log?.Invoke($"Combinations learned as one category each: {string.Join("; ", combinations.Where(m => m.Learned))}.");
+        }
         var encoder = new TabularEncoder(columns, dependencies, held, trends, formulas, combinations);
         // A number that rules set in some rows is mapped, in the others, onto those rows' values.
         if (settings.Marginal && dependencies.Length > 0)
@@ -366,6 +414,8 @@ internal sealed class TabularEncoder
         var encoded = Training.EncodedRows.Create(encoder.Spans, encoder.Width, (int)rows, settings.Storage, settings.TemporaryDirectory, (block, first, count) =>
         {
             for (int c = 0; c < fitters.Length; c++) fitters[c].Encode(columns[c], block, encoder.Width, encoder._offsets[c], first, count);
+            for (int h = 0; h < hiddenLevels.Count; h++)
+                ((CategoricalColumn)columns[fitters.Length + h]).Encode(hiddenLevels[h].AsSpan(first, count), block, encoder.Width, encoder._offsets[fitters.Length + h]);
         }, checkAlive);
         return (encoder, encoded);
     }
@@ -405,14 +455,14 @@ internal sealed class TabularEncoder
     public (DecodedRows Rows, int Count) ReadRows(IDataView data, int maximumRows, int seed, Action checkAlive)
     {
         var schema = data.Schema;
-        var sources = Columns.Select(c => schema.GetColumnOrNull(c.Name)
+        var sources = Columns.Take(VisibleCount).Select(c => schema.GetColumnOrNull(c.Name)
             ?? throw new ArgumentOutOfRangeException(nameof(data), $"Column '{c.Name}' was not found in the data.")).ToArray();
         var into = new DecodedRows(this, maximumRows);
         var random = new Random(seed);
         long seen = 0;
         using var cursor = data.GetRowCursor(sources);
-        var readers = new Action<int>[Columns.Count];
-        for (int c = 0; c < Columns.Count; c++)
+        var readers = new Action<int>[VisibleCount];
+        for (int c = 0; c < VisibleCount; c++)
         {
             int column = c;
             switch (Columns[c])
@@ -448,7 +498,16 @@ internal sealed class TabularEncoder
             if (slot >= maximumRows) continue;
             foreach (var read in readers) read((int)slot);
         }
-        return (into, (int)Math.Min(seen, maximumRows));
+        int count = (int)Math.Min(seen, maximumRows);
+        FillHidden(into, count);
+        return (into, count);
+    }
+
+    /// <summary>Each hidden column's categories of the first <paramref name="rows"/> rows of <paramref name="into"/>: the combination its columns hold.</summary>
+    public void FillHidden(DecodedRows into, int rows)
+    {
+        foreach (var combination in Combinations.Where(m => m.Learned))
+            combination.LevelsOf(combination.Columns.Select(into.Numbers).ToArray(), Columns, rows).CopyTo(into.Levels(combination.Category), 0);
     }
 
     /// <summary>Checks that a training column exists and has a type the GAN models; returns it and its kind.</summary>

@@ -50,7 +50,7 @@ internal sealed class RowConditions
     public static RowConditions Resolve(GanModel model, IReadOnlyDictionary<string, object> conditions, int maximumCandidatesPerRow)
     {
         if (conditions.Count == 0) throw new ArgumentException("Give at least one condition (column name → category, value or GanRange), or call Generate without conditions.", nameof(conditions));
-        var columns = model.Encoder.Columns;
+        var columns = model.Encoder.Columns.Take(model.Encoder.VisibleCount).ToList(); // a hidden column takes no condition
         var required = new List<(int, int, string)>();
         var ranges = new List<(int, double, double, string)>();
         var known = columns.Select(k => $"'{k.Name}'").ToList();

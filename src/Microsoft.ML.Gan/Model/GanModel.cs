@@ -115,7 +115,7 @@ internal sealed class GanModel : IDisposable
             throw new InvalidOperationException(
                 $"This model has predicate rules ({string.Join(", ", constraints.Rules.Where(r => r.IsPredicate).Select(r => $"'{r}'"))}), which are C# code that .NET's " +
                 "Generate applies and an ONNX graph cannot: the seed-and-rows graph would make rows Generate refuses. Export the noise-input graph and apply the rules to its rows.");
-        var taken = Encoder.Columns.Where(c => c is not MadeColumn).Select(c => c.Name).Intersect(RowStreamGraph.ReservedNames, StringComparer.Ordinal).ToList();
+        var taken = Encoder.Columns.Take(Encoder.VisibleCount).Where(c => c is not MadeColumn).Select(c => c.Name).Intersect(RowStreamGraph.ReservedNames, StringComparer.Ordinal).ToList();
         if (taken.Count > 0)
             throw new InvalidOperationException(
                 $"Column '{taken[0]}' has a name the seed-and-rows graph gives its own input or output ({string.Join(", ", RowStreamGraph.ReservedNames)}): " +
@@ -137,7 +137,7 @@ internal sealed class GanModel : IDisposable
         Constraints = Encoder.Constraints?.ToState(Encoder.Columns),
         Trends = Encoder.Trends.Count > 0 ? Encoder.Trends.Select(TrendState.From).ToArray() : null,
         Formulas = Encoder.Formulas.Count > 0 ? Encoder.Formulas.Select(FormulaState.From).ToArray() : null,
-        Combinations = Encoder.Combinations.Count > 0 ? Encoder.Combinations.Select(NumericCombinationState.From).ToArray() : null,
+        Combinations = Encoder.Combinations.Count > 0 ? Encoder.Combinations.Select(c => NumericCombinationState.From(c, Encoder.Columns)).ToArray() : null,
         Filter = Filter?.ToState(),
         History = History.ToArray(),
     };

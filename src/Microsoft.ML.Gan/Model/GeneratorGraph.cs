@@ -79,7 +79,7 @@ internal static class GeneratorGraph
         foreach (var trend in encoder.Trends) trend.AddOnnx(g, columns, decoded);
         foreach (var formula in encoder.Formulas) formula.AddOnnx(g, columns, decoded);
         var outputs = new List<string>();
-        for (int c = 0; c < columns.Count && !keepOnly; c++)
+        for (int c = 0; c < encoder.VisibleCount && !keepOnly; c++) // a hidden column (a combination's category) is no output
             if (columns[c] is not MadeColumn) // made from the rows' positions, which the graph does not take
                 outputs.Add(columns[c] is CategoricalColumn categorical ? categorical.AddOnnxValues(g, decoded[c]) : decoded[c]);
         return (outputs, filter is null ? null : filter.AddOnnx(g, columns, decoded));

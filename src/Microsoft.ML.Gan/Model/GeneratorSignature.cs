@@ -46,7 +46,7 @@ internal sealed class GeneratorSignature
         Sampling = sampling;
         Draws = sampling == CategorySampling.Sample && encoder.DrawCount > 0 ? new GraphInput(DrawsName, encoder.DrawCount, GraphInputRole.Draws) : null;
         Inputs = new[] { (GraphInput?)Noise, Condition, Draws }.Where(i => i is not null).Select(i => i!.Value).ToArray();
-        Outputs = encoder.Columns.Where(c => c is not MadeColumn).Select(c => c.Name).ToArray();
+        Outputs = encoder.Columns.Take(encoder.VisibleCount).Where(c => c is not MadeColumn).Select(c => c.Name).ToArray(); // no hidden column
     }
 
     public GraphInput Noise { get; }

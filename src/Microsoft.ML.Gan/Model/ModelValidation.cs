@@ -95,6 +95,11 @@ internal static class ModelValidation
                         throw new InvalidDataException($"its combination of {string.Join(", ", combination.Names.Select(n => $"'{Common.Text.Printable(n, 60)}'"))} holds column '{Common.Text.Printable(columns[c].Name, 60)}', which a dependency, trend, formula or constraint sets or names too, which no model has");
                 }
             }
+            foreach (var combination in combinations.Where(m => m.Learned))
+            {
+                if (dependencies.Any(d => d.Determinant == combination.Category || d.Target == combination.Category))
+                    throw new InvalidDataException($"its column dependency on '{Common.Text.Printable(columns[combination.Category].Name, 80)}' involves a combination's hidden category, which no model has");
+            }
             filter = DensityRatioFilter.Restore(description.Filter, columns);
             encoder = new TabularEncoder(columns, dependencies, constraints, trends, formulas, combinations); // checks the columns that group marginal maps
         }

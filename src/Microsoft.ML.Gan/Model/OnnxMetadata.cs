@@ -82,8 +82,8 @@ internal static class OnnxMetadata
             yield return new("microsoft.ml.gan.formulas", "these outputs are made from others, exactly, wherever that makes a value within the output's training range (elsewhere the network's own value stays): " +
                 string.Join("; ", formulas.Select(f => new GanColumnFormula(f.Target ?? "", f.Inputs ?? [], f.Kind, f.Scale).ToString())));
         if (description.Combinations is { Length: > 0 } combinations)
-            yield return new("microsoft.ml.gan.combinations", "these outputs come only in the combinations of the training rows (the one nearest the network's values, each scaled by its standard deviation): " +
-                string.Join("; ", combinations.Select(c => new GanColumnCombination(c.Columns ?? [], c.Counts?.Length ?? 0).ToString())));
+            yield return new("microsoft.ml.gan.combinations", "these outputs come only in the combinations of the training rows (the one the network chose as a category of its own where it learned one, else the one nearest the network's values, each scaled by its standard deviation): " +
+                string.Join("; ", combinations.Select(c => new GanColumnCombination(c.Columns ?? [], c.Counts?.Length ?? 0) { LearnedAsCategory = c.Category is not null }.ToString())));
         if (!seeded)
             yield return new("microsoft.ml.gan.category_sampling", signature.Sampling == CategorySampling.Sample
             ? $"Sample: input '{GeneratorSignature.DrawsName}' takes one uniform draw in [0, 1) per categorical choice and row"

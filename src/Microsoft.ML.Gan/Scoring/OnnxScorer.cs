@@ -111,7 +111,7 @@ internal sealed class OnnxScorer : IDisposable
             using var runOptions = new RunOptions();
             using var outputs = _session.Run(runOptions, names, values, _outputNames);
             int output = 0;
-            for (int c = 0; c < _encoder.Columns.Count; c++)
+            for (int c = 0; c < _encoder.VisibleCount; c++)
                 if (_encoder.Columns[c] is not MadeColumn) _encoder.Columns[c].ReadOnnxOutput(outputs[output++], rows, into.Buffers[c], firstRow);
             if (_signature.Filtered) outputs[output].GetTensorDataAsSpan<float>()[..rows].CopyTo(into.KeepBuffers().Probability.AsSpan(firstRow));
         }

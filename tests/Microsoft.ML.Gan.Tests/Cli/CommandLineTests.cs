@@ -140,8 +140,9 @@ public sealed class CommandLineTests
         Assert.AreEqual(0, code, $"{output}\n{error}");
         (code, output, error) = Mlgan("inspect", "shops.zip");
         Assert.AreEqual(0, code, error);
-        StringAssert.Contains(output, "Combination: Space, Staff come in 40 combinations");
+        StringAssert.Contains(output, "Combination: Space, Staff come in 40 combinations, learned as one category");
         Assert.DoesNotContain("Amount come", output, "a sale's amount is its own");
+        Assert.DoesNotContain("(combination of", output, "the shop, learned as a category, is no column of the table");
     }
 
     [TestMethod]

@@ -76,9 +76,10 @@ public sealed class NumericCombinationTests
         return (data, seen);
     }
 
-    private static GanTrainer.Options Small(bool combinations = true) => new()
+    private static GanTrainer.Options Small(bool combinations = true, bool categories = true) => new()
     {
         Epochs = 3, BatchSize = 100, NoiseDimension = 8, GeneratorLayers = [32], DiscriminatorLayers = [32], Seed = 4, TrainingThreads = 1, NumericCombinations = combinations,
+        CombinationCategories = categories,
     };
 
     private static ColumnFitSettings Settings() => new(new HashSet<string> { "" }, 1000, Granularity: true, Dependencies: true) { Trends = true, Formulas = true, Combinations = true };
@@ -101,10 +102,60 @@ public sealed class NumericCombinationTests
         Assert.IsFalse(encoder.Dependencies.Any(d => s_members.Contains(d.TargetName)), string.Join("; ", encoder.Dependencies.Select(d => d.ToInfo())));
         Assert.IsFalse(encoder.Trends.Any(t => s_members.Contains(t.TargetName) || s_members.Contains(t.AnchorName)), "a combined column follows no curve and anchors none");
 
+        Assert.IsFalse(found[0].LearnedAsCategory, "learned as a category only where asked");
+        Assert.AreEqual(names.Length, encoder.Columns.Count, "no hidden column");
+
         Assert.IsEmpty(TabularEncoder.Fit(data, names, Settings() with { Combinations = false }, () => { }).Encoder.Combinations);
         // A column a constraint names takes no part; the others still combine.
         var ruled = TabularEncoder.Fit(data, names, Settings(), () => { }, constraints: [GanConstraint.Positive("Tax")]).Encoder;
         CollectionAssert.AreEqual(new[] { "Oxides", "Ratio", "Zone" }, ruled.Combinations.Single().Names);
+    }
+
+    [TestMethod]
+    public void ACombinationNoColumnFixesIsLearnedAsAHiddenCategoryAfterTheTablesColumns()
+    {
+        var (data, towns) = Tracts(1);
+        string[] names = data.Schema.Select(c => c.Name).ToArray();
+        var (encoder, encoded) = TabularEncoder.Fit(data, names, Settings() with { CombinationCategories = true }, () => { });
+        using (encoded)
+        {
+            var combination = encoder.Combinations.Single();
+            Assert.IsTrue(combination.Learned);
+            Assert.AreEqual(names.Length, encoder.VisibleCount, "the table's columns first, in its order");
+            Assert.AreEqual(names.Length + 1, encoder.Columns.Count);
+            Assert.AreEqual(names.Length, combination.Category);
+            var hidden = (CombinationColumn)encoder.Columns[combination.Category];
+            Assert.AreEqual("(combination of Oxides, Tax, Ratio, Zone)", hidden.Name);
+            Assert.IsTrue(encoder.IsHidden(combination.Category) && !encoder.IsHidden(names.Length - 1));
+            CollectionAssert.AreEqual(combination.Counts, hidden.LevelCounts, "a category a combination, with its training rows");
+            CollectionAssert.AreEqual(names, encoder.BuildSchema().Select(c => c.Name).ToArray(), "generated rows have the table's columns only");
+            Assert.AreEqual("Oxides, Tax, Ratio, Zone come in 60 combinations, learned as one category", combination.ToInfo().ToString());
+            Assert.IsTrue(new ConditionLayout(encoder).Columns.Any(c => c.Column == combination.Category), "ordinary rows are conditioned on the town as on any category");
+
+            // Each encoded training row's one-hot is its own town, and decoding it gives the town's values back.
+            var decoded = new DecodedRows(encoder, encoded.Count);
+            var block = new float[encoded.Count * encoder.Width];
+            encoded.Gather(Enumerable.Range(0, encoded.Count).ToArray(), block);
+            encoder.Decode(block, new float[encoded.Count * encoder.DrawCount], encoded.Count, CategorySampling.ArgMax, decoded);
+            var (read, count) = encoder.ReadRows(data, encoded.Count, seed: 1, () => { });
+            Assert.AreEqual(encoded.Count, count);
+            for (int r = 0; r < count; r++)
+            {
+                foreach (int c in combination.Columns) Assert.AreEqual(read.Numbers(c)[r], decoded.Numbers(c)[r], $"row {r}, {encoder.Columns[c].Name}");
+                Assert.AreEqual(decoded.Levels(combination.Category)[r], read.Levels(combination.Category)[r], $"row {r}: the town read from its values is the one it was encoded with");
+            }
+        }
+
+        // Where one column fixes the others, the row keeps that column's value instead: no hidden column.
+        var month = Enumerable.Range(0, 600).Select(i => (double)(i % 120)).ToArray(); // ten years of months, five rows each
+        var year = month.Select(m => 2000.0 + Math.Floor(m / 12)).ToArray();
+        var noise = Enumerable.Range(0, 600).Select(i => (double)(i * 7919 % 600)).ToArray();
+        var panel = new TestTables.ArrayView([("Month", NumberDataViewType.Double, month), ("Year", NumberDataViewType.Double, year), ("Sales", NumberDataViewType.Double, noise)]);
+        var functional = TabularEncoder.Fit(panel, ["Month", "Year", "Sales"], Settings() with { CombinationCategories = true, Dependencies = false }, () => { });
+        functional.Rows.Dispose();
+        Assert.IsTrue(functional.Encoder.Combinations.Single().Functional);
+        Assert.IsFalse(functional.Encoder.Combinations.Single().Learned);
+        Assert.AreEqual(3, functional.Encoder.Columns.Count);
     }
 
     [TestMethod]
@@ -144,8 +195,19 @@ public sealed class NumericCombinationTests
         var (data, towns) = Tracts(2);
         using var model = ml.Gan().Train(Small()).Fit(data);
         CollectionAssert.AreEqual(s_members, model.Combinations.Single().Columns.ToArray());
+        Assert.IsTrue(model.Combinations.Single().LearnedAsCategory);
+        using var nearest = ml.Gan().Train(Small(categories: false)).Fit(data);
+        Assert.IsFalse(nearest.Combinations.Single().LearnedAsCategory);
         using var bare = ml.Gan().Train(Small(combinations: false)).Fit(data);
         Assert.IsEmpty(bare.Combinations);
+
+        // The hidden category is no column users see, generate or condition on.
+        string hidden = model.Model.Encoder.Columns[^1].Name;
+        CollectionAssert.AreEqual(data.Schema.Select(c => c.Name).ToArray(), model.Columns.Select(c => c.Name).ToArray());
+        CollectionAssert.AreEqual(data.Schema.Select(c => c.Name).ToArray(), model.Generate(10, seed: 1).Schema.Select(c => c.Name).ToArray());
+        CollectionAssert.DoesNotContain(model.Model.SignatureFor(CategorySampling.Sample).Outputs.ToArray(), hidden);
+        var refused = Assert.ThrowsExactly<ArgumentException>(() => model.Generate(10, seed: 1, new Dictionary<string, object> { [hidden] = "1" }));
+        StringAssert.Contains(refused.Message, "the model has no such column");
 
         double Kept(GanTransformer m)
         {
@@ -153,10 +215,24 @@ public sealed class NumericCombinationTests
             var columns = s_members.Select(n => TestTables.Column(rows, n).Select(Convert.ToDouble).ToArray()).ToArray();
             return Enumerable.Range(0, columns[0].Length).Count(r => towns.Contains((columns[1][r], columns[2][r], columns[3][r], columns[0][r]))) / (double)columns[0].Length;
         }
-        double with = Kept(model), without = Kept(bare);
-        Console.WriteLine($"rows holding a town of the training rows: {with:P1} with combinations, {without:P1} without");
+        double with = Kept(model), near = Kept(nearest), without = Kept(bare);
+        Console.WriteLine($"rows holding a town of the training rows: {with:P1} learned as a category, {near:P1} the nearest, {without:P1} without");
         Assert.AreEqual(1.0, with, "every generated row holds a town's attributes");
+        Assert.AreEqual(1.0, near, "every generated row holds a town's attributes");
         Assert.IsLessThan(0.5, without, "the contrast: a generator on its own mixes towns");
+
+        // The towns come at their training shares: the category's shares are calibrated as any category's are.
+        var generated = model.Generate(3000, seed: 6);
+        var oxides = TestTables.Column(generated, "Oxides").Select(Convert.ToDouble).ToArray();
+        var taxes = TestTables.Column(generated, "Tax").Select(Convert.ToDouble).ToArray();
+        var made = Enumerable.Range(0, oxides.Length).GroupBy(r => (oxides[r], taxes[r])).ToDictionary(g => g.Key, g => g.Count() / (double)oxides.Length);
+        var training = model.Model.Encoder.Combinations.Single();
+        double total = training.Counts.Sum(), distance = 0;
+        for (int t = 0; t < training.Count; t++)
+            distance += Math.Abs(made.GetValueOrDefault((training.Tuples[t * 4], training.Tuples[t * 4 + 1])) - training.Counts[t] / total);
+        Console.WriteLine($"towns made: {made.Count} of {training.Count}; total variation from the training shares {distance / 2:F3}");
+        Assert.IsGreaterThanOrEqualTo(training.Count - 3, made.Count, "nearly every town is made");
+        Assert.IsLessThan(0.15, distance / 2, "the towns' shares are near the training shares");
 
         // The .NET decoder and the graph: each row holds a combination in both, the same one but where the two matrix
         // products' last bits put a generated anchor on the other side of a step of its map (the choice itself is the
@@ -300,17 +376,60 @@ public sealed class NumericCombinationTests
         StringAssert.Contains(e.Message, "holds column 'Tax', which a dependency, trend, formula or constraint sets");
     }
 
+    /// <summary>The manifest's last column: the hidden one.</summary>
+    private static JsonNode Last(JsonObject manifest) => manifest["Columns"]!.AsArray()[^1]!;
+
+    /// <summary>Manifests whose hidden category lies, each with what the refusal names.</summary>
+    public static IEnumerable<object[]> CategoryLies() =>
+    [
+        ["the category a column of the table", (Action<JsonObject>)(m => m["Combinations"]![0]!["Category"] = "District"), "which is no combination's column of the model"],
+        ["an unknown category", (Action<JsonObject>)(m => m["Combinations"]![0]!["Category"] = "Nope"), "which is no combination's column of the model"],
+        ["a category of fewer categories than combinations", (Action<JsonObject>)(m =>
+        {
+            var hidden = Last(m);
+            hidden["LevelCounts"]!.AsArray().RemoveAt(0);
+            hidden["LevelIsMissing"]!.AsArray().RemoveAt(0);
+            hidden["LogitBiases"] = null;
+            hidden["ConditionShares"] = null;
+        }), "which is no combination's column of the model"],
+        ["the hidden column no combination's", (Action<JsonObject>)(m => m["Combinations"]![0]!.AsObject().Remove("Category")), "that no combination (or more than one) is learned as"],
+        ["the hidden column among the table's", (Action<JsonObject>)(m =>
+        {
+            var columns = m["Columns"]!.AsArray();
+            var hidden = columns[^1]!;
+            columns.RemoveAt(columns.Count - 1);
+            columns.Insert(0, hidden);
+        }), "comes after all of them"],
+        ["a category that stands for a missing value", (Action<JsonObject>)(m => Last(m)["LevelIsMissing"]![0] = true), "stands for no missing value"],
+        ["a dependency that sets the hidden category", (Action<JsonObject>)(m =>
+        {
+            var dependency = m["Dependencies"]![0]!;
+            dependency["Target"] = Last(m)["Name"]!.GetValue<string>();
+        }), "'(combination of Oxides, Tax, Ratio, Zone)'"],
+    ];
+
     [TestMethod]
-    public void AGraphWhoseRowsLeaveTheCombinationsItsDescriptionListsIsRefusedAtLoad()
+    [DynamicData(nameof(CategoryLies))]
+    public void AManifestThatLiesAboutAHiddenCategoryIsRefused(string lie, Action<JsonObject> edit, string named)
     {
-        // The description keeps the first half of the towns; the graph still makes all of them.
+        var e = HostileFiles.RefusedManifest(s_saved.Value, edit, lie);
+        StringAssert.Contains(e.Message, named, lie);
+    }
+
+    [TestMethod]
+    [DataRow(true)]
+    [DataRow(false)]
+    public void AGraphWhoseRowsLeaveTheCombinationsItsDescriptionListsIsRefusedAtLoad(bool categories)
+    {
+        // The description gives the first 30 towns another zoning (one the column has); the graph still makes the
+        // towns' own. A learned category and the nearest combination alike.
         var ml = new MLContext(1);
-        using var model = ml.Gan().LoadModel(new MemoryStream(s_saved.Value));
+        using var model = categories ? ml.Gan().LoadModel(new MemoryStream(s_saved.Value)) : ml.Gan().Train(Small(categories: false)).Fit(Tracts(3).Data);
+        Assert.AreEqual(categories, model.Combinations.Single().LearnedAsCategory);
         var lying = HostileFiles.OnnxWithDescription(model.Model, manifest =>
         {
-            var combination = manifest["Combinations"]![0]!;
-            combination["Tuples"] = new JsonArray(combination["Tuples"]!.AsArray().Take(30 * 4).Select(v => v!.DeepClone()).ToArray());
-            combination["Counts"] = new JsonArray(combination["Counts"]!.AsArray().Take(30).Select(v => v!.DeepClone()).ToArray());
+            var tuples = manifest["Combinations"]![0]!["Tuples"]!.AsArray();
+            for (int t = 0; t < 30; t++) tuples[t * 4 + 3] = tuples[t * 4 + 3]!.GetValue<double>() == 80 ? 0.0 : 80.0;
         });
         string path = Path.Combine(Path.GetTempPath(), $"combination-lie-{Environment.ProcessId}.onnx");
         try
