@@ -6,7 +6,15 @@ namespace Microsoft.ML.Gan.Encoding;
 /// float of its one-hot span in the encoded row, Count its number of categories and Frequencies their training
 /// shares (summing to 1): the training shares, or the calibrated ones of <see cref="CategoricalColumn.ConditionShares"/>.
 /// </remarks>
-internal sealed record ConditionColumn(int Column, string Name, int Offset, int RowStart, int Count, double[] Frequencies);
+internal sealed record ConditionColumn(int Column, string Name, int Offset, int RowStart, int Count, double[] Frequencies)
+{
+    /// <summary>
+    /// Whether training draws this column's conditions at the categories' own frequencies, whatever
+    /// <see cref="GanTrainer.Options.TrainingConditionDraw"/> says: a combination's hidden category (<see cref="CombinationColumn"/>),
+    /// whose entities (towns of a few rows each) are no rare class to be learned more often than it occurs.
+    /// </summary>
+    public bool DrawnAtFrequency { get; init; }
+}
 
 /// <summary>Every generated row conditioned on one category: condition column <paramref name="ConditionIndex"/> (in <see cref="ConditionLayout.Columns"/>) has category <paramref name="Level"/>.</summary>
 internal readonly record struct FixedCondition(int ConditionIndex, int Level);
@@ -28,7 +36,7 @@ internal sealed class ConditionLayout
         {
             if (encoder.Columns[c] is CategoricalColumn k)
             {
-                columns.Add(new ConditionColumn(c, k.Name, offset, rowStart, k.Width, k.ConditionShares ?? k.TrainingShares));
+                columns.Add(new ConditionColumn(c, k.Name, offset, rowStart, k.Width, k.ConditionShares ?? k.TrainingShares) { DrawnAtFrequency = k is CombinationColumn });
                 offset += k.Width;
             }
             rowStart += encoder.Columns[c].Width;

@@ -44,6 +44,8 @@ internal static class OnnxMetadata
                 categories[c.Name] = new System.Text.Json.Nodes.JsonArray(flags.Select(v => (System.Text.Json.Nodes.JsonNode?)(v != 0)).ToArray());
             else if (c.Kind == KeyKind.Instance.Name && c.Values is { } keys)
                 categories[c.Name] = new System.Text.Json.Nodes.JsonArray(keys.Select(v => (System.Text.Json.Nodes.JsonNode?)v).ToArray());
+            else if (c.Kind == CombinationKind.Instance.Name && c.LevelCounts is { } tuples) // a hidden condition block: the combinations' numbers
+                categories[c.Name] = new System.Text.Json.Nodes.JsonArray(Enumerable.Range(1, tuples.Length).Select(v => (System.Text.Json.Nodes.JsonNode?)v).ToArray());
         }
         if (categories.Count > 0) yield return new(CategoriesKey, categories.ToJsonString());
         yield return new("microsoft.ml.gan.library_version", description.LibraryVersion ?? "unknown");
@@ -105,6 +107,8 @@ internal static class OnnxMetadata
             return $"{c.Name}: {c.Kind} (int64 microseconds since 1970-01-01T00:00:00Z, the instant in UTC; values at UTC{sign}{offset.ToString(@"hh\:mm", CultureInfo.InvariantCulture)}; {missing})";
         }
         if (c.Kind == TimeSpanKind.Instance.Name) return $"{c.Name}: {c.Kind} (int64 microseconds)";
+        if (c.Kind == CombinationKind.Instance.Name)
+            return FormattableString.Invariant($"{c.Name}: a combination learned as {c.LevelCounts?.Length ?? 0} categories (category n: the n-th combination the manifest's Combinations entry lists for its columns), hidden: a block of the condition input, not an output");
         if (c.Kind == FakeKind.Instance.Name)
             return $"{c.Name}: fake personal data, not an output of this graph (made in .NET by {(c.FakeKind == "OneOf" ? "drawing from given values" : $"Bogus: {c.FakeKind}, locale {c.FakeLocale}")})";
         if (c.Kind == IdentifierKind.Instance.Name)

@@ -42,7 +42,7 @@ internal sealed class ConditionalSampler
             _levelStarts[d] = starts;
             var logs = Normalized(counts.Select(c => Math.Log(1 + c)));
             var frequencies = Normalized(counts.Select(c => (double)c));
-            _shares[d] = draw switch
+            _shares[d] = column.DrawnAtFrequency ? frequencies : draw switch
             {
                 TrainingConditionDraw.Frequency => frequencies,
                 TrainingConditionDraw.Mixed => logs.Zip(frequencies, (a, b) => (a + b) / 2).ToArray(),

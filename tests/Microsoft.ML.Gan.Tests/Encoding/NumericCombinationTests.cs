@@ -208,6 +208,17 @@ public sealed class NumericCombinationTests
         CollectionAssert.DoesNotContain(model.Model.SignatureFor(CategorySampling.Sample).Outputs.ToArray(), hidden);
         var refused = Assert.ThrowsExactly<ArgumentException>(() => model.Generate(10, seed: 1, new Dictionary<string, object> { [hidden] = "1" }));
         StringAssert.Contains(refused.Message, "the model has no such column");
+        // A client that brings its own condition finds the hidden block, and its categories, in the graph's metadata.
+        using (var session = new InferenceSession(model.Model.ExportOnnx(CategorySampling.Sample)))
+        {
+            CollectionAssert.DoesNotContain(session.OutputNames.ToArray(), hidden);
+            var metadata = session.ModelMetadata.CustomMetadataMap;
+            StringAssert.Contains(metadata["microsoft.ml.gan.condition"], $"{hidden} at ");
+            var categories = System.Text.Json.Nodes.JsonNode.Parse(metadata["microsoft.ml.gan.categories"])!.AsObject();
+            CollectionAssert.AreEqual(Enumerable.Range(1, towns.Count).ToArray(), categories[hidden]!.AsArray().Select(v => v!.GetValue<int>()).ToArray());
+            StringAssert.Contains(metadata["microsoft.ml.gan.columns"], $"{hidden}: a combination learned as {towns.Count} categories");
+            StringAssert.Contains(metadata["microsoft.ml.gan.combinations"], "Oxides, Tax, Ratio, Zone come in 60 combinations, learned as one category");
+        }
 
         double Kept(GanTransformer m)
         {

@@ -40,4 +40,48 @@ public sealed class ConditionalSamplerTests
             Assert.AreEqual(1f, condition[i * layout.Width + (int)levels[0][i]]);
         }
     }
+
+    [TestMethod]
+    public void ACombinationsHiddenCategoryIsDrawnAtItsFrequencyWhateverTheDraw()
+    {
+        // 40 entities of 3 to 35 rows, each with its own A (four values shared by two) and B (each shared by two):
+        // a combination no column fixes, learned as a hidden category. Its entities are drawn as often as they occur,
+        // while the ordinary category Kind is drawn by log-frequency.
+        var a = new List<double>();
+        var b = new List<double>();
+        var kind = new List<string>();
+        for (int e = 0; e < 40; e++)
+            for (int i = 0, size = 3 + e % 5 * 8; i < size; i++)
+            {
+                a.Add(e < 36 ? e : e - 36);
+                b.Add(e / 2);
+                kind.Add(a.Count % 50 == 0 ? "rare" : "common");
+            }
+        var data = new TestTables.ArrayView([("A", Microsoft.ML.Data.NumberDataViewType.Double, a.ToArray()), ("B", Microsoft.ML.Data.NumberDataViewType.Double, b.ToArray()),
+            ("Kind", Microsoft.ML.Data.TextDataViewType.Instance, kind.Select(k => k.AsMemory()).ToArray())]);
+        var settings = new ColumnFitSettings(new HashSet<string>(), 100) { Combinations = true, CombinationCategories = true };
+        var (encoder, encoded) = TabularEncoder.Fit(data, ["A", "B", "Kind"], settings, () => { });
+        using var _ = encoded;
+        var combination = encoder.Combinations.Single();
+        Assert.IsTrue(combination.Learned, combination.ToString());
+        var layout = new ConditionLayout(encoder);
+        int hidden = layout.IndexOfColumn(combination.Category), text = layout.IndexOfColumn(2);
+        Assert.IsTrue(layout.Columns[hidden].DrawnAtFrequency);
+        Assert.IsFalse(layout.Columns[text].DrawnAtFrequency);
+
+        var sampler = new ConditionalSampler(layout, encoded, seed: 2, TrainingConditionDraw.LogFrequency);
+        const int Batch = 200_000;
+        var levels = new[] { new long[Batch], new long[Batch] };
+        var mask = new float[Batch * 2];
+        sampler.Sample(Batch, new float[Batch * layout.Width], mask, levels, new int[Batch]);
+        var drawn = Enumerable.Range(0, Batch).Where(i => mask[i * 2 + hidden] == 1f).Select(i => levels[hidden][i]).ToArray();
+        double total = combination.Counts.Sum(), largest = 0;
+        for (int t = 0; t < combination.Count; t++)
+            largest = Math.Max(largest, Math.Abs(drawn.Count(l => l == t) / (double)drawn.Length - combination.Counts[t] / total));
+        Assert.IsLessThan(0.006, largest, "each entity drawn at its share of the rows (3 to 35 of 760: 0.4 % to 4.6 %)");
+        // The contrast: log-frequency would give an entity of 3 rows 1.7 % of the draws against 0.4 % of the rows.
+        var kindDrawn = Enumerable.Range(0, Batch).Where(i => mask[i * 2 + text] == 1f).Select(i => levels[text][i]).ToArray();
+        int rare = Array.IndexOf(((TextColumn)encoder.Columns[2]).Levels, "rare");
+        Assert.IsGreaterThan(0.1, kindDrawn.Count(l => l == rare) / (double)kindDrawn.Length, "the ordinary category still by log-frequency");
+    }
 }
