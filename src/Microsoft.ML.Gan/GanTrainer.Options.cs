@@ -244,7 +244,9 @@ public sealed partial class GanTrainer
         /// 0.13), so the tracts' own columns are learned with their town, and a generated row's combined
         /// columns are its category's values, in .NET and in the exported graph. It is hidden: no generated row, schema
         /// or graph output has it. With it false, or where one column fixes the others (a month its year), each row takes
-        /// the combination nearest the values the generator made. Needs <see cref="NumericCombinations"/>. Default true;
+        /// the combination nearest the values the generator made. It costs training time: a one-hot and a condition block
+        /// each as wide as the combinations are many (Boston's 98: its epochs took three times as long). Needs
+        /// <see cref="NumericCombinations"/>. Default true;
         /// <see cref="Classic"/> sets it false.
         /// </summary>
         public bool CombinationCategories { get; set; } = Defaults.CombinationCategories;
