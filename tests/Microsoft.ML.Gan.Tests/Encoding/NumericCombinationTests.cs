@@ -416,7 +416,7 @@ public sealed class NumericCombinationTests
         {
             var dependency = m["Dependencies"]![0]!;
             dependency["Target"] = Last(m)["Name"]!.GetValue<string>();
-        }), "'(combination of Oxides, Tax, Ratio, Zone)'"],
+        }), "on '(combination of Oxides, Tax, Ratio, Zone)' involves a combination's hidden category"],
     ];
 
     [TestMethod]
