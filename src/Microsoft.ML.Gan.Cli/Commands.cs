@@ -401,6 +401,7 @@ internal static class Commands
             foreach (var trend in gan.Trends) Console.WriteLine($"Trend: {trend}");
             foreach (var formula in gan.Formulas)
                 Console.WriteLine($"Formula: {formula}" + (formula.SolvesNumerator ? $" (where that leaves {formula.Target}'s range, {formula.Inputs[0]} is made from {formula.Target} and {formula.Inputs[1]})" : ""));
+            foreach (var tree in gan.CategoryThresholds) Console.WriteLine($"Thresholds: {tree}");
             if (gan.FilterKeepRate is double keep) Console.WriteLine($"Density-ratio filter: keeps {keep:P0} of candidate rows.");
             ShowHistory(gan.History, gan.SelectedEpoch);
             return ExitCodes.Done;

@@ -117,6 +117,20 @@ public sealed record GanColumnFormula(string Target, IReadOnlyList<string> Input
 }
 
 /// <summary>
+/// A categorical column that thresholds on other columns fix in every training row, and in every generated row (see
+/// <see cref="GanTrainer.Options.CategoryThresholds"/>): a bin of a number, or a code made of several bins.
+/// </summary>
+/// <param name="Column">The categorical column set.</param>
+/// <param name="FromColumns">The columns its thresholds read, in the table's order.</param>
+/// <param name="Bins">The leaves of its tree: the regions of those columns' values, each with one category.</param>
+public sealed record GanCategoryThresholds(string Column, IReadOnlyList<string> FromColumns, int Bins)
+{
+    /// <summary>"category is set by thresholds on perchsd, percbelowpoverty, inmetro (18 bins)".</summary>
+    public override string ToString() =>
+        string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{Column} is set by thresholds on {string.Join(", ", FromColumns)} ({Bins:N0} bins)");
+}
+
+/// <summary>
 /// Number columns whose values come only in the combinations of the training rows (see
 /// <see cref="GanTrainer.Options.NumericCombinations"/>): the attributes of an entity each of its rows repeats, such as a
 /// town's tax rate and pupil-teacher ratio on each of its tracts.

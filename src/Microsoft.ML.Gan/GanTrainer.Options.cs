@@ -215,6 +215,25 @@ public sealed partial class GanTrainer
         public bool NumericFormulas { get; set; } = Defaults.NumericFormulas;
 
         /// <summary>
+        /// Whether a categorical column that thresholds on other columns fix in every training row is set from them in
+        /// every generated row: a bin of a number (an age group of the age, a size class of the size), or a code made of
+        /// several bins (ggplot2's <c>midwest</c>: a county's <c>category</c> is the bin of its share of high-school
+        /// graduates, the bin of its poverty rate and its metro status, one letter each). A generator that learns the
+        /// category and the numbers apart makes rows whose category the numbers rule out (two in three of midwest's,
+        /// before), which a tree finds at once. At <c>Fit</c>, each categorical column of up to 64 categories that no
+        /// dependency sets is predicted by a small decision tree on the other number and category columns (splits of
+        /// least Gini impurity, grown until each leaf holds one category, at most four leaves a category and 12 levels;
+        /// on at most 20,000 rows); it is kept when a tree grown on half the rows predicts the other half (at most 2 % of
+        /// them wrong), when it splits on a number, and when it holds in every training row but at most 1 % of them. A
+        /// column the category fixes by a dependency (the metro status) is read as one branch per value first. After
+        /// decoding, in .NET and in the exported graph, the column is set from its tree on the row's final values; the
+        /// generator still learns it, and conditions on it are honoured as before (by the generator, then by rejection).
+        /// The model lists them (<see cref="GanTransformer.CategoryThresholds"/>). Default true; <see cref="Classic"/>
+        /// sets it false.
+        /// </summary>
+        public bool CategoryThresholds { get; set; } = Defaults.CategoryThresholds;
+
+        /// <summary>
         /// Whether number columns whose values come in few combinations keep the training rows' combinations in every
         /// generated row: the attributes of an entity that each of its rows repeats, as a table joined from a finer and a
         /// coarser one holds them (each tract of a town with the town's tax rate, pupil-teacher ratio and zoning). A
@@ -418,6 +437,7 @@ public sealed partial class GanTrainer
             NumericFormulas = false,
             NumericCombinations = false,
             CombinationCategories = false,
+            CategoryThresholds = false,
             DensityRatioFilter = false,
             MinimumEpochSteps = 1,
         };

@@ -59,6 +59,7 @@ public sealed partial class GanTrainer : IEstimator<GanTransformer>
             Formulas = _options.NumericFormulas,
             Combinations = _options.NumericCombinations,
             CombinationCategories = _options.NumericCombinations && _options.CombinationCategories,
+            CategoryThresholds = _options.CategoryThresholds,
         };
 
         using var channel = _host.Start("Training");

@@ -27,6 +27,7 @@ public sealed class GanTransformer : ITransformer, IDisposable
     private readonly GanColumnTrend[] _trends;
     private readonly GanColumnFormula[] _formulas;
     private readonly GanColumnCombination[] _combinations;
+    private readonly GanCategoryThresholds[] _thresholds;
     private readonly GanConstraint[] _constraints;
 
     /// <param name="ml">The caller's context: its log, random source and cancellation reach every part.</param>
@@ -49,6 +50,7 @@ public sealed class GanTransformer : ITransformer, IDisposable
         _trends = model.Encoder.Trends.Select(t => new GanColumnTrend(t.TargetName, t.AnchorName, t.Explained, t.Knots.Length)).ToArray();
         _formulas = model.Encoder.Formulas.Select(f => f.ToInfo()).ToArray();
         _combinations = model.Encoder.Combinations.Select(c => c.ToInfo()).ToArray();
+        _thresholds = model.Encoder.Thresholds.Select(t => t.ToInfo()).ToArray();
         _constraints = model.Encoder.Constraints?.Rules.ToArray() ?? [];
     }
 
@@ -93,6 +95,13 @@ public sealed class GanTransformer : ITransformer, IDisposable
     /// <see cref="GanTrainer.Options.NumericCombinations"/> is on): every generated row takes one of them.
     /// </summary>
     public IReadOnlyList<GanColumnCombination> Combinations => Alive(_combinations);
+
+    /// <summary>
+    /// The categorical columns that thresholds on other columns fix (found when
+    /// <see cref="GanTrainer.Options.CategoryThresholds"/> is on), in the order they apply: every generated row's
+    /// category is the one its values give.
+    /// </summary>
+    public IReadOnlyList<GanCategoryThresholds> CategoryThresholds => Alive(_thresholds);
 
     /// <summary>
     /// The rules every generated row keeps (<see cref="GanTrainer.Options.Constraints"/>). In a loaded model, their

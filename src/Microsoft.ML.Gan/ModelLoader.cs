@@ -230,6 +230,11 @@ internal static class ModelLoader
                 if (!formula.HoldsIn(rows, model.Encoder.Columns, ProbeRows))
                     throw Mismatch(source, $"rows that break the formula '{Text.Printable(formula.ToString(), 120)}' that its description lists");
             }
+            foreach (var tree in model.Encoder.Thresholds)
+            {
+                if (!tree.HoldsIn(rows, ProbeRows))
+                    throw Mismatch(source, $"rows whose '{Text.Printable(tree.TargetName, 80)}' is not the category its thresholds give");
+            }
             var made = model.Encoder.Formulas.Select(f => f.Target).ToHashSet(); // checked by their formulas: a sum of parts on their grids need not lie on the total's
             for (int c = 0; c < model.Encoder.Columns.Count; c++)
             {

@@ -117,6 +117,7 @@ internal static class QualityBenchmark
         Console.WriteLine(model.Trends.Count == 0 ? "Numeric trends kept: none" : $"Numeric trends kept: {string.Join("; ", model.Trends)}");
         if (model.Formulas.Count > 0) Console.WriteLine($"Formulas kept: {string.Join("; ", model.Formulas)}");
         if (model.Combinations.Count > 0) Console.WriteLine($"Combinations kept: {string.Join("; ", model.Combinations)}");
+        if (model.CategoryThresholds.Count > 0) Console.WriteLine($"Category thresholds kept: {string.Join("; ", model.CategoryThresholds)}");
         double fitSeconds = arguments.ModelPath is null ? clock.Elapsed.TotalSeconds : double.NaN;
         var fitLoad = load.UntilNow();
         if (arguments.SaveModelPath is { } save) model.Save(save);

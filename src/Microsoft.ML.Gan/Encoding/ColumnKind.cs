@@ -146,6 +146,9 @@ internal sealed record ColumnFitSettings(ISet<string> MissingCategoryTokens, int
     /// <summary>Whether a combination no column fixes is learned as a hidden category (<see cref="CombinationColumn"/>).</summary>
     public bool CombinationCategories { get; init; }
 
+    /// <summary>Whether a categorical column that thresholds on other columns fix is set from them (<see cref="CategoryThresholds"/>).</summary>
+    public bool CategoryThresholds { get; init; }
+
     /// <summary>Where the encoded rows are kept (<see cref="Training.EncodedRows"/>).</summary>
     public TrainingRowStorage Storage { get; init; } = TrainingRowStorage.Memory;
 

@@ -12,14 +12,19 @@ internal sealed class TabularEncoder
     private readonly int[] _drawOffsets;
 
     public TabularEncoder(IReadOnlyList<GanColumn> columns, IReadOnlyList<ColumnDependency>? dependencies = null, ColumnConstraints? constraints = null,
-        IReadOnlyList<NumericTrend>? trends = null, IReadOnlyList<NumericFormula>? formulas = null, IReadOnlyList<NumericCombination>? combinations = null)
+        IReadOnlyList<NumericTrend>? trends = null, IReadOnlyList<NumericFormula>? formulas = null, IReadOnlyList<NumericCombination>? combinations = null,
+        IReadOnlyList<CategoryThresholds>? thresholds = null)
     {
         Combinations = combinations ?? [];
+        Thresholds = thresholds ?? [];
         Columns = columns;
         Dependencies = dependencies ?? [];
         Constraints = constraints;
         Trends = trends ?? [];
         Formulas = formulas ?? [];
+        // The dependencies from a column a tree sets, or from one those set, apply again after the trees.
+        var reached = Thresholds.SelectMany(t => CategoryThresholds.Reach(Dependencies, t.Target).Append(t.Target)).ToHashSet();
+        _afterThresholds = Dependencies.Where(d => reached.Contains(d.Determinant)).ToArray();
         _trendOf = new int[columns.Count];
         Array.Fill(_trendOf, -1);
         for (int i = 0; i < Trends.Count; i++) _trendOf[Trends[i].Target] = i;
@@ -63,6 +68,7 @@ internal sealed class TabularEncoder
     public bool IsHidden(int c) => c >= VisibleCount;
 
     private readonly int[] _groupOf;
+    private readonly ColumnDependency[] _afterThresholds;
     private readonly int[] _trendOf; // per column: the trend it is the target of, or -1
 
     /// <summary>
@@ -115,14 +121,23 @@ internal sealed class TabularEncoder
     /// <summary>The number columns other columns make exactly, applied last, in this order (see <see cref="NumericFormula"/>).</summary>
     public IReadOnlyList<NumericFormula> Formulas { get; }
 
+    /// <summary>
+    /// The categorical columns set from thresholds on the row's final values, applied after the formulas (see
+    /// <see cref="CategoryThresholds"/>); the dependencies from such a column then apply again.
+    /// </summary>
+    public IReadOnlyList<CategoryThresholds> Thresholds { get; }
+
+    /// <summary>Whether a tree of <see cref="Thresholds"/> sets column <paramref name="c"/>: its shares follow the numbers, not its logits.</summary>
+    public bool SetByThresholds(int c) => Thresholds.Any(t => t.Target == c);
+
     /// <summary>The trend column <paramref name="c"/> is the target of; null for none.</summary>
     public NumericTrend? TrendOf(int c) => _trendOf[c] >= 0 ? Trends[_trendOf[c]] : null;
 
     /// <summary>The same layout, dependencies, constraints, trends and formulas over <paramref name="columns"/>: the same columns, recalibrated.</summary>
-    public TabularEncoder WithColumns(IReadOnlyList<GanColumn> columns) => new(columns, Dependencies, Constraints, Trends, Formulas, Combinations);
+    public TabularEncoder WithColumns(IReadOnlyList<GanColumn> columns) => new(columns, Dependencies, Constraints, Trends, Formulas, Combinations, Thresholds);
 
     /// <summary>The same columns, dependencies, trends and formulas with <paramref name="constraints"/> (a predicate given back to a loaded model).</summary>
-    public TabularEncoder WithConstraints(ColumnConstraints constraints) => new(Columns, Dependencies, constraints, Trends, Formulas, Combinations);
+    public TabularEncoder WithConstraints(ColumnConstraints constraints) => new(Columns, Dependencies, constraints, Trends, Formulas, Combinations, Thresholds);
 
     /// <summary>Floats in one encoded row: the generator's output width and the discriminator's input width.</summary>
     public int Width { get; }
@@ -161,7 +176,7 @@ internal sealed class TabularEncoder
     /// Decodes <paramref name="rows"/> rows of generator output (tanh applied on tanh spans, raw logits on
     /// softmax spans) with <paramref name="draws"/> (<see cref="DrawCount"/> uniforms per row) into <paramref name="into"/>,
     /// from its row <paramref name="firstRow"/> on; then applies the <see cref="Dependencies"/>, the <see cref="Constraints"/>, the <see cref="Trends"/>
-    /// and the <see cref="Formulas"/>.
+    /// the <see cref="Formulas"/> and the <see cref="Thresholds"/>.
     /// </summary>
     public void Decode(ReadOnlySpan<float> output, ReadOnlySpan<float> draws, int rows, CategorySampling sampling, DecodedRows into, int firstRow = 0)
     {
@@ -176,7 +191,12 @@ internal sealed class TabularEncoder
         Constraints?.Apply(into, Columns, firstRow, rows);
         foreach (var trend in Trends) trend.Apply(into, Columns, firstRow, rows);
         foreach (var formula in Formulas) formula.Apply(into, Columns, firstRow, rows);
+        foreach (var tree in Thresholds) tree.Apply(into, firstRow, rows);
+        foreach (var dependency in _afterThresholds) dependency.Apply(into, Columns, firstRow, rows);
     }
+
+    /// <summary>The dependencies that apply again after the <see cref="Thresholds"/> (from a column a tree sets, or one it fixes), in order.</summary>
+    public IReadOnlyList<ColumnDependency> AfterThresholds => _afterThresholds;
 
     /// <summary>
     /// Reads the training columns once, checks them, fits every column and returns the encoded rows, kept compactly
@@ -310,7 +330,7 @@ internal sealed class TabularEncoder
         // Dependencies and groups are found on at most StatisticsRows rows (a uniform sample of a larger table).
         var sample = StatisticsSample((int)rows, settings.Seed);
         int sampled = sample?.Length ?? (int)rows;
-        var coded = settings.Dependencies || groups || settings.Combinations ? fitters.Select((f, c) => f.Coded(columns[c], sample)).ToArray() : null;
+        var coded = settings.Dependencies || groups || settings.Combinations || settings.CategoryThresholds ? fitters.Select((f, c) => f.Coded(columns[c], sample)).ToArray() : null;
         // A column a rule changes after decoding takes no part in a dependency: a derived column's codes are its
         // distances, and a fixed combination may change a category a dependency has read or set.
         var dependencies = settings.Dependencies
@@ -350,6 +370,17 @@ internal sealed class TabularEncoder
                 fixedColumns: c => Ruled(c) || ruledNames.Contains(columnNames[c]) || held?.Changes(c) == true);
             if (formulas.Count > 0)
                 log?.Invoke($"Columns made exactly from others in every row: {string.Join("; ", formulas.Select(f => f.Solves ? $"{f} (where that leaves the range of {f.TargetName}, {f.InputNames[0]} is made from it)" : f.ToString()))}.");
+        }
+        List<CategoryThresholds> thresholds = [];
+        if (settings.CategoryThresholds)
+        {
+            // On every row's own values (before trends replace theirs by residuals); a column a constraint names or changes
+            // takes no part.
+            checkAlive();
+            var usable = coded!.Select(c => ((int[], double[])?)c).ToArray();
+            thresholds = CategoryThresholds.Find(columns, usable, sampled, dependencies, c => ruledNames.Contains(columnNames[c]) || held?.Changes(c) == true, checkAlive);
+            if (thresholds.Count > 0)
+                log?.Invoke($"Categorical columns set from thresholds on others in every row: {string.Join("; ", thresholds)}.");
         }
         List<NumericTrend> trends = [];
         if (settings.Trends)
@@ -398,7 +429,7 @@ internal sealed class TabularEncoder
             if (hidden.Count > 0)
                 log?.Invoke($"Combinations learned as one category each: {string.Join("; ", combinations.Where(m => m.Learned))}.");
         }
-        var encoder = new TabularEncoder(columns, dependencies, held, trends, formulas, combinations);
+        var encoder = new TabularEncoder(columns, dependencies, held, trends, formulas, combinations, thresholds);
         // A number that rules set in some rows is mapped, in the others, onto those rows' values.
         if (settings.Marginal && dependencies.Length > 0)
         {

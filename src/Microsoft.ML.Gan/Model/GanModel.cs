@@ -138,6 +138,7 @@ internal sealed class GanModel : IDisposable
         Trends = Encoder.Trends.Count > 0 ? Encoder.Trends.Select(TrendState.From).ToArray() : null,
         Formulas = Encoder.Formulas.Count > 0 ? Encoder.Formulas.Select(FormulaState.From).ToArray() : null,
         Combinations = Encoder.Combinations.Count > 0 ? Encoder.Combinations.Select(c => NumericCombinationState.From(c, Encoder.Columns)).ToArray() : null,
+        CategoryThresholds = Encoder.Thresholds.Count > 0 ? Encoder.Thresholds.Select(CategoryThresholdsState.From).ToArray() : null,
         Filter = Filter?.ToState(),
         History = History.ToArray(),
     };

@@ -78,6 +78,8 @@ internal static class GeneratorGraph
         encoder.Constraints?.AddOnnx(g, columns, decoded);
         foreach (var trend in encoder.Trends) trend.AddOnnx(g, columns, decoded);
         foreach (var formula in encoder.Formulas) formula.AddOnnx(g, columns, decoded);
+        foreach (var tree in encoder.Thresholds) tree.AddOnnx(g, columns, decoded);
+        foreach (var dependency in encoder.AfterThresholds) dependency.AddOnnx(g, columns, decoded);
         var outputs = new List<string>();
         for (int c = 0; c < encoder.VisibleCount && !keepOnly; c++) // a hidden column (a combination's category) is no output
             if (columns[c] is not MadeColumn) // made from the rows' positions, which the graph does not take

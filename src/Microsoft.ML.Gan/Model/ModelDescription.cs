@@ -13,6 +13,7 @@ namespace Microsoft.ML.Gan.Model;
 internal sealed class ModelDescription
 {
     /// <summary>
+    /// 16: a categorical column may be set from thresholds on others (<see cref="CategoryThresholds"/>).
     /// 15: a combination may be learned as a hidden category (<see cref="Encoding.CombinationColumn"/>, after the table's columns; <see cref="Encoding.NumericCombinationState.Category"/>).
     /// 14: number columns may keep the training rows' combinations (<see cref="Combinations"/>).
     /// 13: number columns may be made exactly from others (<see cref="Formulas"/>).
@@ -27,7 +28,7 @@ internal sealed class ModelDescription
     /// would generate differently, so it refuses these files). 3: every file carries an integrity record (SHA-256 of its bytes). 3 and 2 (release
     /// 0.1.0) are read too; version 1 files are refused clearly.
     /// </summary>
-    public const int CurrentFormat = 15;
+    public const int CurrentFormat = 16;
 
     /// <summary>The first format whose files must carry an integrity record.</summary>
     public const int SealedFormat = 3;
@@ -58,6 +59,9 @@ internal sealed class ModelDescription
 
     /// <summary>The number columns that keep the training rows' combinations, in the order they apply; null in format 13 and older, and for a model without any.</summary>
     public NumericCombinationState[]? Combinations { get; set; }
+
+    /// <summary>The categorical columns set from thresholds on others, in the order they apply; null in format 15 and older, and for a model without any.</summary>
+    public CategoryThresholdsState[]? CategoryThresholds { get; set; }
 
     /// <summary>The density-ratio filter generated rows pass; null in format 6 and older, and for a model without one.</summary>
     public FilterState? Filter { get; set; }
@@ -139,6 +143,8 @@ internal sealed class TrainingRecord
     public bool NumericCombinations { get; set; }
     /// <summary>False in files of format 14 and older, which learned no combination as a category.</summary>
     public bool CombinationCategories { get; set; }
+    /// <summary>False in files of format 15 and older, which set no category from thresholds.</summary>
+    public bool CategoryThresholds { get; set; }
     /// <summary>False in files of format 6 and older, which had no filter.</summary>
     public bool DensityRatioFilter { get; set; }
     public CategorySampling CategorySampling { get; set; }
@@ -166,7 +172,7 @@ internal sealed class TrainingRecord
         AdamBeta2 = o.AdamBeta2, Momentum = o.Momentum, GeneratorWeightDecay = o.GeneratorWeightDecay, DiscriminatorWeightDecay = o.DiscriminatorWeightDecay,
         GeneratorLayers = o.GeneratorLayers.ToArray(), DiscriminatorLayers = o.DiscriminatorLayers.ToArray(), GeneratorBatchNorm = o.GeneratorBatchNorm,
         DiscriminatorDropout = o.DiscriminatorDropout, GumbelTemperature = o.GumbelTemperature, ContinuousNormalization = o.ContinuousNormalization,
-        MaximumModes = o.MaximumModes, NumericGranularity = o.NumericGranularity, ExactMarginals = o.ExactMarginals, GroupedMarginals = o.GroupedMarginals, ExactDependencies = o.ExactDependencies, NumericTrends = o.NumericTrends, NumericFormulas = o.NumericFormulas, NumericCombinations = o.NumericCombinations, CombinationCategories = o.CombinationCategories, DensityRatioFilter = o.DensityRatioFilter, CategorySampling = o.CategorySampling, MissingCategoryTokens = o.MissingCategoryTokens.ToArray(), Identifiers = o.Identifiers.ToArray(),
+        MaximumModes = o.MaximumModes, NumericGranularity = o.NumericGranularity, ExactMarginals = o.ExactMarginals, GroupedMarginals = o.GroupedMarginals, ExactDependencies = o.ExactDependencies, NumericTrends = o.NumericTrends, NumericFormulas = o.NumericFormulas, NumericCombinations = o.NumericCombinations, CombinationCategories = o.CombinationCategories, CategoryThresholds = o.CategoryThresholds, DensityRatioFilter = o.DensityRatioFilter, CategorySampling = o.CategorySampling, MissingCategoryTokens = o.MissingCategoryTokens.ToArray(), Identifiers = o.Identifiers.ToArray(),
         MaximumCategories = o.MaximumCategories, Seed = o.Seed, TrainingThreads = o.TrainingThreads, Device = o.Device, DeviceIndex = o.DeviceIndex, FallbackToCpu = o.FallbackToCpu,
         NoiseColumnName = o.NoiseColumnName, ValidationInterval = o.ValidationInterval, ValidationRows = o.ValidationRows,
         KeepBestEpoch = o.KeepBestEpoch, EarlyStoppingPatience = o.EarlyStoppingPatience,
@@ -181,7 +187,7 @@ internal sealed class TrainingRecord
         AdamBeta2 = AdamBeta2, Momentum = Momentum, GeneratorWeightDecay = GeneratorWeightDecay, DiscriminatorWeightDecay = DiscriminatorWeightDecay,
         GeneratorLayers = GeneratorLayers.ToArray(), DiscriminatorLayers = DiscriminatorLayers.ToArray(), GeneratorBatchNorm = GeneratorBatchNorm,
         DiscriminatorDropout = DiscriminatorDropout, GumbelTemperature = GumbelTemperature, ContinuousNormalization = ContinuousNormalization,
-        MaximumModes = MaximumModes, NumericGranularity = NumericGranularity, ExactMarginals = ExactMarginals, GroupedMarginals = GroupedMarginals, ExactDependencies = ExactDependencies, NumericTrends = NumericTrends, NumericFormulas = NumericFormulas, NumericCombinations = NumericCombinations, CombinationCategories = CombinationCategories, DensityRatioFilter = DensityRatioFilter, CategorySampling = CategorySampling, MissingCategoryTokens = MissingCategoryTokens.ToArray(), Identifiers = (Identifiers ?? []).ToArray(),
+        MaximumModes = MaximumModes, NumericGranularity = NumericGranularity, ExactMarginals = ExactMarginals, GroupedMarginals = GroupedMarginals, ExactDependencies = ExactDependencies, NumericTrends = NumericTrends, NumericFormulas = NumericFormulas, NumericCombinations = NumericCombinations, CombinationCategories = CombinationCategories, CategoryThresholds = CategoryThresholds, DensityRatioFilter = DensityRatioFilter, CategorySampling = CategorySampling, MissingCategoryTokens = MissingCategoryTokens.ToArray(), Identifiers = (Identifiers ?? []).ToArray(),
         MaximumCategories = MaximumCategories, Seed = Seed, TrainingThreads = TrainingThreads, Device = Device, DeviceIndex = DeviceIndex, FallbackToCpu = FallbackToCpu,
         NoiseColumnName = NoiseColumnName, ValidationInterval = ValidationInterval, ValidationRows = ValidationRows,
         KeepBestEpoch = KeepBestEpoch, EarlyStoppingPatience = EarlyStoppingPatience,

@@ -100,8 +100,24 @@ internal static class ModelValidation
                 if (dependencies.Any(d => d.Determinant == combination.Category || d.Target == combination.Category))
                     throw new InvalidDataException($"its column dependency on '{Common.Text.Printable(columns[combination.Category].Name, 80)}' involves a combination's hidden category, which no model has");
             }
+            int visible = columns.Length;
+            while (visible > 0 && columns[visible - 1] is CombinationColumn) visible--;
+            var thresholds = CategoryThresholdsState.Restore(description.CategoryThresholds, columns, visible);
+            foreach (var tree in thresholds)
+            {
+                // The target is set last: no rule sets it, and nothing it reads changes after it but a column it fixes.
+                var after = CategoryThresholds.Reach(dependencies, tree.Target);
+                if (dependencies.Any(d => d.Target == tree.Target) || constraints?.Changes(tree.Target) == true || ruled.Contains(tree.TargetName))
+                    throw new InvalidDataException($"its thresholds set column '{Common.Text.Printable(tree.TargetName, 80)}', which a dependency or a constraint sets or names too, which no model has");
+                foreach (int f in tree.Features)
+                {
+                    bool changesAfter = after.Contains(f) && !dependencies.Any(d => d.Determinant == tree.Target && d.Target == f);
+                    if (changesAfter || constraints?.Changes(f) == true || ruled.Contains(columns[f].Name))
+                        throw new InvalidDataException($"its thresholds that set '{Common.Text.Printable(tree.TargetName, 80)}' read column '{Common.Text.Printable(columns[f].Name, 80)}', which changes after them or a constraint names, which no model has");
+                }
+            }
             filter = DensityRatioFilter.Restore(description.Filter, columns);
-            encoder = new TabularEncoder(columns, dependencies, constraints, trends, formulas, combinations); // checks the columns that group marginal maps
+            encoder = new TabularEncoder(columns, dependencies, constraints, trends, formulas, combinations, thresholds); // checks the columns that group marginal maps
         }
         catch (InvalidDataException e)
         {

@@ -117,7 +117,7 @@ internal static class MarginalCalibration
                 {
                     switch (columns[c])
                     {
-                        case CategoricalColumn categorical:
+                        case CategoricalColumn categorical when !encoder.SetByThresholds(c): // a tree's category follows the numbers' maps, not its logits
                         {
                             var generated = new double[categorical.LevelCount];
                             var levels = decoded.Levels(c);

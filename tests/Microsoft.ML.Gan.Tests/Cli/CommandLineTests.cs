@@ -55,8 +55,9 @@ public sealed class CommandLineTests
         var csv = new StringBuilder("OrderId,Customer,Amount,Items,Channel,Ordered\n");
         for (int i = 0; i < 300; i++)
         {
+            // Amounts by channel overlap (45 to 50), so the channel is no bin of the amount that a tree would set.
             bool web = random.Next(2) == 0;
-            csv.Append(CultureInfo.InvariantCulture, $"ORD-{1000 + i * 3},customer{i}@shop.example.com,{Math.Round((web ? 20 : 80) + 10 * random.NextDouble(), 2)},")
+            csv.Append(CultureInfo.InvariantCulture, $"ORD-{1000 + i * 3},customer{i}@shop.example.com,{Math.Round(web ? 20 + 30 * random.NextDouble() : 45 + 45 * random.NextDouble(), 2)},")
                 .Append(i % 10 == 3 ? "NA" : random.Next(1, 6).ToString(CultureInfo.InvariantCulture)).Append(',')
                 .Append(web ? "\"web, app\"" : "store").Append(',')
                 .Append(new DateTime(2024, 1, 1).AddDays(random.Next(365)).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)).Append('\n');

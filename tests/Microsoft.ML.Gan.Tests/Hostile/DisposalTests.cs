@@ -54,6 +54,7 @@ public sealed class DisposalTests
             [nameof(GanTransformer.Trends)] = () => _ = model.Trends,
             [nameof(GanTransformer.Formulas)] = () => _ = model.Formulas,
             [nameof(GanTransformer.Combinations)] = () => _ = model.Combinations,
+            [nameof(GanTransformer.CategoryThresholds)] = () => _ = model.CategoryThresholds,
             [nameof(GanTransformer.Constraints)] = () => _ = model.Constraints,
             [nameof(GanTransformer.FilterKeepRate)] = () => _ = model.FilterKeepRate,
             [nameof(GanTransformer.NoiseDimension)] = () => _ = model.NoiseDimension,

@@ -137,6 +137,9 @@ public sealed class DensityRatioFilterTests
         // X mapped within each category would leave the filter nothing to correct (X is the filter's only handle on C):
         // the condition shares are for the categories a grouping does not reach.
         options.GroupedMarginals = false;
+        // C is a bin of X here, which a tree would set from X (CategoryThresholds): the condition shares are for the
+        // categories the generator chooses.
+        options.CategoryThresholds = false;
         using var model = s_ml.Gan().Train(options).Fit(data);
         var column = (CategoricalColumn)model.Model.Encoder.Columns[0];
         Assert.IsNotNull(column.ConditionShares, "a filtered model's conditioned column draws its conditions with calibrated shares");
