@@ -56,7 +56,7 @@ internal static class MarginalGroups
     {
         var columns = encoder.Columns.ToArray();
         var determinants = new HashSet<int>(encoder.Dependencies.Select(d => d.Determinant));
-        var setByRule = new HashSet<int>(encoder.Dependencies.Select(d => d.Target).Concat(encoder.Thresholds.Select(t => t.Target))); // a number's group is the generator's own category
+        var setByRule = new HashSet<int>(encoder.Dependencies.Select(d => d.Target));
         var candidates = Enumerable.Range(0, columns.Length)
             .Where(j => columns[j] is CategoricalColumn { LevelCount: >= 2 } && !setByRule.Contains(j)).ToArray();
         var groupings = new List<Grouping>();

@@ -139,6 +139,9 @@ internal sealed class TabularEncoder
     /// <summary>The same columns, dependencies, trends and formulas with <paramref name="constraints"/> (a predicate given back to a loaded model).</summary>
     public TabularEncoder WithConstraints(ColumnConstraints constraints) => new(Columns, Dependencies, constraints, Trends, Formulas, Combinations, Thresholds);
 
+    /// <summary>The same, without the <see cref="Thresholds"/>: rows as the generator chose their categories (what calibration corrects the shares of).</summary>
+    public TabularEncoder WithoutThresholds() => new(Columns, Dependencies, Constraints, Trends, Formulas, Combinations);
+
     /// <summary>Floats in one encoded row: the generator's output width and the discriminator's input width.</summary>
     public int Width { get; }
 

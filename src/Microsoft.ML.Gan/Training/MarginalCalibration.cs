@@ -53,6 +53,7 @@ internal static class MarginalCalibration
 
         var sampling = model.Training.CategorySampling;
         var decoded = new DecodedRows(encoder, rows); // the same buffers every round: recalibrated columns decode to the same types
+        var chosen = encoder.Thresholds.Count > 0 ? new DecodedRows(encoder, rows) : null; // with trees: the rows as the generator chose their categories
         var filter = model.Filter;
         float[]? weights = null; // with a filter: each row's keep probability, as the rows were last decoded, times its condition's importance weight
         // Through a filter: the condition shares the rows were drawn with, and each condition entry's current share.
@@ -68,6 +69,7 @@ internal static class MarginalCalibration
             // A grouped map is calibrated on each row's category as the corrected shares now decode it, and a number that
             // rules set in some rows on the rows they leave to it.
             if (grouped || ruled) encoder.WithColumns(columns).Decode(output, draws, rows, sampling, decoded);
+            if (grouped && chosen is not null) encoder.WithColumns(columns).WithoutThresholds().Decode(output, draws, rows, sampling, chosen);
             for (int c = 0; c < columns.Length; c++)
             {
                 if (columns[c] is not NumericColumn { Marginal: not null } numeric) continue;
@@ -78,7 +80,8 @@ internal static class MarginalCalibration
                     values[r] = numeric.DecodeUnmapped(output.AsSpan(r * encoder.Width + offset, numeric.Width),
                         draws.AsSpan(r * encoder.DrawCount + drawOffset, numeric.DrawCount), sampling);
                 int group = encoder.GroupOf(c);
-                columns[c] = numeric.WithGeneratedMarginal(FreeRows(c, values), weights, group >= 0 ? decoded.Levels(group) : null);
+                // (A group a tree sets: the generator's own category, which decoding maps the column within.)
+                columns[c] = numeric.WithGeneratedMarginal(FreeRows(c, values), weights, group < 0 ? null : (encoder.SetByThresholds(group) ? chosen! : decoded).Levels(group));
             }
             // A dependency on a number fires as often as the mapped number holds its keys: the shares it sets move with
             // the maps, so they are corrected again with the maps in place.
@@ -106,6 +109,9 @@ internal static class MarginalCalibration
                 // The rows as generation decodes them, dependencies applied: a category that a rule sets counts as generated;
                 // through a filter, each row counts with its keep probability.
                 encoder.WithColumns(columns).Decode(output, draws, rows, sampling, decoded);
+                // A category a tree sets counts as the generator chose it: its logits move the rules that follow that
+                // choice (midwest's metro status from its code), and the tree's own shares follow the numbers' maps.
+                if (chosen is not null) encoder.WithColumns(columns).WithoutThresholds().Decode(output, draws, rows, sampling, chosen);
                 if (filter is not null)
                 {
                     weights = filter.Logits(decoded, rows).Select(filter.KeepProbability).ToArray();
@@ -117,10 +123,10 @@ internal static class MarginalCalibration
                 {
                     switch (columns[c])
                     {
-                        case CategoricalColumn categorical when !encoder.SetByThresholds(c): // a tree's category follows the numbers' maps, not its logits
+                        case CategoricalColumn categorical:
                         {
                             var generated = new double[categorical.LevelCount];
-                            var levels = decoded.Levels(c);
+                            var levels = (encoder.SetByThresholds(c) ? chosen! : decoded).Levels(c);
                             for (int r = 0; r < rows; r++) generated[levels[r]] += weights?[r] ?? 1;
                             double total = categorical.LevelCounts.Sum();
                             var biases = (float[]?)categorical.LogitBiases?.Clone() ?? new float[categorical.LevelCount];

@@ -163,8 +163,13 @@ public sealed class CategoryThresholdsTests
         var codes = TestTables.Column(model.Generate(3000, seed: 6), "Code").Select(v => v.ToString()!).ToArray();
         var training = TestTables.Column(data, "Code").Select(v => v.ToString()!).ToArray();
         double distance = codes.Concat(training).Distinct().Sum(k => Math.Abs(codes.Count(v => v == k) / 3000.0 - training.Count(v => v == k) / 800.0)) / 2;
-        Console.WriteLine($"total variation of the codes from the training shares: {distance:F3}");
+        // The metro status follows the generator's own choice of code (the dependency, before the tree reads it), whose
+        // shares are calibrated as any category's are.
+        double metro = TestTables.Column(model.Generate(3000, seed: 6), "Metro").Count(v => v.ToString() == "Yes") / 3000.0;
+        double metroReal = TestTables.Column(data, "Metro").Count(v => v.ToString() == "Yes") / 800.0;
+        Console.WriteLine($"total variation of the codes from the training shares: {distance:F3}; metro {metro:P1} generated, {metroReal:P1} real");
         Assert.IsLessThan(0.2, distance);
+        Assert.AreEqual(metroReal, metro, 0.05, "the metro share");
 
         // A condition on the code holds, and the rows' numbers are in its bins.
         var conditioned = model.Generate(50, seed: 7, new Dictionary<string, object> { ["Code"] = "HHU" });
