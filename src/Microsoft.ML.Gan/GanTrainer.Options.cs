@@ -220,14 +220,17 @@ public sealed partial class GanTrainer
         /// several bins (ggplot2's <c>midwest</c>: a county's <c>category</c> is the bin of its share of high-school
         /// graduates, the bin of its poverty rate and its metro status, one letter each). A generator that learns the
         /// category and the numbers apart makes rows whose category the numbers rule out (two in three of midwest's,
-        /// before), which a tree finds at once. At <c>Fit</c>, each categorical column of up to 64 categories that no
-        /// dependency sets is predicted by a small decision tree on the other number and category columns (splits of
-        /// least Gini impurity, grown until each leaf holds one category, at most four leaves a category and 12 levels;
-        /// on at most 20,000 rows); it is kept when a tree grown on half the rows predicts the other half (at most 2 % of
-        /// them wrong), when it splits on a number, and when it holds in every training row but at most 1 % of them. A
-        /// column the category fixes by a dependency (the metro status) is read as one branch per value first. After
-        /// decoding, in .NET and in the exported graph, the column is set from its tree on the row's final values; the
-        /// generator still learns it, and conditions on it are honoured as before (by the generator, then by rejection).
+        /// after one epoch), which a tree finds at once. At <c>Fit</c>, each categorical column of up to 64 categories that no
+        /// dependency sets is predicted by a small decision tree on the other number and category columns (each split the
+        /// one that cuts fewest rows of a category apart, then of least Gini impurity, at edges the tree already has where
+        /// they part the same rows; grown until each leaf holds one category, at most four leaves a category and 12
+        /// levels; on at most 20,000 rows); it is kept when a tree grown on half the rows predicts the other half (at most
+        /// 5 % of them wrong, and a tenth of what the most common category alone misses), when it splits on a number, and
+        /// when it holds in every training row but at most 1 % of them. A column the category fixes by a dependency (the
+        /// metro status) is read as one branch per value first; a whole-number column with a value in every other row or
+        /// more (an identifier) is not read. After decoding, last, in .NET and in the exported graph, the column is set
+        /// from its tree on the row's final values; the generator still learns it (its shares calibrated as it chooses
+        /// them), and conditions on it are honoured as before (by the generator, then by rejection).
         /// The model lists them (<see cref="GanTransformer.CategoryThresholds"/>). Default true; <see cref="Classic"/>
         /// sets it false.
         /// </summary>
