@@ -106,7 +106,11 @@ internal sealed class CategoryThresholds
     public int LeafCount => Levels.Count(l => l >= 0);
 
     /// <summary>What users see of it.</summary>
-    public GanCategoryThresholds ToInfo() => new(TargetName, FeatureNames.Where((_, f) => Splits.Contains(f)).ToArray(), LeafCount);
+    public GanCategoryThresholds ToInfo() => Describe(TargetName, FeatureNames, Splits, Levels);
+
+    /// <summary>What users see of a tree: its target, the columns it splits on, its leaves (also for a file's state, unchecked).</summary>
+    internal static GanCategoryThresholds Describe(string target, IReadOnlyList<string> features, IReadOnlyList<int> splits, IReadOnlyList<int> levels) =>
+        new(target, features.Where((_, f) => splits.Contains(f)).ToArray(), levels.Count(l => l >= 0));
 
     public override string ToString() => ToInfo().ToString();
 

@@ -46,8 +46,7 @@ internal sealed class TabularEncoder
         _groupOf = new int[columns.Count];
         for (int c = 0; c < columns.Count; c++) _groupOf[c] = FindGroup(columns, c);
         // The hidden columns (a combination's category) come after every column of the table, each some combination's.
-        VisibleCount = columns.Count;
-        while (VisibleCount > 0 && columns[VisibleCount - 1] is CombinationColumn) VisibleCount--;
+        VisibleCount = VisibleCountOf(columns);
         for (int c = 0; c < columns.Count; c++)
         {
             if (columns[c] is CombinationColumn && c < VisibleCount)
@@ -63,6 +62,14 @@ internal sealed class TabularEncoder
     /// nor an output of the graph.
     /// </summary>
     public int VisibleCount { get; }
+
+    /// <summary>How many of <paramref name="columns"/> are the table's: those before the hidden ones at the end (see <see cref="VisibleCount"/>).</summary>
+    public static int VisibleCountOf(IReadOnlyList<GanColumn> columns)
+    {
+        int visible = columns.Count;
+        while (visible > 0 && columns[visible - 1] is CombinationColumn) visible--;
+        return visible;
+    }
 
     /// <summary>Whether column <paramref name="c"/> is hidden (see <see cref="VisibleCount"/>).</summary>
     public bool IsHidden(int c) => c >= VisibleCount;

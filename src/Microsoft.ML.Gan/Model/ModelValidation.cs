@@ -100,9 +100,7 @@ internal static class ModelValidation
                 if (dependencies.Any(d => d.Determinant == combination.Category || d.Target == combination.Category))
                     throw new InvalidDataException($"its column dependency on '{Common.Text.Printable(columns[combination.Category].Name, 80)}' involves a combination's hidden category, which no model has");
             }
-            int visible = columns.Length;
-            while (visible > 0 && columns[visible - 1] is CombinationColumn) visible--;
-            var thresholds = CategoryThresholdsState.Restore(description.CategoryThresholds, columns, visible);
+            var thresholds = CategoryThresholdsState.Restore(description.CategoryThresholds, columns, TabularEncoder.VisibleCountOf(columns));
             foreach (var tree in thresholds)
             {
                 // The target is set last: no rule sets it, and nothing it reads changes after it but a column it fixes.

@@ -88,7 +88,7 @@ internal static class OnnxMetadata
                 string.Join("; ", combinations.Select(c => new GanColumnCombination(c.Columns ?? [], c.Counts?.Length ?? 0) { LearnedAsCategory = c.Category is not null }.ToString())));
         if (description.CategoryThresholds is { Length: > 0 } trees)
             yield return new("microsoft.ml.gan.category_thresholds", "these outputs are set, last, from thresholds on other outputs (a decision tree whose leaves each hold one category; the node arrays are in the model's manifest): " +
-                string.Join("; ", trees.Select(t => new GanCategoryThresholds(t.Target ?? "", (t.Features ?? []).Where((_, f) => (t.Splits ?? []).Contains(f)).ToArray(), (t.Levels ?? []).Count(l => l >= 0)).ToString())));
+                string.Join("; ", trees.Select(t => CategoryThresholds.Describe(t.Target ?? "", t.Features ?? [], t.Splits ?? [], t.Levels ?? []).ToString())));
         if (!seeded)
             yield return new("microsoft.ml.gan.category_sampling", signature.Sampling == CategorySampling.Sample
             ? $"Sample: input '{GeneratorSignature.DrawsName}' takes one uniform draw in [0, 1) per categorical choice and row"

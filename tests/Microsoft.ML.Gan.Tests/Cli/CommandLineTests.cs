@@ -147,6 +147,25 @@ public sealed class CommandLineTests
     }
 
     [TestMethod]
+    public void InspectPrintsTheCategoriesThatThresholdsFix()
+    {
+        // 300 people: an age group that is the bin of the age (under 30, under 60, older); an income of their own.
+        var random = new Random(4);
+        var csv = new StringBuilder("Age,Group,Income\n");
+        for (int i = 0; i < 300; i++)
+        {
+            int age = 18 + random.Next(70);
+            csv.Append(CultureInfo.InvariantCulture, $"{age},{(age < 30 ? "young" : age < 60 ? "middle" : "old")},{Math.Round(20 + 80 * random.NextDouble(), 1)}\n");
+        }
+        File.WriteAllText(Path.Combine(s_folder, "people.csv"), csv.ToString());
+        var (code, output, error) = Mlgan("train", "people.csv", "--model", "people.zip", "--epochs", "1");
+        Assert.AreEqual(0, code, $"{output}\n{error}");
+        (code, output, error) = Mlgan("inspect", "people.zip");
+        Assert.AreEqual(0, code, error);
+        StringAssert.Contains(output, "Thresholds: Group is set by thresholds on Age (3 bins)");
+    }
+
+    [TestMethod]
     public void ColumnsOverrideTheInference()
     {
         var (code, output, error) = Mlgan("train", "orders.csv", "--model", "overridden.zip", "--epochs", "1", "--columns", "Items:skip, Customer:text");
