@@ -84,8 +84,33 @@ public sealed record GanColumnDependency(string Determinant, string Target, int 
 /// <param name="Knots">The curve's knots.</param>
 public sealed record GanColumnTrend(string Target, string Anchor, double Explained, int Knots)
 {
+    /// <summary>
+    /// The columns added in proportion after the curve (see <see cref="GanTrainer.Options.TrendTerms"/>): each adds
+    /// its coefficient × (its value − its training mean). Empty when the curve alone makes the trend.
+    /// </summary>
+    public IReadOnlyList<GanTrendTerm> Terms { get; init; } = [];
+
     /// <inheritdoc/>
-    public override string ToString() => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{Target} follows {Anchor} (R² {Explained:F4}, {Knots} knots)");
+    public override string ToString() => string.Create(System.Globalization.CultureInfo.InvariantCulture,
+        $"{Target} follows {Anchor}{string.Concat(Terms.Select(t => t.ToString()))} (R² {Explained:F4}, {Knots} knots)");
+
+    /// <inheritdoc/>
+    public bool Equals(GanColumnTrend? other) => other is not null && Target == other.Target && Anchor == other.Anchor && Explained.Equals(other.Explained) &&
+        Knots == other.Knots && Terms.SequenceEqual(other.Terms);
+
+    /// <inheritdoc/>
+    public override int GetHashCode() => HashCode.Combine(Target, Anchor, Explained, Knots, Terms.Count);
+}
+
+/// <summary>A column a trend adds in proportion: <paramref name="Coefficient"/> × (its value − <paramref name="Mean"/>), nothing where it is missing.</summary>
+/// <param name="Column">The column added.</param>
+/// <param name="Coefficient">What a unit of it adds to the trend.</param>
+/// <param name="Mean">Its training mean, where it adds nothing.</param>
+public sealed record GanTrendTerm(string Column, double Coefficient, double Mean)
+{
+    /// <summary>" + 0.249 × children".</summary>
+    public override string ToString() => string.Create(System.Globalization.CultureInfo.InvariantCulture,
+        $" {(Coefficient < 0 ? '-' : '+')} {Math.Abs(Coefficient):G3} × {Column}");
 }
 
 /// <summary>

@@ -37,6 +37,7 @@ public sealed partial class GanTrainer
         public const bool GroupedMarginals = true;
         public const bool ExactDependencies = true;
         public const bool NumericTrends = true;
+        public const bool TrendTerms = true;
         public const bool NumericFormulas = true;
         public const bool NumericCombinations = true;
         public const bool CombinationCategories = true;

@@ -56,6 +56,7 @@ public sealed partial class GanTrainer : IEstimator<GanTransformer>
             Identifiers = new HashSet<string>(_options.Identifiers, StringComparer.Ordinal),
             FakeData = new Dictionary<string, GanFakeData>(_options.FakeData, StringComparer.Ordinal),
             Trends = _options.NumericTrends,
+            TrendTerms = _options.TrendTerms,
             Formulas = _options.NumericFormulas,
             Combinations = _options.NumericCombinations,
             CombinationCategories = _options.NumericCombinations && _options.CombinationCategories,

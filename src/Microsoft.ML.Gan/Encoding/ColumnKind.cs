@@ -137,6 +137,9 @@ internal sealed record ColumnFitSettings(ISet<string> MissingCategoryTokens, int
     /// <summary>Whether number columns that follow another column's curve are learned as their residuals (<see cref="NumericTrend"/>).</summary>
     public bool Trends { get; init; }
 
+    /// <summary>Whether a trend may also add other number columns in proportion (<see cref="NumericTrend.Terms"/>).</summary>
+    public bool TrendTerms { get; init; }
+
     /// <summary>Whether number columns that others make exactly (totals, shares, products) are made from them (<see cref="NumericFormula"/>).</summary>
     public bool Formulas { get; init; }
 

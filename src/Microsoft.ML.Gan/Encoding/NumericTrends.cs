@@ -18,6 +18,9 @@ namespace Microsoft.ML.Gan.Encoding;
 /// .NET (<see cref="Apply"/>) and the graph (<see cref="AddOnnx"/>) make the same values with the same operations in
 /// the same order. Found at <c>Fit</c> (<see cref="Find"/>) where the curve explains at least
 /// <see cref="MinimumExplained"/> of the target's variance (see <see cref="GanTrainer.Options.NumericTrends"/>).
+/// A trend may also add other number columns in proportion (<see cref="Terms"/>): a county's poverty rate is, within a
+/// fraction of a point, a weighted mean of its children's, adults' and elders' rates, which one curve through the
+/// adults' rate leaves to the generator (see <see cref="GanTrainer.Options.TrendTerms"/>).
 /// </remarks>
 internal sealed class NumericTrend
 {
@@ -36,11 +39,21 @@ internal sealed class NumericTrend
     /// <summary>Rows the search compares pairs of columns on (the first ones, at even strides): the chosen trends are fitted on every row.</summary>
     private const int SearchRows = 20_000;
 
+    /// <summary>The most columns a trend adds in proportion (and a saved one may).</summary>
+    public const int MaximumTerms = 4;
+
+    /// <summary>
+    /// The least share of what is left unexplained a column must explain to be added as a term: half, which on 50 rows
+    /// or more no unrelated column reaches by chance (a partial correlation of 0.7).
+    /// </summary>
+    public const double MinimumTermGain = 0.5;
+
     private readonly double[] _slopes;
 
     public NumericTrend(int target, int anchor, double[] knots, double[] levels, double fallback, NumericGranularity? grid, double minimum, double maximum,
-        double explained, string targetName, string anchorName)
+        double explained, string targetName, string anchorName, IReadOnlyList<TrendTerm>? terms = null)
     {
+        Terms = terms ?? [];
         Target = target;
         Anchor = anchor;
         Knots = knots;
@@ -81,27 +94,50 @@ internal sealed class NumericTrend
     public double Minimum { get; }
     public double Maximum { get; }
 
-    /// <summary>The share of the target's training variance the curve explains (R²), for people to read.</summary>
+    /// <summary>The share of the target's training variance the curve (and its terms) explain (R²), for people to read.</summary>
     public double Explained { get; }
+
+    /// <summary>The columns the trend adds in proportion to their distance from their mean, after its anchor's curve (none: the curve alone).</summary>
+    public IReadOnlyList<TrendTerm> Terms { get; }
+
+    /// <summary>Whether the trend reads column <paramref name="c"/>: its anchor or one of its terms.</summary>
+    public bool Reads(int c) => c == Anchor || Terms.Any(t => t.Column == c);
 
     /// <summary>
     /// The curve at <paramref name="x"/> (NaN: missing), on the grid: f(x) = level_j + slope_j × (x − knot_j), j the inner
     /// knots at or below x (so the first and last segments go on beyond the first and last knots: the knots are means
     /// of runs of rows, and the rows of the first and last runs lie on both sides of them).
     /// </summary>
-    public double Curve(double x)
+    /// <remarks>For a trend without terms (the search's candidates): one with terms needs their values.</remarks>
+    private double Curve(double x) => Terms.Count == 0 ? Curve(x, []) : throw new InvalidOperationException("a trend with terms needs their values");
+
+    /// <summary>
+    /// The trend at anchor <paramref name="x"/> and terms' values <paramref name="z"/> (NaN: missing, which adds
+    /// nothing), on the grid: the curve, then each term's coefficient × (z − its mean) added in order, then rounded.
+    /// </summary>
+    public double Curve(double x, ReadOnlySpan<double> z)
+    {
+        if (z.Length != Terms.Count) throw new ArgumentException($"{Terms.Count} terms' values expected, not {z.Length}", nameof(z));
+        double f = Unrounded(x);
+        if (double.IsNaN(x) && Terms.Count == 0) return f;
+        for (int k = 0; k < Terms.Count; k++)
+            if (!double.IsNaN(z[k])) f += Terms[k].Coefficient * (z[k] - Terms[k].Mean);
+        return Grid is { } grid ? grid.Round(f) : f;
+    }
+
+    /// <summary>The anchor's curve at <paramref name="x"/>, off the grid; <see cref="Fallback"/> where it is missing.</summary>
+    private double Unrounded(double x)
     {
         if (double.IsNaN(x)) return Fallback;
         int j = 0;
         for (int k = 1; k < Knots.Length - 1; k++) if (Knots[k] <= x) j++;
-        double f = Levels[j] + _slopes[j] * (x - Knots[j]);
-        return Grid is { } grid ? grid.Round(f) : f;
+        return Levels[j] + _slopes[j] * (x - Knots[j]);
     }
 
-    /// <summary>A value of the target from its residual <paramref name="residual"/> and its row's anchor <paramref name="x"/>, before its type's rounding.</summary>
-    public double Value(double residual, double x)
+    /// <summary>A value of the target from its residual <paramref name="residual"/> and its row's anchor <paramref name="x"/> and terms <paramref name="z"/>, before its type's rounding.</summary>
+    public double Value(double residual, double x, ReadOnlySpan<double> z)
     {
-        double v = Curve(x) + residual;
+        double v = Curve(x, z) + residual;
         if (Grid is { } grid) v = grid.Round(v);
         return Math.Min(Math.Max(v, Minimum), Maximum);
     }
@@ -114,11 +150,16 @@ internal sealed class NumericTrend
         var kind = (NumericKind)target.Kind;
         var y = into.Numbers(Target);
         var x = into.Numbers(Anchor);
+        var terms = Terms.Select(t => into.Numbers(t.Column)).ToArray();
+        var termKinds = Terms.Select(t => (NumericKind)((NumericColumn)columns[t.Column]).Kind).ToArray();
+        Span<double> z = stackalloc double[Terms.Count];
         for (int r = firstRow; r < firstRow + rows; r++)
         {
             if (double.IsNaN(y[r])) continue;
-            double anchor = double.IsNaN(x[r]) ? double.NaN : anchorKind.Stored(x[r]); // as the graph holds it: its output, in its type
-            y[r] = kind.Stored(Value(y[r], anchor));
+            // As the graph holds them: their outputs, in their types.
+            double anchor = double.IsNaN(x[r]) ? double.NaN : anchorKind.Stored(x[r]);
+            for (int k = 0; k < z.Length; k++) z[k] = double.IsNaN(terms[k][r]) ? double.NaN : termKinds[k].Stored(terms[k][r]);
+            y[r] = kind.Stored(Value(y[r], anchor, z));
         }
     }
 
@@ -141,8 +182,24 @@ internal sealed class NumericTrend
         else j = g.Node("Cast", [g.Node("Less", [x, x])], ("to", (long)OnnxType.Int64)); // zeros of x's shape
         string Gathered(double[] table) => g.Node("Gather", [g.Constant(table, table.Length), j], ("axis", 0));
         string curve = g.Node("Add", [Gathered(Levels[..^1]), g.Node("Mul", [Gathered(_slopes), g.Node("Sub", [x, Gathered(Knots[..^1])])])]);
-        if (Grid is { } grid) curve = grid.AddOnnxRound(g, curve);
-        if (anchor.HasMissing) curve = g.Node("Where", [anchor.AddOnnxIsMissing(g, decoded[Anchor]), g.Scalar(Fallback), curve]);
+        if (Terms.Count == 0)
+        {
+            if (Grid is { } grid) curve = grid.AddOnnxRound(g, curve);
+            if (anchor.HasMissing) curve = g.Node("Where", [anchor.AddOnnxIsMissing(g, decoded[Anchor]), g.Scalar(Fallback), curve]);
+        }
+        else
+        {
+            // As Curve: the fallback before the terms, each term added in order (nothing where its column is missing), then the grid.
+            if (anchor.HasMissing) curve = g.Node("Where", [anchor.AddOnnxIsMissing(g, decoded[Anchor]), g.Scalar(Fallback), curve]);
+            foreach (var t in Terms)
+            {
+                var column = (NumericColumn)columns[t.Column];
+                string term = g.Node("Mul", [g.Scalar(t.Coefficient), g.Node("Sub", [ToDouble(decoded[t.Column], column.OutputType), g.Scalar(t.Mean)])]);
+                if (column.HasMissing) term = g.Node("Where", [column.AddOnnxIsMissing(g, decoded[t.Column]), g.Scalar(0.0), term]);
+                curve = g.Node("Add", [curve, term]);
+            }
+            if (Grid is { } grid) curve = grid.AddOnnxRound(g, curve);
+        }
         string value = g.Node("Add", [curve, residual]);
         if (Grid is { } onGrid) value = onGrid.AddOnnxRound(g, value);
         value = g.Node("Min", [g.Node("Max", [value, g.Scalar(Minimum)]), g.Scalar(Maximum)]);
@@ -151,8 +208,9 @@ internal sealed class NumericTrend
         decoded[Target] = value;
     }
 
-    /// <summary>"'pop' follows 'date' (R² 0.9999)".</summary>
-    public override string ToString() => $"'{TargetName}' follows '{AnchorName}' (R² {Explained:F4})";
+    /// <summary>"'pop' follows 'date' (R² 0.9999)", "'rate' follows 'adults' + 0.25 × 'children' + 0.18 × 'elderly' (R² 0.9967)".</summary>
+    public override string ToString() =>
+        $"'{TargetName}' follows '{AnchorName}'{string.Concat(Terms.Select(t => FormattableString.Invariant($" {(t.Coefficient < 0 ? '-' : '+')} {Math.Abs(t.Coefficient):G3} × '{t.Name}'")))} (R² {Explained:F4})";
 
     /// <summary>
     /// The trends the training rows show, strongest first: each target a number column (signed, not a time) that no
@@ -162,7 +220,7 @@ internal sealed class NumericTrend
     /// kinds hold them, which the columns are then fitted on.
     /// </summary>
     public static List<NumericTrend> Find(IReadOnlyList<string> names, IReadOnlyList<NumericKind?> kinds, IReadOnlyList<double[]?> values, int rows,
-        bool granularity, Func<int, bool> excluded, Action checkAlive)
+        bool granularity, Func<int, bool> excluded, Action checkAlive, bool terms = false)
     {
         int n = names.Count;
         bool Anchors(int c) => values[c] is not null && kinds[c] is not null && !excluded(c);
@@ -194,17 +252,48 @@ internal sealed class NumericTrend
         foreach (var (_, t, a) in candidates.OrderByDescending(c => c.Explained).ThenBy(c => c.Target).ThenBy(c => c.Anchor))
         {
             if (targets.Contains(t) || anchors.Contains(t) || targets.Contains(a)) continue;
-            var fitted = Fit(names, kinds, values, rows, t, a, granularity);
+            checkAlive();
+            var fitted = Fit(names, kinds, values, rows, t, a, granularity, null);
             if (fitted is null) continue;
             trends.Add(fitted);
             targets.Add(t);
             anchors.Add(a);
         }
+        // Then the terms, the trends and their order as they are: a term is a number (not a time) other than the trend's
+        // own columns that is no target of it or a later trend (an earlier trend's target is made before this one applies).
+        for (int i = 0; terms && i < trends.Count; i++)
+        {
+            checkAlive();
+            int t = trends[i].Target, a = trends[i].Anchor;
+            var later = trends.Skip(i).Select(trend => trend.Target).ToHashSet();
+            if (Fit(names, kinds, values, rows, t, a, granularity, c => c != a && Anchors(c) && kinds[c] is not TimeKind && !later.Contains(c)) is { Terms.Count: > 0 } withTerms)
+                trends[i] = withTerms;
+        }
+        // The targets' values become their residuals, the last trend's first: a trend may read an earlier one's target,
+        // whose values are still its own until then.
+        for (int i = trends.Count - 1; i >= 0; i--) trends[i].ToResiduals(kinds, values, rows);
         return trends;
     }
 
-    /// <summary>The trend of <paramref name="t"/> on <paramref name="a"/> fitted on every row, its residuals written into <paramref name="values"/>; null when it no longer qualifies.</summary>
-    private static NumericTrend? Fit(IReadOnlyList<string> names, IReadOnlyList<NumericKind?> kinds, IReadOnlyList<double[]?> values, int rows, int t, int a, bool granularity)
+    /// <summary>Replaces the target's training values in <paramref name="values"/> by their residuals from the trend, as the target's kind holds them.</summary>
+    private void ToResiduals(IReadOnlyList<NumericKind?> kinds, IReadOnlyList<double[]?> values, int rows)
+    {
+        var kind = kinds[Target]!;
+        var xs = values[Anchor]!;
+        var ys = values[Target]!;
+        var termValues = Terms.Select(term => values[term.Column]!).ToArray();
+        var z = new double[Terms.Count];
+        for (int r = 0; r < rows; r++)
+        {
+            if (double.IsNaN(ys[r])) continue;
+            for (int k = 0; k < z.Length; k++) z[k] = termValues[k][r];
+            ys[r] = kind.Stored(ys[r] - Curve(xs[r], z));
+        }
+    }
+
+    /// <summary>The trend of <paramref name="t"/> on <paramref name="a"/> (and terms of the columns <paramref name="termable"/> allows) fitted on every row; null when it no longer qualifies.</summary>
+    private static NumericTrend? Fit(IReadOnlyList<string> names, IReadOnlyList<NumericKind?> kinds, IReadOnlyList<double[]?> values, int rows, int t, int a, bool granularity,
+        Func<int, bool>? termable)
     {
         var xs = values[a]!;
         var ys = values[t]!;
@@ -213,6 +302,9 @@ internal sealed class NumericTrend
         if (both.Length < MinimumRows || Curve(xs, ys, both) is not { } curve) return null;
         double explained = ExplainedShare(curve.Knots, curve.Levels, xs, ys, both);
         if (explained < MinimumExplained) return null;
+        TrendTerm[] terms = [];
+        if (termable is not null && Enumerable.Range(0, values.Count).Where(termable).ToArray() is { Length: > 0 } candidates)
+            (terms, curve, explained) = WithTerms(names, values, xs, ys, both, curve, explained, candidates);
         double minimum = double.PositiveInfinity, maximum = double.NegativeInfinity, orphanSum = 0, sum = 0;
         int orphans = 0, present = 0;
         for (int r = 0; r < rows; r++)
@@ -232,10 +324,131 @@ internal sealed class NumericTrend
             grid = new NumericGranularity(units, decimals, minimum, maximum, names[t]);
         double fallback = orphans > 0 ? orphanSum / orphans : sum / present;
         if (grid is { } g) fallback = Math.Min(Math.Max(g.Round(fallback), minimum), maximum);
-        var trend = new NumericTrend(t, a, curve.Knots, curve.Levels, fallback, grid, minimum, maximum, explained, names[t], names[a]);
-        for (int r = 0; r < rows; r++)
-            if (!double.IsNaN(ys[r])) ys[r] = kind.Stored(ys[r] - trend.Curve(xs[r]));
-        return trend;
+        return new NumericTrend(t, a, curve.Knots, curve.Levels, fallback, grid, minimum, maximum, explained, names[t], names[a], terms);
+    }
+
+    /// <summary>
+    /// The terms that explain what the anchor's curve leaves, and the curve fitted again on the target less the terms;
+    /// none when no column qualifies. Chosen on rows <paramref name="both"/> (at most 20,000 of them, at even strides) by
+    /// forward selection: each round adds the column that, with those chosen, leaves least unexplained, while it
+    /// explains at least <see cref="MinimumTermGain"/> of what is left. The curve is linear in the values it is fitted
+    /// to (its knots are the anchor's), so the target's and the candidates' own curves are taken out first and the
+    /// terms fitted on what is left (Frisch-Waugh-Lovell): a column the anchor partly explains (children's poverty with
+    /// adults') is judged on what it adds.
+    /// </summary>
+    private static (TrendTerm[] Terms, (double[] Knots, double[] Levels) Curve, double Explained) WithTerms(IReadOnlyList<string> names, IReadOnlyList<double[]?> values,
+        double[] xs, double[] ys, int[] both, (double[] Knots, double[] Levels) curve, double explained, int[] candidates)
+    {
+        int stride = Math.Max(1, both.Length / SearchRows);
+        int[] rows = Enumerable.Range(0, both.Length / stride).Select(i => both[i * stride]).ToArray(); // still by ascending x
+        int[] order = Enumerable.Range(0, rows.Length).ToArray();
+        double[] x = rows.Select(r => xs[r]).ToArray();
+        // What a column's curve on the anchor leaves of it, on these rows (null: no curve).
+        double[]? Left(double[] v)
+        {
+            if (Curve(x, v, order) is not { } own) return null;
+            var onCurve = new NumericTrend(0, 1, own.Knots, own.Levels, 0, null, 0, 0, 0, "", "");
+            return order.Select(i => v[i] - onCurve.Curve(x[i])).ToArray();
+        }
+        if (Left(rows.Select(r => ys[r]).ToArray()) is not { } left) return ([], curve, explained);
+        // Each candidate centred on its mean over these rows, missing values at 0 (as decoding adds nothing for them).
+        var means = new double[candidates.Length];
+        var partial = new double[]?[candidates.Length];
+        for (int i = 0; i < candidates.Length; i++)
+        {
+            var v = values[candidates[i]]!;
+            double sum = 0;
+            int present = 0;
+            foreach (int r in rows) if (!double.IsNaN(v[r])) { sum += v[r]; present++; }
+            means[i] = present > 0 ? sum / present : 0;
+            partial[i] = Left(rows.Select(r => double.IsNaN(v[r]) ? 0 : v[r] - means[i]).ToArray());
+        }
+        double unexplained = left.Sum(e => e * e);
+        var chosen = new List<int>();
+        double[] coefficients = [];
+        while (chosen.Count < MaximumTerms && unexplained > 0)
+        {
+            (int Candidate, double[] Coefficients, double Left)? best = null;
+            for (int i = 0; i < candidates.Length; i++)
+            {
+                if (chosen.Contains(i) || partial[i] is null) continue;
+                var set = chosen.Append(i).Select(k => partial[k]!).ToArray();
+                if (LeastSquares(set, left) is not { } b) continue;
+                double rss = 0;
+                for (int n = 0; n < left.Length; n++)
+                {
+                    double e = left[n];
+                    for (int k = 0; k < set.Length; k++) e -= b[k] * set[k][n];
+                    rss += e * e;
+                }
+                if (best is null || rss < best.Value.Left) best = (i, b, rss);
+            }
+            if (best is not { } found || found.Left > (1 - MinimumTermGain) * unexplained) break;
+            chosen.Add(found.Candidate);
+            coefficients = found.Coefficients;
+            unexplained = found.Left;
+        }
+        if (chosen.Count == 0 || coefficients.Any(b => !double.IsFinite(b))) return ([], curve, explained);
+        var terms = chosen.Select((k, i) => new TrendTerm(candidates[k], names[candidates[k]], coefficients[i], means[k])).ToArray();
+        // The curve again, on every row of both: the target less its terms (the knots stay: they are the anchor's).
+        var z = new double[terms.Length];
+        double Terms(int r)
+        {
+            double sum = 0;
+            for (int k = 0; k < terms.Length; k++) { double v = values[terms[k].Column]![r]; if (!double.IsNaN(v)) sum += terms[k].Coefficient * (v - terms[k].Mean); }
+            return sum;
+        }
+        var adjusted = (double[])ys.Clone();
+        foreach (int r in both) adjusted[r] = ys[r] - Terms(r);
+        if (Curve(xs, adjusted, both) is not { } refitted || !refitted.Knots.SequenceEqual(curve.Knots)) return ([], curve, explained);
+        // What the whole trend explains, on every row of both.
+        var trend = new NumericTrend(0, 1, refitted.Knots, refitted.Levels, 0, null, 0, 0, 0, "", "", terms);
+        double mean = both.Average(r => ys[r]), total = 0, residual = 0;
+        foreach (int r in both)
+        {
+            for (int k = 0; k < z.Length; k++) z[k] = values[terms[k].Column]![r];
+            double e = ys[r] - trend.Curve(xs[r], z);
+            total += (ys[r] - mean) * (ys[r] - mean);
+            residual += e * e;
+        }
+        double withTerms = total > 0 ? 1 - residual / total : 0;
+        return withTerms > explained ? (terms, refitted, withTerms) : ([], curve, explained);
+    }
+
+    /// <summary>The coefficients b that minimise Σ (y − Σ b_k x_k)² (normal equations, Gauss-Jordan elimination); null when the columns are (nearly) collinear.</summary>
+    private static double[]? LeastSquares(double[][] x, double[] y)
+    {
+        int k = x.Length, n = y.Length;
+        var a = new double[k, k + 1];
+        for (int i = 0; i < k; i++)
+        {
+            for (int j = i; j < k; j++)
+            {
+                double s = 0;
+                for (int r = 0; r < n; r++) s += x[i][r] * x[j][r];
+                a[i, j] = a[j, i] = s;
+            }
+            double sy = 0;
+            for (int r = 0; r < n; r++) sy += x[i][r] * y[r];
+            a[i, k] = sy;
+        }
+        var scale = new double[k];
+        for (int i = 0; i < k; i++) scale[i] = a[i, i];
+        for (int col = 0; col < k; col++)
+        {
+            // The matrix is symmetric and positive semidefinite: no pivoting, and each pivot is what the columns before
+            // leave of its column's sum of squares; a tiny part of it, and that column is (nearly) the others'.
+            if (!(a[col, col] > 1e-9 * scale[col])) return null;
+            for (int r = 0; r < k; r++)
+            {
+                if (r == col) continue;
+                double f = a[r, col] / a[col, col];
+                for (int j = col; j <= k; j++) a[r, j] -= f * a[col, j];
+            }
+        }
+        var b = new double[k];
+        for (int i = 0; i < k; i++) b[i] = a[i, k] / a[i, i];
+        return b;
     }
 
     /// <summary>
@@ -280,6 +493,17 @@ internal sealed class NumericTrend
     }
 }
 
+/// <summary>A column a <see cref="NumericTrend"/> adds in proportion: <c>Coefficient × (value − Mean)</c>, nothing where the value is missing.</summary>
+internal readonly record struct TrendTerm(int Column, string Name, double Coefficient, double Mean);
+
+/// <summary>A <see cref="TrendTerm"/> in a model file.</summary>
+internal sealed class TrendTermState
+{
+    public string? Column { get; set; }
+    public double Coefficient { get; set; }
+    public double Mean { get; set; }
+}
+
 /// <summary>A <see cref="NumericTrend"/> in a model file.</summary>
 internal sealed class TrendState
 {
@@ -293,11 +517,14 @@ internal sealed class TrendState
     public double Minimum { get; set; }
     public double Maximum { get; set; }
     public double Explained { get; set; }
+    /// <summary>Absent in files of format 16 and older, whose trends had no terms.</summary>
+    public TrendTermState[]? Terms { get; set; }
 
     public static TrendState From(NumericTrend trend) => new()
     {
         Target = trend.TargetName, Anchor = trend.AnchorName, Knots = trend.Knots, Levels = trend.Levels, Fallback = trend.Fallback,
         GridUnits = trend.Grid?.Units, GridDecimals = trend.Grid?.Decimals, Minimum = trend.Minimum, Maximum = trend.Maximum, Explained = trend.Explained,
+        Terms = trend.Terms.Count > 0 ? trend.Terms.Select(t => new TrendTermState { Column = t.Name, Coefficient = t.Coefficient, Mean = t.Mean }).ToArray() : null,
     };
 
     /// <summary>The trends of a model file, checked against its columns: a file from a stranger cannot make decoding read outside them or divide by zero.</summary>
@@ -320,6 +547,21 @@ internal sealed class TrendState
                 throw new InvalidDataException($"{Where()} needs a signed number column following a number or time column");
             if (targets.Contains(t) || anchors.Contains(t) || targets.Contains(a))
                 throw new InvalidDataException($"{Where()} involves a column another trend has as its target, or anchors a target");
+            var termStates = s.Terms ?? [];
+            if (termStates.Length > NumericTrend.MaximumTerms)
+                throw new InvalidDataException($"{Where()} adds {termStates.Length:N0} terms, more than {NumericTrend.MaximumTerms}");
+            var terms = new TrendTerm[termStates.Length];
+            for (int k = 0; k < termStates.Length; k++)
+            {
+                var term = termStates[k] ?? throw new InvalidDataException($"{Where()} has a null term");
+                if (term.Column is null || !index.TryGetValue(term.Column, out int z) || z == t || z == a || terms.Take(k).Any(u => u.Column == z))
+                    throw new InvalidDataException($"{Where()} has a term that does not name a column of the model other than its target, its anchor and its other terms");
+                if (columns[z] is not NumericColumn { Kind: NumericKind and not TimeKind })
+                    throw new InvalidDataException($"{Where()} adds column '{Common.Text.Printable(term.Column, 60)}', which is not a number column");
+                if (!double.IsFinite(term.Coefficient) || !double.IsFinite(term.Mean))
+                    throw new InvalidDataException($"{Where()} adds column '{Common.Text.Printable(term.Column, 60)}' with a coefficient or mean that is not finite");
+                terms[k] = new TrendTerm(z, term.Column, term.Coefficient, term.Mean);
+            }
             var knots = s.Knots ?? [];
             var levels = s.Levels ?? [];
             if (knots.Length < 2 || knots.Length > NumericTrend.MaximumKnots || levels.Length != knots.Length)
@@ -338,7 +580,8 @@ internal sealed class TrendState
             else if (s.GridUnits is not null || s.GridDecimals is not null) throw new InvalidDataException($"{Where()} has half a grid");
             targets.Add(t);
             anchors.Add(a);
-            result[i] = new NumericTrend(t, a, knots, levels, s.Fallback, grid, s.Minimum, s.Maximum, s.Explained, s.Target, s.Anchor);
+            foreach (var term in terms) anchors.Add(term.Column);
+            result[i] = new NumericTrend(t, a, knots, levels, s.Fallback, grid, s.Minimum, s.Maximum, s.Explained, s.Target, s.Anchor, terms);
         }
         return result;
     }

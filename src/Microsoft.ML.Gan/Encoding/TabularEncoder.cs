@@ -402,7 +402,7 @@ internal sealed class TabularEncoder
                 formulas.Any(f => f.Target == c || f.Solves && f.Inputs[0] == c) || Combined(c)).ToHashSet();
             // The fitters' own arrays: a trend's residuals replace its target's values in place.
             var numbers = fitters.Select(f => f is NumericFitter numeric ? numeric.Values : null).ToArray();
-            trends = NumericTrend.Find(columnNames, kinds, numbers, (int)rows, settings.Granularity, excluded.Contains, checkAlive);
+            trends = NumericTrend.Find(columnNames, kinds, numbers, (int)rows, settings.Granularity, excluded.Contains, checkAlive, settings.TrendTerms);
             foreach (var trend in trends)
             {
                 checkAlive();

@@ -71,18 +71,18 @@ internal static class ModelValidation
             foreach (var trend in trends)
             {
                 if (dependencies.Any(d => d.Determinant == trend.Target || d.Target == trend.Target) || constraints?.Changes(trend.Target) == true ||
-                    constraints?.Changes(trend.Anchor) == true)
+                    constraints?.Changes(trend.Anchor) == true || trend.Terms.Any(z => constraints?.Changes(z.Column) == true || dependencies.Any(d => d.Target == z.Column)))
                     throw new InvalidDataException($"its numeric trend {trend} involves a column a dependency or a constraint changes, which no model has");
             }
             var formulas = FormulaState.Restore(description.Formulas, columns);
             var ruled = (constraints?.Rules ?? []).SelectMany(r => r.Columns).ToHashSet(StringComparer.Ordinal);
             foreach (var formula in formulas)
             {
-                if (dependencies.Any(d => d.Determinant == formula.Target || d.Target == formula.Target) || trends.Any(t => t.Target == formula.Target || t.Anchor == formula.Target) ||
+                if (dependencies.Any(d => d.Determinant == formula.Target || d.Target == formula.Target) || trends.Any(t => t.Target == formula.Target || t.Reads(formula.Target)) ||
                     ruled.Contains(formula.TargetName) || formula.InputNames.Any(ruled.Contains))
                     throw new InvalidDataException($"its formula {formula} makes a column a dependency, trend or constraint involves, or reads one a constraint names, which no model has");
                 if (formula.Solves && (dependencies.Any(d => d.Determinant == formula.Inputs[0] || d.Target == formula.Inputs[0]) ||
-                        trends.Any(t => t.Target == formula.Inputs[0] || t.Anchor == formula.Inputs[0]) || constraints?.Changes(formula.Inputs[0]) == true))
+                        trends.Any(t => t.Target == formula.Inputs[0] || t.Reads(formula.Inputs[0])) || constraints?.Changes(formula.Inputs[0]) == true))
                     throw new InvalidDataException($"its formula {formula} solves for a column a dependency, trend or constraint involves, which no model has");
             }
             var combinations = NumericCombinationState.Restore(description.Combinations, columns);
@@ -90,7 +90,7 @@ internal static class ModelValidation
             {
                 foreach (int c in combination.Columns)
                 {
-                    if (dependencies.Any(d => d.Target == c) || trends.Any(t => t.Target == c || t.Anchor == c) || formulas.Any(f => f.Target == c || f.Solves && f.Inputs[0] == c) ||
+                    if (dependencies.Any(d => d.Target == c) || trends.Any(t => t.Target == c || t.Reads(c)) || formulas.Any(f => f.Target == c || f.Solves && f.Inputs[0] == c) ||
                         constraints?.Changes(c) == true || ruled.Contains(columns[c].Name))
                         throw new InvalidDataException($"its combination of {string.Join(", ", combination.Names.Select(n => $"'{Common.Text.Printable(n, 60)}'"))} holds column '{Common.Text.Printable(columns[c].Name, 60)}', which a dependency, trend, formula or constraint sets or names too, which no model has");
                 }

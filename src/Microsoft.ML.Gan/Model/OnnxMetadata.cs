@@ -79,7 +79,8 @@ internal static class OnnxMetadata
                 (rules.Any(r => r.Predicate) ? "; not kept by this graph, C# predicates that .NET's Generate applies: " + string.Join("; ", rules.Where(r => r.Predicate).Select(r => r.Text)) : ""));
         if (description.Trends is { Length: > 0 } trends)
             yield return new("microsoft.ml.gan.trends", "these outputs are made on the curve of another output, plus a residual the network makes: " +
-                string.Join("; ", trends.Select(t => FormattableString.Invariant($"{t.Target} follows {t.Anchor} (R² {t.Explained:F4})"))));
+                string.Join("; ", trends.Select(t => FormattableString.Invariant(
+                    $"{t.Target} follows {t.Anchor}{string.Concat((t.Terms ?? []).Select(z => new GanTrendTerm(z?.Column ?? "", z?.Coefficient ?? 0, z?.Mean ?? 0).ToString()))} (R² {t.Explained:F4})"))));
         if (description.Formulas is { Length: > 0 } formulas)
             yield return new("microsoft.ml.gan.formulas", "these outputs are made from others, exactly, wherever that makes a value within the output's training range (elsewhere the network's own value stays): " +
                 string.Join("; ", formulas.Select(f => new GanColumnFormula(f.Target ?? "", f.Inputs ?? [], f.Kind, f.Scale).ToString())));
