@@ -70,7 +70,42 @@ internal static class GiveawayFinder
             pairResults[p] = new PairGiveaway(real.Columns[evaluated[i]].Name, real.Columns[evaluated[j]].Name, auc, auc - Math.Max(alone[i], alone[j]), unseen);
         });
         var shownPairs = pairResults.OrderByDescending(p => p.Gain).ThenByDescending(p => p.DetectionAuc).Take(PairsShown).ToList();
-        return new SyntheticDataGiveaways(columns, shownPairs, Formulas(real, synthetic, evaluated), Combinations(real, synthetic, evaluated));
+        return new SyntheticDataGiveaways(columns, shownPairs, Formulas(real, synthetic, evaluated), Combinations(real, synthetic, evaluated), Trends(real, synthetic, evaluated));
+    }
+
+    /// <summary>The share of real rows a trend's band holds: the rest lie farther from it than any synthetic row need.</summary>
+    internal const double TrendBandShare = 0.99;
+
+    /// <summary>
+    /// The trends the real rows follow (<see cref="NumericTrend.Find"/> with terms, on the real rows' numbers: a number
+    /// another all but determines along a curve, plus other numbers in proportion), each with the distance from it that
+    /// holds <see cref="TrendBandShare"/> of the real rows and the share of synthetic rows farther than that.
+    /// </summary>
+    private static List<TrendGiveaway> Trends(EvaluationTable real, EvaluationTable synthetic, int[] evaluated)
+    {
+        var names = evaluated.Select(c => real.Columns[c].Name).ToArray();
+        var kinds = evaluated.Select(c => real.Columns[c].Kind as NumericKind).ToArray();
+        // Copies: the search replaces each target's values by its residuals.
+        var values = evaluated.Select((c, i) => kinds[i] is null || real.Continuous[c] is not { } v ? null : (double[])v.Clone()).ToArray();
+        var trends = NumericTrend.Find(names, kinds, values, real.RowCount, granularity: false, _ => false, () => { }, terms: true);
+        return trends.Select(t =>
+        {
+            var residuals = values[t.Target]!.Where(double.IsFinite).Select(Math.Abs).Order().ToArray();
+            double band = residuals.Length == 0 ? 0 : residuals[Math.Min(residuals.Length - 1, (int)Math.Ceiling(TrendBandShare * residuals.Length) - 1)];
+            var y = synthetic.Continuous[evaluated[t.Target]]!;
+            var x = synthetic.Continuous[evaluated[t.Anchor]]!;
+            var terms = t.Terms.Select(z => synthetic.Continuous[evaluated[z.Column]]!).ToArray();
+            var z = new double[terms.Length];
+            int checkedRows = 0, outside = 0;
+            for (int r = 0; r < synthetic.RowCount; r++)
+            {
+                if (double.IsNaN(y[r])) continue;
+                for (int k = 0; k < z.Length; k++) z[k] = terms[k][r];
+                checkedRows++;
+                if (!(Math.Abs(y[r] - t.Curve(x[r], z)) <= band)) outside++;
+            }
+            return new TrendGiveaway(t.ToInfo(), band, checkedRows, checkedRows > 0 ? (double)outside / checkedRows : 0);
+        }).ToList();
     }
 
     /// <summary>

@@ -195,6 +195,14 @@ public static class SyntheticDataReport
                 html.Append(ci, $"<tr><td>{E(string.Join(", ", f.Combination.Columns))}</td><td class=\"num\">{f.Combination.Combinations:N0}</td><td class=\"num\">{Share(f.BrokenShare)}</td></tr>\n");
             html.Append("</table>\n");
         }
+        if (m.Giveaways.Trends.Count > 0)
+        {
+            html.Append("<p>Numbers that another all but determines along a curve in the real rows (plus other numbers in proportion), and the synthetic rows that stray from the curve farther than 99 % of the real rows do.</p>\n");
+            html.Append("<table>\n<tr><th>Trend</th><th>Distance that holds 99 % of the real rows</th><th>Synthetic rows checked</th><th>Share farther</th></tr>\n");
+            foreach (var t in m.Giveaways.Trends)
+                html.Append(ci, $"<tr><td>{E(t.Trend.ToString())}</td><td class=\"num\">{E(t.BandText)}</td><td class=\"num\">{t.CheckedRows:N0}</td><td class=\"num\">{Share(t.OutsideShare)}</td></tr>\n");
+            html.Append("</table>\n");
+        }
     }
 
     private static void AppendColumnTable(StringBuilder html, SyntheticDataMetrics m)

@@ -208,6 +208,12 @@ internal sealed class NumericTrend
         decoded[Target] = value;
     }
 
+    /// <summary>The trend as the public API describes it.</summary>
+    public GanColumnTrend ToInfo() => new(TargetName, AnchorName, Explained, Knots.Length)
+    {
+        Terms = Terms.Select(z => new GanTrendTerm(z.Name, z.Coefficient, z.Mean)).ToArray(),
+    };
+
     /// <summary>"'pop' follows 'date' (R² 0.9999)", "'rate' follows 'adults' + 0.25 × 'children' + 0.18 × 'elderly' (R² 0.9967)".</summary>
     public override string ToString() =>
         $"'{TargetName}' follows '{AnchorName}'{string.Concat(Terms.Select(t => FormattableString.Invariant($" {(t.Coefficient < 0 ? '-' : '+')} {Math.Abs(t.Coefficient):G3} × '{t.Name}'")))} (R² {Explained:F4})";

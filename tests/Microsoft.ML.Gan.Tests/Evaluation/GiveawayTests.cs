@@ -92,6 +92,54 @@ public sealed class GiveawayTests
         StringAssert.Contains(html, "<tr><td>Size = Adults + Children</td><td class=\"num\">2,000</td><td class=\"num\">25.0 %</td></tr>", "the report's table of formulas");
     }
 
+    public sealed class County
+    {
+        public double Total { get; set; }
+        public double Child { get; set; }
+        public double Adult { get; set; }
+        public double Elder { get; set; }
+        public float Rent { get; set; }
+    }
+
+    /// <summary>Total the weighted mean of the three rates (noise of sd 0.1), unless <paramref name="loose"/> (then every fourth row's Total is its adults' rate); Rent unrelated.</summary>
+    private static List<County> Counties(int rows, int seed, bool loose)
+    {
+        var normal = TestTables.Normal(5 * rows, seed);
+        var list = new List<County>(rows);
+        for (int i = 0; i < rows; i++)
+        {
+            double adult = Math.Max(1, 12 + 5 * normal[5 * i]);
+            double child = Math.Max(0, 1.3 * adult + 4 * normal[5 * i + 1]);
+            double elder = Math.Max(0, 0.5 * adult + 5 + 3 * normal[5 * i + 2]);
+            double total = 0.25 * child + 0.6 * adult + 0.15 * elder + 0.1 * normal[5 * i + 3];
+            list.Add(new County { Total = loose && i % 4 == 1 ? adult : total, Child = child, Adult = adult, Elder = elder, Rent = (float)(800 + 100 * normal[5 * i + 4]) });
+        }
+        return list;
+    }
+
+    [TestMethod]
+    public void ATrendTheRealRowsFollowIsNamedWithTheShareOfSyntheticRowsThatStrayFromIt()
+    {
+        var ml = new MLContext(1);
+        var real = ml.Data.LoadFromEnumerable(Counties(2000, 1, loose: false));
+        SyntheticDataMetrics Evaluate(bool loose) => ml.Gan().Evaluate(real, ml.Data.LoadFromEnumerable(Counties(2000, 2, loose)));
+        var kept = Evaluate(loose: false).Giveaways.Trends;
+        // Total on Adult or Adult on Total (each explains the other alike): either way with the other two rates as terms.
+        var trend = kept.Single().Trend;
+        Assert.IsTrue(trend is { Target: "Total", Anchor: "Adult" } or { Target: "Adult", Anchor: "Total" }, trend.ToString());
+        Assert.AreEqual("Child, Elder", string.Join(", ", trend.Terms.Select(t => t.Column).Order(StringComparer.Ordinal)), trend.ToString());
+        Assert.AreEqual(2000, kept[0].CheckedRows);
+        Assert.IsLessThan(0.03, kept[0].OutsideShare, "a fresh sample strays about as often as 1 % of the real rows do");
+
+        var broken = Evaluate(loose: true);
+        var loose = broken.Giveaways.Trends.Single();
+        Assert.IsTrue(loose.OutsideShare is > 0.15 and < 0.27, $"every fourth Total is off the mean (by more than the band in most of them): {loose.OutsideShare:P1}");
+        StringAssert.Contains(broken.ToString(), string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"{trend}: 99 % of real rows within {loose.BandText} of it; {loose.OutsideShare:P1} of 2,000 synthetic rows farther"));
+        string html = SyntheticDataReport.Render(real, ml.Data.LoadFromEnumerable(Counties(2000, 2, loose: true)), broken, null, "t", GanLossKind.WassersteinGp);
+        StringAssert.Contains(html, $"<tr><td>{System.Net.WebUtility.HtmlEncode(trend.ToString())}</td><td class=\"num\">{loose.BandText}</td><td class=\"num\">2,000</td>", "the report's table of trends");
+    }
+
     public sealed class Tract
     {
         public float Tax { get; set; }
