@@ -106,6 +106,48 @@ public sealed class MarginalMapTests
     }
 
     [TestMethod]
+    public void TheGraphsSearchCountsAsDotNetsBinarySearchDoes()
+    {
+        // Lengths around the search's powers of 23 (one, two and three steps), sorted values with repeats, and values
+        // on every knot, between, outside, infinite and NaN; two tables side by side, searched by row offsets.
+        var random = new Random(11);
+        foreach (int n in new[] { 1, 2, 3, 22, 23, 24, 501, 528, 529, 1000 })
+        {
+            var tables = new double[2 * n];
+            for (int t = 0; t < 2; t++)
+            {
+                var one = Enumerable.Range(0, n).Select(_ => Math.Round(random.NextDouble() * 20, random.Next(0, 2))).Order().ToArray();
+                one.CopyTo(tables, t * n);
+            }
+            var values = tables.Concat(tables.Select(x => x + 0.05)).Concat(tables.Select(x => x - 0.05))
+                .Concat([double.NaN, double.PositiveInfinity, double.NegativeInfinity, -1, 21, 0]).ToArray();
+            var offsets = values.Select((_, i) => (long)(i % 2 * n)).ToArray();
+            foreach (bool orEqual in new[] { false, true })
+            {
+                var graph = new OnnxGraph("search");
+                var v = graph.Input("v", OnnxType.Double, 1);
+                var table = graph.Input("t", OnnxType.Int64, 1);
+                graph.Output("whole", MarginalMap.OnnxCountBelow(graph, graph.Constant(tables.AsSpan(0, n), n), n, v, orEqual), OnnxType.Int64);
+                graph.Output("tables", MarginalMap.OnnxCountBelow(graph, graph.Constant(tables, tables.Length), n, v, orEqual, table), OnnxType.Int64);
+                using var session = new InferenceSession(graph.ToModel("test", []));
+                using var results = session.Run(
+                [
+                    NamedOnnxValue.CreateFromTensor("v", new DenseTensor<double>(values, [values.Length, 1])),
+                    NamedOnnxValue.CreateFromTensor("t", new DenseTensor<long>(offsets, [offsets.Length, 1])),
+                ]);
+                var whole = results.First(r => r.Name == "whole").AsEnumerable<long>().ToArray();
+                var byTable = results.First(r => r.Name == "tables").AsEnumerable<long>().ToArray();
+                Assert.HasCount(values.Length, whole);
+                for (int i = 0; i < values.Length; i++)
+                {
+                    Assert.AreEqual(MarginalMap.CountBelow(tables.AsSpan(0, n), values[i], orEqual), whole[i], $"n = {n}, {(orEqual ? "at or below" : "below")} {values[i]}");
+                    Assert.AreEqual(MarginalMap.CountBelow(tables.AsSpan((int)offsets[i], n), values[i], orEqual), byTable[i], $"n = {n}, table at {offsets[i]}, {(orEqual ? "at or below" : "below")} {values[i]}");
+                }
+            }
+        }
+    }
+
+    [TestMethod]
     public void TrainedModelsGenerateEachNumericColumnInItsTrainingShape()
     {
         var random = new Random(11);
