@@ -26,15 +26,23 @@ internal sealed record AdultModel(GanTransformer Model, string Source, double Fi
     /// <summary>Which options <see cref="TrainingOptions"/> starts from, for the reports.</summary>
     public static string Describe(bool classic) => classic ? "Classic()" : "library defaults";
 
-    /// <summary>Trains on Adult with the default architecture (or Classic()) and times Fit.</summary>
-    public static AdultModel Train(MLContext ml, string dataPath, int epochs, int seed, string? savePath, bool classic = false, int? threads = null)
+    /// <summary>
+    /// Trains on Adult with the default architecture (or Classic()), changed by <paramref name="settings"/> (--set), and
+    /// times Fit.
+    /// </summary>
+    public static AdultModel Train(MLContext ml, string dataPath, int epochs, int seed, string? savePath, bool classic = false, int? threads = null,
+        IReadOnlyList<(string Name, string Value)>? settings = null)
     {
         var table = AdultData.Load(ml, dataPath);
+        var options = TrainingOptions(epochs, seed, classic, threads);
+        settings ??= [];
+        foreach (var (name, value) in settings) QualityBenchmark.Set(options, name, value);
         var clock = Stopwatch.StartNew();
-        var model = ml.Gan().Train(TrainingOptions(epochs, seed, classic, threads)).Fit(table);
+        var model = ml.Gan().Train(options).Fit(table);
         double seconds = clock.Elapsed.TotalSeconds;
         if (savePath is not null) model.Save(savePath);
-        return new AdultModel(model, $"trained {epochs} epoch(s) with {Describe(classic)} on {dataPath} ({model.TrainingRowCount:N0} rows) in {seconds:F1} s", seconds);
+        string described = Describe(classic) + string.Concat(settings.Select(s => $", {s.Name}={s.Value}"));
+        return new AdultModel(model, $"trained {epochs} epoch(s) with {described} on {dataPath} ({model.TrainingRowCount:N0} rows) in {seconds:F1} s", seconds);
     }
 
     /// <summary>--model when given (no data needed), otherwise a model trained for <paramref name="defaultEpochs"/> epochs.</summary>
@@ -42,6 +50,7 @@ internal sealed record AdultModel(GanTransformer Model, string Source, double Fi
     {
         if (arguments.ModelPath is { } path)
             return new AdultModel(ml.Gan().LoadModel(path), $"loaded from {Path.GetFullPath(path)}", double.NaN);
-        return Train(ml, AdultData.Locate(arguments.DataPath), arguments.Epochs ?? defaultEpochs, arguments.Seed, arguments.SaveModelPath, arguments.Classic, arguments.Threads);
+        return Train(ml, AdultData.Locate(arguments.DataPath), arguments.Epochs ?? defaultEpochs, arguments.Seed, arguments.SaveModelPath, arguments.Classic, arguments.Threads,
+            arguments.Settings);
     }
 }

@@ -39,7 +39,8 @@ internal sealed class BenchmarkArguments
                                train when no --model is given (default 1).
           --rows <n>           generate: rows to generate (default 1,000,000); memory: (default 10,000,000).
                                Suffixes k and M are accepted (e.g. 10M).
-          --set Name=Value     quality: set a GanTrainer.Options property (repeatable), e.g. --set Loss=WassersteinGp
+          --set Name=Value     quality/generate/memory: set a GanTrainer.Options property of the model trained
+                               (repeatable), e.g. --set Loss=WassersteinGp, --set DensityRatioFilter=false
                                --set GeneratorLayers=256x256.
           --classic            train/generate/memory/quality: train with GanTrainer.Options.Classic() (plain GAN: min-max
                                columns, no condition, pac 1, plain layers, non-saturating loss) instead of the defaults.
@@ -196,6 +197,10 @@ internal sealed class BenchmarkArguments
             throw new ArgumentException("--curve applies to quality when it trains (not with --model): its points are snapshots of that training.");
         if ((rules.Count > 0 || rulesUnenforced) && benchmark != "quality") throw new ArgumentException("--rule and --rules-unenforced apply to quality.");
         if (rulesUnenforced && rules.Count == 0) throw new ArgumentException("--rules-unenforced counts the rows breaking the --rule rules: give at least one.");
+        if (settings.Count > 0 && benchmark is not ("quality" or "generate" or "memory"))
+            throw new ArgumentException("--set applies to quality, generate and memory (the options of the model they train).");
+        if (settings.Count > 0 && model is not null && benchmark != "quality")
+            throw new ArgumentException("--set chooses the options of the model generate and memory train; with --model nothing is trained.");
         if (classic && model is not null)
             throw new ArgumentException("--classic chooses the options of the model trained here; with --model nothing is trained.");
 
