@@ -177,6 +177,12 @@ public sealed class TrendTermsTests
         ["a null term", (Action<JsonObject>)(t => t["Terms"]![0] = null), "has a null term"],
         ["five terms", (Action<JsonObject>)(t => t["Terms"] = new JsonArray(Enumerable.Range(0, 5).Select(_ => (JsonNode?)t["Terms"]![0]!.DeepClone()).ToArray())), "more than 4"],
         ["a coefficient past a double", (Action<JsonObject>)(t => t["Terms"]![0]!["Coefficient"] = JsonValue.Create("Infinity")), "not finite"],
+        // Finite, but times the column's range past a double: rows would be the column's end, or missing (+∞ − ∞).
+        ["coefficients that overflow over their columns' ranges", (Action<JsonObject>)(t =>
+        {
+            t["Terms"]![0]!["Coefficient"] = 1e308;
+            t["Terms"]![1]!["Coefficient"] = -1e308;
+        }), "add up past what a double holds"],
     ];
 
     /// <summary>A model with a trend of two terms (and a text column to name), saved once for the lies.</summary>
