@@ -60,7 +60,7 @@ internal sealed class CategoryThresholds
 
     private readonly NumericKind?[] _kinds; // per feature: its number kind (values compared as the column holds them); null for a category
 
-    public CategoryThresholds(int target, int[] features, int[] splits, double[] thresholds, int[] left, int[] right, int[] levels, IReadOnlyList<GanColumn> columns)
+    public CategoryThresholds(int target, int[] features, int[] splits, double[] thresholds, int[] left, int[] right, int[] levels, IReadOnlyList<ThresholdColumn> columns)
     {
         Target = target;
         Features = features;
@@ -69,7 +69,7 @@ internal sealed class CategoryThresholds
         Left = left;
         Right = right;
         Levels = levels;
-        _kinds = features.Select(c => columns[c] is NumericColumn n ? (NumericKind)n.Kind : null).ToArray();
+        _kinds = features.Select(c => columns[c].Number).ToArray();
         TargetName = columns[target].Name;
         FeatureNames = features.Select(c => columns[c].Name).ToArray();
         Depth = DepthOf(splits, left, right);
@@ -127,6 +127,23 @@ internal sealed class CategoryThresholds
     {
         int node = 0;
         while (Levels[node] < 0) node = Value(rows, Splits[node], row) < Thresholds[node] ? Left[node] : Right[node];
+        return Levels[node];
+    }
+
+    /// <summary>
+    /// The leaf category of row <paramref name="row"/> of <paramref name="features"/> (per feature, its rows' values: a
+    /// number as read, a category's index), for rows that were not decoded here (the evaluation's).
+    /// </summary>
+    public int Classify(IReadOnlyList<double[]> features, int row)
+    {
+        int node = 0;
+        while (Levels[node] < 0)
+        {
+            int f = Splits[node];
+            double v = features[f][row];
+            if (_kinds[f] is { } kind && !double.IsNaN(v)) v = kind.Stored(v);
+            node = v < Thresholds[node] ? Left[node] : Right[node];
+        }
         return Levels[node];
     }
 
@@ -202,7 +219,7 @@ internal sealed class CategoryThresholds
     /// few passes over its rows a column.
     /// </summary>
     /// <param name="codes">Each column's rows as dense codes with each code's decoded value; null for a column that takes no part.</param>
-    public static List<CategoryThresholds> Find(IReadOnlyList<GanColumn> columns, IReadOnlyList<(int[] Codes, double[] Values)?> codes, int rows,
+    public static List<CategoryThresholds> Find(IReadOnlyList<ThresholdColumn> columns, IReadOnlyList<(int[] Codes, double[] Values)?> codes, int rows,
         IReadOnlyList<ColumnDependency> dependencies, Func<int, bool> excluded, Action checkAlive)
     {
         var found = new List<CategoryThresholds>();
@@ -216,16 +233,16 @@ internal sealed class CategoryThresholds
             for (int i = 0; i < result.Length; i++) result[i] = valuesOf[codesOf[all ? i : i * stride]];
             return result;
         }
-        bool Usable(int c) => codes[c] is { } coded && coded.Values.Length >= 2 && !excluded(c) && Readable(columns[c]);
+        bool Usable(int c) => codes[c] is { } coded && coded.Values.Length >= 2 && !excluded(c) && columns[c].Readable;
         // A whole number nearly every row has its own value of (an identifier, numbered group by group) is no bin's
         // source: its ranges by category are an accident of the numbering, and a category set from a generated
         // identifier would leave the rest of the row (midwest's state from its county number).
-        bool KeyLike(int c) => columns[c] is NumericColumn { Kind: NumericKind { Precision: NumberPrecision.Whole } } && codes[c]!.Value.Values.Length >= KeyShare * rows;
+        bool KeyLike(int c) => columns[c].Number is { Precision: NumberPrecision.Whole } && codes[c]!.Value.Values.Length >= KeyShare * rows;
         var targets = new HashSet<int>();
         var features = new HashSet<int>();
         for (int t = 0; t < columns.Count; t++)
         {
-            if (columns[t] is not CategoricalColumn { LevelCount: >= 2 and <= MaximumLevels } || !Usable(t) || features.Contains(t) ||
+            if (columns[t] is not { IsCategory: true, LevelCount: >= 2 and <= MaximumLevels } || !Usable(t) || features.Contains(t) ||
                 dependencies.Any(d => d.Target == t)) continue;
             checkAlive();
             // The columns the target fixes, through any chain of dependencies, are set after it: the tree reads none of
@@ -240,11 +257,11 @@ internal sealed class CategoryThresholds
                     branch = y;
             }
             var readable = Enumerable.Range(0, columns.Count).Where(c => c != t && Usable(c) && !KeyLike(c) && !targets.Contains(c) && (!after.Contains(c) || c == branch)).ToArray();
-            if (!readable.Any(c => columns[c] is NumericColumn && c != branch)) continue;
+            if (!readable.Any(c => columns[c].Number is not null && c != branch)) continue;
             var labels = Values(t, all: false).Select(v => (int)v).ToArray();
             var x = readable.Select(c => Values(c, all: false)).ToArray();
             int branchFeature = Array.IndexOf(readable, branch);
-            int levelCount = ((CategoricalColumn)columns[t]).LevelCount;
+            int levelCount = columns[t].LevelCount;
             var grower = new Grower(x, labels, levelCount, branchFeature, checkAlive);
 
             // Half the rows predict the other half.
@@ -256,7 +273,7 @@ internal sealed class CategoryThresholds
             if (errors > Math.Max(2, HeldOutErrorShare * odd.Length) || errors > BaselineShare * (odd.Length - majority)) continue;
 
             if (grower.Grow(Enumerable.Range(0, searched).ToArray()) is not { } tree) continue;
-            if (!tree.Splits.Any(f => f >= 0 && f != branchFeature && columns[readable[f]] is NumericColumn)) continue;
+            if (!tree.Splits.Any(f => f >= 0 && f != branchFeature && columns[readable[f]].Number is not null)) continue;
             // A leaf under a branch holds a category that the dependency sends to that branch's value, or one it leaves alone.
             if (branch >= 0 && !BranchesAgree(tree, dependencies.First(d => d.Determinant == t && d.Target == branch), branchFeature, x, labels)) continue;
             // The whole tree on every row.
@@ -276,7 +293,7 @@ internal sealed class CategoryThresholds
     }
 
     /// <summary>The same tree with only the features it splits on.</summary>
-    private CategoryThresholds Compact(IReadOnlyList<GanColumn> columns)
+    private CategoryThresholds Compact(IReadOnlyList<ThresholdColumn> columns)
     {
         var used = Enumerable.Range(0, Features.Length).Where(f => Splits.Contains(f)).ToArray();
         var map = new int[Features.Length];
@@ -305,13 +322,7 @@ internal sealed class CategoryThresholds
     /// Whether a tree may read <paramref name="column"/>: a category (not a hidden one), or a number (not a date or a
     /// duration) whose missing value, if it has one, is a NaN in the graph too (a floating-point column).
     /// </summary>
-    internal static bool Readable(GanColumn column) => column switch
-    {
-        CombinationColumn => false,
-        CategoricalColumn => true,
-        NumericColumn { Kind: NumericKind kind and not TimeKind } numeric => !numeric.HasMissing || kind.Precision != NumberPrecision.Whole,
-        _ => false,
-    };
+    internal static bool Readable(GanColumn column) => ThresholdColumn.Of(column).Readable;
 
     /// <summary>The columns <paramref name="column"/> fixes through dependencies, directly or through others.</summary>
     internal static HashSet<int> Reach(IReadOnlyList<ColumnDependency> dependencies, int column)
@@ -611,11 +622,39 @@ internal sealed class CategoryThresholdsState
             }
             if (!targets.Add(target) || read.Contains(target))
                 throw new InvalidDataException($"{Where()}: the column is set by two trees, or read by one");
-            result[s] = new CategoryThresholds(target, features, splits, thresholds, left, right, levels, columns);
+            result[s] = new CategoryThresholds(target, features, splits, thresholds, left, right, levels, ThresholdColumn.Of(columns));
             foreach (int f in features) read.Add(f);
         }
         if (result.FirstOrDefault(r => r.Features.Any(targets.Contains)) is { } reading)
             throw new InvalidDataException($"the thresholds that set '{Common.Text.Printable(reading.TargetName, 60)}' read a column another tree sets");
         return result;
     }
+}
+
+/// <summary>
+/// What the threshold search and a tree need of a column: its name, and a category's count or a number's kind, so that
+/// the same search runs on a model's columns and on an evaluated table's.
+/// </summary>
+/// <param name="LevelCount">A category's number of categories; 0 for anything else.</param>
+/// <param name="Number">A number's kind (values compared as the column holds them); null for anything else.</param>
+/// <param name="HasMissing">Whether a number has missing values.</param>
+/// <param name="Hidden">A category no row shows (a combination's), or a column made from the rows' positions: not read.</param>
+internal readonly record struct ThresholdColumn(string Name, int LevelCount, NumericKind? Number, bool HasMissing, bool Hidden = false)
+{
+    public bool IsCategory => LevelCount > 0 && Number is null;
+
+    /// <summary>
+    /// Whether a tree may read it: a category (not a hidden one), or a number (not a date or a duration) whose missing
+    /// value, if it has one, is a NaN in the graph too (a floating-point column).
+    /// </summary>
+    public bool Readable => !Hidden && (IsCategory || Number is { } kind && kind is not TimeKind && (!HasMissing || kind.Precision != NumberPrecision.Whole));
+
+    public static ThresholdColumn Of(GanColumn column) => column switch
+    {
+        CategoricalColumn categorical => new(column.Name, categorical.LevelCount, null, false, Hidden: column is CombinationColumn),
+        NumericColumn { Kind: NumericKind kind } numeric => new(column.Name, 0, kind, numeric.HasMissing),
+        _ => new(column.Name, 0, null, false, Hidden: true),
+    };
+
+    public static ThresholdColumn[] Of(IReadOnlyList<GanColumn> columns) => columns.Select(Of).ToArray();
 }

@@ -388,7 +388,7 @@ internal sealed class TabularEncoder
             // takes no part.
             checkAlive();
             var usable = coded!.Select(c => ((int[], double[])?)c).ToArray();
-            thresholds = CategoryThresholds.Find(columns, usable, sampled, dependencies, c => ruledNames.Contains(columnNames[c]) || held?.Changes(c) == true, checkAlive);
+            thresholds = CategoryThresholds.Find(ThresholdColumn.Of(columns), usable, sampled, dependencies, c => ruledNames.Contains(columnNames[c]) || held?.Changes(c) == true, checkAlive);
             if (thresholds.Count > 0)
                 log?.Invoke($"Categorical columns set from thresholds on others in every row: {string.Join("; ", thresholds)}.");
         }
