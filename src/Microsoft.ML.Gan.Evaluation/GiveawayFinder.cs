@@ -70,7 +70,43 @@ internal static class GiveawayFinder
             pairResults[p] = new PairGiveaway(real.Columns[evaluated[i]].Name, real.Columns[evaluated[j]].Name, auc, auc - Math.Max(alone[i], alone[j]), unseen);
         });
         var shownPairs = pairResults.OrderByDescending(p => p.Gain).ThenByDescending(p => p.DetectionAuc).Take(PairsShown).ToList();
-        return new SyntheticDataGiveaways(columns, shownPairs, Formulas(real, synthetic, evaluated), Combinations(real, synthetic, evaluated), Trends(real, synthetic, evaluated));
+        return new SyntheticDataGiveaways(columns, shownPairs, Formulas(real, synthetic, evaluated), Combinations(real, synthetic, evaluated), Trends(real, synthetic, evaluated),
+            Thresholds(real, synthetic, evaluated));
+    }
+
+    /// <summary>
+    /// The categorical columns that thresholds on others fix in the real rows (<see cref="CategoryThresholds.Find"/>, on
+    /// the real rows: a bin of a number, a code made of several bins), with the share of synthetic rows whose category is
+    /// not the one their values give.
+    /// </summary>
+    private static List<ThresholdGiveaway> Thresholds(EvaluationTable real, EvaluationTable synthetic, int[] evaluated)
+    {
+        var columns = evaluated.Select(c =>
+        {
+            var column = real.Columns[c];
+            return column.Kind is NumericKind kind
+                ? new ThresholdColumn(column.Name, 0, kind, real.Continuous[c]!.Any(double.IsNaN))
+                : new ThresholdColumn(column.Name, column.RealCategoryCount, null, false);
+        }).ToArray();
+        var codes = evaluated.Select<int, (int[], double[])?>(c =>
+        {
+            if (real.Codes[c] is { } categories)
+                return (categories, Enumerable.Range(0, real.Columns[c].RealCategoryCount).Select(k => (double)k).ToArray());
+            var v = real.Continuous[c]!;
+            var values = v.Distinct().Order().ToArray();
+            var index = new Dictionary<double, int>(values.Length);
+            for (int i = 0; i < values.Length; i++) index[values[i]] = i;
+            return (v.Select(x => index[x]).ToArray(), values);
+        }).ToArray();
+        var found = CategoryThresholds.Find(columns, codes, real.RowCount, [], _ => false, () => { });
+        return found.Select(tree =>
+        {
+            var target = synthetic.Codes[evaluated[tree.Target]]!;
+            var features = tree.Features.Select(f => synthetic.Continuous[evaluated[f]] ?? synthetic.Codes[evaluated[f]]!.Select(k => (double)k).ToArray()).ToArray();
+            int broken = 0;
+            for (int r = 0; r < synthetic.RowCount; r++) if (tree.Classify(features, r) != target[r]) broken++;
+            return new ThresholdGiveaway(tree.ToInfo(), synthetic.RowCount > 0 ? (double)broken / synthetic.RowCount : 0);
+        }).ToList();
     }
 
     /// <summary>The share of real rows a trend's band holds: the rest lie farther from it than any synthetic row need.</summary>

@@ -218,8 +218,22 @@ public sealed record PairGiveaway(string First, string Second, double DetectionA
 /// and <see cref="GanTrainer.Options.TrendTerms"/>), each with the share of synthetic rows that stray farther from it
 /// than 99 % of the real rows do.
 /// </param>
+/// <param name="Thresholds">
+/// The categorical columns that thresholds on other columns fix in the real rows (a bin of a number, or a code made of
+/// several bins, such as an age group or midwest's <c>category</c>: see <see cref="GanTrainer.Options.CategoryThresholds"/>),
+/// each with the share of synthetic rows whose category is not the one their values give.
+/// </param>
 public sealed record SyntheticDataGiveaways(IReadOnlyList<ColumnGiveaway> Columns, IReadOnlyList<PairGiveaway> Pairs, IReadOnlyList<FormulaGiveaway> Formulas,
-    IReadOnlyList<CombinationGiveaway> Combinations, IReadOnlyList<TrendGiveaway> Trends);
+    IReadOnlyList<CombinationGiveaway> Combinations, IReadOnlyList<TrendGiveaway> Trends, IReadOnlyList<ThresholdGiveaway> Thresholds);
+
+/// <summary>A categorical column that thresholds on others fix in the real rows, and how the synthetic rows keep it.</summary>
+/// <param name="Thresholds">The tree, as "category is set by thresholds on perchsd, percbelowpoverty, inmetro (18 bins)", grown on the real rows.</param>
+/// <param name="BrokenShare">The share of synthetic rows whose category is not the one the tree gives their values.</param>
+public sealed record ThresholdGiveaway(GanCategoryThresholds Thresholds, double BrokenShare)
+{
+    /// <summary>The line the summary and the benchmark print.</summary>
+    public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"{Thresholds}: {BrokenShare:P1} of synthetic rows hold another category than their values give");
+}
 
 /// <summary>A trend the real rows follow, and how far the synthetic rows stray from it.</summary>
 /// <param name="Trend">The trend, as "rate follows adults + 0.257 × children (R² 0.9979, 31 knots)", fitted on the real rows.</param>
@@ -393,6 +407,8 @@ public sealed class SyntheticDataMetrics
         foreach (var f in Giveaways.Combinations)
             s.AppendLine(c, $"    {f.Combination} in the real rows; {f.BrokenShare:P1} of synthetic rows hold none of them");
         foreach (var t in Giveaways.Trends)
+            s.AppendLine(c, $"    {t}");
+        foreach (var t in Giveaways.Thresholds)
             s.AppendLine(c, $"    {t}");
         if (ColumnPairs.Count > 0)
         {

@@ -521,6 +521,7 @@ internal sealed record QualityRow(string Generation, double Quality, double Shap
         lines.AddRange(g.Formulas.Select(f => $"{f.Formula}: kept by every real row, broken by {Share(f.BrokenShare)} of {f.CheckedRows:N0} synthetic rows"));
         lines.AddRange(g.Combinations.Select(f => $"{f.Combination} in the real rows: {Share(f.BrokenShare)} of synthetic rows hold none"));
         lines.AddRange(g.Trends.Select(t => t.ToString()));
+        lines.AddRange(g.Thresholds.Select(t => t.ToString()));
         return lines;
     }
 }

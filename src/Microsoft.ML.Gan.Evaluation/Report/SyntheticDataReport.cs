@@ -203,6 +203,14 @@ public static class SyntheticDataReport
                 html.Append(ci, $"<tr><td>{E(t.Trend.ToString())}</td><td class=\"num\">{E(t.BandText)}</td><td class=\"num\">{t.CheckedRows:N0}</td><td class=\"num\">{Share(t.OutsideShare)}</td></tr>\n");
             html.Append("</table>\n");
         }
+        if (m.Giveaways.Thresholds.Count > 0)
+        {
+            html.Append("<p>Categories that thresholds on other columns fix in the real rows (a bin of a number, a code made of several bins), and the synthetic rows whose category is not the one their values give.</p>\n");
+            html.Append("<table>\n<tr><th>Category column</th><th>Set from</th><th>Bins</th><th>Share of synthetic rows with another category</th></tr>\n");
+            foreach (var t in m.Giveaways.Thresholds)
+                html.Append(ci, $"<tr><td>{E(t.Thresholds.Column)}</td><td>{E(string.Join(", ", t.Thresholds.FromColumns))}</td><td class=\"num\">{t.Thresholds.Bins:N0}</td><td class=\"num\">{Share(t.BrokenShare)}</td></tr>\n");
+            html.Append("</table>\n");
+        }
     }
 
     private static void AppendColumnTable(StringBuilder html, SyntheticDataMetrics m)

@@ -140,6 +140,57 @@ public sealed class GiveawayTests
         StringAssert.Contains(html, $"<tr><td>{System.Net.WebUtility.HtmlEncode(trend.ToString())}</td><td class=\"num\">{loose.BandText}</td><td class=\"num\">2,000</td>", "the report's table of trends");
     }
 
+    public sealed class Area
+    {
+        public float Graduates { get; set; }
+        public float Poverty { get; set; }
+        public string Code { get; set; } = "";
+        public float Size { get; set; }
+    }
+
+    /// <summary>
+    /// Code is two letters: the bin of Graduates (below 70 or not), then the bin of Poverty (below 15 or not), in every
+    /// row; unless <paramref name="loose"/>, when each row's code is drawn from the four alone. Size unrelated.
+    /// </summary>
+    private static List<Area> Areas(int rows, int seed, bool loose)
+    {
+        var random = new Random(seed);
+        var list = new List<Area>(rows);
+        for (int i = 0; i < rows; i++)
+        {
+            float graduates = (float)Math.Round(50 + 45 * random.NextDouble(), 2);
+            float poverty = (float)Math.Round(40 * random.NextDouble(), 2);
+            string code = loose
+                ? "LH"[random.Next(2)].ToString() + "lh"[random.Next(2)]
+                : (graduates < 70 ? "L" : "H") + (poverty < 15 ? "l" : "h");
+            list.Add(new Area { Graduates = graduates, Poverty = poverty, Code = code, Size = (float)Math.Round(random.NextDouble(), 3) });
+        }
+        return list;
+    }
+
+    [TestMethod]
+    public void ACategoryThatThresholdsFixInTheRealRowsIsNamedWithTheShareOfSyntheticRowsThatBreakIt()
+    {
+        var ml = new MLContext(1);
+        var real = ml.Data.LoadFromEnumerable(Areas(2000, 1, loose: false));
+        SyntheticDataMetrics Evaluate(bool loose) => ml.Gan().Evaluate(real, ml.Data.LoadFromEnumerable(Areas(2000, 2, loose)));
+        var kept = Evaluate(loose: false).Giveaways.Thresholds.Single();
+        Assert.AreEqual("Code", kept.Thresholds.Column);
+        CollectionAssert.AreEquivalent(new[] { "Graduates", "Poverty" }, kept.Thresholds.FromColumns.ToArray(), kept.ToString());
+        Assert.AreEqual(4, kept.Thresholds.Bins, kept.ToString());
+        Assert.IsLessThan(0.01, kept.BrokenShare, "a fresh sample keeps the bins (a value between two real ones at an edge may fall either side)");
+
+        var broken = Evaluate(loose: true);
+        var loose = broken.Giveaways.Thresholds.Single();
+        Assert.IsTrue(loose.BrokenShare is > 0.7 and < 0.8, $"a code drawn alone is its values' bin in one row of four: {loose.BrokenShare:P1} break it");
+        StringAssert.Contains(broken.ToString(), loose.ToString(), "the summary lists it");
+        string html = SyntheticDataReport.Render(real, ml.Data.LoadFromEnumerable(Areas(2000, 2, loose: true)), broken, null, "t", GanLossKind.WassersteinGp);
+        StringAssert.Contains(html, "<tr><td>Code</td><td>Graduates, Poverty</td><td class=\"num\">4</td>", "the report's table of categories set by thresholds");
+
+        // A table whose categories no number fixes lists none.
+        Assert.IsEmpty(GiveawayTests.Evaluate(People(2000, 1), People(2000, 2)).Giveaways.Thresholds);
+    }
+
     public sealed class Tract
     {
         public float Tax { get; set; }
