@@ -12,13 +12,22 @@ internal sealed record AdultModel(GanTransformer Model, string Source, double Fi
     /// plus Adult's missing token, the CPU, a seed.
     /// </summary>
     /// <param name="threads">libtorch's threads while training (--threads); null for the library's automatic choice.</param>
-    public static GanTrainer.Options TrainingOptions(int epochs, int seed, bool classic = false, int? threads = null)
+    /// <param name="device">
+    /// Where to train (--device; default the CPU). On CUDA, generation asks ONNX Runtime for the same GPU, falling back
+    /// to its CPU provider where the GPU package is not referenced; the reports say which ran.
+    /// </param>
+    public static GanTrainer.Options TrainingOptions(int epochs, int seed, bool classic = false, int? threads = null, BenchDevice? device = null)
     {
         var options = classic ? GanTrainer.Options.Classic() : new GanTrainer.Options();
         options.Epochs = epochs;
         options.Seed = seed;
         options.MissingCategoryTokens = [AdultData.MissingToken];
-        options.Device = GanDevice.Cpu;
+        options.Device = device?.Option ?? GanDevice.Cpu;
+        if (device is { IsCuda: true })
+        {
+            options.Scoring.GpuDeviceId = device.Torch.index < 0 ? 0 : device.Torch.index;
+            options.Scoring.FallbackToCpu = true;
+        }
         options.TrainingThreads = threads;
         return options;
     }
@@ -31,10 +40,10 @@ internal sealed record AdultModel(GanTransformer Model, string Source, double Fi
     /// times Fit.
     /// </summary>
     public static AdultModel Train(MLContext ml, string dataPath, int epochs, int seed, string? savePath, bool classic = false, int? threads = null,
-        IReadOnlyList<(string Name, string Value)>? settings = null)
+        IReadOnlyList<(string Name, string Value)>? settings = null, BenchDevice? device = null)
     {
         var table = AdultData.Load(ml, dataPath);
-        var options = TrainingOptions(epochs, seed, classic, threads);
+        var options = TrainingOptions(epochs, seed, classic, threads, device);
         settings ??= [];
         foreach (var (name, value) in settings) QualityBenchmark.Set(options, name, value);
         var clock = Stopwatch.StartNew();
@@ -46,11 +55,11 @@ internal sealed record AdultModel(GanTransformer Model, string Source, double Fi
     }
 
     /// <summary>--model when given (no data needed), otherwise a model trained for <paramref name="defaultEpochs"/> epochs.</summary>
-    public static AdultModel Obtain(MLContext ml, BenchmarkArguments arguments, int defaultEpochs)
+    public static AdultModel Obtain(MLContext ml, BenchmarkArguments arguments, int defaultEpochs, BenchDevice device)
     {
         if (arguments.ModelPath is { } path)
             return new AdultModel(ml.Gan().LoadModel(path), $"loaded from {Path.GetFullPath(path)}", double.NaN);
         return Train(ml, AdultData.Locate(arguments.DataPath), arguments.Epochs ?? defaultEpochs, arguments.Seed, arguments.SaveModelPath, arguments.Classic, arguments.Threads,
-            arguments.Settings);
+            arguments.Settings, device);
     }
 }

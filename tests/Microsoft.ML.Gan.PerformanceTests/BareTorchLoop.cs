@@ -29,19 +29,23 @@ internal sealed class BareTrainingLoop : IDisposable
     private readonly optim.Optimizer _optimizerD;
     private readonly Tensor _table;
     private readonly BareConditions? _conditions;
+    private readonly BenchDevice _device;
     private long _next;
 
-    public BareTrainingLoop(GanShapes shapes, int seed)
+    public BareTrainingLoop(GanShapes shapes, int seed, BenchDevice device)
     {
         _shapes = shapes;
+        _device = device;
         var o = shapes.Options;
         using var rng = new torch.Generator((ulong)seed);
         _generator = BareNetworks.Generator(shapes);
         _discriminator = BareNetworks.Discriminator(shapes);
+        _generator.to(device.Torch);
+        _discriminator.to(device.Torch);
         _optimizerG = BareNetworks.Optimizer(_generator.parameters(), o, o.GeneratorLearningRate, o.GeneratorWeightDecay);
         _optimizerD = BareNetworks.Optimizer(_discriminator.parameters(), o, o.DiscriminatorLearningRate, o.DiscriminatorWeightDecay);
-        _table = randn([Pool * shapes.BatchSize, shapes.Width], generator: rng);
-        _conditions = shapes.Conditional ? new BareConditions(shapes, shapes.BatchSize, Pool, seed) : null;
+        using (var table = randn([Pool * shapes.BatchSize, shapes.Width], generator: rng)) _table = table.to(device.Torch);
+        _conditions = shapes.Conditional ? new BareConditions(shapes, shapes.BatchSize, Pool, seed, device) : null;
         _generator.train();
         _discriminator.train();
     }
@@ -61,7 +65,7 @@ internal sealed class BareTrainingLoop : IDisposable
                 var condition = _conditions?.Vectors(slot, batch);
                 var real = WithCondition(_table.narrow(0, slot * batch, batch), condition);
                 Tensor fake;
-                using (no_grad()) fake = WithCondition(_generator.forward(BareNetworks.Input(_shapes, batch, condition)), condition);
+                using (no_grad()) fake = WithCondition(_generator.forward(BareNetworks.Input(_shapes, batch, condition, _device)), condition);
                 var realScores = _discriminator.forward(real);
                 var fakeScores = _discriminator.forward(fake);
                 var loss = wasserstein
@@ -75,7 +79,7 @@ internal sealed class BareTrainingLoop : IDisposable
             {
                 int slot = (int)(_next++ % Pool);
                 var condition = _conditions?.Vectors(slot, batch);
-                var raw = _generator.forward(BareNetworks.Input(_shapes, batch, condition));
+                var raw = _generator.forward(BareNetworks.Input(_shapes, batch, condition, _device));
                 var scores = _discriminator.forward(WithCondition(raw, condition));
                 var loss = _shapes.Loss switch
                 {
@@ -89,6 +93,7 @@ internal sealed class BareTrainingLoop : IDisposable
                 _optimizerG.step();
             }
         }
+        _device.Synchronize();
         return clock.Elapsed.TotalSeconds;
     }
 
@@ -102,7 +107,7 @@ internal sealed class BareTrainingLoop : IDisposable
     {
         int pac = _shapes.Pac;
         long width = real.shape[1];
-        var alpha = rand([_shapes.Packs, 1, 1]).expand(-1, pac, width).reshape(-1, width);
+        var alpha = rand([_shapes.Packs, 1, 1], device: _device.Torch).expand(-1, pac, width).reshape(-1, width);
         var mixed = (alpha * real + (1 - alpha) * fake).requires_grad_(true);
         var score = _discriminator.forward(mixed);
         // The loss's backward goes through this gradient and the critic's forward graph again, so both are kept.
@@ -137,15 +142,18 @@ internal sealed class BareGenerator : IDisposable
     private readonly BareGeneratorNetwork _generator;
     private readonly BareConditions? _conditions;
     private readonly float[] _output;
+    private readonly BenchDevice _device;
     private long _next;
 
-    public BareGenerator(GanShapes shapes, int batch, int seed = 1)
+    public BareGenerator(GanShapes shapes, int batch, BenchDevice device, int seed = 1)
     {
         _shapes = shapes;
         _batch = batch;
+        _device = device;
         _generator = BareNetworks.Generator(shapes);
+        _generator.to(device.Torch);
         _generator.eval();
-        _conditions = shapes.Conditional ? new BareConditions(shapes, batch, Pool, seed) : null;
+        _conditions = shapes.Conditional ? new BareConditions(shapes, batch, Pool, seed, device) : null;
         _output = new float[batch * shapes.Width];
     }
 
@@ -159,9 +167,10 @@ internal sealed class BareGenerator : IDisposable
             using var scope = NewDisposeScope();
             int b = (int)Math.Min(_batch, rows - done);
             var condition = _conditions?.Vectors((int)(_next++ % Pool), b);
-            var y = _generator.forward(BareNetworks.Input(_shapes, b, condition));
-            if (copyOut) y.data<float>().CopyTo(_output, 0);
+            var y = _generator.forward(BareNetworks.Input(_shapes, b, condition, _device));
+            if (copyOut) (_device.IsCuda ? y.cpu() : y).data<float>().CopyTo(_output, 0);
         }
+        _device.Synchronize();
         return clock.Elapsed.TotalSeconds;
     }
 
@@ -186,7 +195,7 @@ internal sealed class BareConditions : IDisposable
     private readonly Tensor _masks;            // [pool × batch, condition columns]
     private readonly Tensor[] _targets;        // per condition column: [pool × batch] category indices
 
-    public BareConditions(GanShapes shapes, int batch, int pool, int seed)
+    public BareConditions(GanShapes shapes, int batch, int pool, int seed, BenchDevice device)
     {
         _shapes = shapes;
         _batch = batch;
@@ -206,9 +215,9 @@ internal sealed class BareConditions : IDisposable
             masks[r * blocks.Count + d] = 1f;
             targets[d][r] = level;
         }
-        _vectors = tensor(vectors, [rows, shapes.ConditionWidth]);
-        _masks = tensor(masks, [rows, blocks.Count]);
-        _targets = targets.Select(t => tensor(t, ScalarType.Int64)).ToArray();
+        _vectors = tensor(vectors, [rows, shapes.ConditionWidth], device: device.Torch);
+        _masks = tensor(masks, [rows, blocks.Count], device: device.Torch);
+        _targets = targets.Select(t => tensor(t, ScalarType.Int64, device: device.Torch)).ToArray();
     }
 
     /// <summary>The first <paramref name="rows"/> condition vectors of batch <paramref name="slot"/> (a view).</summary>
@@ -250,9 +259,9 @@ internal static class BareNetworks
     public static BareDiscriminatorNetwork Discriminator(GanShapes s) => new(s);
 
     /// <summary>The generator's input for <paramref name="rows"/> rows: noise from the model's prior, then the condition vectors.</summary>
-    public static Tensor Input(GanShapes s, int rows, Tensor? condition)
+    public static Tensor Input(GanShapes s, int rows, Tensor? condition, BenchDevice device)
     {
-        var noise = s.Options.NoisePrior == NoisePrior.Uniform ? rand(rows, s.NoiseDimension) * 2 - 1 : randn(rows, s.NoiseDimension);
+        var noise = s.Options.NoisePrior == NoisePrior.Uniform ? rand(rows, s.NoiseDimension, device: device.Torch) * 2 - 1 : randn(rows, s.NoiseDimension, device: device.Torch);
         return condition is null ? noise : cat([noise, condition], 1);
     }
 

@@ -76,12 +76,18 @@ internal sealed class BenchmarkArguments
           --seed <n>           seed of training and generation (default 1; generation uses seed 7).
           --threads <n>        libtorch's intra-op threads (default: TorchSharp's choice; while training, the
                                library's automatic count). Training takes it as Options.TrainingThreads.
+          --device <d>         train/generate/memory/quality: cpu (default), cuda or auto. The library trains there, and
+                               the bare loops and the matmul yardstick run there too (CUDA clocks read after a
+                               synchronize); generation asks ONNX Runtime for the same GPU, falling back to its CPU
+                               provider without the GPU package (the report says which ran). cuda on a machine
+                               without one exits with code 4, saying why.
           --processes <n>      concurrent: trainings at once (default 2).
           --trainings <n>      soak: trainings one after another (default 10).
           --json <path>        also write the figures as JSON (atomically: a temporary file, then a rename).
           -h, --help           this text.
 
-        Exit codes: 0 done, 1 bad command line, 2 the Adult data was not found, 3 --model or the data file is unreadable.
+        Exit codes: 0 done, 1 bad command line, 2 the Adult data was not found, 3 --model or the data file is unreadable,
+        4 --device names a device this machine does not have.
         """;
 
     // "fit" is the worker the concurrent benchmark starts: it trains and writes its epoch times to --json.
@@ -116,6 +122,9 @@ internal sealed class BenchmarkArguments
     public string? SaveModelPath { get; private init; }
     public int Seed { get; private init; } = 1;
     public int? Threads { get; private init; }
+
+    /// <summary>Where train, generate, memory and quality run their torch work and train (--device; default the CPU).</summary>
+    public GanDevice Device { get; private init; } = GanDevice.Cpu;
     public string? JsonPath { get; private init; }
     public int Processes { get; private init; } = 2;
     public int Trainings { get; private init; } = 10;
@@ -141,6 +150,7 @@ internal sealed class BenchmarkArguments
         bool rulesUnenforced = false;
         bool compareBatchNorm = false, classic = false, compareArgMax = false, compareUnmapped = false, compareDependencies = false, compareGrouped = false, compareDensityFilter = false, compareBootstrap = false, numbersAsSingle = false;
         int seed = 1, processes = 2, trainings = 10;
+        var device = GanDevice.Cpu;
         for (int i = 1; i < args.Count; i++)
         {
             string name = args[i];
@@ -179,6 +189,16 @@ internal sealed class BenchmarkArguments
                 case "--save-model": saveModel = Value(); break;
                 case "--seed": seed = int.TryParse(Value(), NumberStyles.Integer, CultureInfo.InvariantCulture, out int s) ? s : throw new ArgumentException($"{name} needs an integer."); break;
                 case "--threads": threads = PositiveInt(name, Value()); break;
+                case "--device":
+                    string deviceName = Value();
+                    device = deviceName.ToLowerInvariant() switch
+                    {
+                        "cpu" => GanDevice.Cpu,
+                        "cuda" => GanDevice.Cuda,
+                        "auto" => GanDevice.Auto,
+                        _ => throw new ArgumentException($"--device takes cpu, cuda or auto; got '{deviceName}'."),
+                    };
+                    break;
                 case "--json": json = Value(); break;
                 case "--processes": processes = PositiveInt(name, Value()); break;
                 case "--trainings": trainings = PositiveInt(name, Value()); break;
@@ -197,6 +217,8 @@ internal sealed class BenchmarkArguments
             throw new ArgumentException("--curve applies to quality when it trains (not with --model): its points are snapshots of that training.");
         if ((rules.Count > 0 || rulesUnenforced) && benchmark != "quality") throw new ArgumentException("--rule and --rules-unenforced apply to quality.");
         if (rulesUnenforced && rules.Count == 0) throw new ArgumentException("--rules-unenforced counts the rows breaking the --rule rules: give at least one.");
+        if (device != GanDevice.Cpu && benchmark is not ("train" or "generate" or "memory" or "quality"))
+            throw new ArgumentException("--device applies to train, generate, memory and quality.");
         if (settings.Count > 0 && benchmark is not ("quality" or "generate" or "memory"))
             throw new ArgumentException("--set applies to quality, generate and memory (the options of the model they train).");
         if (settings.Count > 0 && model is not null && benchmark != "quality")
@@ -208,7 +230,7 @@ internal sealed class BenchmarkArguments
         {
             Benchmark = benchmark, DataPath = data, Epochs = epochs, Rows = rows, TransformRows = transformRows, Settings = settings, CompareBatchNorm = compareBatchNorm, CompareArgMax = compareArgMax, CompareUnmapped = compareUnmapped, CompareDependencies = compareDependencies, CompareGrouped = compareGrouped, CompareDensityFilter = compareDensityFilter, CompareBootstrap = compareBootstrap, NumbersAsSingle = numbersAsSingle, CurveEpochs = curve, Classic = classic, ModelPath = model,
             TablePath = table, Label = label, ColumnKinds = columnKinds, Files = files, Rules = rules, RulesUnenforced = rulesUnenforced,
-            SaveModelPath = saveModel, Seed = seed, Threads = threads, JsonPath = json, Processes = processes, Trainings = trainings,
+            SaveModelPath = saveModel, Seed = seed, Threads = threads, Device = device, JsonPath = json, Processes = processes, Trainings = trainings,
         };
     }
 

@@ -25,12 +25,13 @@ internal static class GenerationBenchmark
     public static GenerationResult Run(BenchmarkArguments arguments)
     {
         long rows = arguments.Rows ?? DefaultRows;
+        var device = BenchDevice.Choose(arguments.Device);
         var ml = new MLContext(seed: arguments.Seed);
-        Console.WriteLine(arguments.ModelPath is null ? $"Training a model for {arguments.Epochs ?? DefaultEpochs} epoch(s) ..." : "Loading the model ...");
-        var source = AdultModel.Obtain(ml, arguments, DefaultEpochs);
+        Console.WriteLine(arguments.ModelPath is null ? $"Training a model for {arguments.Epochs ?? DefaultEpochs} epoch(s) on the {device.Description} ..." : "Loading the model ...");
+        var source = AdultModel.Obtain(ml, arguments, DefaultEpochs, device);
         using var model = source.Model;
         var shapes = GanShapes.Of(model);
-        using var bare = new BareGenerator(shapes, BatchRows);
+        using var bare = new BareGenerator(shapes, BatchRows, device);
 
         // Warm up the JIT, TorchSharp and the decoding paths on other rows.
         using (var warm = new AllColumnsReader(model.Generate(Math.Min(rows, 50_000), seed: GenerationSeed + 1))) warm.ReadToEnd();
@@ -75,7 +76,7 @@ internal static class GenerationBenchmark
         Console.WriteLine("Measuring the matmul rate ...");
         var layer = shapes.LargestGeneratorLayer;
         var mark = CpuLoad.Mark.Now();
-        var matmul = MatmulRate.Measure(BatchRows, layer.In, layer.Out);
+        var matmul = MatmulRate.Measure(BatchRows, layer.In, layer.Out, device);
         var matmulLoad = mark.UntilNow();
 
         double flopPerRow = 2.0 * shapes.GeneratorMacsPerRow;
@@ -173,7 +174,7 @@ internal sealed class GenerationResult : BenchmarkResult
         w.WriteLine($"scoring  ONNX Runtime {Microsoft.ML.OnnxRuntime.OrtEnv.Instance().GetVersionString()}, {ScoringProvider}");
         w.WriteLine($"network  G {Shapes.DescribeGenerator()}{(Shapes.GeneratorBatchNorm ? " (eval mode)" : "")}; " +
                     $"{Columns} columns; {Format.N0(MacsPerRow)} multiply-adds per row ({Format.F(2e-3 * MacsPerRow, 1)} kFLOP; layers {string.Join(", ", Shapes.GeneratorLayerShapes)})");
-        w.WriteLine($"matmul   float32 torch.mm {Matmul.Size}×{Matmul.Size}: {Format.F(Matmul.LargeGflops, 1)} GFLOP/s; at the layer shape {Matmul.LayerShape}: {Format.F(Matmul.LayerGflops, 1)} GFLOP/s");
+        w.WriteLine($"matmul   float32 torch.mm on the {Matmul.Device} {Matmul.Size}×{Matmul.Size}: {Format.F(Matmul.LargeGflops, 1)} GFLOP/s; at the layer shape {Matmul.LayerShape}: {Format.F(Matmul.LayerGflops, 1)} GFLOP/s");
         w.WriteLine();
 
         string Busy(int phase) => phase < OtherCores.Length ? Format.F(OtherCores[phase], 2) : "";

@@ -17,7 +17,7 @@ internal static class MemoryBenchmark
         long rows = arguments.Rows ?? DefaultRows;
         var ml = new MLContext(seed: arguments.Seed);
         Console.WriteLine(arguments.ModelPath is null ? $"Training a model for {arguments.Epochs ?? DefaultEpochs} epoch(s) ..." : "Loading the model ...");
-        var source = AdultModel.Obtain(ml, arguments, DefaultEpochs);
+        var source = AdultModel.Obtain(ml, arguments, DefaultEpochs, BenchDevice.Choose(arguments.Device));
         using var model = source.Model;
 
         var process = Process.GetCurrentProcess();

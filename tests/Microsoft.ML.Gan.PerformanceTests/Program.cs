@@ -51,6 +51,11 @@ try
     }
     return ExitCodes.Success;
 }
+catch (DeviceUnavailableException e)
+{
+    Console.Error.WriteLine(e.Message);
+    return ExitCodes.NoDevice;
+}
 catch (DataNotFoundException e)
 {
     Console.Error.WriteLine(e.Message);
@@ -68,4 +73,5 @@ internal static class ExitCodes
     public const int Usage = 1;
     public const int DataMissing = 2;
     public const int Unreadable = 3;
+    public const int NoDevice = 4;
 }

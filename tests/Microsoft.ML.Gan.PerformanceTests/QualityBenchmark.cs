@@ -57,7 +57,7 @@ internal static class QualityBenchmark
         var data = Table(ml, arguments);
         var train = data.Train;
 
-        var options = AdultModel.TrainingOptions(arguments.Epochs ?? DefaultEpochs, arguments.Seed, arguments.Classic, arguments.Threads);
+        var options = AdultModel.TrainingOptions(arguments.Epochs ?? DefaultEpochs, arguments.Seed, arguments.Classic, arguments.Threads, BenchDevice.Choose(arguments.Device));
         options.MissingCategoryTokens = data.MissingTokens;
         foreach (var (name, value) in arguments.Settings) Set(options, name, value);
         var rules = arguments.Rules.Select(r => RuleCheck.Parse(r, train.Schema)).ToArray();

@@ -16,18 +16,19 @@ internal static class TrainingBenchmark
     {
         string dataPath = AdultData.Locate(arguments.DataPath);
         int epochs = arguments.Epochs ?? DefaultEpochs;
+        var device = BenchDevice.Choose(arguments.Device);
         var ml = new MLContext(seed: arguments.Seed);
         var table = AdultData.Load(ml, dataPath);
 
         // The bare loop is built before training (the library then reseeds TorchSharp's generator), so its shapes
         // come from the library's encoder fitted here on the table with the same settings and seed; they are
         // checked against the trained model's below.
-        var options = AdultModel.TrainingOptions(epochs, arguments.Seed, arguments.Classic, arguments.Threads);
+        var options = AdultModel.TrainingOptions(epochs, arguments.Seed, arguments.Classic, arguments.Threads, device);
         Console.WriteLine("Fitting the library's encoder to plan the bare loop's shapes ...");
         var planned = GanShapes.Plan(table, options);
         long rows = planned.TrainingRows;
         int generatorSteps = (int)Math.Max(1, rows / planned.BatchSize); // as training counts them
-        using var bare = new BareTrainingLoop(planned, arguments.Seed);
+        using var bare = new BareTrainingLoop(planned, arguments.Seed, device);
         var interleaved = new InterleavedBareEpochs(bare, generatorSteps);
         options.Progress = interleaved;
 
@@ -48,7 +49,7 @@ internal static class TrainingBenchmark
         Console.WriteLine("Measuring the matmul rate ...");
         var layer = shapes.LargestGeneratorLayer;
         var mark = CpuLoad.Mark.Now();
-        var matmul = MatmulRate.Measure(shapes.BatchSize, layer.In, layer.Out);
+        var matmul = MatmulRate.Measure(shapes.BatchSize, layer.In, layer.Out, device);
         var matmulLoad = mark.UntilNow();
 
         double flopPerStep = 2.0 * shapes.TrainingStepMacs;
@@ -192,7 +193,7 @@ internal sealed class TrainingResult : BenchmarkResult
                     (s.Loss == GanLossKind.WassersteinGp
                         ? "; gradient penalty ≈ 6 × D forward per pack: forward, gradient to the input, double backward 4× (2× through the gradient, 2× for the zeros libtorch sends back through LeakyReLU)"
                         : ""));
-        w.WriteLine($"matmul   float32 torch.mm {Matmul.Size}×{Matmul.Size}: {Format.F(Matmul.LargeGflops, 1)} GFLOP/s; at the layer shape {Matmul.LayerShape}: " +
+        w.WriteLine($"matmul   float32 torch.mm on the {Matmul.Device} {Matmul.Size}×{Matmul.Size}: {Format.F(Matmul.LargeGflops, 1)} GFLOP/s; at the layer shape {Matmul.LayerShape}: " +
                     $"{Format.F(Matmul.LayerGflops, 1)} GFLOP/s ({Format.F(MatmulLoad.OtherCores, 2)} cores busy elsewhere meanwhile)");
         w.WriteLine("order    each library epoch is followed by one bare epoch (interleaved, so both see the same machine)");
         w.WriteLine();
