@@ -644,12 +644,41 @@ internal sealed class MarginalMap
     private static string Gathered(OnnxGraph g, string values, string index, string? table) =>
         g.Node("Gather", [values, table is null ? index : g.Node("Add", [index, table])], ("axis", 0));
 
-    /// <summary>The graph's <see cref="Level"/> of <paramref name="v"/> among <paramref name="n"/> knots (from offset <paramref name="table"/> when given).</summary>
-    private static string OnnxLevel(OnnxGraph g, string knots, int n, string v, string draw, string? table)
+    /// <summary>
+    /// For each of <paramref name="sorted"/>'s tables of <paramref name="n"/> ascending values, each entry's run end: the
+    /// index within its table just past the last entry equal to it.
+    /// </summary>
+    internal static long[] RunEnds(ReadOnlySpan<double> sorted, int n)
+    {
+        var ends = new long[sorted.Length];
+        for (int start = 0; start < sorted.Length; start += n)
+            for (int i = n - 1; i >= 0; i--)
+                ends[start + i] = i + 1 < n && sorted[start + i + 1] == sorted[start + i] ? ends[start + i + 1] : i + 1;
+        return ends;
+    }
+
+    /// <summary>
+    /// <see cref="CountBelow"/> with <c>orEqual</c> in the graph, from the count of knots strictly below
+    /// (<paramref name="below"/>, int64 [batch, 1]): the knots equal to v come next, so where the first of them is v the
+    /// count runs to the end of its run (<paramref name="runEnds"/>, from <see cref="RunEnds"/>), else it is the same. A
+    /// gather and a comparison where a second search took two steps.
+    /// </summary>
+    internal static string OnnxCountAtOrBelow(OnnxGraph g, string sorted, string runEnds, int n, string v, string below, string? table)
+    {
+        var at = g.Node("Min", [below, g.Scalar((long)(n - 1))]);
+        var equal = g.Node("And", [g.Node("Less", [below, g.Scalar((long)n)]), g.Node("Equal", [Gathered(g, sorted, at, table), v])]);
+        return g.Node("Where", [equal, Gathered(g, runEnds, at, table), below]);
+    }
+
+    /// <summary>The graph's <see cref="Level"/> of <paramref name="v"/> among the <paramref name="n"/> knots of <paramref name="knotTables"/> (the table at offset <paramref name="table"/> when given).</summary>
+    private static string OnnxLevel(OnnxGraph g, double[] knotTables, int n, string v, string draw, string? table)
     {
         int k = n - 1;
-        var below = g.Node("Cast", [OnnxCountBelow(g, knots, n, v, orEqual: false, table)], ("to", (long)OnnxType.Double));
-        var atOrBelow = g.Node("Cast", [OnnxCountBelow(g, knots, n, v, orEqual: true, table)], ("to", (long)OnnxType.Double));
+        var knots = g.Constant(knotTables, knotTables.Length);
+        var runEnds = g.Constant(RunEnds(knotTables, n), knotTables.Length);
+        var belowCount = OnnxCountBelow(g, knots, n, v, orEqual: false, table);
+        var below = g.Node("Cast", [belowCount], ("to", (long)OnnxType.Double));
+        var atOrBelow = g.Node("Cast", [OnnxCountAtOrBelow(g, knots, runEnds, n, v, belowCount, table)], ("to", (long)OnnxType.Double));
 
         var spread = g.Node("Add", [g.Node("Sub", [below, g.Scalar(0.5)]), g.Node("Mul", [draw, g.Node("Sub", [atOrBelow, below])])]);
         var tie = g.Node("Min", [g.Node("Max", [g.Node("Div", [spread, g.Scalar((double)k)]), g.Scalar(0.0)]), g.Scalar(1.0)]);
@@ -685,7 +714,7 @@ internal sealed class MarginalMap
     public string AddOnnxMap(OnnxGraph g, string v, string draw, (string Level, int LevelCount)? group = null)
     {
         var generated = _generated!;
-        var u = OnnxLevel(g, g.Constant(generated, generated.Length), generated.Length, v, draw, null);
+        var u = OnnxLevel(g, generated, generated.Length, v, draw, null);
         string mapped;
         if (_values is { } values)
         {
@@ -701,7 +730,7 @@ internal sealed class MarginalMap
         var table = g.Node("Unsqueeze", [g.Node("Gather", [g.Constant(tableOf, tableOf.Length), grouping.Level], ("axis", 0)), g.Constant([1L], 1)]);
         var has = g.Node("GreaterOrEqual", [table, g.Scalar(0L)]);
         var clipped = g.Node("Max", [table, g.Scalar(0L)]);
-        var groupLevel = OnnxLevel(g, g.Constant(_groupGenerated!, _groupGenerated!.Length), GroupKnots, v, draw, g.Node("Mul", [clipped, g.Scalar((long)GroupKnots)]));
+        var groupLevel = OnnxLevel(g, _groupGenerated!, GroupKnots, v, draw, g.Node("Mul", [clipped, g.Scalar((long)GroupKnots)]));
         int width = GroupTrainingWidth;
         var training = g.Constant(_groupTraining!, _groupTraining!.Length);
         var offset = g.Node("Mul", [clipped, g.Scalar((long)width)]);

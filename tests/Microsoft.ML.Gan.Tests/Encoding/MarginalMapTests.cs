@@ -108,7 +108,8 @@ public sealed class MarginalMapTests
     [TestMethod]
     public void TheGraphsSearchCountsAsDotNetsBinarySearchDoes()
     {
-        // Lengths around the search's powers of 23 (one, two and three steps), sorted values with repeats, and values
+        // Lengths around the search's powers of 23 (one, two and three steps), sorted values with repeats (runs, some
+        // across the two tables' boundary), and values
         // on every knot, between, outside, infinite and NaN; two tables side by side, searched by row offsets.
         var random = new Random(11);
         foreach (int n in new[] { 1, 2, 3, 22, 23, 24, 501, 528, 529, 1000 })
@@ -116,7 +117,10 @@ public sealed class MarginalMapTests
             var tables = new double[2 * n];
             for (int t = 0; t < 2; t++)
             {
-                var one = Enumerable.Range(0, n).Select(_ => Math.Round(random.NextDouble() * 20, random.Next(0, 2))).Order().ToArray();
+                // The second table starts with the first's last value: a run of equal values across their boundary.
+                double from = t == 0 ? 0 : tables[n - 1];
+                var one = Enumerable.Range(0, n).Select(_ => from + Math.Round(random.NextDouble() * 20, random.Next(0, 2))).Order().ToArray();
+                one[0] = from == 0 ? one[0] : from;
                 one.CopyTo(tables, t * n);
             }
             var values = tables.Concat(tables.Select(x => x + 0.05)).Concat(tables.Select(x => x - 0.05))
@@ -129,6 +133,14 @@ public sealed class MarginalMapTests
                 var table = graph.Input("t", OnnxType.Int64, 1);
                 graph.Output("whole", MarginalMap.OnnxCountBelow(graph, graph.Constant(tables.AsSpan(0, n), n), n, v, orEqual), OnnxType.Int64);
                 graph.Output("tables", MarginalMap.OnnxCountBelow(graph, graph.Constant(tables, tables.Length), n, v, orEqual, table), OnnxType.Int64);
+                if (orEqual)
+                {
+                    // At or below from the count strictly below and the runs of equal values, as the map's level finds it.
+                    var sorted = graph.Constant(tables, tables.Length);
+                    var runEnds = graph.Constant(MarginalMap.RunEnds(tables, n), tables.Length);
+                    var strictly = MarginalMap.OnnxCountBelow(graph, sorted, n, v, orEqual: false, table);
+                    graph.Output("runs", MarginalMap.OnnxCountAtOrBelow(graph, sorted, runEnds, n, v, strictly, table), OnnxType.Int64);
+                }
                 using var session = new InferenceSession(graph.ToModel("test", []));
                 using var results = session.Run(
                 [
@@ -137,11 +149,14 @@ public sealed class MarginalMapTests
                 ]);
                 var whole = results.First(r => r.Name == "whole").AsEnumerable<long>().ToArray();
                 var byTable = results.First(r => r.Name == "tables").AsEnumerable<long>().ToArray();
+                var byRuns = orEqual ? results.First(r => r.Name == "runs").AsEnumerable<long>().ToArray() : null;
                 Assert.HasCount(values.Length, whole);
                 for (int i = 0; i < values.Length; i++)
                 {
                     Assert.AreEqual(MarginalMap.CountBelow(tables.AsSpan(0, n), values[i], orEqual), whole[i], $"n = {n}, {(orEqual ? "at or below" : "below")} {values[i]}");
                     Assert.AreEqual(MarginalMap.CountBelow(tables.AsSpan((int)offsets[i], n), values[i], orEqual), byTable[i], $"n = {n}, table at {offsets[i]}, {(orEqual ? "at or below" : "below")} {values[i]}");
+                    if (byRuns is not null)
+                        Assert.AreEqual(byTable[i], byRuns[i], $"n = {n}, table at {offsets[i]}, at or below {values[i]} from the runs");
                 }
             }
         }
