@@ -179,38 +179,43 @@ public static class SyntheticDataReport
                 html.Append(ci, $"<tr><td>{E(p.First)} × {E(p.Second)}</td><td class=\"num\">{F(p.DetectionAuc)}</td><td class=\"num\">{F(p.Gain)}</td><td>{Values(p.UnseenCombinations)}</td></tr>\n");
             html.Append("</table>\n");
         }
-        if (m.Giveaways.Formulas.Count > 0)
+        RuleTable(html, m.Giveaways.Formulas,
+            "Formulas every real row keeps (a total and its parts, a share, a product), and the synthetic rows that break them: what anyone checking the rows finds first.",
+            ["Formula", "Synthetic rows checked", "Share that break it"],
+            f => [f.Formula.ToString(), f.CheckedRows.ToString("N0", ci), Share(f.BrokenShare)]);
+        RuleTable(html, m.Giveaways.Combinations,
+            "Number columns whose values come only in some combinations in the real rows (an entity's attributes each of its rows repeats), and the synthetic rows that hold none of them: rows that mix two entities.",
+            ["Columns", "Combinations in the real rows", "Share of synthetic rows that hold none"],
+            f => [string.Join(", ", f.Combination.Columns), f.Combination.Combinations.ToString("N0", ci), Share(f.BrokenShare)]);
+        RuleTable(html, m.Giveaways.Trends,
+            "Numbers that another all but determines along a curve in the real rows (plus other numbers in proportion), and the synthetic rows that stray from the curve farther than 99 % of the real rows do.",
+            ["Trend", "Distance that holds 99 % of the real rows", "Synthetic rows checked", "Share farther"],
+            t => [t.Trend.ToString(), t.BandText, t.CheckedRows.ToString("N0", ci), Share(t.OutsideShare)]);
+        RuleTable(html, m.Giveaways.Thresholds,
+            "Categories that thresholds on other columns fix in the real rows (a bin of a number, a code made of several bins), and the synthetic rows whose category is not the one their values give.",
+            ["Category column", "Set from", "Bins", "Share of synthetic rows with another category"],
+            t => [t.Thresholds.Column, string.Join(", ", t.Thresholds.FromColumns), t.Thresholds.Bins.ToString("N0", ci), Share(t.BrokenShare)], textCells: 2);
+    }
+
+    /// <summary>
+    /// A table of rules the real rows keep (formulas, combinations, trends, categories set by thresholds) and how the
+    /// synthetic rows keep each, under the paragraph that says what they are; nothing when the real rows keep none.
+    /// Each row's first <paramref name="textCells"/> cells are text, the rest figures (right-aligned); cells are escaped.
+    /// </summary>
+    private static void RuleTable<T>(StringBuilder html, IReadOnlyList<T> rules, string intro, string[] headers, Func<T, string[]> cells, int textCells = 1)
+    {
+        if (rules.Count == 0) return;
+        html.Append("<p>").Append(intro).Append("</p>\n<table>\n<tr>"); // the paragraph and headers are this file's own HTML
+        foreach (var header in headers) html.Append("<th>").Append(header).Append("</th>");
+        html.Append("</tr>\n");
+        foreach (var rule in rules)
         {
-            html.Append("<p>Formulas every real row keeps (a total and its parts, a share, a product), and the synthetic rows that break them: what anyone checking the rows finds first.</p>\n");
-            html.Append("<table>\n<tr><th>Formula</th><th>Synthetic rows checked</th><th>Share that break it</th></tr>\n");
-            foreach (var f in m.Giveaways.Formulas)
-                html.Append(ci, $"<tr><td>{E(f.Formula.ToString())}</td><td class=\"num\">{f.CheckedRows:N0}</td><td class=\"num\">{Share(f.BrokenShare)}</td></tr>\n");
-            html.Append("</table>\n");
+            html.Append("<tr>");
+            var row = cells(rule);
+            for (int i = 0; i < row.Length; i++) html.Append(i < textCells ? "<td>" : "<td class=\"num\">").Append(E(row[i])).Append("</td>");
+            html.Append("</tr>\n");
         }
-        if (m.Giveaways.Combinations.Count > 0)
-        {
-            html.Append("<p>Number columns whose values come only in some combinations in the real rows (an entity's attributes each of its rows repeats), and the synthetic rows that hold none of them: rows that mix two entities.</p>\n");
-            html.Append("<table>\n<tr><th>Columns</th><th>Combinations in the real rows</th><th>Share of synthetic rows that hold none</th></tr>\n");
-            foreach (var f in m.Giveaways.Combinations)
-                html.Append(ci, $"<tr><td>{E(string.Join(", ", f.Combination.Columns))}</td><td class=\"num\">{f.Combination.Combinations:N0}</td><td class=\"num\">{Share(f.BrokenShare)}</td></tr>\n");
-            html.Append("</table>\n");
-        }
-        if (m.Giveaways.Trends.Count > 0)
-        {
-            html.Append("<p>Numbers that another all but determines along a curve in the real rows (plus other numbers in proportion), and the synthetic rows that stray from the curve farther than 99 % of the real rows do.</p>\n");
-            html.Append("<table>\n<tr><th>Trend</th><th>Distance that holds 99 % of the real rows</th><th>Synthetic rows checked</th><th>Share farther</th></tr>\n");
-            foreach (var t in m.Giveaways.Trends)
-                html.Append(ci, $"<tr><td>{E(t.Trend.ToString())}</td><td class=\"num\">{E(t.BandText)}</td><td class=\"num\">{t.CheckedRows:N0}</td><td class=\"num\">{Share(t.OutsideShare)}</td></tr>\n");
-            html.Append("</table>\n");
-        }
-        if (m.Giveaways.Thresholds.Count > 0)
-        {
-            html.Append("<p>Categories that thresholds on other columns fix in the real rows (a bin of a number, a code made of several bins), and the synthetic rows whose category is not the one their values give.</p>\n");
-            html.Append("<table>\n<tr><th>Category column</th><th>Set from</th><th>Bins</th><th>Share of synthetic rows with another category</th></tr>\n");
-            foreach (var t in m.Giveaways.Thresholds)
-                html.Append(ci, $"<tr><td>{E(t.Thresholds.Column)}</td><td>{E(string.Join(", ", t.Thresholds.FromColumns))}</td><td class=\"num\">{t.Thresholds.Bins:N0}</td><td class=\"num\">{Share(t.BrokenShare)}</td></tr>\n");
-            html.Append("</table>\n");
-        }
+        html.Append("</table>\n");
     }
 
     private static void AppendColumnTable(StringBuilder html, SyntheticDataMetrics m)
