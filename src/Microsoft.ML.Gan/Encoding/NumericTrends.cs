@@ -578,6 +578,9 @@ internal sealed class TrendState
                     (k > 0 && !double.IsFinite((levels[k] - levels[k - 1]) / (knots[k] - knots[k - 1]))))
                     throw new InvalidDataException($"{Where()} has knots that are not finite and strictly ascending, or levels that are not finite");
             }
+            if (!double.IsFinite(s.Fallback) || !double.IsFinite(s.Minimum) || !double.IsFinite(s.Maximum) || s.Minimum > s.Maximum ||
+                s.Minimum < kind.Lowest || s.Maximum > kind.Highest || !(s.Explained >= 0 && s.Explained <= 1))
+                throw new InvalidDataException($"{Where()} has a range, fallback or explained share that is not finite, ordered and within the column's type");
             // The most the terms can add, over their columns' ranges, beside the curve's largest level: a row whose sum
             // overflowed would come out as the column's end (infinite) or missing (+∞ − ∞), whatever the data.
             double reach = levels.Max(Math.Abs) + Math.Abs(s.Fallback);
@@ -588,9 +591,6 @@ internal sealed class TrendState
             }
             if (!double.IsFinite(reach))
                 throw new InvalidDataException($"{Where()} has terms whose coefficients, over their columns' ranges, add up past what a double holds");
-            if (!double.IsFinite(s.Fallback) || !double.IsFinite(s.Minimum) || !double.IsFinite(s.Maximum) || s.Minimum > s.Maximum ||
-                s.Minimum < kind.Lowest || s.Maximum > kind.Highest || !(s.Explained >= 0 && s.Explained <= 1))
-                throw new InvalidDataException($"{Where()} has a range, fallback or explained share that is not finite, ordered and within the column's type");
             NumericGranularity? grid = null;
             if (s.GridUnits is { } units && s.GridDecimals is { } decimals) grid = new NumericGranularity(units, decimals, s.Minimum, s.Maximum, s.Target);
             else if (s.GridUnits is not null || s.GridDecimals is not null) throw new InvalidDataException($"{Where()} has half a grid");
