@@ -604,7 +604,8 @@ internal sealed class MarginalMap
     private const int SearchProbes = 22;
 
     /// <summary>
-    /// <see cref="CountBelow"/> in the graph, for each row of <paramref name="v"/> ([batch, 1]): a search that compares
+    /// <see cref="CountBelow"/> (strictly below; <see cref="OnnxCountAtOrBelow"/> goes on from it) in the graph, for each
+    /// row of <paramref name="v"/> ([batch, 1]): a search that compares
     /// <see cref="SearchProbes"/> entries a step (a [batch, probes] gather, comparison and sum), so that ⌈log23(n + 1)⌉
     /// steps of a few operations each find the count where a binary search needed ⌈log2(n + 1)⌉ steps of nine. The
     /// count is an integer, the same whichever way it is found. Gives int64 counts ([batch, 1]). With
@@ -619,7 +620,7 @@ internal sealed class MarginalMap
     /// real one, a count past n means every real entry passed, and the count is clipped to n. A NaN passes no
     /// comparison: 0, as in .NET.
     /// </remarks>
-    internal static string OnnxCountBelow(OnnxGraph g, string sorted, int n, string v, bool orEqual, string? table = null)
+    internal static string OnnxCountBelow(OnnxGraph g, string sorted, int n, string v, string? table = null)
     {
         const int fan = SearchProbes + 1;
         long block = 1;
@@ -632,7 +633,7 @@ internal sealed class MarginalMap
             var probe = low is null ? g.Constant(offsets, 1, SearchProbes) : g.Node("Add", [low, g.Constant(offsets, 1, SearchProbes)]);
             probe = g.Node("Min", [probe, g.Scalar((long)(n - 1))]);
             var value = Gathered(g, sorted, probe, table);
-            var passed = g.Node("Cast", [g.Node(orEqual ? "LessOrEqual" : "Less", [value, v])], ("to", (long)OnnxType.Int64));
+            var passed = g.Node("Cast", [g.Node("Less", [value, v])], ("to", (long)OnnxType.Int64));
             var count = g.Node("ReduceSum", [passed, g.Constant([1L], 1)], ("keepdims", 1L));
             var advance = block == 1 ? count : g.Node("Mul", [count, g.Scalar(block)]);
             low = low is null ? advance : g.Node("Add", [low, advance]);
@@ -676,7 +677,7 @@ internal sealed class MarginalMap
         int k = n - 1;
         var knots = g.Constant(knotTables, knotTables.Length);
         var runEnds = g.Constant(RunEnds(knotTables, n), knotTables.Length);
-        var belowCount = OnnxCountBelow(g, knots, n, v, orEqual: false, table);
+        var belowCount = OnnxCountBelow(g, knots, n, v, table);
         var below = g.Node("Cast", [belowCount], ("to", (long)OnnxType.Double));
         var atOrBelow = g.Node("Cast", [OnnxCountAtOrBelow(g, knots, runEnds, n, v, belowCount, table)], ("to", (long)OnnxType.Double));
 
@@ -719,7 +720,7 @@ internal sealed class MarginalMap
         if (_values is { } values)
         {
             if (_cumulative!.Length == 0) return g.Node("Add", [g.Node("Mul", [u, g.Scalar(0.0)]), g.Scalar(values[0])]);
-            var index = OnnxCountBelow(g, g.Constant(_cumulative, _cumulative.Length), _cumulative.Length, u, orEqual: false);
+            var index = OnnxCountBelow(g, g.Constant(_cumulative, _cumulative.Length), _cumulative.Length, u);
             mapped = g.Node("Gather", [g.Constant(values, values.Length), index], ("axis", 0));
         }
         else mapped = OnnxInterpolate(g, g.Constant(_quantiles!, _quantiles!.Length), _quantiles.Length, u, null);
@@ -736,7 +737,7 @@ internal sealed class MarginalMap
         var offset = g.Node("Mul", [clipped, g.Scalar((long)width)]);
         string inGroup = _values is { } exact
             ? g.Node("Gather", [g.Constant(exact, exact.Length),
-                OnnxCountBelow(g, training, width, g.Node("Max", [groupLevel, g.Scalar(LowestGroupLevel)]), orEqual: false, offset)], ("axis", 0))
+                OnnxCountBelow(g, training, width, g.Node("Max", [groupLevel, g.Scalar(LowestGroupLevel)]), offset)], ("axis", 0))
             : OnnxInterpolate(g, training, width, groupLevel, offset);
         return g.Node("Where", [has, inGroup, mapped]);
     }

@@ -108,9 +108,9 @@ public sealed class MarginalMapTests
     [TestMethod]
     public void TheGraphsSearchCountsAsDotNetsBinarySearchDoes()
     {
-        // Lengths around the search's powers of 23 (one, two and three steps), sorted values with repeats (runs, some
-        // across the two tables' boundary), and values
-        // on every knot, between, outside, infinite and NaN; two tables side by side, searched by row offsets.
+        // Lengths around the search's powers of 23 (one, two and three steps), sorted values with repeats (runs, one
+        // across the two tables' boundary), and values on every knot, between, outside, infinite and NaN; two tables side
+        // by side, searched by row offsets.
         var random = new Random(11);
         foreach (int n in new[] { 1, 2, 3, 22, 23, 24, 501, 528, 529, 1000 })
         {
@@ -126,38 +126,31 @@ public sealed class MarginalMapTests
             var values = tables.Concat(tables.Select(x => x + 0.05)).Concat(tables.Select(x => x - 0.05))
                 .Concat([double.NaN, double.PositiveInfinity, double.NegativeInfinity, -1, 21, 0]).ToArray();
             var offsets = values.Select((_, i) => (long)(i % 2 * n)).ToArray();
-            foreach (bool orEqual in new[] { false, true })
+            var graph = new OnnxGraph("search");
+            var v = graph.Input("v", OnnxType.Double, 1);
+            var table = graph.Input("t", OnnxType.Int64, 1);
+            var sorted = graph.Constant(tables, tables.Length);
+            var below = MarginalMap.OnnxCountBelow(graph, sorted, n, v, table);
+            graph.Output("whole", MarginalMap.OnnxCountBelow(graph, graph.Constant(tables.AsSpan(0, n), n), n, v), OnnxType.Int64);
+            graph.Output("below", below, OnnxType.Int64);
+            // At or below from the count strictly below and the runs of equal values, as the map's level finds it.
+            var runEnds = graph.Constant(MarginalMap.RunEnds(tables, n), tables.Length);
+            graph.Output("atOrBelow", MarginalMap.OnnxCountAtOrBelow(graph, sorted, runEnds, n, v, below, table), OnnxType.Int64);
+            using var session = new InferenceSession(graph.ToModel("test", []));
+            using var results = session.Run(
+            [
+                NamedOnnxValue.CreateFromTensor("v", new DenseTensor<double>(values, [values.Length, 1])),
+                NamedOnnxValue.CreateFromTensor("t", new DenseTensor<long>(offsets, [offsets.Length, 1])),
+            ]);
+            long[] Output(string name) => results.First(r => r.Name == name).AsEnumerable<long>().ToArray();
+            var (whole, byTable, atOrBelow) = (Output("whole"), Output("below"), Output("atOrBelow"));
+            Assert.HasCount(values.Length, whole);
+            for (int i = 0; i < values.Length; i++)
             {
-                var graph = new OnnxGraph("search");
-                var v = graph.Input("v", OnnxType.Double, 1);
-                var table = graph.Input("t", OnnxType.Int64, 1);
-                graph.Output("whole", MarginalMap.OnnxCountBelow(graph, graph.Constant(tables.AsSpan(0, n), n), n, v, orEqual), OnnxType.Int64);
-                graph.Output("tables", MarginalMap.OnnxCountBelow(graph, graph.Constant(tables, tables.Length), n, v, orEqual, table), OnnxType.Int64);
-                if (orEqual)
-                {
-                    // At or below from the count strictly below and the runs of equal values, as the map's level finds it.
-                    var sorted = graph.Constant(tables, tables.Length);
-                    var runEnds = graph.Constant(MarginalMap.RunEnds(tables, n), tables.Length);
-                    var strictly = MarginalMap.OnnxCountBelow(graph, sorted, n, v, orEqual: false, table);
-                    graph.Output("runs", MarginalMap.OnnxCountAtOrBelow(graph, sorted, runEnds, n, v, strictly, table), OnnxType.Int64);
-                }
-                using var session = new InferenceSession(graph.ToModel("test", []));
-                using var results = session.Run(
-                [
-                    NamedOnnxValue.CreateFromTensor("v", new DenseTensor<double>(values, [values.Length, 1])),
-                    NamedOnnxValue.CreateFromTensor("t", new DenseTensor<long>(offsets, [offsets.Length, 1])),
-                ]);
-                var whole = results.First(r => r.Name == "whole").AsEnumerable<long>().ToArray();
-                var byTable = results.First(r => r.Name == "tables").AsEnumerable<long>().ToArray();
-                var byRuns = orEqual ? results.First(r => r.Name == "runs").AsEnumerable<long>().ToArray() : null;
-                Assert.HasCount(values.Length, whole);
-                for (int i = 0; i < values.Length; i++)
-                {
-                    Assert.AreEqual(MarginalMap.CountBelow(tables.AsSpan(0, n), values[i], orEqual), whole[i], $"n = {n}, {(orEqual ? "at or below" : "below")} {values[i]}");
-                    Assert.AreEqual(MarginalMap.CountBelow(tables.AsSpan((int)offsets[i], n), values[i], orEqual), byTable[i], $"n = {n}, table at {offsets[i]}, {(orEqual ? "at or below" : "below")} {values[i]}");
-                    if (byRuns is not null)
-                        Assert.AreEqual(byTable[i], byRuns[i], $"n = {n}, table at {offsets[i]}, at or below {values[i]} from the runs");
-                }
+                var own = tables.AsSpan((int)offsets[i], n);
+                Assert.AreEqual(MarginalMap.CountBelow(tables.AsSpan(0, n), values[i], orEqual: false), whole[i], $"n = {n}, below {values[i]}");
+                Assert.AreEqual(MarginalMap.CountBelow(own, values[i], orEqual: false), byTable[i], $"n = {n}, table at {offsets[i]}, below {values[i]}");
+                Assert.AreEqual(MarginalMap.CountBelow(own, values[i], orEqual: true), atOrBelow[i], $"n = {n}, table at {offsets[i]}, at or below {values[i]}");
             }
         }
     }
