@@ -92,11 +92,7 @@ internal static class GiveawayFinder
         {
             if (real.Codes[c] is { } categories)
                 return (categories, Enumerable.Range(0, real.Columns[c].RealCategoryCount).Select(k => (double)k).ToArray());
-            var v = real.Continuous[c]!;
-            var values = v.Distinct().Order().ToArray();
-            var index = new Dictionary<double, int>(values.Length);
-            for (int i = 0; i < values.Length; i++) index[values[i]] = i;
-            return (v.Select(x => index[x]).ToArray(), values);
+            return DenseCodes(real.Continuous[c]!);
         }).ToArray();
         var found = CategoryThresholds.Find(columns, codes, real.RowCount, [], _ => false, () => { });
         return found.Select(tree =>
@@ -107,6 +103,15 @@ internal static class GiveawayFinder
             for (int r = 0; r < synthetic.RowCount; r++) if (tree.Classify(features, r) != target[r]) broken++;
             return new ThresholdGiveaway(tree.ToInfo(), synthetic.RowCount > 0 ? (double)broken / synthetic.RowCount : 0);
         }).ToList();
+    }
+
+    /// <summary>A number column's rows as codes of its distinct values (ascending; NaN, if any, first), with those values.</summary>
+    private static (int[] Codes, double[] Values) DenseCodes(double[] v)
+    {
+        var values = v.Distinct().Order().ToArray();
+        var index = new Dictionary<double, int>(values.Length);
+        for (int i = 0; i < values.Length; i++) index[values[i]] = i;
+        return (v.Select(x => index[x]).ToArray(), values);
     }
 
     /// <summary>The share of real rows a trend's band holds: the rest lie farther from it than any synthetic row need.</summary>
@@ -154,10 +159,7 @@ internal static class GiveawayFinder
         var codes = evaluated.Select(c =>
         {
             if (real.Columns[c].Kind is not NumericKind or TimeKind || real.Continuous[c] is not { } v || v.Any(double.IsNaN)) return null;
-            var values = v.Distinct().Order().ToArray();
-            var index = new Dictionary<double, int>();
-            for (int i = 0; i < values.Length; i++) index[values[i]] = i;
-            return ((int[], double[])?)(v.Select(x => index[x]).ToArray(), values);
+            return ((int[], double[])?)DenseCodes(v);
         }).ToArray();
         var found = NumericCombination.Find(names, codes, real.RowCount, _ => false, (_, _) => false, () => { });
         return found.Select(f =>
