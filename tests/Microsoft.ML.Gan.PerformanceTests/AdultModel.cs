@@ -23,11 +23,7 @@ internal sealed record AdultModel(GanTransformer Model, string Source, double Fi
         options.Seed = seed;
         options.MissingCategoryTokens = [AdultData.MissingToken];
         options.Device = device?.Option ?? GanDevice.Cpu;
-        if (device is { IsCuda: true })
-        {
-            options.Scoring.GpuDeviceId = device.Torch.index < 0 ? 0 : device.Torch.index;
-            options.Scoring.FallbackToCpu = true;
-        }
+        if (device?.Scoring() is { } scoring) options.Scoring = scoring;
         options.TrainingThreads = threads;
         return options;
     }
@@ -58,7 +54,7 @@ internal sealed record AdultModel(GanTransformer Model, string Source, double Fi
     public static AdultModel Obtain(MLContext ml, BenchmarkArguments arguments, int defaultEpochs, BenchDevice device)
     {
         if (arguments.ModelPath is { } path)
-            return new AdultModel(ml.Gan().LoadModel(path), $"loaded from {Path.GetFullPath(path)}", double.NaN);
+            return new AdultModel(ml.Gan().LoadModel(path, device.Scoring()), $"loaded from {Path.GetFullPath(path)}", double.NaN);
         return Train(ml, AdultData.Locate(arguments.DataPath), arguments.Epochs ?? defaultEpochs, arguments.Seed, arguments.SaveModelPath, arguments.Classic, arguments.Threads,
             arguments.Settings, device);
     }

@@ -1,3 +1,4 @@
+using Microsoft.ML.Gan.Networks;
 using Microsoft.ML.Gan.Training;
 using TorchSharp;
 
@@ -31,15 +32,21 @@ internal sealed class BenchDevice
     /// <exception cref="DeviceUnavailableException">CUDA was asked for and TorchSharp reports none.</exception>
     public static BenchDevice Choose(GanDevice requested)
     {
-        try
-        {
-            return new BenchDevice(DeviceSelection.Choose(requested, index: 0, fallbackToCpu: false));
-        }
-        catch (InvalidOperationException e)
-        {
-            throw new DeviceUnavailableException($"--device {requested.ToString().ToLowerInvariant()}: {e.Message.Split(". Set Options")[0]}. Run with --device cpu or auto here.");
-        }
+        TorchRuntime.EnsureLoaded();
+        bool available = requested != GanDevice.Cpu && torch.cuda.is_available();
+        int count = available ? torch.cuda.device_count() : 0;
+        if (requested == GanDevice.Cuda && count == 0)
+            throw new DeviceUnavailableException("--device cuda: TorchSharp reports no usable CUDA device here. The benchmark references TorchSharp-cpu; " +
+                "on a GPU machine reference TorchSharp-cuda-linux (with a matching NVIDIA driver) instead. Run with --device cpu or auto here.");
+        return new BenchDevice(DeviceSelection.Choose(requested, index: 0, fallbackToCpu: false, available, count));
     }
+
+    /// <summary>
+    /// How generation scores on this device: on CUDA, ONNX Runtime's GPU provider on the same device, falling back to its
+    /// CPU provider where only the CPU package is referenced (the report's <c>scoring</c> line says which ran); null (the
+    /// library's CPU default) on the CPU.
+    /// </summary>
+    public GanScoringOptions? Scoring() => IsCuda ? new GanScoringOptions { GpuDeviceId = Math.Max(0, (int)Torch.index), FallbackToCpu = true } : null;
 
     /// <summary>Waits until the device has finished the work queued so far (nothing to wait for on the CPU).</summary>
     public void Synchronize()
