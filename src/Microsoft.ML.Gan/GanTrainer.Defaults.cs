@@ -29,6 +29,7 @@ public sealed partial class GanTrainer
         public const bool GeneratorBatchNorm = true;
         public const double DiscriminatorDropout = 0.5;
         public const double GumbelTemperature = 0.2;
+        public const double GeneratorAverageDecay = 0;
         public const ContinuousNormalization ContinuousNormalization = Gan.ContinuousNormalization.ModeSpecific;
         public const int MaximumModes = 10;
         public const TrainingConditionDraw TrainingConditionDraw = Gan.TrainingConditionDraw.LogFrequency;

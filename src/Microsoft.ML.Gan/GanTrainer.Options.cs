@@ -121,6 +121,15 @@ public sealed partial class GanTrainer
         /// <summary>Temperature of the Gumbel-softmax that makes category outputs differentiable while training. Default 0.2.</summary>
         public double GumbelTemperature { get; set; } = Defaults.GumbelTemperature;
 
+        /// <summary>
+        /// β of an exponential moving average of the generator's weights, in [0, 1); 0 (the default) for none. With β
+        /// above 0 each averaged weight moves a share 1 − β towards the trained one after every generator update (β is
+        /// smaller over a run's first updates: min(β, (1 + t) ÷ (10 + t)) after t of them), and the model, the epochs'
+        /// quality checks and snapshots use the averaged generator. A GAN's generator circles the game's equilibrium;
+        /// the average of its recent updates lies nearer it. 0.999 averages about the last thousand updates.
+        /// </summary>
+        public double GeneratorAverageDecay { get; set; } = Defaults.GeneratorAverageDecay;
+
         /// <summary>How numeric columns are normalised. Default <see cref="Gan.ContinuousNormalization.ModeSpecific"/>.</summary>
         public ContinuousNormalization ContinuousNormalization { get; set; } = Defaults.ContinuousNormalization;
 
@@ -457,6 +466,7 @@ public sealed partial class GanTrainer
             CategoryThresholds = false,
             DensityRatioFilter = false,
             MinimumEpochSteps = 1,
+            GeneratorAverageDecay = 0,
         };
 
         /// <summary>A copy, so a trained model keeps the options it was trained with even if the caller changes theirs.</summary>
@@ -536,6 +546,9 @@ public sealed partial class GanTrainer
             Rate(GeneratorLearningRate, nameof(GeneratorLearningRate));
             Rate(DiscriminatorLearningRate, nameof(DiscriminatorLearningRate));
             Rate(GumbelTemperature, nameof(GumbelTemperature));
+            if (!(GeneratorAverageDecay >= 0 && GeneratorAverageDecay < 1))
+                throw new ArgumentOutOfRangeException(nameof(GeneratorAverageDecay), GeneratorAverageDecay,
+                    "GeneratorAverageDecay must be 0 (no average) or a decay below 1, such as 0.999.");
             Unit(AdamBeta1, nameof(AdamBeta1), includeZero: true);
             Unit(AdamBeta2, nameof(AdamBeta2), includeZero: true);
             Unit(Momentum, nameof(Momentum), includeZero: true);

@@ -59,6 +59,7 @@ internal static class GanTraining
             var discriminatorStep = new DiscriminatorStep(parts);
             var generatorStep = new GeneratorStep(parts);
             using var meter = new EpochMeter(device);
+            using var average = options.GeneratorAverageDecay > 0 ? new GeneratorAverage(generator, options.GeneratorAverageDecay) : null;
             using var selection = new EpochSelection(generator, options, channel);
             // On a GPU the CPU's threads only feed it: libtorch's count is left as it is.
             using var threads = deviceChoice.Type == DeviceType.CPU ? new TrainingThreads(options.TrainingThreads, startLoad, channel) : null;
@@ -85,9 +86,12 @@ internal static class GanTraining
                     }
                     checkAlive();
                     using (NewDisposeScope()) meter.Add(generatorStep.Run());
+                    average?.Update();
                 }
 
                 var statistics = meter.Read(epoch, clock.Elapsed);
+                // The epoch's checks, its selection and its snapshot see the generator the run would return now.
+                average?.UseAverage();
                 stoppingEarly = options.StopEarly.IsCancellationRequested;
                 foreach (var observer in observers) statistics = observer.Observe(statistics);
                 history.Add(statistics);
@@ -97,7 +101,9 @@ internal static class GanTraining
                 if (snapshot is not null && !stopping && epoch < options.Epochs && options.Snapshots!.Epochs.Contains(epoch))
                     snapshot(Snapshot(epoch));
                 if (stopping) break;
+                average?.UseTrained();
             }
+            average?.UseAverage();
 
             int selected = selection.RestoreBest() ?? history.Count;
             Settle(generator);
