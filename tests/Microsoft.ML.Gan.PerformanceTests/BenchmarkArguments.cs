@@ -39,7 +39,7 @@ internal sealed class BenchmarkArguments
                                train when no --model is given (default 1).
           --rows <n>           generate: rows to generate (default 1,000,000); memory: (default 10,000,000).
                                Suffixes k and M are accepted (e.g. 10M).
-          --set Name=Value     quality/generate/memory: set a GanTrainer.Options property of the model trained
+          --set Name=Value     train/quality/generate/memory: set a GanTrainer.Options property of the model trained
                                (repeatable), e.g. --set Loss=WassersteinGp, --set DensityRatioFilter=false
                                --set GeneratorLayers=256x256.
           --classic            train/generate/memory/quality: train with GanTrainer.Options.Classic() (plain GAN: min-max
@@ -219,8 +219,8 @@ internal sealed class BenchmarkArguments
         if (rulesUnenforced && rules.Count == 0) throw new ArgumentException("--rules-unenforced counts the rows breaking the --rule rules: give at least one.");
         if (device != GanDevice.Cpu && benchmark is not ("train" or "generate" or "memory" or "quality"))
             throw new ArgumentException("--device applies to train, generate, memory and quality.");
-        if (settings.Count > 0 && benchmark is not ("quality" or "generate" or "memory"))
-            throw new ArgumentException("--set applies to quality, generate and memory (the options of the model they train).");
+        if (settings.Count > 0 && benchmark is not ("quality" or "generate" or "memory" or "train"))
+            throw new ArgumentException("--set applies to train, quality, generate and memory (the options of the model they train).");
         if (settings.Count > 0 && model is not null && benchmark != "quality")
             throw new ArgumentException("--set chooses the options of the model generate and memory train; with --model nothing is trained.");
         if (classic && model is not null)

@@ -24,6 +24,7 @@ internal static class TrainingBenchmark
         // come from the library's encoder fitted here on the table with the same settings and seed; they are
         // checked against the trained model's below.
         var options = AdultModel.TrainingOptions(epochs, arguments.Seed, arguments.Classic, arguments.Threads, device);
+        foreach (var (name, value) in arguments.Settings) QualityBenchmark.Set(options, name, value);
         Console.WriteLine("Fitting the library's encoder to plan the bare loop's shapes ...");
         var planned = GanShapes.Plan(table, options);
         long rows = planned.TrainingRows;
@@ -61,7 +62,7 @@ internal static class TrainingBenchmark
         return new TrainingResult
         {
             Benchmark = "train",
-            OptionSet = AdultModel.Describe(arguments.Classic),
+            OptionSet = AdultModel.Describe(arguments.Classic) + string.Concat(arguments.Settings.Select(s => $", {s.Name}={s.Value}")),
             DataPath = dataPath,
             Rows = rows,
             Columns = model.Columns.Count,
