@@ -50,7 +50,7 @@ public sealed class EpochSnapshotTests
     }
 
     /// <summary>Every value of 200 generated rows, as text.</summary>
-    private static string Rows(GanTransformer model)
+    internal static string Rows(GanTransformer model)
     {
         var rows = model.Generate(200, seed: 9);
         var columns = rows.Schema.Select(c => TestTables.Column(rows, c.Name)).ToList();

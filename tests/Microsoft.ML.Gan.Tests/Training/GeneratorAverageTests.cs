@@ -132,11 +132,5 @@ public sealed class GeneratorAverageTests
         }
     }
 
-    /// <summary>Every value of 200 generated rows, as text.</summary>
-    private static string Rows(GanTransformer model)
-    {
-        var rows = model.Generate(200, seed: 9);
-        var columns = rows.Schema.Select(c => TestTables.Column(rows, c.Name)).ToList();
-        return string.Join("\n", Enumerable.Range(0, 200).Select(i => string.Join(",", columns.Select(c => Convert.ToString(c[i], System.Globalization.CultureInfo.InvariantCulture)))));
-    }
+    private static string Rows(GanTransformer model) => EpochSnapshotTests.Rows(model);
 }
