@@ -131,22 +131,36 @@ internal static class GiveawayFinder
         var trends = NumericTrend.Find(names, kinds, values, real.RowCount, granularity: false, _ => false, () => { }, terms: true);
         return trends.Select(t =>
         {
-            var residuals = values[t.Target]!.Where(double.IsFinite).Select(Math.Abs).Order().ToArray();
-            double band = residuals.Length == 0 ? 0 : residuals[Math.Min(residuals.Length - 1, (int)Math.Ceiling(TrendBandShare * residuals.Length) - 1)];
-            var y = synthetic.Continuous[evaluated[t.Target]]!;
-            var x = synthetic.Continuous[evaluated[t.Anchor]]!;
-            var terms = t.Terms.Select(z => synthetic.Continuous[evaluated[z.Column]]!).ToArray();
-            var z = new double[terms.Length];
+            // The band is read from the real rows' distances as the synthetic rows' are measured (the trend's curve):
+            // the search's own residuals round differently in the last bits, and against an exact trend's band of 0
+            // that difference alone put every row, real ones included, outside it.
+            var realDistances = Distances(t, real, evaluated).Where(double.IsFinite).Order().ToArray();
+            double band = realDistances.Length == 0 ? 0 : realDistances[Math.Min(realDistances.Length - 1, (int)Math.Ceiling(TrendBandShare * realDistances.Length) - 1)];
             int checkedRows = 0, outside = 0;
-            for (int r = 0; r < synthetic.RowCount; r++)
+            foreach (double d in Distances(t, synthetic, evaluated))
             {
-                if (double.IsNaN(y[r])) continue;
-                for (int k = 0; k < z.Length; k++) z[k] = terms[k][r];
+                if (double.IsNaN(d)) continue;
                 checkedRows++;
-                if (!(Math.Abs(y[r] - t.Curve(x[r], z)) <= band)) outside++;
+                if (!(d <= band)) outside++;
             }
             return new TrendGiveaway(t.ToInfo(), band, checkedRows, checkedRows > 0 ? (double)outside / checkedRows : 0);
         }).ToList();
+    }
+
+    /// <summary>Each row's distance from <paramref name="trend"/>: NaN where its target is missing, +∞ where the trend cannot be read.</summary>
+    private static IEnumerable<double> Distances(NumericTrend trend, EvaluationTable table, int[] evaluated)
+    {
+        var y = table.Continuous[evaluated[trend.Target]]!;
+        var x = table.Continuous[evaluated[trend.Anchor]]!;
+        var terms = trend.Terms.Select(z => table.Continuous[evaluated[z.Column]]!).ToArray();
+        var z = new double[terms.Length];
+        for (int r = 0; r < table.RowCount; r++)
+        {
+            if (double.IsNaN(y[r])) { yield return double.NaN; continue; }
+            for (int k = 0; k < z.Length; k++) z[k] = terms[k][r];
+            double d = Math.Abs(y[r] - trend.Curve(x[r], z));
+            yield return double.IsNaN(d) ? double.PositiveInfinity : d;
+        }
     }
 
     /// <summary>

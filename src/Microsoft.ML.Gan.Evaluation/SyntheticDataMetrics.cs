@@ -242,8 +242,16 @@ public sealed record ThresholdGiveaway(GanCategoryThresholds Thresholds, double 
 /// <param name="OutsideShare">The share of those farther from the trend than <paramref name="Band"/> (1 % of the real rows are).</param>
 public sealed record TrendGiveaway(GanColumnTrend Trend, double Band, int CheckedRows, double OutsideShare)
 {
-    /// <summary>The band as people read it: whole numbers with separators from 1,000 up, three significant digits below.</summary>
-    public string BandText => Math.Abs(Band) >= 1000 ? Band.ToString("N0", CultureInfo.InvariantCulture) : Band.ToString("G3", CultureInfo.InvariantCulture);
+    /// <summary>
+    /// The band as people read it: whole numbers with separators from 1,000 up, three significant digits below, and
+    /// "0 (to rounding)" for an exact trend, whose band is only the last bits of a double (such as 8.6E-12).
+    /// </summary>
+    public string BandText => Math.Abs(Band) >= 1000 ? Band.ToString("N0", CultureInfo.InvariantCulture)
+        : Band is > 0 and < ExactBand ? "0 (to rounding)"
+        : Band.ToString("G3", CultureInfo.InvariantCulture);
+
+    /// <summary>A band below this is rounding, not a distance any data measure.</summary>
+    internal const double ExactBand = 1e-9;
 
     /// <summary>"rate follows adults + 0.257 × children (R² 0.9979, 31 knots): 99 % of real rows within 1.04 of it; 0.8 % of 5,000 synthetic rows farther".</summary>
     public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"{Trend}: 99 % of real rows within {BandText} of it; {OutsideShare:P1} of {CheckedRows:N0} synthetic rows farther");

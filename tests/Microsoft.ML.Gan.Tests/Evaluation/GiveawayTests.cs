@@ -140,6 +140,40 @@ public sealed class GiveawayTests
         StringAssert.Contains(html, $"<tr><td>{System.Net.WebUtility.HtmlEncode(trend.ToString())}</td><td class=\"num\">{loose.BandText}</td><td class=\"num\">2,000</td>", "the report's table of trends");
     }
 
+    public sealed class Month
+    {
+        public string City { get; set; } = "";
+        public int Year { get; set; }
+        public int MonthOfYear { get; set; }
+        public float Date { get; set; }
+        public float Sales { get; set; }
+    }
+
+    [TestMethod]
+    public void RealRowsScoredAgainstThemselvesStrayFromAnExactTrendNoMoreThanTheBandAllows()
+    {
+        // txhousing's calendar: the year is the date less the month's twelfths, exactly in every row (the date a Single).
+        // The band was once read from the search's own residuals (all 0) while rows were scored by the trend's curve,
+        // whose rounding differs in the last bits: the real rows themselves were then "100 % farther".
+        var random = new Random(3);
+        var rows = new List<Month>();
+        foreach (var city in new[] { "Abilene", "Amarillo", "Austin", "Beaumont" })
+            for (int year = 2000; year <= 2015; year++)
+                for (int month = 1; month <= 12; month++)
+                    rows.Add(new Month { City = city, Year = year, MonthOfYear = month, Date = year + (month - 1) / 12f, Sales = (float)Math.Round(100 + 50 * random.NextDouble()) });
+        var ml = new MLContext(1);
+        var real = ml.Data.LoadFromEnumerable(rows);
+        var trends = ml.Gan().Evaluate(real, ml.Data.LoadFromEnumerable(rows)).Giveaways.Trends;
+        Assert.IsNotEmpty(trends, "the calendar is found as a trend");
+        foreach (var t in trends)
+            Assert.IsLessThanOrEqualTo(1 - GiveawayFinder.TrendBandShare + 1e-9, t.OutsideShare, $"{t}: the real rows lie within their own band");
+        var calendar = trends.Single(t => t.Trend.Target is "Year" or "Date");
+        Assert.IsLessThan(1e-3, calendar.Band, $"{calendar}: the band is the Single dates' rounding");
+        Assert.AreEqual("0 (to rounding)", (calendar with { Band = 8.64e-12 }).BandText, "a band of a double's last bits (txhousing's, read from a CSV) is not printed as 8.64E-12");
+        Assert.AreEqual("4.77E-05", (calendar with { Band = 4.77e-5 }).BandText);
+        Assert.AreEqual("1,026", (calendar with { Band = 1025.7 }).BandText);
+    }
+
     public sealed class Area
     {
         public float Graduates { get; set; }
