@@ -195,8 +195,8 @@ public sealed partial class GanTrainer
         /// <summary>
         /// Whether a number column that another number or date column all but determines along a smooth curve is
         /// learned as its residual from that curve. At <c>Fit</c> each signed number column is compared with every other
-        /// number or time column: where a piecewise-linear curve through the other column (up to 32 knots, each the mean
-        /// of a run of its sorted rows) explains at least 90 % of the column's variance (R² ≥ 0.9), the generator learns
+        /// number or time column: where a piecewise-linear curve through the other column (up to 96 knots, each the mean
+        /// of a run of at least 10 of its sorted rows) explains at least 90 % of the column's variance (R² ≥ 0.9), the generator learns
         /// the distance from the curve, and decoding puts it back on the curve of the row's generated anchor (on the
         /// column's grid, within its training range), in .NET and in the exported graph. A monthly table's population
         /// that grows with the date, or spending that follows population, then stays on its trend instead of scattering

@@ -28,7 +28,7 @@ internal sealed class NumericTrend
     public const double MinimumExplained = 0.9;
 
     /// <summary>The most knots a curve has (and a saved one may have).</summary>
-    public const int MaximumKnots = 32;
+    public const int MaximumKnots = 96;
 
     /// <summary>The fewest rows, with both columns present, a trend is fitted on.</summary>
     public const int MinimumRows = 50;

@@ -115,6 +115,7 @@ public sealed class NumericTrendTests
         var data = Monthly(3000, seed: 3);
         using var model = ml.Gan().Train(Small()).Fit(data);
         Assert.AreEqual("Index follows Date, Population follows Date, Spending follows Date", string.Join(", ", model.Trends.Select(t => $"{t.Target} follows {t.Anchor}").Order(StringComparer.Ordinal)));
+        Assert.IsTrue(model.Trends.All(t => t.Knots > 64), "3,000 rows give curves of more knots than format 17's 32, which the graph must search too: " + string.Join(", ", model.Trends));
         using var bare = ml.Gan().Train(Small(trends: false)).Fit(data);
 
         // Within 1,000 of the line (its training noise has an sd of 100) where three epochs without the trend place few rows.
@@ -166,7 +167,12 @@ public sealed class NumericTrendTests
         ["a column following itself", (Action<JsonObject>)(t => t["Anchor"] = (string?)t["Target"]), "does not name two different columns"],
         ["knots descending", (Action<JsonObject>)(t => { t["Knots"] = new JsonArray(3.0, 2.0, 1.0); t["Levels"] = new JsonArray(1.0, 2.0, 3.0); }), "strictly ascending"],
         ["knots without levels", (Action<JsonObject>)(t => t["Levels"] = new JsonArray(1.0)), "each with a level"],
-        ["one knot", (Action<JsonObject>)(t => { t["Knots"] = new JsonArray(1.0); t["Levels"] = new JsonArray(1.0); }), "2 to 32 knots"],
+        ["one knot", (Action<JsonObject>)(t => { t["Knots"] = new JsonArray(1.0); t["Levels"] = new JsonArray(1.0); }), $"2 to {NumericTrend.MaximumKnots} knots"],
+        ["too many knots", (Action<JsonObject>)(t =>
+        {
+            t["Knots"] = new JsonArray(Enumerable.Range(0, NumericTrend.MaximumKnots + 1).Select(i => (JsonNode?)JsonValue.Create((double)i)).ToArray());
+            t["Levels"] = new JsonArray(Enumerable.Range(0, NumericTrend.MaximumKnots + 1).Select(i => (JsonNode?)JsonValue.Create(1.0)).ToArray());
+        }), $"2 to {NumericTrend.MaximumKnots} knots"],
         ["a range upside down", (Action<JsonObject>)(t => t["Minimum"] = 1e9), "ordered"],
         ["half a grid", (Action<JsonObject>)(t => t["GridDecimals"] = null), "half a grid"],
     ];
