@@ -64,7 +64,7 @@ internal sealed class OutputHeads
     /// <summary>Gumbel(0, 1) noise of the shape of <paramref name="like"/>: -log(-log U), U uniform, from the training's own generator.</summary>
     internal static Tensor Gumbel(Tensor like, torch.Generator random)
     {
-        var uniform = rand(like.shape, dtype: like.dtype, device: like.device, generator: random);
+        var uniform = SeededDraws.Uniform(like.shape, like.device, random, like.dtype);
         return -(-(uniform.clamp_min(Scalars.Tiny)).log()).clamp_min(Scalars.Tiny).log();
     }
 }

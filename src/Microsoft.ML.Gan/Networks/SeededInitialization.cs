@@ -17,8 +17,8 @@ internal static class SeededInitialization
         foreach (var linear in module.modules().OfType<Linear>().Distinct())
         {
             double bound = 1 / Math.Sqrt(linear.weight!.shape[1]);
-            linear.weight.uniform_(-bound, bound, random);
-            linear.bias?.uniform_(-bound, bound, random);
+            SeededDraws.FillUniform(linear.weight, -bound, bound, random);
+            if (linear.bias is not null) SeededDraws.FillUniform(linear.bias, -bound, bound, random);
         }
     }
 }
@@ -43,7 +43,7 @@ internal sealed class SeededDropout : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor input)
     {
         if (!training || _probability == 0) return input;
-        var kept = rand(input.shape, dtype: input.dtype, device: input.device, generator: _random).ge_(_threshold);
+        var kept = SeededDraws.Uniform(input.shape, input.device, _random, input.dtype).ge_(_threshold);
         return input * kept / _keep;
     }
 

@@ -31,8 +31,21 @@ internal static class TorchRuntime
         var flat = torch.from_array(values);
         if (values.LongLength != count) flat = flat.narrow(0, 0, count);
         var host = flat.view(shape);
-        var copy = device is null || device.type == DeviceType.CPU ? host.clone() : host.to(device);
+        var copy = device is null || device.type == DeviceType.CPU ? host.clone() : ToDevice(host, device);
         return copy.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// <paramref name="host"/> (on the CPU) copied to <paramref name="device"/>; to a CUDA device without waiting for it: through
+    /// page-locked memory, since a copy from ordinary memory makes the CPU wait until every kernel queued before it has
+    /// run, so the next step's kernels could not be queued while this one's run. libtorch's pinned-memory cache keeps the
+    /// staging block until the copy is done, so it is disposed at once.
+    /// </summary>
+    public static torch.Tensor ToDevice(torch.Tensor host, torch.Device device)
+    {
+        if (device.type != DeviceType.CUDA) return host.to(device);
+        using var pinned = host.pin_memory();
+        return pinned.to(device, non_blocking: true);
     }
 
     /// <summary>The exception a user sees when TorchSharp's native backend failed to load with <paramref name="error"/>.</summary>

@@ -86,7 +86,7 @@ internal abstract class GanObjective
 
         public override Tensor? Penalty(DiscriminatorNetwork discriminator, Tensor real, Tensor fake, torch.Generator random)
         {
-            var alpha = rand([real.shape[0] / discriminator.Pac], device: real.device, generator: random);
+            var alpha = SeededDraws.Uniform([real.shape[0] / discriminator.Pac], real.device, random);
             return GradientPenalty(discriminator, real, fake, discriminator.Pac, alpha, weight);
         }
 

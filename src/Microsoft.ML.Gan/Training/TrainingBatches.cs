@@ -14,8 +14,8 @@ internal sealed class NoiseBatches(NoisePrior prior, int dimension, int rows, De
     /// <summary><paramref name="rows"/> noise vectors: N(0, 1) or U(-1, 1) per component.</summary>
     public static Tensor Draw(NoisePrior prior, int rows, int dimension, Device device, torch.Generator random) =>
         prior == NoisePrior.Uniform
-            ? rand([rows, dimension], device: device, generator: random) * Scalars.Two - Scalars.One
-            : randn([rows, dimension], device: device, generator: random);
+            ? SeededDraws.Uniform([rows, dimension], device, random) * Scalars.Two - Scalars.One
+            : SeededDraws.Normal([rows, dimension], device, random);
 }
 
 /// <summary>
@@ -93,9 +93,16 @@ internal sealed class TrainingBatches
         _sampler!.Sample(_batch, _condition, _mask, _levels, withRealRows ? _realRows : null);
         return new ConditionBatch(
             OnDevice(_condition, _layout.Width),
-            _levels.Select(l => tensor(l, ScalarType.Int64).to(_device)).ToArray(),
+            _levels.Select(Levels).ToArray(),
             TorchRuntime.Copied(_mask, [_batch, _layout.Columns.Count], _device),
             _layout);
+    }
+
+    private Tensor Levels(long[] levels)
+    {
+        if (_device.type == DeviceType.CPU) return tensor(levels, ScalarType.Int64);
+        using var host = tensor(levels, ScalarType.Int64);
+        return TorchRuntime.ToDevice(host, _device);
     }
 
     /// <summary>The next <see cref="_batch"/> rows of the pass into <see cref="_realRows"/>; a new pass when this one has too few left.</summary>
