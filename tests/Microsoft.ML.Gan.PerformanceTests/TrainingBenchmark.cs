@@ -28,7 +28,7 @@ internal static class TrainingBenchmark
         Console.WriteLine("Fitting the library's encoder to plan the bare loop's shapes ...");
         var planned = GanShapes.Plan(table, options);
         long rows = planned.TrainingRows;
-        int generatorSteps = (int)Math.Max(1, rows / planned.BatchSize); // as training counts them
+        int generatorSteps = (int)Math.Max(options.MinimumEpochSteps, rows / planned.BatchSize); // as training counts them
         using var bare = new BareTrainingLoop(planned, arguments.Seed, device);
         var interleaved = new InterleavedBareEpochs(bare, generatorSteps);
         options.Progress = interleaved;
