@@ -126,7 +126,12 @@ public sealed record GanTrendTerm(string Column, double Coefficient, double Mean
 /// training range, the numerator is made from the generator's own target and the denominator instead (a count from
 /// its share), so that the formula holds there too.
 /// </param>
-public sealed record GanColumnFormula(string Target, IReadOnlyList<string> Inputs, GanFormulaKind Kind, double Scale, bool SolvesNumerator = false)
+/// <param name="SolvesDenominator">
+/// For a ratio whose numerator other rules touch but whose denominator none does: where the ratio of the generated
+/// columns leaves the target's training range, the denominator is made from the numerator and the generator's own
+/// target instead (a density from a population and its area), so that the formula holds there too.
+/// </param>
+public sealed record GanColumnFormula(string Target, IReadOnlyList<string> Inputs, GanFormulaKind Kind, double Scale, bool SolvesNumerator = false, bool SolvesDenominator = false)
 {
     /// <summary>"total = a + b + c", "share = 100 × part / total", "amount = price × quantity".</summary>
     public override string ToString()

@@ -49,9 +49,9 @@ internal sealed class NumericFormula
 
     private static readonly GanFormulaKind[] s_twoInputKinds = [GanFormulaKind.Ratio, GanFormulaKind.Product];
 
-    public NumericFormula(int target, GanFormulaKind kind, int[] inputs, double scale, int? decimals, string targetName, string[] inputNames, bool solves = false)
+    public NumericFormula(int target, GanFormulaKind kind, int[] inputs, double scale, int? decimals, string targetName, string[] inputNames, int? solvedInput = null)
     {
-        Solves = solves;
+        SolvedInput = solvedInput;
         Target = target;
         Kind = kind;
         Inputs = inputs;
@@ -78,21 +78,28 @@ internal sealed class NumericFormula
     public int? Decimals { get; }
 
     /// <summary>
-    /// For a ratio whose numerator no other rule touches (a count of which the ratio is the share): where the ratio of the
-    /// generated numerator and denominator leaves the target's range (two near-equal counts generated apart), the
-    /// numerator is made instead from the generator's own share and the denominator, and the share then from them, so
-    /// that the formula holds there too (see <see cref="Apply"/>).
+    /// For a ratio one of whose inputs no other rule touches, which one (0: the numerator, a count of which the ratio is
+    /// the share; 1: the denominator, a density of which the ratio is the area); null for none. Where the ratio of the
+    /// generated inputs leaves the target's range (two near-equal counts generated apart, a population and a density that
+    /// do not go together), that input is made instead from the generator's own target and the other input, and the
+    /// target then from them, so that the formula holds there too (see <see cref="Apply"/>).
     /// </summary>
-    public bool Solves { get; }
+    public int? SolvedInput { get; }
 
-    /// <summary>The same formula, solving for its numerator where its value leaves the target's range (a missing numerator stays missing).</summary>
-    public NumericFormula Solving() => new(Target, Kind, Inputs, Scale, Decimals, TargetName, InputNames, solves: true);
+    /// <summary>Whether the ratio solves for one of its inputs (<see cref="SolvedInput"/>).</summary>
+    public bool Solves => SolvedInput is not null;
+
+    /// <summary>The column it solves for; null for none.</summary>
+    public int? SolvedColumn => SolvedInput is int i ? Inputs[i] : null;
+
+    /// <summary>The same formula, solving for input <paramref name="input"/> (0 or 1) where its value leaves the target's range (a missing input stays missing).</summary>
+    public NumericFormula Solving(int input) => new(Target, Kind, Inputs, Scale, Decimals, TargetName, InputNames, input);
 
     public string TargetName { get; }
     public string[] InputNames { get; }
 
     /// <summary>What users see of it.</summary>
-    public GanColumnFormula ToInfo() => new(TargetName, InputNames, Kind, Scale, Solves);
+    public GanColumnFormula ToInfo() => new(TargetName, InputNames, Kind, Scale, SolvedInput == 0, SolvedInput == 1);
 
     /// <inheritdoc cref="GanColumnFormula.ToString"/>
     public override string ToString() => ToInfo().ToString();
@@ -147,40 +154,41 @@ internal sealed class NumericFormula
     /// <summary>
     /// Rows [<paramref name="firstRow"/>, + <paramref name="rows"/>) of <paramref name="into"/>: the target is made from
     /// its inputs where that lies in its training range. Where it does not and the formula <see cref="Solves"/>, the
-    /// numerator is made from the generator's own target and the denominator ((target × denominator) / scale, on the
-    /// numerator's grid, or rounded for a whole-number type), and where that lies in the numerator's range and the
-    /// target made from it in the target's, both are set.
+    /// solved input is made from the generator's own target and the other input (a numerator as (target × denominator)
+    /// / scale, a denominator as (scale × numerator) / target), on the input's grid or rounded for a whole-number type,
+    /// and where that lies in the input's range and the target made from it in the target's, both are set.
     /// </summary>
     public void Apply(DecodedRows into, IReadOnlyList<GanColumn> columns, int firstRow, int rows)
     {
         var bound = Bind(into, columns);
         var y = into.Numbers(Target);
-        var numerator = Solves ? (NumericColumn)columns[Inputs[0]] : null;
+        var solved = SolvedColumn is int c ? (NumericColumn)columns[c] : null;
+        int i = SolvedInput ?? 0;
         Span<double> x = stackalloc double[Inputs.Length];
         for (int r = firstRow; r < firstRow + rows; r++)
         {
             if (double.IsNaN(y[r])) continue; // the generator's missing value stays
             double v = ValueAt(bound, r, x);
             if (!double.IsNaN(v)) y[r] = v;
-            else if (numerator is not null && !double.IsNaN(bound.Inputs[0][r]) && Solved(numerator, bound.Kind.Stored(y[r]), x[1], bound) is var (a, made))
+            else if (solved is not null && !double.IsNaN(bound.Inputs[i][r]) && Solved(solved, i, bound.Kind.Stored(y[r]), x[1 - i], bound) is var (made, target))
             {
-                bound.Inputs[0][r] = a;
-                y[r] = made;
+                bound.Inputs[i][r] = made;
+                y[r] = target;
             }
         }
     }
 
     /// <summary>
-    /// The numerator solved from target <paramref name="p"/> and denominator <paramref name="b"/> (as their types hold
-    /// them), and the target made from it; null where either leaves its column's range or is no number.
+    /// Input <paramref name="i"/> solved from target <paramref name="p"/> and the other input <paramref name="other"/>
+    /// (as their types hold them), and the target made from it; null where either leaves its column's range or is no number.
     /// </summary>
-    private (double Numerator, double Target)? Solved(NumericColumn numerator, double p, double b, (NumericColumn Target, NumericKind Kind, NumericKind[] Kinds, double[][] Inputs) bound)
+    private (double Input, double Target)? Solved(NumericColumn column, int i, double p, double other, (NumericColumn Target, NumericKind Kind, NumericKind[] Kinds, double[][] Inputs) bound)
     {
-        double a = SolvedRound(numerator, p * b / Scale);
-        if (!(a >= numerator.Minimum && a <= numerator.Maximum)) return null; // NaN too
-        a = bound.Kinds[0].Stored(a);
-        double made = Value([a, b], bound.Kind, bound.Target.Minimum, bound.Target.Maximum);
-        return double.IsNaN(made) ? null : (a, made);
+        double made = SolvedRound(column, i == 0 ? p * other / Scale : Scale * other / p);
+        if (!(made >= column.Minimum && made <= column.Maximum)) return null; // NaN and a target of 0 too
+        made = bound.Kinds[i].Stored(made);
+        double target = Value(i == 0 ? [made, other] : [other, made], bound.Kind, bound.Target.Minimum, bound.Target.Maximum);
+        return double.IsNaN(target) ? null : (made, target);
     }
 
     /// <summary>The grid a solved numerator is rounded to: its column's, or whole numbers for a whole-number type; null for none.</summary>
@@ -242,21 +250,26 @@ internal sealed class NumericFormula
         string Typed(string value, NumericColumn column) => column.OutputType == OnnxType.Double ? value : g.Node("Cast", [value], ("to", (long)column.OutputType));
         string own = decoded[Target];
         decoded[Target] = g.Node("Where", [inRange, Typed(v, target), own]);
-        if (!Solves) return;
-        // Else the numerator from the generator's own target and the denominator, as Apply makes it.
-        var numerator = (NumericColumn)columns[Inputs[0]];
+        if (SolvedInput is not int k) return;
+        // Else the solved input from the generator's own target and the other input, as Apply makes it.
+        var solved = (NumericColumn)columns[Inputs[k]];
         string p = ((NumericColumn)columns[Target]).OutputType == OnnxType.Double ? own : g.Node("Cast", [own], ("to", (long)OnnxType.Double));
-        string a = g.Node("Div", [g.Node("Mul", [p, x[1]]), g.Scalar(Scale)]);
-        if (SolvedGrid(numerator) is { } numeratorGrid) a = numeratorGrid.AddOnnxRound(g, a);
-        string solvable = g.Node("And", [g.Node("Not", [inRange]), InRange(a, numerator)]);
+        string other = x[1 - k];
+        string a = k == 0
+            ? g.Node("Div", [g.Node("Mul", [p, other]), g.Scalar(Scale)])
+            : g.Node("Div", [g.Node("Mul", [g.Scalar(Scale), other]), p]);
+        if (SolvedGrid(solved) is { } solvedGrid) a = solvedGrid.AddOnnxRound(g, a);
+        string solvable = g.Node("And", [g.Node("Not", [inRange]), InRange(a, solved)]);
         if (target.HasMissing) solvable = g.Node("And", [solvable, present]);
-        if (numerator.HasMissing) solvable = g.Node("And", [solvable, g.Node("Not", [numerator.AddOnnxIsMissing(g, decoded[Inputs[0]])])]); // a missing numerator stays
-        string typedA = Typed(a, numerator);
-        string heldA = numerator.OutputType == OnnxType.Double ? typedA : g.Node("Cast", [typedA], ("to", (long)OnnxType.Double));
-        string made = g.Node("Div", [g.Node("Mul", [g.Scalar(Scale), heldA]), x[1]]);
+        if (solved.HasMissing) solvable = g.Node("And", [solvable, g.Node("Not", [solved.AddOnnxIsMissing(g, decoded[Inputs[k]])])]); // a missing input stays
+        string typedA = Typed(a, solved);
+        string heldA = solved.OutputType == OnnxType.Double ? typedA : g.Node("Cast", [typedA], ("to", (long)OnnxType.Double));
+        string made = k == 0
+            ? g.Node("Div", [g.Node("Mul", [g.Scalar(Scale), heldA]), other])
+            : g.Node("Div", [g.Node("Mul", [g.Scalar(Scale), other]), heldA]);
         if (_round is { } targetGrid) made = targetGrid.AddOnnxRound(g, made);
         string both = g.Node("And", [solvable, InRange(made, target)]);
-        decoded[Inputs[0]] = g.Node("Where", [both, typedA, decoded[Inputs[0]]]);
+        decoded[Inputs[k]] = g.Node("Where", [both, typedA, decoded[Inputs[k]]]);
         decoded[Target] = g.Node("Where", [both, Typed(made, target), decoded[Target]]);
     }
 
@@ -416,15 +429,17 @@ internal sealed class NumericFormula
             if (found.Any(f => f.Target == formula.Target) || MakesFrom(found, formula.Inputs, formula.Target)) continue;
             found.Add(formula);
         }
-        // A ratio whose numerator nothing else touches solves for it where its value leaves the target's range.
+        // A ratio whose numerator nothing else touches solves for it where its value leaves the target's range; else one
+        // whose denominator nothing else touches, for that.
         if (fixedColumns is not null)
         {
+            bool Free(NumericFormula f, int c) => !fixedColumns(c) && kinds[c] is not TimeKind && !found.Any(o => o != f && (o.Target == c || o.Inputs.Contains(c)));
             for (int i = 0; i < found.Count; i++)
             {
                 var f = found[i];
-                if (f.Kind == GanFormulaKind.Ratio && !fixedColumns(f.Inputs[0]) && kinds[f.Inputs[0]] is not TimeKind &&
-                    !found.Any(o => o != f && (o.Target == f.Inputs[0] || o.Inputs.Contains(f.Inputs[0]))))
-                    found[i] = f.Solving();
+                if (f.Kind != GanFormulaKind.Ratio) continue;
+                if (Free(f, f.Inputs[0])) found[i] = f.Solving(0);
+                else if (Free(f, f.Inputs[1])) found[i] = f.Solving(1);
             }
         }
         return InApplyOrder(found);
@@ -580,10 +595,13 @@ internal sealed class FormulaState
     public double Scale { get; set; }
     public int? Decimals { get; set; }
 
-    /// <summary>Whether a ratio solves for its numerator where its value leaves the target's range (<see cref="NumericFormula.Solves"/>); false in format 13.</summary>
+    /// <summary>Whether a ratio solves for one of its inputs where its value leaves the target's range (<see cref="NumericFormula.Solves"/>); false in format 13.</summary>
     public bool Solves { get; set; }
 
-    public static FormulaState From(NumericFormula f) => new() { Target = f.TargetName, Kind = f.Kind, Inputs = f.InputNames, Scale = f.Scale, Decimals = f.Decimals, Solves = f.Solves };
+    /// <summary>Which input it solves for (<see cref="NumericFormula.SolvedInput"/>): 0, the numerator (always before format 19), or 1, the denominator.</summary>
+    public int SolvedInput { get; set; }
+
+    public static FormulaState From(NumericFormula f) => new() { Target = f.TargetName, Kind = f.Kind, Inputs = f.InputNames, Scale = f.Scale, Decimals = f.Decimals, Solves = f.Solves, SolvedInput = f.SolvedInput ?? 0 };
 
     /// <summary>
     /// The formulas of a model file, checked against its columns: a file from a stranger cannot make decoding read
@@ -621,17 +639,20 @@ internal sealed class FormulaState
             if (s.Decimals is int d && (d < 0 || d > NumericGranularity.MaximumDecimals))
                 throw new InvalidDataException($"{Where()} rounds to {d} decimals, outside 0 to {NumericGranularity.MaximumDecimals}");
             if (made.Contains(t) || read.Contains(t)) throw new InvalidDataException($"{Where()} makes a column another formula makes or has read before");
-            if (s.Solves && (s.Kind != GanFormulaKind.Ratio || made.Contains(at[0]) || read.Contains(at[0])))
-                throw new InvalidDataException($"{Where()} solves for a column that is no ratio's numerator, or one another formula reads or makes");
+            if (s.SolvedInput is not (0 or 1) || s.SolvedInput != 0 && !s.Solves)
+                throw new InvalidDataException($"{Where()} solves for input {s.SolvedInput}: a ratio solves for its numerator (0) or its denominator (1), and only where it solves at all");
+            if (s.Solves && (s.Kind != GanFormulaKind.Ratio || made.Contains(at[s.SolvedInput]) || read.Contains(at[s.SolvedInput])))
+                throw new InvalidDataException($"{Where()} solves for a column that is no ratio's numerator or denominator, or one another formula reads or makes");
             made.Add(t);
             foreach (int c in at) read.Add(c);
-            result[i] = new NumericFormula(t, s.Kind, at, s.Scale, s.Decimals, s.Target, at.Select(c => columns[c].Name).ToArray(), s.Solves);
+            result[i] = new NumericFormula(t, s.Kind, at, s.Scale, s.Decimals, s.Target, at.Select(c => columns[c].Name).ToArray(), s.Solves ? s.SolvedInput : null);
         }
-        // A solved numerator is read by no later formula either.
+        // A solved input is read by no later formula either.
         foreach (var f in result.Where(f => f.Solves))
         {
-            if (result.Any(o => o != f && (o.Target == f.Inputs[0] || o.Inputs.Contains(f.Inputs[0]))))
-                throw new InvalidDataException($"formula {f} solves for '{Common.Text.Printable(f.InputNames[0], 60)}', which another formula reads or makes");
+            int c = f.SolvedColumn!.Value;
+            if (result.Any(o => o != f && (o.Target == c || o.Inputs.Contains(c))))
+                throw new InvalidDataException($"formula {f} solves for '{Common.Text.Printable(columns[c].Name, 60)}', which another formula reads or makes");
         }
         return result;
     }

@@ -379,7 +379,7 @@ internal sealed class TabularEncoder
             formulas = NumericFormula.Find(columnNames, kinds, values, decimals, (int)rows, Ruled, checkAlive,
                 fixedColumns: c => Ruled(c) || ruledNames.Contains(columnNames[c]) || held?.Changes(c) == true);
             if (formulas.Count > 0)
-                log?.Invoke($"Columns made exactly from others in every row: {string.Join("; ", formulas.Select(f => f.Solves ? $"{f} (where that leaves the range of {f.TargetName}, {f.InputNames[0]} is made from it)" : f.ToString()))}.");
+                log?.Invoke($"Columns made exactly from others in every row: {string.Join("; ", formulas.Select(f => f.SolvedInput is int i ? $"{f} (where that leaves the range of {f.TargetName}, {f.InputNames[i]} is made from it)" : f.ToString()))}.");
         }
         List<CategoryThresholds> thresholds = [];
         if (settings.CategoryThresholds)
@@ -399,7 +399,7 @@ internal sealed class TabularEncoder
             // follows no trend, nor anchors one (trends apply before formulas); identifiers and fake data are no numbers
             // the network makes. Each target is fitted again, on its residuals.
             var excluded = Enumerable.Range(0, fitters.Length).Where(c => ruledNames.Contains(columnNames[c]) || dependencies.Any(d => d.Determinant == c || d.Target == c) ||
-                formulas.Any(f => f.Target == c || f.Solves && f.Inputs[0] == c) || Combined(c)).ToHashSet();
+                formulas.Any(f => f.Target == c || f.SolvedColumn == c) || Combined(c)).ToHashSet();
             // The fitters' own arrays: a trend's residuals replace its target's values in place.
             var numbers = fitters.Select(f => f is NumericFitter numeric ? numeric.Values : null).ToArray();
             trends = NumericTrend.Find(columnNames, kinds, numbers, (int)rows, settings.Granularity, excluded.Contains, checkAlive, settings.TrendTerms);

@@ -13,6 +13,7 @@ namespace Microsoft.ML.Gan.Model;
 internal sealed class ModelDescription
 {
     /// <summary>
+    /// 19: a ratio formula may solve for its denominator (<see cref="Encoding.FormulaState.SolvedInput"/>).
     /// 18: a numeric trend may have up to 96 knots (32 before; <see cref="Encoding.NumericTrend.MaximumKnots"/>).
     /// 17: a numeric trend may add other columns in proportion (<see cref="Encoding.TrendState.Terms"/>).
     /// 16: a categorical column may be set from thresholds on others (<see cref="CategoryThresholds"/>).
@@ -30,7 +31,7 @@ internal sealed class ModelDescription
     /// would generate differently, so it refuses these files). 3: every file carries an integrity record (SHA-256 of its bytes). 3 and 2 (release
     /// 0.1.0) are read too; version 1 files are refused clearly.
     /// </summary>
-    public const int CurrentFormat = 18;
+    public const int CurrentFormat = 19;
 
     /// <summary>The first format whose files must carry an integrity record.</summary>
     public const int SealedFormat = 3;

@@ -81,8 +81,8 @@ internal static class ModelValidation
                 if (dependencies.Any(d => d.Determinant == formula.Target || d.Target == formula.Target) || trends.Any(t => t.Target == formula.Target || t.Reads(formula.Target)) ||
                     ruled.Contains(formula.TargetName) || formula.InputNames.Any(ruled.Contains))
                     throw new InvalidDataException($"its formula {formula} makes a column a dependency, trend or constraint involves, or reads one a constraint names, which no model has");
-                if (formula.Solves && (dependencies.Any(d => d.Determinant == formula.Inputs[0] || d.Target == formula.Inputs[0]) ||
-                        trends.Any(t => t.Target == formula.Inputs[0] || t.Reads(formula.Inputs[0])) || constraints?.Changes(formula.Inputs[0]) == true))
+                if (formula.SolvedColumn is int solved && (dependencies.Any(d => d.Determinant == solved || d.Target == solved) ||
+                        trends.Any(t => t.Target == solved || t.Reads(solved)) || constraints?.Changes(solved) == true))
                     throw new InvalidDataException($"its formula {formula} solves for a column a dependency, trend or constraint involves, which no model has");
             }
             var combinations = NumericCombinationState.Restore(description.Combinations, columns);
@@ -90,7 +90,7 @@ internal static class ModelValidation
             {
                 foreach (int c in combination.Columns)
                 {
-                    if (dependencies.Any(d => d.Target == c) || trends.Any(t => t.Target == c || t.Reads(c)) || formulas.Any(f => f.Target == c || f.Solves && f.Inputs[0] == c) ||
+                    if (dependencies.Any(d => d.Target == c) || trends.Any(t => t.Target == c || t.Reads(c)) || formulas.Any(f => f.Target == c || f.SolvedColumn == c) ||
                         constraints?.Changes(c) == true || ruled.Contains(columns[c].Name))
                         throw new InvalidDataException($"its combination of {string.Join(", ", combination.Names.Select(n => $"'{Common.Text.Printable(n, 60)}'"))} holds column '{Common.Text.Printable(columns[c].Name, 60)}', which a dependency, trend, formula or constraint sets or names too, which no model has");
                 }

@@ -133,7 +133,7 @@ public sealed class NumericFormulaTests
         var data = Orders(3000, seed: 3);
         using var model = ml.Gan().Train(Small()).Fit(data);
         CollectionAssert.AreEqual(s_expected, model.Formulas.Select(f => f.ToString()).ToArray());
-        Assert.IsFalse(model.Formulas.Any(f => f.SolvesNumerator), "A, the share's numerator, is a part of the sums: no formula solves for it");
+        Assert.IsFalse(model.Formulas.Any(f => f.SolvesNumerator || f.SolvesDenominator), "A, the share's numerator, is a part of the sums, and Total, its denominator, is a sum: no formula solves for either");
         Assert.AreEqual(GanFormulaKind.Ratio, model.Formulas[3].Kind);
         Assert.AreEqual(100, model.Formulas[3].Scale);
         using var bare = ml.Gan().Train(Small(formulas: false)).Fit(data);
@@ -332,6 +332,96 @@ public sealed class NumericFormulaTests
             Assert.AreEqual((expected[r][1], expected[r][2]), ((double)toKnown[r], toShare[r]), $"graph, case {r}");
     }
 
+    /// <summary>
+    /// A and B whole counts, Pop = A + B (Int32); Area (Double, 3 decimals, 0.02 to 0.1); Density = 0.001 Pop / Area
+    /// (Double), so that Area = 0.001 × Pop / Density; X independent. Pop is a sum, so its ratio solves for Density.
+    /// </summary>
+    private static IDataView Plots(int rows, int seed)
+    {
+        var random = new Random(seed);
+        var a = new int[rows];
+        var b = new int[rows];
+        var pop = new int[rows];
+        var area = new double[rows];
+        var density = new double[rows];
+        var x = new float[rows];
+        for (int r = 0; r < rows; r++)
+        {
+            a[r] = 1000 + random.Next(49_000);
+            b[r] = random.Next(5_000);
+            pop[r] = a[r] + b[r];
+            area[r] = Math.Round(0.02 + 0.08 * random.NextDouble(), 3);
+            density[r] = 0.001 * pop[r] / area[r];
+            x[r] = (float)random.NextDouble();
+        }
+        return new TestTables.ArrayView([("A", NumberDataViewType.Int32, a), ("B", NumberDataViewType.Int32, b), ("Pop", NumberDataViewType.Int32, pop),
+            ("Area", NumberDataViewType.Double, area), ("Density", NumberDataViewType.Double, density), ("X", NumberDataViewType.Single, x)]);
+    }
+
+    [TestMethod]
+    public void AnAreaOfAPopulationAndADensityHoldsInEveryRowByMakingTheDensityFromIt()
+    {
+        // Pop and Density generated apart: their ratio leaves Area's range in many rows (midwest's area, from a county's
+        // population and density, broke in 10 % of rows), where the generator's own area would stay and break the formula.
+        // Pop is a sum, so the ratio cannot solve for its numerator; Density, which nothing else reads, is made instead.
+        var ml = new MLContext(1);
+        using var model = ml.Gan().Train(Small()).Fit(Plots(3000, seed: 31));
+        var formula = model.Model.Encoder.Formulas.Single(f => f.TargetName == "Area");
+        Assert.AreEqual("Area = 0.001 × Pop / Density", formula.ToString());
+        Assert.AreEqual(1, formula.SolvedInput, "Density is read by nothing else; Pop is a sum");
+        var info = model.Formulas.Single(f => f.Target == "Area");
+        Assert.IsTrue(info.SolvesDenominator && !info.SolvesNumerator, "and the model tells its users");
+
+        var rows = model.Generate(3000, seed: 32);
+        var pop = TestTables.Column(rows, "Pop").Cast<int>().ToArray();
+        var area = TestTables.Column(rows, "Area").Cast<double>().ToArray();
+        var density = TestTables.Column(rows, "Density").Cast<double>().ToArray();
+        var range = model.Columns.ToDictionary(c => c.Name);
+        int kept = Enumerable.Range(0, pop.Length).Count(r => area[r] == Math.Round(0.001 * pop[r] / density[r], 3, MidpointRounding.ToEven));
+        Console.WriteLine($"rows keeping the area: {kept} of {pop.Length}");
+        Assert.IsGreaterThan(0.98 * pop.Length, kept, "the area holds in (almost) every row");
+        Assert.IsTrue(density.All(d => d >= range["Density"].Minimum && d <= range["Density"].Maximum), "a made density stays in its range");
+
+        // Row by row, in .NET and in the graph: in range, the area is made; out of it, the density; where neither can be,
+        // the generator's own values stay. Columns: Pop 2, Area 3, Density 4.
+        double maxDensity = range["Density"].Maximum;
+        double[][] cases = [[10_000, 0.05, 200], [10_000, 0.04, 20], [100 * (int)maxDensity, 0.02, 1e-3]];
+        double solved = 0.001 * 10_000 / 0.04;
+        double[][] expected = [[10_000, 0.05, 200], [10_000, 0.04, solved], [100 * (int)maxDensity, 0.02, 1e-3]];
+        var encoder = model.Model.Encoder;
+        var decoded = new DecodedRows(encoder, cases.Length);
+        for (int r = 0; r < cases.Length; r++) (decoded.Numbers(2)[r], decoded.Numbers(3)[r], decoded.Numbers(4)[r]) = (cases[r][0], cases[r][1], cases[r][2]);
+        formula.Apply(decoded, encoder.Columns, 0, cases.Length);
+        for (int r = 0; r < cases.Length; r++)
+            CollectionAssert.AreEqual(expected[r], new[] { decoded.Numbers(2)[r], decoded.Numbers(3)[r], decoded.Numbers(4)[r] }, $"case {r}");
+        var graph = new Microsoft.ML.Gan.Onnx.OnnxGraph("formula");
+        var one = graph.Constant([1L], 1);
+        var nodes = new string[6];
+        foreach (var (name, c, type) in new[] { ("pop", 2, Microsoft.ML.Gan.Onnx.OnnxType.Int32), ("area", 3, Microsoft.ML.Gan.Onnx.OnnxType.Double), ("density", 4, Microsoft.ML.Gan.Onnx.OnnxType.Double) })
+            nodes[c] = graph.Node("Squeeze", [graph.Input(name, type, 1), one]);
+        formula.AddOnnx(graph, encoder.Columns, nodes);
+        graph.Output("to_area", nodes[3], Microsoft.ML.Gan.Onnx.OnnxType.Double);
+        graph.Output("to_density", nodes[4], Microsoft.ML.Gan.Onnx.OnnxType.Double);
+        using var session = new Microsoft.ML.OnnxRuntime.InferenceSession(graph.ToModel("test", []));
+        using var results = session.Run(
+        [
+            Microsoft.ML.OnnxRuntime.NamedOnnxValue.CreateFromTensor("pop", new Microsoft.ML.OnnxRuntime.Tensors.DenseTensor<int>(cases.Select(c => (int)c[0]).ToArray(), [cases.Length, 1])),
+            Microsoft.ML.OnnxRuntime.NamedOnnxValue.CreateFromTensor("area", new Microsoft.ML.OnnxRuntime.Tensors.DenseTensor<double>(cases.Select(c => c[1]).ToArray(), [cases.Length, 1])),
+            Microsoft.ML.OnnxRuntime.NamedOnnxValue.CreateFromTensor("density", new Microsoft.ML.OnnxRuntime.Tensors.DenseTensor<double>(cases.Select(c => c[2]).ToArray(), [cases.Length, 1])),
+        ]);
+        var toArea = results.First(v => v.Name == "to_area").AsEnumerable<double>().ToArray();
+        var toDensity = results.First(v => v.Name == "to_density").AsEnumerable<double>().ToArray();
+        for (int r = 0; r < cases.Length; r++)
+            Assert.AreEqual((expected[r][1], expected[r][2]), (toArea[r], toDensity[r]), $"graph, case {r}");
+
+        // Saved and loaded, the model still solves for the density.
+        using var stream = new MemoryStream();
+        model.Save(stream);
+        stream.Position = 0;
+        using var loaded = ml.Gan().LoadModel(stream);
+        Assert.AreEqual(1, loaded.Model.Encoder.Formulas.Single(f => f.TargetName == "Area").SolvedInput);
+    }
+
     /// <summary>Manifests that lie about a formula, each with what the refusal names.</summary>
     public static IEnumerable<object[]> FormulaLies() =>
     [
@@ -349,7 +439,10 @@ public sealed class NumericFormulaTests
         ["an unknown kind", (Action<JsonArray>)(f => f[0]!["Kind"] = "Power"), "GanFormulaKind"],
         ["kind 7", (Action<JsonArray>)(f => f[0]!["Kind"] = 7), "not a sum of 2 to 64"],
         ["a sum that solves", (Action<JsonArray>)(f => f[0]!["Solves"] = true), "solves for a column that is no ratio's numerator"],
-        ["a ratio solving for a column others read", (Action<JsonArray>)(f => f[3]!["Solves"] = true), "solves for a column that is no ratio's numerator, or one another formula reads"],
+        ["a ratio solving for a column others read", (Action<JsonArray>)(f => f[3]!["Solves"] = true), "solves for a column that is no ratio's numerator or denominator, or one another formula reads"],
+        ["a ratio solving for a denominator another formula makes", (Action<JsonArray>)(f => { f[3]!["Solves"] = true; f[3]!["SolvedInput"] = 1; }), "solves for a column that is no ratio's numerator or denominator, or one another formula reads or makes"],
+        ["a ratio solving for a third input", (Action<JsonArray>)(f => { f[3]!["Solves"] = true; f[3]!["SolvedInput"] = 2; }), "solves for input 2"],
+        ["a denominator solved by a formula that does not solve", (Action<JsonArray>)(f => f[3]!["SolvedInput"] = 1), "only where it solves at all"],
     ];
 
     /// <summary>A model with the four formulas, saved once for the lies.</summary>
