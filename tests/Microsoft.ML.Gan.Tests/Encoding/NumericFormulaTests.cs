@@ -1,6 +1,9 @@
 using System.Text.Json.Nodes;
 using Microsoft.ML.Data;
 using Microsoft.ML.Gan.Encoding;
+using Microsoft.ML.Gan.Onnx;
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
 using Microsoft.ML.Gan.Tests.Hostile;
 
 namespace Microsoft.ML.Gan.Tests.Encoding;
@@ -302,34 +305,11 @@ public sealed class NumericFormulaTests
         // (Generate's rows are the graph's. The generator's own whole numbers may round to the next integer in one of
         // libtorch and ONNX Runtime where the two matrix products differ in a last bit, so the two paths are compared on
         // given rows:) row by row, in .NET and in the graph: in range, the share is made; out of it, the count; where neither can be, the generator's own values stay.
-        var encoder = model.Model.Encoder;
         double[][] cases = [[10_000, 9_000, 50], [10_000, 12_000, 90.5], [10_000, 12_000, 150], [1_000, 1_500, 1e-9]];
-        var decoded = new DecodedRows(encoder, cases.Length);
-        for (int r = 0; r < cases.Length; r++) (decoded.Numbers(0)[r], decoded.Numbers(1)[r], decoded.Numbers(2)[r]) = (cases[r][0], cases[r][1], cases[r][2]);
-        formula.Apply(decoded, encoder.Columns, 0, cases.Length);
         double[][] expected = [[10_000, 9_000, 90], [10_000, 9_050, 90.5], [10_000, 12_000, 150], [1_000, 1_500, 1e-9]];
-        for (int r = 0; r < cases.Length; r++)
-            CollectionAssert.AreEqual(expected[r], new[] { decoded.Numbers(0)[r], decoded.Numbers(1)[r], decoded.Numbers(2)[r] }, $"case {r}");
-        var graph = new Microsoft.ML.Gan.Onnx.OnnxGraph("formula");
-        var one = graph.Constant([1L], 1);
-        var nodes = new string[4];
-        foreach (var (name, c, type) in new[] { ("total", 0, Microsoft.ML.Gan.Onnx.OnnxType.Int32), ("known", 1, Microsoft.ML.Gan.Onnx.OnnxType.Int32), ("share", 2, Microsoft.ML.Gan.Onnx.OnnxType.Double) })
-            nodes[c] = graph.Node("Squeeze", [graph.Input(name, type, 1), one]);
-        formula.AddOnnx(graph, encoder.Columns, nodes);
-        graph.Output("to_total", nodes[0], Microsoft.ML.Gan.Onnx.OnnxType.Int32);
-        graph.Output("to_known", nodes[1], Microsoft.ML.Gan.Onnx.OnnxType.Int32);
-        graph.Output("to_share", nodes[2], Microsoft.ML.Gan.Onnx.OnnxType.Double);
-        using var session = new Microsoft.ML.OnnxRuntime.InferenceSession(graph.ToModel("test", []));
-        using var results = session.Run(
-        [
-            Microsoft.ML.OnnxRuntime.NamedOnnxValue.CreateFromTensor("total", new Microsoft.ML.OnnxRuntime.Tensors.DenseTensor<int>(cases.Select(c => (int)c[0]).ToArray(), [cases.Length, 1])),
-            Microsoft.ML.OnnxRuntime.NamedOnnxValue.CreateFromTensor("known", new Microsoft.ML.OnnxRuntime.Tensors.DenseTensor<int>(cases.Select(c => (int)c[1]).ToArray(), [cases.Length, 1])),
-            Microsoft.ML.OnnxRuntime.NamedOnnxValue.CreateFromTensor("share", new Microsoft.ML.OnnxRuntime.Tensors.DenseTensor<double>(cases.Select(c => c[2]).ToArray(), [cases.Length, 1])),
-        ]);
-        var toKnown = results.First(v => v.Name == "to_known").AsEnumerable<int>().ToArray();
-        var toShare = results.First(v => v.Name == "to_share").AsEnumerable<double>().ToArray();
-        for (int r = 0; r < cases.Length; r++)
-            Assert.AreEqual((expected[r][1], expected[r][2]), ((double)toKnown[r], toShare[r]), $"graph, case {r}");
+        (int, OnnxType)[] columns = [(0, OnnxType.Int32), (1, OnnxType.Int32), (2, OnnxType.Double)]; // Total, Known, Share
+        AssertRows(expected, InDotNet(formula, model.Model.Encoder, cases, columns), ".NET");
+        AssertRows(expected, InGraph(formula, model.Model.Encoder, cases, columns), "graph");
     }
 
     /// <summary>
@@ -388,31 +368,9 @@ public sealed class NumericFormulaTests
         double[][] cases = [[10_000, 0.05, 200], [10_000, 0.04, 20], [100 * (int)maxDensity, 0.02, 1e-3]];
         double solved = 0.001 * 10_000 / 0.04;
         double[][] expected = [[10_000, 0.05, 200], [10_000, 0.04, solved], [100 * (int)maxDensity, 0.02, 1e-3]];
-        var encoder = model.Model.Encoder;
-        var decoded = new DecodedRows(encoder, cases.Length);
-        for (int r = 0; r < cases.Length; r++) (decoded.Numbers(2)[r], decoded.Numbers(3)[r], decoded.Numbers(4)[r]) = (cases[r][0], cases[r][1], cases[r][2]);
-        formula.Apply(decoded, encoder.Columns, 0, cases.Length);
-        for (int r = 0; r < cases.Length; r++)
-            CollectionAssert.AreEqual(expected[r], new[] { decoded.Numbers(2)[r], decoded.Numbers(3)[r], decoded.Numbers(4)[r] }, $"case {r}");
-        var graph = new Microsoft.ML.Gan.Onnx.OnnxGraph("formula");
-        var one = graph.Constant([1L], 1);
-        var nodes = new string[6];
-        foreach (var (name, c, type) in new[] { ("pop", 2, Microsoft.ML.Gan.Onnx.OnnxType.Int32), ("area", 3, Microsoft.ML.Gan.Onnx.OnnxType.Double), ("density", 4, Microsoft.ML.Gan.Onnx.OnnxType.Double) })
-            nodes[c] = graph.Node("Squeeze", [graph.Input(name, type, 1), one]);
-        formula.AddOnnx(graph, encoder.Columns, nodes);
-        graph.Output("to_area", nodes[3], Microsoft.ML.Gan.Onnx.OnnxType.Double);
-        graph.Output("to_density", nodes[4], Microsoft.ML.Gan.Onnx.OnnxType.Double);
-        using var session = new Microsoft.ML.OnnxRuntime.InferenceSession(graph.ToModel("test", []));
-        using var results = session.Run(
-        [
-            Microsoft.ML.OnnxRuntime.NamedOnnxValue.CreateFromTensor("pop", new Microsoft.ML.OnnxRuntime.Tensors.DenseTensor<int>(cases.Select(c => (int)c[0]).ToArray(), [cases.Length, 1])),
-            Microsoft.ML.OnnxRuntime.NamedOnnxValue.CreateFromTensor("area", new Microsoft.ML.OnnxRuntime.Tensors.DenseTensor<double>(cases.Select(c => c[1]).ToArray(), [cases.Length, 1])),
-            Microsoft.ML.OnnxRuntime.NamedOnnxValue.CreateFromTensor("density", new Microsoft.ML.OnnxRuntime.Tensors.DenseTensor<double>(cases.Select(c => c[2]).ToArray(), [cases.Length, 1])),
-        ]);
-        var toArea = results.First(v => v.Name == "to_area").AsEnumerable<double>().ToArray();
-        var toDensity = results.First(v => v.Name == "to_density").AsEnumerable<double>().ToArray();
-        for (int r = 0; r < cases.Length; r++)
-            Assert.AreEqual((expected[r][1], expected[r][2]), (toArea[r], toDensity[r]), $"graph, case {r}");
+        (int, OnnxType)[] columns = [(2, OnnxType.Int32), (3, OnnxType.Double), (4, OnnxType.Double)]; // Pop, Area, Density
+        AssertRows(expected, InDotNet(formula, model.Model.Encoder, cases, columns), ".NET");
+        AssertRows(expected, InGraph(formula, model.Model.Encoder, cases, columns), "graph");
 
         // Saved and loaded, the model still solves for the density.
         using var stream = new MemoryStream();
@@ -420,6 +378,43 @@ public sealed class NumericFormulaTests
         stream.Position = 0;
         using var loaded = ml.Gan().LoadModel(stream);
         Assert.AreEqual(1, loaded.Model.Encoder.Formulas.Single(f => f.TargetName == "Area").SolvedInput);
+    }
+
+    /// <summary>Rows <paramref name="cases"/> of <paramref name="columns"/> after <paramref name="formula"/>'s <see cref="NumericFormula.Apply"/>.</summary>
+    private static double[][] InDotNet(NumericFormula formula, TabularEncoder encoder, double[][] cases, (int Column, OnnxType Type)[] columns)
+    {
+        var decoded = new DecodedRows(encoder, cases.Length);
+        for (int r = 0; r < cases.Length; r++)
+            for (int k = 0; k < columns.Length; k++) decoded.Numbers(columns[k].Column)[r] = cases[r][k];
+        formula.Apply(decoded, encoder.Columns, 0, cases.Length);
+        return cases.Select((_, r) => columns.Select(c => decoded.Numbers(c.Column)[r]).ToArray()).ToArray();
+    }
+
+    /// <summary>The same rows through the graph <paramref name="formula"/> adds (<see cref="NumericFormula.AddOnnx"/>), run by ONNX Runtime.</summary>
+    private static double[][] InGraph(NumericFormula formula, TabularEncoder encoder, double[][] cases, (int Column, OnnxType Type)[] columns)
+    {
+        var graph = new OnnxGraph("formula");
+        var one = graph.Constant([1L], 1);
+        var nodes = new string[encoder.Columns.Count];
+        foreach (var (c, type) in columns) nodes[c] = graph.Node("Squeeze", [graph.Input($"in{c}", type, 1), one]);
+        formula.AddOnnx(graph, encoder.Columns, nodes);
+        foreach (var (c, type) in columns) graph.Output($"out{c}", nodes[c], type);
+        using var session = new InferenceSession(graph.ToModel("test", []));
+        NamedOnnxValue Input(int k) => columns[k].Type == OnnxType.Int32
+            ? NamedOnnxValue.CreateFromTensor($"in{columns[k].Column}", new DenseTensor<int>(cases.Select(row => (int)row[k]).ToArray(), [cases.Length, 1]))
+            : NamedOnnxValue.CreateFromTensor($"in{columns[k].Column}", new DenseTensor<double>(cases.Select(row => row[k]).ToArray(), [cases.Length, 1]));
+        using var results = session.Run(columns.Select((_, k) => Input(k)).ToArray());
+        var outputs = columns.Select(c =>
+        {
+            var value = results.First(v => v.Name == $"out{c.Column}");
+            return c.Type == OnnxType.Int32 ? value.AsEnumerable<int>().Select(v => (double)v).ToArray() : value.AsEnumerable<double>().ToArray();
+        }).ToArray();
+        return cases.Select((_, r) => outputs.Select(o => o[r]).ToArray()).ToArray();
+    }
+
+    private static void AssertRows(double[][] expected, double[][] actual, string path)
+    {
+        for (int r = 0; r < expected.Length; r++) CollectionAssert.AreEqual(expected[r], actual[r], $"{path}, case {r}");
     }
 
     /// <summary>Manifests that lie about a formula, each with what the refusal names.</summary>
