@@ -122,6 +122,21 @@ public sealed class CommandLineTests
         (code, output, error) = Mlgan("inspect", "counts.zip");
         Assert.AreEqual(0, code, error);
         StringAssert.Contains(output, "Formula: Share = 100 × Known / Total (where that leaves Share's range, Known is made from Share and Total)");
+
+        // An area from a population that is a sum and a density: the density is made where the ratio leaves the area's range.
+        var plots = new StringBuilder("A,B,Pop,Area,Density\n");
+        for (int i = 0; i < 200; i++)
+        {
+            int a = 1000 + random.Next(9000), b = random.Next(2000);
+            double area = Math.Round(0.02 + 0.08 * random.NextDouble(), 3);
+            plots.Append(CultureInfo.InvariantCulture, $"{a},{b},{a + b},{area.ToString("R", CultureInfo.InvariantCulture)},{(0.001 * (a + b) / area).ToString("R", CultureInfo.InvariantCulture)}\n");
+        }
+        File.WriteAllText(Path.Combine(s_folder, "plots.csv"), plots.ToString());
+        (code, output, error) = Mlgan("train", "plots.csv", "--model", "plots.zip", "--epochs", "1");
+        Assert.AreEqual(0, code, $"{output}\n{error}");
+        (code, output, error) = Mlgan("inspect", "plots.zip");
+        Assert.AreEqual(0, code, error);
+        StringAssert.Contains(output, "Formula: Area = 0.001 × Pop / Density (where that leaves Area's range, Density is made from Area and Pop)");
     }
 
     [TestMethod]
