@@ -90,6 +90,17 @@ public sealed class CommandLineTests
             "the amount depends on the channel: its map is grouped, and inspect says so");
     }
 
+    /// <summary>Writes <paramref name="csv"/> as <paramref name="name"/>.csv, trains one epoch on it and returns what <c>mlgan inspect</c> prints of the model.</summary>
+    private static string TrainedAndInspected(string name, string csv)
+    {
+        File.WriteAllText(Path.Combine(s_folder, $"{name}.csv"), csv);
+        var (code, output, error) = Mlgan("train", $"{name}.csv", "--model", $"{name}.zip", "--epochs", "1");
+        Assert.AreEqual(0, code, $"{output}\n{error}");
+        (code, output, error) = Mlgan("inspect", $"{name}.zip");
+        Assert.AreEqual(0, code, error);
+        return output;
+    }
+
     [TestMethod]
     public void InspectPrintsTheFormulasAModelKeeps()
     {
@@ -100,11 +111,7 @@ public sealed class CommandLineTests
             double food = Math.Round(5 + 40 * random.NextDouble(), 2), drinks = Math.Round(10 * random.NextDouble(), 2);
             csv.Append(CultureInfo.InvariantCulture, $"{food},{drinks},{Math.Round(food + drinks, 2)},{Math.Round(3 * random.NextDouble(), 2)}\n");
         }
-        File.WriteAllText(Path.Combine(s_folder, "bills.csv"), csv.ToString());
-        var (code, output, error) = Mlgan("train", "bills.csv", "--model", "bills.zip", "--epochs", "1");
-        Assert.AreEqual(0, code, $"{output}\n{error}");
-        (code, output, error) = Mlgan("inspect", "bills.zip");
-        Assert.AreEqual(0, code, error);
+        var output = TrainedAndInspected("bills", csv.ToString());
         StringAssert.Contains(output, "Formula: Total = Food + Drinks");
         Assert.DoesNotContain("Tip =", output, "the tip is nobody's sum");
         Assert.DoesNotContain("is made from", output, "a sum solves for nothing");
@@ -116,11 +123,7 @@ public sealed class CommandLineTests
             int total = 1000 + random.Next(9000), known = total - random.Next(total / 5);
             counts.Append(CultureInfo.InvariantCulture, $"{total},{known},{(100.0 * known / total).ToString("R", CultureInfo.InvariantCulture)}\n");
         }
-        File.WriteAllText(Path.Combine(s_folder, "counts.csv"), counts.ToString());
-        (code, output, error) = Mlgan("train", "counts.csv", "--model", "counts.zip", "--epochs", "1");
-        Assert.AreEqual(0, code, $"{output}\n{error}");
-        (code, output, error) = Mlgan("inspect", "counts.zip");
-        Assert.AreEqual(0, code, error);
+        output = TrainedAndInspected("counts", counts.ToString());
         StringAssert.Contains(output, "Formula: Share = 100 × Known / Total (where that leaves Share's range, Known is made from Share and Total)");
 
         // An area from a population that is a sum and a density: the density is made where the ratio leaves the area's range.
@@ -131,11 +134,7 @@ public sealed class CommandLineTests
             double area = Math.Round(0.02 + 0.08 * random.NextDouble(), 3);
             plots.Append(CultureInfo.InvariantCulture, $"{a},{b},{a + b},{area.ToString("R", CultureInfo.InvariantCulture)},{(0.001 * (a + b) / area).ToString("R", CultureInfo.InvariantCulture)}\n");
         }
-        File.WriteAllText(Path.Combine(s_folder, "plots.csv"), plots.ToString());
-        (code, output, error) = Mlgan("train", "plots.csv", "--model", "plots.zip", "--epochs", "1");
-        Assert.AreEqual(0, code, $"{output}\n{error}");
-        (code, output, error) = Mlgan("inspect", "plots.zip");
-        Assert.AreEqual(0, code, error);
+        output = TrainedAndInspected("plots", plots.ToString());
         StringAssert.Contains(output, "Formula: Area = 0.001 × Pop / Density (where that leaves Area's range, Density is made from Area and Pop)");
     }
 
@@ -151,11 +150,7 @@ public sealed class CommandLineTests
             for (int sale = 0, sales = 3 + random.Next(6); sale < sales; sale++)
                 csv.Append(CultureInfo.InvariantCulture, $"{space},{staff},{Math.Round(5 + 200 * random.NextDouble(), 2)}\n");
         }
-        File.WriteAllText(Path.Combine(s_folder, "shops.csv"), csv.ToString());
-        var (code, output, error) = Mlgan("train", "shops.csv", "--model", "shops.zip", "--epochs", "1");
-        Assert.AreEqual(0, code, $"{output}\n{error}");
-        (code, output, error) = Mlgan("inspect", "shops.zip");
-        Assert.AreEqual(0, code, error);
+        var output = TrainedAndInspected("shops", csv.ToString());
         StringAssert.Contains(output, "Combination: Space, Staff come in 40 combinations, learned as one category");
         Assert.DoesNotContain("Amount come", output, "a sale's amount is its own");
         Assert.DoesNotContain("(combination of", output, "the shop, learned as a category, is no column of the table");
@@ -172,11 +167,7 @@ public sealed class CommandLineTests
             int age = 18 + random.Next(70);
             csv.Append(CultureInfo.InvariantCulture, $"{age},{(age < 30 ? "young" : age < 60 ? "middle" : "old")},{Math.Round(20 + 80 * random.NextDouble(), 1)}\n");
         }
-        File.WriteAllText(Path.Combine(s_folder, "people.csv"), csv.ToString());
-        var (code, output, error) = Mlgan("train", "people.csv", "--model", "people.zip", "--epochs", "1");
-        Assert.AreEqual(0, code, $"{output}\n{error}");
-        (code, output, error) = Mlgan("inspect", "people.zip");
-        Assert.AreEqual(0, code, error);
+        var output = TrainedAndInspected("people", csv.ToString());
         StringAssert.Contains(output, "Thresholds: Group is set by thresholds on Age (3 bins)");
     }
 
