@@ -56,6 +56,13 @@ public sealed record GanColumnInfo(
 
     /// <summary>For a column of fake personal data (<see cref="GanTrainer.Options.FakeData"/>): what makes it; null otherwise.</summary>
     public GanFakeData? FakeData { get; init; }
+
+    /// <summary>
+    /// The modes a numeric column is normalised with for the networks (Gaussian modes and spikes, see
+    /// <see cref="GanTrainer.Options.ContinuousNormalization"/>); 0 where its range is mapped linearly onto [-1, 1]
+    /// (min-max), and for categories.
+    /// </summary>
+    public int NormalizationModes { get; init; }
 }
 
 /// <summary>

@@ -105,11 +105,18 @@ public enum ContinuousNormalization
     /// <summary>
     /// CTGAN's mode-specific normalisation: a variational Gaussian mixture (up to <see cref="GanTrainer.Options.MaximumModes"/>
     /// modes) per column; a value becomes its mode (one-hot) and its offset within the mode. Keeps multi-modal and
-    /// long-tailed columns (amounts, counts, spikes at zero) in shape. The default.
+    /// long-tailed columns (amounts, counts, spikes at zero) in shape.
     /// </summary>
     ModeSpecific,
     /// <summary>The training range mapped linearly onto [-1, 1]. Simple; flattens modes and tails.</summary>
     MinMax,
+    /// <summary>
+    /// Mode-specific where a column has at least <see cref="GanTrainer.Options.ModeSpecificMinimumValues"/> present
+    /// training values, min-max below: a mixture fitted on a few hundred values cuts the column into modes of a few
+    /// dozen rows each, and the generator, which must pick a mode before a value, loses the column's relations with
+    /// the others across the cuts. The default.
+    /// </summary>
+    Auto,
 }
 
 /// <summary>What an exported ONNX generator graph takes as its inputs.</summary>

@@ -30,7 +30,8 @@ public sealed partial class GanTrainer
         public const double DiscriminatorDropout = 0.5;
         public const double GumbelTemperature = 0.2;
         public const double GeneratorAverageDecay = 0;
-        public const ContinuousNormalization ContinuousNormalization = Gan.ContinuousNormalization.ModeSpecific;
+        public const ContinuousNormalization ContinuousNormalization = Gan.ContinuousNormalization.Auto;
+        public const int ModeSpecificMinimumValues = 1000;
         public const int MaximumModes = 10;
         public const TrainingConditionDraw TrainingConditionDraw = Gan.TrainingConditionDraw.LogFrequency;
         public const bool NumericGranularity = true;

@@ -130,8 +130,17 @@ public sealed partial class GanTrainer
         /// </summary>
         public double GeneratorAverageDecay { get; set; } = Defaults.GeneratorAverageDecay;
 
-        /// <summary>How numeric columns are normalised. Default <see cref="Gan.ContinuousNormalization.ModeSpecific"/>.</summary>
+        /// <summary>
+        /// How numeric columns are normalised. Default <see cref="Gan.ContinuousNormalization.Auto"/>: mode-specific for a
+        /// column with at least <see cref="ModeSpecificMinimumValues"/> present values, min-max for a smaller one.
+        /// </summary>
         public ContinuousNormalization ContinuousNormalization { get; set; } = Defaults.ContinuousNormalization;
+
+        /// <summary>
+        /// With <see cref="Gan.ContinuousNormalization.Auto"/>, the fewest present training values for which a numeric column
+        /// is normalised mode by mode (below, min-max). Default 1,000.
+        /// </summary>
+        public int ModeSpecificMinimumValues { get; set; } = Defaults.ModeSpecificMinimumValues;
 
         /// <summary>
         /// Whether each numeric column is generated at the granularity of its training values: whole numbers where
@@ -530,6 +539,7 @@ public sealed partial class GanTrainer
             Positive(BatchSize, nameof(BatchSize));
             Positive(MinimumEpochSteps, nameof(MinimumEpochSteps));
             Positive(MaximumModes, nameof(MaximumModes));
+            Positive(ModeSpecificMinimumValues, nameof(ModeSpecificMinimumValues));
             Positive(Pac, nameof(Pac));
             if (BatchSize % Pac != 0)
                 throw new ArgumentOutOfRangeException(nameof(BatchSize), BatchSize, $"BatchSize ({BatchSize}) must be a multiple of Pac ({Pac}): the discriminator judges packs of {Pac} rows.");

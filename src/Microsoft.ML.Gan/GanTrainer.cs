@@ -30,6 +30,18 @@ public sealed partial class GanTrainer : IEstimator<GanTransformer>
     public GanTransformer Fit(IDataView input) => Fit(input, CancellationToken.None);
 
     /// <summary>
+    /// The mixture settings of mode-specific normalisation the options ask for: null for min-max; with
+    /// <see cref="ContinuousNormalization.Auto"/>, columns with fewer present values than
+    /// <see cref="Options.ModeSpecificMinimumValues"/> get none.
+    /// </summary>
+    internal static BayesianGaussianMixtureOptions? MixtureSettings(Options options) => options.ContinuousNormalization switch
+    {
+        ContinuousNormalization.ModeSpecific => new BayesianGaussianMixtureOptions { MaximumComponents = options.MaximumModes },
+        ContinuousNormalization.Auto => new BayesianGaussianMixtureOptions { MaximumComponents = options.MaximumModes, MinimumValues = options.ModeSpecificMinimumValues },
+        _ => null,
+    };
+
+    /// <summary>
     /// Trains on <paramref name="input"/>, stopping with <see cref="OperationCanceledException"/> (and returning no
     /// model) soon after <paramref name="cancellationToken"/> is cancelled, or after the MLContext's own cancellation,
     /// which ML.NET's own callers (AutoML's experiments) use. Checked before every update and while the table is read.
@@ -45,9 +57,7 @@ public sealed partial class GanTrainer : IEstimator<GanTransformer>
 
         var columns = ResolveColumns(input.Schema);
         int seed = _options.Seed ?? _host.Rand.Next();
-        var modes = _options.ContinuousNormalization == ContinuousNormalization.ModeSpecific
-            ? new BayesianGaussianMixtureOptions { MaximumComponents = _options.MaximumModes }
-            : null;
+        var modes = MixtureSettings(_options);
         var settings = new ColumnFitSettings(new HashSet<string>(_options.MissingCategoryTokens, StringComparer.Ordinal), _options.MaximumCategories, modes, seed,
             _options.NumericGranularity, _options.ExactMarginals, _options.ExactDependencies, _options.GroupedMarginals)
         {

@@ -35,6 +35,12 @@ internal sealed class BayesianGaussianMixtureOptions
 
     /// <summary>Seeds the subsample; the fit itself draws nothing.</summary>
     public int Seed { get; set; } = 0;
+
+    /// <summary>
+    /// A column with fewer present values than this gets no mixture (min-max normalisation) instead; 0 fits every column.
+    /// Read by the column's fitter, not by <see cref="BayesianGaussianMixture.Fit"/>.
+    /// </summary>
+    public int MinimumValues { get; set; } = 0;
 }
 
 /// <summary>

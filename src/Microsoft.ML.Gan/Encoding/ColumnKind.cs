@@ -242,7 +242,7 @@ internal class NumericFitter(NumericKind kind, DataViewSchema.Column column, Col
 
     public override GanColumn Fit()
     {
-        var mixture = settings.Modes is null ? null : new BayesianGaussianMixtureOptions
+        var mixture = settings.Modes is null || PresentCount(Values) < settings.Modes.MinimumValues ? null : new BayesianGaussianMixtureOptions
         {
             MaximumComponents = settings.Modes.MaximumComponents, WeightThreshold = settings.Modes.WeightThreshold,
             WeightConcentration = settings.Modes.WeightConcentration, MaximumIterations = settings.Modes.MaximumIterations,
@@ -253,6 +253,14 @@ internal class NumericFitter(NumericKind kind, DataViewSchema.Column column, Col
         if (state.MissingCount == state.RowCount) throw AllMissing(state.RowCount);
         Complete(state);
         return kind.Restore(state);
+    }
+
+    private static long PresentCount(double[] values)
+    {
+        long present = 0;
+        foreach (double v in values)
+            if (!double.IsNaN(v)) present++;
+        return present;
     }
 
     public override void Encode(GanColumn fitted, float[] matrix, int stride, int offset, int firstRow, int rows) =>

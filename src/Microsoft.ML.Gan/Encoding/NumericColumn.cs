@@ -481,5 +481,5 @@ internal abstract class NumericColumn : GanColumn
         Name, Type, IsCategorical: false,
         MissingRate: RowCount == 0 ? 0 : (double)MissingCount / RowCount,
         Minimum, Maximum, Categories: [], CategoryFrequencies: [],
-        Step: _granularity?.Step ?? (IsInteger ? 1 : double.NaN));
+        Step: _granularity?.Step ?? (IsInteger ? 1 : double.NaN)) { NormalizationModes = ModeCount };
 }
