@@ -86,8 +86,10 @@ public sealed class CommandLineTests
         StringAssert.Contains(output, "Trained on 300 rows for 3 epochs");
         StringAssert.Contains(output, "2 categories (", "a categorical column's categories with their shares");
         StringAssert.Contains(output, "web, app ");
-        StringAssert.Contains(string.Join(" ", output.Split('│', '\n').Select(p => p.Trim()).Where(p => p.Length > 0)), "mapped within each of 2 categories of Channel",
-            "the amount depends on the channel: its map is grouped, and inspect says so");
+        var joined = string.Join(" ", output.Split('│', '\n').Select(p => p.Trim()).Where(p => p.Length > 0));
+        StringAssert.Contains(joined, "mapped within each of 2 categories of Channel", "the amount depends on the channel: its map is grouped, and inspect says so");
+        StringAssert.Contains(joined, "min-max", "300 rows are too few for modes: the numbers are normalised min-max by default, and inspect says so");
+        Assert.DoesNotContain(" modes", joined);
     }
 
     /// <summary>Writes <paramref name="csv"/> as <paramref name="name"/>.csv, trains one epoch on it and returns what <c>mlgan inspect</c> prints of the model.</summary>
