@@ -386,7 +386,7 @@ internal static class Commands
                     : c.FakeData is { } fake ? $"fake data: {fake}"
                     : c.IsCategorical ? $"{c.Categories.Count} categories ({Shares(c)}); missing {c.MissingRate:P1}"
                     : $"{Show(c.Minimum, c.Type)} to {Show(c.Maximum, c.Type)}; missing {c.MissingRate:P1}; " +
-                      (c.NormalizationModes == 0 ? "min-max" : c.NormalizationModes == 1 ? "1 mode" : $"{c.NormalizationModes} modes");
+                      (c.RankNormalized ? "rank" : c.NormalizationModes == 0 ? "min-max" : c.NormalizationModes == 1 ? "1 mode" : $"{c.NormalizationModes} modes");
                 if (c.GroupedBy is { } group) learned += $"; mapped within each of {c.GroupCategories.Count} categories of {group}";
                 if (c.CalibratedOnFreeRows) learned += "; mapped on the rows its dependencies leave to it";
                 table.AddRow(Markup.Escape(c.Name), Markup.Escape(c.Type.ToString() ?? ""), Markup.Escape(learned));

@@ -60,9 +60,15 @@ public sealed record GanColumnInfo(
     /// <summary>
     /// The modes a numeric column is normalised with for the networks (Gaussian modes and spikes, see
     /// <see cref="GanTrainer.Options.ContinuousNormalization"/>); 0 where its range is mapped linearly onto [-1, 1]
-    /// (min-max), and for categories.
+    /// (min-max) or it is normalised by rank (<see cref="RankNormalized"/>), and for categories.
     /// </summary>
     public int NormalizationModes { get; init; }
+
+    /// <summary>
+    /// Whether a numeric column is normalised by rank (its values' levels among the training values, decoded through
+    /// their quantiles; see <see cref="ContinuousNormalization.Rank"/>) rather than by min-max or modes.
+    /// </summary>
+    public bool RankNormalized { get; init; }
 }
 
 /// <summary>

@@ -112,11 +112,19 @@ public enum ContinuousNormalization
     MinMax,
     /// <summary>
     /// Mode-specific where a column has at least <see cref="GanTrainer.Options.ModeSpecificMinimumValues"/> present
-    /// training values, min-max below: a mixture fitted on a few hundred values leaves a few dozen rows a mode, and on
-    /// such tables min-max kept the columns' relations with the others far better (Boston's R² ratio 0.75 → 0.92 on
-    /// three seeds); the marginal map after training gives each column its shape either way. The default.
+    /// training values; below, rank where the values' absolute skewness is at least
+    /// <see cref="GanTrainer.Options.RankMinimumSkewness"/> and min-max otherwise. A mixture fitted on a few hundred
+    /// values leaves a few dozen rows a mode, and on such tables min-max kept the columns' relations with the others far
+    /// better (Boston's R² ratio 0.75 → 0.92 on three seeds); a heavy-tailed column's values bunch in a corner of a
+    /// linear range, and ranks spread them. The marginal map after training gives each column its shape either way. The default.
     /// </summary>
     Auto,
+    /// <summary>
+    /// Every numeric column by rank: a value becomes its level among the training values (the share below it) on
+    /// [-1, 1], and is decoded through the training values' quantiles. Spreads skewed and heavy-tailed columns evenly;
+    /// flattens modes into one scale.
+    /// </summary>
+    Rank,
 }
 
 /// <summary>What an exported ONNX generator graph takes as its inputs.</summary>

@@ -32,6 +32,7 @@ public sealed partial class GanTrainer
         public const double GeneratorAverageDecay = 0;
         public const ContinuousNormalization ContinuousNormalization = Gan.ContinuousNormalization.Auto;
         public const int ModeSpecificMinimumValues = 1000;
+        public const double RankMinimumSkewness = 2;
         public const int MaximumModes = 10;
         public const TrainingConditionDraw TrainingConditionDraw = Gan.TrainingConditionDraw.LogFrequency;
         public const bool NumericGranularity = true;

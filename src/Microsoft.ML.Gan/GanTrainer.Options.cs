@@ -143,6 +143,14 @@ public sealed partial class GanTrainer
         public int ModeSpecificMinimumValues { get; set; } = Defaults.ModeSpecificMinimumValues;
 
         /// <summary>
+        /// With <see cref="Gan.ContinuousNormalization.Auto"/>, the least absolute skewness (third standardised moment of
+        /// the present training values) for which a column below <see cref="ModeSpecificMinimumValues"/> is normalised by
+        /// rank instead of min-max. Default 2 (a county's population, an exponential's 2); 0 ranks every such column,
+        /// <see cref="double.PositiveInfinity"/> none.
+        /// </summary>
+        public double RankMinimumSkewness { get; set; } = Defaults.RankMinimumSkewness;
+
+        /// <summary>
         /// Whether each numeric column is generated at the granularity of its training values: whole numbers where
         /// they are whole (also in a Single column), two decimals where they have two, steps of 5 where they move in
         /// fives. Learned exactly from every value at <c>Fit</c> and applied in .NET and in the exported graph; a
@@ -540,6 +548,9 @@ public sealed partial class GanTrainer
             Positive(MinimumEpochSteps, nameof(MinimumEpochSteps));
             Positive(MaximumModes, nameof(MaximumModes));
             Positive(ModeSpecificMinimumValues, nameof(ModeSpecificMinimumValues));
+            if (!(RankMinimumSkewness >= 0))
+                throw new ArgumentOutOfRangeException(nameof(RankMinimumSkewness), RankMinimumSkewness,
+                    "RankMinimumSkewness must be 0 or more (0 ranks every small column; PositiveInfinity none).");
             Positive(Pac, nameof(Pac));
             if (BatchSize % Pac != 0)
                 throw new ArgumentOutOfRangeException(nameof(BatchSize), BatchSize, $"BatchSize ({BatchSize}) must be a multiple of Pac ({Pac}): the discriminator judges packs of {Pac} rows.");

@@ -42,6 +42,18 @@ public sealed partial class GanTrainer : IEstimator<GanTransformer>
     };
 
     /// <summary>
+    /// The least absolute skewness for which a numeric column without modes is rank-normalised: 0 with
+    /// <see cref="ContinuousNormalization.Rank"/> (every column), <see cref="Options.RankMinimumSkewness"/> with
+    /// <see cref="ContinuousNormalization.Auto"/>, infinity (never) otherwise.
+    /// </summary>
+    internal static double RankSkewness(Options options) => options.ContinuousNormalization switch
+    {
+        ContinuousNormalization.Rank => 0,
+        ContinuousNormalization.Auto => options.RankMinimumSkewness,
+        _ => double.PositiveInfinity,
+    };
+
+    /// <summary>
     /// Trains on <paramref name="input"/>, stopping with <see cref="OperationCanceledException"/> (and returning no
     /// model) soon after <paramref name="cancellationToken"/> is cancelled, or after the MLContext's own cancellation,
     /// which ML.NET's own callers (AutoML's experiments) use. Checked before every update and while the table is read.
@@ -71,6 +83,7 @@ public sealed partial class GanTrainer : IEstimator<GanTransformer>
             Combinations = _options.NumericCombinations,
             CombinationCategories = _options.NumericCombinations && _options.CombinationCategories,
             CategoryThresholds = _options.CategoryThresholds,
+            RankSkewness = RankSkewness(_options),
         };
 
         using var channel = _host.Start("Training");

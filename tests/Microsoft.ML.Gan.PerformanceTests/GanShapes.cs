@@ -77,7 +77,10 @@ internal sealed record GanShapes(
         int seed = options.Seed ?? throw new ArgumentException("Planning the shapes needs Options.Seed: the encoder's fit depends on it.", nameof(options));
         var columns = options.Columns ?? table.Schema.Where(c => !c.IsHidden).Select(c => c.Name).ToArray();
         var modes = GanTrainer.MixtureSettings(options);
-        var settings = new ColumnFitSettings(new HashSet<string>(options.MissingCategoryTokens, StringComparer.Ordinal), options.MaximumCategories, modes, seed);
+        var settings = new ColumnFitSettings(new HashSet<string>(options.MissingCategoryTokens, StringComparer.Ordinal), options.MaximumCategories, modes, seed)
+        {
+            RankSkewness = GanTrainer.RankSkewness(options),
+        };
         var (encoder, encoded) = TabularEncoder.Fit(table, columns, settings, () => { });
         int rows = encoded.Count;
         encoded.Dispose();

@@ -193,6 +193,9 @@ internal sealed class ColumnState
     /// <summary>Mode-specific normalisation's spike values (each a mode decoded exactly), ascending, and their counts.</summary>
     public double[]? SpikeValues { get; set; }
     public long[]? SpikeCounts { get; set; }
+    /// <summary>Rank normalisation's training quantiles at even levels (format 21; see <see cref="RankScale"/>); null for min-max and mode-specific.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public double[]? RankQuantiles { get; set; }
     /// <summary>The numeric grid's step in units of 10^-<see cref="GranularityDecimals"/> (see <see cref="NumericGranularity"/>); null for none.</summary>
     public long? GranularityUnits { get; set; }
     /// <summary>Whether decoding mirrors values beyond the range back inside it (format 4); false: it clamps only.</summary>

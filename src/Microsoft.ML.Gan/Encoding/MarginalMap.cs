@@ -410,7 +410,7 @@ internal sealed class MarginalMap
     }
 
     /// <summary>Values at levels 0, 1/<see cref="Levels"/>, …, 1 of sorted values, interpolating between order statistics.</summary>
-    private static double[] Quantiles(double[] sorted, int levels = Levels)
+    internal static double[] Quantiles(double[] sorted, int levels = Levels)
     {
         var q = new double[levels + 1];
         for (int k = 0; k <= levels; k++)
@@ -531,8 +531,8 @@ internal sealed class MarginalMap
         state.MarginalFreeRows = FreeRows ? true : null;
     }
 
-    /// <summary>The level of <paramref name="v"/> among the ascending generated quantiles <paramref name="g"/>, in [0, 1]; <paramref name="draw"/> places a tie.</summary>
-    private static double Level(ReadOnlySpan<double> g, double v, double draw)
+    /// <summary>The level of <paramref name="v"/> among the ascending quantiles <paramref name="g"/> (generated ones, or a <see cref="RankScale"/>'s), in [0, 1]; <paramref name="draw"/> places a tie.</summary>
+    internal static double Level(ReadOnlySpan<double> g, double v, double draw)
     {
         int k = g.Length - 1;
         int below = CountBelow(g, v, orEqual: false), atOrBelow = CountBelow(g, v, orEqual: true);
@@ -558,7 +558,7 @@ internal sealed class MarginalMap
     }
 
     /// <summary>The quantile at level <paramref name="u"/> of quantiles <paramref name="q"/> at even levels, interpolated.</summary>
-    private static double Interpolate(ReadOnlySpan<double> q, double u)
+    internal static double Interpolate(ReadOnlySpan<double> q, double u)
     {
         int k = q.Length - 1;
         double p = u * k;
@@ -695,7 +695,7 @@ internal sealed class MarginalMap
     }
 
     /// <summary>The graph's <see cref="Interpolate"/> of <paramref name="n"/> quantiles at level <paramref name="u"/> (from offset <paramref name="table"/> when given).</summary>
-    private static string OnnxInterpolate(OnnxGraph g, string quantiles, int n, string u, string? table)
+    internal static string OnnxInterpolate(OnnxGraph g, string quantiles, int n, string u, string? table)
     {
         var p = g.Node("Mul", [u, g.Scalar((double)(n - 1))]);
         var j = g.Node("Min", [g.Node("Floor", [p]), g.Scalar(n - 2.0)]);

@@ -4,12 +4,14 @@ using Microsoft.ML.Gan.Onnx;
 namespace Microsoft.ML.Gan.Encoding;
 
 /// <summary>
-/// The numeric family (floating point and integer columns), in one of two normalisations:
+/// The numeric family (floating point and integer columns), in one of three normalisations:
 /// <list type="bullet">
 /// <item><b>mode-specific</b> (CTGAN's): a variational Gaussian mixture is fitted to the column; a value is encoded as
 /// a one-hot of a mode drawn from its posterior (a softmax head) and its offset within that mode,
 /// (v − μ) / (4σ) clipped to ±0.99 (a tanh head). Multi-modal and long-tailed columns keep their shape;</item>
-/// <item><b>min-max</b>: the value scaled linearly from the training range onto [-1, 1] (a tanh head).</item>
+/// <item><b>min-max</b>: the value scaled linearly from the training range onto [-1, 1] (a tanh head);</item>
+/// <item><b>rank</b>: the value's level among the training values onto [-1, 1], decoded through their quantiles (a
+/// tanh head; see <see cref="RankScale"/>).</item>
 /// </list>
 /// In mode-specific normalisation a value that alone makes up at least <see cref="SpikeShare"/> of the column (0 in an
 /// amount most rows do not have, 40 hours a week, a frequent code) is a spike: a mode of its own with no spread, decoded
@@ -43,6 +45,7 @@ internal abstract class NumericColumn : GanColumn
     private readonly NumericGranularity? _granularity;
     private readonly bool _reflect;
     private readonly MarginalMap? _map;
+    private readonly RankScale? _rank;
 
     protected NumericColumn(ColumnState state)
         : base(state.Name)
@@ -71,6 +74,9 @@ internal abstract class NumericColumn : GanColumn
             _granularity = new NumericGranularity(units, state.GranularityDecimals!.Value, Minimum, Maximum, Name);
         _reflect = state.ReflectAtEdges;
         _map = MarginalMap.FromState(state, Name, v => v >= Minimum && v <= Maximum);
+        _rank = RankScale.FromState(state.RankQuantiles, Minimum, Maximum, Name);
+        if (_rank is not null && (_mixture is not null || state.SpikeValues is not null))
+            throw new InvalidDataException($"Column '{Name}': the saved column has both modes and a rank scale; a column is normalised one way.");
         if (state.LogitBiases is not null && !HasMissing)
             throw new InvalidDataException($"Column '{Name}': the saved logit biases belong to a missing-value head, which a column without missing values lacks.");
         MissingBiases = CheckedBiases(state.LogitBiases, 2, Name);
@@ -173,13 +179,16 @@ internal abstract class NumericColumn : GanColumn
         double.IsNaN(v) ? HasMissing
         : v >= Minimum && v <= Maximum && (_granularity is not { } grid || ((NumericKind)Kind).Stored(grid.Round(v)) == v);
 
-    /// <summary>The mixture's Gaussian modes (mode-specific normalisation); empty for min-max.</summary>
+    /// <summary>The rank scale (rank normalisation); null for min-max and mode-specific.</summary>
+    public RankScale? Rank => _rank;
+
+    /// <summary>The mixture's Gaussian modes (mode-specific normalisation); empty for min-max and rank.</summary>
     public IReadOnlyList<MixtureComponent> Modes => _mixture?.Components ?? [];
 
     /// <summary>The spike modes' values, after the Gaussian modes.</summary>
     public IReadOnlyList<double> Spikes => _spikes;
 
-    /// <summary>Gaussian modes plus spikes: the width of the mode head (0 for min-max).</summary>
+    /// <summary>Gaussian modes plus spikes: the width of the mode head (0 for min-max and rank).</summary>
     public int ModeCount => _modeMeans.Length;
 
     private int GaussianModes => _mixture?.Components.Count ?? 0;
@@ -196,9 +205,14 @@ internal abstract class NumericColumn : GanColumn
     /// <paramref name="mixture"/> is given, spikes and a Gaussian mixture on the present values; when
     /// <paramref name="stored"/> is given (a value rounded to the column's type), the values' granularity.
     /// </summary>
-    /// <remarks><paramref name="calendar"/> gives a date column's calendar from its present values (see <see cref="MarginalMap.FitTraining"/>).</remarks>
+    /// <remarks>
+    /// <paramref name="calendar"/> gives a date column's calendar from its present values (see <see cref="MarginalMap.FitTraining"/>).
+    /// A column without a mixture is rank-normalised (<see cref="RankScale"/>) when the absolute skewness of its present
+    /// values is at least <paramref name="rankSkewness"/> (0: always; infinity: never).
+    /// </remarks>
     public static ColumnState Fit(string name, string kind, ReadOnlySpan<double> values, BayesianGaussianMixtureOptions? mixture,
-        Func<double, double>? stored = null, bool marginal = false, Func<double[], ColumnState, double[]?>? calendar = null)
+        Func<double, double>? stored = null, bool marginal = false, Func<double[], ColumnState, double[]?>? calendar = null,
+        double rankSkewness = double.PositiveInfinity)
     {
         double min = double.PositiveInfinity, max = double.NegativeInfinity;
         long missing = 0;
@@ -217,7 +231,8 @@ internal abstract class NumericColumn : GanColumn
             state.GranularityUnits = units;
             state.GranularityDecimals = decimals;
         }
-        if ((marginal || mixture is not null) && missing < values.Length)
+        bool mayRank = mixture is null && !double.IsPositiveInfinity(rankSkewness);
+        if ((marginal || mixture is not null || mayRank) && missing < values.Length)
         {
             var present = new double[values.Length - missing];
             int i = 0;
@@ -230,6 +245,7 @@ internal abstract class NumericColumn : GanColumn
             Array.Sort(sorted);
             if (marginal) MarginalMap.FitTraining(state, sorted, calendar?.Invoke(present, state));
             if (mixture is not null) FitModes(state, present, sorted, mixture);
+            else if (mayRank && Math.Abs(RankScale.Skewness(present)) >= rankSkewness) state.RankQuantiles = RankScale.Fit(sorted);
         }
         return state;
     }
@@ -294,7 +310,7 @@ internal abstract class NumericColumn : GanColumn
             if (ModeCount == 0)
             {
                 // A missing value sits at the middle of the range so it pulls the tanh head nowhere.
-                matrix[at] = missing || range == 0 ? 0f : (float)(2 * (v - Minimum) / range - 1);
+                matrix[at] = missing || range == 0 ? 0f : _rank is { } rank ? (float)rank.Encode(v) : (float)(2 * (v - Minimum) / range - 1);
             }
             else
             {
@@ -357,7 +373,8 @@ internal abstract class NumericColumn : GanColumn
         if (HasMissing && Choose(slice.Slice(1 + ModeCount, 2), MissingBiases, draws[modeDraws], sampling) == 1) return double.NaN;
         double t = Math.Clamp((double)slice[0], -1.0, 1.0);
         double v;
-        if (ModeCount == 0) v = Minimum + (t + 1) / 2 * (Maximum - Minimum);
+        if (_rank is { } rank) v = rank.Decode(t);
+        else if (ModeCount == 0) v = Minimum + (t + 1) / 2 * (Maximum - Minimum);
         else
         {
             int mode = Choose(slice.Slice(1, ModeCount), draws[0], sampling);
@@ -401,7 +418,8 @@ internal abstract class NumericColumn : GanColumn
         var t = g.Node("Cast", [g.Node("Tanh", [OnnxSlice(g, output, offset, 1)])], ("to", (long)OnnxType.Double));
         t = g.Node("Min", [g.Node("Max", [t, g.Scalar(-1.0)]), g.Scalar(1.0)]);
         string v;
-        if (ModeCount == 0)
+        if (_rank is { } rank) v = rank.AddOnnxDecode(g, t);
+        else if (ModeCount == 0)
             v = g.Node("Add", [g.Node("Mul", [g.Node("Div", [g.Node("Add", [t, g.Scalar(1.0)]), g.Scalar(2.0)]), g.Scalar(Maximum - Minimum)]), g.Scalar(Minimum)]);
         else
         {
@@ -466,6 +484,7 @@ internal abstract class NumericColumn : GanColumn
         ReflectAtEdges = _reflect,
         GranularityUnits = _granularity?.Units,
         GranularityDecimals = _granularity?.Decimals,
+        RankQuantiles = _rank?.Quantiles.ToArray(),
     };
 
     /// <summary>The mode with the most training values: Gaussian modes by weight times the values they model, spikes by count.</summary>
@@ -481,5 +500,5 @@ internal abstract class NumericColumn : GanColumn
         Name, Type, IsCategorical: false,
         MissingRate: RowCount == 0 ? 0 : (double)MissingCount / RowCount,
         Minimum, Maximum, Categories: [], CategoryFrequencies: [],
-        Step: _granularity?.Step ?? (IsInteger ? 1 : double.NaN)) { NormalizationModes = ModeCount };
+        Step: _granularity?.Step ?? (IsInteger ? 1 : double.NaN)) { NormalizationModes = ModeCount, RankNormalized = _rank is not null };
 }

@@ -13,7 +13,9 @@ namespace Microsoft.ML.Gan.Model;
 internal sealed class ModelDescription
 {
     /// <summary>
-    /// 20: the options may name <see cref="ContinuousNormalization.Auto"/> (with <see cref="ModeSpecificMinimumValues"/>); a
+    /// 21: a numeric column may be normalised by rank (<see cref="ColumnState.RankQuantiles"/>; the options may name
+    /// <see cref="ContinuousNormalization.Rank"/>); a library that knows only 20 would decode its values linearly.
+    /// 20: the options may name <see cref="ContinuousNormalization.Auto"/> (with <see cref="GanTrainer.Options.ModeSpecificMinimumValues"/>); a
     /// library that knows only 19 cannot read that name, so it is told to update instead.
     /// 19: a ratio formula may solve for its denominator (<see cref="Encoding.FormulaState.SolvedInput"/>).
     /// 18: a numeric trend may have up to 96 knots (32 before; <see cref="Encoding.NumericTrend.MaximumKnots"/>).
@@ -33,7 +35,7 @@ internal sealed class ModelDescription
     /// would generate differently, so it refuses these files). 3: every file carries an integrity record (SHA-256 of its bytes). 3 and 2 (release
     /// 0.1.0) are read too; version 1 files are refused clearly.
     /// </summary>
-    public const int CurrentFormat = 20;
+    public const int CurrentFormat = 21;
 
     /// <summary>The first format whose files must carry an integrity record.</summary>
     public const int SealedFormat = 3;
@@ -136,6 +138,8 @@ internal sealed class TrainingRecord
     public int MaximumModes { get; set; }
     /// <summary>0 in files of format 19 and older, which never name <see cref="ContinuousNormalization.Auto"/>.</summary>
     public int ModeSpecificMinimumValues { get; set; }
+    /// <summary>Null in files of format 20 and older, which never ranked a column (restored as infinity: none).</summary>
+    public double? RankMinimumSkewness { get; set; }
     /// <summary>False in files of format 3 and older, which had no granularity.</summary>
     public bool NumericGranularity { get; set; }
     /// <summary>False in files of format 4 and older, which had no marginal maps.</summary>
@@ -183,7 +187,7 @@ internal sealed class TrainingRecord
         AdamBeta2 = o.AdamBeta2, Momentum = o.Momentum, GeneratorWeightDecay = o.GeneratorWeightDecay, DiscriminatorWeightDecay = o.DiscriminatorWeightDecay,
         GeneratorLayers = o.GeneratorLayers.ToArray(), DiscriminatorLayers = o.DiscriminatorLayers.ToArray(), GeneratorBatchNorm = o.GeneratorBatchNorm,
         DiscriminatorDropout = o.DiscriminatorDropout, GumbelTemperature = o.GumbelTemperature, GeneratorAverageDecay = o.GeneratorAverageDecay, ContinuousNormalization = o.ContinuousNormalization,
-        MaximumModes = o.MaximumModes, ModeSpecificMinimumValues = o.ModeSpecificMinimumValues, NumericGranularity = o.NumericGranularity, ExactMarginals = o.ExactMarginals, GroupedMarginals = o.GroupedMarginals, ExactDependencies = o.ExactDependencies, NumericTrends = o.NumericTrends, TrendTerms = o.TrendTerms, NumericFormulas = o.NumericFormulas, NumericCombinations = o.NumericCombinations, CombinationCategories = o.CombinationCategories, CategoryThresholds = o.CategoryThresholds, DensityRatioFilter = o.DensityRatioFilter, CategorySampling = o.CategorySampling, MissingCategoryTokens = o.MissingCategoryTokens.ToArray(), Identifiers = o.Identifiers.ToArray(),
+        MaximumModes = o.MaximumModes, ModeSpecificMinimumValues = o.ModeSpecificMinimumValues, RankMinimumSkewness = o.RankMinimumSkewness, NumericGranularity = o.NumericGranularity, ExactMarginals = o.ExactMarginals, GroupedMarginals = o.GroupedMarginals, ExactDependencies = o.ExactDependencies, NumericTrends = o.NumericTrends, TrendTerms = o.TrendTerms, NumericFormulas = o.NumericFormulas, NumericCombinations = o.NumericCombinations, CombinationCategories = o.CombinationCategories, CategoryThresholds = o.CategoryThresholds, DensityRatioFilter = o.DensityRatioFilter, CategorySampling = o.CategorySampling, MissingCategoryTokens = o.MissingCategoryTokens.ToArray(), Identifiers = o.Identifiers.ToArray(),
         MaximumCategories = o.MaximumCategories, Seed = o.Seed, TrainingThreads = o.TrainingThreads, Device = o.Device, DeviceIndex = o.DeviceIndex, FallbackToCpu = o.FallbackToCpu,
         NoiseColumnName = o.NoiseColumnName, ValidationInterval = o.ValidationInterval, ValidationRows = o.ValidationRows,
         KeepBestEpoch = o.KeepBestEpoch, EarlyStoppingPatience = o.EarlyStoppingPatience,
@@ -198,7 +202,7 @@ internal sealed class TrainingRecord
         AdamBeta2 = AdamBeta2, Momentum = Momentum, GeneratorWeightDecay = GeneratorWeightDecay, DiscriminatorWeightDecay = DiscriminatorWeightDecay,
         GeneratorLayers = GeneratorLayers.ToArray(), DiscriminatorLayers = DiscriminatorLayers.ToArray(), GeneratorBatchNorm = GeneratorBatchNorm,
         DiscriminatorDropout = DiscriminatorDropout, GumbelTemperature = GumbelTemperature, GeneratorAverageDecay = GeneratorAverageDecay, ContinuousNormalization = ContinuousNormalization,
-        MaximumModes = MaximumModes, ModeSpecificMinimumValues = ModeSpecificMinimumValues > 0 ? ModeSpecificMinimumValues : GanTrainer.Defaults.ModeSpecificMinimumValues, NumericGranularity = NumericGranularity, ExactMarginals = ExactMarginals, GroupedMarginals = GroupedMarginals, ExactDependencies = ExactDependencies, NumericTrends = NumericTrends, TrendTerms = TrendTerms, NumericFormulas = NumericFormulas, NumericCombinations = NumericCombinations, CombinationCategories = CombinationCategories, CategoryThresholds = CategoryThresholds, DensityRatioFilter = DensityRatioFilter, CategorySampling = CategorySampling, MissingCategoryTokens = MissingCategoryTokens.ToArray(), Identifiers = (Identifiers ?? []).ToArray(),
+        MaximumModes = MaximumModes, ModeSpecificMinimumValues = ModeSpecificMinimumValues > 0 ? ModeSpecificMinimumValues : GanTrainer.Defaults.ModeSpecificMinimumValues, RankMinimumSkewness = RankMinimumSkewness ?? double.PositiveInfinity, NumericGranularity = NumericGranularity, ExactMarginals = ExactMarginals, GroupedMarginals = GroupedMarginals, ExactDependencies = ExactDependencies, NumericTrends = NumericTrends, TrendTerms = TrendTerms, NumericFormulas = NumericFormulas, NumericCombinations = NumericCombinations, CombinationCategories = CombinationCategories, CategoryThresholds = CategoryThresholds, DensityRatioFilter = DensityRatioFilter, CategorySampling = CategorySampling, MissingCategoryTokens = MissingCategoryTokens.ToArray(), Identifiers = (Identifiers ?? []).ToArray(),
         MaximumCategories = MaximumCategories, Seed = Seed, TrainingThreads = TrainingThreads, Device = Device, DeviceIndex = DeviceIndex, FallbackToCpu = FallbackToCpu,
         NoiseColumnName = NoiseColumnName, ValidationInterval = ValidationInterval, ValidationRows = ValidationRows,
         KeepBestEpoch = KeepBestEpoch, EarlyStoppingPatience = EarlyStoppingPatience,

@@ -104,6 +104,23 @@ public sealed class CommandLineTests
     }
 
     [TestMethod]
+    public void InspectSaysWhichColumnsAreNormalisedByRank()
+    {
+        // A county's population (log-normal: skewness far above 2) beside a uniform share, 300 rows.
+        var random = new Random(3);
+        var csv = new StringBuilder("Population,Share\n");
+        for (int i = 0; i < 300; i++)
+        {
+            double gaussian = Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble());
+            csv.Append(CultureInfo.InvariantCulture, $"{Math.Round(20000 * Math.Exp(1.5 * gaussian))},{Math.Round(100 * random.NextDouble(), 1)}\n");
+        }
+        var rows = TrainedAndInspected("counties", csv.ToString()).Split('\n');
+        string Row(string column) => rows.Single(r => r.Contains(column, StringComparison.Ordinal));
+        StringAssert.Contains(Row("Population"), "rank", "the skewed column is ranked by default");
+        StringAssert.Contains(Row("Share"), "min-max", "the even one is not");
+    }
+
+        [TestMethod]
     public void InspectPrintsTheFormulasAModelKeeps()
     {
         var random = new Random(2);
