@@ -113,7 +113,7 @@ public enum ContinuousNormalization
     /// <summary>
     /// Mode-specific where a column has at least <see cref="GanTrainer.Options.ModeSpecificMinimumValues"/> present
     /// training values; below, rank where the values' absolute skewness is at least
-    /// <see cref="GanTrainer.Options.RankMinimumSkewness"/> and min-max otherwise. A mixture fitted on a few hundred
+    /// <see cref="GanTrainer.Options.RankMinimumSkewness"/> and no value is a spike, min-max otherwise. A mixture fitted on a few hundred
     /// values leaves a few dozen rows a mode, and on such tables min-max kept the columns' relations with the others far
     /// better (Boston's R² ratio 0.75 → 0.92 on three seeds); a heavy-tailed column's values bunch in a corner of a
     /// linear range, and ranks spread them. The marginal map after training gives each column its shape either way. The default.

@@ -132,20 +132,23 @@ public sealed partial class GanTrainer
 
         /// <summary>
         /// How numeric columns are normalised. Default <see cref="Gan.ContinuousNormalization.Auto"/>: mode-specific for a
-        /// column with at least <see cref="ModeSpecificMinimumValues"/> present values, min-max for a smaller one.
+        /// column with at least <see cref="ModeSpecificMinimumValues"/> present values; for a smaller one, by rank where its
+        /// values are skewed (see <see cref="RankMinimumSkewness"/>), min-max otherwise.
         /// </summary>
         public ContinuousNormalization ContinuousNormalization { get; set; } = Defaults.ContinuousNormalization;
 
         /// <summary>
         /// With <see cref="Gan.ContinuousNormalization.Auto"/>, the fewest present training values for which a numeric column
-        /// is normalised mode by mode (below, min-max). Default 1,000.
+        /// is normalised mode by mode (below, by rank or min-max: see <see cref="RankMinimumSkewness"/>). Default 1,000.
         /// </summary>
         public int ModeSpecificMinimumValues { get; set; } = Defaults.ModeSpecificMinimumValues;
 
         /// <summary>
         /// With <see cref="Gan.ContinuousNormalization.Auto"/>, the least absolute skewness (third standardised moment of
         /// the present training values) for which a column below <see cref="ModeSpecificMinimumValues"/> is normalised by
-        /// rank instead of min-max. Default 2 (a county's population, an exponential's 2); 0 ranks every such column,
+        /// rank instead of min-max, when no one value holds 5 % of its values (a spike: 0 in most rows, a binary code,
+        /// a cap many rows sit at keep min-max, where a spike takes a point rather than a wide run of ranks). Default 2
+        /// (a county's population; an exponential's skewness is 2); 0 ranks every such column without a spike,
         /// <see cref="double.PositiveInfinity"/> none.
         /// </summary>
         public double RankMinimumSkewness { get; set; } = Defaults.RankMinimumSkewness;

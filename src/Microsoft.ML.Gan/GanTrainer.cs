@@ -42,15 +42,15 @@ public sealed partial class GanTrainer : IEstimator<GanTransformer>
     };
 
     /// <summary>
-    /// The least absolute skewness for which a numeric column without modes is rank-normalised: 0 with
-    /// <see cref="ContinuousNormalization.Rank"/> (every column), <see cref="Options.RankMinimumSkewness"/> with
-    /// <see cref="ContinuousNormalization.Auto"/>, infinity (never) otherwise.
+    /// Which numeric columns without modes are rank-normalised: every one with <see cref="ContinuousNormalization.Rank"/>;
+    /// with <see cref="ContinuousNormalization.Auto"/>, those of at least <see cref="Options.RankMinimumSkewness"/> that
+    /// have no spike; none otherwise (null).
     /// </summary>
-    internal static double RankSkewness(Options options) => options.ContinuousNormalization switch
+    internal static RankScale.Choice? RankChoice(Options options) => options.ContinuousNormalization switch
     {
-        ContinuousNormalization.Rank => 0,
-        ContinuousNormalization.Auto => options.RankMinimumSkewness,
-        _ => double.PositiveInfinity,
+        ContinuousNormalization.Rank => new RankScale.Choice(0, Spikes: true),
+        ContinuousNormalization.Auto when !double.IsPositiveInfinity(options.RankMinimumSkewness) => new RankScale.Choice(options.RankMinimumSkewness, Spikes: false),
+        _ => null,
     };
 
     /// <summary>
@@ -83,7 +83,7 @@ public sealed partial class GanTrainer : IEstimator<GanTransformer>
             Combinations = _options.NumericCombinations,
             CombinationCategories = _options.NumericCombinations && _options.CombinationCategories,
             CategoryThresholds = _options.CategoryThresholds,
-            RankSkewness = RankSkewness(_options),
+            Rank = RankChoice(_options),
         };
 
         using var channel = _host.Start("Training");

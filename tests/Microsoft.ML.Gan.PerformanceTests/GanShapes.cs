@@ -79,7 +79,7 @@ internal sealed record GanShapes(
         var modes = GanTrainer.MixtureSettings(options);
         var settings = new ColumnFitSettings(new HashSet<string>(options.MissingCategoryTokens, StringComparer.Ordinal), options.MaximumCategories, modes, seed)
         {
-            RankSkewness = GanTrainer.RankSkewness(options),
+            Rank = GanTrainer.RankChoice(options),
         };
         var (encoder, encoded) = TabularEncoder.Fit(table, columns, settings, () => { });
         int rows = encoded.Count;

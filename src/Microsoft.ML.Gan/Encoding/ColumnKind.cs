@@ -152,11 +152,8 @@ internal sealed record ColumnFitSettings(ISet<string> MissingCategoryTokens, int
     /// <summary>Whether a categorical column that thresholds on other columns fix is set from them (<see cref="CategoryThresholds"/>).</summary>
     public bool CategoryThresholds { get; init; }
 
-    /// <summary>
-    /// A numeric column without modes is rank-normalised (<see cref="RankScale"/>) when the absolute skewness of its
-    /// present values is at least this: 0 ranks every one, infinity none (see <see cref="GanTrainer.RankSkewness"/>).
-    /// </summary>
-    public double RankSkewness { get; init; } = double.PositiveInfinity;
+    /// <summary>Which numeric columns without modes are rank-normalised (<see cref="RankScale"/>; see <see cref="GanTrainer.RankChoice"/>); null: none.</summary>
+    public RankScale.Choice? Rank { get; init; }
 
     /// <summary>Where the encoded rows are kept (<see cref="Training.EncodedRows"/>).</summary>
     public TrainingRowStorage Storage { get; init; } = TrainingRowStorage.Memory;
@@ -255,7 +252,7 @@ internal class NumericFitter(NumericKind kind, DataViewSchema.Column column, Col
             Tolerance = settings.Modes.Tolerance, SampleSize = settings.Modes.SampleSize, Seed = ColumnSeed,
         };
         var state = NumericColumn.Fit(Name, kind.Name, Values, mixture,
-            settings.Granularity ? kind.Stored : null, settings.Marginal, Calendar, settings.RankSkewness);
+            settings.Granularity ? kind.Stored : null, settings.Marginal, Calendar, settings.Rank);
         if (state.MissingCount == state.RowCount) throw AllMissing(state.RowCount);
         Complete(state);
         return kind.Restore(state);

@@ -207,12 +207,11 @@ internal abstract class NumericColumn : GanColumn
     /// </summary>
     /// <remarks>
     /// <paramref name="calendar"/> gives a date column's calendar from its present values (see <see cref="MarginalMap.FitTraining"/>).
-    /// A column without a mixture is rank-normalised (<see cref="RankScale"/>) when the absolute skewness of its present
-    /// values is at least <paramref name="rankSkewness"/> (0: always; infinity: never).
+    /// A column without a mixture is rank-normalised (<see cref="RankScale"/>) when <paramref name="rank"/> chooses it (null: none).
     /// </remarks>
     public static ColumnState Fit(string name, string kind, ReadOnlySpan<double> values, BayesianGaussianMixtureOptions? mixture,
         Func<double, double>? stored = null, bool marginal = false, Func<double[], ColumnState, double[]?>? calendar = null,
-        double rankSkewness = double.PositiveInfinity)
+        RankScale.Choice? rank = null)
     {
         double min = double.PositiveInfinity, max = double.NegativeInfinity;
         long missing = 0;
@@ -231,7 +230,7 @@ internal abstract class NumericColumn : GanColumn
             state.GranularityUnits = units;
             state.GranularityDecimals = decimals;
         }
-        bool mayRank = mixture is null && !double.IsPositiveInfinity(rankSkewness);
+        bool mayRank = mixture is null && rank is not null;
         if ((marginal || mixture is not null || mayRank) && missing < values.Length)
         {
             var present = new double[values.Length - missing];
@@ -245,7 +244,7 @@ internal abstract class NumericColumn : GanColumn
             Array.Sort(sorted);
             if (marginal) MarginalMap.FitTraining(state, sorted, calendar?.Invoke(present, state));
             if (mixture is not null) FitModes(state, present, sorted, mixture);
-            else if (mayRank && Math.Abs(RankScale.Skewness(present)) >= rankSkewness) state.RankQuantiles = RankScale.Fit(sorted);
+            else if (mayRank && rank!.Ranks(present, sorted)) state.RankQuantiles = RankScale.Fit(sorted);
         }
         return state;
     }

@@ -16,6 +16,31 @@ namespace Microsoft.ML.Gan.Encoding;
 /// </remarks>
 internal sealed class RankScale
 {
+    /// <summary>
+    /// Which columns without modes are ranked: those whose present values' absolute skewness is at least
+    /// <paramref name="MinimumSkewness"/> and, unless <paramref name="Spikes"/>, that have no spike (no value holding
+    /// <see cref="NumericColumn.SpikeShare"/> of them: a spike takes a point of a linear scale, but a wide run of ranks).
+    /// </summary>
+    public sealed record Choice(double MinimumSkewness, bool Spikes)
+    {
+        /// <summary>Whether a column of these present values (<paramref name="sorted"/>: the same, ascending) is ranked.</summary>
+        public bool Ranks(ReadOnlySpan<double> present, ReadOnlySpan<double> sorted) =>
+            Math.Abs(Skewness(present)) >= MinimumSkewness && (Spikes || LargestRun(sorted) < NumericColumn.SpikeShare * sorted.Length);
+
+        private static int LargestRun(ReadOnlySpan<double> sorted)
+        {
+            int largest = 0;
+            for (int start = 0; start < sorted.Length;)
+            {
+                int end = start + 1;
+                while (end < sorted.Length && sorted[end] == sorted[start]) end++;
+                largest = Math.Max(largest, end - start);
+                start = end;
+            }
+            return largest;
+        }
+    }
+
     /// <summary>The most quantiles a saved scale may have.</summary>
     private const int MaximumSaved = 100_000;
 

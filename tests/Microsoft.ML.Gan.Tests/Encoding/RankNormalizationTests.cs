@@ -6,8 +6,8 @@ namespace Microsoft.ML.Gan.Tests.Encoding;
 
 /// <summary>
 /// Rank normalisation (<see cref="RankScale"/>): a value's level among the training values, decoded through their
-/// quantiles; which columns get it (every one with <see cref="ContinuousNormalization.Rank"/>, the small skewed ones with
-/// <see cref="ContinuousNormalization.Auto"/>), and that it travels with the model.
+/// quantiles; which columns get it (every one with <see cref="ContinuousNormalization.Rank"/>, the small skewed ones
+/// without a spike with <see cref="ContinuousNormalization.Auto"/>), and that it travels with the model.
 /// </summary>
 [TestClass]
 public sealed class RankNormalizationTests
@@ -16,11 +16,12 @@ public sealed class RankNormalizationTests
     {
         public float Skewed { get; set; }
         public float Even { get; set; }
+        public float Spiky { get; set; }
     }
 
     /// <summary>
     /// Skewed: a log-normal with σ 1.5 (skewness far above 2), a few values missing; Even: uniform on [0, 100]
-    /// (skewness near 0).
+    /// (skewness near 0); Spiky: 0 in a third of the rows (a spike), the same log-normal in the others.
     /// </summary>
     private static IDataView Table(int rows)
     {
@@ -29,6 +30,7 @@ public sealed class RankNormalizationTests
         {
             Skewed = i % 25 == 3 ? float.NaN : (float)Math.Exp(1.5 * Gaussian(random)),
             Even = (float)(100 * random.NextDouble()),
+            Spiky = i % 3 == 0 ? 0 : (float)Math.Exp(1.5 * Gaussian(random)),
         }).ToList();
         return new MLContext(1).Data.LoadFromEnumerable(list);
     }
@@ -36,17 +38,17 @@ public sealed class RankNormalizationTests
     private static double Gaussian(Random random) =>
         Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble());
 
-    /// <summary>Whether each column is rank-normalised, and its modes, fitted as GanTrainer.Fit fits them.</summary>
-    private static (bool Skewed, bool Even, int SkewedModes) RankedOf(GanTrainer.Options options, int rows = 300)
+    /// <summary>Whether each column is rank-normalised, and the skewed one's modes, fitted as GanTrainer.Fit fits them.</summary>
+    private static (bool Skewed, bool Even, bool Spiky, int SkewedModes) RankedOf(GanTrainer.Options options, int rows = 300)
     {
         var settings = new ColumnFitSettings(new HashSet<string>(), 100, GanTrainer.MixtureSettings(options), Seed: 1)
         {
-            RankSkewness = GanTrainer.RankSkewness(options),
+            Rank = GanTrainer.RankChoice(options),
         };
-        var (encoder, encoded) = TabularEncoder.Fit(Table(rows), ["Skewed", "Even"], settings, () => { });
+        var (encoder, encoded) = TabularEncoder.Fit(Table(rows), ["Skewed", "Even", "Spiky"], settings, () => { });
         encoded.Dispose();
-        var skewed = (NumericColumn)encoder.Columns[0];
-        return (skewed.Rank is not null, ((NumericColumn)encoder.Columns[1]).Rank is not null, skewed.ModeCount);
+        bool Ranked(int c) => ((NumericColumn)encoder.Columns[c]).Rank is not null;
+        return (Ranked(0), Ranked(1), Ranked(2), ((NumericColumn)encoder.Columns[0]).ModeCount);
     }
 
     [TestMethod]
@@ -85,20 +87,22 @@ public sealed class RankNormalizationTests
     }
 
     [TestMethod]
-    public void AutoRanksSmallSkewedColumnsOnly()
+    public void AutoRanksSmallSkewedColumnsWithoutASpikeOnly()
     {
+        Assert.IsGreaterThan(2, Math.Abs(RankScale.Skewness(TestTables.Column(Table(300), "Spiky").Select(v => (double)(float)v).ToArray())), "the spiky column is skewed too");
         var defaults = new GanTrainer.Options();
         Assert.AreEqual(2.0, defaults.RankMinimumSkewness);
-        Assert.AreEqual((true, false, 0), RankedOf(defaults), "300 values: the log-normal by rank, the uniform min-max");
-        Assert.AreEqual((false, false, 0), RankedOf(new GanTrainer.Options { RankMinimumSkewness = double.PositiveInfinity }), "infinity ranks none");
-        Assert.AreEqual((true, true, 0), RankedOf(new GanTrainer.Options { RankMinimumSkewness = 0 }), "0 ranks every small column");
-        Assert.AreEqual((false, false, 0), RankedOf(new GanTrainer.Options { ContinuousNormalization = ContinuousNormalization.MinMax }));
+        Assert.AreEqual((true, false, false, 0), RankedOf(defaults), "300 values: the log-normal by rank; the uniform, and the column a third of which is 0, min-max");
+        Assert.AreEqual((false, false, false, 0), RankedOf(new GanTrainer.Options { RankMinimumSkewness = double.PositiveInfinity }), "infinity ranks none");
+        Assert.AreEqual((true, true, false, 0), RankedOf(new GanTrainer.Options { RankMinimumSkewness = 0 }), "0 ranks every small column without a spike");
+        Assert.AreEqual((false, false, false, 0), RankedOf(new GanTrainer.Options { ContinuousNormalization = ContinuousNormalization.MinMax }));
         Assert.IsFalse(RankedOf(new GanTrainer.Options { ContinuousNormalization = ContinuousNormalization.ModeSpecific }).Skewed);
 
         var large = RankedOf(defaults, rows: 1500);
         Assert.IsFalse(large.Skewed, "1,440 present values: modes, not ranks");
         Assert.IsGreaterThan(0, large.SkewedModes);
-        Assert.AreEqual((true, true, 0), RankedOf(new GanTrainer.Options { ContinuousNormalization = ContinuousNormalization.Rank }, rows: 1500), "Rank ranks every column, large or not");
+        Assert.AreEqual((true, true, true, 0), RankedOf(new GanTrainer.Options { ContinuousNormalization = ContinuousNormalization.Rank }, rows: 1500),
+            "Rank ranks every column, large or not, spike or not");
     }
 
     [TestMethod]
@@ -117,15 +121,15 @@ public sealed class RankNormalizationTests
     {
         var values = Enumerable.Range(0, 300).Select(i => Math.Exp(1.5 * Gaussian(new Random(i)))).ToArray();
         var kind = (NumericKind)ColumnKinds.Find(NumberDataViewType.Double)!;
-        NumericColumn Fitted(double skewness) => (NumericColumn)kind.Restore(NumericColumn.Fit("x", kind.Name, values, null, rankSkewness: skewness));
+        NumericColumn Fitted(RankScale.Choice? rank) => (NumericColumn)kind.Restore(NumericColumn.Fit("x", kind.Name, values, null, rank: rank));
         float[] Encoded(NumericColumn column)
         {
             var matrix = new float[values.Length];
             column.Encode(values, matrix, 1, 0, seed: 1);
             return matrix;
         }
-        var ranked = Encoded(Fitted(2));
-        var linear = Encoded(Fitted(double.PositiveInfinity));
+        var ranked = Encoded(Fitted(new RankScale.Choice(2, Spikes: false)));
+        var linear = Encoded(Fitted(null));
         // Rank codes are near-uniform on [-1, 1]: their mean is about 0 and half lie above 0; min-max codes crowd at -1.
         Assert.AreEqual(0, ranked.Average(), 0.01);
         Assert.AreEqual(150, ranked.Count(t => t > 0), 1);
@@ -144,6 +148,7 @@ public sealed class RankNormalizationTests
         }).Fit(Table(300));
         Assert.IsTrue(model.Columns[0].RankNormalized, "the log-normal");
         Assert.IsFalse(model.Columns[1].RankNormalized, "the uniform");
+        Assert.IsFalse(model.Columns[2].RankNormalized, "the spiky one");
         Assert.AreEqual(0, model.Columns[0].NormalizationModes);
 
         var path = Path.Combine(Path.GetTempPath(), $"gan-rank-{Guid.NewGuid():N}.zip");
