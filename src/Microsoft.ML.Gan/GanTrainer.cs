@@ -53,6 +53,24 @@ public sealed partial class GanTrainer : IEstimator<GanTransformer>
         _ => null,
     };
 
+    /// <summary>How <see cref="Fit(IDataView)"/> fits the columns with <paramref name="options"/> and training seed <paramref name="seed"/>.</summary>
+    internal static ColumnFitSettings ColumnSettings(Options options, int seed) =>
+        new(new HashSet<string>(options.MissingCategoryTokens, StringComparer.Ordinal), options.MaximumCategories, MixtureSettings(options), seed,
+            options.NumericGranularity, options.ExactMarginals, options.ExactDependencies, options.GroupedMarginals)
+        {
+            Storage = options.TrainingRowStorage,
+            TemporaryDirectory = options.TemporaryDirectory,
+            Identifiers = new HashSet<string>(options.Identifiers, StringComparer.Ordinal),
+            FakeData = new Dictionary<string, GanFakeData>(options.FakeData, StringComparer.Ordinal),
+            Trends = options.NumericTrends,
+            TrendTerms = options.TrendTerms,
+            Formulas = options.NumericFormulas,
+            Combinations = options.NumericCombinations,
+            CombinationCategories = options.NumericCombinations && options.CombinationCategories,
+            CategoryThresholds = options.CategoryThresholds,
+            Rank = RankChoice(options),
+        };
+
     /// <summary>
     /// Trains on <paramref name="input"/>, stopping with <see cref="OperationCanceledException"/> (and returning no
     /// model) soon after <paramref name="cancellationToken"/> is cancelled, or after the MLContext's own cancellation,
@@ -69,22 +87,7 @@ public sealed partial class GanTrainer : IEstimator<GanTransformer>
 
         var columns = ResolveColumns(input.Schema);
         int seed = _options.Seed ?? _host.Rand.Next();
-        var modes = MixtureSettings(_options);
-        var settings = new ColumnFitSettings(new HashSet<string>(_options.MissingCategoryTokens, StringComparer.Ordinal), _options.MaximumCategories, modes, seed,
-            _options.NumericGranularity, _options.ExactMarginals, _options.ExactDependencies, _options.GroupedMarginals)
-        {
-            Storage = _options.TrainingRowStorage,
-            TemporaryDirectory = _options.TemporaryDirectory,
-            Identifiers = new HashSet<string>(_options.Identifiers, StringComparer.Ordinal),
-            FakeData = new Dictionary<string, GanFakeData>(_options.FakeData, StringComparer.Ordinal),
-            Trends = _options.NumericTrends,
-            TrendTerms = _options.TrendTerms,
-            Formulas = _options.NumericFormulas,
-            Combinations = _options.NumericCombinations,
-            CombinationCategories = _options.NumericCombinations && _options.CombinationCategories,
-            CategoryThresholds = _options.CategoryThresholds,
-            Rank = RankChoice(_options),
-        };
+        var settings = ColumnSettings(_options, seed);
 
         using var channel = _host.Start("Training");
         var reading = Common.MachineLoad.Mark.Now();

@@ -272,7 +272,7 @@ internal abstract class NumericColumn : GanColumn
     }
 
     /// <summary>The values that make up at least <see cref="SpikeShare"/> of the present values (<paramref name="sorted"/>, ascending), ascending, with their counts.</summary>
-    private static (double[] Values, long[] Counts) FindSpikes(double[] sorted)
+    internal static (double[] Values, long[] Counts) FindSpikes(double[] sorted)
     {
         var values = new List<double>();
         var counts = new List<long>();

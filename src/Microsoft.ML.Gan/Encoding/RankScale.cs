@@ -24,21 +24,8 @@ internal sealed class RankScale
     public sealed record Choice(double MinimumSkewness, bool Spikes)
     {
         /// <summary>Whether a column of these present values (<paramref name="sorted"/>: the same, ascending) is ranked.</summary>
-        public bool Ranks(ReadOnlySpan<double> present, ReadOnlySpan<double> sorted) =>
-            Math.Abs(Skewness(present)) >= MinimumSkewness && (Spikes || LargestRun(sorted) < NumericColumn.SpikeShare * sorted.Length);
-
-        private static int LargestRun(ReadOnlySpan<double> sorted)
-        {
-            int largest = 0;
-            for (int start = 0; start < sorted.Length;)
-            {
-                int end = start + 1;
-                while (end < sorted.Length && sorted[end] == sorted[start]) end++;
-                largest = Math.Max(largest, end - start);
-                start = end;
-            }
-            return largest;
-        }
+        public bool Ranks(ReadOnlySpan<double> present, double[] sorted) =>
+            Math.Abs(Skewness(present)) >= MinimumSkewness && (Spikes || NumericColumn.FindSpikes(sorted).Values.Length == 0);
     }
 
     /// <summary>The most quantiles a saved scale may have.</summary>

@@ -30,8 +30,7 @@ public sealed class ContinuousNormalizationTests
     /// <summary>The number of Gaussian modes each of the two columns is normalised with, fitted as GanTrainer.Fit fits them.</summary>
     private static (int Full, int Sparse) ModesOf(GanTrainer.Options options)
     {
-        var settings = new ColumnFitSettings(new HashSet<string>(), 100, GanTrainer.MixtureSettings(options), Seed: 1);
-        var (encoder, encoded) = TabularEncoder.Fit(Table(), ["Full", "Sparse"], settings, () => { });
+        var (encoder, encoded) = TabularEncoder.Fit(Table(), ["Full", "Sparse"], GanTrainer.ColumnSettings(options, seed: 1), () => { });
         encoded.Dispose();
         return (((NumericColumn)encoder.Columns[0]).ModeCount, ((NumericColumn)encoder.Columns[1]).ModeCount);
     }
