@@ -16,6 +16,12 @@
 #                   percentages of it)
 #   Florida.csv     carData::Florida (67 Florida counties' votes in the 2000 presidential election: ten candidates and
 #                   their total; the county's name, the row names, as a column)
+#   Salaries.csv    carData::Salaries (397 US professors' 2008-09 salaries: rank, discipline, years since the PhD and
+#                   of service, sex)
+#   birthwt.csv     MASS::birthwt (189 births of 1986: the mother's age, weight, race, smoking, history; the birth
+#                   weight and low, which is 1 where it is below 2,500 g)
+#   lung.csv        survival::lung (228 patients with advanced lung cancer: survival time, censoring status,
+#                   performance scores, calories and weight loss, many missing)
 # Usage: export-r-tables.sh [folder]   (default: ../tables beside the repository root)
 # Needs Rscript with the carData, ggplot2, survival and MASS packages; on Debian or Ubuntu, run as root, it installs them
 # (r-base-core, r-cran-cardata, r-cran-ggplot2, r-cran-survival, r-cran-mass). Missing values are written as empty fields; no row names.
@@ -56,4 +62,7 @@ write(carData::Chile, "Chile")
 write(ggplot2::mpg, "mpg")
 write(ggplot2::midwest, "midwest")
 write(cbind(county = rownames(carData::Florida), carData::Florida), "Florida")
+write(carData::Salaries, "Salaries")
+write(MASS::birthwt, "birthwt")
+write(survival::lung, "lung")
 RSCRIPT

@@ -10,7 +10,8 @@
 #   airquality Ozone (numeric), economics unemploy (numeric; its date column is read as a DateTime), rhDNase fev
 #   (numeric; two date columns, and the rules its rows keep: run it with -- --rule "entry.dt<end.dt" --rule "ivstart<=ivstop"),
 #   Boston medv (numeric), Chile vote (four answers and missing), mpg hwy (numeric), midwest percbelowpoverty
-#   (numeric), Florida BUSH (numeric).
+#   (numeric), Florida BUSH (numeric), Salaries salary (numeric), birthwt low (0/1 read as text: binary), lung status
+#   (1 censored, 2 dead, read as text: binary).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../../.." && pwd)"
@@ -34,7 +35,8 @@ while [ $# -gt 0 ]; do
   esac
 done
 
-declare -A label=([SLID]=wages [Arrests]=released [txhousing]=median [airquality]=Ozone [economics]=unemploy [rhDNase]=fev [Boston]=medv [Chile]=vote [mpg]=hwy [midwest]=percbelowpoverty [Florida]=BUSH)
+declare -A label=([SLID]=wages [Arrests]=released [txhousing]=median [airquality]=Ozone [economics]=unemploy [rhDNase]=fev [Boston]=medv [Chile]=vote [mpg]=hwy [midwest]=percbelowpoverty [Florida]=BUSH [Salaries]=salary [birthwt]=low [lung]=status)
+declare -A kinds=([birthwt]=low:text [lung]=status:text)
 for t in $tables; do
   if [ "$t" != adult ] && [ -z "${label[$t]:-}" ]; then echo "unknown table $t; known: adult ${!label[*]}" >&2; exit 1; fi
   if [ "$t" != adult ] && [ ! -f "$dir/$t.csv" ]; then echo "$dir/$t.csv is missing: run export-r-tables.sh $dir first" >&2; exit 2; fi
@@ -49,6 +51,7 @@ for t in $tables; do
   for s in $seeds; do
     table=()
     [ "$t" != adult ] && table=(--table "$dir/$t.csv" --label "${label[$t]}")
+    [ -n "${kinds[$t]:-}" ] && table+=(--columns "${kinds[$t]}")
     [ "$save" = 1 ] && table+=(--save-model "$out/$t-$s.zip")
     commands+=("OMP_NUM_THREADS=1 dotnet $(printf '%q ' "$dll" quality "${table[@]}" --seed "$s" --threads 1 --json "$out/$t-$s.json" "${extra[@]}") > $(printf '%q' "$out/$t-$s.txt") 2>&1 || echo \"failed: $t seed $s (see $out/$t-$s.txt)\"")
   done
