@@ -69,6 +69,13 @@ public sealed record GanColumnInfo(
     /// their quantiles; see <see cref="ContinuousNormalization.Rank"/>) rather than by min-max or modes.
     /// </summary>
     public bool RankNormalized { get; init; }
+
+    /// <summary>
+    /// How many distinct training values a numeric column's calibration generates as often as new rows would repeat
+    /// them, making new values between them the rest of the time (see <see cref="GanTrainer.Options.RepeatTrainingValues"/>);
+    /// 0 where it interpolates its quantiles, maps onto its exact values only, or has no calibration.
+    /// </summary>
+    public int RepeatedValues { get; init; }
 }
 
 /// <summary>

@@ -37,6 +37,7 @@ public sealed partial class GanTrainer
         public const TrainingConditionDraw TrainingConditionDraw = Gan.TrainingConditionDraw.LogFrequency;
         public const bool NumericGranularity = true;
         public const bool ExactMarginals = true;
+        public const bool RepeatTrainingValues = true;
         public const bool GroupedMarginals = true;
         public const bool ExactDependencies = true;
         public const bool NumericTrends = true;

@@ -174,11 +174,27 @@ public sealed partial class GanTrainer
         /// training values' quantile at that rank, so the column's shape is the training column's. A column with few
         /// distinct values (at most 1,000, each seen 4 times on average: ages, counts, codes, a month's date) maps
         /// onto exactly those values in their shares; any other onto its quantiles at 501 levels, interpolated, then
-        /// rounded to its granularity. The model then holds each numeric column's quantiles (or distinct values), as it
+        /// rounded to its granularity (one whose values repeat keeps them as often as new rows would: see
+        /// <see cref="RepeatTrainingValues"/>). The model then holds each numeric column's quantiles (or distinct values), as it
         /// holds each category.</item>
         /// </list>
         /// </summary>
         public bool ExactMarginals { get; set; } = Defaults.ExactMarginals;
+
+        /// <summary>
+        /// With <see cref="ExactMarginals"/>: whether a numeric column mapped onto interpolated quantiles whose training
+        /// values repeat (calories from a menu, prices at round figures, lengths of stay) generates those values
+        /// themselves as often as new rows would repeat them, and new values between them the rest of the time. New
+        /// rows hold a value the training rows lack about as often as the training rows hold a value seen once (the
+        /// Good-Turing estimate); interpolating the quantiles makes new values for about one row in D of N (D distinct
+        /// values in N rows), too many where values repeat, and a tree spots the values no real row has. Each distinct
+        /// value keeps its share of the rows less a discount (the same for every value, n1/D for n1 values seen once),
+        /// which goes half to the gap on either side where the column's grid has values inside: the new values stay where
+        /// the mass was, and a dense run of whole numbers that the training rows all hold gets none. Applies to columns
+        /// of at most 1,000 distinct values that are not mapped onto their exact values already; a column whose every
+        /// value repeats, or whose grid leaves no value between neighbours, maps onto its exact values. Default true.
+        /// </summary>
+        public bool RepeatTrainingValues { get; set; } = Defaults.RepeatTrainingValues;
 
         /// <summary>
         /// With <see cref="ExactMarginals"/>: whether a numeric column whose values depend on a categorical column is
@@ -476,6 +492,7 @@ public sealed partial class GanTrainer
             DiscriminatorDropout = 0.25,
             DiscriminatorWeightDecay = 0,
             ExactMarginals = false,
+            RepeatTrainingValues = false,
             GroupedMarginals = false,
             ExactDependencies = false,
             NumericTrends = false,

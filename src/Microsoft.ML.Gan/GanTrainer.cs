@@ -69,6 +69,7 @@ public sealed partial class GanTrainer : IEstimator<GanTransformer>
             CombinationCategories = options.NumericCombinations && options.CombinationCategories,
             CategoryThresholds = options.CategoryThresholds,
             Rank = RankChoice(options),
+            Repeats = options.RepeatTrainingValues,
         };
 
     /// <summary>

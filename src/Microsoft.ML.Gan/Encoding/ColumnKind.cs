@@ -155,6 +155,9 @@ internal sealed record ColumnFitSettings(ISet<string> MissingCategoryTokens, int
     /// <summary>Which numeric columns without modes are rank-normalised (<see cref="RankScale"/>; see <see cref="GanTrainer.RankChoice"/>); null: none.</summary>
     public RankScale.Choice? Rank { get; init; }
 
+    /// <summary>Whether a marginal map by interpolation repeats training values (<see cref="MarginalMap.RepeatKnots"/>).</summary>
+    public bool Repeats { get; init; }
+
     /// <summary>Where the encoded rows are kept (<see cref="Training.EncodedRows"/>).</summary>
     public TrainingRowStorage Storage { get; init; } = TrainingRowStorage.Memory;
 
@@ -252,7 +255,7 @@ internal class NumericFitter(NumericKind kind, DataViewSchema.Column column, Col
             Tolerance = settings.Modes.Tolerance, SampleSize = settings.Modes.SampleSize, Seed = ColumnSeed,
         };
         var state = NumericColumn.Fit(Name, kind.Name, Values, mixture,
-            settings.Granularity ? kind.Stored : null, settings.Marginal, Calendar, settings.Rank);
+            settings.Granularity ? kind.Stored : null, settings.Marginal, Calendar, settings.Rank, settings.Repeats);
         if (state.MissingCount == state.RowCount) throw AllMissing(state.RowCount);
         Complete(state);
         return kind.Restore(state);

@@ -217,6 +217,16 @@ internal sealed class ColumnState
     public double[]? MarginalGenerated { get; set; }
     /// <summary>The marginal map's training quantiles, for a column mapped by interpolation.</summary>
     public double[]? MarginalQuantiles { get; set; }
+    /// <summary>
+    /// The levels of <see cref="MarginalQuantiles"/> when they are not even (format 22): a column whose training values
+    /// repeat keeps each distinct value over a run of levels and interpolates between values over the rest (see
+    /// <see cref="MarginalMap.RepeatKnots"/>). Null: even levels.
+    /// </summary>
+    public double[]? MarginalLevels { get; set; }
+    /// <summary>Whether the map's training side repeats training values (<see cref="GanTrainer.Options.RepeatTrainingValues"/>), so that a refit does too; null: no.</summary>
+    public bool? MarginalRepeats { get; set; }
+    /// <summary>How many distinct training values the map repeats where it was fitted to (format 22): its levels' values, or the training values among a grid's (see <see cref="MarginalMap.GridShares"/>); null where it was not.</summary>
+    public int? MarginalRepeatedValues { get; set; }
     /// <summary>The marginal map's training values, ascending, for a column mapped onto its exact values.</summary>
     public double[]? MarginalValues { get; set; }
     /// <summary>The cumulative shares of <see cref="MarginalValues"/>, all but the last (which is 1).</summary>

@@ -150,7 +150,7 @@ internal abstract class NumericColumn : GanColumn
     {
         if (_map is null) throw new InvalidOperationException($"Column '{Name}' has no marginal map to fit.");
         var state = ToState();
-        MarginalMap.RefitTraining(state, sorted);
+        MarginalMap.RefitTraining(state, sorted, ((NumericKind)Kind).Stored);
         return (NumericColumn)Kind.Restore(state);
     }
 
@@ -207,11 +207,12 @@ internal abstract class NumericColumn : GanColumn
     /// </summary>
     /// <remarks>
     /// <paramref name="calendar"/> gives a date column's calendar from its present values (see <see cref="MarginalMap.FitTraining"/>).
+    /// <paramref name="repeats"/>: a marginal map by interpolation repeats training values (<see cref="MarginalMap.RepeatKnots"/>).
     /// A column without a mixture is rank-normalised (<see cref="RankScale"/>) when <paramref name="rank"/> chooses it (null: none).
     /// </remarks>
     public static ColumnState Fit(string name, string kind, ReadOnlySpan<double> values, BayesianGaussianMixtureOptions? mixture,
         Func<double, double>? stored = null, bool marginal = false, Func<double[], ColumnState, double[]?>? calendar = null,
-        RankScale.Choice? rank = null)
+        RankScale.Choice? rank = null, bool repeats = false)
     {
         double min = double.PositiveInfinity, max = double.NegativeInfinity;
         long missing = 0;
@@ -242,7 +243,7 @@ internal abstract class NumericColumn : GanColumn
             // One sorted copy serves the marginal map and the spikes (20 million values are 160 MB a copy).
             var sorted = (double[])present.Clone();
             Array.Sort(sorted);
-            if (marginal) MarginalMap.FitTraining(state, sorted, calendar?.Invoke(present, state));
+            if (marginal) MarginalMap.FitTraining(state, sorted, calendar?.Invoke(present, state), repeats, stored);
             if (mixture is not null) FitModes(state, present, sorted, mixture);
             else if (mayRank && rank!.Ranks(present, sorted)) state.RankQuantiles = RankScale.Fit(sorted);
         }
@@ -499,5 +500,5 @@ internal abstract class NumericColumn : GanColumn
         Name, Type, IsCategorical: false,
         MissingRate: RowCount == 0 ? 0 : (double)MissingCount / RowCount,
         Minimum, Maximum, Categories: [], CategoryFrequencies: [],
-        Step: _granularity?.Step ?? (IsInteger ? 1 : double.NaN)) { NormalizationModes = ModeCount, RankNormalized = _rank is not null };
+        Step: _granularity?.Step ?? (IsInteger ? 1 : double.NaN)) { NormalizationModes = ModeCount, RankNormalized = _rank is not null, RepeatedValues = _map?.RepeatedValueCount ?? 0 };
 }

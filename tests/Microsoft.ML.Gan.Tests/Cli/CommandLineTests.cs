@@ -104,9 +104,10 @@ public sealed class CommandLineTests
     }
 
     [TestMethod]
-    public void InspectSaysWhichColumnsAreNormalisedByRank()
+    public void InspectSaysWhichColumnsAreNormalisedByRankAndWhichRepeatTheirValues()
     {
-        // A county's population (log-normal: skewness far above 2) beside a uniform share, 300 rows.
+        // A county's population (log-normal: skewness far above 2) beside a uniform share to a tenth, 300 rows: the
+        // populations all but never repeat, the shares (1,001 possible) often do.
         var random = new Random(3);
         var csv = new StringBuilder("Population,Share\n");
         for (int i = 0; i < 300; i++)
@@ -118,6 +119,8 @@ public sealed class CommandLineTests
         string Row(string column) => rows.Single(r => r.Contains(column, StringComparison.Ordinal));
         StringAssert.Contains(Row("Population"), "rank", "the skewed column is ranked by default");
         StringAssert.Contains(Row("Share"), "min-max", "the even one is not");
+        StringAssert.Contains(Row("Share"), "repeats", "shares repeat: the map generates them as often as new rows would");
+        Assert.DoesNotContain("repeats", Row("Population"), "populations barely repeat");
     }
 
         [TestMethod]

@@ -12,10 +12,11 @@ namespace Microsoft.ML.Gan.Tests.Encoding;
 [TestClass]
 public sealed class MarginalMapTests
 {
-    private static MarginalMap Fitted(double[] training, IEnumerable<double> generated)
+    private static MarginalMap Fitted(double[] training, IEnumerable<double> generated, bool repeats = false, bool wholeNumbers = false)
     {
         var state = new ColumnState { Name = "X", Kind = "Double", Minimum = training.Min(), Maximum = training.Max(), RowCount = training.Length };
-        MarginalMap.FitTraining(state, training.Order().ToArray());
+        if (wholeNumbers) (state.GranularityUnits, state.GranularityDecimals) = (1, 0);
+        MarginalMap.FitTraining(state, training.Order().ToArray(), repeats: repeats);
         Assert.IsTrue(MarginalMap.FitGenerated(state, generated));
         return MarginalMap.FromState(state, "X", v => v >= state.Minimum && v <= state.Maximum)!;
     }
@@ -84,7 +85,15 @@ public sealed class MarginalMapTests
         var codes = Enumerable.Range(0, 3000).Select(_ => (double)random.Next(0, 12) * 5).ToArray();
         // Generated samples with spikes of their own (exact repeats), as spike modes make them.
         var generated = TestTables.Normal(20_000, 9).Select((v, i) => i % 4 == 0 ? 0.25 : v).ToArray();
-        foreach (var (name, map) in new[] { ("quantiles", Fitted(amounts, generated)), ("values", Fitted(codes, generated)) })
+        // Amounts of which some repeat (whole hundreds a tenth of the time), by levels that keep each repeated value.
+        var prices = amounts.Take(800).Select((v, i) => i % 10 == 0 ? 100 * Math.Round(v / 100) : v).ToArray();
+        var repeating = Fitted(prices, generated, repeats: true);
+        Assert.IsTrue(repeating.RepeatsValues);
+        // Whole numbers, some neighbours (no grid value between them) and some not: levels that jump from one run to the next.
+        var counts = amounts.Take(150).Select(v => Math.Round(v / 3)).ToArray();
+        var jumping = Fitted(counts, generated, repeats: true, wholeNumbers: true);
+        Assert.IsTrue(jumping.RepeatsValues);
+        foreach (var (name, map) in new[] { ("quantiles", Fitted(amounts, generated)), ("values", Fitted(codes, generated)), ("repeated values", repeating), ("repeated whole numbers", jumping) })
         {
             var inputs = TestTables.Normal(2000, 10).Concat([0.25, -50, 50, double.Epsilon, -0.0]).ToArray();
             var draws = inputs.Select((_, i) => (double)(float)((i * 0.6180339887) % 1)).ToArray();

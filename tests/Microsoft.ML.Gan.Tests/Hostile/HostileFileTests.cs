@@ -202,6 +202,11 @@ public sealed class HostileFileTests
         ["a NaN marginal knot", (Action<JsonObject>)(m => Column(m, "Age")["MarginalGenerated"]!.AsArray()[1] = "NaN"), "marginal map"],
         ["marginal values without their shares", (Action<JsonObject>)(m => DropShares(Column(m, "Age"))), "marginal map"],
         ["marginal sides of other lengths", (Action<JsonObject>)(m => Column(m, "Height")["MarginalQuantiles"] = new JsonArray(150.1, 150.5)), "marginal map"],
+        ["uneven levels of another length", (Action<JsonObject>)(m => Column(m, "Height")["MarginalLevels"] = new JsonArray(0.0, 1.0)), "levels for"],
+        ["uneven levels descending", (Action<JsonObject>)(m => Column(m, "Height")["MarginalLevels"] = Levels(Column(m, "Height"), i => 1 - i)), "levels for"],
+        ["uneven levels whose first segment is empty", (Action<JsonObject>)(m => Column(m, "Height")["MarginalLevels"] = Levels(Column(m, "Height"), i => i < 0.01 ? 0 : i)), "the second above 0"],
+        ["uneven levels without quantiles", (Action<JsonObject>)(m => Column(m, "Age")["MarginalLevels"] = new JsonArray(0.0, 1.0)), "levels without training quantiles"],
+        ["more repeated values than the map holds", (Action<JsonObject>)(m => Column(m, "Height")["MarginalRepeatedValues"] = 1_000_000), "repeats"],
         ["a map grouped by a numeric column", (Action<JsonObject>)(m => Grouped(Column(m, "Height"), "Age", [0, 1])), "not a categorical column"],
         ["a map grouped by an unknown column", (Action<JsonObject>)(m => Grouped(Column(m, "Height"), "Nope", [0])), "not a categorical column"],
         ["a group table for a category the column lacks", (Action<JsonObject>)(m => Grouped(Column(m, "Height"), "City", [0, 9])), "does not have"],
@@ -314,6 +319,13 @@ public sealed class HostileFileTests
     }
 
     /// <summary>The training side of a column's marginal map: its quantiles, or its distinct values.</summary>
+    /// <summary>Levels for each of a column's training quantiles: <paramref name="level"/> of its even position in [0, 1].</summary>
+    private static JsonArray Levels(JsonObject column, Func<double, double> level)
+    {
+        int n = column["MarginalQuantiles"]!.AsArray().Count;
+        return new JsonArray(Enumerable.Range(0, n).Select(i => (JsonNode?)level(i / (n - 1.0))).ToArray());
+    }
+
     private static JsonArray TrainingSide(JsonObject column) => (column["MarginalQuantiles"] ?? column["MarginalValues"])!.AsArray();
 
     /// <summary>Values without their cumulative shares; or, for a column mapped by quantiles, values added beside them.</summary>
