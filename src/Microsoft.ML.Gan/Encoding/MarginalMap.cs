@@ -294,7 +294,7 @@ internal sealed class MarginalMap
     /// (a value seen c times holds c - 1 of the N shares), and the gap after each value one share of new values: D of N
     /// shares new for D distinct values. New rows hold a value the training rows lack about as often as the training rows
     /// hold a value seen once (Good-Turing: n1/N, n1 the values seen once), which is less wherever values repeat: lung's
-    /// meal calories, 60 values in 181 rows, 36 of them seen once, got 34 % new values where the estimate is about
+    /// meal calories, 60 values in 181 rows, 36 of them seen once, got 30-34 % new values where the estimate is about
     /// 20 %, and a tree sees the difference. Here each distinct value j, seen c_j times, gives up d/N of its c_j/N, d =
     /// n1/D (an absolute discount, as in language models' smoothing), half to the gap on each side, interpolated there:
     /// each gap d/N, about n1/N in all, and the mass stays where it was. A gap that the column's grid has no value inside

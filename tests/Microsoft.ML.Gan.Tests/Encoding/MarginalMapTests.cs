@@ -93,6 +93,9 @@ public sealed class MarginalMapTests
         var counts = amounts.Take(150).Select(v => Math.Round(v / 3)).ToArray();
         var jumping = Fitted(counts, generated, repeats: true, wholeNumbers: true);
         Assert.IsTrue(jumping.RepeatsValues);
+        var (jumps, _) = MarginalMap.RepeatKnots(counts.Order().ToArray(), v => Math.Round(v, MidpointRounding.ToEven))!.Value;
+        Assert.IsTrue(jumps.Zip(jumps.Skip(1)).Any(p => p.First == p.Second), "some runs start where the last ended");
+        Assert.IsTrue(jumps.Zip(jumps.Skip(1)).Count(p => p.First < p.Second) > jumps.Length / 2, "and most gaps interpolate");
         foreach (var (name, map) in new[] { ("quantiles", Fitted(amounts, generated)), ("values", Fitted(codes, generated)), ("repeated values", repeating), ("repeated whole numbers", jumping) })
         {
             var inputs = TestTables.Normal(2000, 10).Concat([0.25, -50, 50, double.Epsilon, -0.0]).ToArray();
