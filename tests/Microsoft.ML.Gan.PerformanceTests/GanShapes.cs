@@ -76,12 +76,10 @@ internal sealed record GanShapes(
     {
         int seed = options.Seed ?? throw new ArgumentException("Planning the shapes needs Options.Seed: the encoder's fit depends on it.", nameof(options));
         var columns = options.Columns ?? table.Schema.Where(c => !c.IsHidden).Select(c => c.Name).ToArray();
-        var modes = GanTrainer.MixtureSettings(options);
-        var settings = new ColumnFitSettings(new HashSet<string>(options.MissingCategoryTokens, StringComparer.Ordinal), options.MaximumCategories, modes, seed)
-        {
-            Rank = GanTrainer.RankChoice(options),
-        };
-        var (encoder, encoded) = TabularEncoder.Fit(table, columns, settings, () => { });
+        // The very settings Fit uses: a partial copy would miss what widens the encoding (a combination learned as a
+        // hidden category, a column a rule sets) and plan a loop of another width.
+        var settings = GanTrainer.ColumnSettings(options, seed);
+        var (encoder, encoded) = TabularEncoder.Fit(table, columns, settings, () => { }, log: null, options.Constraints);
         int rows = encoded.Count;
         encoded.Dispose();
         var layout = new ConditionLayout(encoder);
