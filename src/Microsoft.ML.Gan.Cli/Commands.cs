@@ -397,7 +397,9 @@ internal static class Commands
             Console.WriteLine($"Trained on {gan.TrainingRowCount:N0} rows for {gan.History.Count} epochs (epoch {gan.SelectedEpoch} kept); loss {options.Loss}, seed {options.Seed}.");
             var changed = TrainerSettings.Describe(options).ToList();
             Console.WriteLine(changed.Count == 0 ? "Options: the defaults." : $"Options other than the defaults (as train --set takes them): {string.Join(" ", changed)}");
-            foreach (var rule in gan.Constraints) Console.WriteLine($"Rule: {rule}");
+            var found = gan.FoundOrders;
+            foreach (var rule in gan.Constraints)
+                Console.WriteLine(found.Contains(rule) ? $"Rule: {rule} (found: every training row keeps it)" : $"Rule: {rule}");
             foreach (var combination in gan.Combinations) Console.WriteLine($"Combination: {combination}");
             foreach (var dependency in gan.Dependencies) Console.WriteLine($"Dependency: {dependency}");
             foreach (var trend in gan.Trends) Console.WriteLine($"Trend: {trend}");

@@ -212,6 +212,18 @@ public sealed partial class GanTrainer
         public bool GroupedMarginals { get; set; } = Defaults.GroupedMarginals;
 
         /// <summary>
+        /// Whether two columns of dates, instants or durations of one type that every training row holds in one order
+        /// (where both are present, in at least 20 rows, not equal in all) are kept in that order by a rule, as if it
+        /// were in <see cref="Constraints"/>, when the later one lies at a more regular distance after the earlier than it
+        /// spreads on its own (interquartile ranges): a study's end after its entry, a delivery after its order. The
+        /// later column is then learned as its distance after the earlier, so generated rows keep the order and the
+        /// distance's shape. Columns a given rule names are left as the rules say; an order implied through a third
+        /// column is not added again. The log names each rule, and the model's <c>Constraints</c> list them. Default
+        /// true; <see cref="Classic"/> sets it false.
+        /// </summary>
+        public bool TimeOrders { get; set; } = Defaults.TimeOrders;
+
+        /// <summary>
         /// Whether rules between columns that the training rows obey hold in every generated row too. At <c>Fit</c>
         /// each column with at most 1,000 distinct values is checked against every other column: where the rows (at
         /// least 10) holding one of its values all hold one value of the other column, but for at most 1 in 100 of
@@ -494,6 +506,7 @@ public sealed partial class GanTrainer
             ExactMarginals = false,
             RepeatTrainingValues = false,
             GroupedMarginals = false,
+            TimeOrders = false,
             ExactDependencies = false,
             NumericTrends = false,
             TrendTerms = false,

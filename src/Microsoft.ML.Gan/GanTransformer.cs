@@ -110,6 +110,19 @@ public sealed class GanTransformer : ITransformer, IDisposable
     public IReadOnlyList<GanConstraint> Constraints => Alive(_constraints);
 
     /// <summary>
+    /// The rules among <see cref="Constraints"/> that <see cref="GanTrainer.Options.TimeOrders"/> found in the training rows
+    /// (orders between time columns that every row kept) rather than the options gave; empty when none.
+    /// </summary>
+    public IReadOnlyList<GanConstraint> FoundOrders
+    {
+        get
+        {
+            var found = new HashSet<string>(Alive(_model).Training.FoundOrders ?? [], StringComparer.Ordinal);
+            return _constraints.Where(r => found.Contains(r.ToString())).ToArray();
+        }
+    }
+
+    /// <summary>
     /// With <see cref="GanTrainer.Options.DensityRatioFilter"/>: the share of generated candidate rows the filter keeps
     /// (measured at Fit on rows it was not trained on); generating a row costs about 1 ÷ this many candidates. Null
     /// for a model without a filter.
@@ -122,7 +135,10 @@ public sealed class GanTransformer : ITransformer, IDisposable
         get
         {
             var options = Alive(_model.Training).ToOptions();
-            options.Constraints.AddRange(_constraints); // kept with the columns they derive, not among the plain options
+            // Kept with the columns they derive, not among the plain options; the orders TimeOrders found are no user's rules
+            // (a new Fit finds them again where its rows keep them, and refuses none where they break).
+            var found = FoundOrders;
+            options.Constraints.AddRange(_constraints.Where(r => !found.Contains(r)));
             foreach (var fake in _model.Encoder.Columns.OfType<Encoding.FakeColumn>()) options.FakeData[fake.Name] = fake.Data; // kept with their columns
             return options;
         }

@@ -158,6 +158,9 @@ internal sealed record ColumnFitSettings(ISet<string> MissingCategoryTokens, int
     /// <summary>Whether a marginal map by interpolation repeats training values (<see cref="MarginalMap.RepeatKnots"/>).</summary>
     public bool Repeats { get; init; }
 
+    /// <summary>Whether time columns that every training row holds in one order are kept in it by rules (<see cref="TimeOrders"/>).</summary>
+    public bool TimeOrders { get; init; }
+
     /// <summary>Where the encoded rows are kept (<see cref="Training.EncodedRows"/>).</summary>
     public TrainingRowStorage Storage { get; init; } = TrainingRowStorage.Memory;
 

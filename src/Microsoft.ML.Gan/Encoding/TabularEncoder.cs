@@ -297,6 +297,20 @@ internal sealed class TabularEncoder
         if (rows < 2)
             throw new InvalidOperationException($"The training data has {rows} row: a GAN needs at least 2 rows to learn a distribution.");
 
+        if (settings.TimeOrders)
+        {
+            // Dates that every row holds in one order are kept in it by rules, as if given: the later learned as its distance.
+            checkAlive();
+            var times = fitters.Select(f => f is NumericFitter { Kind: TimeKind } n ? n.Values : null).ToArray();
+            var found = TimeOrders.Find(columnNames, kinds, times, (int)rows, constraints ?? [], checkAlive);
+            if (found.Count > 0)
+            {
+                constraints = [.. constraints ?? [], .. found];
+                rules = ColumnConstraints.Resolve(constraints, columnNames, kinds);
+                increments = ColumnConstraints.ResolveIncrements(constraints, columnNames, kinds);
+                log?.Invoke($"Time columns in one order in every training row, kept in it as rules (Options.TimeOrders): {string.Join("; ", found)}.");
+            }
+        }
         ColumnConstraints? held = null;
         if (rules is not null)
         {

@@ -123,6 +123,21 @@ public sealed class CommandLineTests
         Assert.DoesNotContain("repeats", Row("Population"), "populations barely repeat");
     }
 
+    [TestMethod]
+    public void InspectSaysWhichRulesTheTrainingRowsShowed()
+    {
+        // Stays of 2 to 4 nights, arrivals over a year: the departure follows the arrival in every row, 2-4 days on.
+        var random = new Random(4);
+        var csv = new StringBuilder("Arrival,Departure\n");
+        for (int i = 0; i < 200; i++)
+        {
+            var arrival = new DateTime(2024, 1, 1).AddDays(random.Next(0, 365));
+            csv.Append(CultureInfo.InvariantCulture, $"{arrival:yyyy-MM-dd},{arrival.AddDays(random.Next(2, 5)):yyyy-MM-dd}\n");
+        }
+        var output = TrainedAndInspected("stays", csv.ToString());
+        StringAssert.Contains(output, "Rule: Arrival < Departure (found: every training row keeps it)");
+    }
+
         [TestMethod]
     public void InspectPrintsTheFormulasAModelKeeps()
     {

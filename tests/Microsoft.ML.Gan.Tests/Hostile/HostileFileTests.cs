@@ -207,6 +207,8 @@ public sealed class HostileFileTests
         ["uneven levels whose first segment is empty", (Action<JsonObject>)(m => Column(m, "Height")["MarginalLevels"] = Levels(Column(m, "Height"), i => i < 0.01 ? 0 : i)), "the second above 0"],
         ["uneven levels without quantiles", (Action<JsonObject>)(m => Column(m, "Age")["MarginalLevels"] = new JsonArray(0.0, 1.0)), "levels without training quantiles"],
         ["more repeated values than the map holds", (Action<JsonObject>)(m => Column(m, "Height")["MarginalRepeatedValues"] = 1_000_000), "repeats"],
+        ["a found order the model has no rule for", (Action<JsonObject>)(m => m["Options"]!["FoundOrders"] = new JsonArray("Age < Height")), "TimeOrders found the rule 'Age < Height'"],
+        ["a found order that is null", (Action<JsonObject>)(m => m["Options"]!["FoundOrders"] = new JsonArray((JsonNode?)null)), "TimeOrders found the rule '(null)'"],
         ["a map grouped by a numeric column", (Action<JsonObject>)(m => Grouped(Column(m, "Height"), "Age", [0, 1])), "not a categorical column"],
         ["a map grouped by an unknown column", (Action<JsonObject>)(m => Grouped(Column(m, "Height"), "Nope", [0])), "not a categorical column"],
         ["a group table for a category the column lacks", (Action<JsonObject>)(m => Grouped(Column(m, "Height"), "City", [0, 9])), "does not have"],
