@@ -138,8 +138,7 @@ public sealed partial class GanTrainer : IEstimator<GanTransformer>
         kept.Epochs = epochs;
         var given = new HashSet<string>(_options.Constraints.Select(r => r.ToString()), StringComparer.Ordinal);
         var found = encoder.Constraints?.Rules.Select(r => r.ToString()).Where(r => !given.Contains(r)).ToArray() ?? [];
-        kept.FoundOrders = found.Length > 0 ? found : null;
-        var model = new GanModel(encoder, kept, trained.Generator, trained.History, rows, trained.SelectedEpoch);
+        var model = new GanModel(encoder, kept, trained.Generator, trained.History, rows, trained.SelectedEpoch) { FoundOrders = found };
         return Settle(model, input, seed, _options, checkAlive, message => channel.Info(MessageSensitivity.None, message));
     }
 

@@ -117,7 +117,7 @@ public sealed class GanTransformer : ITransformer, IDisposable
     {
         get
         {
-            var found = new HashSet<string>(Alive(_model).Training.FoundOrders ?? [], StringComparer.Ordinal);
+            var found = new HashSet<string>(Alive(_model).FoundOrders, StringComparer.Ordinal);
             return _constraints.Where(r => found.Contains(r.ToString())).ToArray();
         }
     }

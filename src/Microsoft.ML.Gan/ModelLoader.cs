@@ -84,7 +84,7 @@ internal static class ModelLoader
             if (description.FormatVersion >= ModelDescription.SealedFormat && seal != SealState.Valid)
                 throw ModelFile.Bad(source, "its integrity record (the SHA-256 of its bytes) is missing: it was changed after it was written");
             var (encoder, training, filter) = ModelValidation.Check(description, source);
-            var model = new GanModel(encoder, training, null, description.History ?? [], description.TrainingRows, description.SelectedEpoch, onnx, filter);
+            var model = new GanModel(encoder, training, null, description.History ?? [], description.TrainingRows, description.SelectedEpoch, onnx, filter) { FoundOrders = description.FoundOrders ?? [] };
             CheckSignature(session, model.Signature, encoder, source);
             Probe(model, source);
             return model;

@@ -44,6 +44,9 @@ internal sealed class GanModel : IDisposable
     /// <summary>The options the model was trained with.</summary>
     public TrainingRecord Training { get; }
 
+    /// <summary>The rules among the encoder's constraints that <see cref="GanTrainer.Options.TimeOrders"/> found (as written), not the options gave.</summary>
+    public IReadOnlyList<string> FoundOrders { get; init; } = [];
+
     /// <summary>The TorchSharp generator; null when the model was loaded from an ONNX file.</summary>
     public GeneratorNetwork? Generator { get; }
     public IReadOnlyList<GanEpochStatistics> History { get; }
@@ -57,11 +60,11 @@ internal sealed class GanModel : IDisposable
 
     /// <summary>The same model with <paramref name="filter"/> (sharing the generator: dispose only one of the two).</summary>
     public GanModel WithFilter(DensityRatioFilter? filter) =>
-        new(Encoder, Training, Generator, History, TrainingRows, SelectedEpoch, _loadedGraph, filter);
+        new(Encoder, Training, Generator, History, TrainingRows, SelectedEpoch, _loadedGraph, filter) { FoundOrders = FoundOrders };
 
     /// <summary>The same model over recalibrated columns (sharing the generator: dispose only one of the two).</summary>
     public GanModel WithEncoder(TabularEncoder encoder) =>
-        new(encoder, Training, Generator, History, TrainingRows, SelectedEpoch, _loadedGraph, Filter);
+        new(encoder, Training, Generator, History, TrainingRows, SelectedEpoch, _loadedGraph, Filter) { FoundOrders = FoundOrders };
 
     /// <summary>The condition vector's layout over the categorical columns.</summary>
     public ConditionLayout Layout { get; }
@@ -135,6 +138,7 @@ internal sealed class GanModel : IDisposable
         Columns = Encoder.Columns.Select(c => c.ToState()).ToArray(),
         Dependencies = Encoder.Dependencies.Count > 0 ? Encoder.Dependencies.Select(d => d.ToState()).ToArray() : null,
         Constraints = Encoder.Constraints?.ToState(Encoder.Columns),
+        FoundOrders = FoundOrders.Count > 0 ? FoundOrders.ToArray() : null,
         Trends = Encoder.Trends.Count > 0 ? Encoder.Trends.Select(TrendState.From).ToArray() : null,
         Formulas = Encoder.Formulas.Count > 0 ? Encoder.Formulas.Select(FormulaState.From).ToArray() : null,
         Combinations = Encoder.Combinations.Count > 0 ? Encoder.Combinations.Select(c => NumericCombinationState.From(c, Encoder.Columns)).ToArray() : null,
@@ -155,7 +159,7 @@ internal sealed class GanModel : IDisposable
             buffer.Position = 0;
             using (var reader = new BinaryReader(buffer)) copy.load(reader);
         }
-        return new GanModel(Encoder, Training, copy, History, TrainingRows, SelectedEpoch, _loadedGraph, Filter);
+        return new GanModel(Encoder, Training, copy, History, TrainingRows, SelectedEpoch, _loadedGraph, Filter) { FoundOrders = FoundOrders };
     }
 
     /// <summary>The generator's output for these rows computed by TorchSharp (tanh on continuous spans, logits on the others).</summary>

@@ -62,6 +62,13 @@ internal sealed class ModelDescription
     /// <summary>The rules every generated row keeps (<see cref="GanTrainer.Options.Constraints"/>); null in format 10 and older, and for a model without any.</summary>
     public ConstraintsState? Constraints { get; set; }
 
+    /// <summary>
+    /// The rules among <see cref="Constraints"/> that <see cref="GanTrainer.Options.TimeOrders"/> found, as written; null
+    /// when none (and in files of format 22 and older). Not given by the user, so not handed back among the options'
+    /// constraints: a new <c>Fit</c> finds them again where its rows keep them.
+    /// </summary>
+    public string[]? FoundOrders { get; set; }
+
     /// <summary>The number columns learned as residuals from another column's curve, in the order they apply; null in format 11 and older, and for a model without any.</summary>
     public TrendState[]? Trends { get; set; }
 
@@ -153,13 +160,6 @@ internal sealed class TrainingRecord
 
     /// <summary><see cref="GanTrainer.Options.TimeOrders"/>; null in files of format 22 and older (false: no orders were found; their rules are all given).</summary>
     public bool? TimeOrders { get; set; }
-
-    /// <summary>
-    /// The rules among the model's constraints that <see cref="GanTrainer.Options.TimeOrders"/> found, as written; null
-    /// or empty when none (and in files of format 22 and older). Not given by the user, so not handed back among the
-    /// options' constraints: a new <c>Fit</c> finds them again where its rows keep them.
-    /// </summary>
-    public string[]? FoundOrders { get; set; }
     /// <summary>False in files of format 8 and older, which had no grouped maps.</summary>
     public bool GroupedMarginals { get; set; }
     /// <summary>False in files of format 5 and older, which had no dependencies.</summary>

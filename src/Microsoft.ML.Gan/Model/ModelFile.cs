@@ -162,7 +162,7 @@ internal static class ModelFile
                 generator.Dispose();
                 throw Bad(source, $"its generator weights do not match the described network ({Text.Printable(e.Message)})", e);
             }
-            return new GanModel(encoder, training, generator, description.History ?? [], description.TrainingRows, description.SelectedEpoch, filter: filter);
+            return new GanModel(encoder, training, generator, description.History ?? [], description.TrainingRows, description.SelectedEpoch, filter: filter) { FoundOrders = description.FoundOrders ?? [] };
         }
     }
 

@@ -56,6 +56,7 @@ public sealed class DisposalTests
             [nameof(GanTransformer.Combinations)] = () => _ = model.Combinations,
             [nameof(GanTransformer.CategoryThresholds)] = () => _ = model.CategoryThresholds,
             [nameof(GanTransformer.Constraints)] = () => _ = model.Constraints,
+            [nameof(GanTransformer.FoundOrders)] = () => _ = model.FoundOrders,
             [nameof(GanTransformer.FilterKeepRate)] = () => _ = model.FilterKeepRate,
             [nameof(GanTransformer.NoiseDimension)] = () => _ = model.NoiseDimension,
             [nameof(GanTransformer.ScoringProvider)] = () => _ = model.ScoringProvider,
