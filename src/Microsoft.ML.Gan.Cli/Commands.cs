@@ -404,8 +404,7 @@ internal static class Commands
             foreach (var dependency in gan.Dependencies) Console.WriteLine($"Dependency: {dependency}");
             foreach (var trend in gan.Trends) Console.WriteLine($"Trend: {trend}");
             foreach (var formula in gan.Formulas)
-                Console.WriteLine($"Formula: {formula}" + (formula.SolvesNumerator ? $" (where that leaves {formula.Target}'s range, {formula.Inputs[0]} is made from {formula.Target} and {formula.Inputs[1]})"
-                    : formula.SolvesDenominator ? $" (where that leaves {formula.Target}'s range, {formula.Inputs[1]} is made from {formula.Target} and {formula.Inputs[0]})" : ""));
+                Console.WriteLine($"Formula: {formula.Describe()}");
             foreach (var tree in gan.CategoryThresholds) Console.WriteLine($"Thresholds: {tree}");
             if (gan.FilterKeepRate is double keep) Console.WriteLine($"Density-ratio filter: keeps {keep:P0} of candidate rows.");
             ShowHistory(gan.History, gan.SelectedEpoch);

@@ -142,17 +142,39 @@ public sealed record GanTrendTerm(string Column, double Coefficient, double Mean
 /// <param name="Kind">How it is made.</param>
 /// <param name="Scale">A ratio's or product's power of ten (100 for a percentage); 1 for a sum.</param>
 /// <param name="SolvesNumerator">
-/// For a ratio whose numerator no other rule touches: where the ratio of the generated columns leaves the target's
-/// training range, the numerator is made from the generator's own target and the denominator instead (a count from
-/// its share), so that the formula holds there too.
+/// For a ratio whose numerator no other rule touches, or is only a part of the sum that makes the denominator: the
+/// numerator is made from the generator's own target and the denominator (a count from its share; see
+/// <see cref="TargetLearned"/> for where).
 /// </param>
 /// <param name="SolvesDenominator">
-/// For a ratio whose numerator other rules touch but whose denominator none does: where the ratio of the generated
-/// columns leaves the target's training range, the denominator is made from the numerator and the generator's own
-/// target instead (a density from a population and its area), so that the formula holds there too.
+/// For a ratio whose numerator other rules touch but whose denominator none does: the denominator is made from the
+/// numerator and the generator's own target (a density from a population and its area; see <see cref="TargetLearned"/>
+/// for where).
 /// </param>
 public sealed record GanColumnFormula(string Target, IReadOnlyList<string> Inputs, GanFormulaKind Kind, double Scale, bool SolvesNumerator = false, bool SolvesDenominator = false)
 {
+    /// <summary>
+    /// For a ratio that solves for an input: whether the generator learns the target and the input is made from it in
+    /// every row where both stay in their ranges (models trained since format 24), so the target keeps the training
+    /// rows' distribution; a part of the sum that makes the denominator is made from its share and the generator's own
+    /// total before the sum adds the parts up. False for models of older files, which make the input only where the
+    /// target made from the generated inputs leaves its range.
+    /// </summary>
+    public bool TargetLearned { get; init; }
+
+    /// <summary>
+    /// The formula and, for one that solves, how: "share = 100 × count / total (share learned; count made from it and
+    /// total)".
+    /// </summary>
+    public string Describe()
+    {
+        if (!SolvesNumerator && !SolvesDenominator) return ToString();
+        string input = SolvesNumerator ? Inputs[0] : Inputs[1], other = SolvesNumerator ? Inputs[1] : Inputs[0];
+        return TargetLearned
+            ? $"{this} ({Target} learned; {input} made from it and {other})"
+            : $"{this} (where that leaves {Target}'s range, {input} is made from {Target} and {other})";
+    }
+
     /// <summary>"total = a + b + c", "share = 100 × part / total", "amount = price × quantity".</summary>
     public override string ToString()
     {

@@ -49,9 +49,11 @@ internal sealed class NumericFormula
 
     private static readonly GanFormulaKind[] s_twoInputKinds = [GanFormulaKind.Ratio, GanFormulaKind.Product];
 
-    public NumericFormula(int target, GanFormulaKind kind, int[] inputs, double scale, int? decimals, string targetName, string[] inputNames, int? solvedInput = null)
+    public NumericFormula(int target, GanFormulaKind kind, int[] inputs, double scale, int? decimals, string targetName, string[] inputNames, int? solvedInput = null,
+        FormulaSolving solving = FormulaSolving.WhereOutOfRange)
     {
         SolvedInput = solvedInput;
+        Solving = solvedInput is null ? FormulaSolving.WhereOutOfRange : solving;
         Target = target;
         Kind = kind;
         Inputs = inputs;
@@ -79,12 +81,15 @@ internal sealed class NumericFormula
 
     /// <summary>
     /// For a ratio one of whose inputs no other rule touches, which one (0: the numerator, a count of which the ratio is
-    /// the share; 1: the denominator, a density of which the ratio is the area); null for none. Where the ratio of the
-    /// generated inputs leaves the target's range (two near-equal counts generated apart, a population and a density that
-    /// do not go together), that input is made instead from the generator's own target and the other input, and the
-    /// target then from them, so that the formula holds there too (see <see cref="Apply"/>).
+    /// the share; 1: the denominator, a density of which the ratio is the area), or whose numerator is a part of the sum
+    /// that makes its denominator (0: a group's count, of which the ratio is its share of the total); null for none. That
+    /// input is made from the generator's own target and the other input, and the target then from them, where
+    /// <see cref="Solving"/> says (see <see cref="Apply"/>).
     /// </summary>
     public int? SolvedInput { get; }
+
+    /// <summary>Where a ratio that <see cref="Solves"/> makes its solved input from the generator's own target.</summary>
+    public FormulaSolving Solving { get; }
 
     /// <summary>Whether the ratio solves for one of its inputs (<see cref="SolvedInput"/>).</summary>
     public bool Solves => SolvedInput is not null;
@@ -92,14 +97,14 @@ internal sealed class NumericFormula
     /// <summary>The column it solves for; null for none.</summary>
     public int? SolvedColumn => SolvedInput is int i ? Inputs[i] : null;
 
-    /// <summary>The same formula, solving for input <paramref name="input"/> (0 or 1) where its value leaves the target's range (a missing input stays missing).</summary>
-    public NumericFormula Solving(int input) => new(Target, Kind, Inputs, Scale, Decimals, TargetName, InputNames, input);
+    /// <summary>The same formula, solving for input <paramref name="input"/> (0 or 1) as <paramref name="solving"/> says (a missing input stays missing).</summary>
+    public NumericFormula Solved(int input, FormulaSolving solving) => new(Target, Kind, Inputs, Scale, Decimals, TargetName, InputNames, input, solving);
 
     public string TargetName { get; }
     public string[] InputNames { get; }
 
     /// <summary>What users see of it.</summary>
-    public GanColumnFormula ToInfo() => new(TargetName, InputNames, Kind, Scale, SolvedInput == 0, SolvedInput == 1);
+    public GanColumnFormula ToInfo() => new(TargetName, InputNames, Kind, Scale, SolvedInput == 0, SolvedInput == 1) { TargetLearned = Solving != FormulaSolving.WhereOutOfRange };
 
     /// <inheritdoc cref="GanColumnFormula.ToString"/>
     public override string ToString() => ToInfo().ToString();
@@ -153,28 +158,60 @@ internal sealed class NumericFormula
 
     /// <summary>
     /// Rows [<paramref name="firstRow"/>, + <paramref name="rows"/>) of <paramref name="into"/>: the target is made from
-    /// its inputs where that lies in its training range. Where it does not and the formula <see cref="Solves"/>, the
-    /// solved input is made from the generator's own target and the other input (a numerator as (target × denominator)
-    /// / scale, a denominator as (scale × numerator) / target), on the input's grid or rounded for a whole-number type,
-    /// and where that lies in the input's range and the target made from it in the target's, both are set.
+    /// its inputs where that lies in its training range. A formula that <see cref="Solves"/> makes the solved input from
+    /// the generator's own target and the other input (a numerator as (target × denominator) / scale, a denominator as
+    /// (scale × numerator) / target), on the input's grid or rounded for a whole-number type, and where that lies in the
+    /// input's range and the target made from it in the target's, sets both: in every row
+    /// (<see cref="FormulaSolving.EveryRow"/>), or only where the target made from the generated inputs leaves its range
+    /// (<see cref="FormulaSolving.WhereOutOfRange"/>). A numerator made <see cref="FormulaSolving.BeforeTotal"/> was made
+    /// in <see cref="ApplyBeforeFormulas"/>; the sum has made the total from it since, and the share is made here.
     /// </summary>
     public void Apply(DecodedRows into, IReadOnlyList<GanColumn> columns, int firstRow, int rows)
     {
         var bound = Bind(into, columns);
         var y = into.Numbers(Target);
-        var solved = SolvedColumn is int c ? (NumericColumn)columns[c] : null;
+        var solved = SolvedColumn is int c && Solving != FormulaSolving.BeforeTotal ? (NumericColumn)columns[c] : null;
+        bool first = Solving == FormulaSolving.EveryRow;
         int i = SolvedInput ?? 0;
         Span<double> x = stackalloc double[Inputs.Length];
         for (int r = firstRow; r < firstRow + rows; r++)
         {
             if (double.IsNaN(y[r])) continue; // the generator's missing value stays
             double v = ValueAt(bound, r, x);
-            if (!double.IsNaN(v)) y[r] = v;
-            else if (solved is not null && !double.IsNaN(bound.Inputs[i][r]) && Solved(solved, i, bound.Kind.Stored(y[r]), x[1 - i], bound) is var (made, target))
+            if (first && !double.IsNaN(bound.Inputs[i][r]) && Solved(solved!, i, bound.Kind.Stored(y[r]), x[1 - i], bound) is var (input, made))
             {
-                bound.Inputs[i][r] = made;
+                bound.Inputs[i][r] = input;
+                y[r] = made;
+            }
+            else if (!double.IsNaN(v)) y[r] = v;
+            else if (!first && solved is not null && !double.IsNaN(bound.Inputs[i][r]) && Solved(solved, i, bound.Kind.Stored(y[r]), x[1 - i], bound) is var (fallback, target))
+            {
+                bound.Inputs[i][r] = fallback;
                 y[r] = target;
             }
+        }
+    }
+
+    /// <summary>
+    /// Before any formula applies, for a ratio whose numerator is a part of the sum that makes its denominator
+    /// (<see cref="FormulaSolving.BeforeTotal"/>; nothing for any other): in rows [<paramref name="firstRow"/>, +
+    /// <paramref name="rows"/>) where the generator's own share, part and total are present, the part is made from the
+    /// share and the total ((share × total) / scale, on the part's grid or whole), where that lies in the part's range.
+    /// The sum then makes the total from the parts and <see cref="Apply"/> the share from the part and that total: the
+    /// shares keep the generator's (calibrated) values, rescaled where they do not add up to the whole.
+    /// </summary>
+    public void ApplyBeforeFormulas(DecodedRows into, IReadOnlyList<GanColumn> columns, int firstRow, int rows)
+    {
+        if (Solving != FormulaSolving.BeforeTotal) return;
+        var bound = Bind(into, columns);
+        var y = into.Numbers(Target);
+        var part = (NumericColumn)columns[Inputs[0]];
+        var parts = bound.Inputs[0];
+        for (int r = firstRow; r < firstRow + rows; r++)
+        {
+            if (double.IsNaN(y[r]) || double.IsNaN(parts[r])) continue; // a missing share or part stays
+            double made = SolvedRound(part, bound.Kind.Stored(y[r]) * Held(bound.Kinds[1], bound.Inputs[1][r]) / Scale);
+            if (made >= part.Minimum && made <= part.Maximum) parts[r] = bound.Kinds[0].Stored(made); // NaN (a missing total) is in no range
         }
     }
 
@@ -250,8 +287,8 @@ internal sealed class NumericFormula
         string Typed(string value, NumericColumn column) => column.OutputType == OnnxType.Double ? value : g.Node("Cast", [value], ("to", (long)column.OutputType));
         string own = decoded[Target];
         decoded[Target] = g.Node("Where", [inRange, Typed(v, target), own]);
-        if (SolvedInput is not int k) return;
-        // Else the solved input from the generator's own target and the other input, as Apply makes it.
+        if (SolvedInput is not int k || Solving == FormulaSolving.BeforeTotal) return;
+        // The solved input from the generator's own target and the other input, as Apply makes it: in every row, or else where the made target is out of range.
         var solved = (NumericColumn)columns[Inputs[k]];
         string p = ((NumericColumn)columns[Target]).OutputType == OnnxType.Double ? own : g.Node("Cast", [own], ("to", (long)OnnxType.Double));
         string other = x[1 - k];
@@ -259,7 +296,7 @@ internal sealed class NumericFormula
             ? g.Node("Div", [g.Node("Mul", [p, other]), g.Scalar(Scale)])
             : g.Node("Div", [g.Node("Mul", [g.Scalar(Scale), other]), p]);
         if (SolvedGrid(solved) is { } solvedGrid) a = solvedGrid.AddOnnxRound(g, a);
-        string solvable = g.Node("And", [g.Node("Not", [inRange]), InRange(a, solved)]);
+        string solvable = Solving == FormulaSolving.EveryRow ? InRange(a, solved) : g.Node("And", [g.Node("Not", [inRange]), InRange(a, solved)]);
         if (target.HasMissing) solvable = g.Node("And", [solvable, present]);
         if (solved.HasMissing) solvable = g.Node("And", [solvable, g.Node("Not", [solved.AddOnnxIsMissing(g, decoded[Inputs[k]])])]); // a missing input stays
         string typedA = Typed(a, solved);
@@ -271,6 +308,24 @@ internal sealed class NumericFormula
         string both = g.Node("And", [solvable, InRange(made, target)]);
         decoded[Inputs[k]] = g.Node("Where", [both, typedA, decoded[Inputs[k]]]);
         decoded[Target] = g.Node("Where", [both, Typed(made, target), decoded[Target]]);
+    }
+
+    /// <summary><see cref="ApplyBeforeFormulas"/> as ONNX nodes on <paramref name="decoded"/>, before any formula's <see cref="AddOnnx"/>.</summary>
+    public void AddOnnxBeforeFormulas(OnnxGraph g, IReadOnlyList<GanColumn> columns, string[] decoded)
+    {
+        if (Solving != FormulaSolving.BeforeTotal) return;
+        var target = (NumericColumn)columns[Target];
+        var part = (NumericColumn)columns[Inputs[0]];
+        var total = (NumericColumn)columns[Inputs[1]];
+        string ToDouble(NumericColumn column, string value) => column.OutputType == OnnxType.Double ? value : g.Node("Cast", [value], ("to", (long)OnnxType.Double));
+        string made = g.Node("Div", [g.Node("Mul", [ToDouble(target, decoded[Target]), ToDouble(total, decoded[Inputs[1]])]), g.Scalar(Scale)]);
+        if (SolvedGrid(part) is { } grid) made = grid.AddOnnxRound(g, made);
+        // In the part's range, which NaN (a missing share or total) is not; a missing part stays.
+        string ok = g.Node("And", [g.Node("GreaterOrEqual", [made, g.Scalar(part.Minimum)]), g.Node("LessOrEqual", [made, g.Scalar(part.Maximum)])]);
+        if (part.HasMissing) ok = g.Node("And", [ok, g.Node("Not", [part.AddOnnxIsMissing(g, decoded[Inputs[0]])])]);
+        if (target.HasMissing) ok = g.Node("And", [ok, g.Node("Not", [target.AddOnnxIsMissing(g, decoded[Target])])]);
+        string typed = part.OutputType == OnnxType.Double ? made : g.Node("Cast", [made], ("to", (long)part.OutputType));
+        decoded[Inputs[0]] = g.Node("Where", [ok, typed, decoded[Inputs[0]]]);
     }
 
     /// <summary>
@@ -429,17 +484,23 @@ internal sealed class NumericFormula
             if (found.Any(f => f.Target == formula.Target) || MakesFrom(found, formula.Inputs, formula.Target)) continue;
             found.Add(formula);
         }
-        // A ratio whose numerator nothing else touches solves for it where its value leaves the target's range; else one
-        // whose denominator nothing else touches, for that.
+        // The generator learns a ratio's target (a share, an area) and makes an input from it: a numerator nothing else
+        // touches, in every row; else a denominator nothing else touches; else a numerator that is a part of the sum making
+        // the denominator (a group's count, from its share of the total), before the sum. A share the formula made from two
+        // counts generated apart spreads far wider than the data's (midwest's share of American Indians, of people of known
+        // poverty status); learned, it keeps its calibrated distribution, and the count, a product, follows the total.
         if (fixedColumns is not null)
         {
-            bool Free(NumericFormula f, int c) => !fixedColumns(c) && kinds[c] is not TimeKind && !found.Any(o => o != f && (o.Target == c || o.Inputs.Contains(c)));
+            bool Touched(NumericFormula f, int c, NumericFormula? but = null) => found.Any(o => o != f && o != but && (o.Target == c || o.Inputs.Contains(c)));
+            bool Free(NumericFormula f, int c) => !fixedColumns(c) && kinds[c] is not TimeKind && !Touched(f, c);
             for (int i = 0; i < found.Count; i++)
             {
                 var f = found[i];
                 if (f.Kind != GanFormulaKind.Ratio) continue;
-                if (Free(f, f.Inputs[0])) found[i] = f.Solving(0);
-                else if (Free(f, f.Inputs[1])) found[i] = f.Solving(1);
+                var sum = found.FirstOrDefault(o => o.Kind == GanFormulaKind.Sum && o.Target == f.Inputs[1] && o.Inputs.Contains(f.Inputs[0]));
+                if (Free(f, f.Inputs[0])) found[i] = f.Solved(0, FormulaSolving.EveryRow);
+                else if (Free(f, f.Inputs[1])) found[i] = f.Solved(1, FormulaSolving.EveryRow);
+                else if (sum is not null && !fixedColumns(f.Inputs[0]) && !Touched(f, f.Inputs[0], but: sum)) found[i] = f.Solved(0, FormulaSolving.BeforeTotal);
             }
         }
         return InApplyOrder(found);
@@ -601,7 +662,18 @@ internal sealed class FormulaState
     /// <summary>Which input it solves for (<see cref="NumericFormula.SolvedInput"/>): 0, the numerator (always before format 19), or 1, the denominator.</summary>
     public int SolvedInput { get; set; }
 
-    public static FormulaState From(NumericFormula f) => new() { Target = f.TargetName, Kind = f.Kind, Inputs = f.InputNames, Scale = f.Scale, Decimals = f.Decimals, Solves = f.Solves, SolvedInput = f.SolvedInput ?? 0 };
+    /// <summary>
+    /// Whether a ratio that solves makes its solved input from the generator's own target in every row where it can
+    /// (format 24; false before: only where the target made from the generated inputs leaves its range). A numerator that
+    /// a sum making the denominator reads is made before the formulas apply (<see cref="FormulaSolving.BeforeTotal"/>).
+    /// </summary>
+    public bool EveryRow { get; set; }
+
+    public static FormulaState From(NumericFormula f) => new()
+    {
+        Target = f.TargetName, Kind = f.Kind, Inputs = f.InputNames, Scale = f.Scale, Decimals = f.Decimals, Solves = f.Solves, SolvedInput = f.SolvedInput ?? 0,
+        EveryRow = f.Solving != FormulaSolving.WhereOutOfRange,
+    };
 
     /// <summary>
     /// The formulas of a model file, checked against its columns: a file from a stranger cannot make decoding read
@@ -639,21 +711,47 @@ internal sealed class FormulaState
             if (s.Decimals is int d && (d < 0 || d > NumericGranularity.MaximumDecimals))
                 throw new InvalidDataException($"{Where()} rounds to {d} decimals, outside 0 to {NumericGranularity.MaximumDecimals}");
             if (made.Contains(t) || read.Contains(t)) throw new InvalidDataException($"{Where()} makes a column another formula makes or has read before");
-            if (s.SolvedInput is not (0 or 1) || s.SolvedInput != 0 && !s.Solves)
-                throw new InvalidDataException($"{Where()} solves for input {s.SolvedInput}: a ratio solves for its numerator (0) or its denominator (1), and only where it solves at all");
-            if (s.Solves && (s.Kind != GanFormulaKind.Ratio || made.Contains(at[s.SolvedInput]) || read.Contains(at[s.SolvedInput])))
+            if (s.SolvedInput is not (0 or 1) || s.SolvedInput != 0 && !s.Solves || s.EveryRow && !s.Solves)
+                throw new InvalidDataException($"{Where()} solves for input {s.SolvedInput}{(s.EveryRow ? " in every row" : "")}: a ratio solves for its numerator (0) or its denominator (1), and only where it solves at all");
+            // A numerator an earlier formula read (a sum's part) is made before the formulas apply; checked below to be the sum making the denominator.
+            var solving = !s.EveryRow ? FormulaSolving.WhereOutOfRange : s.SolvedInput == 0 && read.Contains(at[0]) ? FormulaSolving.BeforeTotal : FormulaSolving.EveryRow;
+            if (s.Solves && (s.Kind != GanFormulaKind.Ratio || made.Contains(at[s.SolvedInput]) || read.Contains(at[s.SolvedInput]) && solving != FormulaSolving.BeforeTotal))
                 throw new InvalidDataException($"{Where()} solves for a column that is no ratio's numerator or denominator, or one another formula reads or makes");
             made.Add(t);
             foreach (int c in at) read.Add(c);
-            result[i] = new NumericFormula(t, s.Kind, at, s.Scale, s.Decimals, s.Target, at.Select(c => columns[c].Name).ToArray(), s.Solves ? s.SolvedInput : null);
+            result[i] = new NumericFormula(t, s.Kind, at, s.Scale, s.Decimals, s.Target, at.Select(c => columns[c].Name).ToArray(), s.Solves ? s.SolvedInput : null, solving);
         }
-        // A solved input is read by no later formula either.
+        // A solved input is read by no other formula either; a numerator made before the total, by no other than the sum making the denominator.
         foreach (var f in result.Where(f => f.Solves))
         {
             int c = f.SolvedColumn!.Value;
-            if (result.Any(o => o != f && (o.Target == c || o.Inputs.Contains(c))))
-                throw new InvalidDataException($"formula {f} solves for '{Common.Text.Printable(columns[c].Name, 60)}', which another formula reads or makes");
+            var others = result.Where(o => o != f && (o.Target == c || o.Inputs.Contains(c))).ToArray();
+            bool sumOfIt = others is [{ Kind: GanFormulaKind.Sum } sum] && sum.Target == f.Inputs[1] && sum.Target != c;
+            if (others.Length > 0 && !(f.Solving == FormulaSolving.BeforeTotal && sumOfIt))
+                throw new InvalidDataException($"formula {f} solves for '{Common.Text.Printable(columns[c].Name, 60)}', which another formula "
+                    + (f.Solving == FormulaSolving.BeforeTotal ? "than the sum making its denominator " : "") + "reads or makes");
         }
         return result;
     }
+}
+
+/// <summary>Where a ratio that solves for an input (<see cref="NumericFormula.Solves"/>) makes that input from the generator's own target.</summary>
+internal enum FormulaSolving
+{
+    /// <summary>Only where the target made from the generated inputs leaves its range (files of format 23 and older).</summary>
+    WhereOutOfRange,
+
+    /// <summary>
+    /// In every row where the input and the target made from it lie in their ranges: the generator learns the target (a
+    /// share, an area) and the input (a count, a density) follows from it; where they do not, as
+    /// <see cref="WhereOutOfRange"/>'s formula makes the target.
+    /// </summary>
+    EveryRow,
+
+    /// <summary>
+    /// A numerator that is a part of the sum making the denominator (a group's count, of which the ratio is its share of
+    /// the total): made from the generator's own share and total before any formula applies; the sum then makes the total
+    /// and the ratio the share (no fallback: the sum has read the part).
+    /// </summary>
+    BeforeTotal,
 }

@@ -200,6 +200,7 @@ internal sealed class TabularEncoder
         foreach (var dependency in Dependencies) dependency.Apply(into, Columns, firstRow, rows);
         Constraints?.Apply(into, Columns, firstRow, rows);
         foreach (var trend in Trends) trend.Apply(into, Columns, firstRow, rows);
+        foreach (var formula in Formulas) formula.ApplyBeforeFormulas(into, Columns, firstRow, rows);
         foreach (var formula in Formulas) formula.Apply(into, Columns, firstRow, rows);
         foreach (var tree in Thresholds) tree.Apply(into, firstRow, rows);
         foreach (var dependency in _afterThresholds) dependency.Apply(into, Columns, firstRow, rows);
@@ -393,7 +394,7 @@ internal sealed class TabularEncoder
             formulas = NumericFormula.Find(columnNames, kinds, values, decimals, (int)rows, Ruled, checkAlive,
                 fixedColumns: c => Ruled(c) || ruledNames.Contains(columnNames[c]) || held?.Changes(c) == true);
             if (formulas.Count > 0)
-                log?.Invoke($"Columns made exactly from others in every row: {string.Join("; ", formulas.Select(f => f.SolvedInput is int i ? $"{f} (where that leaves the range of {f.TargetName}, {f.InputNames[i]} is made from it)" : f.ToString()))}.");
+                log?.Invoke($"Columns made exactly from others in every row: {string.Join("; ", formulas.Select(f => f.ToInfo().Describe()))}.");
         }
         List<CategoryThresholds> thresholds = [];
         if (settings.CategoryThresholds)

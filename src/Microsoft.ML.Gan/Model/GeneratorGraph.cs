@@ -77,6 +77,7 @@ internal static class GeneratorGraph
         foreach (var dependency in encoder.Dependencies) dependency.AddOnnx(g, columns, decoded);
         encoder.Constraints?.AddOnnx(g, columns, decoded);
         foreach (var trend in encoder.Trends) trend.AddOnnx(g, columns, decoded);
+        foreach (var formula in encoder.Formulas) formula.AddOnnxBeforeFormulas(g, columns, decoded);
         foreach (var formula in encoder.Formulas) formula.AddOnnx(g, columns, decoded);
         foreach (var tree in encoder.Thresholds) tree.AddOnnx(g, columns, decoded);
         foreach (var dependency in encoder.AfterThresholds) dependency.AddOnnx(g, columns, decoded);

@@ -13,6 +13,9 @@ namespace Microsoft.ML.Gan.Model;
 internal sealed class ModelDescription
 {
     /// <summary>
+    /// 24: a ratio formula may make its solved input from the generator's own target in every row
+    /// (<see cref="Encoding.FormulaState.EveryRow"/>), a sum's part before the sum; a library that knows only 23 would do so
+    /// only where the made target leaves its range.
     /// 23: the options name <see cref="GanTrainer.Options.TimeOrders"/>, and a model's constraints may hold orders its
     /// training rows showed rather than ones it was given; a library that knows only 22 is told to update.
     /// 22: a numeric column's marginal map may keep its training quantiles at uneven levels, repeating training values
@@ -39,7 +42,7 @@ internal sealed class ModelDescription
     /// would generate differently, so it refuses these files). 3: every file carries an integrity record (SHA-256 of its bytes). 3 and 2 (release
     /// 0.1.0) are read too; version 1 files are refused clearly.
     /// </summary>
-    public const int CurrentFormat = 23;
+    public const int CurrentFormat = 24;
 
     /// <summary>The first format whose files must carry an integrity record.</summary>
     public const int SealedFormat = 3;

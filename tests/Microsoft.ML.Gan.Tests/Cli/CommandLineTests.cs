@@ -151,9 +151,9 @@ public sealed class CommandLineTests
         var output = TrainedAndInspected("bills", csv.ToString());
         StringAssert.Contains(output, "Formula: Total = Food + Drinks");
         Assert.DoesNotContain("Tip =", output, "the tip is nobody's sum");
-        Assert.DoesNotContain("is made from", output, "a sum solves for nothing");
+        Assert.DoesNotContain("made from", output, "a sum solves for nothing");
 
-        // A share of two near-equal counts: inspect says the count is made from the share where their ratio leaves its range.
+        // A share of two near-equal counts: inspect says the share is learned and the count made from it.
         var counts = new StringBuilder("Total,Known,Share\n");
         for (int i = 0; i < 200; i++)
         {
@@ -161,9 +161,9 @@ public sealed class CommandLineTests
             counts.Append(CultureInfo.InvariantCulture, $"{total},{known},{(100.0 * known / total).ToString("R", CultureInfo.InvariantCulture)}\n");
         }
         output = TrainedAndInspected("counts", counts.ToString());
-        StringAssert.Contains(output, "Formula: Share = 100 × Known / Total (where that leaves Share's range, Known is made from Share and Total)");
+        StringAssert.Contains(output, "Formula: Share = 100 × Known / Total (Share learned; Known made from it and Total)");
 
-        // An area from a population that is a sum and a density: the density is made where the ratio leaves the area's range.
+        // An area from a population that is a sum and a density: the area is learned and the density made from it.
         var plots = new StringBuilder("A,B,Pop,Area,Density\n");
         for (int i = 0; i < 200; i++)
         {
@@ -172,7 +172,7 @@ public sealed class CommandLineTests
             plots.Append(CultureInfo.InvariantCulture, $"{a},{b},{a + b},{area.ToString("R", CultureInfo.InvariantCulture)},{(0.001 * (a + b) / area).ToString("R", CultureInfo.InvariantCulture)}\n");
         }
         output = TrainedAndInspected("plots", plots.ToString());
-        StringAssert.Contains(output, "Formula: Area = 0.001 × Pop / Density (where that leaves Area's range, Density is made from Area and Pop)");
+        StringAssert.Contains(output, "Formula: Area = 0.001 × Pop / Density (Area learned; Density made from it and Pop)");
     }
 
     [TestMethod]
