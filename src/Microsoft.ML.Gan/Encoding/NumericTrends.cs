@@ -104,6 +104,14 @@ internal sealed class NumericTrend
     public bool Reads(int c) => c == Anchor || Terms.Any(t => t.Column == c);
 
     /// <summary>
+    /// Whether the trend applies after the formulas: its anchor or a term is a column they make or solve for
+    /// (<see cref="NumericFormula.Target"/>, <see cref="NumericFormula.SolvedColumn"/>; midwest's adults following the
+    /// population that its five groups add up to). Otherwise it applies before them, as every trend of files of format 23
+    /// and older does.
+    /// </summary>
+    public bool AppliesAfter(IReadOnlyList<NumericFormula> formulas) => formulas.Any(f => Reads(f.Target) || f.SolvedColumn is int c && Reads(c));
+
+    /// <summary>
     /// The curve at <paramref name="x"/> (NaN: missing), on the grid: f(x) = level_j + slope_j × (x − knot_j), j the inner
     /// knots at or below x (so the first and last segments go on beyond the first and last knots: the knots are means
     /// of runs of rows, and the rows of the first and last runs lie on both sides of them).
@@ -223,14 +231,18 @@ internal sealed class NumericTrend
     /// other trend anchors, each anchor a number or time column that is no trend's target, both outside
     /// <paramref name="excluded"/> (columns rules change). <paramref name="values"/> gives each candidate's training values (NaN
     /// missing; null for a column that cannot take part); the targets' values are replaced by their residuals, as their
-    /// kinds hold them, which the columns are then fitted on.
+    /// kinds hold them, which the columns are then fitted on. A column formulas make (<paramref name="madeByFormulas"/>)
+    /// targets no trend and is no term, but anchors one whose target no formula reads (<paramref name="readByFormulas"/>):
+    /// that trend applies after the formulas (<see cref="AppliesAfter"/>).
     /// </summary>
     public static List<NumericTrend> Find(IReadOnlyList<string> names, IReadOnlyList<NumericKind?> kinds, IReadOnlyList<double[]?> values, int rows,
-        bool granularity, Func<int, bool> excluded, Action checkAlive, bool terms = false)
+        bool granularity, Func<int, bool> excluded, Action checkAlive, bool terms = false, Func<int, bool>? madeByFormulas = null, Func<int, bool>? readByFormulas = null)
     {
         int n = names.Count;
+        madeByFormulas ??= _ => false;
+        readByFormulas ??= _ => false;
         bool Anchors(int c) => values[c] is not null && kinds[c] is not null && !excluded(c);
-        bool Targets(int c) => Anchors(c) && kinds[c] is not TimeKind && kinds[c]!.Lowest < 0;
+        bool Targets(int c) => Anchors(c) && !madeByFormulas(c) && kinds[c] is not TimeKind && kinds[c]!.Lowest < 0;
         // The search on a sample of rows at even strides; each anchor's rows sorted once.
         int stride = Math.Max(1, rows / SearchRows);
         int[] sample = Enumerable.Range(0, rows / stride).Select(i => i * stride).ToArray();
@@ -243,7 +255,7 @@ internal sealed class NumericTrend
             int[] order = sample.Where(r => !double.IsNaN(xs[r])).OrderBy(r => xs[r]).ToArray();
             for (int t = 0; t < n; t++)
             {
-                if (t == a || !Targets(t)) continue;
+                if (t == a || !Targets(t) || madeByFormulas(a) && readByFormulas(t)) continue;
                 var ys = values[t]!;
                 int[] both = order.Where(r => !double.IsNaN(ys[r])).ToArray();
                 if (both.Length < MinimumRows) continue;
@@ -266,13 +278,16 @@ internal sealed class NumericTrend
             anchors.Add(a);
         }
         // Then the terms, the trends and their order as they are: a term is a number (not a time) other than the trend's
-        // own columns that is no target of it or a later trend (an earlier trend's target is made before this one applies).
+        // own columns that is no target of it or a later trend (an earlier trend's target is made before this one applies),
+        // nor one made by formulas or after them.
+        var afterTargets = trends.Where(trend => madeByFormulas(trend.Anchor)).Select(trend => trend.Target).ToHashSet();
         for (int i = 0; terms && i < trends.Count; i++)
         {
             checkAlive();
             int t = trends[i].Target, a = trends[i].Anchor;
             var later = trends.Skip(i).Select(trend => trend.Target).ToHashSet();
-            if (Fit(names, kinds, values, rows, t, a, granularity, c => c != a && Anchors(c) && kinds[c] is not TimeKind && !later.Contains(c)) is { Terms.Count: > 0 } withTerms)
+            if (Fit(names, kinds, values, rows, t, a, granularity,
+                    c => c != a && Anchors(c) && !madeByFormulas(c) && !afterTargets.Contains(c) && kinds[c] is not TimeKind && !later.Contains(c)) is { Terms.Count: > 0 } withTerms)
                 trends[i] = withTerms;
         }
         // The targets' values become their residuals, the last trend's first: a trend may read an earlier one's target,

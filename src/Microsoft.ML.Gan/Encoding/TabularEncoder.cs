@@ -22,6 +22,8 @@ internal sealed class TabularEncoder
         Constraints = constraints;
         Trends = trends ?? [];
         Formulas = formulas ?? [];
+        TrendsAfterFormulas = Trends.Where(t => t.AppliesAfter(Formulas)).ToArray();
+        TrendsBeforeFormulas = Trends.Except(TrendsAfterFormulas).ToArray();
         // The dependencies from a column a tree sets, or from one those set, apply again after the trees.
         var reached = Thresholds.SelectMany(t => CategoryThresholds.Reach(Dependencies, t.Target).Append(t.Target)).ToHashSet();
         _afterThresholds = Dependencies.Where(d => reached.Contains(d.Determinant)).ToArray();
@@ -125,6 +127,12 @@ internal sealed class TabularEncoder
     /// <summary>The numbers learned as their residuals from another column's curve, applied after the constraints (see <see cref="NumericTrend"/>).</summary>
     public IReadOnlyList<NumericTrend> Trends { get; }
 
+    /// <summary>The <see cref="Trends"/> that apply before the <see cref="Formulas"/>, in order: every one but those of <see cref="TrendsAfterFormulas"/>.</summary>
+    public IReadOnlyList<NumericTrend> TrendsBeforeFormulas { get; }
+
+    /// <summary>The <see cref="Trends"/> whose anchor or a term the formulas make, applied after them, in order (<see cref="NumericTrend.AppliesAfter"/>).</summary>
+    public IReadOnlyList<NumericTrend> TrendsAfterFormulas { get; }
+
     /// <summary>The number columns other columns make exactly, applied last, in this order (see <see cref="NumericFormula"/>).</summary>
     public IReadOnlyList<NumericFormula> Formulas { get; }
 
@@ -199,9 +207,10 @@ internal sealed class TabularEncoder
         foreach (var combination in Combinations) combination.Apply(into, Columns, firstRow, rows);
         foreach (var dependency in Dependencies) dependency.Apply(into, Columns, firstRow, rows);
         Constraints?.Apply(into, Columns, firstRow, rows);
-        foreach (var trend in Trends) trend.Apply(into, Columns, firstRow, rows);
+        foreach (var trend in TrendsBeforeFormulas) trend.Apply(into, Columns, firstRow, rows);
         foreach (var formula in Formulas) formula.ApplyBeforeFormulas(into, Columns, firstRow, rows);
         foreach (var formula in Formulas) formula.Apply(into, Columns, firstRow, rows);
+        foreach (var trend in TrendsAfterFormulas) trend.Apply(into, Columns, firstRow, rows);
         foreach (var tree in Thresholds) tree.Apply(into, firstRow, rows);
         foreach (var dependency in _afterThresholds) dependency.Apply(into, Columns, firstRow, rows);
     }
@@ -411,13 +420,15 @@ internal sealed class TabularEncoder
         if (settings.Trends)
         {
             // An exact rule beats a curve: a column a dependency reads or sets, a constraint names or a formula makes
-            // follows no trend, nor anchors one (trends apply before formulas); identifiers and fake data are no numbers
-            // the network makes. Each target is fitted again, on its residuals.
+            // follows no trend, and only a formula's column anchors one (which then applies after the formulas, its target
+            // read by none); identifiers and fake data are no numbers the network makes. Each target is fitted again, on its residuals.
             var excluded = Enumerable.Range(0, fitters.Length).Where(c => ruledNames.Contains(columnNames[c]) || dependencies.Any(d => d.Determinant == c || d.Target == c) ||
-                formulas.Any(f => f.Target == c || f.SolvedColumn == c) || Combined(c)).ToHashSet();
+                Combined(c)).ToHashSet();
+            var made = formulas.SelectMany(f => f.SolvedColumn is int solved ? [f.Target, solved] : new[] { f.Target }).ToHashSet();
+            var read = formulas.SelectMany(f => f.Inputs).Concat(made).ToHashSet();
             // The fitters' own arrays: a trend's residuals replace its target's values in place.
             var numbers = fitters.Select(f => f is NumericFitter numeric ? numeric.Values : null).ToArray();
-            trends = NumericTrend.Find(columnNames, kinds, numbers, (int)rows, settings.Granularity, excluded.Contains, checkAlive, settings.TrendTerms);
+            trends = NumericTrend.Find(columnNames, kinds, numbers, (int)rows, settings.Granularity, excluded.Contains, checkAlive, settings.TrendTerms, made.Contains, read.Contains);
             foreach (var trend in trends)
             {
                 checkAlive();

@@ -15,7 +15,8 @@ internal sealed class ModelDescription
     /// <summary>
     /// 24: a ratio formula may make its solved input from the generator's own target in every row
     /// (<see cref="Encoding.FormulaState.EveryRow"/>), a sum's part before the sum; a library that knows only 23 would do so
-    /// only where the made target leaves its range.
+    /// only where the made target leaves its range. A numeric trend may follow a column formulas make, and then applies
+    /// after them (<see cref="Encoding.NumericTrend.AppliesAfter"/>), which a library that knows only 23 refuses.
     /// 23: the options name <see cref="GanTrainer.Options.TimeOrders"/>, and a model's constraints may hold orders its
     /// training rows showed rather than ones it was given; a library that knows only 22 is told to update.
     /// 22: a numeric column's marginal map may keep its training quantiles at uneven levels, repeating training values

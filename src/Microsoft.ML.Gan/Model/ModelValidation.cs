@@ -78,12 +78,19 @@ internal static class ModelValidation
             var ruled = (constraints?.Rules ?? []).SelectMany(r => r.Columns).ToHashSet(StringComparer.Ordinal);
             foreach (var formula in formulas)
             {
-                if (dependencies.Any(d => d.Determinant == formula.Target || d.Target == formula.Target) || trends.Any(t => t.Target == formula.Target || t.Reads(formula.Target)) ||
+                if (dependencies.Any(d => d.Determinant == formula.Target || d.Target == formula.Target) || trends.Any(t => t.Target == formula.Target) ||
                     ruled.Contains(formula.TargetName) || formula.InputNames.Any(ruled.Contains))
                     throw new InvalidDataException($"its formula {formula} makes a column a dependency, trend or constraint involves, or reads one a constraint names, which no model has");
                 if (formula.SolvedColumn is int solved && (dependencies.Any(d => d.Determinant == solved || d.Target == solved) ||
-                        trends.Any(t => t.Target == solved || t.Reads(solved)) || constraints?.Changes(solved) == true))
+                        trends.Any(t => t.Target == solved) || constraints?.Changes(solved) == true))
                     throw new InvalidDataException($"its formula {formula} solves for a column a dependency, trend or constraint involves, which no model has");
+            }
+            // A trend that reads what the formulas make applies after them: no formula may read its target, nor another trend.
+            foreach (var trend in trends.Where(t => t.AppliesAfter(formulas)))
+            {
+                if (formulas.Any(f => f.Target == trend.Target || f.SolvedColumn == trend.Target || f.Inputs.Contains(trend.Target)) || trends.Any(t => t != trend && t.Reads(trend.Target)) ||
+                    trend.Terms.Any(z => formulas.Any(f => f.Target == z.Column || f.SolvedColumn == z.Column)))
+                    throw new InvalidDataException($"its numeric trend {trend} follows a column formulas make, yet a formula or another trend reads its target, or a term is made by a formula, which no model has");
             }
             var combinations = NumericCombinationState.Restore(description.Combinations, columns);
             foreach (var combination in combinations)
