@@ -278,9 +278,13 @@ public sealed partial class GanTrainer
         /// in the exported graph, so totals add up and shares match their counts, as anyone checking the rows expects; the
         /// generator's own value of the column stays where the formula has none (a missing input, a denominator of 0),
         /// where the generator makes the column missing, or where the formula makes a value
-        /// outside the column's training range (a ratio of two values that do not go together). A column a
-        /// dependency reads or sets is made by no formula; a column a constraint names takes no part. The model lists
-        /// them (<see cref="GanTransformer.Formulas"/>). Default true; <see cref="Classic"/> sets it false.
+        /// outside the column's training range (a ratio of two values that do not go together). A ratio whose numerator
+        /// or denominator nothing else touches, or whose numerator only the sum making its denominator reads (a group's
+        /// count and its share of the total), keeps the generator's own share instead and makes that input from it,
+        /// wherever both stay in their ranges (<see cref="GanColumnFormula.TargetLearned"/>): a share made from two counts
+        /// generated apart spreads wider than the data's. A column a dependency reads or sets is made by no formula; a
+        /// column a constraint names takes no part. The model lists them (<see cref="GanTransformer.Formulas"/>). Default
+        /// true; <see cref="Classic"/> sets it false.
         /// </summary>
         public bool NumericFormulas { get; set; } = Defaults.NumericFormulas;
 
