@@ -110,6 +110,12 @@ public sealed record GanColumnTrend(string Target, string Anchor, double Explain
     /// </summary>
     public IReadOnlyList<GanTrendTerm> Terms { get; init; } = [];
 
+    /// <summary>
+    /// Whether the curve is put back after the <see cref="GanTransformer.Formulas"/>: its anchor is a column they make (a
+    /// total its parts add up to, a count made from its share), so the rows' final value of it is the one followed.
+    /// </summary>
+    public bool AfterFormulas { get; init; }
+
     /// <inheritdoc/>
     public override string ToString() => string.Create(System.Globalization.CultureInfo.InvariantCulture,
         $"{Target} follows {Anchor}{string.Concat(Terms.Select(t => t.ToString()))} (R² {Explained:F4}, {Knots} knots)");

@@ -47,7 +47,7 @@ public sealed class GanTransformer : ITransformer, IDisposable
         });
         _columns = Enumerable.Range(0, model.Encoder.VisibleCount).Select(model.Encoder.Info).ToArray(); // a combination's hidden category is no column of the table
         _dependencies = model.Encoder.Dependencies.Select(d => d.ToInfo()).ToArray();
-        _trends = model.Encoder.Trends.Select(t => t.ToInfo()).ToArray();
+        _trends = model.Encoder.Trends.Select(t => t.ToInfo() with { AfterFormulas = model.Encoder.TrendsAfterFormulas.Contains(t) }).ToArray();
         _formulas = model.Encoder.Formulas.Select(f => f.ToInfo()).ToArray();
         _combinations = model.Encoder.Combinations.Select(c => c.ToInfo()).ToArray();
         _thresholds = model.Encoder.Thresholds.Select(t => t.ToInfo()).ToArray();

@@ -173,6 +173,19 @@ public sealed class CommandLineTests
         }
         output = TrainedAndInspected("plots", plots.ToString());
         StringAssert.Contains(output, "Formula: Area = 0.001 × Pop / Density (Area learned; Density made from it and Pop)");
+        Assert.DoesNotContain("after the formulas", output, "no trend here follows a made column");
+
+        // Adults about three quarters of a total its parts add up to: the trend on the total is put back after the formulas.
+        var towns = new StringBuilder("A,B,Total,Adults\n");
+        for (int i = 0; i < 200; i++)
+        {
+            int a = 1000 + random.Next(9000), b = random.Next(2000);
+            towns.Append(CultureInfo.InvariantCulture, $"{a},{b},{a + b},{(int)Math.Round((a + b) * (0.75 + 0.005 * (random.NextDouble() - 0.5)))}\n");
+        }
+        output = TrainedAndInspected("towns", towns.ToString());
+        StringAssert.Contains(output, "Formula: Total = A + B");
+        StringAssert.Contains(output, "Trend: Adults follows Total");
+        StringAssert.Contains(output, "(after the formulas)");
     }
 
     [TestMethod]

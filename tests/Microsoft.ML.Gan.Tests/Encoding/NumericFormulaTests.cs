@@ -514,6 +514,7 @@ public sealed class NumericFormulaTests
         Assert.AreEqual("Adults follows Total", string.Join(", ", model.Trends.Select(t => $"{t.Target} follows {t.Anchor}")));
         Assert.AreEqual("Adults", model.Model.Encoder.TrendsAfterFormulas.Single().TargetName);
         Assert.IsEmpty(model.Model.Encoder.TrendsBeforeFormulas);
+        Assert.IsTrue(model.Trends.Single().AfterFormulas, "and the model tells its users");
         var options = Small();
         options.NumericTrends = false;
         using var bare = ml.Gan().Train(options).Fit(data);
