@@ -256,12 +256,7 @@ internal sealed class NumericFormula
     public void AddOnnx(OnnxGraph g, IReadOnlyList<GanColumn> columns, string[] decoded)
     {
         var target = (NumericColumn)columns[Target];
-        string ToDouble(int c)
-        {
-            var type = ((NumericColumn)columns[c]).OutputType;
-            return type == OnnxType.Double ? decoded[c] : g.Node("Cast", [decoded[c]], ("to", (long)OnnxType.Double));
-        }
-        var x = Inputs.Select(ToDouble).ToArray();
+        var x = Inputs.Select(c => AsDouble(g, (NumericColumn)columns[c], decoded[c])).ToArray();
         string v;
         switch (Kind)
         {
@@ -277,38 +272,47 @@ internal sealed class NumericFormula
                 break;
         }
         if (_round is { } grid) v = grid.AddOnnxRound(g, v);
-        // In range: at least the minimum and at most the maximum, which NaN (a missing input, 0 / 0) and the infinity of
-        // a ratio over 0 are not; nor is a value made where the generator makes the target missing.
-        string InRange(string value, NumericColumn column) =>
-            g.Node("And", [g.Node("GreaterOrEqual", [value, g.Scalar(column.Minimum)]), g.Node("LessOrEqual", [value, g.Scalar(column.Maximum)])]);
-        string inRange = InRange(v, target);
+        // In range (which NaN, from a missing input or 0 / 0, and the infinity of a ratio over 0 are not), and not where
+        // the generator makes the target missing.
+        string inRange = InRange(g, v, target);
         string present = target.HasMissing ? g.Node("Not", [target.AddOnnxIsMissing(g, decoded[Target])]) : "";
         if (target.HasMissing) inRange = g.Node("And", [inRange, present]);
-        string Typed(string value, NumericColumn column) => column.OutputType == OnnxType.Double ? value : g.Node("Cast", [value], ("to", (long)column.OutputType));
         string own = decoded[Target];
-        decoded[Target] = g.Node("Where", [inRange, Typed(v, target), own]);
+        decoded[Target] = g.Node("Where", [inRange, AsColumnType(g, target, v), own]);
         if (SolvedInput is not int k || Solving == FormulaSolving.BeforeTotal) return;
         // The solved input from the generator's own target and the other input, as Apply makes it: in every row, or else where the made target is out of range.
         var solved = (NumericColumn)columns[Inputs[k]];
-        string p = ((NumericColumn)columns[Target]).OutputType == OnnxType.Double ? own : g.Node("Cast", [own], ("to", (long)OnnxType.Double));
+        string p = AsDouble(g, target, own);
         string other = x[1 - k];
         string a = k == 0
             ? g.Node("Div", [g.Node("Mul", [p, other]), g.Scalar(Scale)])
             : g.Node("Div", [g.Node("Mul", [g.Scalar(Scale), other]), p]);
         if (SolvedGrid(solved) is { } solvedGrid) a = solvedGrid.AddOnnxRound(g, a);
-        string solvable = Solving == FormulaSolving.EveryRow ? InRange(a, solved) : g.Node("And", [g.Node("Not", [inRange]), InRange(a, solved)]);
+        string solvable = Solving == FormulaSolving.EveryRow ? InRange(g, a, solved) : g.Node("And", [g.Node("Not", [inRange]), InRange(g, a, solved)]);
         if (target.HasMissing) solvable = g.Node("And", [solvable, present]);
         if (solved.HasMissing) solvable = g.Node("And", [solvable, g.Node("Not", [solved.AddOnnxIsMissing(g, decoded[Inputs[k]])])]); // a missing input stays
-        string typedA = Typed(a, solved);
-        string heldA = solved.OutputType == OnnxType.Double ? typedA : g.Node("Cast", [typedA], ("to", (long)OnnxType.Double));
+        string typedA = AsColumnType(g, solved, a);
+        string heldA = AsDouble(g, solved, typedA);
         string made = k == 0
             ? g.Node("Div", [g.Node("Mul", [g.Scalar(Scale), heldA]), other])
             : g.Node("Div", [g.Node("Mul", [g.Scalar(Scale), other]), heldA]);
         if (_round is { } targetGrid) made = targetGrid.AddOnnxRound(g, made);
-        string both = g.Node("And", [solvable, InRange(made, target)]);
+        string both = g.Node("And", [solvable, InRange(g, made, target)]);
         decoded[Inputs[k]] = g.Node("Where", [both, typedA, decoded[Inputs[k]]]);
-        decoded[Target] = g.Node("Where", [both, Typed(made, target), decoded[Target]]);
+        decoded[Target] = g.Node("Where", [both, AsColumnType(g, target, made), decoded[Target]]);
     }
+
+    /// <summary><paramref name="value"/>, a node of <paramref name="column"/>'s output type, as a double (as the column's type holds it).</summary>
+    private static string AsDouble(OnnxGraph g, NumericColumn column, string value) =>
+        column.OutputType == OnnxType.Double ? value : g.Node("Cast", [value], ("to", (long)OnnxType.Double));
+
+    /// <summary><paramref name="value"/>, a double node, in <paramref name="column"/>'s output type.</summary>
+    private static string AsColumnType(OnnxGraph g, NumericColumn column, string value) =>
+        column.OutputType == OnnxType.Double ? value : g.Node("Cast", [value], ("to", (long)column.OutputType));
+
+    /// <summary>Whether <paramref name="value"/> (double) lies in <paramref name="column"/>'s training range: at least its minimum and at most its maximum, which NaN is not.</summary>
+    private static string InRange(OnnxGraph g, string value, NumericColumn column) =>
+        g.Node("And", [g.Node("GreaterOrEqual", [value, g.Scalar(column.Minimum)]), g.Node("LessOrEqual", [value, g.Scalar(column.Maximum)])]);
 
     /// <summary><see cref="ApplyBeforeFormulas"/> as ONNX nodes on <paramref name="decoded"/>, before any formula's <see cref="AddOnnx"/>.</summary>
     public void AddOnnxBeforeFormulas(OnnxGraph g, IReadOnlyList<GanColumn> columns, string[] decoded)
@@ -317,15 +321,13 @@ internal sealed class NumericFormula
         var target = (NumericColumn)columns[Target];
         var part = (NumericColumn)columns[Inputs[0]];
         var total = (NumericColumn)columns[Inputs[1]];
-        string ToDouble(NumericColumn column, string value) => column.OutputType == OnnxType.Double ? value : g.Node("Cast", [value], ("to", (long)OnnxType.Double));
-        string made = g.Node("Div", [g.Node("Mul", [ToDouble(target, decoded[Target]), ToDouble(total, decoded[Inputs[1]])]), g.Scalar(Scale)]);
+        string made = g.Node("Div", [g.Node("Mul", [AsDouble(g, target, decoded[Target]), AsDouble(g, total, decoded[Inputs[1]])]), g.Scalar(Scale)]);
         if (SolvedGrid(part) is { } grid) made = grid.AddOnnxRound(g, made);
         // In the part's range, which NaN (a missing share or total) is not; a missing part stays.
-        string ok = g.Node("And", [g.Node("GreaterOrEqual", [made, g.Scalar(part.Minimum)]), g.Node("LessOrEqual", [made, g.Scalar(part.Maximum)])]);
+        string ok = InRange(g, made, part);
         if (part.HasMissing) ok = g.Node("And", [ok, g.Node("Not", [part.AddOnnxIsMissing(g, decoded[Inputs[0]])])]);
         if (target.HasMissing) ok = g.Node("And", [ok, g.Node("Not", [target.AddOnnxIsMissing(g, decoded[Target])])]);
-        string typed = part.OutputType == OnnxType.Double ? made : g.Node("Cast", [made], ("to", (long)part.OutputType));
-        decoded[Inputs[0]] = g.Node("Where", [ok, typed, decoded[Inputs[0]]]);
+        decoded[Inputs[0]] = g.Node("Where", [ok, AsColumnType(g, part, made), decoded[Inputs[0]]]);
     }
 
     /// <summary>
