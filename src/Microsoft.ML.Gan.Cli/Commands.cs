@@ -402,7 +402,8 @@ internal static class Commands
                 Console.WriteLine(found.Contains(rule) ? $"Rule: {rule} (found: every training row keeps it)" : $"Rule: {rule}");
             foreach (var combination in gan.Combinations) Console.WriteLine($"Combination: {combination}");
             foreach (var dependency in gan.Dependencies) Console.WriteLine($"Dependency: {dependency}");
-            foreach (var trend in gan.Trends) Console.WriteLine($"Trend: {trend}{(trend.AfterFormulas ? " (after the formulas)" : "")}");
+            foreach (var trend in gan.Trends)
+                Console.WriteLine($"Trend: {trend}{(trend.AfterFormulas ? " (after the formulas)" : "")}{(trend.MappedAfter ? $"; {trend.Target} then mapped onto its training values" : "")}");
             foreach (var formula in gan.Formulas)
                 Console.WriteLine($"Formula: {formula.Describe()}");
             foreach (var tree in gan.CategoryThresholds) Console.WriteLine($"Thresholds: {tree}");

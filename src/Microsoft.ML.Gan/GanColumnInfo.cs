@@ -116,6 +116,13 @@ public sealed record GanColumnTrend(string Target, string Anchor, double Explain
     /// </summary>
     public bool AfterFormulas { get; init; }
 
+    /// <summary>
+    /// Whether the value the trend makes is then mapped onto the target's training values (see
+    /// <see cref="GanTrainer.Options.ExactMarginals"/>: a trend that explains less than 99 % of its target's variance), so
+    /// that the column keeps its training shape; false for a trend all but exact, which keeps its values as it makes them.
+    /// </summary>
+    public bool MappedAfter { get; init; }
+
     /// <inheritdoc/>
     public override string ToString() => string.Create(System.Globalization.CultureInfo.InvariantCulture,
         $"{Target} follows {Anchor}{string.Concat(Terms.Select(t => t.ToString()))} (R² {Explained:F4}, {Knots} knots)");

@@ -177,6 +177,10 @@ public sealed partial class GanTrainer
         /// rounded to its granularity (one whose values repeat keeps them as often as new rows would: see
         /// <see cref="RepeatTrainingValues"/>). The model then holds each numeric column's quantiles (or distinct values), as it
         /// holds each category.</item>
+        /// <item>A number learned as its residual from a trend (<see cref="NumericTrends"/>) that explains less than 99 %
+        /// of its variance: the value the trend makes (curve plus residual, a sum no column's map calibrates) is mapped
+        /// the same way onto the column's training values, after the trend. A trend that explains more is all but exact,
+        /// and keeps its values as it makes them.</item>
         /// </list>
         /// </summary>
         public bool ExactMarginals { get; set; } = Defaults.ExactMarginals;

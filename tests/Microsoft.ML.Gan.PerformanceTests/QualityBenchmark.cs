@@ -118,6 +118,8 @@ internal static class QualityBenchmark
         if (model.Formulas.Count > 0) Console.WriteLine($"Formulas kept: {string.Join("; ", model.Formulas)}");
         if (model.Combinations.Count > 0) Console.WriteLine($"Combinations kept: {string.Join("; ", model.Combinations)}");
         if (model.CategoryThresholds.Count > 0) Console.WriteLine($"Category thresholds kept: {string.Join("; ", model.CategoryThresholds)}");
+        var groupedMaps = model.Columns.Where(c => c.GroupedBy is not null).Select(c => $"{c.Name} within {c.GroupCategories.Count} categories of {c.GroupedBy}").ToArray();
+        if (groupedMaps.Length > 0) Console.WriteLine($"Marginal maps grouped: {string.Join("; ", groupedMaps)}");
         double fitSeconds = arguments.ModelPath is null ? clock.Elapsed.TotalSeconds : double.NaN;
         var fitLoad = load.UntilNow();
         if (arguments.SaveModelPath is { } save) model.Save(save);
@@ -378,7 +380,12 @@ internal static class QualityBenchmark
             strip(state);
             return c.Kind.Restore(state);
         }).ToArray();
-        return new GanModel(new TabularEncoder(columns, keepDependencies ? copy.Encoder.Dependencies : null), copy.Training, copy.Generator, copy.History, copy.TrainingRows, copy.SelectedEpoch);
+        // The rules that make columns from others stay (a trend's target is generated as its residual), their maps after
+        // them to be calibrated again.
+        var e = copy.Encoder;
+        var trends = e.Trends.Select(t => t.WithoutGeneratedCalibration()).ToArray();
+        return new GanModel(new TabularEncoder(columns, keepDependencies ? e.Dependencies : null, e.Constraints, trends, e.Formulas, e.Combinations, keepDependencies ? e.Thresholds : null),
+            copy.Training, copy.Generator, copy.History, copy.TrainingRows, copy.SelectedEpoch);
     }
 
     /// <summary>

@@ -51,9 +51,10 @@ internal sealed class NumericTrend
     private readonly double[] _slopes;
 
     public NumericTrend(int target, int anchor, double[] knots, double[] levels, double fallback, NumericGranularity? grid, double minimum, double maximum,
-        double explained, string targetName, string anchorName, IReadOnlyList<TrendTerm>? terms = null)
+        double explained, string targetName, string anchorName, IReadOnlyList<TrendTerm>? terms = null, MarginalMap? calibration = null)
     {
         Terms = terms ?? [];
+        Calibration = calibration;
         Target = target;
         Anchor = anchor;
         Knots = knots;
@@ -99,6 +100,89 @@ internal sealed class NumericTrend
 
     /// <summary>The columns the trend adds in proportion to their distance from their mean, after its anchor's curve (none: the curve alone).</summary>
     public IReadOnlyList<TrendTerm> Terms { get; }
+
+    /// <summary>
+    /// The target's map after the trend (<see cref="GanTrainer.Options.ExactMarginals"/>; null without one, as in files
+    /// of format 24 and older): curve plus residual is a sum whose shape no column's map calibrates (a car's highway
+    /// mileage made from its city mileage's curve came out 28 in 8 % of rows where the data have 3 %, and a county's
+    /// poverty rate spread wider than the data's), so the value the trend makes is mapped, monotonically, onto the
+    /// target's training distribution: its level among the values the trend makes from generated rows, onto the training
+    /// values' quantile at that level. Ranks stay, so each row keeps its place along its anchor's curve. Fitted in two
+    /// halves as a column's map: the training side at <c>Fit</c>, the generated side after training.
+    /// </summary>
+    public MarginalMap? Calibration { get; }
+
+    /// <summary>
+    /// The uniform a row's value is placed with inside a spike of the trend's values (<see cref="MarginalMap.Map(double, double)"/>),
+    /// from the row's draw for its target's own map, <paramref name="draw"/>: its fraction below 1/4096ths, so that it is
+    /// not the draw that placed the residual (the two placements would move together). The graph computes the same
+    /// (exact in double: a float times a power of two, its floor, the difference).
+    /// </summary>
+    internal static double CalibrationDraw(float draw)
+    {
+        double scaled = (double)draw * CalibrationDrawScale;
+        return scaled - Math.Floor(scaled);
+    }
+
+    private const double CalibrationDrawScale = 4096;
+
+    /// <summary>
+    /// The most of its target's variance a trend may explain (R²) and still get a <see cref="Calibration"/>: a trend that
+    /// explains more is all but exact (a rate that is the weighted mean of three others, a population along its
+    /// dates), and a map moving its values, however little, would move rows off it, which a detector sees before any
+    /// shape. Below, the spread of the residuals is the target's shape, and the map keeps it.
+    /// </summary>
+    public const double MaximumCalibratedExplained = 0.99;
+
+    /// <summary>The trend with the training side of its <see cref="Calibration"/> from the target's present training values <paramref name="sorted"/> (ascending), the generated side left to calibration.</summary>
+    public NumericTrend WithCalibrationTraining(double[] sorted, bool repeats, Func<double, double>? stored)
+    {
+        var state = CalibrationState(null);
+        MarginalMap.FitTraining(state, sorted, repeats: repeats, stored: stored);
+        return WithCalibration(state);
+    }
+
+    /// <summary>
+    /// The trend with the generated side of its <see cref="Calibration"/> from <paramref name="generated"/>, the values the
+    /// trend made from generated rows before the map (NaN missing), each counted with its weight when
+    /// <paramref name="weights"/> are given; itself when it has no calibration or no value is present.
+    /// </summary>
+    public NumericTrend WithGeneratedCalibration(double[] generated, float[]? weights)
+    {
+        if (Calibration is null) return this;
+        var state = CalibrationState(Calibration);
+        if (!MarginalMap.FitGenerated(state, generated, weights, null)) return this;
+        return WithCalibration(state);
+    }
+
+    /// <summary>The trend with its calibration's generated side dropped (it then decodes without the map), for calibration to decode the values the trend makes.</summary>
+    public NumericTrend WithoutGeneratedCalibration()
+    {
+        if (Calibration is not { IsCalibrated: true }) return this;
+        var state = CalibrationState(Calibration);
+        state.MarginalGenerated = null;
+        return WithCalibration(state);
+    }
+
+    /// <summary>A column state of the target's range and grid, with <paramref name="map"/> written into it.</summary>
+    internal ColumnState CalibrationState(MarginalMap? map)
+    {
+        var state = new ColumnState { Name = TargetName, Kind = "Double", Minimum = Minimum, Maximum = Maximum, GranularityUnits = Grid?.Units, GranularityDecimals = Grid?.Decimals };
+        map?.ToState(state);
+        return state;
+    }
+
+    private NumericTrend WithCalibration(ColumnState state) =>
+        new(Target, Anchor, Knots, Levels, Fallback, Grid, Minimum, Maximum, Explained, TargetName, AnchorName, Terms, CalibrationMap(state, TargetName, Minimum, Maximum));
+
+    /// <summary>The map of a calibration's state, checked (a saved one may come from a stranger): one of the whole column, over the target's range.</summary>
+    internal static MarginalMap? CalibrationMap(ColumnState state, string target, double minimum, double maximum)
+    {
+        if (state.MarginalGroup is not null || state.MarginalGroupLevels is not null || state.MarginalGroupTraining is not null || state.MarginalGroupGenerated is not null
+            || state.MarginalFreeRows is not null)
+            throw new InvalidDataException($"Column '{Common.Text.Printable(target, 60)}': the map after its trend is grouped or of part of the rows; it maps the whole column.");
+        return MarginalMap.FromState(state, $"{target} (after its trend)", v => v >= minimum && v <= maximum);
+    }
 
     /// <summary>Whether the trend reads column <paramref name="c"/>: its anchor or one of its terms.</summary>
     public bool Reads(int c) => c == Anchor || Terms.Any(t => t.Column == c);
@@ -150,9 +234,16 @@ internal sealed class NumericTrend
         return Math.Min(Math.Max(v, Minimum), Maximum);
     }
 
-    /// <summary>Rows [<paramref name="firstRow"/>, + <paramref name="rows"/>) of <paramref name="into"/>: the target's residuals become its values.</summary>
-    public void Apply(DecodedRows into, IReadOnlyList<GanColumn> columns, int firstRow, int rows)
+    /// <summary>Rows [<paramref name="firstRow"/>, + <paramref name="rows"/>) of <paramref name="into"/>: the target's residuals become its values, mapped by the <see cref="Calibration"/>.</summary>
+    /// <remarks>
+    /// With a calibrated <see cref="Calibration"/>, <paramref name="draws"/> holds the rows' uniforms (from row
+    /// <paramref name="firstRow"/> on, <paramref name="drawStride"/> a row) and <paramref name="drawIndex"/> is the target's
+    /// own map's draw among them (<see cref="CalibrationDraw"/>); with argmax sampling (or no draws) a tie takes the middle level.
+    /// </remarks>
+    public void Apply(DecodedRows into, IReadOnlyList<GanColumn> columns, int firstRow, int rows, ReadOnlySpan<float> draws, int drawStride, int drawIndex, CategorySampling sampling)
     {
+        var map = Calibration is { IsCalibrated: true } calibrated ? calibrated : null;
+        bool drawn = map is not null && sampling != CategorySampling.ArgMax && drawIndex >= 0 && !draws.IsEmpty;
         var target = (NumericColumn)columns[Target];
         var anchorKind = (NumericKind)((NumericColumn)columns[Anchor]).Kind;
         var kind = (NumericKind)target.Kind;
@@ -167,12 +258,23 @@ internal sealed class NumericTrend
             // As the graph holds them: their outputs, in their types.
             double anchor = double.IsNaN(x[r]) ? double.NaN : anchorKind.Stored(x[r]);
             for (int k = 0; k < z.Length; k++) z[k] = double.IsNaN(terms[k][r]) ? double.NaN : termKinds[k].Stored(terms[k][r]);
-            y[r] = kind.Stored(Value(y[r], anchor, z));
+            double v = Value(y[r], anchor, z);
+            if (map is not null)
+            {
+                v = map.Map(v, drawn ? CalibrationDraw(draws[(r - firstRow) * drawStride + drawIndex]) : 0.5);
+                if (!map.IsDiscrete && Grid is { } grid) v = grid.Round(v); // a training value already when discrete
+                v = Math.Min(Math.Max(v, Minimum), Maximum);
+            }
+            y[r] = kind.Stored(v);
         }
     }
 
-    /// <summary><see cref="Apply"/> as ONNX nodes on <paramref name="decoded"/> (each column's output node, [batch]); the target's entry is replaced.</summary>
-    public void AddOnnx(OnnxGraph g, IReadOnlyList<GanColumn> columns, string[] decoded)
+    /// <summary>
+    /// <see cref="Apply"/> as ONNX nodes on <paramref name="decoded"/> (each column's output node, [batch]); the target's
+    /// entry is replaced. <paramref name="draws"/>: the graph's draws input ([batch, draws]; null for none);
+    /// <paramref name="drawIndex"/>: the target's own map's draw.
+    /// </summary>
+    public void AddOnnx(OnnxGraph g, IReadOnlyList<GanColumn> columns, string[] decoded, string? draws, int drawIndex, CategorySampling sampling)
     {
         var target = (NumericColumn)columns[Target];
         var anchor = (NumericColumn)columns[Anchor];
@@ -211,6 +313,21 @@ internal sealed class NumericTrend
         string value = g.Node("Add", [curve, residual]);
         if (Grid is { } onGrid) value = onGrid.AddOnnxRound(g, value);
         value = g.Node("Min", [g.Node("Max", [value, g.Scalar(Minimum)]), g.Scalar(Maximum)]);
+        if (Calibration is { IsCalibrated: true } map)
+        {
+            string u;
+            if (sampling == CategorySampling.ArgMax || draws is null || drawIndex < 0) u = g.Scalar(0.5);
+            else
+            {
+                var drawn = g.Node("Slice", [draws, g.Constant([(long)drawIndex], 1), g.Constant([(long)drawIndex + 1], 1), g.Constant([1L], 1)]);
+                var scaled = g.Node("Mul", [g.Node("Cast", [drawn], ("to", (long)OnnxType.Double)), g.Scalar(CalibrationDrawScale)]);
+                u = g.Node("Sub", [scaled, g.Node("Floor", [scaled])]);
+            }
+            string mapped = map.AddOnnxMap(g, g.Node("Unsqueeze", [value, g.Constant([1L], 1)]), u);
+            if (!map.IsDiscrete && Grid is { } mapGrid) mapped = mapGrid.AddOnnxRound(g, mapped);
+            mapped = g.Node("Min", [g.Node("Max", [mapped, g.Scalar(Minimum)]), g.Scalar(Maximum)]);
+            value = g.Node("Reshape", [mapped, g.Constant([-1L], 1)]);
+        }
         if (target.OutputType != OnnxType.Double) value = g.Node("Cast", [value], ("to", (long)target.OutputType));
         if (target.HasMissing) value = g.Node("Where", [target.AddOnnxIsMissing(g, decoded[Target]), target.AddOnnxMissing(g), value]);
         decoded[Target] = value;
@@ -219,6 +336,7 @@ internal sealed class NumericTrend
     /// <summary>The trend as the public API describes it.</summary>
     public GanColumnTrend ToInfo() => new(TargetName, AnchorName, Explained, Knots.Length)
     {
+        MappedAfter = Calibration is { IsCalibrated: true },
         Terms = Terms.Select(z => new GanTrendTerm(z.Name, z.Coefficient, z.Mean)).ToArray(),
     };
 
@@ -540,13 +658,26 @@ internal sealed class TrendState
     public double Explained { get; set; }
     /// <summary>Absent in files of format 16 and older, whose trends had no terms.</summary>
     public TrendTermState[]? Terms { get; set; }
+    /// <summary>
+    /// The target's map after the trend (<see cref="NumericTrend.Calibration"/>): its marginal fields only; the range and
+    /// grid are the trend's. Absent in files of format 24 and older, and in models trained without exact marginals.
+    /// </summary>
+    public ColumnState? Calibration { get; set; }
 
     public static TrendState From(NumericTrend trend) => new()
     {
+        Calibration = trend.Calibration is { } map ? MarginalFields(map) : null,
         Target = trend.TargetName, Anchor = trend.AnchorName, Knots = trend.Knots, Levels = trend.Levels, Fallback = trend.Fallback,
         GridUnits = trend.Grid?.Units, GridDecimals = trend.Grid?.Decimals, Minimum = trend.Minimum, Maximum = trend.Maximum, Explained = trend.Explained,
         Terms = trend.Terms.Count > 0 ? trend.Terms.Select(t => new TrendTermState { Column = t.Name, Coefficient = t.Coefficient, Mean = t.Mean }).ToArray() : null,
     };
+
+    private static ColumnState MarginalFields(MarginalMap map)
+    {
+        var state = new ColumnState();
+        map.ToState(state);
+        return state;
+    }
 
     /// <summary>The trends of a model file, checked against its columns: a file from a stranger cannot make decoding read outside them or divide by zero.</summary>
     public static NumericTrend[] Restore(TrendState[]? states, IReadOnlyList<GanColumn> columns)
@@ -609,10 +740,25 @@ internal sealed class TrendState
             NumericGranularity? grid = null;
             if (s.GridUnits is { } units && s.GridDecimals is { } decimals) grid = new NumericGranularity(units, decimals, s.Minimum, s.Maximum, s.Target);
             else if (s.GridUnits is not null || s.GridDecimals is not null) throw new InvalidDataException($"{Where()} has half a grid");
+            MarginalMap? calibration = null;
+            if (s.Calibration is { } saved)
+            {
+                // The target's own map gives the draw a tie in the trend's values is placed with: without one, no calibration.
+                if (((NumericColumn)columns[t]).Marginal is null)
+                    throw new InvalidDataException($"{Where()} has a map after the trend, but its target column has no map of its own");
+                saved.Name = s.Target;
+                saved.Kind = "Double";
+                saved.Minimum = s.Minimum;
+                saved.Maximum = s.Maximum;
+                saved.GranularityUnits = s.GridUnits;
+                saved.GranularityDecimals = s.GridDecimals;
+                calibration = NumericTrend.CalibrationMap(saved, s.Target, s.Minimum, s.Maximum)
+                    ?? throw new InvalidDataException($"{Where()} has an empty map after the trend");
+            }
             targets.Add(t);
             anchors.Add(a);
             foreach (var term in terms) anchors.Add(term.Column);
-            result[i] = new NumericTrend(t, a, knots, levels, s.Fallback, grid, s.Minimum, s.Maximum, s.Explained, s.Target, s.Anchor, terms);
+            result[i] = new NumericTrend(t, a, knots, levels, s.Fallback, grid, s.Minimum, s.Maximum, s.Explained, s.Target, s.Anchor, terms, calibration);
         }
         return result;
     }

@@ -207,13 +207,20 @@ internal sealed class TabularEncoder
         foreach (var combination in Combinations) combination.Apply(into, Columns, firstRow, rows);
         foreach (var dependency in Dependencies) dependency.Apply(into, Columns, firstRow, rows);
         Constraints?.Apply(into, Columns, firstRow, rows);
-        foreach (var trend in TrendsBeforeFormulas) trend.Apply(into, Columns, firstRow, rows);
+        foreach (var trend in TrendsBeforeFormulas) trend.Apply(into, Columns, firstRow, rows, draws, DrawCount, TrendDrawOf(trend), sampling);
         foreach (var formula in Formulas) formula.ApplyBeforeFormulas(into, Columns, firstRow, rows);
         foreach (var formula in Formulas) formula.Apply(into, Columns, firstRow, rows);
-        foreach (var trend in TrendsAfterFormulas) trend.Apply(into, Columns, firstRow, rows);
+        foreach (var trend in TrendsAfterFormulas) trend.Apply(into, Columns, firstRow, rows, draws, DrawCount, TrendDrawOf(trend), sampling);
         foreach (var tree in Thresholds) tree.Apply(into, firstRow, rows);
         foreach (var dependency in _afterThresholds) dependency.Apply(into, Columns, firstRow, rows);
     }
+
+    /// <summary>The draw a trend's <see cref="NumericTrend.Calibration"/> places a tie with: its target's own map's (the column's last); -1 when the target has no map.</summary>
+    public int TrendDrawOf(NumericTrend trend) =>
+        Columns[trend.Target] is NumericColumn { Marginal: not null } target ? _drawOffsets[trend.Target] + target.DrawCount - 1 : -1;
+
+    /// <summary>The same columns, dependencies, constraints, formulas and the rest with <paramref name="trends"/> (the same trends, their calibrations refitted).</summary>
+    public TabularEncoder WithTrends(IReadOnlyList<NumericTrend> trends) => new(Columns, Dependencies, Constraints, trends, Formulas, Combinations, Thresholds);
 
     /// <summary>The dependencies that apply again after the <see cref="Thresholds"/> (from a column a tree sets, or one it fixes), in order.</summary>
     public IReadOnlyList<ColumnDependency> AfterThresholds => _afterThresholds;
@@ -429,11 +436,15 @@ internal sealed class TabularEncoder
             // The fitters' own arrays: a trend's residuals replace its target's values in place.
             var numbers = fitters.Select(f => f is NumericFitter numeric ? numeric.Values : null).ToArray();
             trends = NumericTrend.Find(columnNames, kinds, numbers, (int)rows, settings.Granularity, excluded.Contains, checkAlive, settings.TrendTerms, made.Contains, read.Contains);
-            foreach (var trend in trends)
+            for (int i = 0; i < trends.Count; i++)
             {
                 checkAlive();
+                var trend = trends[i];
                 columns[trend.Target] = fitters[trend.Target].Fit();
                 if (coded is not null) coded[trend.Target] = fitters[trend.Target].Coded(columns[trend.Target], sample);
+                // The target's values as the trend makes them back from its residuals (its training values), for the map after it.
+                if (columns[trend.Target] is NumericColumn { Marginal: { } own, Kind: NumericKind targetKind } && trend.Explained < NumericTrend.MaximumCalibratedExplained)
+                    trends[i] = trend.WithCalibrationTraining(TrendValues(trend, numbers), own.Repeats, targetKind.Stored);
             }
             if (trends.Count > 0) log?.Invoke($"Columns learned as their residuals from the curve of another: {string.Join("; ", trends)}.");
         }
@@ -485,6 +496,25 @@ internal sealed class TabularEncoder
                 ((CategoricalColumn)columns[fitters.Length + h]).Encode(hiddenLevels[h].AsSpan(first, count), block, encoder.Width, encoder._offsets[fitters.Length + h]);
         }, checkAlive);
         return (encoder, encoded);
+    }
+
+    /// <summary>The present values of a trend's target, ascending, made back from its residuals in <paramref name="numbers"/> (the fitters' arrays) and its anchor's and terms' values.</summary>
+    private static double[] TrendValues(NumericTrend trend, IReadOnlyList<double[]?> numbers)
+    {
+        var residuals = numbers[trend.Target]!;
+        var x = numbers[trend.Anchor]!;
+        var terms = trend.Terms.Select(t => numbers[t.Column]!).ToArray();
+        var z = new double[terms.Length];
+        var values = new List<double>(residuals.Length);
+        for (int r = 0; r < residuals.Length; r++)
+        {
+            if (double.IsNaN(residuals[r])) continue;
+            for (int k = 0; k < z.Length; k++) z[k] = terms[k][r];
+            values.Add(trend.Value(residuals[r], x[r], z));
+        }
+        var sorted = values.ToArray();
+        Array.Sort(sorted);
+        return sorted;
     }
 
     /// <summary>

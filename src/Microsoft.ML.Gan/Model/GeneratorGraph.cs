@@ -76,10 +76,10 @@ internal static class GeneratorGraph
         foreach (var combination in encoder.Combinations) combination.AddOnnx(g, columns, decoded);
         foreach (var dependency in encoder.Dependencies) dependency.AddOnnx(g, columns, decoded);
         encoder.Constraints?.AddOnnx(g, columns, decoded);
-        foreach (var trend in encoder.TrendsBeforeFormulas) trend.AddOnnx(g, columns, decoded);
+        foreach (var trend in encoder.TrendsBeforeFormulas) trend.AddOnnx(g, columns, decoded, draws, encoder.TrendDrawOf(trend), signature.Sampling);
         foreach (var formula in encoder.Formulas) formula.AddOnnxBeforeFormulas(g, columns, decoded);
         foreach (var formula in encoder.Formulas) formula.AddOnnx(g, columns, decoded);
-        foreach (var trend in encoder.TrendsAfterFormulas) trend.AddOnnx(g, columns, decoded);
+        foreach (var trend in encoder.TrendsAfterFormulas) trend.AddOnnx(g, columns, decoded, draws, encoder.TrendDrawOf(trend), signature.Sampling);
         foreach (var tree in encoder.Thresholds) tree.AddOnnx(g, columns, decoded);
         foreach (var dependency in encoder.AfterThresholds) dependency.AddOnnx(g, columns, decoded);
         var outputs = new List<string>();

@@ -13,6 +13,8 @@ namespace Microsoft.ML.Gan.Model;
 internal sealed class ModelDescription
 {
     /// <summary>
+    /// 25: a numeric trend may map the values it makes onto its target's training values (<see cref="Encoding.TrendState.Calibration"/>);
+    /// a library that knows only 24 would generate the trend's values unmapped.
     /// 24: a ratio formula may make its solved input from the generator's own target in every row
     /// (<see cref="Encoding.FormulaState.EveryRow"/>), a sum's part before the sum; a library that knows only 23 would do so
     /// only where the made target leaves its range. A numeric trend may follow a column formulas make, and then applies
@@ -43,7 +45,7 @@ internal sealed class ModelDescription
     /// would generate differently, so it refuses these files). 3: every file carries an integrity record (SHA-256 of its bytes). 3 and 2 (release
     /// 0.1.0) are read too; version 1 files are refused clearly.
     /// </summary>
-    public const int CurrentFormat = 24;
+    public const int CurrentFormat = 25;
 
     /// <summary>The first format whose files must carry an integrity record.</summary>
     public const int SealedFormat = 3;

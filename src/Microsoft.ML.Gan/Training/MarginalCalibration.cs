@@ -42,6 +42,8 @@ internal static class MarginalCalibration
     {
         var encoder = model.Encoder;
         var columns = encoder.Columns.ToArray();
+        var trends = encoder.Trends.ToArray();
+        TabularEncoder Current() => encoder.WithColumns(columns).WithTrends(trends);
         bool Shares(GanColumn c) => c is CategoricalColumn || c is NumericColumn { HasMissing: true };
         if (!columns.Any(c => Shares(c) || c is NumericColumn { Marginal: not null })) return model;
 
@@ -68,8 +70,8 @@ internal static class MarginalCalibration
         {
             // A grouped map is calibrated on each row's category as the corrected shares now decode it, and a number that
             // rules set in some rows on the rows they leave to it.
-            if (grouped || ruled) encoder.WithColumns(columns).Decode(output, draws, rows, sampling, decoded);
-            if (grouped && chosen is not null) encoder.WithColumns(columns).WithoutThresholds().Decode(output, draws, rows, sampling, chosen);
+            if (grouped || ruled) Current().Decode(output, draws, rows, sampling, decoded);
+            if (grouped && chosen is not null) Current().WithoutThresholds().Decode(output, draws, rows, sampling, chosen);
             for (int c = 0; c < columns.Length; c++)
             {
                 if (columns[c] is not NumericColumn { Marginal: not null } numeric) continue;
@@ -83,11 +85,24 @@ internal static class MarginalCalibration
                 // (A group a tree sets: the generator's own category, which decoding maps the column within.)
                 columns[c] = numeric.WithGeneratedMarginal(FreeRows(c, values), weights, group < 0 ? null : (encoder.SetByThresholds(group) ? chosen! : decoded).Levels(group));
             }
+            // A trend's map after it (NumericTrend.Calibration): on the values the trend makes from the rows as generation
+            // decodes them, the columns' maps above in place; the trends before the formulas first, since a trend after
+            // them may read what the formulas made from those.
+            for (int stage = 0; stage < 2; stage++)
+            {
+                var inStage = Enumerable.Range(0, trends.Length)
+                    .Where(i => trends[i].Calibration is not null && trends[i].AppliesAfter(encoder.Formulas) == (stage == 1)).ToArray();
+                if (inStage.Length == 0) continue;
+                checkAlive();
+                foreach (int i in inStage) trends[i] = trends[i].WithoutGeneratedCalibration();
+                Current().Decode(output, draws, rows, sampling, decoded);
+                foreach (int i in inStage) trends[i] = trends[i].WithGeneratedCalibration(decoded.Numbers(trends[i].Target), weights);
+            }
             // A dependency on a number fires as often as the mapped number holds its keys: the shares it sets move with
             // the maps, so they are corrected again with the maps in place.
             if (encoder.Dependencies.Count > 0 || filter is not null) CorrectShares();
         }
-        var calibrated = model.WithEncoder(encoder.WithColumns(columns));
+        var calibrated = model.WithEncoder(Current());
         // The share of rows the filter keeps, as the calibrated model generates them.
         // (The weights' mean: the keep probabilities under the calibrated condition shares.)
         return filter is null || weights is null ? calibrated : calibrated.WithFilter(filter.WithAcceptance(Math.Max(1e-6, weights.Average(w => (double)w))));
@@ -108,10 +123,10 @@ internal static class MarginalCalibration
                 checkAlive();
                 // The rows as generation decodes them, dependencies applied: a category that a rule sets counts as generated;
                 // through a filter, each row counts with its keep probability.
-                encoder.WithColumns(columns).Decode(output, draws, rows, sampling, decoded);
+                Current().Decode(output, draws, rows, sampling, decoded);
                 // A category a tree sets counts as the generator chose it: its logits move the rules that follow that
                 // choice (midwest's metro status from its code), and the tree's own shares follow the numbers' maps.
-                if (chosen is not null) encoder.WithColumns(columns).WithoutThresholds().Decode(output, draws, rows, sampling, chosen);
+                if (chosen is not null) Current().WithoutThresholds().Decode(output, draws, rows, sampling, chosen);
                 if (filter is not null)
                 {
                     weights = filter.Logits(decoded, rows).Select(filter.KeepProbability).ToArray();
