@@ -104,8 +104,8 @@ internal sealed class NumericTrend
     /// <summary>
     /// The target's map after the trend (<see cref="GanTrainer.Options.ExactMarginals"/>; null without one, as in files
     /// of format 24 and older): curve plus residual is a sum whose shape no column's map calibrates (a car's highway
-    /// mileage made from its city mileage's curve came out 28 in 8 % of rows where the data have 3 %, and a county's
-    /// poverty rate spread wider than the data's), so the value the trend makes is mapped, monotonically, onto the
+    /// mileage made from its city mileage's curve came out 28 in 8 % of rows where the data have 3 %), so the value the
+    /// trend makes (for a trend below <see cref="MaximumCalibratedExplained"/>) is mapped, monotonically, onto the
     /// target's training distribution: its level among the values the trend makes from generated rows, onto the training
     /// values' quantile at that level. Ranks stay, so each row keeps its place along its anchor's curve. Fitted in two
     /// halves as a column's map: the training side at <c>Fit</c>, the generated side after training.
