@@ -128,7 +128,7 @@ internal static class GiveawayFinder
         var kinds = evaluated.Select(c => real.Columns[c].Kind as NumericKind).ToArray();
         // Copies: the search replaces each target's values by its residuals.
         var values = evaluated.Select((c, i) => kinds[i] is null || real.Continuous[c] is not { } v ? null : (double[])v.Clone()).ToArray();
-        var trends = NumericTrend.Find(names, kinds, values, real.RowCount, granularity: false, _ => false, () => { }, terms: true);
+        var trends = NumericTrend.Find(names, kinds, values, real.RowCount, granularity: false, _ => false, () => { }, terms: true, ratios: true);
         return trends.Select(t =>
         {
             // The band is read from the real rows' distances as the synthetic rows' are measured (the trend's curve):
@@ -152,13 +152,14 @@ internal static class GiveawayFinder
     {
         var y = table.Continuous[evaluated[trend.Target]]!;
         var x = table.Continuous[evaluated[trend.Anchor]]!;
+        var per = trend.IsRatio ? table.Continuous[evaluated[trend.Per]]! : null;
         var terms = trend.Terms.Select(z => table.Continuous[evaluated[z.Column]]!).ToArray();
         var z = new double[terms.Length];
         for (int r = 0; r < table.RowCount; r++)
         {
             if (double.IsNaN(y[r])) { yield return double.NaN; continue; }
             for (int k = 0; k < z.Length; k++) z[k] = terms[k][r];
-            double d = Math.Abs(y[r] - trend.Curve(x[r], z));
+            double d = Math.Abs(y[r] - trend.Curve(per is null ? x[r] : trend.AxisValue(x[r], per[r]), z));
             yield return double.IsNaN(d) ? double.PositiveInfinity : d;
         }
     }

@@ -111,6 +111,12 @@ public sealed record GanColumnTrend(string Target, string Anchor, double Explain
     public IReadOnlyList<GanTrendTerm> Terms { get; init; } = [];
 
     /// <summary>
+    /// The column <see cref="Anchor"/> is divided by (see <see cref="GanTrainer.Options.TrendRatios"/>): the curve is on
+    /// their ratio (a sum over a count); null for a curve on the anchor itself.
+    /// </summary>
+    public string? Per { get; init; }
+
+    /// <summary>
     /// Whether the curve is put back after the <see cref="GanTransformer.Formulas"/>: its anchor is a column they make (a
     /// total its parts add up to, a count made from its share), so the rows' final value of it is the one followed.
     /// </summary>
@@ -125,10 +131,10 @@ public sealed record GanColumnTrend(string Target, string Anchor, double Explain
 
     /// <inheritdoc/>
     public override string ToString() => string.Create(System.Globalization.CultureInfo.InvariantCulture,
-        $"{Target} follows {Anchor}{string.Concat(Terms.Select(t => t.ToString()))} (R² {Explained:F4}, {Knots} knots)");
+        $"{Target} follows {Anchor}{(Per is null ? "" : $" / {Per}")}{string.Concat(Terms.Select(t => t.ToString()))} (R² {Explained:F4}, {Knots} knots)");
 
     /// <inheritdoc/>
-    public bool Equals(GanColumnTrend? other) => other is not null && Target == other.Target && Anchor == other.Anchor && Explained.Equals(other.Explained) &&
+    public bool Equals(GanColumnTrend? other) => other is not null && Target == other.Target && Anchor == other.Anchor && Per == other.Per && Explained.Equals(other.Explained) &&
         Knots == other.Knots && Terms.SequenceEqual(other.Terms);
 
     /// <inheritdoc/>

@@ -43,6 +43,7 @@ public sealed partial class GanTrainer
         public const bool ExactDependencies = true;
         public const bool NumericTrends = true;
         public const bool TrendTerms = true;
+        public const bool TrendRatios = true;
         public const bool NumericFormulas = true;
         public const bool NumericCombinations = true;
         public const bool CombinationCategories = true;

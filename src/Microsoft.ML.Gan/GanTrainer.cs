@@ -64,6 +64,7 @@ public sealed partial class GanTrainer : IEstimator<GanTransformer>
             FakeData = new Dictionary<string, GanFakeData>(options.FakeData, StringComparer.Ordinal),
             Trends = options.NumericTrends,
             TrendTerms = options.TrendTerms,
+            TrendRatios = options.TrendRatios,
             Formulas = options.NumericFormulas,
             Combinations = options.NumericCombinations,
             CombinationCategories = options.NumericCombinations && options.CombinationCategories,

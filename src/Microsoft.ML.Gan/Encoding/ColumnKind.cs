@@ -140,6 +140,9 @@ internal sealed record ColumnFitSettings(ISet<string> MissingCategoryTokens, int
     /// <summary>Whether a trend may also add other number columns in proportion (<see cref="NumericTrend.Terms"/>).</summary>
     public bool TrendTerms { get; init; }
 
+    /// <summary>Whether a trend may follow the ratio of two number columns (<see cref="GanTrainer.Options.TrendRatios"/>).</summary>
+    public bool TrendRatios { get; init; }
+
     /// <summary>Whether number columns that others make exactly (totals, shares, products) are made from them (<see cref="NumericFormula"/>).</summary>
     public bool Formulas { get; init; }
 

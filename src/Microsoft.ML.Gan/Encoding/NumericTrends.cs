@@ -51,8 +51,11 @@ internal sealed class NumericTrend
     private readonly double[] _slopes;
 
     public NumericTrend(int target, int anchor, double[] knots, double[] levels, double fallback, NumericGranularity? grid, double minimum, double maximum,
-        double explained, string targetName, string anchorName, IReadOnlyList<TrendTerm>? terms = null, MarginalMap? calibration = null)
+        double explained, string targetName, string anchorName, IReadOnlyList<TrendTerm>? terms = null, MarginalMap? calibration = null, int per = -1, string? perName = null)
     {
+        if ((per >= 0) != (perName is not null)) throw new ArgumentException("A ratio's divisor needs both its index and its name.", nameof(perName));
+        Per = per;
+        PerName = perName;
         Terms = terms ?? [];
         Calibration = calibration;
         Target = target;
@@ -73,8 +76,31 @@ internal sealed class NumericTrend
     /// <summary>The column learned as its residual: its index in the encoder.</summary>
     public int Target { get; }
 
-    /// <summary>The column whose curve it follows.</summary>
+    /// <summary>The column whose curve it follows; with <see cref="Per"/>, the numerator of the ratio whose curve it follows.</summary>
     public int Anchor { get; }
+
+    /// <summary>
+    /// The column the anchor is divided by (<see cref="GanTrainer.Options.TrendRatios"/>): the curve is on the ratio
+    /// anchor / per (a sum over a count); -1 for a trend on the anchor itself.
+    /// </summary>
+    public int Per { get; }
+
+    /// <summary>The name of <see cref="Per"/>; null without one.</summary>
+    public string? PerName { get; }
+
+    /// <summary>Whether the curve is on the ratio of <see cref="Anchor"/> to <see cref="Per"/>.</summary>
+    public bool IsRatio => Per >= 0;
+
+    /// <summary>
+    /// The value on the curve's axis of a row whose anchor is <paramref name="anchor"/> and divisor <paramref name="per"/>
+    /// (ignored without one): the anchor, or the ratio, NaN where it is missing or not finite (a zero divisor).
+    /// </summary>
+    public double AxisValue(double anchor, double per)
+    {
+        if (!IsRatio) return anchor;
+        double x = anchor / per;
+        return double.IsFinite(x) ? x : double.NaN;
+    }
 
     public string TargetName { get; }
     public string AnchorName { get; }
@@ -173,7 +199,7 @@ internal sealed class NumericTrend
     }
 
     private NumericTrend WithCalibration(ColumnState state) =>
-        new(Target, Anchor, Knots, Levels, Fallback, Grid, Minimum, Maximum, Explained, TargetName, AnchorName, Terms, CalibrationMap(state, TargetName, Minimum, Maximum));
+        new(Target, Anchor, Knots, Levels, Fallback, Grid, Minimum, Maximum, Explained, TargetName, AnchorName, Terms, CalibrationMap(state, TargetName, Minimum, Maximum), Per, PerName);
 
     /// <summary>The map of a calibration's state, checked (a saved one may come from a stranger): one of the whole column, over the target's range.</summary>
     internal static MarginalMap? CalibrationMap(ColumnState state, string target, double minimum, double maximum)
@@ -184,8 +210,8 @@ internal sealed class NumericTrend
         return MarginalMap.FromState(state, $"{target} (after its trend)", v => v >= minimum && v <= maximum);
     }
 
-    /// <summary>Whether the trend reads column <paramref name="c"/>: its anchor or one of its terms.</summary>
-    public bool Reads(int c) => c == Anchor || Terms.Any(t => t.Column == c);
+    /// <summary>Whether the trend reads column <paramref name="c"/>: its anchor, its divisor or one of its terms.</summary>
+    public bool Reads(int c) => c == Anchor || c == Per || Terms.Any(t => t.Column == c);
 
     /// <summary>
     /// Whether the trend applies after the formulas: its anchor or a term is a column they make or solve for
@@ -249,6 +275,8 @@ internal sealed class NumericTrend
         var kind = (NumericKind)target.Kind;
         var y = into.Numbers(Target);
         var x = into.Numbers(Anchor);
+        var per = IsRatio ? into.Numbers(Per) : null;
+        var perKind = IsRatio ? (NumericKind)((NumericColumn)columns[Per]).Kind : null;
         var terms = Terms.Select(t => into.Numbers(t.Column)).ToArray();
         var termKinds = Terms.Select(t => (NumericKind)((NumericColumn)columns[t.Column]).Kind).ToArray();
         Span<double> z = stackalloc double[Terms.Count];
@@ -257,6 +285,7 @@ internal sealed class NumericTrend
             if (double.IsNaN(y[r])) continue;
             // As the graph holds them: their outputs, in their types.
             double anchor = double.IsNaN(x[r]) ? double.NaN : anchorKind.Stored(x[r]);
+            if (per is not null) anchor = double.IsNaN(anchor) || double.IsNaN(per[r]) ? double.NaN : AxisValue(anchor, perKind!.Stored(per[r]));
             for (int k = 0; k < z.Length; k++) z[k] = double.IsNaN(terms[k][r]) ? double.NaN : termKinds[k].Stored(terms[k][r]);
             double v = Value(y[r], anchor, z);
             if (map is not null)
@@ -280,6 +309,16 @@ internal sealed class NumericTrend
         var anchor = (NumericColumn)columns[Anchor];
         string ToDouble(string v, OnnxType t) => t == OnnxType.Double ? v : g.Node("Cast", [v], ("to", (long)OnnxType.Double));
         string x = ToDouble(decoded[Anchor], anchor.OutputType);
+        // A ratio's axis: the quotient in double, missing (the fallback's) where either column is or it is not finite.
+        string? offAxis = anchor.HasMissing ? anchor.AddOnnxIsMissing(g, decoded[Anchor]) : null;
+        if (IsRatio)
+        {
+            var divisor = (NumericColumn)columns[Per];
+            x = g.Node("Div", [x, ToDouble(decoded[Per], divisor.OutputType)]);
+            var notFinite = g.Node("Or", [g.Node("IsNaN", [x]), g.Node("IsInf", [x])]);
+            offAxis = offAxis is null ? notFinite : g.Node("Or", [offAxis, notFinite]);
+            if (divisor.HasMissing) offAxis = g.Node("Or", [offAxis, divisor.AddOnnxIsMissing(g, decoded[Per])]);
+        }
         string residual = ToDouble(decoded[Target], target.OutputType);
         // j: the inner knots at or below x (an exact integer count), then the segment's level, slope and knot gathered.
         string j;
@@ -295,12 +334,12 @@ internal sealed class NumericTrend
         if (Terms.Count == 0)
         {
             if (Grid is { } grid) curve = grid.AddOnnxRound(g, curve);
-            if (anchor.HasMissing) curve = g.Node("Where", [anchor.AddOnnxIsMissing(g, decoded[Anchor]), g.Scalar(Fallback), curve]);
+            if (offAxis is not null) curve = g.Node("Where", [offAxis, g.Scalar(Fallback), curve]);
         }
         else
         {
             // As Curve: the fallback before the terms, each term added in order (nothing where its column is missing), then the grid.
-            if (anchor.HasMissing) curve = g.Node("Where", [anchor.AddOnnxIsMissing(g, decoded[Anchor]), g.Scalar(Fallback), curve]);
+            if (offAxis is not null) curve = g.Node("Where", [offAxis, g.Scalar(Fallback), curve]);
             foreach (var t in Terms)
             {
                 var column = (NumericColumn)columns[t.Column];
@@ -336,13 +375,14 @@ internal sealed class NumericTrend
     /// <summary>The trend as the public API describes it.</summary>
     public GanColumnTrend ToInfo() => new(TargetName, AnchorName, Explained, Knots.Length)
     {
+        Per = PerName,
         MappedAfter = Calibration is { IsCalibrated: true },
         Terms = Terms.Select(z => new GanTrendTerm(z.Name, z.Coefficient, z.Mean)).ToArray(),
     };
 
     /// <summary>"'pop' follows 'date' (R² 0.9999)", "'rate' follows 'adults' + 0.25 × 'children' + 0.18 × 'elderly' (R² 0.9967)".</summary>
     public override string ToString() =>
-        $"'{TargetName}' follows '{AnchorName}'{string.Concat(Terms.Select(t => FormattableString.Invariant($" {(t.Coefficient < 0 ? '-' : '+')} {Math.Abs(t.Coefficient):G3} × '{t.Name}'")))} (R² {Explained:F4})";
+        $"'{TargetName}' follows '{AnchorName}'{(IsRatio ? $" / '{PerName}'" : "")}{string.Concat(Terms.Select(t => FormattableString.Invariant($" {(t.Coefficient < 0 ? '-' : '+')} {Math.Abs(t.Coefficient):G3} × '{t.Name}'")))} (R² {Explained:F4})";
 
     /// <summary>
     /// The trends the training rows show, strongest first: each target a number column (signed, not a time) that no
@@ -354,7 +394,8 @@ internal sealed class NumericTrend
     /// that trend applies after the formulas (<see cref="AppliesAfter"/>).
     /// </summary>
     public static List<NumericTrend> Find(IReadOnlyList<string> names, IReadOnlyList<NumericKind?> kinds, IReadOnlyList<double[]?> values, int rows,
-        bool granularity, Func<int, bool> excluded, Action checkAlive, bool terms = false, Func<int, bool>? madeByFormulas = null, Func<int, bool>? readByFormulas = null)
+        bool granularity, Func<int, bool> excluded, Action checkAlive, bool terms = false, Func<int, bool>? madeByFormulas = null, Func<int, bool>? readByFormulas = null,
+        bool ratios = false)
     {
         int n = names.Count;
         madeByFormulas ??= _ => false;
@@ -408,17 +449,78 @@ internal sealed class NumericTrend
                     c => c != a && Anchors(c) && !madeByFormulas(c) && !afterTargets.Contains(c) && kinds[c] is not TimeKind && !later.Contains(c)) is { Terms.Count: > 0 } withTerms)
                 trends[i] = withTerms;
         }
+        if (ratios) AddRatios(names, kinds, values, rows, granularity, trends, Anchors, Targets, madeByFormulas, checkAlive);
         // The targets' values become their residuals, the last trend's first: a trend may read an earlier one's target,
         // whose values are still its own until then.
         for (int i = trends.Count - 1; i >= 0; i--) trends[i].ToResiduals(kinds, values, rows);
         return trends;
     }
 
+    /// <summary>The most number columns whose pairs' ratios the search tries (more: none is tried): each target tries every ordered pair.</summary>
+    public const int MaximumRatioColumns = 40;
+
+    /// <summary>
+    /// Trends on ratios (<see cref="GanTrainer.Options.TrendRatios"/>), appended to <paramref name="trends"/> (the trends
+    /// on single columns, found before): each column that can be a target and that no trend makes or reads may follow
+    /// the ratio of two number columns (not times) that are no trend's target but an earlier one's (those are made
+    /// before it applies) and that no formula makes; a target's best ratio becomes its trend when its curve explains at
+    /// least <see cref="MinimumExplained"/> of it, strongest first, each trend's columns then taken.
+    /// </summary>
+    private static void AddRatios(IReadOnlyList<string> names, IReadOnlyList<NumericKind?> kinds, IReadOnlyList<double[]?> values, int rows, bool granularity,
+        List<NumericTrend> trends, Func<int, bool> anchors, Func<int, bool> targets, Func<int, bool> madeByFormulas, Action checkAlive)
+    {
+        int n = names.Count;
+        // (A trend after the formulas applies after every trend here: its target is no part.)
+        var afterFormulas = trends.Where(trend => madeByFormulas(trend.Anchor) || trend.Terms.Any(z => madeByFormulas(z.Column))).Select(trend => trend.Target).ToHashSet();
+        bool Part(int c) => anchors(c) && kinds[c] is not TimeKind && !madeByFormulas(c) && !afterFormulas.Contains(c);
+        var parts = Enumerable.Range(0, n).Where(Part).ToArray();
+        if (parts.Length < 3 || parts.Length > MaximumRatioColumns) return;
+        var taken = trends.SelectMany(trend => trend.Terms.Select(z => z.Column).Append(trend.Anchor).Append(trend.Target)).ToHashSet();
+        var open = Enumerable.Range(0, n).Where(t => targets(t) && !taken.Contains(t)).ToArray();
+        if (open.Length == 0) return;
+        int stride = Math.Max(1, rows / SearchRows);
+        int[] sample = Enumerable.Range(0, rows / stride).Select(i => i * stride).ToArray();
+        var candidates = new List<(double Explained, int Target, int Numerator, int Divisor)>();
+        foreach (int a in parts)
+        {
+            foreach (int b in parts)
+            {
+                if (a == b) continue;
+                checkAlive();
+                var x = Ratios(values[a]!, values[b], rows);
+                int[] order = sample.Where(r => !double.IsNaN(x[r])).OrderBy(r => x[r]).ToArray();
+                if (order.Length < MinimumRows) continue;
+                foreach (int t in open)
+                {
+                    if (t == a || t == b) continue;
+                    var ys = values[t]!;
+                    int[] both = order.Where(r => !double.IsNaN(ys[r])).ToArray();
+                    if (both.Length < MinimumRows || Curve(x, ys, both) is not { } curve) continue;
+                    double explained = ExplainedShare(curve.Knots, curve.Levels, x, ys, both);
+                    if (explained >= MinimumExplained) candidates.Add((explained, t, a, b));
+                }
+            }
+        }
+        var targetsNow = trends.Select(trend => trend.Target).ToHashSet();
+        var read = trends.SelectMany(trend => trend.Terms.Select(z => z.Column).Append(trend.Anchor)).ToHashSet();
+        foreach (var (_, t, a, b) in candidates.OrderByDescending(c => c.Explained).ThenBy(c => c.Target).ThenBy(c => c.Numerator).ThenBy(c => c.Divisor))
+        {
+            // A target no trend makes or reads; a numerator no trend makes (as an anchor); a divisor no later trend makes.
+            if (targetsNow.Contains(t) || read.Contains(t) || targetsNow.Contains(a)) continue;
+            checkAlive();
+            if (Fit(names, kinds, values, rows, t, a, granularity, null, b) is not { } fitted) continue;
+            trends.Add(fitted);
+            targetsNow.Add(t);
+            read.Add(a);
+            read.Add(b);
+        }
+    }
+
     /// <summary>Replaces the target's training values in <paramref name="values"/> by their residuals from the trend, as the target's kind holds them.</summary>
     private void ToResiduals(IReadOnlyList<NumericKind?> kinds, IReadOnlyList<double[]?> values, int rows)
     {
         var kind = kinds[Target]!;
-        var xs = values[Anchor]!;
+        var xs = AxisValues(values, rows);
         var ys = values[Target]!;
         var termValues = Terms.Select(term => values[term.Column]!).ToArray();
         var z = new double[Terms.Count];
@@ -430,11 +532,27 @@ internal sealed class NumericTrend
         }
     }
 
+    /// <summary>Each row's value on the curve's axis (<see cref="AxisValue"/>) from the columns' training values: the anchor's own array without a divisor.</summary>
+    private double[] AxisValues(IReadOnlyList<double[]?> values, int rows) => Ratios(values[Anchor]!, IsRatio ? values[Per] : null, rows);
+
+    /// <summary><paramref name="a"/> / <paramref name="b"/> row by row (NaN where missing or not finite); <paramref name="a"/> itself without <paramref name="b"/>.</summary>
+    private static double[] Ratios(double[] a, double[]? b, int rows)
+    {
+        if (b is null) return a;
+        var x = new double[rows];
+        for (int r = 0; r < rows; r++)
+        {
+            double v = a[r] / b[r];
+            x[r] = double.IsFinite(v) ? v : double.NaN;
+        }
+        return x;
+    }
+
     /// <summary>The trend of <paramref name="t"/> on <paramref name="a"/> (and terms of the columns <paramref name="termable"/> allows) fitted on every row; null when it no longer qualifies.</summary>
     private static NumericTrend? Fit(IReadOnlyList<string> names, IReadOnlyList<NumericKind?> kinds, IReadOnlyList<double[]?> values, int rows, int t, int a, bool granularity,
-        Func<int, bool>? termable)
+        Func<int, bool>? termable, int per = -1)
     {
-        var xs = values[a]!;
+        var xs = Ratios(values[a]!, per >= 0 ? values[per] : null, rows);
         var ys = values[t]!;
         var kind = kinds[t]!;
         int[] both = Enumerable.Range(0, rows).Where(r => !double.IsNaN(xs[r]) && !double.IsNaN(ys[r])).OrderBy(r => xs[r]).ToArray();
@@ -463,7 +581,7 @@ internal sealed class NumericTrend
             grid = new NumericGranularity(units, decimals, minimum, maximum, names[t]);
         double fallback = orphans > 0 ? orphanSum / orphans : sum / present;
         if (grid is { } g) fallback = Math.Min(Math.Max(g.Round(fallback), minimum), maximum);
-        return new NumericTrend(t, a, curve.Knots, curve.Levels, fallback, grid, minimum, maximum, explained, names[t], names[a], terms);
+        return new NumericTrend(t, a, curve.Knots, curve.Levels, fallback, grid, minimum, maximum, explained, names[t], names[a], terms, null, per, per >= 0 ? names[per] : null);
     }
 
     /// <summary>
@@ -648,6 +766,8 @@ internal sealed class TrendState
 {
     public string? Target { get; set; }
     public string? Anchor { get; set; }
+    /// <summary>The column the anchor is divided by (<see cref="NumericTrend.Per"/>); absent for a trend on the anchor itself, and in files of format 25 and older.</summary>
+    public string? Per { get; set; }
     public double[]? Knots { get; set; }
     public double[]? Levels { get; set; }
     public double Fallback { get; set; }
@@ -667,7 +787,7 @@ internal sealed class TrendState
     public static TrendState From(NumericTrend trend) => new()
     {
         Calibration = trend.Calibration is { } map ? MarginalFields(map) : null,
-        Target = trend.TargetName, Anchor = trend.AnchorName, Knots = trend.Knots, Levels = trend.Levels, Fallback = trend.Fallback,
+        Target = trend.TargetName, Anchor = trend.AnchorName, Per = trend.PerName, Knots = trend.Knots, Levels = trend.Levels, Fallback = trend.Fallback,
         GridUnits = trend.Grid?.Units, GridDecimals = trend.Grid?.Decimals, Minimum = trend.Minimum, Maximum = trend.Maximum, Explained = trend.Explained,
         Terms = trend.Terms.Count > 0 ? trend.Terms.Select(t => new TrendTermState { Column = t.Name, Coefficient = t.Coefficient, Mean = t.Mean }).ToArray() : null,
     };
@@ -699,6 +819,15 @@ internal sealed class TrendState
                 throw new InvalidDataException($"{Where()} needs a signed number column following a number or time column");
             if (targets.Contains(t) || anchors.Contains(t) || targets.Contains(a))
                 throw new InvalidDataException($"{Where()} involves a column another trend has as its target, or anchors a target");
+            // A ratio's divisor: a number column other than the trend's two, which an earlier trend may make (it applies first) but no later one.
+            int per = -1;
+            if (s.Per is not null)
+            {
+                if (!index.TryGetValue(s.Per, out per) || per == t || per == a || columns[per] is not NumericColumn { Kind: NumericKind and not TimeKind } || columns[a] is not NumericColumn { Kind: not TimeKind })
+                    throw new InvalidDataException($"{Where()} divides its anchor by '{Common.Text.Printable(s.Per, 60)}', which is not a number column of the model other than its target and anchor (nor is a date a ratio's part)");
+                if (s.Terms is { Length: > 0 })
+                    throw new InvalidDataException($"{Where()} follows a ratio and adds terms, which no model does");
+            }
             var termStates = s.Terms ?? [];
             if (termStates.Length > NumericTrend.MaximumTerms)
                 throw new InvalidDataException($"{Where()} adds {termStates.Length:N0} terms, more than {NumericTrend.MaximumTerms}");
@@ -758,7 +887,8 @@ internal sealed class TrendState
             targets.Add(t);
             anchors.Add(a);
             foreach (var term in terms) anchors.Add(term.Column);
-            result[i] = new NumericTrend(t, a, knots, levels, s.Fallback, grid, s.Minimum, s.Maximum, s.Explained, s.Target, s.Anchor, terms, calibration);
+            if (per >= 0) anchors.Add(per);
+            result[i] = new NumericTrend(t, a, knots, levels, s.Fallback, grid, s.Minimum, s.Maximum, s.Explained, s.Target, s.Anchor, terms, calibration, per, per >= 0 ? s.Per : null);
         }
         return result;
     }

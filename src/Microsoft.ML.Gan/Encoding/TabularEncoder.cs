@@ -435,16 +435,19 @@ internal sealed class TabularEncoder
             var read = formulas.SelectMany(f => f.Inputs).Concat(made).ToHashSet();
             // The fitters' own arrays: a trend's residuals replace its target's values in place.
             var numbers = fitters.Select(f => f is NumericFitter numeric ? numeric.Values : null).ToArray();
-            trends = NumericTrend.Find(columnNames, kinds, numbers, (int)rows, settings.Granularity, excluded.Contains, checkAlive, settings.TrendTerms, made.Contains, read.Contains);
+            trends = NumericTrend.Find(columnNames, kinds, numbers, (int)rows, settings.Granularity, excluded.Contains, checkAlive, settings.TrendTerms, made.Contains, read.Contains, settings.TrendRatios);
+            var madeBack = new Dictionary<int, double[]>();
             for (int i = 0; i < trends.Count; i++)
             {
                 checkAlive();
                 var trend = trends[i];
                 columns[trend.Target] = fitters[trend.Target].Fit();
                 if (coded is not null) coded[trend.Target] = fitters[trend.Target].Coded(columns[trend.Target], sample);
-                // The target's values as the trend makes them back from its residuals (its training values), for the map after it.
+                // The target's values as the trend makes them back from its residuals (its training values), for the map
+                // after it; kept for the later trends that read them.
+                var values = TrendValues(trend, numbers, madeBack);
                 if (columns[trend.Target] is NumericColumn { Marginal: { } own, Kind: NumericKind targetKind } && trend.Explained < NumericTrend.MaximumCalibratedExplained)
-                    trends[i] = trend.WithCalibrationTraining(TrendValues(trend, numbers), own.Repeats, targetKind.Stored);
+                    trends[i] = trend.WithCalibrationTraining(values, own.Repeats, targetKind.Stored);
             }
             if (trends.Count > 0) log?.Invoke($"Columns learned as their residuals from the curve of another: {string.Join("; ", trends)}.");
         }
@@ -498,20 +501,30 @@ internal sealed class TabularEncoder
         return (encoder, encoded);
     }
 
-    /// <summary>The present values of a trend's target, ascending, made back from its residuals in <paramref name="numbers"/> (the fitters' arrays) and its anchor's and terms' values.</summary>
-    private static double[] TrendValues(NumericTrend trend, IReadOnlyList<double[]?> numbers)
+    /// <summary>
+    /// The present values of a trend's target, ascending, made back from its residuals in <paramref name="numbers"/> (the
+    /// fitters' arrays) and its anchor's, divisor's and terms' values; <paramref name="made"/> holds the values of the
+    /// earlier trends' targets made back so (a column a trend reads may be an earlier one's target), and gets this one's.
+    /// </summary>
+    private static double[] TrendValues(NumericTrend trend, IReadOnlyList<double[]?> numbers, Dictionary<int, double[]> made)
     {
+        double[] Values(int c) => made.TryGetValue(c, out var v) ? v : numbers[c]!;
         var residuals = numbers[trend.Target]!;
-        var x = numbers[trend.Anchor]!;
-        var terms = trend.Terms.Select(t => numbers[t.Column]!).ToArray();
+        var x = Values(trend.Anchor);
+        var per = trend.IsRatio ? Values(trend.Per) : null;
+        var terms = trend.Terms.Select(t => Values(t.Column)).ToArray();
         var z = new double[terms.Length];
+        var target = new double[residuals.Length];
         var values = new List<double>(residuals.Length);
         for (int r = 0; r < residuals.Length; r++)
         {
+            target[r] = double.NaN;
             if (double.IsNaN(residuals[r])) continue;
             for (int k = 0; k < z.Length; k++) z[k] = terms[k][r];
-            values.Add(trend.Value(residuals[r], x[r], z));
+            double axis = per is null ? x[r] : trend.AxisValue(x[r], per[r]);
+            values.Add(target[r] = trend.Value(residuals[r], axis, z));
         }
+        made[trend.Target] = target;
         var sorted = values.ToArray();
         Array.Sort(sorted);
         return sorted;

@@ -71,7 +71,7 @@ internal static class ModelValidation
             foreach (var trend in trends)
             {
                 if (dependencies.Any(d => d.Determinant == trend.Target || d.Target == trend.Target) || constraints?.Changes(trend.Target) == true ||
-                    constraints?.Changes(trend.Anchor) == true || trend.Terms.Any(z => constraints?.Changes(z.Column) == true || dependencies.Any(d => d.Target == z.Column)))
+                    constraints?.Changes(trend.Anchor) == true || (trend.IsRatio && (constraints?.Changes(trend.Per) == true || dependencies.Any(d => d.Target == trend.Per))) || trend.Terms.Any(z => constraints?.Changes(z.Column) == true || dependencies.Any(d => d.Target == z.Column)))
                     throw new InvalidDataException($"its numeric trend {trend} involves a column a dependency or a constraint changes, which no model has");
             }
             var formulas = FormulaState.Restore(description.Formulas, columns);
