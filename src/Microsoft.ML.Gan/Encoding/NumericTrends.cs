@@ -478,8 +478,12 @@ internal sealed class NumericTrend
         var taken = trends.SelectMany(trend => trend.Terms.Select(z => z.Column).Append(trend.Anchor).Append(trend.Target)).ToHashSet();
         var open = Enumerable.Range(0, n).Where(t => targets(t) && !taken.Contains(t)).ToArray();
         if (open.Length == 0) return;
+        // The search on a sample of rows at even strides, each column's values there copied once (n² ratios of a
+        // table of millions of rows would otherwise be as many passes over it).
         int stride = Math.Max(1, rows / SearchRows);
-        int[] sample = Enumerable.Range(0, rows / stride).Select(i => i * stride).ToArray();
+        int count = rows / stride;
+        var sampled = new double[]?[n];
+        double[] Sampled(int c) => sampled[c] ??= Enumerable.Range(0, count).Select(i => values[c]![i * stride]).ToArray();
         var candidates = new List<(double Explained, int Target, int Numerator, int Divisor)>();
         foreach (int a in parts)
         {
@@ -487,14 +491,14 @@ internal sealed class NumericTrend
             {
                 if (a == b) continue;
                 checkAlive();
-                var x = Ratios(values[a]!, values[b], rows);
-                int[] order = sample.Where(r => !double.IsNaN(x[r])).OrderBy(r => x[r]).ToArray();
+                var x = Ratios(Sampled(a), Sampled(b), count);
+                int[] order = Enumerable.Range(0, count).Where(i => !double.IsNaN(x[i])).OrderBy(i => x[i]).ToArray();
                 if (order.Length < MinimumRows) continue;
                 foreach (int t in open)
                 {
                     if (t == a || t == b) continue;
-                    var ys = values[t]!;
-                    int[] both = order.Where(r => !double.IsNaN(ys[r])).ToArray();
+                    var ys = Sampled(t);
+                    int[] both = order.Where(i => !double.IsNaN(ys[i])).ToArray();
                     if (both.Length < MinimumRows || Curve(x, ys, both) is not { } curve) continue;
                     double explained = ExplainedShare(curve.Knots, curve.Levels, x, ys, both);
                     if (explained >= MinimumExplained) candidates.Add((explained, t, a, b));
