@@ -225,9 +225,7 @@ public sealed class CategoryThresholdsTests
         options.Epochs = 1;
         using var model = ml.Gan().Train(options).Fit(Counties(5));
         Assert.AreEqual("Code", model.CategoryThresholds.Single().Column);
-        using var stream = new MemoryStream();
-        model.Save(stream);
-        return stream.ToArray();
+        return HostileFiles.Saved(model);
     });
 
     [TestMethod]

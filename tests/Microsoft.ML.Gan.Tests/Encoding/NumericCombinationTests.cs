@@ -361,9 +361,7 @@ public sealed class NumericCombinationTests
         var ml = new MLContext(1);
         using var model = ml.Gan().Train(Small()).Fit(Tracts(3).Data);
         CollectionAssert.AreEqual(s_members, model.Combinations.Single().Columns.ToArray());
-        using var stream = new MemoryStream();
-        model.Save(stream);
-        return stream.ToArray();
+        return HostileFiles.Saved(model);
     });
 
     [TestMethod]

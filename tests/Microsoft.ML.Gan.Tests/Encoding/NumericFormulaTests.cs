@@ -655,9 +655,7 @@ public sealed class NumericFormulaTests
         var ml = new MLContext(1);
         using var model = ml.Gan().Train(Small()).Fit(Orders(600, seed: 9));
         CollectionAssert.AreEqual(s_expected, model.Formulas.Select(f => f.ToString()).ToArray());
-        using var stream = new MemoryStream();
-        model.Save(stream);
-        return stream.ToArray();
+        return HostileFiles.Saved(model);
     });
 
     [TestMethod]

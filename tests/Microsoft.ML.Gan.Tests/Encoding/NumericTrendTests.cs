@@ -263,9 +263,7 @@ public sealed class NumericTrendTests
     {
         var ml = new MLContext(1);
         using var model = ml.Gan().Train(Small()).Fit(Monthly(600, seed: 9));
-        using var stream = new MemoryStream();
-        model.Save(stream);
-        return stream.ToArray();
+        return HostileFiles.Saved(model);
     });
 
     [TestMethod]

@@ -184,9 +184,7 @@ public sealed class TrendRatioTests
         var data = Markets(1200, seed: 9, regions: true);
         using var model = ml.Gan().Train(Small()).Fit(data);
         Assert.IsNotNull(model.Trends.Single().Per, model.Trends.Single().ToString());
-        using var stream = new MemoryStream();
-        model.Save(stream);
-        return stream.ToArray();
+        return HostileFiles.Saved(model);
     });
 
     [TestMethod]

@@ -192,9 +192,7 @@ public sealed class TrendTermsTests
         var data = Counties(600, seed: 9, regions: true);
         using var model = ml.Gan().Train(Small()).Fit(data);
         Assert.AreEqual(2, model.Trends.Single().Terms.Count, model.Trends.Single().ToString());
-        using var stream = new MemoryStream();
-        model.Save(stream);
-        return stream.ToArray();
+        return HostileFiles.Saved(model);
     });
 
     [TestMethod]

@@ -31,6 +31,14 @@ internal static class HostileFiles
         writer.Write(manifest.ToJsonString());
     });
 
+    /// <summary>The model zip of <paramref name="model"/>, as bytes: a model saved once for many lies (<see cref="RefusedManifest"/>).</summary>
+    public static byte[] Saved(GanTransformer model)
+    {
+        using var stream = new MemoryStream();
+        model.Save(stream);
+        return stream.ToArray();
+    }
+
     /// <summary>
     /// Loads the model zip <paramref name="saved"/> with its manifest edited by <paramref name="edit"/> (in a temporary
     /// folder, deleted after) and returns the refusal, asserting the load refuses it.
