@@ -117,6 +117,12 @@ public sealed record GanColumnTrend(string Target, string Anchor, double Explain
     public string? Per { get; init; }
 
     /// <summary>
+    /// The categorical column within each of whose categories <see cref="Target"/> follows a curve of its own (see
+    /// <see cref="GanTrainer.Options.CategoryTrends"/>: each city's listings along the months); null for one curve.
+    /// </summary>
+    public string? Within { get; init; }
+
+    /// <summary>
     /// Whether the curve is put back after the <see cref="GanTransformer.Formulas"/>: its anchor is a column they make (a
     /// total its parts add up to, a count made from its share), so the rows' final value of it is the one followed.
     /// </summary>
@@ -131,10 +137,10 @@ public sealed record GanColumnTrend(string Target, string Anchor, double Explain
 
     /// <inheritdoc/>
     public override string ToString() => string.Create(System.Globalization.CultureInfo.InvariantCulture,
-        $"{Target} follows {Anchor}{(Per is null ? "" : $" / {Per}")}{string.Concat(Terms.Select(t => t.ToString()))} (R² {Explained:F4}, {Knots} knots)");
+        $"{Target} follows {Anchor}{(Per is null ? "" : $" / {Per}")}{(Within is null ? "" : $" within each {Within}")}{string.Concat(Terms.Select(t => t.ToString()))} (R² {Explained:F4}, {Knots} knots)");
 
     /// <inheritdoc/>
-    public bool Equals(GanColumnTrend? other) => other is not null && Target == other.Target && Anchor == other.Anchor && Per == other.Per && Explained.Equals(other.Explained) &&
+    public bool Equals(GanColumnTrend? other) => other is not null && Target == other.Target && Anchor == other.Anchor && Per == other.Per && Within == other.Within && Explained.Equals(other.Explained) &&
         Knots == other.Knots && Terms.SequenceEqual(other.Terms);
 
     /// <inheritdoc/>

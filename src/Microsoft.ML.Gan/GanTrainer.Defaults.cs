@@ -44,6 +44,7 @@ public sealed partial class GanTrainer
         public const bool NumericTrends = true;
         public const bool TrendTerms = true;
         public const bool TrendRatios = true;
+        public const bool CategoryTrends = false;
         public const bool NumericFormulas = true;
         public const bool NumericCombinations = true;
         public const bool CombinationCategories = true;

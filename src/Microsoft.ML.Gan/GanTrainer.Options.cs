@@ -285,6 +285,24 @@ public sealed partial class GanTrainer
         public bool TrendRatios { get; set; } = Defaults.TrendRatios;
 
         /// <summary>
+        /// Whether a number column that no trend makes yet may follow a curve of its own along another column within each
+        /// category of a categorical column (<see cref="NumericTrends"/>): a panel of entities over time, where each
+        /// city's listings rise and fall along the months in a shape of their own (ggplot2's <c>txhousing</c>: curves
+        /// within its 46 cities explain 99 % of the listings; the listings of a city's year, 99.4 % in the data, 94.9 %
+        /// in rows generated without them, 99.3 % with them). At <c>Fit</c>, after the trends on single columns and
+        /// ratios, each target left is tried along every number or time column within every categorical column of 2 to
+        /// 100 categories that nothing changes after decoding; the curves share their knots (about 10 rows of a category
+        /// a knot), a category of fewer than 20 rows follows the whole column's curve moved to its own level, and the
+        /// strongest pair whose curves explain at least 90 % of the target, and at least half of what its categories
+        /// alone leave, becomes its trend; its residuals' map is grouped by those categories. Decoding reads each row's
+        /// generated category and puts the residual back on that category's curve, in .NET and in the exported graph.
+        /// Default false: on txhousing it keeps each city's series but did not lower the detection AUC (0.630 → 0.638,
+        /// seeds 1-3), and generated rows lie closer to their training twins of the same city and month (distance ratio
+        /// 0.87 → 0.69). <see cref="Classic"/> sets it false (and has no trends).
+        /// </summary>
+        public bool CategoryTrends { get; set; } = Defaults.CategoryTrends;
+
+        /// <summary>
         /// Whether a number column that other number columns make exactly in every training row is made from them in
         /// every generated row: a total that is the sum of its parts (a county's population and its five groups), a
         /// ratio scaled by a power of ten (a percentage: 100 × part / total), a product (an amount: price × quantity).
@@ -532,6 +550,7 @@ public sealed partial class GanTrainer
             NumericTrends = false,
             TrendTerms = false,
             TrendRatios = false,
+            CategoryTrends = false,
             NumericFormulas = false,
             NumericCombinations = false,
             CombinationCategories = false,

@@ -65,6 +65,7 @@ public sealed partial class GanTrainer : IEstimator<GanTransformer>
             Trends = options.NumericTrends,
             TrendTerms = options.TrendTerms,
             TrendRatios = options.TrendRatios,
+            CategoryTrends = options.CategoryTrends,
             Formulas = options.NumericFormulas,
             Combinations = options.NumericCombinations,
             CombinationCategories = options.NumericCombinations && options.CombinationCategories,

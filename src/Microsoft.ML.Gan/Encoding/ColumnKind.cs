@@ -143,6 +143,9 @@ internal sealed record ColumnFitSettings(ISet<string> MissingCategoryTokens, int
     /// <summary>Whether a trend may follow the ratio of two number columns (<see cref="GanTrainer.Options.TrendRatios"/>).</summary>
     public bool TrendRatios { get; init; }
 
+    /// <summary>Whether a trend may follow a curve of its own within each category of a categorical column (<see cref="GanTrainer.Options.CategoryTrends"/>).</summary>
+    public bool CategoryTrends { get; init; }
+
     /// <summary>Whether number columns that others make exactly (totals, shares, products) are made from them (<see cref="NumericFormula"/>).</summary>
     public bool Formulas { get; init; }
 

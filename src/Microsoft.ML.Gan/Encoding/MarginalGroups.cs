@@ -16,7 +16,9 @@ namespace Microsoft.ML.Gan.Encoding;
 /// <see cref="MinimumAssociation"/>, or when it is the periods of a panel whose categories cover different spans of them,
 /// whatever its ω² (each category holds each of the column's values once, and some category starts or ends inside the
 /// range: a store that opened later than the others, whose months before its opening a detector would catch at once;
-/// ω² sees little of it, 0.06 for six stores opened ten months apart). A
+/// ω² sees little of it, 0.06 for six stores opened ten months apart). The residuals of a trend whose curves are
+/// each category's own (<see cref="NumericTrend.Within"/>) are grouped by those categories whatever their ω² (each
+/// curve leaves residuals of its own spread). A
 /// column mapped onto its exact values gets, for a category that holds its values once or twice, shares spread over
 /// the column's values around its own (<see cref="MarginalMap.FitGroupTraining"/>), not its own values' shares. Left
 /// out: a column that a dependency sets (its value is overwritten after decoding) or keys on without exact values (a
@@ -75,8 +77,13 @@ internal static class MarginalGroups
             var ranks = MidRanks(present.Select(r => numbers[r]).ToArray());
 
             (int Group, int[] Levels, double Association, bool Panel) best = (-1, [], double.NegativeInfinity, false);
+            // A trend's residuals from curves within categories are grouped by those categories, whatever their ω²:
+            // each category's curve leaves residuals of its own spread (a large city's listings swing by thousands, a
+            // small one's by tens), which one map for every category would mix.
+            int within = encoder.TrendOf(c) is { IsWithin: true } trend ? trend.Within : -1;
             foreach (int j in candidates)
             {
+                if (within >= 0 && j != within) continue;
                 var levels = real.Levels(j);
                 int levelCount = ((CategoricalColumn)columns[j]).LevelCount;
                 var counts = new int[levelCount];
@@ -89,7 +96,7 @@ internal static class MarginalGroups
                 // A panel's periods come before any association: they are what the generator must keep per category.
                 if ((panel, association).CompareTo((best.Panel, best.Association)) > 0) best = (j, large, association, panel);
             }
-            if (best.Group < 0 || (!best.Panel && best.Association < minimumAssociation)) continue;
+            if (best.Group < 0 || (!best.Panel && best.Association < minimumAssociation && within < 0)) continue;
 
             var groupLevels = real.Levels(best.Group);
             var tableOf = best.Levels.Select((l, t) => (l, t)).ToDictionary(p => p.l, p => p.t);

@@ -48,12 +48,39 @@ internal sealed class NumericTrend
     /// </summary>
     public const double MinimumTermGain = 0.5;
 
+    /// <summary>The most categories the column a trend is within may have (and a saved one may).</summary>
+    public const int MaximumCategories = 100;
+
+    /// <summary>
+    /// The least share of what a trend's categories leave of its target (the variance within them) the curves within
+    /// them must explain: half, where curves of 10 rows a knot fitted to noise explain about a tenth.
+    /// </summary>
+    public const double MinimumWithinExplained = 0.5;
+
+    /// <summary>
+    /// The most (anchor, target, categories) triples the search for trends within categories tries (more: it tries none):
+    /// each costs a pass over up to 20,000 rows, so a table of 40 number and 10 categorical columns is searched in seconds.
+    /// </summary>
+    public const long MaximumWithinSearches = 40 * 40 * 10;
+
+    /// <summary>Present rows a category needs for a curve of its own (<see cref="Within"/>); fewer, and it follows the whole column's curve moved to its level.</summary>
+    public const int MinimumCategoryRows = 2 * RowsPerKnot;
+
     private readonly double[] _slopes;
+    private readonly double[]? _categorySlopes;
 
     public NumericTrend(int target, int anchor, double[] knots, double[] levels, double fallback, NumericGranularity? grid, double minimum, double maximum,
-        double explained, string targetName, string anchorName, IReadOnlyList<TrendTerm>? terms = null, MarginalMap? calibration = null, int per = -1, string? perName = null)
+        double explained, string targetName, string anchorName, IReadOnlyList<TrendTerm>? terms = null, MarginalMap? calibration = null, int per = -1, string? perName = null,
+        int within = -1, string? withinName = null, double[]? categoryLevels = null)
     {
         if ((per >= 0) != (perName is not null)) throw new ArgumentException("A ratio's divisor needs both its index and its name.", nameof(perName));
+        if ((within >= 0) != (withinName is not null) || (within >= 0) != (categoryLevels is not null))
+            throw new ArgumentException("A trend within categories needs its column's index, its name and its categories' levels.", nameof(categoryLevels));
+        if (categoryLevels is not null && (categoryLevels.Length == 0 || categoryLevels.Length % knots.Length != 0))
+            throw new ArgumentException($"{categoryLevels.Length} categories' levels are no whole number of curves of {knots.Length} knots.", nameof(categoryLevels));
+        Within = within;
+        WithinName = withinName;
+        CategoryLevels = categoryLevels;
         Per = per;
         PerName = perName;
         Terms = terms ?? [];
@@ -69,9 +96,38 @@ internal sealed class NumericTrend
         Explained = explained;
         TargetName = targetName;
         AnchorName = anchorName;
-        _slopes = new double[knots.Length - 1];
-        for (int j = 0; j < _slopes.Length; j++) _slopes[j] = (levels[j + 1] - levels[j]) / (knots[j + 1] - knots[j]);
+        _slopes = Slopes(knots, levels);
+        if (categoryLevels is not null) _categorySlopes = Slopes(knots, categoryLevels);
     }
+
+    /// <summary>Each segment's slope, curve by curve: <paramref name="levels"/> holds one or more curves of <paramref name="knots"/>' length.</summary>
+    private static double[] Slopes(double[] knots, double[] levels)
+    {
+        int k = knots.Length, curves = levels.Length / k;
+        var slopes = new double[curves * (k - 1)];
+        for (int c = 0; c < curves; c++)
+            for (int j = 0; j < k - 1; j++) slopes[c * (k - 1) + j] = (levels[c * k + j + 1] - levels[c * k + j]) / (knots[j + 1] - knots[j]);
+        return slopes;
+    }
+
+    /// <summary>
+    /// The categorical column within each of whose categories the target follows a curve of its own
+    /// (<see cref="GanTrainer.Options.CategoryTrends"/>: each city's listings along the months); -1 for one curve.
+    /// </summary>
+    public int Within { get; }
+
+    /// <summary>The name of <see cref="Within"/>; null without one.</summary>
+    public string? WithinName { get; }
+
+    /// <summary>
+    /// With <see cref="Within"/>: each category's level at each knot, category after category (its index in the column
+    /// times the knots, plus the knot); a category with too few training rows for a curve of its own holds
+    /// <see cref="Levels"/>. Null for one curve.
+    /// </summary>
+    public double[]? CategoryLevels { get; }
+
+    /// <summary>Whether the curve is each category's own (<see cref="Within"/>).</summary>
+    public bool IsWithin => Within >= 0;
 
     /// <summary>The column learned as its residual: its index in the encoder.</summary>
     public int Target { get; }
@@ -199,7 +255,7 @@ internal sealed class NumericTrend
     }
 
     private NumericTrend WithCalibration(ColumnState state) =>
-        new(Target, Anchor, Knots, Levels, Fallback, Grid, Minimum, Maximum, Explained, TargetName, AnchorName, Terms, CalibrationMap(state, TargetName, Minimum, Maximum), Per, PerName);
+        new(Target, Anchor, Knots, Levels, Fallback, Grid, Minimum, Maximum, Explained, TargetName, AnchorName, Terms, CalibrationMap(state, TargetName, Minimum, Maximum), Per, PerName, Within, WithinName, CategoryLevels);
 
     /// <summary>The map of a calibration's state, checked (a saved one may come from a stranger): one of the whole column, over the target's range.</summary>
     internal static MarginalMap? CalibrationMap(ColumnState state, string target, double minimum, double maximum)
@@ -210,8 +266,8 @@ internal sealed class NumericTrend
         return MarginalMap.FromState(state, $"{target} (after its trend)", v => v >= minimum && v <= maximum);
     }
 
-    /// <summary>Whether the trend reads column <paramref name="c"/>: its anchor, its divisor or one of its terms.</summary>
-    public bool Reads(int c) => c == Anchor || c == Per || Terms.Any(t => t.Column == c);
+    /// <summary>Whether the trend reads column <paramref name="c"/>: its anchor, its divisor, its categories' column or one of its terms.</summary>
+    public bool Reads(int c) => c == Anchor || c == Per || c == Within || Terms.Any(t => t.Column == c);
 
     /// <summary>
     /// Whether the trend applies after the formulas: its anchor or a term is a column they make or solve for
@@ -227,16 +283,17 @@ internal sealed class NumericTrend
     /// of runs of rows, and the rows of the first and last runs lie on both sides of them).
     /// </summary>
     /// <remarks>For a trend without terms (the search's candidates): one with terms needs their values.</remarks>
-    private double Curve(double x) => Terms.Count == 0 ? Curve(x, []) : throw new InvalidOperationException("a trend with terms needs their values");
+    private double Curve(double x) => Terms.Count == 0 && !IsWithin ? Curve(x, []) : throw new InvalidOperationException("a trend with terms or categories needs their values");
 
     /// <summary>
     /// The trend at anchor <paramref name="x"/> and terms' values <paramref name="z"/> (NaN: missing, which adds
     /// nothing), on the grid: the curve, then each term's coefficient × (z − its mean) added in order, then rounded.
     /// </summary>
-    public double Curve(double x, ReadOnlySpan<double> z)
+    /// <remarks>A trend <see cref="Within"/> categories takes the row's category as <paramref name="category"/> (its index).</remarks>
+    public double Curve(double x, ReadOnlySpan<double> z, int category = -1)
     {
         if (z.Length != Terms.Count) throw new ArgumentException($"{Terms.Count} terms' values expected, not {z.Length}", nameof(z));
-        double f = Unrounded(x);
+        double f = Unrounded(x, category);
         if (double.IsNaN(x) && Terms.Count == 0) return f;
         for (int k = 0; k < Terms.Count; k++)
             if (!double.IsNaN(z[k])) f += Terms[k].Coefficient * (z[k] - Terms[k].Mean);
@@ -244,18 +301,23 @@ internal sealed class NumericTrend
     }
 
     /// <summary>The anchor's curve at <paramref name="x"/>, off the grid; <see cref="Fallback"/> where it is missing.</summary>
-    private double Unrounded(double x)
+    private double Unrounded(double x, int category)
     {
         if (double.IsNaN(x)) return Fallback;
         int j = 0;
         for (int k = 1; k < Knots.Length - 1; k++) if (Knots[k] <= x) j++;
+        if (IsWithin)
+        {
+            if ((uint)category >= (uint)(CategoryLevels!.Length / Knots.Length)) throw new ArgumentOutOfRangeException(nameof(category), $"'{WithinName}' has no category {category}");
+            return CategoryLevels[category * Knots.Length + j] + _categorySlopes![category * (Knots.Length - 1) + j] * (x - Knots[j]);
+        }
         return Levels[j] + _slopes[j] * (x - Knots[j]);
     }
 
     /// <summary>A value of the target from its residual <paramref name="residual"/> and its row's anchor <paramref name="x"/> and terms <paramref name="z"/>, before its type's rounding.</summary>
-    public double Value(double residual, double x, ReadOnlySpan<double> z)
+    public double Value(double residual, double x, ReadOnlySpan<double> z, int category = -1)
     {
-        double v = Curve(x, z) + residual;
+        double v = Curve(x, z, category) + residual;
         if (Grid is { } grid) v = grid.Round(v);
         return Math.Min(Math.Max(v, Minimum), Maximum);
     }
@@ -277,6 +339,7 @@ internal sealed class NumericTrend
         var x = into.Numbers(Anchor);
         var per = IsRatio ? into.Numbers(Per) : null;
         var perKind = IsRatio ? (NumericKind)((NumericColumn)columns[Per]).Kind : null;
+        var categories = IsWithin ? into.Levels(Within) : null;
         var terms = Terms.Select(t => into.Numbers(t.Column)).ToArray();
         var termKinds = Terms.Select(t => (NumericKind)((NumericColumn)columns[t.Column]).Kind).ToArray();
         Span<double> z = stackalloc double[Terms.Count];
@@ -287,7 +350,7 @@ internal sealed class NumericTrend
             double anchor = double.IsNaN(x[r]) ? double.NaN : anchorKind.Stored(x[r]);
             if (per is not null) anchor = double.IsNaN(anchor) || double.IsNaN(per[r]) ? double.NaN : AxisValue(anchor, perKind!.Stored(per[r]));
             for (int k = 0; k < z.Length; k++) z[k] = double.IsNaN(terms[k][r]) ? double.NaN : termKinds[k].Stored(terms[k][r]);
-            double v = Value(y[r], anchor, z);
+            double v = Value(y[r], anchor, z, categories?[r] ?? -1);
             if (map is not null)
             {
                 v = map.Map(v, drawn ? CalibrationDraw(draws[(r - firstRow) * drawStride + drawIndex]) : 0.5);
@@ -329,8 +392,17 @@ internal sealed class NumericTrend
             j = g.Node("ReduceSum", [below, g.Constant([1L], 1)], ("keepdims", 0L));
         }
         else j = g.Node("Cast", [g.Node("Less", [x, x])], ("to", (long)OnnxType.Int64)); // zeros of x's shape
-        string Gathered(double[] table) => g.Node("Gather", [g.Constant(table, table.Length), j], ("axis", 0));
-        string curve = g.Node("Add", [Gathered(Levels[..^1]), g.Node("Mul", [Gathered(_slopes), g.Node("Sub", [x, Gathered(Knots[..^1])])])]);
+        string Gathered(double[] table, string at) => g.Node("Gather", [g.Constant(table, table.Length), at], ("axis", 0));
+        string curve;
+        if (IsWithin)
+        {
+            // The row's category's curve: its level and slope at category × knots + j (and × segments + j).
+            string category = decoded[Within];
+            string level = g.Node("Add", [g.Node("Mul", [category, g.Scalar((long)Knots.Length)]), j]);
+            string segment = g.Node("Add", [g.Node("Mul", [category, g.Scalar((long)Knots.Length - 1)]), j]);
+            curve = g.Node("Add", [Gathered(CategoryLevels!, level), g.Node("Mul", [Gathered(_categorySlopes!, segment), g.Node("Sub", [x, Gathered(Knots[..^1], j)])])]);
+        }
+        else curve = g.Node("Add", [Gathered(Levels[..^1], j), g.Node("Mul", [Gathered(_slopes, j), g.Node("Sub", [x, Gathered(Knots[..^1], j)])])]);
         if (Terms.Count == 0)
         {
             if (Grid is { } grid) curve = grid.AddOnnxRound(g, curve);
@@ -376,13 +448,14 @@ internal sealed class NumericTrend
     public GanColumnTrend ToInfo() => new(TargetName, AnchorName, Explained, Knots.Length)
     {
         Per = PerName,
+        Within = WithinName,
         MappedAfter = Calibration is { IsCalibrated: true },
         Terms = Terms.Select(z => new GanTrendTerm(z.Name, z.Coefficient, z.Mean)).ToArray(),
     };
 
     /// <summary>"'pop' follows 'date' (R² 0.9999)", "'rate' follows 'adults' + 0.25 × 'children' + 0.18 × 'elderly' (R² 0.9967)".</summary>
     public override string ToString() =>
-        $"'{TargetName}' follows '{AnchorName}'{(IsRatio ? $" / '{PerName}'" : "")}{string.Concat(Terms.Select(t => FormattableString.Invariant($" {(t.Coefficient < 0 ? '-' : '+')} {Math.Abs(t.Coefficient):G3} × '{t.Name}'")))} (R² {Explained:F4})";
+        $"'{TargetName}' follows '{AnchorName}'{(IsRatio ? $" / '{PerName}'" : "")}{(IsWithin ? $" within each '{WithinName}'" : "")}{string.Concat(Terms.Select(t => FormattableString.Invariant($" {(t.Coefficient < 0 ? '-' : '+')} {Math.Abs(t.Coefficient):G3} × '{t.Name}'")))} (R² {Explained:F4})";
 
     /// <summary>
     /// The trends the training rows show, strongest first: each target a number column (signed, not a time) that no
@@ -395,7 +468,7 @@ internal sealed class NumericTrend
     /// </summary>
     public static List<NumericTrend> Find(IReadOnlyList<string> names, IReadOnlyList<NumericKind?> kinds, IReadOnlyList<double[]?> values, int rows,
         bool granularity, Func<int, bool> excluded, Action checkAlive, bool terms = false, Func<int, bool>? madeByFormulas = null, Func<int, bool>? readByFormulas = null,
-        bool ratios = false)
+        bool ratios = false, IReadOnlyList<CategoryCodes?>? categories = null, Func<int, bool>? excludedWithin = null)
     {
         int n = names.Count;
         madeByFormulas ??= _ => false;
@@ -450,9 +523,12 @@ internal sealed class NumericTrend
                 trends[i] = withTerms;
         }
         if (ratios) AddRatios(names, kinds, values, rows, granularity, trends, Anchors, Targets, madeByFormulas, checkAlive);
+        // Within categories, a column a dependency reads may anchor too (the dependency leaves its value as it is).
+        if (categories is not null)
+            AddWithin(names, kinds, values, rows, granularity, trends, c => values[c] is not null && kinds[c] is not null && !(excludedWithin ?? excluded)(c), Targets, madeByFormulas, categories, checkAlive);
         // The targets' values become their residuals, the last trend's first: a trend may read an earlier one's target,
         // whose values are still its own until then.
-        for (int i = trends.Count - 1; i >= 0; i--) trends[i].ToResiduals(kinds, values, rows);
+        for (int i = trends.Count - 1; i >= 0; i--) trends[i].ToResiduals(kinds, values, rows, categories);
         return trends;
     }
 
@@ -520,19 +596,180 @@ internal sealed class NumericTrend
         }
     }
 
+    /// <summary>
+    /// Trends within categories (<see cref="GanTrainer.Options.CategoryTrends"/>), appended to <paramref name="trends"/>:
+    /// each column that can be a target and that no trend makes or reads may follow, within each category of a
+    /// categorical column (<paramref name="categories"/>: each row's category, null for a column that cannot take part),
+    /// a curve of its own along an anchor that is a number or time column no trend makes and no formula makes. The
+    /// curves share their knots (the anchor's means in runs of its sorted rows, as many as the categories' rows allow);
+    /// a category's level at a knot is the mean of its rows in the knot's run. A target's best pair becomes its trend
+    /// when the curves explain at least <see cref="MinimumExplained"/> of it and at least
+    /// <see cref="MinimumWithinExplained"/> of what its categories leave (so the anchor, not the categories alone,
+    /// carries it), strongest first, each trend's columns then taken. A table of more than
+    /// <see cref="MaximumWithinSearches"/> (anchor, target, categories) triples gets none.
+    /// </summary>
+    private static void AddWithin(IReadOnlyList<string> names, IReadOnlyList<NumericKind?> kinds, IReadOnlyList<double[]?> values, int rows, bool granularity,
+        List<NumericTrend> trends, Func<int, bool> anchors, Func<int, bool> targets, Func<int, bool> madeByFormulas, IReadOnlyList<CategoryCodes?> categories, Action checkAlive)
+    {
+        int n = names.Count;
+        var taken = trends.SelectMany(trend => trend.Terms.Select(z => z.Column).Append(trend.Anchor).Append(trend.Per).Append(trend.Target)).ToHashSet();
+        var made = trends.Select(trend => trend.Target).ToHashSet();
+        var open = Enumerable.Range(0, n).Where(t => targets(t) && !taken.Contains(t)).ToArray();
+        var groups = Enumerable.Range(0, Math.Min(n, categories.Count))
+            .Where(c => categories[c] is { Count: >= 2 and <= MaximumCategories } codes && codes.Levels.Length >= rows).ToArray();
+        var anchorColumns = Enumerable.Range(0, n).Where(a => anchors(a) && !made.Contains(a) && !madeByFormulas(a)).ToArray();
+        if (open.Length == 0 || groups.Length == 0 || (long)anchorColumns.Length * open.Length * groups.Length > MaximumWithinSearches) return;
+        int stride = Math.Max(1, rows / SearchRows);
+        int[] sample = Enumerable.Range(0, rows / stride).Select(i => i * stride).ToArray();
+        var candidates = new List<(double Explained, int Target, int Anchor, int Group)>();
+        foreach (int a in anchorColumns)
+        {
+            checkAlive();
+            var xs = values[a]!;
+            int[] order = sample.Where(r => !double.IsNaN(xs[r])).OrderBy(r => xs[r]).ToArray();
+            foreach (int t in open)
+            {
+                if (t == a) continue;
+                var ys = values[t]!;
+                int[] both = order.Where(r => !double.IsNaN(ys[r])).ToArray();
+                if (both.Length < MinimumRows) continue;
+                foreach (int c in groups)
+                {
+                    checkAlive();
+                    if (CategoryCurves(xs, ys, both, categories[c]!) is { } fitted && fitted.Explained >= MinimumExplained && fitted.WithinExplained >= MinimumWithinExplained)
+                        candidates.Add((fitted.Explained, t, a, c));
+                }
+            }
+        }
+        foreach (var (_, t, a, c) in candidates.OrderByDescending(x => x.Explained).ThenBy(x => x.Target).ThenBy(x => x.Anchor).ThenBy(x => x.Group))
+        {
+            // A target no trend makes or reads; an anchor no trend makes.
+            if (taken.Contains(t) || made.Contains(a)) continue;
+            checkAlive();
+            if (FitWithin(names, kinds, values, rows, t, a, c, categories[c]!, granularity) is not { } fitted) continue;
+            trends.Add(fitted);
+            made.Add(t);
+            taken.Add(t);
+            taken.Add(a);
+        }
+    }
+
+    /// <summary>The trend of <paramref name="t"/> on <paramref name="a"/> within the categories of column <paramref name="c"/>, fitted on every row; null when it no longer qualifies.</summary>
+    private static NumericTrend? FitWithin(IReadOnlyList<string> names, IReadOnlyList<NumericKind?> kinds, IReadOnlyList<double[]?> values, int rows, int t, int a, int c,
+        CategoryCodes codes, bool granularity)
+    {
+        var xs = values[a]!;
+        var ys = values[t]!;
+        int[] both = Enumerable.Range(0, rows).Where(r => !double.IsNaN(xs[r]) && !double.IsNaN(ys[r])).OrderBy(r => xs[r]).ToArray();
+        if (both.Length < MinimumRows || CategoryCurves(xs, ys, both, codes) is not { } fitted
+            || fitted.Explained < MinimumExplained || fitted.WithinExplained < MinimumWithinExplained) return null;
+        // The range, grid and fallback as a trend on one curve has them.
+        if (Fit(names, kinds, values, rows, t, a, granularity, null, minimumExplained: double.NegativeInfinity) is not { } one) return null;
+        return new NumericTrend(t, a, fitted.Knots, fitted.Levels, one.Fallback, one.Grid, one.Minimum, one.Maximum, fitted.Explained, names[t], names[a],
+            within: c, withinName: names[c], categoryLevels: fitted.CategoryLevels);
+    }
+
+    /// <summary>
+    /// Curves of <paramref name="ys"/> on <paramref name="xs"/> within each category of <paramref name="codes"/>, over
+    /// rows <paramref name="sorted"/> (both present, by ascending x): knots shared by every category, as many as
+    /// <see cref="RowsPerKnot"/> rows a knot allows in the categories with curves of their own (those of
+    /// <see cref="MinimumCategoryRows"/> rows or more; the others follow the whole column's curve, moved to their rows'
+    /// mean distance from it, or not moved without rows); a category with no row
+    /// in a knot's run takes the level between its neighbours' (the nearest one's beyond its first or last). What they
+    /// explain of the target, and of what the categories' means leave of it; null without two knots.
+    /// </summary>
+    private static (double[] Knots, double[] Levels, double[] CategoryLevels, double Explained, double WithinExplained)? CategoryCurves(double[] xs, double[] ys, int[] sorted, CategoryCodes codes)
+    {
+        int count = codes.Count;
+        var levelsOf = codes.Levels;
+        var rowsOf = new int[count];
+        foreach (int r in sorted) rowsOf[levelsOf[r]]++;
+        var own = Enumerable.Range(0, count).Where(l => rowsOf[l] >= MinimumCategoryRows).ToArray();
+        if (own.Length < 2) return null;
+        long ownRows = own.Sum(l => (long)rowsOf[l]);
+        int knotCount = (int)Math.Clamp(ownRows / ((long)own.Length * RowsPerKnot), 2, MaximumKnots);
+        if (Curve(xs, ys, sorted, knotCount) is not { } curve) return null;
+        int k = curve.Knots.Length;
+        // Each run's rows: the knots are the means of runs of the sorted rows, so a row's run is found by position.
+        var runOf = RunsOf(xs, sorted, knotCount);
+        var sums = new double[count * k];
+        var counts = new int[count * k];
+        for (int i = 0; i < sorted.Length; i++)
+        {
+            int r = sorted[i], at = levelsOf[r] * k + runOf[i];
+            sums[at] += ys[r];
+            counts[at]++;
+        }
+        // A category of too few rows for a curve: the whole column's, moved by the mean of its rows' distances from it.
+        var one = new NumericTrend(0, 1, curve.Knots, curve.Levels, 0, null, 0, 0, 0, "", "");
+        var offsets = new double[count];
+        foreach (int r in sorted) if (rowsOf[levelsOf[r]] < MinimumCategoryRows) offsets[levelsOf[r]] += ys[r] - one.Curve(xs[r]);
+        var table = new double[count * k];
+        for (int l = 0; l < count; l++)
+        {
+            var row = table.AsSpan(l * k, k);
+            if (rowsOf[l] < MinimumCategoryRows)
+            {
+                double offset = rowsOf[l] > 0 ? offsets[l] / rowsOf[l] : 0;
+                for (int j = 0; j < k; j++) row[j] = curve.Levels[j] + offset;
+                continue;
+            }
+            int previous = -1;
+            for (int j = 0; j < k; j++)
+            {
+                if (counts[l * k + j] == 0) continue;
+                row[j] = sums[l * k + j] / counts[l * k + j];
+                // The runs between two with rows: on the line between them; before the first: its level.
+                for (int gap = previous + 1; gap < j; gap++)
+                    row[gap] = previous < 0 ? row[j] : row[previous] + (row[j] - row[previous]) * (curve.Knots[gap] - curve.Knots[previous]) / (curve.Knots[j] - curve.Knots[previous]);
+                previous = j;
+            }
+            for (int gap = previous + 1; gap < k; gap++) row[gap] = row[previous];
+        }
+        var trend = new NumericTrend(0, 1, curve.Knots, curve.Levels, 0, null, 0, 0, 0, "", "", within: 0, withinName: "", categoryLevels: table);
+        var categorySums = new double[count];
+        foreach (int r in sorted) categorySums[levelsOf[r]] += ys[r];
+        double mean = sorted.Average(r => ys[r]), total = 0, within = 0, residual = 0;
+        foreach (int r in sorted)
+        {
+            int l = levelsOf[r];
+            double categoryMean = categorySums[l] / rowsOf[l];
+            total += (ys[r] - mean) * (ys[r] - mean);
+            within += (ys[r] - categoryMean) * (ys[r] - categoryMean);
+            double e = ys[r] - trend.Curve(xs[r], [], l);
+            residual += e * e;
+        }
+        if (!(total > 0) || !(within > 0)) return null;
+        return (curve.Knots, curve.Levels, table, 1 - residual / total, 1 - residual / within);
+    }
+
+    /// <summary>The run (knot) of each of the rows <paramref name="sorted"/> as <see cref="Curve(double[], double[], int[], int)"/> cuts them for at most <paramref name="maximumKnots"/> knots.</summary>
+    private static int[] RunsOf(double[] xs, int[] sorted, int maximumKnots)
+    {
+        var runOf = new int[sorted.Length];
+        int run = 0;
+        foreach (var (start, end) in Runs(xs, sorted, maximumKnots))
+        {
+            for (int i = start; i < end; i++) runOf[i] = run;
+            run++;
+        }
+        return runOf;
+    }
+
     /// <summary>Replaces the target's training values in <paramref name="values"/> by their residuals from the trend, as the target's kind holds them.</summary>
-    private void ToResiduals(IReadOnlyList<NumericKind?> kinds, IReadOnlyList<double[]?> values, int rows)
+    private void ToResiduals(IReadOnlyList<NumericKind?> kinds, IReadOnlyList<double[]?> values, int rows, IReadOnlyList<CategoryCodes?>? categories)
     {
         var kind = kinds[Target]!;
         var xs = AxisValues(values, rows);
         var ys = values[Target]!;
+        var levels = IsWithin ? categories![Within]!.Levels : null;
         var termValues = Terms.Select(term => values[term.Column]!).ToArray();
         var z = new double[Terms.Count];
         for (int r = 0; r < rows; r++)
         {
             if (double.IsNaN(ys[r])) continue;
             for (int k = 0; k < z.Length; k++) z[k] = termValues[k][r];
-            ys[r] = kind.Stored(ys[r] - Curve(xs[r], z));
+            ys[r] = kind.Stored(ys[r] - Curve(xs[r], z, levels?[r] ?? -1));
         }
     }
 
@@ -554,7 +791,7 @@ internal sealed class NumericTrend
 
     /// <summary>The trend of <paramref name="t"/> on <paramref name="a"/> (and terms of the columns <paramref name="termable"/> allows) fitted on every row; null when it no longer qualifies.</summary>
     private static NumericTrend? Fit(IReadOnlyList<string> names, IReadOnlyList<NumericKind?> kinds, IReadOnlyList<double[]?> values, int rows, int t, int a, bool granularity,
-        Func<int, bool>? termable, int per = -1)
+        Func<int, bool>? termable, int per = -1, double minimumExplained = MinimumExplained)
     {
         var xs = Ratios(values[a]!, per >= 0 ? values[per] : null, rows);
         var ys = values[t]!;
@@ -562,7 +799,7 @@ internal sealed class NumericTrend
         int[] both = Enumerable.Range(0, rows).Where(r => !double.IsNaN(xs[r]) && !double.IsNaN(ys[r])).OrderBy(r => xs[r]).ToArray();
         if (both.Length < MinimumRows || Curve(xs, ys, both) is not { } curve) return null;
         double explained = ExplainedShare(curve.Knots, curve.Levels, xs, ys, both);
-        if (explained < MinimumExplained) return null;
+        if (explained < minimumExplained) return null;
         TrendTerm[] terms = [];
         if (termable is not null && Enumerable.Range(0, values.Count).Where(termable).ToArray() is { Length: > 0 } candidates)
             (terms, curve, explained) = WithTerms(names, values, xs, ys, both, curve, explained, candidates);
@@ -717,26 +954,38 @@ internal sealed class NumericTrend
     /// ascending x): runs of at least n / <see cref="MaximumKnots"/> rows (and <see cref="RowsPerKnot"/>), each extended over
     /// the rows of its last x, so the knots ascend strictly; null with fewer than two knots.
     /// </summary>
-    private static (double[] Knots, double[] Levels)? Curve(double[] xs, double[] ys, int[] sorted)
+    private static (double[] Knots, double[] Levels)? Curve(double[] xs, double[] ys, int[] sorted, int maximumKnots = MaximumKnots)
     {
-        int run = Math.Max(RowsPerKnot, (sorted.Length + MaximumKnots - 1) / MaximumKnots);
         var knots = new List<double>();
         var levels = new List<double>();
-        for (int start = 0; start < sorted.Length;)
+        foreach (var (start, end) in Runs(xs, sorted, maximumKnots))
         {
-            int end = Math.Min(sorted.Length, start + run);
-            while (end < sorted.Length && xs[sorted[end]] == xs[sorted[end - 1]]) end++;
-            // A short last run joins the one before it.
-            if (sorted.Length - end < run / 2) end = sorted.Length;
             double sx = 0, sy = 0;
             for (int i = start; i < end; i++) { sx += xs[sorted[i]]; sy += ys[sorted[i]]; }
             knots.Add(sx / (end - start));
             levels.Add(sy / (end - start));
-            start = end;
         }
         if (knots.Count < 2) return null;
         for (int k = 1; k < knots.Count; k++) if (!(knots[k] > knots[k - 1])) return null; // rounding made two equal: no clean curve
         return (knots.ToArray(), levels.ToArray());
+    }
+
+    /// <summary>
+    /// The runs [start, end) of positions in <paramref name="sorted"/> a curve of at most <paramref name="maximumKnots"/>
+    /// knots averages: at least n / maximumKnots rows (and <see cref="RowsPerKnot"/>) each, extended over the rows of its
+    /// last x; a short last run joins the one before it.
+    /// </summary>
+    private static IEnumerable<(int Start, int End)> Runs(double[] xs, int[] sorted, int maximumKnots)
+    {
+        int run = Math.Max(RowsPerKnot, (sorted.Length + maximumKnots - 1) / maximumKnots);
+        for (int start = 0; start < sorted.Length;)
+        {
+            int end = Math.Min(sorted.Length, start + run);
+            while (end < sorted.Length && xs[sorted[end]] == xs[sorted[end - 1]]) end++;
+            if (sorted.Length - end < run / 2) end = sorted.Length;
+            yield return (start, end);
+            start = end;
+        }
     }
 
     /// <summary>1 − (residual sum of squares) / (total sum of squares) of the curve over rows <paramref name="rows"/>, without rounding to a grid.</summary>
@@ -753,6 +1002,9 @@ internal sealed class NumericTrend
         return total > 0 ? 1 - residual / total : 0;
     }
 }
+
+/// <summary>A categorical column's category (its index) in each training row, and how many categories it has: what a trend <see cref="NumericTrend.Within"/> them reads.</summary>
+internal sealed record CategoryCodes(int[] Levels, int Count);
 
 /// <summary>A column a <see cref="NumericTrend"/> adds in proportion: <c>Coefficient × (value − Mean)</c>, nothing where the value is missing.</summary>
 internal readonly record struct TrendTerm(int Column, string Name, double Coefficient, double Mean);
@@ -772,6 +1024,10 @@ internal sealed class TrendState
     public string? Anchor { get; set; }
     /// <summary>The column the anchor is divided by (<see cref="NumericTrend.Per"/>); absent for a trend on the anchor itself, and in files of format 25 and older.</summary>
     public string? Per { get; set; }
+    /// <summary>The categorical column within whose categories the curve is each one's own (<see cref="NumericTrend.Within"/>); absent for one curve, and in files of format 26 and older.</summary>
+    public string? Within { get; set; }
+    /// <summary>With <see cref="Within"/>: each category's levels at the knots, category after category (<see cref="NumericTrend.CategoryLevels"/>).</summary>
+    public double[]? CategoryLevels { get; set; }
     public double[]? Knots { get; set; }
     public double[]? Levels { get; set; }
     public double Fallback { get; set; }
@@ -791,7 +1047,7 @@ internal sealed class TrendState
     public static TrendState From(NumericTrend trend) => new()
     {
         Calibration = trend.Calibration is { } map ? MarginalFields(map) : null,
-        Target = trend.TargetName, Anchor = trend.AnchorName, Per = trend.PerName, Knots = trend.Knots, Levels = trend.Levels, Fallback = trend.Fallback,
+        Target = trend.TargetName, Anchor = trend.AnchorName, Per = trend.PerName, Within = trend.WithinName, CategoryLevels = trend.CategoryLevels, Knots = trend.Knots, Levels = trend.Levels, Fallback = trend.Fallback,
         GridUnits = trend.Grid?.Units, GridDecimals = trend.Grid?.Decimals, Minimum = trend.Minimum, Maximum = trend.Maximum, Explained = trend.Explained,
         Terms = trend.Terms.Count > 0 ? trend.Terms.Select(t => new TrendTermState { Column = t.Name, Coefficient = t.Coefficient, Mean = t.Mean }).ToArray() : null,
     };
@@ -832,6 +1088,24 @@ internal sealed class TrendState
                 if (s.Terms is { Length: > 0 })
                     throw new InvalidDataException($"{Where()} follows a ratio and adds terms, which no model does");
             }
+            // Within categories: a categorical column (not a combination's hidden one) of at most MaximumCategories
+            // categories, each with a level at every knot; no ratio, no terms.
+            int within = -1;
+            if (s.Within is not null || s.CategoryLevels is not null)
+            {
+                if (s.Within is null || !index.TryGetValue(s.Within, out within) || columns[within] is not CategoricalColumn { LevelCount: >= 2 and <= NumericTrend.MaximumCategories } || columns[within] is CombinationColumn)
+                    throw new InvalidDataException($"{Where()} is within the categories of '{Common.Text.Printable(s.Within ?? "", 60)}', which is not a categorical column of the model with 2 to {NumericTrend.MaximumCategories} categories");
+                if (s.Per is not null || s.Terms is { Length: > 0 })
+                    throw new InvalidDataException($"{Where()} is within categories and follows a ratio or adds terms, which no model does");
+                if (s.CategoryLevels is not { } table || s.Knots is not { } k || table.Length != (long)((CategoricalColumn)columns[within]).LevelCount * k.Length)
+                    throw new InvalidDataException($"{Where()} needs a level at each knot for each of the {((CategoricalColumn)columns[within]).LevelCount} categories of '{Common.Text.Printable(s.Within, 60)}'");
+                for (int i2 = 0; i2 < table.Length; i2++)
+                {
+                    int knot = i2 % k.Length;
+                    if (!double.IsFinite(table[i2]) || (knot > 0 && !double.IsFinite((table[i2] - table[i2 - 1]) / (k[knot] - k[knot - 1]))))
+                        throw new InvalidDataException($"{Where()} has categories' levels that are not finite");
+                }
+            }
             var termStates = s.Terms ?? [];
             if (termStates.Length > NumericTrend.MaximumTerms)
                 throw new InvalidDataException($"{Where()} adds {termStates.Length:N0} terms, more than {NumericTrend.MaximumTerms}");
@@ -862,7 +1136,7 @@ internal sealed class TrendState
                 throw new InvalidDataException($"{Where()} has a range, fallback or explained share that is not finite, ordered and within the column's type");
             // The most the terms can add, over their columns' ranges, beside the curve's largest level: a row whose sum
             // overflowed would come out as the column's end (infinite) or missing (+∞ − ∞), whatever the data.
-            double reach = levels.Max(Math.Abs) + Math.Abs(s.Fallback);
+            double reach = levels.Max(Math.Abs) + (s.CategoryLevels is { } own ? own.Max(Math.Abs) : 0) + Math.Abs(s.Fallback);
             foreach (var term in terms)
             {
                 var range = (NumericColumn)columns[term.Column];
@@ -892,7 +1166,8 @@ internal sealed class TrendState
             anchors.Add(a);
             foreach (var term in terms) anchors.Add(term.Column);
             if (per >= 0) anchors.Add(per);
-            result[i] = new NumericTrend(t, a, knots, levels, s.Fallback, grid, s.Minimum, s.Maximum, s.Explained, s.Target, s.Anchor, terms, calibration, per, per >= 0 ? s.Per : null);
+            result[i] = new NumericTrend(t, a, knots, levels, s.Fallback, grid, s.Minimum, s.Maximum, s.Explained, s.Target, s.Anchor, terms, calibration, per, per >= 0 ? s.Per : null,
+                within, within >= 0 ? s.Within : null, within >= 0 ? s.CategoryLevels : null);
         }
         return result;
     }

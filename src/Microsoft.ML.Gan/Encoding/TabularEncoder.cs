@@ -435,7 +435,18 @@ internal sealed class TabularEncoder
             var read = formulas.SelectMany(f => f.Inputs).Concat(made).ToHashSet();
             // The fitters' own arrays: a trend's residuals replace its target's values in place.
             var numbers = fitters.Select(f => f is NumericFitter numeric ? numeric.Values : null).ToArray();
-            trends = NumericTrend.Find(columnNames, kinds, numbers, (int)rows, settings.Granularity, excluded.Contains, checkAlive, settings.TrendTerms, made.Contains, read.Contains, settings.TrendRatios);
+            // A trend within categories reads a plain categorical column's category in each row: one that nothing
+            // changes after decoding (no dependency, constraint or thresholds set it) and no constraint names.
+            CategoryCodes?[]? categories = null;
+            if (settings.CategoryTrends)
+            {
+                checkAlive();
+                categories = fitters.Select((f, c) => columns[c] is CategoricalColumn { LevelCount: >= 2 and <= NumericTrend.MaximumCategories } categorical and not CombinationColumn &&
+                    !ruledNames.Contains(columnNames[c]) && held?.Changes(c) != true && !dependencies.Any(d => d.Target == c) && !thresholds.Any(t => t.Target == c) &&
+                    f.Coded(columns[c]) is var (codes, levels) ? new CategoryCodes(codes.Select(code => (int)levels[code]).ToArray(), categorical.LevelCount) : null).ToArray();
+            }
+            trends = NumericTrend.Find(columnNames, kinds, numbers, (int)rows, settings.Granularity, excluded.Contains, checkAlive, settings.TrendTerms, made.Contains, read.Contains, settings.TrendRatios,
+                categories, c => ruledNames.Contains(columnNames[c]) || dependencies.Any(d => d.Target == c) || Combined(c));
             var madeBack = new Dictionary<int, double[]>();
             for (int i = 0; i < trends.Count; i++)
             {
@@ -445,7 +456,7 @@ internal sealed class TabularEncoder
                 if (coded is not null) coded[trend.Target] = fitters[trend.Target].Coded(columns[trend.Target], sample);
                 // The target's values as the trend makes them back from its residuals (its training values), for the map
                 // after it; kept for the later trends that read them.
-                var values = TrendValues(trend, numbers, madeBack);
+                var values = TrendValues(trend, numbers, madeBack, categories);
                 if (columns[trend.Target] is NumericColumn { Marginal: { } own, Kind: NumericKind targetKind } && trend.Explained < NumericTrend.MaximumCalibratedExplained)
                     trends[i] = trend.WithCalibrationTraining(values, own.Repeats, targetKind.Stored);
             }
@@ -506,8 +517,9 @@ internal sealed class TabularEncoder
     /// fitters' arrays) and its anchor's, divisor's and terms' values; <paramref name="made"/> holds the values of the
     /// earlier trends' targets made back so (a column a trend reads may be an earlier one's target), and gets this one's.
     /// </summary>
-    private static double[] TrendValues(NumericTrend trend, IReadOnlyList<double[]?> numbers, Dictionary<int, double[]> made)
+    private static double[] TrendValues(NumericTrend trend, IReadOnlyList<double[]?> numbers, Dictionary<int, double[]> made, IReadOnlyList<CategoryCodes?>? categories)
     {
+        var levels = trend.IsWithin ? categories![trend.Within]!.Levels : null;
         double[] Values(int c) => made.TryGetValue(c, out var v) ? v : numbers[c]!;
         var residuals = numbers[trend.Target]!;
         var x = Values(trend.Anchor);
@@ -522,7 +534,7 @@ internal sealed class TabularEncoder
             if (double.IsNaN(residuals[r])) continue;
             for (int k = 0; k < z.Length; k++) z[k] = terms[k][r];
             double axis = per is null ? x[r] : trend.AxisValue(x[r], per[r]);
-            values.Add(target[r] = trend.Value(residuals[r], axis, z));
+            values.Add(target[r] = trend.Value(residuals[r], axis, z, levels?[r] ?? -1));
         }
         made[trend.Target] = target;
         var sorted = values.ToArray();

@@ -13,6 +13,8 @@ namespace Microsoft.ML.Gan.Model;
 internal sealed class ModelDescription
 {
     /// <summary>
+    /// 27: a numeric trend may follow a curve of its own within each category of a categorical column
+    /// (<see cref="Encoding.TrendState.Within"/>); a library that knows only 26 would put every category on one curve.
     /// 26: a numeric trend may follow the ratio of two columns (<see cref="Encoding.TrendState.Per"/>); a library that
     /// knows only 25 would read the numerator alone as its anchor.
     /// 25: a numeric trend may map the values it makes onto its target's training values (<see cref="Encoding.TrendState.Calibration"/>);
@@ -47,7 +49,7 @@ internal sealed class ModelDescription
     /// would generate differently, so it refuses these files). 3: every file carries an integrity record (SHA-256 of its bytes). 3 and 2 (release
     /// 0.1.0) are read too; version 1 files are refused clearly.
     /// </summary>
-    public const int CurrentFormat = 26;
+    public const int CurrentFormat = 27;
 
     /// <summary>The first format whose files must carry an integrity record.</summary>
     public const int SealedFormat = 3;
@@ -178,6 +180,8 @@ internal sealed class TrainingRecord
     public bool TrendTerms { get; set; }
     /// <summary><see cref="GanTrainer.Options.TrendRatios"/>; null in files of format 25 and older (false: no trend followed a ratio).</summary>
     public bool? TrendRatios { get; set; }
+    /// <summary><see cref="GanTrainer.Options.CategoryTrends"/>; null in files of format 26 and older (false: no trend was within categories).</summary>
+    public bool? CategoryTrends { get; set; }
     /// <summary>False in files of format 12 and older, which had no formulas.</summary>
     public bool NumericFormulas { get; set; }
     /// <summary>False in files of format 13 and older, which had no combinations.</summary>
@@ -213,7 +217,7 @@ internal sealed class TrainingRecord
         AdamBeta2 = o.AdamBeta2, Momentum = o.Momentum, GeneratorWeightDecay = o.GeneratorWeightDecay, DiscriminatorWeightDecay = o.DiscriminatorWeightDecay,
         GeneratorLayers = o.GeneratorLayers.ToArray(), DiscriminatorLayers = o.DiscriminatorLayers.ToArray(), GeneratorBatchNorm = o.GeneratorBatchNorm,
         DiscriminatorDropout = o.DiscriminatorDropout, GumbelTemperature = o.GumbelTemperature, GeneratorAverageDecay = o.GeneratorAverageDecay, ContinuousNormalization = o.ContinuousNormalization,
-        MaximumModes = o.MaximumModes, ModeSpecificMinimumValues = o.ModeSpecificMinimumValues, RankMinimumSkewness = o.RankMinimumSkewness, NumericGranularity = o.NumericGranularity, ExactMarginals = o.ExactMarginals, RepeatTrainingValues = o.RepeatTrainingValues, GroupedMarginals = o.GroupedMarginals, TimeOrders = o.TimeOrders, ExactDependencies = o.ExactDependencies, NumericTrends = o.NumericTrends, TrendTerms = o.TrendTerms, TrendRatios = o.TrendRatios, NumericFormulas = o.NumericFormulas, NumericCombinations = o.NumericCombinations, CombinationCategories = o.CombinationCategories, CategoryThresholds = o.CategoryThresholds, DensityRatioFilter = o.DensityRatioFilter, CategorySampling = o.CategorySampling, MissingCategoryTokens = o.MissingCategoryTokens.ToArray(), Identifiers = o.Identifiers.ToArray(),
+        MaximumModes = o.MaximumModes, ModeSpecificMinimumValues = o.ModeSpecificMinimumValues, RankMinimumSkewness = o.RankMinimumSkewness, NumericGranularity = o.NumericGranularity, ExactMarginals = o.ExactMarginals, RepeatTrainingValues = o.RepeatTrainingValues, GroupedMarginals = o.GroupedMarginals, TimeOrders = o.TimeOrders, ExactDependencies = o.ExactDependencies, NumericTrends = o.NumericTrends, TrendTerms = o.TrendTerms, TrendRatios = o.TrendRatios, CategoryTrends = o.CategoryTrends, NumericFormulas = o.NumericFormulas, NumericCombinations = o.NumericCombinations, CombinationCategories = o.CombinationCategories, CategoryThresholds = o.CategoryThresholds, DensityRatioFilter = o.DensityRatioFilter, CategorySampling = o.CategorySampling, MissingCategoryTokens = o.MissingCategoryTokens.ToArray(), Identifiers = o.Identifiers.ToArray(),
         MaximumCategories = o.MaximumCategories, Seed = o.Seed, TrainingThreads = o.TrainingThreads, Device = o.Device, DeviceIndex = o.DeviceIndex, FallbackToCpu = o.FallbackToCpu,
         NoiseColumnName = o.NoiseColumnName, ValidationInterval = o.ValidationInterval, ValidationRows = o.ValidationRows,
         KeepBestEpoch = o.KeepBestEpoch, EarlyStoppingPatience = o.EarlyStoppingPatience,
@@ -228,7 +232,7 @@ internal sealed class TrainingRecord
         AdamBeta2 = AdamBeta2, Momentum = Momentum, GeneratorWeightDecay = GeneratorWeightDecay, DiscriminatorWeightDecay = DiscriminatorWeightDecay,
         GeneratorLayers = GeneratorLayers.ToArray(), DiscriminatorLayers = DiscriminatorLayers.ToArray(), GeneratorBatchNorm = GeneratorBatchNorm,
         DiscriminatorDropout = DiscriminatorDropout, GumbelTemperature = GumbelTemperature, GeneratorAverageDecay = GeneratorAverageDecay, ContinuousNormalization = ContinuousNormalization,
-        MaximumModes = MaximumModes, ModeSpecificMinimumValues = ModeSpecificMinimumValues > 0 ? ModeSpecificMinimumValues : GanTrainer.Defaults.ModeSpecificMinimumValues, RankMinimumSkewness = RankMinimumSkewness ?? double.PositiveInfinity, NumericGranularity = NumericGranularity, ExactMarginals = ExactMarginals, RepeatTrainingValues = RepeatTrainingValues ?? false, GroupedMarginals = GroupedMarginals, TimeOrders = TimeOrders ?? false, ExactDependencies = ExactDependencies, NumericTrends = NumericTrends, TrendTerms = TrendTerms, TrendRatios = TrendRatios ?? false, NumericFormulas = NumericFormulas, NumericCombinations = NumericCombinations, CombinationCategories = CombinationCategories, CategoryThresholds = CategoryThresholds, DensityRatioFilter = DensityRatioFilter, CategorySampling = CategorySampling, MissingCategoryTokens = MissingCategoryTokens.ToArray(), Identifiers = (Identifiers ?? []).ToArray(),
+        MaximumModes = MaximumModes, ModeSpecificMinimumValues = ModeSpecificMinimumValues > 0 ? ModeSpecificMinimumValues : GanTrainer.Defaults.ModeSpecificMinimumValues, RankMinimumSkewness = RankMinimumSkewness ?? double.PositiveInfinity, NumericGranularity = NumericGranularity, ExactMarginals = ExactMarginals, RepeatTrainingValues = RepeatTrainingValues ?? false, GroupedMarginals = GroupedMarginals, TimeOrders = TimeOrders ?? false, ExactDependencies = ExactDependencies, NumericTrends = NumericTrends, TrendTerms = TrendTerms, TrendRatios = TrendRatios ?? false, CategoryTrends = CategoryTrends ?? false, NumericFormulas = NumericFormulas, NumericCombinations = NumericCombinations, CombinationCategories = CombinationCategories, CategoryThresholds = CategoryThresholds, DensityRatioFilter = DensityRatioFilter, CategorySampling = CategorySampling, MissingCategoryTokens = MissingCategoryTokens.ToArray(), Identifiers = (Identifiers ?? []).ToArray(),
         MaximumCategories = MaximumCategories, Seed = Seed, TrainingThreads = TrainingThreads, Device = Device, DeviceIndex = DeviceIndex, FallbackToCpu = FallbackToCpu,
         NoiseColumnName = NoiseColumnName, ValidationInterval = ValidationInterval, ValidationRows = ValidationRows,
         KeepBestEpoch = KeepBestEpoch, EarlyStoppingPatience = EarlyStoppingPatience,

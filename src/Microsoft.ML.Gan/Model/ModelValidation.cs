@@ -73,6 +73,9 @@ internal static class ModelValidation
                 if (dependencies.Any(d => d.Determinant == trend.Target || d.Target == trend.Target) || constraints?.Changes(trend.Target) == true ||
                     constraints?.Changes(trend.Anchor) == true || (trend.IsRatio && (constraints?.Changes(trend.Per) == true || dependencies.Any(d => d.Target == trend.Per))) || trend.Terms.Any(z => constraints?.Changes(z.Column) == true || dependencies.Any(d => d.Target == z.Column)))
                     throw new InvalidDataException($"its numeric trend {trend} involves a column a dependency or a constraint changes, which no model has");
+                if (trend.IsWithin && (constraints?.Changes(trend.Within) == true || dependencies.Any(d => d.Target == trend.Within) ||
+                        (constraints?.Rules ?? []).Any(r => r.Columns.Contains(columns[trend.Within].Name))))
+                    throw new InvalidDataException($"its numeric trend {trend} is within the categories of a column a dependency or a constraint sets or names, which no model has");
             }
             var formulas = FormulaState.Restore(description.Formulas, columns);
             var ruled = (constraints?.Rules ?? []).SelectMany(r => r.Columns).ToHashSet(StringComparer.Ordinal);
@@ -114,6 +117,8 @@ internal static class ModelValidation
                 var after = CategoryThresholds.Reach(dependencies, tree.Target);
                 if (dependencies.Any(d => d.Target == tree.Target) || constraints?.Changes(tree.Target) == true || ruled.Contains(tree.TargetName))
                     throw new InvalidDataException($"its thresholds set column '{Common.Text.Printable(tree.TargetName, 80)}', which a dependency or a constraint sets or names too, which no model has");
+                if (trends.Any(t => t.IsWithin && t.Within == tree.Target))
+                    throw new InvalidDataException($"its thresholds set column '{Common.Text.Printable(tree.TargetName, 80)}', within whose categories a numeric trend's curves are, which no model has");
                 foreach (int f in tree.Features)
                 {
                     bool changesAfter = after.Contains(f) && !dependencies.Any(d => d.Determinant == tree.Target && d.Target == f);

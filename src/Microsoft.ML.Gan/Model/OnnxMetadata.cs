@@ -80,7 +80,7 @@ internal static class OnnxMetadata
         if (description.Trends is { Length: > 0 } trends)
             yield return new("microsoft.ml.gan.trends", "these outputs are made on the curve of another output, plus a residual the network makes: " +
                 string.Join("; ", trends.Select(t => FormattableString.Invariant(
-                    $"{t.Target} follows {t.Anchor}{(t.Per is null ? "" : $" / {t.Per}")}{string.Concat((t.Terms ?? []).Select(z => new GanTrendTerm(z?.Column ?? "", z?.Coefficient ?? 0, z?.Mean ?? 0).ToString()))} (R² {t.Explained:F4})"))));
+                    $"{t.Target} follows {t.Anchor}{(t.Per is null ? "" : $" / {t.Per}")}{(t.Within is null ? "" : $" within each {t.Within}")}{string.Concat((t.Terms ?? []).Select(z => new GanTrendTerm(z?.Column ?? "", z?.Coefficient ?? 0, z?.Mean ?? 0).ToString()))} (R² {t.Explained:F4})"))));
         if (description.Formulas is { Length: > 0 } formulas)
             yield return new("microsoft.ml.gan.formulas", "these outputs are made from others, exactly, wherever that makes a value within the output's training range (elsewhere the network's own value stays): " +
                 string.Join("; ", formulas.Select(f => new GanColumnFormula(f.Target ?? "", f.Inputs ?? [], f.Kind, f.Scale).ToString())));
