@@ -128,7 +128,10 @@ internal static class GiveawayFinder
         var kinds = evaluated.Select(c => real.Columns[c].Kind as NumericKind).ToArray();
         // Copies: the search replaces each target's values by its residuals.
         var values = evaluated.Select((c, i) => kinds[i] is null || real.Continuous[c] is not { } v ? null : (double[])v.Clone()).ToArray();
-        var trends = NumericTrend.Find(names, kinds, values, real.RowCount, granularity: false, _ => false, () => { }, terms: true, ratios: true);
+        // Curves within categories too: each categorical column of 2 to 100 categories in the real rows (missing one of them).
+        var categories = evaluated.Select(c => real.Codes[c] is { } codes && real.Columns[c].RealCategoryCount is >= 2 and <= NumericTrend.MaximumCategories
+            ? new CategoryCodes(codes, real.Columns[c].RealCategoryCount) : null).ToArray();
+        var trends = NumericTrend.Find(names, kinds, values, real.RowCount, granularity: false, _ => false, () => { }, terms: true, ratios: true, categories: categories);
         return trends.Select(t =>
         {
             // The band is read from the real rows' distances as the synthetic rows' are measured (the trend's curve):
@@ -153,13 +156,17 @@ internal static class GiveawayFinder
         var y = table.Continuous[evaluated[trend.Target]]!;
         var x = table.Continuous[evaluated[trend.Anchor]]!;
         var per = trend.IsRatio ? table.Continuous[evaluated[trend.Per]]! : null;
+        var categories = trend.IsWithin ? table.Codes[evaluated[trend.Within]]! : null;
+        int known = trend.IsWithin ? table.Columns[evaluated[trend.Within]].RealCategoryCount : 0;
         var terms = trend.Terms.Select(z => table.Continuous[evaluated[z.Column]]!).ToArray();
         var z = new double[terms.Length];
         for (int r = 0; r < table.RowCount; r++)
         {
             if (double.IsNaN(y[r])) { yield return double.NaN; continue; }
             for (int k = 0; k < z.Length; k++) z[k] = terms[k][r];
-            double d = Math.Abs(y[r] - trend.Curve(per is null ? x[r] : trend.AxisValue(x[r], per[r]), z));
+            // A category the real rows never had has no curve.
+            if (categories is not null && categories[r] >= known) { yield return double.PositiveInfinity; continue; }
+            double d = Math.Abs(y[r] - trend.Curve(per is null ? x[r] : trend.AxisValue(x[r], per[r]), z, categories?[r] ?? -1));
             yield return double.IsNaN(d) ? double.PositiveInfinity : d;
         }
     }

@@ -140,6 +140,42 @@ public sealed class GiveawayTests
         StringAssert.Contains(html, $"<tr><td>{System.Net.WebUtility.HtmlEncode(trend.ToString())}</td><td class=\"num\">{loose.BandText}</td><td class=\"num\">2,000</td>", "the report's table of trends");
     }
 
+    public sealed class StoreMonth
+    {
+        public string Store { get; set; } = "";
+        public float Month { get; set; }
+        public float Sales { get; set; }
+    }
+
+    /// <summary>Five stores over 120 months, each store's sales 2 % around a curve of its own; where <paramref name="swapped"/>, every fourth row's sales are the next store's.</summary>
+    private static List<StoreMonth> StoreMonths(int seed, bool swapped)
+    {
+        var normal = TestTables.Normal(600, seed);
+        static double Curve(int s, int t) => 1000 * (s + 1) * (1 + 0.5 * Math.Sin(2 * Math.PI * t / (80 + 20 * s) + s));
+        var rows = new List<StoreMonth>();
+        for (int t = 0; t < 120; t++)
+            for (int s = 0; s < 5; s++)
+            {
+                int i = rows.Count, own = swapped && i % 4 == 1 ? (s + 1) % 5 : s;
+                rows.Add(new StoreMonth { Store = $"S{s}", Month = t, Sales = (float)Math.Round(Curve(own, t) * (1 + 0.02 * normal[i])) });
+            }
+        return rows;
+    }
+
+    [TestMethod]
+    public void ACurveWithinEachCategoryIsNamedWithTheShareOfSyntheticRowsOffTheirCategorysCurve()
+    {
+        var ml = new MLContext(1);
+        var real = ml.Data.LoadFromEnumerable(StoreMonths(1, swapped: false));
+        SyntheticDataMetrics Evaluate(bool swapped) => ml.Gan().Evaluate(real, ml.Data.LoadFromEnumerable(StoreMonths(2, swapped)));
+        var kept = Evaluate(swapped: false).Giveaways.Trends.Single();
+        Assert.AreEqual("Sales follows Month within each Store", $"{kept.Trend.Target} follows {kept.Trend.Anchor} within each {kept.Trend.Within}", kept.ToString());
+        Assert.IsLessThan(0.03, kept.OutsideShare, "a fresh sample strays about as often as 1 % of the real rows do");
+        var broken = Evaluate(swapped: true).Giveaways.Trends.Single();
+        Assert.IsTrue(broken.OutsideShare is > 0.15 and < 0.27, $"every fourth row holds another store's sales: {broken.OutsideShare:P1} off their store's curve");
+        StringAssert.Contains(broken.ToString(), "within each Store");
+    }
+
     public sealed class Month
     {
         public string City { get; set; } = "";
