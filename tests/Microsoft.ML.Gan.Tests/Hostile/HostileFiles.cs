@@ -60,6 +60,16 @@ internal static class HostileFiles
     }
 
     /// <summary>
+    /// Asserts that the model zip <paramref name="saved"/>, whose manifest holds one numeric trend, is refused once
+    /// <paramref name="edit"/> has changed that trend, with a message that contains <paramref name="named"/>.
+    /// </summary>
+    public static void RefusedTrendLie(byte[] saved, Action<JsonObject> edit, string lie, string named)
+    {
+        var e = RefusedManifest(saved, manifest => edit(manifest["Trends"]!.AsArray().Single()!.AsObject()), lie);
+        StringAssert.Contains(e.Message, named, lie);
+    }
+
+    /// <summary>
     /// An .onnx file with <paramref name="model"/>'s real graph but the description <paramref name="lie"/> makes of
     /// its manifest, sealed: what someone who edits the metadata and recomputes the hash would hand over.
     /// </summary>
