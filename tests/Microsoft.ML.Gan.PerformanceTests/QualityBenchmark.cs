@@ -29,7 +29,8 @@ internal static class QualityBenchmark
     public const int MissingSampleRows = 10_000;
 
     /// <summary>The table measured: its training rows, held-out real rows, efficacy label and missing tokens.</summary>
-    private sealed record QualityTable(string Name, string TrainPath, string HoldoutSource, IDataView Train, IDataView Holdout, string Label, string[] MissingTokens);
+    private sealed record QualityTable(string Name, string TrainPath, string HoldoutSource, IDataView Train, IDataView Holdout, string Label, string[] MissingTokens,
+        GanColumnInference? Inference = null);
 
     private static QualityTable Table(MLContext ml, BenchmarkArguments arguments)
     {
@@ -39,9 +40,9 @@ internal static class QualityBenchmark
             string label = arguments.Label ?? throw new ArgumentException("--table needs --label: the column the efficacy test predicts.");
             if (!csv.Columns.Any(c => c.Name == label))
                 throw new ArgumentException($"--label: '{label}' is not a column of {csv.Path}; its columns are {string.Join(", ", csv.Columns.Select(c => c.Name))}.");
-            Console.WriteLine($"{csv.Name}: columns inferred as {string.Join(", ", csv.Columns.Select(c => $"{c.Name}:{c.Kind}"))}");
+            Console.WriteLine($"{csv.Name}: columns inferred as {string.Join(", ", csv.Inference.Columns.Select(c => c.ToString()))}");
             return new QualityTable(csv.Name, csv.Path, $"{Format.F(100 * CsvTableData.HoldoutShare, 0)} % of {Path.GetFileName(csv.Path)} held out (split seed {CsvTableData.SplitSeed})",
-                csv.Train, csv.Holdout, label, CsvTableData.MissingTokens);
+                csv.Train, csv.Holdout, label, csv.MissingTokens, csv.Inference);
         }
         string trainPath = AdultData.Locate(arguments.DataPath);
         string testPath = Path.Combine(Path.GetDirectoryName(trainPath)!, "adult_test.csv");
@@ -58,6 +59,8 @@ internal static class QualityBenchmark
         var train = data.Train;
 
         var options = AdultModel.TrainingOptions(arguments.Epochs ?? DefaultEpochs, arguments.Seed, arguments.Classic, arguments.Threads, BenchDevice.Choose(arguments.Device));
+        // A table read by inference is learned as a user's `mlgan train` learns it: its columns, identifiers, fake data and missing tokens.
+        if (data.Inference is { } inferred) inferred.ApplyTo(options);
         options.MissingCategoryTokens = data.MissingTokens;
         foreach (var (name, value) in arguments.Settings) Set(options, name, value);
         var rules = arguments.Rules.Select(r => RuleCheck.Parse(r, train.Schema)).ToArray();
@@ -114,7 +117,7 @@ internal static class QualityBenchmark
         using var _ = model;
         Console.WriteLine(model.Dependencies.Count == 0 ? "Column dependencies kept: none"
             : $"Column dependencies kept: {string.Join("; ", model.Dependencies)}");
-        Console.WriteLine(model.Trends.Count == 0 ? "Numeric trends kept: none" : $"Numeric trends kept: {string.Join("; ", model.Trends)}");
+        Console.WriteLine(model.Trends.Count == 0 ? "Numeric trends kept: none" : $"Numeric trends kept: {string.Join("; ", model.Trends.Select(t => t.MappedAfter ? $"{t}, mapped after" : t.ToString()))}");
         if (model.Formulas.Count > 0) Console.WriteLine($"Formulas kept: {string.Join("; ", model.Formulas)}");
         if (model.Combinations.Count > 0) Console.WriteLine($"Combinations kept: {string.Join("; ", model.Combinations)}");
         if (model.CategoryThresholds.Count > 0) Console.WriteLine($"Category thresholds kept: {string.Join("; ", model.CategoryThresholds)}");
