@@ -130,8 +130,9 @@ public sealed record GanColumnTrend(string Target, string Anchor, double Explain
 
     /// <summary>
     /// Whether the value the trend makes is then mapped onto the target's training values (see
-    /// <see cref="GanTrainer.Options.ExactMarginals"/>: a trend that explains less than 99 % of its target's variance), so
-    /// that the column keeps its training shape; false for a trend all but exact, which keeps its values as it makes them.
+    /// <see cref="GanTrainer.Options.ExactMarginals"/>: a trend that explains less than 99 % of its target's variance,
+    /// or as much only through a few extreme rows), so that the column keeps its training shape; false for a trend all
+    /// but exact, which keeps its values as it makes them.
     /// </summary>
     public bool MappedAfter { get; init; }
 

@@ -227,6 +227,72 @@ public sealed class NumericTrendTests
         });
     }
 
+    /// <summary>
+    /// Counties' votes for two small parties: in most counties the second's count is about a third of the first's, give
+    /// or take a vote or two (whole numbers, 0-60), and one county has 9,888 and 2,927 (Florida's Miami-Dade had them for
+    /// Harris and Phillips), so that the line through it explains more than 99 % of the variance of the second while in
+    /// the other counties it explains far less. The first is unsigned, so it follows nothing (a trend's target needs a sign).
+    /// </summary>
+    private static IDataView Counties(int rows, int seed, bool extreme)
+    {
+        var random = new Random(seed);
+        var first = new ushort[rows];
+        var second = new int[rows];
+        for (int r = 0; r < rows; r++)
+        {
+            first[r] = (ushort)random.Next(0, 61);
+            second[r] = Math.Max(0, (int)Math.Round(first[r] / 3.0 + 1.5 * TestTables.Normal(1, random.Next())[0]));
+        }
+        if (extreme) (first[0], second[0]) = (9888, 2927);
+        return new TestTables.ArrayView([("First", NumberDataViewType.UInt16, first), ("Second", NumberDataViewType.Int32, second)]);
+    }
+
+    [TestMethod]
+    public void TheBulkOfATrendsRowsIsWhatIsLeftWithoutTheExtremeOnesAtEachEnd()
+    {
+        // A line that holds exactly but for one extreme row at the top, which is left out: the bulk is explained fully.
+        double[] target = [1, 2, 3, 4, 5, 6, 1000];
+        double[] residuals = [0, 0, 0, 0, 0, 0, 500];
+        Assert.AreEqual(1, NumericTrend.BulkExplained(target, residuals), 1e-12);
+        // Residuals as large as the bulk's spread: nothing of it explained, whatever the extreme rows do.
+        double[] spread = [0, 1, -1, 1, -1, 1, 0];
+        double[] values = [1, 2, 3, 4, 5, 6, 7];
+        Assert.AreEqual(1 - 5.0 / 10, NumericTrend.BulkExplained(values, spread), 1e-12, "rows 2-6 left: their variance 10, their residuals' squares 5");
+        // Missing rows are no rows; too few left explain nothing.
+        Assert.AreEqual(1, NumericTrend.BulkExplained([double.NaN, 1, 2, 3, 4, 5, 9], [0, 0, 0, 0, 0, 0, 7]), 1e-12);
+        Assert.AreEqual(0, NumericTrend.BulkExplained([1, 2, 3, 4], [0, 0, 0, 0]));
+        // At least one row an end, more in a larger table: a hundredth of 1,000 rows is ten at each end.
+        var many = Enumerable.Range(0, 1000).Select(i => (double)i).ToArray();
+        var off = new double[1000];
+        for (int i = 0; i < 10; i++) off[i] = off[999 - i] = 1e6;
+        Assert.AreEqual(1, NumericTrend.BulkExplained(many, off), 1e-12, "the ten rows at each end are left out");
+        off[10] = 1e6;
+        Assert.IsLessThan(0, NumericTrend.BulkExplained(many, off), "the eleventh is not");
+        Assert.ThrowsExactly<ArgumentException>(() => NumericTrend.BulkExplained([1, 2, 3], [0, 0]));
+    }
+
+    [TestMethod]
+    public void ATrendAllButExactOnlyThroughOneExtremeRowIsMappedAfterItAndAnExactOneIsNot()
+    {
+        var settings = new ColumnFitSettings(new HashSet<string> { "" }, 1000, Granularity: true, Marginal: true) { Trends = true };
+        NumericTrend TrendOf(IDataView data) => TabularEncoder.Fit(data, ["First", "Second"], settings, () => { }).Encoder.Trends.Single(t => t.TargetName == "Second");
+
+        var skewed = TrendOf(Counties(400, seed: 3, extreme: true));
+        Assert.IsGreaterThanOrEqualTo(NumericTrend.MaximumCalibratedExplained, skewed.Explained, $"the extreme county makes the line all but exact: {skewed}");
+        Assert.IsNotNull(skewed.Calibration, "but not in the other counties: the second party's votes are mapped onto their training values after the trend");
+
+        // The same counties without it: a trend that explains less than 99 % is mapped after, as before.
+        var plain = TrendOf(Counties(400, seed: 3, extreme: false));
+        Assert.IsLessThan(NumericTrend.MaximumCalibratedExplained, plain.Explained, plain.ToString());
+        Assert.IsNotNull(plain.Calibration);
+
+        // A population along its dates is all but exact in every part of it: no map moves its rows off the curve.
+        var monthly = Monthly(3000, seed: 1);
+        var population = TabularEncoder.Fit(monthly, monthly.Schema.Select(c => c.Name).ToArray(), settings, () => { }).Encoder.Trends.Single(t => t.TargetName == "Population");
+        Assert.IsGreaterThanOrEqualTo(NumericTrend.MaximumCalibratedExplained, population.Explained, population.ToString());
+        Assert.IsNull(population.Calibration, "all but exact in the bulk too");
+    }
+
     /// <summary>Manifests that lie about a trend, each with what the refusal names.</summary>
     public static IEnumerable<object[]> TrendLies() =>
     [
