@@ -52,6 +52,24 @@ internal static class QualityBenchmark
             "income", [AdultData.MissingToken]);
     }
 
+    /// <summary>
+    /// A --model must have been trained on the table's columns as they are read now: each of its columns in the
+    /// training rows, of the type it generates (a model trained when the benchmark read a number as Single cannot be
+    /// compared with rows that read it as Double).
+    /// </summary>
+    /// <exception cref="InvalidDataException">A column the table lacks or reads as another type, named with what to do.</exception>
+    private static void CheckColumns(GanTransformer model, IDataView train, string path)
+    {
+        foreach (var column in model.Columns)
+        {
+            if (train.Schema.GetColumnOrNull(column.Name) is not { } read)
+                throw new InvalidDataException($"--model {path}: it generates column '{column.Name}', which the table does not have as it is read now; give the table the model was trained on.");
+            if (!read.Type.Equals(column.Type))
+                throw new InvalidDataException($"--model {path}: column '{column.Name}' is {column.Type} in the model but {read.Type} in the table as it is read now; " +
+                    $"read it as the model was trained (--columns {column.Name}:kind) or train the model again.");
+        }
+    }
+
     public static QualityResult Run(BenchmarkArguments arguments)
     {
         var ml = new MLContext(seed: arguments.Seed);
@@ -91,6 +109,7 @@ internal static class QualityBenchmark
         {
             Console.WriteLine($"Loading {saved} (no training) ...");
             model = ml.Gan().LoadModel(saved);
+            CheckColumns(model, train, saved);
             options = model.Options;
             described = $"loaded from {saved}";
         }
