@@ -363,6 +363,7 @@ internal static class QualityBenchmark
         if (grouped)
         {
             var (real, count) = bare.Encoder.ReadRows(train, (int)bare.TrainingRows, seed, () => { });
+            bare.Encoder.TrendResiduals(real, count); // a trend's target is grouped on its residuals, as at Fit
             // GAN_GROUP_ASSOCIATION=0.02 tries another least association for a grouping.
             double least = Environment.GetEnvironmentVariable("GAN_GROUP_ASSOCIATION") is { Length: > 0 } a
                 ? double.Parse(a, CultureInfo.InvariantCulture) : MarginalGroups.MinimumAssociation;

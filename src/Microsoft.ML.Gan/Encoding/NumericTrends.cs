@@ -561,10 +561,19 @@ internal sealed class NumericTrend
         // Within categories, a column a dependency reads may anchor too (the dependency leaves its value as it is).
         if (categories is not null)
             AddWithin(names, kinds, values, rows, granularity, trends, c => values[c] is not null && kinds[c] is not null && !(excludedWithin ?? excluded)(c), Targets, madeByFormulas, categories, checkAlive);
-        // The targets' values become their residuals, the last trend's first: a trend may read an earlier one's target,
-        // whose values are still its own until then.
-        for (int i = trends.Count - 1; i >= 0; i--) trends[i].ToResiduals(kinds, values, rows, categories);
+        Residuals(trends, kinds, values, rows, categories);
         return trends;
+    }
+
+    /// <summary>
+    /// The targets' values in <paramref name="values"/> (the first <paramref name="rows"/> of each column's training
+    /// values; null for a column no trend reads) become their residuals, the last trend's first: a trend may read an
+    /// earlier one's target, whose values are still its own until then. What <see cref="Find"/> leaves, and what the
+    /// targets' maps (and their groups) are fitted on.
+    /// </summary>
+    public static void Residuals(IReadOnlyList<NumericTrend> trends, IReadOnlyList<NumericKind?> kinds, IReadOnlyList<double[]?> values, int rows, IReadOnlyList<CategoryCodes?>? categories)
+    {
+        for (int i = trends.Count - 1; i >= 0; i--) trends[i].ToResiduals(kinds, values, rows, categories);
     }
 
     /// <summary>The most number columns whose pairs' ratios the search tries (more: none is tried): each target tries every ordered pair.</summary>

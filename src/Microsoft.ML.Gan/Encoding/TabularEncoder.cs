@@ -577,6 +577,22 @@ internal sealed class TabularEncoder
     }
 
     /// <summary>
+    /// The first <paramref name="count"/> rows of <paramref name="rows"/> (training rows as <see cref="ReadRows"/> reads
+    /// them) with each trend's target made its residual, as <c>Fit</c> has them when it groups the columns' maps
+    /// (<see cref="MarginalGroups"/>): a target's map, and its groups, are of its residuals.
+    /// </summary>
+    /// <exception cref="NotSupportedException">A trend within categories, whose categories' codes are <c>Fit</c>'s own.</exception>
+    public void TrendResiduals(DecodedRows rows, int count)
+    {
+        if (Trends.Count == 0) return;
+        if (Trends.FirstOrDefault(t => t.IsWithin) is { } within)
+            throw new NotSupportedException($"'{within.TargetName}' follows a curve within each category of '{within.WithinName}': its residuals are made at Fit only.");
+        var kinds = Columns.Select(c => c.Kind as NumericKind).ToArray();
+        var values = Columns.Select((c, i) => c is NumericColumn ? rows.Numbers(i) : null).ToArray();
+        NumericTrend.Residuals(Trends, kinds, values, count, null);
+    }
+
+    /// <summary>
     /// Up to <paramref name="maximumRows"/> rows of <paramref name="data"/> (a uniform sample, by reservoir, when it has
     /// more) as decoded rows of these columns: numbers as the column holds them, categories as their indices. Every
     /// category must be one the columns know (the data are the training data).

@@ -375,4 +375,39 @@ public sealed class MarginalGroupTests
         using var model = ml.Gan().Train(options).Fit(data);
         Assert.IsTrue(model.Model.Encoder.Columns.OfType<NumericColumn>().All(c => c.Marginal!.Group is null));
     }
+
+    [TestMethod]
+    public void ATrendsTargetIsGroupedOnItsResidualsAndTrainingRowsReadAgainGroupTheSameWay()
+    {
+        // Sales grow with the month (R² about 0.97) and each of four stores sells its own amount above the curve: the
+        // residuals depend on the store, the sales themselves hardly (the months spread them far wider).
+        var random = new Random(5);
+        var store = new ReadOnlyMemory<char>[2000];
+        var month = new ushort[2000];
+        var sales = new double[2000];
+        double[] effect = [-300, -100, 100, 300];
+        for (int r = 0; r < 2000; r++)
+        {
+            int s = r % 4;
+            store[r] = $"store{s}".AsMemory();
+            month[r] = (ushort)random.Next(120);
+            sales[r] = Math.Round(1000 + 50 * month[r] + effect[s] + 50 * TestTables.Normal(1, random.Next())[0], 2);
+        }
+        var data = new TestTables.ArrayView([("Store", TextDataViewType.Instance, store), ("Month", NumberDataViewType.UInt16, month), ("Sales", NumberDataViewType.Double, sales)]);
+        var settings = new ColumnFitSettings(new HashSet<string> { "" }, 1000, Seed: 1, Granularity: true, Marginal: true, Groups: true) { Trends = true };
+        var (encoder, _) = TabularEncoder.Fit(data, ["Store", "Month", "Sales"], settings, () => { });
+        Assert.AreEqual("Sales", encoder.Trends.Single().TargetName);
+        var fitted = encoder.Columns.OfType<NumericColumn>().Single(c => c.Name == "Sales");
+        Assert.AreEqual("Store", fitted.Marginal!.Group, "at Fit, the residuals are grouped by store");
+
+        // The training rows read again (as a model settled again reads them) group the same way once their sales are residuals.
+        var (real, count) = encoder.ReadRows(data, 2000, seed: 1, () => { });
+        var (_, raw) = MarginalGroups.Fit(encoder, real, count, () => { });
+        Assert.IsFalse(raw.Any(g => g.Column == "Sales"), "the sales themselves hardly depend on the store");
+        encoder.TrendResiduals(real, count);
+        var (regrouped, groupings) = MarginalGroups.Fit(encoder, real, count, () => { });
+        StringAssert.StartsWith(groupings.Single(g => g.Column == "Sales").ToString(), "'Sales' within each of 4 categories of 'Store' (ω² ");
+        var again = regrouped.Columns.OfType<NumericColumn>().Single(c => c.Name == "Sales");
+        CollectionAssert.AreEqual(fitted.ToState().MarginalGroupTraining, again.ToState().MarginalGroupTraining, "the same residuals, the same tables");
+    }
 }
