@@ -61,6 +61,11 @@ catch (DataNotFoundException e)
     Console.Error.WriteLine(e.Message);
     return ExitCodes.DataMissing;
 }
+catch (NotSupportedException e)
+{
+    Console.Error.WriteLine(e.Message); // a comparison the loaded model cannot take (a trend within categories settled again)
+    return ExitCodes.Usage;
+}
 catch (Exception e) when (e is FileNotFoundException or InvalidDataException)
 {
     Console.Error.WriteLine(e.Message); // a --model that is missing or not a model, or a data file that is not Adult

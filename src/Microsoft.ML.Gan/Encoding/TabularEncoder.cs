@@ -457,15 +457,15 @@ internal sealed class TabularEncoder
                 // The target's values as the trend makes them back from its residuals (its training values), for the map
                 // after it; kept for the later trends that read them.
                 var values = TrendValues(trend, numbers, madeBack, categories);
+                if (columns[trend.Target] is not NumericColumn { Marginal: { } own, Kind: NumericKind targetKind }) continue;
                 // All but exact (no map) only where it is so in the bulk of the rows too, not through a few extreme ones.
-                bool exact = trend.Explained >= NumericTrend.MaximumCalibratedExplained;
-                if (exact && NumericTrend.BulkExplained(madeBack[trend.Target], numbers[trend.Target]!) is var bulk && bulk < NumericTrend.MaximumCalibratedExplained)
+                if (trend.Explained >= NumericTrend.MaximumCalibratedExplained)
                 {
-                    exact = false;
+                    double bulk = NumericTrend.BulkExplained(madeBack[trend.Target], numbers[trend.Target]!);
+                    if (bulk >= NumericTrend.MaximumCalibratedExplained) continue;
                     log?.Invoke($"'{trend.TargetName}' follows its trend with R² {trend.Explained:F4}, but {bulk:F4} without its extreme rows: it is mapped onto its training values after the trend.");
                 }
-                if (columns[trend.Target] is NumericColumn { Marginal: { } own, Kind: NumericKind targetKind } && !exact)
-                    trends[i] = trend.WithCalibrationTraining(values, own.Repeats, targetKind.Stored);
+                trends[i] = trend.WithCalibrationTraining(values, own.Repeats, targetKind.Stored);
             }
             if (trends.Count > 0) log?.Invoke($"Columns learned as their residuals from the curve of another: {string.Join("; ", trends)}.");
         }
