@@ -23,15 +23,7 @@ internal static class CsvTableData
     public const int SplitSeed = 0;
 
     /// <summary>The table read, split into training rows and held-out rows, with the inference that read it.</summary>
-    public sealed record Table(string Name, string Path, GanColumnInference Inference, IDataView Train, IDataView Holdout)
-    {
-        /// <summary>The columns loaded (those not left out), with their kinds.</summary>
-        public IReadOnlyList<(string Name, DataKind Kind)> Columns { get; } =
-            Inference.Columns.Where(c => c.Role != GanColumnRole.LeftOut).Select(c => (c.Name, c.Kind!.Value)).ToArray();
-
-        /// <summary>The tokens read as missing: those the file uses, and the trainer's default.</summary>
-        public string[] MissingTokens { get; } = Inference.MissingTokens.Union([GanTrainer.Defaults.MissingCategoryToken]).ToArray();
-    }
+    public sealed record Table(string Name, string Path, GanColumnInference Inference, IDataView Train, IDataView Holdout);
 
     /// <summary>Reads and splits a table; <paramref name="overrides"/> (--columns) learn a column as another kind.</summary>
     public static Table Load(MLContext ml, string path, IReadOnlyList<(string Name, DataKind Kind)>? overrides = null)

@@ -61,9 +61,10 @@ catch (DataNotFoundException e)
     Console.Error.WriteLine(e.Message);
     return ExitCodes.DataMissing;
 }
-catch (NotSupportedException e)
+catch (Exception e) when (e is NotSupportedException or ArgumentException)
 {
-    Console.Error.WriteLine(e.Message); // a comparison the loaded model cannot take (a trend within categories settled again)
+    // A --label or --columns the table does not have; a comparison the loaded model cannot take (a trend within categories settled again).
+    Console.Error.WriteLine(e.Message);
     return ExitCodes.Usage;
 }
 catch (Exception e) when (e is FileNotFoundException or InvalidDataException)
