@@ -407,6 +407,9 @@ internal static class Commands
             foreach (var formula in gan.Formulas)
                 Console.WriteLine($"Formula: {formula.Describe()}");
             foreach (var tree in gan.CategoryThresholds) Console.WriteLine($"Thresholds: {tree}");
+            foreach (var x in gan.CategoryExclusions) // every pair, up to 50 a rule
+                Console.WriteLine($"Excluded: {x.Column} × {x.OtherColumn}, {x.Pairs.Count:N0} {(x.Pairs.Count == 1 ? "pair" : "pairs")} never together: " +
+                    string.Join(", ", x.Pairs.Take(50).Select(p => $"{p.Category} with {p.OtherCategory}")) + (x.Pairs.Count > 50 ? ", …" : ""));
             if (gan.FilterKeepRate is double keep) Console.WriteLine($"Density-ratio filter: keeps {keep:P0} of candidate rows.");
             ShowHistory(gan.History, gan.SelectedEpoch);
             return ExitCodes.Done;

@@ -229,6 +229,25 @@ public sealed record GanCategoryThresholds(string Column, IReadOnlyList<string> 
 }
 
 /// <summary>
+/// Pairs of categories of two categorical columns that no training row holds although the columns' shares say many
+/// should, and that no generated row holds (see <see cref="GanTrainer.Options.CategoryExclusions"/>): Chile's region
+/// "M" with a community of 250,000 people, Adult's "Never-married" with "Husband".
+/// </summary>
+/// <param name="Column">The column whose category rules out the other's (the earlier of the two).</param>
+/// <param name="OtherColumn">The column whose categories are ruled out.</param>
+/// <param name="Pairs">The pairs no row holds, by their categories' names (missing values by their token).</param>
+public sealed record GanCategoryExclusion(string Column, string OtherColumn, IReadOnlyList<(string Category, string OtherCategory)> Pairs)
+{
+    /// <summary>"region × population: 12 pairs never together (M with 250000, …)".</summary>
+    public override string ToString()
+    {
+        string shown = string.Join(", ", Pairs.Take(3).Select(p => $"{p.Category} with {p.OtherCategory}")) + (Pairs.Count > 3 ? ", …" : "");
+        return string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"{Column} × {OtherColumn}: {Pairs.Count:N0} {(Pairs.Count == 1 ? "pair" : "pairs")} never together ({shown})");
+    }
+}
+
+/// <summary>
 /// Number columns whose values come only in the combinations of the training rows (see
 /// <see cref="GanTrainer.Options.NumericCombinations"/>): the attributes of an entity each of its rows repeats, such as a
 /// town's tax rate and pupil-teacher ratio on each of its tracts.

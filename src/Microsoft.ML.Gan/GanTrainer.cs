@@ -70,6 +70,7 @@ public sealed partial class GanTrainer : IEstimator<GanTransformer>
             Combinations = options.NumericCombinations,
             CombinationCategories = options.NumericCombinations && options.CombinationCategories,
             CategoryThresholds = options.CategoryThresholds,
+            CategoryExclusions = options.CategoryExclusions,
             Rank = RankChoice(options),
             Repeats = options.RepeatTrainingValues,
             TimeOrders = options.TimeOrders,

@@ -28,6 +28,7 @@ public sealed class GanTransformer : ITransformer, IDisposable
     private readonly GanColumnFormula[] _formulas;
     private readonly GanColumnCombination[] _combinations;
     private readonly GanCategoryThresholds[] _thresholds;
+    private readonly GanCategoryExclusion[] _exclusions;
     private readonly GanConstraint[] _constraints;
 
     /// <param name="ml">The caller's context: its log, random source and cancellation reach every part.</param>
@@ -51,6 +52,7 @@ public sealed class GanTransformer : ITransformer, IDisposable
         _formulas = model.Encoder.Formulas.Select(f => f.ToInfo()).ToArray();
         _combinations = model.Encoder.Combinations.Select(c => c.ToInfo()).ToArray();
         _thresholds = model.Encoder.Thresholds.Select(t => t.ToInfo()).ToArray();
+        _exclusions = model.Encoder.Exclusions.Select(x => x.ToInfo()).ToArray();
         _constraints = model.Encoder.Constraints?.Rules.ToArray() ?? [];
     }
 
@@ -102,6 +104,12 @@ public sealed class GanTransformer : ITransformer, IDisposable
     /// category is the one its values give.
     /// </summary>
     public IReadOnlyList<GanCategoryThresholds> CategoryThresholds => Alive(_thresholds);
+
+    /// <summary>
+    /// The pairs of categories no generated row holds (found when <see cref="GanTrainer.Options.CategoryExclusions"/> is
+    /// on): per two categorical columns, the pairs the training rows never hold though their shares expect many.
+    /// </summary>
+    public IReadOnlyList<GanCategoryExclusion> CategoryExclusions => Alive(_exclusions);
 
     /// <summary>
     /// The rules every generated row keeps (<see cref="GanTrainer.Options.Constraints"/>). In a loaded model, their

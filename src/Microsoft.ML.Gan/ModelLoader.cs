@@ -230,6 +230,11 @@ internal static class ModelLoader
                 if (!formula.HoldsIn(rows, model.Encoder.Columns, ProbeRows))
                     throw Mismatch(source, $"rows that break the formula '{Text.Printable(formula.ToString(), 120)}' that its description lists");
             }
+            foreach (var exclusion in model.Encoder.Exclusions)
+            {
+                if (!exclusion.HoldsIn(rows, ProbeRows))
+                    throw Mismatch(source, $"rows that hold a pair of categories its exclusion '{Text.Printable(exclusion.ToString(), 120)}' rules out");
+            }
             foreach (var tree in model.Encoder.Thresholds)
             {
                 if (!tree.HoldsIn(rows, ProbeRows))

@@ -116,12 +116,36 @@ internal abstract class CategoricalColumn : GanColumn
             into[firstRow + r] = Choose(output.Slice(r * stride + offset, Width), LogitBiases, draws[r * drawStride + drawOffset], sampling);
     }
 
+    /// <summary>
+    /// <see cref="Decode"/> with the categories that <paramref name="exclusions"/> rule out given each row's categories of
+    /// their first columns (already in <paramref name="decoded"/>) lowered first: the logits plus the biases, plus each
+    /// exclusion's penalties in order, added in float as the graph adds them (<see cref="AddOnnxLevel"/>).
+    /// </summary>
+    public void DecodeExcluding(ReadOnlySpan<float> output, int stride, int offset, ReadOnlySpan<float> draws, int drawStride, int drawOffset,
+        int rows, CategorySampling sampling, Array buffer, int firstRow, IReadOnlyList<CategoryExclusion> exclusions, DecodedRows decoded)
+    {
+        var into = (int[])buffer;
+        var firsts = exclusions.Select(x => decoded.Levels(x.First)).ToArray();
+        Span<float> adjusted = Width <= 256 ? stackalloc float[Width] : new float[Width];
+        for (int r = 0; r < rows; r++)
+        {
+            output.Slice(r * stride + offset, Width).CopyTo(adjusted);
+            if (LogitBiases is { } bias)
+                for (int i = 0; i < adjusted.Length; i++) adjusted[i] += bias[i];
+            for (int x = 0; x < exclusions.Count; x++) exclusions[x].AddPenalties(firsts[x][firstRow + r], adjusted);
+            into[firstRow + r] = Choose(adjusted, draws[r * drawStride + drawOffset], sampling);
+        }
+    }
+
     public override (string Value, OnnxType Type) AddOnnxDecoder(OnnxGraph g, string output, int offset, string? draws, int drawOffset, CategorySampling sampling) =>
         (AddOnnxValues(g, AddOnnxLevel(g, output, offset, draws, drawOffset, sampling)), OutputType);
 
-    /// <summary>The first half of <see cref="AddOnnxDecoder"/>: each row's category index (int64, [batch]), as <see cref="Decode"/> picks it.</summary>
-    public string AddOnnxLevel(OnnxGraph g, string output, int offset, string? draws, int drawOffset, CategorySampling sampling) =>
-        OnnxChoose(g, output, offset, Width, draws, drawOffset, sampling, LogitBiases);
+    /// <summary>
+    /// The first half of <see cref="AddOnnxDecoder"/>: each row's category index (int64, [batch]), as <see cref="Decode"/>
+    /// picks it (<see cref="DecodeExcluding"/> with <paramref name="penalties"/> (float, [batch, categories] each), added in order after the biases).
+    /// </summary>
+    public string AddOnnxLevel(OnnxGraph g, string output, int offset, string? draws, int drawOffset, CategorySampling sampling, IReadOnlyList<string>? penalties = null) =>
+        OnnxChoose(g, output, offset, Width, draws, drawOffset, sampling, LogitBiases, penalties);
 
     /// <summary>The second half of <see cref="AddOnnxDecoder"/>: the categories' values at the indices <paramref name="level"/> holds.</summary>
     public string AddOnnxValues(OnnxGraph g, string level) => g.Node("Gather", [AddOnnxTable(g), level], ("axis", 0));

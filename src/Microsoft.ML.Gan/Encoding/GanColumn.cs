@@ -89,13 +89,15 @@ internal abstract class GanColumn
     /// <summary>
     /// <see cref="Choose(ReadOnlySpan{float}, float[], float, CategorySampling)"/> as ONNX nodes, giving an int64 index per
     /// row: ArgMax (first maximum, as Choose), or inverse-CDF sampling: the number of entries whose cumulative softmax
-    /// probability is at most the row's draw. <paramref name="bias"/>, when given, is added to the logits first.
+    /// probability is at most the row's draw. <paramref name="bias"/>, when given, is added to the logits first, then each of
+    /// <paramref name="penalties"/> (float, [batch, length]) in order.
     /// </summary>
     protected static string OnnxChoose(OnnxGraph g, string output, int start, int length, string? draws, int drawIndex, CategorySampling sampling,
-        float[]? bias = null)
+        float[]? bias = null, IReadOnlyList<string>? penalties = null)
     {
         var logits = OnnxSlice(g, output, start, length);
         if (bias is not null) logits = g.Node("Add", [logits, g.Constant(bias, bias.Length)]);
+        foreach (string penalty in penalties ?? []) logits = g.Node("Add", [logits, penalty]);
         if (sampling == CategorySampling.ArgMax || length == 1 || draws is null)
             return g.Node("ArgMax", [logits], ("axis", 1), ("keepdims", 0));
         var cumulative = g.Node("CumSum", [g.Node("Softmax", [logits], ("axis", 1)), g.Scalar(1L)]);

@@ -13,9 +13,10 @@ internal sealed class TabularEncoder
 
     public TabularEncoder(IReadOnlyList<GanColumn> columns, IReadOnlyList<ColumnDependency>? dependencies = null, ColumnConstraints? constraints = null,
         IReadOnlyList<NumericTrend>? trends = null, IReadOnlyList<NumericFormula>? formulas = null, IReadOnlyList<NumericCombination>? combinations = null,
-        IReadOnlyList<CategoryThresholds>? thresholds = null)
+        IReadOnlyList<CategoryThresholds>? thresholds = null, IReadOnlyList<CategoryExclusion>? exclusions = null)
     {
         Combinations = combinations ?? [];
+        Exclusions = exclusions ?? [];
         Thresholds = thresholds ?? [];
         Columns = columns;
         Dependencies = dependencies ?? [];
@@ -47,6 +48,8 @@ internal sealed class TabularEncoder
         Spans = spans;
         _groupOf = new int[columns.Count];
         for (int c = 0; c < columns.Count; c++) _groupOf[c] = FindGroup(columns, c);
+        _exclusionsOf = new CategoryExclusion[columns.Count][];
+        for (int c = 0; c < columns.Count; c++) _exclusionsOf[c] = Exclusions.Where(x => x.Second == c).ToArray();
         // The hidden columns (a combination's category) come after every column of the table, each some combination's.
         VisibleCount = VisibleCountOf(columns);
         for (int c = 0; c < columns.Count; c++)
@@ -77,6 +80,7 @@ internal sealed class TabularEncoder
     public bool IsHidden(int c) => c >= VisibleCount;
 
     private readonly int[] _groupOf;
+    private readonly CategoryExclusion[][] _exclusionsOf; // per column: the exclusions whose second column it is, in order
     private readonly ColumnDependency[] _afterThresholds;
     private readonly int[] _trendOf; // per column: the trend it is the target of, or -1
 
@@ -142,6 +146,12 @@ internal sealed class TabularEncoder
     /// </summary>
     public IReadOnlyList<CategoryThresholds> Thresholds { get; }
 
+    /// <summary>The pairs of categories no generated row holds, applied as each second column is decoded (<see cref="CategoryExclusion"/>).</summary>
+    public IReadOnlyList<CategoryExclusion> Exclusions { get; }
+
+    /// <summary>The exclusions whose second column is <paramref name="c"/>, in order.</summary>
+    public IReadOnlyList<CategoryExclusion> ExclusionsOf(int c) => _exclusionsOf[c];
+
     /// <summary>Whether a tree of <see cref="Thresholds"/> sets column <paramref name="c"/>: its shares follow the numbers, not its logits.</summary>
     public bool SetByThresholds(int c) => Thresholds.Any(t => t.Target == c);
 
@@ -149,13 +159,13 @@ internal sealed class TabularEncoder
     public NumericTrend? TrendOf(int c) => _trendOf[c] >= 0 ? Trends[_trendOf[c]] : null;
 
     /// <summary>The same layout, dependencies, constraints, trends and formulas over <paramref name="columns"/>: the same columns, recalibrated.</summary>
-    public TabularEncoder WithColumns(IReadOnlyList<GanColumn> columns) => new(columns, Dependencies, Constraints, Trends, Formulas, Combinations, Thresholds);
+    public TabularEncoder WithColumns(IReadOnlyList<GanColumn> columns) => new(columns, Dependencies, Constraints, Trends, Formulas, Combinations, Thresholds, Exclusions);
 
     /// <summary>The same columns, dependencies, trends and formulas with <paramref name="constraints"/> (a predicate given back to a loaded model).</summary>
-    public TabularEncoder WithConstraints(ColumnConstraints constraints) => new(Columns, Dependencies, constraints, Trends, Formulas, Combinations, Thresholds);
+    public TabularEncoder WithConstraints(ColumnConstraints constraints) => new(Columns, Dependencies, constraints, Trends, Formulas, Combinations, Thresholds, Exclusions);
 
     /// <summary>The same, without the <see cref="Thresholds"/>: rows as the generator chose their categories (what calibration corrects the shares of).</summary>
-    public TabularEncoder WithoutThresholds() => new(Columns, Dependencies, Constraints, Trends, Formulas, Combinations);
+    public TabularEncoder WithoutThresholds() => new(Columns, Dependencies, Constraints, Trends, Formulas, Combinations, exclusions: Exclusions);
 
     /// <summary>Floats in one encoded row: the generator's output width and the discriminator's input width.</summary>
     public int Width { get; }
@@ -199,7 +209,13 @@ internal sealed class TabularEncoder
     public void Decode(ReadOnlySpan<float> output, ReadOnlySpan<float> draws, int rows, CategorySampling sampling, DecodedRows into, int firstRow = 0)
     {
         for (int c = 0; c < Columns.Count; c++)
-            if (_groupOf[c] < 0) Columns[c].Decode(output, Width, _offsets[c], draws, DrawCount, _drawOffsets[c], rows, sampling, into.Buffers[c], firstRow);
+        {
+            if (_groupOf[c] >= 0) continue;
+            if (_exclusionsOf[c].Length > 0) // its categories given those of the earlier columns, decoded above
+                ((CategoricalColumn)Columns[c]).DecodeExcluding(output, Width, _offsets[c], draws, DrawCount, _drawOffsets[c], rows, sampling, into.Buffers[c], firstRow,
+                    _exclusionsOf[c], into);
+            else Columns[c].Decode(output, Width, _offsets[c], draws, DrawCount, _drawOffsets[c], rows, sampling, into.Buffers[c], firstRow);
+        }
         // A grouped column after its group column, from that column's decoded categories.
         for (int c = 0; c < Columns.Count; c++)
             if (_groupOf[c] >= 0)
@@ -220,7 +236,7 @@ internal sealed class TabularEncoder
         Columns[trend.Target] is NumericColumn { Marginal: not null } target ? _drawOffsets[trend.Target] + target.DrawCount - 1 : -1;
 
     /// <summary>The same columns, dependencies, constraints, formulas and the rest with <paramref name="trends"/> (the same trends, their calibrations refitted).</summary>
-    public TabularEncoder WithTrends(IReadOnlyList<NumericTrend> trends) => new(Columns, Dependencies, Constraints, trends, Formulas, Combinations, Thresholds);
+    public TabularEncoder WithTrends(IReadOnlyList<NumericTrend> trends) => new(Columns, Dependencies, Constraints, trends, Formulas, Combinations, Thresholds, Exclusions);
 
     /// <summary>The dependencies that apply again after the <see cref="Thresholds"/> (from a column a tree sets, or one it fixes), in order.</summary>
     public IReadOnlyList<ColumnDependency> AfterThresholds => _afterThresholds;
@@ -371,7 +387,7 @@ internal sealed class TabularEncoder
         // Dependencies and groups are found on at most StatisticsRows rows (a uniform sample of a larger table).
         var sample = StatisticsSample((int)rows, settings.Seed);
         int sampled = sample?.Length ?? (int)rows;
-        var coded = settings.Dependencies || groups || settings.Combinations || settings.CategoryThresholds ? fitters.Select((f, c) => f.Coded(columns[c], sample)).ToArray() : null;
+        var coded = settings.Dependencies || groups || settings.Combinations || settings.CategoryThresholds || settings.CategoryExclusions ? fitters.Select((f, c) => f.Coded(columns[c], sample)).ToArray() : null;
         // A column a rule changes after decoding takes no part in a dependency: a derived column's codes are its
         // distances, and a fixed combination may change a category a dependency has read or set.
         var dependencies = settings.Dependencies
@@ -422,6 +438,16 @@ internal sealed class TabularEncoder
             thresholds = CategoryThresholds.Find(ThresholdColumn.Of(columns), usable, sampled, dependencies, c => ruledNames.Contains(columnNames[c]) || held?.Changes(c) == true, checkAlive);
             if (thresholds.Count > 0)
                 log?.Invoke($"Categorical columns set from thresholds on others in every row: {string.Join("; ", thresholds)}.");
+        }
+        CategoryExclusion[] exclusions = [];
+        if (settings.CategoryExclusions)
+        {
+            // Between plain categorical columns that nothing changes after decoding but a dependency between the two.
+            checkAlive();
+            exclusions = CategoryExclusion.Find(columns, coded!.Select(c => ((int[], double[])?)c).ToArray(), sampled,
+                c => !ruledNames.Contains(columnNames[c]) && held?.Changes(c) != true && !thresholds.Any(t => t.Target == c), dependencies, checkAlive);
+            if (exclusions.Length > 0)
+                log?.Invoke($"Pairs of categories no training row holds, though their shares expect many, kept out of generated rows: {string.Join("; ", exclusions.Select(x => x.ToString()))}.");
         }
         List<NumericTrend> trends = [];
         if (settings.Trends)
@@ -497,7 +523,7 @@ internal sealed class TabularEncoder
             if (hidden.Count > 0)
                 log?.Invoke($"Combinations learned as one category each: {string.Join("; ", combinations.Where(m => m.Learned))}.");
         }
-        var encoder = new TabularEncoder(columns, dependencies, held, trends, formulas, combinations, thresholds);
+        var encoder = new TabularEncoder(columns, dependencies, held, trends, formulas, combinations, thresholds, exclusions);
         // A number that rules set in some rows is mapped, in the others, onto those rows' values.
         if (settings.Marginal && dependencies.Length > 0)
         {

@@ -12,7 +12,8 @@ namespace Microsoft.ML.Gan.Model;
 /// Hidden layers are Gemm (batch norm folded in) and Relu, residual layers concatenated with their input; then per
 /// column the column's own decoding (<see cref="GanColumn.AddOnnxDecoder"/>): tanh and the affine map back to the
 /// training range (rounded and clamped, cast to the column's type; NaN where the missing head says so), or the chosen
-/// category gathered from a constant table (text as strings, booleans as bool, keys as their unsigned raw value);
+/// category gathered from a constant table (text as strings, booleans as bool, keys as their unsigned raw value), its
+/// logits lowered first where an earlier column's category rules it out (<see cref="CategoryExclusion.AddOnnx"/>);
 /// between the two for categories, the numeric combinations (<see cref="NumericCombination.AddOnnx"/>), the column dependencies (<see cref="ColumnDependency.AddOnnx"/>), then the constraints'
 /// derived columns (<see cref="ColumnConstraints.AddOnnx"/>), then the numeric trends (<see cref="NumericTrend.AddOnnx"/>), then the formulas (<see cref="NumericFormula.AddOnnx"/>). A numeric column
 /// whose marginal map is grouped by a categorical column decodes after the others, from that column's categories. With a
@@ -61,8 +62,10 @@ internal static class GeneratorGraph
         for (int c = 0; c < columns.Count; c++)
         {
             if (encoder.GroupOf(c) >= 0 || columns[c] is MadeColumn) continue;
+            // A category that an earlier column's category rules out is lowered first (as TabularEncoder.Decode).
             decoded[c] = columns[c] is CategoricalColumn categorical
-                ? categorical.AddOnnxLevel(g, x, encoder.OffsetOf(c), draws, encoder.DrawOffsetOf(c), signature.Sampling)
+                ? categorical.AddOnnxLevel(g, x, encoder.OffsetOf(c), draws, encoder.DrawOffsetOf(c), signature.Sampling,
+                    encoder.ExclusionsOf(c).Select(e => e.AddOnnx(g, decoded[e.First])).ToArray())
                 : columns[c].AddOnnxDecoder(g, x, encoder.OffsetOf(c), draws, encoder.DrawOffsetOf(c), signature.Sampling).Value;
         }
         // A column whose map is grouped by a categorical column, from that column's categories (as TabularEncoder.Decode).

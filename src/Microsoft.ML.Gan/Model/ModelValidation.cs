@@ -126,8 +126,19 @@ internal static class ModelValidation
                         throw new InvalidDataException($"its thresholds that set '{Common.Text.Printable(tree.TargetName, 80)}' read column '{Common.Text.Printable(columns[f].Name, 80)}', which changes after them or a constraint names, which no model has");
                 }
             }
+            var exclusions = CategoryExclusion.Restore(description.Exclusions, columns, TabularEncoder.VisibleCountOf(columns));
+            foreach (var exclusion in exclusions)
+            {
+                // Neither column changes after decoding, but by a dependency between the two (which sets only pairs the data hold).
+                foreach (int c in new[] { exclusion.First, exclusion.Second })
+                {
+                    int other = c == exclusion.First ? exclusion.Second : exclusion.First;
+                    if (dependencies.Any(d => d.Target == c && d.Determinant != other) || thresholds.Any(t => t.Target == c) || constraints?.Changes(c) == true || ruled.Contains(columns[c].Name))
+                        throw new InvalidDataException($"its category exclusion '{Common.Text.Printable(exclusion.ToString(), 120)}' involves column '{Common.Text.Printable(columns[c].Name, 80)}', which a dependency from another column, thresholds or a constraint sets or names, which no model has");
+                }
+            }
             filter = DensityRatioFilter.Restore(description.Filter, columns);
-            encoder = new TabularEncoder(columns, dependencies, constraints, trends, formulas, combinations, thresholds); // checks the columns that group marginal maps
+            encoder = new TabularEncoder(columns, dependencies, constraints, trends, formulas, combinations, thresholds, exclusions); // checks the columns that group marginal maps
         }
         catch (InvalidDataException e)
         {

@@ -222,6 +222,24 @@ public sealed class CommandLineTests
     }
 
     [TestMethod]
+    public void InspectPrintsThePairsOfCategoriesAModelRulesOut()
+    {
+        // 600 shops in three towns, each town with its own two kinds of shop; a price of their own.
+        var random = new Random(5);
+        var kinds = new Dictionary<string, string[]> { ["Ayr"] = ["bakery", "florist"], ["Bude"] = ["florist", "grocer"], ["Cork"] = ["grocer", "bakery"] };
+        var csv = new StringBuilder("Town,Kind,Price\n");
+        for (int i = 0; i < 600; i++)
+        {
+            string town = kinds.Keys.ElementAt(i % 3);
+            csv.Append(CultureInfo.InvariantCulture, $"{town},{kinds[town][random.Next(2)]},{Math.Round(5 + 50 * random.NextDouble(), 2)}\n");
+        }
+        var output = TrainedAndInspected("shops-by-town", csv.ToString());
+        var line = output.Split('\n').Single(l => l.StartsWith("Excluded: ", StringComparison.Ordinal)).Trim();
+        StringAssert.StartsWith(line, "Excluded: Town × Kind, 3 pairs never together: ");
+        CollectionAssert.AreEquivalent(new[] { "Ayr with grocer", "Bude with bakery", "Cork with florist" }, line.Split(": ")[2].Split(", "), line);
+    }
+
+    [TestMethod]
     public void ColumnsOverrideTheInference()
     {
         var (code, output, error) = Mlgan("train", "orders.csv", "--model", "overridden.zip", "--epochs", "1", "--columns", "Items:skip, Customer:text");

@@ -55,6 +55,7 @@ public sealed class DisposalTests
             [nameof(GanTransformer.Formulas)] = () => _ = model.Formulas,
             [nameof(GanTransformer.Combinations)] = () => _ = model.Combinations,
             [nameof(GanTransformer.CategoryThresholds)] = () => _ = model.CategoryThresholds,
+            [nameof(GanTransformer.CategoryExclusions)] = () => _ = model.CategoryExclusions,
             [nameof(GanTransformer.Constraints)] = () => _ = model.Constraints,
             [nameof(GanTransformer.FoundOrders)] = () => _ = model.FoundOrders,
             [nameof(GanTransformer.FilterKeepRate)] = () => _ = model.FilterKeepRate,
