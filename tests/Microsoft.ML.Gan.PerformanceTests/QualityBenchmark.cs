@@ -184,6 +184,29 @@ internal static class QualityBenchmark
             results.Add(Measure(label, independent, rows));
         }
 
+        if (arguments.CompareExclusions)
+        {
+            // Fit's last stages run again on the same generator with its exclusions (found on the training rows as Fit
+            // finds them, where the model has none) and without: an A/B of the exclusions alone.
+            int settleSeed = model.Options.Seed ?? arguments.Seed;
+            bool grouped = model.Options.GroupedMarginals && model.Options.ExactMarginals;
+            // GAN_EXCLUSION_EXPECTED=3,6 also tries rules found with those least expected counts.
+            var variants = new List<(string Label, IReadOnlyList<CategoryExclusion> Exclusions)> { ("CategoryExclusions = false", []) };
+            variants.Add(("CategoryExclusions = true", model.Model.Encoder.Exclusions.Count > 0 ? model.Model.Encoder.Exclusions : FindExclusions(model.Model, train, settleSeed, null)));
+            if (Environment.GetEnvironmentVariable("GAN_EXCLUSION_EXPECTED") is { Length: > 0 } tried)
+                foreach (double least in tried.Split(',').Select(v => double.Parse(v, CultureInfo.InvariantCulture)))
+                    variants.Add(($"CategoryExclusions = true, least expected count {Format.F(least, 1)}", FindExclusions(model.Model, train, settleSeed, least)));
+            foreach (var (variant, found) in variants)
+            {
+                Console.WriteLine($"Exclusions ({variant}): {(found.Count == 0 ? "none" : string.Join("; ", found))}");
+                var settled = SettleAgain(model, arguments, train, settleSeed, grouped, filter: null, exclusions: found);
+                string label = $"the same generator settled again with {variant}";
+                Console.WriteLine($"Generating from {label} and evaluating ...");
+                using var resettled = new GanTransformer(ml, settled, null);
+                results.Add(Measure(label, resettled, rows));
+            }
+        }
+
         if (arguments.CompareGrouped && model.Options.ExactMarginals)
         {
             // Fit's last stages run again on the same generator, without and with grouped maps (grouped on the training
@@ -353,13 +376,19 @@ internal static class QualityBenchmark
     /// without grouped maps (found on the training rows as Fit finds them); <paramref name="filter"/> overrides
     /// DensityRatioFilter. --set options apply to these stages too.
     /// </summary>
-    private static GanModel SettleAgain(GanTransformer model, BenchmarkArguments arguments, IDataView train, int seed, bool grouped, bool? filter)
+    private static GanModel SettleAgain(GanTransformer model, BenchmarkArguments arguments, IDataView train, int seed, bool grouped, bool? filter,
+        IReadOnlyList<CategoryExclusion>? exclusions = null)
     {
         var settleOptions = model.Options.Clone();
         foreach (var (name, value) in arguments.Settings) Set(settleOptions, name, value);
         settleOptions.GroupedMarginals = grouped;
         if (filter is { } f) settleOptions.DensityRatioFilter = f;
         var bare = Unsettled(model.Model);
+        if (exclusions is not null)
+        {
+            var e = bare.Encoder;
+            bare = bare.WithEncoder(new TabularEncoder(e.Columns, e.Dependencies, e.Constraints, e.Trends, e.Formulas, e.Combinations, e.Thresholds, exclusions));
+        }
         if (grouped)
         {
             var (real, count) = bare.Encoder.ReadRows(train, (int)bare.TrainingRows, seed, () => { });
@@ -372,6 +401,21 @@ internal static class QualityBenchmark
             bare = bare.WithEncoder(encoder);
         }
         return GanTrainer.Settle(bare, train, seed, settleOptions, () => { }, Console.WriteLine);
+    }
+
+    /// <summary>
+    /// The exclusions Fit finds for <paramref name="model"/>'s columns on the training rows (a model saved before they
+    /// existed): its categorical columns read back as its encoder decodes them, with Fit's rule on which may take part.
+    /// </summary>
+    private static IReadOnlyList<CategoryExclusion> FindExclusions(GanModel model, IDataView train, int seed, double? minimumExpected)
+    {
+        var e = model.Encoder;
+        var (real, count) = e.ReadRows(train, (int)model.TrainingRows, seed, () => { });
+        var codes = e.Columns.Select((c, i) => i < e.VisibleCount && c is CategoricalColumn categorical
+            ? ((int[], double[])?)(real.Levels(i).AsSpan(0, count).ToArray(), Enumerable.Range(0, categorical.LevelCount).Select(l => (double)l).ToArray()) : null).ToArray();
+        var ruled = (e.Constraints?.Rules ?? []).SelectMany(r => r.Columns).ToHashSet(StringComparer.Ordinal);
+        return CategoryExclusion.Find(e.Columns, codes, count,
+            c => !ruled.Contains(e.Columns[c].Name) && e.Constraints?.Changes(c) != true && !e.SetByThresholds(c), e.Dependencies, () => { }, minimumExpected);
     }
 
     private static GanModel WithoutCalibration(GanModel model, bool keepShares) => Stripped(model, state =>
@@ -407,7 +451,8 @@ internal static class QualityBenchmark
         // them to be calibrated again.
         var e = copy.Encoder;
         var trends = e.Trends.Select(t => t.WithoutGeneratedCalibration()).ToArray();
-        return new GanModel(new TabularEncoder(columns, keepDependencies ? e.Dependencies : null, e.Constraints, trends, e.Formulas, e.Combinations, keepDependencies ? e.Thresholds : null),
+        return new GanModel(new TabularEncoder(columns, keepDependencies ? e.Dependencies : null, e.Constraints, trends, e.Formulas, e.Combinations, keepDependencies ? e.Thresholds : null,
+                keepDependencies ? e.Exclusions : null),
             copy.Training, copy.Generator, copy.History, copy.TrainingRows, copy.SelectedEpoch);
     }
 
