@@ -193,6 +193,16 @@ internal static class TestTables
         return (noise, draws);
     }
 
+    /// <summary>
+    /// <paramref name="count"/> rows of seed <paramref name="seed"/> made from the same inputs twice: by the .NET decoder
+    /// (libtorch's forward pass) and by the scoring graph through ONNX Runtime, to set side by side.
+    /// </summary>
+    internal static (Microsoft.ML.Gan.Encoding.DecodedRows DotNet, Microsoft.ML.Gan.Encoding.DecodedRows Graph) DotNetAndGraph(Microsoft.ML.Gan.Model.GanModel model, ulong seed, int count)
+    {
+        var (noise, uniforms) = Inputs(seed, count, model.NoiseDimension, model.Signature.UniformsPerRow, model.Training.NoisePrior);
+        return (model.GenerateWithTorch(noise, uniforms, count, model.Training.CategorySampling), ScoreWithGraph(model, noise, uniforms, count));
+    }
+
     /// <summary>Rows decoded by the model's scoring graph through ONNX Runtime from these inputs (as <c>Generate</c> feeds it), to set beside the .NET reference.</summary>
     internal static Microsoft.ML.Gan.Encoding.DecodedRows ScoreWithGraph(Microsoft.ML.Gan.Model.GanModel model, float[] noise, float[] uniforms, int rows)
     {
@@ -213,9 +223,7 @@ internal static class TestTables
     internal static void AssertGraphAgrees(Microsoft.ML.Gan.Model.GanModel model, ulong seed, int count, IEnumerable<int> columns,
         Func<Microsoft.ML.Gan.Encoding.DecodedRows, int, int, bool>? exact = null)
     {
-        var (noise, uniforms) = Inputs(seed, count, model.NoiseDimension, model.Signature.UniformsPerRow, model.Training.NoisePrior);
-        var reference = model.GenerateWithTorch(noise, uniforms, count, model.Training.CategorySampling);
-        var onnx = ScoreWithGraph(model, noise, uniforms, count);
+        var (reference, onnx) = DotNetAndGraph(model, seed, count);
         foreach (int c in columns)
         {
             var column = (Microsoft.ML.Gan.Encoding.NumericColumn)model.Encoder.Columns[c];
@@ -245,9 +253,7 @@ internal static class TestTables
     internal static Microsoft.ML.Gan.Encoding.DecodedRows AssertGraphAgreesWithinSteps(Microsoft.ML.Gan.Model.GanModel model, ulong seed, int count,
         Func<Microsoft.ML.Gan.Encoding.NumericColumn, int?> differing, Func<Microsoft.ML.Gan.Encoding.NumericColumn, double, double> tolerance)
     {
-        var (noise, uniforms) = Inputs(seed, count, model.NoiseDimension, model.Signature.UniformsPerRow, model.Training.NoisePrior);
-        var reference = model.GenerateWithTorch(noise, uniforms, count, model.Training.CategorySampling);
-        var onnx = ScoreWithGraph(model, noise, uniforms, count);
+        var (reference, onnx) = DotNetAndGraph(model, seed, count);
         for (int c = 0; c < model.Encoder.Columns.Count; c++)
         {
             if (model.Encoder.Columns[c] is not Microsoft.ML.Gan.Encoding.NumericColumn column) continue;

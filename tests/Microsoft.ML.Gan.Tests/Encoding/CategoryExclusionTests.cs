@@ -182,9 +182,7 @@ public sealed class CategoryExclusionTests
         var m = model.Model;
         var exclusion = m.Encoder.Exclusions.Single();
         int count = 2000;
-        var (noise, uniforms) = TestTables.Inputs(seed: 8, count, m.NoiseDimension, m.Signature.UniformsPerRow, m.Training.NoisePrior);
-        var reference = m.GenerateWithTorch(noise, uniforms, count, m.Training.CategorySampling);
-        var graph = TestTables.ScoreWithGraph(m, noise, uniforms, count);
+        var (reference, graph) = TestTables.DotNetAndGraph(m, seed: 8, count);
         Assert.IsTrue(exclusion.HoldsIn(reference, count), ".NET");
         Assert.IsTrue(exclusion.HoldsIn(graph, count), "the graph");
         int differ = Enumerable.Range(0, count).Count(r => reference.Levels(exclusion.Second)[r] != graph.Levels(exclusion.Second)[r]);
@@ -231,18 +229,15 @@ public sealed class CategoryExclusionTests
 
     [TestMethod]
     [DynamicData(nameof(ExclusionLies))]
-    public void AManifestThatLiesAboutAnExclusionIsRefused(string lie, Action<JsonObject> edit, string named)
-    {
-        var e = HostileFiles.RefusedManifest(s_saved.Value, manifest => edit(manifest["Exclusions"]![0]!.AsObject()), lie);
-        StringAssert.Contains(e.Message, named, lie);
-    }
+    public void AManifestThatLiesAboutAnExclusionIsRefused(string lie, Action<JsonObject> edit, string named) =>
+        HostileFiles.RefusedRuleLie(s_saved.Value, "Exclusions", edit, lie, named);
 
     [TestMethod]
     public void AManifestWhoseExclusionInvolvesAColumnAThirdColumnSetsIsRefused()
     {
         // A rule from Vote that sets the size too.
         var e = HostileFiles.RefusedManifest(s_saved.Value, manifest =>
-            manifest["Dependencies"]!.AsArray().Add(new JsonObject { ["Determinant"] = "Vote", ["Target"] = "Size", ["Keys"] = new JsonArray(0.0), ["Values"] = new JsonArray(0.0) }),
+            manifest["Dependencies"]!.AsArray().Add(HostileFiles.Dependency("Vote", "Size")),
             "a dependency from a third column that sets the exclusion's column");
         StringAssert.Contains(e.Message, "involves column 'Size', which a dependency from another column, thresholds or a constraint sets or names");
     }
@@ -265,17 +260,6 @@ public sealed class CategoryExclusionTests
             x["FirstLevels"] = new JsonArray(pairs.Select(p => (JsonNode)p.Item1).ToArray());
             x["SecondLevels"] = new JsonArray(pairs.Select(p => (JsonNode)p.Item2).ToArray());
         });
-        string path = Path.Combine(Path.GetTempPath(), $"exclusions-lie-{Environment.ProcessId}.onnx");
-        try
-        {
-            File.WriteAllBytes(path, lying);
-            var e = Assert.ThrowsExactly<InvalidDataException>(() => ml.Gan().LoadOnnx(path).Dispose());
-            StringAssert.Contains(e.Message, "does not match its description");
-            StringAssert.Contains(e.Message, "hold a pair of categories its exclusion");
-        }
-        finally
-        {
-            File.Delete(path);
-        }
+        HostileFiles.RefusedMismatchedOnnx(lying, "hold a pair of categories its exclusion");
     }
 }

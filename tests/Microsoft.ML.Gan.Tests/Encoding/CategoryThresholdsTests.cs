@@ -181,9 +181,7 @@ public sealed class CategoryThresholdsTests
         // matrix products' last bits put a number on the other side of an edge.
         var m = model.Model;
         int count = 2000;
-        var (noise, uniforms) = TestTables.Inputs(seed: 8, count, m.NoiseDimension, m.Signature.UniformsPerRow, m.Training.NoisePrior);
-        var reference = m.GenerateWithTorch(noise, uniforms, count, m.Training.CategorySampling);
-        var graph = TestTables.ScoreWithGraph(m, noise, uniforms, count);
+        var (reference, graph) = TestTables.DotNetAndGraph(m, seed: 8, count);
         Assert.IsTrue(tree.HoldsIn(reference, count), ".NET");
         Assert.IsTrue(tree.HoldsIn(graph, count), "the graph");
         int differ = Enumerable.Range(0, count).Count(r => reference.Levels(tree.Target)[r] != graph.Levels(tree.Target)[r]);
@@ -230,18 +228,15 @@ public sealed class CategoryThresholdsTests
 
     [TestMethod]
     [DynamicData(nameof(TreeLies))]
-    public void AManifestThatLiesAboutATreeIsRefused(string lie, Action<JsonObject> edit, string named)
-    {
-        var e = HostileFiles.RefusedManifest(s_saved.Value, manifest => edit(manifest["CategoryThresholds"]![0]!.AsObject()), lie);
-        StringAssert.Contains(e.Message, named, lie);
-    }
+    public void AManifestThatLiesAboutATreeIsRefused(string lie, Action<JsonObject> edit, string named) =>
+        HostileFiles.RefusedRuleLie(s_saved.Value, "CategoryThresholds", edit, lie, named);
 
     [TestMethod]
     public void AManifestWhoseTreeSetsAColumnADependencySetsIsRefused()
     {
         // A rule from Region that sets the code too, applied first.
         var e = HostileFiles.RefusedManifest(s_saved.Value, manifest =>
-            manifest["Dependencies"]!.AsArray().Insert(0, new JsonObject { ["Determinant"] = "Region", ["Target"] = "Code", ["Keys"] = new JsonArray(0.0), ["Values"] = new JsonArray(0.0) }),
+            manifest["Dependencies"]!.AsArray().Insert(0, HostileFiles.Dependency("Region", "Code")),
             "a dependency that sets the tree's category");
         StringAssert.Contains(e.Message, "its thresholds set column 'Code', which a dependency or a constraint sets");
     }
@@ -260,17 +255,6 @@ public sealed class CategoryThresholdsTests
             for (int n = 0; n < thresholds.Count; n++)
                 if (tree["Splits"]![n]!.GetValue<int>() == education) thresholds[n] = thresholds[n]!.GetValue<double>() + 30;
         });
-        string path = Path.Combine(Path.GetTempPath(), $"thresholds-lie-{Environment.ProcessId}.onnx");
-        try
-        {
-            File.WriteAllBytes(path, lying);
-            var e = Assert.ThrowsExactly<InvalidDataException>(() => ml.Gan().LoadOnnx(path).Dispose());
-            StringAssert.Contains(e.Message, "does not match its description");
-            StringAssert.Contains(e.Message, "is not the category its thresholds give");
-        }
-        finally
-        {
-            File.Delete(path);
-        }
+        HostileFiles.RefusedMismatchedOnnx(lying, "is not the category its thresholds give");
     }
 }

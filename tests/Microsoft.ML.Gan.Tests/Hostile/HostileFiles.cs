@@ -63,10 +63,42 @@ internal static class HostileFiles
     /// Asserts that the model zip <paramref name="saved"/>, whose manifest holds one numeric trend, is refused once
     /// <paramref name="edit"/> has changed that trend, with a message that contains <paramref name="named"/>.
     /// </summary>
-    public static void RefusedTrendLie(byte[] saved, Action<JsonObject> edit, string lie, string named)
+    public static void RefusedTrendLie(byte[] saved, Action<JsonObject> edit, string lie, string named) =>
+        RefusedRuleLie(saved, "Trends", edit, lie, named);
+
+    /// <summary>
+    /// Asserts that the model zip <paramref name="saved"/> is refused once <paramref name="edit"/> has changed the first
+    /// rule of its manifest's <paramref name="section"/> ("Trends", "CategoryThresholds", "Exclusions" …), with a message
+    /// that contains <paramref name="named"/>.
+    /// </summary>
+    public static void RefusedRuleLie(byte[] saved, string section, Action<JsonObject> edit, string lie, string named)
     {
-        var e = RefusedManifest(saved, manifest => edit(manifest["Trends"]!.AsArray().Single()!.AsObject()), lie);
+        var e = RefusedManifest(saved, manifest => edit(manifest[section]!.AsArray()[0]!.AsObject()), lie);
         StringAssert.Contains(e.Message, named, lie);
+    }
+
+    /// <summary>A column dependency as a manifest holds it: <paramref name="determinant"/>'s first value sets <paramref name="target"/>'s first.</summary>
+    public static JsonObject Dependency(string determinant, string target) =>
+        new() { ["Determinant"] = determinant, ["Target"] = target, ["Keys"] = new JsonArray(0.0), ["Values"] = new JsonArray(0.0) };
+
+    /// <summary>
+    /// Asserts that the .onnx file <paramref name="graph"/> (written to a temporary file, deleted after) is refused at
+    /// load because its graph does not do what its description says, with a message that contains <paramref name="named"/>.
+    /// </summary>
+    public static void RefusedMismatchedOnnx(byte[] graph, string named)
+    {
+        string path = Path.Combine(Path.GetTempPath(), $"gan-mismatch-{Environment.ProcessId}-{Guid.NewGuid():N}.onnx");
+        try
+        {
+            File.WriteAllBytes(path, graph);
+            var e = Assert.ThrowsExactly<InvalidDataException>(() => new MLContext(1).Gan().LoadOnnx(path).Dispose());
+            StringAssert.Contains(e.Message, "does not match its description");
+            StringAssert.Contains(e.Message, named);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
     }
 
     /// <summary>
