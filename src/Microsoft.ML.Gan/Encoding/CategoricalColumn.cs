@@ -142,7 +142,8 @@ internal abstract class CategoricalColumn : GanColumn
 
     /// <summary>
     /// The first half of <see cref="AddOnnxDecoder"/>: each row's category index (int64, [batch]), as <see cref="Decode"/>
-    /// picks it (<see cref="DecodeExcluding"/> with <paramref name="penalties"/> (float, [batch, categories] each), added in order after the biases).
+    /// picks it; with <paramref name="penalties"/> (float, [batch, categories] each, added in order after the biases), as
+    /// <see cref="DecodeExcluding"/> picks it.
     /// </summary>
     public string AddOnnxLevel(OnnxGraph g, string output, int offset, string? draws, int drawOffset, CategorySampling sampling, IReadOnlyList<string>? penalties = null) =>
         OnnxChoose(g, output, offset, Width, draws, drawOffset, sampling, LogitBiases, penalties);
