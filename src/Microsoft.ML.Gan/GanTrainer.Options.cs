@@ -443,7 +443,8 @@ public sealed partial class GanTrainer
         /// Identifier columns (customer numbers, invoice ids): text written as a fixed prefix, a number and a fixed
         /// suffix (<c>C-000123</c>), or whole numbers. They take no part in the network: every generated row gets a new
         /// identifier in the same format, unique among the rows generated and above every training value, so never one a
-        /// training row holds (row p of a seed always gets the same one). Not an output of the exported graph, which has
+        /// training row holds (row p of a seed always gets the same one); numbers of no fixed width take wider numbers as
+        /// the rows need them, up to the type's maximum. Not an output of the exported graph, which has
         /// no row positions: .NET makes them (<c>Generate</c>, <c>Transform</c>). Default: none.
         /// </summary>
         public string[] Identifiers { get; set; } = [];

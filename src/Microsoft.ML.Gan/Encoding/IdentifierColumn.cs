@@ -10,10 +10,13 @@ namespace Microsoft.ML.Gan.Encoding;
 /// a fixed suffix (<c>C-000123</c>, <c>INV2024-17</c>), or a column of whole numbers. It takes no part in the network
 /// (no width in the encoded row, no output of the graph): generated rows get identifiers made from their position in
 /// what is generated, unique among them and never one a training row holds. Row p of a seed gets the number
-/// <see cref="First"/> + π(p), π a bijection of [0, <see cref="Room"/>) keyed by the seed, written in the training
-/// values' format: the numbers lie above every training value, in as many digits as they had (zero-padded where they
-/// were), or one digit more where the values had no fixed width. A model file keeps the format and the range, not the
-/// training identifiers.
+/// a number above every training value, written in the training values' format. Zero-padded numbers keep their width:
+/// row p gets <see cref="First"/> + π(p), π a bijection of [0, <see cref="FirstBlock"/>) keyed by the seed. Numbers of
+/// no fixed width take one digit more than the widest training number first (the first block, from <see cref="First"/>
+/// below 10^(widest + 1)), and the rows past that block take the next width's numbers (10^k to 10^(k + 1) − 1, each
+/// block permuted by its own key), and so on up to the column type's maximum: a table of a few hundred rows numbered 1,
+/// 2, … grows to any size, its generated identifiers as short as the count allows, and row p of a seed keeps its number
+/// whatever else is generated. A model file keeps the format and the first block, not the training identifiers.
 /// </summary>
 internal sealed class IdentifierColumn : MadeColumn
 {
@@ -27,7 +30,7 @@ internal sealed class IdentifierColumn : MadeColumn
         Suffix = state.IdentifierSuffix ?? "";
         Digits = state.IdentifierDigits;
         First = state.IdentifierFirst;
-        Room = state.IdentifierRoom;
+        FirstBlock = state.IdentifierRoom;
         RowCount = state.RowCount;
         ValueType = state.IdentifierType switch
         {
@@ -38,13 +41,18 @@ internal sealed class IdentifierColumn : MadeColumn
             "UInt64" => NumberDataViewType.UInt64,
             _ => throw new InvalidDataException($"Column '{Name}': an identifier of type '{Common.Text.Printable(state.IdentifierType ?? "", 40)}', which is none of String, Int32, Int64, UInt32, UInt64."),
         };
-        if (Digits is < 0 or > 18 || First < 0 || Room < 1 || Room > MaximumRoom || First > long.MaxValue - Room
-            || Digits > 0 && First + Room > Pow10(Digits) || ValueType is not TextDataViewType && (Prefix.Length > 0 || Suffix.Length > 0 || Digits > 0)
+        if (Digits is < 0 or > 18 || First < 0 || FirstBlock < 1 || FirstBlock > MaximumRoom || First > long.MaxValue - FirstBlock
+            || Digits > 0 && First + FirstBlock > Pow10(Digits) || ValueType is not TextDataViewType && (Prefix.Length > 0 || Suffix.Length > 0 || Digits > 0)
             || Prefix.Length > 100 || Suffix.Length > 100 || Prefix.Length > 0 && char.IsDigit(Prefix[^1]) || Suffix.Length > 0 && char.IsDigit(Suffix[0]))
-            throw new InvalidDataException($"Column '{Name}': the saved identifier format (prefix, digits, suffix, numbers from {First} for {Room}) is inconsistent.");
-        if (ValueType is NumberDataViewType && First + Room - 1 > TypeMaximum(ValueType))
+            throw new InvalidDataException($"Column '{Name}': the saved identifier format (prefix, digits, suffix, numbers from {First} for {FirstBlock}) is inconsistent.");
+        if (ValueType is NumberDataViewType && First + FirstBlock - 1 > TypeMaximum(ValueType))
             throw new InvalidDataException($"Column '{Name}': the saved identifiers reach beyond what a {ValueType} holds.");
+        _blockEnds = BlockEnds(First, FirstBlock, Digits, ValueType);
+        Room = Math.Min(MaximumRoom, _blockEnds[^1] - First);
     }
+
+    /// <summary>Where each block of numbers ends (exclusive): the first at <see cref="First"/> + <see cref="FirstBlock"/>, each next one ten times further.</summary>
+    private readonly long[] _blockEnds;
 
     public string Prefix { get; }
     public string Suffix { get; }
@@ -55,7 +63,13 @@ internal sealed class IdentifierColumn : MadeColumn
     /// <summary>The least number generated: one above the greatest training identifier's.</summary>
     public long First { get; }
 
-    /// <summary>How many identifiers the format holds from <see cref="First"/> on.</summary>
+    /// <summary>
+    /// How many identifiers the first block holds from <see cref="First"/> on: below 10^digits where the numbers are
+    /// zero-padded (all the format holds), below 10^(widest + 1) where they have no fixed width (the model file's room).
+    /// </summary>
+    public long FirstBlock { get; }
+
+    /// <summary>How many identifiers the format holds from <see cref="First"/> on: the first block and, where the numbers have no fixed width, every wider one the type holds.</summary>
     public override long Room { get; }
 
     public long RowCount { get; }
@@ -80,7 +94,51 @@ internal sealed class IdentifierColumn : MadeColumn
         if (firstPosition + rows > Room)
             throw new InvalidOperationException($"Column '{Name}' is an identifier whose format holds {Room:N0} new values above the training ones " +
                 $"({Describe()}); generated rows need one each. Generate fewer rows, or leave the column out of Options.Identifiers.");
-        for (int i = 0; i < rows; i++) numbers[firstRow + i] = First + Permute((ulong)(firstPosition + i), seed);
+        for (int i = 0; i < rows; i++) numbers[firstRow + i] = Number(firstPosition + i, seed);
+    }
+
+    /// <summary>
+    /// Row <paramref name="position"/>'s number: its place in its block, permuted by the block's key (the first block's
+    /// key is the seed alone, as in files written before the wider blocks), from the block's start.
+    /// </summary>
+    private long Number(long position, ulong seed)
+    {
+        long start = First;
+        for (int block = 0; block < _blockEnds.Length; block++)
+        {
+            long size = _blockEnds[block] - start;
+            if (position < size)
+                return start + Permute((ulong)position, block == 0 ? seed : NoiseSource.Mix(seed ^ ((ulong)block * NoiseSource.Golden)), size);
+            position -= size;
+            start = _blockEnds[block];
+        }
+        throw new InvalidOperationException($"Column '{Name}': row {position:N0} lies beyond the format's {Room:N0} identifiers.");
+    }
+
+    /// <summary>
+    /// The ends of the blocks: <paramref name="first"/> + <paramref name="firstBlock"/>, then, where the numbers have no
+    /// fixed width and the first block ends at a power of ten below what the type holds, each next power of ten (the
+    /// last capped at the type's maximum + 1, or at 10^18 for text, whose numbers are read back in at most 18 digits).
+    /// </summary>
+    internal static long[] BlockEnds(long first, long firstBlock, int digits, DataViewType type)
+    {
+        var ends = new List<long> { first + firstBlock };
+        long limit = type is NumberDataViewType ? (TypeMaximum(type) == long.MaxValue ? long.MaxValue : TypeMaximum(type) + 1) : Pow10(18);
+        long end = ends[0];
+        if (digits > 0 || !IsPowerOfTen(end)) return [.. ends];
+        while (end < limit && end <= long.MaxValue / 10)
+        {
+            end = Math.Min(end * 10, limit);
+            ends.Add(end);
+        }
+        return [.. ends];
+    }
+
+    private static bool IsPowerOfTen(long n)
+    {
+        long p = 1;
+        while (p < n && p <= long.MaxValue / 10) p *= 10;
+        return p == n;
     }
 
     /// <summary>The format in words: "C-" + 6 digits, zero-padded, from 32,562.</summary>
@@ -110,16 +168,16 @@ internal sealed class IdentifierColumn : MadeColumn
     public override ColumnState ToState() => new()
     {
         Name = Name, Kind = Kind.Name, RowCount = RowCount, IdentifierType = ValueType is TextDataViewType ? "String" : ValueType.RawType.Name,
-        IdentifierPrefix = Prefix, IdentifierSuffix = Suffix, IdentifierDigits = Digits, IdentifierFirst = First, IdentifierRoom = Room,
+        IdentifierPrefix = Prefix, IdentifierSuffix = Suffix, IdentifierDigits = Digits, IdentifierFirst = First, IdentifierRoom = FirstBlock,
     };
 
     /// <summary>
-    /// π: a bijection of [0, <see cref="Room"/>) keyed by the seed: a four-round Feistel network on the smallest
-    /// even number of bits that holds the room, walked again while it lands beyond the room (each walk stays a bijection).
+    /// π: a bijection of [0, <paramref name="size"/>) keyed by the seed: a four-round Feistel network on the smallest
+    /// even number of bits that holds the size, walked again while it lands beyond it (each walk stays a bijection).
     /// </summary>
-    private long Permute(ulong position, ulong seed)
+    private long Permute(ulong position, ulong seed, long size)
     {
-        int bits = Math.Max(2, 64 - BitOperations.LeadingZeroCount((ulong)(Room - 1)));
+        int bits = Math.Max(2, 64 - BitOperations.LeadingZeroCount((ulong)(size - 1)));
         if (bits % 2 == 1) bits++;
         int half = bits / 2;
         ulong mask = (1UL << half) - 1;
@@ -134,7 +192,7 @@ internal sealed class IdentifierColumn : MadeColumn
             }
             x = (left << half) | right;
         }
-        while (x >= (ulong)Room);
+        while (x >= (ulong)size);
         return (long)x;
     }
 

@@ -120,8 +120,15 @@ internal static class OnnxMetadata
             return $"{c.Name}: fake personal data, not an output of this graph (made in .NET by {(c.FakeKind == "OneOf" ? "drawing from given values" : $"Bogus: {c.FakeKind}, locale {c.FakeLocale}")})";
         if (c.Kind == IdentifierKind.Instance.Name)
             return $"{c.Name}: Identifier, not an output of this graph (made in .NET from each row's position: {(c.IdentifierType == "String" ? $"'{c.IdentifierPrefix}' + " : "")}" +
-                FormattableString.Invariant($"a number from {c.IdentifierFirst} below {c.IdentifierFirst + c.IdentifierRoom}, unique per row{(c.IdentifierDigits > 0 ? $", {c.IdentifierDigits} digits zero-padded" : "")}") +
+                FormattableString.Invariant($"a number from {c.IdentifierFirst} below {c.IdentifierFirst + c.IdentifierRoom}{WiderIdentifiers(c)}, unique per row{(c.IdentifierDigits > 0 ? $", {c.IdentifierDigits} digits zero-padded" : "")}") +
                 $"{(string.IsNullOrEmpty(c.IdentifierSuffix) ? "" : $" + '{c.IdentifierSuffix}'")})";
         return $"{c.Name}: {c.Kind}";
+    }
+
+    /// <summary>Where an identifier of no fixed width goes on past its first block: ", then wider numbers below N"; empty where it does not.</summary>
+    private static string WiderIdentifiers(ColumnState c)
+    {
+        var identifier = (IdentifierColumn)IdentifierKind.Instance.Restore(c);
+        return identifier.Room > identifier.FirstBlock ? FormattableString.Invariant($", then wider numbers below {identifier.First + identifier.Room}") : "";
     }
 }

@@ -94,14 +94,52 @@ public sealed class IdentifierColumnTests
         var whole = Rows(s_model.Generate(900, seed: 4)).Select(r => r.CustomerId).ToArray();
         var sliced = Rows(s_model.Generate(500, 4, 0)).Concat(Rows(s_model.Generate(400, 4, 500))).Select(r => r.CustomerId).ToArray();
         CollectionAssert.AreEqual(whole, sliced, "identifiers come from the rows' places in the seed, so slices never repeat one");
-        // Invoice's numbers (up to 99,999 after the training ones) run out first.
-        var invoice = s_model.Columns.Single(c => c.Name == "Invoice");
-        long room = (long)(invoice.Maximum - invoice.Minimum) + 1;
-        Assert.IsLessThan(s_model.Columns.Single(c => c.Name == "CustomerId").Maximum - s_model.Columns.Single(c => c.Name == "CustomerId").Minimum, room);
+        // CustomerId's six zero-padded digits run out; Invoice's numbers, of no fixed width, go on in wider ones.
+        var customer = s_model.Columns.Single(c => c.Name == "CustomerId");
+        long room = (long)(customer.Maximum - customer.Minimum) + 1;
         Assert.AreEqual(1, Rows(s_model.Generate(1, 4, room - 1)).Length, "the last row the format holds");
         var beyond = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => s_model.Generate(2, 4, room - 1));
-        StringAssert.Contains(beyond.Message, "'Invoice'");
+        StringAssert.Contains(beyond.Message, "'CustomerId'");
         StringAssert.Contains(beyond.Message, $"rows {room - 1:N0} to {room:N0}");
+        Assert.AreEqual(int.MaxValue, s_model.Columns.Single(c => c.Name == "Invoice").Maximum, "an Int32 of no fixed width holds numbers up to its type's maximum");
+    }
+
+    [TestMethod]
+    public void NumbersOfNoFixedWidthGrowAWidthAtATimeSoASmallTableAugmentsToAnySize()
+    {
+        // Ids 1 to 60 (at most two digits): the first 939 generated rows get the three-digit numbers above 60, the next
+        // 9,000 the four-digit ones, each block in its own order.
+        var small = Enumerable.Range(1, 60).Select(i => new Customer { CustomerId = $"K{i}", Invoice = i, Amount = i % 7, Segment = i % 2 == 0 ? "a" : "b" }).ToArray();
+        using var model = s_ml.Gan().Train(new GanTrainer.Options
+        {
+            Epochs = 1, BatchSize = 30, GeneratorLayers = [16], DiscriminatorLayers = [16], Seed = 1, Identifiers = ["CustomerId", "Invoice"],
+        }).Fit(s_ml.Data.LoadFromEnumerable(small));
+        var rows = Rows(model.Generate(3000, seed: 2));
+        var invoices = rows.Select(r => r.Invoice).ToArray();
+        Assert.AreEqual(3000, invoices.Distinct().Count(), "unique across the blocks");
+        Assert.IsTrue(invoices.Take(939).All(i => i is >= 61 and <= 999), $"the first block: 61 to 999 ({invoices.Take(939).Min()} to {invoices.Take(939).Max()})");
+        Assert.IsTrue(invoices.Skip(939).All(i => i is >= 1000 and <= 9999), "then four digits");
+        Assert.IsGreaterThan(8000, invoices.Skip(939).Max() - invoices.Skip(939).Min(), "spread over the block, not counted up");
+        Assert.IsGreaterThan(900, invoices.Take(939).Max() - invoices.Take(939).Min(), "the first block is all used before the next");
+        var ids = rows.Select(r => r.CustomerId).ToArray();
+        Assert.AreEqual(3000, ids.Distinct().Count());
+        Assert.IsTrue(ids.Take(939).All(i => Regex.IsMatch(i, "^K[1-9][0-9]{1,2}$")) && ids.Skip(939).All(i => Regex.IsMatch(i, "^K[1-9][0-9]{3}$")),
+            "text identifiers of no fixed width grow the same way, with no leading zeros");
+
+        // A row keeps its number whichever slice makes it, across a block's end too.
+        var sliced = Rows(model.Generate(900, 2, 0)).Concat(Rows(model.Generate(2100, 2, 900))).Select(r => r.Invoice).ToArray();
+        CollectionAssert.AreEqual(invoices, sliced);
+        var far = Rows(model.Generate(50, 2, 1_000_000_000)).Select(r => r.Invoice).ToArray();
+        Assert.IsTrue(far.All(i => i >= 1_000_000_000), "row 10^9 of a seed lies in the ten-digit block, up to Int32's maximum");
+        var past = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => model.Generate(10, 2, int.MaxValue));
+        StringAssert.Contains(past.Message, "Column 'Invoice' is an identifier whose format holds");
+
+        // The graph's metadata says where the numbers go.
+        using var graph = new MemoryStream();
+        model.SaveAsOnnx(graph);
+        using var session = new Microsoft.ML.OnnxRuntime.InferenceSession(graph.ToArray());
+        StringAssert.Contains(session.ModelMetadata.CustomMetadataMap["microsoft.ml.gan.columns"], "Invoice: Identifier, not an output of this graph (made in .NET from each row's position: a number from 61 below 1000, then wider numbers below 2147483648");
+        TestTables.SavedAndLoaded(s_ml, model, loaded => CollectionAssert.AreEqual(invoices, Rows(loaded.Generate(3000, seed: 2)).Select(r => r.Invoice).ToArray()));
     }
 
     [TestMethod]
