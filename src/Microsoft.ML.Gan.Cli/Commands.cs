@@ -441,7 +441,7 @@ internal static class Commands
     /// <summary>The most frequent categories of a column with their training shares: "web 52 %, store 48 %", the first five.</summary>
     private static string Shares(GanColumnInfo column) =>
         string.Join(", ", column.Categories.Zip(column.CategoryFrequencies).OrderByDescending(p => p.Second).Take(5)
-            .Select(p => string.Create(CultureInfo.InvariantCulture, $"{p.First} {p.Second:P0}"))) + (column.Categories.Count > 5 ? ", …" : "");
+            .Select(p => string.Create(CultureInfo.InvariantCulture, $"{(p.First.Length == 0 ? "(empty)" : p.First)} {p.Second:P0}"))) + (column.Categories.Count > 5 ? ", …" : "");
 
     /// <summary>A column's number as people read it: dates as dates (they are microseconds since 1970 in the model), durations as durations.</summary>
     private static string Show(double value, DataViewType type) => type switch

@@ -124,6 +124,16 @@ public sealed class CommandLineTests
     }
 
     [TestMethod]
+    public void InspectNamesAnEmptyCategoryInsteadOfPrintingNothing()
+    {
+        // A cause of death recorded for the dead only (as in survival's flchain): the empty field is the commonest value.
+        var csv = new StringBuilder("Age,Cause\n");
+        for (int i = 0; i < 120; i++) csv.Append(CultureInfo.InvariantCulture, $"{50 + i % 40},{(i % 4 == 0 ? "Circulatory" : i % 4 == 1 ? "Neoplasms" : "")}\n");
+        var row = TrainedAndInspected("causes", csv.ToString()).Split('\n').Single(r => r.Contains("Cause", StringComparison.Ordinal));
+        StringAssert.Contains(row, "3 categories ((empty) 50 %, Circulatory 25 %", "the empty value is named, not printed as a blank before its share");
+    }
+
+    [TestMethod]
     public void InspectSaysWhichRulesTheTrainingRowsShowed()
     {
         // Stays of 2 to 4 nights, arrivals over a year: the departure follows the arrival in every row, 2-4 days on.
