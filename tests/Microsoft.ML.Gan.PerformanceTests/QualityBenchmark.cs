@@ -89,6 +89,8 @@ internal static class QualityBenchmark
         var evaluation = new SyntheticDataEvaluationOptions
         {
             LabelColumn = data.Label, HoldoutReal = data.Holdout, MissingCategoryTokens = data.MissingTokens, Seed = 0, MaximumRows = 30_000,
+            // Identifiers and fake data are new by design (as mlgan evaluate has it): the columns a model learns are compared.
+            Columns = data.Inference?.Columns.Where(c => c.Role == GanColumnRole.Learned).Select(c => c.Name).ToArray(),
         };
         var realMissing = MissingShares(train, data.MissingTokens);
         // As many rows as the table's training rows; a small table's missing rates are read from more.
