@@ -22,6 +22,14 @@
 #                   weight and low, which is 1 where it is below 2,500 g)
 #   lung.csv        survival::lung (228 patients with advanced lung cancer: survival time, censoring status,
 #                   performance scores, calories and weight loss, many missing)
+#   flchain.csv     survival::flchain (7,874 Olmsted County residents of a serum free light chain study, 1995-2003:
+#                   age, sex, the sample's year, two chains and their decile group, creatinine, follow-up days, death and
+#                   its cause, empty for the living)
+#   Mroz.csv        carData::Mroz (753 married women of 1975: labour-force participation, children, age, college,
+#                   log wage, other income)
+#   TitanicSurvival.csv  carData::TitanicSurvival (1,309 passengers: survived, sex, age with 263 missing, class)
+#   pbc.csv         survival::pbc (418 patients of the Mayo Clinic's primary biliary cirrhosis trial: a patient id, survival
+#                   time and status, 19 clinical measures; the 106 patients outside the trial miss most of them)
 # Usage: export-r-tables.sh [folder]   (default: ../tables beside the repository root)
 # Needs Rscript with the carData, ggplot2, survival and MASS packages; on Debian or Ubuntu, run as root, it installs them
 # (r-base-core, r-cran-cardata, r-cran-ggplot2, r-cran-survival, r-cran-mass). Missing values are written as empty fields; no row names.
@@ -65,4 +73,8 @@ write(cbind(county = rownames(carData::Florida), carData::Florida), "Florida")
 write(carData::Salaries, "Salaries")
 write(MASS::birthwt, "birthwt")
 write(survival::lung, "lung")
+write(survival::flchain, "flchain")
+write(carData::Mroz, "Mroz")
+write(carData::TitanicSurvival, "TitanicSurvival")
+write(survival::pbc, "pbc")
 RSCRIPT
