@@ -203,7 +203,8 @@ public sealed partial class GanTrainer
         /// <summary>
         /// With <see cref="ExactMarginals"/>: whether a numeric column whose values depend on a categorical column is
         /// mapped within each of that column's categories, not only as a whole. At <c>Fit</c>, for each numeric column,
-        /// the categorical column whose categories explain the largest share of its rank variance (ω² at least 0.1)
+        /// the categorical column whose categories' distributions of it lie furthest from its own (a Kolmogorov-Smirnov
+        /// distance beyond chance of at least 0.1, weighted over the categories: a shift or a narrower spread alike)
         /// is its group, and so is the categorical column of a panel whose periods the column holds (each category
         /// holds each of the column's values once, some over a span of its own: a store's months from its opening);
         /// each of its categories with at least 50 values gets its own quantiles (up to 100 categories), and after

@@ -139,16 +139,24 @@ public sealed class MarginalGroupTests
     }
 
     [TestMethod]
-    public void TheAssociationIsHighForADependencyAndNearZeroWithoutOne()
+    public void TheAssociationIsHighForADependencyOfShiftOrSpreadAndNearZeroWithoutOne()
     {
         var random = new Random(27);
         var levels = Enumerable.Range(0, 3000).Select(i => i % 3).ToArray();
-        var dependent = levels.Select(l => l * 10 + random.NextDouble()).ToArray();
+        double Normal() => Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble());
+        var shifted = levels.Select(l => l * 10 + random.NextDouble()).ToArray();
+        var spread = levels.Select(l => Normal() * (l == 0 ? 0.2 : 2)).ToArray();
         var independent = levels.Select(_ => random.NextDouble()).ToArray();
-        double Measure(double[] values) => MarginalGroups.Association(MarginalGroups.MidRanks(values), levels, [0, 1, 2], 3);
-        Assert.IsGreaterThan(0.85, Measure(dependent), "three groups of ranks apart: 1 - 1/9 of the rank variance between them");
-        Assert.IsLessThan(0.01, Math.Abs(Measure(independent)));
-        CollectionAssert.AreEqual(new[] { 1.5, 1.5, 3, 4 }, MarginalGroups.MidRanks([2.0, 2.0, 5.0, 7.0]), "ties share their mean rank");
+        double Measure(double[] values) => MarginalGroups.Association(values, levels, [0, 1, 2], 3);
+        // Three groups apart: the lowest and the highest lie 2/3 from the whole, the middle one 1/3 (5/9 on the mean),
+        // less chance's 0.8687·√(1/1000 − 1/3000) = 0.022.
+        Assert.AreEqual(5 / 9.0 - 0.8687 * Math.Sqrt(1 / 1000.0 - 1 / 3000.0), Measure(shifted), 1e-9);
+        // Same median, one group ten times narrower: a rank ω² would see nothing.
+        Assert.IsGreaterThan(0.15, Measure(spread), "a category that only narrows the column depends on it too");
+        Assert.IsLessThan(0.02, Measure(independent), "chance's distance is taken off");
+        var small = Enumerable.Range(0, 3000).Select(i => i % 60).ToArray();
+        Assert.IsLessThan(0.02, MarginalGroups.Association(independent, small, [.. Enumerable.Range(0, 59)], 60), "sixty groups of 50 rows each lie 0.12 from the whole by chance alone");
+        Assert.AreEqual(0, MarginalGroups.Association([1, 1, 1, 1], [0, 1, 0, 1], [0, 1], 2), "a column of one value depends on nothing");
     }
 
     [TestMethod]
@@ -186,7 +194,7 @@ public sealed class MarginalGroupTests
         Assert.AreEqual("City", byName["Stock"].Marginal!.Group, "its values are seen once a city, yet they depend on it");
         Assert.IsNull(byName["Month"].Marginal!.Group, "every city has every month: no association, and no span of its own");
         Assert.AreEqual(2, groupings.Count);
-        StringAssert.StartsWith(groupings[0].ToString(), "'Rooms' within each of 24 categories of 'City' (ω² ");
+        StringAssert.StartsWith(groupings[0].ToString(), "'Rooms' within each of 24 categories of 'City' (distance ");
         Assert.IsTrue(groupings[1].Panel, "each city holds each of its stock values once, over a band of its own: a panel's periods as much as a dependency");
 
         // Rooms: city 0's table holds its own shares, a third on each of 0, 1 and 2, and none beyond.
@@ -406,7 +414,7 @@ public sealed class MarginalGroupTests
         Assert.IsFalse(raw.Any(g => g.Column == "Sales"), "the sales themselves hardly depend on the store");
         encoder.TrendResiduals(real, count);
         var (regrouped, groupings) = MarginalGroups.Fit(encoder, real, count, () => { });
-        StringAssert.StartsWith(groupings.Single(g => g.Column == "Sales").ToString(), "'Sales' within each of 4 categories of 'Store' (ω² ");
+        StringAssert.StartsWith(groupings.Single(g => g.Column == "Sales").ToString(), "'Sales' within each of 4 categories of 'Store' (distance ");
         var again = regrouped.Columns.OfType<NumericColumn>().Single(c => c.Name == "Sales");
         CollectionAssert.AreEqual(fitted.ToState().MarginalGroupTraining, again.ToState().MarginalGroupTraining, "the same residuals, the same tables");
     }
