@@ -415,9 +415,8 @@ internal static class QualityBenchmark
         var (real, count) = e.ReadRows(train, (int)model.TrainingRows, seed, () => { });
         var codes = e.Columns.Select((c, i) => i < e.VisibleCount && c is CategoricalColumn categorical
             ? ((int[], double[])?)(real.Levels(i).AsSpan(0, count).ToArray(), Enumerable.Range(0, categorical.LevelCount).Select(l => (double)l).ToArray()) : null).ToArray();
-        var ruled = (e.Constraints?.Rules ?? []).SelectMany(r => r.Columns).ToHashSet(StringComparer.Ordinal);
-        return CategoryExclusion.Find(e.Columns, codes, count,
-            c => !ruled.Contains(e.Columns[c].Name) && e.Constraints?.Changes(c) != true && !e.SetByThresholds(c), e.Dependencies, () => { }, minimumExpected);
+        return CategoryExclusion.Find(e.Columns, codes, count, CategoryExclusion.Eligible(e.Columns.Select(c => c.Name).ToArray(), e.Constraints?.Rules ?? [], e.Constraints, e.SetByThresholds),
+            e.Dependencies, () => { }, minimumExpected);
     }
 
     private static GanModel WithoutCalibration(GanModel model, bool keepShares) => Stripped(model, state =>

@@ -114,6 +114,18 @@ internal sealed class CategoryExclusion
         g.Node("Gather", [g.Constant(_penalties, _penalties.Length / SecondLevelCount, SecondLevelCount), firstLevel], ("axis", 0));
 
     /// <summary>
+    /// Which columns may take part in a rule (what <see cref="Find"/>'s <c>eligible</c> asks): those that nothing
+    /// changes after decoding and no constraint names: not a column of <paramref name="rules"/>, not one that the
+    /// constraints <paramref name="held"/> change (derived, one-hot, combinations), not one thresholds set.
+    /// The one definition for <c>Fit</c> and for a model's rules found again (the benchmark's comparisons).
+    /// </summary>
+    public static Func<int, bool> Eligible(IReadOnlyList<string> names, IEnumerable<GanConstraint> rules, ColumnConstraints? held, Func<int, bool> setByThresholds)
+    {
+        var ruled = rules.SelectMany(r => r.Columns).ToHashSet(StringComparer.Ordinal);
+        return c => !ruled.Contains(names[c]) && held?.Changes(c) != true && !setByThresholds(c);
+    }
+
+    /// <summary>
     /// The rules the training rows show: for every two columns <paramref name="eligible"/> allows (a plain categorical
     /// column of at least two categories that nothing changes after decoding), the pairs of categories that none of
     /// the <paramref name="rows"/> rows of <paramref name="codes"/> (per column, each row's code and each code's

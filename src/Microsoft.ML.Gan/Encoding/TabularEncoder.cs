@@ -445,7 +445,7 @@ internal sealed class TabularEncoder
             // Between plain categorical columns that nothing changes after decoding but a dependency between the two.
             checkAlive();
             exclusions = CategoryExclusion.Find(columns, coded!.Select(c => ((int[], double[])?)c).ToArray(), sampled,
-                c => !ruledNames.Contains(columnNames[c]) && held?.Changes(c) != true && !thresholds.Any(t => t.Target == c), dependencies, checkAlive);
+                CategoryExclusion.Eligible(columnNames, constraints ?? [], held, c => thresholds.Any(t => t.Target == c)), dependencies, checkAlive);
             if (exclusions.Length > 0)
                 log?.Invoke($"Pairs of categories no training row holds, though their shares expect many, kept out of generated rows: {string.Join("; ", exclusions.Select(x => x.ToString()))}.");
         }
