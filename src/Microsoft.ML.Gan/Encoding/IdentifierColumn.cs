@@ -9,8 +9,8 @@ namespace Microsoft.ML.Gan.Encoding;
 /// An identifier (<see cref="GanTrainer.Options.Identifiers"/>): a text column written as a fixed prefix, a number and
 /// a fixed suffix (<c>C-000123</c>, <c>INV2024-17</c>), or a column of whole numbers. It takes no part in the network
 /// (no width in the encoded row, no output of the graph): generated rows get identifiers made from their position in
-/// what is generated, unique among them and never one a training row holds. Row p of a seed gets the number
-/// a number above every training value, written in the training values' format. Zero-padded numbers keep their width:
+/// what is generated, unique among them and never one a training row holds. Row p of a seed gets a number above every
+/// training value, written in the training values' format. Zero-padded numbers keep their width:
 /// row p gets <see cref="First"/> + π(p), π a bijection of [0, <see cref="FirstBlock"/>) keyed by the seed. Numbers of
 /// no fixed width take one digit more than the widest training number first (the first block, from <see cref="First"/>
 /// below 10^(widest + 1)), and the rows past that block take the next width's numbers (10^k to 10^(k + 1) − 1, each
