@@ -80,6 +80,7 @@ internal static class MarginalGroups
             var present = Enumerable.Range(0, count).Where(r => !double.IsNaN(numbers[r])).ToArray();
             if (present.Length < 2 * MinimumRows) continue;
             var presentValues = present.Select(r => numbers[r]).ToArray();
+            var order = SortedOrder(presentValues);
 
             (int Group, int[] Levels, double Association, bool Panel) best = (-1, [], double.NegativeInfinity, false);
             // A trend's residuals from curves within categories are grouped by those categories, whatever their association:
@@ -96,7 +97,7 @@ internal static class MarginalGroups
                 var large = Enumerable.Range(0, levelCount).Where(l => counts[l] >= MinimumRows)
                     .OrderByDescending(l => counts[l]).ThenBy(l => l).Take(MarginalMap.MaximumGroups).Order().ToArray();
                 if (large.Length < 2) continue;
-                double association = Association(presentValues, present.Select(r => levels[r]).ToArray(), large, levelCount);
+                double association = Association(presentValues, order, present.Select(r => levels[r]).ToArray(), large, levelCount);
                 bool panel = map.IsDiscrete && IsPanel(present, levels, numbers, large);
                 // A panel's periods come before any association: they are what the generator must keep per category.
                 if ((panel, association).CompareTo((best.Panel, best.Association)) > 0) best = (j, large, association, panel);
@@ -153,27 +154,48 @@ internal static class MarginalGroups
     /// Kolmogorov-Smirnov distance from all the <paramref name="values"/> − the distance chance alone gives a group of
     /// its size, 0.8687·√(1/n_g − 1/n), at least 0). 0 for groups drawn alike; at most 1.
     /// </summary>
-    internal static double Association(double[] values, int[] levels, int[] large, int levelCount)
+    internal static double Association(double[] values, int[] levels, int[] large, int levelCount) =>
+        Association(values, SortedOrder(values), levels, large, levelCount);
+
+    /// <summary>The positions of <paramref name="values"/> in ascending order of value: sorted once per column, read by every candidate.</summary>
+    internal static int[] SortedOrder(double[] values)
+    {
+        var order = Enumerable.Range(0, values.Length).ToArray();
+        Array.Sort((double[])values.Clone(), order);
+        return order;
+    }
+
+    /// <summary>
+    /// As <see cref="Association(double[], int[], int[], int)"/>, with the values' ascending <paramref name="order"/>
+    /// given. One walk over the values: a group's distance from the whole can only peak where its own distribution
+    /// steps (between its steps it stays flat while the whole's rises), so each group is measured just before and just
+    /// after each of its own values, and each row is visited a bounded number of times.
+    /// </summary>
+    internal static double Association(double[] values, int[] order, int[] levels, int[] large, int levelCount)
     {
         var groupOf = new int[levelCount];
         Array.Fill(groupOf, large.Length);
         for (int g = 0; g < large.Length; g++) groupOf[large[g]] = g;
         int n = values.Length;
-        var order = Enumerable.Range(0, n).ToArray();
-        var keys = (double[])values.Clone();
-        Array.Sort(keys, order);
         var counts = new int[large.Length + 1];
         for (int i = 0; i < n; i++) counts[groupOf[levels[i]]]++;
         var seen = new int[large.Length + 1];
         var distance = new double[large.Length + 1];
+        void Measure(int from, int to, double pooled)
+        {
+            for (int i = from; i < to; i++)
+            {
+                int g = groupOf[levels[order[i]]];
+                distance[g] = Math.Max(distance[g], Math.Abs((double)seen[g] / counts[g] - pooled));
+            }
+        }
         for (int start = 0; start < n;)
         {
             int end = start + 1;
-            while (end < n && keys[end] == keys[start]) end++;
+            while (end < n && values[order[end]] == values[order[start]]) end++;
+            Measure(start, end, (double)start / n); // just before this value
             for (int i = start; i < end; i++) seen[groupOf[levels[order[i]]]]++;
-            double pooled = (double)end / n;
-            for (int g = 0; g < counts.Length; g++)
-                if (counts[g] > 0) distance[g] = Math.Max(distance[g], Math.Abs((double)seen[g] / counts[g] - pooled));
+            Measure(start, end, (double)end / n); // and just after it
             start = end;
         }
         double total = 0;

@@ -157,6 +157,30 @@ public sealed class MarginalGroupTests
         var small = Enumerable.Range(0, 3000).Select(i => i % 60).ToArray();
         Assert.IsLessThan(0.02, MarginalGroups.Association(independent, small, [.. Enumerable.Range(0, 59)], 60), "sixty groups of 50 rows each lie 0.12 from the whole by chance alone");
         Assert.AreEqual(0, MarginalGroups.Association([1, 1, 1, 1], [0, 1, 0, 1], [0, 1], 2), "a column of one value depends on nothing");
+
+        // The one-walk measure equals the distance taken at every value, with ties, rare categories in the remainder
+        // group and groups that shift and spread.
+        var mixed = Enumerable.Range(0, 2000).Select(i => i % 7).ToArray();
+        var tied = mixed.Select(l => Math.Round(l * 0.3 + (l == 2 ? 0.2 : 1.5) * Normal(), 1)).ToArray();
+        int[] groups = [0, 1, 2, 3, 4];
+        Assert.AreEqual(BruteForce(tied, mixed, groups), MarginalGroups.Association(tied, mixed, groups, 7), 1e-12);
+        Assert.IsGreaterThan(0.1, BruteForce(tied, mixed, groups), "a measure worth comparing");
+    }
+
+    /// <summary>The association by its definition: each group's largest gap from the whole, taken after every distinct value.</summary>
+    private static double BruteForce(double[] values, int[] levels, int[] large)
+    {
+        int n = values.Length;
+        var groupOf = levels.Select(l => Array.IndexOf(large, l) is int g and >= 0 ? g : large.Length).ToArray();
+        double total = 0;
+        for (int g = 0; g <= large.Length; g++)
+        {
+            var mine = values.Where((_, i) => groupOf[i] == g).ToArray();
+            if (mine.Length == 0 || mine.Length == n) continue;
+            double gap = values.Distinct().Max(x => Math.Abs((double)mine.Count(v => v <= x) / mine.Length - (double)values.Count(v => v <= x) / n));
+            total += (double)mine.Length / n * Math.Max(0, gap - 0.8687 * Math.Sqrt(1.0 / mine.Length - 1.0 / n));
+        }
+        return total;
     }
 
     [TestMethod]
