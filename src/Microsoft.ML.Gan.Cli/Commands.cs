@@ -390,6 +390,7 @@ internal static class Commands
                 if (c.RepeatedValues > 0) learned += $"; repeats {c.RepeatedValues:N0} training values";
                 if (c.GroupedBy is { } group) learned += $"; mapped within each of {c.GroupCategories.Count} categories of {group}";
                 if (c.CalibratedOnFreeRows) learned += "; mapped on the rows its dependencies leave to it";
+                if (c.MissingWith is { } leader) learned += c.MissingElsewhere ? $"; missing wherever {leader} is, and elsewhere" : $"; missing exactly where {leader} is";
                 table.AddRow(Markup.Escape(c.Name), Markup.Escape(c.Type.ToString() ?? ""), Markup.Escape(learned));
             }
             AnsiConsole.Write(table);
@@ -407,6 +408,10 @@ internal static class Commands
             foreach (var formula in gan.Formulas)
                 Console.WriteLine($"Formula: {formula.Describe()}");
             foreach (var tree in gan.CategoryThresholds) Console.WriteLine($"Thresholds: {tree}");
+            foreach (var together in gan.Columns.Where(c => c.MissingWith is not null && !c.MissingElsewhere).GroupBy(c => c.MissingWith!))
+                Console.WriteLine($"Missing together: {together.Key}, {string.Join(", ", together.Select(c => c.Name))} (in {together.First().MissingRate:P1} of the training rows)");
+            foreach (var within in gan.Columns.Where(c => c.MissingElsewhere))
+                Console.WriteLine($"Missing with: {within.Name} wherever {within.MissingWith} is, and elsewhere (in {within.MissingRate:P1} of the training rows)");
             foreach (var x in gan.CategoryExclusions) // every pair, up to 50 a rule
                 Console.WriteLine($"Excluded: {x.Column} × {x.OtherColumn}, {x.Pairs.Count:N0} {(x.Pairs.Count == 1 ? "pair" : "pairs")} never together: " +
                     string.Join(", ", x.Pairs.Take(50).Select(p => $"{p.Category} with {p.OtherCategory}")) + (x.Pairs.Count > 50 ? ", …" : ""));

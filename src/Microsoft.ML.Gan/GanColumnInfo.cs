@@ -38,6 +38,19 @@ public sealed record GanColumnInfo(
     /// </summary>
     public string? GroupedBy { get; init; }
 
+    /// <summary>
+    /// The numeric column this one is missing with (see <see cref="GanTrainer.Options.MissingTogether"/>): every
+    /// training row that misses that column misses this one too, and so does every generated row. Null when the
+    /// column's missing values are its own (or it has none).
+    /// </summary>
+    public string? MissingWith { get; init; }
+
+    /// <summary>
+    /// With <see cref="MissingWith"/>: whether the column is missing in rows of its own too (false: in exactly the rows
+    /// of <see cref="MissingWith"/>, in the training rows and in every generated row).
+    /// </summary>
+    public bool MissingElsewhere { get; init; }
+
     /// <summary>The categories of <see cref="GroupedBy"/> with a calibration of their own; empty without one.</summary>
     public IReadOnlyList<string> GroupCategories { get; init; } = [];
 

@@ -71,6 +71,7 @@ public sealed partial class GanTrainer : IEstimator<GanTransformer>
             CombinationCategories = options.NumericCombinations && options.CombinationCategories,
             CategoryThresholds = options.CategoryThresholds,
             CategoryExclusions = options.CategoryExclusions,
+            MissingTogether = options.MissingTogether,
             Rank = RankChoice(options),
             Repeats = options.RepeatTrainingValues,
             TimeOrders = options.TimeOrders,

@@ -240,6 +240,16 @@ internal static class ModelLoader
                 if (!tree.HoldsIn(rows, ProbeRows))
                     throw Mismatch(source, $"rows whose '{Text.Printable(tree.TargetName, 80)}' is not the category its thresholds give");
             }
+            for (int c = 0; c < model.Encoder.Columns.Count; c++)
+            {
+                if (model.Encoder.LeaderOf(c) is not (var l and >= 0)) continue;
+                var (follower, leader) = (rows.Numbers(c), rows.Numbers(l));
+                string f = Text.Printable(model.Encoder.Columns[c].Name, 80), name = Text.Printable(model.Encoder.Columns[l].Name, 80);
+                if (Enumerable.Range(0, ProbeRows).Any(r => double.IsNaN(leader[r]) && !double.IsNaN(follower[r])))
+                    throw Mismatch(source, $"rows where '{name}' is missing and '{f}' is not, though its description says '{f}' is missing wherever '{name}' is");
+                if (!((NumericColumn)model.Encoder.Columns[c]).MissingElsewhere && Enumerable.Range(0, ProbeRows).Any(r => double.IsNaN(follower[r]) && !double.IsNaN(leader[r])))
+                    throw Mismatch(source, $"rows where '{f}' is missing and '{name}' is not, though its description says they are missing in the same rows");
+            }
             var made = model.Encoder.Formulas.Select(f => f.Target).ToHashSet(); // checked by their formulas: a sum of parts on their grids need not lie on the total's
             for (int c = 0; c < model.Encoder.Columns.Count; c++)
             {

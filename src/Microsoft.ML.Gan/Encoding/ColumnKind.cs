@@ -161,6 +161,9 @@ internal sealed record ColumnFitSettings(ISet<string> MissingCategoryTokens, int
     /// <summary>Whether pairs of categories the training rows never hold, though their shares expect many, are kept out of generated rows (<see cref="CategoryExclusion"/>).</summary>
     public bool CategoryExclusions { get; init; }
 
+    /// <summary>Whether numeric columns missing in exactly the same training rows are missing together when generating (<see cref="MissingTogether"/>).</summary>
+    public bool MissingTogether { get; init; }
+
     /// <summary>Which numeric columns without modes are rank-normalised (<see cref="RankScale"/>; see <see cref="GanTrainer.RankChoice"/>); null: none.</summary>
     public RankScale.Choice? Rank { get; init; }
 

@@ -210,6 +210,13 @@ internal sealed class ColumnState
     /// </summary>
     public float[]? LogitBiases { get; set; }
     /// <summary>
+    /// A numeric column's leader (format 29): the numeric column it is missing with, in every row the leader is missing
+    /// in (<see cref="GanTrainer.Options.MissingTogether"/>). Null for none: the column's own head decides.
+    /// </summary>
+    public string? MissingWith { get; set; }
+    /// <summary>With <see cref="MissingWith"/>: whether the column is missing in rows of its own too, where its own head decides (format 29).</summary>
+    public bool MissingElsewhere { get; set; }
+    /// <summary>
     /// The shares ordinary generated rows draw a categorical column's condition with (format 8), when they are not
     /// the training shares: calibrated through a density-ratio filter, whose keep rate differs between categories
     /// that the condition fixes. Null: the training shares.

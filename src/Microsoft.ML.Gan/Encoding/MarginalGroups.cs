@@ -11,7 +11,7 @@ namespace Microsoft.ML.Gan.Encoding;
 /// The strength of a dependency is how far the categories' distributions of the column lie from its distribution as a
 /// whole: each category's Kolmogorov-Smirnov distance from all the values, less the distance chance alone gives a sample
 /// of its size (0.8687·√(1/n_c − 1/n), the mean of the largest gap of a Brownian bridge), weighted by its share of
-/// the rows (<see cref="Association"/>). It sees a category that shifts the column and one that only narrows or widens
+/// the rows (<see cref="Association(double[], int[], int[], int)"/>). It sees a category that shifts the column and one that only narrows or widens
 /// it alike (Mroz's log wage: a narrow band for the women out of the labour force, whose wage is an imputed one, and a
 /// wide one for the others, at nearly the same median: a rank ω² of 0.06 against 0.14 for college education, which
 /// shifts it; by distribution participation comes first, 0.15), and is near 0 for a column with many small categories

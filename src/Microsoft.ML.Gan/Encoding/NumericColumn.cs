@@ -80,6 +80,14 @@ internal abstract class NumericColumn : GanColumn
         if (state.LogitBiases is not null && !HasMissing)
             throw new InvalidDataException($"Column '{Name}': the saved logit biases belong to a missing-value head, which a column without missing values lacks.");
         MissingBiases = CheckedBiases(state.LogitBiases, 2, Name);
+        if (state.MissingWith is not null && !HasMissing)
+            throw new InvalidDataException($"Column '{Name}': the saved column is missing with '{Common.Text.Printable(state.MissingWith, 80)}', but has no missing values of its own.");
+        if (state.MissingWith == Name)
+            throw new InvalidDataException($"Column '{Name}': the saved column is missing with itself; a column follows an earlier one.");
+        if (state.MissingElsewhere && state.MissingWith is null)
+            throw new InvalidDataException($"Column '{Name}': the saved column is missing elsewhere than a leader it does not name.");
+        MissingWith = state.MissingWith;
+        MissingElsewhere = state.MissingElsewhere;
         _spikes = state.SpikeValues ?? [];
         _spikeCounts = state.SpikeCounts ?? new long[_spikes.Length];
         if (_spikeCounts.Length != _spikes.Length || _spikes.Length > MaximumModes || _spikes.Any(v => !double.IsFinite(v)) || _spikeCounts.Any(n => n < 0))
@@ -113,6 +121,25 @@ internal abstract class NumericColumn : GanColumn
 
     /// <summary>Biases added to the present/missing logits when generating (see <see cref="ColumnState.LogitBiases"/>); null for none.</summary>
     public float[]? MissingBiases { get; }
+
+    /// <summary>
+    /// The numeric column this one is missing with (<see cref="MissingTogether"/>): when generating, it is missing in
+    /// every row its leader is (as the leader's head decides); in the others it is present, or, when
+    /// <see cref="MissingElsewhere"/>, missing where its own head says so. Null: its own head decides every row.
+    /// </summary>
+    public string? MissingWith { get; }
+
+    /// <summary>Whether the column, missing with a leader, is also missing in rows of its own (where its own head decides).</summary>
+    public bool MissingElsewhere { get; }
+
+    /// <summary>The same column missing with <paramref name="leader"/> (null: on its own), and <paramref name="elsewhere"/> too.</summary>
+    public NumericColumn WithMissingWith(string? leader, bool elsewhere = false)
+    {
+        var state = ToState();
+        state.MissingWith = leader;
+        state.MissingElsewhere = leader is not null && elsewhere;
+        return (NumericColumn)Kind.Restore(state);
+    }
 
     /// <summary>The same column generating with <paramref name="biases"/> added to its present/missing logits.</summary>
     public NumericColumn WithMissingBiases(float[] biases)
@@ -340,37 +367,45 @@ internal abstract class NumericColumn : GanColumn
 
     public override void Decode(ReadOnlySpan<float> output, int stride, int offset, ReadOnlySpan<float> draws, int drawStride, int drawOffset,
         int rows, CategorySampling sampling, Array buffer, int firstRow) =>
-        Decode(output, stride, offset, draws, drawStride, drawOffset, rows, sampling, buffer, firstRow, null);
+        Decode(output, stride, offset, draws, drawStride, drawOffset, rows, sampling, buffer, firstRow, null, null);
 
     /// <summary>
     /// As <see cref="GanColumn.Decode"/>; with a grouped map, <paramref name="groupLevels"/> holds each row's category in
-    /// the group column (decoded already, at the same rows from <paramref name="firstRow"/> on).
+    /// the group column (decoded already, at the same rows from <paramref name="firstRow"/> on); for a column
+    /// <see cref="MissingWith"/> a leader, <paramref name="missing"/> says which of the rows (from 0) its leader is
+    /// missing in (see <see cref="DecodeUnmapped"/>).
     /// </summary>
     public void Decode(ReadOnlySpan<float> output, int stride, int offset, ReadOnlySpan<float> draws, int drawStride, int drawOffset,
-        int rows, CategorySampling sampling, Array buffer, int firstRow, int[]? groupLevels)
+        int rows, CategorySampling sampling, Array buffer, int firstRow, int[]? groupLevels, bool[]? missing)
     {
         var into = (double[])buffer;
         for (int r = 0; r < rows; r++)
             into[firstRow + r] = Decode(output.Slice(r * stride + offset, Width), draws.Slice(r * drawStride + drawOffset, DrawCount), sampling,
-                groupLevels?[firstRow + r] ?? -1);
+                groupLevels?[firstRow + r] ?? -1, missing is null ? null : missing[r]);
     }
 
     /// <summary>
     /// Decodes one row's slice of generator output (tanh already applied to the offset, logits on the other
     /// heads). Draws: the mode's first (with modes), then the missing flag's, then the marginal map's (with a map).
-    /// <paramref name="groupLevel"/>: the row's category in the map's group column (-1 for none).
+    /// <paramref name="groupLevel"/>: the row's category in the map's group column (-1 for none); <paramref name="missing"/>:
+    /// whether the row's leader is missing (null: the column has none; see <see cref="DecodeUnmapped"/>).
     /// </summary>
-    public double Decode(ReadOnlySpan<float> slice, ReadOnlySpan<float> draws, CategorySampling sampling, int groupLevel = -1) =>
-        Finish(DecodeUnmapped(slice, draws, sampling), _map is null || sampling == CategorySampling.ArgMax ? 0.5 : draws[DrawCount - 1], groupLevel);
+    public double Decode(ReadOnlySpan<float> slice, ReadOnlySpan<float> draws, CategorySampling sampling, int groupLevel = -1, bool? missing = null) =>
+        Finish(DecodeUnmapped(slice, draws, sampling, missing), _map is null || sampling == CategorySampling.ArgMax ? 0.5 : draws[DrawCount - 1], groupLevel);
+
+    /// <summary>Whether the column's own present/missing head (its logits, biases and draw in one row's slice) says the row's value is missing.</summary>
+    public bool ChoosesMissing(ReadOnlySpan<float> slice, ReadOnlySpan<float> draws, CategorySampling sampling) =>
+        HasMissing && Choose(slice.Slice(1 + ModeCount, 2), MissingBiases, draws[ModeCount > 0 ? 1 : 0], sampling) == 1;
 
     /// <summary>
     /// One row's value before the marginal map, rounding and clamping (mirrored at the range's ends): what the map is
-    /// calibrated on. NaN when missing.
+    /// calibrated on. NaN when missing: where <paramref name="missing"/> (whether the column's leader is missing) is
+    /// true, and where the column's own head chooses it when the column has no leader or is missing elsewhere too.
     /// </summary>
-    public double DecodeUnmapped(ReadOnlySpan<float> slice, ReadOnlySpan<float> draws, CategorySampling sampling)
+    public double DecodeUnmapped(ReadOnlySpan<float> slice, ReadOnlySpan<float> draws, CategorySampling sampling, bool? missing = null)
     {
+        if (missing is bool leader ? leader || MissingElsewhere && ChoosesMissing(slice, draws, sampling) : ChoosesMissing(slice, draws, sampling)) return double.NaN;
         int modeDraws = ModeCount > 0 ? 1 : 0;
-        if (HasMissing && Choose(slice.Slice(1 + ModeCount, 2), MissingBiases, draws[modeDraws], sampling) == 1) return double.NaN;
         double t = Math.Clamp((double)slice[0], -1.0, 1.0);
         double v;
         if (_rank is { } rank) v = rank.Decode(t);
@@ -405,14 +440,16 @@ internal abstract class NumericColumn : GanColumn
 
 
     public override (string Value, OnnxType Type) AddOnnxDecoder(OnnxGraph g, string output, int offset, string? draws, int drawOffset, CategorySampling sampling) =>
-        AddOnnxDecoder(g, output, offset, draws, drawOffset, sampling, null);
+        AddOnnxDecoder(g, output, offset, draws, drawOffset, sampling, null, null);
 
     /// <summary>
     /// As <see cref="GanColumn.AddOnnxDecoder"/>; with a grouped map, <paramref name="group"/> is each row's category in
-    /// the group column (int64, [batch]) and that column's number of categories.
+    /// the group column (int64, [batch]) and that column's number of categories; for a column <see cref="MissingWith"/>
+    /// a leader, <paramref name="missing"/> is whether each row's leader is missing (bool, [batch]), read as
+    /// <see cref="DecodeUnmapped"/> reads it.
     /// </summary>
     public (string Value, OnnxType Type) AddOnnxDecoder(OnnxGraph g, string output, int offset, string? draws, int drawOffset, CategorySampling sampling,
-        (string Level, int LevelCount)? group)
+        (string Level, int LevelCount)? group, string? missing)
     {
         // The same operations in the same order as Decode, in double.
         var t = g.Node("Cast", [g.Node("Tanh", [OnnxSlice(g, output, offset, 1)])], ("to", (long)OnnxType.Double));
@@ -452,12 +489,16 @@ internal abstract class NumericColumn : GanColumn
         if (type != OnnxType.Double) v = g.Node("Cast", [v], ("to", (long)type));
         if (HasMissing)
         {
-            int missingDraw = drawOffset + (ModeCount > 0 ? 1 : 0);
-            var missing = g.Node("Equal", [OnnxChoose(g, output, offset + 1 + ModeCount, 2, draws, missingDraw, sampling, MissingBiases), g.Scalar(1L)]);
-            v = g.Node("Where", [missing, AddOnnxMissing(g), v]);
+            var own = missing is null || MissingElsewhere ? AddOnnxChoosesMissing(g, output, offset, draws, drawOffset, sampling) : null;
+            var isMissing = missing is null ? own! : own is null ? missing : g.Node("Or", [missing, own]);
+            v = g.Node("Where", [isMissing, AddOnnxMissing(g), v]);
         }
         return (v, type);
     }
+
+    /// <summary>As <see cref="ChoosesMissing"/> in the graph: whether the column's own head says each row is missing (bool, [batch]).</summary>
+    public string AddOnnxChoosesMissing(OnnxGraph g, string output, int offset, string? draws, int drawOffset, CategorySampling sampling) =>
+        g.Node("Equal", [OnnxChoose(g, output, offset + 1 + ModeCount, 2, draws, drawOffset + (ModeCount > 0 ? 1 : 0), sampling, MissingBiases), g.Scalar(1L)]);
 
     /// <summary>The graph's output for a missing value, a scalar of <see cref="GanColumn.OutputType"/>: NaN for floating point.</summary>
     protected internal virtual string AddOnnxMissing(OnnxGraph g) => OutputType == OnnxType.Float ? g.Scalar(float.NaN) : g.Scalar(double.NaN);
@@ -470,6 +511,8 @@ internal abstract class NumericColumn : GanColumn
         var state = State();
         _map?.ToState(state);
         state.LogitBiases = MissingBiases;
+        state.MissingWith = MissingWith;
+        state.MissingElsewhere = MissingElsewhere;
         return state;
     }
 
@@ -500,5 +543,5 @@ internal abstract class NumericColumn : GanColumn
         Name, Type, IsCategorical: false,
         MissingRate: RowCount == 0 ? 0 : (double)MissingCount / RowCount,
         Minimum, Maximum, Categories: [], CategoryFrequencies: [],
-        Step: _granularity?.Step ?? (IsInteger ? 1 : double.NaN)) { NormalizationModes = ModeCount, RankNormalized = _rank is not null, RepeatedValues = _map?.RepeatedValueCount ?? 0 };
+        Step: _granularity?.Step ?? (IsInteger ? 1 : double.NaN)) { NormalizationModes = ModeCount, RankNormalized = _rank is not null, RepeatedValues = _map?.RepeatedValueCount ?? 0, MissingWith = MissingWith, MissingElsewhere = MissingElsewhere };
 }

@@ -59,6 +59,7 @@ internal sealed class TabularEncoder
             if (c >= VisibleCount && Combinations.Count(m => m.Category == c) != 1)
                 throw new InvalidDataException($"Column '{Common.Text.Printable(columns[c].Name, 80)}' is a combination's category that no combination (or more than one) is learned as.");
         }
+        _leaderOf = MissingTogether.Leaders(this);
     }
 
     /// <summary>
@@ -83,12 +84,36 @@ internal sealed class TabularEncoder
     private readonly CategoryExclusion[][] _exclusionsOf; // per column: the exclusions whose second column it is, in order
     private readonly ColumnDependency[] _afterThresholds;
     private readonly int[] _trendOf; // per column: the trend it is the target of, or -1
+    private readonly int[] _leaderOf; // per column: the column it is missing with, or -1
 
     /// <summary>
     /// The index of the categorical column whose categories group column <paramref name="c"/>'s marginal map
     /// (<see cref="MarginalMap.Group"/>); -1 for none. Such a column decodes after every ungrouped column.
     /// </summary>
     public int GroupOf(int c) => _groupOf[c];
+
+    /// <summary>The column that column <paramref name="c"/> is missing with (<see cref="NumericColumn.MissingWith"/>), or -1.</summary>
+    public int LeaderOf(int c) => _leaderOf[c];
+
+    /// <summary>
+    /// For a column missing with a leader: whether each of <paramref name="rows"/> rows of <paramref name="output"/> has
+    /// its leader missing, as the leader's own head decides (its logits, biases and draw) and, when the leader follows
+    /// another, that one's up the chain; null for a column without a leader.
+    /// </summary>
+    public bool[]? LeaderMissing(int c, ReadOnlySpan<float> output, ReadOnlySpan<float> draws, int rows, CategorySampling sampling)
+    {
+        int l = _leaderOf[c];
+        if (l < 0) return null;
+        var leader = (NumericColumn)Columns[l];
+        var missing = LeaderMissing(l, output, draws, rows, sampling) ?? new bool[rows]; // the leader's own leader's rows
+        for (int r = 0; r < rows; r++)
+        {
+            if (missing[r] && leader.MissingWith is not null) continue; // missing with its own leader
+            if (leader.MissingWith is not null && !leader.MissingElsewhere) continue; // present with it
+            missing[r] = leader.ChoosesMissing(output.Slice(r * Width + _offsets[l], leader.Width), draws.Slice(r * DrawCount + _drawOffsets[l], leader.DrawCount), sampling);
+        }
+        return missing;
+    }
 
     /// <summary>What the model learned about column <paramref name="c"/>, with the categories its map is calibrated within.</summary>
     public GanColumnInfo Info(int c)
@@ -97,6 +122,7 @@ internal sealed class TabularEncoder
         if (_groupOf[c] >= 0 && Columns[c] is NumericColumn { Marginal: { MapsGroups: true } map } && Columns[_groupOf[c]] is CategoricalColumn group)
             info = info with { GroupedBy = group.Name, GroupCategories = map.GroupCategories.Select(group.LevelName).ToArray() };
         if (Columns[c] is NumericColumn { Marginal.FreeRows: true }) info = info with { CalibratedOnFreeRows = true };
+        if (_leaderOf[c] >= 0) info = info with { MissingWith = Columns[_leaderOf[c]].Name, MissingElsewhere = ((NumericColumn)Columns[c]).MissingElsewhere };
         // A derived column's own range, not its distances'.
         if (Constraints?.DerivedOf(c) is { } derived) info = info with { Minimum = derived.Minimum, Maximum = derived.Maximum };
         // A trend's target: its own range and grid, not its residuals'.
@@ -214,12 +240,16 @@ internal sealed class TabularEncoder
             if (_exclusionsOf[c].Length > 0) // its categories given those of the earlier columns, decoded above
                 ((CategoricalColumn)Columns[c]).DecodeExcluding(output, Width, _offsets[c], draws, DrawCount, _drawOffsets[c], rows, sampling, into.Buffers[c], firstRow,
                     _exclusionsOf[c], into);
+            else if (_leaderOf[c] >= 0) // missing where its leader's head says the leader is
+                ((NumericColumn)Columns[c]).Decode(output, Width, _offsets[c], draws, DrawCount, _drawOffsets[c], rows, sampling, into.Buffers[c], firstRow, null,
+                    LeaderMissing(c, output, draws, rows, sampling));
             else Columns[c].Decode(output, Width, _offsets[c], draws, DrawCount, _drawOffsets[c], rows, sampling, into.Buffers[c], firstRow);
         }
         // A grouped column after its group column, from that column's decoded categories.
         for (int c = 0; c < Columns.Count; c++)
             if (_groupOf[c] >= 0)
-                ((NumericColumn)Columns[c]).Decode(output, Width, _offsets[c], draws, DrawCount, _drawOffsets[c], rows, sampling, into.Buffers[c], firstRow, into.Levels(_groupOf[c]));
+                ((NumericColumn)Columns[c]).Decode(output, Width, _offsets[c], draws, DrawCount, _drawOffsets[c], rows, sampling, into.Buffers[c], firstRow, into.Levels(_groupOf[c]),
+                    LeaderMissing(c, output, draws, rows, sampling));
         foreach (var combination in Combinations) combination.Apply(into, Columns, firstRow, rows);
         foreach (var dependency in Dependencies) dependency.Apply(into, Columns, firstRow, rows);
         Constraints?.Apply(into, Columns, firstRow, rows);
@@ -494,6 +524,18 @@ internal sealed class TabularEncoder
                 trends[i] = trend.WithCalibrationTraining(values, own.Repeats, targetKind.Stored);
             }
             if (trends.Count > 0) log?.Invoke($"Columns learned as their residuals from the curve of another: {string.Join("; ", trends)}.");
+        }
+        if (settings.MissingTogether)
+        {
+            // On every training row, among the numbers that no rule sets after decoding and no constraint names.
+            checkAlive();
+            var together = MissingTogether.Find(fitters.Select(f => f is NumericFitter numeric ? numeric.Values : null).ToArray(),
+                MissingTogether.Eligible(columns, constraints ?? [], held, dependencies, formulas, combinations), checkAlive);
+            if (together.Count > 0)
+            {
+                columns = MissingTogether.Apply(columns, together);
+                log?.Invoke($"Number columns missing in every training row another is missing in (in exactly its rows, or elsewhere too), so in generated rows: {MissingTogether.Describe(columns, together)}.");
+            }
         }
         // A combination no column fixes is learned as a hidden category: the entity (a town) the generator chooses like
         // any category, after the table's columns. Each training row's category is its combination.

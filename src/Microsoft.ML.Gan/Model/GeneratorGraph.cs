@@ -59,6 +59,7 @@ internal static class GeneratorGraph
         // Each column decoded (categories as their indices), the dependencies applied in order, then the outputs.
         var columns = encoder.Columns;
         var decoded = new string[columns.Count];
+        var missingOf = new Dictionary<int, string>(); // a leader's missing decision, by column
         for (int c = 0; c < columns.Count; c++)
         {
             if (encoder.GroupOf(c) >= 0 || columns[c] is MadeColumn) continue;
@@ -66,7 +67,9 @@ internal static class GeneratorGraph
             decoded[c] = columns[c] is CategoricalColumn categorical
                 ? categorical.AddOnnxLevel(g, x, encoder.OffsetOf(c), draws, encoder.DrawOffsetOf(c), signature.Sampling,
                     encoder.ExclusionsOf(c).Select(e => e.AddOnnx(g, decoded[e.First])).ToArray())
-                : columns[c].AddOnnxDecoder(g, x, encoder.OffsetOf(c), draws, encoder.DrawOffsetOf(c), signature.Sampling).Value;
+                : columns[c] is NumericColumn numeric
+                    ? numeric.AddOnnxDecoder(g, x, encoder.OffsetOf(c), draws, encoder.DrawOffsetOf(c), signature.Sampling, null, LeaderMissing(c)).Value
+                    : columns[c].AddOnnxDecoder(g, x, encoder.OffsetOf(c), draws, encoder.DrawOffsetOf(c), signature.Sampling).Value;
         }
         // A column whose map is grouped by a categorical column, from that column's categories (as TabularEncoder.Decode).
         for (int c = 0; c < columns.Count; c++)
@@ -74,7 +77,7 @@ internal static class GeneratorGraph
             int group = encoder.GroupOf(c);
             if (group < 0) continue;
             decoded[c] = ((NumericColumn)columns[c]).AddOnnxDecoder(g, x, encoder.OffsetOf(c), draws, encoder.DrawOffsetOf(c), signature.Sampling,
-                (decoded[group], ((CategoricalColumn)columns[group]).LevelCount)).Value;
+                (decoded[group], ((CategoricalColumn)columns[group]).LevelCount), LeaderMissing(c)).Value;
         }
         foreach (var combination in encoder.Combinations) combination.AddOnnx(g, columns, decoded);
         foreach (var dependency in encoder.Dependencies) dependency.AddOnnx(g, columns, decoded);
@@ -90,5 +93,18 @@ internal static class GeneratorGraph
             if (columns[c] is not MadeColumn) // made from the rows' positions, which the graph does not take
                 outputs.Add(columns[c] is CategoricalColumn categorical ? categorical.AddOnnxValues(g, decoded[c]) : decoded[c]);
         return (outputs, filter is null ? null : filter.AddOnnx(g, columns, decoded));
+
+        // Whether the leader of column c (when it has one) is missing in each row, as its head and its own leader's decide
+        // (as TabularEncoder.LeaderMissing); each column's decision made once.
+        string? LeaderMissing(int c)
+        {
+            int l = encoder.LeaderOf(c);
+            if (l < 0) return null;
+            if (missingOf.TryGetValue(l, out var known)) return known;
+            var leader = (NumericColumn)columns[l];
+            var above = LeaderMissing(l);
+            var own = above is null || leader.MissingElsewhere ? leader.AddOnnxChoosesMissing(g, x, encoder.OffsetOf(l), draws, encoder.DrawOffsetOf(l), signature.Sampling) : null;
+            return missingOf[l] = above is null ? own! : own is null ? above : g.Node("Or", [above, own]);
+        }
     }
 }

@@ -17,6 +17,8 @@ internal sealed class ModelDescription
     /// (<see cref="Encoding.TrendState.Within"/>); a library that knows only 26 would put every category on one curve.
     /// 26: a numeric trend may follow the ratio of two columns (<see cref="Encoding.TrendState.Per"/>); a library that
     /// knows only 25 would read the numerator alone as its anchor.
+    /// 29: a numeric column may be missing exactly where an earlier one is (<see cref="ColumnState.MissingWith"/>); a library that
+    /// knows only 28 would let each decide alone.
     /// 28: a model may rule out pairs of categories (<see cref="Exclusions"/>); a library that knows only 27 would generate them.
     /// 25: a numeric trend may map the values it makes onto its target's training values (<see cref="Encoding.TrendState.Calibration"/>);
     /// a library that knows only 24 would generate the trend's values unmapped.
@@ -50,7 +52,7 @@ internal sealed class ModelDescription
     /// would generate differently, so it refuses these files). 3: every file carries an integrity record (SHA-256 of its bytes). 3 and 2 (release
     /// 0.1.0) are read too; version 1 files are refused clearly.
     /// </summary>
-    public const int CurrentFormat = 28;
+    public const int CurrentFormat = 29;
 
     /// <summary>The first format whose files must carry an integrity record.</summary>
     public const int SealedFormat = 3;
@@ -196,6 +198,9 @@ internal sealed class TrainingRecord
     public bool CategoryThresholds { get; set; }
     /// <summary><see cref="GanTrainer.Options.CategoryExclusions"/>; null in files of format 27 and older (false: no pair was ruled out).</summary>
     public bool? CategoryExclusions { get; set; }
+
+    /// <summary><see cref="GanTrainer.Options.MissingTogether"/>; null in files of format 28 and older (false: each column's head decided alone).</summary>
+    public bool? MissingTogether { get; set; }
     /// <summary>False in files of format 6 and older, which had no filter.</summary>
     public bool DensityRatioFilter { get; set; }
     public CategorySampling CategorySampling { get; set; }
@@ -223,7 +228,7 @@ internal sealed class TrainingRecord
         AdamBeta2 = o.AdamBeta2, Momentum = o.Momentum, GeneratorWeightDecay = o.GeneratorWeightDecay, DiscriminatorWeightDecay = o.DiscriminatorWeightDecay,
         GeneratorLayers = o.GeneratorLayers.ToArray(), DiscriminatorLayers = o.DiscriminatorLayers.ToArray(), GeneratorBatchNorm = o.GeneratorBatchNorm,
         DiscriminatorDropout = o.DiscriminatorDropout, GumbelTemperature = o.GumbelTemperature, GeneratorAverageDecay = o.GeneratorAverageDecay, ContinuousNormalization = o.ContinuousNormalization,
-        MaximumModes = o.MaximumModes, ModeSpecificMinimumValues = o.ModeSpecificMinimumValues, RankMinimumSkewness = o.RankMinimumSkewness, NumericGranularity = o.NumericGranularity, ExactMarginals = o.ExactMarginals, RepeatTrainingValues = o.RepeatTrainingValues, GroupedMarginals = o.GroupedMarginals, TimeOrders = o.TimeOrders, ExactDependencies = o.ExactDependencies, NumericTrends = o.NumericTrends, TrendTerms = o.TrendTerms, TrendRatios = o.TrendRatios, CategoryTrends = o.CategoryTrends, NumericFormulas = o.NumericFormulas, NumericCombinations = o.NumericCombinations, CombinationCategories = o.CombinationCategories, CategoryThresholds = o.CategoryThresholds, CategoryExclusions = o.CategoryExclusions, DensityRatioFilter = o.DensityRatioFilter, CategorySampling = o.CategorySampling, MissingCategoryTokens = o.MissingCategoryTokens.ToArray(), Identifiers = o.Identifiers.ToArray(),
+        MaximumModes = o.MaximumModes, ModeSpecificMinimumValues = o.ModeSpecificMinimumValues, RankMinimumSkewness = o.RankMinimumSkewness, NumericGranularity = o.NumericGranularity, ExactMarginals = o.ExactMarginals, RepeatTrainingValues = o.RepeatTrainingValues, GroupedMarginals = o.GroupedMarginals, TimeOrders = o.TimeOrders, ExactDependencies = o.ExactDependencies, NumericTrends = o.NumericTrends, TrendTerms = o.TrendTerms, TrendRatios = o.TrendRatios, CategoryTrends = o.CategoryTrends, NumericFormulas = o.NumericFormulas, NumericCombinations = o.NumericCombinations, CombinationCategories = o.CombinationCategories, CategoryThresholds = o.CategoryThresholds, CategoryExclusions = o.CategoryExclusions, MissingTogether = o.MissingTogether, DensityRatioFilter = o.DensityRatioFilter, CategorySampling = o.CategorySampling, MissingCategoryTokens = o.MissingCategoryTokens.ToArray(), Identifiers = o.Identifiers.ToArray(),
         MaximumCategories = o.MaximumCategories, Seed = o.Seed, TrainingThreads = o.TrainingThreads, Device = o.Device, DeviceIndex = o.DeviceIndex, FallbackToCpu = o.FallbackToCpu,
         NoiseColumnName = o.NoiseColumnName, ValidationInterval = o.ValidationInterval, ValidationRows = o.ValidationRows,
         KeepBestEpoch = o.KeepBestEpoch, EarlyStoppingPatience = o.EarlyStoppingPatience,
@@ -238,7 +243,7 @@ internal sealed class TrainingRecord
         AdamBeta2 = AdamBeta2, Momentum = Momentum, GeneratorWeightDecay = GeneratorWeightDecay, DiscriminatorWeightDecay = DiscriminatorWeightDecay,
         GeneratorLayers = GeneratorLayers.ToArray(), DiscriminatorLayers = DiscriminatorLayers.ToArray(), GeneratorBatchNorm = GeneratorBatchNorm,
         DiscriminatorDropout = DiscriminatorDropout, GumbelTemperature = GumbelTemperature, GeneratorAverageDecay = GeneratorAverageDecay, ContinuousNormalization = ContinuousNormalization,
-        MaximumModes = MaximumModes, ModeSpecificMinimumValues = ModeSpecificMinimumValues > 0 ? ModeSpecificMinimumValues : GanTrainer.Defaults.ModeSpecificMinimumValues, RankMinimumSkewness = RankMinimumSkewness ?? double.PositiveInfinity, NumericGranularity = NumericGranularity, ExactMarginals = ExactMarginals, RepeatTrainingValues = RepeatTrainingValues ?? false, GroupedMarginals = GroupedMarginals, TimeOrders = TimeOrders ?? false, ExactDependencies = ExactDependencies, NumericTrends = NumericTrends, TrendTerms = TrendTerms, TrendRatios = TrendRatios ?? false, CategoryTrends = CategoryTrends ?? false, NumericFormulas = NumericFormulas, NumericCombinations = NumericCombinations, CombinationCategories = CombinationCategories, CategoryThresholds = CategoryThresholds, CategoryExclusions = CategoryExclusions ?? false, DensityRatioFilter = DensityRatioFilter, CategorySampling = CategorySampling, MissingCategoryTokens = MissingCategoryTokens.ToArray(), Identifiers = (Identifiers ?? []).ToArray(),
+        MaximumModes = MaximumModes, ModeSpecificMinimumValues = ModeSpecificMinimumValues > 0 ? ModeSpecificMinimumValues : GanTrainer.Defaults.ModeSpecificMinimumValues, RankMinimumSkewness = RankMinimumSkewness ?? double.PositiveInfinity, NumericGranularity = NumericGranularity, ExactMarginals = ExactMarginals, RepeatTrainingValues = RepeatTrainingValues ?? false, GroupedMarginals = GroupedMarginals, TimeOrders = TimeOrders ?? false, ExactDependencies = ExactDependencies, NumericTrends = NumericTrends, TrendTerms = TrendTerms, TrendRatios = TrendRatios ?? false, CategoryTrends = CategoryTrends ?? false, NumericFormulas = NumericFormulas, NumericCombinations = NumericCombinations, CombinationCategories = CombinationCategories, CategoryThresholds = CategoryThresholds, CategoryExclusions = CategoryExclusions ?? false, MissingTogether = MissingTogether ?? false, DensityRatioFilter = DensityRatioFilter, CategorySampling = CategorySampling, MissingCategoryTokens = MissingCategoryTokens.ToArray(), Identifiers = (Identifiers ?? []).ToArray(),
         MaximumCategories = MaximumCategories, Seed = Seed, TrainingThreads = TrainingThreads, Device = Device, DeviceIndex = DeviceIndex, FallbackToCpu = FallbackToCpu,
         NoiseColumnName = NoiseColumnName, ValidationInterval = ValidationInterval, ValidationRows = ValidationRows,
         KeepBestEpoch = KeepBestEpoch, EarlyStoppingPatience = EarlyStoppingPatience,

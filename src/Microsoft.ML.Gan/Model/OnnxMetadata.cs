@@ -93,6 +93,9 @@ internal static class OnnxMetadata
         if (description.Exclusions is { Length: > 0 } exclusions)
             yield return new("microsoft.ml.gan.category_exclusions", "these pairs of outputs never hold these pairs of categories (the later output's category chosen among those the earlier one's allows; the category indices are in the model's manifest): " +
                 string.Join("; ", exclusions.Select(x => FormattableString.Invariant($"{x.First} × {x.Second}: {x.FirstLevels?.Length ?? 0} pairs"))));
+        if (description.Columns!.Where(c => c.MissingWith is not null).ToArray() is { Length: > 0 } followers)
+            yield return new("microsoft.ml.gan.missing_together", "these outputs are missing wherever the output named after them is (as that one's present/missing head decides), and, where said, elsewhere too as their own heads decide: " +
+                string.Join("; ", followers.Select(c => $"{c.Name} with {c.MissingWith}{(c.MissingElsewhere ? " and elsewhere" : "")}")));
         if (!seeded)
             yield return new("microsoft.ml.gan.category_sampling", signature.Sampling == CategorySampling.Sample
             ? $"Sample: input '{GeneratorSignature.DrawsName}' takes one uniform draw in [0, 1) per categorical choice and row"

@@ -9,7 +9,9 @@ namespace Microsoft.ML.Gan.Training;
 /// The trained generator makes rows once, as <c>Generate</c> makes them (noise and draws from a seed of their own,
 /// conditions as the data have them); on those rows:
 /// <list type="number">
-/// <item>shares: each category's logit gets a bias, and each numeric column with missing values its missing logit, so
+/// <item>shares: each category's logit gets a bias, and each numeric column with missing values its missing logit (but
+/// a column missing in exactly its leader's rows; one missing elsewhere too, for its share of the rows its leader is
+/// present in), so
 /// that the generated shares (counted after the column dependencies have set their targets) come out as the training shares (a few rounds of a multiplicative correction, each
 /// adding log(training share ÷ generated share));</item>
 /// <item>numbers: each mapped numeric column's values before the map, with the missing rate as now generated, give the
@@ -78,9 +80,10 @@ internal static class MarginalCalibration
                 checkAlive();
                 var values = new double[rows];
                 int offset = encoder.OffsetOf(c), drawOffset = encoder.DrawOffsetOf(c);
+                var missing = Current().LeaderMissing(c, output, draws, rows, sampling); // a follower's rows as its leader's calibrated head decides them
                 for (int r = 0; r < rows; r++)
                     values[r] = numeric.DecodeUnmapped(output.AsSpan(r * encoder.Width + offset, numeric.Width),
-                        draws.AsSpan(r * encoder.DrawCount + drawOffset, numeric.DrawCount), sampling);
+                        draws.AsSpan(r * encoder.DrawCount + drawOffset, numeric.DrawCount), sampling, missing is null ? null : missing[r]);
                 int group = encoder.GroupOf(c);
                 // (A group a tree sets: the generator's own category, which decoding maps the column within.)
                 columns[c] = numeric.WithGeneratedMarginal(FreeRows(c, values), weights, group < 0 ? null : (encoder.SetByThresholds(group) ? chosen! : decoded).Levels(group));
@@ -167,12 +170,21 @@ internal static class MarginalCalibration
                             columns[c] = corrected;
                             break;
                         }
-                        case NumericColumn { HasMissing: true } numeric:
+                        case NumericColumn { HasMissing: true } numeric when numeric.MissingWith is null || numeric.MissingElsewhere:
                         {
+                            // A column missing with a leader and elsewhere too: its own share among the rows its leader is present in.
                             var numbers = decoded.Numbers(c);
-                            double missing = 0;
-                            for (int r = 0; r < rows; r++) if (double.IsNaN(numbers[r])) missing += weights?[r] ?? 1;
-                            double target = (double)numeric.MissingCount / numeric.RowCount, share = (missing + 0.5) / (weightTotal + 1.0);
+                            int leader = encoder.LeaderOf(c);
+                            var leaderNumbers = leader >= 0 ? decoded.Numbers(leader) : null;
+                            double missing = 0, among = 0;
+                            for (int r = 0; r < rows; r++)
+                            {
+                                if (leaderNumbers is not null && double.IsNaN(leaderNumbers[r])) continue;
+                                among += weights?[r] ?? 1;
+                                if (double.IsNaN(numbers[r])) missing += weights?[r] ?? 1;
+                            }
+                            long leaderMissing = leader >= 0 ? ((NumericColumn)columns[leader]).MissingCount : 0;
+                            double target = (double)(numeric.MissingCount - leaderMissing) / (numeric.RowCount - leaderMissing), share = (missing + 0.5) / (among + 1.0);
                             var biases = (float[]?)numeric.MissingBiases?.Clone() ?? new float[2];
                             biases[1] = Moved(biases[1], Logit(target) - Logit(share));
                             columns[c] = numeric.WithMissingBiases(biases);

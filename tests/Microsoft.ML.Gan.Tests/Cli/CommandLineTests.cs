@@ -148,7 +148,22 @@ public sealed class CommandLineTests
         StringAssert.Contains(output, "Rule: Arrival < Departure (found: every training row keeps it)");
     }
 
-        [TestMethod]
+    [TestMethod]
+    public void InspectSaysWhichColumnsAreMissingTogether()
+    {
+        // A lab's two measures, taken for the same three patients in four; a weight missing in other rows.
+        var random = new Random(5);
+        var csv = new StringBuilder("Albumin,Copper,Weight\n");
+        for (int i = 0; i < 200; i++)
+            csv.Append(CultureInfo.InvariantCulture, $"{(i % 4 == 0 ? "" : $"{3 + random.NextDouble():F2}")},{(i % 4 == 0 ? "" : $"{random.Next(4, 500)}")},{(i % 5 == 1 ? "" : $"{random.Next(50, 90)}")}\n");
+        var output = TrainedAndInspected("labs", csv.ToString());
+        StringAssert.Contains(output, "Missing together: Albumin, Copper (in 25.0 % of the training rows)");
+        var copper = output.Split('\n').Single(r => r.Contains("Copper", StringComparison.Ordinal) && r.Contains("missing", StringComparison.Ordinal));
+        StringAssert.Contains(copper, "missing 25.0 %");
+        Assert.IsFalse(output.Split('\n').Any(r => r.Contains("Weight", StringComparison.Ordinal) && r.Contains("missing exactly", StringComparison.Ordinal)), output);
+    }
+
+    [TestMethod]
     public void InspectPrintsTheFormulasAModelKeeps()
     {
         var random = new Random(2);
