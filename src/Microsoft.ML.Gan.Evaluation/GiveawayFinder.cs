@@ -71,7 +71,24 @@ internal static class GiveawayFinder
         });
         var shownPairs = pairResults.OrderByDescending(p => p.Gain).ThenByDescending(p => p.DetectionAuc).Take(PairsShown).ToList();
         return new SyntheticDataGiveaways(columns, shownPairs, Formulas(real, synthetic, evaluated), Combinations(real, synthetic, evaluated), Trends(real, synthetic, evaluated),
-            Thresholds(real, synthetic, evaluated));
+            Thresholds(real, synthetic, evaluated)) { Missing = Missing(real, synthetic, evaluated) };
+    }
+
+    /// <summary>
+    /// The number columns missing in every real row another misses (<see cref="MissingTogether.Find"/>, on the real rows),
+    /// with the share of synthetic rows that break each: the other missing and the column present, or, for columns
+    /// missing in the same rows, either without the other.
+    /// </summary>
+    private static List<MissingGiveaway> Missing(EvaluationTable real, EvaluationTable synthetic, int[] evaluated)
+    {
+        var values = evaluated.Select(c => real.Columns[c].Kind is NumericKind ? real.Continuous[c] : null).ToArray();
+        return MissingTogether.Find(values, i => values[i] is not null, () => { }).Select(link =>
+        {
+            var (follower, leader) = (synthetic.Continuous[evaluated[link.Follower]]!, synthetic.Continuous[evaluated[link.Leader]]!);
+            int broken = Enumerable.Range(0, synthetic.RowCount).Count(r => double.IsNaN(leader[r]) ? !double.IsNaN(follower[r]) : !link.Elsewhere && double.IsNaN(follower[r]));
+            return new MissingGiveaway(real.Columns[evaluated[link.Follower]].Name, real.Columns[evaluated[link.Leader]].Name, link.Elsewhere,
+                synthetic.RowCount > 0 ? (double)broken / synthetic.RowCount : 0);
+        }).ToList();
     }
 
     /// <summary>

@@ -224,7 +224,28 @@ public sealed record PairGiveaway(string First, string Second, double DetectionA
 /// each with the share of synthetic rows whose category is not the one their values give.
 /// </param>
 public sealed record SyntheticDataGiveaways(IReadOnlyList<ColumnGiveaway> Columns, IReadOnlyList<PairGiveaway> Pairs, IReadOnlyList<FormulaGiveaway> Formulas,
-    IReadOnlyList<CombinationGiveaway> Combinations, IReadOnlyList<TrendGiveaway> Trends, IReadOnlyList<ThresholdGiveaway> Thresholds);
+    IReadOnlyList<CombinationGiveaway> Combinations, IReadOnlyList<TrendGiveaway> Trends, IReadOnlyList<ThresholdGiveaway> Thresholds)
+{
+    /// <summary>
+    /// The number columns missing in every real row another is missing in (in exactly its rows, or in others too), as
+    /// <see cref="GanTrainer.Options.MissingTogether"/> finds them on the real rows, with the synthetic rows that break each.
+    /// </summary>
+    public IReadOnlyList<MissingGiveaway> Missing { get; init; } = [];
+}
+
+/// <summary>A number column missing in every real row that another misses, and how the synthetic rows keep it.</summary>
+/// <param name="Column">The column that is missing with the other.</param>
+/// <param name="MissingWith">The column whose missing rows it is missing in.</param>
+/// <param name="Elsewhere">Whether it is missing in other real rows too (false: in exactly the same rows).</param>
+/// <param name="BrokenShare">The share of synthetic rows that miss <paramref name="MissingWith"/> and have <paramref name="Column"/>, or, without
+/// <paramref name="Elsewhere"/>, that miss one of the two and not the other.</param>
+public sealed record MissingGiveaway(string Column, string MissingWith, bool Elsewhere, double BrokenShare)
+{
+    /// <summary>The line the summary and the benchmark print.</summary>
+    public override string ToString() => Elsewhere
+        ? string.Create(CultureInfo.InvariantCulture, $"{Column} is missing in every real row that misses {MissingWith}, and in others: {BrokenShare:P1} of synthetic rows miss {MissingWith} and have {Column}")
+        : string.Create(CultureInfo.InvariantCulture, $"{Column} and {MissingWith} are missing in the same real rows: {BrokenShare:P1} of synthetic rows miss one and not the other");
+}
 
 /// <summary>A categorical column that thresholds on others fix in the real rows, and how the synthetic rows keep it.</summary>
 /// <param name="Thresholds">The tree, as "category is set by thresholds on perchsd, percbelowpoverty, inmetro (18 bins)", grown on the real rows.</param>
@@ -418,6 +439,8 @@ public sealed class SyntheticDataMetrics
             s.AppendLine(c, $"    {t}");
         foreach (var t in Giveaways.Thresholds)
             s.AppendLine(c, $"    {t}");
+        foreach (var m in Giveaways.Missing)
+            s.AppendLine(c, $"    {m}");
         if (ColumnPairs.Count > 0)
         {
             s.AppendLine("  Weakest pairs:");

@@ -195,6 +195,10 @@ public static class SyntheticDataReport
             "Categories that thresholds on other columns fix in the real rows (a bin of a number, a code made of several bins), and the synthetic rows whose category is not the one their values give.",
             ["Category column", "Set from", "Bins", "Share of synthetic rows with another category"],
             t => [t.Thresholds.Column, string.Join(", ", t.Thresholds.FromColumns), t.Thresholds.Bins.ToString("N0", ci), Share(t.BrokenShare)], textCells: 2);
+        RuleTable(html, m.Giveaways.Missing,
+            "Number columns missing in every real row that another misses (in exactly the same rows, or in others too: measures not taken for some subjects), and the synthetic rows that break it.",
+            ["Column", "Missing with", "In the same rows only", "Share of synthetic rows that break it"],
+            x => [x.Column, x.MissingWith, x.Elsewhere ? "no" : "yes", Share(x.BrokenShare)], textCells: 3);
     }
 
     /// <summary>

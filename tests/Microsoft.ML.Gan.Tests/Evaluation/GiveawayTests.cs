@@ -261,6 +261,60 @@ public sealed class GiveawayTests
         Assert.IsEmpty(GiveawayTests.Evaluate(People(2000, 1), People(2000, 2)).Giveaways.Thresholds);
     }
 
+    public sealed class Patient
+    {
+        public float Albumin { get; set; }
+        public float Copper { get; set; }
+        public float Cholesterol { get; set; }
+        public float Weight { get; set; }
+    }
+
+    /// <summary>
+    /// Patients whose lab values (Albumin, Copper) were taken for three in four, Cholesterol missing wherever they are
+    /// and for a tenth more, Weight missing at random; when <paramref name="apart"/>, one row in twenty has Copper
+    /// without Albumin (rows 0, 20, 40 …) and another Cholesterol without Albumin (rows 4, 24, 44 …).
+    /// </summary>
+    private static List<Patient> Patients(int rows, int seed, bool apart)
+    {
+        var random = new Random(seed);
+        return Enumerable.Range(0, rows).Select(r =>
+        {
+            bool untested = r % 4 == 0, copperApart = apart && r % 10 == 0;
+            return new Patient
+            {
+                Albumin = untested ? float.NaN : 3 + (float)random.NextDouble(),
+                Copper = untested && !copperApart ? float.NaN : random.Next(4, 500),
+                Cholesterol = untested && !(apart && r % 20 == 4) || r % 10 == 1 ? float.NaN : random.Next(120, 400),
+                Weight = random.NextDouble() < 0.2 ? float.NaN : random.Next(50, 90),
+            };
+        }).ToList();
+    }
+
+    [TestMethod]
+    public void ColumnsMissingWithOthersInTheRealRowsAreNamedWithTheShareOfSyntheticRowsThatBreakThem()
+    {
+        var ml = new MLContext(1);
+        var real = ml.Data.LoadFromEnumerable(Patients(2000, 1, apart: false));
+        SyntheticDataMetrics Evaluate(bool apart) => ml.Gan().Evaluate(real, ml.Data.LoadFromEnumerable(Patients(2000, 2, apart)));
+        var kept = Evaluate(apart: false).Giveaways.Missing;
+        CollectionAssert.AreEqual(new[] { "Copper with Albumin (same rows)", "Cholesterol with Albumin (elsewhere too)" },
+            kept.Select(m => $"{m.Column} with {m.MissingWith} ({(m.Elsewhere ? "elsewhere too" : "same rows")})").ToArray(), "Weight is missing on its own");
+        Assert.IsTrue(kept.All(m => m.BrokenShare == 0), "a fresh sample keeps them");
+
+        var broken = Evaluate(apart: true);
+        var (copper, cholesterol) = (broken.Giveaways.Missing[0], broken.Giveaways.Missing[1]);
+        Assert.AreEqual(0.05, copper.BrokenShare, 1e-9, copper.ToString());
+        Assert.AreEqual(0.05, cholesterol.BrokenShare, 1e-9, cholesterol.ToString());
+        Assert.AreEqual("Copper and Albumin are missing in the same real rows: 5.0 % of synthetic rows miss one and not the other", copper.ToString());
+        Assert.AreEqual("Cholesterol is missing in every real row that misses Albumin, and in others: 5.0 % of synthetic rows miss Albumin and have Cholesterol", cholesterol.ToString());
+        StringAssert.Contains(broken.ToString(), cholesterol.ToString(), "the summary lists it");
+        string html = SyntheticDataReport.Render(real, ml.Data.LoadFromEnumerable(Patients(2000, 2, apart: true)), broken, null, "t", GanLossKind.WassersteinGp);
+        StringAssert.Contains(html, "<tr><td>Cholesterol</td><td>Albumin</td><td>no</td><td class=\"num\">", "the report's table of columns missing with others");
+
+        // A table without such columns lists none.
+        Assert.IsEmpty(GiveawayTests.Evaluate(People(2000, 1), People(2000, 2)).Giveaways.Missing);
+    }
+
     public sealed class Tract
     {
         public float Tax { get; set; }
