@@ -60,6 +60,9 @@ internal sealed class BenchmarkArguments
           --compare-exclusions quality: also run Fit's last stages again on the same generator with and without
                                its category exclusions (CategoryExclusions; found on the training rows where a
                                saved --model has none), and evaluate both: an A/B of the exclusions alone.
+          --compare-missing-together quality: also run Fit's last stages again on the same generator with and
+                               without its columns missing together (MissingTogether; found on the training rows
+                               where a saved --model has none), and evaluate both: an A/B of the rule alone.
           --compare-density-filter quality: also evaluate the same model with a density-ratio filter trained on it
                                (what DensityRatioFilter = true generates from a model trained without one; a
                                model with a filter is settled again without it first, and evaluated so too);
@@ -113,6 +116,7 @@ internal sealed class BenchmarkArguments
     public bool CompareUnmapped { get; private init; }
     public bool CompareDependencies { get; private init; }
     public bool CompareExclusions { get; private init; }
+    public bool CompareMissingTogether { get; private init; }
     public bool CompareGrouped { get; private init; }
     public bool CompareDensityFilter { get; private init; }
     public bool NumbersAsSingle { get; private init; }
@@ -152,7 +156,7 @@ internal sealed class BenchmarkArguments
         var settings = new List<(string, string)>();
         var rules = new List<string>();
         bool rulesUnenforced = false;
-        bool compareBatchNorm = false, classic = false, compareArgMax = false, compareUnmapped = false, compareDependencies = false, compareExclusions = false, compareGrouped = false, compareDensityFilter = false, compareBootstrap = false, numbersAsSingle = false;
+        bool compareBatchNorm = false, classic = false, compareArgMax = false, compareUnmapped = false, compareDependencies = false, compareExclusions = false, compareMissingTogether = false, compareGrouped = false, compareDensityFilter = false, compareBootstrap = false, numbersAsSingle = false;
         int seed = 1, processes = 2, trainings = 10;
         var device = GanDevice.Cpu;
         for (int i = 1; i < args.Count; i++)
@@ -174,6 +178,7 @@ internal sealed class BenchmarkArguments
                 case "--compare-unmapped": compareUnmapped = true; break;
                 case "--compare-dependencies": compareDependencies = true; break;
                 case "--compare-exclusions": compareExclusions = true; break;
+                case "--compare-missing-together": compareMissingTogether = true; break;
                 case "--compare-grouped": compareGrouped = true; break;
                 case "--compare-density-filter": compareDensityFilter = true; break;
                 case "--numbers-as-single": numbersAsSingle = true; break;
@@ -233,7 +238,7 @@ internal sealed class BenchmarkArguments
 
         return new BenchmarkArguments
         {
-            Benchmark = benchmark, DataPath = data, Epochs = epochs, Rows = rows, TransformRows = transformRows, Settings = settings, CompareBatchNorm = compareBatchNorm, CompareArgMax = compareArgMax, CompareUnmapped = compareUnmapped, CompareDependencies = compareDependencies, CompareExclusions = compareExclusions, CompareGrouped = compareGrouped, CompareDensityFilter = compareDensityFilter, CompareBootstrap = compareBootstrap, NumbersAsSingle = numbersAsSingle, CurveEpochs = curve, Classic = classic, ModelPath = model,
+            Benchmark = benchmark, DataPath = data, Epochs = epochs, Rows = rows, TransformRows = transformRows, Settings = settings, CompareBatchNorm = compareBatchNorm, CompareArgMax = compareArgMax, CompareUnmapped = compareUnmapped, CompareDependencies = compareDependencies, CompareExclusions = compareExclusions, CompareMissingTogether = compareMissingTogether, CompareGrouped = compareGrouped, CompareDensityFilter = compareDensityFilter, CompareBootstrap = compareBootstrap, NumbersAsSingle = numbersAsSingle, CurveEpochs = curve, Classic = classic, ModelPath = model,
             TablePath = table, Label = label, ColumnKinds = columnKinds, Files = files, Rules = rules, RulesUnenforced = rulesUnenforced,
             SaveModelPath = saveModel, Seed = seed, Threads = threads, Device = device, JsonPath = json, Processes = processes, Trainings = trainings,
         };

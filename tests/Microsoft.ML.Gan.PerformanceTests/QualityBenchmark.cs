@@ -209,6 +209,27 @@ internal static class QualityBenchmark
             }
         }
 
+        if (arguments.CompareMissingTogether)
+        {
+            // Fit's last stages run again on the same generator with its columns missing together (grouped on the training
+            // rows as Fit groups them, where the model has none) and without: an A/B of the rule alone.
+            int settleSeed = model.Options.Seed ?? arguments.Seed;
+            bool grouped = model.Options.GroupedMarginals && model.Options.ExactMarginals;
+            var e = model.Model.Encoder;
+            IReadOnlyList<MissingTogether.Link> found = Enumerable.Range(0, e.Columns.Count).Any(c => e.LeaderOf(c) >= 0)
+                ? Enumerable.Range(0, e.Columns.Count).Where(c => e.LeaderOf(c) >= 0).Select(c => new MissingTogether.Link(c, e.LeaderOf(c), ((NumericColumn)e.Columns[c]).MissingElsewhere)).ToArray()
+                : FindMissingTogether(model.Model, train, settleSeed);
+            foreach (var (variant, links) in new[] { ("MissingTogether = false", (IReadOnlyList<MissingTogether.Link>)[]), ("MissingTogether = true", found) })
+            {
+                Console.WriteLine($"Missing together ({variant}): {(links.Count == 0 ? "none" : MissingTogether.Describe(e.Columns, links))}");
+                var settled = SettleAgain(model, arguments, train, settleSeed, grouped, filter: null, missingTogether: links);
+                string label = $"the same generator settled again with {variant}";
+                Console.WriteLine($"Generating from {label} and evaluating ...");
+                using var resettled = new GanTransformer(ml, settled, null);
+                results.Add(Measure(label, resettled, rows));
+            }
+        }
+
         if (arguments.CompareGrouped && model.Options.ExactMarginals)
         {
             // Fit's last stages run again on the same generator, without and with grouped maps (grouped on the training
@@ -379,7 +400,7 @@ internal static class QualityBenchmark
     /// DensityRatioFilter. --set options apply to these stages too.
     /// </summary>
     private static GanModel SettleAgain(GanTransformer model, BenchmarkArguments arguments, IDataView train, int seed, bool grouped, bool? filter,
-        IReadOnlyList<CategoryExclusion>? exclusions = null)
+        IReadOnlyList<CategoryExclusion>? exclusions = null, IReadOnlyList<MissingTogether.Link>? missingTogether = null)
     {
         var settleOptions = model.Options.Clone();
         foreach (var (name, value) in arguments.Settings) Set(settleOptions, name, value);
@@ -390,6 +411,11 @@ internal static class QualityBenchmark
         {
             var e = bare.Encoder;
             bare = bare.WithEncoder(new TabularEncoder(e.Columns, e.Dependencies, e.Constraints, e.Trends, e.Formulas, e.Combinations, e.Thresholds, exclusions));
+        }
+        if (missingTogether is not null)
+        {
+            var apart = bare.Encoder.Columns.Select(c => c is NumericColumn { MissingWith: not null } n ? n.WithMissingWith(null) : c).ToArray();
+            bare = bare.WithEncoder(bare.Encoder.WithColumns(MissingTogether.Apply(apart, missingTogether)));
         }
         if (grouped)
         {
@@ -417,6 +443,18 @@ internal static class QualityBenchmark
             ? ((int[], double[])?)(real.Levels(i).AsSpan(0, count).ToArray(), Enumerable.Range(0, categorical.LevelCount).Select(l => (double)l).ToArray()) : null).ToArray();
         return CategoryExclusion.Find(e.Columns, codes, count, CategoryExclusion.Eligible(e.Columns.Select(c => c.Name).ToArray(), e.Constraints?.Rules ?? [], e.Constraints, e.SetByThresholds),
             e.Dependencies, () => { }, minimumExpected);
+    }
+
+    /// <summary>
+    /// The columns missing with others that Fit finds for <paramref name="model"/>'s columns on the training rows
+    /// (a model saved before the rule existed), with Fit's rule on which may take part.
+    /// </summary>
+    private static IReadOnlyList<MissingTogether.Link> FindMissingTogether(GanModel model, IDataView train, int seed)
+    {
+        var e = model.Encoder;
+        var (real, count) = e.ReadRows(train, (int)model.TrainingRows, seed, () => { });
+        var values = e.Columns.Select((c, i) => i < e.VisibleCount && c is NumericColumn ? real.Numbers(i).AsSpan(0, count).ToArray() : null).ToArray();
+        return MissingTogether.Find(values, MissingTogether.Eligible(e.Columns, e.Constraints?.Rules ?? [], e.Constraints, e.Dependencies, e.Formulas, e.Combinations), () => { });
     }
 
     private static GanModel WithoutCalibration(GanModel model, bool keepShares) => Stripped(model, state =>
@@ -550,6 +588,12 @@ internal sealed record QualityRow(string Generation, double Quality, double Shap
     /// <summary>With --rule: the generated rows that break a rule (where its columns are present); null without rules.</summary>
     public long? RuleBreaks { get; init; }
 
+    /// <summary>
+    /// The largest share of generated rows that break a column's missing with another, as the real rows show it
+    /// (<see cref="SyntheticDataGiveaways.Missing"/>); NaN where the real rows show none.
+    /// </summary>
+    public double MissingRuleBreaks { get; init; } = double.NaN;
+
     /// <param name="missingSample">Generated rows whose missing shares are compared with <paramref name="realMissing"/>:
     /// more than <paramref name="synthetic"/> holds for a small table, so that a missing rate is not read off a hundred rows.</param>
     public static QualityRow From(string generation, SyntheticDataMetrics m, IDataView synthetic, IReadOnlyCollection<string> missingTokens,
@@ -570,7 +614,10 @@ internal sealed record QualityRow(string Generation, double Quality, double Shap
             StrongestPairs(m).Select(p => $"{p.First} x {p.Second}: {Format.F(p.RealCorrelation!.Value, 2)} real, {Format.F(p.SyntheticCorrelation!.Value, 2)} synthetic").ToList(),
             missing, m.Columns.ToDictionary(c => c.Name, c => c.ShapeScore),
             m.Detection?.SurelyDetectedShare ?? double.NaN, Describe(m.Giveaways),
-            m.ColumnPairs.OrderBy(p => p.Score).Take(WeakPairs).Select(p => $"{p.First} x {p.Second} {Format.F(p.Score, 3)} ({p.Method})").ToList());
+            m.ColumnPairs.OrderBy(p => p.Score).Take(WeakPairs).Select(p => $"{p.First} x {p.Second} {Format.F(p.Score, 3)} ({p.Method})").ToList())
+        {
+            MissingRuleBreaks = m.Giveaways.Missing.Count > 0 ? m.Giveaways.Missing.Max(x => x.BrokenShare) : double.NaN,
+        };
     }
 
     /// <summary>How many of the lowest-scoring pairs the report lists: where pair trends lose most.</summary>
@@ -598,6 +645,7 @@ internal sealed record QualityRow(string Generation, double Quality, double Shap
         lines.AddRange(g.Combinations.Select(f => $"{f.Combination} in the real rows: {Share(f.BrokenShare)} of synthetic rows hold none"));
         lines.AddRange(g.Trends.Select(t => t.ToString()));
         lines.AddRange(g.Thresholds.Select(t => t.ToString()));
+        lines.AddRange(g.Missing.Select(x => x.ToString()));
         return lines;
     }
 }
