@@ -248,8 +248,7 @@ public sealed class HostileFileTests
             ["Keys"] = new JsonArray(keys.Select(k => (JsonNode?)k).ToArray()), ["Values"] = new JsonArray(values.Select(v => (JsonNode?)v).ToArray()),
         });
 
-    private static JsonObject Column(JsonObject manifest, string name) =>
-        manifest["Columns"]!.AsArray().Select(c => c!.AsObject()).First(c => (string?)c["Name"] == name);
+    private static JsonObject Column(JsonObject manifest, string name) => HostileFiles.Column(manifest, name);
 
     [TestMethod]
     [DynamicData(nameof(ManifestLies))]

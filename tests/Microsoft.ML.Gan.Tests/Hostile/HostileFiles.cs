@@ -71,11 +71,22 @@ internal static class HostileFiles
     /// rule of its manifest's <paramref name="section"/> ("Trends", "CategoryThresholds", "Exclusions" …), with a message
     /// that contains <paramref name="named"/>.
     /// </summary>
-    public static void RefusedRuleLie(byte[] saved, string section, Action<JsonObject> edit, string lie, string named)
+    public static void RefusedRuleLie(byte[] saved, string section, Action<JsonObject> edit, string lie, string named) =>
+        RefusedLie(saved, manifest => edit(manifest[section]!.AsArray()[0]!.AsObject()), lie, named);
+
+    /// <summary>
+    /// Asserts that the model zip <paramref name="saved"/> is refused once <paramref name="edit"/> has changed its
+    /// manifest, with a message that contains <paramref name="named"/>.
+    /// </summary>
+    public static void RefusedLie(byte[] saved, Action<JsonObject> edit, string lie, string named)
     {
-        var e = RefusedManifest(saved, manifest => edit(manifest[section]!.AsArray()[0]!.AsObject()), lie);
+        var e = RefusedManifest(saved, edit, lie);
         StringAssert.Contains(e.Message, named, lie);
     }
+
+    /// <summary>The saved state of column <paramref name="name"/> in <paramref name="manifest"/>, to edit.</summary>
+    public static JsonObject Column(JsonObject manifest, string name) =>
+        manifest["Columns"]!.AsArray().Select(c => c!.AsObject()).First(c => (string?)c["Name"] == name);
 
     /// <summary>A column dependency as a manifest holds it: <paramref name="determinant"/>'s first value sets <paramref name="target"/>'s first.</summary>
     public static JsonObject Dependency(string determinant, string target) =>
