@@ -83,7 +83,7 @@ internal abstract class NumericColumn : GanColumn
         if (state.MissingWith is not null && !HasMissing)
             throw new InvalidDataException($"Column '{Name}': the saved column is missing with '{Common.Text.Printable(state.MissingWith, 80)}', but has no missing values of its own.");
         if (state.MissingWith == Name)
-            throw new InvalidDataException($"Column '{Name}': the saved column is missing with itself; a column follows an earlier one.");
+            throw new InvalidDataException($"Column '{Name}': the saved column is missing with itself; a column follows another.");
         if (state.MissingElsewhere && state.MissingWith is null)
             throw new InvalidDataException($"Column '{Name}': the saved column is missing elsewhere than a leader it does not name.");
         MissingWith = state.MissingWith;

@@ -17,8 +17,8 @@ internal sealed class ModelDescription
     /// (<see cref="Encoding.TrendState.Within"/>); a library that knows only 26 would put every category on one curve.
     /// 26: a numeric trend may follow the ratio of two columns (<see cref="Encoding.TrendState.Per"/>); a library that
     /// knows only 25 would read the numerator alone as its anchor.
-    /// 29: a numeric column may be missing exactly where an earlier one is (<see cref="ColumnState.MissingWith"/>); a library that
-    /// knows only 28 would let each decide alone.
+    /// 29: a numeric column may be missing wherever another is, in exactly its rows or elsewhere too
+    /// (<see cref="ColumnState.MissingWith"/>, <see cref="ColumnState.MissingElsewhere"/>); a library that knows only 28 would let each decide alone.
     /// 28: a model may rule out pairs of categories (<see cref="Exclusions"/>); a library that knows only 27 would generate them.
     /// 25: a numeric trend may map the values it makes onto its target's training values (<see cref="Encoding.TrendState.Calibration"/>);
     /// a library that knows only 24 would generate the trend's values unmapped.
