@@ -120,6 +120,7 @@ internal static class MissingTogether
         var columns = encoder.Columns;
         var leaders = new int[columns.Count];
         Array.Fill(leaders, -1);
+        var eligible = Eligible(columns, [], encoder.Constraints, encoder.Dependencies, encoder.Formulas, encoder.Combinations);
         for (int c = 0; c < columns.Count; c++)
         {
             if (columns[c] is not NumericColumn { MissingWith: { } name } follower) continue;
@@ -132,7 +133,7 @@ internal static class MissingTogether
                 throw new InvalidDataException(Said($"but has {follower.MissingCount} missing values to its {leader.MissingCount}: " +
                     (follower.MissingElsewhere ? "a column missing elsewhere too has more" : "columns missing in the same rows have as many")));
             foreach (int x in new[] { c, l })
-                if (!Eligible(columns, [], encoder.Constraints, encoder.Dependencies, encoder.Formulas, encoder.Combinations)(x))
+                if (!eligible(x))
                     throw new InvalidDataException(Said($"but a rule sets '{Common.Text.Printable(columns[x].Name, 80)}' after decoding: such a column is missing with no other"));
             leaders[c] = l;
         }

@@ -98,20 +98,23 @@ internal sealed class TabularEncoder
     /// <summary>
     /// For a column missing with a leader: whether each of <paramref name="rows"/> rows of <paramref name="output"/> has
     /// its leader missing, as the leader's own head decides (its logits, biases and draw) and, when the leader follows
-    /// another, that one's up the chain; null for a column without a leader.
+    /// another, that one's up the chain; null for a column without a leader. With <paramref name="known"/> (one slot per
+    /// column, for one batch), each leader's rows are worked out once and kept there for the other followers: callers only
+    /// read the arrays.
     /// </summary>
-    public bool[]? LeaderMissing(int c, ReadOnlySpan<float> output, ReadOnlySpan<float> draws, int rows, CategorySampling sampling)
+    public bool[]? LeaderMissing(int c, ReadOnlySpan<float> output, ReadOnlySpan<float> draws, int rows, CategorySampling sampling, bool[]?[]? known = null)
     {
         int l = _leaderOf[c];
         if (l < 0) return null;
+        if (known?[l] is { } kept) return kept;
         var leader = (NumericColumn)Columns[l];
-        var missing = LeaderMissing(l, output, draws, rows, sampling) ?? new bool[rows]; // the leader's own leader's rows
+        var above = LeaderMissing(l, output, draws, rows, sampling, known); // the leader's own leader's rows
+        var missing = new bool[rows];
         for (int r = 0; r < rows; r++)
-        {
-            if (missing[r] && leader.MissingWith is not null) continue; // missing with its own leader
-            if (leader.MissingWith is not null && !leader.MissingElsewhere) continue; // present with it
-            missing[r] = leader.ChoosesMissing(output.Slice(r * Width + _offsets[l], leader.Width), draws.Slice(r * DrawCount + _drawOffsets[l], leader.DrawCount), sampling);
-        }
+            missing[r] = above is not null && above[r] // missing with its own leader
+                || (above is null || leader.MissingElsewhere) // else its own head, unless it is present with its leader
+                && leader.ChoosesMissing(output.Slice(r * Width + _offsets[l], leader.Width), draws.Slice(r * DrawCount + _drawOffsets[l], leader.DrawCount), sampling);
+        if (known is not null) known[l] = missing;
         return missing;
     }
 
@@ -234,6 +237,7 @@ internal sealed class TabularEncoder
     /// </summary>
     public void Decode(ReadOnlySpan<float> output, ReadOnlySpan<float> draws, int rows, CategorySampling sampling, DecodedRows into, int firstRow = 0)
     {
+        var missingOf = new bool[]?[Columns.Count]; // each leader's rows in this batch, worked out once for its followers
         for (int c = 0; c < Columns.Count; c++)
         {
             if (_groupOf[c] >= 0) continue;
@@ -242,14 +246,14 @@ internal sealed class TabularEncoder
                     _exclusionsOf[c], into);
             else if (_leaderOf[c] >= 0) // missing where its leader's head says the leader is
                 ((NumericColumn)Columns[c]).Decode(output, Width, _offsets[c], draws, DrawCount, _drawOffsets[c], rows, sampling, into.Buffers[c], firstRow, null,
-                    LeaderMissing(c, output, draws, rows, sampling));
+                    LeaderMissing(c, output, draws, rows, sampling, missingOf));
             else Columns[c].Decode(output, Width, _offsets[c], draws, DrawCount, _drawOffsets[c], rows, sampling, into.Buffers[c], firstRow);
         }
         // A grouped column after its group column, from that column's decoded categories.
         for (int c = 0; c < Columns.Count; c++)
             if (_groupOf[c] >= 0)
                 ((NumericColumn)Columns[c]).Decode(output, Width, _offsets[c], draws, DrawCount, _drawOffsets[c], rows, sampling, into.Buffers[c], firstRow, into.Levels(_groupOf[c]),
-                    LeaderMissing(c, output, draws, rows, sampling));
+                    LeaderMissing(c, output, draws, rows, sampling, missingOf));
         foreach (var combination in Combinations) combination.Apply(into, Columns, firstRow, rows);
         foreach (var dependency in Dependencies) dependency.Apply(into, Columns, firstRow, rows);
         Constraints?.Apply(into, Columns, firstRow, rows);

@@ -74,13 +74,15 @@ internal static class MarginalCalibration
             // rules set in some rows on the rows they leave to it.
             if (grouped || ruled) Current().Decode(output, draws, rows, sampling, decoded);
             if (grouped && chosen is not null) Current().WithoutThresholds().Decode(output, draws, rows, sampling, chosen);
+            var leaders = Current(); // the leaders' heads, which the maps below leave as they are
+            var missingOf = new bool[]?[columns.Length];
             for (int c = 0; c < columns.Length; c++)
             {
                 if (columns[c] is not NumericColumn { Marginal: not null } numeric) continue;
                 checkAlive();
                 var values = new double[rows];
                 int offset = encoder.OffsetOf(c), drawOffset = encoder.DrawOffsetOf(c);
-                var missing = Current().LeaderMissing(c, output, draws, rows, sampling); // a follower's rows as its leader's calibrated head decides them
+                var missing = leaders.LeaderMissing(c, output, draws, rows, sampling, missingOf); // a follower's rows as its leader's calibrated head decides them
                 for (int r = 0; r < rows; r++)
                     values[r] = numeric.DecodeUnmapped(output.AsSpan(r * encoder.Width + offset, numeric.Width),
                         draws.AsSpan(r * encoder.DrawCount + drawOffset, numeric.DrawCount), sampling, missing is null ? null : missing[r]);
