@@ -388,7 +388,10 @@ internal static class Commands
                     : $"{Show(c.Minimum, c.Type)} to {Show(c.Maximum, c.Type)}; missing {c.MissingRate:P1}; " +
                       (c.RankNormalized ? "rank" : c.NormalizationModes == 0 ? "min-max" : c.NormalizationModes == 1 ? "1 mode" : $"{c.NormalizationModes} modes");
                 if (c.RepeatedValues > 0) learned += $"; repeats {c.RepeatedValues:N0} training values";
-                if (c.GroupedBy is { } group) learned += $"; mapped within each of {c.GroupCategories.Count} categories of {group}";
+                if (c.GroupedBy is { } group)
+                    learned += gan.Columns.FirstOrDefault(g => g.Name == group) is { IsCategorical: false }
+                        ? $"; mapped within each of {c.GroupCategories.Count} values of {group} ({string.Join(", ", c.GroupCategories)})"
+                        : $"; mapped within each of {c.GroupCategories.Count} categories of {group}";
                 if (c.CalibratedOnFreeRows) learned += "; mapped on the rows its dependencies leave to it";
                 if (c.MissingWith is { } leader) learned += c.MissingElsewhere ? $"; missing wherever {leader} is, and elsewhere" : $"; missing exactly where {leader} is";
                 table.AddRow(Markup.Escape(c.Name), Markup.Escape(c.Type.ToString() ?? ""), Markup.Escape(learned));

@@ -32,8 +32,9 @@ public sealed record GanColumnInfo(
     double Step = double.NaN)
 {
     /// <summary>
-    /// The categorical column within whose categories this numeric column's values are calibrated (see
-    /// <see cref="GanTrainer.Options.GroupedMarginals"/>): each category listed in <see cref="GroupCategories"/> keeps
+    /// The column within whose categories this numeric column's values are calibrated (see
+    /// <see cref="GanTrainer.Options.GroupedMarginals"/>): a categorical column, or a numeric one of a few exact values
+    /// (a year, a count, a stage), each value a category. Each category listed in <see cref="GroupCategories"/> keeps
     /// its own range and shape. Null when the column is calibrated as a whole, or not at all.
     /// </summary>
     public string? GroupedBy { get; init; }
@@ -51,7 +52,10 @@ public sealed record GanColumnInfo(
     /// </summary>
     public bool MissingElsewhere { get; init; }
 
-    /// <summary>The categories of <see cref="GroupedBy"/> with a calibration of their own; empty without one.</summary>
+    /// <summary>
+    /// The categories of <see cref="GroupedBy"/> with a calibration of their own (a numeric group's values, written as
+    /// round-trip invariant numbers, or "missing"); empty without one.
+    /// </summary>
     public IReadOnlyList<string> GroupCategories { get; init; } = [];
 
     /// <summary>

@@ -201,11 +201,13 @@ public sealed partial class GanTrainer
         public bool RepeatTrainingValues { get; set; } = Defaults.RepeatTrainingValues;
 
         /// <summary>
-        /// With <see cref="ExactMarginals"/>: whether a numeric column whose values depend on a categorical column is
-        /// mapped within each of that column's categories, not only as a whole. At <c>Fit</c>, for each numeric column,
-        /// the categorical column whose categories' distributions of it lie furthest from its own (a Kolmogorov-Smirnov
+        /// With <see cref="ExactMarginals"/>: whether a numeric column whose values depend on a categorical column, or
+        /// on a number of a few exact values (a year, a count of children, a stage: 2 to 20 values, each value a
+        /// category), is mapped within each of that column's categories, not only as a whole. At <c>Fit</c>, for each
+        /// numeric column, the column whose categories' distributions of it lie furthest from its own (a Kolmogorov-Smirnov
         /// distance beyond chance of at least 0.1, weighted over the categories: a shift or a narrower spread alike)
-        /// is its group, and so is the categorical column of a panel whose periods the column holds (each category
+        /// is its group (a number that groups others is not grouped itself: it decodes first; nor is one that a rule,
+        /// formula, trend, combination or constraint sets after decoding), and so is the categorical column of a panel whose periods the column holds (each category
         /// holds each of the column's values once, some over a span of its own: a store's months from its opening);
         /// each of its categories with at least 50 values gets its own quantiles (up to 100 categories), and after
         /// training the generator's quantiles within it. A generated value is then placed by its rank among the values generated with its row's category and comes

@@ -53,8 +53,9 @@ internal sealed class BenchmarkArguments
                                calibration (shares and maps), both without column dependencies (what ExactMarginals =
                                ExactDependencies = false generates).
           --compare-grouped    quality: also run Fit's last stages (calibration, filter) again on the same
-                               generator without and with grouped marginal maps (GroupedMarginals), and
-                               evaluate both: an A/B of the grouping alone, e.g. on a saved --model.
+                               generator without grouped marginal maps (GroupedMarginals), grouped by
+                               categories only, and grouped by numbers of few values too, and evaluate
+                               all three: an A/B of the grouping alone, e.g. on a saved --model.
           --compare-dependencies quality: also evaluate the same generator without its column dependencies, its
                                marginals calibrated again without them (what ExactDependencies = false generates).
           --compare-exclusions quality: also run Fit's last stages again on the same generator with and without

@@ -232,16 +232,17 @@ internal static class QualityBenchmark
 
         if (arguments.CompareGrouped && model.Options.ExactMarginals)
         {
-            // Fit's last stages run again on the same generator, without and with grouped maps (grouped on the training
-            // rows as Fit groups them): an A/B of the grouping alone (the first reproduces the model as Fit made it when it
-            // was trained without groups).
+            // Fit's last stages run again on the same generator, without grouped maps, grouped by categorical columns only,
+            // and grouped by numbers of few values too (grouped on the training rows as Fit groups them): an A/B of the
+            // grouping alone (the first reproduces the model as Fit made it when it was trained without groups).
             int settleSeed = model.Options.Seed ?? arguments.Seed;
-            foreach (bool grouped in new[] { false, true })
+            foreach (var (grouped, byValues) in new[] { (false, false), (true, false), (true, true) })
             {
                 var settleClock = Stopwatch.StartNew();
-                var settled = SettleAgain(model, arguments, train, settleSeed, grouped, filter: null);
+                var settled = SettleAgain(model, arguments, train, settleSeed, grouped, filter: null, groupByValues: byValues);
                 Console.WriteLine($"Settled again in {Format.F(settleClock.Elapsed.TotalSeconds, 1)} s.");
-                string label = $"the same generator settled again (calibration, filter) with GroupedMarginals = {grouped.ToString().ToLowerInvariant()}";
+                string label = $"the same generator settled again (calibration, filter) with GroupedMarginals = {grouped.ToString().ToLowerInvariant()}" +
+                    (grouped ? byValues ? ", by categories and numbers of few values" : ", by categories only" : "");
                 Console.WriteLine($"Generating from {label} and evaluating ...");
                 using var resettled = new GanTransformer(ml, settled, null);
                 results.Add(Measure(label, resettled, rows));
@@ -400,7 +401,7 @@ internal static class QualityBenchmark
     /// DensityRatioFilter. --set options apply to these stages too.
     /// </summary>
     private static GanModel SettleAgain(GanTransformer model, BenchmarkArguments arguments, IDataView train, int seed, bool grouped, bool? filter,
-        IReadOnlyList<CategoryExclusion>? exclusions = null, IReadOnlyList<MissingTogether.Link>? missingTogether = null)
+        IReadOnlyList<CategoryExclusion>? exclusions = null, IReadOnlyList<MissingTogether.Link>? missingTogether = null, bool groupByValues = true)
     {
         var settleOptions = model.Options.Clone();
         foreach (var (name, value) in arguments.Settings) Set(settleOptions, name, value);
@@ -424,7 +425,7 @@ internal static class QualityBenchmark
             // GAN_GROUP_ASSOCIATION=0.02 tries another least association for a grouping.
             double least = Environment.GetEnvironmentVariable("GAN_GROUP_ASSOCIATION") is { Length: > 0 } a
                 ? double.Parse(a, CultureInfo.InvariantCulture) : MarginalGroups.MinimumAssociation;
-            var (encoder, groupings) = MarginalGroups.Fit(bare.Encoder, real, count, () => { }, least);
+            var (encoder, groupings) = MarginalGroups.Fit(bare.Encoder, real, count, () => { }, least, groupByValues);
             Console.WriteLine($"Grouped: {string.Join("; ", groupings)}");
             bare = bare.WithEncoder(encoder);
         }

@@ -45,31 +45,51 @@ internal static class MarginalGroups
     public const double PanelSpan = 0.1;
 
     /// <summary>
-    /// One grouping: the numeric column, the categorical column it is grouped by, how many categories have tables, its
-    /// association (<see cref="Association"/>), and whether the column is the periods of a panel of those categories.
+    /// One grouping: the numeric column, the column it is grouped by (categorical, or a number of few values: then
+    /// <paramref name="Values"/>), how many categories (values) have tables, its association (<see cref="Association"/>),
+    /// and whether the column is the periods of a panel of those categories.
     /// </summary>
-    public sealed record Grouping(string Column, string Group, int Categories, double Association, bool Panel = false)
+    public sealed record Grouping(string Column, string Group, int Categories, double Association, bool Panel = false, bool Values = false)
     {
         public override string ToString() => Panel
-            ? $"'{Column}' within each of {Categories} categories of '{Group}' (each holds each value once, over a span of its own: a panel's periods; distance {Association:F2})"
-            : $"'{Column}' within each of {Categories} categories of '{Group}' (distance {Association:F2})";
+            ? $"'{Column}' within each of {Categories} {(Values ? "values" : "categories")} of '{Group}' (each holds each value once, over a span of its own: a panel's periods; distance {Association:F2})"
+            : $"'{Column}' within each of {Categories} {(Values ? "values" : "categories")} of '{Group}' (distance {Association:F2})";
     }
 
     /// <summary>
     /// The encoder with its numeric columns' maps grouped where the training rows (<paramref name="real"/>, the first
-    /// <paramref name="count"/> of them, decoded) show a dependency on a categorical column; and the groupings made.
+    /// <paramref name="count"/> of them, decoded) show a dependency on a categorical column or, with
+    /// <paramref name="byValues"/>, on a number of few exact values (<see cref="NumericColumn.IsCode"/>); and the
+    /// groupings made.
     /// </summary>
-    public static (TabularEncoder Encoder, IReadOnlyList<Grouping> Groupings) Fit(TabularEncoder encoder, DecodedRows real, int count, Action checkAlive, double minimumAssociation = MinimumAssociation)
+    public static (TabularEncoder Encoder, IReadOnlyList<Grouping> Groupings) Fit(TabularEncoder encoder, DecodedRows real, int count, Action checkAlive,
+        double minimumAssociation = MinimumAssociation, bool byValues = true)
     {
         var columns = encoder.Columns.ToArray();
         var determinants = new HashSet<int>(encoder.Dependencies.Select(d => d.Determinant));
         var setByRule = new HashSet<int>(encoder.Dependencies.Select(d => d.Target));
+        // A number groups others by the value it decodes to only where nothing made after decoding overwrites it: a rule,
+        // a combination, a constraint, a trend or a formula.
+        var overwritten = new HashSet<int>(setByRule
+            .Concat(encoder.Combinations.SelectMany(m => m.Columns))
+            .Concat(encoder.Trends.Select(t => t.Target))
+            .Concat(encoder.Formulas.SelectMany(f => f.SolvedColumn is int solved ? [f.Target, solved] : new[] { f.Target }))
+            .Concat(Enumerable.Range(0, columns.Length).Where(c => encoder.Constraints?.Changes(c) == true)));
         var candidates = Enumerable.Range(0, columns.Length)
-            .Where(j => columns[j] is CategoricalColumn { LevelCount: >= 2 } && !setByRule.Contains(j)).ToArray();
-        var groupings = new List<Grouping>();
+            .Where(j => columns[j] is CategoricalColumn { LevelCount: >= 2 } && !setByRule.Contains(j)
+                || byValues && columns[j] is NumericColumn { IsCode: true } && !overwritten.Contains(j)).ToArray();
+        // Each candidate's category in every training row: a categorical column's index, a number's value's (CodeOf).
+        var levelsOf = new Dictionary<int, int[]>();
+        int[] LevelsOf(int j) => levelsOf.TryGetValue(j, out var known) ? known : levelsOf[j] = columns[j] is NumericColumn code
+            ? real.Numbers(j).Take(count).Select(code.CodeOf).ToArray()
+            : real.Levels(j);
+        int LevelCountOf(int j) => columns[j] is NumericColumn code ? code.CodeCount : ((CategoricalColumn)columns[j]).LevelCount;
+
+        // Each column's best categorical group and best number, when one qualifies.
+        var best = new List<(int Column, Choice? Categorical, Choice? Number)>();
         for (int c = 0; c < columns.Length; c++)
         {
-            if (columns[c] is not NumericColumn { Marginal: { } map } numeric || setByRule.Contains(c)) continue;
+            if (columns[c] is not NumericColumn { Marginal: { } map } || setByRule.Contains(c)) continue;
             // A rule's key stays one where the map gives only the column's exact values (the rule's keys among them).
             if (determinants.Contains(c) && !map.IsDiscrete) continue;
             // A calendar of dates can hold up to 100,000 instants: a table of shares for each of 100 categories would be
@@ -82,16 +102,16 @@ internal static class MarginalGroups
             var presentValues = present.Select(r => numbers[r]).ToArray();
             var order = SortedOrder(presentValues);
 
-            (int Group, int[] Levels, double Association, bool Panel) best = (-1, [], double.NegativeInfinity, false);
+            Choice? categorical = null, number = null;
             // A trend's residuals from curves within categories are grouped by those categories, whatever their association:
             // each category's curve leaves residuals of its own spread (a large city's listings swing by thousands, a
             // small one's by tens), which one map for every category would mix.
             int within = encoder.TrendOf(c) is { IsWithin: true } trend ? trend.Within : -1;
             foreach (int j in candidates)
             {
-                if (within >= 0 && j != within) continue;
-                var levels = real.Levels(j);
-                int levelCount = ((CategoricalColumn)columns[j]).LevelCount;
+                if (j == c || within >= 0 && j != within) continue;
+                var levels = LevelsOf(j);
+                int levelCount = LevelCountOf(j);
                 var counts = new int[levelCount];
                 foreach (int r in present) counts[levels[r]]++;
                 var large = Enumerable.Range(0, levelCount).Where(l => counts[l] >= MinimumRows)
@@ -99,21 +119,56 @@ internal static class MarginalGroups
                 if (large.Length < 2) continue;
                 double association = Association(presentValues, order, present.Select(r => levels[r]).ToArray(), large, levelCount);
                 bool panel = map.IsDiscrete && IsPanel(present, levels, numbers, large);
+                if (!panel && association < minimumAssociation && within < 0) continue;
+                var choice = new Choice(j, large, association, panel);
                 // A panel's periods come before any association: they are what the generator must keep per category.
-                if ((panel, association).CompareTo((best.Panel, best.Association)) > 0) best = (j, large, association, panel);
+                ref var kept = ref columns[j] is NumericColumn ? ref number : ref categorical;
+                if (kept is null || choice.CompareTo(kept) > 0) kept = choice;
             }
-            if (best.Group < 0 || (!best.Panel && best.Association < minimumAssociation && within < 0)) continue;
+            if (categorical is not null || number is not null) best.Add((c, categorical, number));
+        }
 
-            var groupLevels = real.Levels(best.Group);
-            var tableOf = best.Levels.Select((l, t) => (l, t)).ToDictionary(p => p.l, p => p.t);
-            var byTable = best.Levels.Select(_ => new List<double>()).ToArray();
-            foreach (int r in present)
-                if (tableOf.TryGetValue(groupLevels[r], out int t)) byTable[t].Add(numbers[r]);
+        // A number that groups others decodes before them, so it is not grouped itself, and a grouped column groups
+        // nothing: the strongest groupings first, a column that loses its number keeping its best category.
+        var grouped = new HashSet<int>();
+        var groups = new HashSet<int>();
+        var chosen = new List<(int Column, Choice Choice)>();
+        foreach (var (c, categorical, number) in best.OrderByDescending(b => Max(b.Categorical, b.Number).Key).ThenBy(b => b.Column))
+        {
+            if (groups.Contains(c)) continue;
+            var choice = number is not null && (categorical is null || number.CompareTo(categorical) > 0) && !grouped.Contains(number.Group) ? number : categorical;
+            if (choice is null) continue;
+            grouped.Add(c);
+            if (columns[choice.Group] is NumericColumn) groups.Add(choice.Group);
+            chosen.Add((c, choice));
+        }
+
+        var groupings = new List<Grouping>();
+        foreach (var (c, choice) in chosen.OrderBy(g => g.Column))
+        {
+            var numbers = real.Numbers(c);
+            var groupLevels = LevelsOf(choice.Group);
+            var tableOf = choice.Levels.Select((l, t) => (l, t)).ToDictionary(p => p.l, p => p.t);
+            var byTable = choice.Levels.Select(_ => new List<double>()).ToArray();
+            for (int r = 0; r < count; r++)
+                if (!double.IsNaN(numbers[r]) && tableOf.TryGetValue(groupLevels[r], out int t)) byTable[t].Add(numbers[r]);
             var values = byTable.Select(v => v.ToArray()).ToArray();
-            columns[c] = numeric.WithMarginalGroups(columns[best.Group].Name, best.Levels, values);
-            groupings.Add(new Grouping(numeric.Name, columns[best.Group].Name, best.Levels.Length, best.Association, best.Panel));
+            var numeric = (NumericColumn)columns[c];
+            columns[c] = numeric.WithMarginalGroups(columns[choice.Group].Name, choice.Levels, values);
+            groupings.Add(new Grouping(numeric.Name, columns[choice.Group].Name, choice.Levels.Length, choice.Association, choice.Panel, columns[choice.Group] is NumericColumn));
         }
         return (groupings.Count == 0 ? encoder : encoder.WithColumns(columns), groupings);
+
+        static Choice Max(Choice? a, Choice? b) => a is null ? b! : b is null || a.CompareTo(b) >= 0 ? a : b;
+    }
+
+    /// <summary>A column's candidate group: the group column, its categories with tables, the association, and whether it is a panel's.</summary>
+    private sealed record Choice(int Group, int[] Levels, double Association, bool Panel)
+    {
+        /// <summary>What ranks choices: a panel's periods first, then the association.</summary>
+        public (bool, double) Key => (Panel, Association);
+
+        public int CompareTo(Choice other) => Key.CompareTo(other.Key);
     }
 
     /// <summary>

@@ -87,6 +87,7 @@ internal sealed class MarginalMap
     private readonly double[]? _groupTraining;
     private readonly double[]? _groupGenerated;
     private readonly int[] _tableOf; // a category's table, -1 for none (only with the generated side)
+    private double[]? _codeBounds; // CodeBounds, made on first use
 
     private MarginalMap(double[]? generated, double[]? quantiles, double[]? levels, double[]? values, double[]? cumulative,
         string? group, int[]? groupLevels, double[]? groupTraining, double[]? groupGenerated, bool freeRows, bool repeats, int repeatedValues)
@@ -144,6 +145,35 @@ internal sealed class MarginalMap
 
     /// <summary>The values it maps onto exactly (distinct training values, or a date column's calendar); 0 when it interpolates.</summary>
     public int ValueCount => _values?.Length ?? 0;
+
+    /// <summary>Exact value <paramref name="index"/> of the <see cref="ValueCount"/>, ascending.</summary>
+    public double Value(int index) => _values![index];
+
+    /// <summary>
+    /// The code of <paramref name="v"/> when the column's values are another map's groups (see
+    /// <see cref="NumericColumn.IsCode"/>): the index of the nearest exact value (found by the midpoints between
+    /// neighbours, so a value as the column's type holds it, a Single's rounding, finds its own), and
+    /// <see cref="ValueCount"/> for a missing one.
+    /// </summary>
+    public int CodeOf(double v) => double.IsNaN(v) ? ValueCount : CountBelow(CodeBounds(), v, orEqual: false);
+
+    /// <summary>
+    /// The graph's <see cref="CodeOf"/>: of <paramref name="v"/> (doubles, [batch, 1]), the codes (int64, [batch]), a
+    /// row that <paramref name="missing"/> (bool, [batch]) marks getting <see cref="ValueCount"/>.
+    /// </summary>
+    public string AddOnnxCodeOf(OnnxGraph g, string v, string missing)
+    {
+        var bounds = CodeBounds();
+        var code = g.Node("Reshape", [OnnxCountBelow(g, g.Constant(bounds, bounds.Length), bounds.Length, v), g.Constant([-1L], 1)]);
+        return g.Node("Where", [missing, g.Scalar((long)ValueCount), code]);
+    }
+
+    /// <summary>The midpoints between neighbouring exact values (a map onto at least two of them).</summary>
+    private double[] CodeBounds()
+    {
+        var values = _values is { Length: >= 2 } v ? v : throw new InvalidOperationException("Only a map onto two or more exact values gives codes.");
+        return _codeBounds ??= values.Zip(values.Skip(1), (a, b) => a + (b - a) / 2).ToArray();
+    }
 
     /// <summary>
     /// The training side of the map from a column's present values, into <paramref name="state"/>. A column of dates

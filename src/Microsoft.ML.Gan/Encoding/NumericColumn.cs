@@ -155,6 +155,35 @@ internal abstract class NumericColumn : GanColumn
     /// <summary>Whether decoding maps values through <see cref="Marginal"/> (calibrated after training).</summary>
     public bool MapsMarginal => _map is { IsCalibrated: true };
 
+    /// <summary>The most exact values a number may have to group other columns' maps as categories (see <see cref="IsCode"/>).</summary>
+    public const int MaximumCodeValues = 20;
+
+    /// <summary>
+    /// Whether the column's values can group other columns' maps as a categorical column's categories do
+    /// (<see cref="MarginalGroups"/>): a number (not a date) mapped onto 2 to <see cref="MaximumCodeValues"/> exact values
+    /// (flchain's sample year, a count of children, a stage), each value a category (<see cref="CodeOf"/>).
+    /// </summary>
+    public bool IsCode => this is not TimeColumn && _map is { IsDiscrete: true, ValueCount: >= 2 and <= MaximumCodeValues };
+
+    /// <summary>How many categories a code column's values make: one per exact value, and one for a missing value.</summary>
+    public int CodeCount => (_map?.ValueCount ?? 0) + 1;
+
+    /// <summary>The category of value <paramref name="v"/> of a code column (<see cref="MarginalMap.CodeOf"/>).</summary>
+    public int CodeOf(double v) => _map!.CodeOf(v);
+
+    /// <summary>The name a user reads for category <paramref name="code"/> of a code column: the value it stands for, or "missing".</summary>
+    public string CodeName(int code) => code < _map!.ValueCount
+        ? _map.Value(code).ToString("R", System.Globalization.CultureInfo.InvariantCulture)
+        : "missing";
+
+    /// <summary>The graph's <see cref="CodeOf"/> of <paramref name="value"/> (this column's decoded output, [batch]): int64, [batch].</summary>
+    internal string AddOnnxCodeOf(OnnxGraph g, string value)
+    {
+        var v = OutputType == OnnxType.Double ? value : g.Node("Cast", [value], ("to", (long)OnnxType.Double));
+        var missing = HasMissing ? AddOnnxIsMissing(g, value) : g.Node("IsNaN", [v]);
+        return _map!.AddOnnxCodeOf(g, g.Node("Unsqueeze", [v, g.Constant([1L], 1)]), missing);
+    }
+
     /// <summary>
     /// The same column with its marginal map calibrated on <paramref name="generated"/> (values decoded before the
     /// map, NaN missing), each value counted with its weight when <paramref name="weights"/> are given (the rows a

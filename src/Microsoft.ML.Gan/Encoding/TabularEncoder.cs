@@ -1,4 +1,5 @@
 using Microsoft.ML.Data;
+using Microsoft.ML.Gan.Onnx;
 
 namespace Microsoft.ML.Gan.Encoding;
 
@@ -87,10 +88,38 @@ internal sealed class TabularEncoder
     private readonly int[] _leaderOf; // per column: the column it is missing with, or -1
 
     /// <summary>
-    /// The index of the categorical column whose categories group column <paramref name="c"/>'s marginal map
-    /// (<see cref="MarginalMap.Group"/>); -1 for none. Such a column decodes after every ungrouped column.
+    /// The index of the column whose categories group column <paramref name="c"/>'s marginal map
+    /// (<see cref="MarginalMap.Group"/>): a categorical column, or a number of a few exact values
+    /// (<see cref="NumericColumn.IsCode"/>, each value a category); -1 for none. Such a column decodes after every
+    /// ungrouped column.
     /// </summary>
     public int GroupOf(int c) => _groupOf[c];
+
+    /// <summary>
+    /// Each row's category in group column <paramref name="group"/> (see <see cref="GroupOf"/>), from <paramref name="rows"/>
+    /// decoded already: a categorical column's indices; a code's categories (<see cref="NumericColumn.CodeOf"/>) of rows
+    /// <paramref name="firstRow"/> to <paramref name="firstRow"/> + <paramref name="count"/> − 1, in a buffer that
+    /// <paramref name="rows"/> keeps for it.
+    /// </summary>
+    public int[] GroupLevels(DecodedRows rows, int group, int firstRow, int count)
+    {
+        if (Columns[group] is not NumericColumn code) return rows.Levels(group);
+        var codes = rows.Codes(group);
+        var numbers = rows.Numbers(group);
+        for (int r = firstRow; r < firstRow + count; r++) codes[r] = code.CodeOf(numbers[r]);
+        return codes;
+    }
+
+    /// <summary>The graph's <see cref="GroupLevels"/>: from group column <paramref name="group"/>'s decoded node, each row's category (int64, [batch]) and how many it has.</summary>
+    public (string Level, int LevelCount) AddOnnxGroupLevels(OnnxGraph g, IReadOnlyList<string> decoded, int group) => Columns[group] switch
+    {
+        NumericColumn code => (code.AddOnnxCodeOf(g, decoded[group]), code.CodeCount),
+        CategoricalColumn categorical => (decoded[group], categorical.LevelCount),
+        var other => throw new InvalidOperationException($"Column '{other.Name}' groups no map."),
+    };
+
+    /// <summary>The name a user reads for category <paramref name="level"/> of group column <paramref name="group"/>: a category's value, or a code's number.</summary>
+    public string GroupLevelName(int group, int level) => Columns[group] is NumericColumn code ? code.CodeName(level) : ((CategoricalColumn)Columns[group]).LevelName(level);
 
     /// <summary>The column that column <paramref name="c"/> is missing with (<see cref="NumericColumn.MissingWith"/>), or -1.</summary>
     public int LeaderOf(int c) => _leaderOf[c];
@@ -122,8 +151,8 @@ internal sealed class TabularEncoder
     public GanColumnInfo Info(int c)
     {
         var info = Columns[c].ToInfo();
-        if (_groupOf[c] >= 0 && Columns[c] is NumericColumn { Marginal: { MapsGroups: true } map } && Columns[_groupOf[c]] is CategoricalColumn group)
-            info = info with { GroupedBy = group.Name, GroupCategories = map.GroupCategories.Select(group.LevelName).ToArray() };
+        if (_groupOf[c] >= 0 && Columns[c] is NumericColumn { Marginal: { MapsGroups: true } map })
+            info = info with { GroupedBy = Columns[_groupOf[c]].Name, GroupCategories = map.GroupCategories.Select(l => GroupLevelName(_groupOf[c], l)).ToArray() };
         if (Columns[c] is NumericColumn { Marginal.FreeRows: true }) info = info with { CalibratedOnFreeRows = true };
         if (_leaderOf[c] >= 0) info = info with { MissingWith = Columns[_leaderOf[c]].Name, MissingElsewhere = ((NumericColumn)Columns[c]).MissingElsewhere };
         // A derived column's own range, not its distances'.
@@ -133,16 +162,29 @@ internal sealed class TabularEncoder
         return info;
     }
 
-    /// <summary>The group column of column <paramref name="c"/>'s map, checked: it must be a categorical column of this encoder that has every category the map has a table for.</summary>
+    /// <summary>
+    /// The group column of column <paramref name="c"/>'s map, checked: a categorical column of this encoder, or another
+    /// number of a few exact values (<see cref="NumericColumn.IsCode"/>) whose own map is not grouped (it decodes
+    /// before the columns it groups), that has every category the map has a table for.
+    /// </summary>
     private static int FindGroup(IReadOnlyList<GanColumn> columns, int c)
     {
         if (columns[c] is not NumericColumn { Marginal.Group: { } name } numeric) return -1;
         int index = -1;
         for (int i = 0; i < columns.Count; i++) if (columns[i].Name == name) index = i;
-        if (index < 0 || columns[index] is not CategoricalColumn categorical)
-            throw new InvalidDataException($"Column '{numeric.Name}': its marginal map is grouped by '{name}', which is not a categorical column of the model.");
-        if (numeric.Marginal!.GroupCategories.Any(l => l >= categorical.LevelCount))
-            throw new InvalidDataException($"Column '{numeric.Name}': its marginal map has a table for a category of '{name}' that the column does not have ({categorical.LevelCount} categories).");
+        string column = Common.Text.Printable(numeric.Name, 80), group = Common.Text.Printable(name, 80);
+        int count = index < 0 || index == c ? 0 : columns[index] switch
+        {
+            CategoricalColumn categorical => categorical.LevelCount,
+            NumericColumn { IsCode: true, Marginal.Group: null } code => code.CodeCount,
+            NumericColumn => throw new InvalidDataException(
+                $"Column '{column}': its marginal map is grouped by the number column '{group}', which cannot group a map: only a number mapped onto 2 to {NumericColumn.MaximumCodeValues} exact values, whose own map is not grouped, can."),
+            _ => 0,
+        };
+        if (count == 0)
+            throw new InvalidDataException($"Column '{column}': its marginal map is grouped by '{group}', which is neither a categorical column nor a number of few values among the model's other columns.");
+        if (numeric.Marginal!.GroupCategories.Any(l => l >= count))
+            throw new InvalidDataException($"Column '{column}': its marginal map has a table for a category of '{group}' that the column does not have ({count} categories).");
         return index;
     }
 
@@ -249,11 +291,12 @@ internal sealed class TabularEncoder
                     LeaderMissing(c, output, draws, rows, sampling, missingOf));
             else Columns[c].Decode(output, Width, _offsets[c], draws, DrawCount, _drawOffsets[c], rows, sampling, into.Buffers[c], firstRow);
         }
-        // A grouped column after its group column, from that column's decoded categories.
+        // A grouped column after its group column, from that column's decoded categories (a code's once a batch).
+        var levelsOf = new int[]?[Columns.Count];
         for (int c = 0; c < Columns.Count; c++)
-            if (_groupOf[c] >= 0)
-                ((NumericColumn)Columns[c]).Decode(output, Width, _offsets[c], draws, DrawCount, _drawOffsets[c], rows, sampling, into.Buffers[c], firstRow, into.Levels(_groupOf[c]),
-                    LeaderMissing(c, output, draws, rows, sampling, missingOf));
+            if (_groupOf[c] is int group and >= 0)
+                ((NumericColumn)Columns[c]).Decode(output, Width, _offsets[c], draws, DrawCount, _drawOffsets[c], rows, sampling, into.Buffers[c], firstRow,
+                    levelsOf[group] ??= GroupLevels(into, group, firstRow, rows), LeaderMissing(c, output, draws, rows, sampling, missingOf));
         foreach (var combination in Combinations) combination.Apply(into, Columns, firstRow, rows);
         foreach (var dependency in Dependencies) dependency.Apply(into, Columns, firstRow, rows);
         Constraints?.Apply(into, Columns, firstRow, rows);
@@ -765,6 +808,15 @@ internal sealed class DecodedRows
 
     /// <summary>Column <paramref name="c"/>'s category indices, when it is categorical.</summary>
     public int[] Levels(int c) => (int[])Buffers[c];
+
+    /// <summary>A buffer for number column <paramref name="c"/>'s categories when it groups maps (<see cref="TabularEncoder.GroupLevels"/>), made on first use.</summary>
+    public int[] Codes(int c)
+    {
+        _codes ??= new int[Buffers.Length][];
+        return _codes[c] ??= new int[Capacity];
+    }
+
+    private int[]?[]? _codes;
 
     /// <summary>Copies row <paramref name="from"/> into row <paramref name="to"/> of <paramref name="into"/> (same encoder).</summary>
     public void CopyRow(int from, DecodedRows into, int to)

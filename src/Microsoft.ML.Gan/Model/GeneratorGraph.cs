@@ -71,13 +71,16 @@ internal static class GeneratorGraph
                     ? numeric.AddOnnxDecoder(g, x, encoder.OffsetOf(c), draws, encoder.DrawOffsetOf(c), signature.Sampling, null, LeaderMissing(c)).Value
                     : columns[c].AddOnnxDecoder(g, x, encoder.OffsetOf(c), draws, encoder.DrawOffsetOf(c), signature.Sampling).Value;
         }
-        // A column whose map is grouped by a categorical column, from that column's categories (as TabularEncoder.Decode).
+        // A column whose map is grouped by a categorical column or a number of few values, from that column's categories
+        // (as TabularEncoder.Decode; a number's made once).
+        var levelsOf = new Dictionary<int, (string Level, int LevelCount)>();
         for (int c = 0; c < columns.Count; c++)
         {
             int group = encoder.GroupOf(c);
             if (group < 0) continue;
+            if (!levelsOf.TryGetValue(group, out var levels)) levelsOf[group] = levels = encoder.AddOnnxGroupLevels(g, decoded, group);
             decoded[c] = ((NumericColumn)columns[c]).AddOnnxDecoder(g, x, encoder.OffsetOf(c), draws, encoder.DrawOffsetOf(c), signature.Sampling,
-                (decoded[group], ((CategoricalColumn)columns[group]).LevelCount), LeaderMissing(c)).Value;
+                levels, LeaderMissing(c)).Value;
         }
         foreach (var combination in encoder.Combinations) combination.AddOnnx(g, columns, decoded);
         foreach (var dependency in encoder.Dependencies) dependency.AddOnnx(g, columns, decoded);

@@ -17,6 +17,8 @@ internal sealed class ModelDescription
     /// (<see cref="Encoding.TrendState.Within"/>); a library that knows only 26 would put every category on one curve.
     /// 26: a numeric trend may follow the ratio of two columns (<see cref="Encoding.TrendState.Per"/>); a library that
     /// knows only 25 would read the numerator alone as its anchor.
+    /// 30: a numeric column's marginal map may be grouped by another number's few exact values (<see cref="NumericColumn.IsCode"/>);
+    /// a library that knows only 29 would refuse the group as no categorical column.
     /// 29: a numeric column may be missing wherever another is, in exactly its rows or elsewhere too
     /// (<see cref="ColumnState.MissingWith"/>, <see cref="ColumnState.MissingElsewhere"/>); a library that knows only 28 would let each decide alone.
     /// 28: a model may rule out pairs of categories (<see cref="Exclusions"/>); a library that knows only 27 would generate them.
@@ -52,7 +54,7 @@ internal sealed class ModelDescription
     /// would generate differently, so it refuses these files). 3: every file carries an integrity record (SHA-256 of its bytes). 3 and 2 (release
     /// 0.1.0) are read too; version 1 files are refused clearly.
     /// </summary>
-    public const int CurrentFormat = 29;
+    public const int CurrentFormat = 30;
 
     /// <summary>The first format whose files must carry an integrity record.</summary>
     public const int SealedFormat = 3;

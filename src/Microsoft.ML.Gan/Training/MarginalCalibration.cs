@@ -67,6 +67,7 @@ internal static class MarginalCalibration
         CorrectShares();
         // Through a filter, the maps change the rows it keeps and so the shares: maps and shares are corrected twice.
         bool grouped = Enumerable.Range(0, columns.Length).Any(c => encoder.GroupOf(c) >= 0);
+        var byCode = Enumerable.Range(0, columns.Length).Select(c => encoder.GroupOf(c) >= 0 && columns[encoder.GroupOf(c)] is NumericColumn).ToArray();
         bool ruled = columns.Any(c => c is NumericColumn { Marginal.FreeRows: true });
         for (int pass = 0; pass < (filter is null ? 1 : 2); pass++)
         {
@@ -78,17 +79,24 @@ internal static class MarginalCalibration
             var missingOf = new bool[]?[columns.Length];
             for (int c = 0; c < columns.Length; c++)
             {
-                if (columns[c] is not NumericColumn { Marginal: not null } numeric) continue;
+                if (columns[c] is not NumericColumn { Marginal: not null } numeric || byCode[c]) continue;
                 checkAlive();
-                var values = new double[rows];
-                int offset = encoder.OffsetOf(c), drawOffset = encoder.DrawOffsetOf(c);
-                var missing = leaders.LeaderMissing(c, output, draws, rows, sampling, missingOf); // a follower's rows as its leader's calibrated head decides them
-                for (int r = 0; r < rows; r++)
-                    values[r] = numeric.DecodeUnmapped(output.AsSpan(r * encoder.Width + offset, numeric.Width),
-                        draws.AsSpan(r * encoder.DrawCount + drawOffset, numeric.DrawCount), sampling, missing is null ? null : missing[r]);
                 int group = encoder.GroupOf(c);
                 // (A group a tree sets: the generator's own category, which decoding maps the column within.)
-                columns[c] = numeric.WithGeneratedMarginal(FreeRows(c, values), weights, group < 0 ? null : (encoder.SetByThresholds(group) ? chosen! : decoded).Levels(group));
+                columns[c] = numeric.WithGeneratedMarginal(FreeRows(c, Unmapped(c, leaders, missingOf)), weights,
+                    group < 0 ? null : (encoder.SetByThresholds(group) ? chosen! : decoded).Levels(group));
+            }
+            // A map grouped by a number of few values after that number's own map: its rows' categories are the values
+            // the number decodes to with its map in place.
+            if (byCode.Any(b => b))
+            {
+                checkAlive();
+                var current = Current();
+                current.Decode(output, draws, rows, sampling, decoded);
+                for (int c = 0; c < columns.Length; c++)
+                    if (byCode[c])
+                        columns[c] = ((NumericColumn)columns[c]).WithGeneratedMarginal(FreeRows(c, Unmapped(c, leaders, missingOf)), weights,
+                            current.GroupLevels(decoded, encoder.GroupOf(c), 0, rows));
             }
             // A trend's map after it (NumericTrend.Calibration): on the values the trend makes from the rows as generation
             // decodes them, the columns' maps above in place; the trends before the formulas first, since a trend after
@@ -111,6 +119,20 @@ internal static class MarginalCalibration
         // The share of rows the filter keeps, as the calibrated model generates them.
         // (The weights' mean: the keep probabilities under the calibrated condition shares.)
         return filter is null || weights is null ? calibrated : calibrated.WithFilter(filter.WithAcceptance(Math.Max(1e-6, weights.Average(w => (double)w))));
+
+        // Column c's values as the generator makes them, before its map; a follower's missing rows as its leader's
+        // calibrated head decides them (each leader's once a pass, in missingOf).
+        double[] Unmapped(int c, TabularEncoder leaders, bool[]?[] missingOf)
+        {
+            var numeric = (NumericColumn)columns[c];
+            var values = new double[rows];
+            int offset = encoder.OffsetOf(c), drawOffset = encoder.DrawOffsetOf(c);
+            var missing = leaders.LeaderMissing(c, output, draws, rows, sampling, missingOf);
+            for (int r = 0; r < rows; r++)
+                values[r] = numeric.DecodeUnmapped(output.AsSpan(r * encoder.Width + offset, numeric.Width),
+                    draws.AsSpan(r * encoder.DrawCount + drawOffset, numeric.DrawCount), sampling, missing is null ? null : missing[r]);
+            return values;
+        }
 
         // Column c's values with every row a rule sets it in left out (NaN), when its map is of the other rows (see ColumnDependency.WithFreeMarginals).
         double[] FreeRows(int c, double[] values)

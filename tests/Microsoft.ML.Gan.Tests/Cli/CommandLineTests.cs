@@ -164,6 +164,21 @@ public sealed class CommandLineTests
     }
 
     [TestMethod]
+    public void InspectSaysAMeasureIsMappedWithinEachValueOfAYear()
+    {
+        // Each year spreads the value about the same centre, each as far as its own (neither tells the other by a curve).
+        var random = new Random(6);
+        double[] spreads = [1, 5, 20, 40];
+        var csv = new StringBuilder("Year,Value\n");
+        for (int i = 0; i < 800; i++)
+            csv.Append(CultureInfo.InvariantCulture, $"{2001 + i % 4},{50 + spreads[i % 4] * (2 * random.NextDouble() - 1):F2}\n");
+        var output = TrainedAndInspected("years", csv.ToString());
+        // The table wraps a long cell over lines whose other cells are empty: read as one text, it is the cell's.
+        string flat = string.Join(" ", output.Replace("│", " ", StringComparison.Ordinal).Split((char[])[' ', '\n', '\r'], StringSplitOptions.RemoveEmptyEntries));
+        StringAssert.Contains(flat, "mapped within each of 4 values of Year (2001, 2002, 2003, 2004)", output);
+    }
+
+    [TestMethod]
     public void InspectPrintsTheFormulasAModelKeeps()
     {
         var random = new Random(2);
