@@ -142,7 +142,7 @@ internal static class QualityBenchmark
         if (model.Formulas.Count > 0) Console.WriteLine($"Formulas kept: {string.Join("; ", model.Formulas)}");
         if (model.Combinations.Count > 0) Console.WriteLine($"Combinations kept: {string.Join("; ", model.Combinations)}");
         if (model.CategoryThresholds.Count > 0) Console.WriteLine($"Category thresholds kept: {string.Join("; ", model.CategoryThresholds)}");
-        var groupedMaps = model.Columns.Where(c => c.GroupedBy is not null).Select(c => $"{c.Name} within {c.GroupCategories.Count} categories of {c.GroupedBy}").ToArray();
+        var groupedMaps = model.Columns.Where(c => c.GroupedBy is not null).Select(c => $"{c.Name} within {c.GroupCategories.Count} {(model.Columns.First(g => g.Name == c.GroupedBy).IsCategorical ? "categories" : "values")} of {c.GroupedBy}").ToArray();
         if (groupedMaps.Length > 0) Console.WriteLine($"Marginal maps grouped: {string.Join("; ", groupedMaps)}");
         double fitSeconds = arguments.ModelPath is null ? clock.Elapsed.TotalSeconds : double.NaN;
         var fitLoad = load.UntilNow();

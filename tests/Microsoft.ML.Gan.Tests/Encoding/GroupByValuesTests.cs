@@ -49,10 +49,10 @@ public sealed class GroupByValuesTests
 
     /// <summary>
     /// 2,400 patients: a stage of 1 to 4 that places a measure in a band of its own (not in the stage's order), a grade
-    /// of eight letters, two to a stage; two three-valued scores that mostly agree; a count of 30 values that shifts a
-    /// level; and a sex that changes nothing.
+    /// of eight letters (two to a stage where <paramref name="gradeFixesStage"/>, else apart from it); two three-valued scores that mostly agree; a count of 30 values that shifts a
+    /// level; a sex; and a number of visits that the sex shifts, which shifts a cost in turn.
     /// </summary>
-    private static TestTables.ArrayView Patients()
+    private static TestTables.ArrayView Patients(bool gradeFixesStage)
     {
         const int n = 2400;
         var random = new Random(11);
@@ -64,29 +64,35 @@ public sealed class GroupByValuesTests
         var count = new int[n];
         var level = new double[n];
         var sex = new ReadOnlyMemory<char>[n];
+        var visits = new int[n];
+        var cost = new double[n];
         double[] band = [50, 0, 100, 20];
         for (int r = 0; r < n; r++)
         {
             int g = r % 8;
-            grade[r] = ((char)('A' + g)).ToString().AsMemory();
+            grade[r] = ((char)('A' + (gradeFixesStage ? g : random.Next(8)))).ToString().AsMemory();
             stage[r] = g / 2 + 1;
             kappa[r] = Math.Round(band[g / 2] + 10 * random.NextDouble(), 3);
             first[r] = random.Next(3);
             second[r] = random.NextDouble() < 0.8 ? first[r] : random.Next(3);
             count[r] = random.Next(30);
             level[r] = Math.Round(10 * count[r] + random.NextDouble(), 3);
-            sex[r] = (random.NextDouble() < 0.5 ? "F" : "M").AsMemory();
+            bool female = random.NextDouble() < 0.5;
+            sex[r] = (female ? "F" : "M").AsMemory();
+            visits[r] = random.NextDouble() < 0.7 ? (female ? 0 : 2) : random.Next(3);
+            cost[r] = Math.Round(100 * visits[r] + 30 * random.NextDouble(), 2);
         }
         return new TestTables.ArrayView([("Stage", NumberDataViewType.Int32, stage), ("Grade", TextDataViewType.Instance, grade), ("Kappa", NumberDataViewType.Double, kappa),
             ("First", NumberDataViewType.Int32, first), ("Second", NumberDataViewType.Int32, second), ("Count", NumberDataViewType.Int32, count),
-            ("Level", NumberDataViewType.Double, level), ("Sex", TextDataViewType.Instance, sex)]);
+            ("Level", NumberDataViewType.Double, level), ("Sex", TextDataViewType.Instance, sex), ("Visits", NumberDataViewType.Int32, visits),
+            ("Cost", NumberDataViewType.Double, cost)]);
     }
 
-    private static readonly string[] s_patientColumns = ["Stage", "Grade", "Kappa", "First", "Second", "Count", "Level", "Sex"];
+    private static readonly string[] s_patientColumns = ["Stage", "Grade", "Kappa", "First", "Second", "Count", "Level", "Sex", "Visits", "Cost"];
 
-    private static (TabularEncoder Encoder, IReadOnlyList<MarginalGroups.Grouping> Groupings) Grouped(bool dependencies, bool byValues)
+    private static (TabularEncoder Encoder, IReadOnlyList<MarginalGroups.Grouping> Groupings) Grouped(bool dependencies, bool byValues, bool gradeFixesStage = false)
     {
-        var data = Patients();
+        var data = Patients(gradeFixesStage);
         var settings = new ColumnFitSettings(new HashSet<string> { "" }, 1000, Seed: 1, Granularity: true, Marginal: true, Dependencies: dependencies);
         var (encoder, _) = TabularEncoder.Fit(data, s_patientColumns, settings, () => { });
         var (real, count) = encoder.ReadRows(data, 2400, seed: 1, () => { });
@@ -97,13 +103,13 @@ public sealed class GroupByValuesTests
         encoder.Columns.OfType<NumericColumn>().Single(c => c.Name == column).Marginal!.Group;
 
     [TestMethod]
-    public void ANumberOfFewValuesGroupsWhatItShiftsUnlessItIsGroupedItselfOrARuleSetsIt()
+    public void ANumberOfFewValuesGroupsWhatItShiftsUnlessACategoryOrARuleSetsIt()
     {
         var (encoder, groupings) = Grouped(dependencies: false, byValues: true);
         var stage = encoder.Columns.OfType<NumericColumn>().Single(c => c.Name == "Stage");
         Assert.IsTrue(stage.IsCode, "four exact values");
         Assert.AreEqual(5, stage.CodeCount, "one category a value, and one for a missing value");
-        Assert.AreEqual("Stage", GroupOf(encoder, "Kappa"), "the stage places it as the grade does, in four groups rather than eight: less chance in each");
+        Assert.AreEqual("Stage", GroupOf(encoder, "Kappa"), "the stage places it");
         StringAssert.StartsWith(groupings.Single(g => g.Column == "Kappa").ToString(), "'Kappa' within each of 4 values of 'Stage' (distance ");
         Assert.IsNull(GroupOf(encoder, "Stage"), "a number that groups others decodes first: it is not grouped itself");
         Assert.IsFalse(encoder.Columns.OfType<NumericColumn>().Single(c => c.Name == "Count").IsCode, "thirty values are too many for categories");
@@ -112,6 +118,9 @@ public sealed class GroupByValuesTests
         var scores = new[] { GroupOf(encoder, "First"), GroupOf(encoder, "Second") };
         Assert.AreEqual(1, scores.Count(g => g is not null), $"First by {scores[0] ?? "none"}, Second by {scores[1] ?? "none"}");
         Assert.IsTrue(scores.Contains("First") || scores.Contains("Second"));
+        // The visits depend on the sex: grouped by it, they group nothing, and the cost they shift goes within the sex.
+        Assert.AreEqual("Sex", GroupOf(encoder, "Visits"));
+        Assert.AreEqual("Sex", GroupOf(encoder, "Cost"), "not within the visits, whose own values are only as right as their grouping keeps them");
 
         // The map's group column is found again by the encoder, and its tables' categories are named by their values.
         int kappa = encoder.Columns.ToList().FindIndex(c => c.Name == "Kappa");
@@ -123,15 +132,20 @@ public sealed class GroupByValuesTests
         Assert.AreEqual("Stage", info.GroupedBy);
         CollectionAssert.AreEqual(new[] { "1", "2", "3", "4" }, info.GroupCategories.ToArray());
 
-        // Categories only: the grade, which places it as well.
+        // Categories only: no category places it.
         var (categoriesOnly, _) = Grouped(dependencies: false, byValues: false);
-        Assert.AreEqual("Grade", GroupOf(categoriesOnly, "Kappa"));
+        Assert.IsNull(GroupOf(categoriesOnly, "Kappa"));
         Assert.IsNull(GroupOf(categoriesOnly, "First"));
         Assert.IsNull(GroupOf(categoriesOnly, "Second"));
 
+        // Two grades to a stage: the stage is grouped by its grade, so it groups nothing, and the grade places the measure.
+        var (graded, _) = Grouped(dependencies: false, byValues: true, gradeFixesStage: true);
+        Assert.AreEqual("Grade", GroupOf(graded, "Stage"));
+        Assert.AreEqual("Grade", GroupOf(graded, "Kappa"));
+
         // The grade sets the stage by a rule, after decoding: a stage decoded by the generator would group rows the rule
         // then moves to another stage, so the grade groups the measure.
-        var (ruled, _) = Grouped(dependencies: true, byValues: true);
+        var (ruled, _) = Grouped(dependencies: true, byValues: true, gradeFixesStage: true);
         Assert.IsTrue(ruled.Dependencies.Any(d => d.TargetName == "Stage"), string.Join("; ", ruled.Dependencies.Select(d => $"{d.DeterminantName} → {d.TargetName}")));
         Assert.AreEqual("Grade", GroupOf(ruled, "Kappa"));
     }
