@@ -32,7 +32,7 @@ namespace Microsoft.ML.Gan.Encoding;
 /// decode). A number groups others only where nothing overwrites it after decoding (a dependency, combination,
 /// constraint, trend or formula), and it decodes before the columns it groups, so it is not grouped itself: the
 /// strongest groupings are taken first, and a column whose number is grouped already keeps its best category instead
-/// (flchain's kappa and lambda go within their decile group, 0.46, its follow-up time within the sample year, 0.38).
+/// (flchain's kappa and lambda go within their decile group, 0.46, its follow-up time within the sample year, 0.37).
 /// </remarks>
 internal static class MarginalGroups
 {
