@@ -108,6 +108,55 @@ public sealed class ColumnInferenceTests
     }
 
     [TestMethod]
+    public void WholeNumbersThatAnotherColumnFollowsByValueButNotAlongTheirOrderAreCategories()
+    {
+        // A trial's 30 centres, numbered 1 to 30, each enrolling within a window of its own (in no order of the
+        // numbers); the patients' age in years, which their weight follows along its order; a dose of 12 values that
+        // nothing follows; and 100 plots of 6 rows each, whose area is their own: too few rows a value for categories.
+        var ml = new MLContext(seed: 1);
+        string folder = Directory.CreateTempSubdirectory("gan-infer-").FullName;
+        try
+        {
+            var random = new Random(4);
+            var start = Enumerable.Range(0, 30).Select(_ => random.Next(0, 300)).ToArray();
+            var area = Enumerable.Range(0, 100).Select(_ => random.Next(100, 1000)).ToArray();
+            var text = new StringBuilder("Centre,Entry,Age,Weight,Dose,Plot,Area\n");
+            for (int i = 0; i < 600; i++)
+            {
+                int centre = i % 30, age = random.Next(20, 80);
+                var entry = new DateTime(2020, 1, 1).AddDays(start[centre] + random.Next(0, 30));
+                double weight = 50 + 0.01 * (age - 50) * (age - 50) + 5 * random.NextDouble();
+                text.Append(CultureInfo.InvariantCulture, $"{centre + 1},{entry:yyyy-MM-dd},{age},{weight:F1},{random.Next(1, 13)},{i % 100 + 1},{area[i % 100] + random.Next(5)}\n");
+            }
+            string path = Path.Combine(folder, "trial.csv");
+            File.WriteAllText(path, text.ToString());
+            var byName = ml.Gan().InferColumns(path).Columns.ToDictionary(c => c.Name);
+            Assert.AreEqual(DataKind.String, byName["Centre"].Kind, byName["Centre"].ToString());
+            StringAssert.Contains(byName["Centre"].Reason, "30 categories: whole numbers that 'Entry' follows by value, not along their order");
+            Assert.AreEqual(DataKind.Int32, byName["Age"].Kind, "the weight follows the age along its order (a curve explains it): a quantity");
+            Assert.AreEqual(DataKind.Int32, byName["Dose"].Kind, "nothing follows the dose");
+            Assert.AreEqual(DataKind.Int32, byName["Plot"].Kind, "the area follows the plot by value, but 6 rows a plot are too few for categories");
+            Assert.AreEqual(DataKind.DateTime, byName["Entry"].Kind);
+
+            // The measures behind it: the entry date by centre, as categories and along the centres' order; the weight by age.
+            var centres = Enumerable.Range(0, 600).Select(i => (double)(i % 30 + 1)).ToArray();
+            var random2 = new Random(5);
+            var windows = Enumerable.Range(0, 600).Select(i => (double)(start[i % 30] + random2.Next(0, 30))).ToArray();
+            var (categories, curve) = ColumnInference.Explained(centres, windows);
+            Assert.IsGreaterThan(0.8, categories, "a window a centre: its values explain the dates");
+            Assert.IsGreaterThanOrEqualTo(ColumnInference.CodeGap, categories - curve, $"a curve of the centres' order explains far less ({curve:F2}): the windows are in no order of theirs");
+            var line = Enumerable.Range(0, 600).Select(i => (double)(i % 40)).ToArray();
+            var (onCategories, onCurve) = ColumnInference.Explained(line, line.Select(v => 3 * v + 7).ToArray());
+            Assert.AreEqual(1.0, onCurve, 1e-9, "a straight line of the values is a curve of their rank");
+            Assert.AreEqual(1.0 - 39 / 599.0, onCategories, 1e-9, "and their categories explain it all, less chance");
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [TestMethod]
     public void WholeNumbersThatAreCodesOrKeepLeadingZerosAreCategoriesAndQuantitiesStayNumbers()
     {
         var ml = new MLContext(seed: 1);
