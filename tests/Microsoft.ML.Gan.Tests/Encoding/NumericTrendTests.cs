@@ -247,6 +247,61 @@ public sealed class NumericTrendTests
         return new TestTables.ArrayView([("First", NumberDataViewType.UInt16, first), ("Second", NumberDataViewType.Int32, second)]);
     }
 
+    /// <summary>
+    /// Stones' widths (4 to 9 mm, in hundredths: an unsigned count, which anchors a trend but follows none) and depths in
+    /// mm, 0.62 of the width within a few hundredths, two decimals; the depths of the rows <paramref name="errors"/>
+    /// recorded as 31.8 mm.
+    /// </summary>
+    private static (IDataView Data, string[] Names) Stones(int rows, IReadOnlyCollection<int> errors)
+    {
+        var random = new Random(3);
+        var width = new ushort[rows];
+        var depth = new float[rows];
+        for (int r = 0; r < rows; r++)
+        {
+            width[r] = (ushort)(400 + random.Next(501));
+            depth[r] = errors.Contains(r) ? 31.8f : (float)Math.Round(0.0062 * width[r] + 0.03 * TestTables.Normal(1, random.Next())[0], 2);
+        }
+        return (new TestTables.ArrayView([("Width", NumberDataViewType.UInt16, width), ("Depth", NumberDataViewType.Single, depth)]), ["Width", "Depth"]);
+    }
+
+    private static NumericTrend[] TrendsOf((IDataView Data, string[] Names) table) =>
+        TabularEncoder.Fit(table.Data, table.Names, new ColumnFitSettings(new HashSet<string> { "" }, 1000, Granularity: true, Dependencies: true) { Trends = true }, () => { })
+            .Encoder.Trends.ToArray();
+
+    [TestMethod]
+    public void AFewGrossErrorsNeitherHideATrendNorBendItsCurveButATailOfThemIsNoError()
+    {
+        // Two depths of 31.8 among 3,000 stones leave the depth's variance mostly theirs (R² about 0.6 with them): set
+        // aside (at most one row in a thousand may be), the rest follow the width to R² 0.99, on a curve that passes
+        // the errors' knots at 0.62 of the width as everywhere else (with them, their knots would sit about 0.9 mm high).
+        var trends = TrendsOf(Stones(3000, [1234, 2345]));
+        Assert.HasCount(1, trends, string.Join("; ", trends.Select(t => t.ToString())));
+        var trend = trends[0];
+        Assert.AreEqual("Depth on Width", $"{trend.TargetName} on {trend.AnchorName}", trend.ToString());
+        Assert.IsGreaterThan(0.99, trend.Explained, trend.ToString());
+        for (int k = 0; k < trend.Knots.Length; k++)
+            Assert.AreEqual(0.0062 * trend.Knots[k], trend.Levels[k], 0.05, $"knot {k} at width {trend.Knots[k]}");
+        // Decoding still makes the errors' distances: the target's range is the column's own, 31.8 included.
+        Assert.AreEqual(31.8, trend.Maximum, 1e-4);
+
+        // Four such rows among 3,000 are more than one in a thousand: a tail of the spread, which stays, and no trend
+        // explains it; nor is one among 900 rows set aside (fewer than a thousand rows set none aside).
+        Assert.IsEmpty(TrendsOf(Stones(3000, [10, 1234, 2345, 2999])), "a tail of four");
+        Assert.IsEmpty(TrendsOf(Stones(900, [456])), "one among 900");
+
+        // The rows kept are those given, in their order, but the far ones; the array itself when none is far.
+        double[] xs = Enumerable.Range(0, 2000).Select(i => (double)i).ToArray();
+        double[] ys = xs.Select(x => 2 * x + (x % 7) / 10).ToArray();
+        int[] sorted = Enumerable.Range(0, 2000).ToArray();
+        Assert.AreSame(sorted, NumericTrend.WithoutGrossErrors(xs, ys, sorted), "a clean line: nothing set aside");
+        ys[700] = 1e6;
+        ys[1500] = -1e6;
+        CollectionAssert.AreEqual(sorted.Where(r => r is not (700 or 1500)).ToArray(), NumericTrend.WithoutGrossErrors(xs, ys, sorted));
+        ys[100] = 1e6;
+        Assert.AreSame(sorted, NumericTrend.WithoutGrossErrors(xs, ys, sorted), "three far rows among 2,000 are more than two: a tail");
+    }
+
     [TestMethod]
     public void TheBulkOfATrendsRowsIsWhatIsLeftWithoutTheExtremeOnesAtEachEnd()
     {
