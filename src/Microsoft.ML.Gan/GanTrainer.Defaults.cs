@@ -40,6 +40,7 @@ public sealed partial class GanTrainer
         public const bool RepeatTrainingValues = true;
         public const bool GroupedMarginals = true;
         public const bool TimeOrders = true;
+        public const bool NumberOrders = true;
         public const bool ExactDependencies = true;
         public const bool NumericTrends = true;
         public const bool TrendTerms = true;

@@ -231,6 +231,19 @@ public sealed partial class GanTrainer
         public bool TimeOrders { get; set; } = Defaults.TimeOrders;
 
         /// <summary>
+        /// Whether two number columns that read as two points on one scale are kept in the order every training row holds
+        /// them in, as <see cref="TimeOrders"/> keeps dates: where both are present (in at least 20 rows) the one is never
+        /// above the other and equals it in some rows (a recurrence time and a follow-up time, equal where nothing
+        /// recurred), each takes more than 20 values (not a code or a flag), the later holds no value in more rows than
+        /// their distance holds its most common one (a death day that is the study's end for everyone alive then stays free), their values spread alike (Kolmogorov-Smirnov distance below 0.6),
+        /// the later lies at a more regular distance above the earlier than it spreads on its own, and neither follows the
+        /// other along a curve (a trend keeps such a pair, see <see cref="NumericTrends"/>). Numbers in other units that
+        /// happen to hold an order (a crime rate below a share of old houses) and parts below their whole (which never
+        /// meet it unless the other parts are all zero) are left alone. Default true; <see cref="Classic"/> sets it false.
+        /// </summary>
+        public bool NumberOrders { get; set; } = Defaults.NumberOrders;
+
+        /// <summary>
         /// Whether rules between columns that the training rows obey hold in every generated row too. At <c>Fit</c>
         /// each column with at most 1,000 distinct values is checked against every other column: where the rows (at
         /// least 10) holding one of its values all hold one value of the other column, but for at most 1 in 100 of
@@ -585,6 +598,7 @@ public sealed partial class GanTrainer
             RepeatTrainingValues = false,
             GroupedMarginals = false,
             TimeOrders = false,
+            NumberOrders = false,
             ExactDependencies = false,
             NumericTrends = false,
             TrendTerms = false,

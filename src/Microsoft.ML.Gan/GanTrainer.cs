@@ -75,6 +75,7 @@ public sealed partial class GanTrainer : IEstimator<GanTransformer>
             Rank = RankChoice(options),
             Repeats = options.RepeatTrainingValues,
             TimeOrders = options.TimeOrders,
+            NumberOrders = options.NumberOrders,
         };
 
     /// <summary>

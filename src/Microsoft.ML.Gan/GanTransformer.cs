@@ -118,8 +118,9 @@ public sealed class GanTransformer : ITransformer, IDisposable
     public IReadOnlyList<GanConstraint> Constraints => Alive(_constraints);
 
     /// <summary>
-    /// The rules among <see cref="Constraints"/> that <see cref="GanTrainer.Options.TimeOrders"/> found in the training rows
-    /// (orders between time columns that every row kept) rather than the options gave; empty when none.
+    /// The rules among <see cref="Constraints"/> that <see cref="GanTrainer.Options.TimeOrders"/> and
+    /// <see cref="GanTrainer.Options.NumberOrders"/> found in the training rows (orders between time columns, or numbers
+    /// on one scale, that every row kept) rather than the options gave; empty when none.
     /// </summary>
     public IReadOnlyList<GanConstraint> FoundOrders
     {
@@ -143,7 +144,7 @@ public sealed class GanTransformer : ITransformer, IDisposable
         get
         {
             var options = Alive(_model.Training).ToOptions();
-            // Kept with the columns they derive, not among the plain options; the orders TimeOrders found are no user's rules
+            // Kept with the columns they derive, not among the plain options; the orders TimeOrders and NumberOrders found are no user's rules
             // (a new Fit finds them again where its rows keep them, and refuses none where they break).
             var found = FoundOrders;
             options.Constraints.AddRange(_constraints.Where(r => !found.Contains(r)));

@@ -173,6 +173,9 @@ internal sealed record ColumnFitSettings(ISet<string> MissingCategoryTokens, int
     /// <summary>Whether time columns that every training row holds in one order are kept in it by rules (<see cref="TimeOrders"/>).</summary>
     public bool TimeOrders { get; init; }
 
+    /// <summary>Whether number columns on one scale that every training row holds in one order, meeting in some, are kept in it by rules (<see cref="TimeOrders"/>).</summary>
+    public bool NumberOrders { get; init; }
+
     /// <summary>Where the encoded rows are kept (<see cref="Training.EncodedRows"/>).</summary>
     public TrainingRowStorage Storage { get; init; } = TrainingRowStorage.Memory;
 

@@ -407,18 +407,32 @@ internal sealed class TabularEncoder
         if (rows < 2)
             throw new InvalidOperationException($"The training data has {rows} row: a GAN needs at least 2 rows to learn a distribution.");
 
-        if (settings.TimeOrders)
+        if (settings.TimeOrders || settings.NumberOrders)
         {
-            // Dates that every row holds in one order are kept in it by rules, as if given: the later learned as its distance.
+            // Dates that every row holds in one order, and numbers on one scale that every row holds in one order and
+            // that meet in some, are kept in it by rules, as if given: the later learned as its distance.
             checkAlive();
-            var times = fitters.Select(f => f is NumericFitter { Kind: TimeKind } n ? n.Values : null).ToArray();
-            var found = TimeOrders.Find(columnNames, kinds, times, (int)rows, constraints ?? [], checkAlive);
+            var ordered = fitters.Select(f => f is NumericFitter { Kind: TimeKind } t ? (settings.TimeOrders ? t.Values : null)
+                : f is NumericFitter { Kind: not null } n && settings.NumberOrders ? n.Values : null).ToArray();
+            var found = TimeOrders.Find(columnNames, kinds, ordered, (int)rows, constraints ?? [], checkAlive);
+            int Index(string name) => columnNames.Select((n, c) => (n, c)).First(p => p.n == name).c;
+            if (settings.Formulas && found.Any(rule => rule.Columns.Any(name => kinds[Index(name)] is not TimeKind)))
+            {
+                // A part below its sum meets it where the other parts are 0: the formula found later keeps more of the
+                // pair than an order, so an order between numbers that a formula makes or reads gives way to it.
+                checkAlive();
+                var numbers = fitters.Select(f => f is NumericFitter { Kind: not null and not TimeKind } n ? n.Values : null).ToArray();
+                var decimals = numbers.Select((v, c) => v is not null && NumericGranularity.Fit(v.AsSpan(0, (int)rows), kinds[c]!.Stored) is var (_, d) ? d : (int?)null).ToArray();
+                var formulaColumns = NumericFormula.Find(columnNames, kinds, numbers, decimals, (int)rows, _ => false, checkAlive)
+                    .SelectMany(f => f.Inputs.Append(f.Target)).ToHashSet();
+                found = found.Where(rule => !rule.Columns.Any(name => formulaColumns.Contains(Index(name)))).ToList();
+            }
             if (found.Count > 0)
             {
                 constraints = [.. constraints ?? [], .. found];
                 rules = ColumnConstraints.Resolve(constraints, columnNames, kinds);
                 increments = ColumnConstraints.ResolveIncrements(constraints, columnNames, kinds);
-                log?.Invoke($"Time columns in one order in every training row, kept in it as rules (Options.TimeOrders): {string.Join("; ", found)}.");
+                log?.Invoke($"Columns in one order in every training row, kept in it as rules (Options.TimeOrders, Options.NumberOrders): {string.Join("; ", found)}.");
             }
         }
         ColumnConstraints? held = null;

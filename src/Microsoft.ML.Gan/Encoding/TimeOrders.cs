@@ -1,3 +1,5 @@
+using Microsoft.ML.Gan.Common;
+
 namespace Microsoft.ML.Gan.Encoding;
 
 /// <summary>
@@ -10,14 +12,25 @@ namespace Microsoft.ML.Gan.Encoding;
 /// </summary>
 /// <remarks>
 /// An order between two numbers says little on its own (a tract's crime rate below its share of old houses, in other
-/// units), so only time columns are compared. Rows where either is missing say nothing. Left out: a pair equal in
-/// every row (one value, not an order), a pair a given rule already orders, and a pair implied through a third column
-/// (first before second before third: the first and the third are not ordered again).
+/// units), so numbers (<see cref="GanTrainer.Options.NumberOrders"/>) are ordered only when they read as two points on
+/// one scale: each takes more than a code's few values, the later holds no value more often than their distance does, they meet (equal in some rows, as a recurrence time and a follow-up time do where nothing recurred), their
+/// values spread alike (a Kolmogorov-Smirnov distance below <see cref="MaximumNumberDistance"/>), and neither all but
+/// determines the other along a curve (that is a trend's business, which keeps more of the pair than an order).
+/// Rows where either is missing say nothing. Left out: a pair equal in every row (one value, not an order), a pair a
+/// given rule already orders, and a pair implied through a third column (first before second before third: the first
+/// and the third are not ordered again).
 /// </remarks>
 internal static class TimeOrders
 {
     /// <summary>Rows holding both columns that an order needs before it is taken for a rule.</summary>
     public const int MinimumRows = 20;
+
+    /// <summary>
+    /// The largest Kolmogorov-Smirnov distance between two number columns' values that an order between them allows:
+    /// two points on one scale (a diagnosis day and a death day, 0.37 apart; a recurrence time and a follow-up time,
+    /// 0.18) overlap, where numbers in other units (a crime rate and a share of old houses, 0.91) do not.
+    /// </summary>
+    public const double MaximumNumberDistance = 0.6;
 
     /// <summary>
     /// The orders among the columns (<paramref name="values"/>, stored values with NaN missing, of kinds
@@ -28,14 +41,17 @@ internal static class TimeOrders
         IReadOnlyList<GanConstraint> given, Action checkAlive)
     {
         var named = new HashSet<string>(given.SelectMany(r => r.Columns), StringComparer.Ordinal);
-        var time = Enumerable.Range(0, names.Count).Where(c => kinds[c] is TimeKind && values[c] is not null && !named.Contains(names[c])).ToArray();
+        var candidates = Enumerable.Range(0, names.Count).Where(c => kinds[c] is not null && values[c] is not null && !named.Contains(names[c])).ToArray();
         var orders = new List<(int Low, int High, bool Strict)>();
-        foreach (int a in time)
-            foreach (int b in time)
+        foreach (int a in candidates)
+            foreach (int b in candidates)
             {
-                if (a == b || !((TimeKind)kinds[a]!).Type.Equals(((TimeKind)kinds[b]!).Type)) continue;
+                if (a == b) continue;
+                bool times = kinds[a] is TimeKind ta && kinds[b] is TimeKind tb && ta.Type.Equals(tb.Type);
+                if (!times && (kinds[a] is TimeKind || kinds[b] is TimeKind)) continue;
                 checkAlive();
-                if (Order(values[a]!, values[b]!, rows) is { } strict) orders.Add((a, b, strict));
+                if (Order(values[a]!, values[b]!, rows) is not { } strict) continue;
+                if (times || !strict && OneScale(values[a]!, values[b]!, rows)) orders.Add((a, b, strict));
             }
         // An order that follows from two others through a third column is left to them.
         var found = new List<GanConstraint>();
@@ -80,6 +96,31 @@ internal static class TimeOrders
             later.Add(b);
         }
         return InterquartileRange(distances) < InterquartileRange(later) ? strict : null;
+    }
+
+    /// <summary>
+    /// Whether two number columns that one order holds (<paramref name="low"/> never above <paramref name="high"/>) read
+    /// as two points on one scale: no value of the later is more common than the most common distance between them (a
+    /// censoring value, the study's end for all who lived past it, stays a value of its column), each takes more than
+    /// <see cref="NumericColumn.MaximumCodeValues"/> values (fewer make
+    /// a code, a flag or a count of a few, whose order with a scale is the ranges', as a 0/1 hormone flag below a count
+    /// of nodes), their values (on at most <see cref="TabularEncoder.StatisticsRows"/> rows holding both, evenly spaced)
+    /// lie within <see cref="MaximumNumberDistance"/> of each other, and neither column's curve on
+    /// the other explains <see cref="NumericTrend.MinimumExplained"/> of it (a trend then keeps the pair).
+    /// </summary>
+    internal static bool OneScale(double[] low, double[] high, int rows)
+    {
+        var both = Enumerable.Range(0, rows).Where(r => !double.IsNaN(low[r]) && !double.IsNaN(high[r])).ToArray();
+        int stride = Math.Max(1, both.Length / TabularEncoder.StatisticsRows);
+        var sample = both.Where((_, i) => i % stride == 0).ToArray();
+        double[] a = sample.Select(r => low[r]).ToArray(), b = sample.Select(r => high[r]).ToArray();
+        // A value the later column holds in many rows (a study's end for everyone alive at it) would be smeared over the
+        // distance's spread: the order is refused unless the distance holds its most common value as often.
+        static double TopShare(IEnumerable<double> values) => values.GroupBy(v => v).Max(g => g.Count());
+        if (sample.Length == 0 || TopShare(b) > TopShare(b.Select((v, i) => v - a[i]))) return false;
+        return a.Distinct().Count() > NumericColumn.MaximumCodeValues && b.Distinct().Count() > NumericColumn.MaximumCodeValues
+            && ColumnStatistics.KolmogorovSmirnov(a, b) < MaximumNumberDistance
+            && NumericTrend.CurveExplained(a, b) < NumericTrend.MinimumExplained && NumericTrend.CurveExplained(b, a) < NumericTrend.MinimumExplained;
     }
 
     /// <summary>The upper quartile less the lower (the marginal maps' interpolated quantiles at levels 0, ¼, ½, ¾, 1).</summary>

@@ -44,7 +44,7 @@ internal sealed class GanModel : IDisposable
     /// <summary>The options the model was trained with.</summary>
     public TrainingRecord Training { get; }
 
-    /// <summary>The rules among the encoder's constraints that <see cref="GanTrainer.Options.TimeOrders"/> found (as written), not the options gave.</summary>
+    /// <summary>The rules among the encoder's constraints that <see cref="GanTrainer.Options.TimeOrders"/> and <see cref="GanTrainer.Options.NumberOrders"/> found (as written), not the options gave.</summary>
     public IReadOnlyList<string> FoundOrders { get; init; } = [];
 
     /// <summary>The TorchSharp generator; null when the model was loaded from an ONNX file.</summary>

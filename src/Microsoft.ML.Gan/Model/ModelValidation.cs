@@ -149,7 +149,7 @@ internal static class ModelValidation
             var rules = new HashSet<string>((encoder.Constraints?.Rules ?? []).Select(r => r.ToString()), StringComparer.Ordinal);
             foreach (string? rule in found)
                 if (rule is null || !rules.Contains(rule))
-                    throw ModelFile.Bad(source, $"it says TimeOrders found the rule '{Common.Text.Printable(rule ?? "(null)", 80)}', which is not among its constraints");
+                    throw ModelFile.Bad(source, $"it says its training rows' orders (TimeOrders, NumberOrders) gave the rule '{Common.Text.Printable(rule ?? "(null)", 80)}', which is not among its constraints");
         }
         if (encoder.Width > MaximumWidth) throw ModelFile.Bad(source, $"its columns encode to {encoder.Width:N0} features, more than the {MaximumWidth:N0} a model may have");
         long parameters = ParameterCount(GanModel.ShapeFor(encoder, training));

@@ -1,4 +1,5 @@
 using Microsoft.ML.Gan.Encoding;
+using Microsoft.ML.Data;
 using Microsoft.ML.Gan.Model;
 
 namespace Microsoft.ML.Gan.Tests.Encoding;
@@ -154,5 +155,164 @@ public sealed class TimeOrderTests
         record.TimeOrders = null; // as read from a file of format 22 or older
         Assert.IsFalse(record.ToOptions().TimeOrders, "their rules were all given");
         Assert.IsFalse(GanTrainer.Options.Classic().TimeOrders);
+    }
+}
+
+/// <summary>
+/// Orders between number columns (<see cref="GanTrainer.Options.NumberOrders"/>): kept only for two numbers on one
+/// scale that meet in some rows (a recurrence time and a follow-up time), never for numbers in other units, parts
+/// below their whole, or a pair a trend keeps; held in every generated row, in .NET and after a load.
+/// </summary>
+[TestClass]
+public sealed class NumberOrderTests
+{
+    private static readonly NumericKind s_int = new NumberKind<int>(NumberDataViewType.Int32);
+    private static readonly NumericKind s_single = new NumberKind<float>(NumberDataViewType.Single);
+
+    public sealed class Patient
+    {
+        public int Recurrence { get; set; }
+        public int FollowUp { get; set; }
+        public float Score { get; set; }
+    }
+
+    /// <summary>Days to a recurrence (100 to 3,000) and to the end of follow-up: the same day where nothing recurred (every other row), else 100 to 2,000 days later.</summary>
+    private static Patient[] Patients(int count, int seed, bool meet = true)
+    {
+        var random = new Random(seed);
+        return Enumerable.Range(0, count).Select(i =>
+        {
+            int recurrence = random.Next(100, 3001);
+            int later = random.Next(100, 2001);
+            return new Patient { Recurrence = recurrence, FollowUp = recurrence + (meet && i % 2 == 0 ? 0 : later), Score = MathF.Round(50 * random.NextSingle(), 1) };
+        }).ToArray();
+    }
+
+    private static List<GanConstraint> Found(string[] names, NumericKind[] kinds, double[][] values) =>
+        TimeOrders.Find(names, kinds, values, values[0].Length, [], () => { });
+
+    [TestMethod]
+    public void NumbersOnOneScaleThatMeetAreOrderedAndNoOthersAre()
+    {
+        var patients = Patients(400, seed: 1);
+        double[] recurrence = patients.Select(p => (double)p.Recurrence).ToArray(), followUp = patients.Select(p => (double)p.FollowUp).ToArray();
+        Assert.AreEqual("Recurrence ≤ FollowUp", Found(["Recurrence", "FollowUp"], [s_int, s_int], [recurrence, followUp]).Single().ToString());
+        Assert.IsTrue(TimeOrders.OneScale(recurrence, followUp, 400));
+
+        // The same times where every follow-up ends after the recurrence: two numbers that never meet say too little.
+        var apart = Patients(400, seed: 1, meet: false);
+        Assert.IsEmpty(Found(["Recurrence", "FollowUp"], [s_int, s_int], [apart.Select(p => (double)p.Recurrence).ToArray(), apart.Select(p => (double)p.FollowUp).ToArray()]));
+
+        var random = new Random(2);
+        // Other units: a rate of 0 to 2 below an age of 20 to 100 in every row, equal in none; made to meet in one row,
+        // they still spread apart (Kolmogorov-Smirnov distance 1).
+        double[] rate = Enumerable.Range(0, 400).Select(_ => Math.Round(2 * random.NextDouble(), 2)).ToArray();
+        double[] age = Enumerable.Range(0, 400).Select(_ => (double)random.Next(20, 101)).ToArray();
+        rate[0] = age[0] = 20;
+        Assert.IsFalse(TimeOrders.OneScale(rate, age, 400));
+        Assert.IsEmpty(Found(["Rate", "Age"], [s_single, s_int], [rate, age]));
+
+        // A part and its whole meet only where the other part is 0; here its share of 80-100 % makes a curve of the
+        // whole on it explain more than 0.9: a trend's pair, not an order's.
+        double[] part = Enumerable.Range(0, 400).Select(_ => (double)random.Next(1000, 5001)).ToArray();
+        double[] whole = part.Select((p, i) => i % 10 == 0 ? p : Math.Round(p / (0.8 + 0.2 * random.NextDouble()))).ToArray();
+        Assert.IsGreaterThan(0.9, NumericTrend.CurveExplained(part, whole));
+        Assert.IsEmpty(Found(["Part", "Whole"], [s_int, s_int], [part, whole]));
+
+        // A flag of 0 or 1 never above a count of nodes (0 in 60 % of the rows, else 1 to 30), equal to it in many rows and
+        // spread much as it is (Kolmogorov-Smirnov distance about 0.3): a code, not a point on the count's scale.
+        double[] nodes = Enumerable.Range(0, 400).Select(i => i % 5 < 3 ? 0.0 : 1 + i % 30).ToArray();
+        double[] flag = nodes.Select(n => n >= 1 ? 1.0 : 0.0).ToArray();
+        Assert.IsFalse(TimeOrders.Order(flag, nodes, 400), "the rows keep the order, meeting in some");
+        Assert.IsLessThan(TimeOrders.MaximumNumberDistance, Common.ColumnStatistics.KolmogorovSmirnov(flag, nodes));
+        Assert.IsFalse(TimeOrders.OneScale(flag, nodes, 400));
+        Assert.IsEmpty(Found(["Flag", "Nodes"], [s_int, s_int], [flag, nodes]));
+
+        // Diagnosis and death days where everyone alive at the study's end (day 11,504, 40 % of the rows) has it as
+        // death day: an order would smear that day over the distance's spread. Days without the end (and farther apart, so that
+        // no curve explains the death day) stay ordered.
+        double[] diagnosis = Enumerable.Range(0, 400).Select(_ => (double)random.Next(8500, 11000)).ToArray();
+        double[] death = diagnosis.Select((d, i) => i % 5 < 2 ? 11_504 : i % 50 == 7 ? d : d + random.Next(30, 500)).ToArray();
+        Assert.IsFalse(TimeOrders.Order(diagnosis, death, 400), "the rows keep the order, meeting in some");
+        Assert.IsFalse(TimeOrders.OneScale(diagnosis, death, 400), "40 % at one day, where no distance is that common");
+        double[] uncensored = diagnosis.Select((d, i) => i % 50 == 7 ? d : d + random.Next(30, 2000)).ToArray();
+        Assert.IsTrue(TimeOrders.OneScale(diagnosis, uncensored, 400));
+
+        // A date and a number are never compared.
+        Assert.IsEmpty(Found(["Recurrence", "FollowUp"], [DateTimeColumnKind.Instance, s_int], [recurrence, followUp]));
+    }
+
+    public sealed class Basket
+    {
+        public int Fruit { get; set; }
+        public int Vegetables { get; set; }
+        public int Total { get; set; }
+    }
+
+    [TestMethod]
+    public void APartBelowItsSumThatMeetsItWhereTheOtherPartIsZeroIsLeftToTheFormula()
+    {
+        // Fruit 0-500, vegetables 0-300 (none in about 1 basket of 10), their total: fruit never above it, equal where
+        // there are no vegetables, spread alike, and not a curve of it: an order on its own, but the sum keeps more.
+        var random = new Random(8);
+        var baskets = Enumerable.Range(0, 600).Select(i =>
+        {
+            int fruit = random.Next(501), vegetables = i % 10 == 0 ? 0 : random.Next(301);
+            return new Basket { Fruit = fruit, Vegetables = vegetables, Total = fruit + vegetables };
+        }).ToArray();
+        double[] fruit = baskets.Select(b => (double)b.Fruit).ToArray(), total = baskets.Select(b => (double)b.Total).ToArray();
+        Assert.AreEqual("Fruit ≤ Total", Found(["Fruit", "Total"], [s_int, s_int], [fruit, total]).Single().ToString(), "the pair alone reads as an order");
+
+        var ml = new MLContext(seed: 1);
+        using var model = ml.Gan().Train(new GanTrainer.Options
+        {
+            Epochs = 1, BatchSize = 100, NoiseDimension = 8, GeneratorLayers = [32], DiscriminatorLayers = [32], Seed = 5, DensityRatioFilter = false,
+        }).Fit(ml.Data.LoadFromEnumerable(baskets));
+        Assert.AreEqual("Total = Fruit + Vegetables", model.Formulas.Single().ToString());
+        Assert.IsEmpty(model.FoundOrders, "the order gives way to the formula");
+        var generated = ml.Data.CreateEnumerable<Basket>(model.Generate(2000, seed: 2), reuseRowObject: false).ToArray();
+        // The sum holds in every row whose sum lies in the total's training range (a formula makes no value beyond it).
+        int most = baskets.Max(b => b.Total);
+        var broken = generated.Where(b => b.Total != b.Fruit + b.Vegetables && b.Fruit + b.Vegetables <= most).ToArray();
+        Assert.IsEmpty(broken, $"{broken.Length} rows break the sum, e.g. {string.Join("; ", broken.Take(3).Select(b => $"{b.Fruit} + {b.Vegetables} = {b.Total}"))}");
+        Assert.IsLessThan(0.01, generated.Count(b => b.Total != b.Fruit + b.Vegetables) / (double)generated.Length);
+    }
+
+    [TestMethod]
+    public void ATrainedModelKeepsTheOrderOfTwoNumbersInEveryRowAndOlderFilesFindNone()
+    {
+        var ml = new MLContext(seed: 1);
+        var data = ml.Data.LoadFromEnumerable(Patients(600, seed: 4));
+        GanTrainer.Options Options(bool orders) => new()
+        {
+            Epochs = 3, BatchSize = 100, NoiseDimension = 8, GeneratorLayers = [32], DiscriminatorLayers = [32], Seed = 5,
+            DensityRatioFilter = false, NumberOrders = orders,
+        };
+        using var model = ml.Gan().Train(Options(true)).Fit(data);
+        Assert.AreEqual("Recurrence ≤ FollowUp", model.FoundOrders.Single().ToString(), "found, not given");
+        Assert.AreEqual(0, model.Options.Constraints.Count);
+        using var plain = ml.Gan().Train(Options(false)).Fit(data);
+        Assert.AreEqual(0, plain.Constraints.Count);
+
+        Patient[] Rows(GanTransformer m) => ml.Data.CreateEnumerable<Patient>(m.Generate(5000, seed: 6), reuseRowObject: false).ToArray();
+        var kept = Rows(model);
+        Assert.IsTrue(kept.All(p => p.FollowUp >= p.Recurrence), $"every follow-up ends on or after its recurrence: {kept.Count(p => p.FollowUp < p.Recurrence)} rows do not");
+        double meet = kept.Count(p => p.FollowUp == p.Recurrence) / (double)kept.Length;
+        Assert.IsTrue(meet is > 0.3 and < 0.7, $"and on the same day in about half the rows, as in training: {meet:P1}");
+        var learned = Rows(plain);
+        Assert.IsGreaterThan(0.1, learned.Count(p => p.FollowUp < p.Recurrence) / (double)learned.Length, "three epochs do not teach the order without the rule");
+
+        TestTables.SavedAndLoaded(ml, model, loaded =>
+        {
+            Assert.IsTrue(loaded.Model.Training.ToOptions().NumberOrders);
+            Assert.AreEqual("Recurrence ≤ FollowUp", loaded.FoundOrders.Single().ToString());
+            CollectionAssert.AreEqual(kept.Select(p => (p.Recurrence, p.FollowUp)).ToArray(), Rows(loaded).Select(p => (p.Recurrence, p.FollowUp)).ToArray(), "the loaded model generates the same rows");
+        });
+
+        var record = TrainingRecord.From(new GanTrainer.Options());
+        Assert.IsTrue(record.ToOptions().NumberOrders, "on by default, written and read back");
+        record.NumberOrders = null; // as read from a file of format 30 or older
+        Assert.IsFalse(record.ToOptions().NumberOrders);
+        Assert.IsFalse(GanTrainer.Options.Classic().NumberOrders);
     }
 }
