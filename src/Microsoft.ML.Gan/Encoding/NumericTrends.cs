@@ -555,6 +555,17 @@ internal sealed class NumericTrend
             targets.Add(t);
             anchors.Add(a);
         }
+        // Strongest first can make a column an anchor where a column that anchors others explains it and its targets
+        // too: diamonds' depth in mm took their weight as its anchor (R² 0.993), which then followed nothing, where their
+        // width, which already anchored their length, explains the weight and the depth (0.993, 0.983). Such an anchor
+        // joins the other's targets, with its own.
+        while (Absorbed(trends.Select(trend => (trend.Target, trend.Anchor)).ToList(), candidates) is { } absorbed)
+        {
+            checkAlive();
+            var refitted = absorbed.Moved.Select(t => Fit(names, kinds, values, rows, t, absorbed.Hub, granularity, null)).ToList();
+            if (refitted.Any(trend => trend is null)) break;
+            trends = trends.Where(trend => !absorbed.Moved.Contains(trend.Target)).Concat(refitted.OfType<NumericTrend>()).OrderByDescending(trend => trend.Explained).ToList();
+        }
         // Then the terms, the trends and their order as they are: a term is a number (not a time) other than the trend's
         // own columns that is no target of it or a later trend (an earlier trend's target is made before this one applies),
         // nor one made by formulas or after them.
@@ -574,6 +585,29 @@ internal sealed class NumericTrend
             AddWithin(names, kinds, values, rows, granularity, trends, c => values[c] is not null && kinds[c] is not null && !(excludedWithin ?? excluded)(c), Targets, madeByFormulas, categories, checkAlive);
         Residuals(trends, kinds, values, rows, categories);
         return trends;
+    }
+
+    /// <summary>
+    /// One anchor of <paramref name="chosen"/> (target, anchor pairs) that another anchor (the hub) explains, as it
+    /// explains every target of the first, among <paramref name="candidates"/>: the first anchor and its targets (the
+    /// <c>Moved</c> columns, the anchor first) then all follow the hub, one trend more. The anchor whose own curve on a hub
+    /// explains most, the hub explaining it best; null when none is.
+    /// </summary>
+    internal static (int Hub, int[] Moved)? Absorbed(IReadOnlyList<(int Target, int Anchor)> chosen, IReadOnlyList<(double Explained, int Target, int Anchor)> candidates)
+    {
+        var anchors = chosen.Select(p => p.Anchor).Distinct().ToHashSet();
+        var explained = candidates.ToDictionary(c => (c.Target, c.Anchor), c => c.Explained);
+        (double Explained, int Hub, int[] Moved)? best = null;
+        foreach (int a in anchors.Order())
+        {
+            int[] moved = chosen.Where(p => p.Anchor == a).Select(p => p.Target).Order().Prepend(a).ToArray();
+            foreach (int hub in anchors.Order())
+            {
+                if (hub == a || !explained.TryGetValue((a, hub), out double share) || moved.Any(t => !explained.ContainsKey((t, hub)))) continue;
+                if (best is null || share > best.Value.Explained) best = (share, hub, moved);
+            }
+        }
+        return best is { } found ? (found.Hub, found.Moved) : null;
     }
 
     /// <summary>

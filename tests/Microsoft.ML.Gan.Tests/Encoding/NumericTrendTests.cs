@@ -303,6 +303,30 @@ public sealed class NumericTrendTests
     }
 
     [TestMethod]
+    public void AnAnchorThatAnotherAnchorExplainsWithItsTargetsFollowsIt()
+    {
+        // Diamonds' shares explained (carat 0, x 1, y 2, z 3): strongest first takes x on y, then z on carat, and carat,
+        // now an anchor, follows nothing. y explains carat and z too: carat joins y's targets, with z.
+        (double, int, int)[] candidates =
+        [
+            (0.9978, 1, 2), (0.9970, 2, 1), (0.9930, 3, 0), (0.9928, 0, 2), (0.9900, 0, 1), (0.9890, 1, 0), (0.9880, 2, 0), (0.9840, 3, 1), (0.9830, 3, 2),
+        ];
+        var absorbed = NumericTrend.Absorbed([(1, 2), (3, 0)], candidates);
+        Assert.IsNotNull(absorbed);
+        Assert.AreEqual(2, absorbed.Value.Hub);
+        CollectionAssert.AreEqual(new[] { 0, 3 }, absorbed.Value.Moved, "carat, then its target z");
+        Assert.IsNull(NumericTrend.Absorbed([(1, 2), (0, 2), (3, 2)], candidates), "one hub left: nothing to absorb");
+        // Where y does not explain z, carat explains y and x as well: y and x join carat instead.
+        var noZonY = candidates.Where(c => c != (0.9830, 3, 2)).ToArray();
+        var other = NumericTrend.Absorbed([(1, 2), (3, 0)], noZonY);
+        Assert.AreEqual(0, other!.Value.Hub);
+        CollectionAssert.AreEqual(new[] { 2, 1 }, other.Value.Moved);
+        // Where neither explains the other's targets too, each anchor stays one.
+        Assert.IsNull(NumericTrend.Absorbed([(1, 2), (3, 0)], noZonY.Where(c => c.Item3 != 0).ToArray()), "y does not explain z, carat nothing");
+        Assert.IsNull(NumericTrend.Absorbed([], candidates));
+    }
+
+    [TestMethod]
     public void TheBulkOfATrendsRowsIsWhatIsLeftWithoutTheExtremeOnesAtEachEnd()
     {
         // A line that holds exactly but for one extreme row at the top, which is left out: the bulk is explained fully.
