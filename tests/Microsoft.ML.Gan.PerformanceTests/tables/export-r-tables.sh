@@ -30,6 +30,14 @@
 #   TitanicSurvival.csv  carData::TitanicSurvival (1,309 passengers: survived, sex, age with 263 missing, class)
 #   pbc.csv         survival::pbc (418 patients of the Mayo Clinic's primary biliary cirrhosis trial: a patient id, survival
 #                   time and status, 19 clinical measures; the 106 patients outside the trial miss most of them)
+#   diamonds.csv    ggplot2::diamonds, every fifth row (10,788 diamonds: carat, cut, colour, clarity, price, the three sizes
+#                   x, y and z in mm, and depth, z as a percentage of their mean width; one z of 31.8 mm, an entry error)
+#   rotterdam.csv   survival::rotterdam (2,982 breast-cancer patients: times to recurrence and to death or the end of
+#                   follow-up, equal where nothing recurred; the patient id left out)
+#   Aids2.csv       MASS::Aids2 (2,843 Australian AIDS patients: days of diagnosis and of death, the latter the study's end
+#                   for those alive at it)
+#   nwtco.csv       survival::nwtco (4,028 children of the National Wilms Tumor Study: histology, stage, relapse; the
+#                   sequence number left out)
 # Usage: export-r-tables.sh [folder]   (default: ../tables beside the repository root)
 # Needs Rscript with the carData, ggplot2, survival and MASS packages; on Debian or Ubuntu, run as root, it installs them
 # (r-base-core, r-cran-cardata, r-cran-ggplot2, r-cran-survival, r-cran-mass). Missing values are written as empty fields; no row names.
@@ -77,4 +85,9 @@ write(survival::flchain, "flchain")
 write(carData::Mroz, "Mroz")
 write(carData::TitanicSurvival, "TitanicSurvival")
 write(survival::pbc, "pbc")
+diamonds <- as.data.frame(ggplot2::diamonds)
+write(diamonds[seq(1, nrow(diamonds), by = 5), ], "diamonds")
+write(survival::rotterdam[, names(survival::rotterdam) != "pid"], "rotterdam")
+write(MASS::Aids2, "Aids2")
+write(survival::nwtco[, names(survival::nwtco) != "seqno"], "nwtco")
 RSCRIPT

@@ -13,7 +13,9 @@
 #   (numeric), Florida BUSH (numeric), Salaries salary (numeric), birthwt low (0/1 read as text: binary), lung status
 #   (1 censored, 2 dead, read as text: binary), flchain age (numeric; death read as text, though its label would be given
 #   away: the cause of death is empty exactly for the living), Mroz lfp (binary), TitanicSurvival survived (binary),
-#   pbc status (0 censored, 1 transplant, 2 dead: codes by the column's name; its patient id is generated, not compared).
+#   pbc status (0 censored, 1 transplant, 2 dead: codes by the column's name; its patient id is generated, not compared),
+#   diamonds price (numeric), rotterdam death (0/1 read as text: binary), Aids2 status (binary), nwtco rel (0/1 read as
+#   text: binary).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../../.." && pwd)"
@@ -37,8 +39,8 @@ while [ $# -gt 0 ]; do
   esac
 done
 
-declare -A label=([SLID]=wages [Arrests]=released [txhousing]=median [airquality]=Ozone [economics]=unemploy [rhDNase]=fev [Boston]=medv [Chile]=vote [mpg]=hwy [midwest]=percbelowpoverty [Florida]=BUSH [Salaries]=salary [birthwt]=low [lung]=status [flchain]=age [Mroz]=lfp [TitanicSurvival]=survived [pbc]=status)
-declare -A kinds=([birthwt]=low:text [lung]=status:text [flchain]=death:text)
+declare -A label=([SLID]=wages [Arrests]=released [txhousing]=median [airquality]=Ozone [economics]=unemploy [rhDNase]=fev [Boston]=medv [Chile]=vote [mpg]=hwy [midwest]=percbelowpoverty [Florida]=BUSH [Salaries]=salary [birthwt]=low [lung]=status [flchain]=age [Mroz]=lfp [TitanicSurvival]=survived [pbc]=status [diamonds]=price [rotterdam]=death [Aids2]=status [nwtco]=rel)
+declare -A kinds=([birthwt]=low:text [lung]=status:text [flchain]=death:text [rotterdam]=death:text [nwtco]=rel:text)
 for t in $tables; do
   if [ "$t" != adult ] && [ -z "${label[$t]:-}" ]; then echo "unknown table $t; known: adult ${!label[*]}" >&2; exit 1; fi
   if [ "$t" != adult ] && [ ! -f "$dir/$t.csv" ]; then echo "$dir/$t.csv is missing: run export-r-tables.sh $dir first" >&2; exit 2; fi
