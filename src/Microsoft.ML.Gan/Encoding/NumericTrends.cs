@@ -663,7 +663,9 @@ internal sealed class NumericTrend
                 {
                     if (t == a || t == b) continue;
                     var ys = Sampled(t);
-                    int[] both = WithoutGrossErrors(x, ys, order.Where(i => !double.IsNaN(ys[i])).ToArray());
+                    // Judged on every row (a ratio's search tries as many as 40 × 39 axes for each target, where setting gross
+                    // errors aside would cost a median curve and two medians each); a trend chosen is fitted without them.
+                    int[] both = order.Where(i => !double.IsNaN(ys[i])).ToArray();
                     if (both.Length < MinimumRows || Curve(x, ys, both) is not { } curve) continue;
                     double explained = ExplainedShare(curve.Knots, curve.Levels, x, ys, both);
                     if (explained >= MinimumExplained) candidates.Add((explained, t, a, b));
@@ -1091,9 +1093,9 @@ internal sealed class NumericTrend
 
     /// <summary>
     /// Rows <paramref name="sorted"/> (both present, by ascending x) less the gross errors of the curve through them: the
-    /// rows whose distance from it (its runs' medians) lies more than <see cref="GrossErrorDeviations"/> robust standard deviations from the
-    /// distances' median, when they are at most <see cref="GrossErrorsPerThousand"/> in a thousand rows (none on fewer
-    /// than a thousand). One such row can hide a trend the rest follow to the hundredth (diamonds' depth in mm, which
+    /// rows whose distance from it (its runs' medians) lies more than <see cref="GrossErrorDeviations"/> robust standard
+    /// deviations from the distances' median, when they are at most <see cref="GrossErrorsPerThousand"/> in a thousand
+    /// rows (none on fewer than a thousand). One such row can hide a trend the rest follow to the hundredth (diamonds' depth in mm, which
     /// width explains to R² 0.98 but to 0.85 with one depth of 31.8 among 10,788), and would bend the knot it falls in;
     /// the trend is fitted and judged without it, and decoding still makes its distance, as every row's, from the
     /// target's map. The order of the rows kept is the order given; <paramref name="sorted"/> itself when none is set aside.

@@ -13,9 +13,11 @@ namespace Microsoft.ML.Gan.Encoding;
 /// <remarks>
 /// An order between two numbers says little on its own (a tract's crime rate below its share of old houses, in other
 /// units), so numbers (<see cref="GanTrainer.Options.NumberOrders"/>) are ordered only when they read as two points on
-/// one scale: each takes more than a code's few values, the later holds no value more often than their distance does, they meet (equal in some rows, as a recurrence time and a follow-up time do where nothing recurred), their
-/// values spread alike (a Kolmogorov-Smirnov distance below <see cref="MaximumNumberDistance"/>), and neither all but
-/// determines the other along a curve (that is a trend's business, which keeps more of the pair than an order).
+/// one scale (<see cref="OneScale"/>): they meet (equal in some rows, as a recurrence time and a follow-up time do where
+/// nothing recurred), each takes more than a code's few values, the later holds no value more often than their distance
+/// does, their values spread alike (a Kolmogorov-Smirnov distance below <see cref="MaximumNumberDistance"/>), and
+/// neither all but determines the other along a curve (that is a trend's business, which keeps more of the pair).
+/// The caller leaves to a formula any pair it makes or reads.
 /// Rows where either is missing say nothing. Left out: a pair equal in every row (one value, not an order), a pair a
 /// given rule already orders, and a pair implied through a third column (first before second before third: the first
 /// and the third are not ordered again).
@@ -102,11 +104,11 @@ internal static class TimeOrders
     /// Whether two number columns that one order holds (<paramref name="low"/> never above <paramref name="high"/>) read
     /// as two points on one scale: no value of the later is more common than the most common distance between them (a
     /// censoring value, the study's end for all who lived past it, stays a value of its column), each takes more than
-    /// <see cref="NumericColumn.MaximumCodeValues"/> values (fewer make
-    /// a code, a flag or a count of a few, whose order with a scale is the ranges', as a 0/1 hormone flag below a count
-    /// of nodes), their values (on at most <see cref="TabularEncoder.StatisticsRows"/> rows holding both, evenly spaced)
-    /// lie within <see cref="MaximumNumberDistance"/> of each other, and neither column's curve on
-    /// the other explains <see cref="NumericTrend.MinimumExplained"/> of it (a trend then keeps the pair).
+    /// <see cref="NumericColumn.MaximumCodeValues"/> values (fewer make a code, a flag or a count of a few, whose order
+    /// with a scale is the ranges', as a 0/1 hormone flag below a count of nodes), their values (on at most
+    /// <see cref="TabularEncoder.StatisticsRows"/> rows holding both, evenly spaced) lie within
+    /// <see cref="MaximumNumberDistance"/> of each other, and neither column's curve on the other explains
+    /// <see cref="NumericTrend.MinimumExplained"/> of it (a trend then keeps the pair).
     /// </summary>
     internal static bool OneScale(double[] low, double[] high, int rows)
     {
@@ -116,8 +118,8 @@ internal static class TimeOrders
         double[] a = sample.Select(r => low[r]).ToArray(), b = sample.Select(r => high[r]).ToArray();
         // A value the later column holds in many rows (a study's end for everyone alive at it) would be smeared over the
         // distance's spread: the order is refused unless the distance holds its most common value as often.
-        static double TopShare(IEnumerable<double> values) => values.GroupBy(v => v).Max(g => g.Count());
-        if (sample.Length == 0 || TopShare(b) > TopShare(b.Select((v, i) => v - a[i]))) return false;
+        static int MostCommon(IEnumerable<double> values) => values.GroupBy(v => v).Max(g => g.Count());
+        if (sample.Length == 0 || MostCommon(b) > MostCommon(b.Select((v, i) => v - a[i]))) return false;
         return a.Distinct().Count() > NumericColumn.MaximumCodeValues && b.Distinct().Count() > NumericColumn.MaximumCodeValues
             && ColumnStatistics.KolmogorovSmirnov(a, b) < MaximumNumberDistance
             && NumericTrend.CurveExplained(a, b) < NumericTrend.MinimumExplained && NumericTrend.CurveExplained(b, a) < NumericTrend.MinimumExplained;
