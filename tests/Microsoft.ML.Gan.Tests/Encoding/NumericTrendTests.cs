@@ -327,6 +327,32 @@ public sealed class NumericTrendTests
     }
 
     [TestMethod]
+    public void AtFitEveryColumnThatOneAnchorExplainsFollowsIt()
+    {
+        // A width W, a length X within a hair of it, a weight C that W explains to R² about 0.98, and a depth Z that C
+        // explains better than W does: strongest first makes C Z's anchor and leaves C following nothing; joined to the
+        // hub, all three follow one anchor.
+        var random = new Random(6);
+        int rows = 2000;
+        var w = new float[rows];
+        var x = new float[rows];
+        var c = new float[rows];
+        var z = new float[rows];
+        var noise = TestTables.Normal(4 * rows, 7);
+        for (int r = 0; r < rows; r++)
+        {
+            w[r] = (float)(4 + 5 * random.NextDouble());
+            x[r] = w[r] + 0.01f * (float)noise[r];
+            c[r] = w[r] + 0.2f * (float)noise[rows + r];
+            z[r] = c[r] + 0.05f * (float)noise[2 * rows + r];
+        }
+        var data = new TestTables.ArrayView([("W", NumberDataViewType.Single, w), ("X", NumberDataViewType.Single, x), ("C", NumberDataViewType.Single, c), ("Z", NumberDataViewType.Single, z)]);
+        var trends = TrendsOf((data, ["W", "X", "C", "Z"]));
+        Assert.HasCount(3, trends, string.Join("; ", trends.Select(t => t.ToString())));
+        Assert.AreEqual(1, trends.Select(t => t.Anchor).Distinct().Count(), string.Join("; ", trends.Select(t => t.ToString())));
+    }
+
+    [TestMethod]
     public void TheBulkOfATrendsRowsIsWhatIsLeftWithoutTheExtremeOnesAtEachEnd()
     {
         // A line that holds exactly but for one extreme row at the top, which is left out: the bulk is explained fully.
