@@ -108,7 +108,7 @@ internal static class TimeOrders
     /// with a scale is the ranges', as a 0/1 hormone flag below a count of nodes), their values (on at most
     /// <see cref="TabularEncoder.StatisticsRows"/> rows holding both, evenly spaced) lie within
     /// <see cref="MaximumNumberDistance"/> of each other, and neither column's curve on the other explains
-    /// <see cref="NumericTrend.MinimumExplained"/> of it (a trend then keeps the pair).
+    /// <see cref="NumericTrend.MinimumExplained"/> of it in the rows where they differ (a trend then keeps the pair).
     /// </summary>
     internal static bool OneScale(double[] low, double[] high, int rows)
     {
@@ -120,9 +120,17 @@ internal static class TimeOrders
         // distance's spread: the order is refused unless the distance holds its most common value as often.
         static int MostCommon(IEnumerable<double> values) => values.GroupBy(v => v).Max(g => g.Count());
         if (sample.Length == 0 || MostCommon(b) > MostCommon(b.Select((v, i) => v - a[i]))) return false;
-        return a.Distinct().Count() > NumericColumn.MaximumCodeValues && b.Distinct().Count() > NumericColumn.MaximumCodeValues
-            && ColumnStatistics.KolmogorovSmirnov(a, b) < MaximumNumberDistance
-            && NumericTrend.CurveExplained(a, b) < NumericTrend.MinimumExplained && NumericTrend.CurveExplained(b, a) < NumericTrend.MinimumExplained;
+        if (a.Distinct().Count() <= NumericColumn.MaximumCodeValues || b.Distinct().Count() <= NumericColumn.MaximumCodeValues
+            || ColumnStatistics.KolmogorovSmirnov(a, b) >= MaximumNumberDistance)
+            return false;
+        // The rows where the two meet lie on the line y = x, which a curve fits as well as the order does, though only
+        // the order keeps them equal (a progression time and a follow-up time, equal for the 92 % who never progressed:
+        // R² 0.97 on all rows): a curve is judged on the rows where they differ, and too few of them leave nothing to judge.
+        var apart = Enumerable.Range(0, a.Length).Where(i => a[i] != b[i]).ToArray();
+        if (apart.Length < MinimumRows) return true;
+        double[] lowApart = apart.Select(i => a[i]).ToArray(), highApart = apart.Select(i => b[i]).ToArray();
+        return NumericTrend.CurveExplained(lowApart, highApart) < NumericTrend.MinimumExplained
+            && NumericTrend.CurveExplained(highApart, lowApart) < NumericTrend.MinimumExplained;
     }
 
     /// <summary>The upper quartile less the lower (the marginal maps' interpolated quantiles at levels 0, ¼, ½, ¾, 1).</summary>
