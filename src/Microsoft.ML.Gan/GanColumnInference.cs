@@ -135,7 +135,12 @@ internal static class ColumnInference
     private static readonly Regex s_nameColumn = new(@"name", RegexOptions.CultureInvariant | RegexOptions.IgnoreCase);
     private static readonly Regex s_firstName = new(@"first.?name|given.?name", RegexOptions.CultureInvariant | RegexOptions.IgnoreCase);
     private static readonly Regex s_lastName = new(@"last.?name|sur.?name|family.?name", RegexOptions.CultureInvariant | RegexOptions.IgnoreCase);
-    private static readonly Regex s_idName = new(@"(^|[_\s\-.])(id|ID|Id)$|[a-z](Id|ID)$|^(id|ID|Id)([_\s\-.]|$)", RegexOptions.CultureInvariant);
+    /// <summary>
+    /// A name that calls its column an identifier: "id", "CustomerId", "user_id", "id_visit", and a number of one
+    /// ("pupilNR", "CaseNo", "order_num", "account_number", "key"), which only unique whole numbers are read as.
+    /// </summary>
+    private static readonly Regex s_idName = new(@"(^|[_\s\-.])(id|ID|Id)$|[a-z](Id|ID)$|^(id|ID|Id)([_\s\-.]|$)" +
+        @"|(^|[_\s\-.])(?i:nr|no|num|number|key)$|[a-z](Nr|NR|No|NO|Num|NUM|Number|NUMBER|Key|KEY)$", RegexOptions.CultureInvariant);
 
     public static GanColumnInference Infer(MLContext ml, string path, char separator, int maximumRows, int maximumCategories)
     {
@@ -256,7 +261,7 @@ internal static class ColumnInference
         {
             var numbers = present.Select(v => long.Parse(v, NumberStyles.AllowLeadingSign, invariant)).ToList();
             if (unique && s_idName.IsMatch(name) && numbers.All(n => n >= 0))
-                return new(name, index, GanColumnRole.Identifier, numbers.Max() <= int.MaxValue ? DataKind.Int32 : DataKind.Int64, "unique whole numbers in a column named as an id");
+                return new(name, index, GanColumnRole.Identifier, numbers.Max() <= int.MaxValue ? DataKind.Int32 : DataKind.Int64, "unique whole numbers in a column named as identifiers (an id, a number: \"Id\", \"No\", \"NR\")");
             if (CodeReason(name, numbers) is { } code)
                 return new(name, index, GanColumnRole.Learned, DataKind.String, $"{distinct:N0} categories{missingNote}: whole numbers that {code}");
             if (missing > 0) return new(name, index, GanColumnRole.Learned, DataKind.Single, $"whole numbers{missingNote}: read as Single, where a missing value is NaN");
@@ -308,7 +313,23 @@ internal static class ColumnInference
         return digits.Length > 1 && digits[0] == '0' && digits.ContainsAnyExceptInRange('0', '9') is false;
     }
 
-    private static readonly Regex s_codeName = new(@"code|zip|postal|fips|category|type|class|status|kind|group", RegexOptions.CultureInvariant | RegexOptions.IgnoreCase);
+    private static readonly Regex s_codeName = new(@"code|zip|postal|fips|category|type|class|status|kind|group", RegexOptions.CultureInvariant | RegexOptions.IgnoreCase | RegexOptions.RightToLeft);
+
+    /// <summary>
+    /// Words that name a quantity. Where one follows the last code word, the name is of a quantity of the coded thing
+    /// (bdf's "classsiz", a class's size; "group_size", "type_count"); where the code word comes last, a code of the
+    /// quantity ("age_group", "size_class").
+    /// </summary>
+    private static readonly Regex s_quantityName = new(@"siz|count|cnt|total|amount|sum|avg|mean|average|percent|pct|rate|ratio", RegexOptions.CultureInvariant | RegexOptions.IgnoreCase | RegexOptions.RightToLeft);
+
+    /// <summary>The last code word of <paramref name="name"/> where no quantity word follows it; else null.</summary>
+    private static string? CodeWord(string name)
+    {
+        var code = s_codeName.Match(name);
+        if (!code.Success) return null;
+        var quantity = s_quantityName.Match(name);
+        return quantity.Success && quantity.Index >= code.Index + code.Length ? null : code.Value;
+    }
 
     /// <summary>The least gap between how much of another column a whole-number column's values explain as categories and along a curve, for it to be read as codes.</summary>
     internal const double CodeGap = 0.3;
@@ -451,8 +472,8 @@ internal static class ColumnInference
     {
         var values = numbers.Distinct().Order().ToArray();
         if (values.Length < 2) return null;
-        if (s_codeName.IsMatch(name) && values.Length <= GanTrainer.Defaults.MaximumCategories)
-            return $"the column's name calls codes ('{s_codeName.Match(name).Value}')";
+        if (CodeWord(name) is { } word && values.Length <= GanTrainer.Defaults.MaximumCategories)
+            return $"the column's name calls codes ('{word}')";
         // Codes repeat: a handful of distinct values in a handful of rows may as well be quantities.
         if (values.Length > 10 || numbers.Count < 5 * values.Length) return null;
         var gaps = values.Zip(values.Skip(1), (a, b) => (double)b - a).ToArray();

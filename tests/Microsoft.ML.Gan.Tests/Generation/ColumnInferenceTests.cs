@@ -164,11 +164,12 @@ public sealed class ColumnInferenceTests
         try
         {
             var random = new Random(3);
-            var text = new StringBuilder("Zip,Department,Children,Floor,StatusCode,Price,Rating\n");
+            var text = new StringBuilder("Zip,Department,Children,Floor,StatusCode,Price,Rating,classsiz,AgeGroup,pupilNR,CaseNo\n");
             string[] zips = ["02139", "10001", "94105", "00501"];
             for (int i = 0; i < 200; i++)
                 text.Append(CultureInfo.InvariantCulture, $"{zips[random.Next(4)]},{new[] { 101, 205, 307 }[random.Next(3)]},{random.Next(5)},{10 * random.Next(1, 5)},")
-                    .Append(CultureInfo.InvariantCulture, $"{random.Next(1, 4)},{random.Next(50, 5000)},{(i % 7 == 0 ? "?" : random.Next(1, 6).ToString(CultureInfo.InvariantCulture))}\n");
+                    .Append(CultureInfo.InvariantCulture, $"{random.Next(1, 4)},{random.Next(50, 5000)},{(i % 7 == 0 ? "?" : random.Next(1, 6).ToString(CultureInfo.InvariantCulture))},")
+                    .Append(CultureInfo.InvariantCulture, $"{random.Next(15, 36)},{random.Next(1, 6)},{17001 + 10 * i},{i / 2}\n");
             string path = Path.Combine(folder, "codes.csv");
             File.WriteAllText(path, text.ToString());
             var byName = ml.Gan().InferColumns(path).Columns.ToDictionary(c => c.Name);
@@ -180,7 +181,15 @@ public sealed class ColumnInferenceTests
             }
             Is("Zip", DataKind.String, "leading zeros ('0"); // as a number, 02139 would come back as 2139
             Is("Department", DataKind.String, "few, far apart and unevenly spaced (101, 205, 307)");
-            Is("StatusCode", DataKind.String, "the column's name calls codes ('Status')");
+            Is("StatusCode", DataKind.String, "the column's name calls codes ('Code')");
+            // A size of a class (bdf's "classsiz") is a quantity: the quantity word comes after the code word. A group of
+            // ages is a code: the code word comes last.
+            Is("classsiz", DataKind.Int32, "whole numbers");
+            Is("AgeGroup", DataKind.String, "the column's name calls codes ('Group')");
+            // Unique whole numbers named as a number of something (a pupil's, in Dutch) are its identifiers; the same name
+            // over numbers that repeat is no identifier.
+            Assert.AreEqual(GanColumnRole.Identifier, byName["pupilNR"].Role, byName["pupilNR"].ToString());
+            Is("CaseNo", DataKind.Int32, "whole numbers");
             Is("Children", DataKind.Int32, "whole numbers"); // dense: a quantity
             Is("Floor", DataKind.Int32, "whole numbers"); // evenly spaced: its granularity keeps the grid
             Is("Price", DataKind.Int32, "whole numbers"); // many values
