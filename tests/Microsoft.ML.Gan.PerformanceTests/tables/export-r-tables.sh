@@ -38,20 +38,33 @@
 #                   for those alive at it)
 #   nwtco.csv       survival::nwtco (4,028 children of the National Wilms Tumor Study: histology, stage, relapse; the
 #                   sequence number left out)
+#   colon.csv       survival::colon (1,858 rows of a colon-cancer chemotherapy trial, two a patient: recurrence and death;
+#                   node4 is 1 where more than 4 nodes, nearly always; the patient id left out)
+#   mgus2.csv       survival::mgus2 (1,384 patients with monoclonal gammopathy: months to progression, never after the
+#                   months of follow-up and equal to them for the 92 % who never progressed; the year of diagnosis, after
+#                   which the follow-up ends by 2000; the patient id left out)
+#   MplsStops.csv   carData::MplsStops, every fifth row (10,384 Minneapolis police stops of 2017: an instant, the neighbourhood,
+#                   its precinct, its latitude and longitude, race, searches; the stop's id left out)
+#   GSSvocab.csv    carData::GSSvocab, every third row (9,623 answers to the US General Social Survey's vocabulary test,
+#                   1978-2016: age and education with their groups)
+#   bdf.csv         nlme::bdf (2,287 Dutch pupils in 131 schools: a pupil number that spells the school's, a class number,
+#                   test scores, and 11 school measures that every pupil of a school shares)
+#   CES11.csv       carData::CES11 (2,231 Canadians of the 2011 election study: province, its population, a survey weight,
+#                   views on abortion; the id left out)
 # Usage: export-r-tables.sh [folder]   (default: ../tables beside the repository root)
-# Needs Rscript with the carData, ggplot2, survival and MASS packages; on Debian or Ubuntu, run as root, it installs them
-# (r-base-core, r-cran-cardata, r-cran-ggplot2, r-cran-survival, r-cran-mass). Missing values are written as empty fields; no row names.
+# Needs Rscript with the carData, ggplot2, survival, MASS and nlme packages; on Debian or Ubuntu, run as root, it installs them
+# (r-base-core, r-cran-cardata, r-cran-ggplot2, r-cran-survival, r-cran-mass, r-cran-nlme). Missing values are written as empty fields; no row names.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../../.." && pwd)"
 out="${1:-$root/../tables}"
-packages=(r-base-core r-cran-cardata r-cran-ggplot2 r-cran-survival r-cran-mass)
-if ! command -v Rscript > /dev/null || ! Rscript -e 'library(carData); library(ggplot2); library(survival); library(MASS)' > /dev/null 2>&1; then
+packages=(r-base-core r-cran-cardata r-cran-ggplot2 r-cran-survival r-cran-mass r-cran-nlme)
+if ! command -v Rscript > /dev/null || ! Rscript -e 'library(carData); library(ggplot2); library(survival); library(MASS); library(nlme)' > /dev/null 2>&1; then
   if [ "$(id -u)" -eq 0 ] && command -v apt-get > /dev/null; then
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${packages[@]}" > /dev/null
   else
-    echo "Rscript with carData, ggplot2, survival and MASS is needed: install ${packages[*]} (Debian/Ubuntu) or the R packages, then run again." >&2
+    echo "Rscript with carData, ggplot2, survival, MASS and nlme is needed: install ${packages[*]} (Debian/Ubuntu) or the R packages, then run again." >&2
     exit 2
   fi
 fi
@@ -59,7 +72,7 @@ mkdir -p "$out"
 Rscript --vanilla - "$out" <<'RSCRIPT'
 args <- commandArgs(trailingOnly = TRUE)
 out <- args[1]
-suppressPackageStartupMessages({ library(carData); library(ggplot2); library(survival); library(MASS) })
+suppressPackageStartupMessages({ library(carData); library(ggplot2); library(survival); library(MASS); library(nlme) })
 write <- function(table, name) {
   path <- file.path(out, paste0(name, ".csv"))
   temporary <- paste0(path, ".tmp")
@@ -90,4 +103,12 @@ write(diamonds[seq(1, nrow(diamonds), by = 5), ], "diamonds")
 write(survival::rotterdam[, names(survival::rotterdam) != "pid"], "rotterdam")
 write(MASS::Aids2, "Aids2")
 write(survival::nwtco[, names(survival::nwtco) != "seqno"], "nwtco")
+write(survival::colon[, names(survival::colon) != "id"], "colon")
+write(survival::mgus2[, names(survival::mgus2) != "id"], "mgus2")
+stops <- carData::MplsStops
+write(stops[seq(1, nrow(stops), by = 5), names(stops) != "idNum"], "MplsStops")
+vocabulary <- carData::GSSvocab
+write(vocabulary[seq(1, nrow(vocabulary), by = 3), ], "GSSvocab")
+write(nlme::bdf, "bdf")
+write(carData::CES11[, names(carData::CES11) != "id"], "CES11")
 RSCRIPT
