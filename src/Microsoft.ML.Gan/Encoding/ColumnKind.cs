@@ -336,6 +336,12 @@ internal sealed class CategoricalFitter(CategoricalKind kind, DataViewSchema.Col
 
     public override void EndRead() => _rows = _reading.Seal();
 
+    /// <summary>Each row's category, numbered in order of first appearance (after <see cref="EndRead"/>, before and after <see cref="Fit"/>).</summary>
+    public int[] RowCategories => _rows ?? throw new InvalidOperationException($"Column '{Name}': its rows are not read yet.");
+
+    /// <summary>How many categories the rows hold.</summary>
+    public int CategoryCount => _seen.Count;
+
     public override void Bind(DataViewRowCursor cursor) => _read = kind.CreateReader(cursor, Column);
 
     public override void Read(long row)

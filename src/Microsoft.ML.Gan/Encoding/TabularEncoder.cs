@@ -427,6 +427,11 @@ internal sealed class TabularEncoder
                     .SelectMany(f => f.Inputs.Append(f.Target)).ToHashSet();
                 found = found.Where(rule => !rule.Columns.Any(name => formulaColumns.Contains(Index(name)))).ToList();
             }
+            // A later column that a category fixes in every row stays the category's (bdf's class size, never below the
+            // size of the pupil's group in it: as a distance above the group's size, it varied within the class).
+            var categorical = fitters.OfType<CategoricalFitter>().ToArray();
+            found = found.Where(rule => rule.Comparisons.Single().High.Column is not { } high || ordered[Index(high)] is not { } later
+                || !categorical.Any(f => TimeOrders.FixedByCategory(f.RowCategories, f.CategoryCount, later, (int)rows))).ToList();
             if (found.Count > 0)
             {
                 constraints = [.. constraints ?? [], .. found];

@@ -133,6 +133,33 @@ internal static class TimeOrders
             && NumericTrend.CurveExplained(highApart, lowApart) < NumericTrend.MinimumExplained;
     }
 
+    /// <summary>
+    /// Whether a categorical column (each of the first <paramref name="rows"/> rows' category in
+    /// <paramref name="categories"/>, <paramref name="count"/> of them) fixes <paramref name="values"/>: every category's
+    /// rows hold one value (a missing one too), and the categories hold at least two rows each on average (a category
+    /// of about a row each fixes anything). A class's size, the same for each of its pupils, is the class's: a
+    /// dependency keeps it whole, where an order, learning it as its distance above another column, would let it vary
+    /// within the class.
+    /// </summary>
+    internal static bool FixedByCategory(int[] categories, int count, double[] values, int rows)
+    {
+        if (count < 2 || count > rows / 2) return false;
+        var first = new double[count];
+        var seen = new bool[count];
+        for (int r = 0; r < rows; r++)
+        {
+            int c = categories[r];
+            double v = values[r];
+            if (!seen[c])
+            {
+                seen[c] = true;
+                first[c] = v;
+            }
+            else if (!(first[c] == v || double.IsNaN(first[c]) && double.IsNaN(v))) return false;
+        }
+        return true;
+    }
+
     /// <summary>The upper quartile less the lower (the marginal maps' interpolated quantiles at levels 0, ¼, ½, ¾, 1).</summary>
     private static double InterquartileRange(List<double> values)
     {

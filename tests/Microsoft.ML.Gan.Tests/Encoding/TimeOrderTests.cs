@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.ML.Gan.Encoding;
 using Microsoft.ML.Data;
 using Microsoft.ML.Gan.Model;
@@ -264,6 +265,47 @@ public sealed class NumberOrderTests
         // And where fewer than TimeOrders.MinimumRows rows differ, there is no curve to judge: the order holds them.
         double[] rare = progression.Select((p, i) => i % 100 == 3 ? p + random.Next(1, 181) : p).ToArray();
         Assert.AreEqual("Progression ≤ FollowUp", Found(["Progression", "FollowUp"], [s_int, s_int], [progression, rare]).Single().ToString());
+    }
+
+    public sealed class Pupil
+    {
+        public string Class { get; set; } = "";
+        public int GroupSize { get; set; }
+        public int ClassSize { get; set; }
+        public float Score { get; set; }
+    }
+
+    [TestMethod]
+    public void ALaterNumberThatACategoryFixesStaysTheCategorysAndIsNotOrdered()
+    {
+        // 40 classes of 15 pupils each in the table: each class has its size (10 to 39) and each pupil a group within
+        // it of its own size, never above the class's and equal to it where the class is one group (every fifth class).
+        // The order between the two sizes reads as two points on one scale; but the class fixes its size in every row.
+        var random = new Random(21);
+        var pupils = new List<Pupil>();
+        for (int c = 0; c < 40; c++)
+        {
+            int size = 10 + (c * 7 + random.Next(3)) % 30;
+            for (int p = 0; p < 15; p++)
+                pupils.Add(new Pupil { Class = $"C{c:D2}", ClassSize = size, GroupSize = c % 5 == 0 ? size : random.Next(1, size + 1), Score = MathF.Round(100 * random.NextSingle(), 1) });
+        }
+        double[] group = pupils.Select(p => (double)p.GroupSize).ToArray(), classSize = pupils.Select(p => (double)p.ClassSize).ToArray();
+        Assert.AreEqual("GroupSize ≤ ClassSize", Found(["GroupSize", "ClassSize"], [s_int, s_int], [group, classSize]).Single().ToString(), "the pair alone reads as an order");
+        int[] classes = pupils.Select(p => int.Parse(p.Class[1..], CultureInfo.InvariantCulture)).ToArray();
+        Assert.IsTrue(TimeOrders.FixedByCategory(classes, 40, classSize, pupils.Count));
+        Assert.IsFalse(TimeOrders.FixedByCategory(classes, 40, group, pupils.Count), "a group's size varies within its class");
+        Assert.IsFalse(TimeOrders.FixedByCategory(Enumerable.Range(0, pupils.Count).ToArray(), pupils.Count, group, pupils.Count), "a category of a row each fixes nothing");
+
+        var ml = new MLContext(seed: 1);
+        using var model = ml.Gan().Train(new GanTrainer.Options
+        {
+            Epochs = 1, BatchSize = 100, NoiseDimension = 8, GeneratorLayers = [32], DiscriminatorLayers = [32], Seed = 5, DensityRatioFilter = false,
+        }).Fit(ml.Data.LoadFromEnumerable(pupils));
+        Assert.IsEmpty(model.FoundOrders, "the class keeps its size");
+        CollectionAssert.Contains(model.Dependencies.Select(d => d.ToString()).ToArray(), "Class → ClassSize (every value)");
+        var generated = ml.Data.CreateEnumerable<Pupil>(model.Generate(2000, seed: 2), reuseRowObject: false).ToArray();
+        var sizes = generated.GroupBy(p => p.Class).Where(g => g.Select(p => p.ClassSize).Distinct().Count() > 1).Select(g => g.Key).ToArray();
+        Assert.IsEmpty(sizes, $"every generated class has one size: {string.Join(", ", sizes.Take(5))} do not");
     }
 
     public sealed class Basket
