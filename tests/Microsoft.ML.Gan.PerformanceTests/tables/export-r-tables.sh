@@ -51,6 +51,18 @@
 #                   test scores, and 11 school measures that every pupil of a school shares)
 #   CES11.csv       carData::CES11 (2,231 Canadians of the 2011 election study: province, its population, a survey weight,
 #                   views on abortion; the id left out)
+#   gbsg.csv        survival::gbsg (686 German breast-cancer patients: age, menopause, tumour size, grade, nodes, receptors,
+#                   hormone therapy, recurrence-free time and status; the patient id left out)
+#   udca2.csv       survival::udca2 (1,360 rows of a trial of ursodeoxycholic acid, up to four a patient: one a kind of
+#                   endpoint, the same treatment, stage, bilirubin and risk score; the patient id left out)
+#   BEPS.csv        carData::BEPS (1,525 British voters of 1997-2001: vote, age, economic views, leaders' ratings, Europe)
+#   Wells.csv       carData::Wells (3,020 Bangladeshi households: whether they switched wells, arsenic, distance, education)
+#   pbcseq.csv      survival::pbcseq (1,945 visits of 312 primary-biliary-cirrhosis patients: the patient's id, follow-up
+#                   and status on every visit, the visit's day and measures)
+#   KosteckiDillon.csv  carData::KosteckiDillon (4,152 diary days of 133 migraine patients: id, day, headache, air quality)
+#   WVS.csv         carData::WVS (5,381 answers to the World Values Survey: poverty, religion, degree, country, age, gender)
+#   MathAchieve.csv nlme::MathAchieve (7,185 US pupils of 160 schools: the school, minority, sex, SES, maths score, the
+#                   school's mean SES)
 # Usage: export-r-tables.sh [folder]   (default: ../tables beside the repository root)
 # Needs Rscript with the carData, ggplot2, survival, MASS and nlme packages; on Debian or Ubuntu, run as root, it installs them
 # (r-base-core, r-cran-cardata, r-cran-ggplot2, r-cran-survival, r-cran-mass, r-cran-nlme). Missing values are written as empty fields; no row names.
@@ -111,4 +123,12 @@ vocabulary <- carData::GSSvocab
 write(vocabulary[seq(1, nrow(vocabulary), by = 3), ], "GSSvocab")
 write(nlme::bdf, "bdf")
 write(carData::CES11[, names(carData::CES11) != "id"], "CES11")
+write(survival::gbsg[, names(survival::gbsg) != "pid"], "gbsg")
+write(survival::udca2[, names(survival::udca2) != "id"], "udca2")
+write(carData::BEPS, "BEPS")
+write(carData::Wells, "Wells")
+write(survival::pbcseq, "pbcseq")
+write(carData::KosteckiDillon, "KosteckiDillon")
+write(carData::WVS, "WVS")
+write(nlme::MathAchieve, "MathAchieve")
 RSCRIPT

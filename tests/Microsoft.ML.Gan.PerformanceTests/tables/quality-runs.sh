@@ -16,7 +16,10 @@
 #   pbc status (0 censored, 1 transplant, 2 dead: codes by the column's name; its patient id is generated, not compared),
 #   diamonds price (numeric), rotterdam death (0/1 read as text: binary), Aids2 status (binary), nwtco rel (0/1 read as
 #   text: binary), colon status (0/1 read as text: binary), mgus2 death (0/1 read as text: binary), MplsStops personSearch
-#   (binary, missing in 16 %), GSSvocab vocab (0-10 words right: eleven classes, macro F1), bdf langPOST (numeric), CES11 abortion (binary).
+#   (binary, missing in 16 %), GSSvocab vocab (0-10 words right: eleven classes, macro F1), bdf langPOST (numeric), CES11 abortion (binary),
+#   gbsg status (0/1 read as text), udca2 status (0/1 read as text), BEPS vote (three parties: macro F1), Wells switch
+#   (binary), pbcseq status (0/1/2 read as text), KosteckiDillon headache (binary), WVS poverty (three answers), MathAchieve
+#   MathAch (numeric).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../../.." && pwd)"
@@ -40,8 +43,8 @@ while [ $# -gt 0 ]; do
   esac
 done
 
-declare -A label=([SLID]=wages [Arrests]=released [txhousing]=median [airquality]=Ozone [economics]=unemploy [rhDNase]=fev [Boston]=medv [Chile]=vote [mpg]=hwy [midwest]=percbelowpoverty [Florida]=BUSH [Salaries]=salary [birthwt]=low [lung]=status [flchain]=age [Mroz]=lfp [TitanicSurvival]=survived [pbc]=status [diamonds]=price [rotterdam]=death [Aids2]=status [nwtco]=rel [colon]=status [mgus2]=death [MplsStops]=personSearch [GSSvocab]=vocab [bdf]=langPOST [CES11]=abortion)
-declare -A kinds=([birthwt]=low:text [lung]=status:text [flchain]=death:text [rotterdam]=death:text [nwtco]=rel:text [colon]=status:text [mgus2]=death:text)
+declare -A label=([SLID]=wages [Arrests]=released [txhousing]=median [airquality]=Ozone [economics]=unemploy [rhDNase]=fev [Boston]=medv [Chile]=vote [mpg]=hwy [midwest]=percbelowpoverty [Florida]=BUSH [Salaries]=salary [birthwt]=low [lung]=status [flchain]=age [Mroz]=lfp [TitanicSurvival]=survived [pbc]=status [diamonds]=price [rotterdam]=death [Aids2]=status [nwtco]=rel [colon]=status [mgus2]=death [MplsStops]=personSearch [GSSvocab]=vocab [bdf]=langPOST [CES11]=abortion [gbsg]=status [udca2]=status [BEPS]=vote [Wells]=switch [pbcseq]=status [KosteckiDillon]=headache [WVS]=poverty [MathAchieve]=MathAch)
+declare -A kinds=([birthwt]=low:text [lung]=status:text [flchain]=death:text [rotterdam]=death:text [nwtco]=rel:text [colon]=status:text [mgus2]=death:text [gbsg]=status:text [udca2]=status:text [pbcseq]=status:text)
 for t in $tables; do
   if [ "$t" != adult ] && [ -z "${label[$t]:-}" ]; then echo "unknown table $t; known: adult ${!label[*]}" >&2; exit 1; fi
   if [ "$t" != adult ] && [ ! -f "$dir/$t.csv" ]; then echo "$dir/$t.csv is missing: run export-r-tables.sh $dir first" >&2; exit 2; fi
