@@ -142,6 +142,19 @@ internal static class ColumnInference
     private static readonly Regex s_idName = new(@"(^|[_\s\-.])(id|ID|Id)$|[a-z](Id|ID)$|^(id|ID|Id)([_\s\-.]|$)" +
         @"|(^|[_\s\-.])(?i:nr|no|num|number|key)$|[a-z](Nr|NR|No|NO|Num|NUM|Number|NUMBER|Key|KEY)$", RegexOptions.CultureInvariant);
 
+    /// <summary>
+    /// A name that calls its column an entity's key: the identifier words of <see cref="s_idName"/> but "no", "num" and
+    /// "number", which name levels as often as keys (Adult's "education-num").
+    /// </summary>
+    private static readonly Regex s_entityName = new(@"(^|[_\s\-.])(id|ID|Id)$|[a-z](Id|ID)$|^(id|ID|Id)([_\s\-.]|$)" +
+        @"|(^|[_\s\-.])(?i:nr|key)$|[a-z](Nr|NR|Key|KEY)$", RegexOptions.CultureInvariant);
+
+    /// <summary>
+    /// The fewest rows a value, on average, for whole numbers in a column named as identifiers that repeat to be read as
+    /// the keys of entities (categories): a patient's visits, a school's pupils. Fewer, and the keys are too thin to learn.
+    /// </summary>
+    internal const int RowsPerEntity = 5;
+
     public static GanColumnInference Infer(MLContext ml, string path, char separator, int maximumRows, int maximumCategories)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"There is no file '{Path.GetFullPath(path)}'.", path);
@@ -262,6 +275,10 @@ internal static class ColumnInference
             var numbers = present.Select(v => long.Parse(v, NumberStyles.AllowLeadingSign, invariant)).ToList();
             if (unique && s_idName.IsMatch(name) && numbers.All(n => n >= 0))
                 return new(name, index, GanColumnRole.Identifier, numbers.Max() <= int.MaxValue ? DataKind.Int32 : DataKind.Int64, "unique whole numbers in a column named as identifiers (an id, a number: \"Id\", \"No\", \"NR\")");
+            if (!unique && s_entityName.IsMatch(name) && numbers.All(n => n >= 0) && distinct >= 2 && distinct <= maximumCategories && present.Count >= RowsPerEntity * distinct)
+                return new(name, index, GanColumnRole.Learned, DataKind.String,
+                    $"{distinct:N0} categories{missingNote}: whole numbers in a column named as identifiers that rows repeat ({((double)present.Count / distinct).ToString("F1", invariant)} rows a value), " +
+                    "the keys of the entities the rows describe, whose attributes follow them");
             if (CodeReason(name, numbers) is { } code)
                 return new(name, index, GanColumnRole.Learned, DataKind.String, $"{distinct:N0} categories{missingNote}: whole numbers that {code}");
             if (missing > 0) return new(name, index, GanColumnRole.Learned, DataKind.Single, $"whole numbers{missingNote}: read as Single, where a missing value is NaN");

@@ -164,12 +164,13 @@ public sealed class ColumnInferenceTests
         try
         {
             var random = new Random(3);
-            var text = new StringBuilder("Zip,Department,Children,Floor,StatusCode,Price,Rating,classsiz,AgeGroup,pupilNR,CaseNo\n");
+            var text = new StringBuilder("Zip,Department,Children,Floor,StatusCode,Price,Rating,classsiz,AgeGroup,pupilNR,CaseNo,PatientId,OrderId,education-num\n");
             string[] zips = ["02139", "10001", "94105", "00501"];
             for (int i = 0; i < 200; i++)
                 text.Append(CultureInfo.InvariantCulture, $"{zips[random.Next(4)]},{new[] { 101, 205, 307 }[random.Next(3)]},{random.Next(5)},{10 * random.Next(1, 5)},")
                     .Append(CultureInfo.InvariantCulture, $"{random.Next(1, 4)},{random.Next(50, 5000)},{(i % 7 == 0 ? "?" : random.Next(1, 6).ToString(CultureInfo.InvariantCulture))},")
-                    .Append(CultureInfo.InvariantCulture, $"{random.Next(15, 36)},{random.Next(1, 6)},{17001 + 10 * i},{i / 2}\n");
+                    .Append(CultureInfo.InvariantCulture, $"{random.Next(15, 36)},{random.Next(1, 6)},{17001 + 10 * i},{i / 2},")
+                    .Append(CultureInfo.InvariantCulture, $"{1000 + i / 8},{i / 4},{random.Next(1, 17)}\n");
             string path = Path.Combine(folder, "codes.csv");
             File.WriteAllText(path, text.ToString());
             var byName = ml.Gan().InferColumns(path).Columns.ToDictionary(c => c.Name);
@@ -190,6 +191,12 @@ public sealed class ColumnInferenceTests
             // over numbers that repeat is no identifier.
             Assert.AreEqual(GanColumnRole.Identifier, byName["pupilNR"].Role, byName["pupilNR"].ToString());
             Is("CaseNo", DataKind.Int32, "whole numbers");
+            // Repeated whole numbers in a column named as identifiers are the keys of the entities the rows describe (a
+            // patient's visits), read as categories so that what the entity holds follows it, where each key holds
+            // enough rows to learn; "num" names a level as often as a key (Adult's "education-num").
+            Is("PatientId", DataKind.String, "25 categories: whole numbers in a column named as identifiers that rows repeat (8.0 rows a value)");
+            Is("OrderId", DataKind.Int32, "whole numbers"); // 4 rows a key: too thin
+            Is("education-num", DataKind.Int32, "whole numbers");
             Is("Children", DataKind.Int32, "whole numbers"); // dense: a quantity
             Is("Floor", DataKind.Int32, "whole numbers"); // evenly spaced: its granularity keeps the grid
             Is("Price", DataKind.Int32, "whole numbers"); // many values
