@@ -275,15 +275,21 @@ internal static class ColumnInference
             var numbers = present.Select(v => long.Parse(v, NumberStyles.AllowLeadingSign, invariant)).ToList();
             if (unique && s_idName.IsMatch(name) && numbers.All(n => n >= 0))
                 return new(name, index, GanColumnRole.Identifier, numbers.Max() <= int.MaxValue ? DataKind.Int32 : DataKind.Int64, "unique whole numbers in a column named as identifiers (an id, a number: \"Id\", \"No\", \"NR\")");
-            if (!unique && s_entityName.IsMatch(name) && numbers.All(n => n >= 0) && distinct >= 2 && distinct <= maximumCategories && present.Count >= RowsPerEntity * distinct)
+            bool repeatedIds = !unique && s_entityName.IsMatch(name) && numbers.All(n => n >= 0) && distinct >= 2;
+            string perKey = ((double)present.Count / distinct).ToString("F1", invariant);
+            if (repeatedIds && distinct <= maximumCategories && present.Count >= RowsPerEntity * distinct)
                 return new(name, index, GanColumnRole.Learned, DataKind.String,
-                    $"{distinct:N0} categories{missingNote}: whole numbers in a column named as identifiers that rows repeat ({((double)present.Count / distinct).ToString("F1", invariant)} rows a value), " +
+                    $"{distinct:N0} categories{missingNote}: whole numbers in a column named as identifiers that rows repeat ({perKey} rows a value), " +
                     "the keys of the entities the rows describe, whose attributes follow them");
+            // Identifiers that repeat but cannot be learned as keys: say why, for a user who would read them otherwise.
+            string keys = !repeatedIds ? ""
+                : distinct > maximumCategories ? $" (identifiers that rows repeat, {distinct:N0} keys: more than the {maximumCategories:N0} categories a column may have, so read as a number)"
+                : $" (identifiers that rows repeat, {perKey} rows a key: fewer than {RowsPerEntity}, too few to learn each key as a category, so read as a number)";
             if (CodeReason(name, numbers) is { } code)
                 return new(name, index, GanColumnRole.Learned, DataKind.String, $"{distinct:N0} categories{missingNote}: whole numbers that {code}");
-            if (missing > 0) return new(name, index, GanColumnRole.Learned, DataKind.Single, $"whole numbers{missingNote}: read as Single, where a missing value is NaN");
+            if (missing > 0) return new(name, index, GanColumnRole.Learned, DataKind.Single, $"whole numbers{missingNote}: read as Single, where a missing value is NaN{keys}");
             bool small = numbers.All(n => n is >= int.MinValue and <= int.MaxValue);
-            return new(name, index, GanColumnRole.Learned, small ? DataKind.Int32 : DataKind.Int64, "whole numbers");
+            return new(name, index, GanColumnRole.Learned, small ? DataKind.Int32 : DataKind.Int64, $"whole numbers{keys}");
         }
         if (zeroLed is null && present.All(v => double.TryParse(v, NumberStyles.Float, invariant, out double d) && double.IsFinite(d)))
         {

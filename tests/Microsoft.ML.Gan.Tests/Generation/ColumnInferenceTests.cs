@@ -245,12 +245,19 @@ public sealed class ColumnInferenceTests
             // patient's visits), read as categories so that what the entity holds follows it, where each key holds
             // enough rows to learn; "num" names a level as often as a key (Adult's "education-num").
             Is("PatientId", DataKind.String, "25 categories: whole numbers in a column named as identifiers that rows repeat (8.0 rows a value)");
-            Is("OrderId", DataKind.Int32, "whole numbers"); // 4 rows a key: too thin
+            Is("OrderId", DataKind.Int32, "whole numbers (identifiers that rows repeat, 4.0 rows a key: fewer than 5, too few to learn each key as a category, so read as a number)");
             Is("education-num", DataKind.Int32, "whole numbers");
             Is("Children", DataKind.Int32, "whole numbers"); // dense: a quantity
             Is("Floor", DataKind.Int32, "whole numbers"); // evenly spaced: its granularity keeps the grid
             Is("Price", DataKind.Int32, "whole numbers"); // many values
             Is("Rating", DataKind.Single, "missing");
+
+            // More keys than a column may have categories: read as a number, and the reason says so.
+            string many = Path.Combine(folder, "many.csv");
+            File.WriteAllText(many, "VisitId,Score\n" + string.Concat(Enumerable.Range(0, 12_000).Select(i => $"{i / 10},{i % 7}\n")));
+            var manyKeys = ml.Gan().InferColumns(many).Columns[0];
+            Assert.AreEqual(DataKind.Int32, manyKeys.Kind, manyKeys.ToString());
+            StringAssert.Contains(manyKeys.Reason, "1,200 keys: more than the 1,000 categories a column may have, so read as a number");
 
             // A handful of far-apart values in a handful of rows may be quantities: they stay numbers.
             string few = Path.Combine(folder, "few.csv");
