@@ -139,15 +139,17 @@ internal static class ColumnInference
     /// A name that calls its column an identifier: "id", "CustomerId", "user_id", "id_visit", and a number of one
     /// ("pupilNR", "CaseNo", "order_num", "account_number", "key"), which only unique whole numbers are read as.
     /// </summary>
-    private static readonly Regex s_idName = new(@"(^|[_\s\-.])(id|ID|Id)$|[a-z](Id|ID)$|^(id|ID|Id)([_\s\-.]|$)" +
+    private static readonly Regex s_idName = new(IdWord +
         @"|(^|[_\s\-.])(?i:nr|no|num|number|key)$|[a-z](Nr|NR|No|NO|Num|NUM|Number|NUMBER|Key|KEY)$", RegexOptions.CultureInvariant);
 
     /// <summary>
     /// A name that calls its column an entity's key: the identifier words of <see cref="s_idName"/> but "no", "num" and
     /// "number", which name levels as often as keys (Adult's "education-num").
     /// </summary>
-    private static readonly Regex s_entityName = new(@"(^|[_\s\-.])(id|ID|Id)$|[a-z](Id|ID)$|^(id|ID|Id)([_\s\-.]|$)" +
-        @"|(^|[_\s\-.])(?i:nr|key)$|[a-z](Nr|NR|Key|KEY)$", RegexOptions.CultureInvariant);
+    private static readonly Regex s_entityName = new(IdWord + @"|(^|[_\s\-.])(?i:nr|key)$|[a-z](Nr|NR|Key|KEY)$", RegexOptions.CultureInvariant);
+
+    /// <summary>"id" as a word of a name, at its end or its start ("user_id", "CustomerId", "id_visit").</summary>
+    private const string IdWord = @"(^|[_\s\-.])(id|ID|Id)$|[a-z](Id|ID)$|^(id|ID|Id)([_\s\-.]|$)";
 
     /// <summary>
     /// The fewest rows a value, on average, for whole numbers in a column named as identifiers that repeat to be read as
