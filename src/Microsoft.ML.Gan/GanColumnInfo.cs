@@ -178,10 +178,14 @@ public sealed record GanTrendTerm(string Column, double Coefficient, double Mean
 
 /// <summary>
 /// A number column that other number columns make exactly in every training row, and in every generated row (see
-/// <see cref="GanTrainer.Options.NumericFormulas"/>): a total and its parts, a share, a product.
+/// <see cref="GanTrainer.Options.NumericFormulas"/>): a total and its parts, a share, a product, a number plus an offset
+/// a category fixes.
 /// </summary>
 /// <param name="Target">The column made.</param>
-/// <param name="Inputs">The columns it is made from: a sum's parts; a ratio's numerator and denominator; a product's two factors.</param>
+/// <param name="Inputs">
+/// The columns it is made from: a sum's parts; a ratio's numerator and denominator; a product's two factors; an offset's
+/// number and the categorical column whose category fixes the offset.
+/// </param>
 /// <param name="Kind">How it is made.</param>
 /// <param name="Scale">A ratio's or product's power of ten (100 for a percentage); 1 for a sum.</param>
 /// <param name="SolvesNumerator">
@@ -218,7 +222,7 @@ public sealed record GanColumnFormula(string Target, IReadOnlyList<string> Input
             : $"{this} (where that leaves {Target}'s range, {input} is made from {Target} and {other})";
     }
 
-    /// <summary>"total = a + b + c", "share = 100 × part / total", "amount = price × quantity".</summary>
+    /// <summary>"total = a + b + c", "share = 100 × part / total", "amount = price × quantity", "dos = time + an offset for each id".</summary>
     public override string ToString()
     {
         string scale = Scale == 1 ? "" : string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{Scale:G} × ");
@@ -226,6 +230,7 @@ public sealed record GanColumnFormula(string Target, IReadOnlyList<string> Input
         {
             GanFormulaKind.Sum => $"{Target} = {string.Join(" + ", Inputs)}",
             GanFormulaKind.Ratio => $"{Target} = {scale}{Inputs[0]} / {Inputs[1]}",
+            GanFormulaKind.Offset => $"{Target} = {Inputs[0]} + an offset for each {Inputs[1]}",
             _ => $"{Target} = {scale}{Inputs[0]} × {Inputs[1]}",
         };
     }

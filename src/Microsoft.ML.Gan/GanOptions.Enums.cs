@@ -156,4 +156,11 @@ public enum GanFormulaKind
 
     /// <summary>A scale (a power of ten) times the product of two columns: an amount from a price and a quantity.</summary>
     Product,
+
+    /// <summary>
+    /// A number column plus an offset that the row's category of a categorical column fixes: a day of the study from the
+    /// day of a patient's diary and the patient (whose diary began on a day of its own), a year from an age and the
+    /// person. Its inputs are the number and the categorical column.
+    /// </summary>
+    Offset,
 }

@@ -50,8 +50,10 @@ internal sealed class NumericFormula
     private static readonly GanFormulaKind[] s_twoInputKinds = [GanFormulaKind.Ratio, GanFormulaKind.Product];
 
     public NumericFormula(int target, GanFormulaKind kind, int[] inputs, double scale, int? decimals, string targetName, string[] inputNames, int? solvedInput = null,
-        FormulaSolving solving = FormulaSolving.WhereOutOfRange)
+        FormulaSolving solving = FormulaSolving.WhereOutOfRange, double[]? offsets = null)
     {
+        if ((kind == GanFormulaKind.Offset) != (offsets is not null)) throw new ArgumentException("an offset formula, and only one, has an offset for each category", nameof(offsets));
+        Offsets = offsets;
         SolvedInput = solvedInput;
         Solving = solvedInput is null ? FormulaSolving.WhereOutOfRange : solving;
         Target = target;
@@ -70,8 +72,18 @@ internal sealed class NumericFormula
 
     public GanFormulaKind Kind { get; }
 
-    /// <summary>The columns it is made from, in order: a sum's parts; a ratio's numerator and denominator; a product's two factors.</summary>
+    /// <summary>
+    /// The columns it is made from, in order: a sum's parts; a ratio's numerator and denominator; a product's two
+    /// factors; an offset's number and the categorical column whose category fixes the offset.
+    /// </summary>
     public int[] Inputs { get; }
+
+    /// <summary>
+    /// For an <see cref="GanFormulaKind.Offset"/>: what each category of the categorical input (by its index) adds to the
+    /// number, NaN for a category whose training rows held no one offset (there the target keeps the generator's value);
+    /// null for the other kinds.
+    /// </summary>
+    public double[]? Offsets { get; }
 
     /// <summary>A ratio's or product's power of ten (1 for a sum).</summary>
     public double Scale { get; }
@@ -98,7 +110,7 @@ internal sealed class NumericFormula
     public int? SolvedColumn => SolvedInput is int i ? Inputs[i] : null;
 
     /// <summary>The same formula, solving for input <paramref name="input"/> (0 or 1) as <paramref name="solving"/> says (a missing input stays missing).</summary>
-    public NumericFormula Solved(int input, FormulaSolving solving) => new(Target, Kind, Inputs, Scale, Decimals, TargetName, InputNames, input, solving);
+    public NumericFormula Solved(int input, FormulaSolving solving) => new(Target, Kind, Inputs, Scale, Decimals, TargetName, InputNames, input, solving, Offsets);
 
     public string TargetName { get; }
     public string[] InputNames { get; }
@@ -122,6 +134,10 @@ internal sealed class NumericFormula
             case GanFormulaKind.Ratio:
                 v = Scale * x[0] / x[1]; // over 0: infinite or NaN, in no range
                 break;
+            case GanFormulaKind.Offset:
+                // x[1] is the category's index; a category without an offset (NaN) makes none.
+                v = x[1] >= 0 && x[1] < Offsets!.Length ? x[0] + Offsets[(int)x[1]] : double.NaN;
+                break;
             default:
                 v = Scale * x[0] * x[1];
                 break;
@@ -139,18 +155,22 @@ internal sealed class NumericFormula
         return v >= minimum && v <= maximum ? kind.Stored(v) : double.NaN;
     }
 
-    /// <summary>An input <paramref name="v"/> as the graph holds it (its column's output, in its type); missing stays NaN.</summary>
-    private static double Held(NumericKind kind, double v) => double.IsNaN(v) ? v : kind.Stored(v);
+    /// <summary>An input <paramref name="v"/> as the graph holds it (its column's output, in its type; a category's index as it is); missing stays NaN.</summary>
+    private static double Held(NumericKind? kind, double v) => double.IsNaN(v) || kind is null ? v : kind.Stored(v);
 
-    /// <summary>The target, its kind, and its inputs' kinds and values in <paramref name="rows"/>: what <see cref="Apply"/> and <see cref="HoldsIn"/> read.</summary>
-    private (NumericColumn Target, NumericKind Kind, NumericKind[] Kinds, double[][] Inputs) Bind(DecodedRows rows, IReadOnlyList<GanColumn> columns)
+    /// <summary>
+    /// The target, its kind, and its inputs' kinds and values in <paramref name="rows"/>: what <see cref="Apply"/> and
+    /// <see cref="HoldsIn"/> read. An offset's categorical input has no kind, and its values are a copy of its category indices.
+    /// </summary>
+    private (NumericColumn Target, NumericKind Kind, NumericKind?[] Kinds, double[][] Inputs) Bind(DecodedRows rows, IReadOnlyList<GanColumn> columns)
     {
         var target = (NumericColumn)columns[Target];
-        return (target, (NumericKind)target.Kind, Inputs.Select(c => (NumericKind)((NumericColumn)columns[c]).Kind).ToArray(), Inputs.Select(rows.Numbers).ToArray());
+        return (target, (NumericKind)target.Kind, Inputs.Select(c => (columns[c] as NumericColumn)?.Kind as NumericKind).ToArray(),
+            Inputs.Select(c => columns[c] is CategoricalColumn ? Array.ConvertAll(rows.Levels(c), l => (double)l) : rows.Numbers(c)).ToArray());
     }
 
     /// <summary>The formula's value in row <paramref name="r"/> of <paramref name="bound"/> (<see cref="Value"/>), its inputs read into <paramref name="x"/>.</summary>
-    private double ValueAt((NumericColumn Target, NumericKind Kind, NumericKind[] Kinds, double[][] Inputs) bound, int r, Span<double> x)
+    private double ValueAt((NumericColumn Target, NumericKind Kind, NumericKind?[] Kinds, double[][] Inputs) bound, int r, Span<double> x)
     {
         for (int i = 0; i < x.Length; i++) x[i] = Held(bound.Kinds[i], bound.Inputs[i][r]);
         return Value(x, bound.Kind, bound.Target.Minimum, bound.Target.Maximum); // NaN where an input is missing
@@ -211,7 +231,7 @@ internal sealed class NumericFormula
         {
             if (double.IsNaN(y[r]) || double.IsNaN(parts[r])) continue; // a missing share or part stays
             double made = SolvedRound(part, bound.Kind.Stored(y[r]) * Held(bound.Kinds[1], bound.Inputs[1][r]) / Scale);
-            if (made >= part.Minimum && made <= part.Maximum) parts[r] = bound.Kinds[0].Stored(made); // NaN (a missing total) is in no range
+            if (made >= part.Minimum && made <= part.Maximum) parts[r] = bound.Kinds[0]!.Stored(made); // NaN (a missing total) is in no range
         }
     }
 
@@ -219,11 +239,11 @@ internal sealed class NumericFormula
     /// Input <paramref name="i"/> solved from target <paramref name="p"/> and the other input <paramref name="other"/>
     /// (as their types hold them), and the target made from it; null where either leaves its column's range or is no number.
     /// </summary>
-    private (double Input, double Target)? Solved(NumericColumn column, int i, double p, double other, (NumericColumn Target, NumericKind Kind, NumericKind[] Kinds, double[][] Inputs) bound)
+    private (double Input, double Target)? Solved(NumericColumn column, int i, double p, double other, (NumericColumn Target, NumericKind Kind, NumericKind?[] Kinds, double[][] Inputs) bound)
     {
         double made = SolvedRound(column, i == 0 ? p * other / Scale : Scale * other / p);
         if (!(made >= column.Minimum && made <= column.Maximum)) return null; // NaN and a target of 0 too
-        made = bound.Kinds[i].Stored(made);
+        made = bound.Kinds[i]!.Stored(made);
         double target = Value(i == 0 ? [made, other] : [other, made], bound.Kind, bound.Target.Minimum, bound.Target.Maximum);
         return double.IsNaN(target) ? null : (made, target);
     }
@@ -256,10 +276,14 @@ internal sealed class NumericFormula
     public void AddOnnx(OnnxGraph g, IReadOnlyList<GanColumn> columns, string[] decoded)
     {
         var target = (NumericColumn)columns[Target];
-        var x = Inputs.Select(c => AsDouble(g, (NumericColumn)columns[c], decoded[c])).ToArray();
+        var x = Inputs.Select(c => columns[c] is NumericColumn number ? AsDouble(g, number, decoded[c]) : decoded[c]).ToArray();
         string v;
         switch (Kind)
         {
+            case GanFormulaKind.Offset:
+                // The category's offset (NaN for one without: in no range, so the target keeps its value), added to the number.
+                v = g.Node("Add", [x[0], g.Node("Gather", [g.Constant(Offsets!, Offsets!.Length), x[1]], ("axis", 0))]);
+                break;
             case GanFormulaKind.Sum:
                 v = x[0];
                 for (int i = 1; i < x.Length; i++) v = g.Node("Add", [v, x[i]]);
@@ -343,8 +367,9 @@ internal sealed class NumericFormula
 
     /// <summary>
     /// Of the first <paramref name="rows"/> rows of <paramref name="values"/> (each column's values as its kind holds
-    /// them, the formula's columns at its indices), those whose target and inputs are all present, and how many of
-    /// them break the formula (a target more than <see cref="Tolerance"/> of its magnitude away from the formula's value).
+    /// them, the formula's columns at its indices; an offset's categorical input as its category indices), those whose
+    /// target and inputs are all present, and how many of them break the formula (a target more than
+    /// <see cref="Tolerance"/> of its magnitude away from the formula's value).
     /// </summary>
     public (int Complete, int Broken) Check(IReadOnlyList<double[]?> values, NumericKind kind, int rows, bool stopAtFirst = false)
     {
@@ -361,7 +386,7 @@ internal sealed class NumericFormula
             {
                 x[i] = inputs[i][r];
                 present &= !double.IsNaN(x[i]);
-                if (Kind == GanFormulaKind.Sum) magnitude += Math.Abs(x[i]);
+                if (Kind == GanFormulaKind.Sum || Kind == GanFormulaKind.Offset && i == 0) magnitude += Math.Abs(x[i]);
             }
             if (!present) continue;
             complete++;
@@ -390,8 +415,12 @@ internal sealed class NumericFormula
     /// from amount and quantity); a formula that would make a column from itself is left out. <paramref name="decimals"/> gives each column's grid decimals (null: none).
     /// </summary>
     /// <param name="fixedColumns">Columns that other rules read or set (null: none): a ratio solves for a numerator only where it is none of them and no other formula reads or makes it.</param>
+    /// <param name="categories">
+    /// Each categorical column's category in each row (null for a column that cannot take part; null for none): offsets
+    /// between two candidates that a category fixes are found too (<see cref="AddOffsets"/>).
+    /// </param>
     public static List<NumericFormula> Find(IReadOnlyList<string> names, IReadOnlyList<NumericKind?> kinds, IReadOnlyList<double[]?> values,
-        IReadOnlyList<int?> decimals, int rows, Func<int, bool> excluded, Action checkAlive, Func<int, bool>? fixedColumns = null)
+        IReadOnlyList<int?> decimals, int rows, Func<int, bool> excluded, Action checkAlive, Func<int, bool>? fixedColumns = null, IReadOnlyList<CategoryCodes?>? categories = null)
     {
         int n = names.Count;
         if (rows < MinimumRows) return [];
@@ -416,7 +445,7 @@ internal sealed class NumericFormula
             meanAbs[c] = sum / present;
             candidates.Add(c);
         }
-        if (candidates.Count < 3) return [];
+        if (candidates.Count < (categories is null ? 3 : 2)) return [];
         int stride = Math.Max(1, rows / SearchRows);
         int[] sample = Enumerable.Range(0, rows / stride).Select(i => i * stride).ToArray();
         int? DecimalsOf(int c) => decimals[c] ?? (kinds[c]!.Precision == NumberPrecision.Whole ? 0 : null);
@@ -486,6 +515,7 @@ internal sealed class NumericFormula
             if (found.Any(f => f.Target == formula.Target) || MakesFrom(found, formula.Inputs, formula.Target)) continue;
             found.Add(formula);
         }
+        if (categories is not null) AddOffsets(found, names, kinds, values, DecimalsOf, rows, candidates, excluded, categories, sample, checkAlive);
         // The generator learns a ratio's target (a share, an area) and makes an input from it: a numerator nothing else
         // touches, in every row; else a denominator nothing else touches; else a numerator that is a part of the sum making
         // the denominator (a group's count, from its share of the total), before the sum. A share the formula made from two
@@ -506,6 +536,165 @@ internal sealed class NumericFormula
             }
         }
         return InApplyOrder(found);
+    }
+
+    /// <summary>The least share of the rows holding an offset's columns whose category has an offset (the others' categories, whose rows hold no one offset, keep the generator's values).</summary>
+    public const double MinimumOffsetShare = 0.95;
+
+    /// <summary>
+    /// The least share of an offset's rows, among those whose category has one, that lie in categories where its number
+    /// takes more than one value: fewer, and the two columns are each the category's own (a patient's age and follow-up,
+    /// whose difference any entity fixes), not one moving with the other.
+    /// </summary>
+    public const double MinimumMovingShare = 0.5;
+
+    /// <summary>
+    /// Adds to <paramref name="found"/> the offsets the training rows show: two candidate number columns whose difference
+    /// the row's category of a categorical column (<paramref name="categories"/>: 2 to
+    /// <see cref="ColumnDependency.MaximumKeys"/> categories) fixes, in all but <see cref="ColumnDependency.ExceptionShare"/>
+    /// of each category's rows (rounded down), within <see cref="Tolerance"/> of their magnitudes: a patient's day of the
+    /// study and day of the diary, which began on a day of the patient's own; a year and an age, within a person. A
+    /// category whose rows break that has no offset. An offset is kept where the categories with one hold at least
+    /// <see cref="MinimumOffsetShare"/> of the rows holding its three columns (at least <see cref="MinimumRows"/>), the
+    /// number moves within categories holding <see cref="MinimumMovingShare"/> of them, and two categories differ in
+    /// offset. The target is the column of the two whose values spread more (the categories' offsets carry the
+    /// difference; the generator learns the other, whose spread within each category is the same); the strongest first,
+    /// each target made by one formula only, none from itself.
+    /// </summary>
+    private static void AddOffsets(List<NumericFormula> found, IReadOnlyList<string> names, IReadOnlyList<NumericKind?> kinds, IReadOnlyList<double[]?> values,
+        Func<int, int?> decimalsOf, int rows, List<int> candidates, Func<int, bool> excluded, IReadOnlyList<CategoryCodes?> categories, int[] sample, Action checkAlive)
+    {
+        var offsets = new List<(int Covered, NumericFormula Formula)>();
+        for (int g = 0; g < categories.Count; g++)
+        {
+            if (categories[g] is not { Count: >= 2 and <= ColumnDependency.MaximumKeys } codes || codes.Levels.Length < rows) continue;
+            for (int i = 0; i < candidates.Count; i++)
+            {
+                for (int j = i + 1; j < candidates.Count; j++)
+                {
+                    checkAlive();
+                    int a = candidates[i], b = candidates[j];
+                    if (!OffsetInSample(values[a]!, values[b]!, codes, sample)) continue;
+                    var (t, x) = Spread(values[a]!, values[b]!, rows) ? (a, b) : (b, a);
+                    if (excluded(t)) (t, x) = (x, t);
+                    if (excluded(t)) continue;
+                    if (Offset(names, kinds, values, decimalsOf, rows, t, x, g, codes) is { } offset) offsets.Add(offset);
+                }
+            }
+        }
+        foreach (var (_, f) in offsets.OrderByDescending(o => o.Covered).ThenBy(o => o.Formula.Target).ThenBy(o => o.Formula.Inputs[0]).ThenBy(o => o.Formula.Inputs[1]))
+        {
+            if (found.Any(o => o.Target == f.Target) || MakesFrom(found, f.Inputs, f.Target)) continue;
+            found.Add(f);
+        }
+    }
+
+    /// <summary>
+    /// Whether the difference of <paramref name="a"/> and <paramref name="b"/> looks fixed by the category in the
+    /// <paramref name="sample"/> rows: of the rows whose category an earlier sample row had, at least 10 and at most a
+    /// tenth differ from that row's difference (a quick test; the offset is checked on every row after).
+    /// </summary>
+    private static bool OffsetInSample(double[] a, double[] b, CategoryCodes codes, int[] sample)
+    {
+        var first = new double[codes.Count];
+        var magnitude = new double[codes.Count];
+        Array.Fill(first, double.NaN);
+        int repeated = 0, differing = 0, limit = sample.Length / 10;
+        foreach (int r in sample)
+        {
+            if (double.IsNaN(a[r]) || double.IsNaN(b[r])) continue;
+            int l = codes.Levels[r];
+            double d = b[r] - a[r];
+            if (double.IsNaN(first[l]))
+            {
+                first[l] = d;
+                magnitude[l] = Math.Abs(a[r]) + Math.Abs(b[r]);
+                continue;
+            }
+            repeated++;
+            if (!(Math.Abs(d - first[l]) <= Tolerance * Math.Max(magnitude[l], Math.Abs(a[r]) + Math.Abs(b[r]))) && ++differing > limit) return false;
+        }
+        return repeated >= 10;
+    }
+
+    /// <summary>Whether <paramref name="a"/> spreads more than <paramref name="b"/> (its variance over the first <paramref name="rows"/> rows holding both is at least <paramref name="b"/>'s).</summary>
+    private static bool Spread(double[] a, double[] b, int rows)
+    {
+        double sa = 0, sb = 0, qa = 0, qb = 0;
+        int n = 0;
+        for (int r = 0; r < rows; r++)
+        {
+            if (double.IsNaN(a[r]) || double.IsNaN(b[r])) continue;
+            n++;
+            sa += a[r];
+            sb += b[r];
+            qa += a[r] * a[r];
+            qb += b[r] * b[r];
+        }
+        return n == 0 || qa - sa * sa / n >= qb - sb * sb / n;
+    }
+
+    /// <summary>
+    /// The offset that makes <paramref name="t"/> from <paramref name="x"/> and the category of column
+    /// <paramref name="g"/> (<paramref name="codes"/>) over the first <paramref name="rows"/> rows, and the rows it makes;
+    /// null where it does not qualify (see <see cref="AddOffsets"/>). Each category's offset is the median of its rows'
+    /// differences; a category whose rows break it beyond the exceptions allowed has none (NaN).
+    /// </summary>
+    private static (int Covered, NumericFormula Formula)? Offset(IReadOnlyList<string> names, IReadOnlyList<NumericKind?> kinds, IReadOnlyList<double[]?> values,
+        Func<int, int?> decimalsOf, int rows, int t, int x, int g, CategoryCodes codes)
+    {
+        double[] ys = values[t]!, xs = values[x]!;
+        int count = codes.Count;
+        // The rows holding both numbers, category by category (a counting sort).
+        var start = new int[count + 1];
+        int complete = 0;
+        for (int r = 0; r < rows; r++)
+        {
+            if (double.IsNaN(ys[r]) || double.IsNaN(xs[r])) continue;
+            start[codes.Levels[r] + 1]++;
+            complete++;
+        }
+        if (complete < MinimumRows) return null;
+        for (int l = 0; l < count; l++) start[l + 1] += start[l];
+        var byLevel = new int[complete];
+        var next = start[..count];
+        for (int r = 0; r < rows; r++)
+            if (!double.IsNaN(ys[r]) && !double.IsNaN(xs[r])) byLevel[next[codes.Levels[r]]++] = r;
+        var offsets = new double[count];
+        var differences = new double[complete];
+        for (int l = 0; l < count; l++)
+        {
+            int n = start[l + 1] - start[l];
+            if (n == 0) { offsets[l] = double.NaN; continue; }
+            for (int i = 0; i < n; i++) { int r = byLevel[start[l] + i]; differences[i] = ys[r] - xs[r]; }
+            Array.Sort(differences, 0, n);
+            offsets[l] = differences[(n - 1) / 2];
+        }
+        var kind = kinds[t]!;
+        var formula = new NumericFormula(t, GanFormulaKind.Offset, [x, g], 1, decimalsOf(t), names[t], [names[x], names[g]], offsets: offsets);
+        int covered = 0, moving = 0;
+        Span<double> input = stackalloc double[2];
+        for (int l = 0; l < count; l++)
+        {
+            int n = start[l + 1] - start[l], broken = 0;
+            if (n == 0) continue;
+            double least = double.PositiveInfinity, most = double.NegativeInfinity;
+            for (int i = 0; i < n; i++)
+            {
+                int r = byLevel[start[l] + i];
+                input[0] = xs[r];
+                input[1] = l;
+                double v = formula.Value(input, kind, double.NegativeInfinity, double.PositiveInfinity);
+                if (!(Math.Abs(v - ys[r]) <= Tolerance * (Math.Abs(ys[r]) + Math.Abs(xs[r])))) broken++;
+                least = Math.Min(least, xs[r]);
+                most = Math.Max(most, xs[r]);
+            }
+            if (broken > (int)(ColumnDependency.ExceptionShare * n)) { offsets[l] = double.NaN; continue; }
+            covered += n - broken;
+            if (least < most) moving += n - broken;
+        }
+        if (covered < MinimumOffsetShare * complete || moving < MinimumMovingShare * covered || offsets.Where(double.IsFinite).Distinct().Count() < 2) return null;
+        return (covered, formula);
     }
 
     /// <summary>Whether column <paramref name="target"/> is among <paramref name="inputs"/> or among what <paramref name="formulas"/> make them from: a formula making it from them would be a cycle.</summary>
@@ -671,10 +860,13 @@ internal sealed class FormulaState
     /// </summary>
     public bool EveryRow { get; set; }
 
+    /// <summary>An offset's value for each category of its categorical input, NaN for none (<see cref="NumericFormula.Offsets"/>); absent for the other kinds, and in files of format 31 and older.</summary>
+    public double[]? Offsets { get; set; }
+
     public static FormulaState From(NumericFormula f) => new()
     {
         Target = f.TargetName, Kind = f.Kind, Inputs = f.InputNames, Scale = f.Scale, Decimals = f.Decimals, Solves = f.Solves, SolvedInput = f.SolvedInput ?? 0,
-        EveryRow = f.Solving != FormulaSolving.WhereOutOfRange,
+        EveryRow = f.Solving != FormulaSolving.WhereOutOfRange, Offsets = f.Offsets,
     };
 
     /// <summary>
@@ -698,18 +890,28 @@ internal sealed class FormulaState
             if (s.Target is null || !index.TryGetValue(s.Target, out int t) || !Number(t))
                 throw new InvalidDataException($"{Where()} does not make a number column of the model");
             var inputs = s.Inputs ?? [];
+            bool offset = s.Kind == GanFormulaKind.Offset;
             if (!Enum.IsDefined(s.Kind) || (s.Kind == GanFormulaKind.Sum ? inputs.Length < 2 || inputs.Length > NumericFormula.MaximumParts : inputs.Length != 2))
-                throw new InvalidDataException($"{Where()} is not a sum of 2 to {NumericFormula.MaximumParts} columns, nor a ratio or product of 2");
+                throw new InvalidDataException($"{Where()} is not a sum of 2 to {NumericFormula.MaximumParts} columns, nor a ratio, product or offset of 2");
             var at = new int[inputs.Length];
             for (int k = 0; k < inputs.Length; k++)
             {
-                if (inputs[k] is null || !index.TryGetValue(inputs[k], out at[k]) || !Number(at[k]) || at[k] == t)
-                    throw new InvalidDataException($"{Where()} reads something other than number columns of the model, or reads its own column");
+                // An offset's second input is the categorical column whose category fixes the offset.
+                bool known = inputs[k] is not null && index.TryGetValue(inputs[k], out at[k]) && at[k] != t;
+                if (!known || (offset && k == 1 ? columns[at[k]] is not CategoricalColumn : !Number(at[k])))
+                    throw new InvalidDataException(offset
+                        ? $"{Where()} reads something other than a number column and a categorical column of the model, or reads its own column"
+                        : $"{Where()} reads something other than number columns of the model, or reads its own column");
             }
             if (at.Distinct().Count() != at.Length) throw new InvalidDataException($"{Where()} reads a column twice");
+            if (offset != s.Offsets is not null
+                || offset && (s.Offsets!.Length != ((CategoricalColumn)columns[at[1]]).LevelCount || s.Offsets.Any(double.IsInfinity) || !s.Offsets.Any(double.IsFinite)))
+                throw new InvalidDataException(offset
+                    ? $"{Where()} needs an offset (a finite number, or NaN for none) for each of the {((CategoricalColumn)columns[at[1]]).LevelCount} categories of '{Common.Text.Printable(inputs[1], 60)}', one of them finite"
+                    : $"{Where()} lists offsets, which only an offset formula has");
             double power = Math.Log10(s.Scale);
-            if (s.Kind == GanFormulaKind.Sum ? s.Scale != 1 : !(Math.Round(power) == power && power >= NumericFormula.LeastScaleExponent && power <= NumericFormula.GreatestScaleExponent))
-                throw new InvalidDataException($"{Where()} has a scale other than a power of ten from 10^{NumericFormula.LeastScaleExponent} to 10^{NumericFormula.GreatestScaleExponent} (1 for a sum)");
+            if (s.Kind is GanFormulaKind.Sum or GanFormulaKind.Offset ? s.Scale != 1 : !(Math.Round(power) == power && power >= NumericFormula.LeastScaleExponent && power <= NumericFormula.GreatestScaleExponent))
+                throw new InvalidDataException($"{Where()} has a scale other than a power of ten from 10^{NumericFormula.LeastScaleExponent} to 10^{NumericFormula.GreatestScaleExponent} (1 for a sum or an offset)");
             if (s.Decimals is int d && (d < 0 || d > NumericGranularity.MaximumDecimals))
                 throw new InvalidDataException($"{Where()} rounds to {d} decimals, outside 0 to {NumericGranularity.MaximumDecimals}");
             if (made.Contains(t) || read.Contains(t)) throw new InvalidDataException($"{Where()} makes a column another formula makes or has read before");
@@ -721,7 +923,7 @@ internal sealed class FormulaState
                 throw new InvalidDataException($"{Where()} solves for a column that is no ratio's numerator or denominator, or one another formula reads or makes");
             made.Add(t);
             foreach (int c in at) read.Add(c);
-            result[i] = new NumericFormula(t, s.Kind, at, s.Scale, s.Decimals, s.Target, at.Select(c => columns[c].Name).ToArray(), s.Solves ? s.SolvedInput : null, solving);
+            result[i] = new NumericFormula(t, s.Kind, at, s.Scale, s.Decimals, s.Target, at.Select(c => columns[c].Name).ToArray(), s.Solves ? s.SolvedInput : null, solving, s.Offsets);
         }
         // A solved input is read by no other formula either; a numerator made before the total, by no other than the sum making the denominator.
         foreach (var f in result.Where(f => f.Solves))

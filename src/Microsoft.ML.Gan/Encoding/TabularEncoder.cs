@@ -519,8 +519,13 @@ internal sealed class TabularEncoder
             var values = fitters.Select((f, c) => f is NumericFitter numeric && !ruledNames.Contains(columnNames[c]) ? numeric.Values : null).ToArray();
             var decimals = columns.Select(c => (c as NumericColumn)?.Granularity?.Decimals).ToArray();
             bool Ruled(int c) => dependencies.Any(d => d.Determinant == c || d.Target == c) || Combined(c);
+            // An offset reads a plain categorical column's category in each row: one that no constraint names or changes and
+            // no dependency sets (a dependency that a category's thresholds reach sets it again after the formulas).
+            var categories = fitters.Select((f, c) => columns[c] is CategoricalColumn { LevelCount: >= 2 and <= ColumnDependency.MaximumKeys } categorical and not CombinationColumn &&
+                !ruledNames.Contains(columnNames[c]) && held?.Changes(c) != true && !dependencies.Any(d => d.Target == c) &&
+                f.Coded(columns[c]) is var (codes, levels) ? new CategoryCodes(codes.Select(code => (int)levels[code]).ToArray(), categorical.LevelCount) : null).ToArray();
             formulas = NumericFormula.Find(columnNames, kinds, values, decimals, (int)rows, Ruled, checkAlive,
-                fixedColumns: c => Ruled(c) || ruledNames.Contains(columnNames[c]) || held?.Changes(c) == true);
+                fixedColumns: c => Ruled(c) || ruledNames.Contains(columnNames[c]) || held?.Changes(c) == true, categories: categories);
             if (formulas.Count > 0)
                 log?.Invoke($"Columns made exactly from others in every row: {string.Join("; ", formulas.Select(f => f.ToInfo().Describe()))}.");
         }
@@ -532,6 +537,8 @@ internal sealed class TabularEncoder
             checkAlive();
             var usable = coded!.Select(c => ((int[], double[])?)c).ToArray();
             thresholds = CategoryThresholds.Find(ThresholdColumn.Of(columns), usable, sampled, dependencies, c => ruledNames.Contains(columnNames[c]) || held?.Changes(c) == true, checkAlive);
+            // An offset reads its category as the formulas find it: thresholds set after them would change it.
+            formulas = formulas.Where(f => f.Kind != GanFormulaKind.Offset || !thresholds.Any(t => t.Target == f.Inputs[1])).ToList();
             if (thresholds.Count > 0)
                 log?.Invoke($"Categorical columns set from thresholds on others in every row: {string.Join("; ", thresholds)}.");
         }

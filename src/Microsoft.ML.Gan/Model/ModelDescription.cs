@@ -17,6 +17,8 @@ internal sealed class ModelDescription
     /// (<see cref="Encoding.TrendState.Within"/>); a library that knows only 26 would put every category on one curve.
     /// 26: a numeric trend may follow the ratio of two columns (<see cref="Encoding.TrendState.Per"/>); a library that
     /// knows only 25 would read the numerator alone as its anchor.
+    /// 32: a formula may add to a number an offset the row's category fixes (<see cref="GanFormulaKind.Offset"/>,
+    /// <see cref="Encoding.FormulaState.Offsets"/>); a library that knows only 31 would refuse it as an unknown kind.
     /// 31: the options name <see cref="GanTrainer.Options.NumberOrders"/>, and the orders a model's training rows showed
     /// (<see cref="FoundOrders"/>) may order two number columns; a library that knows only 30 is told to update.
     /// 30: a numeric column's marginal map may be grouped by another number's few exact values (<see cref="NumericColumn.IsCode"/>);
@@ -56,7 +58,7 @@ internal sealed class ModelDescription
     /// would generate differently, so it refuses these files). 3: every file carries an integrity record (SHA-256 of its bytes). 3 and 2 (release
     /// 0.1.0) are read too; version 1 files are refused clearly.
     /// </summary>
-    public const int CurrentFormat = 31;
+    public const int CurrentFormat = 32;
 
     /// <summary>The first format whose files must carry an integrity record.</summary>
     public const int SealedFormat = 3;

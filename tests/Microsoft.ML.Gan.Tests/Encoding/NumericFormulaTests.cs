@@ -630,7 +630,7 @@ public sealed class NumericFormulaTests
         ["an unknown target", (Action<JsonArray>)(f => f[1]!["Target"] = "Nope"), "does not make a number column"],
         ["a text target", (Action<JsonArray>)(f => f[1]!["Target"] = "Region"), "does not make a number column"],
         ["a sum of one", (Action<JsonArray>)(f => f[1]!["Inputs"] = new JsonArray("A")), "not a sum of 2 to 64"],
-        ["a ratio of three", (Action<JsonArray>)(f => f[3]!["Inputs"] = new JsonArray("A", "B", "C")), "nor a ratio or product of 2"],
+        ["a ratio of three", (Action<JsonArray>)(f => f[3]!["Inputs"] = new JsonArray("A", "B", "C")), "nor a ratio, product or offset of 2"],
         ["a column made from itself", (Action<JsonArray>)(f => f[1]!["Inputs"] = new JsonArray("A", "Total")), "reads its own column"],
         ["an input read twice", (Action<JsonArray>)(f => f[1]!["Inputs"] = new JsonArray("A", "A")), "reads a column twice"],
         ["an unknown input", (Action<JsonArray>)(f => f[1]!["Inputs"] = new JsonArray("A", "Nope")), "reads something other than number columns"],
