@@ -208,15 +208,20 @@ internal static class GiveawayFinder
         }).ToList();
     }
 
-    /// <summary>The formulas every real row keeps (<see cref="NumericFormula.Find"/>, on the real rows' numbers and grids), with the share of synthetic rows that break each.</summary>
+    /// <summary>
+    /// The formulas every real row keeps (<see cref="NumericFormula.Find"/>, on the real rows' numbers, grids and
+    /// categories: offsets too), with the share of synthetic rows that break each.
+    /// </summary>
     private static List<FormulaGiveaway> Formulas(EvaluationTable real, EvaluationTable synthetic, int[] evaluated)
     {
         var names = evaluated.Select(c => real.Columns[c].Name).ToArray();
         var kinds = evaluated.Select(c => real.Columns[c].Kind as NumericKind).ToArray();
         var values = evaluated.Select((c, i) => kinds[i] is null ? null : real.Continuous[c]).ToArray();
         var decimals = values.Select((v, i) => v is null ? null : NumericGranularity.Fit(v, kinds[i]!.Stored)?.Decimals).ToArray();
-        var formulas = NumericFormula.Find(names, kinds, values, decimals, real.RowCount, _ => false, () => { });
-        var made = evaluated.Select((c, i) => kinds[i] is null ? null : synthetic.Continuous[c]).ToArray();
+        // Offsets read a categorical column's category: its code, which the real and synthetic rows share.
+        var categories = evaluated.Select((c, i) => kinds[i] is null && real.Codes[c] is { } codes ? new CategoryCodes(codes, real.Columns[c].CategoryCount) : null).ToArray();
+        var formulas = NumericFormula.Find(names, kinds, values, decimals, real.RowCount, _ => false, () => { }, categories: categories);
+        var made = evaluated.Select((c, i) => kinds[i] is not null ? synthetic.Continuous[c] : synthetic.Codes[c] is { } codes ? Array.ConvertAll(codes, x => (double)x) : null).ToArray();
         return formulas.Select(f =>
         {
             var (complete, broken) = f.Check(made, kinds[f.Target]!, synthetic.RowCount);

@@ -368,8 +368,8 @@ internal sealed class NumericFormula
     /// <summary>
     /// Of the first <paramref name="rows"/> rows of <paramref name="values"/> (each column's values as its kind holds
     /// them, the formula's columns at its indices; an offset's categorical input as its category indices), those whose
-    /// target and inputs are all present, and how many of them break the formula (a target more than
-    /// <see cref="Tolerance"/> of its magnitude away from the formula's value).
+    /// target and inputs are all present (for an offset, of a category with one), and how many of them break the formula
+    /// (a target more than <see cref="Tolerance"/> of its magnitude away from the formula's value).
     /// </summary>
     public (int Complete, int Broken) Check(IReadOnlyList<double[]?> values, NumericKind kind, int rows, bool stopAtFirst = false)
     {
@@ -388,7 +388,8 @@ internal sealed class NumericFormula
                 present &= !double.IsNaN(x[i]);
                 if (Kind == GanFormulaKind.Sum || Kind == GanFormulaKind.Offset && i == 0) magnitude += Math.Abs(x[i]);
             }
-            if (!present) continue;
+            // A row of a category without an offset has no value to break.
+            if (!present || Kind == GanFormulaKind.Offset && !(x[1] >= 0 && x[1] < Offsets!.Length && double.IsFinite(Offsets[(int)x[1]]))) continue;
             complete++;
             double v = Value(x, kind, double.NegativeInfinity, double.PositiveInfinity);
             if (!(Math.Abs(v - y[r]) <= Tolerance * magnitude)) // NaN (0 / 0) breaks it too

@@ -92,6 +92,48 @@ public sealed class GiveawayTests
         StringAssert.Contains(html, "<tr><td>Size = Adults + Children</td><td class=\"num\">2,000</td><td class=\"num\">25.0 %</td></tr>", "the report's table of formulas");
     }
 
+    public sealed class Visit
+    {
+        public string Patient { get; set; } = "";
+        public float Day { get; set; }
+        public float StudyDay { get; set; }
+        public float Pain { get; set; }
+    }
+
+    /// <summary>
+    /// 30 patients' diaries of 20 days each: StudyDay is Day plus the patient's own start (the same starts for every
+    /// seed), but 3 days later in every fifth row where <paramref name="loose"/>; Pain unrelated.
+    /// </summary>
+    private static List<Visit> Visits(int seed, bool loose)
+    {
+        var starts = new Random(99);
+        var random = new Random(seed);
+        var list = new List<Visit>();
+        for (int p = 0; p < 30; p++)
+        {
+            int start = 100 + starts.Next(1000), day = -random.Next(10);
+            for (int i = 0; i < 20; i++)
+            {
+                day += 1 + random.Next(2);
+                list.Add(new Visit { Patient = $"P{p:00}", Day = day, StudyDay = day + start + (loose && list.Count % 5 == 4 ? 3 : 0), Pain = (float)Math.Round(10 * random.NextDouble(), 1) });
+            }
+        }
+        return list;
+    }
+
+    [TestMethod]
+    public void AnOffsetEveryRealRowKeepsIsNamedWithTheShareOfSyntheticRowsThatBreakIt()
+    {
+        var ml = new MLContext(1);
+        var real = ml.Data.LoadFromEnumerable(Visits(1, loose: false));
+        SyntheticDataMetrics Evaluate(bool loose) => ml.Gan().Evaluate(real, ml.Data.LoadFromEnumerable(Visits(2, loose)));
+        var kept = Evaluate(loose: false).Giveaways.Formulas;
+        Assert.AreEqual("StudyDay = Day + an offset for each Patient", string.Join("; ", kept.Select(f => f.Formula)));
+        Assert.IsTrue(kept.All(f => f.BrokenShare == 0 && f.CheckedRows == 600), "a fresh sample of the same patients keeps it");
+        var broken = Evaluate(loose: true).Giveaways.Formulas.Single();
+        Assert.AreEqual(0.2, broken.BrokenShare, 1e-9, "every fifth study day is 3 days off its patient's start");
+    }
+
     public sealed class County
     {
         public double Total { get; set; }
