@@ -569,13 +569,15 @@ internal sealed class NumericFormula
         for (int g = 0; g < categories.Count; g++)
         {
             if (categories[g] is not { Count: >= 2 and <= ColumnDependency.MaximumKeys } codes || codes.Levels.Length < rows) continue;
+            var first = new double[codes.Count];
+            var magnitude = new double[codes.Count];
             for (int i = 0; i < candidates.Count; i++)
             {
                 for (int j = i + 1; j < candidates.Count; j++)
                 {
                     checkAlive();
                     int a = candidates[i], b = candidates[j];
-                    if (!OffsetInSample(values[a]!, values[b]!, codes, sample)) continue;
+                    if (!OffsetInSample(values[a]!, values[b]!, codes, sample, first, magnitude)) continue;
                     var (t, x) = Spread(values[a]!, values[b]!, rows) ? (a, b) : (b, a);
                     if (excluded(t)) (t, x) = (x, t);
                     if (excluded(t)) continue;
@@ -594,11 +596,10 @@ internal sealed class NumericFormula
     /// Whether the difference of <paramref name="a"/> and <paramref name="b"/> looks fixed by the category in the
     /// <paramref name="sample"/> rows: of the rows whose category an earlier sample row had, at least 10 and at most a
     /// tenth differ from that row's difference (a quick test; the offset is checked on every row after).
+    /// <paramref name="first"/> and <paramref name="magnitude"/> are buffers of a value per category.
     /// </summary>
-    private static bool OffsetInSample(double[] a, double[] b, CategoryCodes codes, int[] sample)
+    private static bool OffsetInSample(double[] a, double[] b, CategoryCodes codes, int[] sample, double[] first, double[] magnitude)
     {
-        var first = new double[codes.Count];
-        var magnitude = new double[codes.Count];
         Array.Fill(first, double.NaN);
         int repeated = 0, differing = 0, limit = sample.Length / 10;
         foreach (int r in sample)
