@@ -203,7 +203,8 @@ public sealed record PairGiveaway(string First, string Second, double DetectionA
 /// <param name="Columns">Every evaluated column, the most revealing first.</param>
 /// <param name="Pairs">The five pairs with the largest <see cref="PairGiveaway.Gain"/>.</param>
 /// <param name="Formulas">
-/// The formulas every real row keeps (a total that is the sum of its parts, a share, a product: see
+/// The formulas every real row keeps (a total that is the sum of its parts, a share, a product, and an offset a
+/// category fixes, which the real rows of each category with one keep but for 1 % of them: see
 /// <see cref="GanTrainer.Options.NumericFormulas"/>), each with the share of synthetic rows that break it: a check
 /// anyone can run on the rows, and a detector may not see.
 /// </param>
@@ -283,9 +284,9 @@ public sealed record TrendGiveaway(GanColumnTrend Trend, double Band, int Checke
 /// <param name="BrokenShare">The share of synthetic rows whose values of the columns are no combination of the real rows.</param>
 public sealed record CombinationGiveaway(GanColumnCombination Combination, double BrokenShare);
 
-/// <summary>A formula every real row keeps, and how the synthetic rows keep it.</summary>
-/// <param name="Formula">The formula, as "total = a + b", "share = 100 × part / total", "amount = price × quantity".</param>
-/// <param name="CheckedRows">The synthetic rows whose columns of the formula are all present.</param>
+/// <summary>A formula every real row keeps (an offset: the real rows of each category with one, but 1 % of them), and how the synthetic rows keep it.</summary>
+/// <param name="Formula">The formula, as "total = a + b", "share = 100 × part / total", "amount = price × quantity", "dos = time + an offset for each id".</param>
+/// <param name="CheckedRows">The synthetic rows whose columns of the formula are all present (for an offset, of a category with one).</param>
 /// <param name="BrokenShare">The share of those whose value is not the formula's (beyond 1 part in a million).</param>
 public sealed record FormulaGiveaway(GanColumnFormula Formula, int CheckedRows, double BrokenShare);
 
@@ -432,7 +433,12 @@ public sealed class SyntheticDataMetrics
             s.AppendLine();
         }
         foreach (var f in Giveaways.Formulas)
-            s.AppendLine(c, $"    {f.Formula}: every real row keeps it; {f.BrokenShare:P1} of {f.CheckedRows:N0} synthetic rows break it");
+        {
+            if (f.Formula.Kind == GanFormulaKind.Offset)
+                s.AppendLine(c, $"    {f.Formula}: the real rows of every {f.Formula.Inputs[1]} with one keep it (all but 1 % of each's); {f.BrokenShare:P1} of {f.CheckedRows:N0} synthetic rows of those break it");
+            else
+                s.AppendLine(c, $"    {f.Formula}: every real row keeps it; {f.BrokenShare:P1} of {f.CheckedRows:N0} synthetic rows break it");
+        }
         foreach (var f in Giveaways.Combinations)
             s.AppendLine(c, $"    {f.Combination} in the real rows; {f.BrokenShare:P1} of synthetic rows hold none of them");
         foreach (var t in Giveaways.Trends)

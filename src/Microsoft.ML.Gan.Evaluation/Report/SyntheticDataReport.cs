@@ -180,7 +180,7 @@ public static class SyntheticDataReport
             html.Append("</table>\n");
         }
         RuleTable(html, m.Giveaways.Formulas,
-            "Formulas every real row keeps (a total and its parts, a share, a product), and the synthetic rows that break them: what anyone checking the rows finds first.",
+            "Formulas every real row keeps (a total and its parts, a share, a product; an offset a category fixes, in the rows of each category with one), and the synthetic rows that break them: what anyone checking the rows finds first.",
             ["Formula", "Synthetic rows checked", "Share that break it"],
             f => [f.Formula.ToString(), f.CheckedRows.ToString("N0", ci), Share(f.BrokenShare)]);
         RuleTable(html, m.Giveaways.Combinations,

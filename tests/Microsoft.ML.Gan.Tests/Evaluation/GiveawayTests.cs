@@ -132,6 +132,8 @@ public sealed class GiveawayTests
         Assert.IsTrue(kept.All(f => f.BrokenShare == 0 && f.CheckedRows == 600), "a fresh sample of the same patients keeps it");
         var broken = Evaluate(loose: true).Giveaways.Formulas.Single();
         Assert.AreEqual(0.2, broken.BrokenShare, 1e-9, "every fifth study day is 3 days off its patient's start");
+        StringAssert.Contains(Evaluate(loose: true).ToString(),
+            "StudyDay = Day + an offset for each Patient: the real rows of every Patient with one keep it (all but 1 % of each's); 20.0 % of 600 synthetic rows of those break it");
     }
 
     public sealed class County
