@@ -155,24 +155,28 @@ internal sealed class NumericFormula
         return v >= minimum && v <= maximum ? kind.Stored(v) : double.NaN;
     }
 
-    /// <summary>An input <paramref name="v"/> as the graph holds it (its column's output, in its type; a category's index as it is); missing stays NaN.</summary>
-    private static double Held(NumericKind? kind, double v) => double.IsNaN(v) || kind is null ? v : kind.Stored(v);
+    /// <summary>An input <paramref name="v"/> as the graph holds it (its column's output, in its type); missing stays NaN.</summary>
+    private static double Held(NumericKind? kind, double v) => double.IsNaN(v) ? v : kind!.Stored(v);
 
     /// <summary>
-    /// The target, its kind, and its inputs' kinds and values in <paramref name="rows"/>: what <see cref="Apply"/> and
-    /// <see cref="HoldsIn"/> read. An offset's categorical input has no kind, and its values are a copy of its category indices.
+    /// The target, its kind, and its number inputs' kinds and values in some decoded rows: what <see cref="Apply"/> and
+    /// <see cref="HoldsIn"/> read. An offset's categorical input has no kind nor numbers (null): its category indices are
+    /// <see cref="Levels"/>.
     /// </summary>
-    private (NumericColumn Target, NumericKind Kind, NumericKind?[] Kinds, double[][] Inputs) Bind(DecodedRows rows, IReadOnlyList<GanColumn> columns)
+    private readonly record struct Bound(NumericColumn Target, NumericKind Kind, NumericKind?[] Kinds, double[]?[] Inputs, int[]? Levels);
+
+    private Bound Bind(DecodedRows rows, IReadOnlyList<GanColumn> columns)
     {
         var target = (NumericColumn)columns[Target];
-        return (target, (NumericKind)target.Kind, Inputs.Select(c => (columns[c] as NumericColumn)?.Kind as NumericKind).ToArray(),
-            Inputs.Select(c => columns[c] is CategoricalColumn ? Array.ConvertAll(rows.Levels(c), l => (double)l) : rows.Numbers(c)).ToArray());
+        int? category = Kind == GanFormulaKind.Offset ? Inputs[1] : null;
+        return new(target, (NumericKind)target.Kind, Inputs.Select(c => c == category ? null : (NumericKind)columns[c].Kind).ToArray(),
+            Inputs.Select(c => c == category ? null : rows.Numbers(c)).ToArray(), category is int g ? rows.Levels(g) : null);
     }
 
     /// <summary>The formula's value in row <paramref name="r"/> of <paramref name="bound"/> (<see cref="Value"/>), its inputs read into <paramref name="x"/>.</summary>
-    private double ValueAt((NumericColumn Target, NumericKind Kind, NumericKind?[] Kinds, double[][] Inputs) bound, int r, Span<double> x)
+    private double ValueAt(Bound bound, int r, Span<double> x)
     {
-        for (int i = 0; i < x.Length; i++) x[i] = Held(bound.Kinds[i], bound.Inputs[i][r]);
+        for (int i = 0; i < x.Length; i++) x[i] = bound.Inputs[i] is { } numbers ? Held(bound.Kinds[i], numbers[r]) : bound.Levels![r];
         return Value(x, bound.Kind, bound.Target.Minimum, bound.Target.Maximum); // NaN where an input is missing
     }
 
@@ -198,15 +202,15 @@ internal sealed class NumericFormula
         {
             if (double.IsNaN(y[r])) continue; // the generator's missing value stays
             double v = ValueAt(bound, r, x);
-            if (first && !double.IsNaN(bound.Inputs[i][r]) && Solved(solved!, i, bound.Kind.Stored(y[r]), x[1 - i], bound) is var (input, made))
+            if (first && !double.IsNaN(bound.Inputs[i]![r]) && Solved(solved!, i, bound.Kind.Stored(y[r]), x[1 - i], bound) is var (input, made))
             {
-                bound.Inputs[i][r] = input;
+                bound.Inputs[i]![r] = input;
                 y[r] = made;
             }
             else if (!double.IsNaN(v)) y[r] = v;
-            else if (!first && solved is not null && !double.IsNaN(bound.Inputs[i][r]) && Solved(solved, i, bound.Kind.Stored(y[r]), x[1 - i], bound) is var (fallback, target))
+            else if (!first && solved is not null && !double.IsNaN(bound.Inputs[i]![r]) && Solved(solved, i, bound.Kind.Stored(y[r]), x[1 - i], bound) is var (fallback, target))
             {
-                bound.Inputs[i][r] = fallback;
+                bound.Inputs[i]![r] = fallback;
                 y[r] = target;
             }
         }
@@ -226,11 +230,11 @@ internal sealed class NumericFormula
         var bound = Bind(into, columns);
         var y = into.Numbers(Target);
         var part = (NumericColumn)columns[Inputs[0]];
-        var parts = bound.Inputs[0];
+        var parts = bound.Inputs[0]!;
         for (int r = firstRow; r < firstRow + rows; r++)
         {
             if (double.IsNaN(y[r]) || double.IsNaN(parts[r])) continue; // a missing share or part stays
-            double made = SolvedRound(part, bound.Kind.Stored(y[r]) * Held(bound.Kinds[1], bound.Inputs[1][r]) / Scale);
+            double made = SolvedRound(part, bound.Kind.Stored(y[r]) * Held(bound.Kinds[1], bound.Inputs[1]![r]) / Scale);
             if (made >= part.Minimum && made <= part.Maximum) parts[r] = bound.Kinds[0]!.Stored(made); // NaN (a missing total) is in no range
         }
     }
@@ -239,7 +243,7 @@ internal sealed class NumericFormula
     /// Input <paramref name="i"/> solved from target <paramref name="p"/> and the other input <paramref name="other"/>
     /// (as their types hold them), and the target made from it; null where either leaves its column's range or is no number.
     /// </summary>
-    private (double Input, double Target)? Solved(NumericColumn column, int i, double p, double other, (NumericColumn Target, NumericKind Kind, NumericKind?[] Kinds, double[][] Inputs) bound)
+    private (double Input, double Target)? Solved(NumericColumn column, int i, double p, double other, Bound bound)
     {
         double made = SolvedRound(column, i == 0 ? p * other / Scale : Scale * other / p);
         if (!(made >= column.Minimum && made <= column.Maximum)) return null; // NaN and a target of 0 too
@@ -559,7 +563,8 @@ internal sealed class NumericFormula
     /// <see cref="MinimumOffsetShare"/> of the rows holding its three columns (at least <see cref="MinimumRows"/>), the
     /// number moves within categories holding <see cref="MinimumMovingShare"/> of them, and two categories differ in
     /// offset. The target is the column of the two whose values spread more (the categories' offsets carry the
-    /// difference; the generator learns the other, whose spread within each category is the same); the strongest first,
+    /// difference; the generator learns the other, whose spread within each category is the same), or the other where
+    /// <paramref name="excluded"/> says no formula may make it; the strongest first,
     /// each target made by one formula only, none from itself.
     /// </summary>
     private static void AddOffsets(List<NumericFormula> found, IReadOnlyList<string> names, IReadOnlyList<NumericKind?> kinds, IReadOnlyList<double[]?> values,
@@ -691,6 +696,7 @@ internal sealed class NumericFormula
                 least = Math.Min(least, xs[r]);
                 most = Math.Max(most, xs[r]);
             }
+            // The formula holds this array: a category that fails has no offset in it.
             if (broken > (int)(ColumnDependency.ExceptionShare * n)) { offsets[l] = double.NaN; continue; }
             covered += n - broken;
             if (least < most) moving += n - broken;
