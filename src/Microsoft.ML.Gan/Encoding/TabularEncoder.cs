@@ -538,7 +538,12 @@ internal sealed class TabularEncoder
             var usable = coded!.Select(c => ((int[], double[])?)c).ToArray();
             thresholds = CategoryThresholds.Find(ThresholdColumn.Of(columns), usable, sampled, dependencies, c => ruledNames.Contains(columnNames[c]) || held?.Changes(c) == true, checkAlive);
             // An offset reads its category as the formulas find it: thresholds set after them would change it.
-            formulas = formulas.Where(f => f.Kind != GanFormulaKind.Offset || !thresholds.Any(t => t.Target == f.Inputs[1])).ToList();
+            var unread = formulas.Where(f => f.Kind == GanFormulaKind.Offset && thresholds.Any(t => t.Target == f.Inputs[1])).ToList();
+            if (unread.Count > 0)
+            {
+                formulas = formulas.Except(unread).ToList();
+                log?.Invoke($"Offsets left out, as thresholds set their categories after the formulas: {string.Join("; ", unread.Select(f => f.ToInfo().Describe()))}.");
+            }
             if (thresholds.Count > 0)
                 log?.Invoke($"Categorical columns set from thresholds on others in every row: {string.Join("; ", thresholds)}.");
         }

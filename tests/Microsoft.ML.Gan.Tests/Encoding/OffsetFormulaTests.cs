@@ -121,6 +121,37 @@ public sealed class OffsetFormulaTests
     }
 
     [TestMethod]
+    public void AnOffsetWhoseCategoryThresholdsSetAfterTheFormulasIsLeftOut()
+    {
+        // Band is "low" where Pain is below 5, else "high" (thresholds set it after decoding, from Pain); End is Start
+        // plus 100 in the low band and 130 in the high one.
+        var random = new Random(5);
+        int rows = 2000;
+        var pain = new float[rows];
+        var start = new int[rows];
+        var end = new int[rows];
+        var band = new ReadOnlyMemory<char>[rows];
+        for (int r = 0; r < rows; r++)
+        {
+            pain[r] = (float)Math.Round(10 * random.NextDouble(), 1);
+            bool low = pain[r] < 5;
+            band[r] = (low ? "low" : "high").AsMemory();
+            start[r] = random.Next(60);
+            end[r] = start[r] + (low ? 100 : 130);
+        }
+        var data = new TestTables.ArrayView([("Pain", NumberDataViewType.Single, pain), ("Start", NumberDataViewType.Int32, start), ("End", NumberDataViewType.Int32, end), ("Band", TextDataViewType.Instance, band)]);
+        string[] names = ["Pain", "Start", "End", "Band"];
+        var settings = s_settings with { Dependencies = false, CategoryThresholds = true };
+        var logged = new List<string>();
+        var encoder = TabularEncoder.Fit(data, names, settings, () => { }, log: logged.Add).Encoder;
+        Assert.IsTrue(encoder.Thresholds.Any(t => t.TargetName == "Band"), string.Join(", ", encoder.Thresholds));
+        Assert.IsEmpty(encoder.Formulas, "the band an offset would read is set after the formulas");
+        Assert.IsTrue(logged.Any(l => l.Contains("Offsets left out") && l.Contains("End = Start + an offset for each Band")), string.Join("\n", logged));
+        Assert.AreEqual("End = Start + an offset for each Band", string.Join("; ", TabularEncoder.Fit(data, names, settings with { CategoryThresholds = false }, () => { }).Encoder.Formulas),
+            "without the thresholds the offset is kept");
+    }
+
+    [TestMethod]
     public void GeneratedRowsKeepTheOffsetInDotNetAndInTheGraphAlsoAfterALoad()
     {
         var ml = new MLContext(1);
