@@ -66,6 +66,16 @@ public sealed record GanColumnInfo(
     public bool CalibratedOnFreeRows { get; init; }
 
     /// <summary>
+    /// The categorical column each of whose categories holds this number column about a level of its own (see
+    /// <see cref="GanTrainer.Options.EntityLevels"/>): a patient's bilirubin over the visits of a study. The generator
+    /// learns each row's distance from its category's level, and the level places the value. Null without one.
+    /// </summary>
+    public string? LevelWithin { get; init; }
+
+    /// <summary>With <see cref="LevelWithin"/>: the share of the column's spread (on its log-odds scale) the categories' levels explain.</summary>
+    public double LevelExplained { get; init; }
+
+    /// <summary>
     /// Whether the column is an identifier (<see cref="GanTrainer.Options.Identifiers"/>): made apart from the network,
     /// unique in what is generated, never a training value; <see cref="Minimum"/> and <see cref="Maximum"/> are the numbers it may take.
     /// </summary>

@@ -72,6 +72,7 @@ public sealed partial class GanTrainer : IEstimator<GanTransformer>
             CategoryThresholds = options.CategoryThresholds,
             CategoryExclusions = options.CategoryExclusions,
             MissingTogether = options.MissingTogether,
+            EntityLevels = options.EntityLevels,
             Rank = RankChoice(options),
             Repeats = options.RepeatTrainingValues,
             TimeOrders = options.TimeOrders,

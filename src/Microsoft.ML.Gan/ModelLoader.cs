@@ -261,6 +261,12 @@ internal static class ModelLoader
                     if (trend is not null && (double.IsNaN(v) ? !numeric.HasMissing : v < trend.Minimum || v > trend.Maximum || trend.Grid is { } trendGrid && ((NumericKind)numeric.Kind).Stored(trendGrid.Round(v)) != v))
                         throw Mismatch(source, $"column '{numeric.Name}' came out as {v}, off the range [{trend.Minimum}, {trend.Maximum}]{(trend.Grid is { } g ? $" in steps of {g.Step}" : "")} its trend keeps");
                     if (trend is not null) continue;
+                    if (model.Encoder.LevelOf(c) is { } level) // its values come from its category's level and its distances
+                    {
+                        if (double.IsNaN(v) ? !numeric.HasMissing : v < level.Minimum || v > level.Maximum || level.Grid is { } levelGrid && ((NumericKind)numeric.Kind).Stored(levelGrid.Round(v)) != v)
+                            throw Mismatch(source, $"column '{numeric.Name}' came out as {v}, off the range [{level.Minimum}, {level.Maximum}]{(level.Grid is { } lg ? $" in steps of {lg.Step}" : "")} its categories' levels keep");
+                        continue;
+                    }
                     if (derived ? double.IsNaN(v) && !numeric.HasMissing : !numeric.Allows(v))
                         throw Mismatch(source, $"column '{numeric.Name}' came out as {v}, which its description does not allow (range [{numeric.Minimum}, {numeric.Maximum}]{(numeric.Granularity is { } grid ? $" in steps of {grid.Step}" : "")}, missing values {(numeric.HasMissing ? "allowed" : "none")})");
                 }

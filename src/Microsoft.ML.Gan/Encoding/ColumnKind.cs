@@ -164,6 +164,9 @@ internal sealed record ColumnFitSettings(ISet<string> MissingCategoryTokens, int
     /// <summary>Whether numeric columns missing in exactly the same training rows are missing together when generating (<see cref="MissingTogether"/>).</summary>
     public bool MissingTogether { get; init; }
 
+    /// <summary>Whether a number that each category of a column of many categories holds about a level of its own is learned as its distance from the level (<see cref="EntityLevel"/>).</summary>
+    public bool EntityLevels { get; init; }
+
     /// <summary>Which numeric columns without modes are rank-normalised (<see cref="RankScale"/>; see <see cref="GanTrainer.RankChoice"/>); null: none.</summary>
     public RankScale.Choice? Rank { get; init; }
 

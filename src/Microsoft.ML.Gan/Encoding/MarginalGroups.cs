@@ -73,10 +73,11 @@ internal static class MarginalGroups
         var determinants = new HashSet<int>(encoder.Dependencies.Select(d => d.Determinant));
         var setByRule = new HashSet<int>(encoder.Dependencies.Select(d => d.Target));
         // A number groups others by the value it decodes to only where nothing made after decoding overwrites it: a rule,
-        // a combination, a constraint, a trend or a formula.
+        // a combination, a constraint, a trend, a formula or a category's level.
         var overwritten = new HashSet<int>(setByRule
             .Concat(encoder.Combinations.SelectMany(m => m.Columns))
             .Concat(encoder.Trends.Select(t => t.Target))
+            .Concat(encoder.EntityLevels.Select(l => l.Target))
             .Concat(encoder.Formulas.SelectMany(f => f.SolvedColumn is int solved ? [f.Target, solved] : new[] { f.Target }))
             .Concat(Enumerable.Range(0, columns.Length).Where(c => encoder.Constraints?.Changes(c) == true)));
         var candidates = Enumerable.Range(0, columns.Length)

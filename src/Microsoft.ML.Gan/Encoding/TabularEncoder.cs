@@ -14,8 +14,9 @@ internal sealed class TabularEncoder
 
     public TabularEncoder(IReadOnlyList<GanColumn> columns, IReadOnlyList<ColumnDependency>? dependencies = null, ColumnConstraints? constraints = null,
         IReadOnlyList<NumericTrend>? trends = null, IReadOnlyList<NumericFormula>? formulas = null, IReadOnlyList<NumericCombination>? combinations = null,
-        IReadOnlyList<CategoryThresholds>? thresholds = null, IReadOnlyList<CategoryExclusion>? exclusions = null)
+        IReadOnlyList<CategoryThresholds>? thresholds = null, IReadOnlyList<CategoryExclusion>? exclusions = null, IReadOnlyList<EntityLevel>? levels = null)
     {
+        EntityLevels = levels ?? [];
         Combinations = combinations ?? [];
         Exclusions = exclusions ?? [];
         Thresholds = thresholds ?? [];
@@ -32,6 +33,9 @@ internal sealed class TabularEncoder
         _trendOf = new int[columns.Count];
         Array.Fill(_trendOf, -1);
         for (int i = 0; i < Trends.Count; i++) _trendOf[Trends[i].Target] = i;
+        _levelOf = new int[columns.Count];
+        Array.Fill(_levelOf, -1);
+        for (int i = 0; i < EntityLevels.Count; i++) _levelOf[EntityLevels[i].Target] = i;
         _offsets = new int[columns.Count];
         _drawOffsets = new int[columns.Count];
         var spans = new List<OutputSpan>();
@@ -85,6 +89,7 @@ internal sealed class TabularEncoder
     private readonly CategoryExclusion[][] _exclusionsOf; // per column: the exclusions whose second column it is, in order
     private readonly ColumnDependency[] _afterThresholds;
     private readonly int[] _trendOf; // per column: the trend it is the target of, or -1
+    private readonly int[] _levelOf; // per column: the entity level it is the target of, or -1
     private readonly int[] _leaderOf; // per column: the column it is missing with, or -1
 
     /// <summary>
@@ -159,6 +164,13 @@ internal sealed class TabularEncoder
         if (Constraints?.DerivedOf(c) is { } derived) info = info with { Minimum = derived.Minimum, Maximum = derived.Maximum };
         // A trend's target: its own range and grid, not its residuals'.
         if (TrendOf(c) is { } trend) info = info with { Minimum = trend.Minimum, Maximum = trend.Maximum, Step = trend.Grid?.Step ?? double.NaN };
+        // A number about its category's level: its own range and grid, not its distances'.
+        if (LevelOf(c) is { } level)
+            info = info with
+            {
+                Minimum = level.Minimum, Maximum = level.Maximum, Step = level.Grid?.Step ?? (level.IsInteger ? 1 : double.NaN),
+                LevelWithin = level.EntityName, LevelExplained = level.Explained,
+            };
         return info;
     }
 
@@ -226,17 +238,26 @@ internal sealed class TabularEncoder
     /// <summary>Whether a tree of <see cref="Thresholds"/> sets column <paramref name="c"/>: its shares follow the numbers, not its logits.</summary>
     public bool SetByThresholds(int c) => Thresholds.Any(t => t.Target == c);
 
+    /// <summary>
+    /// The numbers learned as their distances from their category's level, made from them after every other rule (see
+    /// <see cref="EntityLevel"/>): no rule reads or sets their targets or their categories' columns.
+    /// </summary>
+    public IReadOnlyList<EntityLevel> EntityLevels { get; }
+
+    /// <summary>The entity level column <paramref name="c"/> is the target of; null for none.</summary>
+    public EntityLevel? LevelOf(int c) => _levelOf[c] >= 0 ? EntityLevels[_levelOf[c]] : null;
+
     /// <summary>The trend column <paramref name="c"/> is the target of; null for none.</summary>
     public NumericTrend? TrendOf(int c) => _trendOf[c] >= 0 ? Trends[_trendOf[c]] : null;
 
     /// <summary>The same layout, dependencies, constraints, trends and formulas over <paramref name="columns"/>: the same columns, recalibrated.</summary>
-    public TabularEncoder WithColumns(IReadOnlyList<GanColumn> columns) => new(columns, Dependencies, Constraints, Trends, Formulas, Combinations, Thresholds, Exclusions);
+    public TabularEncoder WithColumns(IReadOnlyList<GanColumn> columns) => new(columns, Dependencies, Constraints, Trends, Formulas, Combinations, Thresholds, Exclusions, EntityLevels);
 
     /// <summary>The same columns, dependencies, trends and formulas with <paramref name="constraints"/> (a predicate given back to a loaded model).</summary>
-    public TabularEncoder WithConstraints(ColumnConstraints constraints) => new(Columns, Dependencies, constraints, Trends, Formulas, Combinations, Thresholds, Exclusions);
+    public TabularEncoder WithConstraints(ColumnConstraints constraints) => new(Columns, Dependencies, constraints, Trends, Formulas, Combinations, Thresholds, Exclusions, EntityLevels);
 
     /// <summary>The same, without the <see cref="Thresholds"/>: rows as the generator chose their categories (what calibration corrects the shares of).</summary>
-    public TabularEncoder WithoutThresholds() => new(Columns, Dependencies, Constraints, Trends, Formulas, Combinations, exclusions: Exclusions);
+    public TabularEncoder WithoutThresholds() => new(Columns, Dependencies, Constraints, Trends, Formulas, Combinations, exclusions: Exclusions, levels: EntityLevels);
 
     /// <summary>Floats in one encoded row: the generator's output width and the discriminator's input width.</summary>
     public int Width { get; }
@@ -275,7 +296,7 @@ internal sealed class TabularEncoder
     /// Decodes <paramref name="rows"/> rows of generator output (tanh applied on tanh spans, raw logits on
     /// softmax spans) with <paramref name="draws"/> (<see cref="DrawCount"/> uniforms per row) into <paramref name="into"/>,
     /// from its row <paramref name="firstRow"/> on; then applies the <see cref="Dependencies"/>, the <see cref="Constraints"/>, the <see cref="Trends"/>
-    /// the <see cref="Formulas"/> and the <see cref="Thresholds"/>.
+    /// the <see cref="Formulas"/>, the <see cref="Thresholds"/> and last the <see cref="EntityLevels"/>.
     /// </summary>
     public void Decode(ReadOnlySpan<float> output, ReadOnlySpan<float> draws, int rows, CategorySampling sampling, DecodedRows into, int firstRow = 0)
     {
@@ -306,6 +327,7 @@ internal sealed class TabularEncoder
         foreach (var trend in TrendsAfterFormulas) trend.Apply(into, Columns, firstRow, rows, draws, DrawCount, TrendDrawOf(trend), sampling);
         foreach (var tree in Thresholds) tree.Apply(into, firstRow, rows);
         foreach (var dependency in _afterThresholds) dependency.Apply(into, Columns, firstRow, rows);
+        foreach (var level in EntityLevels) level.Apply(into, Columns, firstRow, rows);
     }
 
     /// <summary>The draw a trend's <see cref="NumericTrend.Calibration"/> places a tie with: its target's own map's (the column's last); -1 when the target has no map.</summary>
@@ -313,7 +335,7 @@ internal sealed class TabularEncoder
         Columns[trend.Target] is NumericColumn { Marginal: not null } target ? _drawOffsets[trend.Target] + target.DrawCount - 1 : -1;
 
     /// <summary>The same columns, dependencies, constraints, formulas and the rest with <paramref name="trends"/> (the same trends, their calibrations refitted).</summary>
-    public TabularEncoder WithTrends(IReadOnlyList<NumericTrend> trends) => new(Columns, Dependencies, Constraints, trends, Formulas, Combinations, Thresholds, Exclusions);
+    public TabularEncoder WithTrends(IReadOnlyList<NumericTrend> trends) => new(Columns, Dependencies, Constraints, trends, Formulas, Combinations, Thresholds, Exclusions, EntityLevels);
 
     /// <summary>The dependencies that apply again after the <see cref="Thresholds"/> (from a column a tree sets, or one it fixes), in order.</summary>
     public IReadOnlyList<ColumnDependency> AfterThresholds => _afterThresholds;
@@ -603,6 +625,46 @@ internal sealed class TabularEncoder
             }
             if (trends.Count > 0) log?.Invoke($"Columns learned as their residuals from the curve of another: {string.Join("; ", trends)}.");
         }
+        List<EntityLevel> entityLevels = [];
+        if (settings.EntityLevels)
+        {
+            // Last, among the numbers no rule reads or sets but a dependency on some keys only (a level keeps a patient's
+            // stage better than a rule for two patients, its bilirubin better than a rule for one value of it): the level
+            // applies after every rule, on the value the generator's distance makes. Its category's column is one no rule sets or changes (rules may read it).
+            checkAlive();
+            bool Partial(ColumnDependency d) => coded is not null && d.Keys.Length < coded[d.Determinant].Values.Length;
+            var read = new HashSet<int>(dependencies.Where(d => !Partial(d)).SelectMany(d => new[] { d.Determinant, d.Target })
+                .Concat(combinations.SelectMany(m => m.Columns))
+                .Concat(formulas.SelectMany(f => f.Inputs.Append(f.Target).Concat(f.SolvedColumn is int solved ? [solved] : [])))
+                .Concat(trends.SelectMany(t => new[] { t.Target, t.Anchor, t.Per, t.Within }.Concat(t.Terms.Select(term => term.Column))))
+                .Concat(thresholds.SelectMany(t => t.Features.Append(t.Target)))
+                .Concat(exclusions.SelectMany(x => new[] { x.First, x.Second })));
+            bool Free(int c) => !read.Contains(c) && !ruledNames.Contains(columnNames[c]) && held?.Changes(c) != true;
+            var entities = fitters.Select((f, c) => columns[c] is CategoricalColumn { LevelCount: >= EntityLevel.MinimumCategories and <= EntityLevel.MaximumCategories } categorical
+                and not CombinationColumn && held?.Changes(c) != true && !dependencies.Any(d => d.Target == c) && !thresholds.Any(t => t.Target == c) && f.Coded(columns[c]) is var (codes, values)
+                ? new CategoryCodes(codes.Select(code => (int)values[code]).ToArray(), categorical.LevelCount) : null).ToArray();
+            if (entities.Any(e => e is not null))
+            {
+                var numbers = fitters.Select(f => f is NumericFitter numeric ? numeric.Values : null).ToArray();
+                entityLevels = EntityLevel.Find(columnNames, kinds, numbers, (int)rows, entities, Free, c => (columns[c] as NumericColumn)?.Granularity, checkAlive);
+                foreach (var level in entityLevels)
+                {
+                    checkAlive();
+                    // The target's distances replace its values, and it is fitted again on them; the dependencies on some
+                    // of its keys give way.
+                    var values = numbers[level.Target]!;
+                    var categories = entities[level.Entity]!.Levels;
+                    for (int r = 0; r < rows; r++) values[r] = level.Distance(values[r], categories[r]);
+                    columns[level.Target] = fitters[level.Target].Fit();
+                    if (coded is not null) coded[level.Target] = fitters[level.Target].Coded(columns[level.Target], sample);
+                }
+                var dropped = dependencies.Where(d => entityLevels.Any(l => l.Target == d.Target || l.Target == d.Determinant)).ToArray();
+                dependencies = dependencies.Except(dropped).ToArray();
+                if (entityLevels.Count > 0)
+                    log?.Invoke($"Numbers each category of a column holds about a level of its own, learned as their distances from it: {string.Join("; ", entityLevels)}" +
+                        (dropped.Length > 0 ? $" (in place of {dropped.Length} rule{(dropped.Length == 1 ? "" : "s")} on some of their keys)." : "."));
+            }
+        }
         if (settings.MissingTogether)
         {
             // On every training row, among the numbers that no rule sets after decoding and no constraint names.
@@ -643,7 +705,7 @@ internal sealed class TabularEncoder
             if (hidden.Count > 0)
                 log?.Invoke($"Combinations learned as one category each: {string.Join("; ", combinations.Where(m => m.Learned))}.");
         }
-        var encoder = new TabularEncoder(columns, dependencies, held, trends, formulas, combinations, thresholds, exclusions);
+        var encoder = new TabularEncoder(columns, dependencies, held, trends, formulas, combinations, thresholds, exclusions, entityLevels);
         // A number that rules set in some rows is mapped, in the others, onto those rows' values.
         if (settings.Marginal && dependencies.Length > 0)
         {
@@ -724,12 +786,13 @@ internal sealed class TabularEncoder
 
     /// <summary>
     /// The first <paramref name="count"/> rows of <paramref name="rows"/> (training rows as <see cref="ReadRows"/> reads
-    /// them) with each trend's target made its residual, as <c>Fit</c> has them when it groups the columns' maps
-    /// (<see cref="MarginalGroups"/>): a target's map, and its groups, are of its residuals.
+    /// them) with each trend's target made its residual and each entity level's its distance, as <c>Fit</c> has them when
+    /// it groups the columns' maps (<see cref="MarginalGroups"/>): a target's map, and its groups, are of its residuals.
     /// </summary>
     /// <exception cref="NotSupportedException">A trend within categories, whose categories' codes are <c>Fit</c>'s own.</exception>
     public void TrendResiduals(DecodedRows rows, int count)
     {
+        foreach (var level in EntityLevels) level.Distances(rows, count); // a category's level's target, as its distance
         if (Trends.Count == 0) return;
         if (Trends.FirstOrDefault(t => t.IsWithin) is { } within)
             throw new NotSupportedException($"'{within.TargetName}' follows a curve within each category of '{within.WithinName}': its residuals are made at Fit only.");

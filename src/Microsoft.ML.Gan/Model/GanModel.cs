@@ -144,6 +144,7 @@ internal sealed class GanModel : IDisposable
         Combinations = Encoder.Combinations.Count > 0 ? Encoder.Combinations.Select(c => NumericCombinationState.From(c, Encoder.Columns)).ToArray() : null,
         CategoryThresholds = Encoder.Thresholds.Count > 0 ? Encoder.Thresholds.Select(CategoryThresholdsState.From).ToArray() : null,
         Exclusions = Encoder.Exclusions.Count > 0 ? Encoder.Exclusions.Select(x => x.ToState()).ToArray() : null,
+        EntityLevels = Encoder.EntityLevels.Count > 0 ? Encoder.EntityLevels.Select(EntityLevelState.From).ToArray() : null,
         Filter = Filter?.ToState(),
         History = History.ToArray(),
     };

@@ -137,8 +137,20 @@ internal static class ModelValidation
                         throw new InvalidDataException($"its category exclusion '{Common.Text.Printable(exclusion.ToString(), 120)}' involves column '{Common.Text.Printable(columns[c].Name, 80)}', which a dependency from another column, thresholds or a constraint sets or names, which no model has");
                 }
             }
+            var levels = EntityLevelState.Restore(description.EntityLevels, columns);
+            foreach (var level in levels)
+            {
+                // Made last, from the distance the generator makes: no rule reads or sets its target, and none sets or
+                // changes its categories' column (rules may read it).
+                int t = level.Target, e = level.Entity;
+                if (dependencies.Any(d => d.Determinant == t || d.Target == t || d.Target == e) || constraints?.Changes(t) == true || constraints?.Changes(e) == true ||
+                    ruled.Contains(columns[t].Name) || trends.Any(x => x.Target == t || x.Reads(t) || x.Within == t) ||
+                    formulas.Any(f => f.Target == t || f.SolvedColumn == t || f.Inputs.Contains(t)) || combinations.Any(m => m.Columns.Contains(t)) ||
+                    thresholds.Any(x => x.Target == e || x.Target == t || x.Features.Contains(t)) || exclusions.Any(x => x.First == t || x.Second == t))
+                    throw new InvalidDataException($"its {level} involve a column a dependency, constraint, trend, formula, combination, thresholds or exclusion reads or sets, which no model has");
+            }
             filter = DensityRatioFilter.Restore(description.Filter, columns);
-            encoder = new TabularEncoder(columns, dependencies, constraints, trends, formulas, combinations, thresholds, exclusions); // checks the columns that group marginal maps
+            encoder = new TabularEncoder(columns, dependencies, constraints, trends, formulas, combinations, thresholds, exclusions, levels); // checks the columns that group marginal maps
         }
         catch (InvalidDataException e)
         {

@@ -1,0 +1,338 @@
+using Microsoft.ML.Gan.Onnx;
+
+namespace Microsoft.ML.Gan.Encoding;
+
+/// <summary>
+/// A number column that each category of a categorical column of many categories holds about a level of its own: a
+/// patient's bilirubin over the visits of a study, a city's monthly sales. The <see cref="Target"/> is learned as its
+/// distance from its row's category's level, and decoded as level plus distance: a generator that has to learn hundreds
+/// of levels from one-hot categories places a patient's visits anywhere in the column's spread, which a detector that
+/// reads the patient beside the value sees at once (pbcseq's id × alk.phos); the distance it learns instead is the
+/// spread within a patient, and the level puts every generated visit back in its patient's band.
+/// </summary>
+/// <remarks>
+/// The levels are on the target's log-odds scale: a value's level u among the training values (<see cref="Quantiles"/>,
+/// ties at the middle of their run, placed within [<see cref="Edge"/>, 1 − <see cref="Edge"/>]) as log(u / (1 − u)), where distances are alike at every level (a skewed
+/// measure's small values spread as little as its large ones spread widely on its own scale); a category's level is the
+/// mean of its rows' (0 for a category of fewer than <see cref="MinimumCategoryRows"/> present values). A distance
+/// is learned in <see cref="Scale"/>s of the log-odds (1000 for a whole-number column, whose values decode rounded; 1
+/// for others). Decoding adds the row's category's level, maps the log-odds back to a level (1 / (1 + e^−z)) and the level
+/// to a value through the quantiles, rounded to the target's grid: every decoded value lies in the training range, and a
+/// training value's distance decodes back to the value. It applies last, after every rule: no rule reads the target or
+/// the category's column (<see cref="Find"/> leaves such columns out), so the rules hold between the distances as
+/// between the values. .NET (<see cref="Apply"/>) and the graph (<see cref="AddOnnx"/>) make the same values with the
+/// same operations in the same order.
+/// </remarks>
+internal sealed class EntityLevel
+{
+    /// <summary>The fewest categories a column whose categories hold levels has: fewer, and the generator learns each one's spread itself.</summary>
+    public const int MinimumCategories = 20;
+
+    /// <summary>The most categories it may have (and a saved one may): those of a categorical column.</summary>
+    public const int MaximumCategories = ColumnDependency.MaximumKeys;
+
+    /// <summary>Present values a category needs for a level of its own.</summary>
+    public const int MinimumCategoryRows = 3;
+
+    /// <summary>
+    /// The least share of the target's variance (on the log-odds scale) its categories' levels must explain, adjusted for
+    /// the share levels of so few rows explain by chance (ε²): half, where a patient's levels of a liver test explain
+    /// 64-78 % and a school's pupils' scores a tenth.
+    /// </summary>
+    public const double MinimumExplained = 0.5;
+
+    /// <summary>The least share of the present values that categories with a level of their own hold.</summary>
+    public const double MinimumCovered = 0.5;
+
+    /// <summary>
+    /// The least share of the present values of categories with a level that lie in categories where the target moves:
+    /// a column each category fixes in nearly every row is the category's (a dependency), not a level.
+    /// </summary>
+    public const double MinimumMoving = 0.1;
+
+    /// <summary>
+    /// Where a value's level of 0 and of 1 are taken, so that their log-odds stay finite (±9.2): levels from 0 to 1 are
+    /// placed evenly from <see cref="Edge"/> to 1 − <see cref="Edge"/>, and placed back when decoding.
+    /// </summary>
+    public const double Edge = 1e-4;
+
+    /// <summary>The <see cref="Scale"/> of a whole-number target's distances.</summary>
+    public const double IntegerScale = 1000;
+
+    private readonly double[] _quantiles;
+    private readonly double[] _levels;
+
+    public EntityLevel(int target, string targetName, int entity, string entityName, double[] quantiles, double[] levels, double scale,
+        NumericGranularity? grid, bool integer, double explained)
+    {
+        Target = target;
+        TargetName = targetName;
+        Entity = entity;
+        EntityName = entityName;
+        _quantiles = quantiles;
+        _levels = levels;
+        Scale = scale;
+        Grid = grid;
+        IsInteger = integer;
+        Explained = explained;
+    }
+
+    /// <summary>The column learned as its distance from its category's level: its index in the encoder.</summary>
+    public int Target { get; }
+
+    public string TargetName { get; }
+
+    /// <summary>The categorical column whose categories hold the levels.</summary>
+    public int Entity { get; }
+
+    public string EntityName { get; }
+
+    /// <summary>The target's present training values at <see cref="MarginalMap.Levels"/> + 1 even levels, ascending.</summary>
+    public IReadOnlyList<double> Quantiles => _quantiles;
+
+    /// <summary>Each category's level (log-odds), by its index in <see cref="Entity"/>; 0 for a category without one.</summary>
+    public IReadOnlyList<double> Levels => _levels;
+
+    /// <summary>The distance learned per unit of log-odds: <see cref="IntegerScale"/> for a whole-number target, else 1.</summary>
+    public double Scale { get; }
+
+    /// <summary>The target's grid, when it has one: decoded values are rounded to it.</summary>
+    public NumericGranularity? Grid { get; }
+
+    /// <summary>Whether the target holds whole numbers (rounded, half to even, when it has no grid).</summary>
+    public bool IsInteger { get; }
+
+    /// <summary>The share of the target's log-odds variance the levels explain (ε²), for people to read.</summary>
+    public double Explained { get; }
+
+    /// <summary>The target's training range: its lowest and highest quantile.</summary>
+    public double Minimum => _quantiles[0];
+
+    public double Maximum => _quantiles[^1];
+
+    public override string ToString() => $"{TargetName} about a level for each {EntityName} ({Explained:P0} of its spread)";
+
+    /// <summary>The log-odds of a present value's level among the quantiles (ties at the middle of their run).</summary>
+    private double LogOdds(double v)
+    {
+        double u = Edge + MarginalMap.Level(_quantiles, v, 0.5) * (1 - 2 * Edge);
+        return Math.Log(u / (1 - u));
+    }
+
+    /// <summary>The distance a present value of a row of category <paramref name="category"/> is learned as (whole with <see cref="IntegerScale"/>); NaN stays NaN.</summary>
+    public double Distance(double v, int category)
+    {
+        if (double.IsNaN(v)) return v;
+        double d = (LogOdds(v) - LevelOf(category)) * Scale;
+        return IsInteger ? Math.Round(d, MidpointRounding.ToEven) : d;
+    }
+
+    private double LevelOf(int category) => (uint)category < (uint)_levels.Length ? _levels[category] : 0;
+
+    /// <summary>The value a distance <paramref name="d"/> of a row of category <paramref name="category"/> decodes to; NaN stays NaN.</summary>
+    public double Value(double d, int category)
+    {
+        if (double.IsNaN(d)) return d;
+        double z = d / Scale + LevelOf(category);
+        double u = Math.Clamp((1.0 / (1.0 + Math.Exp(-z)) - Edge) / (1 - 2 * Edge), 0.0, 1.0);
+        double v = MarginalMap.Interpolate(_quantiles, u);
+        if (Grid is { } grid) v = grid.Round(v);
+        else if (IsInteger) v = Math.Round(v, MidpointRounding.ToEven);
+        return Math.Clamp(v, Minimum, Maximum);
+    }
+
+    /// <summary>
+    /// Makes the target of rows [<paramref name="firstRow"/>, + <paramref name="rows"/>) of <paramref name="into"/> from
+    /// its distance there (as its column's type holds it, as the graph has it) and the row's category, as the column's type holds it.
+    /// </summary>
+    public void Apply(DecodedRows into, IReadOnlyList<GanColumn> columns, int firstRow, int rows)
+    {
+        var y = into.Numbers(Target);
+        var categories = into.Levels(Entity);
+        var kind = (NumericKind)columns[Target].Kind;
+        for (int r = firstRow; r < firstRow + rows; r++) y[r] = kind.Stored(Value(kind.Stored(y[r]), categories[r]));
+    }
+
+    /// <summary>The distances of rows [0, <paramref name="count"/>) of <paramref name="rows"/>, whose target holds values: as <c>Fit</c> has them.</summary>
+    public void Distances(DecodedRows rows, int count)
+    {
+        var y = rows.Numbers(Target);
+        var categories = rows.Levels(Entity);
+        for (int r = 0; r < count; r++) y[r] = Distance(y[r], categories[r]);
+    }
+
+    /// <summary><see cref="Apply"/> as ONNX nodes on <paramref name="decoded"/> (each column's output node, [batch]); the target's entry is replaced.</summary>
+    public void AddOnnx(OnnxGraph g, IReadOnlyList<GanColumn> columns, string[] decoded)
+    {
+        var target = (NumericColumn)columns[Target];
+        string d = target.OutputType == OnnxType.Double ? decoded[Target] : g.Node("Cast", [decoded[Target]], ("to", (long)OnnxType.Double));
+        // A missing distance (NaN) stays missing; the value is made from 0 there, as a NaN index would read outside the quantiles.
+        string missing = g.Node("IsNaN", [d]);
+        string present = g.Node("Where", [missing, g.Scalar(0.0), d]);
+        string level = g.Node("Gather", [g.Constant(_levels, _levels.Length), decoded[Entity]], ("axis", 0));
+        string z = g.Node("Add", [g.Node("Div", [present, g.Scalar(Scale)]), level]);
+        string u = g.Node("Div", [g.Scalar(1.0), g.Node("Add", [g.Scalar(1.0), g.Node("Exp", [g.Node("Neg", [z])])])]);
+        u = g.Node("Div", [g.Node("Sub", [u, g.Scalar(Edge)]), g.Scalar(1 - 2 * Edge)]);
+        u = g.Node("Max", [g.Node("Min", [u, g.Scalar(1.0)]), g.Scalar(0.0)]);
+        string v = MarginalMap.OnnxInterpolate(g, g.Constant(_quantiles, _quantiles.Length), _quantiles.Length, u, null);
+        if (Grid is { } grid) v = grid.AddOnnxRound(g, v);
+        else if (IsInteger) v = g.Node("Round", [v]);
+        v = g.Node("Max", [g.Node("Min", [v, g.Scalar(Maximum)]), g.Scalar(Minimum)]);
+        v = g.Node("Where", [missing, d, v]);
+        decoded[Target] = target.OutputType == OnnxType.Double ? v : g.Node("Cast", [v], ("to", (long)target.OutputType));
+    }
+
+    /// <summary>
+    /// The levels the training rows show: for each number column <paramref name="eligible"/> says may be a target (its
+    /// present values in <paramref name="values"/>, <paramref name="rows"/> of them), the categorical column among
+    /// <paramref name="categories"/> (each row's category index, and the count) whose categories' levels explain the
+    /// most of it, at least <see cref="MinimumExplained"/>, with <see cref="MinimumCovered"/> of its values in categories
+    /// of a level and <see cref="MinimumMoving"/> of those in categories where it moves.
+    /// </summary>
+    public static List<EntityLevel> Find(IReadOnlyList<string> names, IReadOnlyList<NumericKind?> kinds, IReadOnlyList<double[]?> values, int rows,
+        IReadOnlyList<CategoryCodes?> categories, Func<int, bool> eligible, Func<int, NumericGranularity?> gridOf, Action checkAlive)
+    {
+        var found = new List<EntityLevel>();
+        for (int t = 0; t < values.Count; t++)
+        {
+            if (values[t] is not { } column || kinds[t] is not { } kind || kind is TimeKind || kind.Lowest >= 0 || !eligible(t)) continue;
+            checkAlive();
+            var present = new List<double>(rows);
+            for (int r = 0; r < rows; r++) if (!double.IsNaN(column[r])) present.Add(column[r]);
+            if (present.Count < 2 * MinimumCategoryRows) continue;
+            var sorted = present.ToArray();
+            Array.Sort(sorted);
+            if (sorted[0] == sorted[^1]) continue;
+            var quantiles = MarginalMap.Quantiles(sorted);
+            var probe = new EntityLevel(t, names[t], -1, "", quantiles, [], 1, null, false, 0);
+            var z = new double[rows];
+            for (int r = 0; r < rows; r++) z[r] = double.IsNaN(column[r]) ? double.NaN : probe.LogOdds(column[r]);
+            EntityLevel? best = null;
+            for (int e = 0; e < categories.Count; e++)
+            {
+                if (categories[e] is not { Count: >= MinimumCategories and <= MaximumCategories } codes) continue;
+                if (Explain(z, codes, rows) is not var (explained, levels) || explained < MinimumExplained || (best is not null && explained <= best.Explained)) continue;
+                bool integer = kind.Precision == NumberPrecision.Whole;
+                best = new EntityLevel(t, names[t], e, names[e], quantiles, levels, integer ? IntegerScale : 1, gridOf(t), integer, explained);
+            }
+            if (best is not null) found.Add(best);
+        }
+        return found;
+    }
+
+    /// <summary>
+    /// The share of <paramref name="z"/>'s variance (NaN: missing) the means of the categories of <paramref name="codes"/>
+    /// with <see cref="MinimumCategoryRows"/> present values explain, adjusted for chance (ε²), and each category's mean
+    /// (0 without one); null where such categories hold too few of the values or the target moves in too few of them.
+    /// </summary>
+    internal static (double Explained, double[] Levels)? Explain(double[] z, CategoryCodes codes, int rows)
+    {
+        var count = new int[codes.Count];
+        var sum = new double[codes.Count];
+        var low = new double[codes.Count];
+        var high = new double[codes.Count];
+        Array.Fill(low, double.PositiveInfinity);
+        Array.Fill(high, double.NegativeInfinity);
+        int present = 0;
+        for (int r = 0; r < rows; r++)
+        {
+            if (double.IsNaN(z[r])) continue;
+            int c = codes.Levels[r];
+            present++;
+            count[c]++;
+            sum[c] += z[r];
+            low[c] = Math.Min(low[c], z[r]);
+            high[c] = Math.Max(high[c], z[r]);
+        }
+        var levels = new double[codes.Count];
+        int covered = 0, moving = 0, groups = 0;
+        double total = 0;
+        for (int c = 0; c < codes.Count; c++)
+        {
+            if (count[c] < MinimumCategoryRows) continue;
+            levels[c] = sum[c] / count[c];
+            covered += count[c];
+            total += sum[c];
+            groups++;
+            if (high[c] > low[c]) moving += count[c];
+        }
+        if (groups < 2 || covered < MinimumCovered * present || moving < MinimumMoving * covered || covered - groups < 1) return null;
+        double mean = total / covered, all = 0, within = 0;
+        for (int r = 0; r < rows; r++)
+        {
+            if (double.IsNaN(z[r])) continue;
+            int c = codes.Levels[r];
+            if (count[c] < MinimumCategoryRows) continue;
+            all += (z[r] - mean) * (z[r] - mean);
+            within += (z[r] - levels[c]) * (z[r] - levels[c]);
+        }
+        if (!(all > 0)) return null;
+        double explained = 1 - within / (covered - groups) / (all / (covered - 1));
+        return (Math.Clamp(explained, 0, 1), levels);
+    }
+}
+
+/// <summary>An <see cref="EntityLevel"/> in a model file.</summary>
+internal sealed class EntityLevelState
+{
+    public string? Target { get; set; }
+    public string? Entity { get; set; }
+    public double[]? Quantiles { get; set; }
+    public double[]? Levels { get; set; }
+    public double Scale { get; set; }
+    public long? GridUnits { get; set; }
+    public int? GridDecimals { get; set; }
+    public double Explained { get; set; }
+
+    public static EntityLevelState From(EntityLevel level) => new()
+    {
+        Target = level.TargetName, Entity = level.EntityName, Quantiles = level.Quantiles.ToArray(), Levels = level.Levels.ToArray(), Scale = level.Scale,
+        GridUnits = level.Grid?.Units, GridDecimals = level.Grid?.Decimals, Explained = level.Explained,
+    };
+
+    /// <summary>
+    /// The levels of a model file, checked against its columns: a file from a stranger cannot make decoding read outside
+    /// them, divide by zero or decode a value out of the target's type.
+    /// </summary>
+    public static EntityLevel[] Restore(EntityLevelState[]? states, IReadOnlyList<GanColumn> columns)
+    {
+        if (states is null) return [];
+        if (states.Length > columns.Count) throw new InvalidDataException($"it lists {states.Length:N0} levels of categories, more than its {columns.Count} columns");
+        var index = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (int c = 0; c < columns.Count; c++) index[columns[c].Name] = c;
+        var targets = new HashSet<int>();
+        var result = new EntityLevel[states.Length];
+        for (int i = 0; i < states.Length; i++)
+        {
+            var s = states[i] ?? throw new InvalidDataException($"level {i + 1} of categories is null");
+            string Where() => $"the levels of '{Common.Text.Printable(s.Target ?? "", 60)}' for each category of '{Common.Text.Printable(s.Entity ?? "", 60)}'";
+            if (s.Target is null || !index.TryGetValue(s.Target, out int t) || s.Entity is null || !index.TryGetValue(s.Entity, out int e))
+                throw new InvalidDataException($"{Where()} do not name two columns of the model");
+            if (columns[t] is not NumericColumn { Kind: NumericKind kind and not TimeKind } || kind.Lowest >= 0)
+                throw new InvalidDataException($"{Where()} need a signed number column as the target");
+            if (columns[e] is not CategoricalColumn { LevelCount: >= 2 and <= EntityLevel.MaximumCategories } entity || columns[e] is CombinationColumn)
+                throw new InvalidDataException($"{Where()} need a categorical column of the model with 2 to {EntityLevel.MaximumCategories:N0} categories");
+            if (!targets.Add(t))
+                throw new InvalidDataException($"{Where()} are the second levels of '{Common.Text.Printable(s.Target, 60)}'");
+            if (s.Levels is not { } levels || levels.Length != entity.LevelCount || levels.Any(l => !double.IsFinite(l) || Math.Abs(l) > 100))
+                throw new InvalidDataException($"{Where()} need one finite level (at most 100 in size) for each of the {entity.LevelCount} categories");
+            var q = s.Quantiles;
+            bool ascending = q is { Length: >= 2 and <= MaximumQuantilesSaved };
+            for (int k = 0; ascending && k < q!.Length; k++) ascending = double.IsFinite(q[k]) && q[k] >= kind.Lowest && q[k] <= kind.Highest && (k == 0 || q[k] >= q[k - 1]);
+            if (!ascending)
+                throw new InvalidDataException($"{Where()} need 2 to {MaximumQuantilesSaved:N0} quantiles, finite, ascending and within the column's type");
+            bool integer = kind.Precision == NumberPrecision.Whole;
+            if (s.Scale != (integer ? EntityLevel.IntegerScale : 1))
+                throw new InvalidDataException($"{Where()} have a scale of {s.Scale}; a {(integer ? "whole-number" : "number")} column's is {(integer ? EntityLevel.IntegerScale : 1)}");
+            if (!(s.Explained >= 0 && s.Explained <= 1))
+                throw new InvalidDataException($"{Where()} have an explained share that is not from 0 to 1");
+            NumericGranularity? grid = null;
+            if (s.GridUnits is { } units && s.GridDecimals is { } decimals) grid = new NumericGranularity(units, decimals, q![0], q[^1], s.Target);
+            else if (s.GridUnits is not null || s.GridDecimals is not null) throw new InvalidDataException($"{Where()} have half a grid");
+            result[i] = new EntityLevel(t, s.Target, e, s.Entity, q!, levels, s.Scale, grid, integer, s.Explained);
+        }
+        return result;
+    }
+
+    private const int MaximumQuantilesSaved = 100_000;
+}
