@@ -393,6 +393,7 @@ internal static class Commands
                         ? $"; mapped within each of {c.GroupCategories.Count} values of {group} ({string.Join(", ", c.GroupCategories)})"
                         : $"; mapped within each of {c.GroupCategories.Count} categories of {group}";
                 if (c.CalibratedOnFreeRows) learned += "; mapped on the rows its dependencies leave to it";
+                if (c.LevelWithin is { } entity) learned += $"; about a level of each {entity}'s own";
                 if (c.MissingWith is { } leader) learned += c.MissingElsewhere ? $"; missing wherever {leader} is, and elsewhere" : $"; missing exactly where {leader} is";
                 table.AddRow(Markup.Escape(c.Name), Markup.Escape(c.Type.ToString() ?? ""), Markup.Escape(learned));
             }
@@ -411,6 +412,9 @@ internal static class Commands
             foreach (var formula in gan.Formulas)
                 Console.WriteLine($"Formula: {formula.Describe()}");
             foreach (var tree in gan.CategoryThresholds) Console.WriteLine($"Thresholds: {tree}");
+            foreach (var level in gan.Columns.Where(c => c.LevelWithin is not null))
+                Console.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                    $"Level: {level.Name} about a level of each {level.LevelWithin}'s own ({level.LevelExplained:P0} of its spread), learned as its distance from it"));
             foreach (var together in gan.Columns.Where(c => c.MissingWith is not null && !c.MissingElsewhere).GroupBy(c => c.MissingWith!))
                 Console.WriteLine($"Missing together: {together.Key}, {string.Join(", ", together.Select(c => c.Name))} (in {together.First().MissingRate:P1} of the training rows)");
             foreach (var within in gan.Columns.Where(c => c.MissingElsewhere))

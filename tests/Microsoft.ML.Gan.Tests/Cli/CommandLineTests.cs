@@ -280,6 +280,24 @@ public sealed class CommandLineTests
     }
 
     [TestMethod]
+    public void InspectPrintsTheNumbersLearnedAboutALevelOfEachCategorysOwn()
+    {
+        // 40 patients of 6 visits: a lab value about a level of the patient's own, a score that is noise.
+        var random = new Random(6);
+        var csv = new StringBuilder("Patient,Lab,Score\n");
+        for (int p = 0; p < 40; p++)
+        {
+            double level = 2 * random.NextDouble();
+            for (int v = 0; v < 6; v++)
+                csv.Append(CultureInfo.InvariantCulture, $"P{p:00},{Math.Round(Math.Exp(level + 0.1 * random.NextDouble()), 2)},{Math.Round(100 * random.NextDouble(), 1)}\n");
+        }
+        var output = TrainedAndInspected("visits-by-patient", csv.ToString());
+        var line = output.Split('\n').Single(l => l.StartsWith("Level: ", StringComparison.Ordinal)).Trim();
+        StringAssert.StartsWith(line, "Level: Lab about a level of each Patient's own (");
+        StringAssert.EndsWith(line, "of its spread), learned as its distance from it");
+    }
+
+    [TestMethod]
     public void ColumnsOverrideTheInference()
     {
         var (code, output, error) = Mlgan("train", "orders.csv", "--model", "overridden.zip", "--epochs", "1", "--columns", "Items:skip, Customer:text");
