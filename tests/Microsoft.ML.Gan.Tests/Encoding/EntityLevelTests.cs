@@ -110,6 +110,13 @@ public sealed class EntityLevelTests
         Assert.IsGreaterThan(0.85, EntityLevel.Explain(strong, codes, groups * each)!.Value.Explained);
         // The category's own value in every row: no spread within, no level (a dependency's).
         Assert.IsNull(EntityLevel.Explain(noise.Select((_, r) => noise[r / each * each]).ToArray(), codes, groups * each));
+        // Categories of 60 rows each: a map of its own keeps each one's spread, no level.
+        var more = TestTables.Normal(1200, seed: 4);
+        var large = new CategoryCodes(Enumerable.Range(0, 1200).Select(r => r / 60).ToArray(), 20);
+        Assert.IsNull(EntityLevel.Explain(more.Select((v, r) => 3 * more[r / 60 * 60] + 0.3 * v).ToArray(), large, 1200));
+        var small = new CategoryCodes(Enumerable.Range(0, 1200).Select(r => r / 40).ToArray(), 30);
+        Assert.IsGreaterThan(0.85, EntityLevel.Explain(more.Select((v, r) => 3 * more[r / 40 * 40] + 0.3 * v).ToArray(), small, 1200)!.Value.Explained,
+            "categories of 40 rows each: a level");
         // Categories of 2 rows (below 3) hold none of the values: no level.
         var pairs = new CategoryCodes(Enumerable.Range(0, 400).Select(r => r / 2).ToArray(), 200);
         Assert.IsNull(EntityLevel.Explain(noise.Take(400).ToArray(), pairs, 400));
