@@ -411,7 +411,9 @@ public sealed partial class GanTrainer
         /// each categorical column of 20 to 1,000 categories that no rule sets: on the log-odds of each value's level
         /// among the training values, a category's level is the mean of its rows' (with at least 3 present values),
         /// kept where the levels explain at least half of the spread (adjusted for chance), categories with a level hold
-        /// half the values and the number moves within categories holding a tenth of those. The generator learns each
+        /// half the values, the number moves within categories holding a tenth of those, and those categories hold a
+        /// median of fewer than 50 values (more: a map grouped by the category keeps its spread; see
+        /// <see cref="GroupedMarginals"/>). The generator learns each
         /// row's distance from its category's level; generation, in .NET and in the exported graph, adds the level last
         /// and maps it back through the training values (every value in the training range, on the column's grid). The
         /// model says so (<see cref="GanColumnInfo.LevelWithin"/>). Default true; <see cref="Classic"/> sets it false.
