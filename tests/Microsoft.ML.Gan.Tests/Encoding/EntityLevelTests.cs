@@ -89,7 +89,12 @@ public sealed class EntityLevelTests
         Assert.AreEqual(0.1, info.Step, 1e-12);
         Assert.AreEqual(bili.Minimum, info.Minimum);
 
-        Assert.IsEmpty(TabularEncoder.Fit(data, names, s_settings with { EntityLevels = false }, () => { }).Encoder.EntityLevels);
+        var without = TabularEncoder.Fit(data, names, s_settings with { EntityLevels = false }, () => { }).Encoder;
+        Assert.IsEmpty(without.EntityLevels);
+        // A dependency on some patients' stage (those whose stage never moves) gives way to the level.
+        Assert.IsTrue(without.Dependencies.Any(d => d.TargetName == "Stage"), string.Join("; ", without.Dependencies.Select(d => d.ToInfo())));
+        Assert.IsFalse(encoder.Dependencies.Any(d => d.TargetName == "Stage" || d.TargetName == "Bili" || d.DeterminantName == "Bili"), string.Join("; ", encoder.Dependencies.Select(d => d.ToInfo())));
+        Assert.IsTrue(logged.Any(l => l.Contains("in place of")), string.Join("\n", logged));
         // A column a constraint names takes no part.
         var ruled = TabularEncoder.Fit(data, names, s_settings, () => { }, constraints: [GanConstraint.Positive("Bili")]).Encoder;
         Assert.AreEqual("Stage about a level for each Patient", Levels(ruled));
