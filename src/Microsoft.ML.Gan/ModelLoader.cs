@@ -255,16 +255,17 @@ internal static class ModelLoader
             {
                 if (model.Encoder.Columns[c] is not NumericColumn numeric || made.Contains(c)) continue;
                 bool derived = model.Encoder.Constraints?.IsDerived(c) == true; // its values lie above its anchors, beyond its distances' range
-                var trend = model.Encoder.TrendOf(c); // its values lie on its anchor's curve, beyond its residuals' range
+                // A trend's target lies on its anchor's curve, a level's about its category's level: beyond their residuals'
+                // or distances' range, within their own.
+                var own = model.Encoder.TrendOf(c) is { } trend ? (trend.Minimum, trend.Maximum, trend.Grid, "its trend keeps")
+                    : model.Encoder.LevelOf(c) is { } level ? (level.Minimum, level.Maximum, level.Grid, "its categories' levels keep")
+                    : ((double, double, NumericGranularity?, string)?)null;
                 foreach (double v in rows.Numbers(c))
                 {
-                    if (trend is not null && (double.IsNaN(v) ? !numeric.HasMissing : v < trend.Minimum || v > trend.Maximum || trend.Grid is { } trendGrid && ((NumericKind)numeric.Kind).Stored(trendGrid.Round(v)) != v))
-                        throw Mismatch(source, $"column '{numeric.Name}' came out as {v}, off the range [{trend.Minimum}, {trend.Maximum}]{(trend.Grid is { } g ? $" in steps of {g.Step}" : "")} its trend keeps");
-                    if (trend is not null) continue;
-                    if (model.Encoder.LevelOf(c) is { } level) // its values come from its category's level and its distances
+                    if (own is var (low, high, ownGrid, keeps))
                     {
-                        if (double.IsNaN(v) ? !numeric.HasMissing : v < level.Minimum || v > level.Maximum || level.Grid is { } levelGrid && ((NumericKind)numeric.Kind).Stored(levelGrid.Round(v)) != v)
-                            throw Mismatch(source, $"column '{numeric.Name}' came out as {v}, off the range [{level.Minimum}, {level.Maximum}]{(level.Grid is { } lg ? $" in steps of {lg.Step}" : "")} its categories' levels keep");
+                        if (double.IsNaN(v) ? !numeric.HasMissing : v < low || v > high || ownGrid is { } g && ((NumericKind)numeric.Kind).Stored(g.Round(v)) != v)
+                            throw Mismatch(source, $"column '{numeric.Name}' came out as {v}, off the range [{low}, {high}]{(ownGrid is { } step ? $" in steps of {step.Step}" : "")} {keeps}");
                         continue;
                     }
                     if (derived ? double.IsNaN(v) && !numeric.HasMissing : !numeric.Allows(v))

@@ -121,9 +121,9 @@ internal sealed class EntityLevel
     public override string ToString() => $"{TargetName} about a level for each {EntityName} ({Explained:P0} of its spread)";
 
     /// <summary>The log-odds of a present value's level among the quantiles (ties at the middle of their run).</summary>
-    private double LogOdds(double v)
+    private static double LogOdds(double[] quantiles, double v)
     {
-        double u = Edge + MarginalMap.Level(_quantiles, v, 0.5) * (1 - 2 * Edge);
+        double u = Edge + MarginalMap.Level(quantiles, v, 0.5) * (1 - 2 * Edge);
         return Math.Log(u / (1 - u));
     }
 
@@ -131,7 +131,7 @@ internal sealed class EntityLevel
     public double Distance(double v, int category)
     {
         if (double.IsNaN(v)) return v;
-        double d = (LogOdds(v) - LevelOf(category)) * Scale;
+        double d = (LogOdds(_quantiles, v) - LevelOf(category)) * Scale;
         return IsInteger ? Math.Round(d, MidpointRounding.ToEven) : d;
     }
 
@@ -212,9 +212,8 @@ internal sealed class EntityLevel
             Array.Sort(sorted);
             if (sorted[0] == sorted[^1]) continue;
             var quantiles = MarginalMap.Quantiles(sorted);
-            var probe = new EntityLevel(t, names[t], -1, "", quantiles, [], 1, null, false, 0);
             var z = new double[rows];
-            for (int r = 0; r < rows; r++) z[r] = double.IsNaN(column[r]) ? double.NaN : probe.LogOdds(column[r]);
+            for (int r = 0; r < rows; r++) z[r] = double.IsNaN(column[r]) ? double.NaN : LogOdds(quantiles, column[r]);
             EntityLevel? best = null;
             for (int e = 0; e < categories.Count; e++)
             {

@@ -144,7 +144,7 @@ internal static class ModelValidation
                 // changes its categories' column (rules may read it).
                 int t = level.Target, e = level.Entity;
                 if (dependencies.Any(d => d.Determinant == t || d.Target == t || d.Target == e) || constraints?.Changes(t) == true || constraints?.Changes(e) == true ||
-                    ruled.Contains(columns[t].Name) || trends.Any(x => x.Target == t || x.Reads(t) || x.Within == t) ||
+                    ruled.Contains(columns[t].Name) || trends.Any(x => x.Target == t || x.Reads(t)) ||
                     formulas.Any(f => f.Target == t || f.SolvedColumn == t || f.Inputs.Contains(t)) || combinations.Any(m => m.Columns.Contains(t)) ||
                     thresholds.Any(x => x.Target == e || x.Target == t || x.Features.Contains(t)) || exclusions.Any(x => x.First == t || x.Second == t))
                     throw new InvalidDataException($"its {level} involve a column a dependency, constraint, trend, formula, combination, thresholds or exclusion reads or sets, which no model has");
