@@ -151,6 +151,34 @@ public sealed class EntityLevelTests
             "a patient whose stage never moves has its stage at distance 0");
     }
 
+    [TestMethod]
+    public void TrainingRowsReadAgainHoldEachLevelTargetsDistancesAsFitLearnedThem()
+    {
+        // A model settled again groups its maps on the training rows read back: a level target's map is of its distances,
+        // so the rows read back must hold them, each patient's centred on its level, not the values themselves.
+        var data = Visits(seed: 1);
+        string[] names = data.Schema.Select(c => c.Name).ToArray();
+        var (encoder, encoded) = TabularEncoder.Fit(data, names, s_settings, () => { });
+        encoded.Dispose();
+        Assert.AreEqual(Expected, Levels(encoder));
+        var (real, count) = encoder.ReadRows(data, 10_000, seed: 1, () => { });
+        var patient = real.Levels(0).Take(count).ToArray();
+        var values = encoder.EntityLevels.Select(l => real.Numbers(l.Target).Take(count).ToArray()).ToArray();
+        encoder.TrendResiduals(real, count);
+        for (int i = 0; i < encoder.EntityLevels.Count; i++)
+        {
+            var level = encoder.EntityLevels[i];
+            var distances = real.Numbers(level.Target);
+            for (int r = 0; r < count; r++) Assert.AreEqual(level.Distance(values[i][r], patient[r]), distances[r], $"{level.TargetName}, row {r}");
+            // Each patient's distances average its level's own distance, 0 (in thousandths for the whole-number stage, rounded).
+            double tolerance = level.IsInteger ? 0.5 : 1e-9;
+            foreach (var rows in Enumerable.Range(0, count).GroupBy(r => patient[r]))
+                Assert.AreEqual(0, rows.Average(r => distances[r]), tolerance, $"{level.TargetName} of patient {rows.Key}");
+            Assert.IsTrue(Enumerable.Range(0, count).GroupBy(r => patient[r]).Any(rows => Math.Abs(rows.Average(r => values[i][r])) > 1),
+                $"{level.TargetName}'s values themselves do not centre on 0");
+        }
+    }
+
     /// <summary>The adjusted share of log(Bili)'s spread the patients explain in <paramref name="rows"/>.</summary>
     private static double PatientsExplain(IDataView rows, IReadOnlyDictionary<string, int> byName)
     {
