@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 
 namespace Microsoft.ML.Gan.Evaluation;
 
-/// <summary>Exact copies and distances to the closest record.</summary>
+/// <summary>Exact copies, distances to the closest record, and the closest records themselves (for attribute inference).</summary>
 internal static class PrivacyCalculator
 {
     // Missing continuous values sit far outside [0, 1]: missing vs present then costs the full 1 (the cap) and
@@ -26,11 +26,30 @@ internal static class PrivacyCalculator
     /// For each query row, the distance to the closest reference row: the mean over columns of |a − b| scaled by the
     /// real range and capped at 1 (continuous) or 0/1 mismatch (categorical).
     /// </summary>
-    public static double[] ClosestDistances(EvaluationTable reference, EvaluationTable query, int[] columns, double[] minimum, double[] maximum)
+    public static double[] ClosestDistances(EvaluationTable reference, EvaluationTable query, int[] columns, double[] minimum, double[] maximum) =>
+        Closest(reference, query, columns, minimum, maximum, null);
+
+    /// <summary>
+    /// For each query row, the closest reference row by the distance of <see cref="ClosestDistances"/> (the first in
+    /// the reference's order among equally close ones); -1 where the reference is empty or no column is given.
+    /// </summary>
+    public static int[] ClosestRows(EvaluationTable reference, EvaluationTable query, int[] columns, double[] minimum, double[] maximum)
+    {
+        var rows = new int[query.RowCount];
+        Closest(reference, query, columns, minimum, maximum, rows);
+        return rows;
+    }
+
+    private static double[] Closest(EvaluationTable reference, EvaluationTable query, int[] columns, double[] minimum, double[] maximum, int[]? rows)
     {
         int nRef = reference.RowCount, nQuery = query.RowCount;
         var result = new double[nQuery];
-        if (nRef == 0 || columns.Length == 0) { Array.Fill(result, double.NaN); return result; }
+        if (nRef == 0 || columns.Length == 0)
+        {
+            Array.Fill(result, double.NaN);
+            if (rows is not null) Array.Fill(rows, -1);
+            return result;
+        }
         var refColumns = columns.Select(c => Encode(reference, c, minimum[c], maximum[c])).ToArray();
         var queryColumns = columns.Select(c => Encode(query, c, minimum[c], maximum[c])).ToArray();
         int width = Vector<float>.Count;
@@ -58,6 +77,7 @@ internal static class PrivacyCalculator
             }
             for (int k = all.Length * width; k < nRef; k++) best = Math.Min(best, distance[k]);
             result[i] = best / refColumns.Length;
+            if (rows is not null) rows[i] = Array.IndexOf(distance, best);
             return distance;
         }, _ => { });
         return result;

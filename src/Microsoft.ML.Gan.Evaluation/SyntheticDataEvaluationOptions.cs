@@ -52,6 +52,21 @@ public sealed class SyntheticDataEvaluationOptions
     /// <summary>Synthetic rows (at most) whose distance to the closest real record is measured. Default 2,000.</summary>
     public int PrivacyRows { get; set; } = 2_000;
 
+    /// <summary>
+    /// Columns whose values an attacker who knows the rest of a person's row would like to learn (a diagnosis, an
+    /// income): for each, the evaluation measures attribute inference (<see cref="AttributeInferenceMetrics"/>), how
+    /// much better the synthetic rows give it for the people whose rows trained the generator than for new people of the
+    /// same population (<see cref="HoldoutReal"/>, which it needs). Each must be among the evaluated columns. Default
+    /// none.
+    /// </summary>
+    public IReadOnlyList<string>? SensitiveColumns { get; set; }
+
+    /// <summary>
+    /// The columns the attacker of <see cref="SensitiveColumns"/> knows of a person (an id, an age, a date); null or
+    /// empty means every evaluated column but the sensitive one. Each must be among the evaluated columns.
+    /// </summary>
+    public IReadOnlyList<string>? KnownColumns { get; set; }
+
     internal void Validate()
     {
         if (MaximumRows < 10) throw new ArgumentOutOfRangeException(nameof(MaximumRows), MaximumRows, "MaximumRows must be at least 10.");

@@ -36,6 +36,7 @@ internal static class SyntheticDataEvaluator
         CheckSameColumns(synthetic.Schema, columns, "synthetic", nameof(synthetic));
         if (options.HoldoutReal is { } holdoutView) CheckSameColumns(holdoutView.Schema, columns, "holdout", nameof(options.HoldoutReal));
         var evaluated = Enumerable.Range(0, evaluatedCount).ToArray();
+        var inferences = Inferences(names.Take(evaluatedCount).ToList(), options);
 
         var realTable = EvaluationTable.Read(real, columns);
         foreach (var column in columns) column.RealCategoryCount = column.CategoryCount;
@@ -78,7 +79,7 @@ internal static class SyntheticDataEvaluator
         }
         Lap("Efficacy");
 
-        var privacy = Privacy(realTable, syntheticTable, realSample, holdoutTable, evaluated, options, random);
+        var privacy = Privacy(realTable, syntheticTable, realSample, syntheticSample, holdoutTable, evaluated, inferences, options, random);
         Lap("Privacy");
 
         var giveaways = GiveawayFinder.Find(realSample, syntheticSample, evaluated, options.Seed);
@@ -346,8 +347,62 @@ internal static class SyntheticDataEvaluator
         return new EfficacyMetrics(column.Name, task, positiveName, testRows.Length, Score(realSample), Score(syntheticSample));
     }
 
-    private static PrivacyMetrics Privacy(EvaluationTable real, EvaluationTable synthetic, EvaluationTable realSample, EvaluationTable? holdout,
-        int[] evaluated, SyntheticDataEvaluationOptions options, Random random)
+    /// <summary>Each sensitive column's index among the evaluated columns, with the known columns' indices.</summary>
+    private static (int Sensitive, int[] Known)[] Inferences(List<string> evaluated, SyntheticDataEvaluationOptions options)
+    {
+        if (options.SensitiveColumns is not { Count: > 0 } sensitive) return [];
+        int IndexOf(string name, string option) => evaluated.IndexOf(name) is >= 0 and var i ? i
+            : throw new ArgumentOutOfRangeException(nameof(options), $"{option} names '{name}', which is not among the evaluated columns ({string.Join(", ", evaluated)}); add it to Columns or leave it out.");
+        if (sensitive.GroupBy(n => n).FirstOrDefault(g => g.Count() > 1) is { } twice)
+            throw new ArgumentOutOfRangeException(nameof(options), $"Column '{twice.Key}' is listed twice in SensitiveColumns.");
+        var known = options.KnownColumns is { Count: > 0 } k ? k.Select(n => IndexOf(n, "KnownColumns")).Distinct().ToArray() : null;
+        return sensitive.Select(name =>
+        {
+            int s = IndexOf(name, "SensitiveColumns");
+            var by = (known ?? Enumerable.Range(0, evaluated.Count).ToArray()).Where(c => c != s).ToArray();
+            return by.Length > 0 ? (s, by)
+                : throw new ArgumentOutOfRangeException(nameof(options), $"The attacker of '{name}' would know no column: KnownColumns names only '{name}' itself, or it is the only evaluated column.");
+        }).ToArray();
+    }
+
+    /// <summary>The attribute inference of each sensitive column (see <see cref="AttributeInferenceMetrics"/>): training rows and as many holdout rows, each guessed from its closest synthetic row on the known columns.</summary>
+    private static (List<AttributeInferenceMetrics> Metrics, string? Skipped) Infer(EvaluationTable real, EvaluationTable syntheticSample, EvaluationTable? holdout,
+        (int Sensitive, int[] Known)[] inferences, double[] min, double[] max, SyntheticDataEvaluationOptions options, Random random)
+    {
+        var metrics = new List<AttributeInferenceMetrics>();
+        if (inferences.Length == 0) return (metrics, null);
+        if (holdout is null) return (metrics, "set HoldoutReal: the attack on the training rows is read against the same attack on new rows");
+        int rows = Math.Min(options.PrivacyRows, Math.Min(real.RowCount, holdout.RowCount));
+        if (rows < 10 || syntheticSample.RowCount == 0)
+            return (metrics, $"too few rows: {real.RowCount} training, {holdout.RowCount} holdout and {syntheticSample.RowCount} synthetic; at least 10 of each are needed");
+        var trained = real.Sample(rows, random);
+        var fresh = holdout.Sample(rows, random);
+        foreach (var (sensitive, known) in inferences)
+        {
+            double tolerance = real.Continuous[sensitive] is null ? 0 : 0.05 * (max[sensitive] > min[sensitive] ? max[sensitive] - min[sensitive] : 0);
+            double Success(EvaluationTable people)
+            {
+                var closest = PrivacyCalculator.ClosestRows(syntheticSample, people, known, min, max);
+                int right = 0;
+                for (int i = 0; i < people.RowCount; i++)
+                {
+                    if (people.Continuous[sensitive] is { } truth)
+                    {
+                        double a = truth[i], g = syntheticSample.Continuous[sensitive]![closest[i]];
+                        if (double.IsNaN(a) ? double.IsNaN(g) : Math.Abs(a - g) <= tolerance) right++;
+                    }
+                    else if (people.Codes[sensitive]![i] == syntheticSample.Codes[sensitive]![closest[i]]) right++;
+                }
+                return right / (double)people.RowCount;
+            }
+            metrics.Add(new AttributeInferenceMetrics(real.Columns[sensitive].Name, known.Select(c => real.Columns[c].Name).ToArray(), rows,
+                Success(trained), Success(fresh), tolerance));
+        }
+        return (metrics, null);
+    }
+
+    private static PrivacyMetrics Privacy(EvaluationTable real, EvaluationTable synthetic, EvaluationTable realSample, EvaluationTable syntheticSample, EvaluationTable? holdout,
+        int[] evaluated, (int Sensitive, int[] Known)[] inferences, SyntheticDataEvaluationOptions options, Random random)
     {
         long copies = PrivacyCalculator.ExactCopies(real, synthetic, evaluated);
         int n = real.Columns.Length;
@@ -364,6 +419,10 @@ internal static class SyntheticDataEvaluator
         double? holdoutMedian = holdout is null ? null
             : ColumnStatistics.Median(PrivacyCalculator.ClosestDistances(realSample, holdout.Sample(options.PrivacyRows, random), evaluated, min, max));
         double? holdoutCopies = holdout is null ? null : Rate(PrivacyCalculator.ExactCopies(real, holdout, evaluated), holdout.RowCount);
-        return new PrivacyMetrics(Rate(copies, synthetic.RowCount), copies, syntheticMedian, holdoutMedian, query.RowCount) { HoldoutExactCopyShare = holdoutCopies };
+        var (inferred, skipped) = Infer(real, syntheticSample, holdout, inferences, min, max, options, random);
+        return new PrivacyMetrics(Rate(copies, synthetic.RowCount), copies, syntheticMedian, holdoutMedian, query.RowCount)
+        {
+            HoldoutExactCopyShare = holdoutCopies, AttributeInference = inferred, AttributeInferenceSkippedReason = skipped,
+        };
     }
 }

@@ -161,6 +161,36 @@ public sealed record PrivacyMetrics(double ExactCopyShare, long ExactCopyRows, d
 
     /// <summary>Synthetic DCR median ÷ holdout DCR median (null without a holdout): near 1 or above is fine, near 0 means memorisation.</summary>
     public double? DcrRatio => HoldoutDcrMedian is double h ? (h > 0 ? SyntheticDcrMedian / h : double.NaN) : null;
+
+    /// <summary>Attribute inference of each of <see cref="SyntheticDataEvaluationOptions.SensitiveColumns"/>, in their order; empty when none was asked for or it was skipped.</summary>
+    public IReadOnlyList<AttributeInferenceMetrics> AttributeInference { get; init; } = [];
+
+    /// <summary>Why attribute inference was not measured though sensitive columns were named (no holdout, too few rows); null otherwise.</summary>
+    public string? AttributeInferenceSkippedReason { get; init; }
+}
+
+/// <summary>
+/// Attribute inference of one sensitive column: an attacker who knows some columns of a person's row (<paramref name="Known"/>)
+/// takes the synthetic row closest to them on those columns (the distance of the distance to the closest record) and
+/// reads the sensitive value off it. Tried on <paramref name="Rows"/> training rows and as many holdout rows: a generator
+/// that learnt the population gives new people's values as well as its training people's; one that memorised rows gives
+/// its training people's better. Copies counted alone say nothing of this where rows repeat by design (a patient's eight
+/// endpoints, a child's visits); see <see cref="Risk"/>.
+/// </summary>
+/// <param name="Column">The sensitive column.</param>
+/// <param name="Known">The columns the attacker knows.</param>
+/// <param name="Rows">Training rows attacked, and as many holdout rows.</param>
+/// <param name="TrainingSuccess">The share of training rows whose sensitive value the attack gets right: the same category (missing counts as a value), or, for a number, within <paramref name="Tolerance"/> of it (both missing counts).</param>
+/// <param name="HoldoutSuccess">The same share for the holdout rows: what the synthetic rows give of anyone of the population.</param>
+/// <param name="Tolerance">How far a guessed number may lie from the true one: 5 % of the column's real range; 0 for a categorical column.</param>
+public sealed record AttributeInferenceMetrics(string Column, IReadOnlyList<string> Known, int Rows, double TrainingSuccess, double HoldoutSuccess, double Tolerance)
+{
+    /// <summary>
+    /// How much of what the attack could still learn about the training people, beyond what it gets of anyone, it does
+    /// learn: (training success − holdout success) ÷ (1 − holdout success), 0 where the training rows fare no better, 1
+    /// where the synthetic rows give every training person's value that the population does not; in [0, 1].
+    /// </summary>
+    public double Risk => HoldoutSuccess >= 1 ? 0 : Math.Clamp((TrainingSuccess - HoldoutSuccess) / (1 - HoldoutSuccess), 0, 1);
 }
 
 /// <summary>A value (or a combination of values) and how often the real and the synthetic rows have it.</summary>
@@ -413,6 +443,9 @@ public sealed class SyntheticDataMetrics
         s.Append(c, $"  DCR median          {p.SyntheticDcrMedian:F4} over {p.DcrRows} synthetic rows");
         if (p.HoldoutDcrMedian is double h) s.Append(c, $"; holdout baseline {h:F4} (ratio {p.DcrRatio:F3}, much below 1 = memorisation)");
         s.AppendLine();
+        foreach (var a in p.AttributeInference)
+            s.AppendLine(c, $"  Inference of {a.Column,-6} {a.TrainingSuccess:P1} of {a.Rows} training rows guessed from the closest synthetic row on {string.Join(", ", a.Known)}; {a.HoldoutSuccess:P1} of holdout rows (risk {a.Risk:F3}, 0 = no more than of anyone)");
+        if (p.AttributeInferenceSkippedReason is { } why) s.AppendLine(c, $"  Inference           skipped: {why}");
         s.AppendLine("  Columns:  name  kind  shape  (KS/TVD)  missing real/synthetic  out-of-range  unseen categories");
         foreach (var col in Columns)
             s.AppendLine(c, $"    {col.Name,-20} {col.Kind,-11} {col.ShapeScore:F4} ({col.ShapeStatistic:F4})  {col.RealMissingRate:P1}/{col.SyntheticMissingRate:P1}  {col.OutOfRangeCount}  {col.UnseenCategoryRows} rows, {col.UnseenCategoryCount} distinct");

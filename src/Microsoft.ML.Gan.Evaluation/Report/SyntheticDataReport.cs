@@ -157,6 +157,13 @@ public static class SyntheticDataReport
         Row("Distance to closest record (median)", F(p.SyntheticDcrMedian), "not much below the holdout baseline",
             $"For {p.DcrRows:N0} synthetic rows, the distance to the nearest real row (0 = a copy, 1 = different in every column)."
             + (p.HoldoutDcrMedian is double h ? $" Holdout baseline {F(h)}, ratio {F(p.DcrRatio ?? double.NaN)}: much below 1 means memorisation." : " No holdout given, so no baseline."));
+        foreach (var a in p.AttributeInference)
+            Row($"Inference of '{a.Column}': risk", F(a.Risk), "near 0",
+                $"An attacker who knows {string.Join(", ", a.Known.Select(k => $"'{k}'"))} of a person takes the closest synthetic row and reads '{a.Column}' off it"
+                + (a.Tolerance > 0 ? $" (right within {a.Tolerance.ToString("G4", CultureInfo.InvariantCulture)})" : "")
+                + $": right for {a.TrainingSuccess.ToString("P1", CultureInfo.InvariantCulture)} of {a.Rows:N0} training rows and {a.HoldoutSuccess.ToString("P1", CultureInfo.InvariantCulture)} of as many holdout rows."
+                + " The risk is the share of what the attack could still learn of a training person, beyond what it gets of anyone, that it does learn.");
+        if (p.AttributeInferenceSkippedReason is { } why) Row("Attribute inference", "skipped", "near 0", why);
         html.Append("</table>\n");
     }
 

@@ -140,6 +140,8 @@ public sealed class EvaluationMetricTests
         Assert.AreEqual(0.3, direct[0], 1e-6);
         Assert.AreEqual(0.0, direct[1], 1e-6);
         Assert.AreEqual(0.5, direct[2], 1e-6);
+        // The closest rows themselves: (10, b), the copy (5, a), and for (20, a) the first of (0, a) and (5, a), both 1 + 0 (capped).
+        CollectionAssert.AreEqual(new[] { 1, 2, 0 }, PrivacyCalculator.ClosestRows(ReadTable(ml, real, out columns), ReadTable(ml, synthetic, columns), [0, 1], [0, 0], [10, 0]));
         Assert.IsNotNull(m.DetectionSkippedReason);   // three rows are too few for a classifier
         Assert.IsNotNull(m.EfficacySkippedReason);
     }
