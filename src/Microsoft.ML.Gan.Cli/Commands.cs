@@ -314,10 +314,15 @@ internal static class Commands
         var label = new Option<string?>("--label") { Description = "A column to predict: efficacy compares a model trained on synthetic rows with one trained on real rows (needs --holdout)." };
         var holdout = new Option<FileInfo?>("--holdout") { Description = "Real rows neither was trained on, to test the efficacy models and to measure copies against." };
         var report = new Option<FileInfo?>("--report") { Description = "Also write the HTML report (charts per column, heat maps)." };
+        var sensitive = new Option<string?>("--sensitive")
+        {
+            Description = "Columns (comma-separated) whose attribute inference is measured: how much better the closest synthetic row on the known columns gives a training row's value than a new row's (needs --holdout).",
+        };
+        var known = new Option<string?>("--known") { Description = "With --sensitive: the columns (comma-separated) the attacker knows of a person; default every other one." };
         var command = new System.CommandLine.Command("evaluate", "Compare synthetic rows with real ones: column shapes, pair trends, detection, copies, what gives them away.\n" +
             "Example: mlgan evaluate customers.csv synthetic.csv --label churn --holdout test.csv --report report.html")
         {
-            real, synthetic, label, holdout, report, s_verbose,
+            real, synthetic, label, holdout, report, sensitive, known, s_verbose,
         };
         command.SetAction((result, cancellation) => Run(result, () =>
         {
@@ -338,6 +343,21 @@ internal static class Commands
                 if (holdoutTable is null) throw new UsageException("--label needs --holdout: real rows the efficacy models are tested on.");
                 options.LabelColumn = labelColumn;
             }
+            string[]? Columns(Option<string?> option)
+            {
+                if (result.GetValue(option) is not { } list) return null;
+                var names = list.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+                if (names.FirstOrDefault(n => !learned.Contains(n)) is { } unknown)
+                    throw new UsageException($"{option.Name}: '{unknown}' is not a column the evaluation reads ({string.Join(", ", learned)}).");
+                return names.Length > 0 ? names : throw new UsageException($"{option.Name} needs at least one column name.");
+            }
+            if (Columns(sensitive) is { } attacked)
+            {
+                if (holdoutTable is null) throw new UsageException("--sensitive needs --holdout: the attack on the training rows is read against the same attack on new rows.");
+                options.SensitiveColumns = attacked;
+                options.KnownColumns = Columns(known);
+            }
+            else if (result.GetValue(known) is not null) throw new UsageException("--known names what the attacker of the --sensitive columns knows: give --sensitive too.");
             if (holdoutTable is not null) options.HoldoutReal = Load(holdoutTable, result.GetValue(holdout)!.FullName);
             var (realView, syntheticView) = (Load(realTable, realPath), Load(syntheticTable, syntheticPath));
             var metrics = ml.Gan().Evaluate(realView, syntheticView, options);

@@ -77,6 +77,10 @@ internal sealed class BenchmarkArguments
                                side a column or a constant (a number, or an ISO date for a date column), e.g.
                                --rule "entry.dt<end.dt". The rows breaking the rules are counted in every evaluation.
           --rules-unenforced   quality: count the rows breaking the --rule rules, but train without them (a baseline).
+          --sensitive <list>   quality: measure attribute inference of these columns (comma-separated): the share of
+                               training rows, and of held-out rows, whose value the closest synthetic row on the known
+                               columns gives, and the risk read from the two.
+          --known <list>       quality, with --sensitive: the columns the attacker knows (default: every other one).
           --transform-rows <n> generate: rows of the Transform comparison (default 100,000).
           --model <path>       generate/memory/quality: load this model (zip or .onnx) instead of training one.
           --save-model <path>  train/generate/memory/quality: save the model trained here.
@@ -122,6 +126,12 @@ internal sealed class BenchmarkArguments
     public bool CompareDensityFilter { get; private init; }
     public bool NumbersAsSingle { get; private init; }
     public List<string> Rules { get; private init; } = [];
+
+    /// <summary>--sensitive: the columns whose attribute inference quality measures; empty for none.</summary>
+    public List<string> Sensitive { get; private init; } = [];
+
+    /// <summary>--known: the columns the attacker of <see cref="Sensitive"/> knows; empty for every other one.</summary>
+    public List<string> Known { get; private init; } = [];
     public bool RulesUnenforced { get; private init; }
 
     /// <summary>quality: the epochs of the curve's snapshots; null for the default (a tenth and a third of the epochs).</summary>
@@ -156,6 +166,8 @@ internal sealed class BenchmarkArguments
         long? rows = null, transformRows = null;
         var settings = new List<(string, string)>();
         var rules = new List<string>();
+        List<string> sensitive = [], known = [];
+        static List<string> List(string value) => value.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).ToList();
         bool rulesUnenforced = false;
         bool compareBatchNorm = false, classic = false, compareArgMax = false, compareUnmapped = false, compareDependencies = false, compareExclusions = false, compareMissingTogether = false, compareGrouped = false, compareDensityFilter = false, compareBootstrap = false, numbersAsSingle = false;
         int seed = 1, processes = 2, trainings = 10;
@@ -185,6 +197,8 @@ internal sealed class BenchmarkArguments
                 case "--numbers-as-single": numbersAsSingle = true; break;
                 case "--rule": rules.Add(Value()); break;
                 case "--rules-unenforced": rulesUnenforced = true; break;
+                case "--sensitive": sensitive = List(Value()); break;
+                case "--known": known = List(Value()); break;
                 case "--curve":
                     string points = Value();
                     curve = points == "none" ? [] : points.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(p => PositiveInt(name, p)).Distinct().Order().ToArray();
@@ -228,6 +242,8 @@ internal sealed class BenchmarkArguments
             throw new ArgumentException("--curve applies to quality when it trains (not with --model): its points are snapshots of that training.");
         if ((rules.Count > 0 || rulesUnenforced) && benchmark != "quality") throw new ArgumentException("--rule and --rules-unenforced apply to quality.");
         if (rulesUnenforced && rules.Count == 0) throw new ArgumentException("--rules-unenforced counts the rows breaking the --rule rules: give at least one.");
+        if ((sensitive.Count > 0 || known.Count > 0) && benchmark != "quality") throw new ArgumentException("--sensitive and --known apply to quality.");
+        if (known.Count > 0 && sensitive.Count == 0) throw new ArgumentException("--known names what the attacker of the --sensitive columns knows: give --sensitive too.");
         if (device != GanDevice.Cpu && benchmark is not ("train" or "generate" or "memory" or "quality"))
             throw new ArgumentException("--device applies to train, generate, memory and quality.");
         if (settings.Count > 0 && benchmark is not ("quality" or "generate" or "memory" or "train"))
@@ -240,7 +256,7 @@ internal sealed class BenchmarkArguments
         return new BenchmarkArguments
         {
             Benchmark = benchmark, DataPath = data, Epochs = epochs, Rows = rows, TransformRows = transformRows, Settings = settings, CompareBatchNorm = compareBatchNorm, CompareArgMax = compareArgMax, CompareUnmapped = compareUnmapped, CompareDependencies = compareDependencies, CompareExclusions = compareExclusions, CompareMissingTogether = compareMissingTogether, CompareGrouped = compareGrouped, CompareDensityFilter = compareDensityFilter, CompareBootstrap = compareBootstrap, NumbersAsSingle = numbersAsSingle, CurveEpochs = curve, Classic = classic, ModelPath = model,
-            TablePath = table, Label = label, ColumnKinds = columnKinds, Files = files, Rules = rules, RulesUnenforced = rulesUnenforced,
+            TablePath = table, Label = label, ColumnKinds = columnKinds, Files = files, Rules = rules, RulesUnenforced = rulesUnenforced, Sensitive = sensitive, Known = known,
             SaveModelPath = saveModel, Seed = seed, Threads = threads, Device = device, JsonPath = json, Processes = processes, Trainings = trainings,
         };
     }

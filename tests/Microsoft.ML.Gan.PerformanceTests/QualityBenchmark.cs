@@ -91,6 +91,7 @@ internal static class QualityBenchmark
             LabelColumn = data.Label, HoldoutReal = data.Holdout, MissingCategoryTokens = data.MissingTokens, Seed = 0, MaximumRows = 30_000,
             // Identifiers and fake data are new by design (as mlgan evaluate has it): the columns a model learns are compared.
             Columns = data.Inference?.Columns.Where(c => c.Role == GanColumnRole.Learned).Select(c => c.Name).ToArray(),
+            SensitiveColumns = arguments.Sensitive.Count > 0 ? arguments.Sensitive : null, KnownColumns = arguments.Known.Count > 0 ? arguments.Known : null,
         };
         var realMissing = MissingShares(train, data.MissingTokens);
         // As many rows as the table's training rows; a small table's missing rates are read from more.
@@ -577,6 +578,9 @@ internal static class QualityBenchmark
     }
 }
 
+/// <summary>The attribute inference of one sensitive column (<see cref="AttributeInferenceMetrics"/>), as the JSON holds it.</summary>
+internal sealed record InferenceFigures(string Column, List<string> Known, int Rows, double TrainingSuccess, double HoldoutSuccess, double Risk);
+
 /// <summary>The figures of one set of generated rows.</summary>
 /// <param name="Efficacy">What the efficacy test measured: "F1 of CLASS" (binary), "macro F1" (multiclass) or "R²" (numeric label).</param>
 /// <param name="EfficacySynthetic">The efficacy score of FastTree trained on the synthetic rows (F1 or R²), tested on the held-out rows.</param>
@@ -586,6 +590,9 @@ internal sealed record QualityRow(string Generation, double Quality, double Shap
     double ExactCopyShare, double HoldoutExactCopyShare, double DcrRatio, double TopCorrelationGap, double MissingGap, List<string> TopCorrelations, Dictionary<string, double> MissingShare,
     Dictionary<string, double> ColumnShapes, double SurelyDetected, List<string> Giveaways, List<string> WeakestPairs)
 {
+    /// <summary>With --sensitive: each column's attribute inference (<see cref="AttributeInferenceMetrics"/>); empty without.</summary>
+    public List<InferenceFigures> Inference { get; init; } = [];
+
     /// <summary>With --rule: the generated rows that break a rule (where its columns are present); null without rules.</summary>
     public long? RuleBreaks { get; init; }
 
@@ -618,6 +625,7 @@ internal sealed record QualityRow(string Generation, double Quality, double Shap
             m.ColumnPairs.OrderBy(p => p.Score).Take(WeakPairs).Select(p => $"{p.First} x {p.Second} {Format.F(p.Score, 3)} ({p.Method})").ToList())
         {
             MissingRuleBreaks = m.Giveaways.Missing.Count > 0 ? m.Giveaways.Missing.Max(x => x.BrokenShare) : double.NaN,
+            Inference = m.Privacy.AttributeInference.Select(a => new InferenceFigures(a.Column, a.Known.ToList(), a.Rows, a.TrainingSuccess, a.HoldoutSuccess, a.Risk)).ToList(),
         };
     }
 
@@ -702,6 +710,9 @@ internal sealed class QualityResult : BenchmarkResult
         w.WriteLine($"evaluation took {Format.F(EvaluateSeconds, 1)} s (generation included)");
         foreach (var (r, i) in Results.Select((r, i) => (r, i)).Where(x => x.r.RuleBreaks is not null))
             w.WriteLine($"rows breaking a rule, generation {i + 1}: {Format.N0(r.RuleBreaks!.Value)} of {Format.N0(TrainingRows)}");
+        foreach (var (r, i) in Results.Select((r, i) => (r, i)))
+            foreach (var a in r.Inference ?? [])
+                w.WriteLine($"attribute inference, generation {i + 1}: {a.Column} from {string.Join(", ", a.Known)}: {Format.F(100 * a.TrainingSuccess, 1)} % of {Format.N0(a.Rows)} training rows, {Format.F(100 * a.HoldoutSuccess, 1)} % of held-out rows; risk {Format.F(a.Risk, 3)}");
         foreach (var (r, i) in Results.Select((r, i) => (r, i)))
             w.WriteLine($"strongest correlations, generation {i + 1}: {string.Join("; ", r.TopCorrelations)}");
         foreach (var (r, i) in Results.Select((r, i) => (r, i)))

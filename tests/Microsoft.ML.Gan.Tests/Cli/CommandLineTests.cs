@@ -427,6 +427,25 @@ public sealed class CommandLineTests
         (code, _, error) = Mlgan("evaluate", "orders.csv", "for-evaluation.csv", "--label", "Channel");
         Assert.AreEqual(2, code);
         StringAssert.Contains(error, "--label needs --holdout");
+
+        // Attribute inference of the channel by an attacker who knows the amount and items (the training rows as their
+        // own holdout: the attack fares alike on both, no risk).
+        (code, output, error) = Mlgan("evaluate", "orders.csv", "for-evaluation.csv", "--holdout", "orders.csv", "--sensitive", "Channel", "--known", "Amount, Items");
+        Assert.AreEqual(0, code, error);
+        StringAssert.Contains(output, "Inference of Channel");
+        StringAssert.Contains(output, "closest synthetic row on Amount, Items;");
+        StringAssert.Contains(output, "(risk 0.000,");
+        foreach (var (args, expected) in new[]
+        {
+            (new[] { "--sensitive", "Channel" }, "--sensitive needs --holdout"),
+            (["--holdout", "orders.csv", "--sensitive", "Chanel"], "--sensitive: 'Chanel' is not a column the evaluation reads"),
+            (["--holdout", "orders.csv", "--known", "Amount"], "give --sensitive too"),
+        })
+        {
+            (code, _, error) = Mlgan(["evaluate", "orders.csv", "for-evaluation.csv", .. args]);
+            Assert.AreEqual(2, code, string.Join(" ", args));
+            StringAssert.Contains(error, expected);
+        }
     }
 
     /// <summary>
