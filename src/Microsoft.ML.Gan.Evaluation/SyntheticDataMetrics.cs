@@ -191,6 +191,14 @@ public sealed record AttributeInferenceMetrics(string Column, IReadOnlyList<stri
     /// where the synthetic rows give every training person's value that the population does not; in [0, 1].
     /// </summary>
     public double Risk => HoldoutSuccess >= 1 ? 0 : Math.Clamp((TrainingSuccess - HoldoutSuccess) / (1 - HoldoutSuccess), 0, 1);
+
+    /// <summary>
+    /// The sampling noise of <see cref="Risk"/>: the standard error of the two shares' difference (each of
+    /// <see cref="Rows"/> rows) ÷ (1 − holdout success). A risk within about two of these of 0 is no evidence of leakage:
+    /// 278 rows of a value right 85 % of the time leave ± 0.19.
+    /// </summary>
+    public double RiskStandardError => HoldoutSuccess >= 1 || Rows == 0 ? 0
+        : Math.Sqrt((TrainingSuccess * (1 - TrainingSuccess) + HoldoutSuccess * (1 - HoldoutSuccess)) / Rows) / (1 - HoldoutSuccess);
 }
 
 /// <summary>A value (or a combination of values) and how often the real and the synthetic rows have it.</summary>
@@ -444,7 +452,7 @@ public sealed class SyntheticDataMetrics
         if (p.HoldoutDcrMedian is double h) s.Append(c, $"; holdout baseline {h:F4} (ratio {p.DcrRatio:F3}, much below 1 = memorisation)");
         s.AppendLine();
         foreach (var a in p.AttributeInference)
-            s.AppendLine(c, $"  Inference of {a.Column,-6} {a.TrainingSuccess:P1} of {a.Rows} training rows guessed from the closest synthetic row on {string.Join(", ", a.Known)}; {a.HoldoutSuccess:P1} of holdout rows (risk {a.Risk:F3}, 0 = no more than of anyone)");
+            s.AppendLine(c, $"  Inference of {a.Column,-6} {a.TrainingSuccess:P1} of {a.Rows} training rows guessed from the closest synthetic row on {string.Join(", ", a.Known)}; {a.HoldoutSuccess:P1} of holdout rows (risk {a.Risk:F3} ± {a.RiskStandardError:F3}, 0 = no more than of anyone)");
         if (p.AttributeInferenceSkippedReason is { } why) s.AppendLine(c, $"  Inference           skipped: {why}");
         s.AppendLine("  Columns:  name  kind  shape  (KS/TVD)  missing real/synthetic  out-of-range  unseen categories");
         foreach (var col in Columns)

@@ -579,7 +579,7 @@ internal static class QualityBenchmark
 }
 
 /// <summary>The attribute inference of one sensitive column (<see cref="AttributeInferenceMetrics"/>), as the JSON holds it.</summary>
-internal sealed record InferenceFigures(string Column, List<string> Known, int Rows, double TrainingSuccess, double HoldoutSuccess, double Risk);
+internal sealed record InferenceFigures(string Column, List<string> Known, int Rows, double TrainingSuccess, double HoldoutSuccess, double Risk, double RiskStandardError);
 
 /// <summary>The figures of one set of generated rows.</summary>
 /// <param name="Efficacy">What the efficacy test measured: "F1 of CLASS" (binary), "macro F1" (multiclass) or "R²" (numeric label).</param>
@@ -625,7 +625,7 @@ internal sealed record QualityRow(string Generation, double Quality, double Shap
             m.ColumnPairs.OrderBy(p => p.Score).Take(WeakPairs).Select(p => $"{p.First} x {p.Second} {Format.F(p.Score, 3)} ({p.Method})").ToList())
         {
             MissingRuleBreaks = m.Giveaways.Missing.Count > 0 ? m.Giveaways.Missing.Max(x => x.BrokenShare) : double.NaN,
-            Inference = m.Privacy.AttributeInference.Select(a => new InferenceFigures(a.Column, a.Known.ToList(), a.Rows, a.TrainingSuccess, a.HoldoutSuccess, a.Risk)).ToList(),
+            Inference = m.Privacy.AttributeInference.Select(a => new InferenceFigures(a.Column, a.Known.ToList(), a.Rows, a.TrainingSuccess, a.HoldoutSuccess, a.Risk, a.RiskStandardError)).ToList(),
         };
     }
 
@@ -712,7 +712,7 @@ internal sealed class QualityResult : BenchmarkResult
             w.WriteLine($"rows breaking a rule, generation {i + 1}: {Format.N0(r.RuleBreaks!.Value)} of {Format.N0(TrainingRows)}");
         foreach (var (r, i) in Results.Select((r, i) => (r, i)))
             foreach (var a in r.Inference ?? [])
-                w.WriteLine($"attribute inference, generation {i + 1}: {a.Column} from {string.Join(", ", a.Known)}: {Format.F(100 * a.TrainingSuccess, 1)} % of {Format.N0(a.Rows)} training rows, {Format.F(100 * a.HoldoutSuccess, 1)} % of held-out rows; risk {Format.F(a.Risk, 3)}");
+                w.WriteLine($"attribute inference, generation {i + 1}: {a.Column} from {string.Join(", ", a.Known)}: {Format.F(100 * a.TrainingSuccess, 1)} % of {Format.N0(a.Rows)} training rows, {Format.F(100 * a.HoldoutSuccess, 1)} % of held-out rows; risk {Format.F(a.Risk, 3)} ± {Format.F(a.RiskStandardError, 3)}");
         foreach (var (r, i) in Results.Select((r, i) => (r, i)))
             w.WriteLine($"strongest correlations, generation {i + 1}: {string.Join("; ", r.TopCorrelations)}");
         foreach (var (r, i) in Results.Select((r, i) => (r, i)))

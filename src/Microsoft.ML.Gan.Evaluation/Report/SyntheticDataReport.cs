@@ -162,7 +162,8 @@ public static class SyntheticDataReport
                 $"An attacker who knows {string.Join(", ", a.Known.Select(k => $"'{k}'"))} of a person takes the closest synthetic row and reads '{a.Column}' off it"
                 + (a.Tolerance > 0 ? $" (right within {a.Tolerance.ToString("G4", CultureInfo.InvariantCulture)})" : "")
                 + $": right for {a.TrainingSuccess.ToString("P1", CultureInfo.InvariantCulture)} of {a.Rows:N0} training rows and {a.HoldoutSuccess.ToString("P1", CultureInfo.InvariantCulture)} of as many holdout rows."
-                + " The risk is the share of what the attack could still learn of a training person, beyond what it gets of anyone, that it does learn.");
+                + " The risk is the share of what the attack could still learn of a training person, beyond what it gets of anyone, that it does learn"
+                + $" (± {F(a.RiskStandardError)}, its sampling noise: within about twice that of 0 is no evidence of leakage).");
         if (p.AttributeInferenceSkippedReason is { } why) Row("Attribute inference", "skipped", "near 0", why);
         html.Append("</table>\n");
     }

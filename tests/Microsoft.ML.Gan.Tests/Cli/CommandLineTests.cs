@@ -434,7 +434,7 @@ public sealed class CommandLineTests
         Assert.AreEqual(0, code, error);
         StringAssert.Contains(output, "Inference of Channel");
         StringAssert.Contains(output, "closest synthetic row on Amount, Items;");
-        StringAssert.Contains(output, "(risk 0.000,");
+        StringAssert.Contains(output, "(risk 0.000 ± ");
         foreach (var (args, expected) in new[]
         {
             (new[] { "--sensitive", "Channel" }, "--sensitive needs --holdout"),

@@ -57,6 +57,7 @@ public sealed class AttributeInferenceTests
         Assert.IsGreaterThan(0.9, diagnosis.TrainingSuccess);
         Assert.IsLessThan(0.8, diagnosis.HoldoutSuccess);
         Assert.IsGreaterThan(0.6, diagnosis.Risk);
+        Assert.IsGreaterThan(10 * diagnosis.RiskStandardError, diagnosis.Risk, "far above its noise");
         Assert.AreEqual(0.05 * (training.Max(p => p.Income) - training.Min(p => p.Income)), income.Tolerance, 1e-6);
         Assert.IsGreaterThan(0.9, income.TrainingSuccess);
         Assert.IsGreaterThan(0.7, income.Risk, "an income nothing sets is guessed within 5 % of its range by chance a tenth of the time");
@@ -65,7 +66,13 @@ public sealed class AttributeInferenceTests
         // training person's: no risk, though the attack is right more often than by chance.
         var fresh = Evaluate(training, People(2000, seed: 3, tied: 0.5), holdout).Privacy.AttributeInference;
         foreach (var a in fresh)
+        {
             Assert.IsLessThan(0.15, a.Risk, $"{a.Column}: {a.TrainingSuccess:P1} against {a.HoldoutSuccess:P1}");
+            Assert.IsLessThan(2 * a.RiskStandardError, a.Risk, $"{a.Column}: within its noise");
+            // sqrt((p(1 − p) + q(1 − q)) / n) / (1 − q), by hand.
+            double p = a.TrainingSuccess, q = a.HoldoutSuccess;
+            Assert.AreEqual(Math.Sqrt((p * (1 - p) + q * (1 - q)) / 400) / (1 - q), a.RiskStandardError, 1e-12);
+        }
         // A stranger of the same zip holds the person's diagnosis 0.625² + 3 × 0.125² ≈ 44 % of the time; chance, 25 %.
         Assert.IsGreaterThan(0.35, fresh[0].HoldoutSuccess, "the zip's diagnosis, in half the people");
     }
