@@ -171,7 +171,7 @@ public sealed record PrivacyMetrics(double ExactCopyShare, long ExactCopyRows, d
 
 /// <summary>
 /// Attribute inference of one sensitive column: an attacker who knows some columns of a person's row (<paramref name="Known"/>)
-/// takes the synthetic row closest to them on those columns (the distance of the distance to the closest record) and
+/// takes the synthetic row closest to them on those columns (by the distance the distance to the closest record uses) and
 /// reads the sensitive value off it. Tried on <paramref name="Rows"/> training rows and as many holdout rows: a generator
 /// that learnt the population gives new people's values as well as its training people's; one that memorised rows gives
 /// its training people's better. Copies counted alone say nothing of this where rows repeat by design (a patient's eight
