@@ -71,7 +71,101 @@ internal static class GiveawayFinder
         });
         var shownPairs = pairResults.OrderByDescending(p => p.Gain).ThenByDescending(p => p.DetectionAuc).Take(PairsShown).ToList();
         return new SyntheticDataGiveaways(columns, shownPairs, Formulas(real, synthetic, evaluated), Combinations(real, synthetic, evaluated), Trends(real, synthetic, evaluated),
-            Thresholds(real, synthetic, evaluated)) { Missing = Missing(real, synthetic, evaluated) };
+            Thresholds(real, synthetic, evaluated)) { Missing = Missing(real, synthetic, evaluated), Bounds = Bounds(real, synthetic, evaluated, seed) };
+    }
+
+    /// <summary>Rows holding both numbers that a bound needs before it is read off the real rows.</summary>
+    internal const int BoundRows = 100;
+
+    /// <summary>The share of real rows a bound must have near it (within <see cref="BoundNear"/> of the bounded column's range).</summary>
+    internal const double BoundNearShare = 0.1;
+
+    /// <summary>How near the bound a row is near it, as a share of the bounded column's real range.</summary>
+    internal const double BoundNear = 0.05;
+
+    /// <summary>How far apart, as a share of the other column's range, the 10th and 90th percentiles of that column in the rows near a bound must lie.</summary>
+    internal const double BoundSpread = 0.25;
+
+    /// <summary>The share of the two columns' values paired at random that a bound must rule out: a bound no pairing breaks is only the columns' ranges.</summary>
+    internal const double BoundChance = 0.05;
+
+    /// <summary>How far past the bound a synthetic row must lie to break it, as a share of the bounded column's real range (the bound is read off a sample).</summary>
+    internal const double BoundSlack = 0.01;
+
+    private const int BoundsShown = 5;
+
+    /// <summary>
+    /// Bounds between two number columns that the real rows keep: <c>b + s × a ≤ K</c> in every real row, with
+    /// <c>s</c> &gt; 0 read off the rows where <c>b</c> is highest for its <c>a</c> (a least-squares line through the highest
+    /// row of each tenth of <c>a</c>), a tenth of the rows or more near the bound, reaching it all along <c>a</c> (their
+    /// 10th and 90th percentiles of <c>a</c> a quarter of its range apart or more), and a bound that a twentieth of the
+    /// values paired at random would break: a study's end, which a follow-up from a later entry reaches sooner
+    /// (mgus2's months of follow-up + 12 × the year of diagnosis, never past the end of 1999), or shares that add up
+    /// to no more than 100. Each with the share of synthetic rows past it by more than <see cref="BoundSlack"/> of
+    /// <c>b</c>'s range; of the two ways to read a pair's bound, the one with more rows near it; at most five, those
+    /// broken most first. Dates are left to the orders.
+    /// </summary>
+    private static List<BoundGiveaway> Bounds(EvaluationTable real, EvaluationTable synthetic, int[] evaluated, int seed)
+    {
+        var numbers = evaluated.Where(c => real.Columns[c].Kind is NumericKind and not TimeKind && real.Continuous[c] is not null).ToArray();
+        var found = new Dictionary<(int, int), (BoundGiveaway Bound, double Near)>();
+        foreach (int a in numbers)
+            foreach (int b in numbers)
+            {
+                if (a == b || Bound(real.Continuous[a]!, real.Continuous[b]!, seed) is not { } bound) continue;
+                var key = (Math.Min(a, b), Math.Max(a, b));
+                if (found.TryGetValue(key, out var known) && known.Near >= bound.Near) continue;
+                double[] sa = synthetic.Continuous[a]!, sb = synthetic.Continuous[b]!;
+                int checkedRows = 0, broken = 0;
+                for (int r = 0; r < synthetic.RowCount; r++)
+                {
+                    if (double.IsNaN(sa[r]) || double.IsNaN(sb[r])) continue;
+                    checkedRows++;
+                    if (sb[r] + bound.Scale * sa[r] > bound.Limit + BoundSlack * bound.Range) broken++;
+                }
+                found[key] = (new BoundGiveaway(real.Columns[b].Name, real.Columns[a].Name, bound.Scale, bound.Limit, bound.Near, checkedRows,
+                    checkedRows > 0 ? (double)broken / checkedRows : 0), bound.Near);
+            }
+        return found.Values.Select(f => f.Bound).OrderByDescending(f => f.BrokenShare).ThenBy(f => f.Column, StringComparer.Ordinal).Take(BoundsShown).ToList();
+    }
+
+    /// <summary>The bound <c>b + Scale × a ≤ Limit</c> the rows of <paramref name="a"/> and <paramref name="b"/> keep, as <see cref="Bounds"/> reads it; null where there is none.</summary>
+    internal static (double Scale, double Limit, double Near, double Range)? Bound(double[] a, double[] b, int seed)
+    {
+        var rows = Enumerable.Range(0, a.Length).Where(r => !double.IsNaN(a[r]) && !double.IsNaN(b[r])).ToArray();
+        if (rows.Length < BoundRows) return null;
+        double[] x = rows.Select(r => a[r]).ToArray(), y = rows.Select(r => b[r]).ToArray();
+        if (x.Distinct().Count() < 8 || y.Distinct().Count() < 20) return null;
+        // The highest row of each tenth of the rows by a: the bound's line where the real rows reach it.
+        var order = Enumerable.Range(0, x.Length).OrderBy(i => x[i]).ThenBy(i => i).ToArray();
+        var top = new List<(double X, double Y)>();
+        for (int t = 0; t < 10; t++)
+        {
+            int from = t * order.Length / 10, to = (t + 1) * order.Length / 10;
+            if (to - from < 10) continue;
+            int best = order[from];
+            for (int k = from + 1; k < to; k++) if (y[order[k]] > y[best]) best = order[k];
+            top.Add((x[best], y[best]));
+        }
+        if (top.Count < 5) return null;
+        double mx = top.Average(p => p.X), my = top.Average(p => p.Y);
+        double sxx = top.Sum(p => (p.X - mx) * (p.X - mx)), sxy = top.Sum(p => (p.X - mx) * (p.Y - my));
+        if (!(sxx > 0) || !(sxy < 0)) return null;
+        double scale = -sxy / sxx, limit = double.NegativeInfinity, low = y.Min(), high = y.Max(), range = high - low;
+        for (int i = 0; i < x.Length; i++) limit = Math.Max(limit, y[i] + scale * x[i]);
+        if (!double.IsFinite(limit) || !(range > 0)) return null;
+        var near = Enumerable.Range(0, x.Length).Where(i => limit - scale * x[i] - y[i] <= BoundNear * range).Select(i => x[i]).Order().ToArray();
+        double nearShare = (double)near.Length / x.Length;
+        if (nearShare < BoundNearShare) return null;
+        // The rows near it reach it all along a (entries of many years reach the study's end): rows that sit near it only
+        // at one end of a (counties almost all white, whose black population is near 0) make no bound.
+        if (near[(int)(0.9 * (near.Length - 1))] - near[(int)(0.1 * (near.Length - 1))] < BoundSpread * (x.Max() - x.Min())) return null;
+        // Values paired at random: a bound they seldom break is no more than the two columns' ranges.
+        var random = new Random(seed);
+        const int pairs = 20_000;
+        int past = 0;
+        for (int k = 0; k < pairs; k++) if (y[random.Next(y.Length)] + scale * x[random.Next(x.Length)] > limit) past++;
+        return (double)past / pairs < BoundChance ? null : (scale, limit, nearShare, range);
     }
 
     /// <summary>

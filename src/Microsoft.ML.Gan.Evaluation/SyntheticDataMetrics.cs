@@ -270,6 +270,34 @@ public sealed record SyntheticDataGiveaways(IReadOnlyList<ColumnGiveaway> Column
     /// <see cref="GanTrainer.Options.MissingTogether"/> finds them on the real rows, with the synthetic rows that break each.
     /// </summary>
     public IReadOnlyList<MissingGiveaway> Missing { get; init; } = [];
+
+    /// <summary>
+    /// Bounds between two number columns the real rows keep (a study's end, which a follow-up from a later entry reaches
+    /// sooner; shares that add up to no more than 100), with the synthetic rows past each.
+    /// </summary>
+    public IReadOnlyList<BoundGiveaway> Bounds { get; init; } = [];
+}
+
+/// <summary>
+/// A bound <c>Column + Scale × Other ≤ Limit</c> that every real row keeps, read off the real rows (a study's end:
+/// mgus2's months of follow-up + about 12 × the year of diagnosis), and how the synthetic rows keep it.
+/// </summary>
+/// <param name="Column">The bounded column (b).</param>
+/// <param name="Other">The column whose value lowers the bound (a).</param>
+/// <param name="Scale">How much a unit of <paramref name="Other"/> lowers it (s &gt; 0), read off the real rows where <paramref name="Column"/> is highest for its <paramref name="Other"/>.</param>
+/// <param name="Limit">The bound (K): the highest <c>Column + Scale × Other</c> of the real rows.</param>
+/// <param name="NearShare">The share of real rows within 5 % of <paramref name="Column"/>'s range of the bound.</param>
+/// <param name="CheckedRows">The synthetic rows holding both columns.</param>
+/// <param name="BrokenShare">The share of those past the bound by more than 1 % of <paramref name="Column"/>'s real range.</param>
+public sealed record BoundGiveaway(string Column, string Other, double Scale, double Limit, double NearShare, int CheckedRows, double BrokenShare)
+{
+    /// <summary>The bound as people read it: "futime + 11.4 × dxyr ≤ 23,971".</summary>
+    public string Rule => string.Create(CultureInfo.InvariantCulture,
+        $"{Column} + {Scale:G3} × {Other} ≤ {(Math.Abs(Limit) >= 1000 ? Limit.ToString("N0", CultureInfo.InvariantCulture) : Limit.ToString("G4", CultureInfo.InvariantCulture))}");
+
+    /// <summary>"futime + 11.4 × dxyr ≤ 23,971 in every real row (19.0 % of them near it): 10.3 % of 1,384 synthetic rows past it".</summary>
+    public override string ToString() => string.Create(CultureInfo.InvariantCulture,
+        $"{Rule} in every real row ({NearShare:P1} of them near it): {BrokenShare:P1} of {CheckedRows:N0} synthetic rows past it");
 }
 
 /// <summary>A number column missing in every real row that another misses, and how the synthetic rows keep it.</summary>
@@ -488,6 +516,8 @@ public sealed class SyntheticDataMetrics
             s.AppendLine(c, $"    {t}");
         foreach (var m in Giveaways.Missing)
             s.AppendLine(c, $"    {m}");
+        foreach (var b in Giveaways.Bounds)
+            s.AppendLine(c, $"    {b}");
         if (ColumnPairs.Count > 0)
         {
             s.AppendLine("  Weakest pairs:");

@@ -655,6 +655,7 @@ internal sealed record QualityRow(string Generation, double Quality, double Shap
         lines.AddRange(g.Trends.Select(t => t.ToString()));
         lines.AddRange(g.Thresholds.Select(t => t.ToString()));
         lines.AddRange(g.Missing.Select(x => x.ToString()));
+        lines.AddRange(g.Bounds.Select(b => b.ToString()));
         return lines;
     }
 }

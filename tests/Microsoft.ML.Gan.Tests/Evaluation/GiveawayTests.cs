@@ -359,6 +359,66 @@ public sealed class GiveawayTests
         Assert.IsEmpty(GiveawayTests.Evaluate(People(2000, 1), People(2000, 2)).Giveaways.Missing);
     }
 
+    public sealed class Enrolment
+    {
+        public float Year { get; set; }
+        public float Months { get; set; }
+        public string Status { get; set; } = "";
+    }
+
+    /// <summary>
+    /// Patients diagnosed from 1960 to 1994 and followed until the study's end (the start of 2000: 12 × (2000 − year)
+    /// months) or their death before it, a third of them alive at the end (followed for 0 to 24 months less than the time
+    /// left, their last visit); <paramref name="apart"/>: the months drawn from the whole column, whatever the year.
+    /// </summary>
+    private static List<Enrolment> Enrolments(int rows, int seed, bool apart)
+    {
+        var random = new Random(seed);
+        var list = Enumerable.Range(0, rows).Select(_ =>
+        {
+            int year = random.Next(1960, 1995), left = 12 * (2000 - year);
+            bool alive = random.Next(3) == 0;
+            return new Enrolment { Year = year, Status = alive ? "alive" : "dead", Months = alive ? left - random.Next(25) : 1 + random.Next(left) };
+        }).ToList();
+        if (apart)
+        {
+            var months = list.Select(e => e.Months).OrderBy(_ => random.Next()).ToArray();
+            for (int i = 0; i < list.Count; i++) list[i].Months = months[i];
+        }
+        return list;
+    }
+
+    [TestMethod]
+    public void AStudysEndTheRealRowsKeepIsNamedWithTheShareOfSyntheticRowsPastIt()
+    {
+        var ml = new MLContext(1);
+        var real = ml.Data.LoadFromEnumerable(Enrolments(2000, 1, apart: false));
+        SyntheticDataMetrics Evaluate(bool apart) => ml.Gan().Evaluate(real, ml.Data.LoadFromEnumerable(Enrolments(2000, 2, apart)));
+        var kept = Evaluate(apart: false).Giveaways.Bounds.Single();
+        Assert.AreEqual("Months", kept.Column);
+        Assert.AreEqual("Year", kept.Other);
+        Assert.AreEqual(12, kept.Scale, 0.5, "a year takes 12 months off the time left");
+        Assert.IsGreaterThan(0.2, kept.NearShare, "the living, near the end");
+        Assert.IsLessThan(0.005, kept.BrokenShare, "a fresh sample keeps it");
+
+        var broken = Evaluate(apart: true);
+        var past = broken.Giveaways.Bounds.Single();
+        Assert.IsGreaterThan(0.2, past.BrokenShare, "months of an early patient given to a late one pass the end");
+        StringAssert.StartsWith(past.ToString(), "Months + 1");
+        StringAssert.Contains(past.ToString(), " × Year ≤ 2");
+        StringAssert.Contains(past.ToString(), "of 2,000 synthetic rows past it");
+        StringAssert.Contains(broken.ToString(), past.ToString(), "the summary lists it");
+        string html = SyntheticDataReport.Render(real, ml.Data.LoadFromEnumerable(Enrolments(2000, 2, apart: true)), broken, null, "t", GanLossKind.WassersteinGp);
+        StringAssert.Contains(html, $"<tr><td>{past.Rule.Replace("×", "&#215;")}</td>", "the report's table of bounds");
+
+        // An upper bound that rises with the other column (an income below 1,000 × age + 5,000) is no study's end, and
+        // columns that are unrelated keep none.
+        Assert.IsEmpty(GiveawayTests.Evaluate(People(2000, 1), People(2000, 2)).Giveaways.Bounds);
+        var random = new Random(3);
+        double[] x = Enumerable.Range(0, 1000).Select(_ => (double)random.Next(100)).ToArray(), y = Enumerable.Range(0, 1000).Select(_ => random.NextDouble()).ToArray();
+        Assert.IsNull(GiveawayFinder.Bound(x, y, seed: 1));
+    }
+
     public sealed class Tract
     {
         public float Tax { get; set; }
