@@ -377,12 +377,16 @@ internal static class SyntheticDataEvaluator
             return (metrics, $"too few rows: {real.RowCount} training, {holdout.RowCount} holdout and {syntheticSample.RowCount} synthetic; at least 10 of each are needed");
         var trained = real.Sample(rows, random);
         var fresh = holdout.Sample(rows, random);
+        // The closest synthetic rows depend only on what the attacker knows: sensitive columns of one known set share them.
+        var closestOf = new Dictionary<string, (int[] Trained, int[] Fresh)>();
         foreach (var (sensitive, known) in inferences)
         {
             double tolerance = real.Continuous[sensitive] is null ? 0 : 0.05 * (max[sensitive] > min[sensitive] ? max[sensitive] - min[sensitive] : 0);
-            double Success(EvaluationTable people)
+            string key = string.Join(",", known);
+            if (!closestOf.TryGetValue(key, out var closestRows))
+                closestOf[key] = closestRows = (PrivacyCalculator.ClosestRows(syntheticSample, trained, known, min, max), PrivacyCalculator.ClosestRows(syntheticSample, fresh, known, min, max));
+            double Success(EvaluationTable people, int[] closest)
             {
-                var closest = PrivacyCalculator.ClosestRows(syntheticSample, people, known, min, max);
                 int right = 0;
                 for (int i = 0; i < people.RowCount; i++)
                 {
@@ -396,7 +400,7 @@ internal static class SyntheticDataEvaluator
                 return right / (double)people.RowCount;
             }
             metrics.Add(new AttributeInferenceMetrics(real.Columns[sensitive].Name, known.Select(c => real.Columns[c].Name).ToArray(), rows,
-                Success(trained), Success(fresh), tolerance));
+                Success(trained, closestRows.Trained), Success(fresh, closestRows.Fresh), tolerance));
         }
         return (metrics, null);
     }
