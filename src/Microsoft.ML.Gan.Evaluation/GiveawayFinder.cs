@@ -100,8 +100,7 @@ internal static class GiveawayFinder
     /// row of each tenth of <c>a</c>), a tenth of the rows or more near the bound, reaching it all along <c>a</c> (their
     /// 10th and 90th percentiles of <c>a</c> a quarter of its range apart or more), and a bound that a twentieth of the
     /// values paired at random would break: a study's end, which a follow-up from a later entry reaches sooner
-    /// (mgus2's months of follow-up + 12 × the year of diagnosis, never past the end of 1999), or shares that add up
-    /// to no more than 100. Each with the share of synthetic rows past it by more than <see cref="BoundSlack"/> of
+    /// (mgus2's months of follow-up + 12 × the year of diagnosis, never past the end of 1999). Each with the share of synthetic rows past it by more than <see cref="BoundSlack"/> of
     /// <c>b</c>'s range; of the two ways to read a pair's bound, the one with more rows near it; at most five, those
     /// broken most first. Dates are left to the orders.
     /// </summary>
@@ -151,7 +150,7 @@ internal static class GiveawayFinder
         double mx = top.Average(p => p.X), my = top.Average(p => p.Y);
         double sxx = top.Sum(p => (p.X - mx) * (p.X - mx)), sxy = top.Sum(p => (p.X - mx) * (p.Y - my));
         if (!(sxx > 0) || !(sxy < 0)) return null;
-        double scale = -sxy / sxx, limit = double.NegativeInfinity, low = y.Min(), high = y.Max(), range = high - low;
+        double scale = -sxy / sxx, limit = double.NegativeInfinity, range = y.Max() - y.Min();
         for (int i = 0; i < x.Length; i++) limit = Math.Max(limit, y[i] + scale * x[i]);
         if (!double.IsFinite(limit) || !(range > 0)) return null;
         var near = Enumerable.Range(0, x.Length).Where(i => limit - scale * x[i] - y[i] <= BoundNear * range).Select(i => x[i]).Order().ToArray();

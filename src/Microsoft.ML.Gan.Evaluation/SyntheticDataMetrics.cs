@@ -273,7 +273,7 @@ public sealed record SyntheticDataGiveaways(IReadOnlyList<ColumnGiveaway> Column
 
     /// <summary>
     /// Bounds between two number columns the real rows keep (a study's end, which a follow-up from a later entry reaches
-    /// sooner; shares that add up to no more than 100), with the synthetic rows past each.
+    /// sooner), with the synthetic rows past each.
     /// </summary>
     public IReadOnlyList<BoundGiveaway> Bounds { get; init; } = [];
 }

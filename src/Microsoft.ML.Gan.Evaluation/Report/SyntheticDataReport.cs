@@ -208,7 +208,7 @@ public static class SyntheticDataReport
             ["Column", "Missing with", "In the same rows only", "Share of synthetic rows that break it"],
             x => [x.Column, x.MissingWith, x.Elsewhere ? "no" : "yes", Share(x.BrokenShare)], textCells: 3);
         RuleTable(html, m.Giveaways.Bounds,
-            "Bounds between two numbers that every real row keeps (a study's end, which a follow-up from a later entry reaches sooner; shares that add up to no more than 100), and the synthetic rows past them.",
+            "Bounds between two numbers that every real row keeps (a study's end, which a follow-up from a later entry reaches sooner), and the synthetic rows past them.",
             ["Bound", "Real rows near it", "Synthetic rows checked", "Share past it"],
             b => [b.Rule, Share(b.NearShare), b.CheckedRows.ToString("N0", ci), Share(b.BrokenShare)]);
     }
