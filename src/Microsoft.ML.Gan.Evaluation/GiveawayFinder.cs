@@ -74,21 +74,6 @@ internal static class GiveawayFinder
             Thresholds(real, synthetic, evaluated)) { Missing = Missing(real, synthetic, evaluated), Bounds = Bounds(real, synthetic, evaluated, seed) };
     }
 
-    /// <summary>Rows holding both numbers that a bound needs before it is read off the real rows.</summary>
-    internal const int BoundRows = 100;
-
-    /// <summary>The share of real rows a bound must have near it (within <see cref="BoundNear"/> of the bounded column's range).</summary>
-    internal const double BoundNearShare = 0.1;
-
-    /// <summary>How near the bound a row is near it, as a share of the bounded column's real range.</summary>
-    internal const double BoundNear = 0.05;
-
-    /// <summary>How far apart, as a share of the other column's range, the 10th and 90th percentiles of that column in the rows near a bound must lie.</summary>
-    internal const double BoundSpread = 0.25;
-
-    /// <summary>The share of the two columns' values paired at random that a bound must rule out: a bound no pairing breaks is only the columns' ranges.</summary>
-    internal const double BoundChance = 0.05;
-
     /// <summary>How far past the bound a synthetic row must lie to break it, as a share of the bounded column's real range (the bound is read off a sample).</summary>
     internal const double BoundSlack = 0.01;
 
@@ -128,44 +113,8 @@ internal static class GiveawayFinder
         return found.Values.Select(f => f.Bound).OrderByDescending(f => f.BrokenShare).ThenBy(f => f.Column, StringComparer.Ordinal).Take(BoundsShown).ToList();
     }
 
-    /// <summary>The bound <c>b + Scale × a ≤ Limit</c> the rows of <paramref name="a"/> and <paramref name="b"/> keep, as <see cref="Bounds"/> reads it; null where there is none.</summary>
-    internal static (double Scale, double Limit, double Near, double Range)? Bound(double[] a, double[] b, int seed)
-    {
-        var rows = Enumerable.Range(0, a.Length).Where(r => !double.IsNaN(a[r]) && !double.IsNaN(b[r])).ToArray();
-        if (rows.Length < BoundRows) return null;
-        double[] x = rows.Select(r => a[r]).ToArray(), y = rows.Select(r => b[r]).ToArray();
-        if (x.Distinct().Count() < 8 || y.Distinct().Count() < 20) return null;
-        // The highest row of each tenth of the rows by a: the bound's line where the real rows reach it.
-        var order = Enumerable.Range(0, x.Length).OrderBy(i => x[i]).ThenBy(i => i).ToArray();
-        var top = new List<(double X, double Y)>();
-        for (int t = 0; t < 10; t++)
-        {
-            int from = t * order.Length / 10, to = (t + 1) * order.Length / 10;
-            if (to - from < 10) continue;
-            int best = order[from];
-            for (int k = from + 1; k < to; k++) if (y[order[k]] > y[best]) best = order[k];
-            top.Add((x[best], y[best]));
-        }
-        if (top.Count < 5) return null;
-        double mx = top.Average(p => p.X), my = top.Average(p => p.Y);
-        double sxx = top.Sum(p => (p.X - mx) * (p.X - mx)), sxy = top.Sum(p => (p.X - mx) * (p.Y - my));
-        if (!(sxx > 0) || !(sxy < 0)) return null;
-        double scale = -sxy / sxx, limit = double.NegativeInfinity, range = y.Max() - y.Min();
-        for (int i = 0; i < x.Length; i++) limit = Math.Max(limit, y[i] + scale * x[i]);
-        if (!double.IsFinite(limit) || !(range > 0)) return null;
-        var near = Enumerable.Range(0, x.Length).Where(i => limit - scale * x[i] - y[i] <= BoundNear * range).Select(i => x[i]).Order().ToArray();
-        double nearShare = (double)near.Length / x.Length;
-        if (nearShare < BoundNearShare) return null;
-        // The rows near it reach it all along a (entries of many years reach the study's end): rows that sit near it only
-        // at one end of a (counties almost all white, whose black population is near 0) make no bound.
-        if (near[(int)(0.9 * (near.Length - 1))] - near[(int)(0.1 * (near.Length - 1))] < BoundSpread * (x.Max() - x.Min())) return null;
-        // Values paired at random: a bound they seldom break is no more than the two columns' ranges.
-        var random = new Random(seed);
-        const int pairs = 20_000;
-        int past = 0;
-        for (int k = 0; k < pairs; k++) if (y[random.Next(y.Length)] + scale * x[random.Next(x.Length)] > limit) past++;
-        return (double)past / pairs < BoundChance ? null : (scale, limit, nearShare, range);
-    }
+    /// <summary>The bound <c>b + Scale × a ≤ Limit</c> the rows of <paramref name="a"/> and <paramref name="b"/> keep, as training reads a study's end (<see cref="StudyEnd.Read"/>); null where there is none.</summary>
+    internal static (double Scale, double Limit, double Near, double Range)? Bound(double[] a, double[] b, int seed) => StudyEnd.Read(a, b, seed);
 
     /// <summary>
     /// The number columns missing in every real row another misses (<see cref="MissingTogether.Find"/>, on the real rows),

@@ -76,6 +76,16 @@ public sealed record GanColumnInfo(
     public double LevelExplained { get; init; }
 
     /// <summary>
+    /// The bound every training row keeps this number column below, falling with another (see
+    /// <see cref="GanTrainer.Options.StudyEnds"/>), as people read it: "futime + 11.6 × dxyr ≤ 23151", a study's end.
+    /// The generator learns each row's share of the time the bound leaves, and the bound makes the value. Null without one.
+    /// </summary>
+    public string? StudyEnd { get; init; }
+
+    /// <summary>With <see cref="StudyEnd"/>: the column the bound falls with (the entry).</summary>
+    public string? StudyEndEntry { get; init; }
+
+    /// <summary>
     /// Whether the column is an identifier (<see cref="GanTrainer.Options.Identifiers"/>): made apart from the network,
     /// unique in what is generated, never a training value; <see cref="Minimum"/> and <see cref="Maximum"/> are the numbers it may take.
     /// </summary>

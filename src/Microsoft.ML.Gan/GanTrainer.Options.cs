@@ -421,6 +421,29 @@ public sealed partial class GanTrainer
         public bool EntityLevels { get; set; } = Defaults.EntityLevels;
 
         /// <summary>
+        /// Whether a number column that every training row keeps below a bound falling with another number is learned as
+        /// its share of what the bound leaves: a study's end, <c>follow-up + s × entry ≤ K</c>, which a patient's
+        /// follow-up reaches sooner the later the patient entered (mgus2's months of follow-up + 11.6 × the year of
+        /// diagnosis; flchain's days + 345 × the year of the sample). A generator that learns the follow-up on its own
+        /// scale places 8-11 % of mgus2's patients past the study's end, rows no real table has, which a detector reading
+        /// the two columns finds at once. At <c>Fit</c>, before any other rule is found, each number column that counts from
+        /// its start (never below 0, its least value no further from 0 than its range spans), that no constraint names and
+        /// no exact formula makes or reads (see <see cref="NumericFormulas"/>: parts below their total keep their sum by it)
+        /// is tried against each number column never missing: the bound is read off the rows
+        /// where the column is highest for its entry (a least-squares line through the highest row of each tenth of the
+        /// rows by entry, falling), its limit the rows' highest sum, and kept where a tenth of the rows lie near it (within
+        /// 5 % of the column's range), all along the entry (the 10th and 90th percentiles of their entries a quarter of its
+        /// range apart), and a twentieth of values paired at random would pass it (the evaluation's giveaways name such
+        /// bounds and the rows past them: <c>SyntheticDataGiveaways.Bounds</c>). A column at or below the target in every
+        /// row and equal to it in some (a time to progression) takes the target's bound, so their order holds. The
+        /// generator learns each row's share of the time left (from 0 to 1); generation, in .NET and in the exported
+        /// graph, multiplies it by the time the row's entry leaves, last, on the column's grid within its training range.
+        /// No other rule reads or sets the column but an order between columns of one bound. The model says so
+        /// (<see cref="GanColumnInfo.StudyEnd"/>). Default true; <see cref="Classic"/> sets it false.
+        /// </summary>
+        public bool StudyEnds { get; set; } = Defaults.StudyEnds;
+
+        /// <summary>
         /// Whether number columns whose values come in few combinations keep the training rows' combinations in every
         /// generated row: the attributes of an entity that each of its rows repeats, as a table joined from a finer and a
         /// coarser one holds them (each tract of a town with the town's tax rate, pupil-teacher ratio and zoning). A
@@ -635,6 +658,7 @@ public sealed partial class GanTrainer
             CategoryExclusions = false,
             MissingTogether = false,
             EntityLevels = false,
+            StudyEnds = false,
             DensityRatioFilter = false,
             MinimumEpochSteps = 1,
             GeneratorAverageDecay = 0,

@@ -259,6 +259,7 @@ internal static class ModelLoader
                 // or distances' range, within their own.
                 var own = model.Encoder.TrendOf(c) is { } trend ? (trend.Minimum, trend.Maximum, trend.Grid, "its trend keeps")
                     : model.Encoder.LevelOf(c) is { } level ? (level.Minimum, level.Maximum, level.Grid, "its categories' levels keep")
+                    : model.Encoder.StudyEndOf(c) is { } end ? (end.Minimum, end.Maximum, end.Grid, "its study end keeps")
                     : ((double, double, NumericGranularity?, string)?)null;
                 foreach (double v in rows.Numbers(c))
                 {

@@ -14,9 +14,11 @@ internal sealed class TabularEncoder
 
     public TabularEncoder(IReadOnlyList<GanColumn> columns, IReadOnlyList<ColumnDependency>? dependencies = null, ColumnConstraints? constraints = null,
         IReadOnlyList<NumericTrend>? trends = null, IReadOnlyList<NumericFormula>? formulas = null, IReadOnlyList<NumericCombination>? combinations = null,
-        IReadOnlyList<CategoryThresholds>? thresholds = null, IReadOnlyList<CategoryExclusion>? exclusions = null, IReadOnlyList<EntityLevel>? levels = null)
+        IReadOnlyList<CategoryThresholds>? thresholds = null, IReadOnlyList<CategoryExclusion>? exclusions = null, IReadOnlyList<EntityLevel>? levels = null,
+        IReadOnlyList<StudyEnd>? studyEnds = null)
     {
         EntityLevels = levels ?? [];
+        StudyEnds = studyEnds ?? [];
         Combinations = combinations ?? [];
         Exclusions = exclusions ?? [];
         Thresholds = thresholds ?? [];
@@ -36,6 +38,9 @@ internal sealed class TabularEncoder
         _levelOf = new int[columns.Count];
         Array.Fill(_levelOf, -1);
         for (int i = 0; i < EntityLevels.Count; i++) _levelOf[EntityLevels[i].Target] = i;
+        _studyEndOf = new int[columns.Count];
+        Array.Fill(_studyEndOf, -1);
+        for (int i = 0; i < StudyEnds.Count; i++) _studyEndOf[StudyEnds[i].Target] = i;
         _offsets = new int[columns.Count];
         _drawOffsets = new int[columns.Count];
         var spans = new List<OutputSpan>();
@@ -90,6 +95,7 @@ internal sealed class TabularEncoder
     private readonly ColumnDependency[] _afterThresholds;
     private readonly int[] _trendOf; // per column: the trend it is the target of, or -1
     private readonly int[] _levelOf; // per column: the entity level it is the target of, or -1
+    private readonly int[] _studyEndOf; // per column: the study end it is the target of, or -1
     private readonly int[] _leaderOf; // per column: the column it is missing with, or -1
 
     /// <summary>
@@ -171,6 +177,13 @@ internal sealed class TabularEncoder
                 Minimum = level.Minimum, Maximum = level.Maximum, Step = level.Grid?.Step ?? (level.IsInteger ? 1 : double.NaN),
                 LevelWithin = level.EntityName, LevelExplained = level.Explained,
             };
+        // A share of the time a study's end leaves: its own range and grid, not its shares'.
+        if (StudyEndOf(c) is { } end)
+            info = info with
+            {
+                Minimum = end.Minimum, Maximum = end.Maximum, Step = end.Grid?.Step ?? (end.IsInteger ? 1 : double.NaN),
+                StudyEnd = end.Rule, StudyEndEntry = end.EntryName,
+            };
         return info;
     }
 
@@ -244,6 +257,15 @@ internal sealed class TabularEncoder
     /// </summary>
     public IReadOnlyList<EntityLevel> EntityLevels { get; }
 
+    /// <summary>
+    /// The numbers learned as their shares of the time a study's end leaves them (see <see cref="StudyEnd"/>), made from
+    /// them after every other rule: no rule reads or sets their targets but an order between targets of one bound.
+    /// </summary>
+    public IReadOnlyList<StudyEnd> StudyEnds { get; }
+
+    /// <summary>The study end column <paramref name="c"/> is the target of; null for none.</summary>
+    public StudyEnd? StudyEndOf(int c) => _studyEndOf[c] >= 0 ? StudyEnds[_studyEndOf[c]] : null;
+
     /// <summary>The entity level column <paramref name="c"/> is the target of; null for none.</summary>
     public EntityLevel? LevelOf(int c) => _levelOf[c] >= 0 ? EntityLevels[_levelOf[c]] : null;
 
@@ -251,13 +273,13 @@ internal sealed class TabularEncoder
     public NumericTrend? TrendOf(int c) => _trendOf[c] >= 0 ? Trends[_trendOf[c]] : null;
 
     /// <summary>The same layout, dependencies, constraints, trends and formulas over <paramref name="columns"/>: the same columns, recalibrated.</summary>
-    public TabularEncoder WithColumns(IReadOnlyList<GanColumn> columns) => new(columns, Dependencies, Constraints, Trends, Formulas, Combinations, Thresholds, Exclusions, EntityLevels);
+    public TabularEncoder WithColumns(IReadOnlyList<GanColumn> columns) => new(columns, Dependencies, Constraints, Trends, Formulas, Combinations, Thresholds, Exclusions, EntityLevels, StudyEnds);
 
     /// <summary>The same columns, dependencies, trends and formulas with <paramref name="constraints"/> (a predicate given back to a loaded model).</summary>
-    public TabularEncoder WithConstraints(ColumnConstraints constraints) => new(Columns, Dependencies, constraints, Trends, Formulas, Combinations, Thresholds, Exclusions, EntityLevels);
+    public TabularEncoder WithConstraints(ColumnConstraints constraints) => new(Columns, Dependencies, constraints, Trends, Formulas, Combinations, Thresholds, Exclusions, EntityLevels, StudyEnds);
 
     /// <summary>The same, without the <see cref="Thresholds"/>: rows as the generator chose their categories (what calibration corrects the shares of).</summary>
-    public TabularEncoder WithoutThresholds() => new(Columns, Dependencies, Constraints, Trends, Formulas, Combinations, exclusions: Exclusions, levels: EntityLevels);
+    public TabularEncoder WithoutThresholds() => new(Columns, Dependencies, Constraints, Trends, Formulas, Combinations, exclusions: Exclusions, levels: EntityLevels, studyEnds: StudyEnds);
 
     /// <summary>Floats in one encoded row: the generator's output width and the discriminator's input width.</summary>
     public int Width { get; }
@@ -296,7 +318,7 @@ internal sealed class TabularEncoder
     /// Decodes <paramref name="rows"/> rows of generator output (tanh applied on tanh spans, raw logits on
     /// softmax spans) with <paramref name="draws"/> (<see cref="DrawCount"/> uniforms per row) into <paramref name="into"/>,
     /// from its row <paramref name="firstRow"/> on; then applies the <see cref="Dependencies"/>, the <see cref="Constraints"/>, the <see cref="Trends"/>
-    /// the <see cref="Formulas"/>, the <see cref="Thresholds"/> and last the <see cref="EntityLevels"/>.
+    /// the <see cref="Formulas"/>, the <see cref="Thresholds"/>, the <see cref="EntityLevels"/> and last the <see cref="StudyEnds"/>.
     /// </summary>
     public void Decode(ReadOnlySpan<float> output, ReadOnlySpan<float> draws, int rows, CategorySampling sampling, DecodedRows into, int firstRow = 0)
     {
@@ -328,6 +350,7 @@ internal sealed class TabularEncoder
         foreach (var tree in Thresholds) tree.Apply(into, firstRow, rows);
         foreach (var dependency in _afterThresholds) dependency.Apply(into, Columns, firstRow, rows);
         foreach (var level in EntityLevels) level.Apply(into, Columns, firstRow, rows);
+        foreach (var end in StudyEnds) end.Apply(into, Columns, firstRow, rows);
     }
 
     /// <summary>The draw a trend's <see cref="NumericTrend.Calibration"/> places a tie with: its target's own map's (the column's last); -1 when the target has no map.</summary>
@@ -335,7 +358,7 @@ internal sealed class TabularEncoder
         Columns[trend.Target] is NumericColumn { Marginal: not null } target ? _drawOffsets[trend.Target] + target.DrawCount - 1 : -1;
 
     /// <summary>The same columns, dependencies, constraints, formulas and the rest with <paramref name="trends"/> (the same trends, their calibrations refitted).</summary>
-    public TabularEncoder WithTrends(IReadOnlyList<NumericTrend> trends) => new(Columns, Dependencies, Constraints, trends, Formulas, Combinations, Thresholds, Exclusions, EntityLevels);
+    public TabularEncoder WithTrends(IReadOnlyList<NumericTrend> trends) => new(Columns, Dependencies, Constraints, trends, Formulas, Combinations, Thresholds, Exclusions, EntityLevels, StudyEnds);
 
     /// <summary>The dependencies that apply again after the <see cref="Thresholds"/> (from a column a tree sets, or one it fixes), in order.</summary>
     public IReadOnlyList<ColumnDependency> AfterThresholds => _afterThresholds;
@@ -429,6 +452,45 @@ internal sealed class TabularEncoder
         if (rows < 2)
             throw new InvalidOperationException($"The training data has {rows} row: a GAN needs at least 2 rows to learn a distribution.");
 
+        List<StudyEnd> studyEnds = [];
+        if (settings.StudyEnds)
+        {
+            // Before any other rule, on every row's own values: a number every row keeps below a bound falling with another
+            // is learned as its share of the time left, and every later rule (but an order between shares of one bound,
+            // which holds between their values) leaves it alone. Its entry is read as it is, never missing.
+            checkAlive();
+            var named = (constraints ?? []).Where(r => r is not null).SelectMany(r => r.Columns).ToHashSet(StringComparer.Ordinal);
+            var numbers = fitters.Select(f => f is NumericFitter { Kind: not TimeKind } n ? n.Values : null).ToArray();
+            NumericGranularity? GridOf(int c)
+            {
+                var v = numbers[c]!.AsSpan(0, (int)rows);
+                if (!settings.Granularity || NumericGranularity.Fit(v, kinds[c]!.Stored) is not var (units, decimals)) return null;
+                double low = double.PositiveInfinity, high = double.NegativeInfinity;
+                foreach (double x in v) if (!double.IsNaN(x)) (low, high) = (Math.Min(low, x), Math.Max(high, x));
+                return new NumericGranularity(units, decimals, low, high, columnNames[c]);
+            }
+            studyEnds = StudyEnd.Find(columnNames, kinds, numbers, (int)rows, c => !named.Contains(columnNames[c]), _ => true, GridOf, settings.Seed, checkAlive);
+            if (studyEnds.Count > 0 && settings.Formulas)
+            {
+                // An exact formula beats a bound: parts below their total (shares of 100) keep their sum by a formula, so a
+                // column a formula makes or reads is no study end's target.
+                var decimals = numbers.Select((v, c) => v is not null && NumericGranularity.Fit(v.AsSpan(0, (int)rows), kinds[c]!.Stored) is var (_, d) ? d : (int?)null).ToArray();
+                var formulaColumns = NumericFormula.Find(columnNames, kinds, numbers, decimals, (int)rows, _ => false, checkAlive)
+                    .SelectMany(f => f.Inputs.Append(f.Target)).ToHashSet();
+                if (studyEnds.Any(e => formulaColumns.Contains(e.Target)))
+                    studyEnds = StudyEnd.Find(columnNames, kinds, numbers, (int)rows, c => !named.Contains(columnNames[c]) && !formulaColumns.Contains(c), _ => true, GridOf,
+                        settings.Seed, checkAlive);
+            }
+            foreach (var end in studyEnds)
+            {
+                double[] y = numbers[end.Target]!, a = numbers[end.Entry]!;
+                for (int r = 0; r < rows; r++) y[r] = end.Share(y[r], a[r]);
+            }
+            if (studyEnds.Count > 0)
+                log?.Invoke($"Numbers every training row keeps below a bound falling with another, learned as their shares of the time it leaves (Options.StudyEnds): {string.Join("; ", studyEnds)}.");
+        }
+        bool Bounded(int c) => studyEnds.Any(e => e.Target == c);
+
         if (settings.TimeOrders || settings.NumberOrders)
         {
             // Dates that every row holds in one order, and numbers on one scale that every row holds in one order and
@@ -438,6 +500,9 @@ internal sealed class TabularEncoder
                 : f is NumericFitter { Kind: not null } n && settings.NumberOrders ? n.Values : null).ToArray();
             var found = TimeOrders.Find(columnNames, kinds, ordered, (int)rows, constraints ?? [], checkAlive);
             int Index(string name) => columnNames.Select((n, c) => (n, c)).First(p => p.n == name).c;
+            // A study end's share is ordered only with another share of the same bound (as their values are).
+            found = found.Where(rule => rule.Columns.Select(name => studyEnds.FirstOrDefault(e => e.TargetName == name)).ToArray() is var ends &&
+                (ends.All(e => e is null) || ends.All(e => e is not null && e.SameBound(ends[0]!)))).ToList();
             if (settings.Formulas && found.Any(rule => rule.Columns.Any(name => kinds[Index(name)] is not TimeKind)))
             {
                 // A part below its sum meets it where the other parts are 0: the formula found later keeps more of the
@@ -509,7 +574,7 @@ internal sealed class TabularEncoder
         // A column a rule changes after decoding takes no part in a dependency: a derived column's codes are its
         // distances, and a fixed combination may change a category a dependency has read or set.
         var dependencies = settings.Dependencies
-            ? ColumnDependency.Find(columns, coded!, sampled, checkAlive, held is null ? null : held.Changes)
+            ? ColumnDependency.Find(columns, coded!, sampled, checkAlive, held is null && studyEnds.Count == 0 ? null : c => Bounded(c) || held?.Changes(c) == true)
             : [];
         var ruledNames = (constraints ?? []).SelectMany(r => r.Columns).ToHashSet(StringComparer.Ordinal);
         List<NumericCombination> combinations = [];
@@ -524,7 +589,7 @@ internal sealed class TabularEncoder
             bool Fixes(int a, int b) => dependencies.Any(d => d.Determinant == a && d.Target == b && d.Keys.Length == coded![a].Values.Length);
             var numbers = coded!.Select((c, i) => columns[i] is NumericColumn { Kind: NumericKind and not TimeKind, HasMissing: false } ? ((int[], double[])?)c : null).ToArray();
             combinations = NumericCombination.Find(columnNames, numbers, sampled,
-                c => ruledNames.Contains(columnNames[c]) || held?.Changes(c) == true || FixedByCategory(c), Fixes, checkAlive);
+                c => ruledNames.Contains(columnNames[c]) || held?.Changes(c) == true || FixedByCategory(c) || Bounded(c), Fixes, checkAlive);
             if (combinations.Count > 0)
             {
                 dependencies = dependencies.Where(d => !combinations.Any(m => m.Columns.Contains(d.Target))).ToArray();
@@ -538,9 +603,9 @@ internal sealed class TabularEncoder
             // On every row's own values (before trends replace theirs by residuals). A column a constraint names takes no
             // part (a derived column's values are its distances); a column a dependency reads or sets is made by no formula.
             checkAlive();
-            var values = fitters.Select((f, c) => f is NumericFitter numeric && !ruledNames.Contains(columnNames[c]) ? numeric.Values : null).ToArray();
+            var values = fitters.Select((f, c) => f is NumericFitter numeric && !ruledNames.Contains(columnNames[c]) && !Bounded(c) ? numeric.Values : null).ToArray();
             var decimals = columns.Select(c => (c as NumericColumn)?.Granularity?.Decimals).ToArray();
-            bool Ruled(int c) => dependencies.Any(d => d.Determinant == c || d.Target == c) || Combined(c);
+            bool Ruled(int c) => dependencies.Any(d => d.Determinant == c || d.Target == c) || Combined(c) || Bounded(c);
             // An offset reads a plain categorical column's category in each row: one that no constraint names or changes and
             // no dependency sets (a dependency that a category's thresholds reach sets it again after the formulas).
             var categories = fitters.Select((f, c) => columns[c] is CategoricalColumn { LevelCount: >= 2 and <= ColumnDependency.MaximumKeys } categorical and not CombinationColumn &&
@@ -558,7 +623,7 @@ internal sealed class TabularEncoder
             // takes no part.
             checkAlive();
             var usable = coded!.Select(c => ((int[], double[])?)c).ToArray();
-            thresholds = CategoryThresholds.Find(ThresholdColumn.Of(columns), usable, sampled, dependencies, c => ruledNames.Contains(columnNames[c]) || held?.Changes(c) == true, checkAlive);
+            thresholds = CategoryThresholds.Find(ThresholdColumn.Of(columns), usable, sampled, dependencies, c => ruledNames.Contains(columnNames[c]) || held?.Changes(c) == true || Bounded(c), checkAlive);
             // An offset reads its category as the formulas find it: thresholds set after them would change it.
             var unread = formulas.Where(f => f.Kind == GanFormulaKind.Offset && thresholds.Any(t => t.Target == f.Inputs[1])).ToList();
             if (unread.Count > 0)
@@ -586,7 +651,7 @@ internal sealed class TabularEncoder
             // follows no trend, and only a formula's column anchors one (which then applies after the formulas, its target
             // read by none); identifiers and fake data are no numbers the network makes. Each target is fitted again, on its residuals.
             var excluded = Enumerable.Range(0, fitters.Length).Where(c => ruledNames.Contains(columnNames[c]) || dependencies.Any(d => d.Determinant == c || d.Target == c) ||
-                Combined(c)).ToHashSet();
+                Combined(c) || Bounded(c)).ToHashSet();
             var made = formulas.SelectMany(f => f.SolvedColumn is int solved ? [f.Target, solved] : new[] { f.Target }).ToHashSet();
             var read = formulas.SelectMany(f => f.Inputs).Concat(made).ToHashSet();
             // The fitters' own arrays: a trend's residuals replace its target's values in place.
@@ -602,7 +667,7 @@ internal sealed class TabularEncoder
                     f.Coded(columns[c]) is var (codes, levels) ? new CategoryCodes(codes.Select(code => (int)levels[code]).ToArray(), categorical.LevelCount) : null).ToArray();
             }
             trends = NumericTrend.Find(columnNames, kinds, numbers, (int)rows, settings.Granularity, excluded.Contains, checkAlive, settings.TrendTerms, made.Contains, read.Contains, settings.TrendRatios,
-                categories, c => ruledNames.Contains(columnNames[c]) || dependencies.Any(d => d.Target == c) || Combined(c));
+                categories, c => ruledNames.Contains(columnNames[c]) || dependencies.Any(d => d.Target == c) || Combined(c) || Bounded(c));
             var madeBack = new Dictionary<int, double[]>();
             for (int i = 0; i < trends.Count; i++)
             {
@@ -639,7 +704,7 @@ internal sealed class TabularEncoder
                 .Concat(trends.SelectMany(t => new[] { t.Target, t.Anchor, t.Per, t.Within }.Concat(t.Terms.Select(term => term.Column))))
                 .Concat(thresholds.SelectMany(t => t.Features.Append(t.Target)))
                 .Concat(exclusions.SelectMany(x => new[] { x.First, x.Second })));
-            bool Free(int c) => !read.Contains(c) && !ruledNames.Contains(columnNames[c]) && held?.Changes(c) != true;
+            bool Free(int c) => !read.Contains(c) && !ruledNames.Contains(columnNames[c]) && held?.Changes(c) != true && !Bounded(c);
             var entities = fitters.Select((f, c) => columns[c] is CategoricalColumn { LevelCount: >= EntityLevel.MinimumCategories and <= EntityLevel.MaximumCategories } categorical
                 and not CombinationColumn && held?.Changes(c) != true && !dependencies.Any(d => d.Target == c) && !thresholds.Any(t => t.Target == c) && f.Coded(columns[c]) is var (codes, values)
                 ? new CategoryCodes(codes.Select(code => (int)values[code]).ToArray(), categorical.LevelCount) : null).ToArray();
@@ -705,7 +770,7 @@ internal sealed class TabularEncoder
             if (hidden.Count > 0)
                 log?.Invoke($"Combinations learned as one category each: {string.Join("; ", combinations.Where(m => m.Learned))}.");
         }
-        var encoder = new TabularEncoder(columns, dependencies, held, trends, formulas, combinations, thresholds, exclusions, entityLevels);
+        var encoder = new TabularEncoder(columns, dependencies, held, trends, formulas, combinations, thresholds, exclusions, entityLevels, studyEnds);
         // A number that rules set in some rows is mapped, in the others, onto those rows' values.
         if (settings.Marginal && dependencies.Length > 0)
         {
@@ -786,12 +851,13 @@ internal sealed class TabularEncoder
 
     /// <summary>
     /// The first <paramref name="count"/> rows of <paramref name="rows"/> (training rows as <see cref="ReadRows"/> reads
-    /// them) with each trend's target made its residual and each entity level's its distance, as <c>Fit</c> has them when
+    /// them) with each trend's target made its residual, each entity level's its distance and each study end's its share, as <c>Fit</c> has them when
     /// it groups the columns' maps (<see cref="MarginalGroups"/>): a target's map, and its groups, are of its residuals.
     /// </summary>
     /// <exception cref="NotSupportedException">A trend within categories, whose categories' codes are <c>Fit</c>'s own.</exception>
     public void TrendResiduals(DecodedRows rows, int count)
     {
+        foreach (var end in StudyEnds) end.Shares(rows, count); // a study end's target, as its share of the time left
         foreach (var level in EntityLevels) level.Distances(rows, count); // a category's level's target, as its distance
         if (Trends.Count == 0) return;
         if (Trends.FirstOrDefault(t => t.IsWithin) is { } within)

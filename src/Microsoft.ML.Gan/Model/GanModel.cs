@@ -145,6 +145,7 @@ internal sealed class GanModel : IDisposable
         CategoryThresholds = Encoder.Thresholds.Count > 0 ? Encoder.Thresholds.Select(CategoryThresholdsState.From).ToArray() : null,
         Exclusions = Encoder.Exclusions.Count > 0 ? Encoder.Exclusions.Select(x => x.ToState()).ToArray() : null,
         EntityLevels = Encoder.EntityLevels.Count > 0 ? Encoder.EntityLevels.Select(EntityLevelState.From).ToArray() : null,
+        StudyEnds = Encoder.StudyEnds.Count > 0 ? Encoder.StudyEnds.Select(StudyEndState.From).ToArray() : null,
         Filter = Filter?.ToState(),
         History = History.ToArray(),
     };

@@ -92,6 +92,7 @@ internal static class GeneratorGraph
         foreach (var tree in encoder.Thresholds) tree.AddOnnx(g, columns, decoded);
         foreach (var dependency in encoder.AfterThresholds) dependency.AddOnnx(g, columns, decoded);
         foreach (var level in encoder.EntityLevels) level.AddOnnx(g, columns, decoded);
+        foreach (var end in encoder.StudyEnds) end.AddOnnx(g, columns, decoded);
         var outputs = new List<string>();
         for (int c = 0; c < encoder.VisibleCount && !keepOnly; c++) // a hidden column (a combination's category) is no output
             if (columns[c] is not MadeColumn) // made from the rows' positions, which the graph does not take

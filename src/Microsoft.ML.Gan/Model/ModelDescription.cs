@@ -17,6 +17,8 @@ internal sealed class ModelDescription
     /// (<see cref="Encoding.TrendState.Within"/>); a library that knows only 26 would put every category on one curve.
     /// 26: a numeric trend may follow the ratio of two columns (<see cref="Encoding.TrendState.Per"/>); a library that
     /// knows only 25 would read the numerator alone as its anchor.
+    /// 34: a number column may be learned as its share of the time a study's end leaves it (<see cref="StudyEnds"/>,
+    /// <see cref="GanTrainer.Options.StudyEnds"/>); a library that knows only 33 would generate the shares.
     /// 33: a number column may be learned as its distance from a level each category of another holds (<see cref="EntityLevels"/>,
     /// <see cref="GanTrainer.Options.EntityLevels"/>); a library that knows only 32 would generate the distances.
     /// 32: a formula may add to a number an offset the row's category fixes (<see cref="GanFormulaKind.Offset"/>,
@@ -60,7 +62,7 @@ internal sealed class ModelDescription
     /// would generate differently, so it refuses these files). 3: every file carries an integrity record (SHA-256 of its bytes). 3 and 2 (release
     /// 0.1.0) are read too; version 1 files are refused clearly.
     /// </summary>
-    public const int CurrentFormat = 33;
+    public const int CurrentFormat = 34;
 
     /// <summary>The first format whose files must carry an integrity record.</summary>
     public const int SealedFormat = 3;
@@ -108,6 +110,9 @@ internal sealed class ModelDescription
 
     /// <summary>The number columns learned as their distances from their category's level, in the order they apply (last); null in format 32 and older, and for a model without any.</summary>
     public EntityLevelState[]? EntityLevels { get; set; }
+
+    /// <summary>The number columns learned as their shares of the time a study's end leaves them, in the order they apply (last); null in format 33 and older, and for a model without any.</summary>
+    public StudyEndState[]? StudyEnds { get; set; }
 
     /// <summary>The density-ratio filter generated rows pass; null in format 6 and older, and for a model without one.</summary>
     public FilterState? Filter { get; set; }
@@ -218,6 +223,9 @@ internal sealed class TrainingRecord
     public bool? MissingTogether { get; set; }
     /// <summary><see cref="GanTrainer.Options.EntityLevels"/>; null in files of format 32 and older (false: no number was learned about a level).</summary>
     public bool? EntityLevels { get; set; }
+
+    /// <summary><see cref="GanTrainer.Options.StudyEnds"/>; null in files of format 33 and older (false: no number was learned as a share of a study's time).</summary>
+    public bool? StudyEnds { get; set; }
     /// <summary>False in files of format 6 and older, which had no filter.</summary>
     public bool DensityRatioFilter { get; set; }
     public CategorySampling CategorySampling { get; set; }
@@ -245,7 +253,7 @@ internal sealed class TrainingRecord
         AdamBeta2 = o.AdamBeta2, Momentum = o.Momentum, GeneratorWeightDecay = o.GeneratorWeightDecay, DiscriminatorWeightDecay = o.DiscriminatorWeightDecay,
         GeneratorLayers = o.GeneratorLayers.ToArray(), DiscriminatorLayers = o.DiscriminatorLayers.ToArray(), GeneratorBatchNorm = o.GeneratorBatchNorm,
         DiscriminatorDropout = o.DiscriminatorDropout, GumbelTemperature = o.GumbelTemperature, GeneratorAverageDecay = o.GeneratorAverageDecay, ContinuousNormalization = o.ContinuousNormalization,
-        MaximumModes = o.MaximumModes, ModeSpecificMinimumValues = o.ModeSpecificMinimumValues, RankMinimumSkewness = o.RankMinimumSkewness, NumericGranularity = o.NumericGranularity, ExactMarginals = o.ExactMarginals, RepeatTrainingValues = o.RepeatTrainingValues, GroupedMarginals = o.GroupedMarginals, TimeOrders = o.TimeOrders, NumberOrders = o.NumberOrders, ExactDependencies = o.ExactDependencies, NumericTrends = o.NumericTrends, TrendTerms = o.TrendTerms, TrendRatios = o.TrendRatios, CategoryTrends = o.CategoryTrends, NumericFormulas = o.NumericFormulas, NumericCombinations = o.NumericCombinations, CombinationCategories = o.CombinationCategories, CategoryThresholds = o.CategoryThresholds, CategoryExclusions = o.CategoryExclusions, MissingTogether = o.MissingTogether, EntityLevels = o.EntityLevels, DensityRatioFilter = o.DensityRatioFilter, CategorySampling = o.CategorySampling, MissingCategoryTokens = o.MissingCategoryTokens.ToArray(), Identifiers = o.Identifiers.ToArray(),
+        MaximumModes = o.MaximumModes, ModeSpecificMinimumValues = o.ModeSpecificMinimumValues, RankMinimumSkewness = o.RankMinimumSkewness, NumericGranularity = o.NumericGranularity, ExactMarginals = o.ExactMarginals, RepeatTrainingValues = o.RepeatTrainingValues, GroupedMarginals = o.GroupedMarginals, TimeOrders = o.TimeOrders, NumberOrders = o.NumberOrders, ExactDependencies = o.ExactDependencies, NumericTrends = o.NumericTrends, TrendTerms = o.TrendTerms, TrendRatios = o.TrendRatios, CategoryTrends = o.CategoryTrends, NumericFormulas = o.NumericFormulas, NumericCombinations = o.NumericCombinations, CombinationCategories = o.CombinationCategories, CategoryThresholds = o.CategoryThresholds, CategoryExclusions = o.CategoryExclusions, MissingTogether = o.MissingTogether, EntityLevels = o.EntityLevels, StudyEnds = o.StudyEnds, DensityRatioFilter = o.DensityRatioFilter, CategorySampling = o.CategorySampling, MissingCategoryTokens = o.MissingCategoryTokens.ToArray(), Identifiers = o.Identifiers.ToArray(),
         MaximumCategories = o.MaximumCategories, Seed = o.Seed, TrainingThreads = o.TrainingThreads, Device = o.Device, DeviceIndex = o.DeviceIndex, FallbackToCpu = o.FallbackToCpu,
         NoiseColumnName = o.NoiseColumnName, ValidationInterval = o.ValidationInterval, ValidationRows = o.ValidationRows,
         KeepBestEpoch = o.KeepBestEpoch, EarlyStoppingPatience = o.EarlyStoppingPatience,
@@ -260,7 +268,7 @@ internal sealed class TrainingRecord
         AdamBeta2 = AdamBeta2, Momentum = Momentum, GeneratorWeightDecay = GeneratorWeightDecay, DiscriminatorWeightDecay = DiscriminatorWeightDecay,
         GeneratorLayers = GeneratorLayers.ToArray(), DiscriminatorLayers = DiscriminatorLayers.ToArray(), GeneratorBatchNorm = GeneratorBatchNorm,
         DiscriminatorDropout = DiscriminatorDropout, GumbelTemperature = GumbelTemperature, GeneratorAverageDecay = GeneratorAverageDecay, ContinuousNormalization = ContinuousNormalization,
-        MaximumModes = MaximumModes, ModeSpecificMinimumValues = ModeSpecificMinimumValues > 0 ? ModeSpecificMinimumValues : GanTrainer.Defaults.ModeSpecificMinimumValues, RankMinimumSkewness = RankMinimumSkewness ?? double.PositiveInfinity, NumericGranularity = NumericGranularity, ExactMarginals = ExactMarginals, RepeatTrainingValues = RepeatTrainingValues ?? false, GroupedMarginals = GroupedMarginals, TimeOrders = TimeOrders ?? false, NumberOrders = NumberOrders ?? false, ExactDependencies = ExactDependencies, NumericTrends = NumericTrends, TrendTerms = TrendTerms, TrendRatios = TrendRatios ?? false, CategoryTrends = CategoryTrends ?? false, NumericFormulas = NumericFormulas, NumericCombinations = NumericCombinations, CombinationCategories = CombinationCategories, CategoryThresholds = CategoryThresholds, CategoryExclusions = CategoryExclusions ?? false, MissingTogether = MissingTogether ?? false, EntityLevels = EntityLevels ?? false, DensityRatioFilter = DensityRatioFilter, CategorySampling = CategorySampling, MissingCategoryTokens = MissingCategoryTokens.ToArray(), Identifiers = (Identifiers ?? []).ToArray(),
+        MaximumModes = MaximumModes, ModeSpecificMinimumValues = ModeSpecificMinimumValues > 0 ? ModeSpecificMinimumValues : GanTrainer.Defaults.ModeSpecificMinimumValues, RankMinimumSkewness = RankMinimumSkewness ?? double.PositiveInfinity, NumericGranularity = NumericGranularity, ExactMarginals = ExactMarginals, RepeatTrainingValues = RepeatTrainingValues ?? false, GroupedMarginals = GroupedMarginals, TimeOrders = TimeOrders ?? false, NumberOrders = NumberOrders ?? false, ExactDependencies = ExactDependencies, NumericTrends = NumericTrends, TrendTerms = TrendTerms, TrendRatios = TrendRatios ?? false, CategoryTrends = CategoryTrends ?? false, NumericFormulas = NumericFormulas, NumericCombinations = NumericCombinations, CombinationCategories = CombinationCategories, CategoryThresholds = CategoryThresholds, CategoryExclusions = CategoryExclusions ?? false, MissingTogether = MissingTogether ?? false, EntityLevels = EntityLevels ?? false, StudyEnds = StudyEnds ?? false, DensityRatioFilter = DensityRatioFilter, CategorySampling = CategorySampling, MissingCategoryTokens = MissingCategoryTokens.ToArray(), Identifiers = (Identifiers ?? []).ToArray(),
         MaximumCategories = MaximumCategories, Seed = Seed, TrainingThreads = TrainingThreads, Device = Device, DeviceIndex = DeviceIndex, FallbackToCpu = FallbackToCpu,
         NoiseColumnName = NoiseColumnName, ValidationInterval = ValidationInterval, ValidationRows = ValidationRows,
         KeepBestEpoch = KeepBestEpoch, EarlyStoppingPatience = EarlyStoppingPatience,

@@ -149,8 +149,22 @@ internal static class ModelValidation
                     thresholds.Any(x => x.Target == e || x.Target == t || x.Features.Contains(t)) || exclusions.Any(x => x.First == t || x.Second == t))
                     throw new InvalidDataException($"its {level} involve a column a dependency, constraint, trend, formula, combination, thresholds or exclusion reads or sets, which no model has");
             }
+            var ends = StudyEndState.Restore(description.StudyEnds, columns);
+            foreach (var end in ends)
+            {
+                // Made last, from the share the generator makes: no rule reads or sets its target, but a constraint between
+                // it and targets of the same bound (an order between shares); its entry is any column's value.
+                int t = end.Target;
+                var orders = (constraints?.Rules ?? []).Where(r => r.Columns.Contains(end.TargetName));
+                if (orders.Any(r => r.Columns.Any(name => ends.FirstOrDefault(x => x.TargetName == name) is not { } other || !other.SameBound(end))))
+                    throw new InvalidDataException($"its study end of '{Common.Text.Printable(end.TargetName, 80)}' has a constraint with a column of no study end of the same bound, which no model has");
+                if (dependencies.Any(d => d.Determinant == t || d.Target == t) || trends.Any(x => x.Target == t || x.Reads(t)) ||
+                    formulas.Any(f => f.Target == t || f.SolvedColumn == t || f.Inputs.Contains(t)) || combinations.Any(m => m.Columns.Contains(t)) ||
+                    thresholds.Any(x => x.Target == t || x.Features.Contains(t)) || levels.Any(x => x.Target == t || x.Entity == t))
+                    throw new InvalidDataException($"its study end of '{Common.Text.Printable(end.TargetName, 80)}' is on a column a dependency, trend, formula, combination, thresholds or level reads or sets, which no model has");
+            }
             filter = DensityRatioFilter.Restore(description.Filter, columns);
-            encoder = new TabularEncoder(columns, dependencies, constraints, trends, formulas, combinations, thresholds, exclusions, levels); // checks the columns that group marginal maps
+            encoder = new TabularEncoder(columns, dependencies, constraints, trends, formulas, combinations, thresholds, exclusions, levels, ends); // checks the columns that group marginal maps
         }
         catch (InvalidDataException e)
         {
