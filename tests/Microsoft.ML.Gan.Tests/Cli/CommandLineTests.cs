@@ -298,6 +298,25 @@ public sealed class CommandLineTests
     }
 
     [TestMethod]
+    public void InspectPrintsAStudysEndAndTheFollowUpLearnedAsItsShareOfTheTimeLeft()
+    {
+        // 400 patients diagnosed in 1960-1994, followed to death or the end of 1999 (a third alive at it); a dose that is noise.
+        var random = new Random(8);
+        var csv = new StringBuilder("Year,Months,Dose\n");
+        for (int p = 0; p < 400; p++)
+        {
+            int year = random.Next(1960, 1995), left = 12 * (2000 - year);
+            csv.Append(CultureInfo.InvariantCulture, $"{year},{(random.Next(3) == 0 ? left - random.Next(25) : 1 + random.Next(left))},{Math.Round(10 + 40 * random.NextDouble(), 1)}\n");
+        }
+        var output = TrainedAndInspected("follow-up", csv.ToString());
+        var line = output.Split('\n').Single(l => l.StartsWith("Study end: ", StringComparison.Ordinal)).Trim();
+        StringAssert.StartsWith(line, "Study end: Months + 1");
+        StringAssert.EndsWith(line, " in every training row; Months learned as its share of the time Year leaves it");
+        var joined = string.Join(" ", output.Split('│', '\n').Select(p => p.Trim()).Where(p => p.Length > 0));
+        StringAssert.Contains(joined, "a share of the time Year leaves it", "the column's row says so too");
+    }
+
+    [TestMethod]
     public void ColumnsOverrideTheInference()
     {
         var (code, output, error) = Mlgan("train", "orders.csv", "--model", "overridden.zip", "--epochs", "1", "--columns", "Items:skip, Customer:text");
