@@ -33,6 +33,10 @@ internal sealed class BenchmarkArguments
           --table <csv>        quality: any CSV with a header instead of Adult; column kinds inferred (numbers,
                                whole numbers, text; empty/NA/? missing), 20 % of rows held out (split seed 0).
           --label <column>     quality with --table: the efficacy test's label (binary, multiclass or numeric).
+          --split-by <column>  quality with --table: hold out whole groups of rows, every row of a value of <column>
+                               in the same part (a patient's visits all trained on or all held out), so that the
+                               holdout is of people the model never saw: what attribute inference and copies are
+                               read against on a table of several rows a person.
           --columns <list>     quality with --table: kinds that override the inference, e.g. "year:text,age:float"
                                (kinds: int, float, text, bool).
           --epochs <n>         train: epochs to train (default 3). generate/memory: epochs of the model they
@@ -110,6 +114,9 @@ internal sealed class BenchmarkArguments
     public string? TablePath { get; private init; }
     public string? Label { get; private init; }
     public List<(string Name, Microsoft.ML.Data.DataKind Kind)>? ColumnKinds { get; private init; }
+
+    /// <summary>--split-by: the column whose values keep their rows together in the split; null for a split by rows.</summary>
+    public string? SplitBy { get; private init; }
     public List<string> Files { get; private init; } = [];
     public int? Epochs { get; private init; }
     public long? Rows { get; private init; }
@@ -160,6 +167,7 @@ internal sealed class BenchmarkArguments
 
         string? data = null, model = null, saveModel = null, json = null, table = null, label = null;
         List<(string, Microsoft.ML.Data.DataKind)>? columnKinds = null;
+        string? splitBy = null;
         var files = new List<string>();
         int? epochs = null, threads = null;
         int[]? curve = null;
@@ -182,6 +190,7 @@ internal sealed class BenchmarkArguments
                 case "--table": table = Value(); break;
                 case "--label": label = Value(); break;
                 case "--columns": columnKinds = ParseColumns(Value()); break;
+                case "--split-by": splitBy = Value(); break;
                 case "--epochs": epochs = PositiveInt(name, Value()); break;
                 case "--rows": rows = PositiveCount(name, Value()); break;
                 case "--transform-rows": transformRows = PositiveCount(name, Value()); break;
@@ -233,6 +242,7 @@ internal sealed class BenchmarkArguments
             }
         }
         if (benchmark == "summary" && files.Count == 0) throw new ArgumentException("summary needs the --json files of quality runs.");
+        if (splitBy is not null && table is null) throw new ArgumentException("--split-by splits a --table's rows: give --table too.");
         if ((table is not null || label is not null || columnKinds is not null) && benchmark != "quality")
             throw new ArgumentException("--table, --label and --columns apply to quality.");
         if (table is not null && data is not null) throw new ArgumentException("--data points at Adult; --table names another table. Give one.");
@@ -256,7 +266,7 @@ internal sealed class BenchmarkArguments
         return new BenchmarkArguments
         {
             Benchmark = benchmark, DataPath = data, Epochs = epochs, Rows = rows, TransformRows = transformRows, Settings = settings, CompareBatchNorm = compareBatchNorm, CompareArgMax = compareArgMax, CompareUnmapped = compareUnmapped, CompareDependencies = compareDependencies, CompareExclusions = compareExclusions, CompareMissingTogether = compareMissingTogether, CompareGrouped = compareGrouped, CompareDensityFilter = compareDensityFilter, CompareBootstrap = compareBootstrap, NumbersAsSingle = numbersAsSingle, CurveEpochs = curve, Classic = classic, ModelPath = model,
-            TablePath = table, Label = label, ColumnKinds = columnKinds, Files = files, Rules = rules, RulesUnenforced = rulesUnenforced, Sensitive = sensitive, Known = known,
+            TablePath = table, Label = label, ColumnKinds = columnKinds, SplitBy = splitBy, Files = files, Rules = rules, RulesUnenforced = rulesUnenforced, Sensitive = sensitive, Known = known,
             SaveModelPath = saveModel, Seed = seed, Threads = threads, Device = device, JsonPath = json, Processes = processes, Trainings = trainings,
         };
     }

@@ -25,8 +25,11 @@ internal static class CsvTableData
     /// <summary>The table read, split into training rows and held-out rows, with the inference that read it.</summary>
     public sealed record Table(string Name, string Path, GanColumnInference Inference, IDataView Train, IDataView Holdout);
 
-    /// <summary>Reads and splits a table; <paramref name="overrides"/> (--columns) learn a column as another kind.</summary>
-    public static Table Load(MLContext ml, string path, IReadOnlyList<(string Name, DataKind Kind)>? overrides = null)
+    /// <summary>
+    /// Reads and splits a table; <paramref name="overrides"/> (--columns) learn a column as another kind;
+    /// <paramref name="splitBy"/> (--split-by) keeps the rows of each of its values in one part (ML.NET's sampling key).
+    /// </summary>
+    public static Table Load(MLContext ml, string path, IReadOnlyList<(string Name, DataKind Kind)>? overrides = null, string? splitBy = null)
     {
         string full = System.IO.Path.GetFullPath(path);
         if (!File.Exists(full)) throw new DataNotFoundException($"--table: there is no file '{full}'.");
@@ -39,7 +42,9 @@ internal static class CsvTableData
         }
         if (!inference.Columns.Any(c => c.Role != GanColumnRole.LeftOut)) throw new InvalidDataException($"'{full}': every column was left out ({inference}).");
         var all = ml.Data.LoadFromTextFile(full, inference.LoaderOptions);
-        var split = ml.Data.TrainTestSplit(all, HoldoutShare, seed: SplitSeed);
+        if (splitBy is not null && all.Schema.GetColumnOrNull(splitBy) is null)
+            throw new ArgumentException($"--split-by: '{splitBy}' is not a column read from {full}; its columns are {string.Join(", ", all.Schema.Select(c => c.Name))}.");
+        var split = ml.Data.TrainTestSplit(all, HoldoutShare, samplingKeyColumnName: splitBy, seed: SplitSeed);
         return new Table(System.IO.Path.GetFileNameWithoutExtension(full), full, inference, ml.Data.Cache(split.TrainSet), ml.Data.Cache(split.TestSet));
     }
 }

@@ -36,12 +36,12 @@ internal static class QualityBenchmark
     {
         if (arguments.TablePath is { } table)
         {
-            var csv = CsvTableData.Load(ml, table, arguments.ColumnKinds);
+            var csv = CsvTableData.Load(ml, table, arguments.ColumnKinds, arguments.SplitBy);
             string label = arguments.Label ?? throw new ArgumentException("--table needs --label: the column the efficacy test predicts.");
             if (csv.Train.Schema.GetColumnOrNull(label) is null)
                 throw new ArgumentException($"--label: '{label}' is not a column learned from {csv.Path}; they are {string.Join(", ", csv.Train.Schema.Select(c => c.Name))} (a column the inference left out is learned with --columns name:kind).");
             Console.WriteLine($"{csv.Name}: columns inferred as {string.Join(", ", csv.Inference.Columns.Select(c => c.ToString()))}");
-            return new QualityTable(csv.Name, csv.Path, $"{Format.F(100 * CsvTableData.HoldoutShare, 0)} % of {Path.GetFileName(csv.Path)} held out (split seed {CsvTableData.SplitSeed})",
+            return new QualityTable(csv.Name, csv.Path, $"{Format.F(100 * CsvTableData.HoldoutShare, 0)} % of {Path.GetFileName(csv.Path)} held out{(arguments.SplitBy is { } by ? $", each {by}'s rows on one side" : "")} (split seed {CsvTableData.SplitSeed})",
                 csv.Train, csv.Holdout, label, csv.Inference.ApplyTo(new GanTrainer.Options()).MissingCategoryTokens, csv.Inference);
         }
         string trainPath = AdultData.Locate(arguments.DataPath);
