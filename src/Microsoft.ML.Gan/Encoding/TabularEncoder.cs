@@ -469,7 +469,10 @@ internal sealed class TabularEncoder
                 foreach (double x in v) if (!double.IsNaN(x)) (low, high) = (Math.Min(low, x), Math.Max(high, x));
                 return new NumericGranularity(units, decimals, low, high, columnNames[c]);
             }
-            studyEnds = StudyEnd.Find(columnNames, kinds, numbers, (int)rows, c => !named.Contains(columnNames[c]), _ => true, GridOf, settings.Seed, checkAlive);
+            // An entry of few values (flchain's 9 years of sampling) groups its target's map instead, which keeps each
+            // value's times as they are (seed 1: 0.5 % of rows past the end, FastTree 0.594; as shares, 0.643).
+            bool Entry(int c) => !(settings.Groups && settings.Marginal && FewValues(numbers[c]!, (int)rows, NumericColumn.MaximumCodeValues));
+            studyEnds = StudyEnd.Find(columnNames, kinds, numbers, (int)rows, c => !named.Contains(columnNames[c]), Entry, GridOf, settings.Seed, checkAlive);
             if (studyEnds.Count > 0 && settings.Formulas)
             {
                 // An exact formula beats a bound: parts below their total (shares of 100) keep their sum by a formula, so a
@@ -478,7 +481,7 @@ internal sealed class TabularEncoder
                 var formulaColumns = NumericFormula.Find(columnNames, kinds, numbers, decimals, (int)rows, _ => false, checkAlive)
                     .SelectMany(f => f.Inputs.Append(f.Target)).ToHashSet();
                 if (studyEnds.Any(e => formulaColumns.Contains(e.Target)))
-                    studyEnds = StudyEnd.Find(columnNames, kinds, numbers, (int)rows, c => !named.Contains(columnNames[c]) && !formulaColumns.Contains(c), _ => true, GridOf,
+                    studyEnds = StudyEnd.Find(columnNames, kinds, numbers, (int)rows, c => !named.Contains(columnNames[c]) && !formulaColumns.Contains(c), Entry, GridOf,
                         settings.Seed, checkAlive);
             }
             foreach (var end in studyEnds)
@@ -790,6 +793,15 @@ internal sealed class TabularEncoder
                 ((CategoricalColumn)columns[fitters.Length + h]).Encode(hiddenLevels[h].AsSpan(first, count), block, encoder.Width, encoder._offsets[fitters.Length + h]);
         }, checkAlive);
         return (encoder, encoded);
+    }
+
+    /// <summary>Whether the first <paramref name="rows"/> of <paramref name="values"/> hold at most <paramref name="most"/> distinct present values.</summary>
+    private static bool FewValues(double[] values, int rows, int most)
+    {
+        var seen = new HashSet<double>();
+        for (int r = 0; r < rows; r++)
+            if (!double.IsNaN(values[r]) && seen.Add(values[r]) && seen.Count > most) return false;
+        return true;
     }
 
     /// <summary>

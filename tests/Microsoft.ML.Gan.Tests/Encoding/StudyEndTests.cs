@@ -17,12 +17,12 @@ namespace Microsoft.ML.Gan.Tests.Encoding;
 public sealed class StudyEndTests
 {
     /// <summary>
-    /// <paramref name="rows"/> patients diagnosed in 1960-1994 (Year, Int32) and followed to death or the end of 1999
+    /// <paramref name="rows"/> patients diagnosed from <paramref name="first"/> to 1994 (Year, Int32) and followed to death or the end of 1999
     /// (Months, Int32: a third alive, within 24 months of the end, the rest dead at any month of their time); Progress
     /// (Int32) the months to progression, the follow-up itself for the four in five who never progress; Dose (Single)
     /// noise; Change (Double) noise around 0, below 0 in half the rows; Sex (text) noise.
     /// </summary>
-    private static IDataView Patients(int seed, int rows = 1500)
+    private static IDataView Patients(int seed, int rows = 1500, int first = 1960)
     {
         var random = new Random(seed);
         var year = new int[rows];
@@ -33,7 +33,7 @@ public sealed class StudyEndTests
         var sex = new ReadOnlyMemory<char>[rows];
         for (int r = 0; r < rows; r++)
         {
-            year[r] = random.Next(1960, 1995);
+            year[r] = random.Next(first, 1995);
             int left = 12 * (2000 - year[r]);
             months[r] = random.Next(3) == 0 ? left - random.Next(25) : 1 + random.Next(left);
             progress[r] = random.Next(5) == 0 ? 1 + random.Next(months[r]) : months[r];
@@ -103,6 +103,13 @@ public sealed class StudyEndTests
         var shuffled = TestTables.Column(data, "Months").Cast<int>().OrderBy(_ => random.Next()).ToArray();
         var apart = new TestTables.ArrayView([("Year", NumberDataViewType.Int32, TestTables.Column(data, "Year").Cast<int>().ToArray()), ("Months", NumberDataViewType.Int32, shuffled)]);
         Assert.IsEmpty(TabularEncoder.Fit(apart, ["Year", "Months"], s_settings, () => { }).Encoder.StudyEnds);
+        // Entries of 1985-1994 only (10 years): with grouped maps, a map grouped by the year may keep each year's time left,
+        // and no study end is made; without them, it is.
+        var recent = Patients(seed: 1, first: 1985);
+        Assert.AreEqual(Expected, Ends(TabularEncoder.Fit(recent, names, s_settings, () => { }).Encoder));
+        var grouped = TabularEncoder.Fit(recent, names, s_settings with { Marginal = true, Groups = true }, () => { }).Encoder;
+        Assert.IsEmpty(grouped.StudyEnds);
+        Assert.AreEqual(Expected, Ends(TabularEncoder.Fit(data, names, s_settings with { Marginal = true, Groups = true }, () => { }).Encoder), "35 years are no code");
     }
 
     [TestMethod]
