@@ -15,7 +15,8 @@ namespace Microsoft.ML.Gan.Encoding;
 /// highest <c>b + s × a</c> of the training rows, so every share lies in [0, 1]. A column below the target in every row
 /// and equal to it in some (a time to progression, never past the follow-up) takes the target's bound
 /// (<see cref="Find"/>), so an order between the two holds between their shares. A whole-number target's share is
-/// learned in <see cref="IntegerUnit"/>ths. The entry is read as its column holds it, within its training range (the
+/// learned in millionths (<see cref="FineUnit"/>; ten-thousandths, <see cref="IntegerUnit"/>, for a type that cannot
+/// hold a million), so every training value's share decodes back to it for ranges of up to a million steps. The entry is read as its column holds it, within its training range (the
 /// middle of that range where it is missing); the value is rounded to the target's grid and kept in its training range.
 /// It applies after every other rule: no rule reads or sets the target but an order between targets of one bound,
 /// which holds between their shares. .NET (<see cref="Apply"/>) and the graph (<see cref="AddOnnx"/>) make the same
@@ -38,8 +39,15 @@ internal sealed class StudyEnd
     /// <summary>The least share of values paired at random that break the bound: fewer, and it says no more than the two ranges.</summary>
     public const double MinimumChance = 0.05;
 
-    /// <summary>The unit a whole-number target's share is learned in: ten-thousandths.</summary>
+    /// <summary>The unit a whole-number target's share is learned in where its type cannot hold <see cref="FineUnit"/> (16 bits): ten-thousandths.</summary>
     public const double IntegerUnit = 10_000;
+
+    /// <summary>The unit a whole-number target's share is learned in where its type holds a million: millionths.</summary>
+    public const double FineUnit = 1_000_000;
+
+    /// <summary>The unit a target of <paramref name="kind"/> learns its share in: 1 for a fractional type, else the finest of <see cref="FineUnit"/> and <see cref="IntegerUnit"/> the type holds; 0 for none.</summary>
+    public static double UnitFor(NumericKind kind) =>
+        kind.Precision != NumberPrecision.Whole ? 1 : kind.Highest >= FineUnit ? FineUnit : kind.Highest >= IntegerUnit ? IntegerUnit : 0;
 
     /// <summary>The least share of rows where a lower column meets the target for it to take the target's bound.</summary>
     public const double MinimumMeeting = 0.01;
@@ -48,8 +56,10 @@ internal sealed class StudyEnd
     private const int SearchRows = 20_000;
 
     public StudyEnd(int target, string targetName, int entry, string entryName, double scale, double limit, double entryLow, double entryHigh,
-        double minimum, double maximum, NumericGranularity? grid, bool integer, double nearShare)
+        double minimum, double maximum, NumericGranularity? grid, bool integer, double nearShare, double unit)
     {
+        if (!(unit >= 1) || integer != (unit > 1)) throw new ArgumentException("a whole-number target's share is learned in a unit above 1, and only its", nameof(unit));
+        Unit = unit;
         Target = target;
         TargetName = targetName;
         Entry = entry;
@@ -94,11 +104,11 @@ internal sealed class StudyEnd
     /// <summary>The target's grid, when it has one: decoded values are rounded to it.</summary>
     public NumericGranularity? Grid { get; }
 
-    /// <summary>Whether the target holds whole numbers (its share learned in <see cref="IntegerUnit"/>ths; values rounded, half to even, without a grid).</summary>
+    /// <summary>Whether the target holds whole numbers (its share learned in <see cref="Unit"/>s, whole; values rounded, half to even, without a grid).</summary>
     public bool IsInteger { get; }
 
-    /// <summary>The share learned per share of the time left: <see cref="IntegerUnit"/> for a whole-number target, else 1.</summary>
-    public double Unit => IsInteger ? IntegerUnit : 1;
+    /// <summary>The share learned per share of the time left (<see cref="UnitFor"/>): 1 for a fractional target.</summary>
+    public double Unit { get; }
 
     /// <summary>The share of the training rows within <see cref="Near"/> of the bound, for people to read.</summary>
     public double NearShare { get; }
@@ -114,13 +124,13 @@ internal sealed class StudyEnd
     /// <summary>The time left below the bound for an entry <paramref name="a"/> (within its training range; the middle of it where missing).</summary>
     public double Room(double a) => Limit - Scale * (double.IsNaN(a) ? EntryLow + (EntryHigh - EntryLow) / 2 : Math.Clamp(a, EntryLow, EntryHigh));
 
-    /// <summary>What a present value <paramref name="b"/> of a row of entry <paramref name="a"/> is learned as (whole with <see cref="IntegerUnit"/>); NaN stays NaN.</summary>
+    /// <summary>What a present value <paramref name="b"/> of a row of entry <paramref name="a"/> is learned as (whole, in <see cref="Unit"/>s, for a whole-number target); NaN stays NaN.</summary>
     public double Share(double b, double a)
     {
         if (double.IsNaN(b)) return b;
         double room = Room(a);
         double share = room > 0 ? Math.Clamp(b / room, 0, 1) : 1;
-        return IsInteger ? Math.Round(share * IntegerUnit, MidpointRounding.ToEven) : share;
+        return IsInteger ? Math.Round(share * Unit, MidpointRounding.ToEven) : share;
     }
 
     /// <summary>The value a learned share <paramref name="learned"/> of a row of entry <paramref name="a"/> decodes to; NaN stays NaN.</summary>
@@ -234,7 +244,7 @@ internal sealed class StudyEnd
     {
         int n = values.Count;
         bool Number(int c) => values[c] is not null && kinds[c] is { } kind && kind is not TimeKind;
-        bool Target(int c) => Number(c) && target(c) && (kinds[c]!.Precision != NumberPrecision.Whole || kinds[c]!.Highest >= IntegerUnit);
+        bool Target(int c) => Number(c) && target(c) && UnitFor(kinds[c]!) > 0;
         var range = new (double Low, double High, bool Missing)[n];
         for (int c = 0; c < n; c++)
         {
@@ -278,7 +288,7 @@ internal sealed class StudyEnd
         {
             var kind = kinds[t]!;
             return new StudyEnd(t, names[t], a, names[a], scale, limit, range[a].Low, range[a].High, range[t].Low, range[t].High, gridOf(t),
-                kind.Precision == NumberPrecision.Whole, near);
+                kind.Precision == NumberPrecision.Whole, near, UnitFor(kind));
         }
         var found = new List<StudyEnd>();
         foreach (var (b, (a, scale, near)) in chosen.OrderBy(p => p.Key))
@@ -329,13 +339,13 @@ internal sealed class StudyEndState
     public double Maximum { get; set; }
     public long? GridUnits { get; set; }
     public int? GridDecimals { get; set; }
-    public bool Integer { get; set; }
+    public double Unit { get; set; }
     public double NearShare { get; set; }
 
     public static StudyEndState From(StudyEnd end) => new()
     {
         Target = end.TargetName, Entry = end.EntryName, Scale = end.Scale, Limit = end.Limit, EntryLow = end.EntryLow, EntryHigh = end.EntryHigh,
-        Minimum = end.Minimum, Maximum = end.Maximum, GridUnits = end.Grid?.Units, GridDecimals = end.Grid?.Decimals, Integer = end.IsInteger, NearShare = end.NearShare,
+        Minimum = end.Minimum, Maximum = end.Maximum, GridUnits = end.Grid?.Units, GridDecimals = end.Grid?.Decimals, Unit = end.Unit, NearShare = end.NearShare,
     };
 
     /// <summary>
@@ -358,8 +368,9 @@ internal sealed class StudyEndState
             if (columns[t] is not NumericColumn { Kind: NumericKind kind and not TimeKind } || columns[e] is not NumericColumn { Kind: NumericKind and not TimeKind })
                 throw new InvalidDataException($"{Where()} needs two number columns (not times)");
             bool integer = kind.Precision == NumberPrecision.Whole;
-            if (s.Integer != integer || integer && kind.Highest < StudyEnd.IntegerUnit)
-                throw new InvalidDataException($"{Where()} says its target {(s.Integer ? "holds" : "does not hold")} whole numbers, which its column {(integer ? "does (and must hold 10,000)" : "does not")}");
+            double unit = StudyEnd.UnitFor(kind);
+            if (unit == 0 || s.Unit != unit)
+                throw new InvalidDataException($"{Where()} learns its share in units of {s.Unit}; a column of its type learns it in {(unit == 0 ? "none (a whole-number type must hold 10,000)" : $"units of {unit}")}");
             double[] numbers = [s.Scale, s.Limit, s.EntryLow, s.EntryHigh, s.Minimum, s.Maximum, s.NearShare];
             if (numbers.Any(v => !double.IsFinite(v) || Math.Abs(v) > 1e15) || !(s.Scale > 0) || !(s.EntryLow <= s.EntryHigh) || !(s.Minimum >= 0 && s.Minimum <= s.Maximum)
                 || s.Maximum > kind.Highest || !(s.NearShare >= 0 && s.NearShare <= 1))
@@ -367,7 +378,7 @@ internal sealed class StudyEndState
             NumericGranularity? grid = null;
             if (s.GridUnits is { } units && s.GridDecimals is { } decimals) grid = new NumericGranularity(units, decimals, s.Minimum, s.Maximum, s.Target);
             else if (s.GridUnits is not null || s.GridDecimals is not null) throw new InvalidDataException($"{Where()} has half a grid");
-            result[i] = new StudyEnd(t, s.Target, e, s.Entry, s.Scale, s.Limit, s.EntryLow, s.EntryHigh, s.Minimum, s.Maximum, grid, integer, s.NearShare);
+            result[i] = new StudyEnd(t, s.Target, e, s.Entry, s.Scale, s.Limit, s.EntryLow, s.EntryHigh, s.Minimum, s.Maximum, grid, integer, s.NearShare, unit);
         }
         foreach (var end in result)
         {

@@ -82,7 +82,7 @@ public sealed class StudyEndTests
         var months = encoder.StudyEnds[0];
         Assert.AreEqual(12, months.Scale, 0.5, "a year takes 12 months off the time left");
         Assert.IsGreaterThan(0.2, months.NearShare, "the living, near the end");
-        Assert.IsTrue(months.IsInteger && months.Unit == StudyEnd.IntegerUnit, "a whole-number column's share in ten-thousandths");
+        Assert.IsTrue(months.IsInteger && months.Unit == StudyEnd.FineUnit, "an Int32 column's share in millionths");
         Assert.IsTrue(encoder.StudyEnds[1].SameBound(months), "Progress, never past the follow-up and equal to it in most rows, takes its bound");
         // The order between the two holds between their shares: kept as a rule.
         Assert.IsTrue(encoder.Constraints!.Rules.Any(r => r.ToString() == "Progress ≤ Months"), string.Join("; ", encoder.Constraints.Rules));
@@ -127,7 +127,7 @@ public sealed class StudyEndTests
             for (int r = 0; r < values.Length; r++)
             {
                 double share = end.Share(values[r], year[r]);
-                Assert.IsTrue(share is >= 0 and <= StudyEnd.IntegerUnit && share == Math.Round(share), $"{end.TargetName}, row {r}: {share}");
+                Assert.IsTrue(share >= 0 && share <= end.Unit && share == Math.Round(share), $"{end.TargetName}, row {r}: {share}");
                 Assert.AreEqual(values[r], end.Value(share, year[r]), $"{end.TargetName}, row {r}");
             }
         }
@@ -142,9 +142,17 @@ public sealed class StudyEndTests
         // A share decodes within the target's range and grid, whatever the generator makes of it.
         var months = encoder.StudyEnds[0];
         Assert.AreEqual(months.Minimum, months.Value(-500, 1994));
-        Assert.AreEqual(Math.Round(months.Room(1994)), months.Value(2 * StudyEnd.IntegerUnit, 1994), "a share past 1 is the whole time left");
+        Assert.AreEqual(Math.Round(months.Room(1994)), months.Value(2 * months.Unit, 1994), "a share past 1 is the whole time left");
         Assert.AreEqual(months.Room(1960), months.Room(1900), "an entry is read within its training range");
         Assert.IsTrue(double.IsNaN(months.Value(double.NaN, 1980)));
+        // Seconds over a week (600,000 steps): millionths bring every whole value back, where ten-thousandths would miss by up to 30.
+        var seconds = new StudyEnd(0, "Seconds", 1, "Start", 1, 1_000_000, 0, 400_000, 0, 600_000, null, integer: true, 0.2, StudyEnd.FineUnit);
+        foreach (double v in new[] { 0.0, 1, 12_345, 299_999, 599_999 })
+            Assert.AreEqual(v, seconds.Value(seconds.Share(v, 400_000), 400_000), $"{v} seconds");
+        Assert.AreEqual(StudyEnd.FineUnit, StudyEnd.UnitFor((NumericKind)ColumnKinds.Find(NumberDataViewType.Int32)!));
+        Assert.AreEqual(StudyEnd.IntegerUnit, StudyEnd.UnitFor((NumericKind)ColumnKinds.Find(NumberDataViewType.Int16)!), "a 16-bit column cannot hold a million");
+        Assert.AreEqual(0, StudyEnd.UnitFor((NumericKind)ColumnKinds.Find(NumberDataViewType.Byte)!), "nor a byte ten thousand: no study end");
+        Assert.AreEqual(1, StudyEnd.UnitFor((NumericKind)ColumnKinds.Find(NumberDataViewType.Single)!));
     }
 
     [TestMethod]
@@ -186,7 +194,8 @@ public sealed class StudyEndTests
         ["a target below 0", (Action<JsonArray>)(l => l[0]!["Minimum"] = -1), "a target's range from 0"],
         ["a target past its type", (Action<JsonArray>)(l => l[0]!["Maximum"] = 1e12), "within its type"],
         ["a share of people past 1", (Action<JsonArray>)(l => l[0]!["NearShare"] = 2), "a share from 0 to 1"],
-        ["a Single's share on an Int32", (Action<JsonArray>)(l => l[0]!["Integer"] = false), "says its target does not hold whole numbers"],
+        ["a Single's unit on an Int32", (Action<JsonArray>)(l => l[0]!["Unit"] = 1), "learns its share in units of 1; a column of its type learns it in units of 1000000"],
+        ["a 16-bit column's unit on an Int32", (Action<JsonArray>)(l => l[0]!["Unit"] = 10_000), "learns its share in units of 10000;"],
         ["a text column as its target", (Action<JsonArray>)(l => l[0]!["Target"] = "Sex"), "needs two number columns"],
         ["an unknown column", (Action<JsonArray>)(l => l[0]!["Entry"] = "Nobody"), "does not name two columns of the model"],
         ["its own entry", (Action<JsonArray>)(l => l[0]!["Entry"] = "Months"), "does not name two columns of the model"],
