@@ -63,20 +63,30 @@
 #   WVS.csv         carData::WVS (5,381 answers to the World Values Survey: poverty, religion, degree, country, age, gender)
 #   MathAchieve.csv nlme::MathAchieve (7,185 US pupils of 160 schools: the school, minority, sex, SES, maths score, the
 #                   school's mean SES)
+#   CPS1985.csv     AER::CPS1985 (534 US workers of the 1985 Current Population Survey: wage, education, experience, age
+#                   (education + experience + 6 nearly always), sex, union, occupation, sector)
+#   HMDA.csv        AER::HMDA (2,380 Boston mortgage applications of 1990: denied or not, payment and housing-expense ratios,
+#                   loan-to-value, credit histories, unemployment rate of the applicant's industry)
+#   CreditCard.csv  AER::CreditCard (1,319 credit-card applicants: accepted or not, derogatory reports, age, income, the
+#                   monthly spending's share of the yearly income, spending (0 without a card), home owner, dependents)
+#   NMES1988.csv    AER::NMES1988 (4,406 US elderly of the 1987-88 National Medical Expenditure Survey: doctor and other
+#                   visits, emergency and hospital stays, health, chronic conditions, income, insurance)
+#   Fatalities.csv  AER::Fatalities (336 rows: 48 US states over 1982-1988, traffic deaths by age and time of day, beer tax,
+#                   drinking age, population by age, miles driven, income)
 # Usage: export-r-tables.sh [folder]   (default: ../tables beside the repository root)
-# Needs Rscript with the carData, ggplot2, survival, MASS and nlme packages; on Debian or Ubuntu, run as root, it installs them
-# (r-base-core, r-cran-cardata, r-cran-ggplot2, r-cran-survival, r-cran-mass, r-cran-nlme). Missing values are written as empty fields; no row names.
+# Needs Rscript with the carData, ggplot2, survival, MASS, nlme and AER packages; on Debian or Ubuntu, run as root, it installs them
+# (r-base-core, r-cran-cardata, r-cran-ggplot2, r-cran-survival, r-cran-mass, r-cran-nlme, r-cran-aer). Missing values are written as empty fields; no row names.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../../.." && pwd)"
 out="${1:-$root/../tables}"
-packages=(r-base-core r-cran-cardata r-cran-ggplot2 r-cran-survival r-cran-mass r-cran-nlme)
-if ! command -v Rscript > /dev/null || ! Rscript -e 'library(carData); library(ggplot2); library(survival); library(MASS); library(nlme)' > /dev/null 2>&1; then
+packages=(r-base-core r-cran-cardata r-cran-ggplot2 r-cran-survival r-cran-mass r-cran-nlme r-cran-aer)
+if ! command -v Rscript > /dev/null || ! Rscript -e 'library(carData); library(ggplot2); library(survival); library(MASS); library(nlme); library(AER)' > /dev/null 2>&1; then
   if [ "$(id -u)" -eq 0 ] && command -v apt-get > /dev/null; then
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${packages[@]}" > /dev/null
   else
-    echo "Rscript with carData, ggplot2, survival, MASS and nlme is needed: install ${packages[*]} (Debian/Ubuntu) or the R packages, then run again." >&2
+    echo "Rscript with carData, ggplot2, survival, MASS, nlme and AER is needed: install ${packages[*]} (Debian/Ubuntu) or the R packages, then run again." >&2
     exit 2
   fi
 fi
@@ -84,7 +94,7 @@ mkdir -p "$out"
 Rscript --vanilla - "$out" <<'RSCRIPT'
 args <- commandArgs(trailingOnly = TRUE)
 out <- args[1]
-suppressPackageStartupMessages({ library(carData); library(ggplot2); library(survival); library(MASS); library(nlme) })
+suppressPackageStartupMessages({ library(carData); library(ggplot2); library(survival); library(MASS); library(nlme); library(AER) })
 write <- function(table, name) {
   path <- file.path(out, paste0(name, ".csv"))
   temporary <- paste0(path, ".tmp")
@@ -131,4 +141,6 @@ write(survival::pbcseq, "pbcseq")
 write(carData::KosteckiDillon, "KosteckiDillon")
 write(carData::WVS, "WVS")
 write(nlme::MathAchieve, "MathAchieve")
+aer <- function(name) { e <- new.env(); data(list = name, package = "AER", envir = e); get(name, envir = e) }
+for (name in c("CPS1985", "HMDA", "CreditCard", "NMES1988", "Fatalities")) write(aer(name), name)
 RSCRIPT
