@@ -647,14 +647,19 @@ internal sealed class TabularEncoder
             if (exclusions.Length > 0)
                 log?.Invoke($"Pairs of categories no training row holds, though their shares expect many, kept out of generated rows: {string.Join("; ", exclusions.Select(x => x.ToString()))}.");
         }
+        // A dependency on some of its determinant's values only (a rule for a few rows of one value).
+        bool Partial(ColumnDependency d) => coded is not null && d.Keys.Length < coded[d.Determinant].Values.Length;
         List<NumericTrend> trends = [];
         if (settings.Trends)
         {
-            // An exact rule beats a curve: a column a dependency reads or sets, a constraint names or a formula makes
-            // follows no trend, and only a formula's column anchors one (which then applies after the formulas, its target
-            // read by none); identifiers and fake data are no numbers the network makes. Each target is fitted again, on its residuals.
-            var excluded = Enumerable.Range(0, fitters.Length).Where(c => ruledNames.Contains(columnNames[c]) || dependencies.Any(d => d.Determinant == c || d.Target == c) ||
-                Combined(c) || Bounded(c)).ToHashSet();
+            // An exact rule beats a curve: a column a dependency on all its values reads or sets, a constraint names or a
+            // formula makes follows no trend, and only a formula's column anchors one (which then applies after the formulas,
+            // its target read by none); identifiers and fake data are no numbers the network makes. A dependency on some
+            // values only (a few rows of one value) gives way to a trend through its column, as to a level: CreditCard's
+            // share of income spent follows expenditure / income in every row, which a rule for the 12 rows of one share
+            // kept out of any trend. Each target is fitted again, on its residuals.
+            var excluded = Enumerable.Range(0, fitters.Length).Where(c => ruledNames.Contains(columnNames[c]) ||
+                dependencies.Any(d => !Partial(d) && (d.Determinant == c || d.Target == c)) || Combined(c) || Bounded(c)).ToHashSet();
             var made = formulas.SelectMany(f => f.SolvedColumn is int solved ? [f.Target, solved] : new[] { f.Target }).ToHashSet();
             var read = formulas.SelectMany(f => f.Inputs).Concat(made).ToHashSet();
             // The fitters' own arrays: a trend's residuals replace its target's values in place.
@@ -671,6 +676,14 @@ internal sealed class TabularEncoder
             }
             trends = NumericTrend.Find(columnNames, kinds, numbers, (int)rows, settings.Granularity, excluded.Contains, checkAlive, settings.TrendTerms, made.Contains, read.Contains, settings.TrendRatios,
                 categories, c => ruledNames.Contains(columnNames[c]) || dependencies.Any(d => d.Target == c) || Combined(c) || Bounded(c));
+            // A partial dependency that reads or sets a trend's target gives way (the trend makes the target after the
+            // dependencies apply); one that sets an anchor applies before the trend reads it, and stays.
+            var givenWay = dependencies.Where(d => trends.Any(t => t.Target == d.Determinant || t.Target == d.Target)).ToArray();
+            if (givenWay.Length > 0)
+            {
+                dependencies = dependencies.Except(givenWay).ToArray();
+                log?.Invoke($"Dependencies on some values given way to trends through their columns: {string.Join("; ", givenWay.Select(d => d.ToInfo()))}.");
+            }
             var madeBack = new Dictionary<int, double[]>();
             for (int i = 0; i < trends.Count; i++)
             {
@@ -700,7 +713,6 @@ internal sealed class TabularEncoder
             // stage better than a rule for two patients, its bilirubin better than a rule for one value of it): the level
             // applies after every rule, on the value the generator's distance makes. Its category's column is one no rule sets or changes (rules may read it).
             checkAlive();
-            bool Partial(ColumnDependency d) => coded is not null && d.Keys.Length < coded[d.Determinant].Values.Length;
             var read = new HashSet<int>(dependencies.Where(d => !Partial(d)).SelectMany(d => new[] { d.Determinant, d.Target })
                 .Concat(combinations.SelectMany(m => m.Columns))
                 .Concat(formulas.SelectMany(f => f.Inputs.Append(f.Target).Concat(f.SolvedColumn is int solved ? [solved] : [])))

@@ -80,6 +80,67 @@ public sealed class TrendRatioTests
         Assert.IsFalse(GanTrainer.Options.Classic().TrendRatios);
     }
 
+    /// <summary>
+    /// Card holders as AER's CreditCard has them: Card "no" in a quarter of the rows, whose Spent is then 0; Income (Single,
+    /// two decimals) 2.5 in a fifth of the rows, log-normal elsewhere; Share the monthly spending over the yearly income,
+    /// (Spent + 1) × 0.0012 / Income, in every row. The 30-odd rows (of 600) of no card and an income of 2.5 share one Share,
+    /// 0.00048, which fixes their Card, Spent and Income: a dependency on that one value.
+    /// </summary>
+    private static IDataView Holders(int rows, int seed)
+    {
+        var random = new Random(seed);
+        var normal = TestTables.Normal(2 * rows, seed);
+        var card = new ReadOnlyMemory<char>[rows];
+        var income = new float[rows];
+        var spent = new double[rows];
+        var share = new double[rows];
+        for (int r = 0; r < rows; r++)
+        {
+            bool holds = random.NextDouble() >= 0.25;
+            card[r] = (holds ? "yes" : "no").AsMemory();
+            income[r] = random.NextDouble() < 0.2 ? 2.5f : (float)Math.Round(3 * Math.Exp(0.4 * normal[2 * r]), 2);
+            spent[r] = holds ? Math.Round(200 * Math.Exp(0.8 * normal[2 * r + 1]), 2) : 0;
+            share[r] = Math.Round((spent[r] + 1) * 0.0012 / income[r], 8);
+        }
+        return new TestTables.ArrayView(
+        [
+            ("Card", TextDataViewType.Instance, card), ("Income", NumberDataViewType.Single, income), ("Spent", NumberDataViewType.Double, spent),
+            ("Share", NumberDataViewType.Double, share),
+        ]);
+    }
+
+    [TestMethod]
+    public void ADependencyOnOneValueGivesWayToARatioThroughItsColumn()
+    {
+        var data = Holders(600, seed: 3);
+        string[] names = data.Schema.Select(c => c.Name).ToArray();
+        var settings = new ColumnFitSettings(new HashSet<string> { "" }, 1000, Granularity: true, Dependencies: true) { Trends = true, TrendTerms = true, TrendRatios = true };
+        var logged = new List<string>();
+        var encoder = TabularEncoder.Fit(data, names, settings, () => { }, log: logged.Add).Encoder;
+        // Without trends, the dependencies on Share's one value are what the rows show.
+        var rules = TabularEncoder.Fit(data, names, settings with { Trends = false }, () => { }).Encoder;
+        Assert.IsTrue(rules.Dependencies.Any(d => d.DeterminantName == "Share" && d.Keys.Length == 1), string.Join("; ", rules.Dependencies.Select(d => d.ToInfo())));
+        var trend = encoder.Trends.Single(t => t.TargetName == "Share");
+        Assert.IsTrue(trend.IsRatio && (trend.AnchorName, trend.PerName) is ("Spent", "Income") or ("Income", "Spent"), trend.ToString());
+        Assert.IsGreaterThan(0.99, trend.Explained, trend.ToString());
+        Assert.IsFalse(encoder.Dependencies.Any(d => d.DeterminantName == "Share" || d.TargetName == "Share"), string.Join("; ", encoder.Dependencies.Select(d => d.ToInfo())));
+        // A card's absence still fixes its Spent at 0: the rule sets the ratio's part before the trend reads it.
+        Assert.IsTrue(encoder.Dependencies.Any(d => d.DeterminantName == "Card" && d.TargetName == "Spent"), string.Join("; ", encoder.Dependencies.Select(d => d.ToInfo())));
+        Assert.IsTrue(logged.Any(l => l.Contains("given way to trends") && l.Contains("Share")), string.Join("\n", logged));
+
+        // Generated rows keep the share: within 2 % of (Spent + 1) × 0.0012 / Income in nearly every card holder's row.
+        var ml = new MLContext(1);
+        using var model = ml.Gan().Train(Small()).Fit(data);
+        var rows = model.Generate(2000, seed: 5);
+        double[] Of(string name) => TestTables.Column(rows, name).Select(Convert.ToDouble).ToArray();
+        double[] spentRows = Of("Spent"), incomeRows = Of("Income"), shareRows = Of("Share");
+        var holders = Enumerable.Range(0, spentRows.Length).Where(r => spentRows[r] > 0 && incomeRows[r] > 0).ToArray();
+        double kept = holders.Count(r => Math.Abs(Math.Log(shareRows[r] / ((spentRows[r] + 1) * 0.0012 / incomeRows[r]))) < 0.02) / (double)holders.Length;
+        Console.WriteLine($"card holders' rows whose share is within 2 % of their spending over their income: {kept:P1} of {holders.Length}");
+        Assert.IsGreaterThan(1000, holders.Length);
+        Assert.IsGreaterThan(0.9, kept);
+    }
+
     [TestMethod]
     public void TheAxisIsTheRatioAndMissingWhereADivisorIsZeroOrAPartMissing()
     {
