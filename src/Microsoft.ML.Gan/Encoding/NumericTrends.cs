@@ -514,7 +514,7 @@ internal sealed class NumericTrend
     /// </summary>
     public static List<NumericTrend> Find(IReadOnlyList<string> names, IReadOnlyList<NumericKind?> kinds, IReadOnlyList<double[]?> values, int rows,
         bool granularity, Func<int, bool> excluded, Action checkAlive, bool terms = false, Func<int, bool>? madeByFormulas = null, Func<int, bool>? readByFormulas = null,
-        bool ratios = false, IReadOnlyList<CategoryCodes?>? categories = null, Func<int, bool>? excludedWithin = null)
+        bool ratios = false, IReadOnlyList<CategoryCodes?>? categories = null, Func<int, bool>? excludedWithin = null, Func<int, bool>? excludedFromRatios = null)
     {
         int n = names.Count;
         madeByFormulas ??= _ => false;
@@ -586,7 +586,10 @@ internal sealed class NumericTrend
                     c => c != a && Anchors(c) && !madeByFormulas(c) && !afterTargets.Contains(c) && kinds[c] is not TimeKind && !later.Contains(c)) is { Terms.Count: > 0 } withTerms)
                 trends[i] = withTerms;
         }
-        if (ratios) AddRatios(names, kinds, values, rows, granularity, trends, Anchors, Targets, madeByFormulas, checkAlive);
+        // A ratio's columns may be ones that only some rules keep out of the trends on single columns (excludedFromRatios).
+        bool RatioParts(int c) => values[c] is not null && kinds[c] is not null && !(excludedFromRatios ?? excluded)(c);
+        bool RatioTargets(int c) => RatioParts(c) && !madeByFormulas(c) && kinds[c] is not TimeKind && kinds[c]!.Lowest < 0;
+        if (ratios) AddRatios(names, kinds, values, rows, granularity, trends, RatioParts, RatioTargets, madeByFormulas, checkAlive);
         // Within categories, a column a dependency reads may anchor too (the dependency leaves its value as it is).
         if (categories is not null)
             AddWithin(names, kinds, values, rows, granularity, trends, c => values[c] is not null && kinds[c] is not null && !(excludedWithin ?? excluded)(c), Targets, madeByFormulas, categories, checkAlive);

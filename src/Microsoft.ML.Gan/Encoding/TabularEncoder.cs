@@ -652,13 +652,18 @@ internal sealed class TabularEncoder
         List<NumericTrend> trends = [];
         if (settings.Trends)
         {
-            // An exact rule beats a curve: a column a dependency on all its values reads or sets, a constraint names or a
-            // formula makes follows no trend, and only a formula's column anchors one (which then applies after the formulas,
-            // its target read by none); identifiers and fake data are no numbers the network makes. A dependency on some
-            // values only (a few rows of one value) gives way to a trend through its column, as to a level: CreditCard's
-            // share of income spent follows expenditure / income in every row, which a rule for the 12 rows of one share
-            // kept out of any trend. Each target is fitted again, on its residuals.
-            var excluded = Enumerable.Range(0, fitters.Length).Where(c => ruledNames.Contains(columnNames[c]) ||
+            // An exact rule beats a curve: a column a dependency reads or sets, a constraint names or a formula makes
+            // follows no trend, and only a formula's column anchors one (which then applies after the formulas, its target
+            // read by none); identifiers and fake data are no numbers the network makes. A ratio's columns are kept out
+            // only by a dependency on all of a column's values: a rule for a few rows of one value gives way to a ratio
+            // through its column, as to a level. AER's CreditCard holds the monthly spending's share of the yearly income
+            // (share follows expenditure / income in every row), which rules for one value each (no card: expenditure 0)
+            // kept out of any trend. (On single columns such rules stay: colon's nodes → node4 on 9 values is exact where a
+            // curve is not, and mpg's rules on a few cars leave their measures to each model's level.) Each target is
+            // fitted again, on its residuals.
+            var excluded = Enumerable.Range(0, fitters.Length).Where(c => ruledNames.Contains(columnNames[c]) || dependencies.Any(d => d.Determinant == c || d.Target == c) ||
+                Combined(c) || Bounded(c)).ToHashSet();
+            var excludedFromRatios = Enumerable.Range(0, fitters.Length).Where(c => ruledNames.Contains(columnNames[c]) ||
                 dependencies.Any(d => !Partial(d) && (d.Determinant == c || d.Target == c)) || Combined(c) || Bounded(c)).ToHashSet();
             var made = formulas.SelectMany(f => f.SolvedColumn is int solved ? [f.Target, solved] : new[] { f.Target }).ToHashSet();
             var read = formulas.SelectMany(f => f.Inputs).Concat(made).ToHashSet();
@@ -675,7 +680,7 @@ internal sealed class TabularEncoder
                     f.Coded(columns[c]) is var (codes, levels) ? new CategoryCodes(codes.Select(code => (int)levels[code]).ToArray(), categorical.LevelCount) : null).ToArray();
             }
             trends = NumericTrend.Find(columnNames, kinds, numbers, (int)rows, settings.Granularity, excluded.Contains, checkAlive, settings.TrendTerms, made.Contains, read.Contains, settings.TrendRatios,
-                categories, c => ruledNames.Contains(columnNames[c]) || dependencies.Any(d => d.Target == c) || Combined(c) || Bounded(c));
+                categories, c => ruledNames.Contains(columnNames[c]) || dependencies.Any(d => d.Target == c) || Combined(c) || Bounded(c), excludedFromRatios.Contains);
             // A partial dependency that reads or sets a trend's target gives way (the trend makes the target after the
             // dependencies apply); one that sets an anchor applies before the trend reads it, and stays.
             var givenWay = dependencies.Where(d => trends.Any(t => t.Target == d.Determinant || t.Target == d.Target)).ToArray();
