@@ -586,10 +586,11 @@ internal sealed class NumericTrend
                     c => c != a && Anchors(c) && !madeByFormulas(c) && !afterTargets.Contains(c) && kinds[c] is not TimeKind && !later.Contains(c)) is { Terms.Count: > 0 } withTerms)
                 trends[i] = withTerms;
         }
-        // A ratio's columns may be ones that only some rules keep out of the trends on single columns (excludedFromRatios).
+        // A ratio's columns may be ones that only some rules keep out of the trends on single columns (excludedFromRatios),
+        // where the ratio is all but exact (MinimumExplainedPastRules).
         bool RatioParts(int c) => values[c] is not null && kinds[c] is not null && !(excludedFromRatios ?? excluded)(c);
         bool RatioTargets(int c) => RatioParts(c) && !madeByFormulas(c) && kinds[c] is not TimeKind && kinds[c]!.Lowest < 0;
-        if (ratios) AddRatios(names, kinds, values, rows, granularity, trends, RatioParts, RatioTargets, madeByFormulas, checkAlive);
+        if (ratios) AddRatios(names, kinds, values, rows, granularity, trends, RatioParts, RatioTargets, madeByFormulas, checkAlive, c => excluded(c) && RatioParts(c));
         // Within categories, a column a dependency reads may anchor too (the dependency leaves its value as it is).
         if (categories is not null)
             AddWithin(names, kinds, values, rows, granularity, trends, c => values[c] is not null && kinds[c] is not null && !(excludedWithin ?? excluded)(c), Targets, madeByFormulas, categories, checkAlive);
@@ -631,6 +632,13 @@ internal sealed class NumericTrend
         for (int i = trends.Count - 1; i >= 0; i--) trends[i].ToResiduals(kinds, values, rows, categories);
     }
 
+    /// <summary>
+    /// The least share of its target a ratio must explain to take a column that a dependency on some of its values
+    /// reads or sets (which then gives way): a ratio all but exact, as CreditCard's share of income spent (R² 1.0000), not
+    /// a curve through such rules (colon's node4 on nodes / adhere, 0.96; mpg's cylinders on year / displacement, 0.96).
+    /// </summary>
+    public const double MinimumExplainedPastRules = 0.99;
+
     /// <summary>The most number columns whose pairs' ratios the search tries (more: none is tried): each target tries every ordered pair.</summary>
     public const int MaximumRatioColumns = 40;
 
@@ -642,7 +650,7 @@ internal sealed class NumericTrend
     /// least <see cref="MinimumExplained"/> of it, strongest first, each trend's columns then taken.
     /// </summary>
     private static void AddRatios(IReadOnlyList<string> names, IReadOnlyList<NumericKind?> kinds, IReadOnlyList<double[]?> values, int rows, bool granularity,
-        List<NumericTrend> trends, Func<int, bool> anchors, Func<int, bool> targets, Func<int, bool> madeByFormulas, Action checkAlive)
+        List<NumericTrend> trends, Func<int, bool> anchors, Func<int, bool> targets, Func<int, bool> madeByFormulas, Action checkAlive, Func<int, bool> ruledInPart)
     {
         int n = names.Count;
         // (A trend after the formulas applies after every trend here: its target is no part.)
@@ -678,7 +686,7 @@ internal sealed class NumericTrend
                     int[] both = order.Where(i => !double.IsNaN(ys[i])).ToArray();
                     if (both.Length < MinimumRows || Curve(x, ys, both) is not { } curve) continue;
                     double explained = ExplainedShare(curve.Knots, curve.Levels, x, ys, both);
-                    if (explained >= MinimumExplained) candidates.Add((explained, t, a, b));
+                    if (explained >= (ruledInPart(t) || ruledInPart(a) || ruledInPart(b) ? MinimumExplainedPastRules : MinimumExplained)) candidates.Add((explained, t, a, b));
                 }
             }
         }

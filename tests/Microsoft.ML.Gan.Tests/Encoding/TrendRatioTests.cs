@@ -86,7 +86,7 @@ public sealed class TrendRatioTests
     /// (Spent + 1) × 0.0012 / Income, in every row. The 30-odd rows (of 600) of no card and an income of 2.5 share one Share,
     /// 0.00048, which fixes their Card, Spent and Income: a dependency on that one value.
     /// </summary>
-    private static IDataView Holders(int rows, int seed)
+    private static IDataView Holders(int rows, int seed, double noise = 0)
     {
         var random = new Random(seed);
         var normal = TestTables.Normal(2 * rows, seed);
@@ -100,7 +100,7 @@ public sealed class TrendRatioTests
             card[r] = (holds ? "yes" : "no").AsMemory();
             income[r] = random.NextDouble() < 0.2 ? 2.5f : (float)Math.Round(3 * Math.Exp(0.4 * normal[2 * r]), 2);
             spent[r] = holds ? Math.Round(200 * Math.Exp(0.8 * normal[2 * r + 1]), 2) : 0;
-            share[r] = Math.Round((spent[r] + 1) * 0.0012 / income[r], 8);
+            share[r] = Math.Round((spent[r] + 1) * 0.0012 / income[r] * (1 + noise * (random.NextDouble() - 0.5)), 8);
         }
         return new TestTables.ArrayView(
         [
@@ -139,6 +139,21 @@ public sealed class TrendRatioTests
         Console.WriteLine($"card holders' rows whose share is within 2 % of their spending over their income: {kept:P1} of {holders.Length}");
         Assert.IsGreaterThan(1000, holders.Length);
         Assert.IsGreaterThan(0.9, kept);
+    }
+
+    [TestMethod]
+    public void ARatioThroughAColumnThatRulesSetInPartMustBeAllButExact()
+    {
+        // Share within ±40 % of the ratio: a curve, not the rule a ratio's column may set aside (Card → Spent sets a part).
+        var data = Holders(600, seed: 3, noise: 0.8);
+        string[] names = data.Schema.Select(c => c.Name).ToArray();
+        var settings = new ColumnFitSettings(new HashSet<string> { "" }, 1000, Granularity: true, Dependencies: true) { Trends = true, TrendTerms = true, TrendRatios = true };
+        var encoder = TabularEncoder.Fit(data, names, settings, () => { }).Encoder;
+        Assert.IsTrue(encoder.Dependencies.Any(d => d.DeterminantName == "Card" && d.TargetName == "Spent" && d.Keys.Length == 1), string.Join("; ", encoder.Dependencies.Select(d => d.ToInfo())));
+        Assert.IsFalse(encoder.Trends.Any(t => t.TargetName == "Share"), string.Join("; ", encoder.Trends));
+        // The contrast: without the rules the same curve is a trend, below the bar a ratio past them must clear.
+        var free = TabularEncoder.Fit(data, names, settings with { Dependencies = false }, () => { }).Encoder.Trends.Single(t => t.TargetName == "Share");
+        Assert.IsTrue(free.IsRatio && free.Explained is >= NumericTrend.MinimumExplained and < NumericTrend.MinimumExplainedPastRules, free.ToString());
     }
 
     [TestMethod]
