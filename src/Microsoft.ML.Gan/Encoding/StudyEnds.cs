@@ -56,9 +56,9 @@ internal sealed class StudyEnd
     private const int SearchRows = 20_000;
 
     public StudyEnd(int target, string targetName, int entry, string entryName, double scale, double limit, double entryLow, double entryHigh,
-        double minimum, double maximum, NumericGranularity? grid, bool integer, double nearShare, double unit)
+        double minimum, double maximum, NumericGranularity? grid, double nearShare, double unit)
     {
-        if (!(unit >= 1) || integer != (unit > 1)) throw new ArgumentException("a whole-number target's share is learned in a unit above 1, and only its", nameof(unit));
+        if (!(unit >= 1)) throw new ArgumentException("a share is learned in a unit of at least 1 (above 1 for a whole-number target, 1 for others)", nameof(unit));
         Unit = unit;
         Target = target;
         TargetName = targetName;
@@ -71,7 +71,6 @@ internal sealed class StudyEnd
         Minimum = minimum;
         Maximum = maximum;
         Grid = grid;
-        IsInteger = integer;
         NearShare = nearShare;
     }
 
@@ -105,7 +104,7 @@ internal sealed class StudyEnd
     public NumericGranularity? Grid { get; }
 
     /// <summary>Whether the target holds whole numbers (its share learned in <see cref="Unit"/>s, whole; values rounded, half to even, without a grid).</summary>
-    public bool IsInteger { get; }
+    public bool IsInteger => Unit > 1;
 
     /// <summary>The share learned per share of the time left (<see cref="UnitFor"/>): 1 for a fractional target.</summary>
     public double Unit { get; }
@@ -288,7 +287,7 @@ internal sealed class StudyEnd
         {
             var kind = kinds[t]!;
             return new StudyEnd(t, names[t], a, names[a], scale, limit, range[a].Low, range[a].High, range[t].Low, range[t].High, gridOf(t),
-                kind.Precision == NumberPrecision.Whole, near, UnitFor(kind));
+                near, UnitFor(kind));
         }
         var found = new List<StudyEnd>();
         foreach (var (b, (a, scale, near)) in chosen.OrderBy(p => p.Key))
@@ -367,7 +366,6 @@ internal sealed class StudyEndState
                 throw new InvalidDataException($"{Where()} does not name two columns of the model");
             if (columns[t] is not NumericColumn { Kind: NumericKind kind and not TimeKind } || columns[e] is not NumericColumn { Kind: NumericKind and not TimeKind })
                 throw new InvalidDataException($"{Where()} needs two number columns (not times)");
-            bool integer = kind.Precision == NumberPrecision.Whole;
             double unit = StudyEnd.UnitFor(kind);
             if (unit == 0 || s.Unit != unit)
                 throw new InvalidDataException($"{Where()} learns its share in units of {s.Unit}; a column of its type learns it in {(unit == 0 ? "none (a whole-number type must hold 10,000)" : $"units of {unit}")}");
@@ -378,7 +376,7 @@ internal sealed class StudyEndState
             NumericGranularity? grid = null;
             if (s.GridUnits is { } units && s.GridDecimals is { } decimals) grid = new NumericGranularity(units, decimals, s.Minimum, s.Maximum, s.Target);
             else if (s.GridUnits is not null || s.GridDecimals is not null) throw new InvalidDataException($"{Where()} has half a grid");
-            result[i] = new StudyEnd(t, s.Target, e, s.Entry, s.Scale, s.Limit, s.EntryLow, s.EntryHigh, s.Minimum, s.Maximum, grid, integer, s.NearShare, unit);
+            result[i] = new StudyEnd(t, s.Target, e, s.Entry, s.Scale, s.Limit, s.EntryLow, s.EntryHigh, s.Minimum, s.Maximum, grid, s.NearShare, unit);
         }
         foreach (var end in result)
         {

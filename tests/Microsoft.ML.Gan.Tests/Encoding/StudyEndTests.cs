@@ -146,7 +146,7 @@ public sealed class StudyEndTests
         Assert.AreEqual(months.Room(1960), months.Room(1900), "an entry is read within its training range");
         Assert.IsTrue(double.IsNaN(months.Value(double.NaN, 1980)));
         // Seconds over a week (600,000 steps): millionths bring every whole value back, where ten-thousandths would miss by up to 30.
-        var seconds = new StudyEnd(0, "Seconds", 1, "Start", 1, 1_000_000, 0, 400_000, 0, 600_000, null, integer: true, 0.2, StudyEnd.FineUnit);
+        var seconds = new StudyEnd(0, "Seconds", 1, "Start", 1, 1_000_000, 0, 400_000, 0, 600_000, null, 0.2, StudyEnd.FineUnit);
         foreach (double v in new[] { 0.0, 1, 12_345, 299_999, 599_999 })
             Assert.AreEqual(v, seconds.Value(seconds.Share(v, 400_000), 400_000), $"{v} seconds");
         Assert.AreEqual(StudyEnd.FineUnit, StudyEnd.UnitFor((NumericKind)ColumnKinds.Find(NumberDataViewType.Int32)!));
