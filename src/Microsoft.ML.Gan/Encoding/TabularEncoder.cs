@@ -661,10 +661,9 @@ internal sealed class TabularEncoder
             // kept out of any trend. (On single columns such rules stay: colon's nodes → node4 on 9 values is exact where a
             // curve is not, and mpg's rules on a few cars leave their measures to each model's level.) Each target is
             // fitted again, on its residuals.
-            var excluded = Enumerable.Range(0, fitters.Length).Where(c => ruledNames.Contains(columnNames[c]) || dependencies.Any(d => d.Determinant == c || d.Target == c) ||
-                Combined(c) || Bounded(c)).ToHashSet();
             var excludedFromRatios = Enumerable.Range(0, fitters.Length).Where(c => ruledNames.Contains(columnNames[c]) ||
                 dependencies.Any(d => !Partial(d) && (d.Determinant == c || d.Target == c)) || Combined(c) || Bounded(c)).ToHashSet();
+            var excluded = excludedFromRatios.Union(dependencies.Where(Partial).SelectMany(d => new[] { d.Determinant, d.Target })).ToHashSet();
             var made = formulas.SelectMany(f => f.SolvedColumn is int solved ? [f.Target, solved] : new[] { f.Target }).ToHashSet();
             var read = formulas.SelectMany(f => f.Inputs).Concat(made).ToHashSet();
             // The fitters' own arrays: a trend's residuals replace its target's values in place.
