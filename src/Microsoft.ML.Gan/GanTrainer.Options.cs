@@ -407,15 +407,18 @@ public sealed partial class GanTrainer
         /// explain 64-78 % of its liver tests' spread), a store's monthly sales. A generator that learns hundreds of
         /// levels from one-hot categories places a patient's visits anywhere in the column's spread; a detector reading
         /// the patient beside the value sees it at once. At <c>Fit</c>, after every rule between columns is found, each
-        /// number column no rule reads or sets (but a dependency on some of its keys, which gives way) is tried against
+        /// number column no rule sets or changes (but a dependency on some of its keys, which gives way; a trend or a
+        /// formula may read it) is tried against
         /// each categorical column of 20 to 1,000 categories that no rule sets: on the log-odds of each value's level
         /// among the training values, a category's level is the mean of its rows' (with at least 3 present values),
         /// kept where the levels explain at least half of the spread (adjusted for chance), categories with a level hold
         /// half the values, the number moves within categories holding a tenth of those, and those categories hold a
         /// median of fewer than 50 values (more: a map grouped by the category keeps its spread; see
         /// <see cref="GroupedMarginals"/>). The generator learns each
-        /// row's distance from its category's level; generation, in .NET and in the exported graph, adds the level last
-        /// and maps it back through the training values (every value in the training range, on the column's grid). The
+        /// row's distance from its category's level; generation, in .NET and in the exported graph, adds the level first,
+        /// before any rule reads the column (a trend's anchor, a formula's input: a state's counts that follow one count
+        /// keep the state's level through it), and maps it back through the training values (every value in the
+        /// training range, on the column's grid). The
         /// model says so (<see cref="GanColumnInfo.LevelWithin"/>). Default true; <see cref="Classic"/> sets it false.
         /// </summary>
         public bool EntityLevels { get; set; } = Defaults.EntityLevels;

@@ -18,9 +18,10 @@ namespace Microsoft.ML.Gan.Encoding;
 /// is learned in <see cref="Scale"/>s of the log-odds (1000 for a whole-number column, whose values decode rounded; 1
 /// for others). Decoding adds the row's category's level, maps the log-odds back to a level (1 / (1 + e^−z)) and the level
 /// to a value through the quantiles, rounded to the target's grid: every decoded value lies in the training range, and a
-/// training value's distance decodes back to the value. It applies last, after every rule: no rule reads the target or
-/// the category's column (<see cref="Find"/> leaves such columns out), so the rules hold between the distances as
-/// between the values. .NET (<see cref="Apply"/>) and the graph (<see cref="AddOnnx"/>) make the same values with the
+/// training value's distance decodes back to the value. It applies first, right after the generator's columns are
+/// decoded: no rule sets or changes the target or the category's column (<see cref="Find"/> is given only such
+/// columns), and a rule that reads the target (a trend's anchor, a formula's input) reads its value, as it was found on
+/// values. .NET (<see cref="Apply"/>) and the graph (<see cref="AddOnnx"/>) make the same values with the
 /// same operations in the same order.
 /// </remarks>
 internal sealed class EntityLevel

@@ -317,8 +317,8 @@ internal sealed class TabularEncoder
     /// <summary>
     /// Decodes <paramref name="rows"/> rows of generator output (tanh applied on tanh spans, raw logits on
     /// softmax spans) with <paramref name="draws"/> (<see cref="DrawCount"/> uniforms per row) into <paramref name="into"/>,
-    /// from its row <paramref name="firstRow"/> on; then applies the <see cref="Dependencies"/>, the <see cref="Constraints"/>, the <see cref="Trends"/>
-    /// the <see cref="Formulas"/>, the <see cref="Thresholds"/>, the <see cref="EntityLevels"/> and last the <see cref="StudyEnds"/>.
+    /// from its row <paramref name="firstRow"/> on; then applies the <see cref="EntityLevels"/>, the <see cref="Combinations"/>, the <see cref="Dependencies"/>,
+    /// the <see cref="Constraints"/>, the <see cref="Trends"/>, the <see cref="Formulas"/>, the <see cref="Thresholds"/> and last the <see cref="StudyEnds"/>.
     /// </summary>
     public void Decode(ReadOnlySpan<float> output, ReadOnlySpan<float> draws, int rows, CategorySampling sampling, DecodedRows into, int firstRow = 0)
     {
@@ -340,6 +340,8 @@ internal sealed class TabularEncoder
             if (_groupOf[c] is int group and >= 0)
                 ((NumericColumn)Columns[c]).Decode(output, Width, _offsets[c], draws, DrawCount, _drawOffsets[c], rows, sampling, into.Buffers[c], firstRow,
                     levelsOf[group] ??= GroupLevels(into, group, firstRow, rows), LeaderMissing(c, output, draws, rows, sampling, missingOf));
+        // A level first: the rules that read its target (a trend's anchor, a formula's input) read the value, not the distance.
+        foreach (var level in EntityLevels) level.Apply(into, Columns, firstRow, rows);
         foreach (var combination in Combinations) combination.Apply(into, Columns, firstRow, rows);
         foreach (var dependency in Dependencies) dependency.Apply(into, Columns, firstRow, rows);
         Constraints?.Apply(into, Columns, firstRow, rows);
@@ -349,7 +351,6 @@ internal sealed class TabularEncoder
         foreach (var trend in TrendsAfterFormulas) trend.Apply(into, Columns, firstRow, rows, draws, DrawCount, TrendDrawOf(trend), sampling);
         foreach (var tree in Thresholds) tree.Apply(into, firstRow, rows);
         foreach (var dependency in _afterThresholds) dependency.Apply(into, Columns, firstRow, rows);
-        foreach (var level in EntityLevels) level.Apply(into, Columns, firstRow, rows);
         foreach (var end in StudyEnds) end.Apply(into, Columns, firstRow, rows);
     }
 
@@ -713,17 +714,19 @@ internal sealed class TabularEncoder
         List<EntityLevel> entityLevels = [];
         if (settings.EntityLevels)
         {
-            // Last, among the numbers no rule reads or sets but a dependency on some keys only (a level keeps a patient's
-            // stage better than a rule for two patients, its bilirubin better than a rule for one value of it): the level
-            // applies after every rule, on the value the generator's distance makes. Its category's column is one no rule sets or changes (rules may read it).
+            // Last, among the numbers no rule sets or changes but a dependency on some keys only (a level keeps a patient's
+            // stage better than a rule for two patients, its bilirubin better than a rule for one value of it). The level
+            // applies first at decoding, right after the generator's distance is decoded: a trend that reads its target
+            // (an anchor, a term, a ratio's part) or a formula that does (an input) reads the value, as it was found on
+            // values (a panel's counts, chained by trends through one anchor, keep a state's level through it). Its
+            // category's column is one no rule sets or changes (rules may read it).
             checkAlive();
-            var read = new HashSet<int>(dependencies.Where(d => !Partial(d)).SelectMany(d => new[] { d.Determinant, d.Target })
+            var set = new HashSet<int>(dependencies.Where(d => !Partial(d)).SelectMany(d => new[] { d.Determinant, d.Target })
                 .Concat(combinations.SelectMany(m => m.Columns))
-                .Concat(formulas.SelectMany(f => f.Inputs.Append(f.Target).Concat(f.SolvedColumn is int solved ? [solved] : [])))
-                .Concat(trends.SelectMany(t => new[] { t.Target, t.Anchor, t.Per, t.Within }.Concat(t.Terms.Select(term => term.Column))))
-                .Concat(thresholds.SelectMany(t => t.Features.Append(t.Target)))
-                .Concat(exclusions.SelectMany(x => new[] { x.First, x.Second })));
-            bool Free(int c) => !read.Contains(c) && !ruledNames.Contains(columnNames[c]) && held?.Changes(c) != true && !Bounded(c);
+                .Concat(formulas.SelectMany(f => f.SolvedColumn is int solved ? [f.Target, solved] : new[] { f.Target }))
+                .Concat(trends.Select(t => t.Target))
+                .Concat(thresholds.Select(t => t.Target)));
+            bool Free(int c) => !set.Contains(c) && !ruledNames.Contains(columnNames[c]) && held?.Changes(c) != true && !Bounded(c);
             var entities = fitters.Select((f, c) => columns[c] is CategoricalColumn { LevelCount: >= EntityLevel.MinimumCategories and <= EntityLevel.MaximumCategories } categorical
                 and not CombinationColumn && held?.Changes(c) != true && !dependencies.Any(d => d.Target == c) && !thresholds.Any(t => t.Target == c) && f.Coded(columns[c]) is var (codes, values)
                 ? new CategoryCodes(codes.Select(code => (int)values[code]).ToArray(), categorical.LevelCount) : null).ToArray();
@@ -886,13 +889,16 @@ internal sealed class TabularEncoder
     public void TrendResiduals(DecodedRows rows, int count)
     {
         foreach (var end in StudyEnds) end.Shares(rows, count); // a study end's target, as its share of the time left
+        if (Trends.Count > 0)
+        {
+            if (Trends.FirstOrDefault(t => t.IsWithin) is { } within)
+                throw new NotSupportedException($"'{within.TargetName}' follows a curve within each category of '{within.WithinName}': its residuals are made at Fit only.");
+            var kinds = Columns.Select(c => c.Kind as NumericKind).ToArray();
+            var values = Columns.Select((c, i) => c is NumericColumn ? rows.Numbers(i) : null).ToArray();
+            NumericTrend.Residuals(Trends, kinds, values, count, null);
+        }
+        // Last, as at Fit: a trend reads a level's target (its anchor) as a value.
         foreach (var level in EntityLevels) level.Distances(rows, count); // a category's level's target, as its distance
-        if (Trends.Count == 0) return;
-        if (Trends.FirstOrDefault(t => t.IsWithin) is { } within)
-            throw new NotSupportedException($"'{within.TargetName}' follows a curve within each category of '{within.WithinName}': its residuals are made at Fit only.");
-        var kinds = Columns.Select(c => c.Kind as NumericKind).ToArray();
-        var values = Columns.Select((c, i) => c is NumericColumn ? rows.Numbers(i) : null).ToArray();
-        NumericTrend.Residuals(Trends, kinds, values, count, null);
     }
 
     /// <summary>

@@ -82,6 +82,7 @@ internal static class GeneratorGraph
             decoded[c] = ((NumericColumn)columns[c]).AddOnnxDecoder(g, x, encoder.OffsetOf(c), draws, encoder.DrawOffsetOf(c), signature.Sampling,
                 levels, LeaderMissing(c)).Value;
         }
+        foreach (var level in encoder.EntityLevels) level.AddOnnx(g, columns, decoded); // first: rules read its target's values
         foreach (var combination in encoder.Combinations) combination.AddOnnx(g, columns, decoded);
         foreach (var dependency in encoder.Dependencies) dependency.AddOnnx(g, columns, decoded);
         encoder.Constraints?.AddOnnx(g, columns, decoded);
@@ -91,7 +92,6 @@ internal static class GeneratorGraph
         foreach (var trend in encoder.TrendsAfterFormulas) trend.AddOnnx(g, columns, decoded, draws, encoder.TrendDrawOf(trend), signature.Sampling);
         foreach (var tree in encoder.Thresholds) tree.AddOnnx(g, columns, decoded);
         foreach (var dependency in encoder.AfterThresholds) dependency.AddOnnx(g, columns, decoded);
-        foreach (var level in encoder.EntityLevels) level.AddOnnx(g, columns, decoded);
         foreach (var end in encoder.StudyEnds) end.AddOnnx(g, columns, decoded);
         var outputs = new List<string>();
         for (int c = 0; c < encoder.VisibleCount && !keepOnly; c++) // a hidden column (a combination's category) is no output

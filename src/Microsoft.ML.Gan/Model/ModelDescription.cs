@@ -17,6 +17,9 @@ internal sealed class ModelDescription
     /// (<see cref="Encoding.TrendState.Within"/>); a library that knows only 26 would put every category on one curve.
     /// 26: a numeric trend may follow the ratio of two columns (<see cref="Encoding.TrendState.Per"/>); a library that
     /// knows only 25 would read the numerator alone as its anchor.
+    /// 35: a rule may read a number column learned about its categories' levels (a trend's anchor or term, a formula's
+    /// input), and the level applies first, right after decoding (<see cref="Encoding.EntityLevel"/>); a library that knows
+    /// only 34 would apply it after the rules, which would read the distances.
     /// 34: a number column may be learned as its share of the time a study's end leaves it (<see cref="StudyEnds"/>,
     /// <see cref="GanTrainer.Options.StudyEnds"/>); a library that knows only 33 would generate the shares.
     /// 33: a number column may be learned as its distance from a level each category of another holds (<see cref="EntityLevels"/>,
@@ -62,7 +65,7 @@ internal sealed class ModelDescription
     /// would generate differently, so it refuses these files). 3: every file carries an integrity record (SHA-256 of its bytes). 3 and 2 (release
     /// 0.1.0) are read too; version 1 files are refused clearly.
     /// </summary>
-    public const int CurrentFormat = 34;
+    public const int CurrentFormat = 35;
 
     /// <summary>The first format whose files must carry an integrity record.</summary>
     public const int SealedFormat = 3;

@@ -140,14 +140,14 @@ internal static class ModelValidation
             var levels = EntityLevelState.Restore(description.EntityLevels, columns);
             foreach (var level in levels)
             {
-                // Made last, from the distance the generator makes: no rule reads or sets its target, and none sets or
-                // changes its categories' column (rules may read it).
+                // Made first, from the distance the generator makes: no rule sets or changes its target or its categories'
+                // column (trends, formulas and thresholds may read the target, after it is made; rules may read the categories).
                 int t = level.Target, e = level.Entity;
                 if (dependencies.Any(d => d.Determinant == t || d.Target == t || d.Target == e) || constraints?.Changes(t) == true || constraints?.Changes(e) == true ||
-                    ruled.Contains(columns[t].Name) || trends.Any(x => x.Target == t || x.Reads(t)) ||
-                    formulas.Any(f => f.Target == t || f.SolvedColumn == t || f.Inputs.Contains(t)) || combinations.Any(m => m.Columns.Contains(t)) ||
-                    thresholds.Any(x => x.Target == e || x.Target == t || x.Features.Contains(t)) || exclusions.Any(x => x.First == t || x.Second == t))
-                    throw new InvalidDataException($"its {level} involve a column a dependency, constraint, trend, formula, combination, thresholds or exclusion reads or sets, which no model has");
+                    ruled.Contains(columns[t].Name) || trends.Any(x => x.Target == t) ||
+                    formulas.Any(f => f.Target == t || f.SolvedColumn == t) || combinations.Any(m => m.Columns.Contains(t)) ||
+                    thresholds.Any(x => x.Target == e || x.Target == t) || exclusions.Any(x => x.First == t || x.Second == t))
+                    throw new InvalidDataException($"its {level} involve a column a dependency, constraint, trend, formula, combination, thresholds or exclusion sets, or a dependency reads, which no model has");
             }
             var ends = StudyEndState.Restore(description.StudyEnds, columns);
             foreach (var end in ends)

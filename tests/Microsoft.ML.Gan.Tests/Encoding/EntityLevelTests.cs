@@ -217,6 +217,117 @@ public sealed class EntityLevelTests
         });
     }
 
+    /// <summary>
+    /// A panel: 40 states of 8 years. Young (Int32) is a count each state holds about a level of its own
+    /// (e^(4 + the state's level + a year's noise of a tenth of the levels' spread)); Total (Double) is 7.5 × Young and
+    /// 2 % of noise, so that one of the two follows a curve of the other; Year (Int32) 1 to 8.
+    /// </summary>
+    private static IDataView Panel(int seed, int states = 40)
+    {
+        var normal = TestTables.Normal(10_000, seed);
+        int n = 0;
+        var state = new List<ReadOnlyMemory<char>>();
+        var year = new List<int>();
+        var young = new List<int>();
+        var total = new List<double>();
+        for (int s = 0; s < states; s++)
+        {
+            double level = normal[n++];
+            for (int y = 1; y <= 8; y++)
+            {
+                int count = (int)Math.Round(Math.Exp(4 + level + 0.1 * normal[n++]));
+                state.Add($"S{s:00}".AsMemory());
+                year.Add(y);
+                young.Add(count);
+                total.Add(Math.Round(7.5 * count * (1 + 0.02 * normal[n++]), 1));
+            }
+        }
+        return new TestTables.ArrayView(
+        [
+            ("State", TextDataViewType.Instance, state.ToArray()), ("Year", NumberDataViewType.Int32, year.ToArray()),
+            ("Young", NumberDataViewType.Int32, young.ToArray()), ("Total", NumberDataViewType.Double, total.ToArray()),
+        ]);
+    }
+
+    /// <summary>The adjusted share of log(<paramref name="column"/>)'s spread the states explain in <paramref name="rows"/>.</summary>
+    private static double StatesExplain(IDataView rows, string column, IReadOnlyDictionary<string, int> byName)
+    {
+        var state = TestTables.Column(rows, "State").Select(v => byName[v.ToString()!]).ToArray();
+        var values = TestTables.Column(rows, column).Select(v => Math.Log(Math.Max(1, Convert.ToDouble(v)))).ToArray();
+        return EntityLevel.Explain(values, new CategoryCodes(state, byName.Count), values.Length)!.Value.Explained;
+    }
+
+    [TestMethod]
+    public void ANumberATrendReadsTakesItsLevelFirstSoItsFollowerKeepsTheStatesBandToo()
+    {
+        // A trend's anchor that each state holds about a level: the level applies right after decoding, before the trend
+        // reads the anchor, so the follower keeps each state's band through the curve (Fatalities: every count of a
+        // state's deaths and people follows one count, which could take no level while a trend read it).
+        var ml = new MLContext(1);
+        var data = Panel(seed: 1);
+        string[] names = data.Schema.Select(c => c.Name).ToArray();
+        var encoder = TabularEncoder.Fit(data, names, s_settings, () => { }).Encoder;
+        var trend = encoder.Trends.Single();
+        Assert.IsTrue(trend.TargetName is "Young" or "Total" && trend.AnchorName is "Young" or "Total", trend.ToString());
+        var level = encoder.EntityLevels.Single();
+        Assert.AreEqual(trend.AnchorName, level.TargetName, "the anchor, which the trend only reads, takes the state's level");
+        Assert.AreEqual("State", level.EntityName);
+        // The training rows read again: the follower's residual is from the anchor's value, the anchor then its distance.
+        var (real, count) = encoder.ReadRows(data, 10_000, seed: 1, () => { });
+        var anchors = real.Numbers(trend.Anchor).Take(count).ToArray();
+        var targets = real.Numbers(trend.Target).Take(count).ToArray();
+        encoder.TrendResiduals(real, count);
+        var expected = new DecodedRows(encoder, count);
+        anchors.CopyTo(expected.Numbers(trend.Anchor), 0);
+        targets.CopyTo(expected.Numbers(trend.Target), 0);
+        NumericTrend.Residuals([trend], encoder.Columns.Select(c => c.Kind as NumericKind).ToArray(),
+            encoder.Columns.Select((c, i) => c is NumericColumn ? expected.Numbers(i) : null).ToArray(), count, null);
+        var states = real.Levels(level.Entity);
+        for (int r = 0; r < count; r++)
+        {
+            Assert.AreEqual(expected.Numbers(trend.Target)[r], real.Numbers(trend.Target)[r], $"{trend.TargetName}'s residual, row {r}");
+            Assert.AreEqual(level.Distance(anchors[r], states[r]), real.Numbers(trend.Anchor)[r], $"{trend.AnchorName}'s distance, row {r}");
+        }
+
+        using var model = ml.Gan().Train(Small()).Fit(data);
+        Assert.AreEqual(level.TargetName, model.Model.Encoder.EntityLevels.Single().TargetName);
+        Assert.AreEqual(trend.ToString(), model.Model.Encoder.Trends.Single().ToString());
+        using var bare = ml.Gan().Train(Small(levels: false)).Fit(data);
+        var byName = TestTables.Column(data, "State").Select(v => v.ToString()!).Distinct().Select((name, i) => (name, i)).ToDictionary(p => p.name, p => p.i);
+        var generated = model.Generate(1200, seed: 5); // 30 rows a state: below the median of 50 where a state would want a map of its own
+        var without = bare.Generate(1200, seed: 5);
+        foreach (string column in new[] { "Young", "Total" })
+        {
+            double realShare = StatesExplain(data, column, byName), with = StatesExplain(generated, column, byName), none = StatesExplain(without, column, byName);
+            Console.WriteLine($"share of log({column})'s spread the states explain: {realShare:P1} real, {with:P1} generated with levels, {none:P1} without");
+            Assert.IsGreaterThan(0.9, realShare);
+            Assert.IsGreaterThan(0.7, with, $"{column}: each state's years in its own band");
+            Assert.IsLessThan(0.3, none, $"{column}: the contrast, a generator of a few epochs on its own");
+        }
+        // The follower is the curve of the anchor's value, not of its distance: Total stays about 7.5 Young.
+        var young = TestTables.Column(generated, "Young").Select(Convert.ToDouble).ToArray();
+        var total = TestTables.Column(generated, "Total").Select(Convert.ToDouble).ToArray();
+        double near = Enumerable.Range(0, young.Length).Count(r => young[r] >= 10 && Math.Abs(total[r] / (7.5 * young[r]) - 1) < 0.15) / (double)young.Count(y => y >= 10);
+        Assert.IsGreaterThan(0.8, near, $"{near:P1} of rows keep Total within 15 % of 7.5 Young");
+
+        // The graph applies the level where .NET does, before the trend: the same rows, after a save and a load too.
+        TestTables.AssertGraphAgreesWithinSteps(model.Model, seed: 7, 1000, _ => 5, (_, step) => double.IsNaN(step) ? 1e-6 : step * 1.000001);
+        TestTables.SavedAndLoaded(ml, model, loaded =>
+            CollectionAssert.AreEqual(TestTables.Column(model.Generate(300, seed: 8), "Total"), TestTables.Column(loaded.Generate(300, seed: 8), "Total")));
+        // A level on the column the trend sets is no model's: refused.
+        var saved = HostileFiles.Saved(model);
+        bool whole = ((NumericKind)model.Model.Encoder.Columns[trend.Target].Kind).Precision == NumberPrecision.Whole;
+        var e = HostileFiles.RefusedManifest(saved, manifest =>
+        {
+            var lie = manifest["EntityLevels"]!.AsArray()[0]!;
+            lie["Target"] = trend.TargetName;
+            lie["Scale"] = whole ? EntityLevel.IntegerScale : 1; // all else as the target's own would be
+            lie.AsObject().Remove("GridUnits");
+            lie.AsObject().Remove("GridDecimals");
+        }, "a level on a trend's target");
+        StringAssert.Contains(e.Message, "a dependency, constraint, trend, formula");
+    }
+
     public static IEnumerable<object[]> LevelLies =>
     [
         ["a level short", (Action<JsonArray>)(l => l[0]!["Levels"]!.AsArray().RemoveAt(0)), "need one finite level (at most 100 in size) for each of the 60 categories"],
