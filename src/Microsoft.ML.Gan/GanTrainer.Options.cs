@@ -414,7 +414,8 @@ public sealed partial class GanTrainer
         /// kept where the levels explain at least half of the spread (adjusted for chance), categories with a level hold
         /// half the values, the number moves within categories holding a tenth of those, and those categories hold a
         /// median of fewer than 50 values (more: a map grouped by the category keeps its spread; see
-        /// <see cref="GroupedMarginals"/>). The generator learns each
+        /// <see cref="GroupedMarginals"/>). A number whose levels would explain 90 % of its spread or more follows no
+        /// trend (it may anchor one): it keeps its level (a state's population over a panel's years). The generator learns each
         /// row's distance from its category's level; generation, in .NET and in the exported graph, adds the level first,
         /// before any rule reads the column (a trend's anchor, a formula's input: a state's counts that follow one count
         /// keep the state's level through it), and maps it back through the training values (every value in the

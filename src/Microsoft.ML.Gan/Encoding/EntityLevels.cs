@@ -43,6 +43,12 @@ internal sealed class EntityLevel
     public const double MinimumExplained = 0.5;
 
     /// <summary>
+    /// The least share a column's levels explain for the column to keep them rather than follow a trend (it may still
+    /// anchor one): a state's population over the years of a panel.
+    /// </summary>
+    public const double MinimumExplainedPastTrends = 0.9;
+
+    /// <summary>
     /// The median present values of the categories with a level must be below this: a category with rows enough for a
     /// map of its own (<see cref="MarginalGroups.MinimumRows"/>) keeps its whole spread by that map, which a level and
     /// one spread of distances for all keep less well (txhousing's 46 cities of 187 months: city × listings went from

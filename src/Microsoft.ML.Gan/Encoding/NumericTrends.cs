@@ -514,13 +514,15 @@ internal sealed class NumericTrend
     /// </summary>
     public static List<NumericTrend> Find(IReadOnlyList<string> names, IReadOnlyList<NumericKind?> kinds, IReadOnlyList<double[]?> values, int rows,
         bool granularity, Func<int, bool> excluded, Action checkAlive, bool terms = false, Func<int, bool>? madeByFormulas = null, Func<int, bool>? readByFormulas = null,
-        bool ratios = false, IReadOnlyList<CategoryCodes?>? categories = null, Func<int, bool>? excludedWithin = null, Func<int, bool>? excludedFromRatios = null)
+        bool ratios = false, IReadOnlyList<CategoryCodes?>? categories = null, Func<int, bool>? excludedWithin = null, Func<int, bool>? excludedFromRatios = null,
+        Func<int, bool>? levelled = null)
     {
+        levelled ??= _ => false;
         int n = names.Count;
         madeByFormulas ??= _ => false;
         readByFormulas ??= _ => false;
         bool Anchors(int c) => values[c] is not null && kinds[c] is not null && !excluded(c);
-        bool Targets(int c) => Anchors(c) && !madeByFormulas(c) && kinds[c] is not TimeKind && kinds[c]!.Lowest < 0;
+        bool Targets(int c) => Anchors(c) && !madeByFormulas(c) && !levelled(c) && kinds[c] is not TimeKind && kinds[c]!.Lowest < 0;
         // The search on a sample of rows at even strides; each anchor's rows sorted once.
         int stride = Math.Max(1, rows / SearchRows);
         int[] sample = Enumerable.Range(0, rows / stride).Select(i => i * stride).ToArray();
@@ -589,7 +591,7 @@ internal sealed class NumericTrend
         // A ratio's columns may be ones that only some rules keep out of the trends on single columns (excludedFromRatios),
         // where the ratio is all but exact (MinimumExplainedPastRules).
         bool RatioParts(int c) => values[c] is not null && kinds[c] is not null && !(excludedFromRatios ?? excluded)(c);
-        bool RatioTargets(int c) => RatioParts(c) && !madeByFormulas(c) && kinds[c] is not TimeKind && kinds[c]!.Lowest < 0;
+        bool RatioTargets(int c) => RatioParts(c) && !madeByFormulas(c) && !levelled(c) && kinds[c] is not TimeKind && kinds[c]!.Lowest < 0;
         if (ratios) AddRatios(names, kinds, values, rows, granularity, trends, RatioParts, RatioTargets, madeByFormulas, checkAlive, c => excluded(c) && RatioParts(c));
         // Within categories, a column a dependency reads may anchor too (the dependency leaves its value as it is).
         if (categories is not null)

@@ -679,8 +679,18 @@ internal sealed class TabularEncoder
                     !ruledNames.Contains(columnNames[c]) && held?.Changes(c) != true && !dependencies.Any(d => d.Target == c) && !thresholds.Any(t => t.Target == c) &&
                     f.Coded(columns[c]) is var (codes, levels) ? new CategoryCodes(codes.Select(code => (int)levels[code]).ToArray(), categorical.LevelCount) : null).ToArray();
             }
+            // A number each category of a column holds about a level of nearly all its spread keeps that level: it follows no
+            // trend (a trend may read it, after its level applies).
+            var levelled = new HashSet<int>();
+            if (settings.EntityLevels)
+            {
+                var entities = EntityCodes(columns, fitters, held, dependencies, thresholds);
+                if (entities.Any(e => e is not null))
+                    levelled = EntityLevel.Find(columnNames, kinds, numbers, (int)rows, entities, c => !excluded.Contains(c) && !made.Contains(c) && held?.Changes(c) != true,
+                        c => (columns[c] as NumericColumn)?.Granularity, checkAlive).Where(l => l.Explained >= EntityLevel.MinimumExplainedPastTrends).Select(l => l.Target).ToHashSet();
+            }
             trends = NumericTrend.Find(columnNames, kinds, numbers, (int)rows, settings.Granularity, excluded.Contains, checkAlive, settings.TrendTerms, made.Contains, read.Contains, settings.TrendRatios,
-                categories, c => ruledNames.Contains(columnNames[c]) || dependencies.Any(d => d.Target == c) || Combined(c) || Bounded(c), excludedFromRatios.Contains);
+                categories, c => ruledNames.Contains(columnNames[c]) || dependencies.Any(d => d.Target == c) || Combined(c) || Bounded(c), excludedFromRatios.Contains, levelled.Contains);
             // A partial dependency that reads or sets a trend's target gives way (the trend makes the target after the
             // dependencies apply); one that sets an anchor applies before the trend reads it, and stays.
             var givenWay = dependencies.Where(d => trends.Any(t => t.Target == d.Determinant || t.Target == d.Target)).ToArray();
@@ -727,9 +737,7 @@ internal sealed class TabularEncoder
                 .Concat(trends.Select(t => t.Target))
                 .Concat(thresholds.Select(t => t.Target)));
             bool Free(int c) => !set.Contains(c) && !ruledNames.Contains(columnNames[c]) && held?.Changes(c) != true && !Bounded(c);
-            var entities = fitters.Select((f, c) => columns[c] is CategoricalColumn { LevelCount: >= EntityLevel.MinimumCategories and <= EntityLevel.MaximumCategories } categorical
-                and not CombinationColumn && held?.Changes(c) != true && !dependencies.Any(d => d.Target == c) && !thresholds.Any(t => t.Target == c) && f.Coded(columns[c]) is var (codes, values)
-                ? new CategoryCodes(codes.Select(code => (int)values[code]).ToArray(), categorical.LevelCount) : null).ToArray();
+            var entities = EntityCodes(columns, fitters, held, dependencies, thresholds);
             if (entities.Any(e => e is not null))
             {
                 var numbers = fitters.Select(f => f is NumericFitter numeric ? numeric.Values : null).ToArray();
@@ -863,6 +871,13 @@ internal sealed class TabularEncoder
 
     /// <summary>Null for a table of at most <see cref="StatisticsRows"/> rows (every row); else that many rows, a uniform sample in increasing order, seeded.</summary>
     internal static int[]? StatisticsSample(int rows, int seed) => rows <= StatisticsRows ? null : Common.RowSample.Uniform(rows, StatisticsRows, seed ^ 0x57A7);
+
+    /// <summary>Each categorical column's category in every training row where its categories may hold levels (<see cref="EntityLevel"/>): one of 20 to 1,000 categories no rule sets or changes.</summary>
+    private static CategoryCodes?[] EntityCodes(IReadOnlyList<GanColumn> columns, IReadOnlyList<ColumnFitter> fitters, ColumnConstraints? held,
+        IReadOnlyList<ColumnDependency> dependencies, IReadOnlyList<CategoryThresholds> thresholds) =>
+        fitters.Select((f, c) => columns[c] is CategoricalColumn { LevelCount: >= EntityLevel.MinimumCategories and <= EntityLevel.MaximumCategories } categorical
+            and not CombinationColumn && held?.Changes(c) != true && !dependencies.Any(d => d.Target == c) && !thresholds.Any(t => t.Target == c) && f.Coded(columns[c]) is var (codes, values)
+            ? new CategoryCodes(codes.Select(code => (int)values[code]).ToArray(), categorical.LevelCount) : null).ToArray();
 
     /// <summary>The training rows as decoded rows (numbers as the column holds them, categories as indices), from each column's codes.</summary>
     private static DecodedRows Decoded(TabularEncoder encoder, (int[] Codes, double[] Values)[] coded, int rows)

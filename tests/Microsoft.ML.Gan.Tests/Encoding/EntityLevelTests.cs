@@ -219,10 +219,10 @@ public sealed class EntityLevelTests
 
     /// <summary>
     /// A panel: 40 states of 8 years. Young (Int32) is a count each state holds about a level of its own
-    /// (e^(4 + the state's level + a year's noise of a tenth of the levels' spread)); Total (Double) is 7.5 × Young and
-    /// 2 % of noise, so that one of the two follows a curve of the other; Year (Int32) 1 to 8.
+    /// (e^(4 + the state's level + a year's noise of <paramref name="noise"/> times the levels' spread)); Total (Double)
+    /// is 7.5 × Young and 2 % of noise, so that one of the two follows a curve of the other; Year (Int32) 1 to 8.
     /// </summary>
-    private static IDataView Panel(int seed, int states = 40)
+    private static IDataView Panel(int seed, double noise, int states = 40)
     {
         var normal = TestTables.Normal(10_000, seed);
         int n = 0;
@@ -235,7 +235,7 @@ public sealed class EntityLevelTests
             double level = normal[n++];
             for (int y = 1; y <= 8; y++)
             {
-                int count = (int)Math.Round(Math.Exp(4 + level + 0.1 * normal[n++]));
+                int count = (int)Math.Round(Math.Exp(4 + level + noise * normal[n++]));
                 state.Add($"S{s:00}".AsMemory());
                 year.Add(y);
                 young.Add(count);
@@ -260,11 +260,12 @@ public sealed class EntityLevelTests
     [TestMethod]
     public void ANumberATrendReadsTakesItsLevelFirstSoItsFollowerKeepsTheStatesBandToo()
     {
-        // A trend's anchor that each state holds about a level: the level applies right after decoding, before the trend
-        // reads the anchor, so the follower keeps each state's band through the curve (Fatalities: every count of a
-        // state's deaths and people follows one count, which could take no level while a trend read it).
+        // A trend's anchor that each state holds about a level (three quarters of its spread, short of what keeps it out
+        // of trends): the level applies right after decoding, before the trend reads the anchor, so the follower keeps
+        // each state's band through the curve (Fatalities: every count of a state's deaths and people followed one
+        // count, which could take no level while a trend read it).
         var ml = new MLContext(1);
-        var data = Panel(seed: 1);
+        var data = Panel(seed: 1, noise: 0.6);
         string[] names = data.Schema.Select(c => c.Name).ToArray();
         var encoder = TabularEncoder.Fit(data, names, s_settings, () => { }).Encoder;
         var trend = encoder.Trends.Single();
@@ -300,8 +301,8 @@ public sealed class EntityLevelTests
         {
             double realShare = StatesExplain(data, column, byName), with = StatesExplain(generated, column, byName), none = StatesExplain(without, column, byName);
             Console.WriteLine($"share of log({column})'s spread the states explain: {realShare:P1} real, {with:P1} generated with levels, {none:P1} without");
-            Assert.IsGreaterThan(0.9, realShare);
-            Assert.IsGreaterThan(0.7, with, $"{column}: each state's years in its own band");
+            Assert.IsTrue(realShare is > 0.6 and < EntityLevel.MinimumExplainedPastTrends, $"{column}: {realShare}");
+            Assert.IsGreaterThan(0.5, with, $"{column}: each state's years in its own band");
             Assert.IsLessThan(0.3, none, $"{column}: the contrast, a generator of a few epochs on its own");
         }
         // The follower is the curve of the anchor's value, not of its distance: Total stays about 7.5 Young.
@@ -326,6 +327,33 @@ public sealed class EntityLevelTests
             lie.AsObject().Remove("GridDecimals");
         }, "a level on a trend's target");
         StringAssert.Contains(e.Message, "a dependency, constraint, trend, formula");
+    }
+
+    [TestMethod]
+    public void ANumberTheStateHoldsNearlyWhollyKeepsItsLevelRatherThanFollowATrend()
+    {
+        // Total follows 7.5 Young within 2 %, and the states explain 99 % of both: each keeps its state's level rather
+        // than one following the other's curve, whose residual the generator would make with no regard for the state
+        // (Fatalities' populations, 95-96 % their state's, followed one count through chained trends).
+        var ml = new MLContext(1);
+        var data = Panel(seed: 2, noise: 0.1);
+        string[] names = data.Schema.Select(c => c.Name).ToArray();
+        var encoder = TabularEncoder.Fit(data, names, s_settings, () => { }).Encoder;
+        Assert.IsEmpty(encoder.Trends, string.Join("; ", encoder.Trends));
+        Assert.AreEqual("Young about a level for each State; Total about a level for each State", Levels(encoder));
+        Assert.IsTrue(encoder.EntityLevels.All(l => l.Explained >= EntityLevel.MinimumExplainedPastTrends), string.Join("; ", encoder.EntityLevels));
+        // The contrast: without levels the pair is a trend.
+        Assert.AreEqual(1, TabularEncoder.Fit(data, names, s_settings with { EntityLevels = false }, () => { }).Encoder.Trends.Count);
+
+        using var model = ml.Gan().Train(Small()).Fit(data);
+        var byName = TestTables.Column(data, "State").Select(v => v.ToString()!).Distinct().Select((name, i) => (name, i)).ToDictionary(p => p.name, p => p.i);
+        var generated = model.Generate(1200, seed: 5);
+        foreach (string column in new[] { "Young", "Total" })
+        {
+            double realShare = StatesExplain(data, column, byName), with = StatesExplain(generated, column, byName);
+            Console.WriteLine($"share of log({column})'s spread the states explain: {realShare:P1} real, {with:P1} generated");
+            Assert.IsGreaterThan(0.85, with, $"{column}: each state's years in its own band");
+        }
     }
 
     public static IEnumerable<object[]> LevelLies =>
