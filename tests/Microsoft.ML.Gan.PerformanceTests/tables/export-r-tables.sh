@@ -73,6 +73,10 @@
 #                   visits, emergency and hospital stays, health, chronic conditions, income, insurance)
 #   Fatalities.csv  AER::Fatalities (336 rows: 48 US states over 1982-1988, traffic deaths by age and time of day, beer tax,
 #                   drinking age, population by age, miles driven, income)
+#   Guns.csv        AER::Guns (1,173 rows: 50 US states and DC over 1977-1999, violent crime, murder and robbery rates,
+#                   prisoners, population shares, income, density, whether a shall-carry law is in force)
+#   USSeatBelts.csv AER::USSeatBelts (765 rows: 50 US states and DC over 1983-1997, traffic fatalities per million miles,
+#                   seat-belt use, speed limits, drinking age, enforcement, income, age)
 # Usage: export-r-tables.sh [folder]   (default: ../tables beside the repository root)
 # Needs Rscript with the carData, ggplot2, survival, MASS, nlme and AER packages; on Debian or Ubuntu, run as root, it installs them
 # (r-base-core, r-cran-cardata, r-cran-ggplot2, r-cran-survival, r-cran-mass, r-cran-nlme, r-cran-aer). Missing values are written as empty fields; no row names.
@@ -142,5 +146,5 @@ write(carData::KosteckiDillon, "KosteckiDillon")
 write(carData::WVS, "WVS")
 write(nlme::MathAchieve, "MathAchieve")
 aer <- function(name) { e <- new.env(); data(list = name, package = "AER", envir = e); get(name, envir = e) }
-for (name in c("CPS1985", "HMDA", "CreditCard", "NMES1988", "Fatalities")) write(aer(name), name)
+for (name in c("CPS1985", "HMDA", "CreditCard", "NMES1988", "Fatalities", "Guns", "USSeatBelts")) write(aer(name), name)
 RSCRIPT
