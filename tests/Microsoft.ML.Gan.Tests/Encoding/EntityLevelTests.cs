@@ -179,6 +179,10 @@ public sealed class EntityLevelTests
         }
     }
 
+    /// <summary>Each distinct text of column <paramref name="column"/> of <paramref name="data"/>, numbered in the order first seen.</summary>
+    private static Dictionary<string, int> Indices(IDataView data, string column) =>
+        TestTables.Column(data, column).Select(v => v.ToString()!).Distinct().Select((name, i) => (name, i)).ToDictionary(p => p.name, p => p.i);
+
     /// <summary>The adjusted share of log(Bili)'s spread the patients explain in <paramref name="rows"/>.</summary>
     private static double PatientsExplain(IDataView rows, IReadOnlyDictionary<string, int> byName)
     {
@@ -198,7 +202,7 @@ public sealed class EntityLevelTests
         using var bare = ml.Gan().Train(Small(levels: false)).Fit(data);
         Assert.IsEmpty(bare.Model.Encoder.EntityLevels);
         Assert.IsNull(bare.Columns.Single(c => c.Name == "Bili").LevelWithin);
-        var byName = TestTables.Column(data, "Patient").Select(v => v.ToString()!).Distinct().Select((name, i) => (name, i)).ToDictionary(p => p.name, p => p.i);
+        var byName = Indices(data, "Patient");
         double real = PatientsExplain(data, byName), with = PatientsExplain(model.Generate(2000, seed: 5), byName), without = PatientsExplain(bare.Generate(2000, seed: 5), byName);
         Console.WriteLine($"share of log(Bili)'s spread the patients explain: {real:P1} real, {with:P1} generated with levels, {without:P1} without");
         Assert.IsGreaterThan(0.9, real);
@@ -294,7 +298,7 @@ public sealed class EntityLevelTests
         Assert.AreEqual(level.TargetName, model.Model.Encoder.EntityLevels.Single().TargetName);
         Assert.AreEqual(trend.ToString(), model.Model.Encoder.Trends.Single().ToString());
         using var bare = ml.Gan().Train(Small(levels: false)).Fit(data);
-        var byName = TestTables.Column(data, "State").Select(v => v.ToString()!).Distinct().Select((name, i) => (name, i)).ToDictionary(p => p.name, p => p.i);
+        var byName = Indices(data, "State");
         var generated = model.Generate(1200, seed: 5); // 30 rows a state: below the median of 50 where a state would want a map of its own
         var without = bare.Generate(1200, seed: 5);
         foreach (string column in new[] { "Young", "Total" })
@@ -346,7 +350,7 @@ public sealed class EntityLevelTests
         Assert.AreEqual(1, TabularEncoder.Fit(data, names, s_settings with { EntityLevels = false }, () => { }).Encoder.Trends.Count);
 
         using var model = ml.Gan().Train(Small()).Fit(data);
-        var byName = TestTables.Column(data, "State").Select(v => v.ToString()!).Distinct().Select((name, i) => (name, i)).ToDictionary(p => p.name, p => p.i);
+        var byName = Indices(data, "State");
         var generated = model.Generate(1200, seed: 5);
         foreach (string column in new[] { "Young", "Total" })
         {
