@@ -413,7 +413,7 @@ internal static class Commands
                         ? $"; mapped within each of {c.GroupCategories.Count} values of {group} ({string.Join(", ", c.GroupCategories)})"
                         : $"; mapped within each of {c.GroupCategories.Count} categories of {group}";
                 if (c.CalibratedOnFreeRows) learned += "; mapped on the rows its dependencies leave to it";
-                if (c.LevelWithin is { } entity) learned += $"; about a level of each {entity}'s own";
+                if (c.LevelWithin is { } entity) learned += $"; about a level of each {entity}'s own" + (c.LevelAlong is { } along ? $" along {along}" : "");
                 if (c.StudyEnd is not null) learned += $"; a share of the time {c.StudyEndEntry} leaves it";
                 if (c.MissingWith is { } leader) learned += c.MissingElsewhere ? $"; missing wherever {leader} is, and elsewhere" : $"; missing exactly where {leader} is";
                 table.AddRow(Markup.Escape(c.Name), Markup.Escape(c.Type.ToString() ?? ""), Markup.Escape(learned));
@@ -435,7 +435,7 @@ internal static class Commands
             foreach (var tree in gan.CategoryThresholds) Console.WriteLine($"Thresholds: {tree}");
             foreach (var level in gan.Columns.Where(c => c.LevelWithin is not null))
                 Console.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
-                    $"Level: {level.Name} about a level of each {level.LevelWithin}'s own ({level.LevelExplained:P0} of its spread), learned as its distance from it"));
+                    $"Level: {level.Name} about a level of each {level.LevelWithin}'s own ({level.LevelExplained:P0} of its spread){(level.LevelAlong is { } along ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $" on a line of its own along {along} ({level.LevelAlongExplained:P0} of the rest)") : "")}, learned as its distance from it"));
             foreach (var bounded in gan.Columns.Where(c => c.StudyEnd is not null))
                 Console.WriteLine($"Study end: {bounded.StudyEnd} in every training row; {bounded.Name} learned as its share of the time {bounded.StudyEndEntry} leaves it");
             foreach (var together in gan.Columns.Where(c => c.MissingWith is not null && !c.MissingElsewhere).GroupBy(c => c.MissingWith!))

@@ -76,6 +76,16 @@ public sealed record GanColumnInfo(
     public double LevelExplained { get; init; }
 
     /// <summary>
+    /// With <see cref="LevelWithin"/>: the number column along which each category's level follows a line of its own (a
+    /// state's population along the years of a panel), so that a generated row's level is its category's at the row's
+    /// value of it. Null without lines.
+    /// </summary>
+    public string? LevelAlong { get; init; }
+
+    /// <summary>With <see cref="LevelAlong"/>: the share of what the levels leave of the column's spread that the lines explain.</summary>
+    public double LevelAlongExplained { get; init; }
+
+    /// <summary>
     /// The bound every training row keeps this number column below, falling with another (see
     /// <see cref="GanTrainer.Options.StudyEnds"/>), as people read it: "futime + 11.6 × dxyr ≤ 23151", a study's end.
     /// The generator learns each row's share of the time the bound leaves, and the bound makes the value. Null without one.

@@ -425,6 +425,22 @@ public sealed partial class GanTrainer
         public bool EntityLevels { get; set; } = Defaults.EntityLevels;
 
         /// <summary>
+        /// Whether a number learned about its categories' levels (<see cref="EntityLevels"/>) may follow a line of each
+        /// category's own along another number column: a state's population, its shares by race, its income, each rising
+        /// or falling along the years of a panel at a pace of its own (AER's Guns: a state's population along the years
+        /// 99.9 %, which a generator that learns one spread of distances for every state places anywhere in the state's
+        /// band). At <c>Fit</c>, for each level, each number column the generator makes that no rule sets or changes and
+        /// no level is on is tried: through each category's rows where both are present (at least 4, the column not
+        /// constant there) the least-squares slope of the target's log-odds on it; the column whose lines explain the most
+        /// of what the levels leave, at least half (adjusted for chance: a line costs a degree of freedom), is kept. The
+        /// generator then learns each row's distance from its category's line, and generation adds the line at the row's
+        /// value of the column, placed within the category's training range of it (a missing value adds nothing), in .NET
+        /// and in the exported graph. The model says so (<see cref="GanColumnInfo.LevelAlong"/>). Default true;
+        /// <see cref="Classic"/> sets it false.
+        /// </summary>
+        public bool EntityLevelLines { get; set; } = Defaults.EntityLevelLines;
+
+        /// <summary>
         /// Whether a number column that every training row keeps below a bound falling with another number is learned as
         /// its share of what the bound leaves: a study's end, <c>follow-up + s × entry ≤ K</c>, which a patient's
         /// follow-up reaches sooner the later the patient entered (mgus2's months of follow-up + 11.6 × the year of
@@ -664,6 +680,7 @@ public sealed partial class GanTrainer
             CategoryExclusions = false,
             MissingTogether = false,
             EntityLevels = false,
+            EntityLevelLines = false,
             StudyEnds = false,
             DensityRatioFilter = false,
             MinimumEpochSteps = 1,

@@ -73,6 +73,7 @@ public sealed partial class GanTrainer : IEstimator<GanTransformer>
             CategoryExclusions = options.CategoryExclusions,
             MissingTogether = options.MissingTogether,
             EntityLevels = options.EntityLevels,
+            EntityLevelLines = options.EntityLevelLines,
             StudyEnds = options.StudyEnds,
             Rank = RankChoice(options),
             Repeats = options.RepeatTrainingValues,

@@ -167,6 +167,9 @@ internal sealed record ColumnFitSettings(ISet<string> MissingCategoryTokens, int
     /// <summary>Whether a number that each category of a column of many categories holds about a level of its own is learned as its distance from the level (<see cref="EntityLevel"/>).</summary>
     public bool EntityLevels { get; init; }
 
+    /// <summary>Whether such a level may follow a line of each category's own along another number column (<see cref="EntityLevel.FindLines"/>).</summary>
+    public bool EntityLevelLines { get; init; }
+
     /// <summary>Whether a number that every row keeps below a bound falling with another is learned as its share of what the bound leaves (<see cref="StudyEnd"/>).</summary>
     public bool StudyEnds { get; init; }
 

@@ -74,12 +74,41 @@ internal sealed class EntityLevel
     /// <summary>The <see cref="Scale"/> of a whole-number target's distances.</summary>
     public const double IntegerScale = 1000;
 
+    /// <summary>Rows with both the target and the <see cref="Along"/> column present a category needs for a line of its own.</summary>
+    public const int MinimumLineRows = 4;
+
+    /// <summary>
+    /// The least share of what the levels leave of the target's variance (within the categories, on the log-odds scale)
+    /// the categories' lines along another column must explain, adjusted for the share lines through so few rows explain
+    /// by chance: half, where a state's population along the years of a panel leaves 1 % of it.
+    /// </summary>
+    public const double MinimumExplainedAlong = 0.5;
+
+    /// <summary>The most a category's line may move the target's log-odds across the category's range of the <see cref="Along"/> column (a saved one too).</summary>
+    public const double MaximumLineSpan = 100;
+
     private readonly double[] _quantiles;
     private readonly double[] _levels;
+    private readonly Line? _line;
+
+    /// <summary>
+    /// Each category's line along column <see cref="Column"/>: the log-odds a row's value of it adds to the category's
+    /// level, <c>Slopes[c] × (x − Centres[c])</c>, x first placed within the category's training range [Lows[c],
+    /// Highs[c]] (0 for a category without a line: all four 0) and a missing x adding nothing.
+    /// </summary>
+    internal sealed record Line(int Column, string Name, double[] Slopes, double[] Centres, double[] Lows, double[] Highs, double Explained)
+    {
+        public double Term(int category, double x)
+        {
+            if (double.IsNaN(x) || (uint)category >= (uint)Slopes.Length) return 0;
+            return Slopes[category] * (Math.Clamp(x, Lows[category], Highs[category]) - Centres[category]);
+        }
+    }
 
     public EntityLevel(int target, string targetName, int entity, string entityName, double[] quantiles, double[] levels, double scale,
-        NumericGranularity? grid, bool integer, double explained)
+        NumericGranularity? grid, bool integer, double explained, Line? line = null)
     {
+        _line = line;
         Target = target;
         TargetName = targetName;
         Entity = entity;
@@ -125,7 +154,19 @@ internal sealed class EntityLevel
 
     public double Maximum => _quantiles[^1];
 
-    public override string ToString() => $"{TargetName} about a level for each {EntityName} ({Explained:P0} of its spread)";
+    /// <summary>The number column along which each category's level follows a line of its own (a state's population along the years of a panel); null without lines.</summary>
+    public int? Along => _line?.Column;
+
+    public string? AlongName => _line?.Name;
+
+    /// <summary>The categories' lines, when they have them.</summary>
+    internal Line? Lines => _line;
+
+    /// <summary>The same level with lines along another column (<see cref="FindLines"/>).</summary>
+    public EntityLevel WithLines(Line line) => new(Target, TargetName, Entity, EntityName, _quantiles, _levels, Scale, Grid, IsInteger, Explained, line);
+
+    public override string ToString() => $"{TargetName} about a level for each {EntityName} ({Explained:P0} of its spread)" +
+        (_line is { } line ? $", on a line along {line.Name} ({line.Explained:P0} of the rest)" : "");
 
     /// <summary>The log-odds of a present value's level among the quantiles (ties at the middle of their run).</summary>
     private static double LogOdds(double[] quantiles, double v)
@@ -134,21 +175,25 @@ internal sealed class EntityLevel
         return Math.Log(u / (1 - u));
     }
 
-    /// <summary>The distance a present value of a row of category <paramref name="category"/> is learned as (whole with <see cref="IntegerScale"/>); NaN stays NaN.</summary>
-    public double Distance(double v, int category)
+    /// <summary>
+    /// The distance a present value of a row of category <paramref name="category"/> (and value <paramref name="x"/> of
+    /// the <see cref="Along"/> column, read where the level has lines) is learned as (whole with <see cref="IntegerScale"/>); NaN stays NaN.
+    /// </summary>
+    public double Distance(double v, int category, double x = double.NaN)
     {
         if (double.IsNaN(v)) return v;
-        double d = (LogOdds(_quantiles, v) - LevelOf(category)) * Scale;
+        double d = (LogOdds(_quantiles, v) - LevelOf(category) - (_line?.Term(category, x) ?? 0)) * Scale;
         return IsInteger ? Math.Round(d, MidpointRounding.ToEven) : d;
     }
 
     private double LevelOf(int category) => (uint)category < (uint)_levels.Length ? _levels[category] : 0;
 
-    /// <summary>The value a distance <paramref name="d"/> of a row of category <paramref name="category"/> decodes to; NaN stays NaN.</summary>
-    public double Value(double d, int category)
+    /// <summary>The value a distance <paramref name="d"/> of a row of category <paramref name="category"/> (and <see cref="Along"/> value <paramref name="x"/>) decodes to; NaN stays NaN.</summary>
+    public double Value(double d, int category, double x = double.NaN)
     {
         if (double.IsNaN(d)) return d;
         double z = d / Scale + LevelOf(category);
+        if (_line is { } line) z += line.Term(category, x);
         double u = Math.Clamp((1.0 / (1.0 + Math.Exp(-z)) - Edge) / (1 - 2 * Edge), 0.0, 1.0);
         double v = MarginalMap.Interpolate(_quantiles, u);
         if (Grid is { } grid) v = grid.Round(v);
@@ -165,6 +210,13 @@ internal sealed class EntityLevel
         var y = into.Numbers(Target);
         var categories = into.Levels(Entity);
         var kind = (NumericKind)columns[Target].Kind;
+        if (_line is { } line)
+        {
+            var x = into.Numbers(line.Column);
+            var alongKind = (NumericKind)columns[line.Column].Kind;
+            for (int r = firstRow; r < firstRow + rows; r++) y[r] = kind.Stored(Value(kind.Stored(y[r]), categories[r], alongKind.Stored(x[r])));
+            return;
+        }
         for (int r = firstRow; r < firstRow + rows; r++) y[r] = kind.Stored(Value(kind.Stored(y[r]), categories[r]));
     }
 
@@ -173,7 +225,8 @@ internal sealed class EntityLevel
     {
         var y = rows.Numbers(Target);
         var categories = rows.Levels(Entity);
-        for (int r = 0; r < count; r++) y[r] = Distance(y[r], categories[r]);
+        var x = _line is { } line ? rows.Numbers(line.Column) : null;
+        for (int r = 0; r < count; r++) y[r] = Distance(y[r], categories[r], x?[r] ?? double.NaN);
     }
 
     /// <summary><see cref="Apply"/> as ONNX nodes on <paramref name="decoded"/> (each column's output node, [batch]); the target's entry is replaced.</summary>
@@ -186,6 +239,17 @@ internal sealed class EntityLevel
         string present = g.Node("Where", [missing, g.Scalar(0.0), d]);
         string level = g.Node("Gather", [g.Constant(_levels, _levels.Length), decoded[Entity]], ("axis", 0));
         string z = g.Node("Add", [g.Node("Div", [present, g.Scalar(Scale)]), level]);
+        if (_line is { } line)
+        {
+            // The category's line: slope × (x placed within the category's range − centre); a missing x adds nothing (x is the centre there).
+            var along = (NumericColumn)columns[line.Column];
+            string x = along.OutputType == OnnxType.Double ? decoded[line.Column] : g.Node("Cast", [decoded[line.Column]], ("to", (long)OnnxType.Double));
+            string Of(double[] table) => g.Node("Gather", [g.Constant(table, table.Length), decoded[Entity]], ("axis", 0));
+            string centre = Of(line.Centres);
+            x = g.Node("Where", [g.Node("IsNaN", [x]), centre, x]);
+            x = g.Node("Max", [g.Node("Min", [x, Of(line.Highs)]), Of(line.Lows)]);
+            z = g.Node("Add", [z, g.Node("Mul", [Of(line.Slopes), g.Node("Sub", [x, centre])])]);
+        }
         string u = g.Node("Div", [g.Scalar(1.0), g.Node("Add", [g.Scalar(1.0), g.Node("Exp", [g.Node("Neg", [z])])])]);
         u = g.Node("Div", [g.Node("Sub", [u, g.Scalar(Edge)]), g.Scalar(1 - 2 * Edge)]);
         u = g.Node("Max", [g.Node("Min", [u, g.Scalar(1.0)]), g.Scalar(0.0)]);
@@ -232,6 +296,105 @@ internal sealed class EntityLevel
             if (best is not null) found.Add(best);
         }
         return found;
+    }
+
+    /// <summary>
+    /// The level with lines along the column among <paramref name="candidates"/> (their training values in
+    /// <paramref name="values"/>, <paramref name="rows"/> of them; the target's are its values, not yet its distances)
+    /// whose lines explain the most of what the categories' levels leave of the target, at least
+    /// <see cref="MinimumExplainedAlong"/> (adjusted for chance: each line costs a degree of freedom); the level as it is
+    /// where none does. A category's line is the least-squares slope of the target's log-odds on the column through its
+    /// rows where both are present (at least <see cref="MinimumLineRows"/> of them, the column not constant there).
+    /// </summary>
+    public EntityLevel FindLines(IReadOnlyList<string> names, IReadOnlyList<double[]?> values, int rows, CategoryCodes codes, IEnumerable<int> candidates, Action checkAlive)
+    {
+        var y = values[Target]!;
+        var z = new double[rows];
+        for (int r = 0; r < rows; r++) z[r] = double.IsNaN(y[r]) ? double.NaN : LogOdds(_quantiles, y[r]);
+        // What the levels leave: within the categories of a level (as Explain counts them).
+        var count = new int[codes.Count];
+        for (int r = 0; r < rows; r++) if (!double.IsNaN(z[r])) count[codes.Levels[r]]++;
+        int covered = 0, groups = 0;
+        double left = 0;
+        for (int r = 0; r < rows; r++)
+        {
+            if (double.IsNaN(z[r]) || count[codes.Levels[r]] < MinimumCategoryRows) continue;
+            double e = z[r] - _levels[codes.Levels[r]];
+            left += e * e;
+        }
+        for (int c = 0; c < codes.Count; c++) if (count[c] >= MinimumCategoryRows) { covered += count[c]; groups++; }
+        if (!(left > 0) || covered - groups < 2) return this;
+        Line? best = null;
+        foreach (int a in candidates)
+        {
+            if (a == Target || a == Entity || values[a] is not { } x) continue;
+            checkAlive();
+            if (LinesAlong(z, x, codes, count, a, names[a]) is not { } line) continue;
+            // The share of what the levels leave that the lines explain, each line a degree of freedom.
+            int lines = line.Slopes.Count(b => b != 0);
+            if (covered - groups - lines < 1) continue;
+            double after = 0;
+            for (int r = 0; r < rows; r++)
+            {
+                if (double.IsNaN(z[r]) || count[codes.Levels[r]] < MinimumCategoryRows) continue;
+                double e = z[r] - _levels[codes.Levels[r]] - line.Term(codes.Levels[r], x[r]);
+                after += e * e;
+            }
+            double explained = Math.Clamp(1 - after / (covered - groups - lines) / (left / (covered - groups)), 0, 1);
+            if (explained < MinimumExplainedAlong || (best is not null && explained <= best.Explained)) continue;
+            best = line with { Explained = explained };
+        }
+        return best is null ? this : WithLines(best);
+    }
+
+    /// <summary>Each category's line of <paramref name="z"/> along <paramref name="x"/> (categories of a level only); null where no category has one.</summary>
+    private Line? LinesAlong(double[] z, double[] x, CategoryCodes codes, int[] count, int column, string name)
+    {
+        int k = codes.Count;
+        var n = new int[k];
+        var sx = new double[k];
+        var sz = new double[k];
+        var low = new double[k];
+        var high = new double[k];
+        Array.Fill(low, double.PositiveInfinity);
+        Array.Fill(high, double.NegativeInfinity);
+        for (int r = 0; r < z.Length; r++)
+        {
+            int c = codes.Levels[r];
+            if (double.IsNaN(z[r]) || double.IsNaN(x[r]) || count[c] < MinimumCategoryRows) continue;
+            n[c]++;
+            sx[c] += x[r];
+            sz[c] += z[r];
+            low[c] = Math.Min(low[c], x[r]);
+            high[c] = Math.Max(high[c], x[r]);
+        }
+        var sxx = new double[k];
+        var sxz = new double[k];
+        for (int r = 0; r < z.Length; r++)
+        {
+            int c = codes.Levels[r];
+            if (double.IsNaN(z[r]) || double.IsNaN(x[r]) || count[c] < MinimumCategoryRows || n[c] < MinimumLineRows) continue;
+            double dx = x[r] - sx[c] / n[c];
+            sxx[c] += dx * dx;
+            sxz[c] += dx * (z[r] - sz[c] / n[c]);
+        }
+        var slopes = new double[k];
+        var centres = new double[k];
+        var lows = new double[k];
+        var highs = new double[k];
+        bool any = false;
+        for (int c = 0; c < k; c++)
+        {
+            if (n[c] < MinimumLineRows || !(high[c] > low[c]) || !(sxx[c] > 0)) continue;
+            double slope = sxz[c] / sxx[c];
+            if (!double.IsFinite(slope) || slope == 0 || Math.Abs(slope) * (high[c] - low[c]) > MaximumLineSpan) continue;
+            slopes[c] = slope;
+            centres[c] = Math.Clamp(sx[c] / n[c], low[c], high[c]);
+            lows[c] = low[c];
+            highs[c] = high[c];
+            any = true;
+        }
+        return any ? new Line(column, name, slopes, centres, lows, highs, 0) : null;
     }
 
     /// <summary>
@@ -301,10 +464,20 @@ internal sealed class EntityLevelState
     public int? GridDecimals { get; set; }
     public double Explained { get; set; }
 
+    /// <summary>The column each category's level follows a line along (format 36); null without lines.</summary>
+    public string? Along { get; set; }
+    public double[]? Slopes { get; set; }
+    public double[]? Centres { get; set; }
+    public double[]? Lows { get; set; }
+    public double[]? Highs { get; set; }
+    public double? AlongExplained { get; set; }
+
     public static EntityLevelState From(EntityLevel level) => new()
     {
         Target = level.TargetName, Entity = level.EntityName, Quantiles = level.Quantiles.ToArray(), Levels = level.Levels.ToArray(), Scale = level.Scale,
         GridUnits = level.Grid?.Units, GridDecimals = level.Grid?.Decimals, Explained = level.Explained,
+        Along = level.Lines?.Name, Slopes = level.Lines?.Slopes.ToArray(), Centres = level.Lines?.Centres.ToArray(), Lows = level.Lines?.Lows.ToArray(),
+        Highs = level.Lines?.Highs.ToArray(), AlongExplained = level.Lines?.Explained,
     };
 
     /// <summary>
@@ -346,10 +519,39 @@ internal sealed class EntityLevelState
             NumericGranularity? grid = null;
             if (s.GridUnits is { } units && s.GridDecimals is { } decimals) grid = new NumericGranularity(units, decimals, q![0], q[^1], s.Target);
             else if (s.GridUnits is not null || s.GridDecimals is not null) throw new InvalidDataException($"{Where()} have half a grid");
-            result[i] = new EntityLevel(t, s.Target, e, s.Entity, q!, levels, s.Scale, grid, integer, s.Explained);
+            result[i] = new EntityLevel(t, s.Target, e, s.Entity, q!, levels, s.Scale, grid, integer, s.Explained, RestoreLine(s, index, columns, t, e, entity.LevelCount, Where));
         }
         return result;
     }
 
     private const int MaximumQuantilesSaved = 100_000;
+
+    /// <summary>
+    /// The lines of a saved level, checked: a number column of the model other than the target and the categories'
+    /// column, one slope, centre and range for each category, each range ascending with its centre in it and its line
+    /// moving the log-odds by at most <see cref="EntityLevel.MaximumLineSpan"/> across it, so that decoding stays finite.
+    /// </summary>
+    private static EntityLevel.Line? RestoreLine(EntityLevelState s, Dictionary<string, int> index, IReadOnlyList<GanColumn> columns, int t, int e, int categories, Func<string> where)
+    {
+        if (s.Along is null)
+        {
+            if (s.Slopes is not null || s.Centres is not null || s.Lows is not null || s.Highs is not null || s.AlongExplained is not null)
+                throw new InvalidDataException($"{where()} have lines but no column they follow");
+            return null;
+        }
+        if (!index.TryGetValue(s.Along, out int a) || a == t || a == e || columns[a] is not NumericColumn { Kind: NumericKind and not TimeKind })
+            throw new InvalidDataException($"{where()} follow lines along '{Common.Text.Printable(s.Along, 60)}', which is not another number column of the model");
+        if (s.Slopes is not { } slopes || s.Centres is not { } centres || s.Lows is not { } lows || s.Highs is not { } highs ||
+            slopes.Length != categories || centres.Length != categories || lows.Length != categories || highs.Length != categories)
+            throw new InvalidDataException($"{where()} need a slope, a centre and a range for each of the {categories} categories of their lines");
+        for (int c = 0; c < categories; c++)
+        {
+            if (!double.IsFinite(slopes[c]) || !double.IsFinite(centres[c]) || !double.IsFinite(lows[c]) || !double.IsFinite(highs[c]) ||
+                !(lows[c] <= centres[c] && centres[c] <= highs[c]) || !(Math.Abs(slopes[c]) * (highs[c] - lows[c]) <= EntityLevel.MaximumLineSpan))
+                throw new InvalidDataException($"{where()} have a line for category {c + 1} that is not finite, has its centre outside its range or moves by more than {EntityLevel.MaximumLineSpan} across it");
+        }
+        if (s.AlongExplained is not { } explained || !(explained >= 0 && explained <= 1))
+            throw new InvalidDataException($"{where()} have lines whose explained share is not from 0 to 1");
+        return new EntityLevel.Line(a, s.Along, slopes, centres, lows, highs, explained);
+    }
 }

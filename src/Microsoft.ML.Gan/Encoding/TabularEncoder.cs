@@ -175,7 +175,7 @@ internal sealed class TabularEncoder
             info = info with
             {
                 Minimum = level.Minimum, Maximum = level.Maximum, Step = level.Grid?.Step ?? (level.IsInteger ? 1 : double.NaN),
-                LevelWithin = level.EntityName, LevelExplained = level.Explained,
+                LevelWithin = level.EntityName, LevelExplained = level.Explained, LevelAlong = level.AlongName, LevelAlongExplained = level.Lines?.Explained ?? 0,
             };
         // A share of the time a study's end leaves: its own range and grid, not its shares'.
         if (StudyEndOf(c) is { } end)
@@ -742,6 +742,13 @@ internal sealed class TabularEncoder
             {
                 var numbers = fitters.Select(f => f is NumericFitter numeric ? numeric.Values : null).ToArray();
                 entityLevels = EntityLevel.Find(columnNames, kinds, numbers, (int)rows, entities, Free, c => (columns[c] as NumericColumn)?.Granularity, checkAlive);
+                // A level may follow a line of each category's own along another number the generator makes and nothing
+                // changes after (a state's population along the years): one that is no level's target (its values are
+                // values at decoding) and no dependency sets in any row.
+                var targets = entityLevels.Select(l => l.Target).ToHashSet();
+                var along = Enumerable.Range(0, columns.Length).Where(c => Free(c) && !targets.Contains(c) && kinds[c] is { } k && k is not TimeKind &&
+                    columns[c] is NumericColumn && !dependencies.Any(d => d.Target == c)).ToArray();
+                for (int i = 0; settings.EntityLevelLines && i < entityLevels.Count; i++) entityLevels[i] = entityLevels[i].FindLines(columnNames, numbers, (int)rows, entities[entityLevels[i].Entity]!, along, checkAlive);
                 foreach (var level in entityLevels)
                 {
                     checkAlive();
@@ -749,7 +756,8 @@ internal sealed class TabularEncoder
                     // of its keys give way.
                     var values = numbers[level.Target]!;
                     var categories = entities[level.Entity]!.Levels;
-                    for (int r = 0; r < rows; r++) values[r] = level.Distance(values[r], categories[r]);
+                    var x = level.Along is int a ? numbers[a]! : null;
+                    for (int r = 0; r < rows; r++) values[r] = level.Distance(values[r], categories[r], x?[r] ?? double.NaN);
                     columns[level.Target] = fitters[level.Target].Fit();
                     if (coded is not null) coded[level.Target] = fitters[level.Target].Coded(columns[level.Target], sample);
                 }

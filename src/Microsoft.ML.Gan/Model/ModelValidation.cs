@@ -148,6 +148,11 @@ internal static class ModelValidation
                     formulas.Any(f => f.Target == t || f.SolvedColumn == t) || combinations.Any(m => m.Columns.Contains(t)) ||
                     thresholds.Any(x => x.Target == e || x.Target == t) || exclusions.Any(x => x.First == t || x.Second == t))
                     throw new InvalidDataException($"its {level} involve a column a dependency, constraint, trend, formula, combination, thresholds or exclusion sets, or a dependency reads, which no model has");
+                // Its lines read their column's value as the generator makes it: one no rule sets or changes, and no level's target.
+                if (level.Along is int a && (dependencies.Any(d => d.Target == a) || constraints?.Changes(a) == true || ruled.Contains(columns[a].Name) ||
+                    trends.Any(x => x.Target == a) || formulas.Any(f => f.Target == a || f.SolvedColumn == a) || combinations.Any(m => m.Columns.Contains(a)) ||
+                    levels.Any(x => x.Target == a)))
+                    throw new InvalidDataException($"its {level} read column '{Common.Text.Printable(columns[a].Name, 80)}', which a rule sets or changes or which has a level of its own, which no model has");
             }
             var ends = StudyEndState.Restore(description.StudyEnds, columns);
             foreach (var end in ends)
@@ -160,7 +165,7 @@ internal static class ModelValidation
                     throw new InvalidDataException($"its study end of '{Common.Text.Printable(end.TargetName, 80)}' has a constraint with a column of no study end of the same bound, which no model has");
                 if (dependencies.Any(d => d.Determinant == t || d.Target == t) || trends.Any(x => x.Target == t || x.Reads(t)) ||
                     formulas.Any(f => f.Target == t || f.SolvedColumn == t || f.Inputs.Contains(t)) || combinations.Any(m => m.Columns.Contains(t)) ||
-                    thresholds.Any(x => x.Target == t || x.Features.Contains(t)) || levels.Any(x => x.Target == t || x.Entity == t))
+                    thresholds.Any(x => x.Target == t || x.Features.Contains(t)) || levels.Any(x => x.Target == t || x.Entity == t || x.Along == t))
                     throw new InvalidDataException($"its study end of '{Common.Text.Printable(end.TargetName, 80)}' is on a column a dependency, trend, formula, combination, thresholds or level reads or sets, which no model has");
             }
             filter = DensityRatioFilter.Restore(description.Filter, columns);

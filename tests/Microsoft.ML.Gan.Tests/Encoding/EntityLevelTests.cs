@@ -53,11 +53,12 @@ public sealed class EntityLevelTests
         ]);
     }
 
-    private static readonly ColumnFitSettings s_settings = new(new HashSet<string> { "" }, 1000, Granularity: true, Dependencies: true) { Trends = true, Formulas = true, EntityLevels = true };
+    private static readonly ColumnFitSettings s_settings = new(new HashSet<string> { "" }, 1000, Granularity: true, Dependencies: true) { Trends = true, Formulas = true, EntityLevels = true, EntityLevelLines = true };
 
-    private static GanTrainer.Options Small(bool levels = true, int epochs = 3) => new()
+    private static GanTrainer.Options Small(bool levels = true, int epochs = 3, bool lines = true) => new()
     {
         Epochs = epochs, BatchSize = 100, NoiseDimension = 8, GeneratorLayers = [32], DiscriminatorLayers = [32], Seed = 4, TrainingThreads = 1, EntityLevels = levels,
+        EntityLevelLines = lines,
     };
 
     private const string Expected = "Bili about a level for each Patient; Stage about a level for each Patient";
@@ -358,6 +359,150 @@ public sealed class EntityLevelTests
             Console.WriteLine($"share of log({column})'s spread the states explain: {realShare:P1} real, {with:P1} generated");
             Assert.IsGreaterThan(0.85, with, $"{column}: each state's years in its own band");
         }
+    }
+
+    /// <summary>
+    /// A panel of 40 states of 8 years whose populations move along the years at a pace of each state's own: Pop
+    /// (Double, millions to three decimals) is e^(1 + the state's level + the state's slope × (Year − 4.5) + 2 % of noise), a slope of a fifth of the levels'
+    /// spread a year on average; Rate (Double) a level of the state's own and a year's noise of a third of its spread,
+    /// with no line; Year (Int32) 1 to 8, every year of every state.
+    /// </summary>
+    private static IDataView MovingPanel(int seed, int states = 40)
+    {
+        var normal = TestTables.Normal(10_000, seed);
+        int n = 0;
+        var state = new List<ReadOnlyMemory<char>>();
+        var year = new List<int>();
+        var pop = new List<double>();
+        var rate = new List<double>();
+        for (int s = 0; s < states; s++)
+        {
+            double level = normal[n++], slope = 0.2 * normal[n++], own = normal[n++];
+            for (int y = 1; y <= 8; y++)
+            {
+                state.Add($"S{s:00}".AsMemory());
+                year.Add(y);
+                pop.Add(Math.Round(Math.Exp(1 + level + slope * (y - 4.5) + 0.02 * normal[n++]), 3));
+                rate.Add(Math.Round(10 + own + 0.33 * normal[n++], 3));
+            }
+        }
+        return new TestTables.ArrayView(
+        [
+            ("State", TextDataViewType.Instance, state.ToArray()), ("Year", NumberDataViewType.Int32, year.ToArray()),
+            ("Pop", NumberDataViewType.Double, pop.ToArray()), ("Rate", NumberDataViewType.Double, rate.ToArray()),
+        ]);
+    }
+
+    /// <summary>
+    /// The mean over the states (of rows with at least two years) of the correlation of log(Pop) with the year within
+    /// the state, signed by the state's own direction in <paramref name="real"/>: 1 where every state moves its own way.
+    /// </summary>
+    private static double StatesOwnPace(IDataView rows, IDataView real)
+    {
+        static Dictionary<string, (List<double> Year, List<double> Pop)> ByState(IDataView v)
+        {
+            var states = TestTables.Column(v, "State").Select(x => x.ToString()!).ToArray();
+            var years = TestTables.Column(v, "Year").Select(Convert.ToDouble).ToArray();
+            var pops = TestTables.Column(v, "Pop").Select(x => Math.Log(Math.Max(1e-3, Convert.ToDouble(x)))).ToArray();
+            var by = new Dictionary<string, (List<double>, List<double>)>();
+            for (int r = 0; r < states.Length; r++)
+            {
+                if (!by.TryGetValue(states[r], out var lists)) by[states[r]] = lists = ([], []);
+                lists.Item1.Add(years[r]);
+                lists.Item2.Add(pops[r]);
+            }
+            return by;
+        }
+        static double Correlation(List<double> x, List<double> y)
+        {
+            double mx = x.Average(), my = y.Average(), sxy = 0, sxx = 0, syy = 0;
+            for (int i = 0; i < x.Count; i++) { sxy += (x[i] - mx) * (y[i] - my); sxx += (x[i] - mx) * (x[i] - mx); syy += (y[i] - my) * (y[i] - my); }
+            return sxx > 0 && syy > 0 ? sxy / Math.Sqrt(sxx * syy) : double.NaN;
+        }
+        var direction = ByState(real).ToDictionary(p => p.Key, p => Math.Sign(Correlation(p.Value.Year, p.Value.Pop)));
+        var signed = ByState(rows).Select(p => direction[p.Key] * Correlation(p.Value.Year, p.Value.Pop)).Where(double.IsFinite).ToArray();
+        Assert.IsGreaterThan(20, signed.Length, "states with rows of at least two years");
+        return signed.Average();
+    }
+
+    [TestMethod]
+    public void ANumberThatMovesAlongTheYearsAtItsStatesOwnPaceFollowsALineOfTheStatesOwn()
+    {
+        // Guns' populations: each state's rises along the years at a pace of its own. The level alone puts a generated
+        // row anywhere in the state's band whatever its year; the state's line along the years puts it where that year was.
+        var ml = new MLContext(1);
+        var data = MovingPanel(seed: 1);
+        string[] names = data.Schema.Select(c => c.Name).ToArray();
+        var encoder = TabularEncoder.Fit(data, names, s_settings, () => { }).Encoder;
+        Assert.AreEqual("Pop about a level for each State; Rate about a level for each State", Levels(encoder));
+        var pop = encoder.EntityLevels[0];
+        Assert.AreEqual("Year", pop.AlongName, pop.ToString());
+        Assert.IsGreaterThan(0.9, pop.Lines!.Explained, pop.ToString());
+        Assert.IsNull(encoder.EntityLevels[1].Along, "Rate's years are noise: no line");
+        Assert.IsNull(TabularEncoder.Fit(data, names, s_settings with { EntityLevelLines = false }, () => { }).Encoder.EntityLevels[0].Along, "the switch");
+        // Every training value's distance from its state's line decodes back to it, at its year.
+        var states = Indices(data, "State");
+        var codes = TestTables.Column(data, "State").Select(v => states[v.ToString()!]).ToArray();
+        var years = TestTables.Column(data, "Year").Select(Convert.ToDouble).ToArray();
+        var pops = TestTables.Column(data, "Pop").Select(Convert.ToDouble).ToArray();
+        for (int r = 0; r < pops.Length; r++)
+            Assert.AreEqual(pops[r], pop.Value(pop.Distance(pops[r], codes[r], years[r]), codes[r], years[r]), $"row {r}");
+        // The distances are what the line leaves: far less than what the level leaves.
+        double Spread(Func<int, double> distance) => Enumerable.Range(0, pops.Length).Select(r => distance(r) * distance(r)).Average();
+        double level = Spread(r => pop.Distance(pops[r], codes[r], double.NaN)), line = Spread(r => pop.Distance(pops[r], codes[r], years[r]));
+        Assert.IsLessThan(0.2 * level, line, $"mean square distance {line} from the lines against {level} from the levels");
+
+        using var model = ml.Gan().Train(Small()).Fit(data);
+        Assert.AreEqual("Year", model.Columns.Single(c => c.Name == "Pop").LevelAlong);
+        Assert.IsNull(model.Columns.Single(c => c.Name == "Rate").LevelAlong);
+        using var flat = ml.Gan().Train(Small(lines: false)).Fit(data);
+        Assert.IsNull(flat.Columns.Single(c => c.Name == "Pop").LevelAlong);
+        double real = StatesOwnPace(data, data), with = StatesOwnPace(model.Generate(1200, seed: 5), data), without = StatesOwnPace(flat.Generate(1200, seed: 5), data);
+        Console.WriteLine($"correlation of log(Pop) with the year within a state, in the state's own direction: {real:F2} real, {with:F2} generated with lines, {without:F2} without");
+        Assert.IsGreaterThan(0.9, real);
+        Assert.IsGreaterThan(0.6, with, "each state's rows move along the years its own way");
+        Assert.IsLessThan(0.3, without, "the contrast: one spread of distances for every state knows no state's pace");
+
+        // The graph adds the line where .NET does: the same rows, after a save and a load too.
+        TestTables.AssertGraphAgreesWithinSteps(model.Model, seed: 7, 1000, _ => 5, (_, step) => double.IsNaN(step) ? 1e-6 : step * 1.000001);
+        TestTables.SavedAndLoaded(ml, model, loaded =>
+        {
+            Assert.AreEqual("Year", loaded.Model.Encoder.EntityLevels[0].AlongName);
+            CollectionAssert.AreEqual(TestTables.Column(model.Generate(300, seed: 8), "Pop"), TestTables.Column(loaded.Generate(300, seed: 8), "Pop"));
+        });
+    }
+
+    public static IEnumerable<object[]> LineLies =>
+    [
+        ["a category as the column", (Action<JsonArray>)(l => l[0]!["Along"] = "State"), "which is not another number column of the model"],
+        ["the target as the column", (Action<JsonArray>)(l => l[0]!["Along"] = "Pop"), "which is not another number column of the model"],
+        ["an unknown column", (Action<JsonArray>)(l => l[0]!["Along"] = "Nobody"), "which is not another number column of the model"],
+        ["a column with a level of its own", (Action<JsonArray>)(l => l[0]!["Along"] = "Rate"), "which has a level of its own"],
+        ["lines without a column", (Action<JsonArray>)(l => l[0]!.AsObject().Remove("Along")), "have lines but no column they follow"],
+        ["a slope short", (Action<JsonArray>)(l => l[0]!["Slopes"]!.AsArray().RemoveAt(0)), "need a slope, a centre and a range for each of the 40 categories"],
+        ["no centres", (Action<JsonArray>)(l => l[0]!.AsObject().Remove("Centres")), "need a slope, a centre and a range"],
+        ["a huge slope", (Action<JsonArray>)(l => l[0]!["Slopes"]![0] = 1e6), "moves by more than 100 across it"],
+        ["an infinite slope", (Action<JsonArray>)(l => l[0]!["Slopes"]![0] = "Infinity"), "is not finite"],
+        ["a centre outside its range", (Action<JsonArray>)(l => l[0]!["Centres"]![0] = 1e9), "has its centre outside its range"],
+        ["a range upside down", (Action<JsonArray>)(l => { l[0]!["Lows"]![0] = 9; l[0]!["Highs"]![0] = 0; }), "has its centre outside its range"],
+        ["an explained share of 2", (Action<JsonArray>)(l => l[0]!["AlongExplained"] = 2), "whose explained share is not from 0 to 1"],
+    ];
+
+    /// <summary>A model whose Pop follows the states' lines along the years, saved once for the lies.</summary>
+    private static readonly Lazy<byte[]> s_savedLines = new(() =>
+    {
+        var ml = new MLContext(1);
+        using var model = ml.Gan().Train(Small(epochs: 1)).Fit(MovingPanel(seed: 2));
+        Assert.AreEqual("Year", model.Model.Encoder.EntityLevels[0].AlongName);
+        return HostileFiles.Saved(model);
+    });
+
+    [TestMethod]
+    [DynamicData(nameof(LineLies))]
+    public void AManifestThatLiesAboutALevelsLinesIsRefused(string lie, Action<JsonArray> edit, string named)
+    {
+        var e = HostileFiles.RefusedManifest(s_savedLines.Value, manifest => edit(manifest["EntityLevels"]!.AsArray()), lie);
+        StringAssert.Contains(e.Message, named, lie);
     }
 
     public static IEnumerable<object[]> LevelLies =>
