@@ -499,9 +499,12 @@ public sealed class EntityLevelTests
 
     [TestMethod]
     [DynamicData(nameof(LineLies))]
-    public void AManifestThatLiesAboutALevelsLinesIsRefused(string lie, Action<JsonArray> edit, string named)
+    public void AManifestThatLiesAboutALevelsLinesIsRefused(string lie, Action<JsonArray> edit, string named) => AssertRefused(s_savedLines.Value, lie, edit, named);
+
+    /// <summary>Asserts that <paramref name="saved"/> with its levels edited by <paramref name="edit"/> is refused, the message naming <paramref name="named"/>.</summary>
+    private static void AssertRefused(byte[] saved, string lie, Action<JsonArray> edit, string named)
     {
-        var e = HostileFiles.RefusedManifest(s_savedLines.Value, manifest => edit(manifest["EntityLevels"]!.AsArray()), lie);
+        var e = HostileFiles.RefusedManifest(saved, manifest => edit(manifest["EntityLevels"]!.AsArray()), lie);
         StringAssert.Contains(e.Message, named, lie);
     }
 
@@ -534,9 +537,5 @@ public sealed class EntityLevelTests
 
     [TestMethod]
     [DynamicData(nameof(LevelLies))]
-    public void AManifestThatLiesAboutALevelIsRefused(string lie, Action<JsonArray> edit, string named)
-    {
-        var e = HostileFiles.RefusedManifest(s_saved.Value, manifest => edit(manifest["EntityLevels"]!.AsArray()), lie);
-        StringAssert.Contains(e.Message, named, lie);
-    }
+    public void AManifestThatLiesAboutALevelIsRefused(string lie, Action<JsonArray> edit, string named) => AssertRefused(s_saved.Value, lie, edit, named);
 }
