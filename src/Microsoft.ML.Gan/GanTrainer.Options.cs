@@ -435,8 +435,11 @@ public sealed partial class GanTrainer
         /// of what the levels leave, at least half (adjusted for chance: a line costs a degree of freedom), is kept. The
         /// generator then learns each row's distance from its category's line, and generation adds the line at the row's
         /// value of the column, placed within the category's training range of it (a missing value adds nothing), in .NET
-        /// and in the exported graph. The model says so (<see cref="GanColumnInfo.LevelAlong"/>). Default true;
-        /// <see cref="Classic"/> sets it false.
+        /// and in the exported graph. A number whose categories' levels alone explain less than half of it, but whose
+        /// levels and lines together explain three quarters (adjusted for chance), holds a level on a line too: Guns' share
+        /// of young men falls along the years at a pace of each state's own (levels 19 %, lines 92 % of the rest); no
+        /// column is then both a level's target and another's line's column (the strongest first). The model says so
+        /// (<see cref="GanColumnInfo.LevelAlong"/>). Default true; <see cref="Classic"/> sets it false.
         /// </summary>
         public bool EntityLevelLines { get; set; } = Defaults.EntityLevelLines;
 

@@ -84,6 +84,14 @@ internal sealed class EntityLevel
     /// </summary>
     public const double MinimumExplainedAlong = 0.5;
 
+    /// <summary>
+    /// The least share of a number's variance (on the log-odds scale, adjusted for chance) that its categories' levels
+    /// and lines together must explain where the levels alone explain less than <see cref="MinimumExplained"/>: three
+    /// quarters, so that a category's line, which a generated value a step apart in its column moves along, is kept only
+    /// where it carries most of the column (a state's share of young men along the years: 93 %).
+    /// </summary>
+    public const double MinimumExplainedOnLines = 0.75;
+
     /// <summary>The most a category's line may move the target's log-odds across the category's range of the <see cref="Along"/> column (a saved one too).</summary>
     public const double MaximumLineSpan = 100;
 
@@ -276,15 +284,7 @@ internal sealed class EntityLevel
         {
             if (values[t] is not { } column || kinds[t] is not { } kind || kind is TimeKind || kind.Lowest >= 0 || !eligible(t)) continue;
             checkAlive();
-            var present = new List<double>(rows);
-            for (int r = 0; r < rows; r++) if (!double.IsNaN(column[r])) present.Add(column[r]);
-            if (present.Count < 2 * MinimumCategoryRows) continue;
-            var sorted = present.ToArray();
-            Array.Sort(sorted);
-            if (sorted[0] == sorted[^1]) continue;
-            var quantiles = MarginalMap.Quantiles(sorted);
-            var z = new double[rows];
-            for (int r = 0; r < rows; r++) z[r] = double.IsNaN(column[r]) ? double.NaN : LogOdds(quantiles, column[r]);
+            if (Scaled(column, rows) is not var (quantiles, z)) continue;
             EntityLevel? best = null;
             for (int e = 0; e < categories.Count; e++)
             {
@@ -296,6 +296,54 @@ internal sealed class EntityLevel
             if (best is not null) found.Add(best);
         }
         return found;
+    }
+
+    /// <summary>
+    /// The levels on lines the training rows show where levels alone fall short: for each number column
+    /// <paramref name="eligible"/> says may be a target, the categorical column and the column among
+    /// <paramref name="along"/> (not the target) whose levels and lines together explain the most of it, at least
+    /// <see cref="MinimumExplainedOnLines"/>, the lines at least <see cref="MinimumExplainedAlong"/> of what the levels leave (a
+    /// state's share of young men, which falls along the years at a pace of each state's own: the states' levels
+    /// alone explain a third of it). Each with the share both explain, the strongest first.
+    /// </summary>
+    public static List<(EntityLevel Level, double Explained)> FindOnLines(IReadOnlyList<string> names, IReadOnlyList<NumericKind?> kinds, IReadOnlyList<double[]?> values, int rows,
+        IReadOnlyList<CategoryCodes?> categories, Func<int, bool> eligible, IReadOnlyList<int> along, Func<int, NumericGranularity?> gridOf, Action checkAlive)
+    {
+        var found = new List<(EntityLevel, double)>();
+        for (int t = 0; t < values.Count; t++)
+        {
+            if (values[t] is not { } column || kinds[t] is not { } kind || kind is TimeKind || kind.Lowest >= 0 || !eligible(t)) continue;
+            checkAlive();
+            if (Scaled(column, rows) is not var (quantiles, z)) continue;
+            (EntityLevel Level, double Explained)? best = null;
+            for (int e = 0; e < categories.Count; e++)
+            {
+                if (categories[e] is not { Count: >= MinimumCategories and <= MaximumCategories } codes || Explain(z, codes, rows) is not var (explained, levels)) continue;
+                bool integer = kind.Precision == NumberPrecision.Whole;
+                var level = new EntityLevel(t, names[t], e, names[e], quantiles, levels, integer ? IntegerScale : 1, gridOf(t), integer, explained)
+                    .FindLines(names, values, rows, codes, along.Where(a => a != t), checkAlive);
+                if (level.Lines is not { } line) continue;
+                double both = 1 - (1 - explained) * (1 - line.Explained);
+                if (both >= MinimumExplainedOnLines && (best is null || both > best.Value.Explained)) best = (level, both);
+            }
+            if (best is { } kept) found.Add(kept);
+        }
+        return found.OrderByDescending(f => f.Item2).ToList();
+    }
+
+    /// <summary>A column's training quantiles and each row's log-odds among them (NaN where missing); null for too few present values or a constant column.</summary>
+    private static (double[] Quantiles, double[] Z)? Scaled(double[] column, int rows)
+    {
+        var present = new List<double>(rows);
+        for (int r = 0; r < rows; r++) if (!double.IsNaN(column[r])) present.Add(column[r]);
+        if (present.Count < 2 * MinimumCategoryRows) return null;
+        var sorted = present.ToArray();
+        Array.Sort(sorted);
+        if (sorted[0] == sorted[^1]) return null;
+        var quantiles = MarginalMap.Quantiles(sorted);
+        var z = new double[rows];
+        for (int r = 0; r < rows; r++) z[r] = double.IsNaN(column[r]) ? double.NaN : LogOdds(quantiles, column[r]);
+        return (quantiles, z);
     }
 
     /// <summary>

@@ -746,9 +746,27 @@ internal sealed class TabularEncoder
                 // changes after (a state's population along the years): one that is no level's target (its values are
                 // values at decoding) and no dependency sets in any row.
                 var targets = entityLevels.Select(l => l.Target).ToHashSet();
-                var along = Enumerable.Range(0, columns.Length).Where(c => Free(c) && !targets.Contains(c) && kinds[c] is { } k && k is not TimeKind &&
-                    columns[c] is NumericColumn && !dependencies.Any(d => d.Target == c)).ToArray();
-                for (int i = 0; settings.EntityLevelLines && i < entityLevels.Count; i++) entityLevels[i] = entityLevels[i].FindLines(columnNames, numbers, (int)rows, entities[entityLevels[i].Entity]!, along, checkAlive);
+                bool Along(int c) => Free(c) && !targets.Contains(c) && kinds[c] is { } k && k is not TimeKind && columns[c] is NumericColumn && !dependencies.Any(d => d.Target == c);
+                if (settings.EntityLevelLines)
+                {
+                    // A number its categories' levels alone explain less than half of may still hold a level on a line of
+                    // each category's own (a state's share of young men along the years), strongest first: no column is
+                    // both a level's target and another's line's column.
+                    var lined = new List<EntityLevel>();
+                    var read = new HashSet<int>();
+                    var candidates = Enumerable.Range(0, columns.Length).Where(Along).ToArray();
+                    foreach (var (level, _) in EntityLevel.FindOnLines(columnNames, kinds, numbers, (int)rows, entities, c => Free(c) && !targets.Contains(c), candidates,
+                        c => (columns[c] as NumericColumn)?.Granularity, checkAlive))
+                    {
+                        if (read.Contains(level.Target) || targets.Contains(level.Along!.Value)) continue;
+                        lined.Add(level);
+                        targets.Add(level.Target);
+                        read.Add(level.Along.Value);
+                    }
+                    var along = Enumerable.Range(0, columns.Length).Where(Along).ToArray();
+                    for (int i = 0; i < entityLevels.Count; i++) entityLevels[i] = entityLevels[i].FindLines(columnNames, numbers, (int)rows, entities[entityLevels[i].Entity]!, along, checkAlive);
+                    entityLevels.AddRange(lined);
+                }
                 foreach (var level in entityLevels)
                 {
                     checkAlive();
