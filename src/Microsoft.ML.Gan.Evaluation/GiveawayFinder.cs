@@ -135,8 +135,9 @@ internal static class GiveawayFinder
 
     /// <summary>
     /// The categorical columns that thresholds on others fix in the real rows (<see cref="CategoryThresholds.Find"/>, on
-    /// the real rows: a bin of a number, a code made of several bins), with the share of synthetic rows whose category is
-    /// not the one their values give.
+    /// the real rows: a bin of a number, a code made of several bins) or that step along a number within each entity
+    /// (<see cref="CategorySteps.Find"/>: a state's law along the years), with the share of synthetic rows whose category
+    /// is not the one their values give.
     /// </summary>
     private static List<ThresholdGiveaway> Thresholds(EvaluationTable real, EvaluationTable synthetic, int[] evaluated)
     {
@@ -154,6 +155,8 @@ internal static class GiveawayFinder
             return DenseCodes(real.Continuous[c]!);
         }).ToArray();
         var found = CategoryThresholds.Find(columns, codes, real.RowCount, [], _ => false, () => { });
+        // And those that step along a number within each entity (a state's law along the years), as trees too.
+        found.AddRange(CategorySteps.Find(columns, codes, real.RowCount, [], _ => false, found, () => { }).Select(s => s.Tree));
         return found.Select(tree =>
         {
             var target = synthetic.Codes[evaluated[tree.Target]]!;

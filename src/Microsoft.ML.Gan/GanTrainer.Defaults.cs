@@ -50,6 +50,7 @@ public sealed partial class GanTrainer
         public const bool NumericCombinations = true;
         public const bool CombinationCategories = true;
         public const bool CategoryThresholds = true;
+        public const bool CategorySteps = true;
         public const bool CategoryExclusions = true;
         public const bool MissingTogether = true;
         public const bool EntityLevels = true;

@@ -367,6 +367,26 @@ public sealed partial class GanTrainer
         public bool CategoryThresholds { get; set; } = Defaults.CategoryThresholds;
 
         /// <summary>
+        /// Whether a categorical column that, within each category of a column of 20 to 1,000 categories (an entity: a
+        /// state, a patient), steps along a number column (the years) is set from its steps in every generated row: a law
+        /// a state passes in a year of its own and keeps (AER's Guns: <c>law</c> switches from no to yes once in 25 of 51
+        /// states and never back; USSeatBelts: its speed limits, drinking age, alcohol limit and seat-belt enforcement).
+        /// A generator that learns the column from the row's other values makes a state's law come and go from year to
+        /// year. At <c>Fit</c>, for each categorical column of up to 64 categories, each entity column and each number
+        /// column (not an identifier-like whole number) are tried: each entity's rows, in the number's order, hold each
+        /// value in one run, or the step of at most two runs that misses the fewest of them is taken; it is kept when at
+        /// least 3 entities switch, when the rows change value between neighbours at most a quarter as often as in a
+        /// random order (at least 20 such changes expected), and when the steps miss at most 1 % of the rows. It is kept
+        /// as a tree of thresholds (<see cref="CategoryThresholds"/>): splits on the entity's category narrow to one
+        /// entity, or to a run of entities that hold one value throughout, then one split on the number a switch; after
+        /// decoding, last, in .NET and in the graph, the column is set from it on the row's final values (a number past an
+        /// entity's last switch takes its last value; a missing one too). A dependency from the entity's column to it (a
+        /// few states that always had the law) gives way to it. The model lists them with the trees
+        /// (<see cref="GanTransformer.CategoryThresholds"/>). Default true; <see cref="Classic"/> sets it false.
+        /// </summary>
+        public bool CategorySteps { get; set; } = Defaults.CategorySteps;
+
+        /// <summary>
         /// Whether pairs of categories that the training rows never hold, though their columns' shares say many rows
         /// should, are kept out of every generated row: structural zeros of the table, such as a region and a size of
         /// community it has none of (Chile: region "M", 100 of 2,700 rows, never with a community of 250,000 people, 1,300
@@ -680,6 +700,7 @@ public sealed partial class GanTrainer
             NumericCombinations = false,
             CombinationCategories = false,
             CategoryThresholds = false,
+            CategorySteps = false,
             CategoryExclusions = false,
             MissingTogether = false,
             EntityLevels = false,

@@ -70,6 +70,7 @@ public sealed partial class GanTrainer : IEstimator<GanTransformer>
             Combinations = options.NumericCombinations,
             CombinationCategories = options.NumericCombinations && options.CombinationCategories,
             CategoryThresholds = options.CategoryThresholds,
+            CategorySteps = options.CategorySteps,
             CategoryExclusions = options.CategoryExclusions,
             MissingTogether = options.MissingTogether,
             EntityLevels = options.EntityLevels,

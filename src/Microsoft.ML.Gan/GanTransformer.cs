@@ -100,8 +100,9 @@ public sealed class GanTransformer : ITransformer, IDisposable
 
     /// <summary>
     /// The categorical columns that thresholds on other columns fix (found when
-    /// <see cref="GanTrainer.Options.CategoryThresholds"/> is on), in the order they apply: every generated row's
-    /// category is the one its values give.
+    /// <see cref="GanTrainer.Options.CategoryThresholds"/> is on), then those that step along a number within each
+    /// entity (<see cref="GanTrainer.Options.CategorySteps"/>: thresholds on the entity's category and the number), in
+    /// the order they apply: every generated row's category is the one its values give.
     /// </summary>
     public IReadOnlyList<GanCategoryThresholds> CategoryThresholds => Alive(_thresholds);
 

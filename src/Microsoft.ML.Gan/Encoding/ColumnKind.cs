@@ -158,6 +158,9 @@ internal sealed record ColumnFitSettings(ISet<string> MissingCategoryTokens, int
     /// <summary>Whether a categorical column that thresholds on other columns fix is set from them (<see cref="CategoryThresholds"/>).</summary>
     public bool CategoryThresholds { get; init; }
 
+    /// <summary>Whether a categorical column that steps along a number within each category of an entity column is set from its steps (<see cref="CategorySteps"/>).</summary>
+    public bool CategorySteps { get; init; }
+
     /// <summary>Whether pairs of categories the training rows never hold, though their shares expect many, are kept out of generated rows (<see cref="CategoryExclusion"/>).</summary>
     public bool CategoryExclusions { get; init; }
 

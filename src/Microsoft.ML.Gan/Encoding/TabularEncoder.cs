@@ -574,7 +574,7 @@ internal sealed class TabularEncoder
         // Dependencies and groups are found on at most StatisticsRows rows (a uniform sample of a larger table).
         var sample = StatisticsSample((int)rows, settings.Seed);
         int sampled = sample?.Length ?? (int)rows;
-        var coded = settings.Dependencies || groups || settings.Combinations || settings.CategoryThresholds || settings.CategoryExclusions ? fitters.Select((f, c) => f.Coded(columns[c], sample)).ToArray() : null;
+        var coded = settings.Dependencies || groups || settings.Combinations || settings.CategoryThresholds || settings.CategorySteps || settings.CategoryExclusions ? fitters.Select((f, c) => f.Coded(columns[c], sample)).ToArray() : null;
         // A column a rule changes after decoding takes no part in a dependency: a derived column's codes are its
         // distances, and a fixed combination may change a category a dependency has read or set.
         var dependencies = settings.Dependencies
@@ -621,13 +621,28 @@ internal sealed class TabularEncoder
                 log?.Invoke($"Columns made exactly from others in every row: {string.Join("; ", formulas.Select(f => f.ToInfo().Describe()))}.");
         }
         List<CategoryThresholds> thresholds = [];
-        if (settings.CategoryThresholds)
+        if (settings.CategoryThresholds || settings.CategorySteps)
         {
             // On every row's own values (before trends replace theirs by residuals); a column a constraint names or changes
             // takes no part.
             checkAlive();
             var usable = coded!.Select(c => ((int[], double[])?)c).ToArray();
-            thresholds = CategoryThresholds.Find(ThresholdColumn.Of(columns), usable, sampled, dependencies, c => ruledNames.Contains(columnNames[c]) || held?.Changes(c) == true || Bounded(c), checkAlive);
+            bool Unread(int c) => ruledNames.Contains(columnNames[c]) || held?.Changes(c) == true || Bounded(c);
+            if (settings.CategoryThresholds)
+                thresholds = CategoryThresholds.Find(ThresholdColumn.Of(columns), usable, sampled, dependencies, Unread, checkAlive);
+            if (settings.CategorySteps)
+            {
+                // Then the categories that step along a number within each entity (a state's law along the years): their
+                // trees too, and the dependencies that set them (the states that always had the law; no limit of 70
+                // without one of 65), which hold in every row the steps hold in, give way to them.
+                var steps = CategorySteps.Find(ThresholdColumn.Of(columns), usable, sampled, dependencies, Unread, thresholds, checkAlive);
+                if (steps.Count > 0)
+                {
+                    dependencies = dependencies.Where(d => !steps.Any(s => s.Tree.Target == d.Target)).ToArray();
+                    thresholds.AddRange(steps.Select(s => s.Tree));
+                    log?.Invoke($"Categorical columns that step along a number within each entity: {string.Join("; ", steps)}.");
+                }
+            }
             // An offset reads its category as the formulas find it: thresholds set after them would change it.
             var unread = formulas.Where(f => f.Kind == GanFormulaKind.Offset && thresholds.Any(t => t.Target == f.Inputs[1])).ToList();
             if (unread.Count > 0)

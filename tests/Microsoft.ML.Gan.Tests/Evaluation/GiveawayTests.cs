@@ -305,6 +305,54 @@ public sealed class GiveawayTests
         Assert.IsEmpty(GiveawayTests.Evaluate(People(2000, 1), People(2000, 2)).Giveaways.Thresholds);
     }
 
+    public sealed class StateYear
+    {
+        public string State { get; set; } = "";
+        public float Year { get; set; }
+        public string Law { get; set; } = "";
+        public float Rate { get; set; }
+    }
+
+    /// <summary>
+    /// 40 states × 15 years: each of the first 30 states passes its law in a year of its own and keeps it, the rest never
+    /// have it; unless <paramref name="loose"/>, when each row's law is drawn alone (each state's own share of years with
+    /// it). Rate unrelated.
+    /// </summary>
+    private static List<StateYear> Laws(int seed, bool loose)
+    {
+        var random = new Random(seed);
+        var list = new List<StateYear>();
+        for (int s = 0; s < 40; s++)
+        {
+            int passed = s < 30 ? 2001 + s % 13 : int.MaxValue;
+            double share = s < 30 ? (2015 - passed) / 15.0 : 0;
+            for (int year = 2000; year < 2015; year++)
+                list.Add(new StateYear
+                {
+                    State = $"S{s:00}", Year = year, Rate = (float)Math.Round(random.NextDouble(), 3),
+                    Law = (loose ? random.NextDouble() < share : year >= passed) ? "yes" : "no",
+                });
+        }
+        return list;
+    }
+
+    [TestMethod]
+    public void ALawEachStateKeepsFromAYearOfItsOwnIsNamedWithTheShareOfSyntheticRowsThatBreakIt()
+    {
+        var ml = new MLContext(1);
+        var real = ml.Data.LoadFromEnumerable(Laws(1, loose: false));
+        SyntheticDataMetrics Evaluate(bool loose) => ml.Gan().Evaluate(real, ml.Data.LoadFromEnumerable(Laws(2, loose)));
+        var kept = Evaluate(loose: false).Giveaways.Thresholds.Single();
+        Assert.AreEqual("Law", kept.Thresholds.Column);
+        CollectionAssert.AreEqual(new[] { "State", "Year" }, kept.Thresholds.FromColumns.ToArray(), kept.ToString());
+        Assert.AreEqual(0, kept.BrokenShare, "the same steps");
+
+        // Drawn each year at the state's own share: off its step in about half the years of a state that switches.
+        var loose = Evaluate(loose: true).Giveaways.Thresholds.Single();
+        Assert.AreEqual("Law", loose.Thresholds.Column);
+        Assert.IsTrue(loose.BrokenShare is > 0.15 and < 0.5, $"{loose.BrokenShare:P1} break it");
+    }
+
     public sealed class Patient
     {
         public float Albumin { get; set; }
