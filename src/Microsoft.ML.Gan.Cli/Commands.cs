@@ -432,7 +432,7 @@ internal static class Commands
                 Console.WriteLine($"Trend: {trend}{(trend.AfterFormulas ? " (after the formulas)" : "")}{(trend.MappedAfter ? $"; {trend.Target} then mapped onto its training values" : "")}");
             foreach (var formula in gan.Formulas)
                 Console.WriteLine($"Formula: {formula.Describe()}");
-            foreach (var tree in gan.CategoryThresholds) Console.WriteLine($"Thresholds: {tree}");
+            foreach (var tree in gan.CategoryThresholds) Console.WriteLine(tree.Steps ? $"Steps: {tree}" : $"Thresholds: {tree}");
             foreach (var level in gan.Columns.Where(c => c.LevelWithin is not null))
                 Console.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
                     $"Level: {level.Name} about a level of each {level.LevelWithin}'s own ({level.LevelExplained:P0} of its spread){(level.LevelAlong is { } along ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $" on a line of its own along {along} ({level.LevelAlongExplained:P0} of the rest)") : "")}, learned as its distance from it"));

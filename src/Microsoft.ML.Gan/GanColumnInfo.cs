@@ -273,11 +273,17 @@ public sealed record GanColumnFormula(string Target, IReadOnlyList<string> Input
 /// <param name="Column">The categorical column set.</param>
 /// <param name="FromColumns">The columns its thresholds read, in the table's order.</param>
 /// <param name="Bins">The leaves of its tree: the regions of those columns' values, each with one category.</param>
-public sealed record GanCategoryThresholds(string Column, IReadOnlyList<string> FromColumns, int Bins)
+/// <param name="Steps">
+/// Whether it steps along a number within each category of an entity column (see
+/// <see cref="GanTrainer.Options.CategorySteps"/>): then <paramref name="FromColumns"/> are the entity's column and the
+/// number, in that order.
+/// </param>
+public sealed record GanCategoryThresholds(string Column, IReadOnlyList<string> FromColumns, int Bins, bool Steps = false)
 {
-    /// <summary>"category is set by thresholds on perchsd, percbelowpoverty, inmetro (18 bins)".</summary>
-    public override string ToString() =>
-        string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{Column} is set by thresholds on {string.Join(", ", FromColumns)} ({Bins:N0} bins)");
+    /// <summary>"category is set by thresholds on perchsd, percbelowpoverty, inmetro (18 bins)"; "law steps along year within each state (66 bins)".</summary>
+    public override string ToString() => Steps && FromColumns.Count == 2
+        ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{Column} steps along {FromColumns[1]} within each {FromColumns[0]} ({Bins:N0} bins)")
+        : string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{Column} is set by thresholds on {string.Join(", ", FromColumns)} ({Bins:N0} bins)");
 }
 
 /// <summary>

@@ -87,7 +87,7 @@ internal static class CategorySteps
                     if (switching < MinimumSwitching || chance > Math.Log10(ColumnDependency.ChanceLimit)) continue;
                     if (errors > Math.Floor(ColumnDependency.ExceptionShare * rows)) continue;
                     var candidate = new Found(new CategoryThresholds(t, [e, o], tree.Splits.ToArray(), tree.Thresholds.ToArray(), tree.Left.ToArray(), tree.Right.ToArray(),
-                        tree.Levels.ToArray(), columns), e, o, switching, present, errors, chance);
+                        tree.Levels.ToArray(), columns, steps: true), e, o, switching, present, errors, chance);
                     if (errors < bestErrors || errors == bestErrors && chance < best!.Chance)
                         (best, bestErrors) = (candidate, errors);
                 }

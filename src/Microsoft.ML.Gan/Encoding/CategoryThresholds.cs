@@ -60,8 +60,10 @@ internal sealed class CategoryThresholds
 
     private readonly NumericKind?[] _kinds; // per feature: its number kind (values compared as the column holds them); null for a category
 
-    public CategoryThresholds(int target, int[] features, int[] splits, double[] thresholds, int[] left, int[] right, int[] levels, IReadOnlyList<ThresholdColumn> columns)
+    public CategoryThresholds(int target, int[] features, int[] splits, double[] thresholds, int[] left, int[] right, int[] levels, IReadOnlyList<ThresholdColumn> columns,
+        bool steps = false)
     {
+        Steps = steps;
         Target = target;
         Features = features;
         Splits = splits;
@@ -102,15 +104,18 @@ internal sealed class CategoryThresholds
     /// <summary>The longest path from the root to a leaf, in splits.</summary>
     public int Depth { get; }
 
+    /// <summary>Whether the tree is the steps of a category along a number (feature 1) within each category of an entity column (feature 0): see <see cref="CategorySteps"/>.</summary>
+    public bool Steps { get; }
+
     /// <summary>How many leaves (bins) the tree has.</summary>
     public int LeafCount => Levels.Count(l => l >= 0);
 
     /// <summary>What users see of it.</summary>
-    public GanCategoryThresholds ToInfo() => Describe(TargetName, FeatureNames, Splits, Levels);
+    public GanCategoryThresholds ToInfo() => Describe(TargetName, FeatureNames, Splits, Levels, Steps);
 
     /// <summary>What users see of a tree: its target, the columns it splits on, its leaves (also for a file's state, unchecked).</summary>
-    internal static GanCategoryThresholds Describe(string target, IReadOnlyList<string> features, IReadOnlyList<int> splits, IReadOnlyList<int> levels) =>
-        new(target, features.Where((_, f) => splits.Contains(f)).ToArray(), levels.Count(l => l >= 0));
+    internal static GanCategoryThresholds Describe(string target, IReadOnlyList<string> features, IReadOnlyList<int> splits, IReadOnlyList<int> levels, bool steps = false) =>
+        new(target, features.Where((_, f) => splits.Contains(f)).ToArray(), levels.Count(l => l >= 0), steps);
 
     public override string ToString() => ToInfo().ToString();
 
@@ -560,9 +565,13 @@ internal sealed class CategoryThresholdsState
     public int[]? Right { get; set; }
     public int[]? Levels { get; set; }
 
+    /// <summary>Whether the tree is a category's steps along a number within each entity (its features the entity's column, then the number); null for any other tree, and in files written before steps.</summary>
+    public bool? Steps { get; set; }
+
     public static CategoryThresholdsState From(CategoryThresholds t) => new()
     {
         Target = t.TargetName, Features = t.FeatureNames, Splits = t.Splits, Thresholds = t.Thresholds, Left = t.Left, Right = t.Right, Levels = t.Levels,
+        Steps = t.Steps ? true : null,
     };
 
     /// <summary>
@@ -622,7 +631,10 @@ internal sealed class CategoryThresholdsState
             }
             if (!targets.Add(target) || read.Contains(target))
                 throw new InvalidDataException($"{Where()}: the column is set by two trees, or read by one");
-            result[s] = new CategoryThresholds(target, features, splits, thresholds, left, right, levels, ThresholdColumn.Of(columns));
+            bool steps = state.Steps == true;
+            if (steps && (features.Length != 2 || columns[features[0]] is not CategoricalColumn || columns[features[1]] is not NumericColumn))
+                throw new InvalidDataException($"{Where()} are said to be steps, but do not read an entity's categorical column and then a number column");
+            result[s] = new CategoryThresholds(target, features, splits, thresholds, left, right, levels, ThresholdColumn.Of(columns), steps);
             foreach (int f in features) read.Add(f);
         }
         if (result.FirstOrDefault(r => r.Features.Any(targets.Contains)) is { } reading)

@@ -89,7 +89,7 @@ internal static class OnnxMetadata
                 string.Join("; ", combinations.Select(c => new GanColumnCombination(c.Columns ?? [], c.Counts?.Length ?? 0) { LearnedAsCategory = c.Category is not null }.ToString())));
         if (description.CategoryThresholds is { Length: > 0 } trees)
             yield return new("microsoft.ml.gan.category_thresholds", "these outputs are set, last, from thresholds on other outputs (a decision tree whose leaves each hold one category; the node arrays are in the model's manifest): " +
-                string.Join("; ", trees.Select(t => CategoryThresholds.Describe(t.Target ?? "", t.Features ?? [], t.Splits ?? [], t.Levels ?? []).ToString())));
+                string.Join("; ", trees.Select(t => CategoryThresholds.Describe(t.Target ?? "", t.Features ?? [], t.Splits ?? [], t.Levels ?? [], t.Steps == true).ToString())));
         if (description.Exclusions is { Length: > 0 } exclusions)
             yield return new("microsoft.ml.gan.category_exclusions", "these pairs of outputs never hold these pairs of categories (the later output's category chosen among those the earlier one's allows; the category indices are in the model's manifest): " +
                 string.Join("; ", exclusions.Select(x => FormattableString.Invariant($"{x.First} × {x.Second}: {x.FirstLevels?.Length ?? 0} pairs"))));

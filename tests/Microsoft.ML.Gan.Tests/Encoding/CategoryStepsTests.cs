@@ -1,5 +1,7 @@
+using System.Text.Json.Nodes;
 using Microsoft.ML.Data;
 using Microsoft.ML.Gan.Encoding;
+using Microsoft.ML.Gan.Tests.Hostile;
 using Microsoft.ML.OnnxRuntime;
 
 namespace Microsoft.ML.Gan.Tests.Encoding;
@@ -9,7 +11,8 @@ namespace Microsoft.ML.Gan.Tests.Encoding;
 /// limit it raises twice, are found at Fit as trees on the state and the year, with the switch between the right
 /// years; one state that repealed its law is missed on its three years alone; a flag drawn each year, and the same
 /// laws shuffled among each state's years, are not found; every generated row holds its state's law of its year, in
-/// .NET and in the graph alike, after a save and a load too, where a generator on its own makes laws come and go.
+/// .NET and in the graph alike, after a save and a load too, where a generator on its own makes laws come and go; a
+/// file that calls a tree steps that reads no entity and number is refused.
 /// </summary>
 [TestClass]
 public sealed class CategoryStepsTests
@@ -142,6 +145,10 @@ public sealed class CategoryStepsTests
         var data = Panel(seed: 3);
         using var model = ml.Gan().Train(Small()).Fit(data);
         CollectionAssert.AreEquivalent(new[] { "Law", "Limit" }, model.CategoryThresholds.Select(t => t.Column).ToArray());
+        var info = model.CategoryThresholds.Single(t => t.Column == "Law");
+        Assert.IsTrue(info.Steps);
+        CollectionAssert.AreEqual(new[] { "State", "Year" }, info.FromColumns.ToArray(), "the entity's column, then the number");
+        StringAssert.StartsWith(info.ToString(), "Law steps along Year within each State (");
         using var bare = ml.Gan().Train(Small(steps: false)).Fit(data);
         Assert.IsEmpty(bare.CategoryThresholds);
 
@@ -164,12 +171,49 @@ public sealed class CategoryStepsTests
             Assert.IsLessThanOrEqualTo(count / 100, differ, $"{tree}: rows that differ {differ}");
         }
         using (var session = new InferenceSession(model.Model.ExportOnnx(CategorySampling.Sample)))
-            StringAssert.Contains(session.ModelMetadata.CustomMetadataMap["microsoft.ml.gan.category_thresholds"], "Law is set by thresholds on State, Year");
+            StringAssert.Contains(session.ModelMetadata.CustomMetadataMap["microsoft.ml.gan.category_thresholds"], info.ToString());
 
         TestTables.SavedAndLoaded(ml, model, loaded =>
         {
-            CollectionAssert.AreEquivalent(new[] { "Law", "Limit" }, loaded.CategoryThresholds.Select(t => t.Column).ToArray());
+            CollectionAssert.AreEquivalent(model.CategoryThresholds.Select(t => t.ToString()).ToArray(), loaded.CategoryThresholds.Select(t => t.ToString()).ToArray());
             Assert.AreEqual((1.0, 1.0), Held(loaded.Generate(1000, seed: 9)));
         });
     }
+
+    /// <summary>A model with the panel's steps, saved once for the lies.</summary>
+    private static readonly Lazy<byte[]> s_saved = new(() =>
+    {
+        var ml = new MLContext(1);
+        var options = Small();
+        options.Epochs = 1;
+        options.DensityRatioFilter = false;
+        using var model = ml.Gan().Train(options).Fit(Panel(seed: 6));
+        Assert.IsTrue(model.CategoryThresholds.Any(t => t.Steps));
+        return HostileFiles.Saved(model);
+    });
+
+    /// <summary>Manifests that call a tree steps though it reads no entity's category and then a number, each with what the refusal names.</summary>
+    public static IEnumerable<object[]> StepLies() =>
+    [
+        ["the number first", (Action<JsonObject>)(t =>
+        {
+            var features = t["Features"]!.AsArray();
+            string entity = features[0]!.GetValue<string>(), number = features[1]!.GetValue<string>();
+            features[0] = number;
+            features[1] = entity;
+            var splits = t["Splits"]!.AsArray();
+            for (int n = 0; n < splits.Count; n++) if (splits[n]!.GetValue<int>() >= 0) splits[n] = 1 - splits[n]!.GetValue<int>();
+        }), "are said to be steps"],
+        ["a third column read", (Action<JsonObject>)(t => t["Features"]!.AsArray().Add("Rate")), "are said to be steps"],
+        ["two categories", (Action<JsonObject>)(t => t["Features"]![1] = "Flag"), "are said to be steps"],
+    ];
+
+    [TestMethod]
+    [DynamicData(nameof(StepLies))]
+    public void AManifestThatCallsATreeStepsThatReadsNoEntityAndNumberIsRefused(string lie, Action<JsonObject> edit, string named) =>
+        HostileFiles.RefusedLie(s_saved.Value, manifest =>
+        {
+            var tree = manifest["CategoryThresholds"]!.AsArray().Select(t => t!.AsObject()).First(t => t["Steps"]?.GetValue<bool>() == true);
+            edit(tree);
+        }, lie, named);
 }
