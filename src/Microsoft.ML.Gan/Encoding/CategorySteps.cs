@@ -67,6 +67,22 @@ internal static class CategorySteps
             return result;
         }
         var orderValues = orders.ToDictionary(c => c, Values);
+        // Each entity's rows in each number's order (a missing number last: the tree sends it right, to the last run),
+        // sorted once for every target.
+        var sorted = new Dictionary<(int, int), int[]?[]>();
+        int[]?[] Sorted(int e, int o)
+        {
+            if (sorted.TryGetValue((e, o), out var known)) return known;
+            var entity = Values(e);
+            var order = orderValues[o];
+            var byEntity = new int[]?[columns[e].LevelCount];
+            foreach (var group in Enumerable.Range(0, rows).GroupBy(r => (int)entity[r]))
+                byEntity[group.Key] = group.OrderBy(r => double.IsNaN(order[r]) ? 1 : 0).ThenBy(r => order[r]).ToArray();
+            return sorted[(e, o)] = byEntity;
+        }
+        var logFactorial = new double[rows + 1];
+        for (int i = 2; i <= rows; i++) logFactorial[i] = logFactorial[i - 1] + Math.Log10(i);
+        int allowed = (int)Math.Floor(ColumnDependency.ExceptionShare * rows);
         for (int t = 0; t < columns.Count; t++)
         {
             if (columns[t] is not { IsCategory: true, LevelCount: >= 2 and <= CategoryThresholds.MaximumLevels } || !Usable(t) || read.Contains(t)) continue;
@@ -76,16 +92,13 @@ internal static class CategorySteps
             int bestErrors = int.MaxValue;
             foreach (int e in entities)
             {
-                if (e == t || after.Contains(e)) continue;
-                var entity = Values(e).Select(v => (int)v).ToArray();
+                if (e == t || after.Contains(e) || taken.Contains(e)) continue;
                 foreach (int o in orders)
                 {
-                    if (o == t || o == e || after.Contains(o)) continue;
+                    if (o == t || o == e || after.Contains(o) || taken.Contains(o)) continue;
                     checkAlive();
-                    if (Fit(entity, columns[e].LevelCount, orderValues[o], labels, columns[t].LevelCount) is not { } fit) continue;
+                    if (Fit(Sorted(e, o), orderValues[o], labels, columns[t].LevelCount, allowed, logFactorial) is not { } fit) continue;
                     var (tree, errors, switching, chance, present) = fit;
-                    if (switching < MinimumSwitching || chance > Math.Log10(ColumnDependency.ChanceLimit)) continue;
-                    if (errors > Math.Floor(ColumnDependency.ExceptionShare * rows)) continue;
                     var candidate = new Found(new CategoryThresholds(t, [e, o], tree.Splits.ToArray(), tree.Thresholds.ToArray(), tree.Left.ToArray(), tree.Right.ToArray(),
                         tree.Levels.ToArray(), columns, steps: true), e, o, switching, present, errors, chance);
                     if (errors < bestErrors || errors == bestErrors && chance < best!.Chance)
@@ -126,37 +139,39 @@ internal static class CategorySteps
     /// <summary>
     /// Each entity's step along the order, as one tree (feature 0 the entity's category index, feature 1 the order), with
     /// the rows it misses, the entities that switch, log10 of the chance that random orders of their rows step, and how
-    /// many entities have rows; null where the tree would pass <see cref="CategoryThresholds.MaximumNodes"/> or
-    /// <see cref="CategoryThresholds.MaximumDepth"/>.
+    /// many entities have rows; null where the steps miss more than <paramref name="allowed"/> rows, where fewer than
+    /// <see cref="MinimumSwitching"/> entities switch or chance makes their steps too often, and where the tree would pass
+    /// <see cref="CategoryThresholds.MaximumNodes"/> or <see cref="CategoryThresholds.MaximumDepth"/>.
     /// </summary>
-    private static (Nodes Tree, int Errors, int Switching, double Chance, int Present)? Fit(int[] entity, int entityCount, double[] order, int[] labels, int levelCount)
+    /// <param name="byEntity">Each entity's rows in the order's order, missing numbers last; null for an entity without rows.</param>
+    private static (Nodes Tree, int Errors, int Switching, double Chance, int Present)? Fit(int[]?[] byEntity, double[] order, int[] labels, int levelCount, int allowed,
+        double[] logFactorial)
     {
-        int rows = labels.Length;
-        // The rows of each entity, in the order's order (a missing number last: the tree sends it right, to the last run).
-        var byEntity = Enumerable.Range(0, rows).GroupBy(r => entity[r])
-            .ToDictionary(g => g.Key, g => g.OrderBy(r => double.IsNaN(order[r]) ? 1 : 0).ThenBy(r => order[r]).ToArray());
+        int entityCount = byEntity.Length;
         var counts = new int[levelCount];
         foreach (int l in labels) counts[l]++;
         int mostCommon = Array.IndexOf(counts, counts.Max());
         var steps = new Step?[entityCount];
-        int errors = 0, switching = 0;
+        int errors = 0, switching = 0, present = 0;
         double chance = 0;
-        var logFactorial = new double[rows + 1];
-        for (int i = 2; i <= rows; i++) logFactorial[i] = logFactorial[i - 1] + Math.Log10(i);
-        foreach (var (e, own) in byEntity)
+        for (int e = 0; e < entityCount; e++)
         {
+            if (byEntity[e] is not { } own) continue;
+            present++;
             var step = StepOf(own, order, labels, counts);
             steps[e] = step;
             errors += step.Errors;
+            if (errors > allowed) return null;
             if (step.Values.Length < 2) continue;
             switching++;
             if (step.Errors > 0) continue;
             // In order: the chance that a random order of the rows with a number holds each value in one run.
-            int present = own.Count(r => !double.IsNaN(order[r]));
+            int numbered = own.Count(r => !double.IsNaN(order[r]));
             Array.Clear(counts);
-            for (int i = 0; i < present; i++) counts[labels[own[i]]]++;
-            chance += logFactorial[step.Values.Length] + counts.Sum(n => logFactorial[n]) - logFactorial[present];
+            for (int i = 0; i < numbered; i++) counts[labels[own[i]]]++;
+            chance += logFactorial[step.Values.Length] + counts.Sum(n => logFactorial[n]) - logFactorial[numbered];
         }
+        if (switching < MinimumSwitching || chance > Math.Log10(ColumnDependency.ChanceLimit)) return null;
         // Runs of entity indices that all hold one value throughout (an entity without rows joins any), then a balanced
         // tree of splits on the entity's index over them, each leaf the run's value or the entity's own steps.
         var segments = new List<(int From, int To, Step? Own, int Value)>();
@@ -208,7 +223,7 @@ internal static class CategorySteps
         if (2 * segments.Count - 1 + 2 * steps.Sum(s => s?.Thresholds.Length ?? 0) > CategoryThresholds.MaximumNodes) return null;
         Build(tree.Add(-1, 0), 0, segments.Count, 0);
         if (depth > CategoryThresholds.MaximumDepth) return null;
-        return (tree, errors, switching, chance, byEntity.Count);
+        return (tree, errors, switching, chance, present);
     }
 
     /// <summary>
