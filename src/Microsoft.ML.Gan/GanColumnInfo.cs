@@ -85,6 +85,9 @@ public sealed record GanColumnInfo(
     /// <summary>With <see cref="LevelAlong"/>: the share of what the levels leave of the column's spread that the lines explain.</summary>
     public double LevelAlongExplained { get; init; }
 
+    /// <summary>With <see cref="LevelWithin"/>: whether each category keeps a spread of its own about its level (see <see cref="GanTrainer.Options.EntityLevelSpreads"/>).</summary>
+    public bool LevelSpreads { get; init; }
+
     /// <summary>
     /// The bound every training row keeps this number column below, falling with another (see
     /// <see cref="GanTrainer.Options.StudyEnds"/>), as people read it: "futime + 11.6 × dxyr ≤ 23151", a study's end.

@@ -55,6 +55,7 @@ public sealed partial class GanTrainer
         public const bool MissingTogether = true;
         public const bool EntityLevels = true;
         public const bool EntityLevelLines = true;
+        public const bool EntityLevelSpreads = false;
         public const bool StudyEnds = true;
         public const bool DensityRatioFilter = true;
         public const CategorySampling CategorySampling = Gan.CategorySampling.Sample;

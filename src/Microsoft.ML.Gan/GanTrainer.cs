@@ -75,6 +75,7 @@ public sealed partial class GanTrainer : IEstimator<GanTransformer>
             MissingTogether = options.MissingTogether,
             EntityLevels = options.EntityLevels,
             EntityLevelLines = options.EntityLevelLines,
+            EntityLevelSpreads = options.EntityLevelSpreads,
             StudyEnds = options.StudyEnds,
             Rank = RankChoice(options),
             Repeats = options.RepeatTrainingValues,

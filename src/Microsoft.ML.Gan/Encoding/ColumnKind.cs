@@ -173,6 +173,9 @@ internal sealed record ColumnFitSettings(ISet<string> MissingCategoryTokens, int
     /// <summary>Whether such a level may follow a line of each category's own along another number column (<see cref="EntityLevel.FindLines"/>).</summary>
     public bool EntityLevelLines { get; init; }
 
+    /// <summary>Whether each category of such a level keeps a spread of its own about it (<see cref="EntityLevel.WithSpreads"/>).</summary>
+    public bool EntityLevelSpreads { get; init; }
+
     /// <summary>Whether a number that every row keeps below a bound falling with another is learned as its share of what the bound leaves (<see cref="StudyEnd"/>).</summary>
     public bool StudyEnds { get; init; }
 

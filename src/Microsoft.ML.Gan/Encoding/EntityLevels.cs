@@ -95,9 +95,16 @@ internal sealed class EntityLevel
     /// <summary>The most a category's line may move the target's log-odds across the category's range of the <see cref="Along"/> column (a saved one too).</summary>
     public const double MaximumLineSpan = 100;
 
+    /// <summary>The weight, in rows, that a category's spread gives the spread of all categories (<see cref="WithSpreads"/>): a category of few rows keeps near the common spread.</summary>
+    public const double SpreadPrior = 4;
+
+    /// <summary>The narrowest and widest spread a category may have, as a multiple of the common one (a saved one too).</summary>
+    public const double MinimumSpread = 0.01, MaximumSpread = 100;
+
     private readonly double[] _quantiles;
     private readonly double[] _levels;
     private readonly Line? _line;
+    private readonly double[]? _spreads;
 
     /// <summary>
     /// Each category's line along column <see cref="Column"/>: the log-odds a row's value of it adds to the category's
@@ -114,9 +121,10 @@ internal sealed class EntityLevel
     }
 
     public EntityLevel(int target, string targetName, int entity, string entityName, double[] quantiles, double[] levels, double scale,
-        NumericGranularity? grid, bool integer, double explained, Line? line = null)
+        NumericGranularity? grid, bool integer, double explained, Line? line = null, double[]? spreads = null)
     {
         _line = line;
+        _spreads = spreads;
         Target = target;
         TargetName = targetName;
         Entity = entity;
@@ -170,11 +178,61 @@ internal sealed class EntityLevel
     /// <summary>The categories' lines, when they have them.</summary>
     internal Line? Lines => _line;
 
+    /// <summary>
+    /// Each category's spread about its level (and line), as a multiple of the common spread, by its index in
+    /// <see cref="Entity"/> (1 for a category without a level); null where the distances are not scaled by category
+    /// (<see cref="WithSpreads"/>).
+    /// </summary>
+    public IReadOnlyList<double>? Spreads => _spreads;
+
     /// <summary>The same level with lines along another column (<see cref="FindLines"/>).</summary>
-    public EntityLevel WithLines(Line line) => new(Target, TargetName, Entity, EntityName, _quantiles, _levels, Scale, Grid, IsInteger, Explained, line);
+    public EntityLevel WithLines(Line line) => new(Target, TargetName, Entity, EntityName, _quantiles, _levels, Scale, Grid, IsInteger, Explained, line, _spreads);
+
+    /// <summary>
+    /// The same level with each category's own spread about its level and line (a state whose population grows along the
+    /// years on an all but straight line, another that moves about its line): the root mean square of the category's
+    /// log-odds about them as a multiple of that of all categories, within [<see cref="MinimumSpread"/>,
+    /// <see cref="MaximumSpread"/>], drawn towards 1 on the log scale by <see cref="SpreadPrior"/> rows (a category of
+    /// n rows keeps n / (n + 4) of its log). The distance learned is then divided by
+    /// the category's spread, and generation multiplies it back, so that a generator that learns one spread of distances
+    /// for every category gives each its own. The level as it is where the target does not move about its levels.
+    /// </summary>
+    /// <param name="values">The target's training values (not yet its distances), <paramref name="rows"/> of them.</param>
+    /// <param name="x">The <see cref="Along"/> column's training values, where the level has lines.</param>
+    public EntityLevel WithSpreads(double[] values, double[]? x, CategoryCodes codes, int rows)
+    {
+        int k = codes.Count;
+        var count = new int[k];
+        var squares = new double[k];
+        for (int r = 0; r < rows; r++)
+        {
+            if (double.IsNaN(values[r])) continue;
+            int c = codes.Levels[r];
+            double e = LogOdds(_quantiles, values[r]) - LevelOf(c) - (_line?.Term(c, x?[r] ?? double.NaN) ?? 0);
+            count[c]++;
+            squares[c] += e * e;
+        }
+        int n = 0;
+        double all = 0;
+        for (int c = 0; c < k; c++)
+            if (count[c] >= MinimumCategoryRows) { n += count[c]; all += squares[c]; }
+        if (n == 0 || !(all > 0)) return this;
+        double common = all / n;
+        var spreads = new double[k];
+        for (int c = 0; c < k; c++)
+        {
+            if (count[c] < MinimumCategoryRows) { spreads[c] = 1; continue; }
+            // On the log scale (a spread is a scale), drawn towards the common one by SpreadPrior rows of it.
+            double own = Math.Clamp(Math.Sqrt(squares[c] / count[c] / common), MinimumSpread, MaximumSpread);
+            spreads[c] = Math.Clamp(Math.Exp(Math.Log(own) * count[c] / (count[c] + SpreadPrior)), MinimumSpread, MaximumSpread);
+        }
+        return new(Target, TargetName, Entity, EntityName, _quantiles, _levels, Scale, Grid, IsInteger, Explained, _line, spreads);
+    }
+
+    private double SpreadOf(int category) => _spreads is { } spreads && (uint)category < (uint)spreads.Length ? spreads[category] : 1;
 
     public override string ToString() => $"{TargetName} about a level for each {EntityName} ({Explained:P0} of its spread)" +
-        (_line is { } line ? $", on a line along {line.Name} ({line.Explained:P0} of the rest)" : "");
+        (_line is { } line ? $", on a line along {line.Name} ({line.Explained:P0} of the rest)" : "") + (_spreads is null ? "" : ", each with a spread of its own");
 
     /// <summary>The log-odds of a present value's level among the quantiles (ties at the middle of their run).</summary>
     private static double LogOdds(double[] quantiles, double v)
@@ -191,6 +249,7 @@ internal sealed class EntityLevel
     {
         if (double.IsNaN(v)) return v;
         double d = (LogOdds(_quantiles, v) - LevelOf(category) - (_line?.Term(category, x) ?? 0)) * Scale;
+        if (_spreads is not null) d /= SpreadOf(category);
         return IsInteger ? Math.Round(d, MidpointRounding.ToEven) : d;
     }
 
@@ -200,7 +259,7 @@ internal sealed class EntityLevel
     public double Value(double d, int category, double x = double.NaN)
     {
         if (double.IsNaN(d)) return d;
-        double z = d / Scale + LevelOf(category);
+        double z = _spreads is null ? d / Scale + LevelOf(category) : d / Scale * SpreadOf(category) + LevelOf(category);
         if (_line is { } line) z += line.Term(category, x);
         double u = Math.Clamp((1.0 / (1.0 + Math.Exp(-z)) - Edge) / (1 - 2 * Edge), 0.0, 1.0);
         double v = MarginalMap.Interpolate(_quantiles, u);
@@ -246,7 +305,9 @@ internal sealed class EntityLevel
         string missing = g.Node("IsNaN", [d]);
         string present = g.Node("Where", [missing, g.Scalar(0.0), d]);
         string level = g.Node("Gather", [g.Constant(_levels, _levels.Length), decoded[Entity]], ("axis", 0));
-        string z = g.Node("Add", [g.Node("Div", [present, g.Scalar(Scale)]), level]);
+        string distance = g.Node("Div", [present, g.Scalar(Scale)]);
+        if (_spreads is { } spreads) distance = g.Node("Mul", [distance, g.Node("Gather", [g.Constant(spreads, spreads.Length), decoded[Entity]], ("axis", 0))]);
+        string z = g.Node("Add", [distance, level]);
         if (_line is { } line)
         {
             // The category's line: slope × (x placed within the category's range − centre); a missing x adds nothing (x is the centre there).
@@ -520,12 +581,15 @@ internal sealed class EntityLevelState
     public double[]? Highs { get; set; }
     public double? AlongExplained { get; set; }
 
+    /// <summary>Each category's spread about its level, as a multiple of the common one (format 37); null where the distances are not scaled by category.</summary>
+    public double[]? Spreads { get; set; }
+
     public static EntityLevelState From(EntityLevel level) => new()
     {
         Target = level.TargetName, Entity = level.EntityName, Quantiles = level.Quantiles.ToArray(), Levels = level.Levels.ToArray(), Scale = level.Scale,
         GridUnits = level.Grid?.Units, GridDecimals = level.Grid?.Decimals, Explained = level.Explained,
         Along = level.Lines?.Name, Slopes = level.Lines?.Slopes.ToArray(), Centres = level.Lines?.Centres.ToArray(), Lows = level.Lines?.Lows.ToArray(),
-        Highs = level.Lines?.Highs.ToArray(), AlongExplained = level.Lines?.Explained,
+        Highs = level.Lines?.Highs.ToArray(), AlongExplained = level.Lines?.Explained, Spreads = level.Spreads?.ToArray(),
     };
 
     /// <summary>
@@ -567,7 +631,9 @@ internal sealed class EntityLevelState
             NumericGranularity? grid = null;
             if (s.GridUnits is { } units && s.GridDecimals is { } decimals) grid = new NumericGranularity(units, decimals, q![0], q[^1], s.Target);
             else if (s.GridUnits is not null || s.GridDecimals is not null) throw new InvalidDataException($"{Where()} have half a grid");
-            result[i] = new EntityLevel(t, s.Target, e, s.Entity, q!, levels, s.Scale, grid, integer, s.Explained, RestoreLine(s, index, columns, t, e, entity.LevelCount, Where));
+            if (s.Spreads is { } spreads && (spreads.Length != entity.LevelCount || spreads.Any(v => !(v >= EntityLevel.MinimumSpread && v <= EntityLevel.MaximumSpread))))
+                throw new InvalidDataException($"{Where()} need one spread for each of the {entity.LevelCount} categories, each from {EntityLevel.MinimumSpread} to {EntityLevel.MaximumSpread}");
+            result[i] = new EntityLevel(t, s.Target, e, s.Entity, q!, levels, s.Scale, grid, integer, s.Explained, RestoreLine(s, index, columns, t, e, entity.LevelCount, Where), s.Spreads);
         }
         return result;
     }

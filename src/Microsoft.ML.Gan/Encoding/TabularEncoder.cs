@@ -175,7 +175,7 @@ internal sealed class TabularEncoder
             info = info with
             {
                 Minimum = level.Minimum, Maximum = level.Maximum, Step = level.Grid?.Step ?? (level.IsInteger ? 1 : double.NaN),
-                LevelWithin = level.EntityName, LevelExplained = level.Explained, LevelAlong = level.AlongName, LevelAlongExplained = level.Lines?.Explained ?? 0,
+                LevelWithin = level.EntityName, LevelExplained = level.Explained, LevelAlong = level.AlongName, LevelAlongExplained = level.Lines?.Explained ?? 0, LevelSpreads = level.Spreads is not null,
             };
         // A share of the time a study's end leaves: its own range and grid, not its shares'.
         if (StudyEndOf(c) is { } end)
@@ -782,6 +782,13 @@ internal sealed class TabularEncoder
                     for (int i = 0; i < entityLevels.Count; i++) entityLevels[i] = entityLevels[i].FindLines(columnNames, numbers, (int)rows, entities[entityLevels[i].Entity]!, along, checkAlive);
                     entityLevels.AddRange(lined);
                 }
+                if (settings.EntityLevelSpreads)
+                    for (int i = 0; i < entityLevels.Count; i++)
+                    {
+                        // Each category's own spread about its level and line (its lines found first).
+                        var level = entityLevels[i];
+                        entityLevels[i] = level.WithSpreads(numbers[level.Target]!, level.Along is int a ? numbers[a] : null, entities[level.Entity]!, (int)rows);
+                    }
                 foreach (var level in entityLevels)
                 {
                     checkAlive();

@@ -17,6 +17,8 @@ internal sealed class ModelDescription
     /// (<see cref="Encoding.TrendState.Within"/>); a library that knows only 26 would put every category on one curve.
     /// 26: a numeric trend may follow the ratio of two columns (<see cref="Encoding.TrendState.Per"/>); a library that
     /// knows only 25 would read the numerator alone as its anchor.
+    /// 37: a level's distances may be scaled by each category's own spread (<see cref="Encoding.EntityLevelState.Spreads"/>);
+    /// a library that knows only 36 would give every category the same spread.
     /// 36: a level may follow a line of each category's own along another number column (<see cref="Encoding.EntityLevelState.Along"/>);
     /// a library that knows only 35 would put every row of a category at the same level.
     /// 35: a rule may read a number column learned about its categories' levels (a trend's anchor or term, a formula's
@@ -67,7 +69,7 @@ internal sealed class ModelDescription
     /// would generate differently, so it refuses these files). 3: every file carries an integrity record (SHA-256 of its bytes). 3 and 2 (release
     /// 0.1.0) are read too; version 1 files are refused clearly.
     /// </summary>
-    public const int CurrentFormat = 36;
+    public const int CurrentFormat = 37;
 
     /// <summary>The first format whose files must carry an integrity record.</summary>
     public const int SealedFormat = 3;
@@ -234,6 +236,9 @@ internal sealed class TrainingRecord
     /// <summary><see cref="GanTrainer.Options.EntityLevelLines"/>; null in files of format 35 and older (false: no level followed a line).</summary>
     public bool? EntityLevelLines { get; set; }
 
+    /// <summary><see cref="GanTrainer.Options.EntityLevelSpreads"/>; null in files of format 36 and older (false: one spread for every category).</summary>
+    public bool? EntityLevelSpreads { get; set; }
+
     /// <summary><see cref="GanTrainer.Options.StudyEnds"/>; null in files of format 33 and older (false: no number was learned as a share of a study's time).</summary>
     public bool? StudyEnds { get; set; }
     /// <summary>False in files of format 6 and older, which had no filter.</summary>
@@ -263,7 +268,7 @@ internal sealed class TrainingRecord
         AdamBeta2 = o.AdamBeta2, Momentum = o.Momentum, GeneratorWeightDecay = o.GeneratorWeightDecay, DiscriminatorWeightDecay = o.DiscriminatorWeightDecay,
         GeneratorLayers = o.GeneratorLayers.ToArray(), DiscriminatorLayers = o.DiscriminatorLayers.ToArray(), GeneratorBatchNorm = o.GeneratorBatchNorm,
         DiscriminatorDropout = o.DiscriminatorDropout, GumbelTemperature = o.GumbelTemperature, GeneratorAverageDecay = o.GeneratorAverageDecay, ContinuousNormalization = o.ContinuousNormalization,
-        MaximumModes = o.MaximumModes, ModeSpecificMinimumValues = o.ModeSpecificMinimumValues, RankMinimumSkewness = o.RankMinimumSkewness, NumericGranularity = o.NumericGranularity, ExactMarginals = o.ExactMarginals, RepeatTrainingValues = o.RepeatTrainingValues, GroupedMarginals = o.GroupedMarginals, TimeOrders = o.TimeOrders, NumberOrders = o.NumberOrders, ExactDependencies = o.ExactDependencies, NumericTrends = o.NumericTrends, TrendTerms = o.TrendTerms, TrendRatios = o.TrendRatios, CategoryTrends = o.CategoryTrends, NumericFormulas = o.NumericFormulas, NumericCombinations = o.NumericCombinations, CombinationCategories = o.CombinationCategories, CategoryThresholds = o.CategoryThresholds, CategoryExclusions = o.CategoryExclusions, MissingTogether = o.MissingTogether, EntityLevels = o.EntityLevels, EntityLevelLines = o.EntityLevelLines, CategorySteps = o.CategorySteps, StudyEnds = o.StudyEnds, DensityRatioFilter = o.DensityRatioFilter, CategorySampling = o.CategorySampling, MissingCategoryTokens = o.MissingCategoryTokens.ToArray(), Identifiers = o.Identifiers.ToArray(),
+        MaximumModes = o.MaximumModes, ModeSpecificMinimumValues = o.ModeSpecificMinimumValues, RankMinimumSkewness = o.RankMinimumSkewness, NumericGranularity = o.NumericGranularity, ExactMarginals = o.ExactMarginals, RepeatTrainingValues = o.RepeatTrainingValues, GroupedMarginals = o.GroupedMarginals, TimeOrders = o.TimeOrders, NumberOrders = o.NumberOrders, ExactDependencies = o.ExactDependencies, NumericTrends = o.NumericTrends, TrendTerms = o.TrendTerms, TrendRatios = o.TrendRatios, CategoryTrends = o.CategoryTrends, NumericFormulas = o.NumericFormulas, NumericCombinations = o.NumericCombinations, CombinationCategories = o.CombinationCategories, CategoryThresholds = o.CategoryThresholds, CategoryExclusions = o.CategoryExclusions, MissingTogether = o.MissingTogether, EntityLevels = o.EntityLevels, EntityLevelLines = o.EntityLevelLines, EntityLevelSpreads = o.EntityLevelSpreads, CategorySteps = o.CategorySteps, StudyEnds = o.StudyEnds, DensityRatioFilter = o.DensityRatioFilter, CategorySampling = o.CategorySampling, MissingCategoryTokens = o.MissingCategoryTokens.ToArray(), Identifiers = o.Identifiers.ToArray(),
         MaximumCategories = o.MaximumCategories, Seed = o.Seed, TrainingThreads = o.TrainingThreads, Device = o.Device, DeviceIndex = o.DeviceIndex, FallbackToCpu = o.FallbackToCpu,
         NoiseColumnName = o.NoiseColumnName, ValidationInterval = o.ValidationInterval, ValidationRows = o.ValidationRows,
         KeepBestEpoch = o.KeepBestEpoch, EarlyStoppingPatience = o.EarlyStoppingPatience,
@@ -278,7 +283,7 @@ internal sealed class TrainingRecord
         AdamBeta2 = AdamBeta2, Momentum = Momentum, GeneratorWeightDecay = GeneratorWeightDecay, DiscriminatorWeightDecay = DiscriminatorWeightDecay,
         GeneratorLayers = GeneratorLayers.ToArray(), DiscriminatorLayers = DiscriminatorLayers.ToArray(), GeneratorBatchNorm = GeneratorBatchNorm,
         DiscriminatorDropout = DiscriminatorDropout, GumbelTemperature = GumbelTemperature, GeneratorAverageDecay = GeneratorAverageDecay, ContinuousNormalization = ContinuousNormalization,
-        MaximumModes = MaximumModes, ModeSpecificMinimumValues = ModeSpecificMinimumValues > 0 ? ModeSpecificMinimumValues : GanTrainer.Defaults.ModeSpecificMinimumValues, RankMinimumSkewness = RankMinimumSkewness ?? double.PositiveInfinity, NumericGranularity = NumericGranularity, ExactMarginals = ExactMarginals, RepeatTrainingValues = RepeatTrainingValues ?? false, GroupedMarginals = GroupedMarginals, TimeOrders = TimeOrders ?? false, NumberOrders = NumberOrders ?? false, ExactDependencies = ExactDependencies, NumericTrends = NumericTrends, TrendTerms = TrendTerms, TrendRatios = TrendRatios ?? false, CategoryTrends = CategoryTrends ?? false, NumericFormulas = NumericFormulas, NumericCombinations = NumericCombinations, CombinationCategories = CombinationCategories, CategoryThresholds = CategoryThresholds, CategoryExclusions = CategoryExclusions ?? false, MissingTogether = MissingTogether ?? false, EntityLevels = EntityLevels ?? false, EntityLevelLines = EntityLevelLines ?? false, CategorySteps = CategorySteps ?? false, StudyEnds = StudyEnds ?? false, DensityRatioFilter = DensityRatioFilter, CategorySampling = CategorySampling, MissingCategoryTokens = MissingCategoryTokens.ToArray(), Identifiers = (Identifiers ?? []).ToArray(),
+        MaximumModes = MaximumModes, ModeSpecificMinimumValues = ModeSpecificMinimumValues > 0 ? ModeSpecificMinimumValues : GanTrainer.Defaults.ModeSpecificMinimumValues, RankMinimumSkewness = RankMinimumSkewness ?? double.PositiveInfinity, NumericGranularity = NumericGranularity, ExactMarginals = ExactMarginals, RepeatTrainingValues = RepeatTrainingValues ?? false, GroupedMarginals = GroupedMarginals, TimeOrders = TimeOrders ?? false, NumberOrders = NumberOrders ?? false, ExactDependencies = ExactDependencies, NumericTrends = NumericTrends, TrendTerms = TrendTerms, TrendRatios = TrendRatios ?? false, CategoryTrends = CategoryTrends ?? false, NumericFormulas = NumericFormulas, NumericCombinations = NumericCombinations, CombinationCategories = CombinationCategories, CategoryThresholds = CategoryThresholds, CategoryExclusions = CategoryExclusions ?? false, MissingTogether = MissingTogether ?? false, EntityLevels = EntityLevels ?? false, EntityLevelLines = EntityLevelLines ?? false, EntityLevelSpreads = EntityLevelSpreads ?? false, CategorySteps = CategorySteps ?? false, StudyEnds = StudyEnds ?? false, DensityRatioFilter = DensityRatioFilter, CategorySampling = CategorySampling, MissingCategoryTokens = MissingCategoryTokens.ToArray(), Identifiers = (Identifiers ?? []).ToArray(),
         MaximumCategories = MaximumCategories, Seed = Seed, TrainingThreads = TrainingThreads, Device = Device, DeviceIndex = DeviceIndex, FallbackToCpu = FallbackToCpu,
         NoiseColumnName = NoiseColumnName, ValidationInterval = ValidationInterval, ValidationRows = ValidationRows,
         KeepBestEpoch = KeepBestEpoch, EarlyStoppingPatience = EarlyStoppingPatience,
