@@ -114,28 +114,6 @@ internal static class CategorySteps
         return found;
     }
 
-    /// <summary>The node arrays of a tree as <see cref="Fit"/> builds it.</summary>
-    private sealed class Nodes
-    {
-        public List<int> Splits { get; } = [];
-        public List<double> Thresholds { get; } = [];
-        public List<int> Left { get; } = [];
-        public List<int> Right { get; } = [];
-        public List<int> Levels { get; } = [];
-
-        public int Leaf(int level) => Add(-1, 0, level);
-
-        public int Add(int split, double threshold, int level = -1)
-        {
-            Splits.Add(split);
-            Thresholds.Add(threshold);
-            Left.Add(-1);
-            Right.Add(-1);
-            Levels.Add(level);
-            return Splits.Count - 1;
-        }
-    }
-
     /// <summary>
     /// Each entity's step along the order, as one tree (feature 0 the entity's category index, feature 1 the order), with
     /// the rows it misses, the entities that switch, log10 of the chance that random orders of their rows step, and how
@@ -144,7 +122,7 @@ internal static class CategorySteps
     /// <see cref="CategoryThresholds.MaximumNodes"/> or <see cref="CategoryThresholds.MaximumDepth"/>.
     /// </summary>
     /// <param name="byEntity">Each entity's rows in the order's order, missing numbers last; null for an entity without rows.</param>
-    private static (Nodes Tree, int Errors, int Switching, double Chance, int Present)? Fit(int[]?[] byEntity, double[] order, int[] labels, int levelCount, int allowed,
+    private static (CategoryThresholds.Tree Tree, int Errors, int Switching, double Chance, int Present)? Fit(int[]?[] byEntity, double[] order, int[] labels, int levelCount, int allowed,
         double[] logFactorial)
     {
         int entityCount = byEntity.Length;
@@ -184,7 +162,7 @@ internal static class CategorySteps
                 segments[^1] = (segments[^1].From, e + 1, null, constant ?? segments[^1].Value);
             else segments.Add((e, e + 1, null, constant ?? -1));
         }
-        var tree = new Nodes();
+        var tree = new CategoryThresholds.Tree();
         int depth = 0;
         void Build(int node, int first, int last, int level)
         {
@@ -202,8 +180,9 @@ internal static class CategorySteps
                 {
                     tree.Splits[node] = 1;
                     tree.Thresholds[node] = step.Thresholds[k];
-                    tree.Left[node] = tree.Leaf(step.Values[k]);
-                    tree.Right[node] = tree.Add(-1, 0);
+                    tree.Left[node] = tree.Add();
+                    tree.Levels[tree.Left[node]] = step.Values[k];
+                    tree.Right[node] = tree.Add();
                     node = tree.Right[node];
                 }
                 tree.Levels[node] = step.Values[^1];
@@ -214,14 +193,14 @@ internal static class CategorySteps
             int middle = (first + last) / 2;
             tree.Splits[node] = 0;
             tree.Thresholds[node] = segments[middle].From; // indices below it go left
-            tree.Left[node] = tree.Add(-1, 0);
-            tree.Right[node] = tree.Add(-1, 0);
+            tree.Left[node] = tree.Add();
+            tree.Right[node] = tree.Add();
             int right = tree.Right[node];
             Build(tree.Left[node], first, middle, level + 1);
             Build(right, middle, last, level + 1);
         }
         if (2 * segments.Count - 1 + 2 * steps.Sum(s => s?.Thresholds.Length ?? 0) > CategoryThresholds.MaximumNodes) return null;
-        Build(tree.Add(-1, 0), 0, segments.Count, 0);
+        Build(tree.Add(), 0, segments.Count, 0);
         if (depth > CategoryThresholds.MaximumDepth) return null;
         return (tree, errors, switching, chance, present);
     }

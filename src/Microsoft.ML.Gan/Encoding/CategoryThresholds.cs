@@ -343,8 +343,8 @@ internal sealed class CategoryThresholds
         return reached;
     }
 
-    /// <summary>A tree as the search grows it: node arrays over the candidate features.</summary>
-    private sealed class Tree
+    /// <summary>A tree as a search grows it: node arrays over the candidate features (this search's, and <see cref="CategorySteps"/>').</summary>
+    internal sealed class Tree
     {
         public List<int> Splits { get; } = [];
         public List<double> Thresholds { get; } = [];
