@@ -26,7 +26,7 @@ internal static class CategorySteps
     public const int MinimumSwitching = 3;
 
     /// <summary>A step rule found at <c>Fit</c>: the tree, and what the log says of it (<paramref name="Chance"/>: log10 of the chance that random orders of the switching entities' rows step).</summary>
-    public sealed record Found(CategoryThresholds Tree, int Entity, int Order, int Switching, int Entities, int Missed, double Chance)
+    public sealed record Found(CategoryThresholds Tree, int Switching, int Entities, int Missed, double Chance)
     {
         public override string ToString() => string.Create(System.Globalization.CultureInfo.InvariantCulture,
             $"{Tree.TargetName} steps along {Tree.FeatureNames[1]} within each {Tree.FeatureNames[0]} ({Switching} of {Entities} switch, {Missed} rows missed; chance orders them so once in 10^{-Chance:F0})");
@@ -89,7 +89,6 @@ internal static class CategorySteps
             var labels = Values(t).Select(v => (int)v).ToArray();
             var after = CategoryThresholds.Reach(dependencies, t);
             Found? best = null;
-            int bestErrors = int.MaxValue;
             foreach (int e in entities)
             {
                 if (e == t || after.Contains(e) || taken.Contains(e)) continue;
@@ -100,16 +99,14 @@ internal static class CategorySteps
                     if (Fit(Sorted(e, o), orderValues[o], labels, columns[t].LevelCount, allowed, logFactorial) is not { } fit) continue;
                     var (tree, errors, switching, chance, present) = fit;
                     var candidate = new Found(new CategoryThresholds(t, [e, o], tree.Splits.ToArray(), tree.Thresholds.ToArray(), tree.Left.ToArray(), tree.Right.ToArray(),
-                        tree.Levels.ToArray(), columns, steps: true), e, o, switching, present, errors, chance);
-                    if (errors < bestErrors || errors == bestErrors && chance < best!.Chance)
-                        (best, bestErrors) = (candidate, errors);
+                        tree.Levels.ToArray(), columns, steps: true), switching, present, errors, chance);
+                    if (best is null || errors < best.Missed || errors == best.Missed && chance < best.Chance) best = candidate;
                 }
             }
             if (best is null) continue;
             found.Add(best);
             taken.Add(t);
-            read.Add(best.Entity);
-            read.Add(best.Order);
+            foreach (int f in best.Tree.Features) read.Add(f);
         }
         return found;
     }
