@@ -380,8 +380,8 @@ public sealed partial class GanTrainer
         /// as a tree of thresholds (<see cref="CategoryThresholds"/>): splits on the entity's category narrow to one
         /// entity, or to a run of entities that hold one value throughout, then one split on the number a switch; after
         /// decoding, last, in .NET and in the graph, the column is set from it on the row's final values (a number past an
-        /// entity's last switch takes its last value; a missing one too). A dependency from the entity's column to it (a
-        /// few states that always had the law) gives way to it. The model lists them with the trees
+        /// entity's last switch takes its last value; a missing one too). The dependencies that set it (a few states
+        /// that always had the law; no limit of 70 without one of 65) give way to it: they hold wherever the steps do. The model lists them with the trees
         /// (<see cref="GanTransformer.CategoryThresholds"/>). Default true; <see cref="Classic"/> sets it false.
         /// </summary>
         public bool CategorySteps { get; set; } = Defaults.CategorySteps;
