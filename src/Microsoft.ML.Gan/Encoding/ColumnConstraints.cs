@@ -15,7 +15,11 @@ internal sealed record ResolvedComparison(ComparedBound Low, ComparedBound High,
 /// <summary>A <see cref="GanConstraint.FixedIncrements(string, double)"/> rule resolved: its column and its step in the column's numbers (microseconds for time).</summary>
 internal readonly record struct ResolvedIncrement(int Rule, int Column, double Step);
 
-/// <summary>A column below a <see cref="DerivedColumn"/>: the derived column lies at least <see cref="Offset"/> above it (more than it, when <see cref="Strict"/>).</summary>
+/// <summary>
+/// A column below a <see cref="DerivedColumn"/>: the derived column lies at least <see cref="Offset"/> above it (more than
+/// it, when <see cref="Strict"/>); for a column derived <see cref="DerivedColumn.Below"/> its anchors, a column above it
+/// (below it, when strict; its offset 0).
+/// </summary>
 internal readonly record struct DerivedAnchor(int Column, double Offset, bool Strict);
 
 /// <summary>
@@ -26,8 +30,19 @@ internal readonly record struct DerivedAnchor(int Column, double Offset, bool St
 /// training range). A strict anchor's offset is the least distance the training rows keep above it (at least one step
 /// of a whole-number column); a floating-point value that still rounds onto its anchor moves up. <see cref="Ceiling"/>
 /// caps the column (a constant bound on it or on a column above it).
+/// <para>
+/// A column derived <see cref="Below"/> its anchors is the low side of comparisons whose high side a category fixes (a
+/// visit's day before the patient's end of follow-up, the same in each of the patient's rows; a pupil's group within the
+/// class, whose size is the class's). With A the least of its present anchors and its <see cref="Ceiling"/> (or
+/// <see cref="Fallback"/>, the greatest value of the training rows that have neither) and M its training
+/// <see cref="Minimum"/>, the column is M + u (A − M), and the generator learns its share u of the way up, from 0 to 1
+/// (in <see cref="StudyEnd.UnitFor"/>'s units for a whole-number column): a distance below A, learned apart from A,
+/// took a visit before the patient's entry where the patient's follow-up was short; a share cannot leave [M, A]. A
+/// value that rounds onto a strict anchor moves one step below it. Its anchors are derived by no rule, so they hold
+/// their values when it decodes; their offsets are 0.
+/// </para>
 /// </summary>
-internal sealed record DerivedColumn(int Column, DerivedAnchor[] Anchors, double? Floor, double? Ceiling, double Fallback, double Minimum, double Maximum);
+internal sealed record DerivedColumn(int Column, DerivedAnchor[] Anchors, double? Floor, double? Ceiling, double Fallback, double Minimum, double Maximum, bool Below = false);
 
 /// <summary>
 /// The <see cref="GanConstraint"/>s of a model (see that class): the rules as the user gave them, resolved against the
@@ -65,7 +80,7 @@ internal sealed class ColumnConstraints
     /// <summary>Each rule's comparisons, resolved.</summary>
     public IReadOnlyList<ResolvedComparison[]> RuleComparisons { get; }
 
-    /// <summary>The columns learned as distances above others, each after the columns it lies above.</summary>
+    /// <summary>The columns learned as distances above others (or below, <see cref="DerivedColumn.Below"/>), each after its anchors.</summary>
     public IReadOnlyList<DerivedColumn> Derived { get; }
 
     /// <summary>The categorical columns whose combinations are fixed, each rule's.</summary>
@@ -281,7 +296,7 @@ internal sealed class ColumnConstraints
         {
             if (HeldByConstruction(increment, columns)) continue;
             var column = (NumericColumn)columns[increment.Column];
-            string why = IsDerived(increment.Column) ? "it lies above another column and is learned as its distance above it, which no grid of its own holds"
+            string why = IsDerived(increment.Column) ? "it lies above or below another column and is learned as its distance from it, which no grid of its own holds"
                 : $"its training values lie on {(column.Granularity is { } grid ? $"a grid of {grid.Step}" : "no decimal grid")} from {((NumericKind)column.Kind).Format(column.Minimum)}";
             throw new InvalidOperationException($"The constraint '{Rules[increment.Rule]}' cannot be held: {why}. Drop it, or (for a step no decimal number writes, such as 1/3) scale the column first.");
         }
@@ -298,7 +313,7 @@ internal sealed class ColumnConstraints
         return ratio >= 1 - 1e-9 && Math.Abs(ratio - Math.Round(ratio)) <= 1e-9 * ratio;
     }
 
-    /// <summary>Whether column <paramref name="c"/> is learned as a distance above others.</summary>
+    /// <summary>Whether column <paramref name="c"/> is learned as a distance above (or below) others.</summary>
     public bool IsDerived(int c) => _derivedIndex[c] >= 0;
 
     /// <summary>Whether a rule may change column <paramref name="c"/> after decoding (a derived column, or one of fixed combinations): such a column takes no part in dependencies.</summary>
@@ -424,12 +439,22 @@ internal sealed class ColumnConstraints
     /// The rules fitted to the training rows: every column on the high side of a comparison between two columns becomes
     /// derived, and its values in <paramref name="values"/> are replaced by its distances above its anchors (what its
     /// column is then fitted on). <paramref name="values"/> holds each numeric column's training values (null for a
-    /// categorical one), which keep all rules (<see cref="CheckTraining"/>).
+    /// categorical one), which keep all rules (<see cref="CheckTraining"/>). A column of <paramref name="below"/> is
+    /// derived below the columns its comparisons put above it instead (<see cref="DerivedColumn.Below"/>): no comparison
+    /// may put it above a column, nor its anchors above one.
     /// </summary>
-    public static ColumnConstraints Fit(IReadOnlyList<GanConstraint> rules, ResolvedComparison[][] resolved, IReadOnlyList<NumericKind?> kinds, IReadOnlyList<double[]?> values, int rows)
+    public static ColumnConstraints Fit(IReadOnlyList<GanConstraint> rules, ResolvedComparison[][] resolved, IReadOnlyList<NumericKind?> kinds, IReadOnlyList<double[]?> values, int rows,
+        IReadOnlySet<int>? below = null)
     {
         int n = kinds.Count;
         var all = resolved.SelectMany(r => r).ToArray();
+        below ??= new HashSet<int>();
+        foreach (int c in below)
+        {
+            var anchorsOf = all.Where(x => x.Low.Column == c && x.High.IsColumn).Select(x => x.High.Column).ToArray();
+            if (anchorsOf.Length == 0 || anchorsOf.Any(below.Contains) || all.Any(x => x.High.Column == c && x.Low.IsColumn) || all.Any(x => x.Low.IsColumn && anchorsOf.Contains(x.High.Column) && !below.Contains(x.Low.Column)))
+                throw new InvalidOperationException($"Column {c} cannot be derived below other columns: it must lie below columns that lie above nothing else, and above none.");
+        }
         var edges = Edges(all, n);
         var order = Order(edges)!;
         // A constant above a column caps it and every column below it.
@@ -441,9 +466,45 @@ internal sealed class ColumnConstraints
 
         var derived = new List<DerivedColumn>();
         var distances = new List<(int Column, double[] Values)>();
+        // The columns below others first: their anchors are no rule's, and a column above them reads their values.
+        foreach (int c in order.Where(below.Contains))
+        {
+            var kind = kinds[c]!;
+            var own = values[c]!;
+            if (StudyEnd.UnitFor(kind) == 0)
+                throw new InvalidOperationException($"Column {c} is of a type too narrow to learn its share below other columns in.");
+            var anchors = all.Where(x => x.Low.Column == c && x.High.IsColumn).GroupBy(x => x.High.Column)
+                .Select(group => new DerivedAnchor(group.Key, 0, group.Any(x => x.Strict))).OrderBy(a => a.Column).ToArray();
+            double? floor = null;
+            foreach (var x in all.Where(x => x.High.Column == c && !x.Low.IsColumn)) floor = Max(floor, Above(kind, x.Low.Value, x.Strict));
+            double fallback = double.NegativeInfinity, minimum = double.PositiveInfinity, maximum = double.NegativeInfinity;
+            for (int r = 0; r < rows; r++)
+            {
+                double v = own[r];
+                if (double.IsNaN(v)) continue;
+                minimum = Math.Min(minimum, v);
+                maximum = Math.Max(maximum, v);
+                if (ceiling[c] is null && anchors.All(a => double.IsNaN(values[a.Column]![r]))) fallback = Math.Max(fallback, v);
+            }
+            if (!double.IsFinite(minimum)) minimum = maximum = 0;
+            if (!double.IsFinite(fallback)) fallback = maximum;
+            var column = new DerivedColumn(c, anchors, floor, ceiling[c], fallback, minimum, maximum, Below: true);
+            double unit = StudyEnd.UnitFor(kind);
+            var distance = new double[rows];
+            for (int r = 0; r < rows; r++)
+            {
+                if (double.IsNaN(own[r])) { distance[r] = double.NaN; continue; }
+                double top = Base(column, values, r);
+                double share = top > minimum ? Math.Clamp((own[r] - minimum) / (top - minimum), 0, 1) : 0;
+                distance[r] = unit == 1 ? share : Math.Round(share * unit);
+            }
+            derived.Add(column);
+            distances.Add((c, distance));
+        }
         foreach (int c in order)
         {
-            var into = all.Where(x => x.High.Column == c && x.Low.IsColumn).ToArray();
+            if (below.Contains(c)) continue;
+            var into = all.Where(x => x.High.Column == c && x.Low.IsColumn && !below.Contains(x.Low.Column)).ToArray();
             if (into.Length == 0) continue;
             var kind = kinds[c]!;
             var own = values[c]!;
@@ -490,10 +551,24 @@ internal sealed class ColumnConstraints
 
     /// <summary>
     /// A row's base for <paramref name="column"/>: the greatest of its present anchors plus their offsets and its floor; the
-    /// fallback when there is neither. <paramref name="values"/> holds the row's anchors as their types hold them.
+    /// fallback when there is neither (for a column <see cref="DerivedColumn.Below"/> its anchors: the least of them and its
+    /// ceiling, its top). <paramref name="values"/> holds the row's anchors as their types hold them.
     /// </summary>
     private static double Base(DerivedColumn column, IReadOnlyList<double[]?> values, int r)
     {
+        if (column.Below)
+        {
+            bool present = column.Ceiling is not null;
+            double top = column.Ceiling ?? double.PositiveInfinity;
+            foreach (var anchor in column.Anchors)
+            {
+                double v = values[anchor.Column]![r];
+                if (double.IsNaN(v)) continue;
+                top = Math.Min(top, v);
+                present = true;
+            }
+            return present ? top : column.Fallback;
+        }
         bool any = column.Floor is not null;
         double a = column.Floor ?? double.NegativeInfinity;
         foreach (var anchor in column.Anchors)
@@ -604,6 +679,11 @@ internal sealed class ColumnConstraints
             var kind = (NumericKind)column.Kind;
             var numbers = into.Numbers(d.Column);
             var anchors = d.Anchors.Select(a => (into.Numbers(a.Column), (NumericKind)columns[a.Column].Kind)).ToArray();
+            if (d.Below)
+            {
+                ApplyBelow(d, kind, numbers, anchors, firstRow, rows);
+                continue;
+            }
             double high = Math.Min(d.Ceiling ?? double.PositiveInfinity, kind.Highest);
             bool nudge = kind.Precision != NumberPrecision.Whole && d.Anchors.Any(a => a.Strict);
             for (int r = firstRow; r < firstRow + rows; r++)
@@ -631,6 +711,45 @@ internal sealed class ColumnConstraints
         }
     }
 
+    /// <summary>A column derived below its anchors (<see cref="DerivedColumn.Below"/>): M + u (A − M), from its share u.</summary>
+    private static void ApplyBelow(DerivedColumn d, NumericKind kind, double[] numbers, (double[] Values, NumericKind Kind)[] anchors, int firstRow, int rows)
+    {
+        double unit = StudyEnd.UnitFor(kind);
+        for (int r = firstRow; r < firstRow + rows; r++)
+        {
+            double share = numbers[r];
+            if (double.IsNaN(share)) continue;
+            bool any = d.Ceiling is not null;
+            double a = d.Ceiling ?? double.PositiveInfinity;
+            double strictAbove = double.PositiveInfinity;
+            for (int i = 0; i < anchors.Length; i++)
+            {
+                double v = anchors[i].Values[r];
+                if (double.IsNaN(v)) continue;
+                v = anchors[i].Kind.Stored(v); // as the graph holds it: its output, in the column's type
+                a = Math.Min(a, v);
+                if (d.Anchors[i].Strict) strictAbove = Math.Min(strictAbove, v);
+                any = true;
+            }
+            if (!any) a = d.Fallback;
+            double u = Math.Clamp(share / unit, 0, 1);
+            double raw = d.Minimum + Math.Max(a - d.Minimum, 0) * u;
+            double value = kind.Stored(kind.Precision == NumberPrecision.Whole ? Math.Round(raw, MidpointRounding.ToEven) : raw);
+            if (value >= strictAbove) value = NudgeDown(kind, strictAbove);
+            value = Math.Min(value, a);
+            if (d.Floor is { } floor) value = Math.Max(value, floor);
+            numbers[r] = value;
+        }
+    }
+
+    /// <summary>A value of the kind surely below <paramref name="v"/>: one step for a whole number, else as <see cref="Nudge"/> is above it.</summary>
+    private static double NudgeDown(NumericKind kind, double v) => kind.Precision switch
+    {
+        NumberPrecision.Whole => v - 1,
+        NumberPrecision.Single => (float)v - MathF.Max(MathF.Abs((float)v) * SingleNudge, SingleSmallest),
+        _ => v - Math.Max(Math.Abs(v) * DoubleNudge, DoubleSmallest),
+    };
+
     /// <summary>A floating-point value surely above <paramref name="v"/> in the kind's precision: v + max(|v| 2^-22, 2^-126) in Single (2^-51 and 2^-1022 in Double), as the graph computes it.</summary>
     private static double Nudge(NumericKind kind, double v) => kind.Precision == NumberPrecision.Single
         ? (float)v + MathF.Max(MathF.Abs((float)v) * SingleNudge, SingleSmallest)
@@ -656,6 +775,11 @@ internal sealed class ColumnConstraints
             var type = column.OutputType;
             string ToDouble(string v, OnnxType t) => t == OnnxType.Double ? v : g.Node("Cast", [v], ("to", (long)OnnxType.Double));
             string distance = ToDouble(decoded[d.Column], type);
+            if (d.Below)
+            {
+                decoded[d.Column] = AddOnnxBelow(g, d, columns, decoded, distance);
+                continue;
+            }
             string a = g.Scalar(d.Floor ?? double.NegativeInfinity);
             string? any = null; // null: some bound is always present
             bool always = d.Floor is not null;
@@ -699,6 +823,64 @@ internal sealed class ColumnConstraints
             if (column.HasMissing) value = g.Node("Where", [column.AddOnnxIsMissing(g, decoded[d.Column]), column.AddOnnxMissing(g), value]);
             decoded[d.Column] = value;
         }
+    }
+
+    /// <summary><see cref="ApplyBelow"/> as ONNX nodes, from the column's share <paramref name="share"/> as a double.</summary>
+    private static string AddOnnxBelow(OnnxGraph g, DerivedColumn d, IReadOnlyList<GanColumn> columns, string[] decoded, string share)
+    {
+        var column = (NumericColumn)columns[d.Column];
+        var kind = (NumericKind)column.Kind;
+        var type = column.OutputType;
+        string ToDouble(string v, OnnxType t) => t == OnnxType.Double ? v : g.Node("Cast", [v], ("to", (long)OnnxType.Double));
+        string a = g.Scalar(d.Ceiling ?? double.PositiveInfinity);
+        string? any = null; // null: some bound is always present
+        bool always = d.Ceiling is not null;
+        string? strictAbove = null;
+        foreach (var anchor in d.Anchors)
+        {
+            var anchorColumn = (NumericColumn)columns[anchor.Column];
+            string raw = decoded[anchor.Column];
+            string v = ToDouble(raw, anchorColumn.OutputType);
+            string lowered = g.Node("Min", [a, v]);
+            if (anchorColumn.HasMissing)
+            {
+                string present = g.Node("Not", [anchorColumn.AddOnnxIsMissing(g, raw)]);
+                a = g.Node("Where", [present, lowered, a]);
+                any = any is null ? present : g.Node("Or", [any, present]);
+                if (anchor.Strict) strictAbove = strictAbove is null ? g.Node("Where", [present, v, g.Scalar(double.PositiveInfinity)])
+                    : g.Node("Where", [present, g.Node("Min", [strictAbove, v]), strictAbove]);
+            }
+            else
+            {
+                a = lowered;
+                always = true;
+                if (anchor.Strict) strictAbove = strictAbove is null ? v : g.Node("Min", [strictAbove, v]);
+            }
+        }
+        if (!always) a = g.Node("Where", [any!, a, g.Scalar(d.Fallback)]);
+        string u = g.Node("Min", [g.Node("Max", [g.Node("Div", [share, g.Scalar(StudyEnd.UnitFor(kind))]), g.Scalar(0.0)]), g.Scalar(1.0)]);
+        string span = g.Node("Max", [g.Node("Sub", [a, g.Scalar(d.Minimum)]), g.Scalar(0.0)]);
+        string value = g.Node("Add", [g.Scalar(d.Minimum), g.Node("Mul", [span, u])]);
+        // As kind.Stored: a whole number rounded half to even, a Single rounded to its precision (held in doubles).
+        if (kind.Precision == NumberPrecision.Whole) value = g.Node("Round", [value]);
+        else if (kind.Precision == NumberPrecision.Single) value = ToDouble(g.Node("Cast", [value], ("to", (long)OnnxType.Float)), OnnxType.Float);
+        if (strictAbove is not null)
+        {
+            // As NudgeDown: a whole number one step below; a floating-point value a step below, in its own type.
+            string nudged = kind.Precision switch
+            {
+                NumberPrecision.Whole => g.Node("Sub", [strictAbove, g.Scalar(1.0)]),
+                NumberPrecision.Single => Single(g.Node("Cast", [strictAbove], ("to", (long)OnnxType.Float))),
+                _ => g.Node("Sub", [strictAbove, g.Node("Max", [g.Node("Mul", [g.Node("Abs", [strictAbove]), g.Scalar(DoubleNudge)]), g.Scalar(DoubleSmallest)])]),
+            };
+            string Single(string f) => ToDouble(g.Node("Sub", [f, g.Node("Max", [g.Node("Mul", [g.Node("Abs", [f]), g.Scalar(SingleNudge)]), g.Scalar(SingleSmallest)])]), OnnxType.Float);
+            value = g.Node("Where", [g.Node("GreaterOrEqual", [value, strictAbove]), nudged, value]);
+        }
+        value = g.Node("Min", [value, a]);
+        if (d.Floor is { } floor) value = g.Node("Max", [value, g.Scalar(floor)]);
+        if (type != OnnxType.Double) value = g.Node("Cast", [value], ("to", (long)type));
+        if (column.HasMissing) value = g.Node("Where", [column.AddOnnxIsMissing(g, decoded[d.Column]), column.AddOnnxMissing(g), value]);
+        return value;
     }
 
     /// <summary>A whole-number scalar of an integer graph type.</summary>
@@ -759,6 +941,7 @@ internal sealed class ColumnConstraints
             Column = columns[d.Column].Name,
             Anchors = d.Anchors.Select(a => new AnchorState { Column = columns[a.Column].Name, Offset = a.Offset, Strict = a.Strict }).ToArray(),
             Floor = d.Floor, Ceiling = d.Ceiling, Fallback = d.Fallback, Minimum = d.Minimum, Maximum = d.Maximum,
+            Below = d.Below ? true : null,
         }).ToArray(),
         OneHots = OneHots.Count == 0 ? null : OneHots.Select(h => new OneHotState { Columns = h.Columns.Select(c => columns[c].Name).ToArray(), Shares = h.Shares }).ToArray(),
         Combinations = Combinations.Count == 0 ? null : Combinations.Select(f => new CombinationState
@@ -874,7 +1057,7 @@ internal sealed class ColumnConstraints
             if (anchors.Length == 0 || !done.Add(c) || !double.IsFinite(s.Fallback) || s.Floor is { } f && !double.IsFinite(f) || s.Ceiling is { } h && !double.IsFinite(h)
                 || !double.IsFinite(s.Minimum) || !double.IsFinite(s.Maximum))
                 throw new InvalidDataException($"{where} is listed twice, has no anchor, or has a bound that is not a finite number");
-            derived.Add(new DerivedColumn(c, anchors, s.Floor, s.Ceiling, s.Fallback, s.Minimum, s.Maximum));
+            derived.Add(new DerivedColumn(c, anchors, s.Floor, s.Ceiling, s.Fallback, s.Minimum, s.Maximum, s.Below == true));
         }
         var combinations = new List<FixedCombination>();
         foreach (var s in state.Combinations ?? [])
@@ -923,7 +1106,11 @@ internal sealed class ColumnConstraints
     private bool HeldByConstruction(ResolvedComparison c, IReadOnlyList<GanColumn> columns)
     {
         if (c.Low.IsColumn && c.High.IsColumn)
-            return DerivedOf(c.High.Column) is { } d && d.Anchors.Any(a => a.Column == c.Low.Column && (!c.Strict || a.Strict && (a.Offset > 0 || ((NumericKind)columns[c.High.Column].Kind).Precision != NumberPrecision.Whole)));
+        {
+            bool Keeps(DerivedAnchor a) => !c.Strict || a.Strict && (a.Offset > 0 || ((NumericKind)columns[c.High.Column].Kind).Precision != NumberPrecision.Whole);
+            return DerivedOf(c.High.Column) is { Below: false } d && d.Anchors.Any(a => a.Column == c.Low.Column && Keeps(a))
+                || DerivedOf(c.Low.Column) is { Below: true } b && b.Anchors.Any(a => a.Column == c.High.Column && (!c.Strict || a.Strict)); // nudged below a strict one
+        }
         int column = c.Low.IsColumn ? c.Low.Column : c.High.Column;
         var kind = (NumericKind)columns[column].Kind;
         if (DerivedOf(column) is { } derived)
@@ -981,6 +1168,8 @@ internal sealed class DerivedState
     /// <summary>The column's training range (its own values, not its distances).</summary>
     public double Minimum { get; set; }
     public double Maximum { get; set; }
+    /// <summary>True where the column lies below its anchors (<see cref="DerivedColumn.Below"/>; format 38); null above them.</summary>
+    public bool? Below { get; set; }
 }
 
 internal sealed class AnchorState

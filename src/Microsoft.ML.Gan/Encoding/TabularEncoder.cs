@@ -495,6 +495,7 @@ internal sealed class TabularEncoder
         }
         bool Bounded(int c) => studyEnds.Any(e => e.Target == c);
 
+        HashSet<int>? below = null; // orders' earlier columns learned below a later one a category fixes
         if (settings.TimeOrders || settings.NumberOrders)
         {
             // Dates that every row holds in one order, and numbers on one scale that every row holds in one order and
@@ -502,7 +503,12 @@ internal sealed class TabularEncoder
             checkAlive();
             var ordered = fitters.Select(f => f is NumericFitter { Kind: TimeKind } t ? (settings.TimeOrders ? t.Values : null)
                 : f is NumericFitter { Kind: not null } n && settings.NumberOrders ? n.Values : null).ToArray();
-            var found = TimeOrders.Find(columnNames, kinds, ordered, (int)rows, constraints ?? [], checkAlive);
+            // Whether a category fixes a column in every row (a patient's end of follow-up, a class's size).
+            var categorical = fitters.OfType<CategoricalFitter>().ToArray();
+            var fixedColumns = new Dictionary<int, bool>();
+            bool Fixed(int c) => ordered[c] is { } v && (fixedColumns.TryGetValue(c, out bool f) ? f
+                : fixedColumns[c] = categorical.Any(x => TimeOrders.FixedByCategory(x.RowCategories, x.CategoryCount, v, (int)rows)));
+            var found = TimeOrders.Find(columnNames, kinds, ordered, (int)rows, constraints ?? [], checkAlive, Fixed);
             int Index(string name) => columnNames.Select((n, c) => (n, c)).First(p => p.n == name).c;
             // A study end's share is ordered only with another share of the same bound (as their values are).
             found = found.Where(rule => rule.Columns.Select(name => studyEnds.FirstOrDefault(e => e.TargetName == name)).ToArray() is var ends &&
@@ -519,10 +525,23 @@ internal sealed class TabularEncoder
                 found = found.Where(rule => !rule.Columns.Any(name => formulaColumns.Contains(Index(name)))).ToList();
             }
             // A later column that a category fixes in every row stays the category's (bdf's class size, never below the
-            // size of the pupil's group in it: as a distance above the group's size, it varied within the class).
-            var categorical = fitters.OfType<CategoricalFitter>().ToArray();
-            found = found.Where(rule => rule.Comparisons.Single().High.Column is not { } high || ordered[Index(high)] is not { } later
-                || !categorical.Any(f => TimeOrders.FixedByCategory(f.RowCategories, f.CategoryCount, later, (int)rows))).ToList();
+            // size of the pupil's group in it: as a distance above the group's size, it varied within the class), and the
+            // earlier is learned as its share of the way up to it instead (a visit's day before the patient's end of
+            // follow-up; ColumnConstraints.Fit), where nothing lies below the earlier, the later lies above nothing else
+            // and below nothing, and the earlier's type holds the share's units; the order is dropped otherwise.
+            (int Low, int High) Pair(GanConstraint rule) => (Index(rule.Comparisons.Single().Low.Column!), Index(rule.Comparisons.Single().High.Column!));
+            var fixedHigh = found.Where(rule => rule.Comparisons.Single().High.Column is { } high && Fixed(Index(high))).ToList();
+            found = found.Except(fixedHigh).ToList();
+            var others = (constraints ?? []).Concat(found).SelectMany(r => r.Comparisons)
+                .Where(x => x.Low.Column is not null && x.High.Column is not null).Select(x => (Low: Index(x.Low.Column!), High: Index(x.High.Column!))).ToArray();
+            var pairs = fixedHigh.Select(Pair).ToArray();
+            var kept = fixedHigh.Where(rule => Pair(rule) is var (low, high) && StudyEnd.UnitFor(kinds[low]!) > 0
+                && !others.Any(o => o.High == low || o.High == high || o.Low == high) && !pairs.Any(p => p.High == low || p.Low == high)).ToList();
+            // A low column with an order dropped keeps none (all its anchors or none).
+            var dropped = fixedHigh.Except(kept).Select(r => Pair(r).Low).ToHashSet();
+            kept = kept.Where(r => !dropped.Contains(Pair(r).Low)).ToList();
+            below = kept.Select(r => Pair(r).Low).ToHashSet();
+            found.AddRange(kept);
             if (found.Count > 0)
             {
                 constraints = [.. constraints ?? [], .. found];
@@ -539,11 +558,11 @@ internal sealed class TabularEncoder
             var named = rules.SelectMany(r => r).SelectMany(c => new[] { c.Low.Column, c.High.Column }).Where(c => c >= 0).Concat(increments.Select(i => i.Column)).ToHashSet();
             var values = fitters.Select((f, c) => named.Contains(c) ? ((NumericFitter)f).Values.ToArray() : null).ToArray();
             ColumnConstraints.CheckTraining(constraints!, rules, columnNames, kinds, values, rows, increments);
-            held = ColumnConstraints.Fit(constraints!, rules, kinds, values, (int)rows).WithIncrements(increments);
+            held = ColumnConstraints.Fit(constraints!, rules, kinds, values, (int)rows, below).WithIncrements(increments);
             foreach (var derived in held.Derived) values[derived.Column].AsSpan().CopyTo(((NumericFitter)fitters[derived.Column]).Values);
             if (held.Derived.Count > 0)
-                log?.Invoke($"Columns learned as their distance above others, so that every generated row keeps the constraints: " +
-                    string.Join("; ", held.Derived.Select(d => $"{columnNames[d.Column]} above {string.Join(", ", d.Anchors.Select(a => columnNames[a.Column]))}")) + ".");
+                log?.Invoke($"Columns learned as their distance from others, so that every generated row keeps the constraints: " +
+                    string.Join("; ", held.Derived.Select(d => $"{columnNames[d.Column]} {(d.Below ? "below" : "above")} {string.Join(", ", d.Anchors.Select(a => columnNames[a.Column]))}")) + ".");
         }
 
         var columns = new GanColumn[fitters.Length];

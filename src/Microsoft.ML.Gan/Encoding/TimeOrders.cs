@@ -38,9 +38,11 @@ internal static class TimeOrders
     /// The orders among the columns (<paramref name="values"/>, stored values with NaN missing, of kinds
     /// <paramref name="kinds"/>) that the first <paramref name="rows"/> rows keep, as rules; none that
     /// <paramref name="given"/> already order.
+    /// <paramref name="fixedByCategory"/> says whether a category fixes a column in every row: two numbers are also
+    /// ordered where the later is so fixed and <see cref="BelowFixed"/> holds (they need not meet).
     /// </summary>
     public static List<GanConstraint> Find(IReadOnlyList<string> names, IReadOnlyList<NumericKind?> kinds, IReadOnlyList<double[]?> values, int rows,
-        IReadOnlyList<GanConstraint> given, Action checkAlive)
+        IReadOnlyList<GanConstraint> given, Action checkAlive, Func<int, bool>? fixedByCategory = null)
     {
         var named = new HashSet<string>(given.SelectMany(r => r.Columns), StringComparer.Ordinal);
         var candidates = Enumerable.Range(0, names.Count).Where(c => kinds[c] is not null && values[c] is not null && !named.Contains(names[c])).ToArray();
@@ -52,8 +54,12 @@ internal static class TimeOrders
                 bool times = kinds[a] is TimeKind ta && kinds[b] is TimeKind tb && ta.Type.Equals(tb.Type);
                 if (!times && (kinds[a] is TimeKind || kinds[b] is TimeKind)) continue;
                 checkAlive();
-                if (Order(values[a]!, values[b]!, rows) is not { } strict) continue;
-                if (times || !strict && OneScale(values[a]!, values[b]!, rows)) orders.Add((a, b, strict));
+                if (Order(values[a]!, values[b]!, rows) is { } strict && (times || !strict && OneScale(values[a]!, values[b]!, rows)))
+                    orders.Add((a, b, strict));
+                // Below a number a category fixes (learned below it, so however its distance spreads).
+                else if (!times && fixedByCategory?.Invoke(b) == true && Order(values[a]!, values[b]!, rows, anySpread: true) is { } kept
+                    && BelowFixed(values[a]!, values[b]!, rows, kept))
+                    orders.Add((a, b, kept));
             }
         // An order that follows from two others through a third column is left to them.
         var found = new List<GanConstraint>();
@@ -71,7 +77,7 @@ internal static class TimeOrders
     /// all; and its distance after <paramref name="low"/> spreads less than it does on its own (interquartile ranges).
     /// Null otherwise.
     /// </summary>
-    internal static bool? Order(double[] low, double[] high, int rows)
+    internal static bool? Order(double[] low, double[] high, int rows, bool anySpread = false)
     {
         // Every row is checked (a rule the rows break is refused at Fit); the spreads are measured on at most
         // StatisticsRows of them, evenly spaced, so that a table of millions of rows needs no copy of its columns.
@@ -87,6 +93,7 @@ internal static class TimeOrders
             both++;
         }
         if (both < MinimumRows || !apart) return null;
+        if (anySpread) return strict;
         int stride = Math.Max(1, both / TabularEncoder.StatisticsRows);
         var distances = new List<double>();
         var later = new List<double>();
@@ -131,6 +138,60 @@ internal static class TimeOrders
         double[] lowApart = apart.Select(i => a[i]).ToArray(), highApart = apart.Select(i => b[i]).ToArray();
         return NumericTrend.CurveExplained(lowApart, highApart) < NumericTrend.MinimumExplained
             && NumericTrend.CurveExplained(highApart, lowApart) < NumericTrend.MinimumExplained;
+    }
+
+    /// <summary>
+    /// Whether a number <paramref name="low"/> always below another, <paramref name="high"/>, that a category fixes in every
+    /// row reads as lying below it on one scale though they never meet (a visit's day and the patient's end of follow-up,
+    /// both in days since entry): each takes more than <see cref="NumericColumn.MaximumCodeValues"/> values, their values
+    /// lie within <see cref="MaximumNumberDistance"/> of each other, neither's curve on the other explains
+    /// <see cref="NumericTrend.MinimumExplained"/> of it, and chance would keep the order less than once in
+    /// <see cref="ColumnDependency.ChanceLimit"/>: the share of pairs of rows whose low lies below the other's high, to the
+    /// power of the high column's distinct values (one draw for each category's value, however many rows it has).
+    /// </summary>
+    internal static bool BelowFixed(double[] low, double[] high, int rows, bool strict)
+    {
+        var both = Enumerable.Range(0, rows).Where(r => !double.IsNaN(low[r]) && !double.IsNaN(high[r])).ToArray();
+        int stride = Math.Max(1, both.Length / TabularEncoder.StatisticsRows);
+        var sample = both.Where((_, i) => i % stride == 0).ToArray();
+        double[] a = sample.Select(r => low[r]).ToArray(), b = sample.Select(r => high[r]).ToArray();
+        int distinct = both.Select(r => high[r]).Distinct().Count();
+        if (sample.Length < MinimumRows || a.Distinct().Count() <= NumericColumn.MaximumCodeValues || distinct <= NumericColumn.MaximumCodeValues
+            || ColumnStatistics.KolmogorovSmirnov(a, b) >= MaximumNumberDistance
+            || NumericTrend.CurveExplained(a, b) >= NumericTrend.MinimumExplained || NumericTrend.CurveExplained(b, a) >= NumericTrend.MinimumExplained)
+            return false;
+        // The share of pairs (a_i, b_j) with a_i < b_j (a_i ≤ b_j where the order is not strict), from the sorted highs.
+        var sortedHigh = b.Order().ToArray();
+        double below = 0;
+        foreach (double v in a) below += sortedHigh.Length - (strict ? UpperBound(sortedHigh, v) : LowerBound(sortedHigh, v));
+        double share = below / ((double)a.Length * sortedHigh.Length);
+        return share < 1 && distinct * Math.Log10(share) <= Math.Log10(ColumnDependency.ChanceLimit);
+    }
+
+    /// <summary>The count of <paramref name="sorted"/>'s values at or below <paramref name="v"/>.</summary>
+    private static int UpperBound(double[] sorted, double v)
+    {
+        int lo = 0, hi = sorted.Length;
+        while (lo < hi)
+        {
+            int mid = (lo + hi) / 2;
+            if (sorted[mid] <= v) lo = mid + 1;
+            else hi = mid;
+        }
+        return lo;
+    }
+
+    /// <summary>The count of <paramref name="sorted"/>'s values below <paramref name="v"/>.</summary>
+    private static int LowerBound(double[] sorted, double v)
+    {
+        int lo = 0, hi = sorted.Length;
+        while (lo < hi)
+        {
+            int mid = (lo + hi) / 2;
+            if (sorted[mid] < v) lo = mid + 1;
+            else hi = mid;
+        }
+        return lo;
     }
 
     /// <summary>

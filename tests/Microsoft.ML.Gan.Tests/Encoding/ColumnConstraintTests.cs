@@ -430,7 +430,7 @@ public sealed class ColumnConstraintTests
         var pairs = Enumerable.Range(0, 100).Select(i => new Reading { Low = 0.25f * (i % 7), High = 0.25f * (i % 7 + 1 + i % 3) });
         var above = Assert.ThrowsExactly<InvalidOperationException>(() => s_ml.Gan().Train(Options(GanConstraint.Inequality("Low", "High"), GanConstraint.FixedIncrements("High", 0.25)))
             .Fit(s_ml.Data.LoadFromEnumerable(pairs)));
-        StringAssert.Contains(above.Message, "it lies above another column");
+        StringAssert.Contains(above.Message, "it lies above or below another column");
 
         // A file whose grid is not a multiple of its rule's step is refused.
         string folder = Directory.CreateTempSubdirectory("gan-increments-").FullName;

@@ -161,8 +161,9 @@ public sealed class TimeOrderTests
 
 /// <summary>
 /// Orders between number columns (<see cref="GanTrainer.Options.NumberOrders"/>): kept only for two numbers on one
-/// scale that meet in some rows (a recurrence time and a follow-up time), never for numbers in other units, parts
-/// below their whole, or a pair a trend keeps; held in every generated row, in .NET and after a load.
+/// scale that meet in some rows (a recurrence time and a follow-up time), or below a number a category fixes (a visit's
+/// day before the patient's end), never for numbers in other units, parts below their whole, or a pair a trend keeps;
+/// held in every generated row, in .NET, in the graph and after a load.
 /// </summary>
 [TestClass]
 public sealed class NumberOrderTests
@@ -276,11 +277,12 @@ public sealed class NumberOrderTests
     }
 
     [TestMethod]
-    public void ALaterNumberThatACategoryFixesStaysTheCategorysAndIsNotOrdered()
+    public void ALaterNumberThatACategoryFixesStaysTheCategorysAndTheEarlierIsLearnedBelowIt()
     {
         // 40 classes of 15 pupils each in the table: each class has its size (10 to 39) and each pupil a group within
         // it of its own size, never above the class's and equal to it where the class is one group (every fifth class).
-        // The order between the two sizes reads as two points on one scale; but the class fixes its size in every row.
+        // The order between the two sizes reads as two points on one scale; but the class fixes its size in every row,
+        // so the class keeps it and the group's size is learned as its share of it.
         var random = new Random(21);
         var pupils = new List<Pupil>();
         for (int c = 0; c < 40; c++)
@@ -301,11 +303,118 @@ public sealed class NumberOrderTests
         {
             Epochs = 1, BatchSize = 100, NoiseDimension = 8, GeneratorLayers = [32], DiscriminatorLayers = [32], Seed = 5, DensityRatioFilter = false,
         }).Fit(ml.Data.LoadFromEnumerable(pupils));
-        Assert.IsEmpty(model.FoundOrders, "the class keeps its size");
+        Assert.AreEqual("GroupSize ≤ ClassSize", model.FoundOrders.Single().ToString());
+        var derived = model.Model.Encoder.Constraints!.Derived.Single();
+        Assert.IsTrue(derived.Below, "the group's size is learned below the class's");
         CollectionAssert.Contains(model.Dependencies.Select(d => d.ToString()).ToArray(), "Class → ClassSize (every value)");
         var generated = ml.Data.CreateEnumerable<Pupil>(model.Generate(2000, seed: 2), reuseRowObject: false).ToArray();
         var sizes = generated.GroupBy(p => p.Class).Where(g => g.Select(p => p.ClassSize).Distinct().Count() > 1).Select(g => g.Key).ToArray();
         Assert.IsEmpty(sizes, $"every generated class has one size: {string.Join(", ", sizes.Take(5))} do not");
+        var above = generated.Where(p => p.GroupSize > p.ClassSize || p.GroupSize < 1).ToArray();
+        Assert.IsEmpty(above, $"every group lies within its class, from 1 pupil: {string.Join("; ", above.Take(3).Select(p => $"{p.GroupSize} of {p.ClassSize}"))}");
+        double whole = generated.Count(p => p.GroupSize == p.ClassSize) / (double)generated.Length;
+        Assert.IsGreaterThan(0.05, whole, $"and some classes are one group: {whole:P1} of the rows");
+        TestTables.AssertGraphAgrees(model.Model, seed: 3, 1000, [1, 2]);
+    }
+
+    public sealed class Checkup
+    {
+        public string Patient { get; set; } = "";
+        public int Day { get; set; }
+        public int FollowUp { get; set; }
+        public float Lab { get; set; }
+    }
+
+    /// <summary>
+    /// Each patient's end of follow-up (800 to 4,000 days, the same in each of the patient's rows) and visits on day 0,
+    /// then every 150 to 500 days while before the end (at most ten): a visit's day is always below its patient's end,
+    /// never on it.
+    /// </summary>
+    private static List<Checkup> Checkups(int patients, int seed)
+    {
+        var random = new Random(seed);
+        var rows = new List<Checkup>();
+        for (int p = 0; p < patients; p++)
+        {
+            int end = random.Next(800, 4001);
+            for (int day = 0, visits = 0; day < end && visits < 10; day += random.Next(150, 501), visits++)
+                rows.Add(new Checkup { Patient = $"P{p:D3}", Day = day, FollowUp = end, Lab = MathF.Round(10 + 5 * random.NextSingle(), 2) });
+        }
+        return rows;
+    }
+
+    [TestMethod]
+    public void AVisitBeforeItsPatientsEndOfFollowUpIsKeptBelowItInEveryGeneratedRow()
+    {
+        var rows = Checkups(150, seed: 31);
+        double[] day = rows.Select(r => (double)r.Day).ToArray(), end = rows.Select(r => (double)r.FollowUp).ToArray();
+        int[] patients = rows.Select(r => int.Parse(r.Patient[1..], CultureInfo.InvariantCulture)).ToArray();
+        Assert.IsTrue(TimeOrders.FixedByCategory(patients, 150, end, rows.Count));
+        Assert.IsEmpty(Found(["Day", "FollowUp"], [s_int, s_int], [day, end]), "two numbers that never meet say too little on their own");
+        Assert.IsTrue(TimeOrders.BelowFixed(day, end, rows.Count, strict: true));
+        var found = TimeOrders.Find(["Day", "FollowUp"], [s_int, s_int], [day, end], rows.Count, [], () => { }, c => c == 1);
+        Assert.AreEqual("Day < FollowUp", found.Single().ToString(), "below an end the patient fixes");
+        Assert.IsEmpty(TimeOrders.Find(["Day", "FollowUp"], [s_int, s_int], [day, end], rows.Count, [], () => { }, c => c == 0), "the earlier column's being fixed says nothing");
+
+        // Chance: 25 patients' rows keep the order as more than one in a million random pairings would (each patient's end one draw).
+        var few = Checkups(25, seed: 32);
+        Assert.IsFalse(TimeOrders.BelowFixed(few.Select(r => (double)r.Day).ToArray(), few.Select(r => (double)r.FollowUp).ToArray(), few.Count, strict: true),
+            "25 patients' ends could keep the order by chance more than once in a million");
+
+        var ml = new MLContext(seed: 1);
+        var data = ml.Data.LoadFromEnumerable(rows);
+        GanTrainer.Options Options(bool orders) => new()
+        {
+            Epochs = 2, BatchSize = 100, NoiseDimension = 8, GeneratorLayers = [32], DiscriminatorLayers = [32], Seed = 5, NumberOrders = orders,
+        };
+        using var model = ml.Gan().Train(Options(true)).Fit(data);
+        Assert.AreEqual("Day < FollowUp", model.FoundOrders.Single().ToString());
+        Assert.IsTrue(model.Model.Encoder.Constraints!.Derived.Single().Below);
+        Checkup[] Generated(GanTransformer m) => ml.Data.CreateEnumerable<Checkup>(m.Generate(3000, seed: 6), reuseRowObject: false).ToArray();
+        var kept = Generated(model);
+        var broken = kept.Where(r => r.Day >= r.FollowUp || r.Day < 0).ToArray();
+        Assert.IsEmpty(broken, $"every visit lies from day 0 to before its patient's end: {string.Join("; ", broken.Take(3).Select(r => $"day {r.Day} of {r.FollowUp}"))}");
+        var ends = kept.GroupBy(r => r.Patient).Where(g => g.Select(r => r.FollowUp).Distinct().Count() > 1).Select(g => g.Key).ToArray();
+        Assert.IsEmpty(ends, "each patient keeps one end");
+        double first = kept.Count(r => r.Day == 0) / (double)kept.Length, real = rows.Count(r => r.Day == 0) / (double)rows.Count;
+        Console.WriteLine($"visits on day 0: {first:P1} generated, {real:P1} real");
+        Assert.IsGreaterThan(0.5 * real, first, "a patient's first visit, day 0, is a share of 0 of the way to the end");
+        using var plain = ml.Gan().Train(Options(false)).Fit(data);
+        var free = Generated(plain);
+        Assert.IsGreaterThan(0.02, free.Count(r => r.Day >= r.FollowUp) / (double)free.Length, "two epochs do not teach the order without the rule");
+
+        TestTables.AssertGraphAgrees(model.Model, seed: 7, 1000, [1, 2]);
+        TestTables.SavedAndLoaded(ml, model, loaded =>
+        {
+            Assert.IsTrue(loaded.Model.Encoder.Constraints!.Derived.Single().Below);
+            CollectionAssert.AreEqual(kept.Select(r => (r.Day, r.FollowUp)).ToArray(), Generated(loaded).Select(r => (r.Day, r.FollowUp)).ToArray(), "the loaded model generates the same rows");
+        });
+    }
+
+    /// <summary>A model with a visit's day learned below its patient's end, saved once for the lies.</summary>
+    private static readonly Lazy<byte[]> s_below = new(() =>
+    {
+        var ml = new MLContext(1);
+        using var model = ml.Gan().Train(new GanTrainer.Options
+        {
+            Epochs = 1, BatchSize = 100, NoiseDimension = 8, GeneratorLayers = [32], DiscriminatorLayers = [32], Seed = 5, DensityRatioFilter = false,
+        }).Fit(ml.Data.LoadFromEnumerable(Checkups(150, seed: 31)));
+        Assert.IsTrue(model.Model.Encoder.Constraints!.Derived.Single().Below);
+        return Hostile.HostileFiles.Saved(model);
+    });
+
+    [TestMethod]
+    public void AFileThatLiesAboutAColumnLearnedBelowAnotherIsRefused()
+    {
+        static System.Text.Json.Nodes.JsonObject Derived(System.Text.Json.Nodes.JsonObject m) => m["Constraints"]!["Derived"]!.AsArray()[0]!.AsObject();
+        // Said to lie above its anchor: its rule (Day < FollowUp) is then held by no derived column.
+        Hostile.HostileFiles.RefusedLie(s_below.Value, m => Derived(m)["Below"] = null, "the flag dropped", "is not held by the model's columns");
+        // Its anchor dropped: nothing keeps the day below the end.
+        Hostile.HostileFiles.RefusedLie(s_below.Value, m => Derived(m)["Anchors"] = new System.Text.Json.Nodes.JsonArray(), "no anchor", "has no anchor");
+        // Its strictness dropped: a share of 1 would land on the end.
+        Hostile.HostileFiles.RefusedLie(s_below.Value, m => Derived(m)["Anchors"]!.AsArray()[0]!["Strict"] = false, "not strict", "is not held by the model's columns");
+        // A minimum that is no number.
+        Hostile.HostileFiles.RefusedLie(s_below.Value, m => Derived(m)["Minimum"] = "NaN", "a minimum of NaN", "not a finite number");
     }
 
     public sealed class Basket
