@@ -56,6 +56,7 @@ public sealed partial class GanTrainer
         public const bool EntityLevels = true;
         public const bool EntityLevelLines = true;
         public const bool EntityLevelSpreads = false;
+        public const bool OrdersBelowFixed = false;
         public const bool StudyEnds = true;
         public const bool DensityRatioFilter = true;
         public const CategorySampling CategorySampling = Gan.CategorySampling.Sample;

@@ -81,6 +81,7 @@ public sealed partial class GanTrainer : IEstimator<GanTransformer>
             Repeats = options.RepeatTrainingValues,
             TimeOrders = options.TimeOrders,
             NumberOrders = options.NumberOrders,
+            OrdersBelowFixed = options.OrdersBelowFixed,
         };
 
     /// <summary>

@@ -191,6 +191,9 @@ internal sealed record ColumnFitSettings(ISet<string> MissingCategoryTokens, int
     /// <summary>Whether number columns on one scale that every training row holds in one order, meeting in some, are kept in it by rules (<see cref="TimeOrders"/>).</summary>
     public bool NumberOrders { get; init; }
 
+    /// <summary>Whether a number below another that a category fixes, never meeting it, is kept below it as its share of the way up (<see cref="TimeOrders.BelowFixed"/>).</summary>
+    public bool OrdersBelowFixed { get; init; }
+
     /// <summary>Where the encoded rows are kept (<see cref="Training.EncodedRows"/>).</summary>
     public TrainingRowStorage Storage { get; init; } = TrainingRowStorage.Memory;
 

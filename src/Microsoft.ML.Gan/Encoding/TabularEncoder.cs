@@ -508,7 +508,7 @@ internal sealed class TabularEncoder
             var fixedColumns = new Dictionary<int, bool>();
             bool Fixed(int c) => ordered[c] is { } v && (fixedColumns.TryGetValue(c, out bool f) ? f
                 : fixedColumns[c] = categorical.Any(x => TimeOrders.FixedByCategory(x.RowCategories, x.CategoryCount, v, (int)rows)));
-            var found = TimeOrders.Find(columnNames, kinds, ordered, (int)rows, constraints ?? [], checkAlive, Fixed);
+            var found = TimeOrders.Find(columnNames, kinds, ordered, (int)rows, constraints ?? [], checkAlive, settings.OrdersBelowFixed ? Fixed : null);
             int Index(string name) => columnNames.Select((n, c) => (n, c)).First(p => p.n == name).c;
             // A study end's share is ordered only with another share of the same bound (as their values are).
             found = found.Where(rule => rule.Columns.Select(name => studyEnds.FirstOrDefault(e => e.TargetName == name)).ToArray() is var ends &&
@@ -536,7 +536,7 @@ internal sealed class TabularEncoder
             var others = (constraints ?? []).Concat(found).SelectMany(r => r.Comparisons)
                 .Where(x => x.Low.Column is not null && x.High.Column is not null).Select(x => (Low: Index(x.Low.Column!), High: Index(x.High.Column!))).ToArray();
             var pairs = fixedHigh.Select(Pair).ToArray();
-            var kept = fixedHigh.Where(rule => rule.Comparisons.Single().Strict && Pair(rule) is var (low, high) && StudyEnd.UnitFor(kinds[low]!) > 0
+            var kept = fixedHigh.Where(rule => settings.OrdersBelowFixed && rule.Comparisons.Single().Strict && Pair(rule) is var (low, high) && StudyEnd.UnitFor(kinds[low]!) > 0
                 && !others.Any(o => o.High == low || o.High == high || o.Low == high) && !pairs.Any(p => p.High == low || p.Low == high)).ToList();
             // A low column with an order dropped keeps none (all its anchors or none).
             var dropped = fixedHigh.Except(kept).Select(r => Pair(r).Low).ToHashSet();

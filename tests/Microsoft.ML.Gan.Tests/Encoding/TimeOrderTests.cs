@@ -355,9 +355,9 @@ public sealed class NumberOrderTests
 
         var ml = new MLContext(seed: 1);
         var data = ml.Data.LoadFromEnumerable(rows);
-        GanTrainer.Options Options(bool orders) => new()
+        GanTrainer.Options Options(bool below) => new()
         {
-            Epochs = 2, BatchSize = 100, NoiseDimension = 8, GeneratorLayers = [32], DiscriminatorLayers = [32], Seed = 5, NumberOrders = orders,
+            Epochs = 2, BatchSize = 100, NoiseDimension = 8, GeneratorLayers = [32], DiscriminatorLayers = [32], Seed = 5, OrdersBelowFixed = below,
         };
         using var model = ml.Gan().Train(Options(true)).Fit(data);
         Assert.AreEqual("Day < FollowUp", model.FoundOrders.Single().ToString());
@@ -372,12 +372,14 @@ public sealed class NumberOrderTests
         Console.WriteLine($"visits on day 0: {first:P1} generated, {real:P1} real");
         Assert.IsGreaterThan(0.5 * real, first, "a patient's first visit, day 0, is a share of 0 of the way to the end");
         using var plain = ml.Gan().Train(Options(false)).Fit(data);
+        Assert.IsEmpty(plain.FoundOrders, "off by default");
         var free = Generated(plain);
         Assert.IsGreaterThan(0.02, free.Count(r => r.Day >= r.FollowUp) / (double)free.Length, "two epochs do not teach the order without the rule");
 
         TestTables.AssertGraphAgrees(model.Model, seed: 7, 1000, [1, 2]);
         TestTables.SavedAndLoaded(ml, model, loaded =>
         {
+            Assert.IsTrue(loaded.Model.Training.ToOptions().OrdersBelowFixed);
             Assert.IsTrue(loaded.Model.Encoder.Constraints!.Derived.Single().Below);
             CollectionAssert.AreEqual(kept.Select(r => (r.Day, r.FollowUp)).ToArray(), Generated(loaded).Select(r => (r.Day, r.FollowUp)).ToArray(), "the loaded model generates the same rows");
         });
@@ -390,6 +392,7 @@ public sealed class NumberOrderTests
         using var model = ml.Gan().Train(new GanTrainer.Options
         {
             Epochs = 1, BatchSize = 100, NoiseDimension = 8, GeneratorLayers = [32], DiscriminatorLayers = [32], Seed = 5, DensityRatioFilter = false,
+            OrdersBelowFixed = true,
         }).Fit(ml.Data.LoadFromEnumerable(Checkups(150, seed: 31)));
         Assert.IsTrue(model.Model.Encoder.Constraints!.Derived.Single().Below);
         return Hostile.HostileFiles.Saved(model);
@@ -481,5 +484,8 @@ public sealed class NumberOrderTests
         record.NumberOrders = null; // as read from a file of format 30 or older
         Assert.IsFalse(record.ToOptions().NumberOrders);
         Assert.IsFalse(GanTrainer.Options.Classic().NumberOrders);
+        Assert.IsFalse(new GanTrainer.Options().OrdersBelowFixed, "orders below a fixed number: off by default");
+        Assert.IsTrue(TrainingRecord.From(new GanTrainer.Options { OrdersBelowFixed = true }).ToOptions().OrdersBelowFixed, "written and read back");
+        Assert.IsFalse(GanTrainer.Options.Classic().OrdersBelowFixed);
     }
 }
