@@ -780,32 +780,7 @@ internal sealed class ColumnConstraints
                 decoded[d.Column] = AddOnnxBelow(g, d, columns, decoded, distance);
                 continue;
             }
-            string a = g.Scalar(d.Floor ?? double.NegativeInfinity);
-            string? any = null; // null: some bound is always present
-            bool always = d.Floor is not null;
-            string? strictBelow = null;
-            foreach (var anchor in d.Anchors)
-            {
-                var anchorColumn = (NumericColumn)columns[anchor.Column];
-                string raw = decoded[anchor.Column];
-                string v = ToDouble(raw, anchorColumn.OutputType);
-                string raised = g.Node("Max", [a, g.Node("Add", [v, g.Scalar(anchor.Offset)])]);
-                if (anchorColumn.HasMissing)
-                {
-                    string present = g.Node("Not", [anchorColumn.AddOnnxIsMissing(g, raw)]);
-                    a = g.Node("Where", [present, raised, a]);
-                    any = any is null ? present : g.Node("Or", [any, present]);
-                    if (anchor.Strict) strictBelow = strictBelow is null ? g.Node("Where", [present, v, g.Scalar(double.NegativeInfinity)])
-                        : g.Node("Where", [present, g.Node("Max", [strictBelow, v]), strictBelow]);
-                }
-                else
-                {
-                    a = raised;
-                    always = true;
-                    if (anchor.Strict) strictBelow = strictBelow is null ? v : g.Node("Max", [strictBelow, v]);
-                }
-            }
-            if (!always) a = g.Node("Where", [any!, a, g.Scalar(d.Fallback)]);
+            var (a, strictBelow) = AddOnnxBase(g, d, columns, decoded);
             double high = Math.Min(d.Ceiling ?? double.PositiveInfinity, kind.Highest);
             string value = g.Node("Min", [g.Node("Add", [a, distance]), g.Scalar(high)]);
             if (type != OnnxType.Double) value = g.Node("Cast", [value], ("to", (long)type));
@@ -825,6 +800,46 @@ internal sealed class ColumnConstraints
         }
     }
 
+    /// <summary>
+    /// A derived column's base as ONNX nodes (as <see cref="Apply"/> and <see cref="ApplyBelow"/> make it): the greatest of
+    /// its present anchors plus their offsets and its floor, or for a column <see cref="DerivedColumn.Below"/> its anchors
+    /// the least of them and its ceiling; the fallback where none is present. Also the nearest strict anchor (the
+    /// greatest below, the least above), null where none is strict; both as doubles.
+    /// </summary>
+    private static (string Base, string? Strict) AddOnnxBase(OnnxGraph g, DerivedColumn d, IReadOnlyList<GanColumn> columns, string[] decoded)
+    {
+        string nearest = d.Below ? "Min" : "Max";
+        double? start = d.Below ? d.Ceiling : d.Floor;
+        double none = d.Below ? double.PositiveInfinity : double.NegativeInfinity;
+        string a = g.Scalar(start ?? none);
+        string? any = null; // null: some bound is always present
+        bool always = start is not null;
+        string? strict = null;
+        foreach (var anchor in d.Anchors)
+        {
+            var anchorColumn = (NumericColumn)columns[anchor.Column];
+            string raw = decoded[anchor.Column];
+            string v = anchorColumn.OutputType == OnnxType.Double ? raw : g.Node("Cast", [raw], ("to", (long)OnnxType.Double));
+            string moved = g.Node(nearest, [a, d.Below ? v : g.Node("Add", [v, g.Scalar(anchor.Offset)])]);
+            if (anchorColumn.HasMissing)
+            {
+                string present = g.Node("Not", [anchorColumn.AddOnnxIsMissing(g, raw)]);
+                a = g.Node("Where", [present, moved, a]);
+                any = any is null ? present : g.Node("Or", [any, present]);
+                if (anchor.Strict) strict = strict is null ? g.Node("Where", [present, v, g.Scalar(none)])
+                    : g.Node("Where", [present, g.Node(nearest, [strict, v]), strict]);
+            }
+            else
+            {
+                a = moved;
+                always = true;
+                if (anchor.Strict) strict = strict is null ? v : g.Node(nearest, [strict, v]);
+            }
+        }
+        if (!always) a = g.Node("Where", [any!, a, g.Scalar(d.Fallback)]);
+        return (a, strict);
+    }
+
     /// <summary><see cref="ApplyBelow"/> as ONNX nodes, from the column's share <paramref name="share"/> as a double.</summary>
     private static string AddOnnxBelow(OnnxGraph g, DerivedColumn d, IReadOnlyList<GanColumn> columns, string[] decoded, string share)
     {
@@ -832,32 +847,7 @@ internal sealed class ColumnConstraints
         var kind = (NumericKind)column.Kind;
         var type = column.OutputType;
         string ToDouble(string v, OnnxType t) => t == OnnxType.Double ? v : g.Node("Cast", [v], ("to", (long)OnnxType.Double));
-        string a = g.Scalar(d.Ceiling ?? double.PositiveInfinity);
-        string? any = null; // null: some bound is always present
-        bool always = d.Ceiling is not null;
-        string? strictAbove = null;
-        foreach (var anchor in d.Anchors)
-        {
-            var anchorColumn = (NumericColumn)columns[anchor.Column];
-            string raw = decoded[anchor.Column];
-            string v = ToDouble(raw, anchorColumn.OutputType);
-            string lowered = g.Node("Min", [a, v]);
-            if (anchorColumn.HasMissing)
-            {
-                string present = g.Node("Not", [anchorColumn.AddOnnxIsMissing(g, raw)]);
-                a = g.Node("Where", [present, lowered, a]);
-                any = any is null ? present : g.Node("Or", [any, present]);
-                if (anchor.Strict) strictAbove = strictAbove is null ? g.Node("Where", [present, v, g.Scalar(double.PositiveInfinity)])
-                    : g.Node("Where", [present, g.Node("Min", [strictAbove, v]), strictAbove]);
-            }
-            else
-            {
-                a = lowered;
-                always = true;
-                if (anchor.Strict) strictAbove = strictAbove is null ? v : g.Node("Min", [strictAbove, v]);
-            }
-        }
-        if (!always) a = g.Node("Where", [any!, a, g.Scalar(d.Fallback)]);
+        var (a, strictAbove) = AddOnnxBase(g, d, columns, decoded);
         string u = g.Node("Min", [g.Node("Max", [g.Node("Div", [share, g.Scalar(StudyEnd.UnitFor(kind))]), g.Scalar(0.0)]), g.Scalar(1.0)]);
         string span = g.Node("Max", [g.Node("Sub", [a, g.Scalar(d.Minimum)]), g.Scalar(0.0)]);
         string value = g.Node("Add", [g.Scalar(d.Minimum), g.Node("Mul", [span, u])]);
