@@ -690,25 +690,37 @@ internal sealed class ColumnConstraints
             {
                 double distance = numbers[r];
                 if (double.IsNaN(distance)) continue;
-                bool any = d.Floor is not null;
-                double a = d.Floor ?? double.NegativeInfinity;
-                double strictBelow = double.NegativeInfinity;
-                for (int i = 0; i < anchors.Length; i++)
-                {
-                    double v = anchors[i].Item1[r];
-                    if (double.IsNaN(v)) continue;
-                    v = anchors[i].Item2.Stored(v); // as the graph holds it: its output, in the column's type
-                    a = Math.Max(a, v + d.Anchors[i].Offset);
-                    if (d.Anchors[i].Strict) strictBelow = Math.Max(strictBelow, v);
-                    any = true;
-                }
-                if (!any) a = d.Fallback;
+                var (a, strictBelow) = RowBase(d, anchors, r);
                 double value = kind.Stored(Math.Min(a + kind.Stored(distance), high));
                 if (nudge && value <= strictBelow) value = Nudge(kind, strictBelow);
                 if (d.Ceiling is { } ceiling) value = Math.Min(value, ceiling);
                 numbers[r] = value;
             }
         }
+    }
+
+    /// <summary>
+    /// Row <paramref name="r"/>'s base for a derived column, as <see cref="AddOnnxBase"/> makes it: the greatest of its
+    /// present anchors plus their offsets and its floor (for a column <see cref="DerivedColumn.Below"/> its anchors, the
+    /// least of them and its ceiling), the fallback where none is present; and its nearest strict anchor (infinite where
+    /// none). The anchors are read as the graph holds them: its output, in the column's type.
+    /// </summary>
+    private static (double Base, double Strict) RowBase(DerivedColumn d, (double[] Values, NumericKind Kind)[] anchors, int r)
+    {
+        double? start = d.Below ? d.Ceiling : d.Floor;
+        double none = d.Below ? double.PositiveInfinity : double.NegativeInfinity;
+        bool any = start is not null;
+        double a = start ?? none, strict = none;
+        for (int i = 0; i < anchors.Length; i++)
+        {
+            double v = anchors[i].Values[r];
+            if (double.IsNaN(v)) continue;
+            v = anchors[i].Kind.Stored(v);
+            a = d.Below ? Math.Min(a, v) : Math.Max(a, v + d.Anchors[i].Offset);
+            if (d.Anchors[i].Strict) strict = d.Below ? Math.Min(strict, v) : Math.Max(strict, v);
+            any = true;
+        }
+        return (any ? a : d.Fallback, strict);
     }
 
     /// <summary>A column derived below its anchors (<see cref="DerivedColumn.Below"/>): M + u (A − M), from its share u.</summary>
@@ -719,19 +731,7 @@ internal sealed class ColumnConstraints
         {
             double share = numbers[r];
             if (double.IsNaN(share)) continue;
-            bool any = d.Ceiling is not null;
-            double a = d.Ceiling ?? double.PositiveInfinity;
-            double strictAbove = double.PositiveInfinity;
-            for (int i = 0; i < anchors.Length; i++)
-            {
-                double v = anchors[i].Values[r];
-                if (double.IsNaN(v)) continue;
-                v = anchors[i].Kind.Stored(v); // as the graph holds it: its output, in the column's type
-                a = Math.Min(a, v);
-                if (d.Anchors[i].Strict) strictAbove = Math.Min(strictAbove, v);
-                any = true;
-            }
-            if (!any) a = d.Fallback;
+            var (a, strictAbove) = RowBase(d, anchors, r);
             double u = Math.Clamp(share / unit, 0, 1);
             double raw = d.Minimum + Math.Max(a - d.Minimum, 0) * u;
             double value = kind.Stored(kind.Precision == NumberPrecision.Whole ? Math.Round(raw, MidpointRounding.ToEven) : raw);
