@@ -349,8 +349,15 @@ public sealed class NumberOrderTests
         Assert.IsEmpty(TimeOrders.Find(["Day", "FollowUp"], [s_int, s_int], [day, end], rows.Count, [], () => { }, c => c == 0), "the earlier column's being fixed says nothing");
 
         // Chance: 25 patients' rows keep the order as more than one in a million random pairings would (each patient's end one draw).
-        var few = Checkups(25, seed: 32);
-        Assert.IsFalse(TimeOrders.BelowFixed(few.Select(r => (double)r.Day).ToArray(), few.Select(r => (double)r.FollowUp).ToArray(), few.Count, strict: true),
+        var few = Checkups(25, seed: 43);
+        double[] fewDays = few.Select(r => (double)r.Day).ToArray(), fewEnds = few.Select(r => (double)r.FollowUp).ToArray();
+        // Every other test passes: many values each, spread alike, no curve; only chance refuses it.
+        Assert.IsGreaterThan(NumericColumn.MaximumCodeValues, fewEnds.Distinct().Count());
+        Assert.IsGreaterThan(NumericColumn.MaximumCodeValues, fewDays.Distinct().Count());
+        Assert.IsLessThan(TimeOrders.MaximumNumberDistance, Common.ColumnStatistics.KolmogorovSmirnov(fewDays, fewEnds));
+        Assert.IsLessThan(NumericTrend.MinimumExplained, NumericTrend.CurveExplained(fewDays, fewEnds));
+        Assert.IsLessThan(NumericTrend.MinimumExplained, NumericTrend.CurveExplained(fewEnds, fewDays));
+        Assert.IsFalse(TimeOrders.BelowFixed(fewDays, fewEnds, few.Count, strict: true),
             "25 patients' ends could keep the order by chance more than once in a million");
 
         var ml = new MLContext(seed: 1);
