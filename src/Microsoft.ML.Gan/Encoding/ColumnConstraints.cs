@@ -41,8 +41,16 @@ internal readonly record struct DerivedAnchor(int Column, double Offset, bool St
 /// value that rounds onto a strict anchor moves one step below it. Its anchors are derived by no rule, so they hold
 /// their values when it decodes; their offsets are 0.
 /// </para>
+/// <para>
+/// With a <see cref="Scale"/> (format 39), the share is taken on the column's own training quantiles instead of its
+/// numbers: the column's level among them (a value held by a run of quantiles, a spike, at the run's middle) as a share
+/// of A's level (a run's start), and back through the same quantiles. A spike of the column (pbcseq's visits at 182 and
+/// 365 days, about one row in twenty each) holds a run of levels, so every share that lands in the run comes out as the
+/// spike's value; on the numbers' scale it was one value in hundreds, and the schedule was lost.
+/// </para>
 /// </summary>
-internal sealed record DerivedColumn(int Column, DerivedAnchor[] Anchors, double? Floor, double? Ceiling, double Fallback, double Minimum, double Maximum, bool Below = false);
+internal sealed record DerivedColumn(int Column, DerivedAnchor[] Anchors, double? Floor, double? Ceiling, double Fallback, double Minimum, double Maximum, bool Below = false,
+    double[]? Scale = null);
 
 /// <summary>
 /// The <see cref="GanConstraint"/>s of a model (see that class): the rules as the user gave them, resolved against the
@@ -488,14 +496,22 @@ internal sealed class ColumnConstraints
             }
             if (!double.IsFinite(minimum)) minimum = maximum = 0;
             if (!double.IsFinite(fallback)) fallback = maximum;
-            var column = new DerivedColumn(c, anchors, floor, ceiling[c], fallback, minimum, maximum, Below: true);
+            var present = own.Where(v => !double.IsNaN(v)).Order().ToArray();
+            var scale = present.Length >= 2 ? MarginalMap.Quantiles(present) : null;
+            var column = new DerivedColumn(c, anchors, floor, ceiling[c], fallback, minimum, maximum, Below: true, Scale: scale);
             double unit = StudyEnd.UnitFor(kind);
             var distance = new double[rows];
             for (int r = 0; r < rows; r++)
             {
                 if (double.IsNaN(own[r])) { distance[r] = double.NaN; continue; }
                 double top = Base(column, values, r);
-                double share = top > minimum ? Math.Clamp((own[r] - minimum) / (top - minimum), 0, 1) : 0;
+                double share;
+                if (scale is not null)
+                {
+                    double level = TopLevel(scale, top);
+                    share = level > 0 ? Math.Clamp(MarginalMap.Level(scale, own[r], 0.5) / level, 0, 1) : 0;
+                }
+                else share = top > minimum ? Math.Clamp((own[r] - minimum) / (top - minimum), 0, 1) : 0;
                 distance[r] = unit == 1 ? share : Math.Round(share * unit);
             }
             derived.Add(column);
@@ -723,7 +739,17 @@ internal sealed class ColumnConstraints
         return (any ? a : d.Fallback, strict);
     }
 
-    /// <summary>A column derived below its anchors (<see cref="DerivedColumn.Below"/>): M + u (A − M), from its share u.</summary>
+    /// <summary>
+    /// The level of a below column's top <paramref name="top"/> (the least of its anchors) among its
+    /// <see cref="DerivedColumn.Scale"/>: where quantiles equal it, the start of their run, so that a share of it lies
+    /// below it.
+    /// </summary>
+    private static double TopLevel(double[] scale, double top) => MarginalMap.Level(scale, top, 0.0);
+
+    /// <summary>
+    /// A column derived below its anchors (<see cref="DerivedColumn.Below"/>), from its share u: M + u (A − M), or with a
+    /// <see cref="DerivedColumn.Scale"/> the scale's quantile at u times A's level.
+    /// </summary>
     private static void ApplyBelow(DerivedColumn d, NumericKind kind, double[] numbers, (double[] Values, NumericKind Kind)[] anchors, int firstRow, int rows)
     {
         double unit = StudyEnd.UnitFor(kind);
@@ -733,7 +759,9 @@ internal sealed class ColumnConstraints
             if (double.IsNaN(share)) continue;
             var (a, strictAbove) = RowBase(d, anchors, r);
             double u = Math.Clamp(share / unit, 0, 1);
-            double raw = d.Minimum + Math.Max(a - d.Minimum, 0) * u;
+            double raw = d.Scale is { } scale
+                ? MarginalMap.Interpolate(scale, u * TopLevel(scale, a))
+                : d.Minimum + Math.Max(a - d.Minimum, 0) * u;
             double value = kind.Stored(kind.Precision == NumberPrecision.Whole ? Math.Round(raw, MidpointRounding.ToEven) : raw);
             if (value >= strictAbove) value = NudgeDown(kind, strictAbove);
             value = Math.Min(value, a);
@@ -849,8 +877,20 @@ internal sealed class ColumnConstraints
         string ToDouble(string v, OnnxType t) => t == OnnxType.Double ? v : g.Node("Cast", [v], ("to", (long)OnnxType.Double));
         var (a, strictAbove) = AddOnnxBase(g, d, columns, decoded);
         string u = g.Node("Min", [g.Node("Max", [g.Node("Div", [share, g.Scalar(StudyEnd.UnitFor(kind))]), g.Scalar(0.0)]), g.Scalar(1.0)]);
-        string span = g.Node("Max", [g.Node("Sub", [a, g.Scalar(d.Minimum)]), g.Scalar(0.0)]);
-        string value = g.Node("Add", [g.Scalar(d.Minimum), g.Node("Mul", [span, u])]);
+        string value;
+        if (d.Scale is { } scale)
+        {
+            // As TopLevel and Interpolate: the search and arithmetic of the marginal maps, on [batch, 1].
+            string Column(string v) => g.Node("Unsqueeze", [v, g.Constant([1L], 1)]);
+            string level = MarginalMap.OnnxLevel(g, scale, scale.Length, Column(a), g.Scalar(0.0), null);
+            string at = MarginalMap.OnnxInterpolate(g, g.Constant(scale, scale.Length), scale.Length, g.Node("Mul", [Column(u), level]), null);
+            value = g.Node("Reshape", [at, g.Constant([-1L], 1)]);
+        }
+        else
+        {
+            string span = g.Node("Max", [g.Node("Sub", [a, g.Scalar(d.Minimum)]), g.Scalar(0.0)]);
+            value = g.Node("Add", [g.Scalar(d.Minimum), g.Node("Mul", [span, u])]);
+        }
         // As kind.Stored: a whole number rounded half to even, a Single rounded to its precision (held in doubles).
         if (kind.Precision == NumberPrecision.Whole) value = g.Node("Round", [value]);
         else if (kind.Precision == NumberPrecision.Single) value = ToDouble(g.Node("Cast", [value], ("to", (long)OnnxType.Float)), OnnxType.Float);
@@ -932,6 +972,7 @@ internal sealed class ColumnConstraints
             Anchors = d.Anchors.Select(a => new AnchorState { Column = columns[a.Column].Name, Offset = a.Offset, Strict = a.Strict }).ToArray(),
             Floor = d.Floor, Ceiling = d.Ceiling, Fallback = d.Fallback, Minimum = d.Minimum, Maximum = d.Maximum,
             Below = d.Below ? true : null,
+            Scale = d.Scale,
         }).ToArray(),
         OneHots = OneHots.Count == 0 ? null : OneHots.Select(h => new OneHotState { Columns = h.Columns.Select(c => columns[c].Name).ToArray(), Shares = h.Shares }).ToArray(),
         Combinations = Combinations.Count == 0 ? null : Combinations.Select(f => new CombinationState
@@ -1047,7 +1088,10 @@ internal sealed class ColumnConstraints
             if (anchors.Length == 0 || !done.Add(c) || !double.IsFinite(s.Fallback) || s.Floor is { } f && !double.IsFinite(f) || s.Ceiling is { } h && !double.IsFinite(h)
                 || !double.IsFinite(s.Minimum) || !double.IsFinite(s.Maximum))
                 throw new InvalidDataException($"{where} is listed twice, has no anchor, or has a bound that is not a finite number");
-            derived.Add(new DerivedColumn(c, anchors, s.Floor, s.Ceiling, s.Fallback, s.Minimum, s.Maximum, s.Below == true));
+            if (s.Scale is { } scale && (s.Below != true || scale.Length is < 2 or > MarginalMap.Levels + 1 || !scale.All(double.IsFinite)
+                || scale.Zip(scale.Skip(1)).Any(p => p.Second < p.First) || scale[0] < s.Minimum || scale[^1] > s.Maximum))
+                throw new InvalidDataException($"{where} has a scale that is not 2 to {MarginalMap.Levels + 1} ascending finite numbers within its range, or is not below its anchors");
+            derived.Add(new DerivedColumn(c, anchors, s.Floor, s.Ceiling, s.Fallback, s.Minimum, s.Maximum, s.Below == true, s.Scale));
         }
         var combinations = new List<FixedCombination>();
         foreach (var s in state.Combinations ?? [])
@@ -1160,6 +1204,8 @@ internal sealed class DerivedState
     public double Maximum { get; set; }
     /// <summary>True where the column lies below its anchors (<see cref="DerivedColumn.Below"/>; format 38); null above them.</summary>
     public bool? Below { get; set; }
+    /// <summary>A below column's training quantiles, on which its share is taken (<see cref="DerivedColumn.Scale"/>; format 39); null: on its numbers.</summary>
+    public double[]? Scale { get; set; }
 }
 
 internal sealed class AnchorState

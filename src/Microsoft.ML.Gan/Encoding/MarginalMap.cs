@@ -921,7 +921,7 @@ internal sealed class MarginalMap
     }
 
     /// <summary>The graph's <see cref="Level"/> of <paramref name="v"/> among the <paramref name="n"/> knots of <paramref name="knotTables"/> (the table at offset <paramref name="table"/> when given).</summary>
-    private static string OnnxLevel(OnnxGraph g, double[] knotTables, int n, string v, string draw, string? table)
+    internal static string OnnxLevel(OnnxGraph g, double[] knotTables, int n, string v, string draw, string? table)
     {
         int k = n - 1;
         var knots = g.Constant(knotTables, knotTables.Length);

@@ -392,6 +392,73 @@ public sealed class NumberOrderTests
         });
     }
 
+    /// <summary>
+    /// Visits on a schedule, as in a trial: each patient's end of follow-up (800 to 4,000 days) and visits on day 0, at
+    /// six months (182) and each year after (365, 730, …) while before the end; one visit in four is instead an unplanned
+    /// one on a day of its own between the planned ones.
+    /// </summary>
+    private static List<Checkup> ScheduledCheckups(int patients, int seed)
+    {
+        var random = new Random(seed);
+        var rows = new List<Checkup>();
+        for (int p = 0; p < patients; p++)
+        {
+            int end = random.Next(800, 4001);
+            int[] planned = [0, 182, .. Enumerable.Range(1, 10).Select(y => 365 * y)];
+            for (int v = 0; v < planned.Length && planned[v] < end; v++)
+            {
+                int day = v > 0 && random.NextDouble() < 0.25 ? random.Next(planned[v - 1] + 1, planned[v]) : planned[v];
+                rows.Add(new Checkup { Patient = $"P{p:D3}", Day = day, FollowUp = end, Lab = MathF.Round(10 + 5 * random.NextSingle(), 2) });
+            }
+        }
+        return rows;
+    }
+
+    [TestMethod]
+    public void AVisitScheduleKeepsItsDaysWhenItsVisitsAreLearnedBelowTheEnd()
+    {
+        var rows = ScheduledCheckups(150, seed: 8);
+        int[] planned = [0, 182, .. Enumerable.Range(1, 10).Select(y => 365 * y)];
+        double Planned(IReadOnlyCollection<Checkup> r) => r.Count(x => planned.Contains(x.Day)) / (double)r.Count;
+        var ml = new MLContext(seed: 1);
+        using var model = ml.Gan().Train(new GanTrainer.Options
+        {
+            Epochs = 2, BatchSize = 100, NoiseDimension = 8, GeneratorLayers = [32], DiscriminatorLayers = [32], Seed = 5, OrdersBelowFixed = true,
+        }).Fit(ml.Data.LoadFromEnumerable(rows));
+        var derived = model.Model.Encoder.Constraints!.Derived.Single();
+        Assert.IsTrue(derived.Below);
+        Assert.IsNotNull(derived.Scale, "the share is taken on the day's own quantiles");
+        var generated = ml.Data.CreateEnumerable<Checkup>(model.Generate(3000, seed: 6), reuseRowObject: false).ToArray();
+        Assert.IsEmpty(generated.Where(r => r.Day >= r.FollowUp || r.Day < 0).ToArray(), "every visit lies from day 0 to before its patient's end");
+        // On the numbers' scale a share lands on one planned day in hundreds: about 1 % of the rows came out planned.
+        Console.WriteLine($"planned days: {Planned(generated):P1} generated, {Planned(rows):P1} real; six months {generated.Count(r => r.Day == 182) / 3000.0:P1}");
+        Assert.IsGreaterThan(0.5 * Planned(rows), Planned(generated), "a planned day holds a run of the day's quantiles, and shares that land in it come out on it");
+        Assert.IsGreaterThan(0.03, generated.Count(r => r.Day == 182) / 3000.0, "six months is a planned day of its own");
+        TestTables.AssertGraphAgrees(model.Model, seed: 7, 1000, [1, 2]);
+
+        // A file of format 38 has no scale: it takes the share on the day's numbers, and still keeps every visit before its end.
+        string folder = Directory.CreateTempSubdirectory("gan-below-").FullName;
+        try
+        {
+            string path = Path.Combine(folder, "model.zip");
+            File.WriteAllBytes(path, Hostile.HostileFiles.Saved(model));
+            Hostile.HostileFiles.EditManifest(path, m =>
+            {
+                m["FormatVersion"] = 38;
+                m["Constraints"]!["Derived"]!.AsArray()[0]!.AsObject().Remove("Scale");
+            });
+            using var older = ml.Gan().LoadModel(path);
+            Assert.IsNull(older.Model.Encoder.Constraints!.Derived.Single().Scale);
+            var linear = ml.Data.CreateEnumerable<Checkup>(older.Generate(3000, seed: 6), reuseRowObject: false).ToArray();
+            Assert.IsEmpty(linear.Where(r => r.Day >= r.FollowUp || r.Day < 0).ToArray(), "a format-38 file keeps its visits before the end");
+            Assert.IsLessThan(0.5 * Planned(rows), Planned(linear), "and decodes on the numbers' scale, as it was written for");
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
     /// <summary>A model with a visit's day learned below its patient's end, saved once for the lies.</summary>
     private static readonly Lazy<byte[]> s_below = new(() =>
     {
@@ -410,7 +477,12 @@ public sealed class NumberOrderTests
     {
         static System.Text.Json.Nodes.JsonObject Derived(System.Text.Json.Nodes.JsonObject m) => m["Constraints"]!["Derived"]!.AsArray()[0]!.AsObject();
         // Said to lie above its anchor: its rule (Day < FollowUp) is then held by no derived column.
-        Hostile.HostileFiles.RefusedLie(s_below.Value, m => Derived(m)["Below"] = null, "the flag dropped", "is not held by the model's columns");
+        Hostile.HostileFiles.RefusedLie(s_below.Value, m => { Derived(m)["Below"] = null; Derived(m)["Scale"] = null; }, "the flag dropped", "is not held by the model's columns");
+        // Its scale said to be a column above its anchors', or out of order, or past its range: decoding would leave it.
+        Hostile.HostileFiles.RefusedLie(s_below.Value, m => Derived(m)["Below"] = null, "a scale above", "has a scale that is not");
+        Hostile.HostileFiles.RefusedLie(s_below.Value, m => Derived(m)["Scale"]!.AsArray()[1] = -1.0, "a scale out of order", "has a scale that is not");
+        Hostile.HostileFiles.RefusedLie(s_below.Value, m => Derived(m)["Scale"]!.AsArray()[^1] = 1e9, "a scale past its maximum", "has a scale that is not");
+        Hostile.HostileFiles.RefusedLie(s_below.Value, m => Derived(m)["Scale"] = new System.Text.Json.Nodes.JsonArray(0.0), "a scale of one value", "has a scale that is not");
         // Its anchor dropped: nothing keeps the day below the end.
         Hostile.HostileFiles.RefusedLie(s_below.Value, m => Derived(m)["Anchors"] = new System.Text.Json.Nodes.JsonArray(), "no anchor", "has no anchor");
         // Its strictness dropped: a share of 1 would land on the end.
