@@ -415,6 +415,7 @@ internal static class Commands
                 if (c.CalibratedOnFreeRows) learned += "; mapped on the rows its dependencies leave to it";
                 if (c.LevelWithin is { } entity) learned += $"; about a level of each {entity}'s own" + (c.LevelAlong is { } along ? $" along {along}" : "");
                 if (c.StudyEnd is not null) learned += $"; a share of the time {c.StudyEndEntry} leaves it";
+                if (c.LearnedBelow.Count > 0) learned += $"; a share of the way up to {string.Join(", ", c.LearnedBelow)}, below it";
                 if (c.MissingWith is { } leader) learned += c.MissingElsewhere ? $"; missing wherever {leader} is, and elsewhere" : $"; missing exactly where {leader} is";
                 table.AddRow(Markup.Escape(c.Name), Markup.Escape(c.Type.ToString() ?? ""), Markup.Escape(learned));
             }

@@ -99,6 +99,14 @@ public sealed record GanColumnInfo(
     public string? StudyEndEntry { get; init; }
 
     /// <summary>
+    /// The columns this number column lies below in every training row, which a category fixes (see
+    /// <see cref="GanTrainer.Options.OrdersBelowFixed"/>): the generator learns its share of the way up to the least of
+    /// them, taken on its own training quantiles, so no generated row reaches them (a visit's day below its patient's end
+    /// of follow-up). Empty without one.
+    /// </summary>
+    public IReadOnlyList<string> LearnedBelow { get; init; } = [];
+
+    /// <summary>
     /// Whether the column is an identifier (<see cref="GanTrainer.Options.Identifiers"/>): made apart from the network,
     /// unique in what is generated, never a training value; <see cref="Minimum"/> and <see cref="Maximum"/> are the numbers it may take.
     /// </summary>

@@ -167,7 +167,12 @@ internal sealed class TabularEncoder
         if (Columns[c] is NumericColumn { Marginal.FreeRows: true }) info = info with { CalibratedOnFreeRows = true };
         if (_leaderOf[c] >= 0) info = info with { MissingWith = Columns[_leaderOf[c]].Name, MissingElsewhere = ((NumericColumn)Columns[c]).MissingElsewhere };
         // A derived column's own range, not its distances'.
-        if (Constraints?.DerivedOf(c) is { } derived) info = info with { Minimum = derived.Minimum, Maximum = derived.Maximum };
+        if (Constraints?.DerivedOf(c) is { } derived)
+            info = info with
+            {
+                Minimum = derived.Minimum, Maximum = derived.Maximum,
+                LearnedBelow = derived.Below ? derived.Anchors.Select(a => Columns[a.Column].Name).ToArray() : [],
+            };
         // A trend's target: its own range and grid, not its residuals'.
         if (TrendOf(c) is { } trend) info = info with { Minimum = trend.Minimum, Maximum = trend.Maximum, Step = trend.Grid?.Step ?? double.NaN };
         // A number about its category's level: its own range and grid, not its distances'.

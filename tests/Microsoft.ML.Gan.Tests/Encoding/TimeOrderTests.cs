@@ -428,6 +428,8 @@ public sealed class NumberOrderTests
         var derived = model.Model.Encoder.Constraints!.Derived.Single();
         Assert.IsTrue(derived.Below);
         Assert.IsNotNull(derived.Scale, "the share is taken on the day's own quantiles");
+        CollectionAssert.AreEqual(new[] { "FollowUp" }, model.Columns.Single(c => c.Name == "Day").LearnedBelow.ToArray(), "the model says what the day is learned below");
+        Assert.IsEmpty(model.Columns.Single(c => c.Name == "FollowUp").LearnedBelow);
         var generated = ml.Data.CreateEnumerable<Checkup>(model.Generate(3000, seed: 6), reuseRowObject: false).ToArray();
         Assert.IsEmpty(generated.Where(r => r.Day >= r.FollowUp || r.Day < 0).ToArray(), "every visit lies from day 0 to before its patient's end");
         // On the numbers' scale a share lands on one planned day in hundreds: about 1 % of the rows came out planned.
