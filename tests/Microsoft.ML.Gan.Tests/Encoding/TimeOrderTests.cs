@@ -309,6 +309,37 @@ public sealed class NumberOrderTests
         Assert.IsEmpty(sizes, $"every generated class has one size: {string.Join(", ", sizes.Take(5))} do not");
     }
 
+    [TestMethod]
+    public void AGroupWithinItsClassIsLearnedBelowTheClassSizeAndMeetsItWhereTheClassIsOneGroup()
+    {
+        // 40 classes of 15 pupils (as bdf's: the class fixes its size, and 70 % of the pupils' groups are the whole class).
+        var random = new Random(22);
+        var pupils = new List<Pupil>();
+        for (int c = 0; c < 40; c++)
+        {
+            int size = 10 + (c * 7 + random.Next(3)) % 30;
+            for (int p = 0; p < 15; p++)
+                pupils.Add(new Pupil { Class = $"C{c:D2}", ClassSize = size, GroupSize = random.NextDouble() < 0.7 ? size : random.Next(1, size), Score = MathF.Round(100 * random.NextSingle(), 1) });
+        }
+        double Whole(IReadOnlyCollection<Pupil> rows) => rows.Count(p => p.GroupSize == p.ClassSize) / (double)rows.Count;
+        var ml = new MLContext(seed: 1);
+        using var model = ml.Gan().Train(new GanTrainer.Options
+        {
+            Epochs = 2, BatchSize = 100, NoiseDimension = 8, GeneratorLayers = [32], DiscriminatorLayers = [32], Seed = 5, OrdersBelowFixed = true,
+        }).Fit(ml.Data.LoadFromEnumerable(pupils));
+        Assert.AreEqual("GroupSize ≤ ClassSize", model.FoundOrders.Single().ToString());
+        var derived = model.Model.Encoder.Constraints!.Derived.Single();
+        Assert.IsTrue(derived.Below && !derived.Anchors.Single().Strict, "the group's size learned below the class's, which it may meet");
+        var generated = ml.Data.CreateEnumerable<Pupil>(model.Generate(3000, seed: 2), reuseRowObject: false).ToArray();
+        var above = generated.Where(p => p.GroupSize > p.ClassSize || p.GroupSize < 1).ToArray();
+        Assert.IsEmpty(above, $"no group is larger than its class: {string.Join("; ", above.Take(3).Select(p => $"{p.GroupSize} of {p.ClassSize}"))}");
+        Console.WriteLine($"the group the whole class: {Whole(generated):P1} generated, {Whole(pupils):P1} real");
+        Assert.IsGreaterThan(0.5 * Whole(pupils), Whole(generated), "a share of 1 is the whole class");
+        var sizes = generated.GroupBy(p => p.Class).Where(g => g.Select(p => p.ClassSize).Distinct().Count() > 1).Select(g => g.Key).ToArray();
+        Assert.IsEmpty(sizes, "every generated class keeps one size");
+        TestTables.AssertGraphAgrees(model.Model, seed: 7, 1000, [1, 2]);
+    }
+
     public sealed class Checkup
     {
         public string Patient { get; set; } = "";
