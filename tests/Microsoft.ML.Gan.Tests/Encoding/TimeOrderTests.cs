@@ -276,20 +276,30 @@ public sealed class NumberOrderTests
         public float Score { get; set; }
     }
 
+    /// <summary>
+    /// 40 classes of 15 pupils each: each class has its size (10 to 39), and each pupil a group within it whose size
+    /// <paramref name="group"/> draws (from the random numbers, the class's index and its size).
+    /// </summary>
+    private static List<Pupil> Pupils(int seed, Func<Random, int, int, int> group)
+    {
+        var random = new Random(seed);
+        var pupils = new List<Pupil>();
+        for (int c = 0; c < 40; c++)
+        {
+            int size = 10 + (c * 7 + random.Next(3)) % 30;
+            for (int p = 0; p < 15; p++)
+                pupils.Add(new Pupil { Class = $"C{c:D2}", ClassSize = size, GroupSize = group(random, c, size), Score = MathF.Round(100 * random.NextSingle(), 1) });
+        }
+        return pupils;
+    }
+
     [TestMethod]
     public void ALaterNumberThatACategoryFixesStaysTheCategorysAndIsNotOrdered()
     {
         // 40 classes of 15 pupils each in the table: each class has its size (10 to 39) and each pupil a group within
         // it of its own size, never above the class's and equal to it where the class is one group (every fifth class).
         // The order between the two sizes reads as two points on one scale; but the class fixes its size in every row.
-        var random = new Random(21);
-        var pupils = new List<Pupil>();
-        for (int c = 0; c < 40; c++)
-        {
-            int size = 10 + (c * 7 + random.Next(3)) % 30;
-            for (int p = 0; p < 15; p++)
-                pupils.Add(new Pupil { Class = $"C{c:D2}", ClassSize = size, GroupSize = c % 5 == 0 ? size : random.Next(1, size + 1), Score = MathF.Round(100 * random.NextSingle(), 1) });
-        }
+        var pupils = Pupils(21, (random, c, size) => c % 5 == 0 ? size : random.Next(1, size + 1));
         double[] group = pupils.Select(p => (double)p.GroupSize).ToArray(), classSize = pupils.Select(p => (double)p.ClassSize).ToArray();
         Assert.AreEqual("GroupSize ≤ ClassSize", Found(["GroupSize", "ClassSize"], [s_int, s_int], [group, classSize]).Single().ToString(), "the pair alone reads as an order");
         int[] classes = pupils.Select(p => int.Parse(p.Class[1..], CultureInfo.InvariantCulture)).ToArray();
@@ -313,14 +323,7 @@ public sealed class NumberOrderTests
     public void AGroupWithinItsClassIsLearnedBelowTheClassSizeAndMeetsItWhereTheClassIsOneGroup()
     {
         // 40 classes of 15 pupils (as bdf's: the class fixes its size, and 70 % of the pupils' groups are the whole class).
-        var random = new Random(22);
-        var pupils = new List<Pupil>();
-        for (int c = 0; c < 40; c++)
-        {
-            int size = 10 + (c * 7 + random.Next(3)) % 30;
-            for (int p = 0; p < 15; p++)
-                pupils.Add(new Pupil { Class = $"C{c:D2}", ClassSize = size, GroupSize = random.NextDouble() < 0.7 ? size : random.Next(1, size), Score = MathF.Round(100 * random.NextSingle(), 1) });
-        }
+        var pupils = Pupils(22, (random, _, size) => random.NextDouble() < 0.7 ? size : random.Next(1, size));
         double Whole(IReadOnlyCollection<Pupil> rows) => rows.Count(p => p.GroupSize == p.ClassSize) / (double)rows.Count;
         var ml = new MLContext(seed: 1);
         using var model = ml.Gan().Train(new GanTrainer.Options
