@@ -46,8 +46,7 @@ internal readonly record struct DerivedAnchor(int Column, double Offset, bool St
 /// numbers: the column's level among them (a value held by a run of quantiles, a spike, at the run's middle) as a share
 /// of A's level (a run's start), and back through the same quantiles. A spike of the column (pbcseq's visits at 182 and
 /// 365 days, about one row in twenty each) holds a run of levels, so every share that lands in the run comes out as the
-/// spike's value; on the numbers' scale it was one value in hundreds, and the schedule was lost. A row on its top
-/// (an anchor it meets, not a strict one) has a share of 1, and a share of 1 comes out as the top.
+/// spike's value; on the numbers' scale it was one value in hundreds, and the schedule was lost.
 /// </para>
 /// </summary>
 internal sealed record DerivedColumn(int Column, DerivedAnchor[] Anchors, double? Floor, double? Ceiling, double Fallback, double Minimum, double Maximum, bool Below = false,
@@ -507,8 +506,7 @@ internal sealed class ColumnConstraints
                 if (double.IsNaN(own[r])) { distance[r] = double.NaN; continue; }
                 double top = Base(column, values, r);
                 double share;
-                if (own[r] >= top) share = 1; // on its top (an anchor it may meet: a pupil's group the whole class)
-                else if (scale is not null)
+                if (scale is not null)
                 {
                     double level = TopLevel(scale, top);
                     share = level > 0 ? Math.Clamp(MarginalMap.Level(scale, own[r], 0.5) / level, 0, 1) : 0;
@@ -761,9 +759,9 @@ internal sealed class ColumnConstraints
             if (double.IsNaN(share)) continue;
             var (a, strictAbove) = RowBase(d, anchors, r);
             double u = Math.Clamp(share / unit, 0, 1);
-            double raw = d.Scale is not { } scale ? d.Minimum + Math.Max(a - d.Minimum, 0) * u
-                : u >= 1 ? a
-                : MarginalMap.Interpolate(scale, u * TopLevel(scale, a));
+            double raw = d.Scale is { } scale
+                ? MarginalMap.Interpolate(scale, u * TopLevel(scale, a))
+                : d.Minimum + Math.Max(a - d.Minimum, 0) * u;
             double value = kind.Stored(kind.Precision == NumberPrecision.Whole ? Math.Round(raw, MidpointRounding.ToEven) : raw);
             if (value >= strictAbove) value = NudgeDown(kind, strictAbove);
             value = Math.Min(value, a);
@@ -886,7 +884,7 @@ internal sealed class ColumnConstraints
             string Column(string v) => g.Node("Unsqueeze", [v, g.Constant([1L], 1)]);
             string level = MarginalMap.OnnxLevel(g, scale, scale.Length, Column(a), g.Scalar(0.0), null);
             string at = MarginalMap.OnnxInterpolate(g, g.Constant(scale, scale.Length), scale.Length, g.Node("Mul", [Column(u), level]), null);
-            value = g.Node("Where", [g.Node("GreaterOrEqual", [u, g.Scalar(1.0)]), a, g.Node("Reshape", [at, g.Constant([-1L], 1)])]);
+            value = g.Node("Reshape", [at, g.Constant([-1L], 1)]);
         }
         else
         {

@@ -307,40 +307,21 @@ public sealed class NumberOrderTests
         Assert.IsFalse(TimeOrders.FixedByCategory(classes, 40, group, pupils.Count), "a group's size varies within its class");
         Assert.IsFalse(TimeOrders.FixedByCategory(Enumerable.Range(0, pupils.Count).ToArray(), pupils.Count, group, pupils.Count), "a category of a row each fixes nothing");
 
-        var ml = new MLContext(seed: 1);
-        using var model = ml.Gan().Train(new GanTrainer.Options
+        // Nor is the group's size learned below the class's where orders below a fixed number are kept: they meet (a
+        // share below the class's size cost bdf more than it gave, its group sizes no longer the class's own).
+        foreach (bool below in new[] { false, true })
         {
-            Epochs = 1, BatchSize = 100, NoiseDimension = 8, GeneratorLayers = [32], DiscriminatorLayers = [32], Seed = 5, DensityRatioFilter = false,
-        }).Fit(ml.Data.LoadFromEnumerable(pupils));
-        Assert.IsEmpty(model.FoundOrders, "the class keeps its size");
-        CollectionAssert.Contains(model.Dependencies.Select(d => d.ToString()).ToArray(), "Class → ClassSize (every value)");
-        var generated = ml.Data.CreateEnumerable<Pupil>(model.Generate(2000, seed: 2), reuseRowObject: false).ToArray();
-        var sizes = generated.GroupBy(p => p.Class).Where(g => g.Select(p => p.ClassSize).Distinct().Count() > 1).Select(g => g.Key).ToArray();
-        Assert.IsEmpty(sizes, $"every generated class has one size: {string.Join(", ", sizes.Take(5))} do not");
-    }
-
-    [TestMethod]
-    public void AGroupWithinItsClassIsLearnedBelowTheClassSizeAndMeetsItWhereTheClassIsOneGroup()
-    {
-        // 40 classes of 15 pupils (as bdf's: the class fixes its size, and 70 % of the pupils' groups are the whole class).
-        var pupils = Pupils(22, (random, _, size) => random.NextDouble() < 0.7 ? size : random.Next(1, size));
-        double Whole(IReadOnlyCollection<Pupil> rows) => rows.Count(p => p.GroupSize == p.ClassSize) / (double)rows.Count;
-        var ml = new MLContext(seed: 1);
-        using var model = ml.Gan().Train(new GanTrainer.Options
-        {
-            Epochs = 2, BatchSize = 100, NoiseDimension = 8, GeneratorLayers = [32], DiscriminatorLayers = [32], Seed = 5, OrdersBelowFixed = true,
-        }).Fit(ml.Data.LoadFromEnumerable(pupils));
-        Assert.AreEqual("GroupSize ≤ ClassSize", model.FoundOrders.Single().ToString());
-        var derived = model.Model.Encoder.Constraints!.Derived.Single();
-        Assert.IsTrue(derived.Below && !derived.Anchors.Single().Strict, "the group's size learned below the class's, which it may meet");
-        var generated = ml.Data.CreateEnumerable<Pupil>(model.Generate(3000, seed: 2), reuseRowObject: false).ToArray();
-        var above = generated.Where(p => p.GroupSize > p.ClassSize || p.GroupSize < 1).ToArray();
-        Assert.IsEmpty(above, $"no group is larger than its class: {string.Join("; ", above.Take(3).Select(p => $"{p.GroupSize} of {p.ClassSize}"))}");
-        Console.WriteLine($"the group the whole class: {Whole(generated):P1} generated, {Whole(pupils):P1} real");
-        Assert.IsGreaterThan(0.5 * Whole(pupils), Whole(generated), "a share of 1 is the whole class");
-        var sizes = generated.GroupBy(p => p.Class).Where(g => g.Select(p => p.ClassSize).Distinct().Count() > 1).Select(g => g.Key).ToArray();
-        Assert.IsEmpty(sizes, "every generated class keeps one size");
-        TestTables.AssertGraphAgrees(model.Model, seed: 7, 1000, [1, 2]);
+            var ml = new MLContext(seed: 1);
+            using var model = ml.Gan().Train(new GanTrainer.Options
+            {
+                Epochs = 1, BatchSize = 100, NoiseDimension = 8, GeneratorLayers = [32], DiscriminatorLayers = [32], Seed = 5, DensityRatioFilter = false, OrdersBelowFixed = below,
+            }).Fit(ml.Data.LoadFromEnumerable(pupils));
+            Assert.IsEmpty(model.FoundOrders, $"the class keeps its size (OrdersBelowFixed {below})");
+            CollectionAssert.Contains(model.Dependencies.Select(d => d.ToString()).ToArray(), "Class → ClassSize (every value)");
+            var generated = ml.Data.CreateEnumerable<Pupil>(model.Generate(2000, seed: 2), reuseRowObject: false).ToArray();
+            var sizes = generated.GroupBy(p => p.Class).Where(g => g.Select(p => p.ClassSize).Distinct().Count() > 1).Select(g => g.Key).ToArray();
+            Assert.IsEmpty(sizes, $"every generated class has one size: {string.Join(", ", sizes.Take(5))} do not");
+        }
     }
 
     public sealed class Checkup
