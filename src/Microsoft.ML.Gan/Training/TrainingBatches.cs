@@ -11,11 +11,18 @@ internal sealed class NoiseBatches(NoisePrior prior, int dimension, int rows, De
 {
     public Tensor Next() => Draw(prior, rows, dimension, device, random);
 
-    /// <summary><paramref name="rows"/> noise vectors: N(0, 1) or U(-1, 1) per component.</summary>
-    public static Tensor Draw(NoisePrior prior, int rows, int dimension, Device device, torch.Generator random) =>
-        prior == NoisePrior.Uniform
-            ? SeededDraws.Uniform([rows, dimension], device, random) * Scalars.Two - Scalars.One
-            : SeededDraws.Normal([rows, dimension], device, random);
+    /// <summary>
+    /// <paramref name="rows"/> noise vectors: N(0, 1) or U(-1, 1) per component. The uniform is scaled in place: outside
+    /// a dispose scope, the temporary of <c>u * 2 - 1</c> was unreachable while the subtraction read it, and the finalizer
+    /// freed it under the native call once (a CI run's uniform noise had a mean of -1.5e25).
+    /// </summary>
+    public static Tensor Draw(NoisePrior prior, int rows, int dimension, Device device, torch.Generator random)
+    {
+        if (prior != NoisePrior.Uniform) return SeededDraws.Normal([rows, dimension], device, random);
+        var noise = SeededDraws.Uniform([rows, dimension], device, random);
+        noise.mul_(Scalars.Two).sub_(Scalars.One); // in place: returns the same tensor, which this method holds
+        return noise;
+    }
 }
 
 /// <summary>

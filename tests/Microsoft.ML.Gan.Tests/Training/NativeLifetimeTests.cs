@@ -56,6 +56,23 @@ public sealed class NativeLifetimeTests
         }
     }
 
+    [TestMethod]
+    public void NoiseDrawnOutsideADisposeScopeLeavesNothingToTheFinalizer()
+    {
+        // Training draws its noise inside dispose scopes, which hold every temporary; a draw outside one must make none,
+        // or the finalizer may free a temporary while the native call that reads it still runs (a uniform draw's
+        // u * 2 - 1 once came back with a mean of -1.5e25 in a CI run).
+        using var finalizations = new TorchFinalizations();
+        finalizations.Settle();
+        var before = finalizations.Snapshot();
+        using (var random = new TorchSharp.torch.Generator(3))
+            foreach (var prior in new[] { NoisePrior.Gaussian, NoisePrior.Uniform })
+                using (var noise = Microsoft.ML.Gan.Training.NoiseBatches.Draw(prior, 100, 8, TorchSharp.torch.CPU, random))
+                    Assert.AreEqual(800L, noise.numel());
+        finalizations.Settle();
+        CollectionAssert.AreEqual(new List<string>(), finalizations.Since(before), string.Join("; ", finalizations.Since(before)));
+    }
+
     /// <summary>
     /// What a training of <paramref name="epochs"/> epochs, generating and disposing its model, left to the finalizer,
     /// and how many parameters its two networks have.
