@@ -32,8 +32,8 @@ internal readonly record struct DerivedAnchor(int Column, double Offset, bool St
 /// caps the column (a constant bound on it or on a column above it).
 /// <para>
 /// A column derived <see cref="Below"/> its anchors is the low side of comparisons whose high side a category fixes (a
-/// visit's day before the patient's end of follow-up, the same in each of the patient's rows; a pupil's group within the
-/// class, whose size is the class's). With A the least of its present anchors and its <see cref="Ceiling"/> (or
+/// visit's day before the patient's end of follow-up, the same in each of the patient's rows; the encoder keeps only
+/// such orders, which never meet: a pupil's group within its class, which meets the class's size, stays dropped). With A the least of its present anchors and its <see cref="Ceiling"/> (or
 /// <see cref="Fallback"/>, the greatest value of the training rows that have neither) and M its training
 /// <see cref="Minimum"/>, the column is M + u (A − M), and the generator learns its share u of the way up, from 0 to 1
 /// (in <see cref="StudyEnd.UnitFor"/>'s units for a whole-number column): a distance below A, learned apart from A,
