@@ -186,7 +186,9 @@ internal static class ColumnInference
         }
         var tokens = new HashSet<string>(StringComparer.Ordinal);
         var columns = header.Select((name, i) => Column(name, i, values[i], maximumCategories, tokens)).ToArray();
-        FollowedCodes(columns, values);
+        var numbers = NumbersOf(columns, values);
+        FixingKeys(columns, numbers, maximumCategories);
+        FollowedCodes(columns, numbers);
         // Personal data in the locale the file tells, where it does: phone numbers' country codes, e-mail addresses'
         // country domains; a column that tells none takes the file's.
         var locales = columns.Select((c, i) => c.FakeData is { Values: null } ? LocaleOf(values[i], c.FakeData.Kind) : null).ToArray();
@@ -366,20 +368,10 @@ internal static class ColumnInference
     /// </summary>
     internal const int RowsPerCode = 10;
 
-    /// <summary>
-    /// Reads as categories the whole-number columns whose values another column follows by value but not along their
-    /// order: centres, stores or districts numbered 1 to k. For a column of 10 to 100 values, held by at least
-    /// <see cref="RowsPerCode"/> rows a value on average, and each other number or date column: the share of that column's
-    /// variance its values explain as categories (η², less the (k − 1)/(n − 1) chance gives), against the share a
-    /// smooth curve of its rank explains (a polynomial of degree 5). A gap of <see cref="CodeGap"/> or more makes it
-    /// codes: rhDNase's 51 centres, each enrolling in a window of its own (the entry date: η² 0.75, a curve 0.08). An
-    /// age, a year or a count that other columns follow explains them as much along its order (gaps below 0.15 on the
-    /// 18 tables the benchmark reads).
-    /// </summary>
-    private static void FollowedCodes(GanInferredColumn[] columns, List<string>[] values)
+    /// <summary>Each learned number or date column's values (NaN where missing or unreadable), read once; null for the others.</summary>
+    private static double[]?[] NumbersOf(GanInferredColumn[] columns, List<string>[] values)
     {
         var invariant = CultureInfo.InvariantCulture;
-        // Each number or date column's values (NaN where missing or unreadable), read once.
         var numbers = new double[]?[columns.Length];
         for (int i = 0; i < columns.Length; i++)
         {
@@ -394,6 +386,70 @@ internal static class ColumnInference
                 _ => null,
             };
         }
+        return numbers;
+    }
+
+    /// <summary>The fewest values a measured attribute needs for a whole-number column that fixes it in every row to be read as keys.</summary>
+    internal const int AttributeValues = 10;
+
+    /// <summary>
+    /// Reads as the keys of entities (categories) the whole-number columns, whatever their names, that fix a measured
+    /// attribute in each of their values: TeachingRatings' <c>prof</c> (94 instructors of 463 courses: each holds one
+    /// beauty score and one age in all its rows) and MathAchieve's <c>School</c> (160 schools of 7,185 pupils: each holds
+    /// one mean SES). A column of at least 10 distinct non-negative values that rows repeat, <see cref="RowsPerEntity"/>
+    /// rows a value or more, at most <paramref name="maximumCategories"/> values; the attribute is another number or date
+    /// column of at least <see cref="AttributeValues"/> values that is one value in every value of the key it shares two
+    /// rows with (99 % of them, and at least 10), and that does not follow the key along its order (the gap of
+    /// <see cref="FollowedCodes"/>: a group of ages fixes its lower bound along its order, a key its patients' ages by
+    /// value). Read as numbers, the keys mixed the entities in generated rows: a number's dependency needs 10 rows a value.
+    /// </summary>
+    private static void FixingKeys(GanInferredColumn[] columns, double[]?[] numbers, int maximumCategories)
+    {
+        var invariant = CultureInfo.InvariantCulture;
+        for (int x = 0; x < columns.Length; x++)
+        {
+            if (numbers[x] is not { } keys || columns[x].Kind is not (DataKind.Int32 or DataKind.Int64 or DataKind.Single)) continue;
+            var present = keys.Where(v => !double.IsNaN(v)).ToArray();
+            if (present.Length == 0 || present.Any(v => v != Math.Round(v) || v < 0)) continue;
+            int distinct = present.Distinct().Count();
+            if (distinct < 10 || distinct > maximumCategories || distinct == present.Length || present.Length < RowsPerEntity * distinct) continue;
+            (string Name, int Values, double Gap) best = ("", 0, 0);
+            for (int y = 0; y < columns.Length; y++)
+            {
+                if (y == x || numbers[y] is not { } attribute) continue;
+                var rows = Enumerable.Range(0, keys.Length).Where(r => !double.IsNaN(keys[r]) && !double.IsNaN(attribute[r])).ToArray();
+                int values = rows.Select(r => attribute[r]).Distinct().Count();
+                if (values < AttributeValues) continue;
+                var repeated = rows.GroupBy(r => keys[r]).Where(g => g.Count() >= 2).ToArray();
+                int fixedKeys = repeated.Count(g => g.Select(r => attribute[r]).Distinct().Count() == 1);
+                if (fixedKeys < 10 || fixedKeys < 0.99 * repeated.Length) continue;
+                var (categories, curve) = Explained(rows.Select(r => keys[r]).ToArray(), rows.Select(r => attribute[r]).ToArray());
+                if (categories - curve >= CodeGap && categories - curve > best.Gap) best = (columns[y].Name, values, categories - curve);
+            }
+            if (best.Values == 0) continue;
+            string perKey = ((double)present.Length / distinct).ToString("F1", invariant);
+            columns[x] = columns[x] with
+            {
+                Kind = DataKind.String,
+                Reason = $"{distinct:N0} categories{(present.Length < keys.Length ? $", {keys.Length - present.Length:N0} missing" : "")}: whole numbers that rows repeat ({perKey} rows a value), " +
+                    $"each holding one '{best.Name}' in all its rows ({best.Values:N0} values, not along their order): the keys of the entities the rows describe, whose attributes follow them",
+            };
+        }
+    }
+
+    /// <summary>
+    /// Reads as categories the whole-number columns whose values another column follows by value but not along their
+    /// order: centres, stores or districts numbered 1 to k. For a column of 10 to 100 values, held by at least
+    /// <see cref="RowsPerCode"/> rows a value on average, and each other number or date column: the share of that column's
+    /// variance its values explain as categories (η², less the (k − 1)/(n − 1) chance gives), against the share a
+    /// smooth curve of its rank explains (a polynomial of degree 5). A gap of <see cref="CodeGap"/> or more makes it
+    /// codes: rhDNase's 51 centres, each enrolling in a window of its own (the entry date: η² 0.75, a curve 0.08). An
+    /// age, a year or a count that other columns follow explains them as much along its order (gaps below 0.15 on the
+    /// 18 tables the benchmark reads).
+    /// </summary>
+    private static void FollowedCodes(GanInferredColumn[] columns, double[]?[] numbers)
+    {
+        var invariant = CultureInfo.InvariantCulture;
         for (int x = 0; x < columns.Length; x++)
         {
             if (numbers[x] is not { } codes || columns[x].Kind is not (DataKind.Int32 or DataKind.Int64 or DataKind.Single)) continue;

@@ -157,6 +157,50 @@ public sealed class ColumnInferenceTests
         }
     }
 
+    /// <summary>
+    /// Courses of 40 teachers, numbered 1 to 40 in a column no name calls an id, 6 courses each: a teacher holds one
+    /// score and one age in all its courses. Read as the keys of entities, whatever the name. A floor number fixes its
+    /// price along its order (a quantity), a batch number fixes its weight in only most batches, and a lot number fixes
+    /// a measure in 3 rows a lot (too few to learn each lot): all three stay numbers.
+    /// </summary>
+    [TestMethod]
+    public void WholeNumbersThatFixAMeasuredAttributeInEachOfTheirValuesAreTheKeysOfEntities()
+    {
+        var ml = new MLContext(seed: 1);
+        string folder = Directory.CreateTempSubdirectory("gan-infer-").FullName;
+        try
+        {
+            var random = new Random(8);
+            var score = Enumerable.Range(0, 40).Select(_ => Math.Round(random.NextDouble() * 4 - 2, 3)).ToArray();
+            var age = Enumerable.Range(0, 40).Select(_ => random.Next(28, 70)).ToArray();
+            var batchWeight = Enumerable.Range(0, 30).Select(_ => random.Next(200, 900)).ToArray();
+            var lotMeasure = Enumerable.Range(0, 80).Select(_ => Math.Round(random.NextDouble() * 100, 2)).ToArray();
+            var text = new StringBuilder("Teacher,Score,Age,Students,Rating,Floor,FloorPrice,Batch,BatchWeight,Lot,LotMeasure\n");
+            for (int i = 0; i < 240; i++)
+            {
+                int teacher = i / 6, floor = random.Next(1, 21), batch = i % 30, lot = i % 80;
+                // A batch of eight rows keeps its weight, but one batch in five weighs its last row again.
+                int weight = batchWeight[batch] + (batch % 5 == 0 && i >= 210 ? 3 : 0);
+                text.Append(CultureInfo.InvariantCulture,
+                    $"{teacher + 1},{score[teacher]},{age[teacher]},{random.Next(8, 120)},{Math.Round(2 + 3 * random.NextDouble(), 1)},{floor},{1000 * floor + 250},{batch},{weight},{lot},{lotMeasure[lot]}\n");
+            }
+            string path = Path.Combine(folder, "courses.csv");
+            File.WriteAllText(path, text.ToString());
+            var byName = ml.Gan().InferColumns(path).Columns.ToDictionary(c => c.Name);
+            Assert.AreEqual(DataKind.String, byName["Teacher"].Kind, byName["Teacher"].ToString());
+            StringAssert.Contains(byName["Teacher"].Reason, "40 categories: whole numbers that rows repeat (6.0 rows a value), each holding one '");
+            StringAssert.Contains(byName["Teacher"].Reason, "the keys of the entities the rows describe");
+            Assert.AreEqual(DataKind.Int32, byName["Floor"].Kind, "a floor fixes its price along its order: a quantity");
+            Assert.AreEqual(DataKind.Int32, byName["Batch"].Kind, "a fifth of the batches hold two weights: not one in 99 % of them");
+            Assert.AreEqual(DataKind.Int32, byName["Lot"].Kind, "3 rows a lot: too few to learn each lot as a category");
+            Assert.AreEqual(DataKind.Int32, byName["Students"].Kind);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
     [TestMethod]
     public void WholeNumbersThatAnotherColumnFollowsByValueButNotAlongTheirOrderAreCategories()
     {
