@@ -323,7 +323,9 @@ internal static class ColumnInference
             return new(name, index, GanColumnRole.Fake, DataKind.String, $"first names ({distinct:N0} distinct): made by Bogus, the real ones neither learned nor kept") { FakeData = GanFakeData.FirstName };
         if (s_lastName.IsMatch(name) && single)
             return new(name, index, GanColumnRole.Fake, DataKind.String, $"last names ({distinct:N0} distinct): made by Bogus, the real ones neither learned nor kept") { FakeData = GanFakeData.LastName };
-        bool names = present.Count(v => s_personName.IsMatch(v)) >= 0.9 * present.Count;
+        // Capitalised words are names of people only where given names open them: CASchools' school names ("Sunol Glen
+        // Unified") are capitalised words too, and made into fake people they lost the schools (free text is left out).
+        bool names = present.Count(v => s_personName.IsMatch(v)) >= 0.9 * present.Count && present.Count(OpensWithAGivenName) >= GivenNameShare * present.Count;
         bool freeText = distinct > maximumCategories || distinct > 50 && distinct > present.Count / 2;
         if (names && (s_nameColumn.IsMatch(name) || freeText))
             return new(name, index, GanColumnRole.Fake, DataKind.String, $"names of people ({distinct:N0} distinct): made by Bogus, the real ones neither learned nor kept") { FakeData = GanFakeData.FullName };
@@ -332,6 +334,41 @@ internal static class ColumnInference
         string zeros = zeroLed is not null && present.All(v => v.All(char.IsAsciiDigit)) ? $": whole numbers written with leading zeros ('{zeroLed}'), kept as text" : "";
         return new(name, index, GanColumnRole.Learned, DataKind.String, $"{distinct:N0} categories{missingNote}{zeros}");
     }
+
+    /// <summary>
+    /// The least share of a column's values that must open with a given name (<see cref="OpensWithAGivenName"/>) for
+    /// capitalised words to be read as names of people: Bogus' own full names open with one every time, a list of
+    /// people of many origins mostly; CASchools' 420 school names 11 % of the time ("Lincoln Elementary").
+    /// </summary>
+    internal const double GivenNameShare = 0.5;
+
+    /// <summary>
+    /// Whether a value's first word (its second, after a title such as "Dr.") is a given name that one of Bogus' locales
+    /// knows (16,955 of them, any case).
+    /// </summary>
+    internal static bool OpensWithAGivenName(string value)
+    {
+        var words = value.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        if (words.Length == 0) return false;
+        string first = words[0].EndsWith('.') && words.Length > 2 ? words[1] : words[0];
+        return s_givenNames.Value.Contains(first);
+    }
+
+    private static readonly Lazy<HashSet<string>> s_givenNames = new(() =>
+    {
+        var names = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        foreach (string locale in Bogus.Database.GetAllLocales())
+        {
+            var name = Bogus.Database.GetLocale(locale)["name"];
+            if (name is null) continue;
+            foreach (string key in (string[])["first_name", "male_first_name", "female_first_name"])
+            {
+                if (name[key] is Bogus.Bson.BArray list)
+                    foreach (Bogus.Bson.BValue given in list) names.Add(given.StringValue);
+            }
+        }
+        return names;
+    });
 
     /// <summary>A whole number written with a zero before its first significant digit: "02139", "-007"; not "0".</summary>
     private static bool LeadingZero(string value)

@@ -158,6 +158,49 @@ public sealed class ColumnInferenceTests
     }
 
     /// <summary>
+    /// Capitalised words are no names of people unless given names open them: 200 schools named as California's are
+    /// ("Sunol Glen Unified"), in a column named <c>school</c> and again in one named <c>SchoolName</c>, are free text,
+    /// left out, not fake people; the teachers' names beside them (a column named for names) are names of people.
+    /// </summary>
+    [TestMethod]
+    public void CapitalisedWordsThatNoGivenNameOpensAreNoNamesOfPeople()
+    {
+        var ml = new MLContext(seed: 1);
+        string folder = Directory.CreateTempSubdirectory("gan-infer-").FullName;
+        try
+        {
+            string[] places = ["Sunol", "Manzanita", "Alameda", "Oakdale", "Cedar", "Pine", "Riverside", "Hillcrest", "Lakeview", "Mesa", "Canyon", "Harbor", "Redwood", "Madrone", "Tamalpais"];
+            string[] middles = ["Glen", "Grove", "Ridge", "Park", "Heights", "Springs", "Creek", "View"];
+            string[] suffixes = ["Elementary", "Unified", "Union Elementary", "Joint Union High"];
+            string[] first = ["Anna", "Clara", "David", "Emma", "Frank", "Greta", "Hugo", "Maria", "Lucas", "Sofia"];
+            string[] last = ["Olsen", "Berg", "Smith", "Meyer", "Lund", "Garcia", "Kowalski", "Brown", "Novak", "Rossi"];
+            var random = new Random(6);
+            var text = new StringBuilder("school,SchoolName,TeacherName,Pupils\n");
+            for (int i = 0; i < 200; i++)
+            {
+                string school = $"{places[i % 15]} {middles[i / 15 % 8]} {suffixes[i / 120 % 4]}";
+                text.Append(CultureInfo.InvariantCulture, $"{school},{school},{first[random.Next(10)]} {last[random.Next(10)]},{random.Next(80, 900)}\n");
+            }
+            string path = Path.Combine(folder, "schools.csv");
+            File.WriteAllText(path, text.ToString());
+            var byName = ml.Gan().InferColumns(path).Columns.ToDictionary(c => c.Name);
+            foreach (string column in (string[])["school", "SchoolName"])
+            {
+                Assert.AreEqual(GanColumnRole.LeftOut, byName[column].Role, byName[column].ToString());
+                StringAssert.Contains(byName[column].Reason, "free text (200 distinct values in 200)");
+            }
+            Assert.AreEqual(GanColumnRole.Fake, byName["TeacherName"].Role, byName["TeacherName"].ToString());
+            Assert.AreEqual("FullName (en)", byName["TeacherName"].FakeData!.ToString());
+            Assert.IsFalse(ColumnInference.OpensWithAGivenName("Sunol Glen Unified"));
+            Assert.IsTrue(ColumnInference.OpensWithAGivenName("Dr. Grace Hopper"), "after a title, the next word");
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    /// <summary>
     /// Courses of 40 teachers, numbered 1 to 40 in a column no name calls an id, 6 courses each: a teacher holds one
     /// score and one age in all its courses. Read as the keys of entities, whatever the name. A floor number fixes its
     /// price along its order (a quantity), a batch number fixes its weight in only most batches, and a lot number fixes
