@@ -204,7 +204,8 @@ public sealed class ColumnInferenceTests
     /// Courses of 40 teachers, numbered 1 to 40 in a column no name calls an id, 6 courses each: a teacher holds one
     /// score and one age in all its courses. Read as the keys of entities, whatever the name. A floor number fixes its
     /// price along its order (a quantity), a batch number fixes its weight in only most batches, and a lot number fixes
-    /// a measure in 3 rows a lot (too few to learn each lot): all three stay numbers.
+    /// a measure in 3 rows a lot (too few to learn each lot): all three stay numbers; so does a site of 10 rows, whose
+    /// attribute a number's dependency keeps.
     /// </summary>
     [TestMethod]
     public void WholeNumbersThatFixAMeasuredAttributeInEachOfTheirValuesAreTheKeysOfEntities()
@@ -237,6 +238,14 @@ public sealed class ColumnInferenceTests
             Assert.AreEqual(DataKind.Int32, byName["Batch"].Kind, "a fifth of the batches hold two weights: not one in 99 % of them");
             Assert.AreEqual(DataKind.Int32, byName["Lot"].Kind, "3 rows a lot: too few to learn each lot as a category");
             Assert.AreEqual(DataKind.Int32, byName["Students"].Kind);
+
+            // 110 sites of 10 rows each, one income a site: a number's dependency keeps each site's income, so the sites
+            // stay a number (as categories they would cost training time for nothing; MathAchieve's 160 schools).
+            var income = Enumerable.Range(0, 110).Select(_ => random.Next(20_000, 90_000)).ToArray();
+            string sites = Path.Combine(folder, "sites.csv");
+            File.WriteAllText(sites, "Site,Income,Score\n" + string.Concat(Enumerable.Range(0, 1100).Select(i => $"{i % 110 + 1},{income[i % 110]},{random.Next(100)}\n")));
+            var site = ml.Gan().InferColumns(sites).Columns[0];
+            Assert.AreEqual(DataKind.Int32, site.Kind, site.ToString());
         }
         finally
         {
@@ -307,7 +316,7 @@ public sealed class ColumnInferenceTests
                 text.Append(CultureInfo.InvariantCulture, $"{zips[random.Next(4)]},{new[] { 101, 205, 307 }[random.Next(3)]},{random.Next(5)},{10 * random.Next(1, 5)},")
                     .Append(CultureInfo.InvariantCulture, $"{random.Next(1, 4)},{random.Next(50, 5000)},{(i % 7 == 0 ? "?" : random.Next(1, 6).ToString(CultureInfo.InvariantCulture))},")
                     .Append(CultureInfo.InvariantCulture, $"{random.Next(15, 36)},{random.Next(1, 6)},{17001 + 10 * i},{i / 2},")
-                    .Append(CultureInfo.InvariantCulture, $"{1000 + i / 8},{i / 4},{random.Next(1, 17)}\n");
+                    .Append(CultureInfo.InvariantCulture, $"{1000 + i / 8},{i / 3},{random.Next(1, 17)}\n");
             string path = Path.Combine(folder, "codes.csv");
             File.WriteAllText(path, text.ToString());
             var byName = ml.Gan().InferColumns(path).Columns.ToDictionary(c => c.Name);
@@ -332,7 +341,7 @@ public sealed class ColumnInferenceTests
             // patient's visits), read as categories so that what the entity holds follows it, where each key holds
             // enough rows to learn; "num" names a level as often as a key (Adult's "education-num").
             Is("PatientId", DataKind.String, "25 categories: whole numbers in a column named as identifiers that rows repeat (8.0 rows a value)");
-            Is("OrderId", DataKind.Int32, "whole numbers (identifiers that rows repeat, 4.0 rows a key: fewer than 5, too few to learn each key as a category, so read as a number)");
+            Is("OrderId", DataKind.Int32, "whole numbers (identifiers that rows repeat, 3.0 rows a key: fewer than 4, too few to learn each key as a category, so read as a number)");
             Is("education-num", DataKind.Int32, "whole numbers");
             Is("Children", DataKind.Int32, "whole numbers"); // dense: a quantity
             Is("Floor", DataKind.Int32, "whole numbers"); // evenly spaced: its granularity keeps the grid
