@@ -77,6 +77,20 @@
 #                   prisoners, population shares, income, density, whether a shall-carry law is in force)
 #   USSeatBelts.csv AER::USSeatBelts (765 rows: 50 US states and DC over 1983-1997, traffic fatalities per million miles,
 #                   seat-belt use, speed limits, drinking age, enforcement, income, age)
+#   DoctorVisits.csv AER::DoctorVisits (5,190 Australians of 1977-78: doctor visits in two weeks, sex, age, income,
+#                   illnesses, days of reduced activity, health score, insurance, chronic conditions)
+#   HousePrices.csv AER::HousePrices (546 houses sold in Windsor, Ontario, 1987: price, lot size, rooms, stories, amenities;
+#                   R writes one price as 1e+05)
+#   TeachingRatings.csv AER::TeachingRatings (463 University of Texas courses of 94 instructors, 4.9 each: the
+#                   instructor's number, age, sex, beauty score, minority, native speaker, tenure; the course's evaluation,
+#                   credits, division, students who evaluated and enrolled)
+#   CASchools.csv   AER::CASchools (420 California school districts of 1998-99: district code, school name, county, grades,
+#                   students, teachers, lunch and CalWorks shares, computers, spending, income, English learners, scores)
+#   SwissLabor.csv  AER::SwissLabor (872 Swiss women of 1981: labour-force participation, log income, age in decades,
+#                   education, young and old children, foreign)
+#   nafld1.csv      survival::nafld1, every fourth row (4,388 Olmsted County residents of a fatty-liver study: an id, age,
+#                   sex as 0/1, weight, height and the body-mass index of them (missing where either is), the matched
+#                   case's id, follow-up days and death)
 # Usage: export-r-tables.sh [folder]   (default: ../tables beside the repository root)
 # Needs Rscript with the carData, ggplot2, survival, MASS, nlme and AER packages; on Debian or Ubuntu, run as root, it installs them
 # (r-base-core, r-cran-cardata, r-cran-ggplot2, r-cran-survival, r-cran-mass, r-cran-nlme, r-cran-aer). Missing values are written as empty fields; no row names.
@@ -146,5 +160,7 @@ write(carData::KosteckiDillon, "KosteckiDillon")
 write(carData::WVS, "WVS")
 write(nlme::MathAchieve, "MathAchieve")
 aer <- function(name) { e <- new.env(); data(list = name, package = "AER", envir = e); get(name, envir = e) }
-for (name in c("CPS1985", "HMDA", "CreditCard", "NMES1988", "Fatalities", "Guns", "USSeatBelts")) write(aer(name), name)
+for (name in c("CPS1985", "HMDA", "CreditCard", "NMES1988", "Fatalities", "Guns", "USSeatBelts", "DoctorVisits", "HousePrices", "TeachingRatings", "CASchools", "SwissLabor")) write(aer(name), name)
+nafld <- survival::nafld1
+write(nafld[seq(1, nrow(nafld), by = 4), ], "nafld1")
 RSCRIPT

@@ -20,7 +20,9 @@
 #   gbsg status (0/1 read as text), udca2 status (0/1 read as text), BEPS vote (three parties: macro F1), Wells switch
 #   (binary), pbcseq status (0/1/2 read as text), KosteckiDillon headache (binary), WVS poverty (three answers), MathAchieve
 #   MathAch (numeric), CPS1985 wage (numeric), HMDA deny (binary), CreditCard card (binary), NMES1988 visits (numeric),
-#   Fatalities fatal (numeric), Guns law (binary), USSeatBelts fatalities (numeric).
+#   Fatalities fatal (numeric), Guns law (binary), USSeatBelts fatalities (numeric), DoctorVisits visits (numeric),
+#   HousePrices price (numeric), TeachingRatings eval (numeric), CASchools math (numeric), SwissLabor participation
+#   (binary), nafld1 status (0/1 read as text).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../../.." && pwd)"
@@ -44,8 +46,8 @@ while [ $# -gt 0 ]; do
   esac
 done
 
-declare -A label=([SLID]=wages [Arrests]=released [txhousing]=median [airquality]=Ozone [economics]=unemploy [rhDNase]=fev [Boston]=medv [Chile]=vote [mpg]=hwy [midwest]=percbelowpoverty [Florida]=BUSH [Salaries]=salary [birthwt]=low [lung]=status [flchain]=age [Mroz]=lfp [TitanicSurvival]=survived [pbc]=status [diamonds]=price [rotterdam]=death [Aids2]=status [nwtco]=rel [colon]=status [mgus2]=death [MplsStops]=personSearch [GSSvocab]=vocab [bdf]=langPOST [CES11]=abortion [gbsg]=status [udca2]=status [BEPS]=vote [Wells]=switch [pbcseq]=status [KosteckiDillon]=headache [WVS]=poverty [MathAchieve]=MathAch [CPS1985]=wage [HMDA]=deny [CreditCard]=card [NMES1988]=visits [Fatalities]=fatal [Guns]=law [USSeatBelts]=fatalities)
-declare -A kinds=([birthwt]=low:text [lung]=status:text [flchain]=death:text [rotterdam]=death:text [nwtco]=rel:text [colon]=status:text [mgus2]=death:text [gbsg]=status:text [udca2]=status:text [pbcseq]=status:text)
+declare -A label=([SLID]=wages [Arrests]=released [txhousing]=median [airquality]=Ozone [economics]=unemploy [rhDNase]=fev [Boston]=medv [Chile]=vote [mpg]=hwy [midwest]=percbelowpoverty [Florida]=BUSH [Salaries]=salary [birthwt]=low [lung]=status [flchain]=age [Mroz]=lfp [TitanicSurvival]=survived [pbc]=status [diamonds]=price [rotterdam]=death [Aids2]=status [nwtco]=rel [colon]=status [mgus2]=death [MplsStops]=personSearch [GSSvocab]=vocab [bdf]=langPOST [CES11]=abortion [gbsg]=status [udca2]=status [BEPS]=vote [Wells]=switch [pbcseq]=status [KosteckiDillon]=headache [WVS]=poverty [MathAchieve]=MathAch [CPS1985]=wage [HMDA]=deny [CreditCard]=card [NMES1988]=visits [Fatalities]=fatal [Guns]=law [USSeatBelts]=fatalities [DoctorVisits]=visits [HousePrices]=price [TeachingRatings]=eval [CASchools]=math [SwissLabor]=participation [nafld1]=status)
+declare -A kinds=([birthwt]=low:text [lung]=status:text [flchain]=death:text [rotterdam]=death:text [nwtco]=rel:text [colon]=status:text [mgus2]=death:text [gbsg]=status:text [udca2]=status:text [pbcseq]=status:text [nafld1]=status:text)
 for t in $tables; do
   if [ "$t" != adult ] && [ -z "${label[$t]:-}" ]; then echo "unknown table $t; known: adult ${!label[*]}" >&2; exit 1; fi
   if [ "$t" != adult ] && [ ! -f "$dir/$t.csv" ]; then echo "$dir/$t.csv is missing: run export-r-tables.sh $dir first" >&2; exit 2; fi
