@@ -532,6 +532,40 @@ internal sealed class MarginalMap
         return WeightedQuantiles(values, w, levels);
     }
 
+    /// <summary>The training side's cumulative shares of its exact values but the last (ascending, in (0, 1)); null when it interpolates.</summary>
+    public IReadOnlyList<double>? Cumulative => _cumulative;
+
+    /// <summary>The generated side's knots (the generator's quantiles at even levels); null before calibration.</summary>
+    public IReadOnlyList<double>? GeneratedKnots => _generated;
+
+    /// <summary>
+    /// Generated knots <paramref name="generated"/> warped so that the levels <paramref name="boundaries"/> (ascending,
+    /// in [0, 1], one for each of <paramref name="cumulative"/>) land on <paramref name="cumulative"/>, piecewise
+    /// linearly between: a discrete map through the new knots turns a value whose level among the old knots is below
+    /// boundary l into exact value l or lower, where it turned one below cumulative share l. So a map's shares of its
+    /// exact values are moved without its training side.
+    /// </summary>
+    internal static double[] Warp(IReadOnlyList<double> generated, IReadOnlyList<double> cumulative, IReadOnlyList<double> boundaries)
+    {
+        if (boundaries.Count != cumulative.Count) throw new ArgumentException("One boundary is needed for each cumulative share.", nameof(boundaries));
+        var g = generated.ToArray();
+        int k = g.Length - 1;
+        var warped = new double[g.Length];
+        int segment = 0;
+        for (int j = 0; j <= k; j++)
+        {
+            double target = (double)j / k;
+            while (segment < cumulative.Count && cumulative[segment] < target) segment++;
+            double lowTarget = segment == 0 ? 0 : cumulative[segment - 1], highTarget = segment == cumulative.Count ? 1 : cumulative[segment];
+            double lowLevel = segment == 0 ? 0 : boundaries[segment - 1], highLevel = segment == cumulative.Count ? 1 : boundaries[segment];
+            double level = highTarget > lowTarget ? lowLevel + (target - lowTarget) / (highTarget - lowTarget) * (highLevel - lowLevel) : lowLevel;
+            warped[j] = Interpolate(g, Math.Clamp(level, 0, 1));
+        }
+        // Monotone by construction; guard against rounding.
+        for (int j = 1; j <= k; j++) warped[j] = Math.Max(warped[j], warped[j - 1]);
+        return warped;
+    }
+
     /// <summary>Kish's effective number of weighted values: (Σw)² / Σw².</summary>
     private static double EffectiveCount(IEnumerable<double> weights)
     {

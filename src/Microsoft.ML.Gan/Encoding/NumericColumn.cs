@@ -198,6 +198,15 @@ internal abstract class NumericColumn : GanColumn
         return (NumericColumn)Kind.Restore(state);
     }
 
+    /// <summary>The same column with its map's generated side replaced by <paramref name="knots"/> (see <see cref="MarginalMap.Warp"/>).</summary>
+    public NumericColumn WithGeneratedKnots(double[] knots)
+    {
+        if (_map is not { IsCalibrated: true }) throw new InvalidOperationException($"Column '{Name}' has no calibrated marginal map.");
+        var state = ToState();
+        state.MarginalGenerated = knots;
+        return (NumericColumn)Kind.Restore(state);
+    }
+
     /// <summary>
     /// The same column with its map's training side made from <paramref name="sorted"/> (present values, ascending)
     /// instead of all its training values: the values of the rows no rule sets (see <see cref="ColumnDependency.WithFreeMarginals"/>).

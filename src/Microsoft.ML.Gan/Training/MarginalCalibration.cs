@@ -21,17 +21,27 @@ namespace Microsoft.ML.Gan.Training;
 /// mapped number holds its keys.</item>
 /// </list>
 /// A model with a density-ratio filter is calibrated once more, through it: every count and quantile weighs each row
-/// by its keep probability, so the rows generation keeps have the training marginals (maps and shares twice, as the
-/// maps move the rows the filter keeps); the filter's keep rate is measured again on the way. Through a filter the
+/// by its keep probability, so the rows generation keeps have the training marginals (maps and shares
+/// <see cref="FilterPasses"/> times, as the maps move the rows the filter keeps); the filter's keep rate is measured
+/// again on the way. Through a filter the
 /// shares conditions are drawn with are corrected too (<see cref="CategoricalColumn.ConditionShares"/>): a row whose
 /// condition fixes its category is kept as often as the filter likes that category, which no logit bias changes
 /// (txhousing, whose one categorical column is conditioned in every row, kept some cities half as often as others).
 /// The rows are not made again for that: each counts with the ratio of its condition's new share to the share it was
-/// drawn with (importance weights).
+/// drawn with (importance weights). A number of few exact values (<see cref="SteeredValues"/>, nafld1's 0/1 sex) is
+/// steered there too, like a category's logits (<see cref="ValueSteering"/>): a map moves rows across its values, and
+/// the filter keeps the moved rows as often as it likes them, not as often as the rows they joined, so maps and shares
+/// alone left such a column's kept shares short of the training ones.
 /// </summary>
 internal static class MarginalCalibration
 {
     private const int Batch = 4096;
+
+    /// <summary>Passes of maps and shares through a filter: each brings the kept rows' marginals nearer the training ones.</summary>
+    public const int FilterPasses = 4;
+
+    /// <summary>The most exact values a mapped number may have to have its shares steered through a filter (<see cref="ValueSteering"/>).</summary>
+    public const int SteeredValues = 10;
 
     /// <summary>Rounds of the share correction.</summary>
     public const int ShareRounds = 5;
@@ -69,7 +79,7 @@ internal static class MarginalCalibration
         bool grouped = Enumerable.Range(0, columns.Length).Any(c => encoder.GroupOf(c) >= 0);
         var byCode = Enumerable.Range(0, columns.Length).Select(c => encoder.GroupOf(c) >= 0 && columns[encoder.GroupOf(c)] is NumericColumn).ToArray();
         bool ruled = columns.Any(c => c is NumericColumn { Marginal.FreeRows: true });
-        for (int pass = 0; pass < (filter is null ? 1 : 2); pass++)
+        for (int pass = 0; pass < (filter is null ? 1 : FilterPasses); pass++)
         {
             // A grouped map is calibrated on each row's category as the corrected shares now decode it, and a number that
             // rules set in some rows on the rows they leave to it.
@@ -145,6 +155,10 @@ internal static class MarginalCalibration
 
         void CorrectShares()
         {
+            // Through a filter: numbers of few exact values, steered from the maps as they now stand.
+            var steered = filter is null ? [] : Enumerable.Range(0, columns.Length)
+                .Where(c => columns[c] is NumericColumn { Marginal: { IsDiscrete: true, IsCalibrated: true, MapsGroups: false, ValueCount: > 1 and <= SteeredValues } })
+                .Select(c => new ValueSteering(c, ((NumericColumn)columns[c]).Marginal!)).ToArray();
             for (int round = 0; round < ShareRounds; round++)
             {
                 checkAlive();
@@ -216,7 +230,69 @@ internal static class MarginalCalibration
                         }
                     }
                 }
+                foreach (var steering in steered)
+                {
+                    // A map of the rows no rule sets (FreeRows) is steered on those rows.
+                    var numeric = (NumericColumn)columns[steering.Column];
+                    var keyed = numeric.Marginal!.FreeRows ? ColumnDependency.Keyed(encoder.Dependencies, steering.Column, decoded, columns, rows) : null;
+                    columns[steering.Column] = steering.Step(numeric, decoded.Numbers(steering.Column), weights!, keyed);
+                }
             }
+        }
+    }
+
+    /// <summary>
+    /// Steers the kept shares of a mapped number's few exact values to the training shares through a filter: the map's
+    /// generated knots are warped (<see cref="MarginalMap.Warp"/>) so that the level at which a value gives way to the
+    /// next moves, each boundary by a secant step on how the kept rows' cumulative share answered its last move (a
+    /// step of the share's own size the first time; at most <see cref="MaximumStep"/> a round).
+    /// </summary>
+    private sealed class ValueSteering(int column, MarginalMap map)
+    {
+        /// <summary>The most a boundary's level moves in one round.</summary>
+        private const double MaximumStep = 0.1;
+
+        private readonly double[] _knots = [.. map.GeneratedKnots!];
+        private readonly double[] _target = [.. map.Cumulative!];
+        private readonly double[] _boundaries = [.. map.Cumulative!];
+        private double[]? _previousBoundaries, _previousShares;
+
+        public int Column => column;
+
+        /// <summary>The column with its knots warped one step further, from its decoded values and the rows' keep weights (but the <paramref name="skipped"/> rows').</summary>
+        public NumericColumn Step(NumericColumn current, double[] values, float[] weights, bool[]? skipped)
+        {
+            int count = map.ValueCount;
+            var kept = new double[count];
+            double total = 0;
+            for (int r = 0; r < values.Length; r++)
+            {
+                if (double.IsNaN(values[r]) || skipped is not null && skipped[r]) continue;
+                kept[Math.Min(map.CodeOf(values[r]), count - 1)] += weights[r];
+                total += weights[r];
+            }
+            if (total <= 0) return current;
+            var shares = new double[count - 1];
+            double running = 0;
+            for (int l = 0; l < count - 1; l++) shares[l] = (running += kept[l]) / total;
+            var moved = new double[count - 1];
+            for (int l = 0; l < count - 1; l++)
+            {
+                double slope = 1;
+                if (_previousBoundaries is not null && Math.Abs(_boundaries[l] - _previousBoundaries[l]) > 1e-9)
+                {
+                    double secant = (shares[l] - _previousShares![l]) / (_boundaries[l] - _previousBoundaries[l]);
+                    if (secant > 0) slope = Math.Clamp(secant, 0.05, 20);
+                }
+                moved[l] = _boundaries[l] + Math.Clamp((_target[l] - shares[l]) / slope, -MaximumStep, MaximumStep);
+            }
+            // Ascending within (0, 1), each a hair above the last.
+            for (int l = 0; l < count - 1; l++)
+                moved[l] = Math.Clamp(moved[l], l == 0 ? 1e-6 : moved[l - 1] + 1e-6, 1 - 1e-6 * (count - 1 - l));
+            _previousBoundaries = [.. _boundaries];
+            _previousShares = shares;
+            moved.CopyTo(_boundaries, 0);
+            return current.WithGeneratedKnots(MarginalMap.Warp(_knots, _target, _boundaries));
         }
     }
 

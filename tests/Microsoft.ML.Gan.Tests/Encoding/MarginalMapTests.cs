@@ -37,6 +37,48 @@ public sealed class MarginalMapTests
         return worst;
     }
 
+    /// <summary>
+    /// A few-valued map's shares moved without its training side (what steers them through a filter): generated knots
+    /// warped so that the level 0.3 among the old ones gives way from the first value to the second where the training
+    /// share of 0.6 did, and three values' boundaries moved at once.
+    /// </summary>
+    [TestMethod]
+    public void WarpedKnotsMoveAFewValuedMapsSharesAndLeaveItsValues()
+    {
+        var random = new Random(3);
+        var training = Enumerable.Range(0, 1000).Select(i => i < 600 ? 0.0 : 1.0).ToArray();
+        var generated = Enumerable.Range(0, 20_000).Select(_ => random.NextDouble()).ToArray();
+        var map = Fitted(training, generated);
+        Assert.IsTrue(map.IsDiscrete);
+        double Ones(MarginalMap m) => generated.Average(v => m.Map(v, 0.5));
+        Assert.AreEqual(0.4, Ones(map), 0.01, "calibrated: the training share of ones");
+
+        var warped = MarginalMap.Warp(map.GeneratedKnots!, map.Cumulative!, [0.3]);
+        CollectionAssert.AreEqual(warped.Order().ToArray(), warped, "knots stay ascending");
+        Assert.AreEqual(map.GeneratedKnots![0], warped[0], 1e-12);
+        Assert.AreEqual(map.GeneratedKnots![^1], warped[^1], 1e-12);
+        var state = new ColumnState { Name = "X", Kind = "Double", Minimum = 0, Maximum = 1, RowCount = training.Length };
+        map.ToState(state);
+        state.MarginalGenerated = warped;
+        var moved = MarginalMap.FromState(state, "X", v => v >= 0 && v <= 1)!;
+        Assert.AreEqual(0.7, Ones(moved), 0.01, "values above the old level 0.3 are ones now");
+        CollectionAssert.AreEquivalent(new[] { 0.0, 1.0 }, generated.Select(v => moved.Map(v, 0.5)).Distinct().ToArray(), "the same exact values");
+        // The identity: boundaries at the training shares leave the knots as they are.
+        var same = MarginalMap.Warp(map.GeneratedKnots!, map.Cumulative!, map.Cumulative!);
+        for (int j = 0; j < same.Length; j++) Assert.AreEqual(map.GeneratedKnots![j], same[j], 1e-9);
+
+        // Three values (shares 0.2, 0.3, 0.5), boundaries moved to 0.1 and 0.7: shares 0.1, 0.6, 0.3.
+        var three = Fitted(Enumerable.Range(0, 1000).Select(i => i < 200 ? 1.0 : i < 500 ? 2.0 : 3.0).ToArray(), generated);
+        state = new ColumnState { Name = "X", Kind = "Double", Minimum = 1, Maximum = 3, RowCount = 1000 };
+        three.ToState(state);
+        state.MarginalGenerated = MarginalMap.Warp(three.GeneratedKnots!, three.Cumulative!, [0.1, 0.7]);
+        var threeMoved = MarginalMap.FromState(state, "X", v => v >= 1 && v <= 3)!;
+        var mapped = generated.Select(v => threeMoved.Map(v, 0.5)).ToArray();
+        Assert.AreEqual(0.1, mapped.Average(v => v == 1 ? 1.0 : 0.0), 0.01);
+        Assert.AreEqual(0.6, mapped.Average(v => v == 2 ? 1.0 : 0.0), 0.01);
+        Assert.AreEqual(0.3, mapped.Average(v => v == 3 ? 1.0 : 0.0), 0.01);
+    }
+
     [TestMethod]
     public void ContinuousValuesTakeTheTrainingShapeAndKeepTheirOrder()
     {
