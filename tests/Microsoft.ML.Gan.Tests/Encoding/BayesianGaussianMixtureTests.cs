@@ -14,13 +14,6 @@ public sealed class BayesianGaussianMixtureTests
 {
     private static readonly (double Weight, double Mean, double Std)[] Three = [(0.5, -5, 1), (0.3, 0, 0.5), (0.2, 8, 2)];
 
-    private static double Normal(Random random)
-    {
-        // Box-Muller; 1 - u keeps the logarithm's argument in (0, 1].
-        double u1 = 1 - random.NextDouble(), u2 = random.NextDouble();
-        return Math.Sqrt(-2 * Math.Log(u1)) * Math.Cos(2 * Math.PI * u2);
-    }
-
     private static double[] Mixture(int count, int seed, params (double Weight, double Mean, double Std)[] parts)
     {
         var random = new Random(seed);
@@ -30,7 +23,7 @@ public sealed class BayesianGaussianMixtureTests
             double u = random.NextDouble(), cumulative = 0;
             int k = 0;
             while (k < parts.Length - 1 && u >= (cumulative += parts[k].Weight)) k++;
-            values[i] = parts[k].Mean + parts[k].Std * Normal(random);
+            values[i] = parts[k].Mean + parts[k].Std * TestTables.Normal(random);
         }
         return values;
     }
@@ -237,7 +230,7 @@ public sealed class BayesianGaussianMixtureTests
     {
         // Like capital-gain in the Adult census table: 90 % zeros, the rest log-normal in the thousands.
         var random = new Random(12);
-        var values = Enumerable.Range(0, 20_000).Select(_ => random.NextDouble() < 0.9 ? 0 : Math.Exp(8.5 + Normal(random))).ToArray();
+        var values = Enumerable.Range(0, 20_000).Select(_ => random.NextDouble() < 0.9 ? 0 : Math.Exp(8.5 + TestTables.Normal(random))).ToArray();
         double spread = StandardDeviation(values);
         var mixture = Fit(values);
 
@@ -255,7 +248,7 @@ public sealed class BayesianGaussianMixtureTests
     public void ALogNormalColumnIsFittedByASkewedMixture()
     {
         var random = new Random(13);
-        var values = Enumerable.Range(0, 20_000).Select(_ => Math.Exp(Normal(random))).ToArray();
+        var values = Enumerable.Range(0, 20_000).Select(_ => Math.Exp(TestTables.Normal(random))).ToArray();
         var mixture = Fit(values);
 
         AssertWellFormed(mixture);
@@ -267,7 +260,7 @@ public sealed class BayesianGaussianMixtureTests
             double u = random.NextDouble(), cumulative = 0;
             int k = 0;
             while (k < mixture.Components.Count - 1 && u >= (cumulative += mixture.Components[k].Weight)) k++;
-            draws[i] = mixture.Components[k].Mean + mixture.Components[k].StandardDeviation * Normal(random);
+            draws[i] = mixture.Components[k].Mean + mixture.Components[k].StandardDeviation * TestTables.Normal(random);
         }
         double ks = ColumnStatistics.KolmogorovSmirnov(values, draws);
         Assert.IsLessThan(0.03, ks, $"KS between the column and draws from its mixture: {ks:F4}");
@@ -313,7 +306,7 @@ public sealed class BayesianGaussianMixtureTests
         // form log p(x) = ln Γ(a_n) - ln Γ(a_0) + a_0 ln b_0 - a_n ln b_n + ½ ln(β_0 / β_n) - (n / 2) ln 2π
         // under the standardised priors m_0 = 0, β_0 = 1, a_0 = b_0 = ½ (n even, so Γ is taken at half-integers).
         var random = new Random(15);
-        var x = Enumerable.Range(0, 50).Select(_ => 0.3 + 1.7 * Normal(random)).ToArray();
+        var x = Enumerable.Range(0, 50).Select(_ => 0.3 + 1.7 * TestTables.Normal(random)).ToArray();
         int n = x.Length;
         double mean = x.Average(), scatter = x.Sum(v => (v - mean) * (v - mean));
         double an = 0.5 + n / 2.0, bn = 0.5 + 0.5 * scatter + n * mean * mean / (2.0 * (1 + n));

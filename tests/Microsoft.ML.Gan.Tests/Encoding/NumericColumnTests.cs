@@ -18,7 +18,7 @@ public sealed class NumericColumnTests
     public void ModeSpecificNormalisationFindsTheModesAndDecodesWhatItEncodes()
     {
         var random = new Random(2);
-        var values = Enumerable.Range(0, 3000).Select(i => i % 3 == 0 ? 1000 + 5 * Gaussian(random) : 10 + Gaussian(random)).ToArray();
+        var values = Enumerable.Range(0, 3000).Select(i => i % 3 == 0 ? 1000 + 5 * TestTables.Normal(random) : 10 + TestTables.Normal(random)).ToArray();
         var encoder = Fit("x", values);
         Assert.AreEqual(2, encoder.ModeCount, string.Join("; ", encoder.Modes));
         Assert.AreEqual(10, encoder.Modes[0].Mean, 0.2);
@@ -44,7 +44,7 @@ public sealed class NumericColumnTests
     {
         // Like Adult's capital-gain: most rows 0, the rest spread over a long range.
         var random = new Random(6);
-        var values = Enumerable.Range(0, 4000).Select(i => i % 10 < 9 ? 0.0 : Math.Round(2000 + 3000 * Math.Abs(Gaussian(random)))).ToArray();
+        var values = Enumerable.Range(0, 4000).Select(i => i % 10 < 9 ? 0.0 : Math.Round(2000 + 3000 * Math.Abs(TestTables.Normal(random)))).ToArray();
         var encoder = Fit("gain", values, integer: true);
         CollectionAssert.AreEqual(new[] { 0.0 }, encoder.Spikes.ToArray(), "0 is 90 % of the rows; no other value reaches 5 %");
         Assert.IsTrue(encoder.Modes.All(m => m.Mean > 1000), "the mixture models the non-zero values only");
@@ -72,7 +72,7 @@ public sealed class NumericColumnTests
     {
         // A column bounded on both sides (like a temperature with a record high), its mass near both ends.
         var random = new Random(8);
-        var values = Enumerable.Range(0, 3000).Select(_ => Math.Clamp(60 + 12 * Gaussian(random), 40, 97)).Select(v => v + 1e-7 * random.NextDouble()).ToArray();
+        var values = Enumerable.Range(0, 3000).Select(_ => Math.Clamp(60 + 12 * TestTables.Normal(random), 40, 97)).Select(v => v + 1e-7 * random.NextDouble()).ToArray();
         var mirrored = Fit("temp", values);
         Assert.IsTrue(mirrored.ReflectsAtEdges, "new models mirror");
         var state = mirrored.ToState();
@@ -99,7 +99,4 @@ public sealed class NumericColumnTests
         Assert.IsLessThan(5, mirroredAtEnds, "mirroring leaves no pile at the ends");
         Assert.IsGreaterThan(atEnds - 5, differ, "the overshooting values moved inside");
     }
-
-    private static double Gaussian(Random random) =>
-        Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble());
 }

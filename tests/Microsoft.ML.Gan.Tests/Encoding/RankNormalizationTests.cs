@@ -28,15 +28,12 @@ public sealed class RankNormalizationTests
         var random = new Random(7);
         var list = Enumerable.Range(0, rows).Select(i => new Row
         {
-            Skewed = i % 25 == 3 ? float.NaN : (float)Math.Exp(1.5 * Gaussian(random)),
+            Skewed = i % 25 == 3 ? float.NaN : (float)Math.Exp(1.5 * TestTables.Normal(random)),
             Even = (float)(100 * random.NextDouble()),
-            Spiky = i % 3 == 0 ? 0 : (float)Math.Exp(1.5 * Gaussian(random)),
+            Spiky = i % 3 == 0 ? 0 : (float)Math.Exp(1.5 * TestTables.Normal(random)),
         }).ToList();
         return new MLContext(1).Data.LoadFromEnumerable(list);
     }
-
-    private static double Gaussian(Random random) =>
-        Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble());
 
     /// <summary>Whether each column is rank-normalised, and the skewed one's modes, fitted as GanTrainer.Fit fits them.</summary>
     private static (bool Skewed, bool Even, bool Spiky, int SkewedModes) RankedOf(GanTrainer.Options options, int rows = 300)
@@ -115,7 +112,7 @@ public sealed class RankNormalizationTests
     [TestMethod]
     public void RanksSpreadTheEncodedValuesWhereMinMaxBunchesThem()
     {
-        var values = Enumerable.Range(0, 300).Select(i => Math.Exp(1.5 * Gaussian(new Random(i)))).ToArray();
+        var values = Enumerable.Range(0, 300).Select(i => Math.Exp(1.5 * TestTables.Normal(new Random(i)))).ToArray();
         var kind = (NumericKind)ColumnKinds.Find(NumberDataViewType.Double)!;
         NumericColumn Fitted(RankScale.Choice? rank) => (NumericColumn)kind.Restore(NumericColumn.Fit("x", kind.Name, values, null, rank: rank));
         float[] Encoded(NumericColumn column)

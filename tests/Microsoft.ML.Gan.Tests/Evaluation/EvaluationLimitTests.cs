@@ -22,21 +22,18 @@ public sealed class EvaluationLimitTests
         var list = new Correlated[rows];
         for (int i = 0; i < rows; i++)
         {
-            double x = Normal(random);
+            double x = TestTables.Normal(random);
             list[i] = new Correlated
             {
                 X = (float)x,
-                Y = random.NextDouble() < 0.05 ? double.NaN : 2 * x + 0.1 * Normal(random),
-                Z = (int)Math.Round(3 * x + Normal(random) * 0.3),
+                Y = random.NextDouble() < 0.05 ? double.NaN : 2 * x + 0.1 * TestTables.Normal(random),
+                Z = (int)Math.Round(3 * x + TestTables.Normal(random) * 0.3),
                 C = x < -0.5 ? "low" : x < 0.5 ? "mid" : random.NextDouble() < 0.1 ? "" : "high",
                 Flag = x > 0,
             };
         }
         return list;
     }
-
-    private static double Normal(Random random) =>
-        Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble());
 
     [TestMethod]
     public void IdenticalTablesScoreOneAndAreAllCopies()
@@ -106,11 +103,11 @@ public sealed class EvaluationLimitTests
         var random = new Random(seed);
         return Enumerable.Range(0, rows).Select(_ =>
         {
-            double s = Normal(random);
+            double s = TestTables.Normal(random);
             return new Labelled
             {
                 Signal = (float)s,
-                Noise = (float)Normal(random),
+                Noise = (float)TestTables.Normal(random),
                 Group = random.Next(3) switch { 0 => "g0", 1 => "g1", _ => "g2" },
                 Label = randomLabels ? random.NextDouble() < 0.5 : s > 0.5,
             };
@@ -153,14 +150,14 @@ public sealed class EvaluationLimitTests
         var r = new Random(seed);
         return Enumerable.Range(0, rows).Select(_ =>
         {
-            double s = Normal(r);
-            double g = random ? Normal(r) : s;
+            double s = TestTables.Normal(r);
+            double g = random ? TestTables.Normal(r) : s;
             return new Graded
             {
                 Signal = (float)s,
-                Noise = (float)Normal(r),
+                Noise = (float)TestTables.Normal(r),
                 Grade = g < -0.5 ? "low" : g < 0.5 ? "mid" : "high",
-                Target = (float)(random ? 3 * Normal(r) : 3 * s + 0.1 * Normal(r)),
+                Target = (float)(random ? 3 * TestTables.Normal(r) : 3 * s + 0.1 * TestTables.Normal(r)),
             };
         }).ToArray();
     }

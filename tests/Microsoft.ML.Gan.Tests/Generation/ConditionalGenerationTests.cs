@@ -148,7 +148,7 @@ public sealed class ConditionalGenerationTests
         var rows = Enumerable.Range(0, 1200).Select(i =>
         {
             bool rare = i % 10 == 0;
-            return new Labelled { X = (float)((rare ? 3 : 0) + Gaussian(random)), Y = (float)Gaussian(random), Label = rare ? "yes" : "no" };
+            return new Labelled { X = (float)((rare ? 3 : 0) + TestTables.Normal(random)), Y = (float)TestTables.Normal(random), Label = rare ? "yes" : "no" };
         }).ToList();
         var data = s_ml.Data.LoadFromEnumerable(rows);
         using var gan = s_ml.Gan().Train(Defaults(epochs: 10)).Fit(data);
@@ -175,7 +175,4 @@ public sealed class ConditionalGenerationTests
         var numeric = Assert.ThrowsExactly<ArgumentException>(() => s_ml.Gan().Augment(gan, data, "X"));
         StringAssert.Contains(numeric.Message, "numeric");
     }
-
-    private static double Gaussian(Random random) =>
-        Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble());
 }

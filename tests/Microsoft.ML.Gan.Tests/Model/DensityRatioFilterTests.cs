@@ -176,8 +176,8 @@ public sealed class DensityRatioFilterTests
         for (int r = 0; r < rows; r++)
         {
             male[r] = random.NextDouble() < 0.47 ? 1 : 0;
-            height[r] = (float)Math.Round((male[r] == 1 ? 178 : 164) + 7 * Normal(random));
-            weight[r] = (float)Math.Round(0.9 * height[r] - 80 + 8 * Normal(random), 1);
+            height[r] = (float)Math.Round((male[r] == 1 ? 178 : 164) + 7 * TestTables.Normal(random));
+            weight[r] = (float)Math.Round(0.9 * height[r] - 80 + 8 * TestTables.Normal(random), 1);
         }
         var data = new TestTables.ArrayView([("Male", NumberDataViewType.Int32, male), ("Height", NumberDataViewType.Single, height), ("Weight", NumberDataViewType.Single, weight)]);
         var options = Options(filter: true, epochs: 3);
@@ -189,7 +189,6 @@ public sealed class DensityRatioFilterTests
         Assert.IsNotNull(model.FilterKeepRate, "the filter is kept");
         Assert.AreEqual(real, share, 0.015, "the kept rows' share of Male = 1");
 
-        static double Normal(Random random) => Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble());
     }
 
     [TestMethod]
