@@ -559,7 +559,10 @@ internal sealed class MarginalMap
             double lowTarget = segment == 0 ? 0 : cumulative[segment - 1], highTarget = segment == cumulative.Count ? 1 : cumulative[segment];
             double lowLevel = segment == 0 ? 0 : boundaries[segment - 1], highLevel = segment == cumulative.Count ? 1 : boundaries[segment];
             double level = highTarget > lowTarget ? lowLevel + (target - lowTarget) / (highTarget - lowTarget) * (highLevel - lowLevel) : lowLevel;
-            warped[j] = Interpolate(g, Math.Clamp(level, 0, 1));
+            // Knots as a Single holds them, as the generator's own quantiles are: the graph stores knots as Singles, and
+            // an interpolated knot between two Singles would place a value near it on one side in .NET and on the
+            // other in the graph.
+            warped[j] = (float)Interpolate(g, Math.Clamp(level, 0, 1));
         }
         // Monotone by construction; guard against rounding.
         for (int j = 1; j <= k; j++) warped[j] = Math.Max(warped[j], warped[j - 1]);

@@ -21,9 +21,8 @@ namespace Microsoft.ML.Gan.Training;
 /// mapped number holds its keys.</item>
 /// </list>
 /// A model with a density-ratio filter is calibrated once more, through it: every count and quantile weighs each row
-/// by its keep probability, so the rows generation keeps have the training marginals (maps and shares
-/// <see cref="FilterPasses"/> times, as the maps move the rows the filter keeps); the filter's keep rate is measured
-/// again on the way. Through a filter the
+/// by its keep probability, so the rows generation keeps have the training marginals (maps and shares twice, as the
+/// maps move the rows the filter keeps); the filter's keep rate is measured again on the way. Through a filter the
 /// shares conditions are drawn with are corrected too (<see cref="CategoricalColumn.ConditionShares"/>): a row whose
 /// condition fixes its category is kept as often as the filter likes that category, which no logit bias changes
 /// (txhousing, whose one categorical column is conditioned in every row, kept some cities half as often as others).
@@ -36,9 +35,6 @@ namespace Microsoft.ML.Gan.Training;
 internal static class MarginalCalibration
 {
     private const int Batch = 4096;
-
-    /// <summary>Passes of maps and shares through a filter: each brings the kept rows' marginals nearer the training ones.</summary>
-    public const int FilterPasses = 4;
 
     /// <summary>The most exact values a mapped number may have to have its shares steered through a filter (<see cref="ValueSteering"/>).</summary>
     public const int SteeredValues = 10;
@@ -79,7 +75,7 @@ internal static class MarginalCalibration
         bool grouped = Enumerable.Range(0, columns.Length).Any(c => encoder.GroupOf(c) >= 0);
         var byCode = Enumerable.Range(0, columns.Length).Select(c => encoder.GroupOf(c) >= 0 && columns[encoder.GroupOf(c)] is NumericColumn).ToArray();
         bool ruled = columns.Any(c => c is NumericColumn { Marginal.FreeRows: true });
-        for (int pass = 0; pass < (filter is null ? 1 : FilterPasses); pass++)
+        for (int pass = 0; pass < (filter is null ? 1 : 2); pass++)
         {
             // A grouped map is calibrated on each row's category as the corrected shares now decode it, and a number that
             // rules set in some rows on the rows they leave to it.
@@ -288,7 +284,10 @@ internal static class MarginalCalibration
             }
             // Ascending within (0, 1), each a hair above the last.
             for (int l = 0; l < count - 1; l++)
-                moved[l] = Math.Clamp(moved[l], l == 0 ? 1e-6 : moved[l - 1] + 1e-6, 1 - 1e-6 * (count - 1 - l));
+            {
+                double upper = 1 - 1e-6 * (count - 1 - l), lower = Math.Min(l == 0 ? 1e-6 : moved[l - 1] + 1e-6, upper);
+                moved[l] = Math.Clamp(moved[l], lower, upper);
+            }
             _previousBoundaries = [.. _boundaries];
             _previousShares = shares;
             moved.CopyTo(_boundaries, 0);

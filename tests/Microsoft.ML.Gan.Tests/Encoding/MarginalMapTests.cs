@@ -55,17 +55,17 @@ public sealed class MarginalMapTests
 
         var warped = MarginalMap.Warp(map.GeneratedKnots!, map.Cumulative!, [0.3]);
         CollectionAssert.AreEqual(warped.Order().ToArray(), warped, "knots stay ascending");
-        Assert.AreEqual(map.GeneratedKnots![0], warped[0], 1e-12);
-        Assert.AreEqual(map.GeneratedKnots![^1], warped[^1], 1e-12);
+        Assert.AreEqual(map.GeneratedKnots![0], warped[0], 1e-6);
+        Assert.AreEqual(map.GeneratedKnots![^1], warped[^1], 1e-6);
         var state = new ColumnState { Name = "X", Kind = "Double", Minimum = 0, Maximum = 1, RowCount = training.Length };
         map.ToState(state);
         state.MarginalGenerated = warped;
         var moved = MarginalMap.FromState(state, "X", v => v >= 0 && v <= 1)!;
         Assert.AreEqual(0.7, Ones(moved), 0.01, "values above the old level 0.3 are ones now");
         CollectionAssert.AreEquivalent(new[] { 0.0, 1.0 }, generated.Select(v => moved.Map(v, 0.5)).Distinct().ToArray(), "the same exact values");
-        // The identity: boundaries at the training shares leave the knots as they are.
+        // The identity: boundaries at the training shares leave the knots as they are (as Singles hold them).
         var same = MarginalMap.Warp(map.GeneratedKnots!, map.Cumulative!, map.Cumulative!);
-        for (int j = 0; j < same.Length; j++) Assert.AreEqual(map.GeneratedKnots![j], same[j], 1e-9);
+        for (int j = 0; j < same.Length; j++) Assert.AreEqual((float)map.GeneratedKnots![j], same[j], 1e-12);
 
         // Three values (shares 0.2, 0.3, 0.5), boundaries moved to 0.1 and 0.7: shares 0.1, 0.6, 0.3.
         var three = Fitted(Enumerable.Range(0, 1000).Select(i => i < 200 ? 1.0 : i < 500 ? 2.0 : 3.0).ToArray(), generated);
