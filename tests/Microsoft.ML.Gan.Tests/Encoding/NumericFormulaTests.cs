@@ -463,7 +463,11 @@ public sealed class NumericFormulaTests
         // Rescaled where the generator's shares and the others' count do not add up to the total, the shares stay near the
         // training rows' (0.07 after 3 epochs; here, where the counts are drawn independently, made from them they are nearer still: 0.03).
         Assert.IsLessThan(0.12, ks, "the learned shares, rescaled to add up, keep the training rows' distribution");
-        TestTables.AssertGraphAgrees(model.Model, seed: 43, 1000, formulas.SelectMany(f => f.Inputs.Append(f.Target)).Distinct());
+        // The graph makes the same rows, but where the generator's own total lies on a rounding edge: libtorch's and ONNX
+        // Runtime's last bits then round it one apart (row 822 of seed 43 with four calibration passes: 7,395 against
+        // 7,394), and the parts made from it, their sum and the shares follow by a unit or two.
+        TestTables.AssertGraphAgreesWithinSteps(model.Model, seed: 43, 1000, column => column.Name == "X" ? null : 5,
+            (column, step) => column.Name switch { "X" => 1e-6, "Total" => 3, "OwnersShare" or "RentersShare" => 0.5, _ => 1 });
 
         TestTables.SavedAndLoaded(ml, model, loaded =>
         {
