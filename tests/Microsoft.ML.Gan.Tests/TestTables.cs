@@ -246,7 +246,7 @@ internal static class TestTables
     }
 
     /// <summary>
-    /// Asserts that the .NET decoder and the scoring graph make the same numbers in every number column of
+    /// Asserts that the .NET decoder and the scoring graph make the same numbers (as the columns' types hold them) in every number column of
     /// <paramref name="count"/> rows of seed <paramref name="seed"/>, but in a few rows: the network's outputs may differ
     /// in their last bit between the two runtimes, and a value on a rounding boundary of its grid (or past a steep part of
     /// a map) then comes out a little apart. A column's differing rows are at most <paramref name="differing"/> (given the
@@ -260,7 +260,8 @@ internal static class TestTables
         for (int c = 0; c < model.Encoder.Columns.Count; c++)
         {
             if (model.Encoder.Columns[c] is not Microsoft.ML.Gan.Encoding.NumericColumn column) continue;
-            var (expected, actual) = (reference.Numbers(c).Take(count).ToArray(), onnx.Numbers(c).Take(count).ToArray());
+            var kind = (Microsoft.ML.Gan.Encoding.NumericKind)column.Kind;
+            var (expected, actual) = (reference.Numbers(c).Take(count).Select(kind.Stored).ToArray(), onnx.Numbers(c).Take(count).Select(kind.Stored).ToArray());
             var differ = Enumerable.Range(0, count).Where(r => BitConverter.DoubleToInt64Bits(expected[r]) != BitConverter.DoubleToInt64Bits(actual[r])).ToList();
             if (differing(column) is int most) Assert.IsLessThanOrEqualTo(most, differ.Count, $"{column.Name}: rows {string.Join(", ", differ.Take(10))}");
             double within = tolerance(column, model.Encoder.Info(c).Step);
@@ -268,6 +269,19 @@ internal static class TestTables
                 Assert.AreEqual(expected[r], actual[r], within, $"{column.Name}, row {r}: {expected[r]} in .NET, {actual[r]} in the graph");
         }
         return reference;
+    }
+
+    /// <summary>Pearson's correlation of two equally long series (NaN where either is constant).</summary>
+    internal static double Pearson(IReadOnlyList<double> x, IReadOnlyList<double> y)
+    {
+        double mx = x.Average(), my = y.Average(), sxy = 0, sxx = 0, syy = 0;
+        for (int i = 0; i < x.Count; i++)
+        {
+            sxy += (x[i] - mx) * (y[i] - my);
+            sxx += (x[i] - mx) * (x[i] - mx);
+            syy += (y[i] - my) * (y[i] - my);
+        }
+        return sxx > 0 && syy > 0 ? sxy / Math.Sqrt(sxx * syy) : double.NaN;
     }
 
     /// <summary>Standard normal draws (Box-Muller) from a seeded <see cref="Random"/>.</summary>

@@ -195,6 +195,12 @@ internal sealed class ColumnState
     /// <summary>Mode-specific normalisation's spike values (each a mode decoded exactly), ascending, and their counts.</summary>
     public double[]? SpikeValues { get; set; }
     public long[]? SpikeCounts { get; set; }
+    /// <summary>
+    /// Whether a spike's generated rows carry the generator's leaning into the marginal map (format 40; see
+    /// <see cref="NumericColumn.LeansSpikes"/>); null: a spike's rows are placed by their own draws.
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public bool? LeaningSpikes { get; set; }
     /// <summary>Rank normalisation's training quantiles at even levels (format 21; see <see cref="RankScale"/>); null for min-max and mode-specific.</summary>
     [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
     public double[]? RankQuantiles { get; set; }

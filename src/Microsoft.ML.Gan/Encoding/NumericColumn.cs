@@ -46,6 +46,8 @@ internal abstract class NumericColumn : GanColumn
     private readonly bool _reflect;
     private readonly MarginalMap? _map;
     private readonly RankScale? _rank;
+    private readonly bool _leaningSpikes;
+    private double[]? _leanSpreads;
 
     protected NumericColumn(ColumnState state)
         : base(state.Name)
@@ -95,6 +97,7 @@ internal abstract class NumericColumn : GanColumn
         // Each mode decodes as offset × scale + mean: a Gaussian mode's scale is 4σ, a spike's is 0 (exactly its value).
         _modeScales = (_mixture?.Components.Select(m => ModeScale * m.StandardDeviation) ?? []).Concat(_spikes.Select(_ => 0.0)).ToArray();
         _modeMeans = (_mixture?.Components.Select(m => m.Mean) ?? []).Concat(_spikes).ToArray();
+        _leaningSpikes = state.LeaningSpikes == true && _spikes.Length > 0 && ModeCount > 1;
         var spans = new List<OutputSpan> { new(0, 1, SpanActivation.Tanh) };
         if (ModeCount > 0) spans.Add(new OutputSpan(1, ModeCount, SpanActivation.Softmax));
         if (HasMissing) spans.Add(new OutputSpan(1 + ModeCount, 2, SpanActivation.Softmax));
@@ -154,6 +157,55 @@ internal abstract class NumericColumn : GanColumn
 
     /// <summary>Whether decoding maps values through <see cref="Marginal"/> (calibrated after training).</summary>
     public bool MapsMarginal => _map is { IsCalibrated: true };
+
+    /// <summary>
+    /// Whether a spike's generated rows carry the generator's leaning towards the values above or below it into the
+    /// map (format 40): a row the mode head sends to a spike is placed within a narrow band about it (at most a quarter of
+    /// the column's step, of the gap to the next spike and a ten-thousandth of its range) by how much more likely the head
+    /// found the strongest mode above than the strongest below (logits, clipped at ±30). The map, calibrated on those
+    /// values, then moves the rows that leaned furthest when the generator makes a spike too often or too rarely, where
+    /// the row's own draw moved rows at random: a binary indicator's flipped rows lost its relations with the others
+    /// (pbcseq's ascites × edema). Only with a map (the band never leaves decoding); files of format 39 and older place
+    /// a spike's rows by their draws.
+    /// </summary>
+    public bool LeansSpikes => _leaningSpikes && _map is not null;
+
+    /// <summary>A tie's place within a spike's band: the leaning's clip (logits) and the divisor that takes it into (-1, 1), a power of two.</summary>
+    private const double LeanClip = 30, LeanScale = 64;
+
+    /// <summary>Each mode's band half-width for <see cref="LeansSpikes"/>: 0 for a Gaussian mode, for spike k a quarter of the smallest of the column's step, the gaps to its neighbouring spikes and a ten-thousandth of the range.</summary>
+    private double[] LeanSpreads => _leanSpreads ??= ModeSpreads();
+
+    private double[] ModeSpreads()
+    {
+        var spreads = new double[ModeCount];
+        double step = _granularity?.Step ?? (IsInteger ? 1.0 : double.PositiveInfinity);
+        for (int k = 0; k < _spikes.Length; k++)
+        {
+            double gap = Math.Min(step, 1e-4 * (Maximum - Minimum));
+            if (k > 0) gap = Math.Min(gap, _spikes[k] - _spikes[k - 1]);
+            if (k + 1 < _spikes.Length) gap = Math.Min(gap, _spikes[k + 1] - _spikes[k]);
+            spreads[GaussianModes + k] = 0.25 * gap;
+        }
+        return spreads;
+    }
+
+    /// <summary>
+    /// How far mode <paramref name="mode"/>'s value moves for the row whose mode logits are <paramref name="logits"/>
+    /// (<see cref="LeansSpikes"/>): its band's half-width times (the clipped log-odds of the strongest mode above against
+    /// it, less that of the strongest below) ÷ 64; 0 for a Gaussian mode. The same double operations as the graph's.
+    /// </summary>
+    private double Lean(ReadOnlySpan<float> logits, int mode)
+    {
+        double own = logits[mode], up = double.NegativeInfinity, down = double.NegativeInfinity, at = _modeMeans[mode];
+        for (int j = 0; j < logits.Length; j++)
+        {
+            if (_modeMeans[j] > at) up = Math.Max(up, logits[j]);
+            else if (_modeMeans[j] < at) down = Math.Max(down, logits[j]);
+        }
+        double x = Math.Min(Math.Max(up - own, -LeanClip), LeanClip) - Math.Min(Math.Max(down - own, -LeanClip), LeanClip);
+        return LeanSpreads[mode] * (x / LeanScale);
+    }
 
     /// <summary>The most exact values a number may have to group other columns' maps as categories (see <see cref="IsCode"/>).</summary>
     public const int MaximumCodeValues = 20;
@@ -310,6 +362,7 @@ internal abstract class NumericColumn : GanColumn
             Array.Sort(sorted);
             if (marginal) MarginalMap.FitTraining(state, sorted, calendar?.Invoke(present, state), repeats, stored);
             if (mixture is not null) FitModes(state, present, sorted, mixture);
+            if (marginal && state.SpikeValues is not null) state.LeaningSpikes = true;
             else if (mayRank && rank!.Ranks(present, sorted)) state.RankQuantiles = RankScale.Fit(sorted);
         }
         return state;
@@ -429,7 +482,7 @@ internal abstract class NumericColumn : GanColumn
     /// whether the row's leader is missing (null: the column has none; see <see cref="DecodeUnmapped"/>).
     /// </summary>
     public double Decode(ReadOnlySpan<float> slice, ReadOnlySpan<float> draws, CategorySampling sampling, int groupLevel = -1, bool? missing = null) =>
-        Finish(DecodeUnmapped(slice, draws, sampling, missing), _map is null || sampling == CategorySampling.ArgMax ? 0.5 : draws[DrawCount - 1], groupLevel);
+        Finish(DecodeUnmapped(slice, draws, sampling, missing, lean: MapsMarginal), _map is null || sampling == CategorySampling.ArgMax ? 0.5 : draws[DrawCount - 1], groupLevel);
 
     /// <summary>Whether the column's own present/missing head (its logits, biases and draw in one row's slice) says the row's value is missing.</summary>
     public bool ChoosesMissing(ReadOnlySpan<float> slice, ReadOnlySpan<float> draws, CategorySampling sampling) =>
@@ -439,8 +492,10 @@ internal abstract class NumericColumn : GanColumn
     /// One row's value before the marginal map, rounding and clamping (mirrored at the range's ends): what the map is
     /// calibrated on. NaN when missing: where <paramref name="missing"/> (whether the column's leader is missing) is
     /// true, and where the column's own head chooses it when the column has no leader or is missing elsewhere too.
+    /// With <paramref name="lean"/> (for a column that <see cref="LeansSpikes"/>: what its map is calibrated on and maps), a
+    /// spike's value lies within its band by the row's leaning.
     /// </summary>
-    public double DecodeUnmapped(ReadOnlySpan<float> slice, ReadOnlySpan<float> draws, CategorySampling sampling, bool? missing = null)
+    public double DecodeUnmapped(ReadOnlySpan<float> slice, ReadOnlySpan<float> draws, CategorySampling sampling, bool? missing = null, bool lean = false)
     {
         if (missing is bool leader ? leader || MissingElsewhere && ChoosesMissing(slice, draws, sampling) : ChoosesMissing(slice, draws, sampling)) return double.NaN;
         int modeDraws = ModeCount > 0 ? 1 : 0;
@@ -452,6 +507,7 @@ internal abstract class NumericColumn : GanColumn
         {
             int mode = Choose(slice.Slice(1, ModeCount), draws[0], sampling);
             v = t * _modeScales[mode] + _modeMeans[mode];
+            if (lean && LeansSpikes) v += Lean(slice.Slice(1, ModeCount), mode);
         }
         if (_reflect)
         {
@@ -503,6 +559,7 @@ internal abstract class NumericColumn : GanColumn
             var scale = g.Node("Unsqueeze", [g.Node("Gather", [g.Constant(_modeScales, _modeScales.Length), mode], ("axis", 0)), g.Constant([1L], 1)]);
             var mean = g.Node("Unsqueeze", [g.Node("Gather", [g.Constant(_modeMeans, _modeMeans.Length), mode], ("axis", 0)), g.Constant([1L], 1)]);
             v = g.Node("Add", [g.Node("Mul", [t, scale]), mean]);
+            if (LeansSpikes && MapsMarginal) v = g.Node("Add", [v, AddOnnxLean(g, output, offset, mode)]);
         }
         if (_reflect)
         {
@@ -534,6 +591,36 @@ internal abstract class NumericColumn : GanColumn
         return (v, type);
     }
 
+    /// <summary><see cref="Lean"/> in the graph: each row's move of its mode's value ([batch, 1] double), from its mode logits and chosen <paramref name="mode"/> (int64, [batch]).</summary>
+    private string AddOnnxLean(OnnxGraph g, string output, int offset, string mode)
+    {
+        int m = ModeCount;
+        var logits = g.Node("Cast", [OnnxSlice(g, output, offset + 1, m)], ("to", (long)OnnxType.Double));
+        // For each mode, 0 where another mode's value lies above (below) its own, -∞ elsewhere: added to the logits, the
+        // row maximum is the strongest such mode's logit (-∞ for none), as Lean's loop finds it.
+        var above = new double[m * m];
+        var below = new double[m * m];
+        for (int i = 0; i < m; i++)
+            for (int j = 0; j < m; j++)
+            {
+                above[i * m + j] = _modeMeans[j] > _modeMeans[i] ? 0.0 : double.NegativeInfinity;
+                below[i * m + j] = _modeMeans[j] < _modeMeans[i] ? 0.0 : double.NegativeInfinity;
+            }
+        // (Opset 18 takes a reduction's axes as an input, 17 as an attribute.)
+        string Strongest(double[] mask)
+        {
+            var masked = g.Node("Add", [logits, g.Node("Gather", [g.Constant(mask, m, m), mode], ("axis", 0))]);
+            return g.Opset >= 18
+                ? g.Node("ReduceMax", [masked, g.Constant([1L], 1)], ("keepdims", 1L))
+                : g.Node("ReduceMax", [masked], ("axes", new long[] { 1 }), ("keepdims", 1L));
+        }
+        var own = g.Node("GatherElements", [logits, g.Node("Unsqueeze", [mode, g.Constant([1L], 1)])], ("axis", 1));
+        string Clipped(string x) => g.Node("Min", [g.Node("Max", [g.Node("Sub", [x, own]), g.Scalar(-LeanClip)]), g.Scalar(LeanClip)]);
+        var x = g.Node("Sub", [Clipped(Strongest(above)), Clipped(Strongest(below))]);
+        var spread = g.Node("Unsqueeze", [g.Node("Gather", [g.Constant(LeanSpreads, m), mode], ("axis", 0)), g.Constant([1L], 1)]);
+        return g.Node("Mul", [spread, g.Node("Div", [x, g.Scalar(LeanScale)])]);
+    }
+
     /// <summary>As <see cref="ChoosesMissing"/> in the graph: whether the column's own head says each row is missing (bool, [batch]).</summary>
     public string AddOnnxChoosesMissing(OnnxGraph g, string output, int offset, string? draws, int drawOffset, CategorySampling sampling) =>
         g.Node("Equal", [OnnxChoose(g, output, offset + 1 + ModeCount, 2, draws, drawOffset + (ModeCount > 0 ? 1 : 0), sampling, MissingBiases), g.Scalar(1L)]);
@@ -562,6 +649,7 @@ internal abstract class NumericColumn : GanColumn
         ModeWeights = _mixture?.Components.Select(m => m.Weight).ToArray(),
         SpikeValues = _spikes.Length > 0 ? _spikes : null,
         SpikeCounts = _spikes.Length > 0 ? _spikeCounts : null,
+        LeaningSpikes = _leaningSpikes ? true : null,
         ReflectAtEdges = _reflect,
         GranularityUnits = _granularity?.Units,
         GranularityDecimals = _granularity?.Decimals,

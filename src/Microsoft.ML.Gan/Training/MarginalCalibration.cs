@@ -126,7 +126,8 @@ internal static class MarginalCalibration
         // (The weights' mean: the keep probabilities under the calibrated condition shares.)
         return filter is null || weights is null ? calibrated : calibrated.WithFilter(filter.WithAcceptance(Math.Max(1e-6, weights.Average(w => (double)w))));
 
-        // Column c's values as the generator makes them, before its map; a follower's missing rows as its leader's
+        // Column c's values as the generator makes them, before its map (a spike's in its band, where the column leans
+        // them: what the map then maps); a follower's missing rows as its leader's
         // calibrated head decides them (each leader's once a pass, in missingOf).
         double[] Unmapped(int c, TabularEncoder leaders, bool[]?[] missingOf)
         {
@@ -136,7 +137,7 @@ internal static class MarginalCalibration
             var missing = leaders.LeaderMissing(c, output, draws, rows, sampling, missingOf);
             for (int r = 0; r < rows; r++)
                 values[r] = numeric.DecodeUnmapped(output.AsSpan(r * encoder.Width + offset, numeric.Width),
-                    draws.AsSpan(r * encoder.DrawCount + drawOffset, numeric.DrawCount), sampling, missing is null ? null : missing[r]);
+                    draws.AsSpan(r * encoder.DrawCount + drawOffset, numeric.DrawCount), sampling, missing is null ? null : missing[r], lean: true);
             return values;
         }
 

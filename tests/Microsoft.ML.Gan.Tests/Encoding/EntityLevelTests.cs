@@ -413,14 +413,8 @@ public sealed class EntityLevelTests
             }
             return by;
         }
-        static double Correlation(List<double> x, List<double> y)
-        {
-            double mx = x.Average(), my = y.Average(), sxy = 0, sxx = 0, syy = 0;
-            for (int i = 0; i < x.Count; i++) { sxy += (x[i] - mx) * (y[i] - my); sxx += (x[i] - mx) * (x[i] - mx); syy += (y[i] - my) * (y[i] - my); }
-            return sxx > 0 && syy > 0 ? sxy / Math.Sqrt(sxx * syy) : double.NaN;
-        }
-        var direction = ByState(real).ToDictionary(p => p.Key, p => Math.Sign(Correlation(p.Value.Year, p.Value.Pop)));
-        var signed = ByState(rows).Select(p => direction[p.Key] * Correlation(p.Value.Year, p.Value.Pop)).Where(double.IsFinite).ToArray();
+        var direction = ByState(real).ToDictionary(p => p.Key, p => Math.Sign(TestTables.Pearson(p.Value.Year, p.Value.Pop)));
+        var signed = ByState(rows).Select(p => direction[p.Key] * TestTables.Pearson(p.Value.Year, p.Value.Pop)).Where(double.IsFinite).ToArray();
         Assert.IsGreaterThan(20, signed.Length, "states with rows of at least two years");
         return signed.Average();
     }

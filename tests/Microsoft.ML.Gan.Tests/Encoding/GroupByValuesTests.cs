@@ -206,10 +206,11 @@ public sealed class GroupByValuesTests
         Assert.IsGreaterThan(200, outsideUngrouped, "two epochs do not teach a generator each year's band: one map for the whole column mixes them");
         Assert.AreEqual(0, OutsideTheirBand(model), "mapped within each year, none (generated through the exported graph)");
 
-        // The .NET decoder finds the same years and maps into the same bands as the graph.
+        // The .NET decoder finds the same years and maps into the same bands as the graph: every year alike, and every
+        // value but a few on a rounding edge of its cents, where libtorch's and ONNX Runtime's last bits differ.
         var m = model.Model;
-        int year = m.Encoder.Columns.ToList().FindIndex(c => c.Name == "Year"), value = m.Encoder.Columns.ToList().FindIndex(c => c.Name == "Value");
-        TestTables.AssertGraphAgrees(m, seed: 16, 3000, [year, value]);
+        TestTables.AssertGraphAgreesWithinSteps(m, seed: 16, 3000, column => column.Name == "Value" ? 3 : column.Name == "Year" ? 0 : null,
+            (column, step) => column.Name == "Value" ? step * 1.000001 : 1e-6 * 110);
 
         TestTables.SavedAndLoaded(ml, model, loaded =>
         {
