@@ -461,7 +461,9 @@ internal static class QualityBenchmark
 
     private static GanModel WithoutCalibration(GanModel model, bool keepShares) => Stripped(model, state =>
     {
-        state.MarginalGenerated = state.MarginalQuantiles = state.MarginalValues = state.MarginalCumulative = null;
+        state.MarginalGenerated = state.MarginalQuantiles = state.MarginalLevels = state.MarginalValues = state.MarginalCumulative = null;
+        state.MarginalRepeats = state.MarginalFreeRows = null;
+        state.MarginalRepeatedValues = null;
         MarginalMap.ClearGroups(state);
         if (!keepShares) state.LogitBiases = null;
     });
