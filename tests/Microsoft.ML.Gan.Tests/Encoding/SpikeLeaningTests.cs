@@ -16,7 +16,7 @@ public sealed class SpikeLeaningTests
     [TestMethod]
     public void TheRowsAMapMovesOffASpikeAreThoseTheGeneratorLeantTowardsTheOtherValue()
     {
-        // A 0/1 indicator, 30 % ones in training: two spikes and no Gaussian mode.
+        // A 0/1 indicator, 30 % ones in training: two spikes and no Gaussian mode, so every mode is a value of its own.
         var training = Enumerable.Range(0, 4000).Select(i => i % 10 < 3 ? 1.0 : 0.0).ToArray();
         var state = NumericColumn.Fit("flag", s_int32.Name, training, new BayesianGaussianMixtureOptions { Seed = 1 }, s_int32.Stored, marginal: true);
         Assert.IsTrue(state.LeaningSpikes, "a new column with a map leans its spikes");
@@ -29,6 +29,13 @@ public sealed class SpikeLeaningTests
         Assert.IsFalse(drawn.LeansSpikes);
         Assert.IsFalse(((NumericColumn)s_int32.Restore(NumericColumn.Fit("flag", s_int32.Name, training, new BayesianGaussianMixtureOptions { Seed = 1 }, s_int32.Stored))).LeansSpikes,
             "without a map (ExactMarginals off) a spike decodes to itself");
+        // Beside Gaussian modes a row that leant towards one would be moved to the values next to the spike, not to where
+        // it leant: such a column (a capital gain, mostly 0) spreads its spike by the rows' draws.
+        var gains = Enumerable.Range(0, 4000).Select(i => i % 10 < 9 ? 0.0 : Math.Round(2000 + 3000 * Math.Abs(TestTables.Normal(new Random(i))))).ToArray();
+        var gain = NumericColumn.Fit("gain", s_int32.Name, gains, new BayesianGaussianMixtureOptions { Seed = 1 }, s_int32.Stored, marginal: true);
+        Assert.IsTrue(gain.SpikeValues is [0.0] && gain.ModeMeans is { Length: > 0 });
+        Assert.IsNull(gain.LeaningSpikes);
+        Assert.IsFalse(((NumericColumn)s_int32.Restore(gain)).LeansSpikes);
 
         // The generator makes ones too rarely (about a fifth of the rows), more often the higher a partner z of the row:
         // its logit for 1 against 0 is 1.5 z - 2. The map has to turn a tenth of the rows from 0 to 1.
