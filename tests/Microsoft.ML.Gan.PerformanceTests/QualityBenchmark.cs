@@ -412,7 +412,7 @@ internal static class QualityBenchmark
         if (exclusions is not null)
         {
             var e = bare.Encoder;
-            bare = bare.WithEncoder(new TabularEncoder(e.Columns, e.Dependencies, e.Constraints, e.Trends, e.Formulas, e.Combinations, e.Thresholds, exclusions));
+            bare = bare.WithEncoder(new TabularEncoder(e.Columns, e.Dependencies, e.Constraints, e.Trends, e.Formulas, e.Combinations, e.Thresholds, exclusions, e.EntityLevels, e.StudyEnds));
         }
         if (missingTogether is not null)
         {
@@ -494,8 +494,9 @@ internal static class QualityBenchmark
         // them to be calibrated again.
         var e = copy.Encoder;
         var trends = e.Trends.Select(t => t.WithoutGeneratedCalibration()).ToArray();
+        // A category's levels and a study's ends stay too: the generator makes their targets as distances and shares.
         return new GanModel(new TabularEncoder(columns, keepDependencies ? e.Dependencies : null, e.Constraints, trends, e.Formulas, e.Combinations, keepDependencies ? e.Thresholds : null,
-                keepDependencies ? e.Exclusions : null),
+                keepDependencies ? e.Exclusions : null, e.EntityLevels, e.StudyEnds),
             copy.Training, copy.Generator, copy.History, copy.TrainingRows, copy.SelectedEpoch);
     }
 
