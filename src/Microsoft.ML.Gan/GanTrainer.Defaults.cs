@@ -42,6 +42,7 @@ public sealed partial class GanTrainer
         public const bool TimeOrders = true;
         public const bool NumberOrders = true;
         public const bool ExactDependencies = true;
+        public const bool DependenciesInTraining = true;
         public const bool NumericTrends = true;
         public const bool TrendTerms = true;
         public const bool TrendRatios = true;

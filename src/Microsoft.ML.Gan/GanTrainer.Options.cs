@@ -261,6 +261,15 @@ public sealed partial class GanTrainer
         public bool ExactDependencies { get; set; } = Defaults.ExactDependencies;
 
         /// <summary>
+        /// Whether the generator is trained on the rows the <see cref="ExactDependencies"/> will make: while training,
+        /// where a category the generator chooses fixes another column, the discriminator sees that column as the
+        /// training rows of the category hold it, not as the generator made it (see <see cref="Training.DependencySubstitution"/>),
+        /// so that the generator learns to choose the category whose fixed values go with the rest of the row. Default
+        /// true; <see cref="Classic"/> sets it false. No effect without <see cref="ExactDependencies"/>.
+        /// </summary>
+        public bool DependenciesInTraining { get; set; } = Defaults.DependenciesInTraining;
+
+        /// <summary>
         /// Whether a number column that another number or date column all but determines along a smooth curve is
         /// learned as its residual from that curve. At <c>Fit</c> each signed number column is compared with every other
         /// number or time column: where a piecewise-linear curve through the other column (up to 96 knots, each the mean
@@ -725,6 +734,7 @@ public sealed partial class GanTrainer
             TimeOrders = false,
             NumberOrders = false,
             ExactDependencies = false,
+            DependenciesInTraining = false,
             NumericTrends = false,
             TrendTerms = false,
             TrendRatios = false,

@@ -53,8 +53,11 @@ internal static class GanTraining
             var batches = new TrainingBatches(data, batch, device, seed ^ 0x3B1D, sampler, layout);
             var objective = GanObjective.For(options.Loss, options.GradientPenaltyWeight);
             using var temperature = options.GumbelTemperature.ToScalar();
+            using var rules = options.DependenciesInTraining ? DependencySubstitution.Create(encoder, data, device) : null;
+            if (rules is not null)
+                channel.Info(MessageSensitivity.None, $"The generator is trained on the values its dependencies will set ({rules.Describe()}): it learns to choose the category whose fixed values go with the rest of the row.");
             var parts = new TrainingParts(generator, discriminator, optimizerG, optimizerD, objective, batches,
-                new NoiseBatches(options.NoisePrior, options.NoiseDimension, batch, device, rng), new OutputHeads(encoder.Spans), temperature, rng);
+                new NoiseBatches(options.NoisePrior, options.NoiseDimension, batch, device, rng), new OutputHeads(encoder.Spans), temperature, rng, rules);
             options.TrainingStarted?.Invoke(parts);
             var discriminatorStep = new DiscriminatorStep(parts);
             var generatorStep = new GeneratorStep(parts);

@@ -14,13 +14,15 @@ internal readonly record struct GeneratorMeasures(Tensor Loss, Tensor GradientNo
 /// <remarks>Temperature is a Scalar the training keeps alive (see <see cref="Scalars"/>).</remarks>
 internal sealed record TrainingParts(
     GeneratorNetwork Generator, DiscriminatorNetwork Discriminator, GanOptimizer GeneratorOptimizer, GanOptimizer DiscriminatorOptimizer,
-    GanObjective Objective, TrainingBatches Batches, NoiseBatches Noise, OutputHeads Heads, Scalar Temperature, torch.Generator Random)
+    GanObjective Objective, TrainingBatches Batches, NoiseBatches Noise, OutputHeads Heads, Scalar Temperature, torch.Generator Random,
+    DependencySubstitution? Rules = null)
 {
-    /// <summary>Generated rows as the discriminator sees them: heads applied (Gumbel-softmax on categories), conditions appended.</summary>
+    /// <summary>Generated rows as the discriminator sees them: heads applied (Gumbel-softmax on categories), the targets of the dependencies replaced (<see cref="DependencySubstitution"/>), conditions appended.</summary>
     public Tensor Generate(ConditionBatch? conditions, out Tensor raw)
     {
         raw = Generator.forward(Noise.Next(), conditions?.Vectors);
         var rows = Heads.ForTraining(raw, Temperature, Random);
+        if (Rules is not null) rows = Rules.Apply(rows);
         return conditions?.Append(rows) ?? rows;
     }
 

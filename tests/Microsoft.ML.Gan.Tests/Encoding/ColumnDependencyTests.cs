@@ -19,7 +19,7 @@ public sealed class ColumnDependencyTests
     /// a few hundred, "Wife" female, "Single" either), a month's date with its year and month, and two columns that
     /// depend on nothing.
     /// </summary>
-    private static IDataView Linked(MLContext ml, int rows, int seed)
+    internal static IDataView Linked(MLContext ml, int rows, int seed)
     {
         var random = new Random(seed);
         bool exception = false;
