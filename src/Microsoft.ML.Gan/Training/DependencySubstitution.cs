@@ -27,11 +27,13 @@ internal sealed class DependencySubstitution : IDisposable
 {
     private readonly (int From, int Categories, int To, int Width, Tensor Table, Tensor Ruled)[] _rules;
     private readonly ColumnDependency[] _dependencies;
+    private readonly bool[] _categoryTargets;
 
-    private DependencySubstitution((int, int, int, int, Tensor, Tensor)[] rules, ColumnDependency[] dependencies)
+    private DependencySubstitution((int, int, int, int, Tensor, Tensor)[] rules, ColumnDependency[] dependencies, bool[] categoryTargets)
     {
         _rules = rules;
         _dependencies = dependencies;
+        _categoryTargets = categoryTargets;
     }
 
     /// <summary>The rules that take part, as users read them: "education → education-num, relationship → sex".</summary>
@@ -96,7 +98,7 @@ internal sealed class DependencySubstitution : IDisposable
             foreach (var m in made) { m.Item5.Dispose(); m.Item6.Dispose(); }
             throw;
         }
-        return new DependencySubstitution([.. made], rules);
+        return new DependencySubstitution([.. made], rules, rules.Select(d => encoder.Columns[d.Target] is CategoricalColumn).ToArray());
     }
 
     /// <summary>
@@ -124,6 +126,33 @@ internal sealed class DependencySubstitution : IDisposable
         }
         if (at < rows.shape[1]) pieces.Add(rows.narrow(1, at, rows.shape[1] - at));
         return cat(pieces, 1);
+    }
+
+    /// <summary>
+    /// The category shares each row will hold in the columns rules set that are categories, keyed by the span's first
+    /// float in the encoded row: the generator's softmax (no Gumbel noise) on its determinant, mixed through the rule's
+    /// table, its own softmax in the weight of categories without a rule; chained rules as in <see cref="Apply"/>.
+    /// </summary>
+    /// <remarks>
+    /// For the conditional cross-entropy (<see cref="ConditionBatch.CrossEntropy"/>): a condition on a column that a rule
+    /// sets is honoured by choosing a determinant whose rows hold the condition's category, not by the generator's own
+    /// target, which the rule throws away. Judged on its own target, the generator learned to make it match the
+    /// condition while the category it chose set another (pbcseq: a row conditioned on a patient's outcome chose a
+    /// patient of the other outcome, its measures made for the condition; efficacy 0.984 → 0.944 with the rules in
+    /// training).
+    /// </remarks>
+    public IReadOnlyDictionary<int, Tensor> CategoryTargetShares(Tensor raw)
+    {
+        var replaced = new Dictionary<int, Tensor>();
+        Tensor Span(int start, int width) => replaced.TryGetValue(start, out var shares) ? shares : raw.narrow(1, start, width).softmax(1);
+        for (int i = 0; i < _rules.Length; i++)
+        {
+            if (!_categoryTargets[i]) continue;
+            var (from, categories, to, width, table, ruled) = _rules[i];
+            var chosen = Span(from, categories);
+            replaced[to] = chosen.matmul(table).Plus(Span(to, width).mul(chosen.matmul(ruled).OneMinus()));
+        }
+        return replaced;
     }
 
     public void Dispose()

@@ -140,13 +140,19 @@ internal sealed class ConditionBatch(Tensor vectors, IReadOnlyList<Tensor> level
     /// conditioned column and the conditioned category, averaged over the batch. It makes G honour c.
     /// </summary>
     /// <param name="raw">The generator's raw output, [batch, encoded width].</param>
-    public Tensor CrossEntropy(Tensor raw)
+    /// <param name="setByRules">
+    /// The shares rows will hold in the columns that rules set (<see cref="DependencySubstitution.CategoryTargetShares"/>),
+    /// keyed by their spans' first floats: a condition on such a column is judged on them, not on the generator's logits.
+    /// </param>
+    public Tensor CrossEntropy(Tensor raw, IReadOnlyDictionary<int, Tensor>? setByRules = null)
     {
         Tensor? total = null;
         for (int d = 0; d < layout.Columns.Count; d++)
         {
             var column = layout.Columns[d];
-            var ce = cross_entropy(raw.narrow(1, column.RowStart, column.Count), levels[d], reduction: nn.Reduction.None) * mask.select(1, d);
+            var ce = (setByRules is not null && setByRules.TryGetValue(column.RowStart, out var shares)
+                ? nll_loss(shares.clamp_min(Scalars.Tiny).log(), levels[d], reduction: nn.Reduction.None)
+                : cross_entropy(raw.narrow(1, column.RowStart, column.Count), levels[d], reduction: nn.Reduction.None)) * mask.select(1, d);
             total = total is null ? ce : total.Plus(ce);
         }
         if (total is null) return zeros(1, device: raw.device);

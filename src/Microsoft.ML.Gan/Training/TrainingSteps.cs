@@ -56,7 +56,7 @@ internal sealed class DiscriminatorStep(TrainingParts parts)
     }
 }
 
-/// <summary>One generator update on m fresh noise vectors: the objective's generator loss, plus the conditional cross-entropy.</summary>
+/// <summary>One generator update on m fresh noise vectors: the objective's generator loss, plus the conditional cross-entropy (on the shares the rules set, for a column they set).</summary>
 internal sealed class GeneratorStep(TrainingParts parts)
 {
     public GeneratorMeasures Run()
@@ -64,7 +64,7 @@ internal sealed class GeneratorStep(TrainingParts parts)
         var conditions = parts.Batches.NextConditions();
         var fake = parts.Generate(conditions, out var raw);
         var loss = parts.Objective.GeneratorLoss(parts.Discriminator.forward(fake));
-        if (conditions is not null) loss = loss.Plus(conditions.CrossEntropy(raw));
+        if (conditions is not null) loss = loss.Plus(conditions.CrossEntropy(raw, parts.Rules?.CategoryTargetShares(raw)));
 
         parts.GeneratorOptimizer.ZeroGrad();
         loss.backward();
