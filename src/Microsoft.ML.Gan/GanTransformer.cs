@@ -299,7 +299,7 @@ public sealed class GanTransformer : ITransformer, IDisposable
         ArgumentNullException.ThrowIfNull(conditions);
         if (maximumCandidatesPerRow < 1) throw new ArgumentOutOfRangeException(nameof(maximumCandidatesPerRow), maximumCandidatesPerRow, "maximumCandidatesPerRow must be 1 or more.");
         CheckSlice(rowCount, firstRow);
-        var resolved = RowConditions.Resolve(Model, conditions, maximumCandidatesPerRow);
+        var resolved = RowConditions.Resolve(Model, conditions, maximumCandidatesPerRow).FindOrdinaryShare(_session);
         return new GeneratedDataView(_session, rowCount, Seed(seed), resolved, message =>
         {
             using var channel = _host.Start("Generation");

@@ -121,7 +121,7 @@ internal sealed class GeneratedDataView : IDataView
             {
                 if (RowPosition < _view._rowCount && _view._conditions is { } conditions && _view._report is { } report && _view._rowCount > 0)
                 {
-                    report($"Generated {_view._rowCount:N0} rows with {conditions.Describe()}{(conditions.Fixed is null ? " (by rejection alone)" : "")}: " +
+                    report($"Generated {_view._rowCount:N0} rows with {conditions.Describe()} ({conditions.DescribeMethod()}): " +
                         $"{_candidatesMade:N0} candidates made, {(double)_view._rowCount / Math.Max(1, _candidatesMade):P1} of them kept.");
                 }
                 RowPosition = _view._rowCount;

@@ -103,12 +103,44 @@ public sealed class ConditionalGenerationTests
         Assert.IsTrue(TestTables.Column(rows, "City").All(c => (string)c == "Kyiv"));
         string report = messages.First(); // one report per cursor that read every row (two columns read: two cursors)
         Assert.HasCount(2, messages);
-        StringAssert.Contains(report, "Generated 600 rows with City = 'Kyiv' and Age in [30, 40]: ");
+        StringAssert.Contains(report, "Generated 600 rows with City = 'Kyiv' and Age in [30, 40] (");
         StringAssert.Contains(report, "of them kept");
 
         var exact = model.Generate(200, seed: 5, new Dictionary<string, object> { ["Age"] = 50 });
         Assert.IsTrue(TestTables.Column(exact, "Age").All(a => (int)a == 50), "one value, exactly");
         Assert.IsTrue(messages.Any(m => m.Contains("Age = 50 (by rejection alone)", StringComparison.Ordinal)), string.Join(" | ", messages));
+    }
+
+    /// <summary>
+    /// A category common among ordinary rows is found among them, by rejection alone: row i of a seed with City = Kyiv
+    /// is the seed's ordinary row i wherever that row is in Kyiv (the first of its candidates that passes both), so the
+    /// asked rows follow the rows the calibration and the filter were fitted to. Where the category is too rare for the
+    /// candidates allowed (here 3 a row against a share of about a fifth), the generator is conditioned on it as before.
+    /// </summary>
+    [TestMethod]
+    public void CommonCategoriesAreFoundAmongOrdinaryRowsAndRareOnesByTheConditionedGenerator()
+    {
+        var messages = new List<string>();
+        var ml = new MLContext(seed: 1);
+        ml.Log += (_, e) => { if (e.Message.Contains("candidates made", StringComparison.Ordinal)) lock (messages) messages.Add(e.Message); };
+        using var model = ml.Gan().LoadModel(Saved());
+        var ordinary = TestTables.Dump(model.Generate(600, 11));
+        var ordinaryCities = TestTables.Column(model.Generate(600, 11), "City");
+        var kyiv = model.Generate(600, 11, new Dictionary<string, object> { ["City"] = "Kyiv" });
+        var asked = TestTables.Dump(kyiv);
+        Assert.IsTrue(TestTables.Column(kyiv, "City").All(c => (string)c == "Kyiv"));
+        var common = Enumerable.Range(0, 600).Where(i => (string)ordinaryCities[i] == "Kyiv").ToList();
+        Assert.IsGreaterThan(60, common.Count, "about a fifth of ordinary rows are in Kyiv");
+        foreach (int i in common) Assert.AreEqual(ordinary[i], asked[i], $"row {i}: an ordinary row in Kyiv is the asked row");
+        Assert.IsTrue(messages.Any(m => m.Contains("rows with City = 'Kyiv' (by rejection alone among ordinary rows, ", StringComparison.Ordinal)), string.Join(" | ", messages));
+
+        messages.Clear();
+        var conditioned = model.Generate(600, 11, new Dictionary<string, object> { ["City"] = "Kyiv" }, maximumCandidatesPerRow: 3);
+        var rows = TestTables.Dump(conditioned);
+        Assert.IsTrue(TestTables.Column(conditioned, "City").All(c => (string)c == "Kyiv"));
+        int same = common.Count(i => rows[i] == ordinary[i]);
+        Assert.IsLessThan(common.Count / 2, same, "the conditioned generator makes rows of its own");
+        Assert.IsTrue(messages.Any(m => m.Contains("rows with City = 'Kyiv' (the generator conditioned on City = 'Kyiv', as ", StringComparison.Ordinal)), string.Join(" | ", messages));
     }
 
     private static string? s_saved;
