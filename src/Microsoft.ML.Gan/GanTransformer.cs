@@ -308,6 +308,14 @@ public sealed class GanTransformer : ITransformer, IDisposable
     }
 
     /// <summary>
+    /// Rows with the asked values from the generator conditioned on the rarest asked category, however common it is
+    /// among ordinary rows (what <see cref="Generate(long, int?, IReadOnlyDictionary{string, object}, int, long)"/> did
+    /// before it found common values among ordinary rows): for the benchmark's comparison of the two.
+    /// </summary>
+    internal IDataView GenerateConditioned(long rowCount, int seed, IReadOnlyDictionary<string, object> conditions) =>
+        new GeneratedDataView(_session, rowCount, Seed(seed), RowConditions.Resolve(Model, conditions, GanTrainer.Defaults.MaximumCandidatesPerRow));
+
+    /// <summary>
     /// Scores a view with a noise column (<see cref="GanTrainer.Options.NoiseColumnName"/>, vector of Single,
     /// <see cref="NoiseDimension"/> long): returns the input's columns followed by one synthetic column per training
     /// column. A training column named like an input column hides it.

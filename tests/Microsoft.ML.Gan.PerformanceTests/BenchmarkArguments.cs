@@ -53,6 +53,10 @@ internal sealed class BenchmarkArguments
           --compare-bootstrap  quality: also evaluate a bootstrap of the training rows (ML.NET's BootstrapSample, seeded
                                by --seed): a sampler of exactly the training distribution, so its figures are the
                                ceilings sampling noise leaves on that table (its copies are 100 % by construction).
+          --compare-asked      quality: for each class of a categorical label (2 % of the rows or more), rows asked for
+                               with that class (as Augment asks), found as Generate finds them and made by the
+                               generator conditioned on the class, each evaluated against the training rows of the
+                               class (shapes, pairs, detection; no efficacy: the label is constant).
           --compare-unmapped   quality: also evaluate the same model without its numeric maps, and without any marginal
                                calibration (shares and maps), both without column dependencies (what ExactMarginals =
                                ExactDependencies = false generates).
@@ -125,6 +129,7 @@ internal sealed class BenchmarkArguments
     public bool CompareBatchNorm { get; private init; }
     public bool CompareArgMax { get; private init; }
     public bool CompareBootstrap { get; private init; }
+    public bool CompareAsked { get; private init; }
     public bool CompareUnmapped { get; private init; }
     public bool CompareDependencies { get; private init; }
     public bool CompareExclusions { get; private init; }
@@ -177,7 +182,7 @@ internal sealed class BenchmarkArguments
         List<string> sensitive = [], known = [];
         static List<string> List(string value) => value.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).ToList();
         bool rulesUnenforced = false;
-        bool compareBatchNorm = false, classic = false, compareArgMax = false, compareUnmapped = false, compareDependencies = false, compareExclusions = false, compareMissingTogether = false, compareGrouped = false, compareDensityFilter = false, compareBootstrap = false, numbersAsSingle = false;
+        bool compareBatchNorm = false, classic = false, compareArgMax = false, compareUnmapped = false, compareDependencies = false, compareExclusions = false, compareMissingTogether = false, compareGrouped = false, compareDensityFilter = false, compareBootstrap = false, compareAsked = false, numbersAsSingle = false;
         int seed = 1, processes = 2, trainings = 10;
         var device = GanDevice.Cpu;
         for (int i = 1; i < args.Count; i++)
@@ -197,6 +202,7 @@ internal sealed class BenchmarkArguments
                 case "--compare-batchnorm": compareBatchNorm = true; break;
                 case "--compare-argmax": compareArgMax = true; break;
                 case "--compare-bootstrap": compareBootstrap = true; break;
+                case "--compare-asked": compareAsked = true; break;
                 case "--compare-unmapped": compareUnmapped = true; break;
                 case "--compare-dependencies": compareDependencies = true; break;
                 case "--compare-exclusions": compareExclusions = true; break;
@@ -265,7 +271,7 @@ internal sealed class BenchmarkArguments
 
         return new BenchmarkArguments
         {
-            Benchmark = benchmark, DataPath = data, Epochs = epochs, Rows = rows, TransformRows = transformRows, Settings = settings, CompareBatchNorm = compareBatchNorm, CompareArgMax = compareArgMax, CompareUnmapped = compareUnmapped, CompareDependencies = compareDependencies, CompareExclusions = compareExclusions, CompareMissingTogether = compareMissingTogether, CompareGrouped = compareGrouped, CompareDensityFilter = compareDensityFilter, CompareBootstrap = compareBootstrap, NumbersAsSingle = numbersAsSingle, CurveEpochs = curve, Classic = classic, ModelPath = model,
+            Benchmark = benchmark, DataPath = data, Epochs = epochs, Rows = rows, TransformRows = transformRows, Settings = settings, CompareBatchNorm = compareBatchNorm, CompareArgMax = compareArgMax, CompareUnmapped = compareUnmapped, CompareDependencies = compareDependencies, CompareExclusions = compareExclusions, CompareMissingTogether = compareMissingTogether, CompareGrouped = compareGrouped, CompareDensityFilter = compareDensityFilter, CompareBootstrap = compareBootstrap, CompareAsked = compareAsked, NumbersAsSingle = numbersAsSingle, CurveEpochs = curve, Classic = classic, ModelPath = model,
             TablePath = table, Label = label, ColumnKinds = columnKinds, SplitBy = splitBy, Files = files, Rules = rules, RulesUnenforced = rulesUnenforced, Sensitive = sensitive, Known = known,
             SaveModelPath = saveModel, Seed = seed, Threads = threads, Device = device, JsonPath = json, Processes = processes, Trainings = trainings,
         };

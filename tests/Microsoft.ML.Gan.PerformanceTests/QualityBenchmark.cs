@@ -299,6 +299,9 @@ internal static class QualityBenchmark
             results.Add(QualityRow.From(label, ml.Gan().Evaluate(train, bootstrap, evaluation), bootstrap, data.MissingTokens, bootstrap, realMissing));
         }
 
+        if (arguments.CompareAsked && data.Label is { } labelName && model.Columns.FirstOrDefault(c => c.Name == labelName) is { IsCategorical: true } && train.Schema[labelName].Type is TextDataViewType or BooleanDataViewType)
+            results.AddRange(AskedRows(ml, model, train, labelName, evaluation, data.MissingTokens));
+
         if (arguments.CompareArgMax && options.CategorySampling == CategorySampling.Sample)
         {
             Console.WriteLine("Generating the same number of rows with argmax categories and evaluating ...");
@@ -401,6 +404,64 @@ internal static class QualityBenchmark
     /// without grouped maps (found on the training rows as Fit finds them); <paramref name="filter"/> overrides
     /// DensityRatioFilter. --set options apply to these stages too.
     /// </summary>
+    /// <summary>
+    /// Rows asked for with each class of the label (of at least 2 % of the training rows), as Augment asks for them, each
+    /// evaluated against the training rows of their class: found as Generate finds them (among ordinary rows where the
+    /// class is common), and made by the generator conditioned on the class. The label is left out of the evaluation.
+    /// </summary>
+    private static IEnumerable<QualityRow> AskedRows(MLContext ml, GanTransformer model, IDataView train, string label, SyntheticDataEvaluationOptions evaluation, IReadOnlyCollection<string> missingTokens)
+    {
+        const string Key = "__asked_class", Number = "__asked_class_rows";
+        var keyed = ml.Transforms.Conversion.MapValueToKey(Key, label, keyOrdinality: Microsoft.ML.Transforms.ValueToKeyMappingEstimator.KeyOrdinality.ByValue).Fit(train).Transform(train);
+
+        var values = new List<object>();
+        if (train.Schema[label].Type is TextDataViewType)
+        {
+            VBuffer<ReadOnlyMemory<char>> names = default;
+            keyed.Schema[Key].GetKeyValues(ref names);
+            values.AddRange(names.DenseValues().Select(v => (object)v.ToString()));
+        }
+        else
+        {
+            VBuffer<bool> names = default;
+            keyed.Schema[Key].GetKeyValues(ref names);
+            values.AddRange(names.DenseValues().Select(v => (object)v));
+        }
+        static long Count(IDataView view)
+        {
+            long n = 0;
+            using var cursor = view.GetRowCursor([]);
+            while (cursor.MoveNext()) n++;
+            return n;
+        }
+        long total = train.GetRowCount() ?? Count(train);
+        var asked = new SyntheticDataEvaluationOptions
+        {
+            Columns = evaluation.Columns?.Where(c => c != label).ToArray() ?? train.Schema.Where(c => !c.IsHidden && c.Name != label).Select(c => c.Name).ToArray(),
+            MissingCategoryTokens = evaluation.MissingCategoryTokens, Seed = evaluation.Seed, MaximumRows = evaluation.MaximumRows,
+        };
+        for (int k = 0; k < values.Count; k++)
+        {
+            if (values[k] is string text && missingTokens.Contains(text)) continue;
+            // 1 for the class's rows, 0 for the others' (a value no pair names maps to the default), then a filter on it.
+            var marked = values[k] is string className
+                ? ml.Transforms.Conversion.MapValue(Number, [KeyValuePair.Create(className, 1f)], label).Fit(train).Transform(train)
+                : ml.Transforms.Conversion.MapValue(Number, [KeyValuePair.Create((bool)values[k], 1f), KeyValuePair.Create(!(bool)values[k], 0f)], label).Fit(train).Transform(train);
+            var filtered = ml.Data.FilterRowsByColumn(marked, Number, 0.5, 1.5);
+            var real = ml.Data.Cache(ml.Transforms.DropColumns(Number).Fit(filtered).Transform(filtered));
+            long classRows = Count(real);
+            if (classRows < 0.02 * total || classRows < 20) continue;
+            var conditions = new Dictionary<string, object> { [label] = values[k] };
+            foreach (var (how, rows) in new[] { ("as Generate finds them", model.Generate(classRows, 7, conditions)), ("by the conditioned generator", model.GenerateConditioned(classRows, 7, conditions)) })
+            {
+                string name = $"asked for {label} = {values[k]} ({classRows:N0} training rows), {how}";
+                Console.WriteLine($"Evaluating rows {name} ...");
+                var generated = ml.Data.Cache(rows);
+                yield return QualityRow.From(name, ml.Gan().Evaluate(real, generated, asked), generated, missingTokens, generated, MissingShares(real, missingTokens));
+            }
+        }
+    }
+
     private static GanModel SettleAgain(GanTransformer model, BenchmarkArguments arguments, IDataView train, int seed, bool grouped, bool? filter,
         IReadOnlyList<CategoryExclusion>? exclusions = null, IReadOnlyList<MissingTogether.Link>? missingTogether = null, bool groupByValues = true)
     {
@@ -708,7 +769,7 @@ internal sealed class QualityResult : BenchmarkResult
         var columns = Results[0].ColumnShapes.Keys.ToList();
         var shapes = new TextTable(new[] { "column", "shape (1 - KS or 1 - TVD)" }.Concat(Results.Skip(1).Select((_, i) => $"shape, generation {i + 2}")).Append("missing, real").Concat(Results.Select((_, i) => $"missing, generation {i + 1} (at least {Format.N0(QualityBenchmark.MissingSampleRows)} rows)")).ToArray());
         foreach (var c in columns)
-            shapes.Add(new[] { c }.Concat(Results.Select(r => Format.F(r.ColumnShapes[c], 3))).Append(Share(RealMissingShare, c)).Concat(Results.Select(r => Share(r.MissingShare, c))).ToArray());
+            shapes.Add(new[] { c }.Concat(Results.Select(r => r.ColumnShapes.TryGetValue(c, out double shape) ? Format.F(shape, 3) : "")).Append(Share(RealMissingShare, c)).Concat(Results.Select(r => Share(r.MissingShare, c))).ToArray()); // asked rows leave their label out
         shapes.Print(w);
         w.WriteLine();
         w.WriteLine($"evaluation took {Format.F(EvaluateSeconds, 1)} s (generation included)");
