@@ -91,10 +91,7 @@ public sealed class ConditionalGenerationTests
     [TestMethod]
     public void NumbersInARangeOrAtAValueAreGeneratedByRejectionAndTheShareKeptIsLogged()
     {
-        var messages = new List<string>();
-        var ml = new MLContext(seed: 1);
-        ml.Log += (_, e) => { if (e.Message.Contains("candidates made", StringComparison.Ordinal)) lock (messages) messages.Add(e.Message); };
-        using var model = ml.Gan().LoadModel(Saved());
+        using var model = LoadedWithReports(out var messages);
         var rows = model.Generate(600, seed: 4, new Dictionary<string, object> { ["Age"] = GanRange.Between(30, 40), ["City"] = "Kyiv" });
         var ages = TestTables.Column(rows, "Age").Cast<int>().ToList();
         Assert.HasCount(600, ages);
@@ -120,10 +117,7 @@ public sealed class ConditionalGenerationTests
     [TestMethod]
     public void CommonCategoriesAreFoundAmongOrdinaryRowsAndRareOnesByTheConditionedGenerator()
     {
-        var messages = new List<string>();
-        var ml = new MLContext(seed: 1);
-        ml.Log += (_, e) => { if (e.Message.Contains("candidates made", StringComparison.Ordinal)) lock (messages) messages.Add(e.Message); };
-        using var model = ml.Gan().LoadModel(Saved());
+        using var model = LoadedWithReports(out var messages);
         var ordinary = TestTables.Dump(model.Generate(600, 11));
         var ordinaryCities = TestTables.Column(model.Generate(600, 11), "City");
         var kyiv = model.Generate(600, 11, new Dictionary<string, object> { ["City"] = "Kyiv" });
@@ -144,6 +138,16 @@ public sealed class ConditionalGenerationTests
     }
 
     private static string? s_saved;
+
+    /// <summary>The class's model loaded into an MLContext of its own, whose generation reports ("... candidates made ...") land in <paramref name="messages"/>.</summary>
+    private static GanTransformer LoadedWithReports(out List<string> messages)
+    {
+        var reports = new List<string>();
+        var ml = new MLContext(seed: 1);
+        ml.Log += (_, e) => { if (e.Message.Contains("candidates made", StringComparison.Ordinal)) lock (reports) reports.Add(e.Message); };
+        messages = reports;
+        return ml.Gan().LoadModel(Saved());
+    }
 
     /// <summary>The class's model saved once (a copy loaded into another MLContext, whose log a test reads).</summary>
     private static string Saved()

@@ -205,13 +205,7 @@ public sealed class DependencySubstitutionTests
         var data = new TestTables.ArrayView([("Prof", TextDataViewType.Instance, prof), ("Beauty", NumberDataViewType.Double, beauty), ("Eval", NumberDataViewType.Double, evaluation)]);
         double Kept(bool inTraining)
         {
-            var ml = new MLContext(1);
-            var options = new GanTrainer.Options
-            {
-                Epochs = 60, BatchSize = 120, NoiseDimension = 16, GeneratorLayers = [64, 64], DiscriminatorLayers = [64, 64], Seed = 2, TrainingThreads = 1,
-                DependenciesInTraining = inTraining, DensityRatioFilter = false,
-            };
-            using var model = ml.Gan().Train(options).Fit(data);
+            using var model = Train(data, inTraining, seed: 2);
             Assert.IsTrue(model.Model.Encoder.Dependencies.Any(d => d.DeterminantName == "Prof" && d.TargetName == "Beauty"), "the instructor fixes the beauty score");
             var rows = model.Generate(3000, seed: 4);
             return TestTables.Pearson(TestTables.Column(rows, "Beauty").Select(Convert.ToDouble).ToArray(), TestTables.Column(rows, "Eval").Select(Convert.ToDouble).ToArray());
@@ -253,13 +247,7 @@ public sealed class DependencySubstitutionTests
         double real = Agreement(status.Select(s => (object)s.ToString()), measure);
         double Kept(bool inTraining)
         {
-            var ml = new MLContext(1);
-            var options = new GanTrainer.Options
-            {
-                Epochs = 60, BatchSize = 120, NoiseDimension = 16, GeneratorLayers = [64, 64], DiscriminatorLayers = [64, 64], Seed = 3, TrainingThreads = 1,
-                DependenciesInTraining = inTraining, DensityRatioFilter = false,
-            };
-            using var model = ml.Gan().Train(options).Fit(data);
+            using var model = Train(data, inTraining, seed: 3);
             Assert.IsTrue(model.Model.Encoder.Dependencies.Any(d => d.DeterminantName == "Patient" && d.TargetName == "Status"), "the patient fixes the outcome");
             var rows = model.Generate(4000, seed: 4);
             return Agreement(TestTables.Column(rows, "Status"), TestTables.Column(rows, "Measure").Select(Convert.ToDouble));
@@ -271,4 +259,11 @@ public sealed class DependencySubstitutionTests
         Assert.IsGreaterThan(real - 0.08, ruled, $"the outcome goes with the measure in {ruled:F3} of the rows ({real:F3} in the data)");
         Assert.IsGreaterThan(own + 0.15, ruled, $"trained on the rules' values {ruled:F3}, on its own {own:F3}");
     }
+
+    /// <summary>A small model of the defaults but the filter, trained with or without the rules' values.</summary>
+    private static GanTransformer Train(IDataView data, bool inTraining, int seed) => new MLContext(1).Gan().Train(new GanTrainer.Options
+    {
+        Epochs = 60, BatchSize = 120, NoiseDimension = 16, GeneratorLayers = [64, 64], DiscriminatorLayers = [64, 64], Seed = seed, TrainingThreads = 1,
+        DependenciesInTraining = inTraining, DensityRatioFilter = false,
+    }).Fit(data);
 }
