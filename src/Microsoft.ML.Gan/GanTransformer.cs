@@ -277,8 +277,11 @@ public sealed class GanTransformer : ITransformer, IDisposable
 
     /// <summary>
     /// Generates <paramref name="rowCount"/> rows that all hold the given values: categories, e.g. income = "&gt;50K" to
-    /// add rows of a rare class, and numbers, dates or durations in a <see cref="GanRange"/> (or at one value). A
-    /// conditional generator (the default) is conditioned on the rarest asked-for category; numbers have no
+    /// add rows of a rare class, and numbers, dates or durations in a <see cref="GanRange"/> (or at one value). Where at
+    /// least 2 of every <paramref name="maximumCandidatesPerRow"/> ordinary rows hold the asked values (a trial of 4,096
+    /// candidates, made when this is called, measures it), the rows are found among ordinary rows, which follow the
+    /// table as the model's calibration and filter make them; rarer values condition a conditional generator (the
+    /// default) on the rarest asked-for category, whose rows nothing after training corrects. Numbers have no
     /// condition in the generator, so rows outside their ranges are rejected. Every row returned honours every
     /// condition exactly, because candidate rows that do not are left out. That costs little when the generator honours
     /// its condition; when it cannot find enough rows within <paramref name="maximumCandidatesPerRow"/> candidates a
