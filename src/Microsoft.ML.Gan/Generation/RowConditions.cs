@@ -59,8 +59,9 @@ internal sealed class RowConditions
     /// training corrects: on Adult (seed 1), rows conditioned on an income of `&gt;50K` put 10 % of their weight on the
     /// wrong occupations (total variation against the real `&gt;50K` rows), where those found among ordinary rows put
     /// 3 %; rows conditioned on Husband got the share of incomes over 50K wrong by 21 points (2 among ordinary rows);
-    /// rows conditioned on Mexico (2 % of the rows), their education by 45 % (8 % among ordinary rows). Rejection costs 1 ÷ share candidates a kept row, so rarer categories keep the conditioned generator.
-    /// The measurement depends on the model and the conditions alone, so every slice of a seed chooses alike.
+    /// rows conditioned on Mexico (2 % of the rows), their education by 45 % (8 % among ordinary rows). Rejection costs
+    /// 1 ÷ share candidates a kept row, so rarer categories keep the conditioned generator. The measurement depends on
+    /// the model and the conditions alone, so every slice of a seed chooses alike.
     /// </remarks>
     public RowConditions FindOrdinaryShare(GeneratorSession session)
     {
@@ -117,7 +118,6 @@ internal sealed class RowConditions
     public string DescribeMethod() => Fixed is null
         ? OrdinaryShare is { } share ? $"by rejection alone among ordinary rows, {share:P1} of which hold them" : "by rejection alone"
         : $"the generator conditioned on {_conditionedOn}{(OrdinaryShare is { } few ? $", as {few:P1} of ordinary rows hold them" : "")}";
-
 
     /// <summary>Checks the conditions against the model's columns and categories; throws <see cref="ArgumentException"/> naming what is wrong.</summary>
     public static RowConditions Resolve(GanModel model, IReadOnlyDictionary<string, object> conditions, int maximumCandidatesPerRow)
