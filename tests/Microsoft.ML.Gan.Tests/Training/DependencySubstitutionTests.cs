@@ -20,9 +20,7 @@ public sealed class DependencySubstitutionTests
     [TestMethod]
     public void ATargetTakesItsCategorysTrainingEncodingWhereARuleSetsIt()
     {
-        var data = ColumnDependencyTests.Linked(new MLContext(1), 3000, seed: 1);
-        var (encoder, rows) = TabularEncoder.Fit(data, data.Schema.Select(c => c.Name).ToArray(),
-            new ColumnFitSettings(new HashSet<string> { "" }, 1000, Granularity: true, Dependencies: true), () => { });
+        var (encoder, rows) = LinkedEncoding();
         using var _ = rows;
         int Column(string name) => encoder.Columns.Select(c => c.Name).ToList().IndexOf(name);
         int education = Column("Education"), number = Column("EducationNum"), relationship = Column("Relationship"), sex = Column("Sex");
@@ -117,9 +115,7 @@ public sealed class DependencySubstitutionTests
     [TestMethod]
     public void AConditionOnAColumnARuleSetsIsJudgedOnTheCategoryThatSetsIt()
     {
-        var data = ColumnDependencyTests.Linked(new MLContext(1), 3000, seed: 1);
-        var (encoder, rows) = TabularEncoder.Fit(data, data.Schema.Select(c => c.Name).ToArray(),
-            new ColumnFitSettings(new HashSet<string> { "" }, 1000, Granularity: true, Dependencies: true), () => { });
+        var (encoder, rows) = LinkedEncoding();
         using var _ = rows;
         int Column(string name) => encoder.Columns.Select(c => c.Name).ToList().IndexOf(name);
         int relationship = Column("Relationship"), sex = Column("Sex");
@@ -266,4 +262,12 @@ public sealed class DependencySubstitutionTests
         Epochs = 60, BatchSize = 120, NoiseDimension = 16, GeneratorLayers = [64, 64], DiscriminatorLayers = [64, 64], Seed = seed, TrainingThreads = 1,
         DependenciesInTraining = inTraining, DensityRatioFilter = false,
     }).Fit(data);
+
+    /// <summary>The table of <see cref="ColumnDependencyTests"/> (3,000 rows), encoded with its dependencies found.</summary>
+    private static (TabularEncoder Encoder, EncodedRows Rows) LinkedEncoding()
+    {
+        var data = ColumnDependencyTests.Linked(new MLContext(1), 3000, seed: 1);
+        return TabularEncoder.Fit(data, data.Schema.Select(c => c.Name).ToArray(),
+            new ColumnFitSettings(new HashSet<string> { "" }, 1000, Granularity: true, Dependencies: true), () => { });
+    }
 }
