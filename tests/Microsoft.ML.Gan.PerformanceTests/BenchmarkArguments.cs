@@ -57,6 +57,12 @@ internal sealed class BenchmarkArguments
                                with that class (as Augment asks), found as Generate finds them and made by the
                                generator conditioned on the class, each evaluated against the training rows of the
                                class (shapes, pairs, detection; no efficacy: the label is constant).
+          --compare-augment    quality: the end use of Augment: the efficacy learner (FastTree, tested on the held-out
+                               rows) trained on the training rows with every class raised to the largest by Augment,
+                               by the conditioned generator alone, and by repeating real rows of the class (random
+                               oversampling), and on the training rows with as many ordinary generated rows added;
+                               each against the learner trained on the training rows alone (F1 of the rarer class,
+                               AUC; macro F1 for several classes).
           --compare-unmapped   quality: also evaluate the same model without its numeric maps, and without any marginal
                                calibration (shares and maps), both without column dependencies (what ExactMarginals =
                                ExactDependencies = false generates).
@@ -130,6 +136,7 @@ internal sealed class BenchmarkArguments
     public bool CompareArgMax { get; private init; }
     public bool CompareBootstrap { get; private init; }
     public bool CompareAsked { get; private init; }
+    public bool CompareAugment { get; private init; }
     public bool CompareUnmapped { get; private init; }
     public bool CompareDependencies { get; private init; }
     public bool CompareExclusions { get; private init; }
@@ -182,7 +189,7 @@ internal sealed class BenchmarkArguments
         List<string> sensitive = [], known = [];
         static List<string> List(string value) => value.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).ToList();
         bool rulesUnenforced = false;
-        bool compareBatchNorm = false, classic = false, compareArgMax = false, compareUnmapped = false, compareDependencies = false, compareExclusions = false, compareMissingTogether = false, compareGrouped = false, compareDensityFilter = false, compareBootstrap = false, compareAsked = false, numbersAsSingle = false;
+        bool compareBatchNorm = false, classic = false, compareArgMax = false, compareUnmapped = false, compareDependencies = false, compareExclusions = false, compareMissingTogether = false, compareGrouped = false, compareDensityFilter = false, compareBootstrap = false, compareAsked = false, compareAugment = false, numbersAsSingle = false;
         int seed = 1, processes = 2, trainings = 10;
         var device = GanDevice.Cpu;
         for (int i = 1; i < args.Count; i++)
@@ -203,6 +210,7 @@ internal sealed class BenchmarkArguments
                 case "--compare-argmax": compareArgMax = true; break;
                 case "--compare-bootstrap": compareBootstrap = true; break;
                 case "--compare-asked": compareAsked = true; break;
+                case "--compare-augment": compareAugment = true; break;
                 case "--compare-unmapped": compareUnmapped = true; break;
                 case "--compare-dependencies": compareDependencies = true; break;
                 case "--compare-exclusions": compareExclusions = true; break;
@@ -271,7 +279,7 @@ internal sealed class BenchmarkArguments
 
         return new BenchmarkArguments
         {
-            Benchmark = benchmark, DataPath = data, Epochs = epochs, Rows = rows, TransformRows = transformRows, Settings = settings, CompareBatchNorm = compareBatchNorm, CompareArgMax = compareArgMax, CompareUnmapped = compareUnmapped, CompareDependencies = compareDependencies, CompareExclusions = compareExclusions, CompareMissingTogether = compareMissingTogether, CompareGrouped = compareGrouped, CompareDensityFilter = compareDensityFilter, CompareBootstrap = compareBootstrap, CompareAsked = compareAsked, NumbersAsSingle = numbersAsSingle, CurveEpochs = curve, Classic = classic, ModelPath = model,
+            Benchmark = benchmark, DataPath = data, Epochs = epochs, Rows = rows, TransformRows = transformRows, Settings = settings, CompareBatchNorm = compareBatchNorm, CompareArgMax = compareArgMax, CompareUnmapped = compareUnmapped, CompareDependencies = compareDependencies, CompareExclusions = compareExclusions, CompareMissingTogether = compareMissingTogether, CompareGrouped = compareGrouped, CompareDensityFilter = compareDensityFilter, CompareBootstrap = compareBootstrap, CompareAsked = compareAsked, CompareAugment = compareAugment, NumbersAsSingle = numbersAsSingle, CurveEpochs = curve, Classic = classic, ModelPath = model,
             TablePath = table, Label = label, ColumnKinds = columnKinds, SplitBy = splitBy, Files = files, Rules = rules, RulesUnenforced = rulesUnenforced, Sensitive = sensitive, Known = known,
             SaveModelPath = saveModel, Seed = seed, Threads = threads, Device = device, JsonPath = json, Processes = processes, Trainings = trainings,
         };

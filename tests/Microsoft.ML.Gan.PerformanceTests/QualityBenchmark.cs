@@ -302,6 +302,9 @@ internal static class QualityBenchmark
         if (arguments.CompareAsked && data.Label is { } labelName && model.Columns.FirstOrDefault(c => c.Name == labelName) is { IsCategorical: true } && train.Schema[labelName].Type is TextDataViewType or BooleanDataViewType)
             results.AddRange(AskedRows(ml, model, train, labelName, evaluation, data.MissingTokens));
 
+        if (arguments.CompareAugment && data.Label is { } augmented && model.Columns.FirstOrDefault(c => c.Name == augmented) is { IsCategorical: true } && train.Schema[augmented].Type is TextDataViewType or BooleanDataViewType)
+            results.AddRange(Augmented(ml, model, train, augmented, evaluation, data.MissingTokens, arguments.Seed));
+
         if (arguments.CompareArgMax && options.CategorySampling == CategorySampling.Sample)
         {
             Console.WriteLine("Generating the same number of rows with argmax categories and evaluating ...");
@@ -411,9 +414,74 @@ internal static class QualityBenchmark
     /// </summary>
     private static IEnumerable<QualityRow> AskedRows(MLContext ml, GanTransformer model, IDataView train, string label, SyntheticDataEvaluationOptions evaluation, IReadOnlyCollection<string> missingTokens)
     {
-        const string Key = "__asked_class", Number = "__asked_class_rows";
-        var keyed = ml.Transforms.Conversion.MapValueToKey(Key, label, keyOrdinality: Microsoft.ML.Transforms.ValueToKeyMappingEstimator.KeyOrdinality.ByValue).Fit(train).Transform(train);
+        var (classes, total) = LabelClasses(ml, train, label, missingTokens);
+        var asked = new SyntheticDataEvaluationOptions
+        {
+            Columns = evaluation.Columns?.Where(c => c != label).ToArray() ?? train.Schema.Where(c => !c.IsHidden && c.Name != label).Select(c => c.Name).ToArray(),
+            MissingCategoryTokens = evaluation.MissingCategoryTokens, Seed = evaluation.Seed, MaximumRows = evaluation.MaximumRows,
+        };
+        foreach (var (value, real, classRows) in classes)
+        {
+            if (classRows < 0.02 * total || classRows < 20) continue;
+            var conditions = new Dictionary<string, object> { [label] = value };
+            foreach (var (how, rows) in new[] { ("as Generate finds them", model.Generate(classRows, 7, conditions)), ("by the conditioned generator", model.GenerateConditioned(classRows, 7, conditions)) })
+            {
+                string name = $"asked for {label} = {value} ({classRows:N0} training rows), {how}";
+                Console.WriteLine($"Evaluating rows {name} ...");
+                var generated = ml.Data.Cache(rows);
+                yield return QualityRow.From(name, ml.Gan().Evaluate(real, generated, asked), generated, missingTokens, generated, MissingShares(real, missingTokens));
+            }
+        }
+    }
 
+    /// <summary>
+    /// The end use of <see cref="GanCatalog.Augment(GanTransformer, IDataView, string, GanAugmentationOptions?)"/>: the
+    /// efficacy learner trained on the training rows with every class raised to the largest (by Augment, by the generator
+    /// conditioned on each class as Augment made them before stop 69, and by repeating random real rows of the class),
+    /// and on the training rows with as many ordinary generated rows added, each against the learner trained on the
+    /// training rows alone (the efficacy ratio: above 1 where the added rows help). Every row of each table is used.
+    /// </summary>
+    private static IEnumerable<QualityRow> Augmented(MLContext ml, GanTransformer model, IDataView train, string label, SyntheticDataEvaluationOptions evaluation, IReadOnlyCollection<string> missingTokens, int seed)
+    {
+        var (classes, total) = LabelClasses(ml, train, label, missingTokens);
+        long largest = classes.Max(c => c.Count);
+        var schema = model.TrainingSchema;
+        var oversampled = new List<IDataView> { train };
+        var conditioned = new List<IDataView> { train };
+        foreach (var (value, real, count) in classes)
+        {
+            long extra = largest - count;
+            if (extra == 0) continue;
+            for (long whole = extra / count; whole > 0; whole--) oversampled.Add(real);
+            if (extra % count > 0) oversampled.Add(ml.Data.TakeRows(ml.Data.ShuffleRows(real, seed), extra % count));
+            conditioned.Add(model.GenerateConditioned(extra, seed * 7919 + 1 + conditioned.Count, new Dictionary<string, object> { [label] = value }));
+        }
+        var variants = new (string Name, IDataView Rows)[]
+        {
+            ($"the training rows, every class of {label} raised to {largest:N0} rows by Augment", ml.Gan().Augment(model, train, label, new GanAugmentationOptions { Seed = seed })),
+            ($"the training rows, every class raised by the conditioned generator alone (Augment before stop 69)", new Microsoft.ML.Gan.DataViews.AppendedDataView(schema, conditioned)),
+            ($"the training rows, every class raised by repeating random rows of the class (random oversampling)", new Microsoft.ML.Gan.DataViews.AppendedDataView(schema, oversampled)),
+            ($"the training rows and as many ordinary generated rows ({total:N0})", new Microsoft.ML.Gan.DataViews.AppendedDataView(schema, [train, model.Generate(total, seed + 11)])),
+        };
+        foreach (var (name, rows) in variants)
+        {
+            Console.WriteLine($"Evaluating {name} ...");
+            var table = ml.Data.Cache(rows);
+            long count = table.GetRowCount() ?? total;
+            var options = new SyntheticDataEvaluationOptions
+            {
+                LabelColumn = evaluation.LabelColumn, HoldoutReal = evaluation.HoldoutReal, MissingCategoryTokens = evaluation.MissingCategoryTokens, Seed = evaluation.Seed,
+                Columns = evaluation.Columns, MaximumRows = (int)Math.Max(evaluation.MaximumRows, count),
+            };
+            yield return QualityRow.From($"efficacy trained on {name}", ml.Gan().Evaluate(train, table, options), table, missingTokens, table, MissingShares(train, missingTokens));
+        }
+    }
+
+    /// <summary>Each class of a categorical label (text or boolean) with the training rows that hold it, in the label's order; missing tokens left out.</summary>
+    private static (List<(object Value, IDataView Rows, long Count)> Classes, long Total) LabelClasses(MLContext ml, IDataView train, string label, IReadOnlyCollection<string> missingTokens)
+    {
+        const string Key = "__class", Number = "__class_rows";
+        var keyed = ml.Transforms.Conversion.MapValueToKey(Key, label, keyOrdinality: Microsoft.ML.Transforms.ValueToKeyMappingEstimator.KeyOrdinality.ByValue).Fit(train).Transform(train);
         var values = new List<object>();
         if (train.Schema[label].Type is TextDataViewType)
         {
@@ -427,39 +495,27 @@ internal static class QualityBenchmark
             keyed.Schema[Key].GetKeyValues(ref names);
             values.AddRange(names.DenseValues().Select(v => (object)v));
         }
-        static long Count(IDataView view)
+        var classes = new List<(object, IDataView, long)>();
+        foreach (var value in values)
         {
-            long n = 0;
-            using var cursor = view.GetRowCursor([]);
-            while (cursor.MoveNext()) n++;
-            return n;
-        }
-        long total = train.GetRowCount() ?? Count(train);
-        var asked = new SyntheticDataEvaluationOptions
-        {
-            Columns = evaluation.Columns?.Where(c => c != label).ToArray() ?? train.Schema.Where(c => !c.IsHidden && c.Name != label).Select(c => c.Name).ToArray(),
-            MissingCategoryTokens = evaluation.MissingCategoryTokens, Seed = evaluation.Seed, MaximumRows = evaluation.MaximumRows,
-        };
-        for (int k = 0; k < values.Count; k++)
-        {
-            if (values[k] is string text && missingTokens.Contains(text)) continue;
+            if (value is string text && missingTokens.Contains(text)) continue;
             // 1 for the class's rows, 0 for the others' (a value no pair names maps to the default), then a filter on it.
-            var marked = values[k] is string className
+            var marked = value is string className
                 ? ml.Transforms.Conversion.MapValue(Number, [KeyValuePair.Create(className, 1f)], label).Fit(train).Transform(train)
-                : ml.Transforms.Conversion.MapValue(Number, [KeyValuePair.Create((bool)values[k], 1f), KeyValuePair.Create(!(bool)values[k], 0f)], label).Fit(train).Transform(train);
+                : ml.Transforms.Conversion.MapValue(Number, [KeyValuePair.Create((bool)value, 1f), KeyValuePair.Create(!(bool)value, 0f)], label).Fit(train).Transform(train);
             var filtered = ml.Data.FilterRowsByColumn(marked, Number, 0.5, 1.5);
-            var real = ml.Data.Cache(ml.Transforms.DropColumns(Number).Fit(filtered).Transform(filtered));
-            long classRows = Count(real);
-            if (classRows < 0.02 * total || classRows < 20) continue;
-            var conditions = new Dictionary<string, object> { [label] = values[k] };
-            foreach (var (how, rows) in new[] { ("as Generate finds them", model.Generate(classRows, 7, conditions)), ("by the conditioned generator", model.GenerateConditioned(classRows, 7, conditions)) })
-            {
-                string name = $"asked for {label} = {values[k]} ({classRows:N0} training rows), {how}";
-                Console.WriteLine($"Evaluating rows {name} ...");
-                var generated = ml.Data.Cache(rows);
-                yield return QualityRow.From(name, ml.Gan().Evaluate(real, generated, asked), generated, missingTokens, generated, MissingShares(real, missingTokens));
-            }
+            var rows = ml.Data.Cache(ml.Transforms.DropColumns(Number).Fit(filtered).Transform(filtered));
+            classes.Add((value, rows, Count(rows)));
         }
+        return (classes, train.GetRowCount() ?? Count(train));
+    }
+
+    private static long Count(IDataView view)
+    {
+        long n = 0;
+        using var cursor = view.GetRowCursor([]);
+        while (cursor.MoveNext()) n++;
+        return n;
     }
 
     private static GanModel SettleAgain(GanTransformer model, BenchmarkArguments arguments, IDataView train, int seed, bool grouped, bool? filter,
@@ -657,6 +713,12 @@ internal sealed record QualityRow(string Generation, double Quality, double Shap
     /// <summary>With --sensitive: each column's attribute inference (<see cref="AttributeInferenceMetrics"/>); empty without.</summary>
     public List<InferenceFigures> Inference { get; init; } = [];
 
+    /// <summary>AUC of the efficacy learner trained on the synthetic rows (binary labels; NaN otherwise), on the held-out rows.</summary>
+    public double EfficacyAucSynthetic { get; init; } = double.NaN;
+
+    /// <summary>AUC of the efficacy learner trained on the real rows (binary labels; NaN otherwise), on the held-out rows.</summary>
+    public double EfficacyAucReal { get; init; } = double.NaN;
+
     /// <summary>With --rule: the generated rows that break a rule (where its columns are present); null without rules.</summary>
     public long? RuleBreaks { get; init; }
 
@@ -689,6 +751,7 @@ internal sealed record QualityRow(string Generation, double Quality, double Shap
             m.ColumnPairs.OrderBy(p => p.Score).Take(WeakPairs).Select(p => $"{p.First} x {p.Second} {Format.F(p.Score, 3)} ({p.Method})").ToList())
         {
             MissingRuleBreaks = m.Giveaways.Missing.Count > 0 ? m.Giveaways.Missing.Max(x => x.BrokenShare) : double.NaN,
+            EfficacyAucSynthetic = e?.TrainedOnSynthetic.Auc ?? double.NaN, EfficacyAucReal = e?.TrainedOnReal.Auc ?? double.NaN,
             Inference = m.Privacy.AttributeInference.Select(a => new InferenceFigures(a.Column, a.Known.ToList(), a.Rows, a.TrainingSuccess, a.HoldoutSuccess, a.Risk, a.RiskStandardError)).ToList(),
         };
     }
@@ -757,11 +820,12 @@ internal sealed class QualityResult : BenchmarkResult
             (SnapshotSeconds > 0 ? $"; the curve's snapshots took {Format.F(SnapshotSeconds, 1)} s more" : ""));
         w.WriteLine($"evaluated against {HoldoutSource}; efficacy label {Label}, {Results[0].Efficacy}, FastTree");
         w.WriteLine();
-        var table = new TextTable("generation", "quality", "shapes", "pairs", "AUC FastTree", "AUC logistic", "efficacy synth", "efficacy real", "ratio", "acc synth", "acc real",
+        var table = new TextTable("generation", "quality", "shapes", "pairs", "AUC FastTree", "AUC logistic", "efficacy synth", "efficacy real", "ratio", "acc synth", "acc real", "eff AUC synth", "eff AUC real",
             "copies", "holdout copies", "DCR ratio", "top r gap", "missing gap");
         foreach (var r in Results)
             table.Add(r.Generation, Format.F(r.Quality, 3), Format.F(r.Shapes, 3), Format.F(r.Pairs, 3), Format.F(r.DetectionAuc, 3), Format.F(r.LogisticDetectionAuc, 3),
                 Format.F(r.EfficacySynthetic, 3), Format.F(r.EfficacyReal, 3), Format.F(r.EfficacyRatio, 3), Format.F(r.AccuracySynthetic, 3), Format.F(r.AccuracyReal, 3),
+                Format.F(r.EfficacyAucSynthetic, 3), Format.F(r.EfficacyAucReal, 3),
                 Format.F(100 * r.ExactCopyShare, 2) + " %", Format.F(100 * r.HoldoutExactCopyShare, 2) + " %", Format.F(r.DcrRatio, 3),
                 Format.F(r.TopCorrelationGap, 3), Format.F(100 * r.MissingGap, 1) + " pt");
         table.Print(w);

@@ -13,7 +13,7 @@ internal static class QualitySummary
     [
         ("quality", "quality", 1, 3), ("shapes", "shapes", 1, 3), ("pairs", "pairs", 1, 3),
         ("AUC FastTree", "detectionAuc", 1, 3), ("AUC logistic", "logisticDetectionAuc", 1, 3),
-        ("efficacy ratio", "efficacyRatio", 1, 3), ("copies %", "exactCopyShare", 100, 2), ("holdout copies %", "holdoutExactCopyShare", 100, 2), ("DCR ratio", "dcrRatio", 1, 3), ("top r gap", "topCorrelationGap", 1, 3), ("missing gap pt", "missingGap", 100, 1), ("missing rule breaks %", "missingRuleBreaks", 100, 1),
+        ("efficacy ratio", "efficacyRatio", 1, 3), ("efficacy synth", "efficacySynthetic", 1, 3), ("efficacy AUC synth", "efficacyAucSynthetic", 1, 3), ("copies %", "exactCopyShare", 100, 2), ("holdout copies %", "holdoutExactCopyShare", 100, 2), ("DCR ratio", "dcrRatio", 1, 3), ("top r gap", "topCorrelationGap", 1, 3), ("missing gap pt", "missingGap", 100, 1), ("missing rule breaks %", "missingRuleBreaks", 100, 1),
     ];
 
     public static SummaryResult Run(BenchmarkArguments arguments)
