@@ -559,10 +559,14 @@ internal sealed class MarginalMap
             double lowTarget = segment == 0 ? 0 : cumulative[segment - 1], highTarget = segment == cumulative.Count ? 1 : cumulative[segment];
             double lowLevel = segment == 0 ? 0 : boundaries[segment - 1], highLevel = segment == cumulative.Count ? 1 : boundaries[segment];
             double level = highTarget > lowTarget ? lowLevel + (target - lowTarget) / (highTarget - lowTarget) * (highLevel - lowLevel) : lowLevel;
-            // Knots as a Single holds them, as the generator's own quantiles are: the graph stores knots as Singles, and
-            // an interpolated knot between two Singles would place a value near it on one side in .NET and on the
-            // other in the graph.
-            warped[j] = (float)Interpolate(g, Math.Clamp(level, 0, 1));
+            // Within a run of equal knots (a spike of generated values), the run's own value: generated values equal to it
+            // tie with the warped knots as with the old ones, and a tie spreads its rows over the run's levels (rounded
+            // to a Single, it lost the tie in .NET, and every row of HMDA's commonest unemployment rate went to the next
+            // rate). Between unequal knots, an interpolated knot as a Single holds it: the graph stores knots as
+            // Singles, and a knot between two Singles would place a value near it on one side in .NET and on the other
+            // in the graph.
+            int at = (int)Math.Min(Math.Floor(Math.Clamp(level, 0, 1) * k), k - 1.0);
+            warped[j] = g[at] == g[at + 1] ? g[at] : (float)Interpolate(g, Math.Clamp(level, 0, 1));
         }
         // Monotone by construction; guard against rounding.
         for (int j = 1; j <= k; j++) warped[j] = Math.Max(warped[j], warped[j - 1]);

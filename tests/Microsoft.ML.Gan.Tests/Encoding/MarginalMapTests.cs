@@ -79,6 +79,48 @@ public sealed class MarginalMapTests
         Assert.AreEqual(0.3, mapped.Average(v => v == 3 ? 1.0 : 0.0), 0.01);
     }
 
+    /// <summary>
+    /// A spike of generated values (37 % of them at one value no Single holds, as decoding in doubles makes them) spreads
+    /// its rows over the values its levels span by their draws; a warp moving a boundary by 0.01 must keep that: the
+    /// warped knots of the spike hold its exact value, so its rows still tie with them. Rounded to Singles (stop 69),
+    /// every spike row lost the tie and took one value (HMDA's commonest unemployment rate, 37 % of the rows, went to 0 %).
+    /// </summary>
+    [TestMethod]
+    public void AWarpKeepsASpikeOfGeneratedValuesSpreadOverTheValuesItSpans()
+    {
+        var random = new Random(5);
+        // Training: values 1 to 4 with shares 0.2, 0.3, 0.3, 0.2; generated: a spike at 0.5 + 1/30 (37 % of the rows)
+        // inside uniform values, so the spike's levels span values 2 and 3.
+        var training = Enumerable.Range(0, 1000).Select(i => i < 200 ? 1.0 : i < 500 ? 2.0 : i < 800 ? 3.0 : 4.0).ToArray();
+        double spike = 0.5 + 1.0 / 30;
+        Assert.AreNotEqual(spike, (double)(float)spike, "the spike's value is not a Single's");
+        var generated = Enumerable.Range(0, 20_000).Select(i => i % 100 < 37 ? spike : random.NextDouble()).ToArray();
+        var draws = Enumerable.Range(0, generated.Length).Select(_ => random.NextDouble()).ToArray();
+        var map = Fitted(training, generated);
+        Assert.IsTrue(map.IsDiscrete);
+        double[] Shares(MarginalMap m)
+        {
+            var mapped = generated.Select((v, i) => m.Map(v, draws[i])).ToArray();
+            return [.. Enumerable.Range(1, 4).Select(value => mapped.Average(v => v == value ? 1.0 : 0.0))];
+        }
+        var before = Shares(map);
+        for (int v = 0; v < 4; v++) Assert.AreEqual(new[] { 0.2, 0.3, 0.3, 0.2 }[v], before[v], 0.02, $"calibrated: value {v + 1}'s share");
+
+        var knots = map.GeneratedKnots!;
+        foreach (double[] boundaries in new[] { map.Cumulative!.ToArray(), [0.21, 0.49, 0.8] })
+        {
+            var warped = MarginalMap.Warp(knots, map.Cumulative!, boundaries);
+            var state = new ColumnState { Name = "X", Kind = "Double", Minimum = 1, Maximum = 4, RowCount = training.Length };
+            map.ToState(state);
+            state.MarginalGenerated = warped;
+            var after = Shares(MarginalMap.FromState(state, "X", v => v >= 1 && v <= 4)!);
+            // The moved boundaries: value 1 gains about 0.01, value 2 loses about 0.02, value 3 gains about 0.01.
+            var expected = new[] { boundaries[0], boundaries[1] - boundaries[0], boundaries[2] - boundaries[1], 1 - boundaries[2] };
+            for (int v = 0; v < 4; v++) Assert.AreEqual(expected[v], after[v], 0.02, $"boundaries {string.Join(", ", boundaries)}: value {v + 1}'s share");
+            Assert.IsTrue(warped.Count(k => k == spike) >= knots.Count(k => k == spike) - 20, $"boundaries {string.Join(", ", boundaries)}: the spike's knots keep its exact value");
+        }
+    }
+
     [TestMethod]
     public void ContinuousValuesTakeTheTrainingShapeAndKeepTheirOrder()
     {
