@@ -276,14 +276,14 @@ internal static class MarginalCalibration
         private readonly double[] _target = [.. map.Cumulative!];
         private readonly double[] _boundaries = [.. map.Cumulative!];
         private double[]? _previousBoundaries, _previousShares;
-        private NumericColumn? _bestColumn;
+        private double[]? _bestKnots;
         private double _bestGap = double.PositiveInfinity;
 
         public int Column => column;
 
         /// <summary>
         /// The column with its knots warped one step further, from its decoded values and the rows' keep weights (but the
-        /// <paramref name="skipped"/> rows'); with <paramref name="last"/>, the column as it is, or the best step's (see the class).
+        /// <paramref name="skipped"/> rows'); with <paramref name="last"/>, the column as it is, or with the best step's knots (see the class).
         /// </summary>
         public NumericColumn Step(NumericColumn current, double[] values, float[] weights, bool[]? skipped, bool last)
         {
@@ -307,10 +307,11 @@ internal static class MarginalCalibration
             if (gap < _bestGap)
             {
                 _bestGap = gap;
-                _bestColumn = current;
+                _bestKnots = [.. current.Marginal!.GeneratedKnots!];
             }
-            // The end: the column as the last step left it, unless a step before left the kept shares clearly closer.
-            if (last) return gap > _bestGap + Tolerance ? _bestColumn! : current;
+            // The end: the column as the last step left it, unless a step before left the kept shares clearly closer (then
+            // that step's knots; whatever else calibration set on the column since, its missing share, stays).
+            if (last) return gap > _bestGap + Tolerance ? current.WithGeneratedKnots(_bestKnots!) : current;
             var moved = new double[count - 1];
             for (int l = 0; l < count - 1; l++)
             {
