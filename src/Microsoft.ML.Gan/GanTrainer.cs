@@ -157,23 +157,23 @@ public sealed partial class GanTrainer : IEstimator<GanTransformer>
     /// The stages after training, as <paramref name="options"/> ask, on <paramref name="model"/> (a trained generator
     /// without calibration or filter, its maps' training side, grouped or not, fitted at <c>Fit</c>; it is taken over,
     /// and disposed on failure): marginal calibration and the density-ratio filter. <paramref name="input"/> is the
-    /// training data.
+    /// training data. <paramref name="trace"/>, when given, records each column's shape after each stage (a diagnostic).
     /// </summary>
-    internal static GanModel Settle(GanModel model, IDataView input, int seed, Options options, Action checkAlive, Action<string> log)
+    internal static GanModel Settle(GanModel model, IDataView input, int seed, Options options, Action checkAlive, Action<string> log, CalibrationTrace? trace = null)
     {
         try
         {
             if (options.ExactMarginals)
             {
                 var clock = System.Diagnostics.Stopwatch.StartNew();
-                model = MarginalCalibration.Run(model, seed, checkAlive);
+                model = MarginalCalibration.Run(model, seed, checkAlive, trace);
                 if (GroupedTables(model) is { Length: > 0 } tables) log($"Categories with a map of their own after calibration: {tables}.");
                 log($"Calibrated the columns' shares, missing rates and numeric distributions onto the training ones in {clock.Elapsed.TotalSeconds:F1} s.");
             }
             if (options.DensityRatioFilter)
             {
                 var clock = System.Diagnostics.Stopwatch.StartNew();
-                (model, var result, bool filtered) = DensityRatioTraining.Attach(model, input, seed, options.ExactMarginals, checkAlive);
+                (model, var result, bool filtered) = DensityRatioTraining.Attach(model, input, seed, options.ExactMarginals, checkAlive, trace: trace);
                 log($"Trained the density-ratio filter in {clock.Elapsed.TotalSeconds:F1} s ({result.Epochs} epochs): its classifier tells held-out training rows " +
                     $"from generated ones with AUC {result.HeldOutAuc:F3}; " + (filtered
                         ? $"it keeps {model.Filter!.Acceptance:P0} of the generated rows" +

@@ -19,6 +19,10 @@ internal sealed class BenchmarkArguments
           quality    Train on adult_train.csv (or --table), generate as many rows, evaluate against adult_test.csv
                      (or the table's held-out rows): quality score, detection AUCs, FastTree efficacy (synthetic- vs
                      real-trained), copies and distance to the closest record, what gives the rows away.
+          calibration The stages after training (calibration, density-ratio filter, calibration through it) run
+                     again on a saved --model's generator, with --table (or Adult) as its training rows: each
+                     column's shape and missing share after each stage, and on fresh rows of the result; flags a
+                     column a stage leaves clearly worse (no training, no evaluation: quick after a change to them).
           summary    Mean ± standard deviation of the figures of quality runs, from their --json files (arguments),
                      per table and settings: e.g. summary q-adult-1.json q-adult-2.json q-adult-3.json.
           concurrent Train on Adult in one process alone, then in --processes processes at once, with the library's
@@ -96,7 +100,7 @@ internal sealed class BenchmarkArguments
                                columns gives, and the risk read from the two.
           --known <list>       quality, with --sensitive: the columns the attacker knows (default: every other one).
           --transform-rows <n> generate: rows of the Transform comparison (default 100,000).
-          --model <path>       generate/memory/quality: load this model (zip or .onnx) instead of training one.
+          --model <path>       generate/memory/quality/calibration: load this model (zip or .onnx) instead of training one.
           --save-model <path>  train/generate/memory/quality: save the model trained here.
           --seed <n>           seed of training and generation (default 1; generation uses seed 7).
           --threads <n>        libtorch's intra-op threads (default: TorchSharp's choice; while training, the
@@ -116,7 +120,7 @@ internal sealed class BenchmarkArguments
         """;
 
     // "fit" is the worker the concurrent benchmark starts: it trains and writes its epoch times to --json.
-    private static readonly string[] s_benchmarks = ["train", "generate", "memory", "quality", "summary", "concurrent", "soak", "fit"];
+    private static readonly string[] s_benchmarks = ["train", "generate", "memory", "quality", "calibration", "summary", "concurrent", "soak", "fit"];
 
     public string Benchmark { get; private init; } = "";
     public bool Help { get; private init; }
@@ -257,8 +261,9 @@ internal sealed class BenchmarkArguments
         }
         if (benchmark == "summary" && files.Count == 0) throw new ArgumentException("summary needs the --json files of quality runs.");
         if (splitBy is not null && table is null) throw new ArgumentException("--split-by splits a --table's rows: give --table too.");
-        if ((table is not null || label is not null || columnKinds is not null) && benchmark != "quality")
-            throw new ArgumentException("--table, --label and --columns apply to quality.");
+        if ((table is not null || label is not null || columnKinds is not null) && benchmark is not ("quality" or "calibration"))
+            throw new ArgumentException("--table, --label and --columns apply to quality and calibration.");
+        if (benchmark == "calibration" && model is null) throw new ArgumentException("calibration settles a saved model's generator again: give --model.");
         if (table is not null && data is not null) throw new ArgumentException("--data points at Adult; --table names another table. Give one.");
         if (model is not null && benchmark == "train")
             throw new ArgumentException("--model applies to generate, memory and quality; train always trains.");
@@ -270,9 +275,9 @@ internal sealed class BenchmarkArguments
         if (known.Count > 0 && sensitive.Count == 0) throw new ArgumentException("--known names what the attacker of the --sensitive columns knows: give --sensitive too.");
         if (device != GanDevice.Cpu && benchmark is not ("train" or "generate" or "memory" or "quality"))
             throw new ArgumentException("--device applies to train, generate, memory and quality.");
-        if (settings.Count > 0 && benchmark is not ("quality" or "generate" or "memory" or "train"))
-            throw new ArgumentException("--set applies to train, quality, generate and memory (the options of the model they train).");
-        if (settings.Count > 0 && model is not null && benchmark != "quality")
+        if (settings.Count > 0 && benchmark is not ("quality" or "calibration" or "generate" or "memory" or "train"))
+            throw new ArgumentException("--set applies to train, quality, calibration, generate and memory (the options of the model they train or settle).");
+        if (settings.Count > 0 && model is not null && benchmark is not ("quality" or "calibration"))
             throw new ArgumentException("--set chooses the options of the model generate and memory train; with --model nothing is trained.");
         if (classic && model is not null)
             throw new ArgumentException("--classic chooses the options of the model trained here; with --model nothing is trained.");

@@ -36,6 +36,7 @@ try
         "generate" => GenerationBenchmark.Run(arguments),
         "memory" => MemoryBenchmark.Run(arguments),
         "quality" => QualityBenchmark.Run(arguments),
+        "calibration" => CalibrationBenchmark.Run(arguments),
         "summary" => QualitySummary.Run(arguments),
         "concurrent" => ConcurrencyBenchmark.Run(arguments),
         "fit" => ConcurrencyBenchmark.Fit(arguments),

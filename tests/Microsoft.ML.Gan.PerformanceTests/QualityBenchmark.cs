@@ -29,16 +29,17 @@ internal static class QualityBenchmark
     public const int MissingSampleRows = 10_000;
 
     /// <summary>The table measured: its training rows, held-out real rows, efficacy label and missing tokens.</summary>
-    private sealed record QualityTable(string Name, string TrainPath, string HoldoutSource, IDataView Train, IDataView Holdout, string Label, string[] MissingTokens,
+    internal sealed record QualityTable(string Name, string TrainPath, string HoldoutSource, IDataView Train, IDataView Holdout, string Label, string[] MissingTokens,
         GanColumnInference? Inference = null);
 
-    private static QualityTable Table(MLContext ml, BenchmarkArguments arguments)
+    internal static QualityTable Table(MLContext ml, BenchmarkArguments arguments)
     {
         if (arguments.TablePath is { } table)
         {
             var csv = CsvTableData.Load(ml, table, arguments.ColumnKinds, arguments.SplitBy);
-            string label = arguments.Label ?? throw new ArgumentException("--table needs --label: the column the efficacy test predicts.");
-            if (csv.Train.Schema.GetColumnOrNull(label) is null)
+            // (calibration measures no efficacy: its label may be left out)
+            string label = arguments.Label ?? (arguments.Benchmark == "calibration" ? "" : throw new ArgumentException("--table needs --label: the column the efficacy test predicts."));
+            if (label.Length > 0 && csv.Train.Schema.GetColumnOrNull(label) is null)
                 throw new ArgumentException($"--label: '{label}' is not a column learned from {csv.Path}; they are {string.Join(", ", csv.Train.Schema.Select(c => c.Name))} (a column the inference left out is learned with --columns name:kind).");
             Console.WriteLine($"{csv.Name}: columns inferred as {string.Join(", ", csv.Inference.Columns.Select(c => c.ToString()))}");
             return new QualityTable(csv.Name, csv.Path, $"{Format.F(100 * CsvTableData.HoldoutShare, 0)} % of {Path.GetFileName(csv.Path)} held out{(arguments.SplitBy is { } by ? $", each {by}'s rows on one side" : "")} (split seed {CsvTableData.SplitSeed})",
@@ -58,7 +59,7 @@ internal static class QualityBenchmark
     /// compared with rows that read it as Double).
     /// </summary>
     /// <exception cref="InvalidDataException">A column the table lacks or reads as another type, named with what to do.</exception>
-    private static void CheckColumns(GanTransformer model, IDataView train, string path)
+    internal static void CheckColumns(GanTransformer model, IDataView train, string path)
     {
         foreach (var column in model.Columns)
         {
@@ -518,8 +519,9 @@ internal static class QualityBenchmark
         return n;
     }
 
-    private static GanModel SettleAgain(GanTransformer model, BenchmarkArguments arguments, IDataView train, int seed, bool grouped, bool? filter,
-        IReadOnlyList<CategoryExclusion>? exclusions = null, IReadOnlyList<MissingTogether.Link>? missingTogether = null, bool groupByValues = true)
+    internal static GanModel SettleAgain(GanTransformer model, BenchmarkArguments arguments, IDataView train, int seed, bool grouped, bool? filter,
+        IReadOnlyList<CategoryExclusion>? exclusions = null, IReadOnlyList<MissingTogether.Link>? missingTogether = null, bool groupByValues = true,
+        CalibrationTrace? trace = null)
     {
         var settleOptions = model.Options.Clone();
         foreach (var (name, value) in arguments.Settings) Set(settleOptions, name, value);
@@ -547,7 +549,7 @@ internal static class QualityBenchmark
             Console.WriteLine($"Grouped: {string.Join("; ", groupings)}");
             bare = bare.WithEncoder(encoder);
         }
-        return GanTrainer.Settle(bare, train, seed, settleOptions, () => { }, Console.WriteLine);
+        return GanTrainer.Settle(bare, train, seed, settleOptions, () => { }, Console.WriteLine, trace);
     }
 
     /// <summary>

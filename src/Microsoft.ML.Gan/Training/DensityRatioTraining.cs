@@ -70,16 +70,26 @@ internal static class DensityRatioTraining
     /// <paramref name="calibrate"/>; otherwise the model as it was. The result says what the classifier found either way.
     /// </summary>
     public static (GanModel Model, DensityRatioResult Result, bool Kept) Attach(GanModel model, IDataView data, int seed, bool calibrate, Action checkAlive,
-        double thresholdQuantile = ThresholdQuantile, IReadOnlyList<int>? hidden = null)
+        double thresholdQuantile = ThresholdQuantile, IReadOnlyList<int>? hidden = null, CalibrationTrace? trace = null)
     {
         var (real, count) = model.Encoder.ReadRows(data, MaximumRows, seed, checkAlive);
         var result = Run(model, real, count, seed, checkAlive, thresholdQuantile, hidden);
-        if (result.HeldOutAuc < MinimumAuc) return (model, result, false);
+        if (result.HeldOutAuc < MinimumAuc)
+        {
+            trace?.Note($"no filter: its classifier's held-out AUC {result.HeldOutAuc:F3} is below {MinimumAuc:F2}");
+            return (model, result, false);
+        }
         var filtered = model.WithFilter(result.Filter);
         // The rows the filter keeps are calibrated onto the training marginals in turn; a filter they then fit worse is dropped.
         if (!calibrate) return (filtered, result, true);
-        filtered = MarginalCalibration.Run(filtered, seed, checkAlive);
+        if (trace is not null) trace.Prefix = "filter: ";
+        filtered = MarginalCalibration.Run(filtered, seed, checkAlive, trace);
         var (keep, with, without) = Compare(model, filtered, real, count, seed, checkAlive);
+        if (trace is not null)
+        {
+            trace.Prefix = "";
+            trace.Note(keep ? $"filter kept: column shapes {with:F3} with it, {without:F3} without" : $"filter dropped: column shapes {with:F3} with it, {without:F3} without");
+        }
         result = result with { ShapesWith = with, ShapesWithout = without };
         return keep ? (filtered, result, true) : (model, result, false);
     }

@@ -45,8 +45,11 @@ internal static class MarginalCalibration
     /// <summary>The most one round moves a logit.</summary>
     private const double StepLimit = 3;
 
-    /// <summary>The model with its columns' shares and maps calibrated; the model itself when there is nothing to calibrate.</summary>
-    public static GanModel Run(GanModel model, int seed, Action checkAlive)
+    /// <summary>
+    /// The model with its columns' shares and maps calibrated; the model itself when there is nothing to calibrate.
+    /// With <paramref name="trace"/>, each column's shape is recorded after each stage (<see cref="CalibrationTrace"/>).
+    /// </summary>
+    public static GanModel Run(GanModel model, int seed, Action checkAlive, CalibrationTrace? trace = null)
     {
         var encoder = model.Encoder;
         var columns = encoder.Columns.ToArray();
@@ -70,7 +73,9 @@ internal static class MarginalCalibration
         var layout = model.Layout;
         var drawnShares = filter is null || model.Signature.ConditionWidth == 0 ? null : layout.Columns.SelectMany(b => b.Frequencies).ToArray();
         var conditionShares = drawnShares?.ToArray();
+        Trace("generator");
         CorrectShares();
+        Trace("shares");
         // Through a filter, the maps change the rows it keeps and so the shares: maps and shares are corrected twice.
         bool grouped = Enumerable.Range(0, columns.Length).Any(c => encoder.GroupOf(c) >= 0);
         var byCode = Enumerable.Range(0, columns.Length).Select(c => encoder.GroupOf(c) >= 0 && columns[encoder.GroupOf(c)] is NumericColumn).ToArray();
@@ -92,6 +97,8 @@ internal static class MarginalCalibration
                 columns[c] = numeric.WithGeneratedMarginal(FreeRows(c, Unmapped(c, leaders, missingOf)), weights,
                     group < 0 ? null : (encoder.SetByThresholds(group) ? chosen! : decoded).Levels(group));
             }
+            string pass1 = filter is null ? "" : $" ({pass + 1})";
+            Trace("maps" + pass1);
             // A map grouped by a number of few values after that number's own map: its rows' categories are the values
             // the number decodes to with its map in place.
             if (byCode.Any(b => b))
@@ -103,6 +110,7 @@ internal static class MarginalCalibration
                     if (byCode[c])
                         columns[c] = ((NumericColumn)columns[c]).WithGeneratedMarginal(FreeRows(c, Unmapped(c, leaders, missingOf)), weights,
                             current.GroupLevels(decoded, encoder.GroupOf(c), 0, rows));
+                Trace("maps by a number's values" + pass1);
             }
             // A trend's map after it (NumericTrend.Calibration): on the values the trend makes from the rows as generation
             // decodes them, the columns' maps above in place; the trends before the formulas first, since a trend after
@@ -116,15 +124,29 @@ internal static class MarginalCalibration
                 foreach (int i in inStage) trends[i] = trends[i].WithoutGeneratedCalibration();
                 Current().Decode(output, draws, rows, sampling, decoded);
                 foreach (int i in inStage) trends[i] = trends[i].WithGeneratedCalibration(decoded.Numbers(trends[i].Target), weights);
+                Trace((stage == 0 ? "trends" : "trends after formulas") + pass1);
             }
             // A dependency on a number fires as often as the mapped number holds its keys: the shares it sets move with
             // the maps, so they are corrected again with the maps in place.
-            if (encoder.Dependencies.Count > 0 || filter is not null) CorrectShares();
+            if (encoder.Dependencies.Count > 0 || filter is not null)
+            {
+                CorrectShares();
+                Trace("shares again" + pass1);
+            }
         }
         var calibrated = model.WithEncoder(Current());
         // The share of rows the filter keeps, as the calibrated model generates them.
         // (The weights' mean: the keep probabilities under the calibrated condition shares.)
         return filter is null || weights is null ? calibrated : calibrated.WithFilter(filter.WithAcceptance(Math.Max(1e-6, weights.Average(w => (double)w))));
+
+        // The columns' shapes as the model now stands, on rows decoded apart (the stages read their own buffers).
+        void Trace(string stage)
+        {
+            if (trace is null) return;
+            var traced = new DecodedRows(encoder, rows);
+            Current().Decode(output, draws, rows, sampling, traced);
+            trace.Record(stage, columns, traced, rows, filter is null ? null : KeepWeights(traced));
+        }
 
         // Column c's values as the generator makes them, before its map (a spike's in its band, where the column leans
         // them: what the map then maps); a follower's missing rows as its leader's

@@ -1,0 +1,104 @@
+using Microsoft.ML.Gan.Encoding;
+using Microsoft.ML.Gan.Model;
+using Microsoft.ML.Gan.Training;
+
+namespace Microsoft.ML.Gan.Tests.Training;
+
+/// <summary>
+/// The calibration trace records each stage's column shapes as the stage left them, and tracing changes nothing that
+/// calibration makes.
+/// </summary>
+[TestClass]
+public sealed class CalibrationTraceTests
+{
+    private const int Rows = 400, Seed = 5;
+
+    [TestMethod]
+    public void EachStageIsRecordedAsItLeftTheColumnsAndTracingChangesNothing()
+    {
+        var ml = new MLContext(seed: 1);
+        var data = ml.Data.LoadFromEnumerable(TestTables.MixedRows(Rows, seed: 3));
+        // Two epochs: a generator far from the training marginals, for calibration to bring onto them.
+        using var fitted = ml.Gan().Train(new GanTrainer.Options { Epochs = 2, Seed = Seed, DensityRatioFilter = false, TrainingThreads = 1 }).Fit(data);
+        using var bare = Uncalibrated(fitted.Model);
+        var (real, count) = bare.Encoder.ReadRows(data, Rows, Seed, () => { });
+        var trace = new CalibrationTrace(real, count);
+        var traced = MarginalCalibration.Run(bare.Copy(), Seed, () => { }, trace);
+        var untraced = MarginalCalibration.Run(bare.Copy(), Seed, () => { });
+        try
+        {
+            var names = trace.Stages.Select(s => s.Name).ToArray();
+            CollectionAssert.AreEqual(new[] { "generator", "shares", "maps" }, names.Take(3).ToArray(), string.Join(", ", names));
+            var columns = bare.Encoder.Columns.Select(c => c.Name).ToList();
+            Assert.IsTrue(trace.Stages.All(s => s.Shapes.Length == columns.Count && s.Shapes.All(v => double.IsNaN(v) || v is >= 0 and <= 1)));
+            var generator = trace.Stages[0];
+            var shares = trace.Stages[1];
+            var maps = trace.Stages[2];
+            int income = columns.IndexOf("Income"), height = columns.IndexOf("Height"), city = columns.IndexOf("City");
+            // The shares stage moves the categories, not the numbers; the maps stage the numbers onto their training quantiles.
+            Assert.AreEqual(generator.Shapes[height], shares.Shapes[height], 1e-12, "the shares leave a number without missing values as it was");
+            Assert.IsGreaterThan(generator.Shapes[city] + 0.02, shares.Shapes[city], $"City: {generator.Shapes[city]:F3} → {shares.Shapes[city]:F3}");
+            Assert.IsGreaterThan(0.97, shares.Shapes[city]);
+            foreach (int c in new[] { income, height })
+            {
+                Assert.IsGreaterThan(generator.Shapes[c] + 0.05, maps.Shapes[c], $"{columns[c]}: {generator.Shapes[c]:F3} → {maps.Shapes[c]:F3}");
+                Assert.IsGreaterThan(0.97, maps.Shapes[c], columns[c]);
+            }
+            // Income is missing in a fifth of the rows: the shares stage brings its missing share to the training one.
+            Assert.IsLessThan(0.03, Math.Abs(trace.Stages[^1].MissingGaps[income]), $"Income's missing share ends {trace.Stages[^1].MissingGaps[income]:P1} off");
+            Assert.IsTrue(double.IsNaN(maps.MissingGaps[city]), "a category's missing share is its own level, measured in its shape");
+
+            // Tracing decodes into buffers of its own: the calibrated model is the same with and without it.
+            var a = DensityRatioTraining.Candidates(traced, 300, 11, () => { });
+            var b = DensityRatioTraining.Candidates(untraced, 300, 11, () => { });
+            for (int c = 0; c < columns.Count; c++)
+            {
+                if (traced.Encoder.Columns[c] is CategoricalColumn) CollectionAssert.AreEqual(b.Levels(c).Take(300).ToArray(), a.Levels(c).Take(300).ToArray(), columns[c]);
+                else CollectionAssert.AreEqual(b.Numbers(c).Take(300).ToArray(), a.Numbers(c).Take(300).ToArray(), columns[c]);
+            }
+        }
+        finally
+        {
+            traced.Dispose();
+            untraced.Dispose();
+        }
+    }
+
+    [TestMethod]
+    public void ASettlingWithAFilterSaysWhatBecameOfItAndTracesTheCalibrationThroughIt()
+    {
+        var ml = new MLContext(seed: 1);
+        var data = ml.Data.LoadFromEnumerable(TestTables.MixedRows(Rows, seed: 3));
+        var options = new GanTrainer.Options { Epochs = 2, Seed = Seed, DensityRatioFilter = false, TrainingThreads = 1 };
+        using var fitted = ml.Gan().Train(options).Fit(data);
+        var trace = new CalibrationTrace(fitted.Model.Encoder.ReadRows(data, Rows, Seed, () => { }).Rows, Rows);
+        var settleOptions = options.Clone();
+        settleOptions.DensityRatioFilter = true;
+        using var settled = GanTrainer.Settle(Uncalibrated(fitted.Model), data, Seed, settleOptions, () => { }, _ => { }, trace);
+        Assert.HasCount(1, trace.Notes, string.Join("; ", trace.Notes));
+        var filtered = trace.Stages.Where(s => s.Name.StartsWith("filter: ", StringComparison.Ordinal)).Select(s => s.Name).ToArray();
+        if (trace.Notes[0].StartsWith("no filter", StringComparison.Ordinal)) Assert.IsEmpty(filtered, "no filter, no calibration through it");
+        else
+        {
+            Assert.AreEqual("filter: generator", filtered[0]);
+            Assert.Contains("filter: maps (2)", filtered, "through a filter, maps and shares twice");
+            Assert.AreEqual(trace.Notes[0].StartsWith("filter kept", StringComparison.Ordinal), settled.Filter is not null, trace.Notes[0]);
+        }
+    }
+
+    /// <summary>A copy of <paramref name="model"/> as training left it: no logit biases, generated knots, groups or condition shares.</summary>
+    private static GanModel Uncalibrated(GanModel model)
+    {
+        var copy = model.Copy();
+        var columns = copy.Encoder.Columns.Select(c =>
+        {
+            var state = c.ToState();
+            state.MarginalGenerated = null;
+            MarginalMap.ClearGroups(state);
+            state.LogitBiases = null;
+            state.ConditionShares = null;
+            return c.Kind.Restore(state);
+        }).ToArray();
+        return copy.WithEncoder(copy.Encoder.WithColumns(columns).WithTrends(copy.Encoder.Trends.Select(t => t.WithoutGeneratedCalibration()).ToArray()));
+    }
+}
