@@ -54,6 +54,9 @@ internal sealed class BenchmarkArguments
                                columns, no condition, pac 1, plain layers, non-saturating loss) instead of the defaults.
           --compare-batchnorm  quality: also evaluate rows generated in training mode (batch statistics).
           --compare-argmax     quality: also evaluate rows whose categories are the argmax (the ArgMax ONNX graph).
+          --compare-level-maps quality: also run Fit's last stages again on the same generator with its levels of
+                               categories unmapped (format 40) and with a map after each (EntityLevel.Calibration;
+                               fitted on the training rows where a saved --model has none), and evaluate both.
           --compare-bootstrap  quality: also evaluate a bootstrap of the training rows (ML.NET's BootstrapSample, seeded
                                by --seed): a sampler of exactly the training distribution, so its figures are the
                                ceilings sampling noise leaves on that table (its copies are 100 % by construction).
@@ -141,6 +144,7 @@ internal sealed class BenchmarkArguments
     public bool CompareBootstrap { get; private init; }
     public bool CompareAsked { get; private init; }
     public bool CompareAugment { get; private init; }
+    public bool CompareLevelMaps { get; private init; }
     public bool CompareUnmapped { get; private init; }
     public bool CompareDependencies { get; private init; }
     public bool CompareExclusions { get; private init; }
@@ -193,7 +197,7 @@ internal sealed class BenchmarkArguments
         List<string> sensitive = [], known = [];
         static List<string> List(string value) => value.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).ToList();
         bool rulesUnenforced = false;
-        bool compareBatchNorm = false, classic = false, compareArgMax = false, compareUnmapped = false, compareDependencies = false, compareExclusions = false, compareMissingTogether = false, compareGrouped = false, compareDensityFilter = false, compareBootstrap = false, compareAsked = false, compareAugment = false, numbersAsSingle = false;
+        bool compareBatchNorm = false, classic = false, compareArgMax = false, compareUnmapped = false, compareDependencies = false, compareExclusions = false, compareMissingTogether = false, compareGrouped = false, compareDensityFilter = false, compareBootstrap = false, compareAsked = false, compareAugment = false, compareLevelMaps = false, numbersAsSingle = false;
         int seed = 1, processes = 2, trainings = 10;
         var device = GanDevice.Cpu;
         for (int i = 1; i < args.Count; i++)
@@ -213,6 +217,7 @@ internal sealed class BenchmarkArguments
                 case "--compare-batchnorm": compareBatchNorm = true; break;
                 case "--compare-argmax": compareArgMax = true; break;
                 case "--compare-bootstrap": compareBootstrap = true; break;
+                case "--compare-level-maps": compareLevelMaps = true; break;
                 case "--compare-asked": compareAsked = true; break;
                 case "--compare-augment": compareAugment = true; break;
                 case "--compare-unmapped": compareUnmapped = true; break;
@@ -284,7 +289,7 @@ internal sealed class BenchmarkArguments
 
         return new BenchmarkArguments
         {
-            Benchmark = benchmark, DataPath = data, Epochs = epochs, Rows = rows, TransformRows = transformRows, Settings = settings, CompareBatchNorm = compareBatchNorm, CompareArgMax = compareArgMax, CompareUnmapped = compareUnmapped, CompareDependencies = compareDependencies, CompareExclusions = compareExclusions, CompareMissingTogether = compareMissingTogether, CompareGrouped = compareGrouped, CompareDensityFilter = compareDensityFilter, CompareBootstrap = compareBootstrap, CompareAsked = compareAsked, CompareAugment = compareAugment, NumbersAsSingle = numbersAsSingle, CurveEpochs = curve, Classic = classic, ModelPath = model,
+            Benchmark = benchmark, DataPath = data, Epochs = epochs, Rows = rows, TransformRows = transformRows, Settings = settings, CompareBatchNorm = compareBatchNorm, CompareArgMax = compareArgMax, CompareUnmapped = compareUnmapped, CompareDependencies = compareDependencies, CompareExclusions = compareExclusions, CompareMissingTogether = compareMissingTogether, CompareGrouped = compareGrouped, CompareDensityFilter = compareDensityFilter, CompareBootstrap = compareBootstrap, CompareAsked = compareAsked, CompareAugment = compareAugment, CompareLevelMaps = compareLevelMaps, NumbersAsSingle = numbersAsSingle, CurveEpochs = curve, Classic = classic, ModelPath = model,
             TablePath = table, Label = label, ColumnKinds = columnKinds, SplitBy = splitBy, Files = files, Rules = rules, RulesUnenforced = rulesUnenforced, Sensitive = sensitive, Known = known,
             SaveModelPath = saveModel, Seed = seed, Threads = threads, Device = device, JsonPath = json, Processes = processes, Trainings = trainings,
         };

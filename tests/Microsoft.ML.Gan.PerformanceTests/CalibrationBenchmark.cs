@@ -38,27 +38,53 @@ internal static class CalibrationBenchmark
         var (real, count) = encoder.ReadRows(data.Train, (int)model.Model.TrainingRows, seed, () => { });
         var trace = new CalibrationTrace(real, count);
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        using var settled = QualityBenchmark.SettleAgain(model, arguments, data.Train, seed, model.Options.GroupedMarginals && model.Options.ExactMarginals, filter: null, trace: trace);
+        using var settled = QualityBenchmark.SettleAgain(model, arguments, data.Train, seed, model.Options.GroupedMarginals && model.Options.ExactMarginals, filter: null, trace: trace, levelMaps: true); // a model saved before the maps after levels gets them, as Fit now fits them
         double settleSeconds = clock.Elapsed.TotalSeconds;
 
         // Fresh rows, a stream apart from calibration's: what generation hands out, each weighed by the filter's keep probability.
         var fresh = DensityRatioTraining.Candidates(settled, FreshRows, (ulong)(uint)seed ^ 0x4652_4553_4852_4F57UL, () => { });
         var weights = settled.Filter is { } filter ? filter.Logits(fresh, FreshRows).Select(filter.KeepProbability).ToArray() : null;
         trace.Record("fresh rows", settled.Encoder.Columns, fresh, FreshRows, weights);
+        // Calibration fits its shares and quantiles to its own rows, so fresh rows fit less well by sampling alone: more
+        // so for a category of many levels and through a filter that keeps few rows (fewer effective rows).
+        double effective = weights is null ? FreshRows : Math.Pow(weights.Sum(w => (double)w), 2) / weights.Sum(w => (double)w * w);
+        var noise = encoder.Columns.Select((column, c) => column is CategoricalColumn categorical
+            ? SamplingTotalVariation(real.Levels(c).AsSpan(0, count), categorical.LevelCount, effective)
+            : 0.87 / Math.Sqrt(effective)).ToArray();
 
         var names = encoder.Columns.Select(c => c.Name).ToArray();
         var result = new CalibrationResult
         {
             Benchmark = "calibration", Table = data.Name, Model = path, Seed = seed, SettleSeconds = settleSeconds,
-            Columns = names.ToList(), Notes = trace.Notes.ToList(),
+            Columns = names.ToList(), Notes = trace.Notes.ToList(), EffectiveFreshRows = effective, FreshNoise = noise.ToList(),
             Stages = trace.Stages.Select(s => new CalibrationStageFigures(s.Name, s.Shapes.ToList(), s.MissingGaps.ToList())).ToList(),
         };
-        result.Flags.AddRange(Flags(trace.Stages, names));
+        result.Flags.AddRange(Flags(trace.Stages, names, noise));
         return result;
     }
 
-    /// <summary>The columns a stage left clearly worse (see the class), each with what the stages measured.</summary>
-    internal static IEnumerable<string> Flags(IReadOnlyList<CalibrationStage> stages, IReadOnlyList<string> names)
+    /// <summary>
+    /// The total variation a sample of <paramref name="rows"/> rows drawn from the shares of <paramref name="levels"/> is
+    /// expected to show against those shares: ½ Σ E|p̂ − p|, each p̂ nearly normal with variance p(1 − p) ÷ rows.
+    /// </summary>
+    internal static double SamplingTotalVariation(ReadOnlySpan<int> levels, int levelCount, double rows)
+    {
+        var counts = new double[levelCount];
+        foreach (int l in levels) counts[l]++;
+        double sum = 0;
+        foreach (double n in counts)
+        {
+            double p = n / Math.Max(1, levels.Length);
+            sum += Math.Sqrt(2 * p * (1 - p) / (Math.PI * rows));
+        }
+        return sum / 2;
+    }
+
+    /// <summary>
+    /// The columns a stage left clearly worse (see the class), each with what the stages measured; fresh rows are flagged
+    /// past <see cref="Drop"/> plus the fit sampling alone costs them (<paramref name="freshNoise"/>, a column's).
+    /// </summary>
+    internal static IEnumerable<string> Flags(IReadOnlyList<CalibrationStage> stages, IReadOnlyList<string> names, IReadOnlyList<double> freshNoise)
     {
         if (stages.Count < 2) yield break;
         var fresh = stages[^1];
@@ -79,8 +105,8 @@ internal static class CalibrationBenchmark
                 yield return $"'{names[c]}': ends at a shape of {Format.F(settled.Shapes[c], 3)}, below the {Format.F(stages[best].Shapes[c], 3)} of stage '{stages[best].Name}'";
             if (Math.Abs(settled.MissingGaps[c]) > MissingGap)
                 yield return $"'{names[c]}': its missing share ends {Format.F(100 * settled.MissingGaps[c], 1)} points off the training one";
-            if (settled.Shapes[c] - fresh.Shapes[c] > Drop)
-                yield return $"'{names[c]}': fresh rows fit it worse than calibration's own ({Format.F(fresh.Shapes[c], 3)} against {Format.F(settled.Shapes[c], 3)})";
+            if (settled.Shapes[c] - fresh.Shapes[c] > Drop + freshNoise[c])
+                yield return $"'{names[c]}': fresh rows fit it worse than calibration's own ({Format.F(fresh.Shapes[c], 3)} against {Format.F(settled.Shapes[c], 3)}; sampling alone costs about {Format.F(freshNoise[c], 3)})";
         }
     }
 }
@@ -94,6 +120,12 @@ internal sealed class CalibrationResult : BenchmarkResult
     public string Model { get; init; } = "";
     public int Seed { get; init; }
     public double SettleSeconds { get; init; }
+
+    /// <summary>The fresh rows' effective count ((Σ w)² ÷ Σ w², their keep probabilities w through a filter).</summary>
+    public double EffectiveFreshRows { get; init; }
+
+    /// <summary>Each column's shape that sampling alone costs that many fresh rows (see <see cref="CalibrationBenchmark.Flags"/>).</summary>
+    public List<double> FreshNoise { get; init; } = [];
     public List<string> Columns { get; init; } = [];
     public List<CalibrationStageFigures> Stages { get; init; } = [];
     public List<string> Notes { get; init; } = [];
@@ -105,7 +137,8 @@ internal sealed class CalibrationResult : BenchmarkResult
         w.WriteLine($"model    {Model}, its generator settled again with seed {Seed} in {Format.F(SettleSeconds, 1)} s; shapes against the training rows of {Table}");
         w.WriteLine();
         w.WriteLine("Stages:");
-        for (int s = 0; s < Stages.Count; s++) w.WriteLine($"  {s,2}  {Stages[s].Name}");
+        for (int s = 0; s < Stages.Count; s++)
+            w.WriteLine($"  {s,2}  {Stages[s].Name}" + (s == Stages.Count - 1 ? $" ({Format.N0(CalibrationBenchmark.FreshRows)}, worth {Format.N0(EffectiveFreshRows)} unweighted rows)" : ""));
         foreach (string note in Notes) w.WriteLine($"  ({note})");
         w.WriteLine();
         var table = new TextTable(["column shape", .. Enumerable.Range(0, Stages.Count).Select(s => s.ToString())]);

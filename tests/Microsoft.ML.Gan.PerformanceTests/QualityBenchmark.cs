@@ -290,6 +290,23 @@ internal static class QualityBenchmark
             }
         }
 
+        if (arguments.CompareLevelMaps)
+        {
+            // The same generator settled again (calibration, filter) with its levels unmapped, then with a map after each:
+            // an A/B of the maps alone (a model saved before them gets their training side from the training rows).
+            int settleSeed = model.Options.Seed ?? arguments.Seed;
+            bool grouped = model.Options.GroupedMarginals && model.Options.ExactMarginals;
+            foreach (bool maps in new[] { false, true })
+            {
+                var settled = SettleAgain(model, arguments, train, settleSeed, grouped, filter: null, levelMaps: maps);
+                string label = maps ? "the same generator settled again with a map after each level (EntityLevel.Calibration)"
+                    : "the same generator settled again without maps after its levels (as format 40)";
+                Console.WriteLine($"Generating from {label} and evaluating ...");
+                using var resettled = new GanTransformer(ml, settled, null);
+                results.Add(Measure(label, resettled, rows));
+            }
+        }
+
         if (arguments.CompareBootstrap)
         {
             // Each training row repeated a Poisson(1) number of times: a perfect sampler of the training rows, about as
@@ -521,13 +538,28 @@ internal static class QualityBenchmark
 
     internal static GanModel SettleAgain(GanTransformer model, BenchmarkArguments arguments, IDataView train, int seed, bool grouped, bool? filter,
         IReadOnlyList<CategoryExclusion>? exclusions = null, IReadOnlyList<MissingTogether.Link>? missingTogether = null, bool groupByValues = true,
-        CalibrationTrace? trace = null)
+        CalibrationTrace? trace = null, bool? levelMaps = null)
     {
         var settleOptions = model.Options.Clone();
         foreach (var (name, value) in arguments.Settings) Set(settleOptions, name, value);
         settleOptions.GroupedMarginals = grouped;
         if (filter is { } f) settleOptions.DensityRatioFilter = f;
         var bare = Unsettled(model.Model);
+        if (levelMaps is { } withMaps && bare.Encoder.EntityLevels.Count > 0)
+        {
+            // Levels without maps after them (as format 40 made them), or with one each, its training side from the
+            // training rows where the model was saved without one (as Fit now fits it).
+            var e = bare.Encoder;
+            var (real, count) = e.ReadRows(train, (int)bare.TrainingRows, seed, () => { });
+            var levels = e.EntityLevels.Select(l =>
+            {
+                if (!withMaps) return l.WithoutCalibration();
+                if (l.Calibration is not null || e.Columns[l.Target] is not NumericColumn { Marginal: { } own, Kind: NumericKind kind }) return l;
+                var sorted = real.Numbers(l.Target).Take(count).Where(v => !double.IsNaN(v)).Order().ToArray();
+                return l.WithCalibrationTraining(sorted, own.Repeats, kind.Stored);
+            }).ToArray();
+            bare = bare.WithEncoder(e.WithEntityLevels(levels));
+        }
         if (exclusions is not null)
         {
             var e = bare.Encoder;
@@ -613,9 +645,10 @@ internal static class QualityBenchmark
         // them to be calibrated again.
         var e = copy.Encoder;
         var trends = e.Trends.Select(t => t.WithoutGeneratedCalibration()).ToArray();
+        var levels = e.EntityLevels.Select(l => l.WithoutGeneratedCalibration()).ToArray();
         // A category's levels and a study's ends stay too: the generator makes their targets as distances and shares.
         return new GanModel(new TabularEncoder(columns, keepDependencies ? e.Dependencies : null, e.Constraints, trends, e.Formulas, e.Combinations, keepDependencies ? e.Thresholds : null,
-                keepDependencies ? e.Exclusions : null, e.EntityLevels, e.StudyEnds),
+                keepDependencies ? e.Exclusions : null, levels, e.StudyEnds),
             copy.Training, copy.Generator, copy.History, copy.TrainingRows, copy.SelectedEpoch);
     }
 

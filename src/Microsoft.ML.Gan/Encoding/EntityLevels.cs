@@ -121,8 +121,9 @@ internal sealed class EntityLevel
     }
 
     public EntityLevel(int target, string targetName, int entity, string entityName, double[] quantiles, double[] levels, double scale,
-        NumericGranularity? grid, bool integer, double explained, Line? line = null, double[]? spreads = null)
+        NumericGranularity? grid, bool integer, double explained, Line? line = null, double[]? spreads = null, MarginalMap? calibration = null)
     {
+        Calibration = calibration;
         _line = line;
         _spreads = spreads;
         Target = target;
@@ -185,8 +186,64 @@ internal sealed class EntityLevel
     /// </summary>
     public IReadOnlyList<double>? Spreads => _spreads;
 
+    /// <summary>
+    /// The target's map after its level (format 41; null in older files and without exact marginals): a monotone map of
+    /// the values the level decodes to (its category's level plus the generated distance) onto the target's training
+    /// values, its generated side fitted by calibration. The target's own map shapes the distances, but a value is
+    /// the distance through its category's level, so the distances' shape is not the values': Fatalities' drinking age
+    /// (twelve values, 21 in 69 % of the rows, each state about a level) came out in 713 values, 4 % of them between the
+    /// data's, and a shape of 0.95; mpg's city mileage 0.95. Mapped, the values are the training ones (exactly, for a
+    /// target of few values) in the training shares, and each row keeps its rank.
+    /// </summary>
+    public MarginalMap? Calibration { get; }
+
     /// <summary>The same level with lines along another column (<see cref="FindLines"/>).</summary>
-    public EntityLevel WithLines(Line line) => new(Target, TargetName, Entity, EntityName, _quantiles, _levels, Scale, Grid, IsInteger, Explained, line, _spreads);
+    public EntityLevel WithLines(Line line) => new(Target, TargetName, Entity, EntityName, _quantiles, _levels, Scale, Grid, IsInteger, Explained, line, _spreads, Calibration);
+
+    /// <summary>The level with the training side of its <see cref="Calibration"/> from the target's present training values <paramref name="sorted"/> (ascending), the generated side left to calibration.</summary>
+    public EntityLevel WithCalibrationTraining(double[] sorted, bool repeats, Func<double, double>? stored)
+    {
+        var state = CalibrationState(null);
+        MarginalMap.FitTraining(state, sorted, repeats: repeats, stored: stored);
+        return WithCalibration(state);
+    }
+
+    /// <summary>
+    /// The level with the generated side of its <see cref="Calibration"/> from <paramref name="generated"/>, the values it
+    /// decoded generated rows to before the map (NaN missing), each counted with its weight when <paramref name="weights"/>
+    /// are given; itself when it has no calibration or no value is present.
+    /// </summary>
+    public EntityLevel WithGeneratedCalibration(double[] generated, float[]? weights)
+    {
+        if (Calibration is null) return this;
+        var state = CalibrationState(Calibration);
+        if (!MarginalMap.FitGenerated(state, generated, weights, null)) return this;
+        return WithCalibration(state);
+    }
+
+    /// <summary>The level with its calibration's generated side dropped (it then decodes without the map), for calibration to read the values it makes.</summary>
+    public EntityLevel WithoutGeneratedCalibration()
+    {
+        if (Calibration is not { IsCalibrated: true }) return this;
+        var state = CalibrationState(Calibration);
+        state.MarginalGenerated = null;
+        return WithCalibration(state);
+    }
+
+    /// <summary>The level without a map after it (as files of format 40 and older have it).</summary>
+    public EntityLevel WithoutCalibration() => Calibration is null ? this : new(Target, TargetName, Entity, EntityName, _quantiles, _levels, Scale, Grid, IsInteger, Explained, _line, _spreads);
+
+    /// <summary>A column state of the target's range and grid, with <paramref name="map"/> written into it.</summary>
+    internal ColumnState CalibrationState(MarginalMap? map)
+    {
+        var state = new ColumnState { Name = TargetName, Kind = "Double", Minimum = Minimum, Maximum = Maximum, GranularityUnits = Grid?.Units, GranularityDecimals = Grid?.Decimals };
+        map?.ToState(state);
+        return state;
+    }
+
+    private EntityLevel WithCalibration(ColumnState state) =>
+        new(Target, TargetName, Entity, EntityName, _quantiles, _levels, Scale, Grid, IsInteger, Explained, _line, _spreads,
+            NumericTrend.CalibrationMap(state, TargetName, Minimum, Maximum, "its level"));
 
     /// <summary>
     /// The same level with each category's own spread about its level and line (a state whose population grows along the
@@ -226,13 +283,14 @@ internal sealed class EntityLevel
             double own = Math.Clamp(Math.Sqrt(squares[c] / count[c] / common), MinimumSpread, MaximumSpread);
             spreads[c] = Math.Clamp(Math.Exp(Math.Log(own) * count[c] / (count[c] + SpreadPrior)), MinimumSpread, MaximumSpread);
         }
-        return new(Target, TargetName, Entity, EntityName, _quantiles, _levels, Scale, Grid, IsInteger, Explained, _line, spreads);
+        return new(Target, TargetName, Entity, EntityName, _quantiles, _levels, Scale, Grid, IsInteger, Explained, _line, spreads, Calibration);
     }
 
     private double SpreadOf(int category) => _spreads is { } spreads && (uint)category < (uint)spreads.Length ? spreads[category] : 1;
 
     public override string ToString() => $"{TargetName} about a level for each {EntityName} ({Explained:P0} of its spread)" +
-        (_line is { } line ? $", on a line along {line.Name} ({line.Explained:P0} of the rest)" : "") + (_spreads is null ? "" : ", each with a spread of its own");
+        (_line is { } line ? $", on a line along {line.Name} ({line.Explained:P0} of the rest)" : "") + (_spreads is null ? "" : ", each with a spread of its own") +
+        (Calibration is { IsCalibrated: true } ? ", mapped after" : "");
 
     /// <summary>The log-odds of a present value's level among the quantiles (ties at the middle of their run).</summary>
     private static double LogOdds(double[] quantiles, double v)
@@ -270,21 +328,31 @@ internal sealed class EntityLevel
 
     /// <summary>
     /// Makes the target of rows [<paramref name="firstRow"/>, + <paramref name="rows"/>) of <paramref name="into"/> from
-    /// its distance there (as its column's type holds it, as the graph has it) and the row's category, as the column's type holds it.
+    /// its distance there (as its column's type holds it, as the graph has it) and the row's category, mapped by the
+    /// <see cref="Calibration"/>, as the column's type holds it.
     /// </summary>
-    public void Apply(DecodedRows into, IReadOnlyList<GanColumn> columns, int firstRow, int rows)
+    /// <remarks>
+    /// With a calibrated <see cref="Calibration"/>, <paramref name="draws"/> holds the rows' uniforms (from row
+    /// <paramref name="firstRow"/> on, <paramref name="drawStride"/> a row) and <paramref name="drawIndex"/> is the target's
+    /// own map's draw among them (as a trend's map after it reads it: <see cref="NumericTrend.CalibrationDraw"/>); with
+    /// argmax sampling (or no draws) a tie takes the middle level.
+    /// </remarks>
+    public void Apply(DecodedRows into, IReadOnlyList<GanColumn> columns, int firstRow, int rows, ReadOnlySpan<float> draws, int drawStride, int drawIndex, CategorySampling sampling)
     {
         var y = into.Numbers(Target);
         var categories = into.Levels(Entity);
         var kind = (NumericKind)columns[Target].Kind;
-        if (_line is { } line)
+        var map = Calibration is { IsCalibrated: true } calibrated ? calibrated : null;
+        bool drawn = map is not null && sampling != CategorySampling.ArgMax && drawIndex >= 0 && !draws.IsEmpty;
+        var x = _line is { } line ? into.Numbers(line.Column) : null;
+        var alongKind = _line is { } l ? (NumericKind)columns[l.Column].Kind : null;
+        for (int r = firstRow; r < firstRow + rows; r++)
         {
-            var x = into.Numbers(line.Column);
-            var alongKind = (NumericKind)columns[line.Column].Kind;
-            for (int r = firstRow; r < firstRow + rows; r++) y[r] = kind.Stored(Value(kind.Stored(y[r]), categories[r], alongKind.Stored(x[r])));
-            return;
+            double v = x is null ? Value(kind.Stored(y[r]), categories[r]) : Value(kind.Stored(y[r]), categories[r], alongKind!.Stored(x[r]));
+            if (map is not null && !double.IsNaN(v))
+                v = NumericTrend.MappedAfter(map, kind, v, drawn ? NumericTrend.CalibrationDraw(draws[(r - firstRow) * drawStride + drawIndex]) : 0.5, Grid, Minimum, Maximum);
+            y[r] = kind.Stored(v);
         }
-        for (int r = firstRow; r < firstRow + rows; r++) y[r] = kind.Stored(Value(kind.Stored(y[r]), categories[r]));
     }
 
     /// <summary>The distances of rows [0, <paramref name="count"/>) of <paramref name="rows"/>, whose target holds values: as <c>Fit</c> has them.</summary>
@@ -297,7 +365,7 @@ internal sealed class EntityLevel
     }
 
     /// <summary><see cref="Apply"/> as ONNX nodes on <paramref name="decoded"/> (each column's output node, [batch]); the target's entry is replaced.</summary>
-    public void AddOnnx(OnnxGraph g, IReadOnlyList<GanColumn> columns, string[] decoded)
+    public void AddOnnx(OnnxGraph g, IReadOnlyList<GanColumn> columns, string[] decoded, string? draws, int drawIndex, CategorySampling sampling)
     {
         var target = (NumericColumn)columns[Target];
         string d = target.OutputType == OnnxType.Double ? decoded[Target] : g.Node("Cast", [decoded[Target]], ("to", (long)OnnxType.Double));
@@ -326,6 +394,7 @@ internal sealed class EntityLevel
         if (Grid is { } grid) v = grid.AddOnnxRound(g, v);
         else if (IsInteger) v = g.Node("Round", [v]);
         v = g.Node("Max", [g.Node("Min", [v, g.Scalar(Maximum)]), g.Scalar(Minimum)]);
+        if (Calibration is { IsCalibrated: true } map) v = NumericTrend.AddOnnxMappedAfter(g, map, v, target.OutputType, draws, drawIndex, sampling, Grid, Minimum, Maximum);
         v = g.Node("Where", [missing, d, v]);
         decoded[Target] = target.OutputType == OnnxType.Double ? v : g.Node("Cast", [v], ("to", (long)target.OutputType));
     }
@@ -584,13 +653,27 @@ internal sealed class EntityLevelState
     /// <summary>Each category's spread about its level, as a multiple of the common one (format 37); null where the distances are not scaled by category.</summary>
     public double[]? Spreads { get; set; }
 
+    /// <summary>
+    /// The target's map after its level (<see cref="EntityLevel.Calibration"/>, format 41): its marginal fields only; the
+    /// range and grid are the level's. Absent in older files and in models trained without exact marginals.
+    /// </summary>
+    public ColumnState? Calibration { get; set; }
+
     public static EntityLevelState From(EntityLevel level) => new()
     {
+        Calibration = level.Calibration is { } map ? MarginalFields(map) : null,
         Target = level.TargetName, Entity = level.EntityName, Quantiles = level.Quantiles.ToArray(), Levels = level.Levels.ToArray(), Scale = level.Scale,
         GridUnits = level.Grid?.Units, GridDecimals = level.Grid?.Decimals, Explained = level.Explained,
         Along = level.Lines?.Name, Slopes = level.Lines?.Slopes.ToArray(), Centres = level.Lines?.Centres.ToArray(), Lows = level.Lines?.Lows.ToArray(),
         Highs = level.Lines?.Highs.ToArray(), AlongExplained = level.Lines?.Explained, Spreads = level.Spreads?.ToArray(),
     };
+
+    private static ColumnState MarginalFields(MarginalMap map)
+    {
+        var state = new ColumnState();
+        map.ToState(state);
+        return state;
+    }
 
     /// <summary>
     /// The levels of a model file, checked against its columns: a file from a stranger cannot make decoding read outside
@@ -633,7 +716,23 @@ internal sealed class EntityLevelState
             else if (s.GridUnits is not null || s.GridDecimals is not null) throw new InvalidDataException($"{Where()} have half a grid");
             if (s.Spreads is { } spreads && (spreads.Length != entity.LevelCount || spreads.Any(v => !(v >= EntityLevel.MinimumSpread && v <= EntityLevel.MaximumSpread))))
                 throw new InvalidDataException($"{Where()} need one spread for each of the {entity.LevelCount} categories, each from {EntityLevel.MinimumSpread} to {EntityLevel.MaximumSpread}");
-            result[i] = new EntityLevel(t, s.Target, e, s.Entity, q!, levels, s.Scale, grid, integer, s.Explained, RestoreLine(s, index, columns, t, e, entity.LevelCount, Where), s.Spreads);
+            MarginalMap? calibration = null;
+            if (s.Calibration is { } saved)
+            {
+                // The target's own map gives the draw a tie in the level's values is placed with: without one, no map after the level.
+                if (((NumericColumn)columns[t]).Marginal is null)
+                    throw new InvalidDataException($"{Where()} have a map after them, but their target column has no map of its own");
+                saved.Name = s.Target;
+                saved.Kind = "Double";
+                saved.Minimum = q![0];
+                saved.Maximum = q[^1];
+                saved.GranularityUnits = s.GridUnits;
+                saved.GranularityDecimals = s.GridDecimals;
+                calibration = NumericTrend.CalibrationMap(saved, s.Target, q[0], q[^1], "its level")
+                    ?? throw new InvalidDataException($"{Where()} have an empty map after them");
+            }
+            result[i] = new EntityLevel(t, s.Target, e, s.Entity, q!, levels, s.Scale, grid, integer, s.Explained, RestoreLine(s, index, columns, t, e, entity.LevelCount, Where), s.Spreads,
+                calibration);
         }
         return result;
     }

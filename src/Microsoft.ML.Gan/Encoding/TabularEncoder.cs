@@ -346,7 +346,7 @@ internal sealed class TabularEncoder
                 ((NumericColumn)Columns[c]).Decode(output, Width, _offsets[c], draws, DrawCount, _drawOffsets[c], rows, sampling, into.Buffers[c], firstRow,
                     levelsOf[group] ??= GroupLevels(into, group, firstRow, rows), LeaderMissing(c, output, draws, rows, sampling, missingOf));
         // A level first: the rules that read its target (a trend's anchor, a formula's input) read the value, not the distance.
-        foreach (var level in EntityLevels) level.Apply(into, Columns, firstRow, rows);
+        foreach (var level in EntityLevels) level.Apply(into, Columns, firstRow, rows, draws, DrawCount, MapDrawOf(level.Target), sampling);
         foreach (var combination in Combinations) combination.Apply(into, Columns, firstRow, rows);
         foreach (var dependency in Dependencies) dependency.Apply(into, Columns, firstRow, rows);
         Constraints?.Apply(into, Columns, firstRow, rows);
@@ -360,8 +360,16 @@ internal sealed class TabularEncoder
     }
 
     /// <summary>The draw a trend's <see cref="NumericTrend.Calibration"/> places a tie with: its target's own map's (the column's last); -1 when the target has no map.</summary>
-    public int TrendDrawOf(NumericTrend trend) =>
-        Columns[trend.Target] is NumericColumn { Marginal: not null } target ? _drawOffsets[trend.Target] + target.DrawCount - 1 : -1;
+    public int TrendDrawOf(NumericTrend trend) => MapDrawOf(trend.Target);
+
+    /// <summary>
+    /// The draw a map after a rule that makes column <paramref name="c"/> (a trend's, a level's) reads: the column's own
+    /// map's, scaled apart from it (<see cref="NumericTrend.CalibrationDraw"/>); -1 when the column has no map.
+    /// </summary>
+    public int MapDrawOf(int c) => Columns[c] is NumericColumn { Marginal: not null } target ? _drawOffsets[c] + target.DrawCount - 1 : -1;
+
+    /// <summary>The same columns, rules and the rest with <paramref name="levels"/> (the same levels, their maps after them refitted).</summary>
+    public TabularEncoder WithEntityLevels(IReadOnlyList<EntityLevel> levels) => new(Columns, Dependencies, Constraints, Trends, Formulas, Combinations, Thresholds, Exclusions, levels, StudyEnds);
 
     /// <summary>The same columns, dependencies, constraints, formulas and the rest with <paramref name="trends"/> (the same trends, their calibrations refitted).</summary>
     public TabularEncoder WithTrends(IReadOnlyList<NumericTrend> trends) => new(Columns, Dependencies, Constraints, trends, Formulas, Combinations, Thresholds, Exclusions, EntityLevels, StudyEnds);
@@ -816,17 +824,22 @@ internal sealed class TabularEncoder
                         var level = entityLevels[i];
                         entityLevels[i] = level.WithSpreads(numbers[level.Target]!, level.Along is int a ? numbers[a] : null, entities[level.Entity]!, (int)rows);
                     }
-                foreach (var level in entityLevels)
+                for (int i = 0; i < entityLevels.Count; i++)
                 {
                     checkAlive();
+                    var level = entityLevels[i];
                     // The target's distances replace its values, and it is fitted again on them; the dependencies on some
                     // of its keys give way.
                     var values = numbers[level.Target]!;
+                    var sorted = values.Where(v => !double.IsNaN(v)).Order().ToArray(); // its values, for the map after the level
                     var categories = entities[level.Entity]!.Levels;
                     var x = level.Along is int a ? numbers[a]! : null;
                     for (int r = 0; r < rows; r++) values[r] = level.Distance(values[r], categories[r], x?[r] ?? double.NaN);
                     columns[level.Target] = fitters[level.Target].Fit();
                     if (coded is not null) coded[level.Target] = fitters[level.Target].Coded(columns[level.Target], sample);
+                    // With a map of its own (exact marginals), the target's values are mapped onto its training values after the level too.
+                    if (columns[level.Target] is NumericColumn { Marginal: { } own, Kind: NumericKind targetKind })
+                        entityLevels[i] = level.WithCalibrationTraining(sorted, own.Repeats, targetKind.Stored);
                 }
                 var dropped = dependencies.Where(d => entityLevels.Any(l => l.Target == d.Target || l.Target == d.Determinant)).ToArray();
                 dependencies = dependencies.Except(dropped).ToArray();

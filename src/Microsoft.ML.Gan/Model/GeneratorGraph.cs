@@ -82,7 +82,7 @@ internal static class GeneratorGraph
             decoded[c] = ((NumericColumn)columns[c]).AddOnnxDecoder(g, x, encoder.OffsetOf(c), draws, encoder.DrawOffsetOf(c), signature.Sampling,
                 levels, LeaderMissing(c)).Value;
         }
-        foreach (var level in encoder.EntityLevels) level.AddOnnx(g, columns, decoded); // first: rules read its target's values
+        foreach (var level in encoder.EntityLevels) level.AddOnnx(g, columns, decoded, draws, encoder.MapDrawOf(level.Target), signature.Sampling); // first: rules read its target's values
         foreach (var combination in encoder.Combinations) combination.AddOnnx(g, columns, decoded);
         foreach (var dependency in encoder.Dependencies) dependency.AddOnnx(g, columns, decoded);
         encoder.Constraints?.AddOnnx(g, columns, decoded);

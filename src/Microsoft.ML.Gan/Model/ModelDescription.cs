@@ -17,6 +17,8 @@ internal sealed class ModelDescription
     /// (<see cref="Encoding.TrendState.Within"/>); a library that knows only 26 would put every category on one curve.
     /// 26: a numeric trend may follow the ratio of two columns (<see cref="Encoding.TrendState.Per"/>); a library that
     /// knows only 25 would read the numerator alone as its anchor.
+    /// 41: a level's target may be mapped onto its training values after its level (<see cref="Encoding.EntityLevelState.Calibration"/>);
+    /// a library that knows only 40 would decode the level's values unmapped, in other shares and between the training values.
     /// 40: a spike's generated rows may carry the generator's leaning into the marginal map (<see cref="Encoding.ColumnState.LeaningSpikes"/>);
     /// a library that knows only 39 would decode them onto the spike itself, where the map expects a band about it.
     /// 39: a column below others may take its share on its own training quantiles (<see cref="Encoding.DerivedState.Scale"/>);
@@ -75,7 +77,7 @@ internal sealed class ModelDescription
     /// would generate differently, so it refuses these files). 3: every file carries an integrity record (SHA-256 of its bytes). 3 and 2 (release
     /// 0.1.0) are read too; version 1 files are refused clearly.
     /// </summary>
-    public const int CurrentFormat = 40;
+    public const int CurrentFormat = 41;
 
     /// <summary>The first format whose files must carry an integrity record.</summary>
     public const int SealedFormat = 3;

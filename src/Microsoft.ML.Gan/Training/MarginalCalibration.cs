@@ -17,6 +17,9 @@ namespace Microsoft.ML.Gan.Training;
 /// <item>numbers: each mapped numeric column's values before the map, with the missing rate as now generated, give the
 /// generator's own quantiles (<see cref="MarginalMap"/>); a grouped map's, within each group too, each row placed by its
 /// decoded category; a column that rules set in some rows, from the rows they leave to the map;</item>
+/// <item>levels (<see cref="EntityLevel.Calibration"/>): each level's target as the levels decode it from the mapped
+/// distances, for its map after the level; then the trends' maps after them (<see cref="NumericTrend.Calibration"/>)
+/// on the values they make;</item>
 /// <item>with column dependencies, the shares again, maps in place: a rule keyed on a number fires as often as the
 /// mapped number holds its keys.</item>
 /// </list>
@@ -54,7 +57,8 @@ internal static class MarginalCalibration
         var encoder = model.Encoder;
         var columns = encoder.Columns.ToArray();
         var trends = encoder.Trends.ToArray();
-        TabularEncoder Current() => encoder.WithColumns(columns).WithTrends(trends);
+        var levels = encoder.EntityLevels.ToArray();
+        TabularEncoder Current() => encoder.WithColumns(columns).WithTrends(trends).WithEntityLevels(levels);
         bool Shares(GanColumn c) => c is CategoricalColumn || c is NumericColumn { HasMissing: true };
         if (!columns.Any(c => Shares(c) || c is NumericColumn { Marginal: not null })) return model;
 
@@ -111,6 +115,17 @@ internal static class MarginalCalibration
                         columns[c] = ((NumericColumn)columns[c]).WithGeneratedMarginal(FreeRows(c, Unmapped(c, leaders, missingOf)), weights,
                             current.GroupLevels(decoded, encoder.GroupOf(c), 0, rows));
                 Trace("maps by a number's values" + pass1);
+            }
+            // A level's map after it (EntityLevel.Calibration): on the values the levels make from the distances as generation
+            // now decodes them, before the trends and formulas that read them.
+            var mappedLevels = Enumerable.Range(0, levels.Length).Where(i => levels[i].Calibration is not null).ToArray();
+            if (mappedLevels.Length > 0)
+            {
+                checkAlive();
+                foreach (int i in mappedLevels) levels[i] = levels[i].WithoutGeneratedCalibration();
+                Current().Decode(output, draws, rows, sampling, decoded);
+                foreach (int i in mappedLevels) levels[i] = levels[i].WithGeneratedCalibration(decoded.Numbers(levels[i].Target), weights);
+                Trace("levels" + pass1);
             }
             // A trend's map after it (NumericTrend.Calibration): on the values the trend makes from the rows as generation
             // decodes them, the columns' maps above in place; the trends before the formulas first, since a trend after

@@ -222,6 +222,33 @@ public sealed class EntityLevelTests
         });
     }
 
+    [TestMethod]
+    public void ALevelsTargetIsMappedOntoItsTrainingValuesAndSharesAfterTheLevel()
+    {
+        var ml = new MLContext(1);
+        var data = Visits(seed: 3);
+        using var model = ml.Gan().Train(Small()).Fit(data);
+        var e = model.Model.Encoder;
+        Assert.AreEqual(Expected, Levels(e));
+        Assert.IsTrue(e.EntityLevels.All(l => l.Calibration is { IsCalibrated: true }), "each level's target is mapped after its level");
+        // The same generator decoding its levels' values unmapped (as files of format 40 did).
+        using var unmapped = new GanTransformer(ml, model.Model.Copy().WithEncoder(e.WithEntityLevels(e.EntityLevels.Select(l => l.WithoutCalibration()).ToArray())), null);
+        var real = TestTables.Column(data, "Stage").Cast<int>().ToArray();
+        double Gap(GanTransformer t)
+        {
+            var generated = TestTables.Column(t.Generate(4000, seed: 5), "Stage").Cast<int>().ToArray();
+            return Enumerable.Range(1, 4).Max(v => Math.Abs(real.Average(s => s == v ? 1.0 : 0.0) - generated.Average(s => s == v ? 1.0 : 0.0)));
+        }
+        double mapped = Gap(model), before = Gap(unmapped);
+        Console.WriteLine($"Stage: largest share gap {mapped:F3} mapped after the level, {before:F3} unmapped");
+        Assert.IsLessThan(0.03, mapped, "the stages in their training shares");
+        Assert.IsGreaterThan(mapped + 0.015, before, "the contrast: a generator of three epochs through the levels alone");
+        // Saved and loaded, the map is the same; the graph makes the same values (a step apart where the runtimes' last bits differ).
+        TestTables.AssertGraphAgreesWithinSteps(model.Model, seed: 7, 1000, _ => 5, (_, step) => double.IsNaN(step) ? 1e-6 : step * 1.000001);
+        TestTables.SavedAndLoaded(ml, model, loaded =>
+            CollectionAssert.AreEqual(TestTables.Column(model.Generate(300, seed: 8), "Stage"), TestTables.Column(loaded.Generate(300, seed: 8), "Stage")));
+    }
+
     /// <summary>
     /// A panel: 40 states of 8 years. Young (Int32) is a count each state holds about a level of its own
     /// (e^(4 + the state's level + a year's noise of <paramref name="noise"/> times the levels' spread)); Total (Double)
@@ -591,6 +618,12 @@ public sealed class EntityLevelTests
         ["the same target twice", (Action<JsonArray>)(l => l[1] = l[0]!.DeepClone()), "are the second levels of 'Bili'"],
         ["a target a dependency sets", (Action<JsonArray>)(l => l[0]!["Target"] = "Age"), "a dependency, constraint, trend, formula"],
         ["half a grid", (Action<JsonArray>)(l => l[0]!.AsObject().Remove("GridUnits")), "have half a grid"],
+        ["a map after the level outside its range", (Action<JsonArray>)(l => { var c = l[1]!["Calibration"]!; var v = (c["MarginalValues"] ?? c["MarginalQuantiles"])!.AsArray(); v[v.Count - 1] = 1e9; }), "Stage (after its level)"],
+        ["a map after a level whose target has no map of its own", (Action<JsonArray>)(l => l[1]!.Root["Columns"]!.AsArray().First(c => (string?)c!["Name"] == "Stage")!.AsObject()
+            .Where(p => p.Key.StartsWith("Marginal", StringComparison.Ordinal)).Select(p => p.Key).ToList().ForEach(k => l[1]!.Root["Columns"]!.AsArray().First(c => (string?)c!["Name"] == "Stage")![k] = null)),
+            "have a map after them, but their target column has no map of its own"],
+        ["a map after the level grouped", (Action<JsonArray>)(l => l[0]!["Calibration"]!["MarginalGroup"] = "Ward"), "the map after its level is grouped"],
+        ["a map after the level with generated knots descending", (Action<JsonArray>)(l => { var g = l[0]!["Calibration"]!["MarginalGenerated"]!.AsArray(); g[0] = 1e30; }), "Bili (after its level)"],
     ];
 
     /// <summary>A model with the two levels, saved once for the lies.</summary>
