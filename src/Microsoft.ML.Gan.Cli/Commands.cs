@@ -436,7 +436,7 @@ internal static class Commands
             foreach (var tree in gan.CategoryThresholds) Console.WriteLine(tree.Steps ? $"Steps: {tree}" : $"Thresholds: {tree}");
             foreach (var level in gan.Columns.Where(c => c.LevelWithin is not null))
                 Console.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
-                    $"Level: {level.Name} about a level of each {level.LevelWithin}'s own ({level.LevelExplained:P0} of its spread){(level.LevelAlong is { } along ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $" on a line of its own along {along} ({level.LevelAlongExplained:P0} of the rest)") : "")}{(level.LevelSpreads ? $", each {level.LevelWithin} with a spread of its own" : "")}, learned as its distance from it"));
+                    $"Level: {level.Name} about a level of each {level.LevelWithin}'s own ({level.LevelExplained:P0} of its spread){(level.LevelAlong is { } along ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $" on a line of its own along {along} ({level.LevelAlongExplained:P0} of the rest)") : "")}{(level.LevelSpreads ? $", each {level.LevelWithin} with a spread of its own" : "")}, learned as its distance from it{(level.LevelMappedAfter ? " and mapped onto its training values after it" : "")}"));
             foreach (var bounded in gan.Columns.Where(c => c.StudyEnd is not null))
                 Console.WriteLine($"Study end: {bounded.StudyEnd} in every training row; {bounded.Name} learned as its share of the time {bounded.StudyEndEntry} leaves it");
             foreach (var together in gan.Columns.Where(c => c.MissingWith is not null && !c.MissingElsewhere).GroupBy(c => c.MissingWith!))

@@ -89,6 +89,13 @@ public sealed record GanColumnInfo(
     public bool LevelSpreads { get; init; }
 
     /// <summary>
+    /// With <see cref="LevelWithin"/>: whether the values the level makes are mapped onto the column's training values
+    /// after it (models of format 41 trained with <see cref="GanTrainer.Options.ExactMarginals"/>), so that the column
+    /// keeps its training values and shares through its levels.
+    /// </summary>
+    public bool LevelMappedAfter { get; init; }
+
+    /// <summary>
     /// The bound every training row keeps this number column below, falling with another (see
     /// <see cref="GanTrainer.Options.StudyEnds"/>), as people read it: "futime + 11.6 × dxyr ≤ 23151", a study's end.
     /// The generator learns each row's share of the time the bound leaves, and the bound makes the value. Null without one.

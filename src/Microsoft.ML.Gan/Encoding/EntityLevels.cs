@@ -661,19 +661,12 @@ internal sealed class EntityLevelState
 
     public static EntityLevelState From(EntityLevel level) => new()
     {
-        Calibration = level.Calibration is { } map ? MarginalFields(map) : null,
+        Calibration = level.Calibration is { } map ? TrendState.MarginalFields(map) : null,
         Target = level.TargetName, Entity = level.EntityName, Quantiles = level.Quantiles.ToArray(), Levels = level.Levels.ToArray(), Scale = level.Scale,
         GridUnits = level.Grid?.Units, GridDecimals = level.Grid?.Decimals, Explained = level.Explained,
         Along = level.Lines?.Name, Slopes = level.Lines?.Slopes.ToArray(), Centres = level.Lines?.Centres.ToArray(), Lows = level.Lines?.Lows.ToArray(),
         Highs = level.Lines?.Highs.ToArray(), AlongExplained = level.Lines?.Explained, Spreads = level.Spreads?.ToArray(),
     };
-
-    private static ColumnState MarginalFields(MarginalMap map)
-    {
-        var state = new ColumnState();
-        map.ToState(state);
-        return state;
-    }
 
     /// <summary>
     /// The levels of a model file, checked against its columns: a file from a stranger cannot make decoding read outside

@@ -1254,7 +1254,8 @@ internal sealed class TrendState
         Terms = trend.Terms.Count > 0 ? trend.Terms.Select(t => new TrendTermState { Column = t.Name, Coefficient = t.Coefficient, Mean = t.Mean }).ToArray() : null,
     };
 
-    private static ColumnState MarginalFields(MarginalMap map)
+    /// <summary>A map's own fields in a column state of their own (a rule's map after it, saved beside the rule).</summary>
+    internal static ColumnState MarginalFields(MarginalMap map)
     {
         var state = new ColumnState();
         map.ToState(state);

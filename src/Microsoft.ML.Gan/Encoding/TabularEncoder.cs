@@ -180,7 +180,7 @@ internal sealed class TabularEncoder
             info = info with
             {
                 Minimum = level.Minimum, Maximum = level.Maximum, Step = level.Grid?.Step ?? (level.IsInteger ? 1 : double.NaN),
-                LevelWithin = level.EntityName, LevelExplained = level.Explained, LevelAlong = level.AlongName, LevelAlongExplained = level.Lines?.Explained ?? 0, LevelSpreads = level.Spreads is not null,
+                LevelWithin = level.EntityName, LevelExplained = level.Explained, LevelAlong = level.AlongName, LevelAlongExplained = level.Lines?.Explained ?? 0, LevelSpreads = level.Spreads is not null, LevelMappedAfter = level.Calibration is { IsCalibrated: true },
             };
         // A share of the time a study's end leaves: its own range and grid, not its shares'.
         if (StudyEndOf(c) is { } end)

@@ -294,7 +294,7 @@ public sealed class CommandLineTests
         var output = TrainedAndInspected("visits-by-patient", csv.ToString());
         var line = output.Split('\n').Single(l => l.StartsWith("Level: ", StringComparison.Ordinal)).Trim();
         StringAssert.StartsWith(line, "Level: Lab about a level of each Patient's own (");
-        StringAssert.EndsWith(line, "of its spread), learned as its distance from it");
+        StringAssert.EndsWith(line, "of its spread), learned as its distance from it and mapped onto its training values after it");
     }
 
     [TestMethod]
