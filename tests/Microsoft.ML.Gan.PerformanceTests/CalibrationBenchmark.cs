@@ -38,7 +38,7 @@ internal static class CalibrationBenchmark
         var (real, count) = encoder.ReadRows(data.Train, (int)model.Model.TrainingRows, seed, () => { });
         var trace = new CalibrationTrace(real, count);
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        using var settled = QualityBenchmark.SettleAgain(model, arguments, data.Train, seed, model.Options.GroupedMarginals && model.Options.ExactMarginals, filter: null, trace: trace, levelMaps: true); // a model saved before the maps after levels gets them, as Fit now fits them
+        using var settled = QualityBenchmark.SettleAgain(model, arguments, data.Train, seed, model.Options.GroupedMarginals && model.Options.ExactMarginals, filter: null, trace: trace, levelMaps: true, keepGroups: true); // a model saved before the maps after levels gets them, as Fit now fits them
         double settleSeconds = clock.Elapsed.TotalSeconds;
 
         // Fresh rows, a stream apart from calibration's: what generation hands out, each weighed by the filter's keep probability.
@@ -98,7 +98,8 @@ internal static class CalibrationBenchmark
                 if (stages[s].Name.EndsWith(": generator", StringComparison.Ordinal)) continue;
                 double fall = stages[s - 1].Shapes[c] - stages[s].Shapes[c];
                 if (fall > Drop)
-                    yield return $"'{names[c]}': {stages[s].Name} took its shape from {Format.F(stages[s - 1].Shapes[c], 3)} to {Format.F(stages[s].Shapes[c], 3)}";
+                    yield return $"'{names[c]}': {stages[s].Name} took its shape from {Format.F(stages[s - 1].Shapes[c], 3)} to {Format.F(stages[s].Shapes[c], 3)}" +
+                        (settled.Shapes[c] >= stages[s - 1].Shapes[c] - Drop ? " (made up for by the end)" : "");
             }
             int best = Enumerable.Range(0, stages.Count - 1).MaxBy(s => stages[s].Shapes[c]);
             if (stages[best].Shapes[c] - settled.Shapes[c] > Drop)

@@ -298,7 +298,7 @@ internal static class QualityBenchmark
             bool grouped = model.Options.GroupedMarginals && model.Options.ExactMarginals;
             foreach (bool maps in new[] { false, true })
             {
-                var settled = SettleAgain(model, arguments, train, settleSeed, grouped, filter: null, levelMaps: maps);
+                var settled = SettleAgain(model, arguments, train, settleSeed, grouped, filter: null, levelMaps: maps, keepGroups: true);
                 string label = maps ? "the same generator settled again with a map after each level (EntityLevel.Calibration)"
                     : "the same generator settled again without maps after its levels (as format 40)";
                 Console.WriteLine($"Generating from {label} and evaluating ...");
@@ -538,13 +538,17 @@ internal static class QualityBenchmark
 
     internal static GanModel SettleAgain(GanTransformer model, BenchmarkArguments arguments, IDataView train, int seed, bool grouped, bool? filter,
         IReadOnlyList<CategoryExclusion>? exclusions = null, IReadOnlyList<MissingTogether.Link>? missingTogether = null, bool groupByValues = true,
-        CalibrationTrace? trace = null, bool? levelMaps = null)
+        CalibrationTrace? trace = null, bool? levelMaps = null, bool keepGroups = false)
     {
         var settleOptions = model.Options.Clone();
         foreach (var (name, value) in arguments.Settings) Set(settleOptions, name, value);
         settleOptions.GroupedMarginals = grouped;
         if (filter is { } f) settleOptions.DensityRatioFilter = f;
-        var bare = Unsettled(model.Model);
+        // keepGroups: the groups' training tables as the model holds them (as Fit made them, less any group calibration
+        // found too few rows for), rather than grouped again from the training rows, which reads them as a trend's,
+        // a level's and a study end's rules leave them but not as every rule does (mgus2's and rotterdam's orders).
+        var bare = Unsettled(model.Model, keepGroups && grouped);
+        if (keepGroups && grouped) grouped = false; // (nothing to group again)
         if (levelMaps is { } withMaps && bare.Encoder.EntityLevels.Count > 0)
         {
             // Levels without maps after them (as format 40 made them), or with one each, its training side from the
@@ -623,10 +627,11 @@ internal static class QualityBenchmark
     /// A copy of the model as training left it, before <c>Fit</c>'s last stages (<see cref="GanTrainer.Settle"/>): the
     /// same generator and dependencies, no calibration, groups or filter.
     /// </summary>
-    private static GanModel Unsettled(GanModel model) => Stripped(model, state =>
+    private static GanModel Unsettled(GanModel model, bool keepGroups = false) => Stripped(model, state =>
     {
         state.MarginalGenerated = null;
-        MarginalMap.ClearGroups(state);
+        if (keepGroups) state.MarginalGroupGenerated = null;
+        else MarginalMap.ClearGroups(state);
         state.LogitBiases = null;
         state.ConditionShares = null;
     }, keepDependencies: true);
