@@ -104,7 +104,8 @@ internal sealed class BenchmarkArguments
           --known <list>       quality, with --sensitive: the columns the attacker knows (default: every other one).
           --transform-rows <n> generate: rows of the Transform comparison (default 100,000).
           --model <path>       generate/memory/quality/calibration: load this model (zip or .onnx) instead of training one.
-          --save-model <path>  train/generate/memory/quality: save the model trained here.
+          --save-model <path>  train/generate/memory/quality: save the model trained here; calibration: the model
+                               settled again (GAN_LEVEL_MAPS=0 settles its levels unmapped, as format 40 did).
           --seed <n>           seed of training and generation (default 1; generation uses seed 7).
           --threads <n>        libtorch's intra-op threads (default: TorchSharp's choice; while training, the
                                library's automatic count). Training takes it as Options.TrainingThreads.

@@ -38,7 +38,14 @@ internal static class CalibrationBenchmark
         var (real, count) = encoder.ReadRows(data.Train, (int)model.Model.TrainingRows, seed, () => { });
         var trace = new CalibrationTrace(real, count);
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        using var settled = QualityBenchmark.SettleAgain(model, arguments, data.Train, seed, model.Options.GroupedMarginals && model.Options.ExactMarginals, filter: null, trace: trace, levelMaps: true, keepGroups: true); // a model saved before the maps after levels gets them, as Fit now fits them
+        using var settled = QualityBenchmark.SettleAgain(model, arguments, data.Train, seed, model.Options.GroupedMarginals && model.Options.ExactMarginals, filter: null, trace: trace,
+            levelMaps: Environment.GetEnvironmentVariable("GAN_LEVEL_MAPS") != "0", keepGroups: true); // GAN_LEVEL_MAPS=0: levels unmapped, as format 40
+        if (arguments.SaveModelPath is { } save)
+        {
+            using var toSave = new GanTransformer(ml, settled.Copy(), null);
+            toSave.Save(save);
+            Console.WriteLine($"The model settled again is saved to {save}.");
+        } // a model saved before the maps after levels gets them, as Fit now fits them
         double settleSeconds = clock.Elapsed.TotalSeconds;
 
         // Fresh rows, a stream apart from calibration's: what generation hands out, each weighed by the filter's keep probability.
