@@ -66,7 +66,7 @@ internal static class CalibrationBenchmark
             Columns = names.ToList(), Notes = trace.Notes.ToList(), EffectiveFreshRows = effective, FreshNoise = noise.ToList(),
             Stages = trace.Stages.Select(s => new CalibrationStageFigures(s.Name, s.Shapes.ToList(), s.MissingGaps.ToList())).ToList(),
         };
-        result.Flags.AddRange(Flags(trace.Stages, names, noise));
+        result.Flags.AddRange(Flags(trace, names, noise));
         return result;
     }
 
@@ -91,8 +91,12 @@ internal static class CalibrationBenchmark
     /// The columns a stage left clearly worse (see the class), each with what the stages measured; fresh rows are flagged
     /// past <see cref="Drop"/> plus the fit sampling alone costs them (<paramref name="freshNoise"/>, a column's).
     /// </summary>
-    internal static IEnumerable<string> Flags(IReadOnlyList<CalibrationStage> stages, IReadOnlyList<string> names, IReadOnlyList<double> freshNoise)
+    internal static IEnumerable<string> Flags(CalibrationTrace trace, IReadOnlyList<string> names, IReadOnlyList<double> freshNoise)
     {
+        var stages = trace.Stages;
+        // (the fresh rows are the last stage: calibration ends one before)
+        foreach (var (c, end, best, stage) in trace.EndsBelowBest(Drop, last: 2))
+            yield return $"'{names[c]}': ends at a shape of {Format.F(end, 3)}, below the {Format.F(best, 3)} of stage '{stage}'";
         if (stages.Count < 2) yield break;
         var fresh = stages[^1];
         var settled = stages[^2]; // the last stage of calibration: what the model was left with
@@ -108,9 +112,6 @@ internal static class CalibrationBenchmark
                     yield return $"'{names[c]}': {stages[s].Name} took its shape from {Format.F(stages[s - 1].Shapes[c], 3)} to {Format.F(stages[s].Shapes[c], 3)}" +
                         (settled.Shapes[c] >= stages[s - 1].Shapes[c] - Drop ? " (made up for by the end)" : "");
             }
-            int best = Enumerable.Range(0, stages.Count - 1).MaxBy(s => stages[s].Shapes[c]);
-            if (stages[best].Shapes[c] - settled.Shapes[c] > Drop)
-                yield return $"'{names[c]}': ends at a shape of {Format.F(settled.Shapes[c], 3)}, below the {Format.F(stages[best].Shapes[c], 3)} of stage '{stages[best].Name}'";
             if (Math.Abs(settled.MissingGaps[c]) > MissingGap)
                 yield return $"'{names[c]}': its missing share ends {Format.F(100 * settled.MissingGaps[c], 1)} points off the training one";
             if (settled.Shapes[c] - fresh.Shapes[c] > Drop + freshNoise[c])

@@ -55,6 +55,23 @@ internal sealed class CalibrationTrace(DecodedRows real, int realRows)
         _stages.Add(new CalibrationStage(Prefix + stage, shapes, missing));
     }
 
+    /// <summary>
+    /// The columns calibration left clearly further from the training marginals than a stage before had them: each
+    /// column whose shape at the last stage recorded (<paramref name="last"/> stages from the end: 1 for the last) is
+    /// more than <paramref name="drop"/> below its best stage up to there, with the two shapes and the best stage's name.
+    /// </summary>
+    public IEnumerable<(int Column, double End, double Best, string BestStage)> EndsBelowBest(double drop, int last = 1)
+    {
+        if (_stages.Count < last) yield break;
+        int end = _stages.Count - last;
+        for (int c = 0; c < _stages[end].Shapes.Length; c++)
+        {
+            if (double.IsNaN(_stages[end].Shapes[c])) continue;
+            int best = Enumerable.Range(0, end + 1).MaxBy(s => double.IsNaN(_stages[s].Shapes[c]) ? double.NegativeInfinity : _stages[s].Shapes[c]);
+            if (_stages[best].Shapes[c] - _stages[end].Shapes[c] > drop) yield return (c, _stages[end].Shapes[c], _stages[best].Shapes[c], _stages[best].Name);
+        }
+    }
+
     /// <summary>Records what happened between stages.</summary>
     public void Note(string note) => _notes.Add(Prefix + note);
 

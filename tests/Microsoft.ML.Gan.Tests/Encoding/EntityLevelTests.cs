@@ -20,7 +20,7 @@ public sealed class EntityLevelTests
     /// fifth of the levels' spread); Stage (Int32, 1 to 4) the patient's own but in a third of the patients one higher
     /// from a later visit on; Score (Single) noise; Age (Double) each patient's own; Ward (text, 5 wards) noise.
     /// </summary>
-    private static IDataView Visits(int seed, int patients = 60)
+    internal static IDataView Visits(int seed, int patients = 60)
     {
         var random = new Random(seed);
         var normal = TestTables.Normal(20_000, seed);
