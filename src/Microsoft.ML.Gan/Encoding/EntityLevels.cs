@@ -350,7 +350,7 @@ internal sealed class EntityLevel
         {
             double v = x is null ? Value(kind.Stored(y[r]), categories[r]) : Value(kind.Stored(y[r]), categories[r], alongKind!.Stored(x[r]));
             if (map is not null && !double.IsNaN(v))
-                v = NumericTrend.MappedAfter(map, kind, v, drawn ? NumericTrend.CalibrationDraw(draws[(r - firstRow) * drawStride + drawIndex]) : 0.5, Grid, Minimum, Maximum);
+                v = NumericTrend.MappedAfter(map, kind.Stored, v, drawn ? NumericTrend.CalibrationDraw(draws[(r - firstRow) * drawStride + drawIndex]) : 0.5, Grid, Minimum, Maximum);
             y[r] = kind.Stored(v);
         }
     }

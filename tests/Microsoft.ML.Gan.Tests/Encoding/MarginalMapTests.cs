@@ -124,7 +124,7 @@ public sealed class MarginalMapTests
     [TestMethod]
     public void AMapAfterARuleMeetsASingleTargetsGridValueAsTheTypeHoldsIt()
     {
-        // A rule (a trend, a level) makes a Single target's values on a grid of 0.1, in doubles (2.2); calibration fitted
+        // A level makes a Single target's values on a grid of 0.1, in doubles (2.2); calibration fitted
         // the map's generated side on the decoded values, which the Single holds (2.2000000477). Half the rows are 2.2,
         // the spike spanning values 2 and 3 of the training ones.
         var random = new Random(9);
@@ -134,7 +134,7 @@ public sealed class MarginalMapTests
         var map = Fitted(training, made.Select(single.Stored));
         Assert.IsTrue(map.IsDiscrete);
         var draws = Enumerable.Range(0, made.Length).Select(_ => random.NextDouble()).ToArray();
-        var mapped = made.Select((v, i) => NumericTrend.MappedAfter(map, single, v, draws[i], null, 1, 4)).ToArray();
+        var mapped = made.Select((v, i) => NumericTrend.MappedAfter(map, single.Stored, v, draws[i], null, 1, 4)).ToArray();
         // The spike's rows spread over values 2 and 3, a quarter of the rows each, as the training shares have them.
         for (int value = 1; value <= 4; value++)
             Assert.AreEqual(0.25, mapped.Average(v => v == value ? 1.0 : 0.0), 0.02, $"value {value}'s share");
