@@ -289,8 +289,7 @@ internal sealed class EntityLevel
     private double SpreadOf(int category) => _spreads is { } spreads && (uint)category < (uint)spreads.Length ? spreads[category] : 1;
 
     public override string ToString() => $"{TargetName} about a level for each {EntityName} ({Explained:P0} of its spread)" +
-        (_line is { } line ? $", on a line along {line.Name} ({line.Explained:P0} of the rest)" : "") + (_spreads is null ? "" : ", each with a spread of its own") +
-        (Calibration is { IsCalibrated: true } ? ", mapped after" : "");
+        (_line is { } line ? $", on a line along {line.Name} ({line.Explained:P0} of the rest)" : "") + (_spreads is null ? "" : ", each with a spread of its own");
 
     /// <summary>The log-odds of a present value's level among the quantiles (ties at the middle of their run).</summary>
     private static double LogOdds(double[] quantiles, double v)

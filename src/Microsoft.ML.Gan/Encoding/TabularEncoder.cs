@@ -831,14 +831,15 @@ internal sealed class TabularEncoder
                     // The target's distances replace its values, and it is fitted again on them; the dependencies on some
                     // of its keys give way.
                     var values = numbers[level.Target]!;
-                    var sorted = values.Where(v => !double.IsNaN(v)).Order().ToArray(); // its values, for the map after the level
+                    // Its values, for the map after the level (with exact marginals: the target then has a map of its own).
+                    var sorted = settings.Marginal ? values.Where(v => !double.IsNaN(v)).Order().ToArray() : null;
                     var categories = entities[level.Entity]!.Levels;
                     var x = level.Along is int a ? numbers[a]! : null;
                     for (int r = 0; r < rows; r++) values[r] = level.Distance(values[r], categories[r], x?[r] ?? double.NaN);
                     columns[level.Target] = fitters[level.Target].Fit();
                     if (coded is not null) coded[level.Target] = fitters[level.Target].Coded(columns[level.Target], sample);
                     // With a map of its own (exact marginals), the target's values are mapped onto its training values after the level too.
-                    if (columns[level.Target] is NumericColumn { Marginal: { } own, Kind: NumericKind targetKind })
+                    if (sorted is not null && columns[level.Target] is NumericColumn { Marginal: { } own, Kind: NumericKind targetKind })
                         entityLevels[i] = level.WithCalibrationTraining(sorted, own.Repeats, targetKind.Stored);
                 }
                 var dropped = dependencies.Where(d => entityLevels.Any(l => l.Target == d.Target || l.Target == d.Determinant)).ToArray();
