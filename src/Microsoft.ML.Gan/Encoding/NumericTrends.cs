@@ -82,7 +82,7 @@ internal sealed class NumericTrend
 
     public NumericTrend(int target, int anchor, double[] knots, double[] levels, double fallback, NumericGranularity? grid, double minimum, double maximum,
         double explained, string targetName, string anchorName, IReadOnlyList<TrendTerm>? terms = null, MarginalMap? calibration = null, int per = -1, string? perName = null,
-        int within = -1, string? withinName = null, double[]? categoryLevels = null)
+        int within = -1, string? withinName = null, double[]? categoryLevels = null, bool calibrationHeld = false)
     {
         if ((per >= 0) != (perName is not null)) throw new ArgumentException("A ratio's divisor needs both its index and its name.", nameof(perName));
         if ((within >= 0) != (withinName is not null) || (within >= 0) != (categoryLevels is not null))
@@ -96,6 +96,7 @@ internal sealed class NumericTrend
         PerName = perName;
         Terms = terms ?? [];
         Calibration = calibration;
+        CalibrationHeld = calibrationHeld && calibration is not null;
         Target = target;
         Anchor = anchor;
         Knots = knots;
@@ -206,6 +207,14 @@ internal sealed class NumericTrend
     public MarginalMap? Calibration { get; }
 
     /// <summary>
+    /// Whether the <see cref="Calibration"/> maps the trend's value as the target's type holds it: calibration fits the
+    /// map's generated side on decoded values, and a Single holds 2.2 as 2.2000000477, so a value met in double fell
+    /// below its own run of knots (economics' Single targets: <c>psavert</c> 0.984 → 0.992 on fresh rows mapped so). Every
+    /// map this library fits; a file of format 41 or older maps the value as computed, as it was made.
+    /// </summary>
+    public bool CalibrationHeld { get; }
+
+    /// <summary>
     /// The uniform a row's value is placed with inside a spike of the trend's values (<see cref="MarginalMap.Map(double, double)"/>),
     /// from the row's draw for its target's own map, <paramref name="draw"/>: its fraction below 1/4096ths, so that it is
     /// not the draw that placed the residual (the two placements would move together). The graph computes the same
@@ -267,7 +276,7 @@ internal sealed class NumericTrend
     {
         var state = CalibrationState(null);
         MarginalMap.FitTraining(state, sorted, repeats: repeats, stored: stored);
-        return WithCalibration(state);
+        return WithCalibration(state, held: true);
     }
 
     /// <summary>
@@ -280,7 +289,7 @@ internal sealed class NumericTrend
         if (Calibration is null) return this;
         var state = CalibrationState(Calibration);
         if (!MarginalMap.FitGenerated(state, generated, weights, null)) return this;
-        return WithCalibration(state);
+        return WithCalibration(state, held: true);
     }
 
     /// <summary>The trend with its calibration's generated side dropped (it then decodes without the map), for calibration to decode the values the trend makes.</summary>
@@ -289,7 +298,7 @@ internal sealed class NumericTrend
         if (Calibration is not { IsCalibrated: true }) return this;
         var state = CalibrationState(Calibration);
         state.MarginalGenerated = null;
-        return WithCalibration(state);
+        return WithCalibration(state, CalibrationHeld);
     }
 
     /// <summary>A column state of the target's range and grid, with <paramref name="map"/> written into it.</summary>
@@ -300,8 +309,9 @@ internal sealed class NumericTrend
         return state;
     }
 
-    private NumericTrend WithCalibration(ColumnState state) =>
-        new(Target, Anchor, Knots, Levels, Fallback, Grid, Minimum, Maximum, Explained, TargetName, AnchorName, Terms, CalibrationMap(state, TargetName, Minimum, Maximum), Per, PerName, Within, WithinName, CategoryLevels);
+    private NumericTrend WithCalibration(ColumnState state, bool held) =>
+        new(Target, Anchor, Knots, Levels, Fallback, Grid, Minimum, Maximum, Explained, TargetName, AnchorName, Terms, CalibrationMap(state, TargetName, Minimum, Maximum), Per, PerName, Within, WithinName, CategoryLevels,
+            held);
 
     /// <summary>
     /// The map of a calibration's state, checked (a saved one may come from a stranger): one of the whole column, over the
@@ -318,13 +328,11 @@ internal sealed class NumericTrend
     /// <summary>
     /// A value a rule made (a trend's, a level's), mapped by the map after it with the row's <paramref name="draw"/>
     /// (<see cref="CalibrationDraw"/>), on <paramref name="grid"/> unless the map gives training values already, within the range.
-    /// With <paramref name="held"/> (a level's map: the target's type's <see cref="NumericKind.Stored"/>), the value is
-    /// mapped as the type holds it: calibration fits the map's generated side on decoded values, which the type holds,
-    /// and a grid value held as a Single (2.2 as 2.2000000477) must meet its own run of knots there, not fall below it
-    /// (mpg's engine displacement, a Single on a grid of 0.1, kept 3.5 % fewer rows of each value it shared with the
-    /// next). A trend's map takes the value as it is, as files of format 40 and older decode it: mapping it as the type
-    /// holds it lifted economics' Single targets on fresh rows but took a Single target's KS in a test of the filter
-    /// (DensityRatioFilterTests) from 0.065 to 0.094, which is not understood yet.
+    /// With <paramref name="held"/> (the target's type's <see cref="NumericKind.Stored"/>), the value is mapped as the type
+    /// holds it: calibration fits the map's generated side on decoded values, which the type holds, and a grid value held
+    /// as a Single (2.2 as 2.2000000477) must meet its own run of knots there, not fall below it (mpg's engine
+    /// displacement, a Single on a grid of 0.1, kept 3.5 % fewer rows of each value it shared with the next). Without it
+    /// the value is mapped as computed, as a trend's map in a file of format 41 or older decodes it (<see cref="CalibrationHeld"/>).
     /// </summary>
     internal static double MappedAfter(MarginalMap map, Func<double, double>? held, double v, double draw, NumericGranularity? grid, double minimum, double maximum)
     {
@@ -441,7 +449,7 @@ internal sealed class NumericTrend
             if (per is not null) anchor = double.IsNaN(anchor) || double.IsNaN(per[r]) ? double.NaN : AxisValue(anchor, perKind!.Stored(per[r]));
             for (int k = 0; k < z.Length; k++) z[k] = double.IsNaN(terms[k][r]) ? double.NaN : termKinds[k].Stored(terms[k][r]);
             double v = Value(y[r], anchor, z, categories?[r] ?? -1);
-            if (map is not null) v = MappedAfter(map, null, v, drawn ? CalibrationDraw(draws[(r - firstRow) * drawStride + drawIndex]) : 0.5, Grid, Minimum, Maximum);
+            if (map is not null) v = MappedAfter(map, CalibrationHeld ? kind.Stored : null, v, drawn ? CalibrationDraw(draws[(r - firstRow) * drawStride + drawIndex]) : 0.5, Grid, Minimum, Maximum);
             y[r] = kind.Stored(v);
         }
     }
@@ -509,7 +517,7 @@ internal sealed class NumericTrend
         string value = g.Node("Add", [curve, residual]);
         if (Grid is { } onGrid) value = onGrid.AddOnnxRound(g, value);
         value = g.Node("Min", [g.Node("Max", [value, g.Scalar(Minimum)]), g.Scalar(Maximum)]);
-        if (Calibration is { IsCalibrated: true } map) value = AddOnnxMappedAfter(g, map, value, OnnxType.Double, draws, drawIndex, sampling, Grid, Minimum, Maximum);
+        if (Calibration is { IsCalibrated: true } map) value = AddOnnxMappedAfter(g, map, value, CalibrationHeld ? target.OutputType : OnnxType.Double, draws, drawIndex, sampling, Grid, Minimum, Maximum);
         if (target.OutputType != OnnxType.Double) value = g.Node("Cast", [value], ("to", (long)target.OutputType));
         if (target.HasMissing) value = g.Node("Where", [target.AddOnnxIsMissing(g, decoded[Target]), target.AddOnnxMissing(g), value]);
         decoded[Target] = value;
@@ -1248,10 +1256,16 @@ internal sealed class TrendState
     /// grid are the trend's. Absent in files of format 24 and older, and in models trained without exact marginals.
     /// </summary>
     public ColumnState? Calibration { get; set; }
+    /// <summary>
+    /// Whether the map after the trend maps the value as the target's type holds it (<see cref="NumericTrend.CalibrationHeld"/>);
+    /// absent (as computed) in files of format 41 and older.
+    /// </summary>
+    public bool? CalibrationHeld { get; set; }
 
     public static TrendState From(NumericTrend trend) => new()
     {
         Calibration = trend.Calibration is { } map ? MarginalFields(map) : null,
+        CalibrationHeld = trend.CalibrationHeld ? true : null,
         Target = trend.TargetName, Anchor = trend.AnchorName, Per = trend.PerName, Within = trend.WithinName, CategoryLevels = trend.CategoryLevels, Knots = trend.Knots, Levels = trend.Levels, Fallback = trend.Fallback,
         GridUnits = trend.Grid?.Units, GridDecimals = trend.Grid?.Decimals, Minimum = trend.Minimum, Maximum = trend.Maximum, Explained = trend.Explained,
         Terms = trend.Terms.Count > 0 ? trend.Terms.Select(t => new TrendTermState { Column = t.Name, Coefficient = t.Coefficient, Mean = t.Mean }).ToArray() : null,
@@ -1368,12 +1382,14 @@ internal sealed class TrendState
                 calibration = NumericTrend.CalibrationMap(saved, s.Target, s.Minimum, s.Maximum)
                     ?? throw new InvalidDataException($"{Where()} has an empty map after the trend");
             }
+            else if (s.CalibrationHeld is not null)
+                throw new InvalidDataException($"{Where()} says how its map after the trend meets the trend's value, but has no such map");
             targets.Add(t);
             anchors.Add(a);
             foreach (var term in terms) anchors.Add(term.Column);
             if (per >= 0) anchors.Add(per);
             result[i] = new NumericTrend(t, a, knots, levels, s.Fallback, grid, s.Minimum, s.Maximum, s.Explained, s.Target, s.Anchor, terms, calibration, per, per >= 0 ? s.Per : null,
-                within, within >= 0 ? s.Within : null, within >= 0 ? s.CategoryLevels : null);
+                within, within >= 0 ? s.Within : null, within >= 0 ? s.CategoryLevels : null, s.CalibrationHeld == true);
         }
         return result;
     }

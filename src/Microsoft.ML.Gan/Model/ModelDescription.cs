@@ -17,6 +17,8 @@ internal sealed class ModelDescription
     /// (<see cref="Encoding.TrendState.Within"/>); a library that knows only 26 would put every category on one curve.
     /// 26: a numeric trend may follow the ratio of two columns (<see cref="Encoding.TrendState.Per"/>); a library that
     /// knows only 25 would read the numerator alone as its anchor.
+    /// 42: a trend's map after it may map the trend's value as the target's type holds it (<see cref="Encoding.TrendState.CalibrationHeld"/>);
+    /// a library that knows only 41 would map a Single target's value as computed in double, below its own run of knots.
     /// 41: a level's target may be mapped onto its training values after its level (<see cref="Encoding.EntityLevelState.Calibration"/>);
     /// a library that knows only 40 would decode the level's values unmapped, in other shares and between the training values.
     /// 40: a spike's generated rows may carry the generator's leaning into the marginal map (<see cref="Encoding.ColumnState.LeaningSpikes"/>);
@@ -77,7 +79,7 @@ internal sealed class ModelDescription
     /// would generate differently, so it refuses these files). 3: every file carries an integrity record (SHA-256 of its bytes). 3 and 2 (release
     /// 0.1.0) are read too; version 1 files are refused clearly.
     /// </summary>
-    public const int CurrentFormat = 41;
+    public const int CurrentFormat = 42;
 
     /// <summary>The first format whose files must carry an integrity record.</summary>
     public const int SealedFormat = 3;

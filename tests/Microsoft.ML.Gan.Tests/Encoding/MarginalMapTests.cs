@@ -124,7 +124,7 @@ public sealed class MarginalMapTests
     [TestMethod]
     public void AMapAfterARuleMeetsASingleTargetsGridValueAsTheTypeHoldsIt()
     {
-        // A level makes a Single target's values on a grid of 0.1, in doubles (2.2); calibration fitted
+        // A rule (a trend, a level) makes a Single target's values on a grid of 0.1, in doubles (2.2); calibration fitted
         // the map's generated side on the decoded values, which the Single holds (2.2000000477). Half the rows are 2.2,
         // the spike spanning values 2 and 3 of the training ones.
         var random = new Random(9);
