@@ -32,6 +32,38 @@ internal static class ColumnStatistics
     }
 
     /// <summary>
+    /// The Kolmogorov-Smirnov distance between one sample's two weightings: the largest gap between the CDFs of the
+    /// present values of <paramref name="values"/> counted with <paramref name="a"/> and with <paramref name="b"/>
+    /// (one weight per value each). 0 when either weighting has no weight on a present value.
+    /// </summary>
+    public static double KolmogorovSmirnovOfWeights(ReadOnlySpan<double> values, ReadOnlySpan<float> a, ReadOnlySpan<float> b)
+    {
+        var rows = new List<int>(values.Length);
+        double totalA = 0, totalB = 0;
+        for (int r = 0; r < values.Length; r++)
+        {
+            if (double.IsNaN(values[r])) continue;
+            rows.Add(r);
+            totalA += a[r];
+            totalB += b[r];
+        }
+        if (totalA <= 0 || totalB <= 0) return 0;
+        var order = rows.ToArray();
+        var keys = new double[order.Length];
+        for (int i = 0; i < keys.Length; i++) keys[i] = values[order[i]];
+        Array.Sort(keys, order);
+        double d = 0, belowA = 0, belowB = 0;
+        for (int i = 0; i < order.Length; i++)
+        {
+            belowA += a[order[i]];
+            belowB += b[order[i]];
+            if (i + 1 < order.Length && keys[i + 1] == keys[i]) continue; // the CDFs step at distinct values only
+            d = Math.Max(d, Math.Abs(belowA / totalA - belowB / totalB));
+        }
+        return d;
+    }
+
+    /// <summary>
     /// Total variation distance ½ Σ |p − q| between the frequencies of codes in 0..<paramref name="categories"/>−1;
     /// with <paramref name="bWeights"/> (one per code of <paramref name="b"/>), <paramref name="b"/>'s frequencies count
     /// each code with its weight.

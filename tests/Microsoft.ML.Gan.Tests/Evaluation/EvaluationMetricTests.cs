@@ -34,6 +34,19 @@ public sealed class EvaluationMetricTests
     }
 
     [TestMethod]
+    public void OneSamplesTwoWeightingsAreComparedAsTwoSamplesWouldBe()
+    {
+        // Weights 1 on {1, 2, 3} and on {2, 3, 4} of one sample {1, 2, 3, 4}: the two samples' distance, 1/3.
+        double[] values = [3, 1, 4, 2, double.NaN];
+        float[] a = [1, 1, 0, 1, 5], b = [1, 0, 1, 1, 5];
+        Assert.AreEqual(ColumnStatistics.KolmogorovSmirnov([1, 2, 3], [2, 3, 4]), ColumnStatistics.KolmogorovSmirnovOfWeights(values, a, b), Tolerance);
+        // Tied values step together: 2 twice, weighed apart, is one step of the CDF.
+        Assert.AreEqual(0.0, ColumnStatistics.KolmogorovSmirnovOfWeights([2, 2, 5], [1, 0, 1], [0, 1, 1]), Tolerance);
+        Assert.AreEqual(0.5, ColumnStatistics.KolmogorovSmirnovOfWeights([1, 2], [1, 0], [1, 1]), Tolerance);
+        Assert.AreEqual(0.0, ColumnStatistics.KolmogorovSmirnovOfWeights([1, 2], [0, 0], [1, 1]), Tolerance, "a weighting of no weight: nothing to compare");
+    }
+
+    [TestMethod]
     public void KolmogorovSmirnovLeavesMissingOutAndMissingRatesAreReported()
     {
         var ml = new MLContext(1);
