@@ -46,7 +46,7 @@ internal sealed class CalibrationTrace(DecodedRows real, int realRows)
                     missing[c] = double.NaN;
                     break;
                 default:
-                    var values = decoded.Numbers(c).AsSpan(0, rows);
+                    var values = ((NumericKind)columns[c].Kind).Stored(decoded.Numbers(c).AsSpan(0, rows)); // as the training values were held
                     shapes[c] = 1 - ColumnStatistics.KolmogorovSmirnov(real.Numbers(c).AsSpan(0, realRows), values, w);
                     missing[c] = MissingShare(values, w) - MissingShare(real.Numbers(c).AsSpan(0, realRows), null);
                     break;

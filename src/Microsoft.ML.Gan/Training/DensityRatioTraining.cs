@@ -129,7 +129,7 @@ internal static class DensityRatioTraining
             learned++;
             total += columns[c] is CategoricalColumn categorical
                 ? 1 - ColumnStatistics.TotalVariation(real.Levels(c).AsSpan(0, realRows), generated.Levels(c), categorical.LevelCount, weights)
-                : 1 - ColumnStatistics.KolmogorovSmirnov(real.Numbers(c).AsSpan(0, realRows), generated.Numbers(c), weights);
+                : 1 - ColumnStatistics.KolmogorovSmirnov(real.Numbers(c).AsSpan(0, realRows), ((NumericKind)columns[c].Kind).Stored(generated.Numbers(c)), weights); // held as the training values were
         }
         return total / Math.Max(1, learned);
     }
