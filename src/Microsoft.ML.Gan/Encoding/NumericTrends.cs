@@ -328,7 +328,7 @@ internal sealed class NumericTrend
     /// <summary>
     /// A value a rule made (a trend's, a level's), mapped by the map after it with the row's <paramref name="draw"/>
     /// (<see cref="CalibrationDraw"/>), on <paramref name="grid"/> unless the map gives training values already, within the range.
-    /// With <paramref name="held"/> (the target's type's <see cref="NumericKind.Stored"/>), the value is mapped as the type
+    /// With <paramref name="held"/> (the target's type's <see cref="NumericKind.Stored(double)"/>), the value is mapped as the type
     /// holds it: calibration fits the map's generated side on decoded values, which the type holds, and a grid value held
     /// as a Single (2.2 as 2.2000000477) must meet its own run of knots there, not fall below it (mpg's engine
     /// displacement, a Single on a grid of 0.1, kept 3.5 % fewer rows of each value it shared with the next). Without it
